@@ -1,0 +1,446 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mmbridge char-device front: open/release and ioctl.  Every request is
+ * validated here in full before a mechanism or backend sees it.
+ */
+#include <linux/fs.h>
+#include <linux/minmax.h>
+#include <linux/overflow.h>
+#include <linux/refcount.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/workqueue.h>
+
+#include "priv.h"
+
+/* Per open file. */
+struct mmb_file {
+	struct mmb_device *mdev;
+};
+
+static int mmb_open(struct inode *inode, struct file *file)
+{
+	struct mmb_device *mdev = container_of(inode->i_cdev,
+					       struct mmb_device, cdev);
+	struct mmb_file *mf;
+	int ret;
+
+	ret = mmb_device_enter(mdev);
+	if (ret)
+		return ret;
+	mmb_device_leave(mdev);
+
+	mf = kzalloc(sizeof(*mf), GFP_KERNEL);
+	if (!mf)
+		return -ENOMEM;
+	get_device(&mdev->dev);
+	mf->mdev = mdev;
+	file->private_data = mf;
+	return stream_open(inode, file);
+}
+
+static void mmb_stop_owned_timer(struct mmb_device *mdev, struct file *file)
+{
+	if (mmb_device_enter(mdev))
+		return;
+	mutex_lock(&mdev->ctl_lock);
+	if (mdev->timer_owner == file) {
+		mdev->ops->irq_timer(mdev, 0);
+		mdev->timer_owner = NULL;
+	}
+	mutex_unlock(&mdev->ctl_lock);
+	mmb_device_leave(mdev);
+}
+
+static int mmb_release(struct inode *inode, struct file *file)
+{
+	struct mmb_file *mf = file->private_data;
+	struct mmb_device *mdev = mf->mdev;
+
+	mmb_stop_owned_timer(mdev, file);
+	kfree(mf);
+	put_device(&mdev->dev);
+	return 0;
+}
+
+/*
+ * Copy an ioctl argument struct in.  @minsz is the size of the struct's
+ * first version: a shorter argsz is -EINVAL.  A longer one is accepted when
+ * the bytes the kernel does not know are zero (-E2BIG otherwise).
+ */
+static int mmb_get_args(void *karg, size_t ksize, size_t minsz,
+			void __user *uarg)
+{
+	u32 argsz;
+
+	if (get_user(argsz, (u32 __user *)uarg))
+		return -EFAULT;
+	if (argsz < minsz)
+		return -EINVAL;
+	return copy_struct_from_user(karg, ksize, uarg, argsz);
+}
+
+/* Copy an output struct back, as much of it as the caller knows. */
+static int mmb_put_args(void __user *uarg, const void *karg, size_t ksize,
+			u32 argsz)
+{
+	return copy_to_user(uarg, karg, min_t(size_t, argsz, ksize)) ?
+		-EFAULT : 0;
+}
+
+static long mmb_ioctl_info(struct mmb_device *mdev, void __user *uarg)
+{
+	struct mmb_info info;
+	int ret;
+
+	ret = mmb_get_args(&info, sizeof(info),
+			   offsetofend(struct mmb_info, name), uarg);
+	if (ret)
+		return ret;
+	if (info.flags)
+		return -EINVAL;
+
+	ret = mmb_device_enter(mdev);
+	if (ret)
+		return ret;
+	info.abi_version = MMB_ABI_VERSION;
+	info.backend = mdev->kind;
+	info.caps = mdev->caps;
+	info.mem_size = mdev->mem_size;
+	info.irq_count = atomic64_read(&mdev->notify.irq_count);
+	info.dma_window = mdev->dma_window;
+	info.instance = mdev->instance;
+	memset(info.name, 0, sizeof(info.name));
+	strscpy(info.name, dev_name(&mdev->dev), sizeof(info.name));
+	mmb_device_leave(mdev);
+
+	return mmb_put_args(uarg, &info, sizeof(info), info.argsz);
+}
+
+/* Raise one interrupt and wait until the handler has seen it. */
+static int mmb_trigger_one(struct mmb_device *mdev)
+{
+	s64 seen = atomic64_read(&mdev->notify.trigger_count);
+	long left;
+	int ret;
+
+	ret = mdev->ops->irq_raise(mdev);
+	if (ret)
+		return ret;
+	left = wait_event_interruptible_timeout(mdev->notify.wq,
+			atomic64_read(&mdev->notify.trigger_count) != seen,
+			HZ);
+	if (left < 0)
+		return -EINTR;
+	return left ? 0 : -ETIMEDOUT;
+}
+
+static long mmb_ioctl_irq_trigger(struct mmb_device *mdev, void __user *uarg)
+{
+	struct mmb_irq_trigger trig;
+	int ret;
+
+	ret = mmb_get_args(&trig, sizeof(trig),
+			   offsetofend(struct mmb_irq_trigger, reserved), uarg);
+	if (ret)
+		return ret;
+	if (trig.flags || trig.reserved)
+		return -EINVAL;
+	if (!trig.count || trig.count > MMB_IRQ_TRIGGER_MAX)
+		return -EINVAL;
+	if (!(mdev->caps & MMB_CAP_IRQ))
+		return -EOPNOTSUPP;
+
+	ret = mmb_device_enter(mdev);
+	if (ret)
+		return ret;
+	trig.raised = 0;
+	if (mutex_lock_interruptible(&mdev->ctl_lock)) {
+		mmb_device_leave(mdev);
+		return -ERESTARTSYS;
+	}
+	while (trig.raised < trig.count) {
+		ret = mmb_trigger_one(mdev);
+		if (ret)
+			break;
+		trig.raised++;
+	}
+	mutex_unlock(&mdev->ctl_lock);
+	mmb_device_leave(mdev);
+
+	if (ret == -EINTR && !trig.raised)
+		return -ERESTARTSYS;
+	if (mmb_put_args(uarg, &trig, sizeof(trig), trig.argsz))
+		return -EFAULT;
+	return ret;
+}
+
+static long mmb_ioctl_irq_timer(struct mmb_device *mdev, struct file *file,
+				void __user *uarg)
+{
+	struct mmb_irq_timer tm;
+	int ret;
+
+	ret = mmb_get_args(&tm, sizeof(tm),
+			   offsetofend(struct mmb_irq_timer, period_ns), uarg);
+	if (ret)
+		return ret;
+	if (tm.flags)
+		return -EINVAL;
+	if (tm.period_ns && (tm.period_ns < MMB_IRQ_PERIOD_MIN_NS ||
+			     tm.period_ns > MMB_IRQ_PERIOD_MAX_NS))
+		return -EINVAL;
+	if (!(mdev->caps & MMB_CAP_IRQ_TIMER))
+		return -EOPNOTSUPP;
+
+	ret = mmb_device_enter(mdev);
+	if (ret)
+		return ret;
+	mutex_lock(&mdev->ctl_lock);
+	ret = mdev->ops->irq_timer(mdev, tm.period_ns);
+	if (!ret)
+		mdev->timer_owner = tm.period_ns ? file : NULL;
+	mutex_unlock(&mdev->ctl_lock);
+	mmb_device_leave(mdev);
+	return ret;
+}
+
+/*
+ * Validate a transfer against a window of @window bytes.  Exactly one
+ * direction flag, no reserved bits, a non-empty range inside the window.
+ */
+static int mmb_check_xfer(const struct mmb_xfer *x, u64 window)
+{
+	u32 dir = x->flags & (MMB_XFER_TO_DEVICE | MMB_XFER_FROM_DEVICE);
+	u64 end;
+
+	if (x->flags & ~(MMB_XFER_TO_DEVICE | MMB_XFER_FROM_DEVICE))
+		return -EINVAL;
+	if (dir != MMB_XFER_TO_DEVICE && dir != MMB_XFER_FROM_DEVICE)
+		return -EINVAL;
+	if (x->reserved)
+		return -EINVAL;
+	if (!x->length || x->length > MMB_XFER_MAX)
+		return -EINVAL;
+	if (check_add_overflow(x->dev_offset, x->length, &end) || end > window)
+		return -EINVAL;
+	return 0;
+}
+
+/*
+ * One DMA transfer through a coherent bounce buffer.  The buffer belongs to
+ * both the submitter and the engine: a submitter killed while the device
+ * still works on it leaves the last put, and the free, to the completion.
+ */
+struct mmb_dma_xfer {
+	struct mmb_dma_req req;
+	struct completion done;
+	refcount_t ref;
+	struct work_struct free_work;
+	struct device *dma_dev;
+	void *buf;
+	dma_addr_t dma;
+	size_t len;
+};
+
+static void mmb_dma_xfer_free(struct mmb_dma_xfer *x)
+{
+	dma_free_coherent(x->dma_dev, x->len, x->buf, x->dma);
+	put_device(x->dma_dev);
+	kfree(x);
+}
+
+static void mmb_dma_xfer_free_work(struct work_struct *work)
+{
+	mmb_dma_xfer_free(container_of(work, struct mmb_dma_xfer, free_work));
+}
+
+static void mmb_dma_xfer_done(struct mmb_dma_req *req)
+{
+	struct mmb_dma_xfer *x = container_of(req, struct mmb_dma_xfer, req);
+
+	complete(&x->done);
+	/* Possibly hard-IRQ context: dma_free_coherent() may not run here. */
+	if (refcount_dec_and_test(&x->ref))
+		queue_work(mmb_wq, &x->free_work);
+}
+
+static long mmb_ioctl_dma(struct mmb_device *mdev, void __user *uarg)
+{
+	struct mmb_dma_xfer *x;
+	struct mmb_xfer args;
+	void __user *ubuf;
+	int ret;
+
+	ret = mmb_get_args(&args, sizeof(args),
+			   offsetofend(struct mmb_xfer, reserved), uarg);
+	if (ret)
+		return ret;
+	if (!(mdev->caps & MMB_CAP_DMA))
+		return -EOPNOTSUPP;
+	ret = mmb_check_xfer(&args, mdev->dma_window);
+	if (ret)
+		return ret;
+	ubuf = u64_to_user_ptr(args.user_addr);
+
+	x = kzalloc(sizeof(*x), GFP_KERNEL);
+	if (!x)
+		return -ENOMEM;
+	x->len = args.length;
+	ret = mmb_device_enter(mdev);
+	if (ret)
+		goto err_free;
+	x->dma_dev = get_device(mdev->dma_dev);
+	x->buf = dma_alloc_coherent(x->dma_dev, x->len, &x->dma, GFP_KERNEL);
+	mmb_device_leave(mdev);
+	if (!x->buf) {
+		ret = -ENOMEM;
+		goto err_put_dev;
+	}
+	init_completion(&x->done);
+	refcount_set(&x->ref, 1);
+	INIT_WORK(&x->free_work, mmb_dma_xfer_free_work);
+	x->req.dma_addr = x->dma;
+	x->req.cpu_addr = x->buf;
+	x->req.dev_offset = args.dev_offset;
+	x->req.len = args.length;
+	x->req.to_device = args.flags & MMB_XFER_TO_DEVICE;
+	x->req.done = mmb_dma_xfer_done;
+
+	if (x->req.to_device && copy_from_user(x->buf, ubuf, x->len)) {
+		ret = -EFAULT;
+		goto out_put;
+	}
+
+	ret = mmb_device_enter(mdev);
+	if (ret)
+		goto out_put;
+	refcount_inc(&x->ref);
+	ret = mdev->ops->dma_submit(mdev, &x->req);
+	if (ret)
+		refcount_dec(&x->ref);
+	mmb_device_leave(mdev);
+	if (ret)
+		goto out_put;
+
+	if (wait_for_completion_killable(&x->done)) {
+		ret = -EINTR;
+		goto out_put;
+	}
+	ret = x->req.status;
+	if (!ret && !x->req.to_device && copy_to_user(ubuf, x->buf, x->len))
+		ret = -EFAULT;
+out_put:
+	if (refcount_dec_and_test(&x->ref))
+		mmb_dma_xfer_free(x);
+	return ret;
+
+err_put_dev:
+	put_device(x->dma_dev);
+err_free:
+	kfree(x);
+	return ret;
+}
+
+#define MMB_MEM_CHUNK	(64 * 1024)
+
+/* Copy between device memory and a kernel buffer, inside enter/leave. */
+static void mmb_mem_copy(struct mmb_device *mdev, u64 off, void *buf,
+			 size_t len, bool to_device)
+{
+	if (mdev->mem_io) {
+		if (to_device) {
+			memcpy_toio(mdev->mem_io + off, buf, len);
+			wmb();	/* drain write-combining buffers */
+		} else
+			memcpy_fromio(buf, mdev->mem_io + off, len);
+	} else {
+		if (to_device)
+			memcpy(mdev->mem_virt + off, buf, len);
+		else
+			memcpy(buf, mdev->mem_virt + off, len);
+	}
+}
+
+static long mmb_ioctl_mem_rw(struct mmb_device *mdev, void __user *uarg)
+{
+	struct mmb_xfer args;
+	void __user *ubuf;
+	u64 done = 0;
+	bool to_device;
+	void *bounce;
+	int ret;
+
+	ret = mmb_get_args(&args, sizeof(args),
+			   offsetofend(struct mmb_xfer, reserved), uarg);
+	if (ret)
+		return ret;
+	if (!(mdev->caps & MMB_CAP_DEVMEM))
+		return -EOPNOTSUPP;
+	ret = mmb_check_xfer(&args, mdev->mem_size);
+	if (ret)
+		return ret;
+	ubuf = u64_to_user_ptr(args.user_addr);
+	to_device = args.flags & MMB_XFER_TO_DEVICE;
+
+	bounce = kmalloc(min_t(u64, args.length, MMB_MEM_CHUNK), GFP_KERNEL);
+	if (!bounce)
+		return -ENOMEM;
+
+	while (done < args.length) {
+		size_t n = min_t(u64, args.length - done, MMB_MEM_CHUNK);
+
+		if (to_device && copy_from_user(bounce, ubuf + done, n)) {
+			ret = -EFAULT;
+			break;
+		}
+		ret = mmb_device_enter(mdev);
+		if (ret)
+			break;
+		mmb_mem_copy(mdev, args.dev_offset + done, bounce, n, to_device);
+		mmb_device_leave(mdev);
+		if (!to_device && copy_to_user(ubuf + done, bounce, n)) {
+			ret = -EFAULT;
+			break;
+		}
+		done += n;
+		if (fatal_signal_pending(current)) {
+			ret = -EINTR;
+			break;
+		}
+		cond_resched();
+	}
+	kfree(bounce);
+	return ret;
+}
+
+static long mmb_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	struct mmb_file *mf = file->private_data;
+	struct mmb_device *mdev = mf->mdev;
+	void __user *uarg = (void __user *)arg;
+
+	switch (cmd) {
+	case MMB_IOC_INFO:
+		return mmb_ioctl_info(mdev, uarg);
+	case MMB_IOC_IRQ_TRIGGER:
+		return mmb_ioctl_irq_trigger(mdev, uarg);
+	case MMB_IOC_IRQ_TIMER:
+		return mmb_ioctl_irq_timer(mdev, file, uarg);
+	case MMB_IOC_DMA:
+		return mmb_ioctl_dma(mdev, uarg);
+	case MMB_IOC_MEM_RW:
+		return mmb_ioctl_mem_rw(mdev, uarg);
+	default:
+		return -ENOTTY;
+	}
+}
+
+const struct file_operations mmb_fops = {
+	.owner		= THIS_MODULE,
+	.open		= mmb_open,
+	.release	= mmb_release,
+	.unlocked_ioctl	= mmb_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+};

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Kernel-version shims.  Every difference between the supported kernels
+ * (6.1 to 6.12) is handled here and nowhere else.
+ */
+#ifndef _MMB_COMPAT_H
+#define _MMB_COMPAT_H
+
+#include <linux/version.h>
+
+/* 6.2 made the device argument of class->devnode() const. */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
+#define mmb_devnode_device	struct device
+#else
+#define mmb_devnode_device	const struct device
+#endif
+
+/*
+ * 6.11 made platform_driver.remove() return void; before it, the void form
+ * was called remove_new().
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 11, 0)
+#define MMB_PLATFORM_REMOVE	remove_new
+#else
+#define MMB_PLATFORM_REMOVE	remove
+#endif
+
+#endif /* _MMB_COMPAT_H */

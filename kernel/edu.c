@@ -1,0 +1,353 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mmbridge edu backend: QEMU's "edu" educational PCI device (1234:11e8).
+ *
+ * BAR0 holds the registers and, at 0x40000, a 4 KiB buffer that only the
+ * device's DMA engine reaches.  Interrupts are MSI: the device raises one
+ * when software writes the raise register and when a DMA transfer ends.
+ * The engine runs one transfer at a time; queued requests start from the
+ * interrupt handler of the previous one.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/interrupt.h>
+#include <linux/io.h>
+#include <linux/module.h>
+#include <linux/pci.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+
+#include "priv.h"
+
+#define EDU_DRV_NAME		"mmbridge-edu"
+
+#define EDU_REG_IDENT		0x00	/* 0xRRrr00ed: major, minor, 0xed */
+#define EDU_REG_LIVENESS	0x04	/* reads back the inverse of a write */
+#define EDU_REG_IRQ_STATUS	0x24
+#define EDU_REG_IRQ_RAISE	0x60
+#define EDU_REG_IRQ_ACK		0x64
+#define EDU_REG_DMA_SRC		0x80	/* 64-bit registers */
+#define EDU_REG_DMA_DST		0x88
+#define EDU_REG_DMA_COUNT	0x90
+#define EDU_REG_DMA_CMD		0x98
+
+#define EDU_DMA_CMD_RUN		0x1
+#define EDU_DMA_CMD_FROM_DEV	0x2	/* device buffer -> RAM */
+#define EDU_DMA_CMD_IRQ		0x4	/* interrupt when done */
+
+#define EDU_IRQ_TRIGGER		0x00000001
+#define EDU_IRQ_DMA		0x00000100
+
+#define EDU_DMA_BUF		0x40000
+#define EDU_DMA_SIZE		4096
+#define EDU_IDENT_MAGIC		0xed
+
+/*
+ * QEMU before 8.0 (QEMU issue 1254) rejects a transfer that ends at the last
+ * byte of the 4 KiB buffer, and its rejection aborts the whole VM.  The
+ * window therefore stops one byte short unless the user vouches for a fixed
+ * QEMU.
+ */
+static unsigned int edu_dma_window = EDU_DMA_SIZE - 1;
+module_param(edu_dma_window, uint, 0444);
+MODULE_PARM_DESC(edu_dma_window,
+		 "Bytes of the edu DMA buffer to use, 1 to 4096 (default: 4095; 4096 needs QEMU >= 8.0)");
+
+static unsigned int edu_dma_bits = 28;
+module_param(edu_dma_bits, uint, 0444);
+MODULE_PARM_DESC(edu_dma_bits,
+		 "DMA address bits of the edu device, 28 to 64; must match QEMU's dma_mask (default: 28, QEMU's default)");
+
+struct mmb_edu {
+	struct pci_dev *pdev;
+	struct mmb_device *mdev;
+	void __iomem *bar;
+	u32 ident;
+	int irq;
+
+	spinlock_t dma_lock;
+	struct list_head dma_queue;	/* dma_lock: waiting to start */
+	struct mmb_dma_req *dma_cur;	/* dma_lock: on the engine */
+	wait_queue_head_t dma_idle_wq;
+};
+
+/* Start the next queued transfer if the engine is idle. */
+static void edu_dma_kick(struct mmb_edu *edu)
+{
+	struct mmb_dma_req *req;
+	u64 dev = EDU_DMA_BUF;
+	u64 cmd = EDU_DMA_CMD_RUN | EDU_DMA_CMD_IRQ;
+
+	lockdep_assert_held(&edu->dma_lock);
+	if (edu->dma_cur || list_empty(&edu->dma_queue))
+		return;
+	req = list_first_entry(&edu->dma_queue, struct mmb_dma_req, node);
+	list_del(&req->node);
+	edu->dma_cur = req;
+
+	dev += req->dev_offset;
+	if (req->to_device) {
+		writeq(req->dma_addr, edu->bar + EDU_REG_DMA_SRC);
+		writeq(dev, edu->bar + EDU_REG_DMA_DST);
+	} else {
+		writeq(dev, edu->bar + EDU_REG_DMA_SRC);
+		writeq(req->dma_addr, edu->bar + EDU_REG_DMA_DST);
+		cmd |= EDU_DMA_CMD_FROM_DEV;
+	}
+	writeq(req->len, edu->bar + EDU_REG_DMA_COUNT);
+	writeq(cmd, edu->bar + EDU_REG_DMA_CMD);
+}
+
+static void edu_dma_complete(struct mmb_edu *edu)
+{
+	struct mmb_dma_req *req;
+
+	spin_lock(&edu->dma_lock);
+	req = edu->dma_cur;
+	edu->dma_cur = NULL;
+	edu_dma_kick(edu);
+	if (!edu->dma_cur)
+		wake_up(&edu->dma_idle_wq);
+	spin_unlock(&edu->dma_lock);
+
+	if (req) {
+		req->status = 0;
+		req->done(req);
+	}
+}
+
+static irqreturn_t edu_irq(int irq, void *data)
+{
+	struct mmb_edu *edu = data;
+	u32 status;
+
+	status = ioread32(edu->bar + EDU_REG_IRQ_STATUS);
+	if (!status)
+		return IRQ_NONE;
+	iowrite32(status, edu->bar + EDU_REG_IRQ_ACK);
+
+	if (status & EDU_IRQ_DMA)
+		edu_dma_complete(edu);
+	mmb_irq_event(edu->mdev, (status & ~EDU_IRQ_DMA) ? MMB_IRQ_TRIGGER :
+							   MMB_IRQ_DMA);
+	return IRQ_HANDLED;
+}
+
+static int edu_irq_raise(struct mmb_device *mdev)
+{
+	struct mmb_edu *edu = mdev->priv;
+
+	iowrite32(EDU_IRQ_TRIGGER, edu->bar + EDU_REG_IRQ_RAISE);
+	return 0;
+}
+
+static int edu_dma_submit(struct mmb_device *mdev, struct mmb_dma_req *req)
+{
+	struct mmb_edu *edu = mdev->priv;
+	unsigned long flags;
+
+	if (req->dev_offset + req->len > edu_dma_window)
+		return -EINVAL;
+	spin_lock_irqsave(&edu->dma_lock, flags);
+	list_add_tail(&req->node, &edu->dma_queue);
+	edu_dma_kick(edu);
+	spin_unlock_irqrestore(&edu->dma_lock, flags);
+	return 0;
+}
+
+static const struct mmb_backend_ops edu_ops = {
+	.irq_raise	= edu_irq_raise,
+	.dma_submit	= edu_dma_submit,
+};
+
+static bool edu_dma_idle(struct mmb_edu *edu)
+{
+	bool idle;
+
+	spin_lock_irq(&edu->dma_lock);
+	idle = !edu->dma_cur && list_empty(&edu->dma_queue);
+	spin_unlock_irq(&edu->dma_lock);
+	return idle;
+}
+
+/*
+ * Wait for queued transfers to finish (the engine needs about 100 ms of
+ * virtual time each), then fail whatever a dead device left behind.  Bus
+ * mastering is off by then, so the device cannot touch those buffers.
+ */
+static void edu_dma_drain(struct mmb_edu *edu)
+{
+	LIST_HEAD(left);
+	struct mmb_dma_req *req, *tmp;
+
+	if (!wait_event_timeout(edu->dma_idle_wq, edu_dma_idle(edu), 10 * HZ))
+		dev_err(&edu->pdev->dev, "DMA engine stuck, failing its requests\n");
+	free_irq(edu->irq, edu);
+	pci_clear_master(edu->pdev);
+
+	spin_lock_irq(&edu->dma_lock);
+	if (edu->dma_cur)
+		list_add(&edu->dma_cur->node, &left);
+	edu->dma_cur = NULL;
+	list_splice_tail_init(&edu->dma_queue, &left);
+	spin_unlock_irq(&edu->dma_lock);
+	list_for_each_entry_safe(req, tmp, &left, node) {
+		list_del(&req->node);
+		req->status = -EIO;
+		req->done(req);
+	}
+}
+
+static ssize_t ident_show(struct device *dev, struct device_attribute *attr,
+			  char *buf)
+{
+	struct mmb_device *mdev = dev_get_drvdata(dev);
+
+	return sysfs_emit(buf, "0x%08x\n", ((struct mmb_edu *)mdev->priv)->ident);
+}
+static DEVICE_ATTR_RO(ident);
+
+static struct attribute *edu_attrs[] = {
+	&dev_attr_ident.attr,
+	NULL,
+};
+ATTRIBUTE_GROUPS(edu);
+
+/* The device answers as an edu: identification and liveness registers. */
+static int edu_check_alive(struct mmb_edu *edu)
+{
+	static const u32 probes[] = { 0x12345678, 0xa5a5a5a5, 0 };
+	int i;
+
+	edu->ident = ioread32(edu->bar + EDU_REG_IDENT);
+	if ((edu->ident & 0xff) != EDU_IDENT_MAGIC || (edu->ident >> 24) != 1) {
+		dev_err(&edu->pdev->dev, "unexpected ident 0x%08x\n", edu->ident);
+		return -ENODEV;
+	}
+	for (i = 0; i < ARRAY_SIZE(probes); i++) {
+		iowrite32(probes[i], edu->bar + EDU_REG_LIVENESS);
+		if (ioread32(edu->bar + EDU_REG_LIVENESS) != ~probes[i]) {
+			dev_err(&edu->pdev->dev, "liveness check failed\n");
+			return -ENODEV;
+		}
+	}
+	return 0;
+}
+
+static int edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
+{
+	struct mmb_device *mdev;
+	struct mmb_edu *edu;
+	int ret;
+
+	if (edu_dma_bits < 28 || edu_dma_bits > 64 || !edu_dma_window ||
+	    edu_dma_window > EDU_DMA_SIZE)
+		return -EINVAL;
+
+	edu = kzalloc(sizeof(*edu), GFP_KERNEL);
+	if (!edu)
+		return -ENOMEM;
+	edu->pdev = pdev;
+	spin_lock_init(&edu->dma_lock);
+	INIT_LIST_HEAD(&edu->dma_queue);
+	init_waitqueue_head(&edu->dma_idle_wq);
+
+	ret = pci_enable_device(pdev);
+	if (ret)
+		goto err_free;
+	ret = pci_request_region(pdev, 0, EDU_DRV_NAME);
+	if (ret)
+		goto err_disable;
+	edu->bar = pci_iomap(pdev, 0, 0);
+	if (!edu->bar) {
+		ret = -ENOMEM;
+		goto err_release;
+	}
+	ret = edu_check_alive(edu);
+	if (ret)
+		goto err_unmap;
+	ret = dma_set_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(edu_dma_bits));
+	if (ret)
+		goto err_unmap;
+
+	mdev = mmb_device_alloc(&pdev->dev, MMB_BACKEND_EDU, &edu_ops, edu);
+	if (IS_ERR(mdev)) {
+		ret = PTR_ERR(mdev);
+		goto err_unmap;
+	}
+	edu->mdev = mdev;
+	mdev->caps = MMB_CAP_IRQ | MMB_CAP_DMA;
+	mdev->dma_window = edu_dma_window;
+
+	ret = pci_alloc_irq_vectors(pdev, 1, 1, PCI_IRQ_MSI);
+	if (ret < 0)
+		goto err_put_mdev;
+	edu->irq = pci_irq_vector(pdev, 0);
+	ret = request_irq(edu->irq, edu_irq, 0, EDU_DRV_NAME, edu);
+	if (ret)
+		goto err_free_vectors;
+	pci_set_master(pdev);
+
+	ret = mmb_device_register(mdev, edu_groups);
+	if (ret)
+		goto err_free_irq;
+
+	pci_set_drvdata(pdev, edu);
+	dev_info(&pdev->dev, "%s: ident 0x%08x, MSI irq %d, %u-bit DMA\n",
+		 dev_name(&mdev->dev), edu->ident, edu->irq, edu_dma_bits);
+	return 0;
+
+err_free_irq:
+	pci_clear_master(pdev);
+	free_irq(edu->irq, edu);
+err_free_vectors:
+	pci_free_irq_vectors(pdev);
+err_put_mdev:
+	mmb_device_put(mdev);
+err_unmap:
+	pci_iounmap(pdev, edu->bar);
+err_release:
+	pci_release_region(pdev, 0);
+err_disable:
+	pci_disable_device(pdev);
+err_free:
+	kfree(edu);
+	return ret;
+}
+
+static void edu_remove(struct pci_dev *pdev)
+{
+	struct mmb_edu *edu = pci_get_drvdata(pdev);
+
+	mmb_device_unregister(edu->mdev);
+	edu_dma_drain(edu);		/* also frees the IRQ */
+	pci_free_irq_vectors(pdev);
+	mmb_device_put(edu->mdev);
+	pci_iounmap(pdev, edu->bar);
+	pci_release_region(pdev, 0);
+	pci_disable_device(pdev);
+	kfree(edu);
+}
+
+static const struct pci_device_id edu_ids[] = {
+	{ PCI_DEVICE(0x1234, 0x11e8) },
+	{ }
+};
+MODULE_DEVICE_TABLE(pci, edu_ids);
+
+static struct pci_driver edu_driver = {
+	.name		= EDU_DRV_NAME,
+	.id_table	= edu_ids,
+	.probe		= edu_probe,
+	.remove		= edu_remove,
+};
+
+int mmb_edu_init(void)
+{
+	return pci_register_driver(&edu_driver);
+}
+
+void mmb_edu_exit(void)
+{
+	pci_unregister_driver(&edu_driver);
+}

@@ -1,0 +1,320 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mmbridge: module init/exit and device registration.
+ *
+ * A backend allocates an mmb_device for each device instance it drives,
+ * registers it (which creates /dev/mmbridge/<backend><N> and its sysfs
+ * attributes) and unregisters it on remove.  Open files keep the struct
+ * alive after unregistration; they see -ENODEV from then on.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/fs.h>
+#include <linux/idr.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/workqueue.h>
+
+#include "compat.h"
+#include "priv.h"
+
+static dev_t mmb_devt;
+static DEFINE_IDA(mmb_minor_ida);
+/* Instance numbers per backend kind: edu0, edu1, ... */
+static struct ida mmb_instance_ida[MMB_BACKEND_IVSHMEM + 1];
+struct workqueue_struct *mmb_wq;
+
+static const char *const mmb_backend_names[] = {
+	[MMB_BACKEND_SOFT]	= "soft",
+	[MMB_BACKEND_EDU]	= "edu",
+	[MMB_BACKEND_IVSHMEM]	= "ivshmem",
+};
+
+const char *mmb_backend_name(enum mmb_backend_kind kind)
+{
+	if (kind < ARRAY_SIZE(mmb_backend_names) && mmb_backend_names[kind])
+		return mmb_backend_names[kind];
+	return "unknown";
+}
+
+static inline struct mmb_device *to_mmb(struct device *dev)
+{
+	return container_of(dev, struct mmb_device, dev);
+}
+
+static ssize_t backend_show(struct device *dev, struct device_attribute *attr,
+			    char *buf)
+{
+	return sysfs_emit(buf, "%s\n", mmb_backend_name(to_mmb(dev)->kind));
+}
+static DEVICE_ATTR_RO(backend);
+
+static ssize_t caps_show(struct device *dev, struct device_attribute *attr,
+			 char *buf)
+{
+	return sysfs_emit(buf, "0x%llx\n", to_mmb(dev)->caps);
+}
+static DEVICE_ATTR_RO(caps);
+
+static ssize_t mem_size_show(struct device *dev, struct device_attribute *attr,
+			     char *buf)
+{
+	return sysfs_emit(buf, "%llu\n", to_mmb(dev)->mem_size);
+}
+static DEVICE_ATTR_RO(mem_size);
+
+static ssize_t irq_count_show(struct device *dev,
+			      struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%lld\n",
+			  atomic64_read(&to_mmb(dev)->notify.irq_count));
+}
+static DEVICE_ATTR_RO(irq_count);
+
+static struct attribute *mmb_dev_attrs[] = {
+	&dev_attr_backend.attr,
+	&dev_attr_caps.attr,
+	&dev_attr_mem_size.attr,
+	&dev_attr_irq_count.attr,
+	NULL,
+};
+ATTRIBUTE_GROUPS(mmb_dev);
+
+static char *mmb_devnode(mmb_devnode_device *dev, umode_t *mode)
+{
+	/* Owner-only by default; a udev rule may widen it. */
+	if (mode)
+		*mode = 0600;
+	return kasprintf(GFP_KERNEL, "mmbridge/%s", dev_name(dev));
+}
+
+static struct class mmb_class = {
+	.name		= MMB_DRV_NAME,
+	.dev_groups	= mmb_dev_groups,
+	.devnode	= mmb_devnode,
+};
+
+static void mmb_device_release(struct device *dev)
+{
+	struct mmb_device *mdev = to_mmb(dev);
+
+	ida_free(&mmb_instance_ida[mdev->kind], mdev->instance);
+	ida_free(&mmb_minor_ida, MINOR(dev->devt));
+	put_device(mdev->dma_dev);
+	kfree(mdev);
+}
+
+/**
+ * mmb_device_alloc() - allocate a device for a backend instance.
+ * @parent:	the backend's device (PCI or platform device)
+ * @kind:	which backend
+ * @ops:	the backend's operations
+ * @priv:	backend state, reachable as mdev->priv while registered
+ *
+ * The caller fills in caps, memory and DMA fields, then calls
+ * mmb_device_register().  Release with mmb_device_put().
+ *
+ * Return: the device, or an ERR_PTR.
+ */
+struct mmb_device *mmb_device_alloc(struct device *parent,
+				    enum mmb_backend_kind kind,
+				    const struct mmb_backend_ops *ops,
+				    void *priv)
+{
+	struct mmb_device *mdev;
+	int minor, instance, ret;
+
+	mdev = kzalloc(sizeof(*mdev), GFP_KERNEL);
+	if (!mdev)
+		return ERR_PTR(-ENOMEM);
+
+	minor = ida_alloc_max(&mmb_minor_ida, MMB_MAX_DEVICES - 1, GFP_KERNEL);
+	if (minor < 0) {
+		ret = minor;
+		goto err_free;
+	}
+	instance = ida_alloc(&mmb_instance_ida[kind], GFP_KERNEL);
+	if (instance < 0) {
+		ret = instance;
+		goto err_minor;
+	}
+
+	mdev->kind = kind;
+	mdev->instance = instance;
+	mdev->ops = ops;
+	mdev->priv = priv;
+	mdev->dma_dev = get_device(parent);
+	init_rwsem(&mdev->unplug_rwsem);
+	mutex_init(&mdev->ctl_lock);
+	mmb_notify_init(&mdev->notify);
+
+	device_initialize(&mdev->dev);
+	mdev->dev.class = &mmb_class;
+	mdev->dev.parent = parent;
+	mdev->dev.devt = MKDEV(MAJOR(mmb_devt), minor);
+	mdev->dev.release = mmb_device_release;
+	dev_set_drvdata(&mdev->dev, mdev);
+	cdev_init(&mdev->cdev, &mmb_fops);
+	mdev->cdev.owner = THIS_MODULE;
+	/* From here on, mmb_device_release() frees the ids and the struct. */
+	if (dev_set_name(&mdev->dev, "%s%d", mmb_backend_name(kind), instance)) {
+		put_device(&mdev->dev);
+		return ERR_PTR(-ENOMEM);
+	}
+	return mdev;
+
+err_minor:
+	ida_free(&mmb_minor_ida, minor);
+err_free:
+	kfree(mdev);
+	return ERR_PTR(ret);
+}
+
+/**
+ * mmb_device_register() - make the device visible to user space.
+ * @mdev:	from mmb_device_alloc()
+ * @groups:	backend-specific sysfs attribute groups, or NULL
+ *
+ * Return: 0 or -errno; on error the caller still owns its reference.
+ */
+int mmb_device_register(struct mmb_device *mdev,
+			const struct attribute_group **groups)
+{
+	int ret;
+
+	mdev->dev.groups = groups;
+	mdev->alive = true;
+	ret = cdev_device_add(&mdev->cdev, &mdev->dev);
+	if (ret) {
+		mdev->alive = false;
+		return ret;
+	}
+	dev_dbg(&mdev->dev, "registered, caps 0x%llx\n", mdev->caps);
+	return 0;
+}
+
+/**
+ * mmb_device_unregister() - detach the device from its backend.
+ * @mdev:	a registered device
+ *
+ * Removes the device node, waits until no file operation is inside the
+ * backend and marks the device dead, so that open files get -ENODEV.  The
+ * backend may free its resources when this returns; the caller still holds
+ * its reference and drops it with mmb_device_put().
+ */
+void mmb_device_unregister(struct mmb_device *mdev)
+{
+	cdev_device_del(&mdev->cdev, &mdev->dev);
+
+	down_write(&mdev->unplug_rwsem);
+	mdev->alive = false;
+	up_write(&mdev->unplug_rwsem);
+
+	/* A timer started by a still-open file must not outlive the backend. */
+	mutex_lock(&mdev->ctl_lock);
+	mdev->timer_owner = NULL;
+	mutex_unlock(&mdev->ctl_lock);
+
+	mmb_notify_unplug(mdev);
+}
+
+/**
+ * mmb_device_put() - drop a reference taken by mmb_device_alloc().
+ * @mdev:	the device
+ */
+void mmb_device_put(struct mmb_device *mdev)
+{
+	put_device(&mdev->dev);
+}
+
+/**
+ * mmb_device_enter() - start an operation that reaches the backend.
+ * @mdev:	the device
+ *
+ * Return: 0 with unplug_rwsem read-held, or -ENODEV once the device is gone.
+ */
+int mmb_device_enter(struct mmb_device *mdev)
+{
+	down_read(&mdev->unplug_rwsem);
+	if (!mdev->alive) {
+		up_read(&mdev->unplug_rwsem);
+		return -ENODEV;
+	}
+	return 0;
+}
+
+/**
+ * mmb_device_leave() - end an operation started by mmb_device_enter().
+ * @mdev:	the device
+ */
+void mmb_device_leave(struct mmb_device *mdev)
+{
+	up_read(&mdev->unplug_rwsem);
+}
+
+static int __init mmb_init(void)
+{
+	int i, ret;
+
+	for (i = 0; i < ARRAY_SIZE(mmb_instance_ida); i++)
+		ida_init(&mmb_instance_ida[i]);
+
+	mmb_wq = alloc_workqueue(MMB_DRV_NAME, WQ_UNBOUND, 0);
+	if (!mmb_wq)
+		return -ENOMEM;
+
+	ret = alloc_chrdev_region(&mmb_devt, 0, MMB_MAX_DEVICES, MMB_DRV_NAME);
+	if (ret)
+		goto err_wq;
+
+	ret = class_register(&mmb_class);
+	if (ret)
+		goto err_chrdev;
+
+	ret = mmb_soft_init();
+	if (ret)
+		goto err_class;
+	ret = mmb_edu_init();
+	if (ret)
+		goto err_soft;
+	ret = mmb_ivshmem_init();
+	if (ret)
+		goto err_edu;
+
+	pr_info("ABI %d loaded\n", MMB_ABI_VERSION);
+	return 0;
+
+err_edu:
+	mmb_edu_exit();
+err_soft:
+	mmb_soft_exit();
+err_class:
+	class_unregister(&mmb_class);
+err_chrdev:
+	unregister_chrdev_region(mmb_devt, MMB_MAX_DEVICES);
+err_wq:
+	destroy_workqueue(mmb_wq);
+	return ret;
+}
+
+static void __exit mmb_exit(void)
+{
+	int i;
+
+	mmb_ivshmem_exit();
+	mmb_edu_exit();
+	mmb_soft_exit();
+	/* Deferred frees of abandoned transfers run before the code goes. */
+	destroy_workqueue(mmb_wq);
+	class_unregister(&mmb_class);
+	unregister_chrdev_region(mmb_devt, MMB_MAX_DEVICES);
+	for (i = 0; i < ARRAY_SIZE(mmb_instance_ida); i++)
+		ida_destroy(&mmb_instance_ida[i]);
+	ida_destroy(&mmb_minor_ida);
+}
+
+module_init(mmb_init);
+module_exit(mmb_exit);
+
+MODULE_DESCRIPTION("mmbridge: reach user memory from kernel threads and IRQs; revocable device mappings");
+MODULE_LICENSE("GPL");

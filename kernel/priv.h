@@ -1,0 +1,164 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * mmbridge internal definitions shared by the char-device front, the
+ * mechanisms and the backends.
+ *
+ * Lock order (outermost first):
+ *
+ *   mmb_device.unplug_rwsem (read)	held by every file operation that
+ *					reaches the backend; write-held once,
+ *					by mmb_device_unregister()
+ *     mmb_device.ctl_lock		serializes interrupt control
+ *       backend spinlocks		edu.dma_lock, soft.dma_lock: taken
+ *					with IRQs disabled, never sleep
+ *
+ * Rule: user memory is never touched (copy_{to,from}_user, get/pin_user_pages)
+ * while unplug_rwsem is held.  A page fault takes mmap_lock, and a fault
+ * handler of a later mapping takes unplug_rwsem: touching user memory under
+ * it could close a cycle through waiting writers of both locks.
+ */
+#ifndef _MMB_PRIV_H
+#define _MMB_PRIV_H
+
+#include <linux/atomic.h>
+#include <linux/cdev.h>
+#include <linux/completion.h>
+#include <linux/device.h>
+#include <linux/dma-mapping.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/rwsem.h>
+#include <linux/types.h>
+#include <linux/wait.h>
+
+#include "../include/uapi/linux/mmbridge.h"
+
+#define MMB_DRV_NAME		"mmbridge"
+#define MMB_MAX_DEVICES		64
+
+struct mmb_device;
+struct mmb_dma_req;
+
+/**
+ * struct mmb_dma_req - one transfer for a backend's DMA engine.
+ * @node:	engine queue link; owned by the engine between submit and done
+ * @dma_addr:	host RAM as the device addresses it (real devices)
+ * @cpu_addr:	the same host RAM for the CPU (software engine)
+ * @dev_offset:	offset in the device's DMA window
+ * @len:	bytes
+ * @to_device:	true: host RAM -> device; false: device -> host RAM
+ * @status:	0 or -errno, valid when @done runs
+ * @done:	called once per submitted request, possibly in hard-IRQ context
+ */
+struct mmb_dma_req {
+	struct list_head node;
+	dma_addr_t dma_addr;
+	void *cpu_addr;
+	u64 dev_offset;
+	u32 len;
+	bool to_device;
+	int status;
+	void (*done)(struct mmb_dma_req *req);
+};
+
+/**
+ * struct mmb_backend_ops - what a backend offers to the mechanisms.
+ * @irq_raise:	make the device raise one interrupt; the handler reports it
+ *		with mmb_irq_event(..., MMB_IRQ_TRIGGER)
+ * @irq_timer:	start periodic interrupts every @period_ns, or stop them (0)
+ * @dma_submit:	queue @req; the engine calls @req->done exactly once.  Every
+ *		queued request completes before the backend's remove returns.
+ *
+ * An absent operation means the backend lacks the capability.  Operations
+ * are called with unplug_rwsem read-held, so the backend is alive.
+ */
+struct mmb_backend_ops {
+	int (*irq_raise)(struct mmb_device *mdev);
+	int (*irq_timer)(struct mmb_device *mdev, u64 period_ns);
+	int (*dma_submit)(struct mmb_device *mdev, struct mmb_dma_req *req);
+};
+
+/* Why an interrupt happened, as reported by a backend's handler. */
+enum mmb_irq_cause {
+	MMB_IRQ_TRIGGER,	/* raised on request (MMB_IOC_IRQ_TRIGGER) */
+	MMB_IRQ_TIMER,		/* periodic timer */
+	MMB_IRQ_DMA,		/* DMA completion */
+};
+
+/**
+ * struct mmb_notify - interrupt bookkeeping, written from hard-IRQ context.
+ * @irq_count:	every interrupt handled
+ * @trigger_count: interrupts caused by irq_raise
+ * @wq:		woken on every interrupt
+ */
+struct mmb_notify {
+	atomic64_t irq_count;
+	atomic64_t trigger_count;
+	wait_queue_head_t wq;
+};
+
+/**
+ * struct mmb_device - one mmbridge device node.
+ *
+ * Lifetime: the struct lives until the last reference to @dev goes (each open
+ * file holds one through the cdev).  The backend behind it lives until
+ * mmb_device_unregister() returns; after that @alive is false and no file
+ * operation reaches the backend.
+ */
+struct mmb_device {
+	struct device dev;
+	struct cdev cdev;
+
+	/* Set before registration, constant afterwards. */
+	enum mmb_backend_kind kind;
+	int instance;
+	u64 caps;
+	const struct mmb_backend_ops *ops;
+	void *priv;
+	struct device *dma_dev;
+	u32 dma_window;
+	void __iomem *mem_io;		/* device memory behind a BAR, or */
+	void *mem_virt;			/* device memory in RAM */
+	u64 mem_size;
+
+	struct rw_semaphore unplug_rwsem;
+	bool alive;			/* unplug_rwsem */
+
+	struct mutex ctl_lock;
+	struct file *timer_owner;	/* ctl_lock; file that started the timer */
+
+	struct mmb_notify notify;
+};
+
+/* main.c: device registration for backends. */
+struct mmb_device *mmb_device_alloc(struct device *parent,
+				    enum mmb_backend_kind kind,
+				    const struct mmb_backend_ops *ops,
+				    void *priv);
+int mmb_device_register(struct mmb_device *mdev,
+			const struct attribute_group **groups);
+void mmb_device_unregister(struct mmb_device *mdev);
+void mmb_device_put(struct mmb_device *mdev);
+int mmb_device_enter(struct mmb_device *mdev);
+void mmb_device_leave(struct mmb_device *mdev);
+const char *mmb_backend_name(enum mmb_backend_kind kind);
+
+extern struct workqueue_struct *mmb_wq;
+
+/* chardev.c */
+extern const struct file_operations mmb_fops;
+
+/* notify.c */
+void mmb_notify_init(struct mmb_notify *n);
+void mmb_irq_event(struct mmb_device *mdev, enum mmb_irq_cause cause);
+void mmb_notify_unplug(struct mmb_device *mdev);
+
+/* Backends. */
+int mmb_edu_init(void);
+void mmb_edu_exit(void);
+int mmb_ivshmem_init(void);
+void mmb_ivshmem_exit(void);
+int mmb_soft_init(void);
+void mmb_soft_exit(void);
+
+#endif /* _MMB_PRIV_H */

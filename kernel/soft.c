@@ -1,0 +1,314 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mmbridge soft backend: a software device present on any machine.
+ *
+ *  - interrupts are hrtimer expiries (one-shot for MMB_IOC_IRQ_TRIGGER,
+ *    periodic for MMB_IOC_IRQ_TIMER);
+ *  - device memory is RAM (soft_mem_mb MiB);
+ *  - a kernel thread is the DMA engine: it copies between host RAM and the
+ *    device memory and signals completion with a timer "interrupt", so
+ *    completions arrive in interrupt context as they do on real hardware.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/hrtimer.h>
+#include <linux/kthread.h>
+#include <linux/module.h>
+#include <linux/platform_device.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/vmalloc.h>
+
+#include "compat.h"
+#include "priv.h"
+
+#define SOFT_DRV_NAME	"mmbridge-soft"
+
+static bool soft_enable = true;
+module_param(soft_enable, bool, 0444);
+MODULE_PARM_DESC(soft_enable, "Create the software device soft0 (default: on)");
+
+static unsigned int soft_mem_mb = 8;
+module_param(soft_mem_mb, uint, 0444);
+MODULE_PARM_DESC(soft_mem_mb, "Device memory of soft0 in MiB, 1 to 1024 (default: 8)");
+
+struct mmb_soft {
+	struct mmb_device *mdev;
+	void *mem;
+
+	struct hrtimer raise_timer;	/* one-shot interrupt */
+	struct hrtimer period_timer;	/* periodic interrupts */
+	u64 period_ns;			/* ctl_lock for writes */
+
+	struct hrtimer dma_irq_timer;	/* DMA completion interrupt */
+	spinlock_t dma_lock;
+	struct list_head dma_queue;	/* dma_lock: submitted */
+	struct list_head dma_done;	/* dma_lock: copied, not yet signalled */
+	wait_queue_head_t dma_wq;
+	struct task_struct *dma_thread;
+};
+
+static struct platform_device *soft_pdev;
+
+static enum hrtimer_restart soft_raise_fn(struct hrtimer *t)
+{
+	struct mmb_soft *soft = container_of(t, struct mmb_soft, raise_timer);
+
+	mmb_irq_event(soft->mdev, MMB_IRQ_TRIGGER);
+	return HRTIMER_NORESTART;
+}
+
+static enum hrtimer_restart soft_period_fn(struct hrtimer *t)
+{
+	struct mmb_soft *soft = container_of(t, struct mmb_soft, period_timer);
+
+	mmb_irq_event(soft->mdev, MMB_IRQ_TIMER);
+	hrtimer_forward_now(t, ns_to_ktime(READ_ONCE(soft->period_ns)));
+	return HRTIMER_RESTART;
+}
+
+static void soft_complete_list(struct list_head *list, int status)
+{
+	struct mmb_dma_req *req, *tmp;
+
+	list_for_each_entry_safe(req, tmp, list, node) {
+		list_del(&req->node);
+		if (status)
+			req->status = status;
+		req->done(req);
+	}
+}
+
+static enum hrtimer_restart soft_dma_irq_fn(struct hrtimer *t)
+{
+	struct mmb_soft *soft = container_of(t, struct mmb_soft, dma_irq_timer);
+	unsigned long flags;
+	LIST_HEAD(done);
+
+	spin_lock_irqsave(&soft->dma_lock, flags);
+	list_splice_init(&soft->dma_done, &done);
+	spin_unlock_irqrestore(&soft->dma_lock, flags);
+
+	if (!list_empty(&done)) {
+		mmb_irq_event(soft->mdev, MMB_IRQ_DMA);
+		soft_complete_list(&done, 0);
+	}
+	return HRTIMER_NORESTART;
+}
+
+static struct mmb_dma_req *soft_dma_next(struct mmb_soft *soft)
+{
+	struct mmb_dma_req *req;
+
+	spin_lock_irq(&soft->dma_lock);
+	req = list_first_entry_or_null(&soft->dma_queue, struct mmb_dma_req,
+				       node);
+	if (req)
+		list_del(&req->node);
+	spin_unlock_irq(&soft->dma_lock);
+	return req;
+}
+
+static int soft_dma_thread(void *data)
+{
+	struct mmb_soft *soft = data;
+	struct mmb_dma_req *req;
+
+	while (!kthread_should_stop()) {
+		wait_event_interruptible(soft->dma_wq,
+					 !list_empty(&soft->dma_queue) ||
+					 kthread_should_stop());
+		while ((req = soft_dma_next(soft))) {
+			void *dev = soft->mem + req->dev_offset;
+
+			if (req->to_device)
+				memcpy(dev, req->cpu_addr, req->len);
+			else
+				memcpy(req->cpu_addr, dev, req->len);
+			req->status = 0;
+
+			spin_lock_irq(&soft->dma_lock);
+			list_add_tail(&req->node, &soft->dma_done);
+			spin_unlock_irq(&soft->dma_lock);
+			hrtimer_start(&soft->dma_irq_timer, 0, HRTIMER_MODE_REL);
+			cond_resched();
+		}
+	}
+	return 0;
+}
+
+static int soft_irq_raise(struct mmb_device *mdev)
+{
+	struct mmb_soft *soft = mdev->priv;
+
+	hrtimer_start(&soft->raise_timer, 0, HRTIMER_MODE_REL);
+	return 0;
+}
+
+static int soft_irq_timer(struct mmb_device *mdev, u64 period_ns)
+{
+	struct mmb_soft *soft = mdev->priv;
+
+	lockdep_assert_held(&mdev->ctl_lock);
+	hrtimer_cancel(&soft->period_timer);
+	WRITE_ONCE(soft->period_ns, period_ns);
+	if (period_ns)
+		hrtimer_start(&soft->period_timer, ns_to_ktime(period_ns),
+			      HRTIMER_MODE_REL);
+	return 0;
+}
+
+static int soft_dma_submit(struct mmb_device *mdev, struct mmb_dma_req *req)
+{
+	struct mmb_soft *soft = mdev->priv;
+
+	spin_lock_irq(&soft->dma_lock);
+	list_add_tail(&req->node, &soft->dma_queue);
+	spin_unlock_irq(&soft->dma_lock);
+	wake_up(&soft->dma_wq);
+	return 0;
+}
+
+static const struct mmb_backend_ops soft_ops = {
+	.irq_raise	= soft_irq_raise,
+	.irq_timer	= soft_irq_timer,
+	.dma_submit	= soft_dma_submit,
+};
+
+/* Stop the engine and complete what it still holds; no producer is left. */
+static void soft_dma_stop(struct mmb_soft *soft)
+{
+	LIST_HEAD(left);
+
+	kthread_stop(soft->dma_thread);
+	hrtimer_cancel(&soft->dma_irq_timer);
+	spin_lock_irq(&soft->dma_lock);
+	list_splice_init(&soft->dma_done, &left);
+	spin_unlock_irq(&soft->dma_lock);
+	soft_complete_list(&left, 0);
+	spin_lock_irq(&soft->dma_lock);
+	list_splice_init(&soft->dma_queue, &left);
+	spin_unlock_irq(&soft->dma_lock);
+	soft_complete_list(&left, -ENODEV);
+}
+
+static int soft_probe(struct platform_device *pdev)
+{
+	struct mmb_device *mdev;
+	struct mmb_soft *soft;
+	int ret;
+
+	soft = kzalloc(sizeof(*soft), GFP_KERNEL);
+	if (!soft)
+		return -ENOMEM;
+	soft->mem = vzalloc((size_t)soft_mem_mb << 20);
+	if (!soft->mem) {
+		ret = -ENOMEM;
+		goto err_free_soft;
+	}
+	spin_lock_init(&soft->dma_lock);
+	INIT_LIST_HEAD(&soft->dma_queue);
+	INIT_LIST_HEAD(&soft->dma_done);
+	init_waitqueue_head(&soft->dma_wq);
+	hrtimer_init(&soft->raise_timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
+	soft->raise_timer.function = soft_raise_fn;
+	hrtimer_init(&soft->period_timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
+	soft->period_timer.function = soft_period_fn;
+	hrtimer_init(&soft->dma_irq_timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
+	soft->dma_irq_timer.function = soft_dma_irq_fn;
+
+	mdev = mmb_device_alloc(&pdev->dev, MMB_BACKEND_SOFT, &soft_ops, soft);
+	if (IS_ERR(mdev)) {
+		ret = PTR_ERR(mdev);
+		goto err_free_mem;
+	}
+	soft->mdev = mdev;
+	mdev->caps = MMB_CAP_IRQ | MMB_CAP_IRQ_TIMER | MMB_CAP_DMA |
+		     MMB_CAP_DEVMEM;
+	mdev->mem_virt = soft->mem;
+	mdev->mem_size = (u64)soft_mem_mb << 20;
+	mdev->dma_window = mdev->mem_size;
+
+	soft->dma_thread = kthread_run(soft_dma_thread, soft, "mmb-soft-dma");
+	if (IS_ERR(soft->dma_thread)) {
+		ret = PTR_ERR(soft->dma_thread);
+		goto err_put_mdev;
+	}
+
+	ret = mmb_device_register(mdev, NULL);
+	if (ret)
+		goto err_stop_dma;
+
+	platform_set_drvdata(pdev, soft);
+	dev_info(&pdev->dev, "%s: %u MiB device memory\n",
+		 dev_name(&mdev->dev), soft_mem_mb);
+	return 0;
+
+err_stop_dma:
+	soft_dma_stop(soft);
+err_put_mdev:
+	mmb_device_put(mdev);
+err_free_mem:
+	vfree(soft->mem);
+err_free_soft:
+	kfree(soft);
+	return ret;
+}
+
+static void soft_remove(struct platform_device *pdev)
+{
+	struct mmb_soft *soft = platform_get_drvdata(pdev);
+
+	mmb_device_unregister(soft->mdev);
+	hrtimer_cancel(&soft->period_timer);
+	hrtimer_cancel(&soft->raise_timer);
+	soft_dma_stop(soft);
+	mmb_device_put(soft->mdev);
+	vfree(soft->mem);
+	kfree(soft);
+}
+
+static struct platform_driver soft_driver = {
+	.driver = {
+		.name = SOFT_DRV_NAME,
+	},
+	.probe = soft_probe,
+	.MMB_PLATFORM_REMOVE = soft_remove,
+};
+
+int mmb_soft_init(void)
+{
+	struct platform_device_info info = {
+		.name = SOFT_DRV_NAME,
+		.id = PLATFORM_DEVID_NONE,
+		.dma_mask = DMA_BIT_MASK(64),
+	};
+	int ret;
+
+	if (!soft_enable)
+		return 0;
+	if (soft_mem_mb < 1 || soft_mem_mb > 1024) {
+		pr_err("soft_mem_mb=%u is outside 1..1024\n", soft_mem_mb);
+		return -EINVAL;
+	}
+	ret = platform_driver_register(&soft_driver);
+	if (ret)
+		return ret;
+	soft_pdev = platform_device_register_full(&info);
+	if (IS_ERR(soft_pdev)) {
+		ret = PTR_ERR(soft_pdev);
+		soft_pdev = NULL;
+		platform_driver_unregister(&soft_driver);
+		return ret;
+	}
+	return 0;
+}
+
+void mmb_soft_exit(void)
+{
+	if (!soft_pdev)
+		return;
+	platform_device_unregister(soft_pdev);
+	soft_pdev = NULL;
+	platform_driver_unregister(&soft_driver);
+}
