@@ -1,0 +1,96 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# mmbridge top-level Makefile.
+#
+#   make               module for KVER (default: the running kernel, else the
+#                      newest kernel with headers installed), library, CLI
+#   make demo          boot a Debian kernel in QEMU and run `mmbridge demo`
+#   make test          build for every kernel in KERNELS, boot each, run all
+#                      tests; prints TAP and a summary, exits non-zero on failure
+#   make guest         static test programs and CLI for the QEMU guest
+#   make clean
+
+SHELL := /bin/bash
+TOP := $(CURDIR)
+BUILD := $(TOP)/build
+
+KVER ?= $(shell if [ -d /lib/modules/$$(uname -r)/build ]; then uname -r; \
+	  else ls -d /lib/modules/*/build 2>/dev/null | sort -V | tail -n 1 | \
+	  cut -d/ -f4; fi)
+KDIR ?= /lib/modules/$(KVER)/build
+KERNELS ?= 6.1 6.12
+DEMO_KERNEL ?= 6.12
+export KERNELS DEMO_KERNEL
+
+CC ?= cc
+USER_CFLAGS := -O2 -g -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Werror -std=gnu11 \
+	       -D_GNU_SOURCE -I$(TOP)/include/uapi -I$(TOP)/lib/include
+LIB_SOVER := 1
+
+KSRC := Kbuild $(wildcard kernel/*.c kernel/*.h) include/uapi/linux/mmbridge.h
+LIB_SRC := lib/libmmbridge.c
+LIB_HDR := lib/include/mmbridge.h include/uapi/linux/mmbridge.h
+CLI_SRC := tools/mmbridge.c
+TEST_SRC := $(wildcard tests/*.c)
+TEST_HDR := $(wildcard tests/*.h)
+
+.PHONY: all module lib cli guest test demo clean
+
+all: module lib cli
+
+# The module is built out of tree in build/mod/<release>/, one copy of the
+# sources per kernel, so that several kernels can be built side by side.
+module: $(BUILD)/mod/$(KVER)/mmbridge.ko
+
+$(BUILD)/mod/%/mmbridge.ko: $(KSRC)
+	@if [ ! -d /lib/modules/$*/build ]; then \
+		echo "mmbridge: no kernel headers for $*; install linux-headers-$*" >&2; \
+		exit 1; fi
+	@mkdir -p $(BUILD)/mod/$*
+	@cp -a Kbuild kernel include $(BUILD)/mod/$*/
+	$(MAKE) -C /lib/modules/$*/build M=$(BUILD)/mod/$* MMB_WERROR=$(MMB_WERROR) modules
+
+lib: $(BUILD)/lib/libmmbridge.a $(BUILD)/lib/libmmbridge.so.$(LIB_SOVER)
+
+$(BUILD)/lib/libmmbridge.o: $(LIB_SRC) $(LIB_HDR)
+	@mkdir -p $(@D)
+	$(CC) $(USER_CFLAGS) -fPIC -c -o $@ $<
+
+$(BUILD)/lib/libmmbridge.a: $(BUILD)/lib/libmmbridge.o
+	ar rcs $@ $^
+
+$(BUILD)/lib/libmmbridge.so.$(LIB_SOVER): $(BUILD)/lib/libmmbridge.o
+	$(CC) -shared -Wl,-soname,libmmbridge.so.$(LIB_SOVER) -o $@ $^
+	ln -sf libmmbridge.so.$(LIB_SOVER) $(BUILD)/lib/libmmbridge.so
+
+cli: $(BUILD)/bin/mmbridge
+
+$(BUILD)/bin/mmbridge: $(CLI_SRC) $(BUILD)/lib/libmmbridge.a $(LIB_HDR)
+	@mkdir -p $(@D)
+	$(CC) $(USER_CFLAGS) -o $@ $< $(BUILD)/lib/libmmbridge.a -lpthread
+
+# Guest programs are static: the initramfs carries no C library.
+guest: $(BUILD)/guest/mmbridge $(BUILD)/guest/mmb-tests $(BUILD)/bin/mmb-hostcheck
+
+$(BUILD)/guest/mmbridge: $(CLI_SRC) $(BUILD)/lib/libmmbridge.a $(LIB_HDR)
+	@mkdir -p $(@D)
+	$(CC) $(USER_CFLAGS) -static -o $@ $< $(BUILD)/lib/libmmbridge.a -lpthread
+
+$(BUILD)/guest/mmb-tests: $(TEST_SRC) $(TEST_HDR) $(BUILD)/lib/libmmbridge.a $(LIB_HDR)
+	@mkdir -p $(@D)
+	$(CC) $(USER_CFLAGS) -static -o $@ $(filter-out tests/hostcheck.c,$(TEST_SRC)) \
+		$(BUILD)/lib/libmmbridge.a -lpthread
+
+# Runs on the host after a guest run: checks what the guest left in files.
+$(BUILD)/bin/mmb-hostcheck: tests/hostcheck.c tests/pattern.h
+	@mkdir -p $(@D)
+	$(CC) $(USER_CFLAGS) -o $@ $<
+
+test:
+	@vm/test.sh
+
+demo:
+	@vm/demo.sh
+
+clean:
+	rm -rf $(BUILD)

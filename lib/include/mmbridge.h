@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libmmbridge: C API over the mmbridge ioctls.
+ *
+ * Every function returns 0 (or a non-negative count) on success and a
+ * negative errno on failure; errno itself is left as the system call set it.
+ * The argsz/flags headers of the ABI are filled in for the caller.
+ */
+#ifndef MMBRIDGE_H
+#define MMBRIDGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/mmbridge.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*
+ * Open a device by name ("edu0"), or by path ("/dev/mmbridge/edu0").
+ * @oflags are open(2) flags; O_RDWR and O_CLOEXEC are always added.
+ * Returns the file descriptor or -errno.
+ */
+int mmb_open(const char *name, int oflags);
+
+/* Fill @info (MMB_IOC_INFO). */
+int mmb_info(int fd, struct mmb_info *info);
+
+/*
+ * Make the device raise @count interrupts, one at a time, each seen by the
+ * handler before the next.  *@raised (may be NULL) gets how many were
+ * raised, also on error.
+ */
+int mmb_irq_trigger(int fd, uint32_t count, uint32_t *raised);
+
+/* Periodic interrupts every @period_ns; 0 stops them. */
+int mmb_irq_timer(int fd, uint64_t period_ns);
+
+/*
+ * Move @len bytes between @buf and the device's DMA window at @dev_off with
+ * the device's DMA engine.  @dir is MMB_XFER_TO_DEVICE or MMB_XFER_FROM_DEVICE.
+ */
+int mmb_dma(int fd, uint32_t dir, uint64_t dev_off, void *buf, size_t len);
+
+/* Read or write device memory with the CPU. */
+int mmb_mem_read(int fd, uint64_t off, void *buf, size_t len);
+int mmb_mem_write(int fd, uint64_t off, const void *buf, size_t len);
+
+/*
+ * List the device names in /dev/mmbridge, sorted, into @names (each
+ * MMB_NAME_MAX bytes).  Returns how many there are (possibly more than
+ * @max, of which @max were stored) or -errno.
+ */
+#define MMB_NAME_MAX	16
+int mmb_list(char (*names)[MMB_NAME_MAX], int max);
+
+/* "soft", "edu", "ivshmem" or "unknown". */
+const char *mmb_backend_str(uint32_t backend);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MMBRIDGE_H */

@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * libmmbridge: C API over the mmbridge ioctls.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include "mmbridge.h"
+
+static int mmb_ioctl(int fd, unsigned long cmd, void *arg)
+{
+	return ioctl(fd, cmd, arg) < 0 ? -errno : 0;
+}
+
+int mmb_open(const char *name, int oflags)
+{
+	char path[64];
+	int fd;
+
+	if (!name || !*name)
+		return -EINVAL;
+	if (strchr(name, '/')) {
+		fd = open(name, oflags | O_RDWR | O_CLOEXEC);
+	} else {
+		if (snprintf(path, sizeof(path), MMB_DEV_DIR "/%s", name) >=
+		    (int)sizeof(path))
+			return -ENAMETOOLONG;
+		fd = open(path, oflags | O_RDWR | O_CLOEXEC);
+	}
+	return fd < 0 ? -errno : fd;
+}
+
+int mmb_info(int fd, struct mmb_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	info->argsz = sizeof(*info);
+	return mmb_ioctl(fd, MMB_IOC_INFO, info);
+}
+
+int mmb_irq_trigger(int fd, uint32_t count, uint32_t *raised)
+{
+	struct mmb_irq_trigger t = {
+		.argsz = sizeof(t),
+		.count = count,
+	};
+	int ret = mmb_ioctl(fd, MMB_IOC_IRQ_TRIGGER, &t);
+
+	if (raised)
+		*raised = t.raised;
+	return ret;
+}
+
+int mmb_irq_timer(int fd, uint64_t period_ns)
+{
+	struct mmb_irq_timer t = {
+		.argsz = sizeof(t),
+		.period_ns = period_ns,
+	};
+
+	return mmb_ioctl(fd, MMB_IOC_IRQ_TIMER, &t);
+}
+
+static int mmb_xfer(int fd, unsigned long cmd, uint32_t dir, uint64_t off,
+		    const void *buf, size_t len)
+{
+	struct mmb_xfer x = {
+		.argsz = sizeof(x),
+		.flags = dir,
+		.dev_offset = off,
+		.length = len,
+		.user_addr = (uintptr_t)buf,
+	};
+
+	return mmb_ioctl(fd, cmd, &x);
+}
+
+int mmb_dma(int fd, uint32_t dir, uint64_t dev_off, void *buf, size_t len)
+{
+	return mmb_xfer(fd, MMB_IOC_DMA, dir, dev_off, buf, len);
+}
+
+int mmb_mem_read(int fd, uint64_t off, void *buf, size_t len)
+{
+	return mmb_xfer(fd, MMB_IOC_MEM_RW, MMB_XFER_FROM_DEVICE, off, buf, len);
+}
+
+int mmb_mem_write(int fd, uint64_t off, const void *buf, size_t len)
+{
+	return mmb_xfer(fd, MMB_IOC_MEM_RW, MMB_XFER_TO_DEVICE, off, buf, len);
+}
+
+static int mmb_name_cmp(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+int mmb_list(char (*names)[MMB_NAME_MAX], int max)
+{
+	struct dirent *de;
+	int n = 0;
+	DIR *dir;
+
+	dir = opendir(MMB_DEV_DIR);
+	if (!dir)
+		return errno == ENOENT ? 0 : -errno;
+	while ((de = readdir(dir))) {
+		if (de->d_name[0] == '.' || strlen(de->d_name) >= MMB_NAME_MAX)
+			continue;
+		if (n < max)
+			strcpy(names[n], de->d_name);
+		n++;
+	}
+	closedir(dir);
+	qsort(names, n < max ? n : max, MMB_NAME_MAX, mmb_name_cmp);
+	return n;
+}
+
+const char *mmb_backend_str(uint32_t backend)
+{
+	switch (backend) {
+	case MMB_BACKEND_SOFT:
+		return "soft";
+	case MMB_BACKEND_EDU:
+		return "edu";
+	case MMB_BACKEND_IVSHMEM:
+		return "ivshmem";
+	default:
+		return "unknown";
+	}
+}

@@ -1,0 +1,357 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mmbridge: command-line tool.
+ *
+ *   mmbridge list                 devices and their capabilities
+ *   mmbridge info DEV             everything MMB_IOC_INFO reports
+ *   mmbridge irq DEV [N]          raise N interrupts (default 1000), time them
+ *   mmbridge timer DEV US MS      periodic interrupts every US for MS
+ *   mmbridge demo                 walk through every mechanism
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "mmbridge.h"
+
+#define MAX_DEVS	64
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static void caps_str(uint64_t caps, char *buf, size_t size)
+{
+	static const struct {
+		uint64_t bit;
+		const char *name;
+	} names[] = {
+		{ MMB_CAP_IRQ, "irq" },
+		{ MMB_CAP_IRQ_TIMER, "irq-timer" },
+		{ MMB_CAP_DMA, "dma" },
+		{ MMB_CAP_DEVMEM, "devmem" },
+	};
+	size_t i, n = 0;
+
+	buf[0] = 0;
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (caps & names[i].bit)
+			n += snprintf(buf + n, size - n, "%s%s", n ? "," : "",
+				      names[i].name);
+	if (!n)
+		snprintf(buf, size, "-");
+}
+
+static int open_or_die(const char *name)
+{
+	int fd = mmb_open(name, 0);
+
+	if (fd < 0) {
+		fprintf(stderr, "mmbridge: %s: %s\n", name, strerror(-fd));
+		exit(1);
+	}
+	return fd;
+}
+
+static int cmd_list(void)
+{
+	char names[MAX_DEVS][MMB_NAME_MAX], caps[64];
+	int i, n = mmb_list(names, MAX_DEVS);
+
+	if (n < 0) {
+		fprintf(stderr, "mmbridge: %s: %s\n", MMB_DEV_DIR, strerror(-n));
+		return 1;
+	}
+	if (n == 0) {
+		printf("no mmbridge devices (is the module loaded?)\n");
+		return 1;
+	}
+	printf("  %-10s %-8s %-26s %s\n", "device", "backend", "capabilities",
+	       "memory / DMA window");
+	for (i = 0; i < n && i < MAX_DEVS; i++) {
+		struct mmb_info info;
+		int fd = mmb_open(names[i], 0), ret;
+
+		if (fd < 0) {
+			printf("  %-10s (%s)\n", names[i], strerror(-fd));
+			continue;
+		}
+		ret = mmb_info(fd, &info);
+		close(fd);
+		if (ret) {
+			printf("  %-10s (%s)\n", names[i], strerror(-ret));
+			continue;
+		}
+		caps_str(info.caps, caps, sizeof(caps));
+		printf("  %-10s %-8s %-26s %llu KiB / %u B\n", info.name,
+		       mmb_backend_str(info.backend), caps,
+		       (unsigned long long)info.mem_size >> 10, info.dma_window);
+	}
+	return 0;
+}
+
+static int cmd_info(const char *name)
+{
+	struct mmb_info info;
+	char caps[64];
+	int fd = open_or_die(name), ret;
+
+	ret = mmb_info(fd, &info);
+	close(fd);
+	if (ret) {
+		fprintf(stderr, "mmbridge: info: %s\n", strerror(-ret));
+		return 1;
+	}
+	caps_str(info.caps, caps, sizeof(caps));
+	printf("name:        %s\n", info.name);
+	printf("backend:     %s\n", mmb_backend_str(info.backend));
+	printf("abi:         %u\n", info.abi_version);
+	printf("caps:        %s (0x%llx)\n", caps, (unsigned long long)info.caps);
+	printf("mem_size:    %llu\n", (unsigned long long)info.mem_size);
+	printf("dma_window:  %u\n", info.dma_window);
+	printf("irq_count:   %llu\n", (unsigned long long)info.irq_count);
+	return 0;
+}
+
+/* Raise @n interrupts; print the mean round trip.  0 or -errno. */
+static int irq_roundtrip(int fd, uint32_t n, bool quiet)
+{
+	struct mmb_info before, after;
+	uint32_t raised = 0;
+	uint64_t t0, t1;
+	int ret;
+
+	ret = mmb_info(fd, &before);
+	if (ret)
+		return ret;
+	t0 = now_ns();
+	ret = mmb_irq_trigger(fd, n, &raised);
+	t1 = now_ns();
+	if (ret)
+		return ret;
+	ret = mmb_info(fd, &after);
+	if (ret)
+		return ret;
+	if (!quiet || after.irq_count - before.irq_count != n)
+		printf("  %u interrupts raised, %llu counted by the handler, "
+		       "mean round trip %.1f us\n", raised,
+		       (unsigned long long)(after.irq_count - before.irq_count),
+		       (t1 - t0) / 1000.0 / n);
+	return after.irq_count - before.irq_count == n ? 0 : -EIO;
+}
+
+static int cmd_irq(const char *name, uint32_t n)
+{
+	int fd = open_or_die(name), ret;
+
+	ret = irq_roundtrip(fd, n, false);
+	close(fd);
+	if (ret)
+		fprintf(stderr, "mmbridge: irq: %s\n", strerror(-ret));
+	return ret ? 1 : 0;
+}
+
+static int cmd_timer(const char *name, uint64_t period_us, uint64_t ms)
+{
+	struct mmb_info before, after;
+	int fd = open_or_die(name), ret;
+
+	ret = mmb_info(fd, &before);
+	if (!ret)
+		ret = mmb_irq_timer(fd, period_us * 1000);
+	if (!ret) {
+		usleep(ms * 1000);
+		ret = mmb_irq_timer(fd, 0);
+	}
+	if (!ret)
+		ret = mmb_info(fd, &after);
+	close(fd);
+	if (ret) {
+		fprintf(stderr, "mmbridge: timer: %s\n", strerror(-ret));
+		return 1;
+	}
+	printf("  %llu timer interrupts in %llu ms at a %llu us period\n",
+	       (unsigned long long)(after.irq_count - before.irq_count),
+	       (unsigned long long)ms, (unsigned long long)period_us);
+	return 0;
+}
+
+static uint8_t demo_byte(uint64_t seed, size_t i)
+{
+	uint64_t x = seed ^ (i * 0x9e3779b97f4a7c15ULL);
+
+	x ^= x >> 29;
+	return (uint8_t)(x * 0xbf58476d1ce4e5b9ULL >> 56);
+}
+
+static void demo_fill(uint8_t *buf, size_t len, uint64_t seed)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		buf[i] = demo_byte(seed, i);
+}
+
+static long demo_check(const uint8_t *buf, size_t len, uint64_t seed)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (buf[i] != demo_byte(seed, i))
+			return i;
+	return -1;
+}
+
+/* DMA @len bytes to the device and back; report whether they match. */
+static int demo_dma(const char *name, size_t len)
+{
+	uint8_t *out = malloc(len), *in = calloc(1, len);
+	uint64_t seed = now_ns(), t0, t1, t2;
+	int fd = mmb_open(name, 0), ret = -ENOMEM;
+	long bad;
+
+	if (fd < 0 || !out || !in)
+		goto out;
+	demo_fill(out, len, seed);
+	t0 = now_ns();
+	ret = mmb_dma(fd, MMB_XFER_TO_DEVICE, 0, out, len);
+	t1 = now_ns();
+	if (!ret)
+		ret = mmb_dma(fd, MMB_XFER_FROM_DEVICE, 0, in, len);
+	t2 = now_ns();
+	if (ret)
+		goto out;
+	bad = demo_check(in, len, seed);
+	printf("  %zu bytes RAM -> %s -> RAM: %s (to device %.2f ms, back %.2f ms)\n",
+	       len, name, bad < 0 ? "byte-exact" : "MISMATCH",
+	       (t1 - t0) / 1e6, (t2 - t1) / 1e6);
+	ret = bad < 0 ? 0 : -EIO;
+out:
+	if (fd >= 0)
+		close(fd);
+	free(out);
+	free(in);
+	return ret;
+}
+
+static int demo_devmem(const char *name, size_t len)
+{
+	uint8_t *buf = malloc(len);
+	uint64_t seed = now_ns();
+	int fd = mmb_open(name, 0), ret = -ENOMEM;
+	long bad;
+
+	if (fd < 0 || !buf)
+		goto out;
+	demo_fill(buf, len, seed);
+	ret = mmb_mem_write(fd, 0, buf, len);
+	memset(buf, 0, len);
+	if (!ret)
+		ret = mmb_mem_read(fd, 0, buf, len);
+	if (ret)
+		goto out;
+	bad = demo_check(buf, len, seed);
+	printf("  wrote %zu bytes into %s device memory with the CPU, read back: %s\n",
+	       len, name, bad < 0 ? "exact" : "MISMATCH");
+	ret = bad < 0 ? 0 : -EIO;
+out:
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	return ret;
+}
+
+static int demo_step(const char *what, int ret)
+{
+	if (ret)
+		printf("  FAILED: %s: %s\n", what, strerror(-ret));
+	return ret ? 1 : 0;
+}
+
+static int cmd_demo(void)
+{
+	char names[MAX_DEVS][MMB_NAME_MAX];
+	int i, n, failed = 0;
+
+	printf("== mmbridge demo\n\n== Devices found\n");
+	if (cmd_list())
+		return 1;
+	n = mmb_list(names, MAX_DEVS);
+
+	for (i = 0; i < n && i < MAX_DEVS; i++) {
+		struct mmb_info info;
+		int fd = mmb_open(names[i], 0);
+
+		if (fd < 0 || mmb_info(fd, &info)) {
+			failed++;
+			continue;
+		}
+		if (info.caps & MMB_CAP_IRQ) {
+			printf("\n== Interrupt round trip on %s (%s)\n", info.name,
+			       info.backend == MMB_BACKEND_EDU ?
+			       "register write -> MSI -> handler -> waiter woken" :
+			       "hrtimer interrupt -> handler -> waiter woken");
+			failed += demo_step("irq", irq_roundtrip(fd, 1000, false));
+		}
+		close(fd);
+		if (info.caps & MMB_CAP_IRQ_TIMER) {
+			printf("\n== Periodic interrupts on %s\n", info.name);
+			failed += cmd_timer(info.name, 1000, 200);
+		}
+		if (info.caps & MMB_CAP_DMA) {
+			printf("\n== DMA engine of %s\n", info.name);
+			failed += demo_step("dma", demo_dma(info.name,
+				info.dma_window < (1u << 20) ? info.dma_window :
+							       1u << 20));
+		}
+		if (info.caps & MMB_CAP_DEVMEM) {
+			printf("\n== Device memory of %s (%llu MiB)\n", info.name,
+			       (unsigned long long)info.mem_size >> 20);
+			failed += demo_step("devmem", demo_devmem(info.name,
+				info.mem_size < (1u << 20) ? info.mem_size :
+							     1u << 20));
+		}
+	}
+	printf("\nTimes are guest clock under emulation: compare them with each other, not with hardware.\n");
+	printf("== demo %s\n", failed ? "FAILED" : "done");
+	return failed ? 1 : 0;
+}
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: mmbridge list\n"
+		"       mmbridge info DEV\n"
+		"       mmbridge irq DEV [N]\n"
+		"       mmbridge timer DEV PERIOD_US DURATION_MS\n"
+		"       mmbridge demo\n");
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc < 2)
+		usage();
+	if (!strcmp(argv[1], "list") && argc == 2)
+		return cmd_list();
+	if (!strcmp(argv[1], "info") && argc == 3)
+		return cmd_info(argv[2]);
+	if (!strcmp(argv[1], "irq") && (argc == 3 || argc == 4))
+		return cmd_irq(argv[2], argc == 4 ? strtoul(argv[3], NULL, 0) : 1000);
+	if (!strcmp(argv[1], "timer") && argc == 5)
+		return cmd_timer(argv[2], strtoull(argv[3], NULL, 0),
+				 strtoull(argv[4], NULL, 0));
+	if (!strcmp(argv[1], "demo") && argc == 2)
+		return cmd_demo();
+	usage();
+	return 2;
+}
