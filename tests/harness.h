@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * In-guest test harness: each case runs in its own child process with a
+ * time limit and prints one TAP line named <area>/<case>.
+ */
+#ifndef MMB_TEST_HARNESS_H
+#define MMB_TEST_HARNESS_H
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "mmbridge.h"
+#include "pattern.h"
+
+/*
+ * T_HOST: the case printed "# HOSTCHECK <name> <args>" and its verdict is
+ * given by the host after the guest has stopped.
+ */
+enum { T_PASS = 0, T_FAIL = 1, T_SKIP = 2, T_HOST = 3 };
+
+struct mmb_test {
+	const char *name;	/* <area>/<case> */
+	int (*fn)(void);
+	unsigned int timeout_s;	/* 0: the default (120 s) */
+};
+
+int t_fail(int line, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int t_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#define FAIL(...)	return t_fail(__LINE__, __VA_ARGS__)
+#define SKIP(...)	return t_skip(__VA_ARGS__)
+
+#define EXPECT(cond, ...)						\
+	do {								\
+		if (!(cond))						\
+			FAIL(__VA_ARGS__);				\
+	} while (0)
+
+#define EXPECT_EQ(a, b)							\
+	do {								\
+		long long _a = (long long)(a), _b = (long long)(b);	\
+		if (_a != _b)						\
+			FAIL("%s is %lld, expected %lld (%s)", #a, _a, _b, #b); \
+	} while (0)
+
+/* @expr returns 0 / a count on success or -errno. */
+#define EXPECT_OK(expr)							\
+	do {								\
+		long _r = (long)(expr);					\
+		if (_r < 0)						\
+			FAIL("%s failed: %s", #expr, strerror((int)-_r)); \
+	} while (0)
+
+#define EXPECT_ERR(expr, err)						\
+	do {								\
+		long _r = (long)(expr);					\
+		if (_r != -(err))					\
+			FAIL("%s returned %ld (%s), expected -%s", #expr, _r, \
+			     _r < 0 ? strerror((int)-_r) : "success", #err); \
+	} while (0)
+
+/* ioctl(2) returning 0 or -errno. */
+int xioctl(int fd, unsigned long cmd, void *arg);
+
+/* Open /dev/mmbridge/<name>, or return -ENOENT if the device is absent. */
+int dev_open(const char *name);
+
+/* First line of a file into @buf without the newline; -errno on failure. */
+int read_line(const char *path, char *buf, size_t size);
+int write_str(const char *path, const char *s);
+
+/* Sum over CPUs of the /proc/interrupts line naming @action, or -1. */
+long long proc_irq_count(const char *action);
+
+/* Value of key=value in /proc/cmdline, or NULL. */
+const char *cmdline_get(const char *key, char *buf, size_t size);
+
+/* A numeric module parameter of mmbridge, or -1. */
+long long module_param(const char *name);
+
+uint64_t now_ns(void);
+uint64_t test_seed(void);
+
+extern const struct mmb_test abi_tests[], edu_tests[], ivshmem_tests[],
+	soft_tests[], life_tests[];
+
+#endif /* MMB_TEST_HARNESS_H */

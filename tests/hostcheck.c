@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mmb-hostcheck FILE OFFSET LENGTH SEED
+ *
+ * Runs on the host after the guest stopped: FILE (the memory behind a
+ * device BAR) must hold the test pattern of SEED at OFFSET..OFFSET+LENGTH-1
+ * and zeros in the 4 KiB on either side.  Prints the reason and exits 1 if
+ * not.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pattern.h"
+
+#define GUARD	4096
+
+int main(int argc, char **argv)
+{
+	unsigned long long off, len, seed, start, i;
+	FILE *f;
+	int c;
+
+	if (argc != 5) {
+		fprintf(stderr, "usage: %s FILE OFFSET LENGTH SEED\n", argv[0]);
+		return 2;
+	}
+	off = strtoull(argv[2], NULL, 0);
+	len = strtoull(argv[3], NULL, 0);
+	seed = strtoull(argv[4], NULL, 0);
+	f = fopen(argv[1], "rb");
+	if (!f) {
+		printf("%s: %s\n", argv[1], strerror(errno));
+		return 1;
+	}
+	start = off > GUARD ? off - GUARD : 0;
+	if (fseek(f, start, SEEK_SET)) {
+		printf("seek: %s\n", strerror(errno));
+		return 1;
+	}
+	for (i = start; i < off + len + GUARD; i++) {
+		c = fgetc(f);
+		if (c == EOF) {
+			printf("file ends at %llu\n", i);
+			return 1;
+		}
+		if (i < off || i >= off + len) {
+			if (c) {
+				printf("byte %llu outside the range is 0x%02x\n", i, c);
+				return 1;
+			}
+		} else if (c != pattern_byte(seed, i - off)) {
+			printf("byte %llu is 0x%02x, expected 0x%02x\n", i, c,
+			       pattern_byte(seed, i - off));
+			return 1;
+		}
+	}
+	fclose(f);
+	return 0;
+}

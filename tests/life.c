@@ -1,0 +1,262 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * life/: device nodes, device removal with open files, module unload.
+ * module_unload reloads the module; it runs last.
+ */
+#include <fcntl.h>
+#include <libgen.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+/* Every device the VM was started with has its node, owner-only. */
+static int test_devices_present(void)
+{
+	char expect[256], *name, *save;
+	int n = 0;
+
+	if (!cmdline_get("mmb.expect", expect, sizeof(expect)))
+		SKIP("mmb.expect not on the kernel command line");
+	for (name = strtok_r(expect, ",", &save); name;
+	     name = strtok_r(NULL, ",", &save)) {
+		char path[128], devno[32];
+		struct stat st;
+		unsigned int maj, min;
+
+		snprintf(path, sizeof(path), MMB_DEV_DIR "/%s", name);
+		EXPECT(!stat(path, &st), "%s: %s", path, strerror(errno));
+		EXPECT(S_ISCHR(st.st_mode), "%s is not a char device", path);
+		EXPECT_EQ(st.st_mode & 07777, 0600);
+		EXPECT_EQ(st.st_uid, 0);
+		snprintf(path, sizeof(path), "/sys/class/mmbridge/%s/dev", name);
+		EXPECT_OK(read_line(path, devno, sizeof(devno)));
+		EXPECT_EQ(sscanf(devno, "%u:%u", &maj, &min), 2);
+		EXPECT_EQ(major(st.st_rdev), maj);
+		EXPECT_EQ(minor(st.st_rdev), min);
+		n++;
+	}
+	EXPECT(n > 0, "mmb.expect is empty");
+	return T_PASS;
+}
+
+/* PCI address of a device, from its sysfs link. */
+static int device_bdf(const char *name, char *bdf, size_t size)
+{
+	char path[128], target[256];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/sys/class/mmbridge/%s/device", name);
+	n = readlink(path, target, sizeof(target) - 1);
+	if (n < 0)
+		return -errno;
+	target[n] = 0;
+	snprintf(bdf, size, "%s", basename(target));
+	return 0;
+}
+
+static int wait_node(const char *name, bool present)
+{
+	char path[128];
+	int i;
+
+	snprintf(path, sizeof(path), MMB_DEV_DIR "/%s", name);
+	for (i = 0; i < 200; i++) {
+		if ((access(path, F_OK) == 0) == present)
+			return 0;
+		usleep(10000);
+	}
+	return -ETIMEDOUT;
+}
+
+/*
+ * The device goes away under an open file: the node disappears, the file
+ * gets -ENODEV, closing it is fine, and a rebind brings the device back.
+ */
+static int test_unbind_with_open_fd(void)
+{
+	const char *drv = "/sys/bus/pci/drivers/mmbridge-edu";
+	char bdf[64], path[128];
+	struct mmb_info info;
+	uint8_t buf[64];
+	uint32_t raised = 0;
+	int fd = dev_open("edu0");
+
+	if (fd == -ENOENT)
+		SKIP("no edu device");
+	EXPECT_OK(fd);
+	EXPECT_OK(device_bdf("edu0", bdf, sizeof(bdf)));
+	snprintf(path, sizeof(path), "%s/unbind", drv);
+	EXPECT_OK(write_str(path, bdf));
+
+	EXPECT_OK(wait_node("edu0", false));
+	EXPECT_ERR(mmb_info(fd, &info), ENODEV);
+	EXPECT_ERR(mmb_irq_trigger(fd, 1, &raised), ENODEV);
+	EXPECT_EQ(raised, 0);
+	EXPECT_ERR(mmb_dma(fd, MMB_XFER_FROM_DEVICE, 0, buf, sizeof(buf)),
+		   ENODEV);
+	EXPECT_EQ(close(fd), 0);
+
+	snprintf(path, sizeof(path), "%s/bind", drv);
+	EXPECT_OK(write_str(path, bdf));
+	EXPECT_OK(wait_node("edu0", true));
+	fd = dev_open("edu0");
+	EXPECT_OK(fd);
+	EXPECT_OK(mmb_irq_trigger(fd, 5, &raised));
+	EXPECT_EQ(raised, 5);
+	close(fd);
+	return T_PASS;
+}
+
+struct dma_job {
+	int fd;
+	uint64_t seed;
+	int ret;
+	uint8_t buf[4096];	/* 4000 transferred, the rest must stay 0 */
+};
+
+static void *dma_worker(void *arg)
+{
+	struct dma_job *job = arg;
+
+	job->ret = mmb_dma(job->fd, MMB_XFER_FROM_DEVICE, 0, job->buf, 4000);
+	return NULL;
+}
+
+/*
+ * Removal while a DMA transfer is on the device: remove waits for the
+ * engine, the transfer either completes with the right data or is refused
+ * with -ENODEV, and nothing is written after.
+ */
+static int test_unbind_during_dma(void)
+{
+	const char *drv = "/sys/bus/pci/drivers/mmbridge-edu";
+	static struct dma_job job;
+	char bdf[64], path[128];
+	pthread_t th;
+	long bad;
+	int fd = dev_open("edu0");
+
+	if (fd == -ENOENT)
+		SKIP("no edu device");
+	EXPECT_OK(fd);
+	job.fd = fd;
+	job.seed = test_seed();
+	pattern_fill(job.buf, 4000, job.seed, 0);
+	EXPECT_OK(mmb_dma(fd, MMB_XFER_TO_DEVICE, 0, job.buf, 4000));
+	memset(job.buf, 0, sizeof(job.buf));
+	EXPECT_OK(device_bdf("edu0", bdf, sizeof(bdf)));
+
+	EXPECT_EQ(pthread_create(&th, NULL, dma_worker, &job), 0);
+	usleep(20000);
+	snprintf(path, sizeof(path), "%s/unbind", drv);
+	EXPECT_OK(write_str(path, bdf));
+	pthread_join(th, NULL);
+
+	if (job.ret == 0) {
+		bad = pattern_check(job.buf, 4000, job.seed, 0);
+		EXPECT(bad < 0, "completed transfer has byte %ld wrong", bad);
+		/* Nothing past the transfer was written. */
+		EXPECT_EQ(job.buf[4000] | job.buf[4095], 0);
+	} else {
+		EXPECT_EQ(job.ret, -ENODEV);
+	}
+	EXPECT_ERR(mmb_dma(fd, MMB_XFER_FROM_DEVICE, 0, job.buf, 16), ENODEV);
+	close(fd);
+
+	snprintf(path, sizeof(path), "%s/bind", drv);
+	EXPECT_OK(write_str(path, bdf));
+	EXPECT_OK(wait_node("edu0", true));
+	return T_PASS;
+}
+
+/* The soft device removed while its timer runs for an open file. */
+static int test_soft_unbind_timer_running(void)
+{
+	const char *drv = "/sys/bus/platform/drivers/mmbridge-soft";
+	char path[128];
+	struct mmb_info info;
+	int fd = dev_open("soft0");
+
+	EXPECT_OK(fd);
+	EXPECT_OK(mmb_irq_timer(fd, 100000));
+	usleep(20000);
+	snprintf(path, sizeof(path), "%s/unbind", drv);
+	EXPECT_OK(write_str(path, "mmbridge-soft"));
+	EXPECT_OK(wait_node("soft0", false));
+	EXPECT_ERR(mmb_info(fd, &info), ENODEV);
+	EXPECT_ERR(mmb_irq_timer(fd, 0), ENODEV);
+	EXPECT_EQ(close(fd), 0);
+
+	snprintf(path, sizeof(path), "%s/bind", drv);
+	EXPECT_OK(write_str(path, "mmbridge-soft"));
+	EXPECT_OK(wait_node("soft0", true));
+	fd = dev_open("soft0");
+	EXPECT_OK(fd);
+	EXPECT_OK(mmb_info(fd, &info));
+	EXPECT_EQ(info.instance, 0);
+	close(fd);
+	return T_PASS;
+}
+
+/*
+ * rmmod is refused while a file is open (the module stays usable), works
+ * once it is closed, and the module loads again.
+ */
+static int test_module_unload(void)
+{
+	const char *ko = getenv("MMB_KO");
+	const char *params = getenv("MMB_PARAMS");
+	struct mmb_info info;
+	uint32_t raised = 0;
+	int fd, kofd, r;
+
+	if (!ko)
+		SKIP("MMB_KO not set");
+	fd = dev_open("soft0");
+	EXPECT_OK(fd);
+
+	r = syscall(SYS_delete_module, "mmbridge", O_NONBLOCK);
+	EXPECT(r == -1 && errno == EWOULDBLOCK,
+	       "delete_module with an open file: %d (%s), expected EWOULDBLOCK",
+	       r, strerror(errno));
+	EXPECT_OK(mmb_info(fd, &info));
+	EXPECT_OK(mmb_irq_trigger(fd, 3, &raised));
+	EXPECT_EQ(raised, 3);
+	EXPECT_EQ(close(fd), 0);
+
+	r = syscall(SYS_delete_module, "mmbridge", O_NONBLOCK);
+	EXPECT(r == 0, "delete_module: %s", strerror(errno));
+	EXPECT(access("/sys/module/mmbridge", F_OK) && errno == ENOENT,
+	       "/sys/module/mmbridge still present");
+	EXPECT_OK(wait_node("soft0", false));
+
+	kofd = open(ko, O_RDONLY | O_CLOEXEC);
+	EXPECT(kofd >= 0, "%s: %s", ko, strerror(errno));
+	r = syscall(SYS_finit_module, kofd, params ? params : "", 0);
+	EXPECT(r == 0, "finit_module: %s", strerror(errno));
+	close(kofd);
+
+	EXPECT_OK(wait_node("soft0", true));
+	fd = dev_open("soft0");
+	EXPECT_OK(fd);
+	EXPECT_OK(mmb_info(fd, &info));
+	EXPECT_EQ(info.irq_count, 0);
+	EXPECT_OK(mmb_irq_trigger(fd, 3, &raised));
+	EXPECT_EQ(raised, 3);
+	close(fd);
+	return T_PASS;
+}
+
+const struct mmb_test life_tests[] = {
+	{ "life/devices_present", test_devices_present },
+	{ "life/unbind_with_open_fd", test_unbind_with_open_fd },
+	{ "life/unbind_during_dma", test_unbind_during_dma },
+	{ "life/soft_unbind_timer_running", test_soft_unbind_timer_running },
+	{ "life/module_unload", test_module_unload },
+	{ NULL }
+};

@@ -1,0 +1,285 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mmb-tests: runs the in-guest test cases and prints TAP lines
+ *   ok - <area>/<case>
+ *   not ok - <area>/<case> # <reason>
+ *   ok - <area>/<case> # SKIP <why>
+ * The VM harness numbers them and adds the summary.
+ *
+ * Usage: mmb-tests [-l] [prefix...]   (-l lists the cases)
+ */
+#include <fcntl.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+#define DEFAULT_TIMEOUT_S	120
+
+static const struct mmb_test *const suites[] = {
+	abi_tests, edu_tests, ivshmem_tests, soft_tests, life_tests,
+};
+
+static char t_msg[512];
+
+int t_fail(int line, const char *fmt, ...)
+{
+	int n = snprintf(t_msg, sizeof(t_msg), "line %d: ", line);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(t_msg + n, sizeof(t_msg) - n, fmt, ap);
+	va_end(ap);
+	return T_FAIL;
+}
+
+int t_skip(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(t_msg, sizeof(t_msg), fmt, ap);
+	va_end(ap);
+	return T_SKIP;
+}
+
+int xioctl(int fd, unsigned long cmd, void *arg)
+{
+	return ioctl(fd, cmd, arg) < 0 ? -errno : 0;
+}
+
+int dev_open(const char *name)
+{
+	return mmb_open(name, 0);
+}
+
+int read_line(const char *path, char *buf, size_t size)
+{
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	if (!f)
+		return -errno;
+	if (!fgets(buf, size, f)) {
+		fclose(f);
+		return -EIO;
+	}
+	fclose(f);
+	n = strlen(buf);
+	if (n && buf[n - 1] == '\n')
+		buf[n - 1] = 0;
+	return 0;
+}
+
+int write_str(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, s, strlen(s));
+	if (n < 0) {
+		n = -errno;
+		close(fd);
+		return n;
+	}
+	close(fd);
+	return n == (ssize_t)strlen(s) ? 0 : -EIO;
+}
+
+long long proc_irq_count(const char *action)
+{
+	char line[4096];
+	long long total = -1;
+	FILE *f = fopen("/proc/interrupts", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		char *p = strchr(line, ':');
+		char *end;
+
+		if (!p || !strstr(line, action))
+			continue;
+		total = 0;
+		for (p++;; p = end) {
+			long long v = strtoll(p, &end, 10);
+
+			if (end == p)
+				break;
+			total += v;
+		}
+		break;
+	}
+	fclose(f);
+	return total;
+}
+
+const char *cmdline_get(const char *key, char *buf, size_t size)
+{
+	char line[4096], *tok, *save;
+	size_t klen = strlen(key);
+
+	if (read_line("/proc/cmdline", line, sizeof(line)))
+		return NULL;
+	for (tok = strtok_r(line, " ", &save); tok;
+	     tok = strtok_r(NULL, " ", &save)) {
+		if (!strncmp(tok, key, klen) && tok[klen] == '=') {
+			snprintf(buf, size, "%s", tok + klen + 1);
+			return buf;
+		}
+	}
+	return NULL;
+}
+
+long long module_param(const char *name)
+{
+	char path[128], buf[32];
+
+	snprintf(path, sizeof(path), "/sys/module/mmbridge/parameters/%s", name);
+	if (read_line(path, buf, sizeof(buf)))
+		return -1;
+	return strtoll(buf, NULL, 0);
+}
+
+uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+uint64_t test_seed(void)
+{
+	uint64_t seed = now_ns();
+	int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		if (read(fd, &seed, sizeof(seed)) != sizeof(seed))
+			seed = now_ns();
+		close(fd);
+	}
+	return seed;
+}
+
+static bool selected(const char *name, int argc, char **argv)
+{
+	int i;
+
+	if (argc == 0)
+		return true;
+	for (i = 0; i < argc; i++)
+		if (!strncmp(name, argv[i], strlen(argv[i])))
+			return true;
+	return false;
+}
+
+/* Run one case in a child; its verdict comes back as exit status + pipe. */
+static int run_one(const struct mmb_test *t, char *msg, size_t size)
+{
+	unsigned int timeout = t->timeout_s ? t->timeout_s : DEFAULT_TIMEOUT_S;
+	uint64_t deadline;
+	int pfd[2], status = 0;
+	ssize_t n;
+	pid_t pid;
+
+	msg[0] = 0;
+	if (pipe(pfd)) {
+		snprintf(msg, size, "pipe: %s", strerror(errno));
+		return T_FAIL;
+	}
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0) {
+		snprintf(msg, size, "fork: %s", strerror(errno));
+		return T_FAIL;
+	}
+	if (pid == 0) {
+		int r;
+
+		close(pfd[0]);
+		setpgid(0, 0);
+		r = t->fn();
+		if (write(pfd[1], t_msg, strlen(t_msg)) < 0)
+			r = T_FAIL;
+		_exit(r);
+	}
+	close(pfd[1]);
+
+	deadline = now_ns() + timeout * 1000000000ULL;
+	for (;;) {
+		pid_t w = waitpid(pid, &status, WNOHANG);
+
+		if (w == pid)
+			break;
+		if (now_ns() > deadline) {
+			kill(-pid, SIGKILL);
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			snprintf(msg, size, "timed out after %u s", timeout);
+			close(pfd[0]);
+			return T_FAIL;
+		}
+		usleep(10000);
+	}
+	/* Helpers the case forked must not outlive it. */
+	kill(-pid, SIGKILL);
+
+	n = read(pfd[0], msg, size - 1);
+	msg[n > 0 ? n : 0] = 0;
+	close(pfd[0]);
+	if (WIFSIGNALED(status)) {
+		snprintf(msg, size, "killed by signal %d", WTERMSIG(status));
+		return T_FAIL;
+	}
+	if (!WIFEXITED(status) || WEXITSTATUS(status) > T_HOST) {
+		snprintf(msg, size, "exit status 0x%x", status);
+		return T_FAIL;
+	}
+	return WEXITSTATUS(status);
+}
+
+int main(int argc, char **argv)
+{
+	bool list = argc > 1 && !strcmp(argv[1], "-l");
+	char msg[sizeof(t_msg)];
+	size_t s;
+
+	if (list) {
+		argc--;
+		argv++;
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	for (s = 0; s < sizeof(suites) / sizeof(suites[0]); s++) {
+		const struct mmb_test *t;
+
+		for (t = suites[s]; t->name; t++) {
+			int r;
+
+			if (!selected(t->name, argc - 1, argv + 1))
+				continue;
+			if (list) {
+				printf("%s\n", t->name);
+				continue;
+			}
+			r = run_one(t, msg, sizeof(msg));
+			if (r == T_PASS)
+				printf("ok - %s\n", t->name);
+			else if (r == T_HOST)
+				continue;	/* the host gives the verdict */
+			else if (r == T_SKIP)
+				printf("ok - %s # SKIP %s\n", t->name, msg);
+			else
+				printf("not ok - %s # %s\n", t->name, msg);
+		}
+	}
+	return 0;
+}
