@@ -1,0 +1,140 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shared functions of the QEMU harness: packages, kernels, initramfs, boot.
+# Sourced by vm/test.sh and vm/demo.sh from the top of the source tree.
+
+TOP=${TOP:-$(pwd)}
+BUILD=${BUILD:-$TOP/build}
+VM_TIMEOUT=${VM_TIMEOUT:-900}		# seconds a guest may run
+VM_MEM=${VM_MEM:-1024}			# MiB
+VM_CPUS=${VM_CPUS:-2}
+IVSHMEM_MB=${IVSHMEM_MB:-16}
+ACCEL=${ACCEL:-tcg}
+# edu's full 4 KiB DMA buffer is safe only from QEMU 8.0 on (see kernel/edu.c).
+qemu_major() { qemu-system-x86_64 --version 2>/dev/null | sed -n 's/^QEMU emulator version \([0-9]*\).*/\1/p'; }
+default_params() {
+	if [ "$(qemu_major)" -ge 8 ] 2>/dev/null; then
+		echo edu_dma_bits=64,edu_dma_window=4096
+	else
+		echo edu_dma_bits=64
+	fi
+}
+
+die() { echo "vm: $*" >&2; exit 1; }
+log() { echo "vm: $*" >&2; }
+
+# Debian packages a kernel series needs: image and headers.
+kernel_packages() {
+	case $1 in
+	6.1)	echo linux-image-amd64 linux-headers-amd64 ;;
+	*-rt)	echo "linux-image-${1%-rt}-rt-amd64 linux-headers-${1%-rt}-rt-amd64" ;;
+	*)	echo "linux-image-$1-amd64 linux-headers-$1-amd64" ;;
+	esac
+}
+
+# Install whatever of the harness's packages is missing (apt, as root).
+ensure_packages() {
+	local pkgs="qemu-system-x86 busybox-static cpio kmod make gcc libc6-dev \
+		binutils libelf-dev bc flex bison xz-utils zstd gzip"
+	local k missing=""
+
+	for k in $KERNELS; do
+		pkgs="$pkgs $(kernel_packages "$k")"
+	done
+	for p in $pkgs; do
+		dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null |
+			grep -q '^install ok installed' || missing="$missing $p"
+	done
+	[ -z "$missing" ] && return 0
+	[ "$(id -u)" = 0 ] || die "missing packages:$missing (run as root to install them)"
+	log "installing:$missing"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get install -y --no-install-recommends $missing >"$BUILD/apt.log" 2>&1 || {
+		apt-get update >>"$BUILD/apt.log" 2>&1
+		apt-get install -y --no-install-recommends $missing >>"$BUILD/apt.log" 2>&1 ||
+			{ tail -20 "$BUILD/apt.log" >&2; die "apt-get install failed"; }
+	}
+}
+
+# The installed release of a kernel series ("6.1" -> 6.1.0-NN-amd64), newest.
+kernel_release() {
+	local series=${1%-rt} rt=
+	[ "$series" != "$1" ] && rt=1
+	ls /boot/ 2>/dev/null | sed -n 's/^vmlinuz-//p' |
+		grep "^${series//./\\.}[.-]" |
+		if [ -n "$rt" ]; then grep -- '-rt-'; else grep -v -- '-rt-'; fi |
+		sort -V | tail -n 1
+}
+
+# Build the module (warnings are errors) and the guest programs.
+build_for() {
+	local rel=$1
+	make -s -C "$TOP" module KVER="$rel" MMB_WERROR=1 >"$BUILD/build-$rel.log" 2>&1 ||
+		{ cat "$BUILD/build-$rel.log" >&2; return 1; }
+	make -s -C "$TOP" guest >>"$BUILD/build-$rel.log" 2>&1 ||
+		{ cat "$BUILD/build-$rel.log" >&2; return 1; }
+}
+
+# initramfs: busybox, the modules for virtio-9p, mmbridge.ko, guest programs.
+make_initramfs() {
+	local rel=$1 out=$2 root mods m f n=0
+	root=$(mktemp -d "$BUILD/initramfs.XXXXXX")
+	mkdir -p "$root"/{bin,dev,proc,sys,tmp,host,lib/modules,etc}
+	cp /bin/busybox "$root/bin/busybox"
+	cp "$TOP/vm/init" "$root/init"
+	chmod 755 "$root/init"
+	cp "$BUILD/mod/$rel/mmbridge.ko" "$root/lib/mmbridge.ko"
+	cp "$BUILD"/guest/* "$root/bin/"
+
+	# Dependencies in load order; built-in ones need nothing.
+	mods=$(for m in virtio_pci 9pnet_virtio 9p; do
+		modprobe -S "$rel" --show-depends "$m" 2>/dev/null | awk '$1 == "insmod" { print $2 }'
+	done | awk '!seen[$0]++')
+	: >"$root/lib/modules/order"
+	for f in $mods; do
+		n=$((n + 1))
+		m=$(printf '%02d-%s' "$n" "$(basename "$f" | sed 's/\.ko.*$//').ko")
+		case $f in
+		*.xz)	xz -dc "$f" >"$root/lib/modules/$m" ;;
+		*.zst)	zstd -qdc "$f" >"$root/lib/modules/$m" ;;
+		*.gz)	gzip -dc "$f" >"$root/lib/modules/$m" ;;
+		*)	cp "$f" "$root/lib/modules/$m" ;;
+		esac
+		echo "$m" >>"$root/lib/modules/order"
+	done
+	(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$out"
+	rm -rf "$root"
+}
+
+# Boot a kernel with edu, ivshmem-plain and the host root over 9p.
+# Guest output (TAP or demo) goes to stdout; the console to $dir/console.log.
+boot_guest() {
+	local rel=$1 mode=$2 dir=$3 accel_opt params=${MMB_PARAMS:-$(default_params)}
+	case $ACCEL in
+	tcg)	accel_opt="-accel tcg,thread=multi -cpu max" ;;
+	kvm)	accel_opt="-accel kvm -cpu host" ;;
+	*)	die "ACCEL=$ACCEL: use tcg or kvm" ;;
+	esac
+	rm -f "$dir/ivshmem.bin"
+	truncate -s "${IVSHMEM_MB}M" "$dir/ivshmem.bin"
+	# shellcheck disable=SC2086
+	timeout -s KILL "$VM_TIMEOUT" qemu-system-x86_64 \
+		-machine q35 $accel_opt -smp "$VM_CPUS" -m "$VM_MEM" \
+		-nodefaults -no-user-config -display none -no-reboot \
+		-kernel "/boot/vmlinuz-$rel" -initrd "$dir/initramfs.gz" \
+		-append "console=ttyS0 panic=-1 rdinit=/init mmb.mode=$mode mmb.expect=edu0,ivshmem0,soft0 mmb.ivshmem_mb=$IVSHMEM_MB mmb.params=$params" \
+		-serial "file:$dir/console.log" -serial stdio \
+		-device edu,dma_mask=0xffffffffffffffff \
+		-object "memory-backend-file,id=ivshmem,size=${IVSHMEM_MB}M,share=on,mem-path=$dir/ivshmem.bin" \
+		-device ivshmem-plain,memdev=ivshmem \
+		-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on \
+		</dev/null
+}
+
+# Set up build/vm/<release>/ for one boot.
+prepare_guest() {
+	local rel=$1 dir=$BUILD/vm/$1
+	mkdir -p "$dir"
+	rm -f "$dir"/{console.log,guest.out,dmesg.txt}
+	build_for "$rel" || return 1
+	make_initramfs "$rel" "$dir/initramfs.gz"
+}
