@@ -67,7 +67,8 @@ static int mmb_release(struct inode *inode, struct file *file)
 /*
  * Copy an ioctl argument struct in.  @minsz is the size of the struct's
  * first version: a shorter argsz is -EINVAL.  A longer one is accepted when
- * the bytes the kernel does not know are zero (-E2BIG otherwise).
+ * the bytes the kernel does not know are zero (-E2BIG otherwise); more than
+ * a page is -E2BIG without looking, so no call scans much user memory.
  */
 static int mmb_get_args(void *karg, size_t ksize, size_t minsz,
 			void __user *uarg)
@@ -78,6 +79,8 @@ static int mmb_get_args(void *karg, size_t ksize, size_t minsz,
 		return -EFAULT;
 	if (argsz < minsz)
 		return -EINVAL;
+	if (argsz > PAGE_SIZE)
+		return -E2BIG;
 	return copy_struct_from_user(karg, ksize, uarg, argsz);
 }
 
@@ -118,10 +121,15 @@ static long mmb_ioctl_info(struct mmb_device *mdev, void __user *uarg)
 	return mmb_put_args(uarg, &info, sizeof(info), info.argsz);
 }
 
+static bool mmb_trigger_seen(struct mmb_device *mdev, s64 before)
+{
+	return atomic64_read(&mdev->notify.trigger_count) != before;
+}
+
 /* Raise one interrupt and wait until the handler has seen it. */
 static int mmb_trigger_one(struct mmb_device *mdev)
 {
-	s64 seen = atomic64_read(&mdev->notify.trigger_count);
+	s64 before = atomic64_read(&mdev->notify.trigger_count);
 	long left;
 	int ret;
 
@@ -129,8 +137,8 @@ static int mmb_trigger_one(struct mmb_device *mdev)
 	if (ret)
 		return ret;
 	left = wait_event_interruptible_timeout(mdev->notify.wq,
-			atomic64_read(&mdev->notify.trigger_count) != seen,
-			HZ);
+						mmb_trigger_seen(mdev, before),
+						HZ);
 	if (left < 0)
 		return -EINTR;
 	return left ? 0 : -ETIMEDOUT;
@@ -349,17 +357,15 @@ err_free:
 static void mmb_mem_copy(struct mmb_device *mdev, u64 off, void *buf,
 			 size_t len, bool to_device)
 {
-	if (mdev->mem_io) {
-		if (to_device) {
-			memcpy_toio(mdev->mem_io + off, buf, len);
-			wmb();	/* drain write-combining buffers */
-		} else
-			memcpy_fromio(buf, mdev->mem_io + off, len);
+	if (mdev->mem_io && to_device) {
+		memcpy_toio(mdev->mem_io + off, buf, len);
+		wmb();	/* drain write-combining buffers */
+	} else if (mdev->mem_io) {
+		memcpy_fromio(buf, mdev->mem_io + off, len);
+	} else if (to_device) {
+		memcpy(mdev->mem_virt + off, buf, len);
 	} else {
-		if (to_device)
-			memcpy(mdev->mem_virt + off, buf, len);
-		else
-			memcpy(buf, mdev->mem_virt + off, len);
+		memcpy(buf, mdev->mem_virt + off, len);
 	}
 }
 

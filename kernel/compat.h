@@ -9,7 +9,7 @@
 #include <linux/version.h>
 
 /* 6.2 made the device argument of class->devnode() const. */
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
+#if KERNEL_VERSION(6, 2, 0) > LINUX_VERSION_CODE
 #define mmb_devnode_device	struct device
 #else
 #define mmb_devnode_device	const struct device
@@ -19,7 +19,7 @@
  * 6.11 made platform_driver.remove() return void; before it, the void form
  * was called remove_new().
  */
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 11, 0)
+#if KERNEL_VERSION(6, 11, 0) > LINUX_VERSION_CODE
 #define MMB_PLATFORM_REMOVE	remove_new
 #else
 #define MMB_PLATFORM_REMOVE	remove

@@ -65,7 +65,7 @@ struct mmb_edu {
 	u32 ident;
 	int irq;
 
-	spinlock_t dma_lock;
+	spinlock_t dma_lock;		/* the engine's queue; IRQ-safe */
 	struct list_head dma_queue;	/* dma_lock: waiting to start */
 	struct mmb_dma_req *dma_cur;	/* dma_lock: on the engine */
 	wait_queue_head_t dma_idle_wq;

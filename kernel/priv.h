@@ -99,17 +99,34 @@ struct mmb_notify {
 
 /**
  * struct mmb_device - one mmbridge device node.
+ * @dev:	sysfs device; its release frees the struct
+ * @cdev:	the character device; open files hold @dev through it
+ * @kind:	which backend
+ * @instance:	N in the node name <backend><N>
+ * @caps:	MMB_CAP_* bits
+ * @ops:	the backend's operations
+ * @priv:	the backend's state
+ * @dma_dev:	device for the DMA API (the backend's PCI or platform device);
+ *		referenced for the life of the struct
+ * @dma_window:	bytes of device-side buffer the DMA engine reaches
+ * @mem_io:	device memory behind a BAR, or NULL
+ * @mem_virt:	device memory in RAM, or NULL
+ * @mem_size:	bytes of device memory
+ * @unplug_rwsem: read-held by file operations inside the backend,
+ *		write-held by mmb_device_unregister()
+ * @alive:	false once unregistered; protected by @unplug_rwsem
+ * @ctl_lock:	serializes interrupt trigger and timer control
+ * @timer_owner: the file that started the periodic timer; @ctl_lock
+ * @notify:	interrupt bookkeeping
  *
- * Lifetime: the struct lives until the last reference to @dev goes (each open
- * file holds one through the cdev).  The backend behind it lives until
- * mmb_device_unregister() returns; after that @alive is false and no file
- * operation reaches the backend.
+ * Fields from @kind to @mem_size are set before registration and constant
+ * afterwards.  The struct lives until the last reference to @dev goes; the
+ * backend behind it only until mmb_device_unregister() returns.
  */
 struct mmb_device {
 	struct device dev;
 	struct cdev cdev;
 
-	/* Set before registration, constant afterwards. */
 	enum mmb_backend_kind kind;
 	int instance;
 	u64 caps;
@@ -117,15 +134,15 @@ struct mmb_device {
 	void *priv;
 	struct device *dma_dev;
 	u32 dma_window;
-	void __iomem *mem_io;		/* device memory behind a BAR, or */
-	void *mem_virt;			/* device memory in RAM */
+	void __iomem *mem_io;
+	void *mem_virt;
 	u64 mem_size;
 
 	struct rw_semaphore unplug_rwsem;
-	bool alive;			/* unplug_rwsem */
+	bool alive;
 
-	struct mutex ctl_lock;
-	struct file *timer_owner;	/* ctl_lock; file that started the timer */
+	struct mutex ctl_lock;		/* interrupt trigger and timer control */
+	struct file *timer_owner;
 
 	struct mmb_notify notify;
 };

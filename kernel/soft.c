@@ -41,7 +41,7 @@ struct mmb_soft {
 	u64 period_ns;			/* ctl_lock for writes */
 
 	struct hrtimer dma_irq_timer;	/* DMA completion interrupt */
-	spinlock_t dma_lock;
+	spinlock_t dma_lock;		/* the engine's lists; IRQ-safe */
 	struct list_head dma_queue;	/* dma_lock: submitted */
 	struct list_head dma_done;	/* dma_lock: copied, not yet signalled */
 	wait_queue_head_t dma_wq;

@@ -155,6 +155,13 @@ static int test_bad_argsz(void)
 		if (r != -E2BIG)
 			FAIL("%s non-zero tail: %d, expected -E2BIG",
 			     ioctls[i].name, r);
+		/* Absurdly long: refused without scanning user memory. */
+		memset(buf, 0, sizeof(buf));
+		*(uint32_t *)buf = 0xffffffff;
+		r = xioctl(fd, ioctls[i].cmd, buf);
+		if (r != -E2BIG)
+			FAIL("%s argsz 0xffffffff: %d, expected -E2BIG",
+			     ioctls[i].name, r);
 		/* No struct at all. */
 		r = xioctl(fd, ioctls[i].cmd, NULL);
 		if (r != -EFAULT)

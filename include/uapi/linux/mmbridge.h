@@ -8,7 +8,7 @@
  *    the size of the first version of the struct is rejected with -EINVAL.
  *    A larger value is accepted when every byte the kernel does not know is
  *    zero (otherwise -E2BIG), so old kernels run new binaries that do not use
- *    new fields.  Output structs are written back up to min(@argsz, size the
+ *    new fields.  An @argsz above 4096 is -E2BIG.  Output structs are written back up to min(@argsz, size the
  *    kernel knows).
  *  - @flags holds only the flags documented for that ioctl; any other bit is
  *    rejected with -EINVAL.
