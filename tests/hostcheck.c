@@ -6,8 +6,12 @@
  * device BAR) must hold the test pattern of SEED at OFFSET..OFFSET+LENGTH-1
  * and zeros in the 4 KiB on either side.  Prints the reason and exits 1 if
  * not.
+ *
+ * mmb-hostcheck --write FILE OFFSET LENGTH SEED writes that pattern instead
+ * (the harness's self-test uses it to forge what a guest would leave).
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,19 +20,43 @@
 
 #define GUARD	4096
 
+static int write_pattern(const char *path, unsigned long long off,
+			 unsigned long long len, unsigned long long seed)
+{
+	unsigned long long i;
+	FILE *f = fopen(path, "r+b");
+
+	if (!f || fseek(f, off, SEEK_SET)) {
+		printf("%s: %s\n", path, strerror(errno));
+		return 1;
+	}
+	for (i = 0; i < len; i++)
+		fputc(pattern_byte(seed, i), f);
+	return fclose(f) ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	unsigned long long off, len, seed, start, i;
+	bool write = false;
 	FILE *f;
 	int c;
 
+	if (argc == 6 && !strcmp(argv[1], "--write")) {
+		write = true;
+		argv++;
+		argc--;
+	}
 	if (argc != 5) {
-		fprintf(stderr, "usage: %s FILE OFFSET LENGTH SEED\n", argv[0]);
+		fprintf(stderr, "usage: %s [--write] FILE OFFSET LENGTH SEED\n",
+			argv[0]);
 		return 2;
 	}
 	off = strtoull(argv[2], NULL, 0);
 	len = strtoull(argv[3], NULL, 0);
 	seed = strtoull(argv[4], NULL, 0);
+	if (write)
+		return write_pattern(argv[1], off, len, seed);
 	f = fopen(argv[1], "rb");
 	if (!f) {
 		printf("%s: %s\n", argv[1], strerror(errno));

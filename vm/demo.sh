@@ -23,5 +23,8 @@ if [ -z "$rc" ]; then
 	tail -n 30 "$dir/console.log" >&2
 	die "the guest did not finish the demo (console above, $dir/console.log)"
 fi
+if grep -E -m 1 "$SPLAT_RE" "$dir/dmesg.txt" "$dir/console.log" >&2; then
+	die "the kernel reported a problem during the demo ($dir/dmesg.txt)"
+fi
 log "demo on $rel finished in $((SECONDS - start)) s (exit $rc)"
 exit "$rc"

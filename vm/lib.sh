@@ -19,6 +19,9 @@ default_params() {
 	fi
 }
 
+# Kernel messages that mean something went wrong, whatever a test said.
+SPLAT_RE='WARNING:|BUG:|Oops|general protection fault|kernel BUG|Call Trace:|possible recursive locking|possible circular locking|inconsistent lock state|lockdep|KASAN|UBSAN|sleeping function called from invalid context|list_add corruption|list_del corruption|kmemleak|unreferenced object|blocked for more than|soft lockup|hard LOCKUP|rcu_sched self-detected stall|rcu: INFO|Kernel panic|refcount_t:|double free|use-after-free'
+
 die() { echo "vm: $*" >&2; exit 1; }
 log() { echo "vm: $*" >&2; }
 

@@ -1,0 +1,79 @@
+# SPDX-License-Identifier: GPL-2.0
+# TAP numbering and the evaluation of one guest run; sourced by vm/test.sh
+# and vm/selftest.sh.  Needs SPLAT_RE, BUILD and VM_TIMEOUT (vm/lib.sh) and
+# the counters num, k_pass, k_fail, k_skip.
+
+tap() {	# tap ok|not-ok NAME [COMMENT]
+	local verdict=$1 name=$2 comment=${3:-}
+	num=$((num + 1))
+	if [ "$verdict" = ok ]; then
+		case $comment in
+		"SKIP"*) k_skip=$((k_skip + 1)) ;;
+		*) k_pass=$((k_pass + 1)) ;;
+		esac
+		echo "ok $num - $name${comment:+ # $comment}"
+	else
+		k_fail=$((k_fail + 1))
+		echo "not ok $num - $name${comment:+ # $comment}"
+	fi
+}
+
+# Turn one guest's output into numbered TAP lines and gates.
+evaluate() {
+	local rel=$1 dir=$2 qrc=$3 line name rest seen=" " in_dmesg=0 completed=0 why
+	: >"$dir/dmesg.txt"
+	while IFS= read -r line; do
+		line=${line%$'\r'}
+		if [ $in_dmesg = 1 ]; then
+			if [ "$line" = "### END" ]; then completed=1; in_dmesg=0
+			else printf '%s\n' "$line" >>"$dir/dmesg.txt"; fi
+			continue
+		fi
+		case $line in
+		"### DMESG")
+			in_dmesg=1 ;;
+		"ok - "*|"not ok - "*)
+			rest=${line#*ok - }
+			name=${rest%% *}
+			seen="$seen$name "
+			case $rest in *" # "*) why=${rest#* # } ;; *) why= ;; esac
+			case $line in
+			ok*) tap ok "$name" "$why" ;;
+			*) tap not-ok "$name" "$why" ;;
+			esac ;;
+		"# HOSTCHECK "*)
+			set -- $line
+			name=$3
+			seen="$seen$name "
+			if why=$("$BUILD/bin/mmb-hostcheck" "$dir/ivshmem.bin" "$4" "$5" "$6"); then
+				tap ok "$name"
+			else
+				tap not-ok "$name" "host side: $why"
+			fi ;;
+		*)
+			[ -n "$line" ] && echo "# $line" ;;
+		esac
+	done <"$dir/guest.out"
+
+	# Every case the guest program knows must have reported.
+	for name in $("$BUILD/guest/mmb-tests" -l); do
+		case $seen in *" $name "*) ;; *) tap not-ok "$name" "no result from the guest" ;; esac
+	done
+
+	if [ $completed = 1 ]; then
+		tap ok life/guest_completed
+	else
+		tap not-ok life/guest_completed "guest did not finish (qemu exit $qrc; VM_TIMEOUT=$VM_TIMEOUT s); console tail:"
+		tail -n 40 "$dir/console.log" | sed 's/^/#   /'
+	fi
+	why=$(cat "$dir/dmesg.txt" "$dir/console.log" 2>/dev/null | grep -E -m 1 "$SPLAT_RE")
+	if [ -z "$why" ] && [ $completed = 1 ]; then
+		tap ok life/no_kernel_splat
+	elif [ -z "$why" ]; then
+		tap not-ok life/no_kernel_splat "no complete dmesg from the guest"
+	else
+		tap not-ok life/no_kernel_splat "$why"
+		grep -E -B 5 -A 25 -m 3 "$SPLAT_RE" "$dir/dmesg.txt" | sed 's/^/#   /'
+	fi
+}
+

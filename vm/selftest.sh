@@ -1,0 +1,84 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Proves that the harness's verdicts can fail: feeds made-up guest output to
+# evaluate() and checks that every kind of trouble is reported.  Prints the
+# first problem and exits 1, or exits 0.
+set -u -o pipefail
+cd "$(dirname "$0")/.." || exit 1
+. vm/lib.sh
+. vm/evaluate.sh
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+names=$("$BUILD/guest/mmb-tests" -l) || die "build/guest/mmb-tests missing"
+seed=12345
+
+# A guest output in which every case passed; $1 is put into its dmesg.
+clean_run() {
+	local n
+	echo "# guest up"
+	for n in $names; do
+		if [ "$n" = ivshmem/bar_rw ]; then
+			echo "# HOSTCHECK ivshmem/bar_rw 4096 1000 $seed"
+		else
+			echo "ok - $n"
+		fi
+	done
+	echo "### DMESG"
+	echo "[    1.000000] mmbridge: ABI 1 loaded"
+	[ -n "${1:-}" ] && echo "$1"
+	echo "### END"
+}
+
+# Run evaluate on $dir/guest.out; sets fails and out.
+run_eval() {
+	local num=0 k_pass=0 k_fail=0 k_skip=0
+	: >"$dir/console.log"
+	out=$(evaluate selftest "$dir" 0; echo "FAILS=$k_fail")
+	fails=${out##*FAILS=}
+}
+
+expect() {	# expect N_FAILS GREP_FOR WHAT
+	if [ "$fails" != "$1" ] || ! grep -q -- "$2" <<<"$out"; then
+		echo "$out" | tail -n 5
+		echo "selftest: $3: $fails failures, expected $1 with '$2'"
+		exit 1
+	fi
+}
+
+# The ivshmem file as the guest would leave it.
+truncate -s 1M "$dir/ivshmem.bin"
+"$BUILD/bin/mmb-hostcheck" "$dir/ivshmem.bin" 4096 1000 $seed >/dev/null &&
+	{ echo "selftest: hostcheck accepted an all-zero file"; exit 1; }
+"$BUILD/bin/mmb-hostcheck" --write "$dir/ivshmem.bin" 4096 1000 $seed ||
+	{ echo "selftest: could not forge the ivshmem file"; exit 1; }
+
+clean_run >"$dir/guest.out"
+run_eval
+expect 0 "ok .* - life/no_kernel_splat" "clean run"
+expect 0 "ok .* - ivshmem/bar_rw" "clean run hostcheck"
+
+clean_run "[    2.000000] WARNING: CPU: 1 PID: 99 at kernel/chardev.c:10 mmb_ioctl+0x10/0x20" >"$dir/guest.out"
+run_eval
+expect 1 "not ok .* - life/no_kernel_splat # .*WARNING" "WARN in dmesg"
+
+clean_run "[    2.000000] BUG: sleeping function called from invalid context at mm/memory.c:1" >"$dir/guest.out"
+run_eval
+expect 1 "not ok .* - life/no_kernel_splat" "sleeping in atomic"
+
+clean_run | sed '/^### END/d' >"$dir/guest.out"
+run_eval
+expect 2 "not ok .* - life/guest_completed" "guest cut off"
+
+first=$(echo "$names" | head -n 1)
+clean_run | grep -v -- "- $first\$" >"$dir/guest.out"
+run_eval
+expect 1 "not ok .* - $first # no result from the guest" "missing case"
+
+clean_run | sed "s|^ok - $first\$|not ok - $first # line 1: boom|" >"$dir/guest.out"
+run_eval
+expect 1 "not ok .* - $first # line 1: boom" "failed case"
+
+clean_run | sed "s|HOSTCHECK ivshmem/bar_rw 4096 1000 $seed|HOSTCHECK ivshmem/bar_rw 4096 1000 $((seed + 1))|" >"$dir/guest.out"
+run_eval
+expect 1 "not ok .* - ivshmem/bar_rw # host side" "wrong data on the host side"
+exit 0
