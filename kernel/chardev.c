@@ -236,6 +236,21 @@ static int mmb_check_xfer(const struct mmb_xfer *x, u64 window)
 	return 0;
 }
 
+/* Copy in and validate a transfer for a backend that has @cap. */
+static int mmb_get_xfer(struct mmb_device *mdev, struct mmb_xfer *x,
+			void __user *uarg, u64 cap, u64 window)
+{
+	int ret;
+
+	ret = mmb_get_args(x, sizeof(*x), offsetofend(struct mmb_xfer, reserved),
+			   uarg);
+	if (ret)
+		return ret;
+	if (!(mdev->caps & cap))
+		return -EOPNOTSUPP;
+	return mmb_check_xfer(x, window);
+}
+
 /*
  * One DMA transfer through a coherent bounce buffer.  The buffer belongs to
  * both the submitter and the engine: a submitter killed while the device
@@ -281,13 +296,7 @@ static long mmb_ioctl_dma(struct mmb_device *mdev, void __user *uarg)
 	void __user *ubuf;
 	int ret;
 
-	ret = mmb_get_args(&args, sizeof(args),
-			   offsetofend(struct mmb_xfer, reserved), uarg);
-	if (ret)
-		return ret;
-	if (!(mdev->caps & MMB_CAP_DMA))
-		return -EOPNOTSUPP;
-	ret = mmb_check_xfer(&args, mdev->dma_window);
+	ret = mmb_get_xfer(mdev, &args, uarg, MMB_CAP_DMA, mdev->dma_window);
 	if (ret)
 		return ret;
 	ubuf = u64_to_user_ptr(args.user_addr);
@@ -378,13 +387,7 @@ static long mmb_ioctl_mem_rw(struct mmb_device *mdev, void __user *uarg)
 	void *bounce;
 	int ret;
 
-	ret = mmb_get_args(&args, sizeof(args),
-			   offsetofend(struct mmb_xfer, reserved), uarg);
-	if (ret)
-		return ret;
-	if (!(mdev->caps & MMB_CAP_DEVMEM))
-		return -EOPNOTSUPP;
-	ret = mmb_check_xfer(&args, mdev->mem_size);
+	ret = mmb_get_xfer(mdev, &args, uarg, MMB_CAP_DEVMEM, mdev->mem_size);
 	if (ret)
 		return ret;
 	ubuf = u64_to_user_ptr(args.user_addr);

@@ -203,6 +203,70 @@ static int test_soft_unbind_timer_running(void)
 	return T_PASS;
 }
 
+static int load_module(const char *ko, const char *params)
+{
+	int kofd = open(ko, O_RDONLY | O_CLOEXEC), r;
+
+	if (kofd < 0)
+		return -errno;
+	r = syscall(SYS_finit_module, kofd, params, 0);
+	r = r ? -errno : 0;
+	close(kofd);
+	return r;
+}
+
+static int unload_module(void)
+{
+	return syscall(SYS_delete_module, "mmbridge", O_NONBLOCK) ? -errno : 0;
+}
+
+/*
+ * Bad parameters: a module init that fails leaves nothing behind (it loads
+ * again at once), and a backend whose probe fails leaves the others working.
+ */
+static int test_bad_module_params(void)
+{
+	const char *ko = getenv("MMB_KO");
+	char params[256];
+	struct mmb_info info;
+	int fd;
+
+	if (!ko)
+		SKIP("MMB_KO not set");
+	EXPECT_OK(unload_module());
+	EXPECT_OK(wait_node("soft0", false));
+
+	EXPECT_ERR(load_module(ko, "soft_mem_mb=0"), EINVAL);
+	EXPECT_ERR(load_module(ko, "soft_mem_mb=1025"), EINVAL);
+	EXPECT(access("/sys/class/mmbridge", F_OK) && errno == ENOENT,
+	       "class left behind by a failed init");
+
+	/* edu refuses to probe; soft and ivshmem come up. */
+	EXPECT_OK(load_module(ko, "edu_dma_window=4097 edu_dma_bits=64"));
+	EXPECT_OK(wait_node("soft0", true));
+	fd = dev_open("soft0");
+	EXPECT_OK(fd);
+	EXPECT_OK(mmb_info(fd, &info));
+	close(fd);
+	usleep(100000);
+	EXPECT(access(MMB_DEV_DIR "/edu0", F_OK) && errno == ENOENT,
+	       "edu0 exists with edu_dma_window=4097");
+	EXPECT_OK(unload_module());
+	EXPECT_OK(wait_node("soft0", false));
+
+	/* soft_enable=0: no soft0, the module works without it. */
+	EXPECT_OK(load_module(ko, "soft_enable=0 edu_dma_bits=64"));
+	usleep(100000);
+	EXPECT(access(MMB_DEV_DIR "/soft0", F_OK) && errno == ENOENT,
+	       "soft0 exists with soft_enable=0");
+	EXPECT_OK(unload_module());
+
+	snprintf(params, sizeof(params), "%s", getenv("MMB_PARAMS") ?: "");
+	EXPECT_OK(load_module(ko, params));
+	EXPECT_OK(wait_node("soft0", true));
+	return T_PASS;
+}
+
 /*
  * rmmod is refused while a file is open (the module stays usable), works
  * once it is closed, and the module loads again.
@@ -213,7 +277,7 @@ static int test_module_unload(void)
 	const char *params = getenv("MMB_PARAMS");
 	struct mmb_info info;
 	uint32_t raised = 0;
-	int fd, kofd, r;
+	int fd, r;
 
 	if (!ko)
 		SKIP("MMB_KO not set");
@@ -229,17 +293,12 @@ static int test_module_unload(void)
 	EXPECT_EQ(raised, 3);
 	EXPECT_EQ(close(fd), 0);
 
-	r = syscall(SYS_delete_module, "mmbridge", O_NONBLOCK);
-	EXPECT(r == 0, "delete_module: %s", strerror(errno));
+	EXPECT_OK(unload_module());
 	EXPECT(access("/sys/module/mmbridge", F_OK) && errno == ENOENT,
 	       "/sys/module/mmbridge still present");
 	EXPECT_OK(wait_node("soft0", false));
 
-	kofd = open(ko, O_RDONLY | O_CLOEXEC);
-	EXPECT(kofd >= 0, "%s: %s", ko, strerror(errno));
-	r = syscall(SYS_finit_module, kofd, params ? params : "", 0);
-	EXPECT(r == 0, "finit_module: %s", strerror(errno));
-	close(kofd);
+	EXPECT_OK(load_module(ko, params ? params : ""));
 
 	EXPECT_OK(wait_node("soft0", true));
 	fd = dev_open("soft0");
@@ -257,6 +316,7 @@ const struct mmb_test life_tests[] = {
 	{ "life/unbind_with_open_fd", test_unbind_with_open_fd },
 	{ "life/unbind_during_dma", test_unbind_during_dma },
 	{ "life/soft_unbind_timer_running", test_soft_unbind_timer_running },
+	{ "life/bad_module_params", test_bad_module_params },
 	{ "life/module_unload", test_module_unload },
 	{ NULL }
 };
