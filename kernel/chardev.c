@@ -126,22 +126,37 @@ static bool mmb_trigger_seen(struct mmb_device *mdev, s64 before)
 	return atomic64_read(&mdev->notify.trigger_count) != before;
 }
 
-/* Raise one interrupt and wait until the handler has seen it. */
+/*
+ * Raise one interrupt and wait until the handler has seen it.  The device
+ * is entered per interrupt, so a removal waits for one interrupt at most.
+ */
 static int mmb_trigger_one(struct mmb_device *mdev)
 {
-	s64 before = atomic64_read(&mdev->notify.trigger_count);
+	s64 before;
 	long left;
 	int ret;
 
-	ret = mdev->ops->irq_raise(mdev);
+	ret = mmb_device_enter(mdev);
 	if (ret)
 		return ret;
-	left = wait_event_interruptible_timeout(mdev->notify.wq,
-						mmb_trigger_seen(mdev, before),
-						HZ);
-	if (left < 0)
+	if (mutex_lock_interruptible(&mdev->ctl_lock)) {
+		mmb_device_leave(mdev);
 		return -EINTR;
-	return left ? 0 : -ETIMEDOUT;
+	}
+	before = atomic64_read(&mdev->notify.trigger_count);
+	ret = mdev->ops->irq_raise(mdev);
+	if (!ret) {
+		left = wait_event_interruptible_timeout(mdev->notify.wq,
+							mmb_trigger_seen(mdev, before),
+							HZ);
+		if (left < 0)
+			ret = -EINTR;
+		else if (!left)
+			ret = -ETIMEDOUT;
+	}
+	mutex_unlock(&mdev->ctl_lock);
+	mmb_device_leave(mdev);
+	return ret;
 }
 
 static long mmb_ioctl_irq_trigger(struct mmb_device *mdev, void __user *uarg)
@@ -160,23 +175,13 @@ static long mmb_ioctl_irq_trigger(struct mmb_device *mdev, void __user *uarg)
 	if (!(mdev->caps & MMB_CAP_IRQ))
 		return -EOPNOTSUPP;
 
-	ret = mmb_device_enter(mdev);
-	if (ret)
-		return ret;
 	trig.raised = 0;
-	if (mutex_lock_interruptible(&mdev->ctl_lock)) {
-		mmb_device_leave(mdev);
-		return -ERESTARTSYS;
-	}
 	while (trig.raised < trig.count) {
 		ret = mmb_trigger_one(mdev);
 		if (ret)
 			break;
 		trig.raised++;
 	}
-	mutex_unlock(&mdev->ctl_lock);
-	mmb_device_leave(mdev);
-
 	if (ret == -EINTR && !trig.raised)
 		return -ERESTARTSYS;
 	if (mmb_put_args(uarg, &trig, sizeof(trig), trig.argsz))

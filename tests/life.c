@@ -174,6 +174,53 @@ static int test_unbind_during_dma(void)
 	return T_PASS;
 }
 
+struct trigger_job {
+	int fd;
+	int ret;
+	uint32_t raised;
+};
+
+static void *trigger_worker(void *arg)
+{
+	struct trigger_job *job = arg;
+
+	job->ret = mmb_irq_trigger(job->fd, MMB_IRQ_TRIGGER_MAX, &job->raised);
+	return NULL;
+}
+
+/*
+ * Removal during a long trigger: the trigger stops with -ENODEV and reports
+ * exactly the interrupts that were raised before the device went away.
+ */
+static int test_unbind_during_trigger(void)
+{
+	const char *drv = "/sys/bus/platform/drivers/mmbridge-soft";
+	struct trigger_job job = { 0 };
+	struct mmb_info info;
+	char path[128];
+	pthread_t th;
+	int fd = dev_open("soft0");
+
+	EXPECT_OK(fd);
+	job.fd = fd;
+	EXPECT_EQ(pthread_create(&th, NULL, trigger_worker, &job), 0);
+	usleep(50000);
+	snprintf(path, sizeof(path), "%s/unbind", drv);
+	EXPECT_OK(write_str(path, "mmbridge-soft"));
+	pthread_join(th, NULL);
+
+	EXPECT_EQ(job.ret, -ENODEV);
+	EXPECT(job.raised > 0 && job.raised < MMB_IRQ_TRIGGER_MAX,
+	       "raised %u", job.raised);
+	EXPECT_ERR(mmb_info(fd, &info), ENODEV);
+	close(fd);
+
+	snprintf(path, sizeof(path), "%s/bind", drv);
+	EXPECT_OK(write_str(path, "mmbridge-soft"));
+	EXPECT_OK(wait_node("soft0", true));
+	return T_PASS;
+}
+
 /* The soft device removed while its timer runs for an open file. */
 static int test_soft_unbind_timer_running(void)
 {
@@ -315,6 +362,7 @@ const struct mmb_test life_tests[] = {
 	{ "life/devices_present", test_devices_present },
 	{ "life/unbind_with_open_fd", test_unbind_with_open_fd },
 	{ "life/unbind_during_dma", test_unbind_during_dma },
+	{ "life/unbind_during_trigger", test_unbind_during_trigger },
 	{ "life/soft_unbind_timer_running", test_soft_unbind_timer_running },
 	{ "life/bad_module_params", test_bad_module_params },
 	{ "life/module_unload", test_module_unload },

@@ -84,8 +84,10 @@ struct mmb_info {
  * The device raises one interrupt at a time and the call waits until the
  * interrupt handler has run before raising the next, so exactly @count
  * interrupts reach the handler.  Interrupted by a signal, the call returns
- * -EINTR after writing back how many were @raised.  Triggers on one device
- * are serialized.
+ * -EINTR after writing back how many were @raised (also written back with
+ * -ETIMEDOUT, when the handler did not run within a second, and -ENODEV,
+ * when the device went away).  Interrupts of concurrent triggers on one
+ * device do not overlap.
  */
 struct mmb_irq_trigger {
 	__u32 argsz;
