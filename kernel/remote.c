@@ -1,0 +1,221 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mmbridge remote copy engine: a pool of worker kernel threads that copy
+ * into a process's memory by adopting its address space.
+ *
+ * The mm of a request is held with mmgrab() by its submitter, so the
+ * mm_struct stays; each use takes mmget_not_zero(), so a process that has
+ * exited or exec'd (its old mm has no users any more) is never written to.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/kthread.h>
+#include <linux/module.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/uaccess.h>
+#include <linux/wait.h>
+
+#include "priv.h"
+#include "remote.h"
+
+static unsigned int copy_workers;
+module_param(copy_workers, uint, 0444);
+MODULE_PARM_DESC(copy_workers, "Copy worker threads, 1 to 64 (default: one per online CPU)");
+
+struct mmb_worker {
+	struct task_struct *task;
+	void *bounce;			/* MMB_COPY_CHUNK bytes for ->fill */
+};
+
+static struct {
+	spinlock_t lock;		/* queue; IRQ-safe */
+	struct list_head queue;		/* lock */
+	wait_queue_head_t wq;
+	unsigned int nr;
+	struct mmb_worker *workers;
+} mmb_engine;
+
+/**
+ * mmb_copy_run() - copy a request in the current context.
+ * @c:		the request; @c->mm must be the current address space
+ * @bounce:	MMB_COPY_CHUNK bytes of kernel memory when @c->fill is set
+ *
+ * Copies chunk by chunk, stopping early on cancellation or at the first
+ * unwritable byte; @c->copied is exact either way.  The caller is either a
+ * worker that adopted @c->mm or the process itself (the synchronous
+ * baseline of the char device).
+ */
+void mmb_copy_run(struct mmb_copy *c, void *bounce)
+{
+	while (c->copied < c->len) {
+		size_t n = min_t(size_t, c->len - c->copied, MMB_COPY_CHUNK);
+		u64 off = c->src_off + c->copied;
+		void __user *to = (void __user *)(c->uaddr + c->copied);
+		const void *from;
+		unsigned long left;
+
+		if (READ_ONCE(c->cancel)) {
+			c->status = -ECANCELED;
+			return;
+		}
+		if (c->fill) {
+			c->fill(c, off, bounce, n);
+			from = bounce;
+		} else {
+			size_t pos = off % c->src_size;
+
+			n = min(n, c->src_size - pos);
+			from = c->src + pos;
+		}
+		left = copy_to_user(to, from, n);
+		c->copied += n - left;
+		if (left) {
+			c->status = -EFAULT;
+			return;
+		}
+		cond_resched();
+	}
+}
+EXPORT_SYMBOL_GPL(mmb_copy_run);
+
+/* Run one request in a worker: adopt the mm if it still has users. */
+static void mmb_copy_exec(struct mmb_worker *w, struct mmb_copy *c)
+{
+	c->worker_pid = task_pid_nr(current);
+	if (READ_ONCE(c->cancel)) {
+		c->status = -ECANCELED;
+		return;
+	}
+	if (!mmget_not_zero(c->mm)) {
+		c->status = -ESRCH;
+		return;
+	}
+	kthread_use_mm(c->mm);
+	mmb_copy_run(c, w->bounce);
+	kthread_unuse_mm(c->mm);
+	mmput(c->mm);
+}
+
+static struct mmb_copy *mmb_copy_dequeue(void)
+{
+	struct mmb_copy *c;
+
+	spin_lock_irq(&mmb_engine.lock);
+	c = list_first_entry_or_null(&mmb_engine.queue, struct mmb_copy, node);
+	if (c)
+		list_del_init(&c->node);
+	spin_unlock_irq(&mmb_engine.lock);
+	return c;
+}
+
+static int mmb_copy_worker(void *data)
+{
+	struct mmb_worker *w = data;
+	struct mmb_copy *c;
+
+	while (!kthread_should_stop()) {
+		wait_event_interruptible(mmb_engine.wq,
+					 !list_empty(&mmb_engine.queue) ||
+					 kthread_should_stop());
+		while ((c = mmb_copy_dequeue())) {
+			mmb_copy_exec(w, c);
+			c->done(c);
+		}
+	}
+	return 0;
+}
+
+/**
+ * mmb_copy_submit() - queue a copy for a worker thread.
+ * @c:	the request, with @mm, @uaddr, @len, the source and @done set
+ *
+ * Callable from any context, hard IRQ included.  @c must stay valid until
+ * ->done() has run; ->done() runs exactly once, in a worker thread.
+ */
+void mmb_copy_submit(struct mmb_copy *c)
+{
+	unsigned long flags;
+
+	c->copied = 0;
+	c->status = 0;
+	c->worker_pid = 0;
+	WRITE_ONCE(c->cancel, false);
+	spin_lock_irqsave(&mmb_engine.lock, flags);
+	list_add_tail(&c->node, &mmb_engine.queue);
+	spin_unlock_irqrestore(&mmb_engine.lock, flags);
+	wake_up(&mmb_engine.wq);
+}
+EXPORT_SYMBOL_GPL(mmb_copy_submit);
+
+/**
+ * mmb_copy_cancel() - ask a submitted copy to stop.
+ * @c:	a submitted request
+ *
+ * A request not yet started completes with -ECANCELED and touches nothing;
+ * a running one stops at its next chunk boundary.  ->done() still runs, and
+ * once it has, no worker touches the destination for @c any more.
+ */
+void mmb_copy_cancel(struct mmb_copy *c)
+{
+	WRITE_ONCE(c->cancel, true);
+}
+EXPORT_SYMBOL_GPL(mmb_copy_cancel);
+
+int mmb_remote_init(void)
+{
+	unsigned int i;
+	int ret;
+
+	spin_lock_init(&mmb_engine.lock);
+	INIT_LIST_HEAD(&mmb_engine.queue);
+	init_waitqueue_head(&mmb_engine.wq);
+	mmb_engine.nr = copy_workers ? copy_workers : num_online_cpus();
+	if (mmb_engine.nr > 64) {
+		pr_err("copy_workers=%u is outside 1..64\n", copy_workers);
+		return -EINVAL;
+	}
+	mmb_engine.workers = kcalloc(mmb_engine.nr, sizeof(*mmb_engine.workers),
+				     GFP_KERNEL);
+	if (!mmb_engine.workers)
+		return -ENOMEM;
+
+	for (i = 0; i < mmb_engine.nr; i++) {
+		struct mmb_worker *w = &mmb_engine.workers[i];
+
+		w->bounce = kvmalloc(MMB_COPY_CHUNK, GFP_KERNEL);
+		if (!w->bounce) {
+			ret = -ENOMEM;
+			goto err_stop;
+		}
+		w->task = kthread_run(mmb_copy_worker, w, "mmb-copy/%u", i);
+		if (IS_ERR(w->task)) {
+			ret = PTR_ERR(w->task);
+			kvfree(w->bounce);
+			goto err_stop;
+		}
+	}
+	return 0;
+
+err_stop:
+	while (i--) {
+		kthread_stop(mmb_engine.workers[i].task);
+		kvfree(mmb_engine.workers[i].bounce);
+	}
+	kfree(mmb_engine.workers);
+	return ret;
+}
+
+/* Every submitter has waited for its requests by now (files are closed). */
+void mmb_remote_exit(void)
+{
+	unsigned int i;
+
+	WARN_ON(!list_empty(&mmb_engine.queue));
+	for (i = 0; i < mmb_engine.nr; i++) {
+		kthread_stop(mmb_engine.workers[i].task);
+		kvfree(mmb_engine.workers[i].bounce);
+	}
+	kfree(mmb_engine.workers);
+}
