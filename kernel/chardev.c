@@ -6,6 +6,7 @@
 #include <linux/fs.h>
 #include <linux/minmax.h>
 #include <linux/overflow.h>
+#include <linux/poll.h>
 #include <linux/refcount.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
@@ -13,11 +14,6 @@
 #include <linux/workqueue.h>
 
 #include "priv.h"
-
-/* Per open file. */
-struct mmb_file {
-	struct mmb_device *mdev;
-};
 
 static int mmb_open(struct inode *inode, struct file *file)
 {
@@ -36,6 +32,7 @@ static int mmb_open(struct inode *inode, struct file *file)
 		return -ENOMEM;
 	get_device(&mdev->dev);
 	mf->mdev = mdev;
+	mmb_copyfd_init(&mf->copy);
 	file->private_data = mf;
 	return stream_open(inode, file);
 }
@@ -59,6 +56,7 @@ static int mmb_release(struct inode *inode, struct file *file)
 	struct mmb_device *mdev = mf->mdev;
 
 	mmb_stop_owned_timer(mdev, file);
+	mmb_copyfd_release(&mf->copy);
 	kfree(mf);
 	put_device(&mdev->dev);
 	return 0;
@@ -429,6 +427,116 @@ static long mmb_ioctl_mem_rw(struct mmb_device *mdev, void __user *uarg)
 	return ret;
 }
 
+/* Copy-engine ioctls: validated here, carried out in copyfd.c. */
+static long mmb_ioctl_copy_config(struct mmb_file *mf, void __user *uarg)
+{
+	struct mmb_copy_config cc;
+	int ret;
+
+	ret = mmb_get_args(&cc, sizeof(cc),
+			   offsetofend(struct mmb_copy_config, offset), uarg);
+	return ret ? ret : mmb_copyfd_config(&mf->copy, &cc);
+}
+
+static long mmb_ioctl_copy_submit(struct mmb_file *mf, void __user *uarg)
+{
+	struct mmb_copy_submit cs;
+	int ret;
+
+	ret = mmb_get_args(&cs, sizeof(cs),
+			   offsetofend(struct mmb_copy_submit, cookie), uarg);
+	return ret ? ret : mmb_copyfd_submit(&mf->copy, &cs);
+}
+
+static long mmb_ioctl_copy_reap(struct mmb_file *mf, void __user *uarg)
+{
+	struct mmb_copy_reap rp;
+	int ret;
+
+	ret = mmb_get_args(&rp, sizeof(rp),
+			   offsetofend(struct mmb_copy_reap, entries), uarg);
+	if (ret)
+		return ret;
+	rp.count = 0;
+	ret = mmb_copyfd_reap(&mf->copy, &rp);
+	if (ret)
+		return ret;
+	return mmb_put_args(uarg, &rp, sizeof(rp), rp.argsz);
+}
+
+static long mmb_ioctl_copy_status(struct mmb_file *mf, void __user *uarg)
+{
+	struct mmb_copy_status st;
+	int ret;
+
+	ret = mmb_get_args(&st, sizeof(st),
+			   offsetofend(struct mmb_copy_status, cancelled), uarg);
+	if (ret)
+		return ret;
+	if (st.flags)
+		return -EINVAL;
+	mmb_copyfd_status(&mf->copy, &st);
+	st.reserved = 0;
+	return mmb_put_args(uarg, &st, sizeof(st), st.argsz);
+}
+
+static long mmb_ioctl_remote_write(struct mmb_file *mf, void __user *uarg)
+{
+	struct mmb_remote_write rw;
+	int ret;
+
+	ret = mmb_get_args(&rw, sizeof(rw),
+			   offsetofend(struct mmb_remote_write, length), uarg);
+	return ret ? ret : mmb_copyfd_remote_write(&mf->copy, &rw);
+}
+
+static long mmb_ioctl_irq_copy(struct mmb_file *mf, void __user *uarg)
+{
+	struct mmb_irq_copy ic;
+	int ret;
+
+	ret = mmb_get_args(&ic, sizeof(ic),
+			   offsetofend(struct mmb_irq_copy, user_addr), uarg);
+	if (ret)
+		return ret;
+	ret = mmb_device_enter(mf->mdev);
+	if (ret)
+		return ret;
+	mmb_device_leave(mf->mdev);
+	return mmb_copyfd_irq_copy(&mf->copy, mf->mdev, &ic);
+}
+
+static ssize_t mmb_read(struct file *file, char __user *buf, size_t count,
+			loff_t *ppos)
+{
+	struct mmb_file *mf = file->private_data;
+	int ret = mmb_device_enter(mf->mdev);
+
+	if (ret)
+		return ret;
+	mmb_device_leave(mf->mdev);
+	return mmb_copyfd_read(&mf->copy, buf, count);
+}
+
+static ssize_t mmb_write(struct file *file, const char __user *buf,
+			 size_t count, loff_t *ppos)
+{
+	struct mmb_file *mf = file->private_data;
+	int ret = mmb_device_enter(mf->mdev);
+
+	if (ret)
+		return ret;
+	mmb_device_leave(mf->mdev);
+	return mmb_copyfd_write(&mf->copy, buf, count);
+}
+
+static __poll_t mmb_poll(struct file *file, poll_table *wait)
+{
+	struct mmb_file *mf = file->private_data;
+
+	return mmb_copyfd_poll(&mf->copy, file, wait);
+}
+
 static long mmb_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	struct mmb_file *mf = file->private_data;
@@ -446,6 +554,18 @@ static long mmb_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return mmb_ioctl_dma(mdev, uarg);
 	case MMB_IOC_MEM_RW:
 		return mmb_ioctl_mem_rw(mdev, uarg);
+	case MMB_IOC_COPY_CONFIG:
+		return mmb_ioctl_copy_config(mf, uarg);
+	case MMB_IOC_COPY_SUBMIT:
+		return mmb_ioctl_copy_submit(mf, uarg);
+	case MMB_IOC_COPY_REAP:
+		return mmb_ioctl_copy_reap(mf, uarg);
+	case MMB_IOC_COPY_STATUS:
+		return mmb_ioctl_copy_status(mf, uarg);
+	case MMB_IOC_REMOTE_WRITE:
+		return mmb_ioctl_remote_write(mf, uarg);
+	case MMB_IOC_IRQ_COPY:
+		return mmb_ioctl_irq_copy(mf, uarg);
 	default:
 		return -ENOTTY;
 	}
@@ -455,6 +575,9 @@ const struct file_operations mmb_fops = {
 	.owner		= THIS_MODULE,
 	.open		= mmb_open,
 	.release	= mmb_release,
+	.read		= mmb_read,
+	.write		= mmb_write,
+	.poll		= mmb_poll,
 	.unlocked_ioctl	= mmb_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
 };

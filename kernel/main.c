@@ -147,6 +147,8 @@ struct mmb_device *mmb_device_alloc(struct device *parent,
 	init_rwsem(&mdev->unplug_rwsem);
 	mutex_init(&mdev->ctl_lock);
 	mmb_notify_init(&mdev->notify);
+	spin_lock_init(&mdev->irq_copy_lock);
+	INIT_LIST_HEAD(&mdev->irq_copies);
 
 	device_initialize(&mdev->dev);
 	mdev->dev.class = &mmb_class;
@@ -263,9 +265,13 @@ static int __init mmb_init(void)
 	if (!mmb_wq)
 		return -ENOMEM;
 
-	ret = alloc_chrdev_region(&mmb_devt, 0, MMB_MAX_DEVICES, MMB_DRV_NAME);
+	ret = mmb_remote_init();
 	if (ret)
 		goto err_wq;
+
+	ret = alloc_chrdev_region(&mmb_devt, 0, MMB_MAX_DEVICES, MMB_DRV_NAME);
+	if (ret)
+		goto err_remote;
 
 	ret = class_register(&mmb_class);
 	if (ret)
@@ -292,6 +298,8 @@ err_class:
 	class_unregister(&mmb_class);
 err_chrdev:
 	unregister_chrdev_region(mmb_devt, MMB_MAX_DEVICES);
+err_remote:
+	mmb_remote_exit();
 err_wq:
 	destroy_workqueue(mmb_wq);
 	return ret;
@@ -308,6 +316,7 @@ static void __exit mmb_exit(void)
 	destroy_workqueue(mmb_wq);
 	class_unregister(&mmb_class);
 	unregister_chrdev_region(mmb_devt, MMB_MAX_DEVICES);
+	mmb_remote_exit();
 	for (i = 0; i < ARRAY_SIZE(mmb_instance_ida); i++)
 		ida_destroy(&mmb_instance_ida[i]);
 	ida_destroy(&mmb_minor_ida);

@@ -27,10 +27,12 @@ void mmb_notify_init(struct mmb_notify *n)
 void mmb_irq_event(struct mmb_device *mdev, enum mmb_irq_cause cause)
 {
 	struct mmb_notify *n = &mdev->notify;
+	s64 count = atomic64_inc_return(&n->irq_count);
 
-	atomic64_inc(&n->irq_count);
 	if (cause == MMB_IRQ_TRIGGER)
 		atomic64_inc(&n->trigger_count);
+	if (!list_empty(&mdev->irq_copies))
+		mmb_irq_copy_event(mdev, count);
 	wake_up_all(&n->wq);
 }
 

@@ -12,6 +12,14 @@
  *       backend spinlocks		edu.dma_lock, soft.dma_lock: taken
  *					with IRQs disabled, never sleep
  *
+ *   mmb_copy_fd.lock (mutex)		per file: copy configuration, buffer
+ *					source, read() stream position
+ *     mmb_copy_fd.alock		per file: request lists and counters
+ *
+ *   mmb_device.irq_copy_lock		IRQ-safe; registrations of IRQ copies
+ *     mmb_irq_copy_reg.lock		IRQ-safe; one registration's record
+ *       remote engine lock		IRQ-safe; the worker queue
+ *
  * Rule: user memory is never touched (copy_{to,from}_user, get/pin_user_pages)
  * while unplug_rwsem is held.  A page fault takes mmap_lock, and a fault
  * handler of a later mapping takes unplug_rwsem: touching user memory under
@@ -118,6 +126,8 @@ struct mmb_notify {
  * @ctl_lock:	serializes interrupt trigger and timer control
  * @timer_owner: the file that started the periodic timer; @ctl_lock
  * @notify:	interrupt bookkeeping
+ * @irq_copy_lock: protects @irq_copies; IRQ-safe
+ * @irq_copies:	files that receive interrupt records (MMB_IOC_IRQ_COPY)
  *
  * Fields from @kind to @mem_size are set before registration and constant
  * afterwards.  The struct lives until the last reference to @dev goes; the
@@ -145,6 +155,58 @@ struct mmb_device {
 	struct file *timer_owner;
 
 	struct mmb_notify notify;
+
+	spinlock_t irq_copy_lock;	/* @irq_copies; IRQ-safe */
+	struct list_head irq_copies;
+};
+
+/**
+ * struct mmb_copy_fd - a file's side of the remote copy engine.
+ * @lock:	configuration, @kbuf, @pos, @irq_reg; serializes read()
+ * @mode:	enum mmb_copy_mode; @lock
+ * @source:	enum mmb_copy_source; @lock
+ * @seed:	generator seed; @lock
+ * @pos:	stream offset of the next read(); @lock
+ * @kbuf:	bytes stored by write(), or NULL; @lock
+ * @irq_reg:	this file's interrupt-copy registration, or NULL; @lock
+ * @alock:	the lists and counters below
+ * @inflight:	submitted requests whose ->done() has not run; @alock
+ * @ready:	finished async requests not yet reaped; @alock
+ * @nr_inflight: length of @inflight; @alock
+ * @nr_ready:	length of @ready; @alock
+ * @completed:	requests finished; @alock
+ * @cancelled:	requests cancelled before they finished; @alock
+ * @last_worker: pid of the worker of the last finished request; @alock
+ * @wq:		poll, reap and release wait here
+ */
+struct mmb_copy_fd {
+	struct mutex lock;		/* configuration and read() */
+	u32 mode;
+	u32 source;
+	u64 seed;
+	u64 pos;
+	struct mmb_kbuf *kbuf;
+	struct mmb_irq_copy_reg *irq_reg;
+
+	spinlock_t alock;		/* request lists and counters */
+	struct list_head inflight;
+	struct list_head ready;
+	unsigned int nr_inflight;
+	unsigned int nr_ready;
+	u64 completed;
+	u64 cancelled;
+	pid_t last_worker;
+	wait_queue_head_t wq;
+};
+
+/**
+ * struct mmb_file - per open file.
+ * @mdev:	the device; the file holds a reference
+ * @copy:	remote copy state
+ */
+struct mmb_file {
+	struct mmb_device *mdev;
+	struct mmb_copy_fd copy;
 };
 
 /* main.c: device registration for backends. */
@@ -169,6 +231,30 @@ extern const struct file_operations mmb_fops;
 void mmb_notify_init(struct mmb_notify *n);
 void mmb_irq_event(struct mmb_device *mdev, enum mmb_irq_cause cause);
 void mmb_notify_unplug(struct mmb_device *mdev);
+
+/* remote.c */
+int mmb_remote_init(void);
+void mmb_remote_exit(void);
+
+/* copyfd.c */
+struct poll_table_struct;
+void mmb_copyfd_init(struct mmb_copy_fd *cfd);
+void mmb_copyfd_release(struct mmb_copy_fd *cfd);
+ssize_t mmb_copyfd_read(struct mmb_copy_fd *cfd, char __user *buf,
+			size_t count);
+ssize_t mmb_copyfd_write(struct mmb_copy_fd *cfd, const char __user *buf,
+			 size_t count);
+__poll_t mmb_copyfd_poll(struct mmb_copy_fd *cfd, struct file *file,
+			 struct poll_table_struct *wait);
+int mmb_copyfd_config(struct mmb_copy_fd *cfd, const struct mmb_copy_config *cc);
+int mmb_copyfd_submit(struct mmb_copy_fd *cfd, const struct mmb_copy_submit *s);
+int mmb_copyfd_reap(struct mmb_copy_fd *cfd, struct mmb_copy_reap *rp);
+void mmb_copyfd_status(struct mmb_copy_fd *cfd, struct mmb_copy_status *st);
+ssize_t mmb_copyfd_remote_write(struct mmb_copy_fd *cfd,
+				const struct mmb_remote_write *rw);
+int mmb_copyfd_irq_copy(struct mmb_copy_fd *cfd, struct mmb_device *mdev,
+			const struct mmb_irq_copy *ic);
+void mmb_irq_copy_event(struct mmb_device *mdev, u64 irq_count);
 
 /* Backends. */
 int mmb_edu_init(void);

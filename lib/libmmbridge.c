@@ -94,6 +94,81 @@ int mmb_mem_write(int fd, uint64_t off, const void *buf, size_t len)
 	return mmb_xfer(fd, MMB_IOC_MEM_RW, MMB_XFER_TO_DEVICE, off, buf, len);
 }
 
+int mmb_copy_config(int fd, uint32_t mode, uint32_t source, uint64_t seed,
+		    uint32_t flags, uint64_t offset)
+{
+	struct mmb_copy_config cc = {
+		.argsz = sizeof(cc),
+		.flags = flags,
+		.mode = mode,
+		.source = source,
+		.seed = seed,
+		.offset = offset,
+	};
+
+	return mmb_ioctl(fd, MMB_IOC_COPY_CONFIG, &cc);
+}
+
+int mmb_copy_submit(int fd, void *dst, size_t len, uint64_t offset,
+		    uint64_t cookie)
+{
+	struct mmb_copy_submit cs = {
+		.argsz = sizeof(cs),
+		.user_addr = (uintptr_t)dst,
+		.length = len,
+		.offset = offset,
+		.cookie = cookie,
+	};
+
+	return mmb_ioctl(fd, MMB_IOC_COPY_SUBMIT, &cs);
+}
+
+int mmb_copy_reap(int fd, struct mmb_copy_completion *out, uint32_t max,
+		  uint32_t flags)
+{
+	struct mmb_copy_reap rp = {
+		.argsz = sizeof(rp),
+		.flags = flags,
+		.max = max,
+		.entries = (uintptr_t)out,
+	};
+	int ret = mmb_ioctl(fd, MMB_IOC_COPY_REAP, &rp);
+
+	return ret ? ret : (int)rp.count;
+}
+
+int mmb_copy_status(int fd, struct mmb_copy_status *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->argsz = sizeof(*st);
+	return mmb_ioctl(fd, MMB_IOC_COPY_STATUS, st);
+}
+
+long mmb_remote_write(int fd, int pid, uint64_t remote_addr,
+		      const void *local, size_t len)
+{
+	struct mmb_remote_write rw = {
+		.argsz = sizeof(rw),
+		.pid = pid,
+		.remote_addr = remote_addr,
+		.local_addr = (uintptr_t)local,
+		.length = len,
+	};
+	long ret = ioctl(fd, MMB_IOC_REMOTE_WRITE, &rw);
+
+	return ret < 0 ? -errno : ret;
+}
+
+int mmb_irq_copy(int fd, struct mmb_irq_record *rec)
+{
+	struct mmb_irq_copy ic = {
+		.argsz = sizeof(ic),
+		.user_addr = (uintptr_t)rec,
+	};
+
+	return mmb_ioctl(fd, MMB_IOC_IRQ_COPY, &ic);
+}
+
 static int mmb_name_cmp(const void *a, const void *b)
 {
 	return strcmp(a, b);

@@ -8,8 +8,8 @@
  *    the size of the first version of the struct is rejected with -EINVAL.
  *    A larger value is accepted when every byte the kernel does not know is
  *    zero (otherwise -E2BIG), so old kernels run new binaries that do not use
- *    new fields.  An @argsz above 4096 is -E2BIG.  Output structs are written back up to min(@argsz, size the
- *    kernel knows).
+ *    new fields.  An @argsz above 4096 is -E2BIG.  Output structs are
+ *    written back up to min(@argsz, size the kernel knows).
  *  - @flags holds only the flags documented for that ioctl; any other bit is
  *    rejected with -EINVAL.
  *  - Every field named reserved* must be zero (-EINVAL otherwise).
@@ -152,5 +152,214 @@ struct mmb_xfer {
 #define MMB_XFER_MAX		(64ULL << 20)
 #define MMB_IOC_DMA		_IO(MMB_IOC_MAGIC, 0x03)
 #define MMB_IOC_MEM_RW		_IO(MMB_IOC_MAGIC, 0x04)
+
+/*
+ * Foreign-context copy.
+ *
+ * read() on a device fd copies bytes of a data source into the caller's
+ * buffer.  The source byte at stream offset o is:
+ *  - MMB_SRC_GEN:    byte (o % 8) of mmb_gen_word(seed, o / 8) (below), so
+ *                    every byte can be checked on its own;
+ *  - MMB_SRC_BUFFER: byte (o % n) of the n bytes written to the fd with
+ *                    write() (read() returns 0 while nothing was written).
+ * The copy runs in the caller (MMB_COPY_SYNC) or in a worker kernel thread
+ * that adopts the caller's address space while the caller sleeps
+ * (MMB_COPY_WORKER).  In MMB_COPY_ASYNC, read() is refused (-EINVAL) and
+ * copies are submitted with MMB_IOC_COPY_SUBMIT and reaped with
+ * MMB_IOC_COPY_REAP; poll() reports POLLIN while completions wait.
+ */
+enum mmb_copy_mode {
+	MMB_COPY_SYNC		= 0,
+	MMB_COPY_WORKER		= 1,
+	MMB_COPY_ASYNC		= 2,
+};
+
+enum mmb_copy_source {
+	MMB_SRC_GEN		= 0,
+	MMB_SRC_BUFFER		= 1,
+};
+
+/* Generator of MMB_SRC_GEN (splitmix64 of seed and word index). */
+static __inline__ __u64 mmb_gen_word(__u64 seed, __u64 index)
+{
+	__u64 z = seed + (index + 1) * 0x9e3779b97f4a7c15ULL;
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+/* MMB_IOC_COPY_CONFIG flags */
+#define MMB_COPY_SET_OFFSET	(1U << 0)	/* set the stream offset */
+#define MMB_COPY_CLEAR_BUFFER	(1U << 1)	/* forget what write() stored */
+
+/**
+ * struct mmb_copy_config - MMB_IOC_COPY_CONFIG: how read() copies.
+ * @argsz:	size of this struct (in)
+ * @flags:	MMB_COPY_SET_OFFSET, MMB_COPY_CLEAR_BUFFER (in)
+ * @mode:	enum mmb_copy_mode (in)
+ * @source:	enum mmb_copy_source (in)
+ * @seed:	generator seed for MMB_SRC_GEN (in)
+ * @offset:	stream offset of the next read(), with MMB_COPY_SET_OFFSET (in)
+ *
+ * Changing the mode while copies are in flight fails with -EBUSY.
+ */
+struct mmb_copy_config {
+	__u32 argsz;
+	__u32 flags;
+	__u32 mode;
+	__u32 source;
+	__u64 seed;
+	__u64 offset;
+};
+
+#define MMB_IOC_COPY_CONFIG	_IO(MMB_IOC_MAGIC, 0x10)
+
+/**
+ * struct mmb_copy_submit - MMB_IOC_COPY_SUBMIT: queue an asynchronous copy.
+ * @argsz:	size of this struct (in)
+ * @flags:	must be 0 (in)
+ * @user_addr:	destination in the caller's address space (in)
+ * @length:	bytes, 1 to MMB_XFER_MAX (in)
+ * @offset:	stream offset of the first byte in the fd's source (in)
+ * @cookie:	returned in the completion (in)
+ *
+ * Only in MMB_COPY_ASYNC mode (-EINVAL otherwise).  Returns at once; at most
+ * MMB_COPY_MAX_INFLIGHT copies per fd are outstanding (-EAGAIN beyond).
+ */
+struct mmb_copy_submit {
+	__u32 argsz;
+	__u32 flags;
+	__u64 user_addr;
+	__u64 length;
+	__u64 offset;
+	__u64 cookie;
+};
+
+#define MMB_COPY_MAX_INFLIGHT	256
+#define MMB_IOC_COPY_SUBMIT	_IO(MMB_IOC_MAGIC, 0x11)
+
+/**
+ * struct mmb_copy_completion - one finished copy.
+ * @cookie:	from the submission
+ * @result:	bytes copied, or -errno when none was (-EFAULT: the
+ *		destination was unwritable; -ESRCH: the address space was gone;
+ *		-ECANCELED: cancelled before it started)
+ * @worker_pid:	pid of the kernel thread that copied (0 if none did)
+ * @reserved:	0
+ */
+struct mmb_copy_completion {
+	__u64 cookie;
+	__s64 result;
+	__u32 worker_pid;
+	__u32 reserved;
+};
+
+/* MMB_IOC_COPY_REAP flags */
+#define MMB_REAP_WAIT		(1U << 0)	/* sleep until at least one */
+
+/**
+ * struct mmb_copy_reap - MMB_IOC_COPY_REAP: collect finished copies.
+ * @argsz:	size of this struct (in)
+ * @flags:	MMB_REAP_WAIT (in)
+ * @max:	room in @entries, 1 to MMB_COPY_MAX_INFLIGHT (in)
+ * @count:	completions written (out)
+ * @entries:	array of struct mmb_copy_completion (in)
+ */
+struct mmb_copy_reap {
+	__u32 argsz;
+	__u32 flags;
+	__u32 max;
+	__u32 count;
+	__u64 entries;
+};
+
+#define MMB_IOC_COPY_REAP	_IO(MMB_IOC_MAGIC, 0x12)
+
+/**
+ * struct mmb_copy_status - MMB_IOC_COPY_STATUS: the fd's copy counters (out).
+ * @argsz:	size of this struct (in)
+ * @flags:	must be 0 (in)
+ * @inflight:	submitted copies not yet finished
+ * @ready:	finished copies not yet reaped
+ * @last_worker_pid: pid of the kernel thread of the last worker copy
+ * @reserved:	0
+ * @completed:	copies finished since open
+ * @cancelled:	copies cut short by cancellation since open
+ */
+struct mmb_copy_status {
+	__u32 argsz;
+	__u32 flags;
+	__u32 inflight;
+	__u32 ready;
+	__u32 last_worker_pid;
+	__u32 reserved;
+	__u64 completed;
+	__u64 cancelled;
+};
+
+#define MMB_IOC_COPY_STATUS	_IO(MMB_IOC_MAGIC, 0x13)
+
+/**
+ * struct mmb_remote_write - MMB_IOC_REMOTE_WRITE: write into another process.
+ * @argsz:	size of this struct (in)
+ * @flags:	must be 0 (in)
+ * @pid:	target process, in the caller's pid namespace (in)
+ * @reserved:	must be 0 (in)
+ * @remote_addr: destination in the target (in)
+ * @local_addr:	source in the caller (in)
+ * @length:	bytes, 1 to MMB_XFER_MAX (in)
+ *
+ * A worker thread writes into the target.  Allowed exactly when
+ * process_vm_writev() would be (ptrace attach check on the caller's real
+ * credentials, with the LSMs consulted); -EPERM otherwise, -ESRCH without
+ * such a process.  Returns the bytes written, fewer at an unwritable
+ * destination (-EFAULT if none).
+ */
+struct mmb_remote_write {
+	__u32 argsz;
+	__u32 flags;
+	__s32 pid;
+	__u32 reserved;
+	__u64 remote_addr;
+	__u64 local_addr;
+	__u64 length;
+};
+
+#define MMB_IOC_REMOTE_WRITE	_IO(MMB_IOC_MAGIC, 0x14)
+
+/**
+ * struct mmb_irq_record - what MMB_IOC_IRQ_COPY delivers on each interrupt.
+ * @irq_count:	the device's interrupt count after this interrupt
+ * @timestamp_ns: CLOCK_MONOTONIC time of the interrupt
+ * @worker_pid:	pid of the kernel thread that wrote the record
+ * @reserved:	0
+ */
+struct mmb_irq_record {
+	__u64 irq_count;
+	__u64 timestamp_ns;
+	__u32 worker_pid;
+	__u32 reserved;
+};
+
+/**
+ * struct mmb_irq_copy - MMB_IOC_IRQ_COPY: deliver interrupts into memory.
+ * @argsz:	size of this struct (in)
+ * @flags:	must be 0 (in)
+ * @user_addr:	where a struct mmb_irq_record is written, 8-byte aligned;
+ *		0 unregisters (in)
+ *
+ * Each device interrupt queues, from the interrupt handler, a copy of the
+ * newest record into the caller's memory; a worker thread writes it.
+ * Copies coalesce: a slow worker writes the newest record once.  One
+ * registration per fd; it ends on close or exit.
+ */
+struct mmb_irq_copy {
+	__u32 argsz;
+	__u32 flags;
+	__u64 user_addr;
+};
+
+#define MMB_IOC_IRQ_COPY	_IO(MMB_IOC_MAGIC, 0x15)
 
 #endif /* _UAPI_LINUX_MMBRIDGE_H */
