@@ -85,6 +85,6 @@ uint64_t now_ns(void);
 uint64_t test_seed(void);
 
 extern const struct mmb_test abi_tests[], edu_tests[], ivshmem_tests[],
-	soft_tests[], life_tests[];
+	soft_tests[], remote_tests[], fault_tests[], life_tests[];
 
 #endif /* MMB_TEST_HARNESS_H */

@@ -23,7 +23,8 @@
 #define DEFAULT_TIMEOUT_S	120
 
 static const struct mmb_test *const suites[] = {
-	abi_tests, edu_tests, ivshmem_tests, soft_tests, life_tests,
+	abi_tests, edu_tests, ivshmem_tests, soft_tests, remote_tests,
+	fault_tests, life_tests,
 };
 
 static char t_msg[512];

@@ -77,10 +77,12 @@ build_for() {
 		{ cat "$BUILD/build-$rel.log" >&2; return 1; }
 }
 
-# initramfs: busybox, the modules for virtio-9p, mmbridge.ko, guest programs.
+# initramfs: busybox, the modules for virtio-9p and zram, mmbridge.ko, guest
+# programs.
 make_initramfs() {
 	local rel=$1 out=$2 root mods m f n=0
 	root=$(mktemp -d "$BUILD/initramfs.XXXXXX")
+	chmod 755 "$root"	# mktemp's 0700 would lock non-root users out of /
 	mkdir -p "$root"/{bin,dev,proc,sys,tmp,host,lib/modules,etc}
 	cp /bin/busybox "$root/bin/busybox"
 	cp "$TOP/vm/init" "$root/init"
@@ -88,8 +90,9 @@ make_initramfs() {
 	cp "$BUILD/mod/$rel/mmbridge.ko" "$root/lib/mmbridge.ko"
 	cp "$BUILD"/guest/* "$root/bin/"
 
-	# Dependencies in load order; built-in ones need nothing.
-	mods=$(for m in virtio_pci 9pnet_virtio 9p; do
+	# Dependencies in load order; built-in ones need nothing.  zram gives
+	# the guest swap, so swapped-out pages are real.
+	mods=$(for m in virtio_pci 9pnet_virtio 9p zram; do
 		modprobe -S "$rel" --show-depends "$m" 2>/dev/null | awk '$1 == "insmod" { print $2 }'
 	done | awk '!seen[$0]++')
 	: >"$root/lib/modules/order"

@@ -1,0 +1,345 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fault/: a worker thread copying into memory in every state a page can be
+ * in: never touched, swapped out, copy-on-write shared, read-only,
+ * unmapped, file-backed, transparent huge page, unmapped mid-copy.
+ */
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+#define PAGE	4096UL
+
+static int worker_fd(uint64_t seed)
+{
+	int fd = dev_open("soft0"), r;
+
+	if (fd < 0)
+		return fd;
+	r = mmb_copy_config(fd, MMB_COPY_WORKER, MMB_SRC_GEN, seed,
+			    MMB_COPY_SET_OFFSET, 0);
+	if (r) {
+		close(fd);
+		return r;
+	}
+	return fd;
+}
+
+static void *map_anon(size_t len, int prot)
+{
+	void *p = mmap(NULL, len, prot, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+/* /proc/self/pagemap entry of @addr. */
+static uint64_t pagemap(const void *addr)
+{
+	uint64_t e = 0;
+	int fd = open("/proc/self/pagemap", O_RDONLY);
+
+	if (fd < 0)
+		return 0;
+	if (pread(fd, &e, sizeof(e), ((uintptr_t)addr / PAGE) * 8) != sizeof(e))
+		e = 0;
+	close(fd);
+	return e;
+}
+
+#define PM_PRESENT	(1ULL << 63)
+#define PM_SWAP		(1ULL << 62)
+
+static int test_unpopulated(void)
+{
+	const size_t len = 4 << 20;
+	uint64_t seed = test_seed();
+	uint8_t *buf = map_anon(len, PROT_READ | PROT_WRITE);
+	int fd = worker_fd(seed);
+
+	EXPECT_OK(fd);
+	EXPECT(buf, "mmap");
+	EXPECT(!(pagemap(buf) & PM_PRESENT), "fresh page already present");
+	EXPECT_EQ(read(fd, buf, len), len);
+	EXPECT(pattern_check(buf, len, seed, 0) < 0, "data wrong");
+	close(fd);
+	return T_PASS;
+}
+
+static int test_swapped_out(void)
+{
+	const size_t len = 1 << 20;
+	uint64_t seed = test_seed();
+	uint8_t *buf = map_anon(len, PROT_READ | PROT_WRITE);
+	size_t i, swapped = 0;
+	char line[64];
+	int fd = worker_fd(seed);
+
+	EXPECT_OK(fd);
+	EXPECT(buf, "mmap");
+	EXPECT_OK(read_line("/proc/swaps", line, sizeof(line)));
+	memset(buf, 0x55, len);
+	for (i = 0; i < 5 && !swapped; i++) {
+		size_t p;
+
+		EXPECT_OK(madvise(buf, len, MADV_PAGEOUT) ? -errno : 0);
+		for (p = 0; p < len; p += PAGE)
+			swapped += !!(pagemap(buf + p) & PM_SWAP);
+	}
+	EXPECT(swapped > 0, "no page went to swap (is swap on?)");
+	EXPECT_EQ(read(fd, buf, len), len);
+	EXPECT(pattern_check(buf, len, seed, 0) < 0, "data wrong");
+	for (i = 0; i < len; i += PAGE)
+		EXPECT(pagemap(buf + i) & PM_PRESENT, "page %zu not back", i / PAGE);
+	close(fd);
+	return T_PASS;
+}
+
+/*
+ * Parent and child share copy-on-write pages.  A worker writing for the
+ * parent changes only the parent's copy, and the reverse.
+ */
+static int test_cow_after_fork(void)
+{
+	const size_t len = 1 << 20;
+	uint8_t *buf = map_anon(len, PROT_READ | PROT_WRITE);
+	int fd = worker_fd(1), go[2], status;
+	size_t i;
+	pid_t pid;
+
+	EXPECT_OK(fd);
+	EXPECT(buf, "mmap");
+	memset(buf, 0x11, len);
+	EXPECT_EQ(pipe(go), 0);
+	pid = fork();
+	EXPECT(pid >= 0, "fork");
+	if (pid == 0) {
+		char c;
+
+		/* Still the shared content after the parent's copy. */
+		if (read(go[0], &c, 1) != 1)
+			_exit(20);
+		for (i = 0; i < len; i++)
+			if (buf[i] != 0x11)
+				_exit(21);
+		/* Our own copy, seed 2, through the same fd. */
+		if (mmb_copy_config(fd, MMB_COPY_WORKER, MMB_SRC_GEN, 2,
+				    MMB_COPY_SET_OFFSET, 0))
+			_exit(22);
+		if (read(fd, buf, len) != (ssize_t)len)
+			_exit(23);
+		if (pattern_check(buf, len, 2, 0) >= 0)
+			_exit(24);
+		_exit(0);
+	}
+	EXPECT_EQ(read(fd, buf, len), len);
+	EXPECT(pattern_check(buf, len, 1, 0) < 0, "parent's data wrong");
+	EXPECT_EQ(write(go[1], "g", 1), 1);
+	EXPECT_EQ(waitpid(pid, &status, 0), pid);
+	EXPECT(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	       "child status 0x%x", status);
+	/* The child's copy did not reach the parent. */
+	EXPECT(pattern_check(buf, len, 1, 0) < 0, "parent's data changed");
+	close(fd);
+	return T_PASS;
+}
+
+static int test_readonly_efault(void)
+{
+	const size_t len = 64 * 1024;
+	uint8_t *buf = map_anon(len, PROT_READ | PROT_WRITE);
+	ssize_t n;
+	size_t i;
+	int fd = worker_fd(3);
+
+	EXPECT_OK(fd);
+	EXPECT(buf, "mmap");
+	memset(buf, 0x77, len);
+	EXPECT_EQ(mprotect(buf, len, PROT_READ), 0);
+	n = read(fd, buf, len);
+	EXPECT(n < 0 && errno == EFAULT, "read into read-only memory: %zd %s",
+	       n, strerror(errno));
+	for (i = 0; i < len; i++)
+		EXPECT(buf[i] == 0x77, "byte %zu changed", i);
+	/* Read-only from the middle: exactly the writable part. */
+	EXPECT_EQ(mprotect(buf, len / 2, PROT_READ | PROT_WRITE), 0);
+	EXPECT_OK(mmb_copy_config(fd, MMB_COPY_WORKER, MMB_SRC_GEN, 3,
+				  MMB_COPY_SET_OFFSET, 0));
+	EXPECT_EQ(read(fd, buf, len), len / 2);
+	EXPECT(pattern_check(buf, len / 2, 3, 0) < 0, "writable half wrong");
+	for (i = len / 2; i < len; i++)
+		EXPECT(buf[i] == 0x77, "read-only byte %zu changed", i);
+	close(fd);
+	return T_PASS;
+}
+
+static int test_unmapped_partial(void)
+{
+	const size_t len = 2 << 20;
+	uint64_t seed = test_seed();
+	uint8_t *buf = map_anon(len, PROT_READ | PROT_WRITE);
+	struct mmb_copy_status st;
+	int fd = worker_fd(seed);
+
+	EXPECT_OK(fd);
+	EXPECT(buf, "mmap");
+	EXPECT_EQ(munmap(buf + len / 2, len / 2), 0);
+	EXPECT_EQ(read(fd, buf, len), len / 2);
+	EXPECT(pattern_check(buf, len / 2, seed, 0) < 0, "first half wrong");
+	/* The stream advanced by what was copied, no more. */
+	EXPECT_EQ(read(fd, buf, 4096), 4096);
+	EXPECT(pattern_check(buf, 4096, seed, len / 2) < 0, "stream offset wrong");
+	/* Wholly unmapped: -EFAULT, nothing copied. */
+	EXPECT(read(fd, buf + len / 2, 4096) < 0 && errno == EFAULT,
+	       "read into unmapped memory: %s", strerror(errno));
+	EXPECT_OK(mmb_copy_status(fd, &st));
+	EXPECT_EQ(st.inflight, 0);
+	close(fd);
+	return T_PASS;
+}
+
+static int test_file_shared(void)
+{
+	const size_t len = 1 << 20;
+	uint64_t seed = test_seed();
+	uint8_t *map, *back = malloc(len);
+	int mfd = memfd_create("mmb-fault", 0), fd = worker_fd(seed);
+
+	EXPECT_OK(fd);
+	EXPECT(mfd >= 0 && back, "memfd_create: %s", strerror(errno));
+	EXPECT_EQ(ftruncate(mfd, len), 0);
+	map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
+	EXPECT(map != MAP_FAILED, "mmap");
+	EXPECT_EQ(read(fd, map, len), len);
+	EXPECT_EQ(munmap(map, len), 0);
+	EXPECT_EQ(pread(mfd, back, len, 0), len);
+	EXPECT(pattern_check(back, len, seed, 0) < 0, "file content wrong");
+	close(mfd);
+	close(fd);
+	free(back);
+	return T_PASS;
+}
+
+/* AnonHugePages of the mapping that contains @addr, in kB, or -1. */
+static long anon_huge_kb(const void *addr)
+{
+	char line[256];
+	unsigned long lo, hi;
+	bool in = false;
+	long kb = -1;
+	FILE *f = fopen("/proc/self/smaps", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && strchr(line, '-') &&
+		    strchr(line, ' ') > strchr(line, '-')) {
+			in = (uintptr_t)addr >= lo && (uintptr_t)addr < hi;
+			continue;
+		}
+		if (in && sscanf(line, "AnonHugePages: %ld kB", &kb) == 1)
+			break;
+	}
+	fclose(f);
+	return kb;
+}
+
+static int test_thp(void)
+{
+	const size_t huge = 2 << 20, len = 2 * huge;
+	uint64_t seed = test_seed();
+	uint8_t *raw = map_anon(len + huge, PROT_READ | PROT_WRITE), *buf;
+	char mode[128];
+	long kb;
+	int fd = worker_fd(seed);
+
+	EXPECT_OK(fd);
+	EXPECT(raw, "mmap");
+	EXPECT_OK(read_line("/sys/kernel/mm/transparent_hugepage/enabled", mode,
+			    sizeof(mode)));
+	EXPECT(!strstr(mode, "[never]"), "THP disabled: %s", mode);
+	buf = (uint8_t *)(((uintptr_t)raw + huge - 1) & ~(huge - 1));
+	EXPECT_EQ(madvise(buf, len, MADV_HUGEPAGE), 0);
+	buf[0] = 1;
+	buf[huge] = 1;
+	kb = anon_huge_kb(buf);
+	EXPECT(kb >= 2048, "no huge page behind the buffer (%ld kB)", kb);
+	EXPECT_EQ(read(fd, buf, len), len);
+	EXPECT(pattern_check(buf, len, seed, 0) < 0, "data wrong");
+	EXPECT(anon_huge_kb(buf) >= 2048, "huge page split by the copy");
+	close(fd);
+	return T_PASS;
+}
+
+struct unmapper {
+	uint8_t *buf;
+	size_t len;
+	volatile bool done;
+};
+
+static void *unmapper_fn(void *arg)
+{
+	struct unmapper *u = arg;
+	volatile uint64_t *first = (volatile uint64_t *)u->buf;
+
+	while (*first == 0)
+		;		/* the copy has begun */
+	munmap(u->buf + u->len / 2, u->len / 2);
+	u->done = true;
+	return NULL;
+}
+
+/*
+ * Another thread unmaps the second half while the worker copies the first:
+ * the count stops at the hole, and memory mapped there after read() returns
+ * never receives a byte.
+ */
+static int test_munmap_during_copy(void)
+{
+	const size_t len = 64 << 20;
+	uint64_t seed = test_seed();
+	struct unmapper u;
+	uint8_t *fresh;
+	pthread_t th;
+	ssize_t n;
+	size_t i;
+	int fd = worker_fd(seed);
+
+	EXPECT_OK(fd);
+	u.buf = map_anon(len, PROT_READ | PROT_WRITE);
+	u.len = len;
+	u.done = false;
+	EXPECT(u.buf, "mmap");
+	EXPECT_EQ(pthread_create(&th, NULL, unmapper_fn, &u), 0);
+	n = read(fd, u.buf, len);
+	pthread_join(th, NULL);
+	EXPECT(u.done, "unmapper did not run");
+	EXPECT(n > 0 && (size_t)n <= len / 2, "read returned %zd (%s)", n,
+	       n < 0 ? strerror(errno) : "past the hole");
+	EXPECT(pattern_check(u.buf, n, seed, 0) < 0, "copied bytes wrong");
+
+	fresh = mmap(u.buf + len / 2, len / 2, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	EXPECT(fresh == u.buf + len / 2, "remap: %s", strerror(errno));
+	usleep(200000);
+	for (i = 0; i < len / 2; i += 512)
+		EXPECT(fresh[i] == 0, "byte %zu of the new mapping written", i);
+	close(fd);
+	return T_PASS;
+}
+
+const struct mmb_test fault_tests[] = {
+	{ "fault/unpopulated", test_unpopulated },
+	{ "fault/swapped_out", test_swapped_out },
+	{ "fault/cow_after_fork", test_cow_after_fork },
+	{ "fault/readonly_efault", test_readonly_efault },
+	{ "fault/unmapped_partial", test_unmapped_partial },
+	{ "fault/file_shared", test_file_shared },
+	{ "fault/thp", test_thp },
+	{ "fault/munmap_during_copy", test_munmap_during_copy },
+	{ NULL }
+};

@@ -1,0 +1,723 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * remote/: the foreign-context copy engine: read() in a worker thread,
+ * asynchronous copies, cancellation, remote write by pid, interrupt copies.
+ */
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+static int open_copy(uint32_t mode, uint32_t source, uint64_t seed)
+{
+	int fd = dev_open("soft0"), r;
+
+	if (fd < 0)
+		return fd;
+	r = mmb_copy_config(fd, mode, source, seed, 0, 0);
+	if (r) {
+		close(fd);
+		return r;
+	}
+	return fd;
+}
+
+/* read() of @len bytes at buffer offset @skew; every byte and the guards. */
+static int check_read(int fd, uint64_t seed, uint64_t stream_off, size_t len,
+		      size_t skew)
+{
+	const size_t guard = 64;
+	uint8_t *buf = malloc(len + skew + 2 * guard);
+	ssize_t n;
+	size_t i;
+	long bad;
+
+	EXPECT(buf, "malloc %zu", len);
+	memset(buf, 0xa5, len + skew + 2 * guard);
+	EXPECT_OK(mmb_copy_config(fd, MMB_COPY_WORKER, MMB_SRC_GEN, seed,
+				  MMB_COPY_SET_OFFSET, stream_off));
+	n = read(fd, buf + guard + skew, len);
+	EXPECT(n == (ssize_t)len, "read %zu at skew %zu: %zd (%s)", len, skew,
+	       n, n < 0 ? strerror(errno) : "short");
+	bad = pattern_check(buf + guard + skew, len, seed, stream_off);
+	EXPECT(bad < 0, "len %zu skew %zu: byte %ld wrong", len, skew, bad);
+	for (i = 0; i < guard + skew; i++)
+		EXPECT(buf[i] == 0xa5, "byte before the buffer changed");
+	for (i = 0; i < guard; i++)
+		EXPECT(buf[guard + skew + len + i] == 0xa5,
+		       "byte after the buffer changed");
+	free(buf);
+	return T_PASS;
+}
+
+static int test_worker_read_exact(void)
+{
+	static const size_t sizes[] = {
+		1, 7, 4095, 4096, 4097, 65536 + 3, 128 * 1024 + 1,
+		1024 * 1024, 8 * 1024 * 1024,
+	};
+	uint64_t seed = test_seed();
+	struct mmb_copy_status st;
+	size_t i;
+	int fd = open_copy(MMB_COPY_WORKER, MMB_SRC_GEN, seed), r;
+
+	EXPECT_OK(fd);
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		r = check_read(fd, seed, 13 * i + (seed & 0xffff), sizes[i],
+			       i % 8);
+		if (r)
+			return r;
+	}
+	EXPECT_OK(mmb_copy_status(fd, &st));
+	EXPECT_EQ(st.completed, sizeof(sizes) / sizeof(sizes[0]));
+	EXPECT_EQ(st.inflight, 0);
+	close(fd);
+	return T_PASS;
+}
+
+/* The buffer source wraps: byte o is buf[o % n]; the stream advances. */
+static int test_buffer_source(void)
+{
+	const size_t n = 100003, len = 250000;
+	uint8_t *src = malloc(n), *dst = malloc(len);
+	uint32_t modes[] = { MMB_COPY_SYNC, MMB_COPY_WORKER };
+	size_t i, m;
+	int fd = open_copy(MMB_COPY_SYNC, MMB_SRC_BUFFER, 0);
+
+	EXPECT_OK(fd);
+	EXPECT(src && dst, "malloc");
+	/* Nothing written yet: end of file. */
+	EXPECT_EQ(read(fd, dst, 10), 0);
+	pattern_fill(src, n, 77, 0);
+	EXPECT_EQ(write(fd, src, 60000), 60000);
+	EXPECT_EQ(write(fd, src + 60000, n - 60000), n - 60000);
+	for (m = 0; m < 2; m++) {
+		EXPECT_OK(mmb_copy_config(fd, modes[m], MMB_SRC_BUFFER, 0,
+					  MMB_COPY_SET_OFFSET, 5));
+		memset(dst, 0, len);
+		EXPECT_EQ(read(fd, dst, len / 2), len / 2);
+		EXPECT_EQ(read(fd, dst + len / 2, len - len / 2), len - len / 2);
+		for (i = 0; i < len; i++)
+			EXPECT(dst[i] == src[(5 + i) % n],
+			       "mode %u byte %zu wrong", modes[m], i);
+	}
+	EXPECT_OK(mmb_copy_config(fd, MMB_COPY_SYNC, MMB_SRC_BUFFER, 0,
+				  MMB_COPY_CLEAR_BUFFER, 0));
+	EXPECT_EQ(read(fd, dst, 10), 0);
+	free(src);
+	free(dst);
+	close(fd);
+	return T_PASS;
+}
+
+static bool is_kthread(pid_t pid, char *comm, size_t size)
+{
+	char path[64], stat[1024], *p;
+	unsigned long flags = 0;
+	int i;
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+	if (read_line(path, comm, size))
+		return false;
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	if (read_line(path, stat, sizeof(stat)))
+		return false;
+	p = strrchr(stat, ')');
+	if (!p)
+		return false;
+	/* Field 9 (flags); p points at the end of field 2. */
+	for (i = 0; i < 7 && p; i++)
+		p = strchr(p + 1, ' ');
+	if (!p)
+		return false;
+	flags = strtoul(p + 1, NULL, 10);
+	return flags & 0x00200000;	/* PF_KTHREAD */
+}
+
+static int test_worker_is_kthread(void)
+{
+	struct mmb_copy_completion comp;
+	struct mmb_copy_status st;
+	char comm[64], buf[4096];
+	int fd = open_copy(MMB_COPY_WORKER, MMB_SRC_GEN, 1);
+
+	EXPECT_OK(fd);
+	EXPECT_EQ(read(fd, buf, sizeof(buf)), sizeof(buf));
+	EXPECT_OK(mmb_copy_status(fd, &st));
+	EXPECT(st.last_worker_pid && st.last_worker_pid != (uint32_t)getpid(),
+	       "worker pid %u", st.last_worker_pid);
+	EXPECT(is_kthread(st.last_worker_pid, comm, sizeof(comm)),
+	       "pid %u is not a kernel thread", st.last_worker_pid);
+	EXPECT(!strncmp(comm, "mmb-copy/", 9), "worker is \"%s\"", comm);
+
+	/* The synchronous mode copies in the caller: no worker involved. */
+	EXPECT_OK(mmb_copy_config(fd, MMB_COPY_SYNC, MMB_SRC_GEN, 1, 0, 0));
+	EXPECT_EQ(read(fd, buf, sizeof(buf)), sizeof(buf));
+	EXPECT_OK(mmb_copy_status(fd, &st));
+	EXPECT_EQ(st.completed, 1);
+
+	EXPECT_OK(mmb_copy_config(fd, MMB_COPY_ASYNC, MMB_SRC_GEN, 1, 0, 0));
+	EXPECT_OK(mmb_copy_submit(fd, buf, sizeof(buf), 0, 42));
+	EXPECT_EQ(mmb_copy_reap(fd, &comp, 1, MMB_REAP_WAIT), 1);
+	EXPECT_EQ(comp.cookie, 42);
+	EXPECT_EQ(comp.result, sizeof(buf));
+	EXPECT(is_kthread(comp.worker_pid, comm, sizeof(comm)),
+	       "async worker %u is not a kernel thread", comp.worker_pid);
+	close(fd);
+	return T_PASS;
+}
+
+/*
+ * Many copies in flight at once: one big copy per worker occupies the pool,
+ * the small ones queue behind them; all complete exactly, each once.
+ */
+static int test_async_many_inflight(void)
+{
+	const size_t big = 32 << 20, small = 256 << 10;
+	const int nbig = sysconf(_SC_NPROCESSORS_ONLN), nsmall = 100;
+	static struct mmb_copy_completion comp[MMB_COPY_MAX_INFLIGHT];
+	uint64_t seed = test_seed();
+	struct mmb_copy_status st;
+	uint8_t *bigbuf, *smallbuf;
+	int i, got = 0, fd;
+	bool *seen;
+
+	fd = open_copy(MMB_COPY_ASYNC, MMB_SRC_GEN, seed);
+	EXPECT_OK(fd);
+	bigbuf = malloc(big * nbig);
+	smallbuf = malloc(small * nsmall);
+	seen = calloc(nbig + nsmall, sizeof(*seen));
+	EXPECT(bigbuf && smallbuf && seen, "malloc");
+
+	/* Reading before submitting is refused in async mode. */
+	EXPECT(read(fd, smallbuf, 1) < 0 && errno == EINVAL,
+	       "read in async mode: %s", strerror(errno));
+	for (i = 0; i < nbig; i++)
+		EXPECT_OK(mmb_copy_submit(fd, bigbuf + i * big, big,
+					  i * big, i));
+	for (i = 0; i < nsmall; i++)
+		EXPECT_OK(mmb_copy_submit(fd, smallbuf + i * small, small,
+					  (uint64_t)(nbig + i) << 32,
+					  nbig + i));
+	EXPECT_OK(mmb_copy_status(fd, &st));
+	EXPECT(st.inflight + st.ready == (uint32_t)(nbig + nsmall),
+	       "%u in flight + %u ready", st.inflight, st.ready);
+	EXPECT(st.inflight >= 64, "only %u in flight", st.inflight);
+
+	/* A reap into an unwritable array loses nothing. */
+	EXPECT_ERR(mmb_copy_reap(fd, (void *)8, 4, MMB_REAP_WAIT), EFAULT);
+	got = 0;
+	while (got < nbig + nsmall) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		int n;
+
+		EXPECT_EQ(poll(&pfd, 1, 30000), 1);
+		EXPECT(pfd.revents & POLLIN, "revents 0x%x", pfd.revents);
+		n = mmb_copy_reap(fd, comp, MMB_COPY_MAX_INFLIGHT, 0);
+		EXPECT(n > 0, "reap after POLLIN: %d", n);
+		for (i = 0; i < n; i++) {
+			uint64_t c = comp[i].cookie;
+
+			EXPECT(c < (uint64_t)(nbig + nsmall) && !seen[c],
+			       "cookie %llu", (unsigned long long)c);
+			seen[c] = true;
+			EXPECT_EQ(comp[i].result, c < (uint64_t)nbig ? big : small);
+		}
+		got += n;
+	}
+	/* Nothing left: poll says so, a waiting reap returns at once. */
+	{
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+		EXPECT_EQ(poll(&pfd, 1, 0), 0);
+	}
+	EXPECT_EQ(mmb_copy_reap(fd, comp, 1, MMB_REAP_WAIT), 0);
+	for (i = 0; i < nbig; i++)
+		EXPECT(pattern_check(bigbuf + i * big, big, seed, i * big) < 0,
+		       "big copy %d wrong", i);
+	for (i = 0; i < nsmall; i++)
+		EXPECT(pattern_check(smallbuf + i * small, small, seed,
+				     (uint64_t)(nbig + i) << 32) < 0,
+		       "small copy %d wrong", i);
+	EXPECT_OK(mmb_copy_status(fd, &st));
+	EXPECT_EQ(st.completed, nbig + nsmall);
+	close(fd);
+	return T_PASS;
+}
+
+static void on_signal(int sig)
+{
+}
+
+struct killer {
+	pthread_t target;
+	volatile uint64_t *watch;
+};
+
+/* Signal the reader once its copy has visibly started. */
+static void *killer_fn(void *arg)
+{
+	struct killer *k = arg;
+
+	while (*k->watch == 0xeeeeeeeeeeeeeeeeULL)
+		;
+	pthread_kill(k->target, SIGUSR1);
+	return NULL;
+}
+
+/*
+ * A signal mid-copy cancels it: read() returns the bytes copied, they are
+ * exact, nothing past them changed, and nothing changes after the return.
+ */
+static int test_signal_cancels(void)
+{
+	const size_t len = 64 << 20;
+	struct sigaction sa = { .sa_handler = on_signal };
+	uint64_t seed = test_seed();
+	struct mmb_copy_status st;
+	struct killer k;
+	pthread_t th;
+	uint8_t *buf, *copy;
+	ssize_t n;
+	size_t i;
+	int fd = open_copy(MMB_COPY_WORKER, MMB_SRC_GEN, seed);
+
+	EXPECT_OK(fd);
+	sigaction(SIGUSR1, &sa, NULL);	/* no SA_RESTART */
+	buf = malloc(len);
+	copy = malloc(len);
+	EXPECT(buf && copy, "malloc");
+	memset(buf, 0xee, len);
+	k.target = pthread_self();
+	k.watch = (volatile uint64_t *)buf;
+	EXPECT_EQ(pthread_create(&th, NULL, killer_fn, &k), 0);
+	n = read(fd, buf, len);
+	pthread_join(th, NULL);
+
+	EXPECT(n > 0 && (size_t)n < len, "read returned %zd (%s)", n,
+	       n < 0 ? strerror(errno) : "full");
+	EXPECT(pattern_check(buf, n, seed, 0) < 0, "copied bytes wrong");
+	for (i = n; i < len; i++)
+		EXPECT(buf[i] == 0xee, "byte %zu past the count %zd changed", i, n);
+	memcpy(copy, buf, len);
+	usleep(200000);
+	EXPECT(!memcmp(copy, buf, len), "memory changed after read returned");
+	EXPECT_OK(mmb_copy_status(fd, &st));
+	EXPECT_EQ(st.inflight, 0);
+	EXPECT_EQ(st.completed, 1);
+	free(buf);
+	free(copy);
+	close(fd);
+	return T_PASS;
+}
+
+/*
+ * A child with big copies in flight exits (or execs) at once; once it is
+ * gone nothing writes into the memory it shared with the parent.
+ */
+static int inflight_then_leave(bool exec_instead)
+{
+	const size_t len = 16 << 20, nr = 6;
+	uint8_t *shared, *snap;
+	int status;
+	pid_t pid;
+
+	shared = mmap(NULL, len * nr, PROT_READ | PROT_WRITE,
+		      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	EXPECT(shared != MAP_FAILED, "mmap");
+	snap = malloc(len * nr);
+	EXPECT(snap, "malloc");
+	memset(shared, 0, len * nr);
+
+	pid = fork();
+	EXPECT(pid >= 0, "fork");
+	if (pid == 0) {
+		int fd = open_copy(MMB_COPY_ASYNC, MMB_SRC_GEN, 5);
+		size_t i;
+
+		if (fd < 0)
+			_exit(10);
+		for (i = 0; i < nr; i++)
+			if (mmb_copy_submit(fd, shared + i * len, len, 0, i))
+				_exit(11);
+		while (*(volatile uint64_t *)shared == 0)
+			;		/* a worker is writing */
+		if (exec_instead) {
+			execl("/bin/true", "true", (char *)NULL);
+			_exit(12);
+		}
+		_exit(0);
+	}
+	EXPECT_EQ(waitpid(pid, &status, 0), pid);
+	EXPECT(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	       "child status 0x%x", status);
+	memcpy(snap, shared, len * nr);
+	usleep(300000);
+	EXPECT(!memcmp(snap, shared, len * nr),
+	       "memory changed after the child was gone");
+	munmap(shared, len * nr);
+	free(snap);
+	return T_PASS;
+}
+
+static int test_exit_with_inflight(void)
+{
+	return inflight_then_leave(false);
+}
+
+static int test_exec_with_inflight(void)
+{
+	return inflight_then_leave(true);
+}
+
+/* close() cancels what is in flight; afterwards nothing changes. */
+static int test_close_with_inflight(void)
+{
+	const size_t len = 16 << 20, nr = 6;
+	uint8_t *buf = malloc(len * nr), *snap = malloc(len * nr);
+	size_t i;
+	int fd = open_copy(MMB_COPY_ASYNC, MMB_SRC_GEN, 9);
+
+	EXPECT_OK(fd);
+	EXPECT(buf && snap, "malloc");
+	memset(buf, 0, len * nr);
+	for (i = 0; i < nr; i++)
+		EXPECT_OK(mmb_copy_submit(fd, buf + i * len, len, 0, i));
+	while (*(volatile uint64_t *)buf == 0)
+		;
+	EXPECT_EQ(close(fd), 0);
+	memcpy(snap, buf, len * nr);
+	usleep(300000);
+	EXPECT(!memcmp(snap, buf, len * nr), "memory changed after close");
+	/* Not everything was copied: the close cut it short. */
+	EXPECT(pattern_check(buf + (nr - 1) * len, len, 9, 0) >= 0,
+	       "all copies finished before close; nothing was cancelled");
+	free(buf);
+	free(snap);
+	return T_PASS;
+}
+
+/* Wait for a byte on @rfd (a go signal between processes). */
+static int wait_go(int rfd)
+{
+	char c;
+
+	return read(rfd, &c, 1) == 1 ? 0 : -1;
+}
+
+/* Same uid, a child: allowed, as process_vm_writev is; partial counts exact. */
+static int test_remote_write_allowed(void)
+{
+	const size_t len = 3 * 4096;
+	uint8_t *target, local[3 * 4096];
+	int go[2], status, fd = dev_open("soft0");
+	struct iovec liov, riov;
+	pid_t pid;
+
+	EXPECT_OK(fd);
+	target = mmap(NULL, 4 * 4096, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	EXPECT(target != MAP_FAILED, "mmap");
+	memset(target, 0, 4 * 4096);
+	EXPECT_EQ(pipe(go), 0);
+	pid = fork();
+	EXPECT(pid >= 0, "fork");
+	if (pid == 0) {
+		/* Child: wait, then check what the parent wrote into us. */
+		if (wait_go(go[0]))
+			_exit(20);
+		if (pattern_check(target, len, 3, 0) >= 0)
+			_exit(21);
+		if (pattern_check(target + len, 4096, 4, 0) >= 0)
+			_exit(22);
+		_exit(0);
+	}
+	pattern_fill(local, len, 3, 0);
+	EXPECT_EQ(mmb_remote_write(fd, pid, (uintptr_t)target, local, len), len);
+	/* process_vm_writev agrees, on the next page. */
+	pattern_fill(local, 4096, 4, 0);
+	liov = (struct iovec){ local, 4096 };
+	riov = (struct iovec){ target + len, 4096 };
+	EXPECT_EQ(process_vm_writev(pid, &liov, 1, &riov, 1, 0), 4096);
+	/* The parent's own copy is untouched (it is another process). */
+	EXPECT_EQ(target[0], 0);
+	EXPECT_EQ(write(go[1], "g", 1), 1);
+	EXPECT_EQ(waitpid(pid, &status, 0), pid);
+	EXPECT(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	       "child found wrong data (status 0x%x)", status);
+
+	/* A destination whose tail is unmapped: the count stops there. */
+	munmap(target + 2 * 4096, 2 * 4096);
+	pattern_fill(local, len, 5, 0);
+	EXPECT_EQ(mmb_remote_write(fd, getpid(), (uintptr_t)target, local, len),
+		  2 * 4096);
+	EXPECT(pattern_check(target, 2 * 4096, 5, 0) < 0, "partial write wrong");
+	EXPECT_ERR(mmb_remote_write(fd, getpid(), (uintptr_t)target + 2 * 4096,
+				    local, 4096), EFAULT);
+	EXPECT_ERR(mmb_remote_write(fd, 0x3fffffff, (uintptr_t)target, local,
+				    16), ESRCH);
+	munmap(target, 2 * 4096);
+	close(fd);
+	return T_PASS;
+}
+
+/* Verdicts of mmb_remote_write and process_vm_writev for one target. */
+static int both_verdicts(int fd, pid_t pid, void *addr, int *mmb, int *pvw)
+{
+	uint8_t data[64] = { 1 };
+	struct iovec liov = { data, sizeof(data) }, riov = { addr, sizeof(data) };
+	long r;
+
+	r = mmb_remote_write(fd, pid, (uintptr_t)addr, data, sizeof(data));
+	*mmb = r < 0 ? (int)-r : 0;
+	r = process_vm_writev(pid, &liov, 1, &riov, 1, 0);
+	*pvw = r < 0 ? errno : 0;
+	return 0;
+}
+
+/*
+ * A process that lives until every write end of @go is closed.  Returns
+ * once it runs as @uid (0: unchanged) and is dumpable again.
+ */
+static pid_t spawn_sleeper(uid_t uid, const int go[2])
+{
+	int ready[2];
+	pid_t pid;
+	char c;
+
+	if (pipe(ready))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		close(go[1]);
+		close(ready[0]);
+		if (uid && setresuid(uid, uid, uid))
+			_exit(30);
+		prctl(PR_SET_DUMPABLE, 1);
+		if (write(ready[1], "r", 1) != 1)
+			_exit(31);
+		wait_go(go[0]);
+		_exit(0);
+	}
+	close(ready[1]);
+	if (pid > 0 && read(ready[0], &c, 1) != 1)
+		pid = -1;
+	close(ready[0]);
+	return pid;
+}
+
+/*
+ * Unprivileged callers: refused exactly where process_vm_writev refuses,
+ * with -EPERM: another uid, and (with Yama) a same-uid non-descendant.
+ */
+static int test_remote_write_eperm(void)
+{
+	const uid_t nobody = 65534;
+	static uint8_t target[4096];
+	int go[2], res[2], status;
+	pid_t root_target, peer, writer;
+	int fd = dev_open("soft0");
+
+	EXPECT_OK(fd);
+	EXPECT_EQ(pipe(go), 0);
+	EXPECT_EQ(pipe(res), 0);
+	root_target = spawn_sleeper(0, go);
+	peer = spawn_sleeper(nobody, go);
+	EXPECT(root_target > 0 && peer > 0, "fork");
+
+	writer = fork();
+	EXPECT(writer >= 0, "fork");
+	if (writer == 0) {
+		int v[8] = { 0 };
+		pid_t own;
+
+		/* The fd stays usable after dropping root. */
+		close(go[1]);
+		if (setresuid(nobody, nobody, nobody))
+			_exit(40);
+		both_verdicts(fd, root_target, target, &v[0], &v[1]);
+		both_verdicts(fd, peer, target, &v[2], &v[3]);
+		own = spawn_sleeper(0, go);
+		both_verdicts(fd, own, target, &v[4], &v[5]);
+		both_verdicts(fd, getpid(), target, &v[6], &v[7]);
+		if (write(res[1], v, sizeof(v)) != sizeof(v))
+			_exit(41);
+		_exit(0);
+	}
+	{
+		int v[8];
+
+		EXPECT_EQ(read(res[0], v, sizeof(v)), sizeof(v));
+		EXPECT_EQ(waitpid(writer, &status, 0), writer);
+		EXPECT(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		       "writer status 0x%x", status);
+		close(go[1]);	/* releases every sleeper */
+		waitpid(root_target, NULL, 0);
+		waitpid(peer, NULL, 0);
+		/* Another uid: both refuse, mmbridge with EPERM. */
+		EXPECT_EQ(v[1], EPERM);
+		EXPECT_EQ(v[0], EPERM);
+		/* A same-uid peer: mmbridge agrees with process_vm_writev. */
+		EXPECT(v[2] == v[3],
+		       "same-uid peer: mmbridge %s, process_vm_writev %s",
+		       strerror(v[2]), strerror(v[3]));
+		/* Its own child and itself: both allow. */
+		EXPECT_EQ(v[5], 0);
+		EXPECT_EQ(v[4], 0);
+		EXPECT_EQ(v[7], 0);
+		EXPECT_EQ(v[6], 0);
+	}
+	close(fd);
+	return T_PASS;
+}
+
+/*
+ * Every interrupt queues, from the handler, a copy of the newest record
+ * into our memory; a worker thread writes it.
+ */
+static int test_irq_submit(void)
+{
+	static struct mmb_irq_record rec;
+	volatile struct mmb_irq_record *vr = &rec;
+	struct mmb_info info;
+	uint64_t t_prev = 0;
+	char comm[64];
+	int i, fd = dev_open("soft0");
+
+	EXPECT_OK(fd);
+	EXPECT_ERR(mmb_irq_copy(fd, (void *)((uintptr_t)&rec + 4)), EINVAL);
+	EXPECT_OK(mmb_irq_copy(fd, &rec));
+	for (i = 0; i < 20; i++) {
+		uint64_t deadline = now_ns() + 5000000000ULL;
+
+		EXPECT_OK(mmb_irq_trigger(fd, 1, NULL));
+		EXPECT_OK(mmb_info(fd, &info));
+		while (vr->irq_count != info.irq_count && now_ns() < deadline)
+			usleep(1000);
+		EXPECT_EQ(vr->irq_count, info.irq_count);
+		EXPECT(vr->timestamp_ns > t_prev, "timestamps not increasing");
+		t_prev = vr->timestamp_ns;
+	}
+	EXPECT(is_kthread(vr->worker_pid, comm, sizeof(comm)),
+	       "record written by pid %u, not a kernel thread", vr->worker_pid);
+	/* Unregistered: the record stays as it is. */
+	EXPECT_OK(mmb_irq_copy(fd, NULL));
+	EXPECT_OK(mmb_irq_trigger(fd, 3, NULL));
+	usleep(100000);
+	EXPECT_EQ(vr->irq_count, info.irq_count);
+	close(fd);
+	return T_PASS;
+}
+
+static int test_bad_args(void)
+{
+	struct mmb_copy_config cc = { .argsz = sizeof(cc) };
+	struct mmb_remote_write rw = { .argsz = sizeof(rw), .pid = 1,
+				       .length = 16 };
+	struct mmb_copy_submit cs = { .argsz = sizeof(cs), .length = 16 };
+	struct mmb_copy_completion comp;
+	uint8_t buf[64];
+	int fd = open_copy(MMB_COPY_SYNC, MMB_SRC_GEN, 0);
+
+	EXPECT_OK(fd);
+	cc.mode = 3;
+	EXPECT_ERR(xioctl(fd, MMB_IOC_COPY_CONFIG, &cc), EINVAL);
+	cc.mode = 0;
+	cc.source = 2;
+	EXPECT_ERR(xioctl(fd, MMB_IOC_COPY_CONFIG, &cc), EINVAL);
+	cc.source = 0;
+	cc.flags = 4;
+	EXPECT_ERR(xioctl(fd, MMB_IOC_COPY_CONFIG, &cc), EINVAL);
+
+	/* Submitting outside async mode. */
+	cs.user_addr = (uintptr_t)buf;
+	EXPECT_ERR(xioctl(fd, MMB_IOC_COPY_SUBMIT, &cs), EINVAL);
+	EXPECT_OK(mmb_copy_config(fd, MMB_COPY_ASYNC, MMB_SRC_GEN, 0, 0, 0));
+	cs.flags = 1;
+	EXPECT_ERR(xioctl(fd, MMB_IOC_COPY_SUBMIT, &cs), EINVAL);
+	cs.flags = 0;
+	cs.length = 0;
+	EXPECT_ERR(xioctl(fd, MMB_IOC_COPY_SUBMIT, &cs), EINVAL);
+	cs.length = MMB_XFER_MAX + 1;
+	EXPECT_ERR(xioctl(fd, MMB_IOC_COPY_SUBMIT, &cs), EINVAL);
+	cs.user_addr = UINT64_MAX - 8;
+	cs.length = 16;
+	EXPECT_ERR(xioctl(fd, MMB_IOC_COPY_SUBMIT, &cs), EINVAL);
+	cs.user_addr = 0xffff888000000000ULL;
+	EXPECT_ERR(xioctl(fd, MMB_IOC_COPY_SUBMIT, &cs), EFAULT);
+	/* Empty buffer source. */
+	EXPECT_OK(mmb_copy_config(fd, MMB_COPY_ASYNC, MMB_SRC_BUFFER, 0, 0, 0));
+	EXPECT_ERR(mmb_copy_submit(fd, buf, 16, 0, 0), ENODATA);
+	EXPECT_ERR(mmb_copy_reap(fd, &comp, 0, 0), EINVAL);
+	EXPECT_ERR(mmb_copy_reap(fd, &comp, MMB_COPY_MAX_INFLIGHT + 1, 0), EINVAL);
+	EXPECT_ERR(mmb_copy_reap(fd, &comp, 1, 2), EINVAL);
+
+	/* Mode change refused while copies are in flight. */
+	{
+		size_t big = 64 << 20;
+		uint8_t *dst = malloc(big);
+
+		EXPECT(dst, "malloc");
+		EXPECT_OK(mmb_copy_config(fd, MMB_COPY_ASYNC, MMB_SRC_GEN, 0, 0,
+					  0));
+		EXPECT_OK(mmb_copy_submit(fd, dst, big, 0, 1));
+		EXPECT_ERR(mmb_copy_config(fd, MMB_COPY_SYNC, MMB_SRC_GEN, 0, 0,
+					   0), EBUSY);
+		EXPECT_EQ(mmb_copy_reap(fd, &comp, 1, MMB_REAP_WAIT), 1);
+		EXPECT_EQ(comp.result, big);
+		free(dst);
+	}
+
+	rw.local_addr = (uintptr_t)buf;
+	rw.remote_addr = (uintptr_t)buf;
+	rw.reserved = 1;
+	EXPECT_ERR(xioctl(fd, MMB_IOC_REMOTE_WRITE, &rw), EINVAL);
+	rw.reserved = 0;
+	rw.flags = 1;
+	EXPECT_ERR(xioctl(fd, MMB_IOC_REMOTE_WRITE, &rw), EINVAL);
+	rw.flags = 0;
+	rw.length = 0;
+	EXPECT_ERR(xioctl(fd, MMB_IOC_REMOTE_WRITE, &rw), EINVAL);
+	rw.length = 16;
+	rw.local_addr = 0;
+	EXPECT_ERR(xioctl(fd, MMB_IOC_REMOTE_WRITE, &rw), EFAULT);
+	rw.local_addr = (uintptr_t)buf;
+	rw.pid = -5;
+	EXPECT_ERR(xioctl(fd, MMB_IOC_REMOTE_WRITE, &rw), ESRCH);
+	/* Reads into a kernel address fault. */
+	EXPECT_OK(mmb_copy_config(fd, MMB_COPY_WORKER, MMB_SRC_GEN, 0, 0, 0));
+	EXPECT(read(fd, (void *)0xffff888000000000ULL, 16) < 0 && errno == EFAULT,
+	       "read into a kernel address: %s", strerror(errno));
+	{
+		void *volatile null = NULL;	/* hidden from the compiler */
+
+		EXPECT(read(fd, null, 16) < 0 && errno == EFAULT,
+		       "read into NULL: %s", strerror(errno));
+	}
+	close(fd);
+	return T_PASS;
+}
+
+const struct mmb_test remote_tests[] = {
+	{ "remote/worker_read_exact", test_worker_read_exact },
+	{ "remote/buffer_source", test_buffer_source },
+	{ "remote/worker_is_kthread", test_worker_is_kthread },
+	{ "remote/async_many_inflight", test_async_many_inflight },
+	{ "remote/signal_cancels", test_signal_cancels },
+	{ "remote/exit_with_inflight", test_exit_with_inflight },
+	{ "remote/exec_with_inflight", test_exec_with_inflight },
+	{ "remote/close_with_inflight", test_close_with_inflight },
+	{ "remote/remote_write_allowed", test_remote_write_allowed },
+	{ "remote/remote_write_eperm", test_remote_write_eperm },
+	{ "remote/irq_submit", test_irq_submit },
+	{ "remote/bad_args", test_bad_args },
+	{ NULL }
+};
