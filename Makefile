@@ -7,6 +7,7 @@
 #   make demo          boot a Debian kernel in QEMU and run `mmbridge demo`
 #   make test          build for every kernel in KERNELS, boot each, run all
 #                      tests; prints TAP and a summary, exits non-zero on failure
+#   make bench         run the benchmarks in the guest; build/bench.json
 #   make guest         static test programs and CLI for the QEMU guest
 #   make clean
 
@@ -30,11 +31,12 @@ LIB_SOVER := 1
 KSRC := Kbuild $(wildcard kernel/*.c kernel/*.h) include/uapi/linux/mmbridge.h
 LIB_SRC := lib/libmmbridge.c
 LIB_HDR := lib/include/mmbridge.h include/uapi/linux/mmbridge.h
-CLI_SRC := tools/mmbridge.c
+CLI_SRC := tools/mmbridge.c tools/bench.c
+CLI_HDR := tools/bench.h
 TEST_SRC := $(wildcard tests/*.c)
 TEST_HDR := $(wildcard tests/*.h)
 
-.PHONY: all module lib cli guest test demo clean
+.PHONY: all module lib cli guest test demo bench clean
 
 all: module lib cli
 
@@ -65,16 +67,16 @@ $(BUILD)/lib/libmmbridge.so.$(LIB_SOVER): $(BUILD)/lib/libmmbridge.o
 
 cli: $(BUILD)/bin/mmbridge
 
-$(BUILD)/bin/mmbridge: $(CLI_SRC) $(BUILD)/lib/libmmbridge.a $(LIB_HDR)
+$(BUILD)/bin/mmbridge: $(CLI_SRC) $(CLI_HDR) $(BUILD)/lib/libmmbridge.a $(LIB_HDR)
 	@mkdir -p $(@D)
-	$(CC) $(USER_CFLAGS) -o $@ $< $(BUILD)/lib/libmmbridge.a -lpthread
+	$(CC) $(USER_CFLAGS) -o $@ $(CLI_SRC) $(BUILD)/lib/libmmbridge.a -lpthread
 
 # Guest programs are static: the initramfs carries no C library.
 guest: $(BUILD)/guest/mmbridge $(BUILD)/guest/mmb-tests $(BUILD)/bin/mmb-hostcheck
 
-$(BUILD)/guest/mmbridge: $(CLI_SRC) $(BUILD)/lib/libmmbridge.a $(LIB_HDR)
+$(BUILD)/guest/mmbridge: $(CLI_SRC) $(CLI_HDR) $(BUILD)/lib/libmmbridge.a $(LIB_HDR)
 	@mkdir -p $(@D)
-	$(CC) $(USER_CFLAGS) -static -o $@ $< $(BUILD)/lib/libmmbridge.a -lpthread
+	$(CC) $(USER_CFLAGS) -static -o $@ $(CLI_SRC) $(BUILD)/lib/libmmbridge.a -lpthread
 
 $(BUILD)/guest/mmb-tests: $(TEST_SRC) $(TEST_HDR) $(BUILD)/lib/libmmbridge.a $(LIB_HDR)
 	@mkdir -p $(@D)
@@ -91,6 +93,9 @@ test:
 
 demo:
 	@vm/demo.sh
+
+bench:
+	@vm/bench.sh
 
 clean:
 	rm -rf $(BUILD)

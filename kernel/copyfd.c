@@ -50,8 +50,9 @@ struct mmb_fd_copy {
 	u64 seed;
 	u64 cookie;
 	bool async;
+	bool finished;			/* ->done() ran (sync requests) */
 	struct list_head link;		/* cfd->alock: inflight or ready */
-	struct completion done;
+	wait_queue_head_t waiter;	/* the sleeping submitter */
 	refcount_t ref;
 };
 
@@ -129,7 +130,12 @@ static void mmb_fd_copy_done(struct mmb_copy *c)
 		cfd->nr_ready++;
 	} else {
 		list_del_init(&r->link);
-		complete(&r->done);
+		WRITE_ONCE(r->finished, true);
+		/*
+		 * The worker sleeps next: a sync wake-up keeps the submitter on
+		 * this CPU, where its memory is warm in the TLB.
+		 */
+		wake_up_sync(&r->waiter);
 	}
 	cfd->nr_inflight--;
 	/* Under alock: release frees cfd once it sees nr_inflight == 0. */
@@ -151,7 +157,7 @@ static struct mmb_fd_copy *mmb_fd_copy_alloc(struct mmb_copy_fd *cfd,
 	r->c.len = len;
 	r->c.done = mmb_fd_copy_done;
 	INIT_LIST_HEAD(&r->link);
-	init_completion(&r->done);
+	init_waitqueue_head(&r->waiter);
 	refcount_set(&r->ref, 1);
 	return r;
 }
@@ -182,10 +188,11 @@ static ssize_t mmb_fd_copy_wait(struct mmb_copy_fd *cfd, struct mmb_fd_copy *r,
 	ssize_t ret;
 
 	refcount_inc(&r->ref);		/* the engine's */
+	r->c.flags |= MMB_COPY_F_LOCAL;
 	mmb_fd_copy_submit(cfd, r, mm);
-	if (wait_for_completion_interruptible(&r->done)) {
+	if (wait_event_interruptible(r->waiter, READ_ONCE(r->finished))) {
 		mmb_copy_cancel(&r->c);
-		if (wait_for_completion_killable(&r->done)) {
+		if (wait_event_killable(r->waiter, READ_ONCE(r->finished))) {
 			mmb_fd_copy_put(r);
 			return -EINTR;
 		}

@@ -24,16 +24,24 @@ static unsigned int copy_workers;
 module_param(copy_workers, uint, 0444);
 MODULE_PARM_DESC(copy_workers, "Copy worker threads, 1 to 64 (default: one per online CPU)");
 
+/*
+ * Each worker has its own queue and prefers one CPU.  A submitter that
+ * sleeps until its copy is done (MMB_COPY_F_LOCAL) hands it to the worker
+ * of its own CPU, which is free while it sleeps: no cross-CPU wake-up on
+ * either side.  Other copies go round-robin, so they run in parallel.
+ */
 struct mmb_worker {
 	struct task_struct *task;
 	void *bounce;			/* MMB_COPY_CHUNK bytes for ->fill */
-};
-
-static struct {
+	int cpu;			/* preferred CPU */
 	spinlock_t lock;		/* queue; IRQ-safe */
 	struct list_head queue;		/* lock */
 	wait_queue_head_t wq;
+};
+
+static struct {
 	unsigned int nr;
+	atomic_t next;			/* round-robin cursor */
 	struct mmb_worker *workers;
 } mmb_engine;
 
@@ -98,15 +106,15 @@ static void mmb_copy_exec(struct mmb_worker *w, struct mmb_copy *c)
 	mmput(c->mm);
 }
 
-static struct mmb_copy *mmb_copy_dequeue(void)
+static struct mmb_copy *mmb_copy_dequeue(struct mmb_worker *w)
 {
 	struct mmb_copy *c;
 
-	spin_lock_irq(&mmb_engine.lock);
-	c = list_first_entry_or_null(&mmb_engine.queue, struct mmb_copy, node);
+	spin_lock_irq(&w->lock);
+	c = list_first_entry_or_null(&w->queue, struct mmb_copy, node);
 	if (c)
 		list_del_init(&c->node);
-	spin_unlock_irq(&mmb_engine.lock);
+	spin_unlock_irq(&w->lock);
 	return c;
 }
 
@@ -116,10 +124,9 @@ static int mmb_copy_worker(void *data)
 	struct mmb_copy *c;
 
 	while (!kthread_should_stop()) {
-		wait_event_interruptible(mmb_engine.wq,
-					 !list_empty(&mmb_engine.queue) ||
+		wait_event_interruptible(w->wq, !list_empty(&w->queue) ||
 					 kthread_should_stop());
-		while ((c = mmb_copy_dequeue())) {
+		while ((c = mmb_copy_dequeue(w))) {
 			mmb_copy_exec(w, c);
 			c->done(c);
 		}
@@ -127,25 +134,42 @@ static int mmb_copy_worker(void *data)
 	return 0;
 }
 
+static struct mmb_worker *mmb_pick_worker(bool local)
+{
+	unsigned int i;
+
+	if (local) {
+		int cpu = raw_smp_processor_id();
+
+		for (i = 0; i < mmb_engine.nr; i++)
+			if (mmb_engine.workers[i].cpu == cpu)
+				return &mmb_engine.workers[i];
+	}
+	i = (unsigned int)atomic_inc_return(&mmb_engine.next) % mmb_engine.nr;
+	return &mmb_engine.workers[i];
+}
+
 /**
  * mmb_copy_submit() - queue a copy for a worker thread.
  * @c:	the request, with @mm, @uaddr, @len, the source and @done set
  *
  * Callable from any context, hard IRQ included.  @c must stay valid until
- * ->done() has run; ->done() runs exactly once, in a worker thread.
+ * ->done() has run; ->done() runs exactly once, in a worker thread.  With
+ * MMB_COPY_F_LOCAL in @c->flags the worker of the current CPU takes it.
  */
 void mmb_copy_submit(struct mmb_copy *c)
 {
+	struct mmb_worker *w = mmb_pick_worker(c->flags & MMB_COPY_F_LOCAL);
 	unsigned long flags;
 
 	c->copied = 0;
 	c->status = 0;
 	c->worker_pid = 0;
 	WRITE_ONCE(c->cancel, false);
-	spin_lock_irqsave(&mmb_engine.lock, flags);
-	list_add_tail(&c->node, &mmb_engine.queue);
-	spin_unlock_irqrestore(&mmb_engine.lock, flags);
-	wake_up(&mmb_engine.wq);
+	spin_lock_irqsave(&w->lock, flags);
+	list_add_tail(&c->node, &w->queue);
+	spin_unlock_irqrestore(&w->lock, flags);
+	wake_up(&w->wq);
 }
 EXPORT_SYMBOL_GPL(mmb_copy_submit);
 
@@ -168,10 +192,8 @@ int mmb_remote_init(void)
 	unsigned int i;
 	int ret;
 
-	spin_lock_init(&mmb_engine.lock);
-	INIT_LIST_HEAD(&mmb_engine.queue);
-	init_waitqueue_head(&mmb_engine.wq);
 	mmb_engine.nr = copy_workers ? copy_workers : num_online_cpus();
+	atomic_set(&mmb_engine.next, 0);
 	if (mmb_engine.nr > 64) {
 		pr_err("copy_workers=%u is outside 1..64\n", copy_workers);
 		return -EINVAL;
@@ -184,17 +206,24 @@ int mmb_remote_init(void)
 	for (i = 0; i < mmb_engine.nr; i++) {
 		struct mmb_worker *w = &mmb_engine.workers[i];
 
+		spin_lock_init(&w->lock);
+		INIT_LIST_HEAD(&w->queue);
+		init_waitqueue_head(&w->wq);
+		w->cpu = cpumask_nth(i % num_online_cpus(), cpu_online_mask);
 		w->bounce = kvmalloc(MMB_COPY_CHUNK, GFP_KERNEL);
 		if (!w->bounce) {
 			ret = -ENOMEM;
 			goto err_stop;
 		}
-		w->task = kthread_run(mmb_copy_worker, w, "mmb-copy/%u", i);
+		w->task = kthread_create(mmb_copy_worker, w, "mmb-copy/%u", i);
 		if (IS_ERR(w->task)) {
 			ret = PTR_ERR(w->task);
 			kvfree(w->bounce);
 			goto err_stop;
 		}
+		/* A preference, not a binding: the CPU may go offline. */
+		set_cpus_allowed_ptr(w->task, cpumask_of(w->cpu));
+		wake_up_process(w->task);
 	}
 	return 0;
 
@@ -212,8 +241,8 @@ void mmb_remote_exit(void)
 {
 	unsigned int i;
 
-	WARN_ON(!list_empty(&mmb_engine.queue));
 	for (i = 0; i < mmb_engine.nr; i++) {
+		WARN_ON(!list_empty(&mmb_engine.workers[i].queue));
 		kthread_stop(mmb_engine.workers[i].task);
 		kvfree(mmb_engine.workers[i].bounce);
 	}

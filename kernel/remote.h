@@ -34,6 +34,12 @@ typedef void (*mmb_copy_fill_t)(struct mmb_copy *c, u64 off, void *dst,
 
 #define MMB_COPY_CHUNK	(128 * 1024)
 
+/*
+ * mmb_copy.flags: the submitter sleeps until ->done(); run the copy on the
+ * worker of the submitting CPU, which that sleep leaves free.
+ */
+#define MMB_COPY_F_LOCAL	BIT(0)
+
 /**
  * struct mmb_copy - one copy into a process's memory.
  * @mm:		destination address space; the submitter holds it with
@@ -47,6 +53,7 @@ typedef void (*mmb_copy_fill_t)(struct mmb_copy *c, u64 off, void *dst,
  * @fill:	produces the source instead of @src, or NULL
  * @done:	completion callback, called once in the worker thread
  * @context:	the submitter's
+ * @flags:	MMB_COPY_F_LOCAL or 0
  * @copied:	bytes copied (valid in ->done())
  * @status:	0, -EFAULT (destination unwritable at @uaddr + @copied),
  *		-ESRCH (the address space was gone) or -ECANCELED
@@ -64,6 +71,7 @@ struct mmb_copy {
 	mmb_copy_fill_t fill;
 	void (*done)(struct mmb_copy *c);
 	void *context;
+	unsigned int flags;
 
 	size_t copied;
 	int status;

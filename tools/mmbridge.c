@@ -6,6 +6,7 @@
  *   mmbridge info DEV             everything MMB_IOC_INFO reports
  *   mmbridge irq DEV [N]          raise N interrupts (default 1000), time them
  *   mmbridge timer DEV US MS      periodic interrupts every US for MS
+ *   mmbridge bench SECTION [--json]  benchmarks (copy, all)
  *   mmbridge demo                 walk through every mechanism
  */
 #include <errno.h>
@@ -16,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench.h"
 #include "mmbridge.h"
 
 #define MAX_DEVS	64
@@ -325,6 +327,47 @@ static int cmd_demo(void)
 	return failed ? 1 : 0;
 }
 
+void bench_figure(struct bench_out *out, const char *name, double value)
+{
+	if (out->n == BENCH_MAX_FIGURES)
+		return;
+	snprintf(out->fig[out->n].name, sizeof(out->fig[0].name), "%s", name);
+	out->fig[out->n].value = value;
+	out->n++;
+}
+
+void bench_progress(struct bench_out *out, const char *section, int percent)
+{
+	if (out->progress)
+		fprintf(stderr, "\r  bench %s: %3d%%%s", section, percent,
+			percent >= 100 ? "\n" : "");
+}
+
+static int cmd_bench(const char *section, bool json)
+{
+	struct bench_out out = { .progress = !json };
+	int i, ret = -EINVAL;
+
+	if (!strcmp(section, "copy") || !strcmp(section, "all"))
+		ret = bench_copy(&out);
+	else
+		fprintf(stderr, "mmbridge: unknown bench section '%s'\n", section);
+	if (ret)
+		return 1;
+	if (json) {
+		printf("{");
+		for (i = 0; i < out.n; i++)
+			printf("%s\n  \"%s\": %.4g", i ? "," : "", out.fig[i].name,
+			       out.fig[i].value);
+		printf("\n}\n");
+	} else {
+		for (i = 0; i < out.n; i++)
+			printf("  %-34s %10.3f\n", out.fig[i].name,
+			       out.fig[i].value);
+	}
+	return 0;
+}
+
 static void usage(void)
 {
 	fprintf(stderr,
@@ -332,6 +375,7 @@ static void usage(void)
 		"       mmbridge info DEV\n"
 		"       mmbridge irq DEV [N]\n"
 		"       mmbridge timer DEV PERIOD_US DURATION_MS\n"
+		"       mmbridge bench copy|all [--json]\n"
 		"       mmbridge demo\n");
 	exit(2);
 }
@@ -350,6 +394,9 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "timer") && argc == 5)
 		return cmd_timer(argv[2], strtoull(argv[3], NULL, 0),
 				 strtoull(argv[4], NULL, 0));
+	if (!strcmp(argv[1], "bench") && (argc == 3 ||
+	    (argc == 4 && !strcmp(argv[3], "--json"))))
+		return cmd_bench(argv[2], argc == 4);
 	if (!strcmp(argv[1], "demo") && argc == 2)
 		return cmd_demo();
 	usage();

@@ -1,0 +1,31 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# make bench: boot BENCH_KERNEL in QEMU, run `mmbridge bench all`, and
+# write build/bench.json: { "kernel", "accel", "figures": { name: number } }.
+# Figures under emulation are compared as ratios measured in the same run.
+set -u -o pipefail
+cd "$(dirname "$0")/.." || exit 1
+. vm/lib.sh
+mkdir -p "$BUILD"
+KERNELS=${BENCH_KERNEL:-${DEMO_KERNEL:-6.12}}
+ensure_packages
+rel=$(kernel_release "$KERNELS")
+[ -n "$rel" ] || die "kernel series $KERNELS is not installed"
+dir=$BUILD/vm/$rel
+start=$SECONDS
+prepare_guest "$rel" || die "build failed"
+log "benchmarking on $rel under QEMU ($ACCEL)"
+boot_guest "$rel" bench "$dir" 2>"$dir/qemu.err" | tr -d '\r' >"$dir/guest.out"
+sed -n '/^### DMESG/,/^### END/p' "$dir/guest.out" >"$dir/dmesg.txt"
+figures=$(sed -n '/^### BENCH$/,/^### BENCH-END$/p' "$dir/guest.out" | sed '1d;$d')
+if [ -z "$figures" ]; then
+	tail -n 30 "$dir/guest.out" >&2
+	die "no benchmark figures from the guest ($dir/guest.out)"
+fi
+if grep -E -m 1 "$SPLAT_RE" "$dir/dmesg.txt" "$dir/console.log" >&2; then
+	die "the kernel reported a problem during the benchmarks"
+fi
+printf '{ "kernel": "%s", "accel": "%s", "figures": %s }\n' "$rel" "$ACCEL" \
+	"$figures" >"$BUILD/bench.json"
+cat "$BUILD/bench.json"
+log "wrote $BUILD/bench.json in $((SECONDS - start)) s"
