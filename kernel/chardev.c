@@ -22,10 +22,9 @@ static int mmb_open(struct inode *inode, struct file *file)
 	struct mmb_file *mf;
 	int ret;
 
-	ret = mmb_device_enter(mdev);
+	ret = mmb_device_alive(mdev);
 	if (ret)
 		return ret;
-	mmb_device_leave(mdev);
 
 	mf = kzalloc(sizeof(*mf), GFP_KERNEL);
 	if (!mf)
@@ -427,7 +426,10 @@ static long mmb_ioctl_mem_rw(struct mmb_device *mdev, void __user *uarg)
 	return ret;
 }
 
-/* Copy-engine ioctls: validated here, carried out in copyfd.c. */
+/*
+ * Copy-engine ioctls: validated here, carried out in copyfd.c.  New work is
+ * refused on a removed device; completions can still be reaped.
+ */
 static long mmb_ioctl_copy_config(struct mmb_file *mf, void __user *uarg)
 {
 	struct mmb_copy_config cc;
@@ -435,6 +437,8 @@ static long mmb_ioctl_copy_config(struct mmb_file *mf, void __user *uarg)
 
 	ret = mmb_get_args(&cc, sizeof(cc),
 			   offsetofend(struct mmb_copy_config, offset), uarg);
+	if (!ret)
+		ret = mmb_device_alive(mf->mdev);
 	return ret ? ret : mmb_copyfd_config(&mf->copy, &cc);
 }
 
@@ -445,6 +449,8 @@ static long mmb_ioctl_copy_submit(struct mmb_file *mf, void __user *uarg)
 
 	ret = mmb_get_args(&cs, sizeof(cs),
 			   offsetofend(struct mmb_copy_submit, cookie), uarg);
+	if (!ret)
+		ret = mmb_device_alive(mf->mdev);
 	return ret ? ret : mmb_copyfd_submit(&mf->copy, &cs);
 }
 
@@ -487,6 +493,8 @@ static long mmb_ioctl_remote_write(struct mmb_file *mf, void __user *uarg)
 
 	ret = mmb_get_args(&rw, sizeof(rw),
 			   offsetofend(struct mmb_remote_write, length), uarg);
+	if (!ret)
+		ret = mmb_device_alive(mf->mdev);
 	return ret ? ret : mmb_copyfd_remote_write(&mf->copy, &rw);
 }
 
@@ -497,37 +505,27 @@ static long mmb_ioctl_irq_copy(struct mmb_file *mf, void __user *uarg)
 
 	ret = mmb_get_args(&ic, sizeof(ic),
 			   offsetofend(struct mmb_irq_copy, user_addr), uarg);
-	if (ret)
-		return ret;
-	ret = mmb_device_enter(mf->mdev);
-	if (ret)
-		return ret;
-	mmb_device_leave(mf->mdev);
-	return mmb_copyfd_irq_copy(&mf->copy, mf->mdev, &ic);
+	if (!ret)
+		ret = mmb_device_alive(mf->mdev);
+	return ret ? ret : mmb_copyfd_irq_copy(&mf->copy, mf->mdev, &ic);
 }
 
 static ssize_t mmb_read(struct file *file, char __user *buf, size_t count,
 			loff_t *ppos)
 {
 	struct mmb_file *mf = file->private_data;
-	int ret = mmb_device_enter(mf->mdev);
+	int ret = mmb_device_alive(mf->mdev);
 
-	if (ret)
-		return ret;
-	mmb_device_leave(mf->mdev);
-	return mmb_copyfd_read(&mf->copy, buf, count);
+	return ret ? ret : mmb_copyfd_read(&mf->copy, buf, count);
 }
 
 static ssize_t mmb_write(struct file *file, const char __user *buf,
 			 size_t count, loff_t *ppos)
 {
 	struct mmb_file *mf = file->private_data;
-	int ret = mmb_device_enter(mf->mdev);
+	int ret = mmb_device_alive(mf->mdev);
 
-	if (ret)
-		return ret;
-	mmb_device_leave(mf->mdev);
-	return mmb_copyfd_write(&mf->copy, buf, count);
+	return ret ? ret : mmb_copyfd_write(&mf->copy, buf, count);
 }
 
 static __poll_t mmb_poll(struct file *file, poll_table *wait)

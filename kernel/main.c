@@ -246,6 +246,25 @@ int mmb_device_enter(struct mmb_device *mdev)
 }
 
 /**
+ * mmb_device_alive() - check that the device has not been removed.
+ * @mdev:	the device
+ *
+ * For operations that do not reach the backend but must not start new work
+ * on a removed device.  The answer may be stale at once; operations that
+ * reach the backend use mmb_device_enter().
+ *
+ * Return: 0, or -ENODEV once the device is gone.
+ */
+int mmb_device_alive(struct mmb_device *mdev)
+{
+	int ret = mmb_device_enter(mdev);
+
+	if (!ret)
+		mmb_device_leave(mdev);
+	return ret;
+}
+
+/**
  * mmb_device_leave() - end an operation started by mmb_device_enter().
  * @mdev:	the device
  */

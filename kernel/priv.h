@@ -220,6 +220,7 @@ void mmb_device_unregister(struct mmb_device *mdev);
 void mmb_device_put(struct mmb_device *mdev);
 int mmb_device_enter(struct mmb_device *mdev);
 void mmb_device_leave(struct mmb_device *mdev);
+int mmb_device_alive(struct mmb_device *mdev);
 const char *mmb_backend_name(enum mmb_backend_kind kind);
 
 extern struct workqueue_struct *mmb_wq;

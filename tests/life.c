@@ -221,6 +221,53 @@ static int test_unbind_during_trigger(void)
 	return T_PASS;
 }
 
+/*
+ * After removal a file starts no new copy work (-ENODEV), but a completion
+ * that was ready is still handed out.
+ */
+static int test_copy_after_unbind(void)
+{
+	const char *drv = "/sys/bus/platform/drivers/mmbridge-soft";
+	struct mmb_copy_completion comp;
+	struct mmb_copy_status st;
+	static uint8_t buf[4096];
+	struct mmb_irq_record rec;
+	char path[128];
+	int fd = dev_open("soft0");
+
+	EXPECT_OK(fd);
+	EXPECT_OK(mmb_copy_config(fd, MMB_COPY_ASYNC, MMB_SRC_GEN, 8, 0, 0));
+	EXPECT_OK(mmb_copy_submit(fd, buf, sizeof(buf), 0, 77));
+	do {
+		EXPECT_OK(mmb_copy_status(fd, &st));
+	} while (!st.ready);
+
+	snprintf(path, sizeof(path), "%s/unbind", drv);
+	EXPECT_OK(write_str(path, "mmbridge-soft"));
+	EXPECT_OK(wait_node("soft0", false));
+
+	EXPECT_ERR(mmb_copy_submit(fd, buf, sizeof(buf), 0, 1), ENODEV);
+	EXPECT_ERR(mmb_copy_config(fd, MMB_COPY_SYNC, MMB_SRC_GEN, 8, 0, 0),
+		   ENODEV);
+	EXPECT(read(fd, buf, 16) < 0 && errno == ENODEV, "read: %s",
+	       strerror(errno));
+	EXPECT(write(fd, buf, 16) < 0 && errno == ENODEV, "write: %s",
+	       strerror(errno));
+	EXPECT_ERR(mmb_remote_write(fd, getpid(), (uintptr_t)buf, buf, 16),
+		   ENODEV);
+	EXPECT_ERR(mmb_irq_copy(fd, &rec), ENODEV);
+	EXPECT_EQ(mmb_copy_reap(fd, &comp, 1, 0), 1);
+	EXPECT_EQ(comp.cookie, 77);
+	EXPECT_EQ(comp.result, sizeof(buf));
+	EXPECT(pattern_check(buf, sizeof(buf), 8, 0) < 0, "data wrong");
+	EXPECT_EQ(close(fd), 0);
+
+	snprintf(path, sizeof(path), "%s/bind", drv);
+	EXPECT_OK(write_str(path, "mmbridge-soft"));
+	EXPECT_OK(wait_node("soft0", true));
+	return T_PASS;
+}
+
 /* The soft device removed while its timer runs for an open file. */
 static int test_soft_unbind_timer_running(void)
 {
@@ -364,6 +411,7 @@ const struct mmb_test life_tests[] = {
 	{ "life/unbind_during_dma", test_unbind_during_dma },
 	{ "life/unbind_during_trigger", test_unbind_during_trigger },
 	{ "life/soft_unbind_timer_running", test_soft_unbind_timer_running },
+	{ "life/copy_after_unbind", test_copy_after_unbind },
 	{ "life/bad_module_params", test_bad_module_params },
 	{ "life/module_unload", test_module_unload },
 	{ NULL }

@@ -618,6 +618,19 @@ static int test_irq_submit(void)
 
 	EXPECT_OK(fd);
 	EXPECT_ERR(mmb_irq_copy(fd, (void *)((uintptr_t)&rec + 4)), EINVAL);
+	EXPECT_ERR(mmb_irq_copy(fd, (void *)0xffff888000000000ULL), EFAULT);
+	{
+		struct mmb_irq_copy ic = { .argsz = sizeof(ic), .flags = 1,
+					   .user_addr = (uintptr_t)&rec };
+		int ivs = dev_open("ivshmem0");
+
+		EXPECT_ERR(xioctl(fd, MMB_IOC_IRQ_COPY, &ic), EINVAL);
+		/* A device without interrupts has nothing to deliver. */
+		if (ivs >= 0) {
+			EXPECT_ERR(mmb_irq_copy(ivs, &rec), EOPNOTSUPP);
+			close(ivs);
+		}
+	}
 	EXPECT_OK(mmb_irq_copy(fd, &rec));
 	for (i = 0; i < 20; i++) {
 		uint64_t deadline = now_ns() + 5000000000ULL;
@@ -638,6 +651,39 @@ static int test_irq_submit(void)
 	usleep(100000);
 	EXPECT_EQ(vr->irq_count, info.irq_count);
 	close(fd);
+	return T_PASS;
+}
+
+/*
+ * Closing a file whose record receives copies while interrupts keep coming:
+ * after close() the record never changes again.
+ */
+static int test_irq_copy_close_under_load(void)
+{
+	static struct mmb_irq_record rec;
+	volatile struct mmb_irq_record *vr = &rec;
+	struct mmb_irq_record snap;
+	struct mmb_info a, b;
+	uint64_t deadline;
+	int timer_fd = dev_open("soft0"), fd = dev_open("soft0");
+
+	EXPECT_OK(timer_fd);
+	EXPECT_OK(fd);
+	EXPECT_OK(mmb_irq_copy(fd, &rec));
+	EXPECT_OK(mmb_irq_timer(timer_fd, 50000));
+	deadline = now_ns() + 5000000000ULL;
+	while (vr->irq_count < 2 && now_ns() < deadline)
+		usleep(1000);
+	EXPECT(vr->irq_count >= 2, "no record delivered");
+	EXPECT_EQ(close(fd), 0);
+	snap = rec;
+	EXPECT_OK(mmb_info(timer_fd, &a));
+	usleep(100000);
+	EXPECT_OK(mmb_info(timer_fd, &b));
+	EXPECT(b.irq_count > a.irq_count, "interrupts stopped");
+	EXPECT(!memcmp(&snap, &rec, sizeof(rec)), "record changed after close");
+	EXPECT_OK(mmb_irq_timer(timer_fd, 0));
+	close(timer_fd);
 	return T_PASS;
 }
 
@@ -742,6 +788,7 @@ const struct mmb_test remote_tests[] = {
 	{ "remote/remote_write_allowed", test_remote_write_allowed },
 	{ "remote/remote_write_eperm", test_remote_write_eperm },
 	{ "remote/irq_submit", test_irq_submit },
+	{ "remote/irq_copy_close_under_load", test_irq_copy_close_under_load },
 	{ "remote/bad_args", test_bad_args },
 	{ NULL }
 };
