@@ -19,7 +19,7 @@ KVER ?= $(shell if [ -d /lib/modules/$$(uname -r)/build ]; then uname -r; \
 	  else ls -d /lib/modules/*/build 2>/dev/null | sort -V | tail -n 1 | \
 	  cut -d/ -f4; fi)
 KDIR ?= /lib/modules/$(KVER)/build
-KERNELS ?= 6.1 6.12
+KERNELS ?= 6.1 6.12 6.12-rt
 DEMO_KERNEL ?= 6.12
 export KERNELS DEMO_KERNEL
 
@@ -31,7 +31,7 @@ LIB_SOVER := 1
 KSRC := Kbuild $(wildcard kernel/*.c kernel/*.h) include/uapi/linux/mmbridge.h
 LIB_SRC := lib/libmmbridge.c
 LIB_HDR := lib/include/mmbridge.h include/uapi/linux/mmbridge.h
-CLI_SRC := tools/mmbridge.c tools/bench.c
+CLI_SRC := tools/mmbridge.c tools/bench.c tools/bench_irq.c
 CLI_HDR := tools/bench.h
 TEST_SRC := $(wildcard tests/*.c)
 TEST_HDR := $(wildcard tests/*.h)

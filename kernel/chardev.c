@@ -32,6 +32,7 @@ static int mmb_open(struct inode *inode, struct file *file)
 	get_device(&mdev->dev);
 	mf->mdev = mdev;
 	mmb_copyfd_init(&mf->copy);
+	mmb_notify_fd_init(&mf->notify);
 	file->private_data = mf;
 	return stream_open(inode, file);
 }
@@ -55,6 +56,7 @@ static int mmb_release(struct inode *inode, struct file *file)
 	struct mmb_device *mdev = mf->mdev;
 
 	mmb_stop_owned_timer(mdev, file);
+	mmb_notify_fd_release(mdev, &mf->notify, file);
 	mmb_copyfd_release(&mf->copy);
 	kfree(mf);
 	put_device(&mdev->dev);
@@ -108,7 +110,7 @@ static long mmb_ioctl_info(struct mmb_device *mdev, void __user *uarg)
 	info.backend = mdev->kind;
 	info.caps = mdev->caps;
 	info.mem_size = mdev->mem_size;
-	info.irq_count = atomic64_read(&mdev->notify.irq_count);
+	info.irq_count = mmb_notify_count(mdev);
 	info.dma_window = mdev->dma_window;
 	info.instance = mdev->instance;
 	memset(info.name, 0, sizeof(info.name));
@@ -118,18 +120,19 @@ static long mmb_ioctl_info(struct mmb_device *mdev, void __user *uarg)
 	return mmb_put_args(uarg, &info, sizeof(info), info.argsz);
 }
 
-static bool mmb_trigger_seen(struct mmb_device *mdev, s64 before)
+static bool mmb_trigger_seen(struct mmb_device *mdev, u64 before)
 {
-	return atomic64_read(&mdev->notify.trigger_count) != before;
+	return mmb_notify_triggers(mdev) != before;
 }
 
 /*
- * Raise one interrupt and wait until the handler has seen it.  The device
- * is entered per interrupt, so a removal waits for one interrupt at most.
+ * Raise one interrupt and, if @wait, wait until the handler has seen it.
+ * The device is entered per interrupt, so a removal waits for one
+ * interrupt at most.
  */
-static int mmb_trigger_one(struct mmb_device *mdev)
+static int mmb_trigger_one(struct mmb_device *mdev, bool wait)
 {
-	s64 before;
+	u64 before;
 	long left;
 	int ret;
 
@@ -140,9 +143,9 @@ static int mmb_trigger_one(struct mmb_device *mdev)
 		mmb_device_leave(mdev);
 		return -EINTR;
 	}
-	before = atomic64_read(&mdev->notify.trigger_count);
+	before = mmb_notify_triggers(mdev);
 	ret = mdev->ops->irq_raise(mdev);
-	if (!ret) {
+	if (!ret && wait) {
 		left = wait_event_interruptible_timeout(mdev->notify.wq,
 							mmb_trigger_seen(mdev, before),
 							HZ);
@@ -165,16 +168,19 @@ static long mmb_ioctl_irq_trigger(struct mmb_device *mdev, void __user *uarg)
 			   offsetofend(struct mmb_irq_trigger, reserved), uarg);
 	if (ret)
 		return ret;
-	if (trig.flags || trig.reserved)
+	if ((trig.flags & ~MMB_IRQ_TRIGGER_NOWAIT) || trig.reserved)
 		return -EINVAL;
 	if (!trig.count || trig.count > MMB_IRQ_TRIGGER_MAX)
+		return -EINVAL;
+	if ((trig.flags & MMB_IRQ_TRIGGER_NOWAIT) && trig.count != 1)
 		return -EINVAL;
 	if (!(mdev->caps & MMB_CAP_IRQ))
 		return -EOPNOTSUPP;
 
 	trig.raised = 0;
 	while (trig.raised < trig.count) {
-		ret = mmb_trigger_one(mdev);
+		ret = mmb_trigger_one(mdev,
+				      !(trig.flags & MMB_IRQ_TRIGGER_NOWAIT));
 		if (ret)
 			break;
 		trig.raised++;
@@ -510,6 +516,116 @@ static long mmb_ioctl_irq_copy(struct mmb_file *mf, void __user *uarg)
 	return ret ? ret : mmb_copyfd_irq_copy(&mf->copy, mf->mdev, &ic);
 }
 
+/*
+ * Event delivery: validated here, carried out in notify.c.  Registrations
+ * are refused on a removed device; unregistering always works.
+ */
+static long mmb_ioctl_event_open(struct mmb_device *mdev, void __user *uarg)
+{
+	struct mmb_event_open eo;
+	int ret;
+
+	ret = mmb_get_args(&eo, sizeof(eo),
+			   offsetofend(struct mmb_event_open, flags), uarg);
+	if (ret)
+		return ret;
+	if (eo.flags & ~(MMB_EVENT_NONBLOCK | MMB_EVENT_CLOEXEC))
+		return -EINVAL;
+	ret = mmb_device_alive(mdev);
+	return ret ? ret : mmb_notify_event_open(mdev, eo.flags);
+}
+
+static long mmb_ioctl_eventfd(struct mmb_file *mf, void __user *uarg)
+{
+	struct mmb_eventfd ev;
+	int ret;
+
+	ret = mmb_get_args(&ev, sizeof(ev),
+			   offsetofend(struct mmb_eventfd, reserved), uarg);
+	if (ret)
+		return ret;
+	if (ev.flags || ev.reserved)
+		return -EINVAL;
+	if (ev.fd != -1) {
+		ret = mmb_device_alive(mf->mdev);
+		if (ret)
+			return ret;
+	}
+	return mmb_notify_set_eventfd(mf->mdev, &mf->notify, ev.fd);
+}
+
+static long mmb_ioctl_irq_control(struct mmb_device *mdev, struct file *file,
+				  void __user *uarg)
+{
+	struct mmb_irq_control ctl;
+	int ret;
+
+	ret = mmb_get_args(&ctl, sizeof(ctl),
+			   offsetofend(struct mmb_irq_control, flags), uarg);
+	if (ret)
+		return ret;
+	if (ctl.flags != MMB_IRQ_ENABLE && ctl.flags != MMB_IRQ_DISABLE)
+		return -EINVAL;
+	ret = mmb_device_alive(mdev);
+	if (ret)
+		return ret;
+	mmb_notify_control(mdev, file, ctl.flags == MMB_IRQ_ENABLE);
+	return 0;
+}
+
+static long mmb_ioctl_pin_region(struct mmb_file *mf, void __user *uarg)
+{
+	struct mmb_pin_region pr;
+	int ret;
+
+	ret = mmb_get_args(&pr, sizeof(pr),
+			   offsetofend(struct mmb_pin_region, nr_slots), uarg);
+	if (ret)
+		return ret;
+	if (pr.id || pr.nr_slots)
+		return -EINVAL;
+	ret = mmb_device_alive(mf->mdev);
+	if (ret)
+		return ret;
+	ret = mmb_notify_pin_ring(mf->mdev, &mf->notify, &pr);
+	if (ret)
+		return ret;
+	if (mmb_put_args(uarg, &pr, sizeof(pr), pr.argsz)) {
+		mmb_notify_unpin_ring(mf->mdev, &mf->notify, pr.id);
+		return -EFAULT;
+	}
+	return 0;
+}
+
+static long mmb_ioctl_unpin_region(struct mmb_file *mf, void __user *uarg)
+{
+	struct mmb_unpin_region ur;
+	int ret;
+
+	ret = mmb_get_args(&ur, sizeof(ur),
+			   offsetofend(struct mmb_unpin_region, reserved), uarg);
+	if (ret)
+		return ret;
+	if (ur.flags || ur.reserved)
+		return -EINVAL;
+	return mmb_notify_unpin_ring(mf->mdev, &mf->notify, ur.id);
+}
+
+/*
+ * mmap offsets: MMB_MMAP_COUNTERS is the counter page; nothing else is
+ * mappable yet.
+ */
+static int mmb_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct mmb_file *mf = file->private_data;
+	int ret;
+
+	if (vma->vm_pgoff != MMB_MMAP_COUNTERS >> PAGE_SHIFT)
+		return -EINVAL;
+	ret = mmb_device_alive(mf->mdev);
+	return ret ? ret : mmb_notify_mmap(mf->mdev, vma);
+}
+
 static ssize_t mmb_read(struct file *file, char __user *buf, size_t count,
 			loff_t *ppos)
 {
@@ -564,6 +680,16 @@ static long mmb_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return mmb_ioctl_remote_write(mf, uarg);
 	case MMB_IOC_IRQ_COPY:
 		return mmb_ioctl_irq_copy(mf, uarg);
+	case MMB_IOC_EVENT_OPEN:
+		return mmb_ioctl_event_open(mdev, uarg);
+	case MMB_IOC_EVENTFD:
+		return mmb_ioctl_eventfd(mf, uarg);
+	case MMB_IOC_IRQ_CONTROL:
+		return mmb_ioctl_irq_control(mdev, file, uarg);
+	case MMB_IOC_PIN_REGION:
+		return mmb_ioctl_pin_region(mf, uarg);
+	case MMB_IOC_UNPIN_REGION:
+		return mmb_ioctl_unpin_region(mf, uarg);
 	default:
 		return -ENOTTY;
 	}
@@ -576,6 +702,7 @@ const struct file_operations mmb_fops = {
 	.read		= mmb_read,
 	.write		= mmb_write,
 	.poll		= mmb_poll,
+	.mmap		= mmb_mmap,
 	.unlocked_ioctl	= mmb_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
 };

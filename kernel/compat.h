@@ -6,6 +6,8 @@
 #ifndef _MMB_COMPAT_H
 #define _MMB_COMPAT_H
 
+#include <linux/eventfd.h>
+#include <linux/mm.h>
 #include <linux/version.h>
 
 /* 6.2 made the device argument of class->devnode() const. */
@@ -24,5 +26,26 @@
 #else
 #define MMB_PLATFORM_REMOVE	remove
 #endif
+
+/* 6.3 made vma->vm_flags read-only outside the vm_flags_*() helpers. */
+static inline void mmb_vm_flags_clear(struct vm_area_struct *vma,
+				      unsigned long flags)
+{
+#if KERNEL_VERSION(6, 3, 0) > LINUX_VERSION_CODE
+	vma->vm_flags &= ~flags;
+#else
+	vm_flags_clear(vma, flags);
+#endif
+}
+
+/* 6.8 dropped the count argument of eventfd_signal() (always 1 since). */
+static inline void mmb_eventfd_signal(struct eventfd_ctx *ctx)
+{
+#if KERNEL_VERSION(6, 8, 0) > LINUX_VERSION_CODE
+	eventfd_signal(ctx, 1);
+#else
+	eventfd_signal(ctx);
+#endif
+}
 
 #endif /* _MMB_COMPAT_H */

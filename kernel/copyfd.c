@@ -635,12 +635,12 @@ static void mmb_irq_copy_done(struct mmb_copy *c)
 }
 
 /* Called from the interrupt handler via mmb_irq_event(). */
-void mmb_irq_copy_event(struct mmb_device *mdev, u64 irq_count)
+void mmb_irq_copy_event(struct mmb_device *mdev, u64 irq_count, u64 now)
 {
 	struct mmb_irq_copy_reg *reg;
-	u64 now = ktime_get_ns();
+	unsigned long flags;
 
-	spin_lock(&mdev->irq_copy_lock);
+	spin_lock_irqsave(&mdev->irq_copy_lock, flags);
 	list_for_each_entry(reg, &mdev->irq_copies, node) {
 		spin_lock(&reg->lock);
 		reg->rec.irq_count = irq_count;
@@ -653,7 +653,7 @@ void mmb_irq_copy_event(struct mmb_device *mdev, u64 irq_count)
 		}
 		spin_unlock(&reg->lock);
 	}
-	spin_unlock(&mdev->irq_copy_lock);
+	spin_unlock_irqrestore(&mdev->irq_copy_lock, flags);
 }
 
 static bool mmb_irq_copy_idle(struct mmb_irq_copy_reg *reg)

@@ -126,10 +126,13 @@ static irqreturn_t edu_irq(int irq, void *data)
 		return IRQ_NONE;
 	iowrite32(status, edu->bar + EDU_REG_IRQ_ACK);
 
-	if (status & EDU_IRQ_DMA)
+	/* One event per cause the interrupt reports. */
+	if (status & EDU_IRQ_DMA) {
 		edu_dma_complete(edu);
-	mmb_irq_event(edu->mdev, (status & ~EDU_IRQ_DMA) ? MMB_IRQ_TRIGGER :
-							   MMB_IRQ_DMA);
+		mmb_irq_event(edu->mdev, MMB_EVENT_DMA);
+	}
+	if (status & ~EDU_IRQ_DMA)
+		mmb_irq_event(edu->mdev, MMB_EVENT_TRIGGER);
 	return IRQ_HANDLED;
 }
 
@@ -195,6 +198,7 @@ static void edu_dma_drain(struct mmb_edu *edu)
 		list_del(&req->node);
 		req->status = -EIO;
 		req->done(req);
+		mmb_irq_event(edu->mdev, MMB_EVENT_DMA_ERROR);
 	}
 }
 

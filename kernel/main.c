@@ -66,8 +66,7 @@ static DEVICE_ATTR_RO(mem_size);
 static ssize_t irq_count_show(struct device *dev,
 			      struct device_attribute *attr, char *buf)
 {
-	return sysfs_emit(buf, "%lld\n",
-			  atomic64_read(&to_mmb(dev)->notify.irq_count));
+	return sysfs_emit(buf, "%llu\n", mmb_notify_count(to_mmb(dev)));
 }
 static DEVICE_ATTR_RO(irq_count);
 
@@ -101,6 +100,7 @@ static void mmb_device_release(struct device *dev)
 	ida_free(&mmb_instance_ida[mdev->kind], mdev->instance);
 	ida_free(&mmb_minor_ida, MINOR(dev->devt));
 	put_device(mdev->dma_dev);
+	mmb_notify_destroy(&mdev->notify);
 	kfree(mdev);
 }
 
@@ -127,11 +127,14 @@ struct mmb_device *mmb_device_alloc(struct device *parent,
 	mdev = kzalloc(sizeof(*mdev), GFP_KERNEL);
 	if (!mdev)
 		return ERR_PTR(-ENOMEM);
+	ret = mmb_notify_init(&mdev->notify);
+	if (ret)
+		goto err_free;
 
 	minor = ida_alloc_max(&mmb_minor_ida, MMB_MAX_DEVICES - 1, GFP_KERNEL);
 	if (minor < 0) {
 		ret = minor;
-		goto err_free;
+		goto err_notify;
 	}
 	instance = ida_alloc(&mmb_instance_ida[kind], GFP_KERNEL);
 	if (instance < 0) {
@@ -146,7 +149,6 @@ struct mmb_device *mmb_device_alloc(struct device *parent,
 	mdev->dma_dev = get_device(parent);
 	init_rwsem(&mdev->unplug_rwsem);
 	mutex_init(&mdev->ctl_lock);
-	mmb_notify_init(&mdev->notify);
 	spin_lock_init(&mdev->irq_copy_lock);
 	INIT_LIST_HEAD(&mdev->irq_copies);
 
@@ -167,6 +169,8 @@ struct mmb_device *mmb_device_alloc(struct device *parent,
 
 err_minor:
 	ida_free(&mmb_minor_ida, minor);
+err_notify:
+	mmb_notify_destroy(&mdev->notify);
 err_free:
 	kfree(mdev);
 	return ERR_PTR(ret);

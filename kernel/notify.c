@@ -1,43 +1,653 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * mmbridge notify: interrupt bookkeeping written from hard-IRQ context and
- * the wait queue that sleepers on device events use.
+ * mmbridge notify: how device interrupts reach user space.
+ *
+ * A backend's interrupt handler calls mmb_irq_event().  Under the device's
+ * raw event lock it updates the counter page (a kernel page that files map
+ * read-only) inside a sequence count and appends a record to every
+ * registered pinned ring; then, outside that lock, it signals registered
+ * eventfds and wakes the wait queue that event files, poll() and triggers
+ * sleep on.
+ *
+ * Everything under the raw lock is safe in hard-IRQ context on every
+ * kernel, PREEMPT_RT included: plain stores into pages that stay pinned and
+ * mapped while they are on the lists.  Wake-ups and eventfds take
+ * spinlock_t locks, which PREEMPT_RT turns into sleeping locks; there the
+ * handlers that call mmb_irq_event() run in threads (forced-threaded PCI
+ * interrupts, softirq-expiry hrtimers), where that is allowed.
+ *
+ * A ring leaves the list under the same raw lock the handler holds while
+ * writing, so once unlinked no handler can be inside it and its pages may
+ * be unmapped and unpinned: the per-ring equivalent of masking the
+ * interrupt and calling synchronize_irq(), without stopping the device for
+ * its other users.
  */
+#include <linux/anon_inodes.h>
+#include <linux/eventfd.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/poll.h>
 #include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/smp.h>
+#include <linux/timekeeping.h>
+#include <linux/uaccess.h>
 #include <linux/wait.h>
 
+#include "compat.h"
+#include "pin.h"
 #include "priv.h"
 
-void mmb_notify_init(struct mmb_notify *n)
+/* Rings on one device, over all files: bounds the handler's work. */
+#define MMB_RINGS_PER_DEVICE	256
+
+/**
+ * struct mmb_ring_reg - a registered pinned ring.
+ * @node:	on mmb_notify.rings; mmb_notify.lock
+ * @fnode:	on mmb_notify_fd.rings; mmb_notify_fd.lock
+ * @pin:	the pinned, vmapped range
+ * @ring:	the ring header in the kernel mapping
+ * @head:	records written; mmb_notify.lock
+ * @slot:	@head % @nr_slots; mmb_notify.lock
+ * @nr_slots:	records the ring holds
+ * @id:		handle given to user space
+ */
+struct mmb_ring_reg {
+	struct list_head node;
+	struct list_head fnode;
+	struct mmb_pin pin;
+	struct mmb_ring *ring;
+	u64 head;
+	u32 slot;
+	u32 nr_slots;
+	u32 id;
+};
+
+/**
+ * struct mmb_efd_reg - an eventfd signalled on every event.
+ * @node:	on mmb_notify.eventfds; mmb_notify.efd_lock
+ * @ctx:	the eventfd
+ */
+struct mmb_efd_reg {
+	struct list_head node;
+	struct eventfd_ctx *ctx;
+};
+
+/**
+ * struct mmb_event_file - an fd from MMB_IOC_EVENT_OPEN.
+ * @mdev:	the device; referenced
+ * @lock:	@seen
+ * @seen:	event count this fd last returned
+ */
+struct mmb_event_file {
+	struct mmb_device *mdev;
+	spinlock_t lock;		/* @seen */
+	u64 seen;
+};
+
+int mmb_notify_init(struct mmb_notify *n)
 {
-	atomic64_set(&n->irq_count, 0);
-	atomic64_set(&n->trigger_count, 0);
+	n->page = (struct mmb_counters *)get_zeroed_page(GFP_KERNEL);
+	if (!n->page)
+		return -ENOMEM;
+	n->page->size = sizeof(*n->page);
+	n->page->enabled = 1;
+	raw_spin_lock_init(&n->lock);
+	atomic64_set(&n->delivered, 0);
+	atomic64_set(&n->triggers_seen, 0);
+	INIT_LIST_HEAD(&n->rings);
+	spin_lock_init(&n->efd_lock);
+	INIT_LIST_HEAD(&n->eventfds);
 	init_waitqueue_head(&n->wq);
+	return 0;
+}
+
+/* Called when the device struct is freed: nothing maps the page any more. */
+void mmb_notify_destroy(struct mmb_notify *n)
+{
+	free_page((unsigned long)n->page);
+}
+
+/*
+ * Counter page updates: a sequence count in the page itself, so that user
+ * space can read it.  Writers are serialized by mmb_notify.lock.
+ */
+static void mmb_page_begin(struct mmb_counters *pg)
+{
+	WRITE_ONCE(pg->seq, pg->seq + 1);
+	smp_wmb();	/* seq odd before the fields change */
+}
+
+static void mmb_page_end(struct mmb_counters *pg)
+{
+	smp_wmb();	/* fields final before seq is even again */
+	WRITE_ONCE(pg->seq, pg->seq + 1);
+}
+
+static void mmb_page_inc(u64 *counter)
+{
+	WRITE_ONCE(*counter, *counter + 1);
+}
+
+static void mmb_ring_write(struct mmb_ring_reg *r, u64 count, u64 now,
+			   u32 cause)
+{
+	struct mmb_ring_record *rec = &r->ring->records[r->slot];
+
+	WRITE_ONCE(rec->seq, r->head + 1);
+	WRITE_ONCE(rec->irq_count, count);
+	WRITE_ONCE(rec->timestamp_ns, now);
+	WRITE_ONCE(rec->cause, cause);
+	WRITE_ONCE(rec->cpu, raw_smp_processor_id());
+	smp_wmb();	/* the record is complete before head covers it */
+	r->head++;
+	WRITE_ONCE(r->ring->head, r->head);
+	if (++r->slot == r->nr_slots)
+		r->slot = 0;
+}
+
+/* Count one event and write it into every ring.  Returns the new count. */
+static u64 mmb_deliver_locked(struct mmb_notify *n, u32 cause, u64 now)
+{
+	struct mmb_counters *pg = n->page;
+	struct mmb_ring_reg *r;
+	u64 count;
+
+	lockdep_assert_held(&n->lock);
+	count = atomic64_read(&n->delivered) + 1;
+	mmb_page_begin(pg);
+	WRITE_ONCE(pg->irq_count, count);
+	WRITE_ONCE(pg->last_ns, now);
+	switch (cause) {
+	case MMB_EVENT_TRIGGER:
+		mmb_page_inc(&pg->trigger_count);
+		break;
+	case MMB_EVENT_TIMER:
+		mmb_page_inc(&pg->timer_count);
+		break;
+	case MMB_EVENT_DMA:
+		mmb_page_inc(&pg->dma_count);
+		break;
+	default:
+		mmb_page_inc(&pg->dma_errors);
+		break;
+	}
+	mmb_page_end(pg);
+	atomic64_set(&n->delivered, count);
+
+	list_for_each_entry(r, &n->rings, node)
+		mmb_ring_write(r, count, now, cause);
+	return count;
+}
+
+/* The part of a delivery that may take spinlock_t locks. */
+static void mmb_fanout(struct mmb_device *mdev, u64 count, u64 now)
+{
+	struct mmb_notify *n = &mdev->notify;
+	struct mmb_efd_reg *e;
+	unsigned long flags;
+
+	if (!list_empty(&mdev->irq_copies))
+		mmb_irq_copy_event(mdev, count, now);
+	if (!list_empty(&n->eventfds)) {
+		spin_lock_irqsave(&n->efd_lock, flags);
+		list_for_each_entry(e, &n->eventfds, node)
+			mmb_eventfd_signal(e->ctx);
+		spin_unlock_irqrestore(&n->efd_lock, flags);
+	}
+	wake_up_all(&n->wq);
 }
 
 /**
- * mmb_irq_event() - record one device interrupt and wake its waiters.
+ * mmb_irq_event() - report one device interrupt.
  * @mdev:	the device that interrupted
- * @cause:	why it interrupted
+ * @cause:	enum mmb_event_cause
  *
  * Called by backends from their interrupt handler: hard-IRQ context, or on
- * PREEMPT_RT the forced IRQ thread / softirq-expired hrtimer, because the
- * wake-up takes the wait queue's spinlock_t.  Does not sleep.
+ * PREEMPT_RT the forced IRQ thread or softirq-expiry hrtimer.  Does not
+ * sleep.  While delivery is disabled the interrupt is only counted as
+ * masked and remembered for mmb_notify_control().
  */
-void mmb_irq_event(struct mmb_device *mdev, enum mmb_irq_cause cause)
+void mmb_irq_event(struct mmb_device *mdev, u32 cause)
 {
 	struct mmb_notify *n = &mdev->notify;
-	s64 count = atomic64_inc_return(&n->irq_count);
+	u64 now = ktime_get_ns();
+	unsigned long flags;
+	u64 count = 0;
 
-	if (cause == MMB_IRQ_TRIGGER)
-		atomic64_inc(&n->trigger_count);
-	if (!list_empty(&mdev->irq_copies))
-		mmb_irq_copy_event(mdev, count);
-	wake_up_all(&n->wq);
+	if (cause == MMB_EVENT_TRIGGER)
+		atomic64_inc(&n->triggers_seen);
+
+	raw_spin_lock_irqsave(&n->lock, flags);
+	if (n->masked) {
+		mmb_page_begin(n->page);
+		mmb_page_inc(&n->page->masked_count);
+		mmb_page_end(n->page);
+		n->pending = true;
+		n->pending_cause = cause;
+		n->pending_ns = now;
+	} else {
+		count = mmb_deliver_locked(n, cause, now);
+	}
+	raw_spin_unlock_irqrestore(&n->lock, flags);
+
+	if (count)
+		mmb_fanout(mdev, count, now);
+	else
+		wake_up_all(&n->wq);	/* a trigger waits for the handler */
+}
+
+/**
+ * mmb_notify_control() - enable or disable event delivery.
+ * @mdev:	the device
+ * @file:	the file asking; it owns a disabled state until it enables
+ *		again or is closed
+ * @enable:	true to enable
+ *
+ * Enabling delivers the interrupts that arrived while disabled as one
+ * event.  Process context.
+ */
+void mmb_notify_control(struct mmb_device *mdev, struct file *file,
+			bool enable)
+{
+	struct mmb_notify *n = &mdev->notify;
+	unsigned long flags;
+	u64 count = 0, now = 0;
+
+	mutex_lock(&mdev->ctl_lock);
+	n->mask_owner = enable ? NULL : file;
+	raw_spin_lock_irqsave(&n->lock, flags);
+	n->masked = !enable;
+	mmb_page_begin(n->page);
+	WRITE_ONCE(n->page->enabled, enable);
+	mmb_page_end(n->page);
+	if (enable && n->pending) {
+		n->pending = false;
+		now = n->pending_ns;
+		count = mmb_deliver_locked(n, n->pending_cause, now);
+	}
+	raw_spin_unlock_irqrestore(&n->lock, flags);
+	mutex_unlock(&mdev->ctl_lock);
+
+	if (count)
+		mmb_fanout(mdev, count, now);
+}
+
+/* A closing file that disabled delivery enables it again. */
+static void mmb_notify_drop_owner(struct mmb_device *mdev, struct file *file)
+{
+	bool owner;
+
+	mutex_lock(&mdev->ctl_lock);
+	owner = mdev->notify.mask_owner == file;
+	mutex_unlock(&mdev->ctl_lock);
+	if (owner)
+		mmb_notify_control(mdev, file, true);
 }
 
 /* Wake every sleeper so that it notices the device is gone. */
 void mmb_notify_unplug(struct mmb_device *mdev)
 {
+	WRITE_ONCE(mdev->notify.dead, true);
 	wake_up_all(&mdev->notify.wq);
+}
+
+/* Triggers: the handler has seen a raised interrupt since @before. */
+u64 mmb_notify_triggers(struct mmb_device *mdev)
+{
+	return atomic64_read(&mdev->notify.triggers_seen);
+}
+
+/* Delivered events. */
+u64 mmb_notify_count(struct mmb_device *mdev)
+{
+	return atomic64_read(&mdev->notify.delivered);
+}
+
+/**
+ * mmb_notify_mmap() - map the counter page read-only.
+ * @mdev:	the device
+ * @vma:	exactly one page at offset MMB_MMAP_COUNTERS
+ *
+ * Return: 0; -EINVAL for another size; -EPERM for a writable mapping.
+ */
+int mmb_notify_mmap(struct mmb_device *mdev, struct vm_area_struct *vma)
+{
+	if (vma->vm_end - vma->vm_start != PAGE_SIZE)
+		return -EINVAL;
+	if (vma->vm_flags & VM_WRITE)
+		return -EPERM;
+	mmb_vm_flags_clear(vma, VM_MAYWRITE);
+	return remap_pfn_range(vma, vma->vm_start,
+			       virt_to_phys(mdev->notify.page) >> PAGE_SHIFT,
+			       PAGE_SIZE, vma->vm_page_prot);
+}
+
+void mmb_notify_fd_init(struct mmb_notify_fd *nfd)
+{
+	mutex_init(&nfd->lock);
+	INIT_LIST_HEAD(&nfd->rings);
+}
+
+/* Take a ring off the device; after this no handler writes into it. */
+static void mmb_ring_unregister(struct mmb_device *mdev,
+				struct mmb_ring_reg *r)
+{
+	struct mmb_notify *n = &mdev->notify;
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&n->lock, flags);
+	list_del(&r->node);
+	n->nr_rings--;
+	raw_spin_unlock_irqrestore(&n->lock, flags);
+	mmb_pin_release(&r->pin);
+	kfree(r);
+}
+
+/**
+ * mmb_notify_pin_ring() - MMB_IOC_PIN_REGION, validated except the range.
+ * @mdev:	the device
+ * @nfd:	the file's side
+ * @pr:	the request; @pr->id and @pr->nr_slots are filled in
+ *
+ * Return: 0 or -errno as documented for MMB_IOC_PIN_REGION.
+ */
+int mmb_notify_pin_ring(struct mmb_device *mdev, struct mmb_notify_fd *nfd,
+			struct mmb_pin_region *pr)
+{
+	struct mmb_notify *n = &mdev->notify;
+	struct mmb_ring_reg *r;
+	unsigned long flags;
+	int ret;
+
+	if (pr->flags)
+		return -EINVAL;
+	if (!IS_ALIGNED(pr->user_addr, 8))
+		return -EINVAL;
+	if (pr->length < sizeof(struct mmb_ring) +
+			 sizeof(struct mmb_ring_record) ||
+	    pr->length > MMB_PIN_MAX)
+		return -EINVAL;
+
+	r = kzalloc(sizeof(*r), GFP_KERNEL);
+	if (!r)
+		return -ENOMEM;
+	mutex_lock(&nfd->lock);
+	ret = -ENOSPC;
+	if (nfd->nr_rings >= MMB_PIN_MAX_REGIONS)
+		goto err_unlock;
+	ret = mmb_pin_user(&r->pin, pr->user_addr, pr->length, MMB_PIN_WRITE);
+	if (ret)
+		goto err_unlock;
+	ret = mmb_pin_vmap(&r->pin);
+	if (ret)
+		goto err_unpin;
+
+	r->ring = r->pin.vaddr + r->pin.offset;
+	r->nr_slots = (pr->length - sizeof(struct mmb_ring)) /
+		      sizeof(struct mmb_ring_record);
+	memset(r->ring, 0, sizeof(*r->ring));
+	r->ring->nr_slots = r->nr_slots;
+	r->ring->record_size = sizeof(struct mmb_ring_record);
+	if (++nfd->next_id == 0)
+		nfd->next_id = 1;
+	r->id = nfd->next_id;
+
+	raw_spin_lock_irqsave(&n->lock, flags);
+	if (n->nr_rings >= MMB_RINGS_PER_DEVICE) {
+		raw_spin_unlock_irqrestore(&n->lock, flags);
+		ret = -ENOSPC;
+		goto err_unpin;
+	}
+	n->nr_rings++;
+	list_add_tail(&r->node, &n->rings);
+	raw_spin_unlock_irqrestore(&n->lock, flags);
+
+	list_add_tail(&r->fnode, &nfd->rings);
+	nfd->nr_rings++;
+	mutex_unlock(&nfd->lock);
+	pr->id = r->id;
+	pr->nr_slots = r->nr_slots;
+	return 0;
+
+err_unpin:
+	mmb_pin_release(&r->pin);
+err_unlock:
+	mutex_unlock(&nfd->lock);
+	kfree(r);
+	return ret;
+}
+
+/**
+ * mmb_notify_unpin_ring() - MMB_IOC_UNPIN_REGION.
+ * @mdev:	the device
+ * @nfd:	the file's side
+ * @id:		the ring's handle
+ *
+ * Return: 0, or -ENOENT for an unknown @id.
+ */
+int mmb_notify_unpin_ring(struct mmb_device *mdev, struct mmb_notify_fd *nfd,
+			  u32 id)
+{
+	struct mmb_ring_reg *r, *found = NULL;
+
+	mutex_lock(&nfd->lock);
+	list_for_each_entry(r, &nfd->rings, fnode) {
+		if (r->id == id) {
+			found = r;
+			list_del(&r->fnode);
+			nfd->nr_rings--;
+			break;
+		}
+	}
+	mutex_unlock(&nfd->lock);
+	if (!found)
+		return -ENOENT;
+	mmb_ring_unregister(mdev, found);
+	return 0;
+}
+
+/**
+ * mmb_notify_set_eventfd() - MMB_IOC_EVENTFD.
+ * @mdev:	the device
+ * @nfd:	the file's side
+ * @fd:		an eventfd, or -1 to unregister
+ *
+ * Return: 0; -EBADF for a bad @fd; -EINVAL when it is not an eventfd.
+ */
+int mmb_notify_set_eventfd(struct mmb_device *mdev, struct mmb_notify_fd *nfd,
+			   int fd)
+{
+	struct mmb_notify *n = &mdev->notify;
+	struct mmb_efd_reg *e = NULL, *old;
+	struct eventfd_ctx *ctx;
+	unsigned long flags;
+
+	if (fd < -1)
+		return -EBADF;
+	if (fd >= 0) {
+		ctx = eventfd_ctx_fdget(fd);
+		if (IS_ERR(ctx))
+			return PTR_ERR(ctx);
+		e = kzalloc(sizeof(*e), GFP_KERNEL);
+		if (!e) {
+			eventfd_ctx_put(ctx);
+			return -ENOMEM;
+		}
+		e->ctx = ctx;
+	}
+
+	mutex_lock(&nfd->lock);
+	spin_lock_irqsave(&n->efd_lock, flags);
+	old = nfd->efd;
+	if (old)
+		list_del(&old->node);
+	if (e)
+		list_add_tail(&e->node, &n->eventfds);
+	nfd->efd = e;
+	spin_unlock_irqrestore(&n->efd_lock, flags);
+	mutex_unlock(&nfd->lock);
+
+	if (old) {
+		eventfd_ctx_put(old->ctx);
+		kfree(old);
+	}
+	return 0;
+}
+
+/**
+ * mmb_notify_fd_release() - a device file closes.
+ * @mdev:	the device
+ * @nfd:	the file's side
+ * @file:	the file
+ *
+ * Unregisters its eventfd and rings (unpinning them) and enables delivery
+ * if this file had disabled it.
+ */
+void mmb_notify_fd_release(struct mmb_device *mdev, struct mmb_notify_fd *nfd,
+			   struct file *file)
+{
+	struct mmb_ring_reg *r, *tmp;
+
+	mmb_notify_set_eventfd(mdev, nfd, -1);
+	list_for_each_entry_safe(r, tmp, &nfd->rings, fnode) {
+		list_del(&r->fnode);
+		mmb_ring_unregister(mdev, r);
+	}
+	nfd->nr_rings = 0;
+	mmb_notify_drop_owner(mdev, file);
+}
+
+/* Event files: a UIO-like view of the event count. */
+
+static bool mmb_event_ready(struct mmb_event_file *ef)
+{
+	struct mmb_device *mdev = ef->mdev;
+
+	return READ_ONCE(mdev->notify.dead) ||
+	       mmb_notify_count(mdev) != READ_ONCE(ef->seen);
+}
+
+/* Take the count if it moved since this fd last returned it. */
+static bool mmb_event_take(struct mmb_event_file *ef, u64 *count)
+{
+	bool moved;
+
+	spin_lock(&ef->lock);
+	*count = mmb_notify_count(ef->mdev);
+	moved = *count != ef->seen;
+	if (moved)
+		WRITE_ONCE(ef->seen, *count);
+	spin_unlock(&ef->lock);
+	return moved;
+}
+
+static ssize_t mmb_event_read(struct file *file, char __user *buf,
+			      size_t len, loff_t *ppos)
+{
+	struct mmb_event_file *ef = file->private_data;
+	struct mmb_notify *n = &ef->mdev->notify;
+	u64 count;
+	int ret;
+
+	if (len < sizeof(count))
+		return -EINVAL;
+	for (;;) {
+		if (READ_ONCE(n->dead))
+			return -ENODEV;
+		if (mmb_event_take(ef, &count))
+			break;
+		if (file->f_flags & O_NONBLOCK)
+			return -EAGAIN;
+		ret = wait_event_interruptible(n->wq, mmb_event_ready(ef));
+		if (ret)
+			return ret;
+	}
+	if (put_user(count, (u64 __user *)buf))
+		return -EFAULT;
+	return sizeof(count);
+}
+
+static ssize_t mmb_event_write(struct file *file, const char __user *buf,
+			       size_t len, loff_t *ppos)
+{
+	struct mmb_event_file *ef = file->private_data;
+	u32 on;
+
+	if (len != sizeof(on))
+		return -EINVAL;
+	if (get_user(on, (u32 __user *)buf))
+		return -EFAULT;
+	if (on > 1)
+		return -EINVAL;
+	if (READ_ONCE(ef->mdev->notify.dead))
+		return -ENODEV;
+	mmb_notify_control(ef->mdev, file, on);
+	return sizeof(on);
+}
+
+static __poll_t mmb_event_poll(struct file *file, poll_table *wait)
+{
+	struct mmb_event_file *ef = file->private_data;
+	struct mmb_notify *n = &ef->mdev->notify;
+
+	poll_wait(file, &n->wq, wait);
+	if (READ_ONCE(n->dead))
+		return EPOLLERR | EPOLLHUP;
+	if (mmb_notify_count(ef->mdev) != READ_ONCE(ef->seen))
+		return EPOLLIN | EPOLLRDNORM;
+	return 0;
+}
+
+static int mmb_event_release(struct inode *inode, struct file *file)
+{
+	struct mmb_event_file *ef = file->private_data;
+
+	mmb_notify_drop_owner(ef->mdev, file);
+	put_device(&ef->mdev->dev);
+	kfree(ef);
+	return 0;
+}
+
+static const struct file_operations mmb_event_fops = {
+	.owner		= THIS_MODULE,
+	.read		= mmb_event_read,
+	.write		= mmb_event_write,
+	.poll		= mmb_event_poll,
+	.release	= mmb_event_release,
+	.llseek		= noop_llseek,
+};
+
+/**
+ * mmb_notify_event_open() - MMB_IOC_EVENT_OPEN.
+ * @mdev:	the device
+ * @flags:	MMB_EVENT_* (validated by the caller)
+ *
+ * Return: the new file descriptor or -errno.
+ */
+int mmb_notify_event_open(struct mmb_device *mdev, u32 flags)
+{
+	struct mmb_event_file *ef;
+	int oflags = O_RDWR;
+	int fd;
+
+	ef = kzalloc(sizeof(*ef), GFP_KERNEL);
+	if (!ef)
+		return -ENOMEM;
+	spin_lock_init(&ef->lock);
+	ef->mdev = mdev;
+	ef->seen = mmb_notify_count(mdev);
+	if (flags & MMB_EVENT_NONBLOCK)
+		oflags |= O_NONBLOCK;
+	if (flags & MMB_EVENT_CLOEXEC)
+		oflags |= O_CLOEXEC;
+	get_device(&mdev->dev);
+	fd = anon_inode_getfd("[mmbridge-event]", &mmb_event_fops, ef, oflags);
+	if (fd < 0) {
+		put_device(&mdev->dev);
+		kfree(ef);
+	}
+	return fd;
 }

@@ -11,6 +11,14 @@
  *     mmb_device.ctl_lock		serializes interrupt control
  *       backend spinlocks		edu.dma_lock, soft.dma_lock: taken
  *					with IRQs disabled, never sleep
+ *       mmb_notify.lock (raw)		counter page, rings, masking; taken
+ *					in hard-IRQ context, even on RT
+ *
+ *   mmb_notify_fd.lock (mutex)		per file: rings and eventfd
+ *     mmap_lock			pinning the ring's pages
+ *     mmb_notify.lock (raw)
+ *     mmb_notify.efd_lock		IRQ-safe; eventfd list
+ *       eventfd wait queue lock	eventfd_signal()
  *
  *   mmb_copy_fd.lock (mutex)		per file: copy configuration, buffer
  *					source, read() stream position
@@ -72,7 +80,7 @@ struct mmb_dma_req {
 /**
  * struct mmb_backend_ops - what a backend offers to the mechanisms.
  * @irq_raise:	make the device raise one interrupt; the handler reports it
- *		with mmb_irq_event(..., MMB_IRQ_TRIGGER)
+ *		with mmb_irq_event(..., MMB_EVENT_TRIGGER)
  * @irq_timer:	start periodic interrupts every @period_ns, or stop them (0)
  * @dma_submit:	queue @req; the engine calls @req->done exactly once.  Every
  *		queued request completes before the backend's remove returns.
@@ -86,23 +94,60 @@ struct mmb_backend_ops {
 	int (*dma_submit)(struct mmb_device *mdev, struct mmb_dma_req *req);
 };
 
-/* Why an interrupt happened, as reported by a backend's handler. */
-enum mmb_irq_cause {
-	MMB_IRQ_TRIGGER,	/* raised on request (MMB_IOC_IRQ_TRIGGER) */
-	MMB_IRQ_TIMER,		/* periodic timer */
-	MMB_IRQ_DMA,		/* DMA completion */
-};
-
 /**
- * struct mmb_notify - interrupt bookkeeping, written from hard-IRQ context.
- * @irq_count:	every interrupt handled
- * @trigger_count: interrupts caused by irq_raise
- * @wq:		woken on every interrupt
+ * struct mmb_notify - event delivery state of a device (notify.c).
+ * @lock:	raw spinlock, taken in hard-IRQ context: serializes writers of
+ *		@page, the ring list and the masking state
+ * @page:	the counter page, mapped read-only by user space
+ * @delivered:	== @page->irq_count, for lockless readers
+ * @triggers_seen: interrupts of cause MMB_EVENT_TRIGGER the handler saw,
+ *		masked or not
+ * @masked:	delivery disabled; @lock
+ * @pending:	an interrupt arrived while @masked; @lock
+ * @pending_cause: its cause; @lock
+ * @pending_ns:	its time; @lock
+ * @mask_owner:	the file that disabled delivery; mmb_device.ctl_lock
+ * @rings:	registered pinned rings; @lock
+ * @nr_rings:	length of @rings; @lock
+ * @efd_lock:	@eventfds; IRQ-safe
+ * @eventfds:	registered eventfds
+ * @dead:	the device was removed
+ * @wq:		woken on every interrupt and on removal
  */
 struct mmb_notify {
-	atomic64_t irq_count;
-	atomic64_t trigger_count;
+	raw_spinlock_t lock;
+	struct mmb_counters *page;
+	atomic64_t delivered;
+	atomic64_t triggers_seen;
+	bool masked;
+	bool pending;
+	u32 pending_cause;
+	u64 pending_ns;
+	struct file *mask_owner;
+	struct list_head rings;
+	unsigned int nr_rings;
+	spinlock_t efd_lock;		/* @eventfds; IRQ-safe */
+	struct list_head eventfds;
+	bool dead;
 	wait_queue_head_t wq;
+};
+
+struct mmb_efd_reg;
+
+/**
+ * struct mmb_notify_fd - a file's registrations with notify.c.
+ * @lock:	@rings, @nr_rings, @next_id, @efd
+ * @rings:	this file's pinned rings
+ * @nr_rings:	length of @rings
+ * @next_id:	last ring handle given out
+ * @efd:	this file's eventfd registration, or NULL
+ */
+struct mmb_notify_fd {
+	struct mutex lock;		/* registrations of this file */
+	struct list_head rings;
+	unsigned int nr_rings;
+	u32 next_id;
+	struct mmb_efd_reg *efd;
 };
 
 /**
@@ -203,10 +248,12 @@ struct mmb_copy_fd {
  * struct mmb_file - per open file.
  * @mdev:	the device; the file holds a reference
  * @copy:	remote copy state
+ * @notify:	eventfd and pinned-ring registrations
  */
 struct mmb_file {
 	struct mmb_device *mdev;
 	struct mmb_copy_fd copy;
+	struct mmb_notify_fd notify;
 };
 
 /* main.c: device registration for backends. */
@@ -229,9 +276,26 @@ extern struct workqueue_struct *mmb_wq;
 extern const struct file_operations mmb_fops;
 
 /* notify.c */
-void mmb_notify_init(struct mmb_notify *n);
-void mmb_irq_event(struct mmb_device *mdev, enum mmb_irq_cause cause);
+struct vm_area_struct;
+int mmb_notify_init(struct mmb_notify *n);
+void mmb_notify_destroy(struct mmb_notify *n);
+void mmb_irq_event(struct mmb_device *mdev, u32 cause);
+void mmb_notify_control(struct mmb_device *mdev, struct file *file,
+			bool enable);
 void mmb_notify_unplug(struct mmb_device *mdev);
+u64 mmb_notify_triggers(struct mmb_device *mdev);
+u64 mmb_notify_count(struct mmb_device *mdev);
+int mmb_notify_mmap(struct mmb_device *mdev, struct vm_area_struct *vma);
+void mmb_notify_fd_init(struct mmb_notify_fd *nfd);
+void mmb_notify_fd_release(struct mmb_device *mdev, struct mmb_notify_fd *nfd,
+			   struct file *file);
+int mmb_notify_pin_ring(struct mmb_device *mdev, struct mmb_notify_fd *nfd,
+			struct mmb_pin_region *pr);
+int mmb_notify_unpin_ring(struct mmb_device *mdev, struct mmb_notify_fd *nfd,
+			  u32 id);
+int mmb_notify_set_eventfd(struct mmb_device *mdev, struct mmb_notify_fd *nfd,
+			   int fd);
+int mmb_notify_event_open(struct mmb_device *mdev, u32 flags);
 
 /* remote.c */
 int mmb_remote_init(void);
@@ -255,7 +319,7 @@ ssize_t mmb_copyfd_remote_write(struct mmb_copy_fd *cfd,
 				const struct mmb_remote_write *rw);
 int mmb_copyfd_irq_copy(struct mmb_copy_fd *cfd, struct mmb_device *mdev,
 			const struct mmb_irq_copy *ic);
-void mmb_irq_copy_event(struct mmb_device *mdev, u64 irq_count);
+void mmb_irq_copy_event(struct mmb_device *mdev, u64 irq_count, u64 now);
 
 /* Backends. */
 int mmb_edu_init(void);

@@ -54,7 +54,7 @@ static enum hrtimer_restart soft_raise_fn(struct hrtimer *t)
 {
 	struct mmb_soft *soft = container_of(t, struct mmb_soft, raise_timer);
 
-	mmb_irq_event(soft->mdev, MMB_IRQ_TRIGGER);
+	mmb_irq_event(soft->mdev, MMB_EVENT_TRIGGER);
 	return HRTIMER_NORESTART;
 }
 
@@ -62,7 +62,7 @@ static enum hrtimer_restart soft_period_fn(struct hrtimer *t)
 {
 	struct mmb_soft *soft = container_of(t, struct mmb_soft, period_timer);
 
-	mmb_irq_event(soft->mdev, MMB_IRQ_TIMER);
+	mmb_irq_event(soft->mdev, MMB_EVENT_TIMER);
 	hrtimer_forward_now(t, ns_to_ktime(READ_ONCE(soft->period_ns)));
 	return HRTIMER_RESTART;
 }
@@ -90,7 +90,7 @@ static enum hrtimer_restart soft_dma_irq_fn(struct hrtimer *t)
 	spin_unlock_irqrestore(&soft->dma_lock, flags);
 
 	if (!list_empty(&done)) {
-		mmb_irq_event(soft->mdev, MMB_IRQ_DMA);
+		mmb_irq_event(soft->mdev, MMB_EVENT_DMA);
 		soft_complete_list(&done, 0);
 	}
 	return HRTIMER_NORESTART;
@@ -185,10 +185,14 @@ static void soft_dma_stop(struct mmb_soft *soft)
 	spin_lock_irq(&soft->dma_lock);
 	list_splice_init(&soft->dma_done, &left);
 	spin_unlock_irq(&soft->dma_lock);
+	if (!list_empty(&left))
+		mmb_irq_event(soft->mdev, MMB_EVENT_DMA);
 	soft_complete_list(&left, 0);
 	spin_lock_irq(&soft->dma_lock);
 	list_splice_init(&soft->dma_queue, &left);
 	spin_unlock_irq(&soft->dma_lock);
+	if (!list_empty(&left))
+		mmb_irq_event(soft->mdev, MMB_EVENT_DMA_ERROR);
 	soft_complete_list(&left, -ENODEV);
 }
 

@@ -9,8 +9,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "mmbridge.h"
+
+static inline void mmb_cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#endif
+}
 
 static int mmb_ioctl(int fd, unsigned long cmd, void *arg)
 {
@@ -53,6 +62,17 @@ int mmb_irq_trigger(int fd, uint32_t count, uint32_t *raised)
 	if (raised)
 		*raised = t.raised;
 	return ret;
+}
+
+int mmb_irq_raise_nowait(int fd)
+{
+	struct mmb_irq_trigger t = {
+		.argsz = sizeof(t),
+		.flags = MMB_IRQ_TRIGGER_NOWAIT,
+		.count = 1,
+	};
+
+	return mmb_ioctl(fd, MMB_IOC_IRQ_TRIGGER, &t);
 }
 
 int mmb_irq_timer(int fd, uint64_t period_ns)
@@ -167,6 +187,127 @@ int mmb_irq_copy(int fd, struct mmb_irq_record *rec)
 	};
 
 	return mmb_ioctl(fd, MMB_IOC_IRQ_COPY, &ic);
+}
+
+const struct mmb_counters *mmb_counters_map(int fd)
+{
+	void *p = mmap(NULL, sysconf(_SC_PAGESIZE), PROT_READ, MAP_SHARED, fd,
+		       MMB_MMAP_COUNTERS);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+void mmb_counters_unmap(const struct mmb_counters *page)
+{
+	if (page)
+		munmap((void *)page, sysconf(_SC_PAGESIZE));
+}
+
+/*
+ * The reader side of the kernel's sequence count: an even sequence number
+ * that is the same before and after reading the fields proves that no
+ * update overlapped the read.
+ */
+void mmb_counters_read(const struct mmb_counters *page,
+		       struct mmb_counters *snap)
+{
+	const volatile struct mmb_counters *pg = page;
+	uint32_t seq;
+
+	for (;;) {
+		seq = __atomic_load_n(&page->seq, __ATOMIC_ACQUIRE);
+		if (seq & 1) {
+			mmb_cpu_relax();
+			continue;
+		}
+		snap->size = pg->size;
+		snap->irq_count = pg->irq_count;
+		snap->last_ns = pg->last_ns;
+		snap->trigger_count = pg->trigger_count;
+		snap->timer_count = pg->timer_count;
+		snap->dma_count = pg->dma_count;
+		snap->dma_errors = pg->dma_errors;
+		snap->masked_count = pg->masked_count;
+		snap->enabled = pg->enabled;
+		snap->reserved = 0;
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		if (__atomic_load_n(&page->seq, __ATOMIC_RELAXED) == seq)
+			break;
+	}
+	snap->seq = seq;
+}
+
+int mmb_event_open(int fd, uint32_t flags)
+{
+	struct mmb_event_open eo = {
+		.argsz = sizeof(eo),
+		.flags = flags,
+	};
+	int ret = ioctl(fd, MMB_IOC_EVENT_OPEN, &eo);
+
+	return ret < 0 ? -errno : ret;
+}
+
+int mmb_event_wait(int efd, uint64_t *count)
+{
+	ssize_t n = read(efd, count, sizeof(*count));
+
+	if (n < 0)
+		return -errno;
+	return n == sizeof(*count) ? 0 : -EIO;
+}
+
+int mmb_eventfd(int fd, int efd)
+{
+	struct mmb_eventfd ev = {
+		.argsz = sizeof(ev),
+		.fd = efd,
+	};
+
+	return mmb_ioctl(fd, MMB_IOC_EVENTFD, &ev);
+}
+
+int mmb_irq_control(int fd, int enable)
+{
+	struct mmb_irq_control ctl = {
+		.argsz = sizeof(ctl),
+		.flags = enable ? MMB_IRQ_ENABLE : MMB_IRQ_DISABLE,
+	};
+
+	return mmb_ioctl(fd, MMB_IOC_IRQ_CONTROL, &ctl);
+}
+
+int mmb_pin_region(int fd, void *addr, size_t len, uint32_t *id,
+		   uint32_t *nr_slots)
+{
+	struct mmb_pin_region pr = {
+		.argsz = sizeof(pr),
+		.user_addr = (uintptr_t)addr,
+		.length = len,
+	};
+	int ret = mmb_ioctl(fd, MMB_IOC_PIN_REGION, &pr);
+
+	if (!ret) {
+		*id = pr.id;
+		if (nr_slots)
+			*nr_slots = pr.nr_slots;
+	}
+	return ret;
+}
+
+int mmb_unpin_region(int fd, uint32_t id)
+{
+	struct mmb_unpin_region ur = {
+		.argsz = sizeof(ur),
+		.id = id,
+	};
+
+	return mmb_ioctl(fd, MMB_IOC_UNPIN_REGION, &ur);
+}
+
+uint64_t mmb_ring_head(const struct mmb_ring *ring)
+{
+	return __atomic_load_n(&ring->head, __ATOMIC_ACQUIRE);
 }
 
 static int mmb_name_cmp(const void *a, const void *b)

@@ -126,6 +126,12 @@ static const struct {
 	{ MMB_IOC_IRQ_TIMER, "IRQ_TIMER", sizeof(struct mmb_irq_timer) },
 	{ MMB_IOC_DMA, "DMA", sizeof(struct mmb_xfer) },
 	{ MMB_IOC_MEM_RW, "MEM_RW", sizeof(struct mmb_xfer) },
+	{ MMB_IOC_EVENT_OPEN, "EVENT_OPEN", sizeof(struct mmb_event_open) },
+	{ MMB_IOC_EVENTFD, "EVENTFD", sizeof(struct mmb_eventfd) },
+	{ MMB_IOC_IRQ_CONTROL, "IRQ_CONTROL", sizeof(struct mmb_irq_control) },
+	{ MMB_IOC_PIN_REGION, "PIN_REGION", sizeof(struct mmb_pin_region) },
+	{ MMB_IOC_UNPIN_REGION, "UNPIN_REGION",
+	  sizeof(struct mmb_unpin_region) },
 };
 
 static int test_bad_argsz(void)

@@ -30,6 +30,9 @@ struct mmb_test {
 int t_fail(int line, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int t_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* The message of the last t_fail() or t_skip(). */
+const char *t_last_msg(void);
+
 #define FAIL(...)	return t_fail(__LINE__, __VA_ARGS__)
 #define SKIP(...)	return t_skip(__VA_ARGS__)
 
@@ -81,10 +84,21 @@ const char *cmdline_get(const char *key, char *buf, size_t size);
 /* A numeric module parameter of mmbridge, or -1. */
 long long module_param(const char *name);
 
+/* A counter of /proc/vmstat, exact (per-CPU deltas folded in), or -1. */
+long long vmstat_get(const char *key);
+
+/*
+ * Run @fn for every present device with interrupts (soft0, edu0); the
+ * first failure is the result, prefixed with the device's name.  SKIP when
+ * none is present.
+ */
+int for_each_irq_dev(int (*fn)(const char *name));
+
 uint64_t now_ns(void);
 uint64_t test_seed(void);
 
 extern const struct mmb_test abi_tests[], edu_tests[], ivshmem_tests[],
-	soft_tests[], remote_tests[], fault_tests[], life_tests[];
+	soft_tests[], remote_tests[], fault_tests[], notify_tests[],
+	pin_tests[], life_tests[];
 
 #endif /* MMB_TEST_HARNESS_H */

@@ -24,7 +24,7 @@
 
 static const struct mmb_test *const suites[] = {
 	abi_tests, edu_tests, ivshmem_tests, soft_tests, remote_tests,
-	fault_tests, life_tests,
+	fault_tests, notify_tests, pin_tests, life_tests,
 };
 
 static char t_msg[512];
@@ -38,6 +38,11 @@ int t_fail(int line, const char *fmt, ...)
 	vsnprintf(t_msg + n, sizeof(t_msg) - n, fmt, ap);
 	va_end(ap);
 	return T_FAIL;
+}
+
+const char *t_last_msg(void)
+{
+	return t_msg;
 }
 
 int t_skip(const char *fmt, ...)
@@ -93,6 +98,59 @@ int write_str(const char *path, const char *s)
 	}
 	close(fd);
 	return n == (ssize_t)strlen(s) ? 0 : -EIO;
+}
+
+long long vmstat_get(const char *key)
+{
+	char name[64];
+	long long v, found = -1;
+	FILE *f;
+
+	/* Fold the per-CPU deltas first: /proc/vmstat lags without it. */
+	write_str("/proc/sys/vm/stat_refresh", "1");
+	f = fopen("/proc/vmstat", "r");
+	if (!f)
+		return -1;
+	while (fscanf(f, "%63s %lld", name, &v) == 2) {
+		if (!strcmp(name, key)) {
+			found = v;
+			break;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+int for_each_irq_dev(int (*fn)(const char *name))
+{
+	static const char *const devs[] = { "soft0", "edu0" };
+	int fd, r, ran = 0;
+	size_t i;
+
+	for (i = 0; i < sizeof(devs) / sizeof(devs[0]); i++) {
+		fd = dev_open(devs[i]);
+		if (fd == -ENOENT) {
+			printf("# %s absent\n", devs[i]);
+			continue;
+		}
+		if (fd >= 0)
+			close(fd);
+		r = fn(devs[i]);
+		if (r == T_FAIL) {
+			char tmp[sizeof(t_msg)];
+			size_t n = strlen(devs[i]);
+
+			memcpy(tmp, t_msg, sizeof(tmp));
+			memcpy(t_msg, devs[i], n);
+			memcpy(t_msg + n, ": ", 2);
+			memcpy(t_msg + n + 2, tmp, sizeof(t_msg) - n - 3);
+			t_msg[sizeof(t_msg) - 1] = 0;
+			return r;
+		}
+		if (r == T_PASS)
+			ran++;
+	}
+	return ran ? T_PASS : t_skip("no device with interrupts");
 }
 
 long long proc_irq_count(const char *action)

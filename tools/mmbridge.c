@@ -6,7 +6,7 @@
  *   mmbridge info DEV             everything MMB_IOC_INFO reports
  *   mmbridge irq DEV [N]          raise N interrupts (default 1000), time them
  *   mmbridge timer DEV US MS      periodic interrupts every US for MS
- *   mmbridge bench SECTION [--json]  benchmarks (copy, all)
+ *   mmbridge bench SECTION [--json]  benchmarks (copy, irq, all)
  *   mmbridge demo                 walk through every mechanism
  */
 #include <errno.h>
@@ -462,9 +462,13 @@ static int cmd_bench(const char *section, bool json)
 	struct bench_out out = { .progress = !json };
 	int i, ret = -EINVAL;
 
-	if (!strcmp(section, "copy") || !strcmp(section, "all"))
+	bool all = !strcmp(section, "all");
+
+	if (all || !strcmp(section, "copy"))
 		ret = bench_copy(&out);
-	else
+	if ((all && !ret) || !strcmp(section, "irq"))
+		ret = bench_irq(&out);
+	if (!all && strcmp(section, "copy") && strcmp(section, "irq"))
 		fprintf(stderr, "mmbridge: unknown bench section '%s'\n", section);
 	if (ret)
 		return 1;
@@ -489,7 +493,7 @@ static void usage(void)
 		"       mmbridge info DEV\n"
 		"       mmbridge irq DEV [N]\n"
 		"       mmbridge timer DEV PERIOD_US DURATION_MS\n"
-		"       mmbridge bench copy|all [--json]\n"
+		"       mmbridge bench copy|irq|all [--json]\n"
 		"       mmbridge demo\n");
 	exit(2);
 }

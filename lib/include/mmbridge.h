@@ -34,6 +34,12 @@ int mmb_info(int fd, struct mmb_info *info);
  */
 int mmb_irq_trigger(int fd, uint32_t count, uint32_t *raised);
 
+/*
+ * Raise one interrupt and return without waiting for the handler
+ * (MMB_IRQ_TRIGGER_NOWAIT).
+ */
+int mmb_irq_raise_nowait(int fd);
+
 /* Periodic interrupts every @period_ns; 0 stops them. */
 int mmb_irq_timer(int fd, uint64_t period_ns);
 
@@ -65,6 +71,43 @@ long mmb_remote_write(int fd, int pid, uint64_t remote_addr,
 		      const void *local, size_t len);
 /* Interrupt records into *@rec on every interrupt; NULL unregisters. */
 int mmb_irq_copy(int fd, struct mmb_irq_record *rec);
+
+/*
+ * Interrupt events (see include/uapi/linux/mmbridge.h).
+ *
+ * mmb_counters_map() maps the device's counter page read-only (NULL with
+ * errno set on failure); mmb_counters_read() copies a consistent snapshot
+ * of it, retrying while the kernel is in the middle of an update.
+ */
+const struct mmb_counters *mmb_counters_map(int fd);
+void mmb_counters_unmap(const struct mmb_counters *page);
+void mmb_counters_read(const struct mmb_counters *page,
+		       struct mmb_counters *snap);
+
+/*
+ * An event fd (MMB_IOC_EVENT_OPEN, @flags MMB_EVENT_*): returns the new fd.
+ * mmb_event_wait() blocks until the event count moved since this event fd
+ * last returned it, and stores it in *@count.
+ */
+int mmb_event_open(int fd, uint32_t flags);
+int mmb_event_wait(int efd, uint64_t *count);
+
+/* Signal eventfd @efd on every event; -1 unregisters. */
+int mmb_eventfd(int fd, int efd);
+
+/* Enable (1) or disable (0) event delivery of the device. */
+int mmb_irq_control(int fd, int enable);
+
+/*
+ * Pin @len bytes at @addr as an event ring that the interrupt handler
+ * writes (MMB_IOC_PIN_REGION).  *@id gets the handle, *@nr_slots (may be
+ * NULL) the capacity.  mmb_ring_head() reads the ring's head with acquire
+ * ordering: records below it are complete.
+ */
+int mmb_pin_region(int fd, void *addr, size_t len, uint32_t *id,
+		   uint32_t *nr_slots);
+int mmb_unpin_region(int fd, uint32_t id);
+uint64_t mmb_ring_head(const struct mmb_ring *ring);
 
 /*
  * List the device names in /dev/mmbridge, sorted, into @names (each

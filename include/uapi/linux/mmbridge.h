@@ -76,7 +76,7 @@ struct mmb_info {
 /**
  * struct mmb_irq_trigger - MMB_IOC_IRQ_TRIGGER: make the device interrupt.
  * @argsz:	size of this struct (in)
- * @flags:	must be 0 (in)
+ * @flags:	MMB_IRQ_TRIGGER_NOWAIT (in)
  * @count:	interrupts to raise, 1 to MMB_IRQ_TRIGGER_MAX (in)
  * @raised:	interrupts raised and seen by the handler (out)
  * @reserved:	must be 0 (in)
@@ -88,6 +88,11 @@ struct mmb_info {
  * -ETIMEDOUT, when the handler did not run within a second, and -ENODEV,
  * when the device went away).  Interrupts of concurrent triggers on one
  * device do not overlap.
+ *
+ * With MMB_IRQ_TRIGGER_NOWAIT, @count must be 1: the call raises the
+ * interrupt and returns at once, before the handler runs (for measuring
+ * interrupt-to-wake-up latency).  A waiting trigger running at the same
+ * time may then take that interrupt for its own.
  */
 struct mmb_irq_trigger {
 	__u32 argsz;
@@ -98,6 +103,7 @@ struct mmb_irq_trigger {
 };
 
 #define MMB_IRQ_TRIGGER_MAX	100000
+#define MMB_IRQ_TRIGGER_NOWAIT	(1U << 0)
 #define MMB_IOC_IRQ_TRIGGER	_IO(MMB_IOC_MAGIC, 0x01)
 
 /**
@@ -361,5 +367,218 @@ struct mmb_irq_copy {
 };
 
 #define MMB_IOC_IRQ_COPY	_IO(MMB_IOC_MAGIC, 0x15)
+
+/*
+ * Interrupt events.
+ *
+ * Every device interrupt is one event with a cause.  Events are counted on
+ * the device's counter page, which any device fd maps read-only at offset
+ * MMB_MMAP_COUNTERS (one page, MAP_SHARED or MAP_PRIVATE, no PROT_WRITE).
+ * The interrupt handler updates the page under a sequence count: @seq is
+ * odd while an update is in progress, and a snapshot is consistent when
+ * @seq was even and unchanged around reading the fields (libmmbridge's
+ * mmb_counters_read() does exactly this).  Every delivered event adds one
+ * to @irq_count and one to exactly one of the cause counters.
+ */
+enum mmb_event_cause {
+	MMB_EVENT_TRIGGER	= 1,	/* raised by MMB_IOC_IRQ_TRIGGER */
+	MMB_EVENT_TIMER		= 2,	/* the periodic timer */
+	MMB_EVENT_DMA		= 3,	/* a DMA transfer finished */
+	MMB_EVENT_DMA_ERROR	= 4,	/* a DMA transfer failed */
+};
+
+#define MMB_MMAP_COUNTERS	0ULL	/* mmap offset of the counter page */
+
+/**
+ * struct mmb_counters - the counter page (read-only mapping).
+ * @seq:	sequence count, odd while the kernel writes
+ * @size:	sizeof(struct mmb_counters) of the kernel
+ * @irq_count:	events delivered
+ * @last_ns:	CLOCK_MONOTONIC time of the last delivered event
+ * @trigger_count: delivered events of cause MMB_EVENT_TRIGGER
+ * @timer_count: delivered events of cause MMB_EVENT_TIMER
+ * @dma_count:	delivered events of cause MMB_EVENT_DMA
+ * @dma_errors:	delivered events of cause MMB_EVENT_DMA_ERROR
+ * @masked_count: interrupts that arrived while delivery was disabled
+ *		(MMB_IOC_IRQ_CONTROL); not part of @irq_count
+ * @enabled:	1 while delivery is enabled, 0 while disabled
+ * @reserved:	0
+ */
+struct mmb_counters {
+	__u32 seq;
+	__u32 size;
+	__u64 irq_count;
+	__u64 last_ns;
+	__u64 trigger_count;
+	__u64 timer_count;
+	__u64 dma_count;
+	__u64 dma_errors;
+	__u64 masked_count;
+	__u32 enabled;
+	__u32 reserved;
+};
+
+/* MMB_IOC_EVENT_OPEN flags */
+#define MMB_EVENT_NONBLOCK	(1U << 0)	/* the new fd is O_NONBLOCK */
+#define MMB_EVENT_CLOEXEC	(1U << 1)	/* the new fd is O_CLOEXEC */
+
+/**
+ * struct mmb_event_open - MMB_IOC_EVENT_OPEN: a file to wait for events on.
+ * @argsz:	size of this struct (in)
+ * @flags:	MMB_EVENT_NONBLOCK, MMB_EVENT_CLOEXEC (in)
+ *
+ * Returns a new file descriptor that behaves like a UIO device node: read()
+ * of 8 bytes or more sleeps until the device's event count differs from the
+ * count this fd last returned (or had when it was opened), then returns the
+ * count as a __u64 (fewer than 8 bytes: -EINVAL; with O_NONBLOCK and
+ * nothing new: -EAGAIN; after removal of the device: -ENODEV).  poll()
+ * reports EPOLLIN when a read() would not sleep, and EPOLLERR | EPOLLHUP
+ * after removal.  write() of a __u32 1 or 0 enables or disables event
+ * delivery as MMB_IOC_IRQ_CONTROL does.  Threads that share one such fd
+ * share its count; independent waiters open one each.
+ */
+struct mmb_event_open {
+	__u32 argsz;
+	__u32 flags;
+};
+#define MMB_IOC_EVENT_OPEN	_IO(MMB_IOC_MAGIC, 0x20)
+
+/**
+ * struct mmb_eventfd - MMB_IOC_EVENTFD: signal an eventfd on every event.
+ * @argsz:	size of this struct (in)
+ * @flags:	must be 0 (in)
+ * @fd:		an eventfd(2) file descriptor, or -1 to unregister (in)
+ * @reserved:	must be 0 (in)
+ *
+ * The interrupt handler adds 1 to the eventfd's counter per delivered
+ * event.  One eventfd per device fd; a new one replaces the old.  Not an
+ * eventfd: -EINVAL; not a file descriptor: -EBADF.
+ */
+struct mmb_eventfd {
+	__u32 argsz;
+	__u32 flags;
+	__s32 fd;
+	__u32 reserved;
+};
+#define MMB_IOC_EVENTFD		_IO(MMB_IOC_MAGIC, 0x21)
+
+/* MMB_IOC_IRQ_CONTROL flags: exactly one */
+#define MMB_IRQ_ENABLE		(1U << 0)
+#define MMB_IRQ_DISABLE		(1U << 1)
+
+/**
+ * struct mmb_irq_control - MMB_IOC_IRQ_CONTROL: enable or disable delivery.
+ * @argsz:	size of this struct (in)
+ * @flags:	MMB_IRQ_ENABLE or MMB_IRQ_DISABLE (in)
+ *
+ * While delivery is disabled the handler still acknowledges the device,
+ * but the interrupt is only counted in masked_count: no event, no wake-up,
+ * no record.  Enabling delivers the interrupts that arrived meanwhile as
+ * one event, as a masked interrupt line with a pending bit does.  The
+ * setting is per device; closing the fd that disabled delivery enables it
+ * again.
+ */
+struct mmb_irq_control {
+	__u32 argsz;
+	__u32 flags;
+};
+#define MMB_IOC_IRQ_CONTROL	_IO(MMB_IOC_MAGIC, 0x22)
+
+/*
+ * Pinned event rings.
+ *
+ * MMB_IOC_PIN_REGION pins a range of the caller's memory for as long as it
+ * is registered, and the interrupt handler writes one struct
+ * mmb_ring_record per delivered event straight into it, from hard-IRQ
+ * context.  The range starts with a struct mmb_ring header followed by
+ * @nr_slots records: record n (counting from 0) is in slot n % nr_slots and
+ * is complete once @head exceeds n (read @head with acquire semantics).
+ * The kernel initialises the header at registration and owns the whole
+ * range while it is registered; user space only reads it.
+ */
+
+/**
+ * struct mmb_ring_record - one event, as written into a pinned ring.
+ * @seq:	1 + the record's number in this ring
+ * @irq_count:	the device's event count after this event
+ * @timestamp_ns: CLOCK_MONOTONIC time of the event
+ * @cause:	enum mmb_event_cause
+ * @cpu:	CPU whose handler wrote the record
+ */
+struct mmb_ring_record {
+	__u64 seq;
+	__u64 irq_count;
+	__u64 timestamp_ns;
+	__u32 cause;
+	__u32 cpu;
+};
+
+/**
+ * struct mmb_ring - header of a pinned event ring.
+ * @head:	records written since registration
+ * @nr_slots:	records the ring holds
+ * @record_size: sizeof(struct mmb_ring_record)
+ * @reserved:	0
+ * @records:	the slots
+ */
+struct mmb_ring {
+	__u64 head;
+	__u32 nr_slots;
+	__u32 record_size;
+	__u64 reserved[6];
+	struct mmb_ring_record records[];
+};
+
+/**
+ * struct mmb_pin_region - MMB_IOC_PIN_REGION: register a pinned event ring.
+ * @argsz:	size of this struct (in)
+ * @flags:	must be 0 (in)
+ * @user_addr:	start of the ring, 8-byte aligned (in)
+ * @length:	bytes, room for the header and at least one record, at most
+ *		MMB_PIN_MAX (in)
+ * @id:		handle for MMB_IOC_UNPIN_REGION (out)
+ * @nr_slots:	records the ring holds (out)
+ *
+ * The pages are pinned long-term (FOLL_LONGTERM) and charged to the
+ * caller's RLIMIT_MEMLOCK like mlock()ed memory (-ENOMEM beyond it unless
+ * the caller has CAP_IPC_LOCK).  Errors: a misaligned start, a length too
+ * small or above MMB_PIN_MAX, -EINVAL; a range whose end overflows,
+ * -EOVERFLOW; a range that is not writable ordinary memory of the caller
+ * (unmapped, read-only, PROT_NONE, kernel addresses, device mappings such
+ * as mmbridge's own), -EFAULT; more than MMB_PIN_MAX_REGIONS per fd,
+ * -ENOSPC.  The registration ends with MMB_IOC_UNPIN_REGION, or on close
+ * or exit; unmapping the range does not end it (the pages stay pinned and
+ * keep receiving records that nobody sees).  Across fork() the pinned pages
+ * stay with the process that registered them; the child gets copies.
+ */
+struct mmb_pin_region {
+	__u32 argsz;
+	__u32 flags;
+	__u64 user_addr;
+	__u64 length;
+	__u32 id;
+	__u32 nr_slots;
+};
+#define MMB_PIN_MAX		(64ULL << 20)
+#define MMB_PIN_MAX_REGIONS	16
+#define MMB_IOC_PIN_REGION	_IO(MMB_IOC_MAGIC, 0x23)
+
+/**
+ * struct mmb_unpin_region - MMB_IOC_UNPIN_REGION: end a registration.
+ * @argsz:	size of this struct (in)
+ * @flags:	must be 0 (in)
+ * @id:		from MMB_IOC_PIN_REGION (in); unknown: -ENOENT
+ * @reserved:	must be 0 (in)
+ *
+ * When the call returns, no interrupt handler writes into the range any
+ * more and its pages are unpinned and uncharged.
+ */
+struct mmb_unpin_region {
+	__u32 argsz;
+	__u32 flags;
+	__u32 id;
+	__u32 reserved;
+};
+#define MMB_IOC_UNPIN_REGION	_IO(MMB_IOC_MAGIC, 0x24)
 
 #endif /* _UAPI_LINUX_MMBRIDGE_H */

@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mmbridge pinning: long-term pins of user memory, charged to
+ * RLIMIT_MEMLOCK, with a kernel mapping usable from any context.
+ */
+#include <linux/minmax.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/overflow.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/vmalloc.h>
+
+#include "pin.h"
+
+/**
+ * mmb_pin_user() - pin a range of the current process's memory.
+ * @pin:	filled in on success; zeroed on failure
+ * @uaddr:	start of the range (any alignment)
+ * @len:	bytes, at least 1
+ * @flags:	MMB_PIN_WRITE if the pages will be written
+ *
+ * Pins every page of the range with FOLL_LONGTERM, which moves pages out of
+ * movable zones first and refuses memory that cannot be pinned long-term
+ * (device mappings, VM_IO/VM_PFNMAP, file systems that do not allow it).
+ * The pages are charged to the caller's locked memory; above
+ * RLIMIT_MEMLOCK the call fails unless the caller has CAP_IPC_LOCK.
+ * Must be called in the context of the process that owns the range.
+ *
+ * Return: 0; -EINVAL for @len 0 or unknown @flags; -EOVERFLOW when the
+ * range wraps; -EFAULT when any page is not mapped with the needed access
+ * (unmapped, read-only with MMB_PIN_WRITE, PROT_NONE, a kernel address, a
+ * device mapping); -ENOMEM above RLIMIT_MEMLOCK or without memory.
+ */
+int mmb_pin_user(struct mmb_pin *pin, u64 uaddr, u64 len, unsigned int flags)
+{
+	unsigned int gup = FOLL_LONGTERM;
+	unsigned long start, nr, done = 0;
+	struct mm_struct *mm = current->mm;
+	u64 end;
+	int ret;
+
+	memset(pin, 0, sizeof(*pin));
+	if (!len || (flags & ~MMB_PIN_WRITE))
+		return -EINVAL;
+	if (check_add_overflow(uaddr, len, &end))
+		return -EOVERFLOW;
+	if (!mm || !access_ok(u64_to_user_ptr(uaddr), len))
+		return -EFAULT;
+	if (flags & MMB_PIN_WRITE)
+		gup |= FOLL_WRITE;
+
+	start = uaddr & PAGE_MASK;
+	nr = (PAGE_ALIGN(end) - start) >> PAGE_SHIFT;
+	pin->pages = kvmalloc_array(nr, sizeof(*pin->pages), GFP_KERNEL);
+	if (!pin->pages)
+		return -ENOMEM;
+	ret = account_locked_vm(mm, nr, true);
+	if (ret)
+		goto err_free;
+
+	while (done < nr) {
+		int n = min_t(unsigned long, nr - done, INT_MAX >> PAGE_SHIFT);
+
+		ret = pin_user_pages_fast(start + (done << PAGE_SHIFT), n, gup,
+					  pin->pages + done);
+		if (ret <= 0) {
+			ret = ret ? ret : -EFAULT;
+			goto err_unpin;
+		}
+		done += ret;
+	}
+
+	mmgrab(mm);
+	pin->mm = mm;
+	pin->uaddr = uaddr;
+	pin->offset = offset_in_page(uaddr);
+	pin->len = len;
+	pin->nr_pages = nr;
+	pin->flags = flags;
+	return 0;
+
+err_unpin:
+	unpin_user_pages(pin->pages, done);
+	account_locked_vm(mm, nr, false);
+err_free:
+	kvfree(pin->pages);
+	pin->pages = NULL;
+	return ret;
+}
+EXPORT_SYMBOL_GPL(mmb_pin_user);
+
+/**
+ * mmb_pin_vmap() - map the pinned pages into the kernel.
+ * @pin:	a pinned range without a mapping yet
+ *
+ * Afterwards the range is at @pin->vaddr + @pin->offset, and stays there
+ * until mmb_pin_release(), usable in any context.
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int mmb_pin_vmap(struct mmb_pin *pin)
+{
+	if (WARN_ON_ONCE(pin->vaddr || !pin->pages))
+		return -EINVAL;
+	pin->vaddr = vmap(pin->pages, pin->nr_pages, VM_MAP, PAGE_KERNEL);
+	return pin->vaddr ? 0 : -ENOMEM;
+}
+EXPORT_SYMBOL_GPL(mmb_pin_vmap);
+
+/**
+ * mmb_pin_release() - unmap, unpin and uncharge.
+ * @pin:	a range pinned by mmb_pin_user(), or a zeroed struct
+ *
+ * The caller guarantees that nothing (interrupt handler, device) uses the
+ * pages any more.  Written pages are marked dirty.  May sleep; safe to call
+ * after the process has exited.
+ */
+void mmb_pin_release(struct mmb_pin *pin)
+{
+	if (!pin->pages)
+		return;
+	if (pin->vaddr)
+		vunmap(pin->vaddr);
+	unpin_user_pages_dirty_lock(pin->pages, pin->nr_pages,
+				    pin->flags & MMB_PIN_WRITE);
+	account_locked_vm(pin->mm, pin->nr_pages, false);
+	mmdrop(pin->mm);
+	kvfree(pin->pages);
+	memset(pin, 0, sizeof(*pin));
+}
+EXPORT_SYMBOL_GPL(mmb_pin_release);
