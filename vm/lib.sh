@@ -91,8 +91,9 @@ make_initramfs() {
 	cp "$BUILD"/guest/* "$root/bin/"
 
 	# Dependencies in load order; built-in ones need nothing.  zram gives
-	# the guest swap, so swapped-out pages are real.
-	mods=$(for m in virtio_pci 9pnet_virtio 9p zram; do
+	# the guest swap, so swapped-out pages are real; uio_pci_generic drives
+	# the second edu device of benchmark runs (it binds nothing by itself).
+	mods=$(for m in virtio_pci 9pnet_virtio 9p zram uio_pci_generic; do
 		modprobe -S "$rel" --show-depends "$m" 2>/dev/null | awk '$1 == "insmod" { print $2 }'
 	done | awk '!seen[$0]++')
 	: >"$root/lib/modules/order"
@@ -115,6 +116,13 @@ make_initramfs() {
 # Guest output (TAP or demo) goes to stdout; the console to $dir/console.log.
 boot_guest() {
 	local rel=$1 mode=$2 dir=$3 accel_opt params=${MMB_PARAMS:-$(default_params)}
+	local extra=() uio=
+	# Benchmarks compare with UIO: a second edu, at a fixed address, that
+	# the guest hands to uio_pci_generic.
+	if [ "$mode" = bench ]; then
+		extra=(-device "edu,dma_mask=0xffffffffffffffff,addr=0x10")
+		uio=0000:00:10.0
+	fi
 	case $ACCEL in
 	tcg)	accel_opt="-accel tcg,thread=multi -cpu max" ;;
 	kvm)	accel_opt="-accel kvm -cpu host" ;;
@@ -127,11 +135,11 @@ boot_guest() {
 		-machine q35 $accel_opt -smp "$VM_CPUS" -m "$VM_MEM" \
 		-nodefaults -no-user-config -display none -no-reboot \
 		-kernel "/boot/vmlinuz-$rel" -initrd "$dir/initramfs.gz" \
-		-append "console=ttyS0 panic=-1 rdinit=/init mmb.mode=$mode mmb.expect=edu0,ivshmem0,soft0 mmb.ivshmem_mb=$IVSHMEM_MB mmb.params=$params" \
+		-append "console=ttyS0 panic=-1 rdinit=/init mmb.mode=$mode mmb.expect=edu0,ivshmem0,soft0 mmb.ivshmem_mb=$IVSHMEM_MB mmb.params=$params mmb.uio=$uio" \
 		-serial "file:$dir/console.log" -serial stdio \
 		-device edu,dma_mask=0xffffffffffffffff \
 		-object "memory-backend-file,id=ivshmem,size=${IVSHMEM_MB}M,share=on,mem-path=$dir/ivshmem.bin" \
-		-device ivshmem-plain,memdev=ivshmem \
+		-device ivshmem-plain,memdev=ivshmem "${extra[@]}" \
 		-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on \
 		</dev/null
 }
