@@ -10,10 +10,13 @@
  *   mmbridge demo                 walk through every mechanism
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -380,6 +383,154 @@ out:
 	return ret;
 }
 
+/* Wake-up latency: a thread sleeps in read() on an event fd. */
+struct wake_ctx {
+	int efd;
+	int pipe[2];	/* waiter -> main: the time it woke */
+};
+
+static void *wake_waiter(void *arg)
+{
+	struct wake_ctx *w = arg;
+	uint64_t count, t1;
+
+	while (mmb_event_wait(w->efd, &count) == 0) {
+		t1 = now_ns();
+		if (write(w->pipe[1], &t1, sizeof(t1)) != sizeof(t1))
+			break;
+	}
+	return NULL;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int demo_wake(int fd)
+{
+	enum { N = 200 };
+	const struct timespec settle = { 0, 500000 };
+	struct wake_ctx w;
+	uint64_t lat[N], t0, t1 = 0;
+	pthread_t th;
+	int i, ret = 0;
+
+	w.efd = mmb_event_open(fd, MMB_EVENT_CLOEXEC);
+	if (w.efd < 0)
+		return w.efd;
+	if (pipe(w.pipe) || pthread_create(&th, NULL, wake_waiter, &w)) {
+		close(w.efd);
+		return -EIO;
+	}
+	for (i = 0; i < N && !ret; i++) {
+		nanosleep(&settle, NULL);	/* the waiter is asleep */
+		t0 = now_ns();
+		ret = mmb_irq_raise_nowait(fd);
+		if (!ret && read(w.pipe[0], &t1, sizeof(t1)) != sizeof(t1))
+			ret = -EIO;
+		lat[i] = t1 - t0;
+	}
+	pthread_cancel(th);	/* it sleeps in read(), a cancellation point */
+	pthread_join(th, NULL);
+	close(w.efd);
+	close(w.pipe[0]);
+	close(w.pipe[1]);
+	if (ret)
+		return ret;
+	qsort(lat, N, sizeof(lat[0]), cmp_u64);
+	printf("  wake-up after an interrupt, blocking read() on an event fd: "
+	       "median %.0f us, 99th percentile %.0f us (%d samples)\n",
+	       lat[N / 2] / 1000.0, lat[N * 99 / 100] / 1000.0, N);
+	return 0;
+}
+
+/*
+ * Everything an interrupt updates in this process: the counter page, a
+ * pinned ring written by the handler, an eventfd, an event fd.
+ */
+static int demo_events(const char *name)
+{
+	const size_t ring_len = 64 * 1024;
+	const uint32_t n = 1000;
+	const struct mmb_counters *page;
+	struct mmb_counters s0, s1;
+	struct mmb_ring *ring;
+	uint64_t count, evcount, i, last = 0;
+	uint32_t id, slots;
+	int fd = mmb_open(name, 0), efd, evfd, ret;
+	bool ordered = true;
+
+	if (fd < 0)
+		return fd;
+	page = mmb_counters_map(fd);
+	ring = mmap(NULL, ring_len, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	efd = mmb_event_open(fd, MMB_EVENT_NONBLOCK | MMB_EVENT_CLOEXEC);
+	evfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (!page || ring == MAP_FAILED || efd < 0 || evfd < 0) {
+		ret = -errno;
+		goto out;
+	}
+	ret = mmb_pin_region(fd, ring, ring_len, &id, &slots);
+	if (!ret)
+		ret = mmb_eventfd(fd, evfd);
+	if (ret)
+		goto out;
+	printf("  counter page mapped read-only; %zu KiB ring pinned (%u records); eventfd and event fd registered\n",
+	       ring_len / 1024, slots);
+
+	mmb_counters_read(page, &s0);
+	ret = mmb_irq_trigger(fd, n, NULL);
+	if (ret)
+		goto out_unpin;
+	mmb_counters_read(page, &s1);
+	for (i = 0; i < mmb_ring_head(ring) && i < slots; i++) {
+		const struct mmb_ring_record *r = &ring->records[i];
+
+		if (r->seq != i + 1 || r->irq_count != s0.irq_count + i + 1 ||
+		    r->timestamp_ns < last)
+			ordered = false;
+		last = r->timestamp_ns;
+	}
+	if (read(evfd, &evcount, 8) != 8)
+		evcount = 0;
+	if (mmb_event_wait(efd, &count))
+		count = 0;
+	printf("  %u interrupts raised:\n", n);
+	printf("    counter page     events %llu -> %llu (trigger %llu, timer %llu, DMA %llu), snapshot seq %u\n",
+	       (unsigned long long)s0.irq_count,
+	       (unsigned long long)s1.irq_count,
+	       (unsigned long long)s1.trigger_count,
+	       (unsigned long long)s1.timer_count,
+	       (unsigned long long)s1.dma_count, s1.seq);
+	printf("    pinned ring      %llu records written by the handler, numbered and timestamped in order: %s\n",
+	       (unsigned long long)mmb_ring_head(ring), ordered ? "yes" : "NO");
+	printf("    eventfd          counted %llu\n",
+	       (unsigned long long)evcount);
+	printf("    event fd read()  returned %llu\n", (unsigned long long)count);
+	if (!ordered || mmb_ring_head(ring) != n || evcount != n ||
+	    s1.irq_count - s0.irq_count != n || count != s1.irq_count)
+		ret = -EIO;
+	if (!ret)
+		ret = demo_wake(fd);
+out_unpin:
+	mmb_eventfd(fd, -1);
+	mmb_unpin_region(fd, id);
+out:
+	if (evfd >= 0)
+		close(evfd);
+	if (efd >= 0)
+		close(efd);
+	if (ring != MAP_FAILED)
+		munmap(ring, ring_len);
+	mmb_counters_unmap(page);
+	close(fd);
+	return ret;
+}
+
 static int demo_step(const char *what, int ret)
 {
 	if (ret)
@@ -413,6 +564,11 @@ static int cmd_demo(void)
 			failed += demo_step("irq", irq_roundtrip(fd, 1000, false));
 		}
 		close(fd);
+		if (info.caps & MMB_CAP_IRQ) {
+			printf("\n== Interrupt events reaching this process on %s\n",
+			       info.name);
+			failed += demo_step("events", demo_events(info.name));
+		}
 		if (info.caps & MMB_CAP_IRQ_TIMER) {
 			printf("\n== Periodic interrupts on %s\n", info.name);
 			failed += cmd_timer(info.name, 1000, 200);
