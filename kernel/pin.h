@@ -13,11 +13,12 @@
 #ifndef _MMB_PIN_H
 #define _MMB_PIN_H
 
+#include <linux/bits.h>
 #include <linux/mm_types.h>
 #include <linux/types.h>
 
 /* mmb_pin_user() flags */
-#define MMB_PIN_WRITE	(1U << 0)	/* the kernel or a device writes */
+#define MMB_PIN_WRITE	BIT(0)	/* the kernel or a device writes */
 
 /**
  * struct mmb_pin - a range of user memory pinned long-term.

@@ -5,11 +5,15 @@
  */
 #include <fcntl.h>
 #include <libgen.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -109,6 +113,90 @@ static int test_unbind_with_open_fd(void)
 	EXPECT_OK(mmb_irq_trigger(fd, 5, &raised));
 	EXPECT_EQ(raised, 5);
 	close(fd);
+	return T_PASS;
+}
+
+/*
+ * Removal with every kind of event user present: a reader asleep on an
+ * event fd wakes with -ENODEV, poll() reports EPOLLHUP, the counter page
+ * stays readable, the pinned ring is still unpinned exactly, and nothing
+ * new can be registered.
+ */
+static int test_unbind_with_event_users(void)
+{
+	const char *drv = "/sys/bus/pci/drivers/mmbridge-edu";
+	struct mmb_ring *ring = mmap(NULL, 4 * 4096, PROT_READ | PROT_WRITE,
+				     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	const struct mmb_counters *page;
+	struct mmb_counters snap;
+	struct pollfd pfd;
+	long long acq, rel;
+	char bdf[64], path[128];
+	int fd = dev_open("edu0"), efd, evfd, st;
+	uint32_t id, on = 1;
+	uint64_t v;
+	pid_t pid;
+
+	if (fd == -ENOENT)
+		SKIP("no edu device");
+	EXPECT_OK(fd);
+	EXPECT(ring != MAP_FAILED, "mmap");
+	page = mmb_counters_map(fd);
+	EXPECT(page, "counter page: %s", strerror(errno));
+	efd = mmb_event_open(fd, 0);
+	EXPECT_OK(efd);
+	evfd = eventfd(0, EFD_CLOEXEC);
+	EXPECT_OK(mmb_eventfd(fd, evfd));
+	acq = vmstat_get("nr_foll_pin_acquired");
+	rel = vmstat_get("nr_foll_pin_released");
+	EXPECT_OK(mmb_pin_region(fd, ring, 4 * 4096, &id, NULL));
+	EXPECT_OK(mmb_irq_trigger(fd, 3, NULL));
+
+	pid = fork();
+	EXPECT(pid >= 0, "fork: %s", strerror(errno));
+	if (!pid) {
+		int r;
+
+		mmb_event_wait(efd, &v);	/* the 3 interrupts */
+		r = mmb_event_wait(efd, &v);	/* sleeps until removal */
+		_exit(r == -ENODEV ? 0 : 1);
+	}
+	usleep(200000);
+	EXPECT(waitpid(pid, &st, WNOHANG) == 0, "reader did not sleep");
+
+	EXPECT_OK(device_bdf("edu0", bdf, sizeof(bdf)));
+	snprintf(path, sizeof(path), "%s/unbind", drv);
+	EXPECT_OK(write_str(path, bdf));
+	EXPECT_OK(wait_node("edu0", false));
+
+	EXPECT_EQ(waitpid(pid, &st, 0), pid);
+	EXPECT(WIFEXITED(st) && !WEXITSTATUS(st), "reader 0x%x", st);
+	pfd.fd = efd;
+	pfd.events = POLLIN;
+	EXPECT_EQ(poll(&pfd, 1, 1000), 1);
+	EXPECT_EQ(pfd.revents, POLLERR | POLLHUP);
+	EXPECT_ERR(mmb_event_wait(efd, &v), ENODEV);
+	EXPECT_ERR(write(efd, &on, 4) < 0 ? -errno : 0, ENODEV);
+	mmb_counters_read(page, &snap);
+	EXPECT(snap.trigger_count >= 3, "counter page: %llu triggers",
+	       (unsigned long long)snap.trigger_count);
+	EXPECT_EQ(mmb_ring_head(ring), 3);
+	EXPECT_ERR(mmb_event_open(fd, 0), ENODEV);
+	EXPECT_ERR(mmb_eventfd(fd, evfd), ENODEV);
+	EXPECT_ERR(mmb_pin_region(fd, ring, 4096, &id, NULL), ENODEV);
+	EXPECT_ERR(mmb_irq_control(fd, 0), ENODEV);
+	EXPECT_OK(mmb_eventfd(fd, -1));
+	EXPECT_OK(mmb_unpin_region(fd, id));
+	EXPECT_EQ(vmstat_get("nr_foll_pin_acquired") - acq, 4);
+	EXPECT_EQ(vmstat_get("nr_foll_pin_released") - rel, 4);
+	EXPECT_EQ(close(efd), 0);
+	mmb_counters_unmap(page);
+	EXPECT_EQ(close(fd), 0);
+	close(evfd);
+
+	snprintf(path, sizeof(path), "%s/bind", drv);
+	EXPECT_OK(write_str(path, bdf));
+	EXPECT_OK(wait_node("edu0", true));
 	return T_PASS;
 }
 
@@ -369,9 +457,10 @@ static int test_module_unload(void)
 {
 	const char *ko = getenv("MMB_KO");
 	const char *params = getenv("MMB_PARAMS");
+	const struct mmb_counters *page;
 	struct mmb_info info;
 	uint32_t raised = 0;
-	int fd, r;
+	int fd, efd, r;
 
 	if (!ko)
 		SKIP("MMB_KO not set");
@@ -385,7 +474,22 @@ static int test_module_unload(void)
 	EXPECT_OK(mmb_info(fd, &info));
 	EXPECT_OK(mmb_irq_trigger(fd, 3, &raised));
 	EXPECT_EQ(raised, 3);
+
+	/* An event fd or a counter-page mapping alone keeps it loaded too. */
+	efd = mmb_event_open(fd, 0);
+	EXPECT_OK(efd);
+	page = mmb_counters_map(fd);
+	EXPECT(page, "counter page: %s", strerror(errno));
 	EXPECT_EQ(close(fd), 0);
+	r = syscall(SYS_delete_module, "mmbridge", O_NONBLOCK);
+	EXPECT(r == -1 && errno == EWOULDBLOCK,
+	       "delete_module with an event fd and a mapping: %d (%s)", r,
+	       strerror(errno));
+	EXPECT_EQ(close(efd), 0);
+	r = syscall(SYS_delete_module, "mmbridge", O_NONBLOCK);
+	EXPECT(r == -1 && errno == EWOULDBLOCK,
+	       "delete_module with a mapping: %d (%s)", r, strerror(errno));
+	mmb_counters_unmap(page);
 
 	EXPECT_OK(unload_module());
 	EXPECT(access("/sys/module/mmbridge", F_OK) && errno == ENOENT,
@@ -408,6 +512,7 @@ static int test_module_unload(void)
 const struct mmb_test life_tests[] = {
 	{ "life/devices_present", test_devices_present },
 	{ "life/unbind_with_open_fd", test_unbind_with_open_fd },
+	{ "life/unbind_with_event_users", test_unbind_with_event_users },
 	{ "life/unbind_during_dma", test_unbind_during_dma },
 	{ "life/unbind_during_trigger", test_unbind_during_trigger },
 	{ "life/soft_unbind_timer_running", test_soft_unbind_timer_running },

@@ -441,6 +441,7 @@ struct mmb_event_open {
 	__u32 argsz;
 	__u32 flags;
 };
+
 #define MMB_IOC_EVENT_OPEN	_IO(MMB_IOC_MAGIC, 0x20)
 
 /**
@@ -460,6 +461,7 @@ struct mmb_eventfd {
 	__s32 fd;
 	__u32 reserved;
 };
+
 #define MMB_IOC_EVENTFD		_IO(MMB_IOC_MAGIC, 0x21)
 
 /* MMB_IOC_IRQ_CONTROL flags: exactly one */
@@ -482,6 +484,7 @@ struct mmb_irq_control {
 	__u32 argsz;
 	__u32 flags;
 };
+
 #define MMB_IOC_IRQ_CONTROL	_IO(MMB_IOC_MAGIC, 0x22)
 
 /*
@@ -559,6 +562,7 @@ struct mmb_pin_region {
 	__u32 id;
 	__u32 nr_slots;
 };
+
 #define MMB_PIN_MAX		(64ULL << 20)
 #define MMB_PIN_MAX_REGIONS	16
 #define MMB_IOC_PIN_REGION	_IO(MMB_IOC_MAGIC, 0x23)
@@ -579,6 +583,7 @@ struct mmb_unpin_region {
 	__u32 id;
 	__u32 reserved;
 };
+
 #define MMB_IOC_UNPIN_REGION	_IO(MMB_IOC_MAGIC, 0x24)
 
 #endif /* _UAPI_LINUX_MMBRIDGE_H */
