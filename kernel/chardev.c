@@ -297,6 +297,97 @@ static void mmb_dma_xfer_done(struct mmb_dma_req *req)
 		queue_work(mmb_wq, &x->free_work);
 }
 
+/* A transfer of @len bytes with a coherent buffer, not yet submitted. */
+static struct mmb_dma_xfer *mmb_dma_xfer_alloc(struct mmb_device *mdev,
+					       u64 dev_offset, size_t len,
+					       bool to_device)
+{
+	struct mmb_dma_xfer *x;
+
+	x = kzalloc(sizeof(*x), GFP_KERNEL);
+	if (!x)
+		return ERR_PTR(-ENOMEM);
+	x->len = len;
+	if (mmb_device_enter(mdev)) {
+		kfree(x);
+		return ERR_PTR(-ENODEV);
+	}
+	x->dma_dev = get_device(mdev->dma_dev);
+	x->buf = dma_alloc_coherent(x->dma_dev, x->len, &x->dma, GFP_KERNEL);
+	mmb_device_leave(mdev);
+	if (!x->buf) {
+		put_device(x->dma_dev);
+		kfree(x);
+		return ERR_PTR(-ENOMEM);
+	}
+	init_completion(&x->done);
+	refcount_set(&x->ref, 1);
+	INIT_WORK(&x->free_work, mmb_dma_xfer_free_work);
+	x->req.dma_addr = x->dma;
+	x->req.cpu_addr = x->buf;
+	x->req.dev_offset = dev_offset;
+	x->req.len = len;
+	x->req.to_device = to_device;
+	x->req.done = mmb_dma_xfer_done;
+	return x;
+}
+
+static void mmb_dma_xfer_put(struct mmb_dma_xfer *x)
+{
+	if (refcount_dec_and_test(&x->ref))
+		mmb_dma_xfer_free(x);
+}
+
+/* Submit @x and wait for it (killable); 0 or -errno. */
+static int mmb_dma_xfer_run(struct mmb_device *mdev, struct mmb_dma_xfer *x)
+{
+	int ret;
+
+	ret = mmb_device_enter(mdev);
+	if (ret)
+		return ret;
+	refcount_inc(&x->ref);
+	ret = mdev->ops->dma_submit(mdev, &x->req);
+	if (ret)
+		refcount_dec(&x->ref);
+	mmb_device_leave(mdev);
+	if (ret)
+		return ret;
+	if (wait_for_completion_killable(&x->done))
+		return -EINTR;
+	return x->req.status;
+}
+
+/**
+ * mmb_dma_kernel() - move bytes between a kernel buffer and the device.
+ * @mdev:	a device with MMB_CAP_DMA
+ * @dev_offset:	offset in its DMA window (the caller checked the range)
+ * @buf:	kernel buffer
+ * @len:	bytes
+ * @to_device:	direction
+ *
+ * Sleeps until the engine is done (killable).
+ *
+ * Return: 0 or -errno.
+ */
+int mmb_dma_kernel(struct mmb_device *mdev, u64 dev_offset, void *buf,
+		   size_t len, bool to_device)
+{
+	struct mmb_dma_xfer *x;
+	int ret;
+
+	x = mmb_dma_xfer_alloc(mdev, dev_offset, len, to_device);
+	if (IS_ERR(x))
+		return PTR_ERR(x);
+	if (to_device)
+		memcpy(x->buf, buf, len);
+	ret = mmb_dma_xfer_run(mdev, x);
+	if (!ret && !to_device)
+		memcpy(buf, x->buf, len);
+	mmb_dma_xfer_put(x);
+	return ret;
+}
+
 static long mmb_ioctl_dma(struct mmb_device *mdev, void __user *uarg)
 {
 	struct mmb_dma_xfer *x;
@@ -309,62 +400,19 @@ static long mmb_ioctl_dma(struct mmb_device *mdev, void __user *uarg)
 		return ret;
 	ubuf = u64_to_user_ptr(args.user_addr);
 
-	x = kzalloc(sizeof(*x), GFP_KERNEL);
-	if (!x)
-		return -ENOMEM;
-	x->len = args.length;
-	ret = mmb_device_enter(mdev);
-	if (ret)
-		goto err_free;
-	x->dma_dev = get_device(mdev->dma_dev);
-	x->buf = dma_alloc_coherent(x->dma_dev, x->len, &x->dma, GFP_KERNEL);
-	mmb_device_leave(mdev);
-	if (!x->buf) {
-		ret = -ENOMEM;
-		goto err_put_dev;
-	}
-	init_completion(&x->done);
-	refcount_set(&x->ref, 1);
-	INIT_WORK(&x->free_work, mmb_dma_xfer_free_work);
-	x->req.dma_addr = x->dma;
-	x->req.cpu_addr = x->buf;
-	x->req.dev_offset = args.dev_offset;
-	x->req.len = args.length;
-	x->req.to_device = args.flags & MMB_XFER_TO_DEVICE;
-	x->req.done = mmb_dma_xfer_done;
-
+	x = mmb_dma_xfer_alloc(mdev, args.dev_offset, args.length,
+			       args.flags & MMB_XFER_TO_DEVICE);
+	if (IS_ERR(x))
+		return PTR_ERR(x);
 	if (x->req.to_device && copy_from_user(x->buf, ubuf, x->len)) {
 		ret = -EFAULT;
 		goto out_put;
 	}
-
-	ret = mmb_device_enter(mdev);
-	if (ret)
-		goto out_put;
-	refcount_inc(&x->ref);
-	ret = mdev->ops->dma_submit(mdev, &x->req);
-	if (ret)
-		refcount_dec(&x->ref);
-	mmb_device_leave(mdev);
-	if (ret)
-		goto out_put;
-
-	if (wait_for_completion_killable(&x->done)) {
-		ret = -EINTR;
-		goto out_put;
-	}
-	ret = x->req.status;
+	ret = mmb_dma_xfer_run(mdev, x);
 	if (!ret && !x->req.to_device && copy_to_user(ubuf, x->buf, x->len))
 		ret = -EFAULT;
 out_put:
-	if (refcount_dec_and_test(&x->ref))
-		mmb_dma_xfer_free(x);
-	return ret;
-
-err_put_dev:
-	put_device(x->dma_dev);
-err_free:
-	kfree(x);
+	mmb_dma_xfer_put(x);
 	return ret;
 }
 
@@ -611,6 +659,18 @@ static long mmb_ioctl_unpin_region(struct mmb_file *mf, void __user *uarg)
 	return mmb_notify_unpin_ring(mf->mdev, &mf->notify, ur.id);
 }
 
+static long mmb_ioctl_stream_setup(struct mmb_device *mdev, void __user *uarg)
+{
+	struct mmb_stream_setup ss;
+	int ret;
+
+	ret = mmb_get_args(&ss, sizeof(ss),
+			   offsetofend(struct mmb_stream_setup, reserved), uarg);
+	if (!ret)
+		ret = mmb_device_alive(mdev);
+	return ret ? ret : mmb_stream_setup(mdev, &ss);
+}
+
 /*
  * mmap offsets: MMB_MMAP_COUNTERS is the counter page; nothing else is
  * mappable yet.
@@ -690,6 +750,8 @@ static long mmb_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return mmb_ioctl_pin_region(mf, uarg);
 	case MMB_IOC_UNPIN_REGION:
 		return mmb_ioctl_unpin_region(mf, uarg);
+	case MMB_IOC_STREAM_SETUP:
+		return mmb_ioctl_stream_setup(mdev, uarg);
 	default:
 		return -ENOTTY;
 	}

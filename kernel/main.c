@@ -149,6 +149,7 @@ struct mmb_device *mmb_device_alloc(struct device *parent,
 	mdev->dma_dev = get_device(parent);
 	init_rwsem(&mdev->unplug_rwsem);
 	mutex_init(&mdev->ctl_lock);
+	mutex_init(&mdev->stream_lock);
 	spin_lock_init(&mdev->irq_copy_lock);
 	INIT_LIST_HEAD(&mdev->irq_copies);
 
@@ -221,6 +222,7 @@ void mmb_device_unregister(struct mmb_device *mdev)
 	mdev->timer_owner = NULL;
 	mutex_unlock(&mdev->ctl_lock);
 
+	mmb_stream_unplug(mdev);
 	mmb_notify_unplug(mdev);
 }
 

@@ -3,6 +3,7 @@
  * mmbridge pinning: long-term pins of user memory, charged to
  * RLIMIT_MEMLOCK, with a kernel mapping usable from any context.
  */
+#include <linux/dma-mapping.h>
 #include <linux/minmax.h>
 #include <linux/mm.h>
 #include <linux/module.h>
@@ -110,6 +111,50 @@ int mmb_pin_vmap(struct mmb_pin *pin)
 EXPORT_SYMBOL_GPL(mmb_pin_vmap);
 
 /**
+ * mmb_pin_sgtable() - describe the range as a scatter-gather table.
+ * @pin:	a pinned range without a table yet
+ * @dma_dev:	device to DMA-map the table for, or NULL for none
+ * @dir:	DMA direction of the mapping
+ *
+ * Physically contiguous pages merge into one entry, up to the device's
+ * maximum segment size.  With @dma_dev the table is mapped with
+ * dma_map_sgtable(); the caller syncs it (dma_sync_sgtable_for_cpu/_device)
+ * around every transfer, as the DMA API requires.  Undone by
+ * mmb_pin_release().
+ *
+ * Return: 0, -ENOMEM, or the mapping's error.
+ */
+int mmb_pin_sgtable(struct mmb_pin *pin, struct device *dma_dev,
+		    enum dma_data_direction dir)
+{
+	unsigned int max_seg = UINT_MAX & PAGE_MASK;
+	int ret;
+
+	if (WARN_ON_ONCE(pin->sgt.sgl || !pin->pages))
+		return -EINVAL;
+	if (dma_dev)
+		max_seg = min_t(unsigned int, max_seg,
+				dma_get_max_seg_size(dma_dev) & PAGE_MASK);
+	ret = sg_alloc_table_from_pages_segment(&pin->sgt, pin->pages,
+						pin->nr_pages, pin->offset,
+						pin->len, max_seg, GFP_KERNEL);
+	if (ret)
+		return ret;
+	if (!dma_dev)
+		return 0;
+	ret = dma_map_sgtable(dma_dev, &pin->sgt, dir, 0);
+	if (ret) {
+		sg_free_table(&pin->sgt);
+		memset(&pin->sgt, 0, sizeof(pin->sgt));
+		return ret;
+	}
+	pin->dma_dev = dma_dev;
+	pin->dir = dir;
+	return 0;
+}
+EXPORT_SYMBOL_GPL(mmb_pin_sgtable);
+
+/**
  * mmb_pin_release() - unmap, unpin and uncharge.
  * @pin:	a range pinned by mmb_pin_user(), or a zeroed struct
  *
@@ -121,6 +166,10 @@ void mmb_pin_release(struct mmb_pin *pin)
 {
 	if (!pin->pages)
 		return;
+	if (pin->dma_dev)
+		dma_unmap_sgtable(pin->dma_dev, &pin->sgt, pin->dir, 0);
+	if (pin->sgt.sgl)
+		sg_free_table(&pin->sgt);
 	if (pin->vaddr)
 		vunmap(pin->vaddr);
 	unpin_user_pages_dirty_lock(pin->pages, pin->nr_pages,

@@ -14,6 +14,8 @@
 #define _MMB_PIN_H
 
 #include <linux/bits.h>
+#include <linux/dma-direction.h>
+#include <linux/scatterlist.h>
 #include <linux/mm_types.h>
 #include <linux/types.h>
 
@@ -30,6 +32,9 @@
  * @pages:	the pages
  * @vaddr:	vmap() of @pages, or NULL before mmb_pin_vmap()
  * @flags:	MMB_PIN_* given to mmb_pin_user()
+ * @sgt:	scatter-gather table of the range, after mmb_pin_sgtable()
+ * @dma_dev:	device @sgt is DMA-mapped for, or NULL
+ * @dir:	direction of that mapping
  *
  * Owned by one user at a time; the functions below do no locking.
  */
@@ -42,10 +47,15 @@ struct mmb_pin {
 	struct page **pages;
 	void *vaddr;
 	unsigned int flags;
+	struct sg_table sgt;
+	struct device *dma_dev;
+	enum dma_data_direction dir;
 };
 
 int mmb_pin_user(struct mmb_pin *pin, u64 uaddr, u64 len, unsigned int flags);
 int mmb_pin_vmap(struct mmb_pin *pin);
+int mmb_pin_sgtable(struct mmb_pin *pin, struct device *dma_dev,
+		    enum dma_data_direction dir);
 void mmb_pin_release(struct mmb_pin *pin);
 
 #endif /* _MMB_PIN_H */

@@ -84,9 +84,13 @@ struct mmb_dma_req {
  * @irq_timer:	start periodic interrupts every @period_ns, or stop them (0)
  * @dma_submit:	queue @req; the engine calls @req->done exactly once.  Every
  *		queued request completes before the backend's remove returns.
+ *		Callable in any context (the stream engine submits from
+ *		completions and timers).
  *
  * An absent operation means the backend lacks the capability.  Operations
- * are called with unplug_rwsem read-held, so the backend is alive.
+ * are called with unplug_rwsem read-held, so the backend is alive; the
+ * one exception is the stream engine's dma_submit, which stops submitting
+ * in mmb_stream_unplug() before mmb_device_unregister() returns.
  */
 struct mmb_backend_ops {
 	int (*irq_raise)(struct mmb_device *mdev);
@@ -162,6 +166,9 @@ struct mmb_notify_fd {
  * @dma_dev:	device for the DMA API (the backend's PCI or platform device);
  *		referenced for the life of the struct
  * @dma_window:	bytes of device-side buffer the DMA engine reaches
+ * @dma_cpu:	the engine reaches host RAM through the CPU (req->cpu_addr,
+ *		any kernel-virtually contiguous range) rather than by bus
+ *		address (req->dma_addr, DMA-API mapped)
  * @mem_io:	device memory behind a BAR, or NULL
  * @mem_virt:	device memory in RAM, or NULL
  * @mem_size:	bytes of device memory
@@ -173,6 +180,8 @@ struct mmb_notify_fd {
  * @notify:	interrupt bookkeeping
  * @irq_copy_lock: protects @irq_copies; IRQ-safe
  * @irq_copies:	files that receive interrupt records (MMB_IOC_IRQ_COPY)
+ * @stream_lock: protects @stream
+ * @stream:	the device's frame stream, or NULL (one at a time)
  *
  * Fields from @kind to @mem_size are set before registration and constant
  * afterwards.  The struct lives until the last reference to @dev goes; the
@@ -189,6 +198,7 @@ struct mmb_device {
 	void *priv;
 	struct device *dma_dev;
 	u32 dma_window;
+	bool dma_cpu;
 	void __iomem *mem_io;
 	void *mem_virt;
 	u64 mem_size;
@@ -203,6 +213,9 @@ struct mmb_device {
 
 	spinlock_t irq_copy_lock;	/* @irq_copies; IRQ-safe */
 	struct list_head irq_copies;
+
+	struct mutex stream_lock;	/* @stream */
+	struct mmb_stream *stream;
 };
 
 /**
@@ -274,6 +287,14 @@ extern struct workqueue_struct *mmb_wq;
 
 /* chardev.c */
 extern const struct file_operations mmb_fops;
+int mmb_dma_kernel(struct mmb_device *mdev, u64 dev_offset, void *buf,
+		   size_t len, bool to_device);
+
+/* stream.c */
+struct mmb_stream;
+int mmb_stream_setup(struct mmb_device *mdev,
+		     const struct mmb_stream_setup *ss);
+void mmb_stream_unplug(struct mmb_device *mdev);
 
 /* notify.c */
 struct vm_area_struct;

@@ -161,10 +161,13 @@ static int soft_irq_timer(struct mmb_device *mdev, u64 period_ns)
 static int soft_dma_submit(struct mmb_device *mdev, struct mmb_dma_req *req)
 {
 	struct mmb_soft *soft = mdev->priv;
+	unsigned long flags;
 
-	spin_lock_irq(&soft->dma_lock);
+	if (req->dev_offset + req->len > mdev->dma_window)
+		return -EINVAL;
+	spin_lock_irqsave(&soft->dma_lock, flags);
 	list_add_tail(&req->node, &soft->dma_queue);
-	spin_unlock_irq(&soft->dma_lock);
+	spin_unlock_irqrestore(&soft->dma_lock, flags);
 	wake_up(&soft->dma_wq);
 	return 0;
 }
@@ -232,6 +235,7 @@ static int soft_probe(struct platform_device *pdev)
 	mdev->mem_virt = soft->mem;
 	mdev->mem_size = (u64)soft_mem_mb << 20;
 	mdev->dma_window = mdev->mem_size;
+	mdev->dma_cpu = true;
 
 	soft->dma_thread = kthread_run(soft_dma_thread, soft, "mmb-soft-dma");
 	if (IS_ERR(soft->dma_thread)) {

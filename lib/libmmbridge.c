@@ -310,6 +310,125 @@ uint64_t mmb_ring_head(const struct mmb_ring *ring)
 	return __atomic_load_n(&ring->head, __ATOMIC_ACQUIRE);
 }
 
+int mmb_stream_setup(int fd, uint32_t mode, uint32_t nr, uint64_t size,
+		     void *const *frames, uint64_t seed, uint64_t period_ns,
+		     uint32_t signal, uint32_t flags)
+{
+	uint64_t addrs[MMB_STREAM_MAX_FRAMES];
+	struct mmb_stream_setup ss = {
+		.argsz = sizeof(ss),
+		.flags = flags,
+		.mode = mode,
+		.nr_frames = nr,
+		.frame_size = size,
+		.seed = seed,
+		.period_ns = period_ns,
+		.signal = signal,
+	};
+	uint32_t i;
+	int ret;
+
+	if (frames) {
+		if (nr > MMB_STREAM_MAX_FRAMES)
+			return -EINVAL;
+		for (i = 0; i < nr; i++)
+			addrs[i] = (uintptr_t)frames[i];
+		ss.frames = (uintptr_t)addrs;
+	}
+	ret = ioctl(fd, MMB_IOC_STREAM_SETUP, &ss);
+	return ret < 0 ? -errno : ret;
+}
+
+static int mmb_stream_ctl(int sfd, unsigned long cmd)
+{
+	struct mmb_stream_ctl ctl = { .argsz = sizeof(ctl) };
+
+	return mmb_ioctl(sfd, cmd, &ctl);
+}
+
+int mmb_stream_start(int sfd)
+{
+	return mmb_stream_ctl(sfd, MMB_IOC_STREAM_START);
+}
+
+int mmb_stream_stop(int sfd)
+{
+	return mmb_stream_ctl(sfd, MMB_IOC_STREAM_STOP);
+}
+
+int mmb_stream_status(int sfd, struct mmb_stream_status *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->argsz = sizeof(*st);
+	return mmb_ioctl(sfd, MMB_IOC_STREAM_STATUS, st);
+}
+
+int mmb_stream_next(int sfd, struct mmb_frame *frame)
+{
+	ssize_t n = read(sfd, frame, sizeof(*frame));
+
+	if (n < 0)
+		return -errno;
+	return n == sizeof(*frame) ? 0 : -EIO;
+}
+
+int mmb_stream_release(int sfd, uint32_t index)
+{
+	return write(sfd, &index, sizeof(index)) == sizeof(index) ? 0 : -errno;
+}
+
+int mmb_stream_fetch(int sfd, void *buf, size_t len, struct mmb_frame *frame)
+{
+	struct mmb_stream_fetch fe = {
+		.argsz = sizeof(fe),
+		.user_addr = (uintptr_t)buf,
+		.length = len,
+	};
+	int ret = mmb_ioctl(sfd, MMB_IOC_STREAM_FETCH, &fe);
+
+	if (!ret && frame)
+		*frame = fe.frame;
+	return ret;
+}
+
+long mmb_stream_check(const void *frame, uint64_t size, uint64_t seed,
+		      uint64_t pattern_size, uint64_t seq)
+{
+	const uint8_t *p = frame;
+	uint64_t src = (seq * (size + 64)) % pattern_size, o = 0;
+
+	while (o < size) {
+		/* Whole words while aligned and not at the pattern's end. */
+		if (!(src & 7) && src + 8 <= pattern_size && o + 8 <= size) {
+			uint64_t w = mmb_gen_word(seed, src / 8), got;
+
+			memcpy(&got, p + o, 8);
+			if (got != w)
+				break;
+			o += 8;
+			src += 8;
+		} else {
+			uint64_t w = mmb_gen_word(seed, src / 8);
+
+			if (p[o] != (uint8_t)(w >> (8 * (src & 7))))
+				return o;
+			o++;
+			src++;
+		}
+		if (src == pattern_size)
+			src = 0;
+	}
+	if (o >= size)
+		return -1;
+	/* Find the byte inside the bad word. */
+	for (;; o++, src++) {
+		uint64_t w = mmb_gen_word(seed, src / 8);
+
+		if (p[o] != (uint8_t)(w >> (8 * (src & 7))))
+			return o;
+	}
+}
+
 static int mmb_name_cmp(const void *a, const void *b)
 {
 	return strcmp(a, b);

@@ -6,7 +6,7 @@
  *   mmbridge info DEV             everything MMB_IOC_INFO reports
  *   mmbridge irq DEV [N]          raise N interrupts (default 1000), time them
  *   mmbridge timer DEV US MS      periodic interrupts every US for MS
- *   mmbridge bench SECTION [--json]  benchmarks (copy, irq, all)
+ *   mmbridge bench SECTION [--json]  benchmarks (copy, irq, stream, all)
  *   mmbridge demo                 walk through every mechanism
  */
 #include <errno.h>
@@ -624,7 +624,10 @@ static int cmd_bench(const char *section, bool json)
 		ret = bench_copy(&out);
 	if ((all && !ret) || !strcmp(section, "irq"))
 		ret = bench_irq(&out);
-	if (!all && strcmp(section, "copy") && strcmp(section, "irq"))
+	if ((all && !ret) || !strcmp(section, "stream"))
+		ret = bench_stream(&out);
+	if (!all && strcmp(section, "copy") && strcmp(section, "irq") &&
+	    strcmp(section, "stream"))
 		fprintf(stderr, "mmbridge: unknown bench section '%s'\n", section);
 	if (ret)
 		return 1;
@@ -649,7 +652,7 @@ static void usage(void)
 		"       mmbridge info DEV\n"
 		"       mmbridge irq DEV [N]\n"
 		"       mmbridge timer DEV PERIOD_US DURATION_MS\n"
-		"       mmbridge bench copy|irq|all [--json]\n"
+		"       mmbridge bench copy|irq|stream|all [--json]\n"
 		"       mmbridge demo\n");
 	exit(2);
 }

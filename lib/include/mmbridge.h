@@ -110,6 +110,26 @@ int mmb_unpin_region(int fd, uint32_t id);
 uint64_t mmb_ring_head(const struct mmb_ring *ring);
 
 /*
+ * Frame streams (see include/uapi/linux/mmbridge.h).  mmb_stream_setup()
+ * returns the stream fd; @frames (zero copy only, else NULL) lists the
+ * @nr frame buffers.  mmb_stream_next() waits for a frame (zero copy),
+ * mmb_stream_release() hands it back.  mmb_stream_check() compares a frame
+ * with what the device sent for sequence number @seq: -1 when exact, else
+ * the first wrong offset.
+ */
+int mmb_stream_setup(int fd, uint32_t mode, uint32_t nr, uint64_t size,
+		     void *const *frames, uint64_t seed, uint64_t period_ns,
+		     uint32_t signal, uint32_t flags);
+int mmb_stream_start(int sfd);
+int mmb_stream_stop(int sfd);
+int mmb_stream_status(int sfd, struct mmb_stream_status *st);
+int mmb_stream_next(int sfd, struct mmb_frame *frame);
+int mmb_stream_release(int sfd, uint32_t index);
+int mmb_stream_fetch(int sfd, void *buf, size_t len, struct mmb_frame *frame);
+long mmb_stream_check(const void *frame, uint64_t size, uint64_t seed,
+		      uint64_t pattern_size, uint64_t seq);
+
+/*
  * List the device names in /dev/mmbridge, sorted, into @names (each
  * MMB_NAME_MAX bytes).  Returns how many there are (possibly more than
  * @max, of which @max were stored) or -errno.

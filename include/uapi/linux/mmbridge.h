@@ -586,4 +586,173 @@ struct mmb_unpin_region {
 
 #define MMB_IOC_UNPIN_REGION	_IO(MMB_IOC_MAGIC, 0x24)
 
+/*
+ * Frame streaming.
+ *
+ * MMB_IOC_STREAM_SETUP returns a stream fd: a ring of @nr_frames frames of
+ * @frame_size bytes that the device's DMA engine fills one after another.
+ * The data stand for what a capture device would deliver: with P the byte
+ * stream of MMB_SRC_GEN for @seed (byte i is byte i % 8 of
+ * mmb_gen_word(seed, i / 8)) and W the pattern_size of
+ * MMB_IOC_STREAM_STATUS, byte o of the frame with sequence number q is
+ * P[(q * (frame_size + 64) + o) % W].  The device holds the W bytes; the
+ * engine moves them into the frames.
+ *
+ * How frames reach the process depends on the mode:
+ *  - MMB_STREAM_ZERO_COPY: the frames are the process's own memory (@frames
+ *    lists their addresses), pinned and mapped for the device, which writes
+ *    into them directly.  read() on the stream fd returns one struct
+ *    mmb_frame per completed frame; the frame then belongs to the process,
+ *    and the device never writes it until the process hands it back by
+ *    write()ing its __u32 index to the stream fd.
+ *  - MMB_STREAM_BOUNCE: the device fills kernel buffers; read() with room
+ *    for a struct mmb_frame followed by frame_size bytes copies the oldest
+ *    frame out and hands its buffer back.
+ *  - MMB_STREAM_NAIVE: one kernel buffer; each frame sends @signal to the
+ *    process that started the stream, and MMB_IOC_STREAM_FETCH copies the
+ *    frame out, after which the next frame starts.
+ * poll() reports EPOLLIN while a frame is ready.  With @period_ns 0 the
+ * engine starts a frame as soon as one is free; otherwise a frame clock
+ * ticks every @period_ns and a tick that finds no free frame, or the
+ * engine still busy, drops that frame (counted, never torn).  Closing the
+ * stream fd stops the engine, waits for the transfer in flight and
+ * releases everything; so does process exit.
+ */
+enum mmb_stream_mode {
+	MMB_STREAM_ZERO_COPY	= 0,
+	MMB_STREAM_BOUNCE	= 1,
+	MMB_STREAM_NAIVE	= 2,
+};
+
+/**
+ * struct mmb_stream_setup - MMB_IOC_STREAM_SETUP: create a stream (fd).
+ * @argsz:	size of this struct (in)
+ * @flags:	MMB_EVENT_NONBLOCK, MMB_EVENT_CLOEXEC for the new fd (in)
+ * @mode:	enum mmb_stream_mode (in)
+ * @nr_frames:	1 to MMB_STREAM_MAX_FRAMES (in)
+ * @frame_size:	bytes per frame, a multiple of 4096, up to
+ *		MMB_STREAM_MAX_FRAME (in)
+ * @frames:	MMB_STREAM_ZERO_COPY: address of an array of @nr_frames __u64
+ *		frame addresses, each 4096-aligned, writable memory of the
+ *		caller; otherwise 0 (in)
+ * @seed:	pattern seed (in)
+ * @period_ns:	0, or the frame clock's period, 100 us to 10 s (in)
+ * @signal:	MMB_STREAM_NAIVE: signal per frame, 1 to 64; otherwise 0 (in)
+ * @reserved:	must be 0 (in)
+ *
+ * Errors: bad @mode, @nr_frames, @frame_size, @period_ns, @signal or a
+ * misaligned frame, -EINVAL; a frame whose end overflows, -EOVERFLOW; a
+ * frame that is not writable memory of the caller, -EFAULT; pinned memory
+ * beyond RLIMIT_MEMLOCK, -ENOMEM; a backend without DMA, -EOPNOTSUPP.
+ * Frames are pinned long-term and charged like MMB_IOC_PIN_REGION's.
+ * Returns the stream fd.
+ */
+struct mmb_stream_setup {
+	__u32 argsz;
+	__u32 flags;
+	__u32 mode;
+	__u32 nr_frames;
+	__u64 frame_size;
+	__u64 frames;
+	__u64 seed;
+	__u64 period_ns;
+	__u32 signal;
+	__u32 reserved;
+};
+
+#define MMB_STREAM_MAX_FRAMES	64
+#define MMB_STREAM_MAX_FRAME	(16ULL << 20)
+#define MMB_STREAM_PERIOD_MIN_NS 100000ULL
+#define MMB_STREAM_PERIOD_MAX_NS 10000000000ULL
+#define MMB_IOC_STREAM_SETUP	_IO(MMB_IOC_MAGIC, 0x30)
+
+/**
+ * struct mmb_frame - a completed frame.
+ * @index:	which frame of the ring (0 to nr_frames - 1)
+ * @reserved:	0
+ * @seq:	sequence number, 0 for the first frame the stream produced
+ * @length:	bytes, always frame_size
+ * @timestamp_ns: CLOCK_MONOTONIC time the last byte arrived
+ */
+struct mmb_frame {
+	__u32 index;
+	__u32 reserved;
+	__u64 seq;
+	__u64 length;
+	__u64 timestamp_ns;
+};
+
+/*
+ * Stream fd ioctls: start and stop take a struct mmb_stream_ctl (flags 0).
+ * Stopping waits for the transfer in flight; a frame cut short goes back
+ * to the free frames.  Starting again continues the sequence numbers.
+ */
+struct mmb_stream_ctl {
+	__u32 argsz;
+	__u32 flags;
+};
+
+#define MMB_IOC_STREAM_START	_IO(MMB_IOC_MAGIC, 0x31)
+#define MMB_IOC_STREAM_STOP	_IO(MMB_IOC_MAGIC, 0x32)
+
+/**
+ * struct mmb_stream_status - MMB_IOC_STREAM_STATUS (out).
+ * @argsz:	size of this struct (in)
+ * @flags:	must be 0 (in)
+ * @running:	1 between start and stop
+ * @nr_frames:	frames in the ring
+ * @frame_size:	bytes per frame
+ * @pattern_size: W of the data definition above
+ * @sg_entries:	scatter-gather entries of all frames together, after
+ *		merging physically contiguous pages (MMB_STREAM_ZERO_COPY)
+ * @ticks:	frame-clock ticks (period_ns > 0)
+ * @produced:	frames completed
+ * @dropped:	frames the clock could not start (no free frame, engine busy)
+ * @aborted:	frames cut short by stop
+ * @delivered:	frames handed to the process (read, fetch)
+ * @ready:	completed frames waiting for the process
+ * @owned:	frames the process holds (MMB_STREAM_ZERO_COPY)
+ * @errors:	transfers the device failed
+ */
+struct mmb_stream_status {
+	__u32 argsz;
+	__u32 flags;
+	__u32 running;
+	__u32 nr_frames;
+	__u64 frame_size;
+	__u64 pattern_size;
+	__u64 sg_entries;
+	__u64 ticks;
+	__u64 produced;
+	__u64 dropped;
+	__u64 aborted;
+	__u64 delivered;
+	__u32 ready;
+	__u32 owned;
+	__u64 errors;
+};
+
+#define MMB_IOC_STREAM_STATUS	_IO(MMB_IOC_MAGIC, 0x33)
+
+/**
+ * struct mmb_stream_fetch - MMB_IOC_STREAM_FETCH: copy a frame out (naive).
+ * @argsz:	size of this struct (in)
+ * @flags:	must be 0 (in)
+ * @user_addr:	destination, frame_size bytes (in)
+ * @length:	bytes of room at @user_addr, at least frame_size (in)
+ * @frame:	the frame copied (out)
+ *
+ * MMB_STREAM_NAIVE only (-EINVAL otherwise); -EAGAIN when no frame is
+ * ready.
+ */
+struct mmb_stream_fetch {
+	__u32 argsz;
+	__u32 flags;
+	__u64 user_addr;
+	__u64 length;
+	struct mmb_frame frame;
+};
+
+#define MMB_IOC_STREAM_FETCH	_IO(MMB_IOC_MAGIC, 0x34)
+
 #endif /* _UAPI_LINUX_MMBRIDGE_H */

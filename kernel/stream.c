@@ -1,0 +1,892 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mmbridge stream: frames streamed by a backend's DMA engine, straight
+ * into pinned user pages (zero copy), or through kernel buffers for the
+ * two designs it replaces (bounce: read() copies; naive: a signal per frame
+ * and an ioctl that copies).
+ *
+ * One transfer is in flight per stream: the completion of a chunk submits
+ * the next one, and the completion of a frame starts the next frame (free
+ * running) or waits for the frame clock.  Frames move between four states
+ * under the stream's IRQ-safe lock:
+ *
+ *   FREE --engine--> FILLING --last chunk--> READY --read--> OWNED
+ *    ^                  | stop                                 |
+ *    +------------------+------------ hand back ---------------+
+ *
+ * The engine only ever writes a FILLING frame, so a frame the process owns
+ * or has not read yet is never written, and a frame is delivered only when
+ * its last byte has arrived: overruns drop whole frames.
+ *
+ * Submissions happen in completion and timer context, without the device's
+ * unplug_rwsem.  mmb_stream_unplug(), called by mmb_device_unregister()
+ * before the backend is torn down, marks the stream dead under its lock,
+ * after which nothing is submitted; the backend completes what it holds.
+ */
+#include <linux/anon_inodes.h>
+#include <linux/dma-mapping.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/hrtimer.h>
+#include <linux/math64.h>
+#include <linux/poll.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/vmalloc.h>
+
+#include "pin.h"
+#include "priv.h"
+
+/* Largest single request for engines that use CPU addresses. */
+#define MMB_STREAM_CHUNK	(1U << 20)
+/* Frame q starts at pattern offset q * (frame_size + MMB_STREAM_SKEW). */
+#define MMB_STREAM_SKEW		64
+
+enum mmb_frame_state {
+	MMB_FRAME_FREE,
+	MMB_FRAME_FILLING,
+	MMB_FRAME_READY,
+	MMB_FRAME_OWNED,
+};
+
+/**
+ * struct mmb_sframe - one frame of the ring.
+ * @pin:	the user pages (zero copy)
+ * @kbuf:	kernel buffer (bounce, naive)
+ * @kdma:	its bus address
+ * @state:	enum mmb_frame_state; mmb_stream.lock
+ * @seq:	sequence number of the data in it; mmb_stream.lock
+ * @ts:		completion time; mmb_stream.lock
+ */
+struct mmb_sframe {
+	struct mmb_pin pin;
+	void *kbuf;
+	dma_addr_t kdma;
+	u8 state;
+	u64 seq;
+	u64 ts;
+};
+
+/**
+ * struct mmb_stream - a stream fd's state.
+ * @mdev:	the device; referenced
+ * @dma_dev:	the device for the DMA API; referenced
+ * @mode:	enum mmb_stream_mode
+ * @nr:		frames
+ * @size:	bytes per frame
+ * @seed:	pattern seed
+ * @period:	frame clock period, 0 for free running
+ * @pattern:	W, bytes of pattern in the device
+ * @sig:	naive: signal per frame
+ * @sig_pid:	naive: who gets it
+ * @frames:	the ring
+ * @sg_entries:	scatter-gather entries over all frames
+ * @ctl:	serializes start, stop and release
+ * @lock:	everything below; IRQ-safe
+ * @running:	between start and stop
+ * @dead:	the device is gone: submit nothing
+ * @cur:	frame being filled, or -1
+ * @cur_off:	bytes of it requested so far
+ * @inflight:	@req is at the backend
+ * @req:	the one transfer
+ * @fifo:	ready frames, oldest first (ring of @nr)
+ * @fifo_head:	index of the oldest
+ * @fifo_count:	how many
+ * @next_free:	where the search for a free frame starts
+ * @next_seq:	sequence number of the next frame
+ * @st:		counters reported by MMB_IOC_STREAM_STATUS
+ * @tick:	the frame clock
+ * @wq:		readers, poll, stop
+ */
+struct mmb_stream {
+	struct mmb_device *mdev;
+	struct device *dma_dev;
+	u32 mode;
+	u32 nr;
+	u64 size;
+	u64 seed;
+	u64 period;
+	u64 pattern;
+	int sig;
+	struct pid *sig_pid;
+	struct mmb_sframe *frames;
+	u64 sg_entries;
+
+	struct mutex ctl;		/* start, stop, release */
+
+	spinlock_t lock;		/* engine and frame states; IRQ-safe */
+	bool running;
+	bool dead;
+	int cur;
+	u64 cur_off;
+	bool inflight;
+	struct mmb_dma_req req;
+	u32 *fifo;
+	u32 fifo_head;
+	u32 fifo_count;
+	u32 next_free;
+	u64 next_seq;
+	struct mmb_stream_status st;
+
+	struct hrtimer tick;
+	wait_queue_head_t wq;
+};
+
+static bool mmb_stream_cpu(struct mmb_stream *s)
+{
+	return s->mdev->dma_cpu;
+}
+
+/* Pattern offset of byte @off of the frame with sequence number @seq. */
+static u64 mmb_stream_src(struct mmb_stream *s, u64 seq, u64 off)
+{
+	u64 rem;
+
+	div64_u64_rem(seq * (s->size + MMB_STREAM_SKEW) + off, s->pattern,
+		      &rem);
+	return rem;
+}
+
+/* Fill in s->req for the next chunk of the current frame. */
+static void mmb_stream_chunk(struct mmb_stream *s)
+{
+	struct mmb_sframe *f = &s->frames[s->cur];
+	u64 off = s->cur_off, dev = mmb_stream_src(s, f->seq, off);
+	u64 len = min(s->size - off, s->pattern - dev);
+	struct scatterlist *sg;
+	u64 pos = 0;
+	int i;
+
+	s->req.dev_offset = dev;
+	s->req.to_device = false;
+	s->req.status = 0;
+	if (s->mode != MMB_STREAM_ZERO_COPY) {
+		len = min_t(u64, len, MMB_STREAM_CHUNK);
+		s->req.cpu_addr = f->kbuf + off;
+		s->req.dma_addr = f->kdma + off;
+	} else if (mmb_stream_cpu(s)) {
+		len = min_t(u64, len, MMB_STREAM_CHUNK);
+		s->req.cpu_addr = f->pin.vaddr + off;
+	} else {
+		/* Within one DMA segment. */
+		for_each_sgtable_dma_sg(&f->pin.sgt, sg, i) {
+			u64 seg = sg_dma_len(sg);
+
+			if (off < pos + seg) {
+				s->req.dma_addr = sg_dma_address(sg) + off - pos;
+				len = min(len, pos + seg - off);
+				break;
+			}
+			pos += seg;
+		}
+	}
+	s->req.len = len;
+}
+
+/* Submit the next chunk; on failure the frame goes back. */
+static void mmb_stream_submit(struct mmb_stream *s)
+{
+	int ret;
+
+	lockdep_assert_held(&s->lock);
+	mmb_stream_chunk(s);
+	s->inflight = true;
+	ret = s->mdev->ops->dma_submit(s->mdev, &s->req);
+	if (ret) {
+		s->inflight = false;
+		s->frames[s->cur].state = MMB_FRAME_FREE;
+		s->cur = -1;
+		s->st.errors++;
+		s->running = false;
+		wake_up_all(&s->wq);
+	}
+}
+
+/* Start a frame if the engine is idle and a frame is free. */
+static bool mmb_stream_kick(struct mmb_stream *s)
+{
+	u32 i, idx;
+
+	lockdep_assert_held(&s->lock);
+	if (!s->running || s->dead || s->cur >= 0)
+		return false;
+	for (i = 0; i < s->nr; i++) {
+		idx = (s->next_free + i) % s->nr;
+		if (s->frames[idx].state == MMB_FRAME_FREE)
+			break;
+	}
+	if (i == s->nr)
+		return false;
+	s->next_free = (idx + 1) % s->nr;
+	s->frames[idx].state = MMB_FRAME_FILLING;
+	s->frames[idx].seq = s->next_seq++;
+	s->cur = idx;
+	s->cur_off = 0;
+	mmb_stream_submit(s);
+	return true;
+}
+
+/* Completion of s->req: the backend's interrupt or engine context. */
+static void mmb_stream_done(struct mmb_dma_req *req)
+{
+	struct mmb_stream *s = container_of(req, struct mmb_stream, req);
+	bool signal = false;
+	struct mmb_sframe *f;
+	unsigned long flags;
+
+	spin_lock_irqsave(&s->lock, flags);
+	f = &s->frames[s->cur];
+	s->inflight = false;
+	if (req->status) {
+		s->st.errors++;
+		s->running = false;
+	}
+	s->cur_off += req->len;
+	if (!s->running || s->dead) {
+		/* Stopped or failed: a partial frame goes back. */
+		f->state = MMB_FRAME_FREE;
+		s->cur = -1;
+		s->st.aborted++;
+		wake_up_all(&s->wq);
+		spin_unlock_irqrestore(&s->lock, flags);
+		return;
+	}
+	if (s->cur_off < s->size) {
+		mmb_stream_submit(s);
+		spin_unlock_irqrestore(&s->lock, flags);
+		return;
+	}
+
+	if (s->mode == MMB_STREAM_ZERO_COPY && !mmb_stream_cpu(s))
+		dma_sync_sgtable_for_cpu(s->dma_dev, &f->pin.sgt,
+					 DMA_FROM_DEVICE);
+	f->state = MMB_FRAME_READY;
+	f->ts = ktime_get_ns();
+	s->fifo[(s->fifo_head + s->fifo_count) % s->nr] = s->cur;
+	s->fifo_count++;
+	s->st.produced++;
+	s->cur = -1;
+	signal = s->mode == MMB_STREAM_NAIVE;
+	if (!s->period)
+		mmb_stream_kick(s);
+	wake_up_all(&s->wq);
+	spin_unlock_irqrestore(&s->lock, flags);
+	if (signal)
+		kill_pid(s->sig_pid, s->sig, 1);
+}
+
+static enum hrtimer_restart mmb_stream_tick(struct hrtimer *t)
+{
+	struct mmb_stream *s = container_of(t, struct mmb_stream, tick);
+	unsigned long flags;
+	bool again;
+
+	spin_lock_irqsave(&s->lock, flags);
+	again = s->running && !s->dead;
+	if (again) {
+		s->st.ticks++;
+		if (!mmb_stream_kick(s))
+			s->st.dropped++;
+	}
+	spin_unlock_irqrestore(&s->lock, flags);
+	if (!again)
+		return HRTIMER_NORESTART;
+	hrtimer_forward_now(t, ns_to_ktime(s->period));
+	return HRTIMER_RESTART;
+}
+
+/* Put the device's pattern in place: W bytes of the generator. */
+static int mmb_stream_load(struct mmb_stream *s)
+{
+	const size_t chunk = 64 * 1024;
+	u64 off;
+	u8 *buf;
+	int ret = 0;
+
+	buf = kvmalloc(min_t(u64, s->pattern, chunk) + 8, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	for (off = 0; off < s->pattern && !ret; off += chunk) {
+		size_t n = min_t(u64, s->pattern - off, chunk), i;
+
+		/* off is a multiple of 8: whole words. */
+		for (i = 0; i < n; i += 8) {
+			__le64 w = cpu_to_le64(mmb_gen_word(s->seed,
+							   (off + i) / 8));
+
+			memcpy(buf + i, &w, 8);
+		}
+		ret = mmb_dma_kernel(s->mdev, off, buf, n, true);
+	}
+	kvfree(buf);
+	return ret;
+}
+
+static int mmb_stream_start(struct mmb_stream *s)
+{
+	unsigned long flags;
+	int ret;
+
+	mutex_lock(&s->ctl);
+	ret = s->running ? -EBUSY : mmb_device_alive(s->mdev);
+	if (!ret)
+		ret = mmb_stream_load(s);
+	if (ret)
+		goto out;
+	spin_lock_irqsave(&s->lock, flags);
+	if (s->dead) {
+		ret = -ENODEV;
+	} else {
+		s->running = true;
+		s->st.running = 1;
+		if (s->period)
+			hrtimer_start(&s->tick, ns_to_ktime(s->period),
+				      HRTIMER_MODE_REL);
+		else
+			mmb_stream_kick(s);
+	}
+	spin_unlock_irqrestore(&s->lock, flags);
+out:
+	mutex_unlock(&s->ctl);
+	return ret;
+}
+
+static bool mmb_stream_idle(struct mmb_stream *s)
+{
+	unsigned long flags;
+	bool idle;
+
+	spin_lock_irqsave(&s->lock, flags);
+	idle = !s->inflight;
+	spin_unlock_irqrestore(&s->lock, flags);
+	return idle;
+}
+
+/* Stop the clock and the engine; wait for the transfer in flight. */
+static void mmb_stream_halt(struct mmb_stream *s)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&s->lock, flags);
+	s->running = false;
+	s->st.running = 0;
+	spin_unlock_irqrestore(&s->lock, flags);
+	hrtimer_cancel(&s->tick);
+	wait_event(s->wq, mmb_stream_idle(s));
+}
+
+/**
+ * mmb_stream_unplug() - the device is going away: submit nothing more.
+ * @mdev:	the device
+ *
+ * Called by mmb_device_unregister(); transfers already queued are
+ * completed by the backend's teardown.
+ */
+void mmb_stream_unplug(struct mmb_device *mdev)
+{
+	struct mmb_stream *s;
+	unsigned long flags;
+
+	mutex_lock(&mdev->stream_lock);
+	s = mdev->stream;
+	if (s) {
+		spin_lock_irqsave(&s->lock, flags);
+		s->dead = true;
+		s->running = false;
+		s->st.running = 0;
+		spin_unlock_irqrestore(&s->lock, flags);
+		hrtimer_cancel(&s->tick);
+		wake_up_all(&s->wq);
+	}
+	mutex_unlock(&mdev->stream_lock);
+}
+
+/* Take the oldest ready frame for the process; -1 if none. */
+static int mmb_stream_pop(struct mmb_stream *s)
+{
+	int idx;
+
+	lockdep_assert_held(&s->lock);
+	if (!s->fifo_count)
+		return -1;
+	idx = s->fifo[s->fifo_head];
+	s->fifo_head = (s->fifo_head + 1) % s->nr;
+	s->fifo_count--;
+	s->frames[idx].state = MMB_FRAME_OWNED;
+	s->st.delivered++;
+	return idx;
+}
+
+/* A frame comes back from the process. */
+static void mmb_stream_free_frame(struct mmb_stream *s, u32 idx)
+{
+	struct mmb_sframe *f = &s->frames[idx];
+
+	lockdep_assert_held(&s->lock);
+	if (s->mode == MMB_STREAM_ZERO_COPY && !mmb_stream_cpu(s))
+		dma_sync_sgtable_for_device(s->dma_dev, &f->pin.sgt,
+					    DMA_FROM_DEVICE);
+	f->state = MMB_FRAME_FREE;
+	mmb_stream_kick(s);
+}
+
+static bool mmb_stream_readable(struct mmb_stream *s)
+{
+	return READ_ONCE(s->fifo_count) || READ_ONCE(s->dead);
+}
+
+/* Wait for a ready frame and take it; the frame index or -errno. */
+static int mmb_stream_take(struct mmb_stream *s, bool nonblock)
+{
+	unsigned long flags;
+	int idx, ret;
+
+	for (;;) {
+		spin_lock_irqsave(&s->lock, flags);
+		idx = mmb_stream_pop(s);
+		ret = s->dead ? -ENODEV : -EAGAIN;
+		spin_unlock_irqrestore(&s->lock, flags);
+		if (idx >= 0)
+			return idx;
+		if (ret == -ENODEV || nonblock)
+			return ret;
+		ret = wait_event_interruptible(s->wq, mmb_stream_readable(s));
+		if (ret)
+			return ret;
+	}
+}
+
+static void mmb_stream_frame_info(struct mmb_stream *s, int idx,
+				  struct mmb_frame *fr)
+{
+	memset(fr, 0, sizeof(*fr));
+	fr->index = idx;
+	fr->seq = s->frames[idx].seq;
+	fr->length = s->size;
+	fr->timestamp_ns = s->frames[idx].ts;
+}
+
+/* Copy a kernel-buffer frame out and hand the buffer back. */
+static int mmb_stream_copy_out(struct mmb_stream *s, int idx,
+			       void __user *hdr, void __user *data)
+{
+	struct mmb_frame fr;
+	unsigned long flags;
+	int ret = 0;
+
+	mmb_stream_frame_info(s, idx, &fr);
+	if ((hdr && copy_to_user(hdr, &fr, sizeof(fr))) ||
+	    copy_to_user(data, s->frames[idx].kbuf, s->size))
+		ret = -EFAULT;
+	spin_lock_irqsave(&s->lock, flags);
+	mmb_stream_free_frame(s, idx);
+	spin_unlock_irqrestore(&s->lock, flags);
+	return ret;
+}
+
+static ssize_t mmb_stream_read(struct file *file, char __user *buf,
+			       size_t len, loff_t *ppos)
+{
+	struct mmb_stream *s = file->private_data;
+	bool nonblock = file->f_flags & O_NONBLOCK;
+	struct mmb_frame fr[16];
+	unsigned long flags;
+	size_t n = 0, i;
+	int idx, ret;
+
+	if (s->mode == MMB_STREAM_NAIVE)
+		return -EINVAL;
+	if (s->mode == MMB_STREAM_BOUNCE) {
+		if (len < sizeof(struct mmb_frame) + s->size)
+			return -EINVAL;
+		idx = mmb_stream_take(s, nonblock);
+		if (idx < 0)
+			return idx;
+		ret = mmb_stream_copy_out(s, idx, buf, buf + sizeof(fr[0]));
+		return ret ? ret : sizeof(fr[0]) + s->size;
+	}
+
+	if (len < sizeof(fr[0]))
+		return -EINVAL;
+	idx = mmb_stream_take(s, nonblock);
+	if (idx < 0)
+		return idx;
+	mmb_stream_frame_info(s, idx, &fr[n++]);
+	/* Whatever else is ready and fits. */
+	spin_lock_irqsave(&s->lock, flags);
+	while (n < len / sizeof(fr[0]) && n < ARRAY_SIZE(fr)) {
+		idx = mmb_stream_pop(s);
+		if (idx < 0)
+			break;
+		mmb_stream_frame_info(s, idx, &fr[n++]);
+	}
+	spin_unlock_irqrestore(&s->lock, flags);
+	if (copy_to_user(buf, fr, n * sizeof(fr[0]))) {
+		/* The process cannot know these frames: give them back. */
+		spin_lock_irqsave(&s->lock, flags);
+		for (i = 0; i < n; i++)
+			mmb_stream_free_frame(s, fr[i].index);
+		spin_unlock_irqrestore(&s->lock, flags);
+		return -EFAULT;
+	}
+	return n * sizeof(fr[0]);
+}
+
+/* Zero copy: frames handed back by index.  All valid, or none taken. */
+static ssize_t mmb_stream_write(struct file *file, const char __user *buf,
+				size_t len, loff_t *ppos)
+{
+	struct mmb_stream *s = file->private_data;
+	u32 idx[MMB_STREAM_MAX_FRAMES];
+	unsigned long flags;
+	size_t n = len / sizeof(u32), i;
+	ssize_t ret = len;
+
+	if (s->mode != MMB_STREAM_ZERO_COPY)
+		return -EINVAL;
+	if (!n || len % sizeof(u32) || n > s->nr)
+		return -EINVAL;
+	if (copy_from_user(idx, buf, len))
+		return -EFAULT;
+	spin_lock_irqsave(&s->lock, flags);
+	for (i = 0; i < n; i++) {
+		if (idx[i] >= s->nr ||
+		    s->frames[idx[i]].state != MMB_FRAME_OWNED) {
+			ret = -EINVAL;
+			break;
+		}
+		/* Mark it, so a duplicate in the same write is refused. */
+		s->frames[idx[i]].state = MMB_FRAME_FREE;
+	}
+	if (ret < 0) {
+		while (i--)
+			s->frames[idx[i]].state = MMB_FRAME_OWNED;
+	} else {
+		for (i = 0; i < n; i++) {
+			s->frames[idx[i]].state = MMB_FRAME_OWNED;
+			mmb_stream_free_frame(s, idx[i]);
+		}
+	}
+	spin_unlock_irqrestore(&s->lock, flags);
+	return ret;
+}
+
+static __poll_t mmb_stream_poll(struct file *file, poll_table *wait)
+{
+	struct mmb_stream *s = file->private_data;
+	__poll_t mask = 0;
+
+	poll_wait(file, &s->wq, wait);
+	if (READ_ONCE(s->fifo_count))
+		mask |= EPOLLIN | EPOLLRDNORM;
+	if (READ_ONCE(s->dead))
+		mask |= EPOLLERR | EPOLLHUP;
+	return mask;
+}
+
+static int mmb_stream_get_args(void *karg, size_t ksize, size_t minsz,
+			       void __user *uarg)
+{
+	u32 argsz;
+
+	if (get_user(argsz, (u32 __user *)uarg))
+		return -EFAULT;
+	if (argsz < minsz)
+		return -EINVAL;
+	if (argsz > PAGE_SIZE)
+		return -E2BIG;
+	return copy_struct_from_user(karg, ksize, uarg, argsz);
+}
+
+static long mmb_stream_ioctl_ctl(struct mmb_stream *s, unsigned int cmd,
+				 void __user *uarg)
+{
+	struct mmb_stream_ctl ctl;
+	int ret;
+
+	ret = mmb_stream_get_args(&ctl, sizeof(ctl), sizeof(ctl), uarg);
+	if (ret)
+		return ret;
+	if (ctl.flags)
+		return -EINVAL;
+	if (cmd == MMB_IOC_STREAM_START)
+		return mmb_stream_start(s);
+	mutex_lock(&s->ctl);
+	mmb_stream_halt(s);
+	mutex_unlock(&s->ctl);
+	return 0;
+}
+
+static long mmb_stream_ioctl_status(struct mmb_stream *s, void __user *uarg)
+{
+	struct mmb_stream_status st;
+	unsigned long flags;
+	u32 argsz, i;
+	int ret;
+
+	ret = mmb_stream_get_args(&st, sizeof(st), sizeof(st), uarg);
+	if (ret)
+		return ret;
+	if (st.flags)
+		return -EINVAL;
+	argsz = st.argsz;
+	spin_lock_irqsave(&s->lock, flags);
+	st = s->st;
+	st.ready = s->fifo_count;
+	for (i = 0, st.owned = 0; i < s->nr; i++)
+		st.owned += s->frames[i].state == MMB_FRAME_OWNED;
+	spin_unlock_irqrestore(&s->lock, flags);
+	st.argsz = argsz;
+	st.flags = 0;
+	st.nr_frames = s->nr;
+	st.frame_size = s->size;
+	st.pattern_size = s->pattern;
+	st.sg_entries = s->sg_entries;
+	return copy_to_user(uarg, &st, min_t(u32, argsz, sizeof(st))) ?
+		-EFAULT : 0;
+}
+
+static long mmb_stream_ioctl_fetch(struct mmb_stream *s, struct file *file,
+				   void __user *uarg)
+{
+	struct mmb_stream_fetch fe;
+	int idx, ret;
+
+	ret = mmb_stream_get_args(&fe, sizeof(fe), sizeof(fe), uarg);
+	if (ret)
+		return ret;
+	if (fe.flags || fe.frame.index || fe.frame.reserved || fe.frame.seq ||
+	    fe.frame.length || fe.frame.timestamp_ns)
+		return -EINVAL;
+	if (s->mode != MMB_STREAM_NAIVE || fe.length < s->size)
+		return -EINVAL;
+	idx = mmb_stream_take(s, true);
+	if (idx < 0)
+		return idx;
+	mmb_stream_frame_info(s, idx, &fe.frame);
+	ret = mmb_stream_copy_out(s, idx, NULL, u64_to_user_ptr(fe.user_addr));
+	if (ret)
+		return ret;
+	return copy_to_user(uarg, &fe, min_t(u32, fe.argsz, sizeof(fe))) ?
+		-EFAULT : 0;
+}
+
+static long mmb_stream_ioctl(struct file *file, unsigned int cmd,
+			     unsigned long arg)
+{
+	struct mmb_stream *s = file->private_data;
+	void __user *uarg = (void __user *)arg;
+
+	switch (cmd) {
+	case MMB_IOC_STREAM_START:
+	case MMB_IOC_STREAM_STOP:
+		return mmb_stream_ioctl_ctl(s, cmd, uarg);
+	case MMB_IOC_STREAM_STATUS:
+		return mmb_stream_ioctl_status(s, uarg);
+	case MMB_IOC_STREAM_FETCH:
+		return mmb_stream_ioctl_fetch(s, file, uarg);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static void mmb_stream_free(struct mmb_stream *s)
+{
+	u32 i;
+
+	for (i = 0; s->frames && i < s->nr; i++) {
+		struct mmb_sframe *f = &s->frames[i];
+
+		mmb_pin_release(&f->pin);
+		if (f->kbuf)
+			dma_free_coherent(s->dma_dev, s->size, f->kbuf,
+					  f->kdma);
+	}
+	kvfree(s->frames);
+	kfree(s->fifo);
+	put_pid(s->sig_pid);
+	put_device(s->dma_dev);
+	put_device(&s->mdev->dev);
+	kfree(s);
+}
+
+static int mmb_stream_release(struct inode *inode, struct file *file)
+{
+	struct mmb_stream *s = file->private_data;
+	struct mmb_device *mdev = s->mdev;
+
+	mutex_lock(&s->ctl);
+	mmb_stream_halt(s);
+	mutex_unlock(&s->ctl);
+	mutex_lock(&mdev->stream_lock);
+	if (mdev->stream == s)
+		mdev->stream = NULL;
+	mutex_unlock(&mdev->stream_lock);
+	mmb_stream_free(s);
+	return 0;
+}
+
+static const struct file_operations mmb_stream_fops = {
+	.owner		= THIS_MODULE,
+	.read		= mmb_stream_read,
+	.write		= mmb_stream_write,
+	.poll		= mmb_stream_poll,
+	.unlocked_ioctl	= mmb_stream_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+	.release	= mmb_stream_release,
+	.llseek		= noop_llseek,
+};
+
+/* Pin and map the process's frames. */
+static int mmb_stream_pin_frames(struct mmb_stream *s, u64 __user *uframes)
+{
+	u32 i;
+	int ret;
+
+	for (i = 0; i < s->nr; i++) {
+		struct mmb_sframe *f = &s->frames[i];
+		u64 addr, end;
+
+		if (get_user(addr, uframes + i))
+			return -EFAULT;
+		if (!PAGE_ALIGNED(addr))
+			return -EINVAL;
+		if (check_add_overflow(addr, s->size, &end))
+			return -EOVERFLOW;
+		ret = mmb_pin_user(&f->pin, addr, s->size, MMB_PIN_WRITE);
+		if (!ret && mmb_stream_cpu(s))
+			ret = mmb_pin_vmap(&f->pin);
+		/* CPU-addressed engines bypass the DMA API: no mapping. */
+		if (!ret)
+			ret = mmb_pin_sgtable(&f->pin, mmb_stream_cpu(s) ?
+					      NULL : s->dma_dev,
+					      DMA_FROM_DEVICE);
+		if (ret)
+			return ret;
+		s->sg_entries += f->pin.sgt.orig_nents;
+	}
+	return 0;
+}
+
+static int mmb_stream_alloc_kbufs(struct mmb_stream *s)
+{
+	u32 i;
+
+	for (i = 0; i < s->nr; i++) {
+		struct mmb_sframe *f = &s->frames[i];
+
+		f->kbuf = dma_alloc_coherent(s->dma_dev, s->size, &f->kdma,
+					     GFP_KERNEL);
+		if (!f->kbuf)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static int mmb_stream_check(struct mmb_device *mdev,
+			    const struct mmb_stream_setup *ss)
+{
+	if (ss->flags & ~(MMB_EVENT_NONBLOCK | MMB_EVENT_CLOEXEC) ||
+	    ss->reserved)
+		return -EINVAL;
+	if (ss->mode > MMB_STREAM_NAIVE)
+		return -EINVAL;
+	if (!ss->nr_frames || ss->nr_frames > MMB_STREAM_MAX_FRAMES)
+		return -EINVAL;
+	if (!ss->frame_size || ss->frame_size > MMB_STREAM_MAX_FRAME ||
+	    !PAGE_ALIGNED(ss->frame_size))
+		return -EINVAL;
+	if (ss->period_ns && (ss->period_ns < MMB_STREAM_PERIOD_MIN_NS ||
+			      ss->period_ns > MMB_STREAM_PERIOD_MAX_NS))
+		return -EINVAL;
+	if ((ss->mode == MMB_STREAM_ZERO_COPY) != !!ss->frames)
+		return -EINVAL;
+	if ((ss->mode == MMB_STREAM_NAIVE) != !!ss->signal ||
+	    ss->signal > _NSIG)
+		return -EINVAL;
+	if (!(mdev->caps & MMB_CAP_DMA))
+		return -EOPNOTSUPP;
+	return 0;
+}
+
+/**
+ * mmb_stream_setup() - MMB_IOC_STREAM_SETUP.
+ * @mdev:	the device
+ * @ss:		the request (not yet validated)
+ *
+ * Return: the stream fd or -errno.
+ */
+int mmb_stream_setup(struct mmb_device *mdev,
+		     const struct mmb_stream_setup *ss)
+{
+	struct mmb_stream *s;
+	int ret, fd, oflags = O_RDWR;
+
+	ret = mmb_stream_check(mdev, ss);
+	if (ret)
+		return ret;
+
+	s = kzalloc(sizeof(*s), GFP_KERNEL);
+	if (!s)
+		return -ENOMEM;
+	get_device(&mdev->dev);
+	s->mdev = mdev;
+	s->dma_dev = get_device(mdev->dma_dev);
+	s->mode = ss->mode;
+	s->nr = ss->nr_frames;
+	s->size = ss->frame_size;
+	s->seed = ss->seed;
+	s->period = ss->period_ns;
+	s->pattern = mdev->dma_window & ~7ULL;
+	s->sig = ss->signal;
+	if (s->sig)
+		s->sig_pid = get_task_pid(current, PIDTYPE_TGID);
+	s->cur = -1;
+	mutex_init(&s->ctl);
+	spin_lock_init(&s->lock);
+	init_waitqueue_head(&s->wq);
+	hrtimer_init(&s->tick, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
+	s->tick.function = mmb_stream_tick;
+	s->req.done = mmb_stream_done;
+
+	s->frames = kvcalloc(s->nr, sizeof(*s->frames), GFP_KERNEL);
+	s->fifo = kcalloc(s->nr, sizeof(*s->fifo), GFP_KERNEL);
+	if (!s->frames || !s->fifo) {
+		ret = -ENOMEM;
+		goto err_free;
+	}
+	if (s->mode == MMB_STREAM_ZERO_COPY)
+		ret = mmb_stream_pin_frames(s, u64_to_user_ptr(ss->frames));
+	else
+		ret = mmb_stream_alloc_kbufs(s);
+	if (ret)
+		goto err_free;
+
+	mutex_lock(&mdev->stream_lock);
+	ret = mmb_device_alive(mdev);
+	if (!ret && mdev->stream)
+		ret = -EBUSY;
+	if (ret) {
+		mutex_unlock(&mdev->stream_lock);
+		goto err_free;
+	}
+	if (ss->flags & MMB_EVENT_NONBLOCK)
+		oflags |= O_NONBLOCK;
+	if (ss->flags & MMB_EVENT_CLOEXEC)
+		oflags |= O_CLOEXEC;
+	fd = anon_inode_getfd("[mmbridge-stream]", &mmb_stream_fops, s,
+			      oflags);
+	if (fd >= 0)
+		mdev->stream = s;
+	mutex_unlock(&mdev->stream_lock);
+	if (fd < 0) {
+		ret = fd;
+		goto err_free;
+	}
+	return fd;
+
+err_free:
+	mmb_stream_free(s);
+	return ret;
+}

@@ -1,0 +1,567 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * stream/: frames streamed by the DMA engine into pinned user buffers
+ * (zero copy), and the bounce and naive designs built on the same engine.
+ */
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+#define PG	4096UL
+
+struct pins {
+	long long acquired, released;
+};
+
+static struct pins pins_now(void)
+{
+	struct pins p = {
+		.acquired = vmstat_get("nr_foll_pin_acquired"),
+		.released = vmstat_get("nr_foll_pin_released"),
+	};
+	return p;
+}
+
+static uint8_t *map_anon(size_t len, int prot)
+{
+	void *p = mmap(NULL, len, prot, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+/* @nr frames of @size back to back in @buf. */
+static void frames_of(uint8_t *buf, uint32_t nr, size_t size, void **frames)
+{
+	uint32_t i;
+
+	for (i = 0; i < nr; i++)
+		frames[i] = buf + i * size;
+}
+
+/*
+ * Read @n frames: each is the next sequence number, byte-exact, and goes
+ * back at once.  Returns T_PASS or fails.
+ */
+static int read_exact(int sfd, void **frames, uint64_t size, uint64_t seed,
+		      uint64_t *seq, int n)
+{
+	struct mmb_stream_status st;
+	struct mmb_frame fr;
+	long bad;
+	int i;
+
+	EXPECT_OK(mmb_stream_status(sfd, &st));
+	for (i = 0; i < n; i++) {
+		EXPECT_OK(mmb_stream_next(sfd, &fr));
+		EXPECT(fr.index < st.nr_frames, "index %u", fr.index);
+		EXPECT_EQ(fr.seq, *seq);
+		EXPECT_EQ(fr.length, size);
+		bad = mmb_stream_check(frames[fr.index], size, seed,
+				       st.pattern_size, fr.seq);
+		EXPECT(bad < 0, "frame %llu (index %u): byte %ld wrong",
+		       (unsigned long long)fr.seq, fr.index, bad);
+		EXPECT_OK(mmb_stream_release(sfd, fr.index));
+		(*seq)++;
+	}
+	return T_PASS;
+}
+
+/* The soft engine fills every frame exactly, in sequence, many times over. */
+static int test_soft_frames_exact(void)
+{
+	const uint32_t nr = 8;
+	const size_t size = 256 * 1024;
+	uint8_t *buf = map_anon(nr * size, PROT_READ | PROT_WRITE);
+	uint64_t seed = test_seed(), seq = 0;
+	struct mmb_stream_status st;
+	void *frames[8];
+	int fd = dev_open("soft0"), sfd, r;
+
+	EXPECT_OK(fd);
+	EXPECT(buf, "mmap");
+	frames_of(buf, nr, size, frames);
+	sfd = mmb_stream_setup(fd, MMB_STREAM_ZERO_COPY, nr, size, frames,
+			       seed, 0, 0, MMB_EVENT_CLOEXEC);
+	EXPECT_OK(sfd);
+	EXPECT_OK(mmb_stream_status(sfd, &st));
+	EXPECT_EQ(st.running, 0);
+	EXPECT_EQ(st.nr_frames, nr);
+	EXPECT_EQ(st.frame_size, size);
+	EXPECT(st.pattern_size >= size, "pattern %llu",
+	       (unsigned long long)st.pattern_size);
+	EXPECT_OK(mmb_stream_start(sfd));
+	r = read_exact(sfd, frames, size, seed, &seq, 40);
+	if (r != T_PASS)
+		return r;
+	EXPECT_OK(mmb_stream_stop(sfd));
+	EXPECT_OK(mmb_stream_status(sfd, &st));
+	EXPECT_EQ(st.running, 0);
+	EXPECT_EQ(st.delivered, 40);
+	EXPECT_EQ(st.owned, 0);
+	EXPECT_EQ(st.errors, 0);
+	EXPECT_EQ(st.produced, st.delivered + st.ready);
+	EXPECT_EQ(st.dropped, 0);
+	close(sfd);
+	close(fd);
+	munmap(buf, nr * size);
+	return T_PASS;
+}
+
+/* edu's engine DMAs from its device buffer into the user's pages. */
+static int test_edu_dma_into_user(void)
+{
+	const uint32_t nr = 2;
+	const size_t size = 2 * PG;
+	uint8_t *buf = map_anon(nr * size + PG, PROT_READ | PROT_WRITE);
+	uint64_t seed = test_seed(), seq = 0;
+	struct mmb_stream_status st;
+	void *frames[2];
+	int fd = dev_open("edu0"), sfd, r;
+
+	if (fd == -ENOENT)
+		SKIP("no edu device");
+	EXPECT_OK(fd);
+	EXPECT(buf, "mmap");
+	/* Frames apart, and in reverse order. */
+	frames[0] = buf + size + PG;
+	frames[1] = buf;
+	sfd = mmb_stream_setup(fd, MMB_STREAM_ZERO_COPY, nr, size, frames,
+			       seed, 0, 0, 0);
+	EXPECT_OK(sfd);
+	EXPECT_OK(mmb_stream_start(sfd));
+	r = read_exact(sfd, frames, size, seed, &seq, 3);
+	if (r != T_PASS)
+		return r;
+	EXPECT_OK(mmb_stream_stop(sfd));
+	EXPECT_OK(mmb_stream_status(sfd, &st));
+	EXPECT_EQ(st.errors, 0);
+	EXPECT(st.sg_entries >= 2 && st.sg_entries <= 4, "%llu sg entries",
+	       (unsigned long long)st.sg_entries);
+	close(sfd);
+	close(fd);
+	return T_PASS;
+}
+
+/*
+ * A physically contiguous buffer (a 2 MiB huge page) becomes one
+ * scatter-gather entry per frame.
+ */
+static int test_sg_merges_contiguous(void)
+{
+	const size_t huge = 2UL << 20, size = huge / 2;
+	uint64_t seed = test_seed(), seq = 0;
+	char old[32];
+	struct mmb_stream_status st;
+	void *frames[2], *p;
+	int fd = dev_open("soft0"), sfd, r;
+
+	EXPECT_OK(fd);
+	EXPECT_OK(read_line("/proc/sys/vm/nr_hugepages", old, sizeof(old)));
+	if (write_str("/proc/sys/vm/nr_hugepages", "1"))
+		SKIP("no hugetlb pages");
+	p = mmap(NULL, huge, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
+	if (p == MAP_FAILED) {
+		write_str("/proc/sys/vm/nr_hugepages", old);
+		SKIP("no 2 MiB huge page: %s", strerror(errno));
+	}
+	frames_of(p, 2, size, frames);
+	sfd = mmb_stream_setup(fd, MMB_STREAM_ZERO_COPY, 2, size, frames,
+			       seed, 0, 0, 0);
+	EXPECT_OK(sfd);
+	EXPECT_OK(mmb_stream_status(sfd, &st));
+	EXPECT_EQ(st.sg_entries, 2);
+	EXPECT_OK(mmb_stream_start(sfd));
+	r = read_exact(sfd, frames, size, seed, &seq, 6);
+	if (r != T_PASS)
+		return r;
+	close(sfd);
+	munmap(p, huge);
+	write_str("/proc/sys/vm/nr_hugepages", old);
+	close(fd);
+	return T_PASS;
+}
+
+/*
+ * A process that reads nothing: the clock keeps ticking, each frame it
+ * cannot start is dropped and counted, and the frames that were filled
+ * are whole and in order.
+ */
+static int test_overrun_counted(void)
+{
+	const uint32_t nr = 4;
+	const size_t size = 16 * PG;
+	uint8_t *buf = map_anon(nr * size, PROT_READ | PROT_WRITE);
+	uint64_t seed = test_seed(), seq = 0;
+	struct mmb_stream_status st;
+	void *frames[4];
+	int fd = dev_open("soft0"), sfd, r;
+
+	EXPECT_OK(fd);
+	EXPECT(buf, "mmap");
+	frames_of(buf, nr, size, frames);
+	sfd = mmb_stream_setup(fd, MMB_STREAM_ZERO_COPY, nr, size, frames,
+			       seed, 2000000, 0, 0);
+	EXPECT_OK(sfd);
+	EXPECT_OK(mmb_stream_start(sfd));
+	usleep(300000);
+	EXPECT_OK(mmb_stream_stop(sfd));
+	EXPECT_OK(mmb_stream_status(sfd, &st));
+	EXPECT_EQ(st.produced, nr);
+	EXPECT_EQ(st.ready, nr);
+	EXPECT_EQ(st.ticks, st.produced + st.dropped + st.aborted);
+	EXPECT(st.dropped >= 10, "only %llu dropped of %llu ticks",
+	       (unsigned long long)st.dropped, (unsigned long long)st.ticks);
+	r = read_exact(sfd, frames, size, seed, &seq, nr);
+	if (r != T_PASS)
+		return r;
+	close(sfd);
+	close(fd);
+	munmap(buf, nr * size);
+	return T_PASS;
+}
+
+/*
+ * A frame the process holds is never written while the engine cycles
+ * through the others; it can be handed back once, and only by its owner.
+ */
+static int test_owned_frame_untouched(void)
+{
+	const uint32_t nr = 4;
+	const size_t size = 16 * PG;
+	uint8_t *buf = map_anon(nr * size, PROT_READ | PROT_WRITE);
+	uint64_t seed = test_seed(), seq;
+	struct mmb_stream_status st;
+	struct mmb_frame held, fr;
+	uint32_t two[2];
+	void *frames[4];
+	long bad;
+	int fd = dev_open("soft0"), sfd, i;
+
+	EXPECT_OK(fd);
+	EXPECT(buf, "mmap");
+	frames_of(buf, nr, size, frames);
+	sfd = mmb_stream_setup(fd, MMB_STREAM_ZERO_COPY, nr, size, frames,
+			       seed, 0, 0, 0);
+	EXPECT_OK(sfd);
+	EXPECT_OK(mmb_stream_start(sfd));
+	EXPECT_OK(mmb_stream_status(sfd, &st));
+	EXPECT_OK(mmb_stream_next(sfd, &held));
+	seq = held.seq + 1;
+	for (i = 0; i < 60; i++) {
+		EXPECT_OK(mmb_stream_next(sfd, &fr));
+		EXPECT(fr.index != held.index, "held frame delivered again");
+		EXPECT_EQ(fr.seq, seq);
+		seq++;
+		EXPECT_OK(mmb_stream_release(sfd, fr.index));
+	}
+	bad = mmb_stream_check(frames[held.index], size, seed, st.pattern_size,
+			       held.seq);
+	EXPECT(bad < 0, "held frame changed at byte %ld", bad);
+
+	/* Not owned, out of range, twice in one write: refused, no effect. */
+	EXPECT_ERR(mmb_stream_release(sfd, nr), EINVAL);
+	two[0] = held.index;
+	two[1] = held.index;
+	EXPECT_ERR(write(sfd, two, 8) < 0 ? -errno : 0, EINVAL);
+	EXPECT_ERR(write(sfd, two, 3) < 0 ? -errno : 0, EINVAL);
+	EXPECT_OK(mmb_stream_status(sfd, &st));
+	EXPECT_EQ(st.owned, 1);
+	EXPECT_OK(mmb_stream_release(sfd, held.index));
+	EXPECT_ERR(mmb_stream_release(sfd, held.index), EINVAL);
+	close(sfd);
+	close(fd);
+	munmap(buf, nr * size);
+	return T_PASS;
+}
+
+/* One frame: a later sequence number than @last, byte-exact, handed back. */
+static int read_later(int sfd, void **frames, uint64_t size, uint64_t seed,
+		      uint64_t pattern, int64_t *last)
+{
+	struct mmb_frame fr;
+	long bad;
+
+	EXPECT_OK(mmb_stream_next(sfd, &fr));
+	EXPECT((int64_t)fr.seq > *last, "seq %llu after %lld",
+	       (unsigned long long)fr.seq, (long long)*last);
+	bad = mmb_stream_check(frames[fr.index], size, seed, pattern, fr.seq);
+	EXPECT(bad < 0, "frame %llu byte %ld", (unsigned long long)fr.seq, bad);
+	EXPECT_OK(mmb_stream_release(sfd, fr.index));
+	*last = fr.seq;
+	return T_PASS;
+}
+
+/*
+ * Stop waits for the transfer in flight (a frame cut short goes back and
+ * is counted), what was ready stays whole, nothing more comes; start
+ * continues with later sequence numbers.
+ */
+static int test_stop_restart(void)
+{
+	const uint32_t nr = 4;
+	const size_t size = 64 * PG;
+	uint8_t *buf = map_anon(nr * size, PROT_READ | PROT_WRITE);
+	uint64_t seed = test_seed();
+	struct mmb_stream_status st;
+	struct mmb_frame fr;
+	int64_t last = -1;
+	void *frames[4];
+	int fd = dev_open("soft0"), sfd, k, r;
+
+	EXPECT_OK(fd);
+	EXPECT(buf, "mmap");
+	frames_of(buf, nr, size, frames);
+	sfd = mmb_stream_setup(fd, MMB_STREAM_ZERO_COPY, nr, size, frames,
+			       seed, 0, 0, MMB_EVENT_NONBLOCK);
+	EXPECT_OK(sfd);
+	EXPECT_ERR(mmb_stream_next(sfd, &fr), EAGAIN);
+	for (k = 0; k < 3; k++) {
+		EXPECT_OK(mmb_stream_start(sfd));
+		EXPECT_ERR(mmb_stream_start(sfd), EBUSY);
+		while (mmb_stream_status(sfd, &st) == 0 && st.ready < 2)
+			usleep(1000);
+		EXPECT_OK(mmb_stream_status(sfd, &st));
+		r = read_later(sfd, frames, size, seed, st.pattern_size, &last);
+		if (r != T_PASS)
+			return r;
+		EXPECT_OK(mmb_stream_stop(sfd));
+		EXPECT_OK(mmb_stream_status(sfd, &st));
+		EXPECT_EQ(st.running, 0);
+		EXPECT_EQ(st.produced, st.delivered + st.ready);
+		while (st.ready--) {
+			r = read_later(sfd, frames, size, seed, st.pattern_size,
+				       &last);
+			if (r != T_PASS)
+				return r;
+		}
+		EXPECT_ERR(mmb_stream_next(sfd, &fr), EAGAIN);
+		usleep(20000);
+		EXPECT_ERR(mmb_stream_next(sfd, &fr), EAGAIN);
+	}
+	EXPECT_OK(mmb_stream_status(sfd, &st));
+	EXPECT_EQ(st.errors, 0);
+	EXPECT_EQ(st.owned, 0);
+	close(sfd);
+	close(fd);
+	munmap(buf, nr * size);
+	return T_PASS;
+}
+
+/*
+ * A process that exits (or is killed) mid-stream leaves no pins behind,
+ * and the device takes a new stream at once.
+ */
+static int test_exit_midstream(void)
+{
+	struct pins p0, p1;
+	int k, st, fd, sfd;
+
+	for (k = 0; k < 2; k++) {
+		int p[2];
+		pid_t pid;
+		char c;
+
+		EXPECT_OK(pipe(p) ? -errno : 0);
+		p0 = pins_now();
+		pid = fork();
+		EXPECT(pid >= 0, "fork: %s", strerror(errno));
+		if (!pid) {
+			const size_t size = 256 * 1024;
+			uint8_t *buf = map_anon(8 * size,
+						PROT_READ | PROT_WRITE);
+			struct mmb_frame fr;
+			void *frames[8];
+
+			fd = dev_open("soft0");
+			frames_of(buf, 8, size, frames);
+			sfd = mmb_stream_setup(fd, MMB_STREAM_ZERO_COPY, 8,
+					       size, frames, 1, 0, 0, 0);
+			if (sfd < 0 || mmb_stream_start(sfd) ||
+			    mmb_stream_next(sfd, &fr))
+				_exit(1);
+			if (write(p[1], "x", 1) != 1)
+				_exit(2);
+			if (k == 0)
+				_exit(0);	/* streaming, a frame held */
+			pause();
+		}
+		close(p[1]);
+		EXPECT_EQ(read(p[0], &c, 1), 1);
+		if (k == 1)
+			kill(pid, SIGKILL);
+		EXPECT_EQ(waitpid(pid, &st, 0), pid);
+		EXPECT(k ? WIFSIGNALED(st) : WIFEXITED(st) && !WEXITSTATUS(st),
+		       "child status 0x%x", st);
+		close(p[0]);
+		p1 = pins_now();
+		EXPECT_EQ(p1.acquired - p0.acquired, 8 * 64);
+		EXPECT_EQ(p1.released - p0.released, 8 * 64);
+	}
+	fd = dev_open("soft0");
+	EXPECT_OK(fd);
+	sfd = mmb_stream_setup(fd, MMB_STREAM_BOUNCE, 1, PG, NULL, 1, 0, 0, 0);
+	EXPECT_OK(sfd);
+	close(sfd);
+	close(fd);
+	return T_PASS;
+}
+
+/* Every bad setup gets its exact error, and nothing stays pinned. */
+static int test_bad_setup(void)
+{
+	uint8_t *rw = map_anon(8 * PG, PROT_READ | PROT_WRITE);
+	uint8_t *ro = map_anon(2 * PG, PROT_READ);
+	uint8_t *gone = map_anon(2 * PG, PROT_READ | PROT_WRITE);
+	struct mmb_stream_setup ss = { .argsz = sizeof(ss) };
+	void *f2[2] = { NULL, NULL }, *f1[1];
+	struct pins p0, p1;
+	int fd = dev_open("soft0"), sfd, ivs;
+
+	EXPECT_OK(fd);
+	EXPECT(rw && ro && gone, "mmap");
+	EXPECT_OK(munmap(gone, 2 * PG) ? -errno : 0);
+	p0 = pins_now();
+	f2[0] = rw;
+	f2[1] = rw + 2 * PG;
+#define SETUP(mode, nr, size, frames, period, sig)			\
+	mmb_stream_setup(fd, mode, nr, size, frames, 1, period, sig, 0)
+	EXPECT_ERR(SETUP(MMB_STREAM_ZERO_COPY, 0, PG, f2, 0, 0), EINVAL);
+	EXPECT_ERR(SETUP(MMB_STREAM_ZERO_COPY, 65, PG, NULL, 0, 0), EINVAL);
+	EXPECT_ERR(SETUP(MMB_STREAM_ZERO_COPY, 2, 0, f2, 0, 0), EINVAL);
+	EXPECT_ERR(SETUP(MMB_STREAM_ZERO_COPY, 2, PG + 1, f2, 0, 0), EINVAL);
+	EXPECT_ERR(SETUP(MMB_STREAM_ZERO_COPY, 1, MMB_STREAM_MAX_FRAME + PG,
+			 f2, 0, 0), EINVAL);
+	EXPECT_ERR(SETUP(3, 2, PG, f2, 0, 0), EINVAL);
+	EXPECT_ERR(SETUP(MMB_STREAM_ZERO_COPY, 2, PG, NULL, 0, 0), EINVAL);
+	EXPECT_ERR(SETUP(MMB_STREAM_BOUNCE, 2, PG, f2, 0, 0), EINVAL);
+	EXPECT_ERR(SETUP(MMB_STREAM_ZERO_COPY, 2, PG, f2, 0, SIGUSR1), EINVAL);
+	EXPECT_ERR(SETUP(MMB_STREAM_NAIVE, 2, PG, NULL, 0, 0), EINVAL);
+	EXPECT_ERR(SETUP(MMB_STREAM_NAIVE, 2, PG, NULL, 0, 65), EINVAL);
+	EXPECT_ERR(SETUP(MMB_STREAM_ZERO_COPY, 2, PG, f2, 1000, 0), EINVAL);
+	f1[0] = rw + 100;
+	EXPECT_ERR(SETUP(MMB_STREAM_ZERO_COPY, 1, PG, f1, 0, 0), EINVAL);
+	f1[0] = (void *)-PG;
+	EXPECT_ERR(SETUP(MMB_STREAM_ZERO_COPY, 1, 2 * PG, f1, 0, 0),
+		   EOVERFLOW);
+	f1[0] = gone;
+	EXPECT_ERR(SETUP(MMB_STREAM_ZERO_COPY, 1, PG, f1, 0, 0), EFAULT);
+	f1[0] = ro;
+	EXPECT_ERR(SETUP(MMB_STREAM_ZERO_COPY, 1, 2 * PG, f1, 0, 0), EFAULT);
+	f1[0] = (void *)0xffff888000000000ULL;
+	EXPECT_ERR(SETUP(MMB_STREAM_ZERO_COPY, 1, PG, f1, 0, 0), EFAULT);
+	/* The second frame is bad: the first one's pin is undone. */
+	f2[1] = ro;
+	EXPECT_ERR(SETUP(MMB_STREAM_ZERO_COPY, 2, PG, f2, 0, 0), EFAULT);
+	ss.mode = MMB_STREAM_BOUNCE;
+	ss.nr_frames = 1;
+	ss.frame_size = PG;
+	ss.reserved = 1;
+	EXPECT_ERR(xioctl(fd, MMB_IOC_STREAM_SETUP, &ss), EINVAL);
+	ss.reserved = 0;
+	ss.flags = 4;
+	EXPECT_ERR(xioctl(fd, MMB_IOC_STREAM_SETUP, &ss), EINVAL);
+
+	/* One stream per device. */
+	sfd = SETUP(MMB_STREAM_BOUNCE, 1, PG, NULL, 0, 0);
+	EXPECT_OK(sfd);
+	EXPECT_ERR(SETUP(MMB_STREAM_BOUNCE, 1, PG, NULL, 0, 0), EBUSY);
+	close(sfd);
+#undef SETUP
+	p1 = pins_now();
+	EXPECT_EQ(p1.acquired - p0.acquired, p1.released - p0.released);
+
+	ivs = dev_open("ivshmem0");
+	if (ivs >= 0) {
+		EXPECT_ERR(mmb_stream_setup(ivs, MMB_STREAM_BOUNCE, 1, PG, NULL,
+					    1, 0, 0, 0), EOPNOTSUPP);
+		close(ivs);
+	}
+	close(fd);
+	return T_PASS;
+}
+
+static volatile sig_atomic_t naive_signals;
+
+static void on_frame(int sig)
+{
+	naive_signals++;
+}
+
+/*
+ * The baselines: bounce (read() copies the frame out) and naive (a signal
+ * per frame, an ioctl that copies) deliver the same exact frames.
+ */
+static int test_bounce_and_naive(void)
+{
+	const size_t size = 64 * PG;
+	uint8_t *buf = malloc(sizeof(struct mmb_frame) + size);
+	uint64_t seed = test_seed(), seq;
+	struct mmb_stream_status st;
+	struct mmb_frame fr;
+	struct sigaction sa = { .sa_handler = on_frame };
+	long bad;
+	int fd = dev_open("soft0"), sfd, i;
+
+	EXPECT_OK(fd);
+	EXPECT(buf, "malloc");
+	sfd = mmb_stream_setup(fd, MMB_STREAM_BOUNCE, 4, size, NULL, seed, 0, 0,
+			       0);
+	EXPECT_OK(sfd);
+	EXPECT_OK(mmb_stream_status(sfd, &st));
+	EXPECT_OK(mmb_stream_start(sfd));
+	EXPECT_ERR(read(sfd, buf, size) < 0 ? -errno : 0, EINVAL);
+	for (i = 0; i < 10; i++) {
+		EXPECT_EQ(read(sfd, buf, sizeof(fr) + size), sizeof(fr) + size);
+		memcpy(&fr, buf, sizeof(fr));
+		EXPECT_EQ(fr.seq, i);
+		bad = mmb_stream_check(buf + sizeof(fr), size, seed,
+				       st.pattern_size, fr.seq);
+		EXPECT(bad < 0, "bounce frame %d byte %ld", i, bad);
+	}
+	EXPECT_ERR(mmb_stream_fetch(sfd, buf, size, &fr), EINVAL);
+	close(sfd);
+
+	/* A real-time signal: one per frame, none merged. */
+	sigaction(SIGRTMIN, &sa, NULL);
+	naive_signals = 0;
+	sfd = mmb_stream_setup(fd, MMB_STREAM_NAIVE, 2, size, NULL, seed, 0,
+			       SIGRTMIN, 0);
+	EXPECT_OK(sfd);
+	EXPECT_ERR(mmb_stream_fetch(sfd, buf, size, &fr), EAGAIN);
+	EXPECT_ERR(mmb_stream_fetch(sfd, buf, size - 1, &fr), EINVAL);
+	EXPECT_OK(mmb_stream_start(sfd));
+	for (seq = 0; seq < 10; seq++) {
+		while (mmb_stream_fetch(sfd, buf, size, &fr) == -EAGAIN)
+			usleep(1000);
+		EXPECT_EQ(fr.seq, seq);
+		bad = mmb_stream_check(buf, size, seed, st.pattern_size, seq);
+		EXPECT(bad < 0, "naive frame %llu byte %ld",
+		       (unsigned long long)seq, bad);
+	}
+	EXPECT_OK(mmb_stream_stop(sfd));
+	EXPECT_OK(mmb_stream_status(sfd, &st));
+	EXPECT_EQ(naive_signals, st.produced);
+	EXPECT_ERR(read(sfd, buf, sizeof(fr) + size) < 0 ? -errno : 0, EINVAL);
+	close(sfd);
+	free(buf);
+	close(fd);
+	return T_PASS;
+}
+
+const struct mmb_test stream_tests[] = {
+	{ "stream/soft_frames_exact", test_soft_frames_exact },
+	{ "stream/edu_dma_into_user", test_edu_dma_into_user },
+	{ "stream/sg_merges_contiguous", test_sg_merges_contiguous },
+	{ "stream/overrun_counted", test_overrun_counted },
+	{ "stream/owned_frame_untouched", test_owned_frame_untouched },
+	{ "stream/stop_restart", test_stop_restart },
+	{ "stream/exit_midstream", test_exit_midstream },
+	{ "stream/bad_setup", test_bad_setup },
+	{ "stream/bounce_and_naive", test_bounce_and_naive },
+	{ NULL }
+};
