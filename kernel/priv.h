@@ -14,6 +14,14 @@
  *       mmb_notify.lock (raw)		counter page, rings, masking; taken
  *					in hard-IRQ context, even on RT
  *
+ *   mmb_device.stream_lock (mutex)	the device's stream pointer
+ *     mmb_stream.lock			IRQ-safe (mmb_stream_unplug)
+ *
+ *   mmb_stream.ctl (mutex)		start, stop, release of a stream
+ *     mmb_device.unplug_rwsem (read)	the pattern load (mmb_dma_kernel)
+ *     mmb_stream.lock			IRQ-safe; frame states, the engine
+ *       backend spinlocks		dma_submit() from completions/timers
+ *
  *   mmb_notify_fd.lock (mutex)		per file: rings and eventfd
  *     mmap_lock			pinning the ring's pages
  *     mmb_notify.lock (raw)

@@ -31,6 +31,7 @@
 #include <linux/math64.h>
 #include <linux/poll.h>
 #include <linux/sched/signal.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
@@ -39,7 +40,7 @@
 #include "priv.h"
 
 /* Largest single request for engines that use CPU addresses. */
-#define MMB_STREAM_CHUNK	(1U << 20)
+#define MMB_STREAM_CHUNK	SZ_1M
 /* Frame q starts at pattern offset q * (frame_size + MMB_STREAM_SKEW). */
 #define MMB_STREAM_SKEW		64
 
@@ -787,6 +788,9 @@ static int mmb_stream_alloc_kbufs(struct mmb_stream *s)
 static int mmb_stream_check(struct mmb_device *mdev,
 			    const struct mmb_stream_setup *ss)
 {
+	bool zero_copy = ss->mode == MMB_STREAM_ZERO_COPY;
+	bool naive = ss->mode == MMB_STREAM_NAIVE;
+
 	if (ss->flags & ~(MMB_EVENT_NONBLOCK | MMB_EVENT_CLOEXEC) ||
 	    ss->reserved)
 		return -EINVAL;
@@ -800,10 +804,9 @@ static int mmb_stream_check(struct mmb_device *mdev,
 	if (ss->period_ns && (ss->period_ns < MMB_STREAM_PERIOD_MIN_NS ||
 			      ss->period_ns > MMB_STREAM_PERIOD_MAX_NS))
 		return -EINVAL;
-	if ((ss->mode == MMB_STREAM_ZERO_COPY) != !!ss->frames)
+	if (zero_copy != !!ss->frames)
 		return -EINVAL;
-	if ((ss->mode == MMB_STREAM_NAIVE) != !!ss->signal ||
-	    ss->signal > _NSIG)
+	if (naive != !!ss->signal || ss->signal > _NSIG)
 		return -EINVAL;
 	if (!(mdev->caps & MMB_CAP_DMA))
 		return -EOPNOTSUPP;

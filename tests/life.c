@@ -200,6 +200,65 @@ static int test_unbind_with_event_users(void)
 	return T_PASS;
 }
 
+/*
+ * Removal mid-stream: the transfer in flight finishes or fails, a reader
+ * wakes with -ENODEV, poll() reports EPOLLHUP, closing unpins everything.
+ */
+static int test_unbind_during_stream(void)
+{
+	const char *drv = "/sys/bus/pci/drivers/mmbridge-edu";
+	uint8_t *buf = mmap(NULL, 4 * 4096, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	long long acq = vmstat_get("nr_foll_pin_acquired");
+	long long rel = vmstat_get("nr_foll_pin_released");
+	void *frames[2] = { buf, buf + 2 * 4096 };
+	struct pollfd pfd;
+	struct mmb_frame fr;
+	char bdf[64], path[128];
+	int fd = dev_open("edu0"), sfd, st;
+	pid_t pid;
+
+	if (fd == -ENOENT)
+		SKIP("no edu device");
+	EXPECT_OK(fd);
+	sfd = mmb_stream_setup(fd, MMB_STREAM_ZERO_COPY, 2, 2 * 4096, frames,
+			       1, 0, 0, 0);
+	EXPECT_OK(sfd);
+	EXPECT_OK(mmb_stream_start(sfd));
+	pid = fork();
+	EXPECT(pid >= 0, "fork: %s", strerror(errno));
+	if (!pid) {
+		int r;
+
+		/* Take frames (never handing them back) until removal. */
+		while ((r = mmb_stream_next(sfd, &fr)) == 0)
+			;
+		_exit(r == -ENODEV ? 0 : 1);
+	}
+	usleep(300000);
+	EXPECT_OK(device_bdf("edu0", bdf, sizeof(bdf)));
+	snprintf(path, sizeof(path), "%s/unbind", drv);
+	EXPECT_OK(write_str(path, bdf));
+	EXPECT_OK(wait_node("edu0", false));
+	EXPECT_EQ(waitpid(pid, &st, 0), pid);
+	EXPECT(WIFEXITED(st) && !WEXITSTATUS(st), "reader 0x%x", st);
+	pfd.fd = sfd;
+	pfd.events = POLLIN;
+	EXPECT_EQ(poll(&pfd, 1, 1000), 1);
+	EXPECT(pfd.revents & POLLHUP, "revents 0x%x", pfd.revents);
+	EXPECT_ERR(mmb_stream_start(sfd), ENODEV);
+	EXPECT_EQ(close(sfd), 0);
+	EXPECT_EQ(close(fd), 0);
+	EXPECT_EQ(vmstat_get("nr_foll_pin_acquired") - acq, 4);
+	EXPECT_EQ(vmstat_get("nr_foll_pin_released") - rel, 4);
+
+	snprintf(path, sizeof(path), "%s/bind", drv);
+	EXPECT_OK(write_str(path, bdf));
+	EXPECT_OK(wait_node("edu0", true));
+	munmap(buf, 4 * 4096);
+	return T_PASS;
+}
+
 struct dma_job {
 	int fd;
 	uint64_t seed;
@@ -513,6 +572,7 @@ const struct mmb_test life_tests[] = {
 	{ "life/devices_present", test_devices_present },
 	{ "life/unbind_with_open_fd", test_unbind_with_open_fd },
 	{ "life/unbind_with_event_users", test_unbind_with_event_users },
+	{ "life/unbind_during_stream", test_unbind_during_stream },
 	{ "life/unbind_during_dma", test_unbind_during_dma },
 	{ "life/unbind_during_trigger", test_unbind_during_trigger },
 	{ "life/soft_unbind_timer_running", test_soft_unbind_timer_running },
