@@ -63,14 +63,21 @@ static int mmb_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
-/*
- * Copy an ioctl argument struct in.  @minsz is the size of the struct's
- * first version: a shorter argsz is -EINVAL.  A longer one is accepted when
- * the bytes the kernel does not know are zero (-E2BIG otherwise); more than
- * a page is -E2BIG without looking, so no call scans much user memory.
+/**
+ * mmb_get_args() - copy an ioctl argument struct in.
+ * @karg:	kernel copy
+ * @ksize:	its size
+ * @minsz:	size of the struct's first version
+ * @uarg:	user pointer
+ *
+ * A shorter argsz than @minsz is -EINVAL.  A longer one than @ksize is
+ * accepted when the bytes the kernel does not know are zero (-E2BIG
+ * otherwise); more than a page is -E2BIG without looking, so no call scans
+ * much user memory.
+ *
+ * Return: 0 or -errno.
  */
-static int mmb_get_args(void *karg, size_t ksize, size_t minsz,
-			void __user *uarg)
+int mmb_get_args(void *karg, size_t ksize, size_t minsz, void __user *uarg)
 {
 	u32 argsz;
 

@@ -295,6 +295,7 @@ extern struct workqueue_struct *mmb_wq;
 
 /* chardev.c */
 extern const struct file_operations mmb_fops;
+int mmb_get_args(void *karg, size_t ksize, size_t minsz, void __user *uarg);
 int mmb_dma_kernel(struct mmb_device *mdev, u64 dev_offset, void *buf,
 		   size_t len, bool to_device);
 

@@ -586,27 +586,13 @@ static __poll_t mmb_stream_poll(struct file *file, poll_table *wait)
 	return mask;
 }
 
-static int mmb_stream_get_args(void *karg, size_t ksize, size_t minsz,
-			       void __user *uarg)
-{
-	u32 argsz;
-
-	if (get_user(argsz, (u32 __user *)uarg))
-		return -EFAULT;
-	if (argsz < minsz)
-		return -EINVAL;
-	if (argsz > PAGE_SIZE)
-		return -E2BIG;
-	return copy_struct_from_user(karg, ksize, uarg, argsz);
-}
-
 static long mmb_stream_ioctl_ctl(struct mmb_stream *s, unsigned int cmd,
 				 void __user *uarg)
 {
 	struct mmb_stream_ctl ctl;
 	int ret;
 
-	ret = mmb_stream_get_args(&ctl, sizeof(ctl), sizeof(ctl), uarg);
+	ret = mmb_get_args(&ctl, sizeof(ctl), sizeof(ctl), uarg);
 	if (ret)
 		return ret;
 	if (ctl.flags)
@@ -626,7 +612,7 @@ static long mmb_stream_ioctl_status(struct mmb_stream *s, void __user *uarg)
 	u32 argsz, i;
 	int ret;
 
-	ret = mmb_stream_get_args(&st, sizeof(st), sizeof(st), uarg);
+	ret = mmb_get_args(&st, sizeof(st), sizeof(st), uarg);
 	if (ret)
 		return ret;
 	if (st.flags)
@@ -654,7 +640,7 @@ static long mmb_stream_ioctl_fetch(struct mmb_stream *s, struct file *file,
 	struct mmb_stream_fetch fe;
 	int idx, ret;
 
-	ret = mmb_stream_get_args(&fe, sizeof(fe), sizeof(fe), uarg);
+	ret = mmb_get_args(&fe, sizeof(fe), sizeof(fe), uarg);
 	if (ret)
 		return ret;
 	if (fe.flags || fe.frame.index || fe.frame.reserved || fe.frame.seq ||

@@ -30,13 +30,6 @@ static int worker_fd(uint64_t seed)
 	return fd;
 }
 
-static void *map_anon(size_t len, int prot)
-{
-	void *p = mmap(NULL, len, prot, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-	return p == MAP_FAILED ? NULL : p;
-}
-
 /* /proc/self/pagemap entry of @addr. */
 static uint64_t pagemap(const void *addr)
 {

@@ -87,6 +87,18 @@ long long module_param(const char *name);
 /* A counter of /proc/vmstat, exact (per-CPU deltas folded in), or -1. */
 long long vmstat_get(const char *key);
 
+/* The system's page-pin counters (nr_foll_pin_acquired/released). */
+struct pins {
+	long long acquired, released;
+};
+struct pins pins_now(void);
+
+/* A private anonymous mapping, or NULL. */
+void *map_anon(size_t len, int prot);
+
+/* The device's event count (MMB_IOC_INFO), UINT64_MAX on error. */
+uint64_t dev_count(int fd);
+
 /*
  * Run @fn for every present device with interrupts (soft0, edu0); the
  * first failure is the result, prefixed with the device's name.  SKIP when

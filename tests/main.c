@@ -14,6 +14,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -119,6 +120,31 @@ long long vmstat_get(const char *key)
 	}
 	fclose(f);
 	return found;
+}
+
+struct pins pins_now(void)
+{
+	struct pins p = {
+		.acquired = vmstat_get("nr_foll_pin_acquired"),
+		.released = vmstat_get("nr_foll_pin_released"),
+	};
+	return p;
+}
+
+void *map_anon(size_t len, int prot)
+{
+	void *p = mmap(NULL, len, prot, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+uint64_t dev_count(int fd)
+{
+	struct mmb_info info;
+
+	if (mmb_info(fd, &info))
+		return UINT64_MAX;
+	return info.irq_count;
 }
 
 int for_each_irq_dev(int (*fn)(const char *name))

@@ -16,15 +16,6 @@
 
 #include "harness.h"
 
-static uint64_t dev_count(int fd)
-{
-	struct mmb_info info;
-
-	if (mmb_info(fd, &info))
-		return UINT64_MAX;
-	return info.irq_count;
-}
-
 /* 1 if @fd is readable within @ms, 0 if not, -errno on error. */
 static int readable(int fd, int ms)
 {

@@ -16,35 +16,6 @@
 
 #define PG	4096UL
 
-static uint64_t dev_count(int fd)
-{
-	struct mmb_info info;
-
-	if (mmb_info(fd, &info))
-		return UINT64_MAX;
-	return info.irq_count;
-}
-
-static void *map_anon(size_t len, int prot)
-{
-	void *p = mmap(NULL, len, prot, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-	return p == MAP_FAILED ? NULL : p;
-}
-
-struct pins {
-	long long acquired, released;
-};
-
-static struct pins pins_now(void)
-{
-	struct pins p = {
-		.acquired = vmstat_get("nr_foll_pin_acquired"),
-		.released = vmstat_get("nr_foll_pin_released"),
-	};
-	return p;
-}
-
 /* VmLck of this process in KiB, or -1. */
 static long vm_locked_kb(void)
 {

@@ -8,15 +8,6 @@
 
 #include "harness.h"
 
-static uint64_t irq_count(int fd)
-{
-	struct mmb_info info;
-
-	if (mmb_info(fd, &info))
-		return UINT64_MAX;
-	return info.irq_count;
-}
-
 /* Periodic interrupts advance the count while on, and not after stop. */
 static int test_irq_progress(void)
 {
@@ -25,13 +16,13 @@ static int test_irq_progress(void)
 	int fd = dev_open("soft0");
 
 	EXPECT_OK(fd);
-	c0 = irq_count(fd);
+	c0 = dev_count(fd);
 	t0 = now_ns();
 	EXPECT_OK(mmb_irq_timer(fd, period));
 	usleep(300000);
 	EXPECT_OK(mmb_irq_timer(fd, 0));
 	t1 = now_ns();
-	c1 = irq_count(fd);
+	c1 = dev_count(fd);
 	EXPECT(c1 > c0 + 10, "only %llu interrupts in %llu ms",
 	       (unsigned long long)(c1 - c0),
 	       (unsigned long long)((t1 - t0) / 1000000));
@@ -41,7 +32,7 @@ static int test_irq_progress(void)
 	       (unsigned long long)(c1 - c0), (unsigned long long)(t1 - t0),
 	       (unsigned long long)period);
 	usleep(100000);
-	c2 = irq_count(fd);
+	c2 = dev_count(fd);
 	EXPECT_EQ(c2, c1);
 	close(fd);
 	return T_PASS;
@@ -58,9 +49,9 @@ static int test_irq_timer_stops_on_close(void)
 	EXPECT_OK(mmb_irq_timer(fd, 500000));
 	usleep(50000);
 	close(fd);
-	c1 = irq_count(fd2);
+	c1 = dev_count(fd2);
 	usleep(100000);
-	c2 = irq_count(fd2);
+	c2 = dev_count(fd2);
 	EXPECT_EQ(c2, c1);
 	close(fd2);
 	return T_PASS;
@@ -74,10 +65,10 @@ static int test_irq_count(void)
 	int fd = dev_open("soft0");
 
 	EXPECT_OK(fd);
-	c0 = irq_count(fd);
+	c0 = dev_count(fd);
 	EXPECT_OK(mmb_irq_trigger(fd, n, &raised));
 	EXPECT_EQ(raised, n);
-	EXPECT_EQ(irq_count(fd) - c0, n);
+	EXPECT_EQ(dev_count(fd) - c0, n);
 	close(fd);
 	return T_PASS;
 }
@@ -98,7 +89,7 @@ static int test_dma_roundtrip(void)
 	EXPECT_OK(fd);
 	buf = malloc(len);
 	EXPECT(buf, "malloc");
-	c0 = irq_count(fd);
+	c0 = dev_count(fd);
 
 	pattern_fill(buf, len, seed, 0);
 	EXPECT_OK(mmb_dma(fd, MMB_XFER_TO_DEVICE, off_a, buf, len));
@@ -115,7 +106,7 @@ static int test_dma_roundtrip(void)
 	EXPECT(bad < 0, "CPU-written byte %ld DMA'd back wrong", bad);
 
 	/* Two transfers, two completion interrupts. */
-	EXPECT_EQ(irq_count(fd) - c0, 2);
+	EXPECT_EQ(dev_count(fd) - c0, 2);
 	free(buf);
 	close(fd);
 	return T_PASS;

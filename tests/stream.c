@@ -13,26 +13,6 @@
 
 #define PG	4096UL
 
-struct pins {
-	long long acquired, released;
-};
-
-static struct pins pins_now(void)
-{
-	struct pins p = {
-		.acquired = vmstat_get("nr_foll_pin_acquired"),
-		.released = vmstat_get("nr_foll_pin_released"),
-	};
-	return p;
-}
-
-static uint8_t *map_anon(size_t len, int prot)
-{
-	void *p = mmap(NULL, len, prot, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-	return p == MAP_FAILED ? NULL : p;
-}
-
 /* @nr frames of @size back to back in @buf. */
 static void frames_of(uint8_t *buf, uint32_t nr, size_t size, void **frames)
 {
