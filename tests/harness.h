@@ -93,6 +93,13 @@ struct pins {
 };
 struct pins pins_now(void);
 
+/*
+ * Twice: a child runs @setup (0 when it holds its pins), then exits with
+ * its files open, or is killed.  Afterwards exactly @pages pins were taken
+ * and all of them released.  T_PASS or T_FAIL.
+ */
+int exit_and_kill_release(int (*setup)(void), long long pages);
+
 /* A private anonymous mapping, or NULL. */
 void *map_anon(size_t len, int prot);
 

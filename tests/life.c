@@ -230,8 +230,9 @@ static int test_unbind_during_stream(void)
 	if (!pid) {
 		int r;
 
-		/* Take frames (never handing them back) until removal. */
-		while ((r = mmb_stream_next(sfd, &fr)) == 0)
+		/* Keep the engine busy, so a transfer is in flight. */
+		while ((r = mmb_stream_next(sfd, &fr)) == 0 &&
+		       (r = mmb_stream_release(sfd, fr.index)) == 0)
 			;
 		_exit(r == -ENODEV ? 0 : 1);
 	}

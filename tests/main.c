@@ -131,6 +131,45 @@ struct pins pins_now(void)
 	return p;
 }
 
+int exit_and_kill_release(int (*setup)(void), long long pages)
+{
+	struct pins p0, p1;
+	int k, st;
+
+	for (k = 0; k < 2; k++) {
+		int p[2];
+		pid_t pid;
+		char c;
+
+		EXPECT_OK(pipe(p) ? -errno : 0);
+		p0 = pins_now();
+		pid = fork();
+		EXPECT(pid >= 0, "fork: %s", strerror(errno));
+		if (!pid) {
+			if (setup())
+				_exit(1);
+			if (write(p[1], "x", 1) != 1)
+				_exit(2);
+			if (k == 0)
+				_exit(0);	/* exit with the files open */
+			pause();		/* killed */
+		}
+		close(p[1]);
+		EXPECT(read(p[0], &c, 1) == 1, "%s child failed to set up",
+		       k ? "killed" : "exiting");
+		if (k == 1)
+			kill(pid, SIGKILL);
+		EXPECT_EQ(waitpid(pid, &st, 0), pid);
+		EXPECT(k ? WIFSIGNALED(st) : WIFEXITED(st) && !WEXITSTATUS(st),
+		       "child status 0x%x", st);
+		close(p[0]);
+		p1 = pins_now();
+		EXPECT_EQ(p1.acquired - p0.acquired, pages);
+		EXPECT_EQ(p1.released - p0.released, pages);
+	}
+	return T_PASS;
+}
+
 void *map_anon(size_t len, int prot)
 {
 	void *p = mmap(NULL, len, prot, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);

@@ -182,51 +182,25 @@ static int test_unpin_balanced(void)
 	return T_PASS;
 }
 
+/* Two rings, 48 pages, interrupts written into them; then exit. */
+static int exit_setup(void)
+{
+	uint8_t *mem = map_anon(64 * PG, PROT_READ | PROT_WRITE);
+	int fd = dev_open("soft0");
+	uint32_t id;
+
+	if (!mem || fd < 0 ||
+	    mmb_pin_region(fd, mem, 16 * PG, &id, NULL) ||
+	    mmb_pin_region(fd, mem + 32 * PG, 32 * PG, &id, NULL) ||
+	    mmb_irq_trigger(fd, 10, NULL))
+		return -1;
+	return 0;
+}
+
 /* Pins of a process that exits (or is killed) without unpinning go too. */
 static int test_exit_releases(void)
 {
-	struct pins p0, p1;
-	int k, st;
-
-	for (k = 0; k < 2; k++) {
-		int p[2];
-		pid_t pid;
-		char c;
-
-		EXPECT_OK(pipe(p) ? -errno : 0);
-		p0 = pins_now();
-		pid = fork();
-		EXPECT(pid >= 0, "fork: %s", strerror(errno));
-		if (!pid) {
-			uint8_t *mem = map_anon(64 * PG, PROT_READ | PROT_WRITE);
-			int fd = dev_open("soft0");
-			uint32_t id;
-
-			if (!mem || fd < 0 ||
-			    mmb_pin_region(fd, mem, 16 * PG, &id, NULL) ||
-			    mmb_pin_region(fd, mem + 32 * PG, 32 * PG, &id,
-					   NULL) ||
-			    mmb_irq_trigger(fd, 10, NULL))
-				_exit(1);
-			if (write(p[1], "x", 1) != 1)
-				_exit(2);
-			if (k == 0)
-				_exit(0);	/* exit with the fd open */
-			pause();		/* killed */
-		}
-		close(p[1]);
-		EXPECT_EQ(read(p[0], &c, 1), 1);
-		if (k == 1)
-			kill(pid, SIGKILL);
-		EXPECT_EQ(waitpid(pid, &st, 0), pid);
-		EXPECT(k ? WIFSIGNALED(st) : WIFEXITED(st) && !WEXITSTATUS(st),
-		       "child status 0x%x", st);
-		close(p[0]);
-		p1 = pins_now();
-		EXPECT_EQ(p1.acquired - p0.acquired, 48);
-		EXPECT_EQ(p1.released - p0.released, 48);
-	}
-	return T_PASS;
+	return exit_and_kill_release(exit_setup, 48);
 }
 
 /*

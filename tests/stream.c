@@ -332,56 +332,36 @@ static int test_stop_restart(void)
 	return T_PASS;
 }
 
+/* Streaming into 8 frames of 256 KiB, one frame held. */
+static int midstream_setup(void)
+{
+	const size_t size = 256 * 1024;
+	uint8_t *buf = map_anon(8 * size, PROT_READ | PROT_WRITE);
+	int fd = dev_open("soft0"), sfd;
+	struct mmb_frame fr;
+	void *frames[8];
+
+	if (!buf || fd < 0)
+		return -1;
+	frames_of(buf, 8, size, frames);
+	sfd = mmb_stream_setup(fd, MMB_STREAM_ZERO_COPY, 8, size, frames, 1,
+			       0, 0, 0);
+	if (sfd < 0 || mmb_stream_start(sfd) || mmb_stream_next(sfd, &fr))
+		return -1;
+	return 0;
+}
+
 /*
  * A process that exits (or is killed) mid-stream leaves no pins behind,
  * and the device takes a new stream at once.
  */
 static int test_exit_midstream(void)
 {
-	struct pins p0, p1;
-	int k, st, fd, sfd;
+	int fd, sfd, r;
 
-	for (k = 0; k < 2; k++) {
-		int p[2];
-		pid_t pid;
-		char c;
-
-		EXPECT_OK(pipe(p) ? -errno : 0);
-		p0 = pins_now();
-		pid = fork();
-		EXPECT(pid >= 0, "fork: %s", strerror(errno));
-		if (!pid) {
-			const size_t size = 256 * 1024;
-			uint8_t *buf = map_anon(8 * size,
-						PROT_READ | PROT_WRITE);
-			struct mmb_frame fr;
-			void *frames[8];
-
-			fd = dev_open("soft0");
-			frames_of(buf, 8, size, frames);
-			sfd = mmb_stream_setup(fd, MMB_STREAM_ZERO_COPY, 8,
-					       size, frames, 1, 0, 0, 0);
-			if (sfd < 0 || mmb_stream_start(sfd) ||
-			    mmb_stream_next(sfd, &fr))
-				_exit(1);
-			if (write(p[1], "x", 1) != 1)
-				_exit(2);
-			if (k == 0)
-				_exit(0);	/* streaming, a frame held */
-			pause();
-		}
-		close(p[1]);
-		EXPECT_EQ(read(p[0], &c, 1), 1);
-		if (k == 1)
-			kill(pid, SIGKILL);
-		EXPECT_EQ(waitpid(pid, &st, 0), pid);
-		EXPECT(k ? WIFSIGNALED(st) : WIFEXITED(st) && !WEXITSTATUS(st),
-		       "child status 0x%x", st);
-		close(p[0]);
-		p1 = pins_now();
-		EXPECT_EQ(p1.acquired - p0.acquired, 8 * 64);
-		EXPECT_EQ(p1.released - p0.released, 8 * 64);
-	}
+	r = exit_and_kill_release(midstream_setup, 8 * 64);
+	if (r != T_PASS)
+		return r;
 	fd = dev_open("soft0");
 	EXPECT_OK(fd);
 	sfd = mmb_stream_setup(fd, MMB_STREAM_BOUNCE, 1, PG, NULL, 1, 0, 0, 0);
