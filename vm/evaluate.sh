@@ -55,6 +55,11 @@ evaluate() {
 		esac
 	done <"$dir/guest.out"
 
+	# Say why first: the list of missing results below can be long.
+	if [ $completed = 0 ]; then
+		echo "# the guest did not finish (qemu exit $qrc); console tail:"
+		tail -n 40 "$dir/console.log" | sed 's/^/#   /'
+	fi
 	# Every case the guest program knows must have reported.
 	for name in $("$BUILD/guest/mmb-tests" -l); do
 		case $seen in *" $name "*) ;; *) tap not-ok "$name" "no result from the guest" ;; esac
@@ -63,8 +68,7 @@ evaluate() {
 	if [ $completed = 1 ]; then
 		tap ok life/guest_completed
 	else
-		tap not-ok life/guest_completed "guest did not finish (qemu exit $qrc; VM_TIMEOUT=$VM_TIMEOUT s); console tail:"
-		tail -n 40 "$dir/console.log" | sed 's/^/#   /'
+		tap not-ok life/guest_completed "guest did not finish (qemu exit $qrc; VM_TIMEOUT=$VM_TIMEOUT s); console tail above"
 	fi
 	why=$(cat "$dir/dmesg.txt" "$dir/console.log" 2>/dev/null | grep -E -m 1 "$SPLAT_RE")
 	if [ -z "$why" ] && [ $completed = 1 ]; then

@@ -39,6 +39,17 @@ for k in $KERNELS; do
 			tap ok life/build_warning_free
 			boot_guest "$rel" test "$dir" >"$dir/guest.out" 2>"$dir/qemu.err"
 			qrc=$?
+			# A guest whose init never spoke did not run mmbridge at all
+			# (the module loads after the first line): show why, boot once
+			# more.  Anything later is the tests' business, never retried.
+			if ! grep -q '^# guest .* up' "$dir/guest.out"; then
+				echo "# the guest never reached its init (qemu exit $qrc); console tail:"
+				tail -n 25 "$dir/console.log" | sed 's/^/#   /'
+				[ -s "$dir/qemu.err" ] && sed 's/^/# qemu: /' "$dir/qemu.err"
+				echo "# booting $rel once more"
+				boot_guest "$rel" test "$dir" >"$dir/guest.out" 2>"$dir/qemu.err"
+				qrc=$?
+			fi
 			[ -s "$dir/qemu.err" ] && sed 's/^/# qemu: /' "$dir/qemu.err"
 			evaluate "$rel" "$dir" "$qrc"
 		else
