@@ -34,6 +34,8 @@ static int mmb_open(struct inode *inode, struct file *file)
 	mmb_copyfd_init(&mf->copy);
 	mmb_notify_fd_init(&mf->notify);
 	file->private_data = mf;
+	/* One address_space for all files: revocation reaches every mapping. */
+	file->f_mapping = mmb_region_mapping(mdev);
 	return stream_open(inode, file);
 }
 
@@ -666,6 +668,40 @@ static long mmb_ioctl_unpin_region(struct mmb_file *mf, void __user *uarg)
 	return mmb_notify_unpin_ring(mf->mdev, &mf->notify, ur.id);
 }
 
+/* Revocation: validated here, carried out in region.c. */
+static long mmb_ioctl_region_ctl(struct mmb_device *mdev, bool revoke,
+				 void __user *uarg)
+{
+	struct mmb_region_ctl ctl;
+	int ret;
+
+	ret = mmb_get_args(&ctl, sizeof(ctl),
+			   offsetofend(struct mmb_region_ctl, restores), uarg);
+	if (ret)
+		return ret;
+	if (ctl.flags || ctl.reserved)
+		return -EINVAL;
+	ret = mmb_device_alive(mdev);
+	if (!ret)
+		ret = mmb_region_ctl(mdev, revoke, &ctl);
+	return ret ? ret : mmb_put_args(uarg, &ctl, sizeof(ctl), ctl.argsz);
+}
+
+static long mmb_ioctl_region_info(struct mmb_device *mdev, void __user *uarg)
+{
+	struct mmb_region_info ri;
+	int ret;
+
+	ret = mmb_get_args(&ri, sizeof(ri),
+			   offsetofend(struct mmb_region_info, wait_faults), uarg);
+	if (ret)
+		return ret;
+	if (ri.flags)
+		return -EINVAL;
+	ret = mmb_region_info(mdev, &ri);
+	return ret ? ret : mmb_put_args(uarg, &ri, sizeof(ri), ri.argsz);
+}
+
 static long mmb_ioctl_stream_setup(struct mmb_device *mdev, void __user *uarg)
 {
 	struct mmb_stream_setup ss;
@@ -679,18 +715,22 @@ static long mmb_ioctl_stream_setup(struct mmb_device *mdev, void __user *uarg)
 }
 
 /*
- * mmap offsets: MMB_MMAP_COUNTERS is the counter page; nothing else is
- * mappable yet.
+ * mmap offsets: MMB_MMAP_COUNTERS is the counter page, MMB_MMAP_REGION()
+ * the device region under a fault policy; anything else is -EINVAL.
  */
 static int mmb_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	struct mmb_file *mf = file->private_data;
 	int ret;
 
-	if (vma->vm_pgoff != MMB_MMAP_COUNTERS >> PAGE_SHIFT)
-		return -EINVAL;
 	ret = mmb_device_alive(mf->mdev);
-	return ret ? ret : mmb_notify_mmap(mf->mdev, vma);
+	if (ret)
+		return ret;
+	if (vma->vm_pgoff == MMB_MMAP_COUNTERS >> PAGE_SHIFT)
+		return mmb_notify_mmap(mf->mdev, vma);
+	if (vma->vm_pgoff >= MMB_MMAP_REGION(MMB_FAULT_DISCARD) >> PAGE_SHIFT)
+		return mmb_region_mmap(mf->mdev, vma);
+	return -EINVAL;
 }
 
 static ssize_t mmb_read(struct file *file, char __user *buf, size_t count,
@@ -759,6 +799,12 @@ static long mmb_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return mmb_ioctl_unpin_region(mf, uarg);
 	case MMB_IOC_STREAM_SETUP:
 		return mmb_ioctl_stream_setup(mdev, uarg);
+	case MMB_IOC_REGION_REVOKE:
+	case MMB_IOC_REGION_RESTORE:
+		return mmb_ioctl_region_ctl(mdev, cmd == MMB_IOC_REGION_REVOKE,
+					    uarg);
+	case MMB_IOC_REGION_INFO:
+		return mmb_ioctl_region_info(mdev, uarg);
 	default:
 		return -ENOTTY;
 	}

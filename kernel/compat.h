@@ -38,6 +38,29 @@ static inline void mmb_vm_flags_clear(struct vm_area_struct *vma,
 #endif
 }
 
+static inline void mmb_vm_flags_set(struct vm_area_struct *vma,
+				    unsigned long flags)
+{
+#if KERNEL_VERSION(6, 3, 0) > LINUX_VERSION_CODE
+	vma->vm_flags |= flags;
+#else
+	vm_flags_set(vma, flags);
+#endif
+}
+
+/*
+ * 6.5 added per-VMA locks to the fault path: a fault handler that sleeps
+ * drops whichever lock the fault holds.
+ */
+static inline void mmb_release_fault_lock(struct vm_fault *vmf)
+{
+#if KERNEL_VERSION(6, 5, 0) > LINUX_VERSION_CODE
+	mmap_read_unlock(vmf->vma->vm_mm);
+#else
+	release_fault_lock(vmf);
+#endif
+}
+
 /* 6.8 dropped the count argument of eventfd_signal() (always 1 since). */
 static inline void mmb_eventfd_signal(struct eventfd_ctx *ctx)
 {

@@ -282,6 +282,10 @@ static int edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	edu->mdev = mdev;
 	mdev->caps = MMB_CAP_IRQ | MMB_CAP_DMA;
 	mdev->dma_window = edu_dma_window;
+	/* The register page, uncached; the DMA buffer stays the kernel's. */
+	mdev->map_phys = pci_resource_start(pdev, 0);
+	mdev->map_size = PAGE_SIZE;
+	mdev->map_cache = MMB_CACHE_UC;
 
 	ret = pci_alloc_irq_vectors(pdev, 1, 1, PCI_IRQ_MSI);
 	if (ret < 0)

@@ -100,6 +100,7 @@ static void mmb_device_release(struct device *dev)
 	ida_free(&mmb_instance_ida[mdev->kind], mdev->instance);
 	ida_free(&mmb_minor_ida, MINOR(dev->devt));
 	put_device(mdev->dma_dev);
+	mmb_region_destroy(&mdev->region);
 	mmb_notify_destroy(&mdev->notify);
 	kfree(mdev);
 }
@@ -130,11 +131,14 @@ struct mmb_device *mmb_device_alloc(struct device *parent,
 	ret = mmb_notify_init(&mdev->notify);
 	if (ret)
 		goto err_free;
+	ret = mmb_region_init(&mdev->region);
+	if (ret)
+		goto err_notify;
 
 	minor = ida_alloc_max(&mmb_minor_ida, MMB_MAX_DEVICES - 1, GFP_KERNEL);
 	if (minor < 0) {
 		ret = minor;
-		goto err_notify;
+		goto err_region;
 	}
 	instance = ida_alloc(&mmb_instance_ida[kind], GFP_KERNEL);
 	if (instance < 0) {
@@ -170,6 +174,8 @@ struct mmb_device *mmb_device_alloc(struct device *parent,
 
 err_minor:
 	ida_free(&mmb_minor_ida, minor);
+err_region:
+	mmb_region_destroy(&mdev->region);
 err_notify:
 	mmb_notify_destroy(&mdev->notify);
 err_free:
@@ -189,6 +195,8 @@ int mmb_device_register(struct mmb_device *mdev,
 {
 	int ret;
 
+	if (mdev->map_size)
+		mdev->caps |= MMB_CAP_MAP;
 	mdev->dev.groups = groups;
 	mdev->alive = true;
 	ret = cdev_device_add(&mdev->cdev, &mdev->dev);
@@ -205,7 +213,8 @@ int mmb_device_register(struct mmb_device *mdev,
  * @mdev:	a registered device
  *
  * Removes the device node, waits until no file operation is inside the
- * backend and marks the device dead, so that open files get -ENODEV.  The
+ * backend and marks the device dead, so that open files get -ENODEV; its
+ * region is revoked for good, so no mapping reaches the memory.  The
  * backend may free its resources when this returns; the caller still holds
  * its reference and drops it with mmb_device_put().
  */
@@ -223,6 +232,7 @@ void mmb_device_unregister(struct mmb_device *mdev)
 	mutex_unlock(&mdev->ctl_lock);
 
 	mmb_stream_unplug(mdev);
+	mmb_region_unplug(mdev);
 	mmb_notify_unplug(mdev);
 }
 
@@ -290,9 +300,12 @@ static int __init mmb_init(void)
 	if (!mmb_wq)
 		return -ENOMEM;
 
-	ret = mmb_remote_init();
+	ret = mmb_region_fs_init();
 	if (ret)
 		goto err_wq;
+	ret = mmb_remote_init();
+	if (ret)
+		goto err_fs;
 
 	ret = alloc_chrdev_region(&mmb_devt, 0, MMB_MAX_DEVICES, MMB_DRV_NAME);
 	if (ret)
@@ -325,6 +338,8 @@ err_chrdev:
 	unregister_chrdev_region(mmb_devt, MMB_MAX_DEVICES);
 err_remote:
 	mmb_remote_exit();
+err_fs:
+	mmb_region_fs_exit();
 err_wq:
 	destroy_workqueue(mmb_wq);
 	return ret;
@@ -342,6 +357,7 @@ static void __exit mmb_exit(void)
 	class_unregister(&mmb_class);
 	unregister_chrdev_region(mmb_devt, MMB_MAX_DEVICES);
 	mmb_remote_exit();
+	mmb_region_fs_exit();
 	for (i = 0; i < ARRAY_SIZE(mmb_instance_ida); i++)
 		ida_destroy(&mmb_instance_ida[i]);
 	ida_destroy(&mmb_minor_ida);

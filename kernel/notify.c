@@ -170,8 +170,14 @@ static u64 mmb_deliver_locked(struct mmb_notify *n, u32 cause, u64 now)
 	case MMB_EVENT_DMA:
 		mmb_page_inc(&pg->dma_count);
 		break;
-	default:
+	case MMB_EVENT_DMA_ERROR:
 		mmb_page_inc(&pg->dma_errors);
+		break;
+	case MMB_EVENT_REVOKE:
+		mmb_page_inc(&pg->revoke_count);
+		break;
+	case MMB_EVENT_RESTORE:
+		mmb_page_inc(&pg->restore_count);
 		break;
 	}
 	mmb_page_end(pg);
@@ -237,6 +243,35 @@ void mmb_irq_event(struct mmb_device *mdev, u32 cause)
 		mmb_fanout(mdev, count, now);
 	else
 		wake_up_all(&n->wq);	/* a trigger waits for the handler */
+}
+
+/**
+ * mmb_notify_region() - report a change of the device region's state.
+ * @mdev:	the device
+ * @cause:	MMB_EVENT_REVOKE, MMB_EVENT_RESTORE, or 0 for a change that
+ *		is not an event of its own (removal of a revoked region)
+ * @state:	the region's MMB_REGION_* bits now
+ *
+ * Not an interrupt: delivered while delivery is disabled too.  Process
+ * context.
+ */
+void mmb_notify_region(struct mmb_device *mdev, u32 cause, u32 state)
+{
+	struct mmb_notify *n = &mdev->notify;
+	u64 now = ktime_get_ns();
+	unsigned long flags;
+	u64 count = 0;
+
+	raw_spin_lock_irqsave(&n->lock, flags);
+	mmb_page_begin(n->page);
+	WRITE_ONCE(n->page->region_state, state);
+	mmb_page_end(n->page);
+	if (cause)
+		count = mmb_deliver_locked(n, cause, now);
+	raw_spin_unlock_irqrestore(&n->lock, flags);
+
+	if (count)
+		mmb_fanout(mdev, count, now);
 }
 
 /**

@@ -36,6 +36,14 @@
  *     mmb_irq_copy_reg.lock		IRQ-safe; one registration's record
  *       remote engine lock		IRQ-safe; the worker queue
  *
+ *   mmap_lock (read)			a fault on a region mapping
+ *     mmb_region.sem (read)		the fault decides and inserts
+ *       page table locks
+ *   mmb_region.sem (write)		revoke, restore, removal
+ *     i_mmap_rwsem, page table locks	unmap_mapping_range()
+ *   mmb_region.sem is never held while waiting for a restore, and a
+ *   waiting fault has dropped mmap_lock (or its VMA lock) first.
+ *
  * Rule: user memory is never touched (copy_{to,from}_user, get/pin_user_pages)
  * while unplug_rwsem is held.  A page fault takes mmap_lock, and a fault
  * handler of a later mapping takes unplug_rwsem: touching user memory under
@@ -147,6 +155,40 @@ struct mmb_notify {
 struct mmb_efd_reg;
 
 /**
+ * struct mmb_region - revocation state of a device's mappable memory
+ * (region.c).
+ * @inode:	private inode whose address_space every open file of the
+ *		device maps through
+ * @sem:	faults read-hold it; state changes write-hold it
+ * @state:	MMB_REGION_* reasons; 0 is live; @sem
+ * @gen:	revocations so far, to re-zero scratch pages; @sem
+ * @revokes:	live-to-revoked transitions; @sem
+ * @restores:	revoked-to-live transitions; @sem
+ * @wq:		WAIT faults sleep here
+ * @mappings:	VMAs mapping the region
+ * @faults:	device pages (or PMDs) inserted
+ * @huge_faults: PMDs inserted
+ * @discard_faults: scratch pages inserted
+ * @sigbus_faults: faults answered with SIGBUS
+ * @wait_faults: faults that slept for a restore
+ */
+struct mmb_region {
+	struct inode *inode;
+	struct rw_semaphore sem;	/* @state against faults */
+	u32 state;
+	u64 gen;
+	u64 revokes;
+	u64 restores;
+	wait_queue_head_t wq;
+	atomic64_t mappings;
+	atomic64_t faults;
+	atomic64_t huge_faults;
+	atomic64_t discard_faults;
+	atomic64_t sigbus_faults;
+	atomic64_t wait_faults;
+};
+
+/**
  * struct mmb_notify_fd - a file's registrations with notify.c.
  * @lock:	@rings, @nr_rings, @next_id, @efd
  * @rings:	this file's pinned rings
@@ -180,6 +222,10 @@ struct mmb_notify_fd {
  * @mem_io:	device memory behind a BAR, or NULL
  * @mem_virt:	device memory in RAM, or NULL
  * @mem_size:	bytes of device memory
+ * @map_phys:	physical address of the mappable region (a BAR), or 0
+ * @map_virt:	the mappable region in vmalloc'd RAM, or NULL
+ * @map_size:	bytes of the mappable region, a page multiple; 0: none
+ * @map_cache:	enum mmb_region_cache of its mappings
  * @unplug_rwsem: read-held by file operations inside the backend,
  *		write-held by mmb_device_unregister()
  * @alive:	false once unregistered; protected by @unplug_rwsem
@@ -190,8 +236,9 @@ struct mmb_notify_fd {
  * @irq_copies:	files that receive interrupt records (MMB_IOC_IRQ_COPY)
  * @stream_lock: protects @stream
  * @stream:	the device's frame stream, or NULL (one at a time)
+ * @region:	revocable mappings of the mappable region
  *
- * Fields from @kind to @mem_size are set before registration and constant
+ * Fields from @kind to @map_cache are set before registration and constant
  * afterwards.  The struct lives until the last reference to @dev goes; the
  * backend behind it only until mmb_device_unregister() returns.
  */
@@ -210,6 +257,10 @@ struct mmb_device {
 	void __iomem *mem_io;
 	void *mem_virt;
 	u64 mem_size;
+	phys_addr_t map_phys;
+	void *map_virt;
+	u64 map_size;
+	u32 map_cache;
 
 	struct rw_semaphore unplug_rwsem;
 	bool alive;
@@ -224,6 +275,8 @@ struct mmb_device {
 
 	struct mutex stream_lock;	/* @stream */
 	struct mmb_stream *stream;
+
+	struct mmb_region region;
 };
 
 /**
@@ -305,11 +358,26 @@ int mmb_stream_setup(struct mmb_device *mdev,
 		     const struct mmb_stream_setup *ss);
 void mmb_stream_unplug(struct mmb_device *mdev);
 
+/* region.c */
+int mmb_region_fs_init(void);
+void mmb_region_fs_exit(void);
+int mmb_region_init(struct mmb_region *rg);
+void mmb_region_destroy(struct mmb_region *rg);
+struct address_space *mmb_region_mapping(struct mmb_device *mdev);
+int mmb_region_mmap(struct mmb_device *mdev, struct vm_area_struct *vma);
+int mmb_region_ctl(struct mmb_device *mdev, bool revoke,
+		   struct mmb_region_ctl *ctl);
+int mmb_region_info(struct mmb_device *mdev, struct mmb_region_info *ri);
+void mmb_region_unplug(struct mmb_device *mdev);
+int mmb_region_revoke(struct mmb_device *mdev);
+int mmb_region_restore(struct mmb_device *mdev);
+
 /* notify.c */
 struct vm_area_struct;
 int mmb_notify_init(struct mmb_notify *n);
 void mmb_notify_destroy(struct mmb_notify *n);
 void mmb_irq_event(struct mmb_device *mdev, u32 cause);
+void mmb_notify_region(struct mmb_device *mdev, u32 cause, u32 state);
 void mmb_notify_control(struct mmb_device *mdev, struct file *file,
 			bool enable);
 void mmb_notify_unplug(struct mmb_device *mdev);

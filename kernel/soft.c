@@ -18,6 +18,7 @@
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/vmalloc.h>
+#include <linux/workqueue.h>
 
 #include "compat.h"
 #include "priv.h"
@@ -46,6 +47,8 @@ struct mmb_soft {
 	struct list_head dma_done;	/* dma_lock: copied, not yet signalled */
 	wait_queue_head_t dma_wq;
 	struct task_struct *dma_thread;
+
+	struct delayed_work outage_end;	/* restores after an outage */
 };
 
 static struct platform_device *soft_pdev;
@@ -199,6 +202,51 @@ static void soft_dma_stop(struct mmb_soft *soft)
 	soft_complete_list(&left, -ENODEV);
 }
 
+/*
+ * A device-initiated revocation: writing N to outage_ms makes the device
+ * revoke its region now and restore it N ms later (0 restores at once).
+ */
+static void soft_outage_end(struct work_struct *work)
+{
+	struct mmb_soft *soft = container_of(to_delayed_work(work),
+					     struct mmb_soft, outage_end);
+
+	mmb_region_restore(soft->mdev);
+}
+
+static ssize_t outage_ms_store(struct device *dev,
+			       struct device_attribute *attr,
+			       const char *buf, size_t count)
+{
+	struct mmb_device *mdev = dev_get_drvdata(dev);
+	struct mmb_soft *soft = mdev->priv;
+	unsigned int ms;
+	int ret;
+
+	ret = kstrtouint(buf, 0, &ms);
+	if (ret)
+		return ret;
+	if (ms > 60000)
+		return -ERANGE;
+	if (!ms) {
+		cancel_delayed_work_sync(&soft->outage_end);
+		ret = mmb_region_restore(mdev);
+	} else {
+		ret = mmb_region_revoke(mdev);
+		if (!ret)
+			mod_delayed_work(system_wq, &soft->outage_end,
+					 msecs_to_jiffies(ms));
+	}
+	return ret ? ret : count;
+}
+static DEVICE_ATTR_WO(outage_ms);
+
+static struct attribute *soft_attrs[] = {
+	&dev_attr_outage_ms.attr,
+	NULL
+};
+ATTRIBUTE_GROUPS(soft);
+
 static int soft_probe(struct platform_device *pdev)
 {
 	struct mmb_device *mdev;
@@ -223,6 +271,7 @@ static int soft_probe(struct platform_device *pdev)
 	soft->period_timer.function = soft_period_fn;
 	hrtimer_init(&soft->dma_irq_timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
 	soft->dma_irq_timer.function = soft_dma_irq_fn;
+	INIT_DELAYED_WORK(&soft->outage_end, soft_outage_end);
 
 	mdev = mmb_device_alloc(&pdev->dev, MMB_BACKEND_SOFT, &soft_ops, soft);
 	if (IS_ERR(mdev)) {
@@ -236,6 +285,9 @@ static int soft_probe(struct platform_device *pdev)
 	mdev->mem_size = (u64)soft_mem_mb << 20;
 	mdev->dma_window = mdev->mem_size;
 	mdev->dma_cpu = true;
+	mdev->map_virt = soft->mem;
+	mdev->map_size = mdev->mem_size;
+	mdev->map_cache = MMB_CACHE_WB;
 
 	soft->dma_thread = kthread_run(soft_dma_thread, soft, "mmb-soft-dma");
 	if (IS_ERR(soft->dma_thread)) {
@@ -243,7 +295,7 @@ static int soft_probe(struct platform_device *pdev)
 		goto err_put_mdev;
 	}
 
-	ret = mmb_device_register(mdev, NULL);
+	ret = mmb_device_register(mdev, soft_groups);
 	if (ret)
 		goto err_stop_dma;
 
@@ -268,6 +320,7 @@ static void soft_remove(struct platform_device *pdev)
 	struct mmb_soft *soft = platform_get_drvdata(pdev);
 
 	mmb_device_unregister(soft->mdev);
+	cancel_delayed_work_sync(&soft->outage_end);
 	hrtimer_cancel(&soft->period_timer);
 	hrtimer_cancel(&soft->raise_timer);
 	soft_dma_stop(soft);

@@ -229,7 +229,9 @@ void mmb_counters_read(const struct mmb_counters *page,
 		snap->dma_errors = pg->dma_errors;
 		snap->masked_count = pg->masked_count;
 		snap->enabled = pg->enabled;
-		snap->reserved = 0;
+		snap->region_state = pg->region_state;
+		snap->revoke_count = pg->revoke_count;
+		snap->restore_count = pg->restore_count;
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
 		if (__atomic_load_n(&page->seq, __ATOMIC_RELAXED) == seq)
 			break;
@@ -467,4 +469,67 @@ const char *mmb_backend_str(uint32_t backend)
 	default:
 		return "unknown";
 	}
+}
+
+void *mmb_region_map(int fd, uint32_t policy, uint64_t offset, size_t len)
+{
+	const size_t huge = 2UL << 20;
+	uint8_t *want = NULL, *p;
+	void *res;
+
+	/* Reserve room for an aligned placement, then map over it. */
+	if (len >= huge) {
+		res = mmap(NULL, len + huge, PROT_NONE,
+			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		if (res != MAP_FAILED) {
+			want = (uint8_t *)(((uintptr_t)res + huge - 1) &
+					   ~(uintptr_t)(huge - 1));
+			munmap(res, want - (uint8_t *)res);
+			munmap(want + len, (uint8_t *)res + huge - want);
+		}
+	}
+	p = mmap(want, len, PROT_READ | PROT_WRITE,
+		 MAP_SHARED | (want ? MAP_FIXED : 0), fd,
+		 MMB_MMAP_REGION(policy) + offset);
+	if (p == MAP_FAILED) {
+		int err = errno;
+
+		if (want)
+			munmap(want, len);
+		errno = err;
+		return NULL;
+	}
+	return p;
+}
+
+int mmb_region_unmap(void *addr, size_t len)
+{
+	return munmap(addr, len) ? -errno : 0;
+}
+
+static int mmb_region_ctl(int fd, unsigned long cmd, struct mmb_region_ctl *out)
+{
+	struct mmb_region_ctl ctl = { .argsz = sizeof(ctl) };
+	int ret = mmb_ioctl(fd, cmd, &ctl);
+
+	if (!ret && out)
+		*out = ctl;
+	return ret;
+}
+
+int mmb_region_revoke(int fd, struct mmb_region_ctl *out)
+{
+	return mmb_region_ctl(fd, MMB_IOC_REGION_REVOKE, out);
+}
+
+int mmb_region_restore(int fd, struct mmb_region_ctl *out)
+{
+	return mmb_region_ctl(fd, MMB_IOC_REGION_RESTORE, out);
+}
+
+int mmb_region_info(int fd, struct mmb_region_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	info->argsz = sizeof(*info);
+	return mmb_ioctl(fd, MMB_IOC_REGION_INFO, info);
 }

@@ -60,14 +60,17 @@ static int test_info(void)
 		ivs = atoll(buf) << 20;
 	r = check_info("soft0", MMB_BACKEND_SOFT,
 		       MMB_CAP_IRQ | MMB_CAP_IRQ_TIMER | MMB_CAP_DMA |
-		       MMB_CAP_DEVMEM, soft_mem_bytes(), soft_mem_bytes());
+		       MMB_CAP_DEVMEM | MMB_CAP_MAP, soft_mem_bytes(),
+		       soft_mem_bytes());
 	if (r != T_PASS)
 		return r;
-	r = check_info("edu0", MMB_BACKEND_EDU, MMB_CAP_IRQ | MMB_CAP_DMA, 0,
+	r = check_info("edu0", MMB_BACKEND_EDU,
+		       MMB_CAP_IRQ | MMB_CAP_DMA | MMB_CAP_MAP, 0,
 		       module_param("edu_dma_window"));
 	if (r == T_FAIL)
 		return r;
-	r = check_info("ivshmem0", MMB_BACKEND_IVSHMEM, MMB_CAP_DEVMEM, ivs, 0);
+	r = check_info("ivshmem0", MMB_BACKEND_IVSHMEM,
+		       MMB_CAP_DEVMEM | MMB_CAP_MAP, ivs, 0);
 	return r == T_SKIP ? T_PASS : r;
 }
 

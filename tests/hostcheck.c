@@ -9,6 +9,10 @@
  *
  * mmb-hostcheck --write FILE OFFSET LENGTH SEED writes that pattern instead
  * (the harness's self-test uses it to forge what a guest would leave).
+ *
+ * mmb-hostcheck --absent FILE OFFSET LENGTH WORD: no aligned 8-byte word of
+ * OFFSET..OFFSET+LENGTH-1 equals WORD, and at least one is not zero (so the
+ * range is the one the guest wrote to).
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -35,6 +39,35 @@ static int write_pattern(const char *path, unsigned long long off,
 	return fclose(f) ? 1 : 0;
 }
 
+static int check_absent(const char *path, unsigned long long off,
+			unsigned long long len, unsigned long long word)
+{
+	unsigned long long i, v, nonzero = 0;
+	FILE *f = fopen(path, "rb");
+
+	if (!f || fseek(f, off, SEEK_SET)) {
+		printf("%s: %s\n", path, strerror(errno));
+		return 1;
+	}
+	for (i = 0; i + 8 <= len; i += 8) {
+		if (fread(&v, 8, 1, f) != 1) {
+			printf("file ends at %llu\n", off + i);
+			return 1;
+		}
+		if (v == word) {
+			printf("word 0x%llx found at %llu\n", word, off + i);
+			return 1;
+		}
+		nonzero += v != 0;
+	}
+	fclose(f);
+	if (!nonzero) {
+		printf("%llu..%llu is all zeros\n", off, off + len - 1);
+		return 1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	unsigned long long off, len, seed, start, i;
@@ -42,13 +75,17 @@ int main(int argc, char **argv)
 	FILE *f;
 	int c;
 
+	if (argc == 6 && !strcmp(argv[1], "--absent"))
+		return check_absent(argv[2], strtoull(argv[3], NULL, 0),
+				    strtoull(argv[4], NULL, 0),
+				    strtoull(argv[5], NULL, 0));
 	if (argc == 6 && !strcmp(argv[1], "--write")) {
 		write = true;
 		argv++;
 		argc--;
 	}
 	if (argc != 5) {
-		fprintf(stderr, "usage: %s [--write] FILE OFFSET LENGTH SEED\n",
+		fprintf(stderr, "usage: %s [--write|--absent] FILE OFFSET LENGTH SEED|WORD\n",
 			argv[0]);
 		return 2;
 	}

@@ -158,7 +158,9 @@ static int test_unbind_with_event_users(void)
 		int r;
 
 		mmb_event_wait(efd, &v);	/* the 3 interrupts */
-		r = mmb_event_wait(efd, &v);	/* sleeps until removal */
+		/* Sleeps until removal: its revoke event, then -ENODEV. */
+		while ((r = mmb_event_wait(efd, &v)) == 0 && v == 4)
+			;
 		_exit(r == -ENODEV ? 0 : 1);
 	}
 	usleep(200000);
@@ -180,7 +182,11 @@ static int test_unbind_with_event_users(void)
 	mmb_counters_read(page, &snap);
 	EXPECT(snap.trigger_count >= 3, "counter page: %llu triggers",
 	       (unsigned long long)snap.trigger_count);
-	EXPECT_EQ(mmb_ring_head(ring), 3);
+	/* Removal revoked the register page's region: one more event. */
+	EXPECT_EQ(mmb_ring_head(ring), 4);
+	EXPECT_EQ(ring->records[3].cause, MMB_EVENT_REVOKE);
+	EXPECT_EQ(snap.revoke_count, 1);
+	EXPECT_EQ(snap.region_state, MMB_REGION_GONE);
 	EXPECT_ERR(mmb_event_open(fd, 0), ENODEV);
 	EXPECT_ERR(mmb_eventfd(fd, evfd), ENODEV);
 	EXPECT_ERR(mmb_pin_region(fd, ring, 4096, &id, NULL), ENODEV);

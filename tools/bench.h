@@ -24,5 +24,6 @@ double bench_median(double *v, int n);
 int bench_copy(struct bench_out *out);
 int bench_irq(struct bench_out *out);
 int bench_stream(struct bench_out *out);
+int bench_region(struct bench_out *out);
 
 #endif /* MMB_BENCH_H */

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "region.h"
 #include "mmbridge.h"
 
 #define MAX_DEVS	64
@@ -43,6 +44,7 @@ static void caps_str(uint64_t caps, char *buf, size_t size)
 		{ MMB_CAP_IRQ_TIMER, "irq-timer" },
 		{ MMB_CAP_DMA, "dma" },
 		{ MMB_CAP_DEVMEM, "devmem" },
+		{ MMB_CAP_MAP, "map" },
 	};
 	size_t i, n = 0;
 
@@ -123,7 +125,25 @@ static int cmd_info(const char *name)
 	printf("mem_size:    %llu\n", (unsigned long long)info.mem_size);
 	printf("dma_window:  %u\n", info.dma_window);
 	printf("irq_count:   %llu\n", (unsigned long long)info.irq_count);
+	if (info.caps & MMB_CAP_MAP) {
+		fd = open_or_die(name);
+		region_print(fd);
+		close(fd);
+	}
 	return 0;
+}
+
+/* mmbridge region|revoke|restore DEV */
+static int cmd_region(const char *what, const char *name)
+{
+	int fd = open_or_die(name), ret = 0;
+
+	if (!strcmp(what, "region"))
+		region_print(fd);
+	else
+		ret = cmd_region_ctl(fd, name, !strcmp(what, "revoke"));
+	close(fd);
+	return ret;
 }
 
 /* Raise @n interrupts; print the mean round trip.  0 or -errno. */
@@ -663,6 +683,15 @@ static int cmd_demo(void)
 			       "writes into this process\n", info.name);
 			failed += demo_step("copy", demo_copy(info.name));
 		}
+		if ((info.caps & MMB_CAP_MAP) &&
+		    info.backend != MMB_BACKEND_EDU) {
+			fd = mmb_open(info.name, 0);
+			printf("\n== Revocable mapping of %s's memory\n", info.name);
+			failed += demo_step("region", fd < 0 ? fd :
+				demo_region(fd, info.name, info.mem_size));
+			if (fd >= 0)
+				close(fd);
+		}
 		if (info.caps & MMB_CAP_DEVMEM) {
 			printf("\n== Device memory of %s (%llu MiB)\n", info.name,
 			       (unsigned long long)info.mem_size >> 20);
@@ -705,8 +734,10 @@ static int cmd_bench(const char *section, bool json)
 		ret = bench_irq(&out);
 	if ((all && !ret) || !strcmp(section, "stream"))
 		ret = bench_stream(&out);
+	if ((all && !ret) || !strcmp(section, "region"))
+		ret = bench_region(&out);
 	if (!all && strcmp(section, "copy") && strcmp(section, "irq") &&
-	    strcmp(section, "stream"))
+	    strcmp(section, "stream") && strcmp(section, "region"))
 		fprintf(stderr, "mmbridge: unknown bench section '%s'\n", section);
 	if (ret)
 		return 1;
@@ -731,7 +762,8 @@ static void usage(void)
 		"       mmbridge info DEV\n"
 		"       mmbridge irq DEV [N]\n"
 		"       mmbridge timer DEV PERIOD_US DURATION_MS\n"
-		"       mmbridge bench copy|irq|stream|all [--json]\n"
+		"       mmbridge region|revoke|restore DEV\n"
+		"       mmbridge bench copy|irq|stream|region|all [--json]\n"
 		"       mmbridge demo\n");
 	exit(2);
 }
@@ -753,6 +785,9 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "bench") && (argc == 3 ||
 	    (argc == 4 && !strcmp(argv[3], "--json"))))
 		return cmd_bench(argv[2], argc == 4);
+	if ((!strcmp(argv[1], "region") || !strcmp(argv[1], "revoke") ||
+	     !strcmp(argv[1], "restore")) && argc == 3)
+		return cmd_region(argv[1], argv[2]);
 	if (!strcmp(argv[1], "demo") && argc == 2)
 		return cmd_demo();
 	usage();

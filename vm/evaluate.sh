@@ -21,6 +21,7 @@ tap() {	# tap ok|not-ok NAME [COMMENT]
 # Turn one guest's output into numbered TAP lines and gates.
 evaluate() {
 	local rel=$1 dir=$2 qrc=$3 line name rest seen=" " in_dmesg=0 completed=0 why
+	local mode
 	: >"$dir/dmesg.txt"
 	while IFS= read -r line; do
 		line=${line%$'\r'}
@@ -41,11 +42,14 @@ evaluate() {
 			ok*) tap ok "$name" "$why" ;;
 			*) tap not-ok "$name" "$why" ;;
 			esac ;;
-		"# HOSTCHECK "*)
+		"# HOSTCHECK "*)	# name [--absent] OFFSET LENGTH SEED|WORD
 			set -- $line
 			name=$3
 			seen="$seen$name "
-			if why=$("$BUILD/bin/mmb-hostcheck" "$dir/ivshmem.bin" "$4" "$5" "$6"); then
+			shift 3
+			mode=()
+			[ "${1:-}" = --absent ] && { mode=(--absent); shift; }
+			if why=$("$BUILD/bin/mmb-hostcheck" "${mode[@]}" "$dir/ivshmem.bin" "$1" "$2" "$3"); then
 				tap ok "$name"
 			else
 				tap not-ok "$name" "host side: $why"

@@ -19,6 +19,8 @@ clean_run() {
 	for n in $names; do
 		if [ "$n" = ivshmem/bar_rw ]; then
 			echo "# HOSTCHECK ivshmem/bar_rw 4096 1000 $seed"
+		elif [ "$n" = region/revoke_discard_live ]; then
+			echo "# HOSTCHECK region/revoke_discard_live --absent 4096 1000 77"
 		else
 			echo "ok - $n"
 		fi
@@ -81,4 +83,11 @@ expect 1 "not ok .* - $first # line 1: boom" "failed case"
 clean_run | sed "s|HOSTCHECK ivshmem/bar_rw 4096 1000 $seed|HOSTCHECK ivshmem/bar_rw 4096 1000 $((seed + 1))|" >"$dir/guest.out"
 run_eval
 expect 1 "not ok .* - ivshmem/bar_rw # host side" "wrong data on the host side"
+clean_run | sed "s|--absent 4096 1000 77|--absent 4096 1000 $(printf '%u' "0x$(od -An -tx8 -j 4096 -N 8 "$dir/ivshmem.bin" | tr -d ' ')")|" >"$dir/guest.out"
+run_eval
+expect 1 "not ok .* - region/revoke_discard_live # host side: word" "marker on the host side"
+
+clean_run | sed "s|--absent 4096 1000 77|--absent 65536 1000 77|" >"$dir/guest.out"
+run_eval
+expect 1 "not ok .* - region/revoke_discard_live # host side: .*all zeros" "absent check on an empty range"
 exit 0

@@ -144,4 +144,20 @@ const char *mmb_backend_str(uint32_t backend);
 }
 #endif
 
+/*
+ * Revocable device mappings (see include/uapi/linux/mmbridge.h).
+ *
+ * mmb_region_map() maps @len bytes of the device region from @offset with
+ * fault policy @policy (enum mmb_fault_policy), read-write and shared;
+ * mappings of 2 MiB or more are placed 2 MiB-aligned so that the kernel
+ * can map them with PMDs.  Returns the address, or NULL with errno set.
+ * mmb_region_revoke() and mmb_region_restore() store the result in *@out
+ * when it is not NULL.
+ */
+void *mmb_region_map(int fd, uint32_t policy, uint64_t offset, size_t len);
+int mmb_region_unmap(void *addr, size_t len);
+int mmb_region_revoke(int fd, struct mmb_region_ctl *out);
+int mmb_region_restore(int fd, struct mmb_region_ctl *out);
+int mmb_region_info(int fd, struct mmb_region_info *info);
+
 #endif /* MMBRIDGE_H */

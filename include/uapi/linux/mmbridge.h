@@ -42,6 +42,7 @@ enum mmb_backend_kind {
 #define MMB_CAP_IRQ_TIMER	(1ULL << 1)	/* MMB_IOC_IRQ_TIMER works */
 #define MMB_CAP_DMA		(1ULL << 2)	/* MMB_IOC_DMA works */
 #define MMB_CAP_DEVMEM		(1ULL << 3)	/* device memory, MMB_IOC_MEM_RW */
+#define MMB_CAP_MAP		(1ULL << 4)	/* a mappable region (revocable) */
 
 #define MMB_IOC_MAGIC		0xB7
 
@@ -385,6 +386,8 @@ enum mmb_event_cause {
 	MMB_EVENT_TIMER		= 2,	/* the periodic timer */
 	MMB_EVENT_DMA		= 3,	/* a DMA transfer finished */
 	MMB_EVENT_DMA_ERROR	= 4,	/* a DMA transfer failed */
+	MMB_EVENT_REVOKE	= 5,	/* the device region was revoked */
+	MMB_EVENT_RESTORE	= 6,	/* the device region was restored */
 };
 
 #define MMB_MMAP_COUNTERS	0ULL	/* mmap offset of the counter page */
@@ -402,7 +405,12 @@ enum mmb_event_cause {
  * @masked_count: interrupts that arrived while delivery was disabled
  *		(MMB_IOC_IRQ_CONTROL); not part of @irq_count
  * @enabled:	1 while delivery is enabled, 0 while disabled
- * @reserved:	0
+ * @region_state: MMB_REGION_* bits of the device region (0: live)
+ * @revoke_count: delivered events of cause MMB_EVENT_REVOKE
+ * @restore_count: delivered events of cause MMB_EVENT_RESTORE
+ *
+ * Revoke and restore events are not interrupts: MMB_IOC_IRQ_CONTROL does
+ * not hold them back.
  */
 struct mmb_counters {
 	__u32 seq;
@@ -415,7 +423,9 @@ struct mmb_counters {
 	__u64 dma_errors;
 	__u64 masked_count;
 	__u32 enabled;
-	__u32 reserved;
+	__u32 region_state;
+	__u64 revoke_count;
+	__u64 restore_count;
 };
 
 /* MMB_IOC_EVENT_OPEN flags */
@@ -754,5 +764,122 @@ struct mmb_stream_fetch {
 };
 
 #define MMB_IOC_STREAM_FETCH	_IO(MMB_IOC_MAGIC, 0x34)
+
+/*
+ * Revocable device mappings.
+ *
+ * A backend with MMB_CAP_MAP has a region of device memory that any device
+ * fd maps with MAP_SHARED at MMB_MMAP_REGION(policy) + offset, where the
+ * offset and the length are page multiples inside the region (otherwise
+ * -ENXIO; MAP_PRIVATE: -EINVAL).  Pages are mapped on first touch.  The
+ * region can be revoked at any moment, by MMB_IOC_REGION_REVOKE or by the
+ * device itself: when revocation returns, no mapping reaches the device
+ * any more, and each mapping's next access follows the policy it was
+ * mapped with:
+ *
+ *  MMB_FAULT_DISCARD	a zeroed scratch page of the mapping is mapped
+ *			instead: writes land there and never reach the
+ *			device; reads see zeros or the mapping's own
+ *			discarded writes, never device data.
+ *  MMB_FAULT_SIGBUS	SIGBUS, si_code BUS_ADRERR, si_addr the address.
+ *  MMB_FAULT_WAIT	the access sleeps until the region is restored,
+ *			without holding the process's mmap_lock; signal
+ *			handlers run meanwhile and the access is retried.
+ *
+ * Restoring maps the device again on the next access.  Removal of the
+ * device revokes for good: DISCARD mappings go on discarding, SIGBUS and
+ * WAIT mappings get SIGBUS.  Revocation and restoration are events
+ * (MMB_EVENT_REVOKE, MMB_EVENT_RESTORE) on the counter page, event fds and
+ * eventfds.  mremap() may move or shrink a mapping, not grow it.
+ */
+enum mmb_fault_policy {
+	MMB_FAULT_DISCARD	= 0,
+	MMB_FAULT_SIGBUS	= 1,
+	MMB_FAULT_WAIT		= 2,
+};
+
+#define MMB_MMAP_REGION_SHIFT	40
+/* mmap offset of the device region's first byte under @policy */
+#define MMB_MMAP_REGION(policy)	\
+	((__u64)((policy) + 1) << MMB_MMAP_REGION_SHIFT)
+
+/* Device region state bits; 0 means live. */
+#define MMB_REGION_REVOKED_USER		(1U << 0)	/* MMB_IOC_REGION_REVOKE */
+#define MMB_REGION_REVOKED_DEVICE	(1U << 1)	/* the device revoked */
+#define MMB_REGION_GONE			(1U << 2)	/* the device was removed */
+
+/* Caching of the region's mappings. */
+enum mmb_region_cache {
+	MMB_CACHE_WB	= 0,	/* RAM: write-back */
+	MMB_CACHE_WC	= 1,	/* device memory: write-combining */
+	MMB_CACHE_UC	= 2,	/* registers: uncached */
+};
+
+/**
+ * struct mmb_region_ctl - MMB_IOC_REGION_REVOKE, MMB_IOC_REGION_RESTORE.
+ * @argsz:	size of this struct (in)
+ * @flags:	must be 0 (in)
+ * @state:	MMB_REGION_* bits after the call (out)
+ * @reserved:	must be 0 (in)
+ * @revokes:	times the region went from live to revoked (out)
+ * @restores:	times it went from revoked to live (out)
+ *
+ * REVOKE sets MMB_REGION_REVOKED_USER, RESTORE clears it; either is a no-op
+ * when the bit already has that value.  The region is live while no bit is
+ * set, so a restore does not end a revocation by the device.  Neither undoes
+ * MMB_REGION_GONE (-ENODEV once the device is removed).
+ */
+struct mmb_region_ctl {
+	__u32 argsz;
+	__u32 flags;
+	__u32 state;
+	__u32 reserved;
+	__u64 revokes;
+	__u64 restores;
+};
+
+#define MMB_IOC_REGION_REVOKE	_IO(MMB_IOC_MAGIC, 0x40)
+#define MMB_IOC_REGION_RESTORE	_IO(MMB_IOC_MAGIC, 0x41)
+
+/* struct mmb_region_info.features */
+#define MMB_REGION_HUGE		(1U << 0)	/* PMD-sized mappings possible */
+
+/**
+ * struct mmb_region_info - MMB_IOC_REGION_INFO: the device region.
+ * @argsz:	size of this struct (in)
+ * @flags:	must be 0 (in)
+ * @size:	bytes (out)
+ * @state:	MMB_REGION_* bits (out)
+ * @cache:	enum mmb_region_cache (out)
+ * @features:	MMB_REGION_HUGE (out)
+ * @reserved:	0 (out)
+ * @revokes:	times the region went from live to revoked (out)
+ * @restores:	times it went from revoked to live (out)
+ * @mappings:	VMAs that map the region now, of every process (out)
+ * @faults:	device pages mapped by faults, a PMD counting once (out)
+ * @huge_faults: of @faults, PMD-sized ones (out)
+ * @discard_faults: scratch pages mapped (out)
+ * @sigbus_faults: accesses answered with SIGBUS (out)
+ * @wait_faults: accesses that waited for a restore (out)
+ */
+struct mmb_region_info {
+	__u32 argsz;
+	__u32 flags;
+	__u64 size;
+	__u32 state;
+	__u32 cache;
+	__u32 features;
+	__u32 reserved;
+	__u64 revokes;
+	__u64 restores;
+	__u64 mappings;
+	__u64 faults;
+	__u64 huge_faults;
+	__u64 discard_faults;
+	__u64 sigbus_faults;
+	__u64 wait_faults;
+};
+
+#define MMB_IOC_REGION_INFO	_IO(MMB_IOC_MAGIC, 0x42)
 
 #endif /* _UAPI_LINUX_MMBRIDGE_H */

@@ -1,0 +1,498 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mmbridge revocable mappings: a backend's device memory (a BAR, or RAM
+ * standing in for it) mapped into processes, revocable at any moment.
+ *
+ * Mappings are VM_IO | VM_PFNMAP and filled by the fault handler, one page
+ * or, where the kernel supports huge PFN mappings and the memory is
+ * physically contiguous and aligned, one PMD at a time.  Every open file
+ * of a device uses the address_space of one private inode (f_mapping), so
+ * all mappings of a region, in every process and at every address, are
+ * found by one unmap_mapping_range().
+ *
+ * The region's state is a set of revocation reasons (the user's ioctl, the
+ * device, removal) changed under region.sem held for writing; the fault
+ * handler decides under the same semaphore held for reading.  Revocation
+ * zaps the page tables before it drops the semaphore, so when it returns
+ * no page table maps the device and no fault can map it again until the
+ * state is live.  While revoked, a fault follows its mapping's policy:
+ * DISCARD maps the mapping's scratch page, SIGBUS refuses, WAIT drops the
+ * fault's lock, sleeps until restore and has the fault retried.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/fs.h>
+#include <linux/highmem.h>
+#include <linux/huge_mm.h>
+#include <linux/kref.h>
+#include <linux/mm.h>
+#include <linux/mount.h>
+#include <linux/pfn_t.h>
+#include <linux/pseudo_fs.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+
+#include "compat.h"
+#include "priv.h"
+
+#define MMB_FS_MAGIC		0x6d6d6272	/* "mmbr" */
+
+/* Page offsets: the policy space above, the offset in the region below. */
+#define MMB_REGION_PGSHIFT	(MMB_MMAP_REGION_SHIFT - PAGE_SHIFT)
+#define MMB_REGION_PGMASK	((1UL << MMB_REGION_PGSHIFT) - 1)
+#define MMB_REGION_SPAN		(MMB_MMAP_REGION(MMB_FAULT_WAIT + 1) - \
+				 MMB_MMAP_REGION(MMB_FAULT_DISCARD))
+
+static struct vfsmount *mmb_mnt;
+
+/*
+ * No owner: the mount lives from module init to module exit and must not
+ * pin the module it belongs to.
+ */
+static int mmb_fs_init_fs_context(struct fs_context *fc)
+{
+	return init_pseudo(fc, MMB_FS_MAGIC) ? 0 : -ENOMEM;
+}
+
+static struct file_system_type mmb_fs_type = {
+	.name		 = "mmbridge",
+	.init_fs_context = mmb_fs_init_fs_context,
+	.kill_sb	 = kill_anon_super,
+};
+
+/**
+ * struct mmb_map - one mmap() of a region; shared by the VMAs split or
+ * forked from it.
+ * @ref:	one per VMA
+ * @mdev:	the device; referenced
+ * @policy:	enum mmb_fault_policy
+ * @lock:	@scratch_gen and the scratch page's contents
+ * @scratch:	what DISCARD maps while the region is revoked
+ * @scratch_gen: the revocation the scratch page was zeroed for
+ */
+struct mmb_map {
+	struct kref ref;
+	struct mmb_device *mdev;
+	u32 policy;
+	struct mutex lock;		/* scratch page */
+	struct page *scratch;
+	u64 scratch_gen;
+};
+
+static void mmb_map_free(struct kref *ref)
+{
+	struct mmb_map *map = container_of(ref, struct mmb_map, ref);
+
+	__free_page(map->scratch);
+	mmb_device_put(map->mdev);
+	kfree(map);
+}
+
+static void mmb_region_vm_open(struct vm_area_struct *vma)
+{
+	struct mmb_map *map = vma->vm_private_data;
+
+	kref_get(&map->ref);
+	atomic64_inc(&map->mdev->region.mappings);
+}
+
+static void mmb_region_vm_close(struct vm_area_struct *vma)
+{
+	struct mmb_map *map = vma->vm_private_data;
+
+	atomic64_dec(&map->mdev->region.mappings);
+	kref_put(&map->ref, mmb_map_free);
+}
+
+/* Byte offset in the region of @addr in @vma. */
+static u64 mmb_region_offset(struct vm_area_struct *vma, unsigned long addr)
+{
+	return ((u64)(vma->vm_pgoff & MMB_REGION_PGMASK) << PAGE_SHIFT) +
+		(addr - vma->vm_start);
+}
+
+static unsigned long mmb_region_pfn(struct mmb_device *mdev, u64 off)
+{
+	if (mdev->map_virt)
+		return vmalloc_to_pfn(mdev->map_virt + off);
+	return PHYS_PFN(mdev->map_phys + off);
+}
+
+/* The device page (order 0) or PMD (PMD_ORDER) at the fault; region live. */
+static vm_fault_t mmb_region_insert(struct vm_fault *vmf, unsigned int order)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct mmb_map *map = vma->vm_private_data;
+	struct mmb_region *rg = &map->mdev->region;
+	unsigned long addr = ALIGN_DOWN(vmf->address, PAGE_SIZE << order);
+	u64 off = mmb_region_offset(vma, addr);
+	vm_fault_t ret;
+
+	lockdep_assert_held(&rg->sem);
+	if (off >= map->mdev->map_size)
+		return VM_FAULT_SIGBUS;
+	if (!order) {
+		ret = vmf_insert_pfn(vma, addr,
+				     mmb_region_pfn(map->mdev, off));
+	} else {
+#ifdef CONFIG_ARCH_SUPPORTS_PMD_PFNMAP
+		ret = vmf_insert_pfn_pmd(vmf,
+					 __pfn_to_pfn_t(mmb_region_pfn(map->mdev, off),
+							PFN_DEV),
+					 vmf->flags & FAULT_FLAG_WRITE);
+		if (ret == VM_FAULT_NOPAGE)
+			atomic64_inc(&rg->huge_faults);
+#else
+		ret = VM_FAULT_FALLBACK;
+#endif
+	}
+	if (ret == VM_FAULT_NOPAGE)
+		atomic64_inc(&rg->faults);
+	return ret;
+}
+
+#ifdef CONFIG_ARCH_SUPPORTS_PMD_PFNMAP
+/* Whether a PMD at the fault would be device memory, contiguous, aligned. */
+static bool mmb_region_huge_ok(struct vm_fault *vmf, unsigned int order)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct mmb_map *map = vma->vm_private_data;
+	struct mmb_device *mdev = map->mdev;
+	unsigned long size = PAGE_SIZE << order;
+	unsigned long addr = ALIGN_DOWN(vmf->address, size);
+
+	if (order != PMD_ORDER || mdev->map_virt ||
+	    addr < vma->vm_start || addr + size > vma->vm_end)
+		return false;
+	return mmb_region_offset(vma, addr) + size <= mdev->map_size &&
+	       IS_ALIGNED(mdev->map_phys + mmb_region_offset(vma, addr), size);
+}
+#else
+static bool mmb_region_huge_ok(struct vm_fault *vmf, unsigned int order)
+{
+	return false;
+}
+#endif
+
+/* DISCARD: the mapping's scratch page, zeroed once per revocation. */
+static vm_fault_t mmb_region_discard(struct vm_fault *vmf)
+{
+	struct mmb_map *map = vmf->vma->vm_private_data;
+	struct mmb_region *rg = &map->mdev->region;
+
+	lockdep_assert_held(&rg->sem);
+	mutex_lock(&map->lock);
+	if (map->scratch_gen != rg->gen) {
+		clear_highpage(map->scratch);
+		map->scratch_gen = rg->gen;
+	}
+	mutex_unlock(&map->lock);
+	atomic64_inc(&rg->discard_faults);
+	return vmf_insert_pfn(vmf->vma, vmf->address & PAGE_MASK,
+			      page_to_pfn(map->scratch));
+}
+
+static bool mmb_region_wait_over(struct mmb_region *rg)
+{
+	u32 state = READ_ONCE(rg->state);
+
+	return !state || (state & MMB_REGION_GONE);
+}
+
+/*
+ * WAIT: sleep until the region is live again without holding the fault's
+ * lock, then have the fault retried.  Called with rg->sem read-held;
+ * returns with it released.
+ */
+static vm_fault_t mmb_region_wait(struct vm_fault *vmf)
+{
+	struct mmb_map *map = vmf->vma->vm_private_data;
+	struct mmb_device *mdev = map->mdev;
+	struct mmb_region *rg = &mdev->region;
+	unsigned int flags = vmf->flags;
+
+	/* Removal revokes for good: waiting would never end. */
+	if (rg->state & MMB_REGION_GONE)
+		goto sigbus;
+	/* A fault that may not drop its lock cannot wait either. */
+	if (!(flags & FAULT_FLAG_ALLOW_RETRY))
+		goto sigbus;
+	if (flags & FAULT_FLAG_RETRY_NOWAIT) {
+		up_read(&rg->sem);
+		return VM_FAULT_RETRY;
+	}
+
+	/* Once the lock is dropped the VMA, and with it @map, may go. */
+	get_device(&mdev->dev);
+	atomic64_inc(&rg->wait_faults);
+	up_read(&rg->sem);
+	mmb_release_fault_lock(vmf);
+	if (flags & FAULT_FLAG_INTERRUPTIBLE)
+		wait_event_interruptible(rg->wq, mmb_region_wait_over(rg));
+	else
+		wait_event_killable(rg->wq, mmb_region_wait_over(rg));
+	mmb_device_put(mdev);
+	return VM_FAULT_RETRY;
+
+sigbus:
+	atomic64_inc(&rg->sigbus_faults);
+	up_read(&rg->sem);
+	return VM_FAULT_SIGBUS;
+}
+
+static vm_fault_t mmb_region_huge_fault(struct vm_fault *vmf,
+					unsigned int order)
+{
+	struct mmb_map *map = vmf->vma->vm_private_data;
+	struct mmb_region *rg = &map->mdev->region;
+	vm_fault_t ret = VM_FAULT_FALLBACK;
+
+	if (order && !mmb_region_huge_ok(vmf, order))
+		return VM_FAULT_FALLBACK;
+
+	down_read(&rg->sem);
+	if (!rg->state) {
+		ret = mmb_region_insert(vmf, order);
+	} else if (!order) {
+		switch (map->policy) {
+		case MMB_FAULT_DISCARD:
+			ret = mmb_region_discard(vmf);
+			break;
+		case MMB_FAULT_WAIT:
+			return mmb_region_wait(vmf);	/* released the sem */
+		default:
+			atomic64_inc(&rg->sigbus_faults);
+			ret = VM_FAULT_SIGBUS;
+			break;
+		}
+	}
+	/* Revoked and huge: fall back to the page fault, which decides. */
+	up_read(&rg->sem);
+	return ret;
+}
+
+static vm_fault_t mmb_region_fault(struct vm_fault *vmf)
+{
+	return mmb_region_huge_fault(vmf, 0);
+}
+
+static const struct vm_operations_struct mmb_region_vm_ops = {
+	.open		= mmb_region_vm_open,
+	.close		= mmb_region_vm_close,
+	.fault		= mmb_region_fault,
+#ifdef CONFIG_ARCH_SUPPORTS_PMD_PFNMAP	/* 6.12 on */
+	.huge_fault	= mmb_region_huge_fault,
+#endif
+};
+
+/**
+ * mmb_region_mmap() - map a device's region (mmap offset MMB_MMAP_REGION()).
+ * @mdev:	the device
+ * @vma:	the new mapping; vm_pgoff names the policy and the offset
+ *
+ * Return: 0, -ENODEV without a region, -EINVAL for MAP_PRIVATE or an
+ * unknown policy, -ENXIO for a range outside the region, -ENOMEM.
+ */
+int mmb_region_mmap(struct mmb_device *mdev, struct vm_area_struct *vma)
+{
+	u64 space = vma->vm_pgoff >> MMB_REGION_PGSHIFT;
+	u64 pgoff = vma->vm_pgoff & MMB_REGION_PGMASK;
+	u64 npages = mdev->map_size >> PAGE_SHIFT;
+	struct mmb_map *map;
+
+	if (!(mdev->caps & MMB_CAP_MAP))
+		return -ENODEV;
+	if (space < 1 || space > MMB_FAULT_WAIT + 1)
+		return -EINVAL;
+	if (!(vma->vm_flags & VM_SHARED))
+		return -EINVAL;
+	if (pgoff >= npages || vma_pages(vma) > npages - pgoff)
+		return -ENXIO;
+
+	map = kzalloc(sizeof(*map), GFP_KERNEL);
+	if (!map)
+		return -ENOMEM;
+	map->scratch = alloc_page(GFP_KERNEL | __GFP_ZERO);
+	if (!map->scratch) {
+		kfree(map);
+		return -ENOMEM;
+	}
+	kref_init(&map->ref);
+	mutex_init(&map->lock);
+	map->policy = space - 1;
+	get_device(&mdev->dev);
+	map->mdev = mdev;
+
+	switch (mdev->map_cache) {
+	case MMB_CACHE_UC:
+		vma->vm_page_prot = pgprot_noncached(vma->vm_page_prot);
+		break;
+	case MMB_CACHE_WC:
+		vma->vm_page_prot = pgprot_writecombine(vma->vm_page_prot);
+		break;
+	}
+	mmb_vm_flags_set(vma, VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP);
+	vma->vm_ops = &mmb_region_vm_ops;
+	vma->vm_private_data = map;
+	atomic64_inc(&mdev->region.mappings);
+	return 0;
+}
+
+/*
+ * Set or clear one revocation reason.  The region is live while no reason
+ * is set; going from live to revoked or back zaps every mapping, so that
+ * the next access faults and sees the new state.  Process context.
+ */
+static int mmb_region_set(struct mmb_device *mdev, u32 reason, bool set,
+			  struct mmb_region_ctl *out)
+{
+	struct mmb_region *rg = &mdev->region;
+	u32 old, state, cause = 0;
+
+	if (!(mdev->caps & MMB_CAP_MAP))
+		return -EOPNOTSUPP;
+
+	down_write(&rg->sem);
+	old = rg->state;
+	if (old & MMB_REGION_GONE && reason != MMB_REGION_GONE) {
+		up_write(&rg->sem);
+		return -ENODEV;
+	}
+	state = set ? old | reason : old & ~reason;
+	if (!old && state) {
+		rg->gen++;
+		rg->revokes++;
+		cause = MMB_EVENT_REVOKE;
+	} else if (old && !state) {
+		rg->restores++;
+		cause = MMB_EVENT_RESTORE;
+	}
+	WRITE_ONCE(rg->state, state);
+	if (cause)
+		unmap_mapping_range(rg->inode->i_mapping,
+				    MMB_MMAP_REGION(MMB_FAULT_DISCARD),
+				    MMB_REGION_SPAN, 1);
+	if (out) {
+		out->state = state;
+		out->revokes = rg->revokes;
+		out->restores = rg->restores;
+	}
+	up_write(&rg->sem);
+
+	if (mmb_region_wait_over(rg))
+		wake_up_all(&rg->wq);
+	if (cause || state != old)
+		mmb_notify_region(mdev, cause, state);
+	return 0;
+}
+
+/**
+ * mmb_region_revoke() - revoke the region on the device's behalf.
+ * @mdev:	the device
+ *
+ * When this returns no user mapping reaches the device memory; accesses
+ * follow each mapping's policy until mmb_region_restore().  Independent of
+ * revocation by the user: the region is live again once both are undone.
+ * Process context (sleeps); idempotent.
+ *
+ * Return: 0, -EOPNOTSUPP without a region, -ENODEV after removal.
+ */
+int mmb_region_revoke(struct mmb_device *mdev)
+{
+	return mmb_region_set(mdev, MMB_REGION_REVOKED_DEVICE, true, NULL);
+}
+EXPORT_SYMBOL_GPL(mmb_region_revoke);
+
+/**
+ * mmb_region_restore() - undo mmb_region_revoke().
+ * @mdev:	the device
+ *
+ * Mappings map the device again on their next access, unless the user
+ * has revoked the region too.  Process context (sleeps); idempotent.
+ *
+ * Return: 0, -EOPNOTSUPP without a region, -ENODEV after removal.
+ */
+int mmb_region_restore(struct mmb_device *mdev)
+{
+	return mmb_region_set(mdev, MMB_REGION_REVOKED_DEVICE, false, NULL);
+}
+EXPORT_SYMBOL_GPL(mmb_region_restore);
+
+/* MMB_IOC_REGION_REVOKE / RESTORE: the user's revocation reason. */
+int mmb_region_ctl(struct mmb_device *mdev, bool revoke,
+		   struct mmb_region_ctl *ctl)
+{
+	return mmb_region_set(mdev, MMB_REGION_REVOKED_USER, revoke, ctl);
+}
+
+/* MMB_IOC_REGION_INFO */
+int mmb_region_info(struct mmb_device *mdev, struct mmb_region_info *ri)
+{
+	struct mmb_region *rg = &mdev->region;
+
+	if (!(mdev->caps & MMB_CAP_MAP))
+		return -EOPNOTSUPP;
+	down_read(&rg->sem);
+	ri->size = mdev->map_size;
+	ri->state = rg->state;
+	ri->cache = mdev->map_cache;
+	ri->features = 0;
+#ifdef CONFIG_ARCH_SUPPORTS_PMD_PFNMAP
+	if (!mdev->map_virt && mdev->map_size >= PMD_SIZE &&
+	    IS_ALIGNED(mdev->map_phys, PMD_SIZE))
+		ri->features |= MMB_REGION_HUGE;
+#endif
+	ri->revokes = rg->revokes;
+	ri->restores = rg->restores;
+	up_read(&rg->sem);
+	ri->mappings = atomic64_read(&rg->mappings);
+	ri->faults = atomic64_read(&rg->faults);
+	ri->huge_faults = atomic64_read(&rg->huge_faults);
+	ri->discard_faults = atomic64_read(&rg->discard_faults);
+	ri->sigbus_faults = atomic64_read(&rg->sigbus_faults);
+	ri->wait_faults = atomic64_read(&rg->wait_faults);
+	return 0;
+}
+
+/*
+ * Removal: revoke for good before the backend frees the memory.  Waiters
+ * wake and get SIGBUS; DISCARD mappings keep their scratch pages.
+ */
+void mmb_region_unplug(struct mmb_device *mdev)
+{
+	if (mdev->caps & MMB_CAP_MAP)
+		mmb_region_set(mdev, MMB_REGION_GONE, true, NULL);
+}
+
+/* The address_space every open file of @mdev maps through. */
+struct address_space *mmb_region_mapping(struct mmb_device *mdev)
+{
+	return mdev->region.inode->i_mapping;
+}
+
+int mmb_region_init(struct mmb_region *rg)
+{
+	rg->inode = alloc_anon_inode(mmb_mnt->mnt_sb);
+	if (IS_ERR(rg->inode))
+		return PTR_ERR(rg->inode);
+	init_rwsem(&rg->sem);
+	init_waitqueue_head(&rg->wq);
+	return 0;
+}
+
+void mmb_region_destroy(struct mmb_region *rg)
+{
+	iput(rg->inode);
+}
+
+int mmb_region_fs_init(void)
+{
+	mmb_mnt = kern_mount(&mmb_fs_type);
+	return PTR_ERR_OR_ZERO(mmb_mnt);
+}
+
+void mmb_region_fs_exit(void)
+{
+	kern_unmount(mmb_mnt);
+}

@@ -1,0 +1,1070 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * region/: revocable mappings of device memory.  soft0's region is RAM,
+ * ivshmem0's is BAR2 (what lands there is checked again on the host, in the
+ * file behind the BAR), edu0's is its register page.
+ *
+ * ivshmem0's BAR is shared with ivshmem/bar_rw (its first 1.1 MiB); the
+ * cases here use 4 MiB and up: map_rw 4-6 MiB, revoke_discard_live 8-10,
+ * huge_mapping 10-14.
+ */
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+#define PG		4096UL
+#define MIB		(1024UL * 1024)
+#define MARKER		0x5245564f4b45444dULL	/* "MDEKOVER" */
+
+static int region_info(int fd, struct mmb_region_info *ri)
+{
+	return mmb_region_info(fd, ri);
+}
+
+static uint64_t region_mappings(int fd)
+{
+	struct mmb_region_info ri;
+
+	return region_info(fd, &ri) ? UINT64_MAX : ri.mappings;
+}
+
+/* Open @name; -ENOENT when absent. */
+static int open_region(const char *name, struct mmb_region_info *ri)
+{
+	int fd = dev_open(name), r;
+
+	if (fd < 0)
+		return fd;
+	r = region_info(fd, ri);
+	if (r) {
+		close(fd);
+		return r;
+	}
+	return fd;
+}
+
+/* SIGBUS / SIGSEGV catching for the calling thread. */
+static sigjmp_buf fault_jmp;
+static volatile sig_atomic_t fault_sig, fault_code;
+static void *volatile fault_addr;
+
+static void fault_handler(int sig, siginfo_t *si, void *uc)
+{
+	(void)uc;
+	fault_sig = sig;
+	fault_code = si->si_code;
+	fault_addr = si->si_addr;
+	siglongjmp(fault_jmp, 1);
+}
+
+static void catch_faults(void)
+{
+	struct sigaction sa = { .sa_sigaction = fault_handler,
+				.sa_flags = SA_SIGINFO };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGBUS, &sa, NULL);
+	sigaction(SIGSEGV, &sa, NULL);
+}
+
+/* Read (write: store @val) the word at @p; the signal it raised, or 0. */
+static int touch(volatile uint64_t *p, bool write, uint64_t val,
+		 uint64_t *out)
+{
+	fault_sig = 0;
+	if (sigsetjmp(fault_jmp, 1))
+		return fault_sig;
+	if (write)
+		*p = val;
+	else if (out)
+		*out = *p;
+	else
+		(void)*p;
+	return 0;
+}
+
+static uint64_t dev_word(int fd, uint64_t off)
+{
+	uint64_t v = ~0ULL;
+
+	if (mmb_mem_read(fd, off, &v, sizeof(v)))
+		return 0xdeadULL;
+	return v;
+}
+
+/* soft0 and edu0 checked here; ivshmem0 on the host. */
+static int map_rw_soft(void)
+{
+	struct mmb_region_info ri;
+	uint64_t seed = test_seed(), faults;
+	size_t len;
+	uint8_t *p, *buf;
+	long bad;
+	int fd = open_region("soft0", &ri);
+
+	EXPECT_OK(fd);
+	EXPECT_EQ(ri.cache, MMB_CACHE_WB);
+	EXPECT_EQ(ri.state, 0);
+	len = ri.size;
+	p = mmb_region_map(fd, MMB_FAULT_DISCARD, 0, len);
+	EXPECT(p, "map soft0: %s", strerror(errno));
+	pattern_fill(p, len, seed, 0);
+	buf = malloc(len);
+	EXPECT(buf, "malloc");
+	EXPECT_OK(mmb_mem_read(fd, 0, buf, len));
+	bad = pattern_check(buf, len, seed, 0);
+	EXPECT(bad < 0, "soft0 device byte %ld differs from what was stored", bad);
+	/* And the other way: the device's writes are seen in the mapping. */
+	pattern_fill(buf, len, seed + 1, 0);
+	EXPECT_OK(mmb_mem_write(fd, 0, buf, len));
+	bad = pattern_check(p, len, seed + 1, 0);
+	EXPECT(bad < 0, "soft0 mapping byte %ld differs from the device", bad);
+	faults = ri.faults;
+	EXPECT_OK(region_info(fd, &ri));
+	EXPECT_EQ(ri.faults, faults + len / PG);
+	memset(buf, 0, len);
+	EXPECT_OK(mmb_mem_write(fd, 0, buf, len));
+	free(buf);
+	EXPECT_OK(mmb_region_unmap(p, len));
+	close(fd);
+	return T_PASS;
+}
+
+static int map_rw_edu(void)
+{
+	struct mmb_region_info ri;
+	volatile uint32_t *regs;
+	int fd = open_region("edu0", &ri);
+
+	if (fd == -ENOENT)
+		return T_PASS;
+	EXPECT_OK(fd);
+	EXPECT_EQ(ri.cache, MMB_CACHE_UC);
+	EXPECT_EQ(ri.size, PG);
+	regs = mmb_region_map(fd, MMB_FAULT_SIGBUS, 0, PG);
+	EXPECT(regs, "map edu0: %s", strerror(errno));
+	/* Identification register: 0xRRrr00ed. */
+	EXPECT_EQ(regs[0] & 0xff, 0xed);
+	/* The liveness register answers with the complement. */
+	regs[1] = 0x12345678;
+	EXPECT_EQ(regs[1], ~0x12345678U);
+	regs[1] = 0xa5a5f00d;
+	EXPECT_EQ(regs[1], ~0xa5a5f00dU);
+	EXPECT_OK(mmb_region_unmap((void *)regs, PG));
+	close(fd);
+	return T_PASS;
+}
+
+static int test_map_rw(void)
+{
+	const uint64_t off = 4 * MIB, len = 2 * MIB;
+	struct mmb_region_info ri;
+	uint64_t seed = test_seed();
+	uint8_t *p, *buf;
+	long bad;
+	int fd, r;
+
+	r = map_rw_soft();
+	if (r)
+		return r;
+	r = map_rw_edu();
+	if (r)
+		return r;
+	fd = open_region("ivshmem0", &ri);
+	if (fd == -ENOENT)
+		return T_PASS;
+	EXPECT_OK(fd);
+	EXPECT_EQ(ri.cache, MMB_CACHE_WC);
+	EXPECT(ri.size >= off + len + PG, "ivshmem region %llu bytes",
+	       (unsigned long long)ri.size);
+	p = mmb_region_map(fd, MMB_FAULT_WAIT, off, len);
+	EXPECT(p, "map ivshmem0: %s", strerror(errno));
+	pattern_fill(p, len, seed, 0);
+	buf = malloc(len);
+	EXPECT(buf, "malloc");
+	EXPECT_OK(mmb_mem_read(fd, off, buf, len));
+	bad = pattern_check(buf, len, seed, 0);
+	EXPECT(bad < 0, "ivshmem0 device byte %ld differs", bad);
+	free(buf);
+	EXPECT_OK(mmb_region_unmap(p, len));
+	close(fd);
+	printf("# HOSTCHECK region/map_rw %llu %llu %llu\n",
+	       (unsigned long long)off, (unsigned long long)len,
+	       (unsigned long long)seed);
+	fflush(stdout);
+	return T_HOST;
+}
+
+/* Writers of revoke_discard_live. */
+struct hammer {
+	volatile uint64_t *words;	/* this writer's slice */
+	size_t nr;
+	uint64_t pre;			/* stored before the revoke returned */
+	atomic_int *phase;		/* 0: pre, 1: marker, 2: stop */
+	unsigned long stores;
+};
+
+static void *hammer_fn(void *arg)
+{
+	struct hammer *h = arg;
+	int phase;
+	size_t i;
+
+	while ((phase = atomic_load(h->phase)) < 2) {
+		uint64_t v = phase ? MARKER : h->pre;
+
+		for (i = 0; i < h->nr; i += 61)
+			h->words[i] = v;
+		h->stores++;
+	}
+	return NULL;
+}
+
+/*
+ * Writers keep storing while the region is revoked under them.  Nothing
+ * they store after the revoke returned may reach the device; the process
+ * never notices anything but zeros, and after restore sees the device's
+ * data again.
+ */
+static int test_revoke_discard_live(void)
+{
+	enum { NR = 3 };
+	struct hammer h[NR];
+	pthread_t th[NR];
+	atomic_int phase = 0;
+	struct mmb_region_info ri;
+	struct mmb_region_ctl ctl;
+	const char *name = "ivshmem0";
+	uint64_t off = 8 * MIB, len = 2 * MIB, pre = 0x5052450000000000ULL;
+	uint64_t *dev, i, npre = 0, revokes;
+	volatile uint64_t *p;
+	int fd, t;
+
+	fd = open_region(name, &ri);
+	if (fd == -ENOENT) {
+		name = "soft0";
+		off = 2 * MIB;
+		fd = open_region(name, &ri);
+	}
+	EXPECT_OK(fd);
+	revokes = ri.revokes;
+	p = mmb_region_map(fd, MMB_FAULT_DISCARD, off, len);
+	EXPECT(p, "map: %s", strerror(errno));
+	for (t = 0; t < NR; t++) {
+		h[t] = (struct hammer){ .words = p + t * (len / 8 / NR),
+					.nr = len / 8 / NR, .pre = pre + t,
+					.phase = &phase };
+		EXPECT_EQ(pthread_create(&th[t], NULL, hammer_fn, &h[t]), 0);
+	}
+	usleep(50000);
+	EXPECT_OK(mmb_region_revoke(fd, &ctl));
+	atomic_store(&phase, 1);
+	EXPECT_EQ(ctl.state, MMB_REGION_REVOKED_USER);
+	EXPECT_EQ(ctl.revokes, revokes + 1);
+	usleep(100000);
+	atomic_store(&phase, 2);
+	for (t = 0; t < NR; t++)
+		pthread_join(th[t], NULL);
+	for (t = 0; t < NR; t++)
+		EXPECT(h[t].stores > 2, "writer %d stored only %lu rounds", t,
+		       h[t].stores);
+
+	/* The device: writes from before, no marker. */
+	dev = malloc(len);
+	EXPECT(dev, "malloc");
+	EXPECT_OK(mmb_mem_read(fd, off, dev, len));
+	for (i = 0; i < len / 8; i++) {
+		EXPECT(dev[i] != MARKER, "marker reached the device at +%llu",
+		       (unsigned long long)i * 8);
+		npre += (dev[i] & ~0xffULL) == pre;
+	}
+	EXPECT(npre > 0, "no write from before the revoke reached the device");
+	/* The mapping: the scratch page, zeros or the writers' own stores. */
+	for (i = 0; i < len / 8; i++)
+		EXPECT(p[i] == 0 || p[i] == MARKER || (p[i] & ~0xffULL) == pre,
+		       "word %llu of the revoked mapping is 0x%llx",
+		       (unsigned long long)i, (unsigned long long)p[i]);
+	EXPECT_OK(region_info(fd, &ri));
+	EXPECT(ri.discard_faults > 0, "no discard fault");
+
+	EXPECT_OK(mmb_region_restore(fd, &ctl));
+	EXPECT_EQ(ctl.state, 0);
+	for (i = 0; i < len / 8; i++)
+		EXPECT(p[i] == dev[i], "word %llu after restore: 0x%llx, device 0x%llx",
+		       (unsigned long long)i, (unsigned long long)p[i],
+		       (unsigned long long)dev[i]);
+	free(dev);
+	EXPECT_OK(mmb_region_unmap((void *)p, len));
+	close(fd);
+	if (strcmp(name, "ivshmem0"))
+		return T_PASS;
+	printf("# HOSTCHECK region/revoke_discard_live --absent %llu %llu %llu\n",
+	       (unsigned long long)off, (unsigned long long)len, MARKER);
+	fflush(stdout);
+	return T_HOST;
+}
+
+/* SIGBUS with the exact address, for reads and writes; restore heals. */
+static int test_revoke_sigbus(void)
+{
+	struct mmb_region_info ri, after;
+	volatile uint64_t *p;
+	uint64_t v = 0;
+	int fd = open_region("soft0", &ri), sig;
+
+	EXPECT_OK(fd);
+	p = mmb_region_map(fd, MMB_FAULT_SIGBUS, 0, 8 * PG);
+	EXPECT(p, "map: %s", strerror(errno));
+	p[PG / 8 * 3 + 1] = 0x1122334455667788ULL;
+	catch_faults();
+	EXPECT_OK(mmb_region_revoke(fd, NULL));
+
+	sig = touch(&p[PG / 8 * 3 + 1], false, 0, &v);
+	EXPECT_EQ(sig, SIGBUS);
+	EXPECT_EQ(fault_code, BUS_ADRERR);
+	EXPECT(fault_addr == (void *)&p[PG / 8 * 3 + 1], "si_addr %p, expected %p",
+	       fault_addr, (void *)&p[PG / 8 * 3 + 1]);
+	sig = touch(&p[PG / 8 * 5 + 7], true, 1, NULL);
+	EXPECT_EQ(sig, SIGBUS);
+	EXPECT_EQ(fault_code, BUS_ADRERR);
+	EXPECT(fault_addr == (void *)&p[PG / 8 * 5 + 7], "si_addr %p, expected %p",
+	       fault_addr, (void *)&p[PG / 8 * 5 + 7]);
+	EXPECT_OK(region_info(fd, &after));
+	EXPECT_EQ(after.sigbus_faults, ri.sigbus_faults + 2);
+	EXPECT_EQ(dev_word(fd, 5 * PG + 56), 0);
+
+	EXPECT_OK(mmb_region_restore(fd, NULL));
+	EXPECT_EQ(touch(&p[PG / 8 * 3 + 1], false, 0, &v), 0);
+	EXPECT_EQ(v, 0x1122334455667788ULL);
+	p[PG / 8 * 3 + 1] = 0;
+	EXPECT_OK(mmb_region_unmap((void *)p, 8 * PG));
+	close(fd);
+	return T_PASS;
+}
+
+struct waiter {
+	volatile uint64_t *addr;
+	uint64_t val;
+	atomic_int done;
+};
+
+static void *waiter_fn(void *arg)
+{
+	struct waiter *w = arg;
+
+	*w->addr = w->val;
+	atomic_store(&w->done, 1);
+	return NULL;
+}
+
+/* Wait until the region has counted @n more WAIT faults than @base. */
+static int wait_for_waiters(int fd, uint64_t base, uint64_t n)
+{
+	struct mmb_region_info ri;
+	int i;
+
+	for (i = 0; i < 1000; i++) {
+		if (region_info(fd, &ri))
+			return -EIO;
+		if (ri.wait_faults >= base + n)
+			return 0;
+		usleep(5000);
+	}
+	return -ETIMEDOUT;
+}
+
+/* A write that faults while revoked sleeps until restore, then lands. */
+static int test_revoke_wait_restore(void)
+{
+	struct mmb_region_info ri;
+	struct waiter w = { .val = 0x57414954ULL };
+	pthread_t th;
+	volatile uint64_t *p;
+	int fd = open_region("soft0", &ri);
+
+	EXPECT_OK(fd);
+	p = mmb_region_map(fd, MMB_FAULT_WAIT, 0, 4 * PG);
+	EXPECT(p, "map: %s", strerror(errno));
+	EXPECT_OK(mmb_region_revoke(fd, NULL));
+	w.addr = &p[PG / 8 * 2 + 3];
+	EXPECT_EQ(pthread_create(&th, NULL, waiter_fn, &w), 0);
+	EXPECT_OK(wait_for_waiters(fd, ri.wait_faults, 1));
+	usleep(200000);
+	EXPECT_EQ(atomic_load(&w.done), 0);
+	EXPECT_EQ(dev_word(fd, 2 * PG + 24), 0);
+
+	EXPECT_OK(mmb_region_restore(fd, NULL));
+	pthread_join(th, NULL);
+	EXPECT_EQ(atomic_load(&w.done), 1);
+	EXPECT_EQ(dev_word(fd, 2 * PG + 24), w.val);
+	p[PG / 8 * 2 + 3] = 0;
+	EXPECT_OK(mmb_region_unmap((void *)p, 4 * PG));
+	close(fd);
+	return T_PASS;
+}
+
+static volatile sig_atomic_t usr1_seen;
+static int usr1_pipe = -1;
+
+static void usr1_handler(int sig)
+{
+	char c = 'u';
+
+	(void)sig;
+	usr1_seen++;
+	if (write(usr1_pipe, &c, 1) != 1)
+		usr1_seen = -1;
+}
+
+/*
+ * A process asleep in a WAIT fault runs its signal handlers (and goes back
+ * to sleep) and dies at once of SIGKILL; its mapping goes with it.
+ */
+static int test_wait_is_killable(void)
+{
+	struct mmb_region_info ri;
+	int fd = open_region("soft0", &ri), pfd[2], status;
+	uint64_t maps;
+	struct pollfd pf;
+	pid_t pid;
+	char c;
+
+	EXPECT_OK(fd);
+	maps = ri.mappings;
+	EXPECT_EQ(pipe(pfd), 0);
+	EXPECT_OK(mmb_region_revoke(fd, NULL));
+	pid = fork();
+	EXPECT(pid >= 0, "fork");
+	if (pid == 0) {
+		volatile uint64_t *p = mmb_region_map(fd, MMB_FAULT_WAIT, 0, PG);
+
+		usr1_pipe = pfd[1];
+		signal(SIGUSR1, usr1_handler);
+		if (!p)
+			_exit(3);
+		*p = 1;		/* sleeps until restore */
+		_exit(4);
+	}
+	EXPECT_OK(wait_for_waiters(fd, ri.wait_faults, 1));
+	EXPECT_EQ(region_mappings(fd), maps + 1);
+	EXPECT_EQ(kill(pid, SIGUSR1), 0);
+	pf = (struct pollfd){ .fd = pfd[0], .events = POLLIN };
+	EXPECT_EQ(poll(&pf, 1, 10000), 1);
+	EXPECT_EQ(read(pfd[0], &c, 1), 1);
+	EXPECT_EQ(c, 'u');
+	/* The handler ran; the access sleeps again. */
+	EXPECT_OK(wait_for_waiters(fd, ri.wait_faults, 2));
+	EXPECT_EQ(waitpid(pid, &status, WNOHANG), 0);
+
+	EXPECT_EQ(kill(pid, SIGKILL), 0);
+	EXPECT_EQ(waitpid(pid, &status, 0), pid);
+	EXPECT(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL,
+	       "child status 0x%x", status);
+	EXPECT_EQ(region_mappings(fd), maps);
+	EXPECT_OK(mmb_region_restore(fd, NULL));
+	EXPECT_EQ(dev_word(fd, 0), 0);
+	close(pfd[0]);
+	close(pfd[1]);
+	close(fd);
+	return T_PASS;
+}
+
+/*
+ * While one thread sleeps in a WAIT fault, the process's address space is
+ * not locked: another thread maps, unmaps and reads /proc/self/maps.
+ */
+static int test_wait_does_not_block_mm(void)
+{
+	struct mmb_region_info ri;
+	struct waiter w = { .val = 77 };
+	char buf[4096];
+	pthread_t th;
+	volatile uint64_t *p;
+	int fd = open_region("soft0", &ri), i, mfd;
+	ssize_t n, total = 0;
+
+	EXPECT_OK(fd);
+	p = mmb_region_map(fd, MMB_FAULT_WAIT, PG, PG);
+	EXPECT(p, "map: %s", strerror(errno));
+	EXPECT_OK(mmb_region_revoke(fd, NULL));
+	w.addr = p;
+	EXPECT_EQ(pthread_create(&th, NULL, waiter_fn, &w), 0);
+	EXPECT_OK(wait_for_waiters(fd, ri.wait_faults, 1));
+
+	alarm(20);	/* a blocked mmap_lock would hang here */
+	for (i = 0; i < 100; i++) {
+		void *q = mmap(NULL, 16 * PG, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		EXPECT(q != MAP_FAILED, "mmap: %s", strerror(errno));
+		((volatile char *)q)[5 * PG] = 1;
+		EXPECT_EQ(munmap(q, 16 * PG), 0);
+	}
+	mfd = open("/proc/self/maps", O_RDONLY);
+	EXPECT(mfd >= 0, "/proc/self/maps: %s", strerror(errno));
+	while ((n = read(mfd, buf, sizeof(buf))) > 0)
+		total += n;
+	close(mfd);
+	alarm(0);
+	EXPECT(total > 0, "empty /proc/self/maps");
+	EXPECT_EQ(atomic_load(&w.done), 0);
+
+	EXPECT_OK(mmb_region_restore(fd, NULL));
+	pthread_join(th, NULL);
+	EXPECT_EQ(dev_word(fd, PG), 77);
+	*p = 0;
+	EXPECT_OK(mmb_region_unmap((void *)p, PG));
+	close(fd);
+	return T_PASS;
+}
+
+struct cycler {
+	volatile uint64_t *words;
+	size_t nr;
+	uint64_t tag;
+	atomic_int *stop;
+	unsigned long rounds;
+};
+
+static void *cycler_fn(void *arg)
+{
+	struct cycler *c = arg;
+	size_t i;
+
+	while (!atomic_load(c->stop)) {
+		for (i = 0; i < c->nr; i += 509)
+			c->words[i] = c->tag | c->rounds;
+		c->rounds++;
+	}
+	/* Live again: the last round lands. */
+	for (i = 0; i < c->nr; i += 509)
+		c->words[i] = c->tag | 0xffffff;
+	return NULL;
+}
+
+/* Many revocations under concurrent access of all three policies' kinds. */
+static int test_revoke_restore_cycles(void)
+{
+	enum { CYCLES = 10000 };
+	struct mmb_region_info ri, after;
+	struct cycler c[2];
+	pthread_t th[2];
+	atomic_int stop = 0;
+	volatile uint64_t *d, *w;
+	const size_t len = 64 * PG;
+	int fd = open_region("soft0", &ri), i, t;
+	size_t k;
+
+	EXPECT_OK(fd);
+	d = mmb_region_map(fd, MMB_FAULT_DISCARD, 0, len);
+	w = mmb_region_map(fd, MMB_FAULT_WAIT, len, len);
+	EXPECT(d && w, "map: %s", strerror(errno));
+	c[0] = (struct cycler){ .words = d, .nr = len / 8,
+				.tag = 0xd1ULL << 56, .stop = &stop };
+	c[1] = (struct cycler){ .words = w, .nr = len / 8,
+				.tag = 0xa1ULL << 56, .stop = &stop };
+	for (t = 0; t < 2; t++)
+		EXPECT_EQ(pthread_create(&th[t], NULL, cycler_fn, &c[t]), 0);
+	for (i = 0; i < CYCLES; i++) {
+		EXPECT_OK(mmb_region_revoke(fd, NULL));
+		EXPECT_OK(mmb_region_restore(fd, NULL));
+	}
+	atomic_store(&stop, 1);
+	for (t = 0; t < 2; t++)
+		pthread_join(th[t], NULL);
+
+	EXPECT_OK(region_info(fd, &after));
+	EXPECT_EQ(after.revokes, ri.revokes + CYCLES);
+	EXPECT_EQ(after.restores, ri.restores + CYCLES);
+	EXPECT_EQ(after.state, 0);
+	EXPECT(c[0].rounds > 0 && c[1].rounds > 0, "writers made no progress");
+	for (t = 0; t < 2; t++)
+		for (k = 0; k < len / 8; k += 509)
+			EXPECT_EQ(dev_word(fd, t * len + k * 8),
+				  c[t].tag | 0xffffff);
+	EXPECT_OK(mmb_region_unmap((void *)d, len));
+	EXPECT_OK(mmb_region_unmap((void *)w, len));
+	{
+		uint8_t *zero = calloc(1, 2 * len);
+
+		EXPECT(zero, "calloc");
+		EXPECT_OK(mmb_mem_write(fd, 0, zero, 2 * len));
+		free(zero);
+	}
+	close(fd);
+	return T_PASS;
+}
+
+/* Read one event count from an event fd, waiting up to 5 s. */
+static int event_next(int efd, uint64_t *count)
+{
+	struct pollfd pf = { .fd = efd, .events = POLLIN };
+
+	if (poll(&pf, 1, 5000) != 1)
+		return -ETIMEDOUT;
+	return read(efd, count, 8) == 8 ? 0 : -errno;
+}
+
+/*
+ * Revoke and restore reach the process as events: event fd, eventfd and
+ * the counter page, also while interrupt delivery is disabled; a second
+ * revoke changes nothing; a device-initiated outage (soft0's outage_ms)
+ * revokes and restores by itself, and a user's restore does not end it.
+ */
+static int test_revoke_events(void)
+{
+	const char *outage = "/sys/class/mmbridge/soft0/outage_ms";
+	const struct mmb_counters *page;
+	struct mmb_counters s0, s1;
+	struct mmb_region_ctl ctl;
+	struct mmb_region_info ri;
+	uint64_t count, base, evc;
+	int fd = open_region("soft0", &ri), efd, evfd;
+
+	EXPECT_OK(fd);
+	page = mmb_counters_map(fd);
+	EXPECT(page, "counter page: %s", strerror(errno));
+	efd = mmb_event_open(fd, MMB_EVENT_NONBLOCK);
+	EXPECT_OK(efd);
+	evfd = eventfd(0, EFD_NONBLOCK);
+	EXPECT(evfd >= 0, "eventfd");
+	EXPECT_OK(mmb_eventfd(fd, evfd));
+	EXPECT_OK(mmb_irq_control(fd, 0));
+	mmb_counters_read(page, &s0);
+	base = s0.irq_count;
+
+	EXPECT_OK(mmb_region_revoke(fd, &ctl));
+	EXPECT_OK(event_next(efd, &count));
+	EXPECT_EQ(count, base + 1);
+	mmb_counters_read(page, &s1);
+	EXPECT_EQ(s1.revoke_count, s0.revoke_count + 1);
+	EXPECT_EQ(s1.region_state, MMB_REGION_REVOKED_USER);
+	EXPECT_EQ(read(evfd, &evc, 8), 8);
+	EXPECT_EQ(evc, 1);
+
+	/* Idempotent: no state change, no event. */
+	EXPECT_OK(mmb_region_revoke(fd, &ctl));
+	EXPECT_EQ(ctl.revokes, ri.revokes + 1);
+	EXPECT_ERR(read(efd, &count, 8) < 0 ? -errno : 0, EAGAIN);
+
+	EXPECT_OK(mmb_region_restore(fd, &ctl));
+	EXPECT_EQ(ctl.state, 0);
+	EXPECT_EQ(ctl.restores, ri.restores + 1);
+	EXPECT_OK(event_next(efd, &count));
+	EXPECT_EQ(count, base + 2);
+	mmb_counters_read(page, &s1);
+	EXPECT_EQ(s1.restore_count, s0.restore_count + 1);
+	EXPECT_EQ(s1.region_state, 0);
+	EXPECT_EQ(s1.irq_count, base + 2);
+	EXPECT_EQ(s1.masked_count, s0.masked_count);
+
+	/* The device revokes on its own and restores a second later. */
+	EXPECT_OK(write_str(outage, "1000"));
+	mmb_counters_read(page, &s1);
+	EXPECT_EQ(s1.region_state, MMB_REGION_REVOKED_DEVICE);
+	EXPECT_OK(event_next(efd, &count));
+	EXPECT_EQ(count, base + 3);
+	/* The user's revoke and restore do not end the device's outage. */
+	EXPECT_OK(mmb_region_revoke(fd, &ctl));
+	EXPECT_EQ(ctl.state, MMB_REGION_REVOKED_USER | MMB_REGION_REVOKED_DEVICE);
+	EXPECT_OK(mmb_region_restore(fd, &ctl));
+	EXPECT_EQ(ctl.state, MMB_REGION_REVOKED_DEVICE);
+	EXPECT_OK(event_next(efd, &count));
+	EXPECT_EQ(count, base + 4);
+	mmb_counters_read(page, &s1);
+	EXPECT_EQ(s1.region_state, 0);
+	EXPECT_EQ(s1.revoke_count, s0.revoke_count + 2);
+	EXPECT_EQ(s1.restore_count, s0.restore_count + 2);
+	EXPECT_ERR(write_str(outage, "60001"), ERANGE);
+	EXPECT_ERR(write_str(outage, "x"), EINVAL);
+
+	EXPECT_OK(mmb_irq_control(fd, 1));
+	EXPECT_OK(mmb_eventfd(fd, -1));
+	close(evfd);
+	close(efd);
+	mmb_counters_unmap(page);
+	close(fd);
+	return T_PASS;
+}
+
+/*
+ * A forked child shares the parent's mapping of the device; a revocation
+ * reaches the child's page tables too.
+ */
+static int test_fork_child(void)
+{
+	struct mmb_region_info ri;
+	volatile uint64_t *p;
+	int fd = open_region("soft0", &ri), go[2], ready[2], status;
+	uint64_t maps = ri.mappings;
+	pid_t pid;
+	char c;
+
+	EXPECT_OK(fd);
+	p = mmb_region_map(fd, MMB_FAULT_SIGBUS, 0, 4 * PG);
+	EXPECT(p, "map: %s", strerror(errno));
+	p[0] = 11;	/* mapped in the parent before the fork */
+	EXPECT_EQ(pipe(go), 0);
+	EXPECT_EQ(pipe(ready), 0);
+	pid = fork();
+	EXPECT(pid >= 0, "fork");
+	if (pid == 0) {
+		uint64_t v = 0;
+
+		catch_faults();
+		if (p[0] != 11)
+			_exit(10);
+		p[PG / 8] = 22;		/* lands in the device */
+		if (write(ready[1], "r", 1) != 1 || read(go[0], &c, 1) != 1)
+			_exit(11);
+		/* Revoked now: the inherited page is gone too. */
+		if (touch(&p[0], false, 0, &v) != SIGBUS)
+			_exit(12);
+		if (fault_addr != (void *)p)
+			_exit(13);
+		_exit(0);
+	}
+	EXPECT_EQ(read(ready[0], &c, 1), 1);
+	EXPECT_EQ(region_mappings(fd), maps + 2);
+	EXPECT_EQ(dev_word(fd, PG), 22);
+	EXPECT_EQ(p[PG / 8], 22);
+	EXPECT_OK(mmb_region_revoke(fd, NULL));
+	EXPECT_EQ(write(go[1], "g", 1), 1);
+	EXPECT_EQ(waitpid(pid, &status, 0), pid);
+	EXPECT(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	       "child status 0x%x", status);
+	EXPECT_EQ(region_mappings(fd), maps + 1);
+	EXPECT_OK(mmb_region_restore(fd, NULL));
+	EXPECT_EQ(p[0], 11);
+	p[0] = 0;
+	p[PG / 8] = 0;
+	EXPECT_OK(mmb_region_unmap((void *)p, 4 * PG));
+	EXPECT_EQ(region_mappings(fd), maps);
+	close(go[0]);
+	close(go[1]);
+	close(ready[0]);
+	close(ready[1]);
+	close(fd);
+	return T_PASS;
+}
+
+/* Unmapping the middle leaves two mappings, both still revocable. */
+static int test_partial_munmap(void)
+{
+	struct mmb_region_info ri;
+	volatile uint64_t *p;
+	int fd = open_region("soft0", &ri), i;
+	uint64_t maps = ri.mappings, v;
+
+	EXPECT_OK(fd);
+	p = mmb_region_map(fd, MMB_FAULT_DISCARD, 0, 8 * PG);
+	EXPECT(p, "map: %s", strerror(errno));
+	for (i = 0; i < 8; i++)
+		p[i * PG / 8] = 100 + i;
+	EXPECT_EQ(munmap((void *)(p + 2 * PG / 8), 3 * PG), 0);
+	EXPECT_EQ(region_mappings(fd), maps + 2);
+	catch_faults();
+	EXPECT_EQ(touch(&p[3 * PG / 8], false, 0, &v), SIGSEGV);
+	EXPECT_EQ(p[1 * PG / 8], 101);
+	EXPECT_EQ(p[6 * PG / 8], 106);
+
+	EXPECT_OK(mmb_region_revoke(fd, NULL));
+	EXPECT_EQ(p[0], 0);
+	EXPECT_EQ(p[7 * PG / 8], 0);
+	p[7 * PG / 8] = 999;	/* discarded */
+	EXPECT_OK(mmb_region_restore(fd, NULL));
+	EXPECT_EQ(p[0], 100);
+	EXPECT_EQ(p[7 * PG / 8], 107);
+	EXPECT_EQ(dev_word(fd, 3 * PG), 103);	/* the hole's device page */
+
+	EXPECT_EQ(munmap((void *)p, 2 * PG), 0);
+	EXPECT_EQ(region_mappings(fd), maps + 1);
+	EXPECT_EQ(munmap((void *)(p + 5 * PG / 8), 3 * PG), 0);
+	EXPECT_EQ(region_mappings(fd), maps);
+	for (i = 0; i < 8; i++) {
+		uint64_t z = 0;
+
+		EXPECT_OK(mmb_mem_write(fd, i * PG, &z, 8));
+	}
+	close(fd);
+	return T_PASS;
+}
+
+/* mremap may move or shrink a mapping, never grow it. */
+static int test_mremap(void)
+{
+	struct mmb_region_info ri;
+	volatile uint64_t *p, *q;
+	void *spot, *r;
+	int fd = open_region("soft0", &ri);
+	uint64_t maps = ri.mappings;
+
+	EXPECT_OK(fd);
+	p = mmb_region_map(fd, MMB_FAULT_DISCARD, 4 * PG, 4 * PG);
+	EXPECT(p, "map: %s", strerror(errno));
+	p[0] = 41;
+	p[3 * PG / 8] = 44;
+
+	r = mremap((void *)p, 4 * PG, 8 * PG, 0);
+	EXPECT(r == MAP_FAILED && errno == EFAULT, "grow in place: %p (%s)",
+	       r, strerror(errno));
+	r = mremap((void *)p, 4 * PG, 8 * PG, MREMAP_MAYMOVE);
+	EXPECT(r == MAP_FAILED && errno == EFAULT, "grow by moving: %p (%s)",
+	       r, strerror(errno));
+
+	spot = map_anon(4 * PG, PROT_NONE);
+	EXPECT(spot, "anon");
+	q = mremap((void *)p, 4 * PG, 4 * PG, MREMAP_MAYMOVE | MREMAP_FIXED,
+		   spot);
+	EXPECT(q == spot, "move: %s", strerror(errno));
+	EXPECT_EQ(region_mappings(fd), maps + 1);
+	EXPECT_EQ(q[0], 41);
+	EXPECT_EQ(q[3 * PG / 8], 44);
+	q[PG / 8] = 42;
+	EXPECT_EQ(dev_word(fd, 5 * PG), 42);
+	/* Revocation finds the mapping at its new address. */
+	EXPECT_OK(mmb_region_revoke(fd, NULL));
+	EXPECT_EQ(q[0], 0);
+	EXPECT_OK(mmb_region_restore(fd, NULL));
+	EXPECT_EQ(q[0], 41);
+
+	r = mremap((void *)q, 4 * PG, 2 * PG, 0);
+	EXPECT(r == (void *)q, "shrink: %s", strerror(errno));
+	EXPECT_EQ(region_mappings(fd), maps + 1);
+	EXPECT_EQ(q[PG / 8], 42);
+	EXPECT_EQ(munmap((void *)q, 2 * PG), 0);
+	EXPECT_EQ(region_mappings(fd), maps);
+	{
+		uint8_t zero[4 * PG] = { 0 };
+
+		EXPECT_OK(mmb_mem_write(fd, 4 * PG, zero, sizeof(zero)));
+	}
+	close(fd);
+	return T_PASS;
+}
+
+static int try_mmap(int fd, size_t len, int flags, uint64_t off)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, flags, fd, off);
+
+	if (p == MAP_FAILED)
+		return -errno;
+	munmap(p, len);
+	return 0;
+}
+
+/* Every malformed mmap() of the region, with its errno. */
+static int test_bad_mmap(void)
+{
+	struct mmb_region_info ri;
+	int fd = open_region("soft0", &ri);
+	uint64_t base = MMB_MMAP_REGION(MMB_FAULT_DISCARD);
+
+	EXPECT_OK(fd);
+	EXPECT_OK(try_mmap(fd, ri.size, MAP_SHARED, base));
+	EXPECT_OK(try_mmap(fd, PG, MAP_SHARED, MMB_MMAP_REGION(MMB_FAULT_WAIT) +
+			   ri.size - PG));
+	EXPECT_ERR(try_mmap(fd, PG, MAP_SHARED, base + ri.size), ENXIO);
+	EXPECT_ERR(try_mmap(fd, 2 * PG, MAP_SHARED, base + ri.size - PG), ENXIO);
+	EXPECT_ERR(try_mmap(fd, ri.size + PG, MAP_SHARED, base), ENXIO);
+	EXPECT_ERR(try_mmap(fd, PG, MAP_SHARED, base + (1ULL << 39)), ENXIO);
+	EXPECT_ERR(try_mmap(fd, PG, MAP_PRIVATE, base), EINVAL);
+	EXPECT_ERR(try_mmap(fd, PG, MAP_SHARED,
+			    MMB_MMAP_REGION(MMB_FAULT_WAIT + 1)), EINVAL);
+	EXPECT_ERR(try_mmap(fd, PG, MAP_SHARED, 16 * PG), EINVAL);
+	EXPECT_ERR(try_mmap(fd, PG, MAP_SHARED, base + 12), EINVAL);
+	EXPECT_ERR(try_mmap(fd, 0, MAP_SHARED, base), EINVAL);
+	/* pgoff + pages wraps around: the kernel's own check. */
+	EXPECT_ERR(try_mmap(fd, 2 * PG, MAP_SHARED, ~0ULL & ~(PG - 1)),
+		   EOVERFLOW);
+	EXPECT_EQ(region_mappings(fd), ri.mappings);
+	close(fd);
+	return T_PASS;
+}
+
+/* Malformed revoke, restore and info requests. */
+static int test_bad_ctl(void)
+{
+	struct mmb_region_ctl ctl = { .argsz = sizeof(ctl) };
+	struct mmb_region_info ri = { .argsz = sizeof(ri) };
+	int fd = dev_open("soft0");
+
+	EXPECT_OK(fd);
+	ctl.flags = 1;
+	EXPECT_ERR(xioctl(fd, MMB_IOC_REGION_REVOKE, &ctl), EINVAL);
+	ctl.flags = 0;
+	ctl.reserved = 1;
+	EXPECT_ERR(xioctl(fd, MMB_IOC_REGION_RESTORE, &ctl), EINVAL);
+	ctl.reserved = 0;
+	ctl.argsz = 8;
+	EXPECT_ERR(xioctl(fd, MMB_IOC_REGION_REVOKE, &ctl), EINVAL);
+	ri.flags = 2;
+	EXPECT_ERR(xioctl(fd, MMB_IOC_REGION_INFO, &ri), EINVAL);
+	ri.flags = 0;
+	ri.argsz = 4;
+	EXPECT_ERR(xioctl(fd, MMB_IOC_REGION_INFO, &ri), EINVAL);
+	EXPECT_ERR(xioctl(fd, MMB_IOC_REGION_INFO, NULL), EFAULT);
+	EXPECT_OK(mmb_region_info(fd, &ri));
+	EXPECT_EQ(ri.state, 0);
+	EXPECT_EQ(ri.revokes, ri.restores);
+	close(fd);
+	return T_PASS;
+}
+
+/*
+ * PMD-sized mappings where the kernel and the memory allow them: one
+ * fault per 2 MiB, and revocation zaps them like pages.
+ */
+static int test_huge_mapping(void)
+{
+	const uint64_t off = 10 * MIB, len = 4 * MIB;
+	struct mmb_region_info ri, after;
+	volatile uint64_t *p;
+	uint64_t i;
+	int fd = open_region("ivshmem0", &ri);
+
+	if (fd == -ENOENT)
+		SKIP("no ivshmem device");
+	EXPECT_OK(fd);
+	if (!(ri.features & MMB_REGION_HUGE)) {
+		close(fd);
+		SKIP("this kernel maps device memory with pages only");
+	}
+	p = mmb_region_map(fd, MMB_FAULT_SIGBUS, off, len);
+	EXPECT(p, "map: %s", strerror(errno));
+	EXPECT_EQ((uintptr_t)p % (2 * MIB), 0);
+	for (i = 0; i < len / 8; i += PG / 8)
+		p[i] = i;
+	EXPECT_OK(region_info(fd, &after));
+	EXPECT_EQ(after.huge_faults, ri.huge_faults + len / (2 * MIB));
+	EXPECT_EQ(after.faults, ri.faults + len / (2 * MIB));
+	EXPECT_EQ(dev_word(fd, off + len - PG), (len - PG) / 8);
+
+	catch_faults();
+	EXPECT_OK(mmb_region_revoke(fd, NULL));
+	EXPECT_EQ(touch(&p[len / 16], false, 0, NULL), SIGBUS);
+	EXPECT(fault_addr == (void *)&p[len / 16], "si_addr %p", fault_addr);
+	EXPECT_OK(mmb_region_restore(fd, NULL));
+	EXPECT_EQ(p[len / 16], len / 16);
+	for (i = 0; i < len / 8; i += PG / 8)
+		p[i] = 0;
+	EXPECT_OK(mmb_region_unmap((void *)p, len));
+	close(fd);
+	return T_PASS;
+}
+
+/* A child process with every kind of mapping when soft0 goes away. */
+static int remove_child(int fd, int ready, int go)
+{
+	char c;
+	volatile uint64_t *d, *s, *w;
+	uint64_t v = 1;
+
+	d = mmb_region_map(fd, MMB_FAULT_DISCARD, 0, PG);
+	s = mmb_region_map(fd, MMB_FAULT_SIGBUS, PG, PG);
+	w = mmb_region_map(fd, MMB_FAULT_WAIT, 2 * PG, PG);
+	if (!d || !s || !w)
+		return 20;
+	*d = 5;
+	*s = 6;
+	catch_faults();
+	if (write(ready, "r", 1) != 1 || read(go, &c, 1) != 1)
+		return 21;
+	/* Revoked by the parent: sleeps until the device is removed. */
+	if (touch(w, true, 7, NULL) != SIGBUS)
+		return 22;
+	if (fault_addr != (void *)w)
+		return 23;
+	if (touch(s, false, 0, &v) != SIGBUS)
+		return 24;
+	if (touch(d, false, 0, &v) || v != 0)
+		return 25;
+	*d = 9;		/* discarded, no signal */
+	return 0;
+}
+
+/*
+ * Removal with live mappings revokes for good: a sleeping WAIT access
+ * wakes with SIGBUS, SIGBUS mappings signal, DISCARD ones keep running;
+ * the memory is never reached again, and the device comes back on rebind.
+ */
+static int test_remove_with_mappings(void)
+{
+	const char *drv = "/sys/bus/platform/drivers/mmbridge-soft";
+	struct mmb_region_info ri;
+	int fd = open_region("soft0", &ri), ready[2], go[2], status;
+	struct mmb_info info;
+	char path[128], c;
+	pid_t pid;
+
+	EXPECT_OK(fd);
+	EXPECT_EQ(pipe(ready), 0);
+	EXPECT_EQ(pipe(go), 0);
+	pid = fork();
+	EXPECT(pid >= 0, "fork");
+	if (pid == 0)
+		_exit(remove_child(fd, ready[1], go[0]));
+	EXPECT_EQ(read(ready[0], &c, 1), 1);
+	EXPECT_OK(mmb_region_revoke(fd, NULL));
+	EXPECT_EQ(write(go[1], "g", 1), 1);
+	EXPECT_OK(wait_for_waiters(fd, ri.wait_faults, 1));
+
+	snprintf(path, sizeof(path), "%s/unbind", drv);
+	EXPECT_OK(write_str(path, "mmbridge-soft"));
+	EXPECT_EQ(waitpid(pid, &status, 0), pid);
+	EXPECT(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	       "child status 0x%x", status);
+	EXPECT_OK(mmb_region_info(fd, &ri));
+	EXPECT_EQ(ri.state, MMB_REGION_REVOKED_USER | MMB_REGION_GONE);
+	EXPECT_EQ(ri.mappings, 0);
+	EXPECT_ERR(mmb_region_restore(fd, NULL), ENODEV);
+	EXPECT(!mmb_region_map(fd, MMB_FAULT_DISCARD, 0, PG) && errno == ENODEV,
+	       "mmap after removal: %s", strerror(errno));
+	close(fd);
+	close(ready[0]);
+	close(ready[1]);
+	close(go[0]);
+	close(go[1]);
+
+	snprintf(path, sizeof(path), "%s/bind", drv);
+	EXPECT_OK(write_str(path, "mmbridge-soft"));
+	for (int i = 0; i < 200 && (fd = dev_open("soft0")) < 0; i++)
+		usleep(10000);
+	EXPECT_OK(fd);
+	EXPECT_OK(mmb_info(fd, &info));
+	EXPECT_EQ(info.instance, 0);
+	EXPECT_OK(mmb_region_info(fd, &ri));
+	EXPECT_EQ(ri.state, 0);
+	EXPECT_EQ(ri.revokes, 0);
+	close(fd);
+	return T_PASS;
+}
+
+const struct mmb_test region_tests[] = {
+	{ "region/map_rw", test_map_rw },
+	{ "region/revoke_discard_live", test_revoke_discard_live },
+	{ "region/revoke_sigbus", test_revoke_sigbus },
+	{ "region/revoke_wait_restore", test_revoke_wait_restore },
+	{ "region/wait_is_killable", test_wait_is_killable },
+	{ "region/wait_does_not_block_mm", test_wait_does_not_block_mm },
+	{ "region/revoke_restore_cycles", test_revoke_restore_cycles, 300 },
+	{ "region/revoke_events", test_revoke_events },
+	{ "region/fork_child", test_fork_child },
+	{ "region/partial_munmap", test_partial_munmap },
+	{ "region/mremap", test_mremap },
+	{ "region/bad_mmap", test_bad_mmap },
+	{ "region/bad_ctl", test_bad_ctl },
+	{ "region/huge_mapping", test_huge_mapping },
+	{ "region/remove_with_mappings", test_remove_with_mappings },
+	{ NULL }
+};
