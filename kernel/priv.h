@@ -45,9 +45,9 @@
  *   waiting fault has dropped mmap_lock (or its VMA lock) first.
  *
  * Rule: user memory is never touched (copy_{to,from}_user, get/pin_user_pages)
- * while unplug_rwsem is held.  A page fault takes mmap_lock, and a fault
- * handler of a later mapping takes unplug_rwsem: touching user memory under
- * it could close a cycle through waiting writers of both locks.
+ * while unplug_rwsem is held.  A page fault takes mmap_lock and then, in
+ * mmbridge's own fault handlers, region.sem; keeping user memory out from
+ * under unplug_rwsem keeps unplug_rwsem out of every such chain.
  */
 #ifndef _MMB_PRIV_H
 #define _MMB_PRIV_H

@@ -524,6 +524,7 @@ static int test_module_unload(void)
 	const char *ko = getenv("MMB_KO");
 	const char *params = getenv("MMB_PARAMS");
 	const struct mmb_counters *page;
+	volatile uint64_t *region;
 	struct mmb_info info;
 	uint32_t raised = 0;
 	int fd, efd, r;
@@ -556,6 +557,21 @@ static int test_module_unload(void)
 	EXPECT(r == -1 && errno == EWOULDBLOCK,
 	       "delete_module with a mapping: %d (%s)", r, strerror(errno));
 	mmb_counters_unmap(page);
+
+	/* So does a mapping of the device region, still usable. */
+	fd = dev_open("soft0");
+	EXPECT_OK(fd);
+	region = mmb_region_map(fd, MMB_FAULT_SIGBUS, 0, 4096);
+	EXPECT(region, "region: %s", strerror(errno));
+	EXPECT_EQ(close(fd), 0);
+	r = syscall(SYS_delete_module, "mmbridge", O_NONBLOCK);
+	EXPECT(r == -1 && errno == EWOULDBLOCK,
+	       "delete_module with a region mapping: %d (%s)", r,
+	       strerror(errno));
+	region[0] = 0x600d;
+	EXPECT_EQ(region[0], 0x600d);
+	region[0] = 0;
+	EXPECT_OK(mmb_region_unmap((void *)region, 4096));
 
 	EXPECT_OK(unload_module());
 	EXPECT(access("/sys/module/mmbridge", F_OK) && errno == ENOENT,

@@ -197,36 +197,49 @@ out:
 	return ret;
 }
 
-/* Median per-page first-touch time of @len bytes at a fresh mapping. */
-static double touch_ns(int fd, size_t len, bool dev, int reps)
+/* Per-page first-touch time of @len bytes of a fresh mapping (fd < 0: anon). */
+static double touch_ns(int fd, size_t len)
 {
-	double v[15];
-	int r;
+	volatile uint8_t *p;
+	uint64_t t0, t1;
+	size_t i;
 
-	for (r = 0; r < reps; r++) {
-		volatile uint8_t *p;
-		uint64_t t0, t1;
-		size_t i;
+	p = fd >= 0 ? mmb_region_map(fd, MMB_FAULT_SIGBUS, 0, len) :
+		      mmap(NULL, len, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (!p || p == MAP_FAILED)
+		return -1;
+	t0 = now_ns();
+	for (i = 0; i < len; i += PG)
+		p[i] = 1;
+	t1 = now_ns();
+	if (fd >= 0)
+		memset((void *)p, 0, len);
+	munmap((void *)p, len);
+	return (double)(t1 - t0) / (len / PG);
+}
 
-		p = dev ? mmb_region_map(fd, MMB_FAULT_SIGBUS, 0, len) :
-			  mmap(NULL, len, PROT_READ | PROT_WRITE,
-			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (!p || p == MAP_FAILED)
-			return -1;
-		t0 = now_ns();
-		for (i = 0; i < len; i += PG)
-			p[i] = 1;
-		t1 = now_ns();
-		munmap((void *)p, len);
-		v[r] = (double)(t1 - t0) / (len / PG);
+/* ivshmem0 when this kernel maps it with PMDs, else -1. */
+static int open_huge(void)
+{
+	struct mmb_region_info ri;
+	int fd = mmb_open("ivshmem0", 0);
+
+	if (fd < 0)
+		return -1;
+	if (mmb_region_info(fd, &ri) || !(ri.features & MMB_REGION_HUGE) ||
+	    ri.size < 8 * MIB) {
+		close(fd);
+		return -1;
 	}
-	return bench_median(v, reps);
+	return fd;
 }
 
 /*
  * fault_devmap_ns vs fault_anon_ns: first touch of a page of soft0's
- * region (PFN inserted by mmbridge's fault handler) and of anonymous
- * memory.  revoke_64m_us vs munmap_64m_us: zapping a fully populated
+ * region (a PFN inserted by mmbridge's fault handler per page) and of
+ * anonymous memory; fault_devmap_pmd_ns: the same on ivshmem0 where the
+ * kernel maps PMDs (per 4 KiB page, so one fault covers 512).  revoke_64m_us vs munmap_64m_us: zapping a fully populated
  * 64 MiB mapping by revocation, and unmapping 64 MiB of populated
  * anonymous memory.
  */
@@ -235,8 +248,8 @@ int bench_region(struct bench_out *out)
 	enum { REPS = 7 };
 	const size_t big = 64 * MIB;
 	struct mmb_region_info ri;
-	double dev[REPS], anon[REPS], rv[REPS], mu[REPS];
-	int fd = mmb_open("soft0", 0), r, ret = 0;
+	double dev[REPS], anon[REPS], pmd[REPS], rv[REPS], mu[REPS];
+	int fd = mmb_open("soft0", 0), hfd = open_huge(), r, ret = 0;
 
 	if (fd < 0)
 		return fd;
@@ -255,9 +268,10 @@ int bench_region(struct bench_out *out)
 		size_t i;
 
 		/* Alternate the variants; 8 MiB per sample. */
-		dev[r] = touch_ns(fd, 8 * MIB, true, 1);
-		anon[r] = touch_ns(fd, 8 * MIB, false, 1);
-		if (dev[r] < 0 || anon[r] < 0) {
+		dev[r] = touch_ns(fd, 8 * MIB);
+		anon[r] = touch_ns(-1, 8 * MIB);
+		pmd[r] = hfd >= 0 ? touch_ns(hfd, 8 * MIB) : 0;
+		if (dev[r] < 0 || anon[r] < 0 || pmd[r] < 0) {
 			ret = -ENOMEM;
 			goto out;
 		}
@@ -301,11 +315,20 @@ int bench_region(struct bench_out *out)
 		bench_figure(out, "fault_devmap_ns", fd_ns);
 		bench_figure(out, "fault_anon_ns", fa_ns);
 		bench_figure(out, "ratio_fault_devmap_vs_anon", fd_ns / fa_ns);
+		if (hfd >= 0) {
+			double fp_ns = bench_median(pmd, REPS);
+
+			bench_figure(out, "fault_devmap_pmd_ns", fp_ns);
+			bench_figure(out, "ratio_fault_devmap_pmd_vs_anon",
+				     fp_ns / fa_ns);
+		}
 		bench_figure(out, "revoke_64m_us", rv_us);
 		bench_figure(out, "munmap_64m_us", mu_us);
 		bench_figure(out, "ratio_revoke_vs_munmap_64m", rv_us / mu_us);
 	}
 out:
+	if (hfd >= 0)
+		close(hfd);
 	close(fd);
 	return ret;
 }
