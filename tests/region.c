@@ -758,6 +758,39 @@ static int test_fork_child(void)
 	return T_PASS;
 }
 
+/*
+ * Closing the fd leaves the mapping working; a revocation through another
+ * file of the device still reaches it, and unmapping releases it.
+ */
+static int test_close_while_mapped(void)
+{
+	struct mmb_region_info ri;
+	volatile uint64_t *p;
+	int fd = open_region("soft0", &ri), fd2;
+	uint64_t v = 0;
+
+	EXPECT_OK(fd);
+	p = mmb_region_map(fd, MMB_FAULT_SIGBUS, 6 * PG, 2 * PG);
+	EXPECT(p, "map: %s", strerror(errno));
+	EXPECT_EQ(close(fd), 0);
+	p[1] = 0xc105ed;
+	fd2 = dev_open("soft0");
+	EXPECT_OK(fd2);
+	EXPECT_EQ(dev_word(fd2, 6 * PG + 8), 0xc105ed);
+	EXPECT_EQ(region_mappings(fd2), ri.mappings + 1);
+	catch_faults();
+	EXPECT_OK(mmb_region_revoke(fd2, NULL));
+	EXPECT_EQ(touch(&p[PG / 8], false, 0, &v), SIGBUS);
+	EXPECT_OK(mmb_region_restore(fd2, NULL));
+	EXPECT_EQ(touch(&p[1], false, 0, &v), 0);
+	EXPECT_EQ(v, 0xc105ed);
+	p[1] = 0;
+	EXPECT_OK(mmb_region_unmap((void *)p, 2 * PG));
+	EXPECT_EQ(region_mappings(fd2), ri.mappings);
+	close(fd2);
+	return T_PASS;
+}
+
 /* Unmapping the middle leaves two mappings, both still revocable. */
 static int test_partial_munmap(void)
 {
@@ -1060,6 +1093,7 @@ const struct mmb_test region_tests[] = {
 	{ "region/revoke_restore_cycles", test_revoke_restore_cycles, 300 },
 	{ "region/revoke_events", test_revoke_events },
 	{ "region/fork_child", test_fork_child },
+	{ "region/close_while_mapped", test_close_while_mapped },
 	{ "region/partial_munmap", test_partial_munmap },
 	{ "region/mremap", test_mremap },
 	{ "region/bad_mmap", test_bad_mmap },

@@ -197,7 +197,23 @@ out:
 	return ret;
 }
 
-/* Per-page first-touch time of @len bytes of a fresh mapping (fd < 0: anon). */
+/* Anonymous memory, with 4 KiB pages unless @thp. */
+static void *anon(size_t len, bool thp)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	if (!thp)
+		madvise(p, len, MADV_NOHUGEPAGE);
+	return p;
+}
+
+/*
+ * Per-page first-touch time of @len bytes of a fresh mapping: the region
+ * of @fd, or (fd < 0) anonymous memory, with THP when fd is -2.
+ */
 static double touch_ns(int fd, size_t len)
 {
 	volatile uint8_t *p;
@@ -205,9 +221,8 @@ static double touch_ns(int fd, size_t len)
 	size_t i;
 
 	p = fd >= 0 ? mmb_region_map(fd, MMB_FAULT_SIGBUS, 0, len) :
-		      mmap(NULL, len, PROT_READ | PROT_WRITE,
-			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (!p || p == MAP_FAILED)
+		      anon(len, fd == -2);
+	if (!p)
 		return -1;
 	t0 = now_ns();
 	for (i = 0; i < len; i += PG)
@@ -217,6 +232,23 @@ static double touch_ns(int fd, size_t len)
 		memset((void *)p, 0, len);
 	munmap((void *)p, len);
 	return (double)(t1 - t0) / (len / PG);
+}
+
+/* Time to munmap() @len bytes of populated anonymous memory. */
+static double munmap_us(size_t len, bool thp)
+{
+	volatile uint8_t *p = anon(len, thp);
+	uint64_t t0, t1;
+	size_t i;
+
+	if (!p)
+		return -1;
+	for (i = 0; i < len; i += PG)
+		p[i] = 1;
+	t0 = now_ns();
+	munmap((void *)p, len);
+	t1 = now_ns();
+	return (t1 - t0) / 1000.0;
 }
 
 /* ivshmem0 when this kernel maps it with PMDs, else -1. */
@@ -236,19 +268,22 @@ static int open_huge(void)
 }
 
 /*
- * fault_devmap_ns vs fault_anon_ns: first touch of a page of soft0's
- * region (a PFN inserted by mmbridge's fault handler per page) and of
- * anonymous memory; fault_devmap_pmd_ns: the same on ivshmem0 where the
- * kernel maps PMDs (per 4 KiB page, so one fault covers 512).  revoke_64m_us vs munmap_64m_us: zapping a fully populated
- * 64 MiB mapping by revocation, and unmapping 64 MiB of populated
- * anonymous memory.
+ * Like for like, 4 KiB pages on both sides: fault_devmap_ns against
+ * fault_anon_ns is the first touch of a page of soft0's region (a PFN that
+ * mmbridge's fault handler inserts) against one of anonymous memory without
+ * THP; revoke_64m_us against munmap_64m_us zaps a fully populated 64 MiB
+ * mapping of soft0 by revocation against unmapping 64 MiB of populated
+ * anonymous memory.  For context: the same anonymous cases with THP
+ * (Debian's default), and fault_devmap_pmd_ns, the first touch per 4 KiB
+ * of ivshmem0's region where the kernel maps it with PMDs.
  */
 int bench_region(struct bench_out *out)
 {
 	enum { REPS = 7 };
 	const size_t big = 64 * MIB;
 	struct mmb_region_info ri;
-	double dev[REPS], anon[REPS], pmd[REPS], rv[REPS], mu[REPS];
+	double dev[REPS], an[REPS], thp[REPS], pmd[REPS], rv[REPS], mu[REPS];
+	double mut[REPS];
 	int fd = mmb_open("soft0", 0), hfd = open_huge(), r, ret = 0;
 
 	if (fd < 0)
@@ -269,9 +304,10 @@ int bench_region(struct bench_out *out)
 
 		/* Alternate the variants; 8 MiB per sample. */
 		dev[r] = touch_ns(fd, 8 * MIB);
-		anon[r] = touch_ns(-1, 8 * MIB);
+		an[r] = touch_ns(-1, 8 * MIB);
+		thp[r] = touch_ns(-2, 8 * MIB);
 		pmd[r] = hfd >= 0 ? touch_ns(hfd, 8 * MIB) : 0;
-		if (dev[r] < 0 || anon[r] < 0 || pmd[r] < 0) {
+		if (dev[r] < 0 || an[r] < 0 || thp[r] < 0 || pmd[r] < 0) {
 			ret = -ENOMEM;
 			goto out;
 		}
@@ -292,28 +328,23 @@ int bench_region(struct bench_out *out)
 			goto out;
 		rv[r] = (t1 - t0) / 1000.0;
 
-		p = mmap(NULL, big, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (p == MAP_FAILED) {
+		mu[r] = munmap_us(big, false);
+		mut[r] = munmap_us(big, true);
+		if (mu[r] < 0 || mut[r] < 0) {
 			ret = -ENOMEM;
 			goto out;
 		}
-		for (i = 0; i < big; i += PG)
-			p[i] = 1;
-		t0 = now_ns();
-		munmap((void *)p, big);
-		t1 = now_ns();
-		mu[r] = (t1 - t0) / 1000.0;
 		bench_progress(out, "region", (r + 1) * 100 / REPS);
 	}
 	{
 		double fd_ns = bench_median(dev, REPS);
-		double fa_ns = bench_median(anon, REPS);
+		double fa_ns = bench_median(an, REPS);
 		double rv_us = bench_median(rv, REPS);
 		double mu_us = bench_median(mu, REPS);
 
 		bench_figure(out, "fault_devmap_ns", fd_ns);
 		bench_figure(out, "fault_anon_ns", fa_ns);
+		bench_figure(out, "fault_anon_thp_ns", bench_median(thp, REPS));
 		bench_figure(out, "ratio_fault_devmap_vs_anon", fd_ns / fa_ns);
 		if (hfd >= 0) {
 			double fp_ns = bench_median(pmd, REPS);
@@ -325,6 +356,7 @@ int bench_region(struct bench_out *out)
 		bench_figure(out, "revoke_64m_us", rv_us);
 		bench_figure(out, "munmap_64m_us", mu_us);
 		bench_figure(out, "ratio_revoke_vs_munmap_64m", rv_us / mu_us);
+		bench_figure(out, "munmap_64m_thp_us", bench_median(mut, REPS));
 	}
 out:
 	if (hfd >= 0)
