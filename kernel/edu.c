@@ -284,6 +284,7 @@ static int edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	mdev->dma_window = edu_dma_window;
 	/* The register page, uncached; the DMA buffer stays the kernel's. */
 	mdev->map_phys = pci_resource_start(pdev, 0);
+	mdev->map_io = edu->bar;
 	mdev->map_size = PAGE_SIZE;
 	mdev->map_cache = MMB_CACHE_UC;
 

@@ -61,6 +61,7 @@ static int ivshmem_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	mdev->mem_io = ivs->mem;
 	mdev->mem_size = pci_resource_len(pdev, IVSHMEM_MEM_BAR);
 	mdev->map_phys = pci_resource_start(pdev, IVSHMEM_MEM_BAR);
+	mdev->map_io = ivs->mem;
 	mdev->map_size = round_down(mdev->mem_size, PAGE_SIZE);
 	mdev->map_cache = MMB_CACHE_WC;
 

@@ -224,6 +224,7 @@ struct mmb_notify_fd {
  * @mem_size:	bytes of device memory
  * @map_phys:	physical address of the mappable region (a BAR), or 0
  * @map_virt:	the mappable region in vmalloc'd RAM, or NULL
+ * @map_io:	the kernel's mapping of a region at @map_phys
  * @map_size:	bytes of the mappable region, a page multiple; 0: none
  * @map_cache:	enum mmb_region_cache of its mappings
  * @unplug_rwsem: read-held by file operations inside the backend,
@@ -259,6 +260,7 @@ struct mmb_device {
 	u64 mem_size;
 	phys_addr_t map_phys;
 	void *map_virt;
+	void __iomem *map_io;
 	u64 map_size;
 	u32 map_cache;
 

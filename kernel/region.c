@@ -277,7 +277,76 @@ static vm_fault_t mmb_region_fault(struct vm_fault *vmf)
 	return mmb_region_huge_fault(vmf, 0);
 }
 
+/*
+ * Debugger access (ptrace, /proc/<pid>/mem): get_user_pages() refuses
+ * VM_PFNMAP, so the kernel asks ->access().  The same decision as a fault,
+ * under the same semaphore: live, the device memory itself (registers 32
+ * bits at a time); revoked, a DISCARD mapping's scratch page and nothing
+ * (-EIO) for the others, since a debugger must not sleep in WAIT while it
+ * holds the process's mmap_lock.  At most to the end of the page.
+ */
+static int mmb_region_access(struct vm_area_struct *vma, unsigned long addr,
+			     void *buf, int len, int write)
+{
+	struct mmb_map *map = vma->vm_private_data;
+	struct mmb_device *mdev = map->mdev;
+	struct mmb_region *rg = &mdev->region;
+	u64 off = mmb_region_offset(vma, addr);
+	int ret, i;
+
+	len = min_t(unsigned long, len, PAGE_SIZE - offset_in_page(addr));
+	ret = len;
+	down_read(&rg->sem);
+	if (rg->state) {
+		if (map->policy != MMB_FAULT_DISCARD) {
+			ret = -EIO;
+		} else {
+			void *p;
+
+			mutex_lock(&map->lock);
+			if (map->scratch_gen != rg->gen) {
+				clear_highpage(map->scratch);
+				map->scratch_gen = rg->gen;
+			}
+			p = kmap_local_page(map->scratch) + offset_in_page(addr);
+			if (write)
+				memcpy(p, buf, len);
+			else
+				memcpy(buf, p, len);
+			kunmap_local(p);
+			mutex_unlock(&map->lock);
+		}
+	} else if (off + len > mdev->map_size) {
+		ret = -EIO;
+	} else if (mdev->map_virt) {
+		if (write)
+			memcpy(mdev->map_virt + off, buf, len);
+		else
+			memcpy(buf, mdev->map_virt + off, len);
+	} else if (mdev->map_cache == MMB_CACHE_UC) {
+		if (!IS_ALIGNED(off | len, 4)) {
+			ret = -EIO;
+		} else {
+			for (i = 0; i < len; i += 4) {
+				if (write)
+					iowrite32(*(u32 *)(buf + i),
+						  mdev->map_io + off + i);
+				else
+					*(u32 *)(buf + i) =
+						ioread32(mdev->map_io + off + i);
+			}
+		}
+	} else if (write) {
+		memcpy_toio(mdev->map_io + off, buf, len);
+	} else {
+		memcpy_fromio(buf, mdev->map_io + off, len);
+	}
+	up_read(&rg->sem);
+	return ret;
+}
+
 static const struct vm_operations_struct mmb_region_vm_ops = {
+	.access		= mmb_region_access,
 	.open		= mmb_region_vm_open,
 	.close		= mmb_region_vm_close,
 	.fault		= mmb_region_fault,

@@ -6,7 +6,7 @@
  *
  * ivshmem0's BAR is shared with ivshmem/bar_rw (its first 1.1 MiB); the
  * cases here use 4 MiB and up: map_rw 4-6 MiB, revoke_discard_live 8-10,
- * huge_mapping 10-14.
+ * huge_mapping 10-14, access/proc_pid_mem 14.
  */
 #include <fcntl.h>
 #include <poll.h>

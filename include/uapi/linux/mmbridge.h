@@ -791,6 +791,11 @@ struct mmb_stream_fetch {
  * WAIT mappings get SIGBUS.  Revocation and restoration are events
  * (MMB_EVENT_REVOKE, MMB_EVENT_RESTORE) on the counter page, event fds and
  * eventfds.  mremap() may move or shrink a mapping, not grow it.
+ * get_user_pages() refuses the mappings (O_DIRECT, vmsplice(),
+ * process_vm_readv(): -EFAULT); debuggers reach them through
+ * /proc/<pid>/mem and ptrace, which see what an access would: the device
+ * while live, the scratch page of a revoked DISCARD mapping, -EIO for
+ * revoked SIGBUS and WAIT mappings.
  */
 enum mmb_fault_policy {
 	MMB_FAULT_DISCARD	= 0,

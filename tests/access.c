@@ -1,0 +1,305 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * access/: debuggers reach mmbridge's mappings through vm_ops->access
+ * (/proc/<pid>/mem, ptrace), while get_user_pages() stays refused.
+ */
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/ptrace.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+#define PG	4096UL
+
+/*
+ * A child that maps @len bytes of @name's region at @off with @policy,
+ * reports the address through @pfd, then sleeps until killed.
+ */
+static pid_t mapping_child(const char *name, uint32_t policy, uint64_t off,
+			   size_t len, volatile uint64_t **addr)
+{
+	int pfd[2];
+	pid_t pid;
+
+	if (pipe(pfd))
+		return -errno;
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		int fd = dev_open(name);
+		void *p = fd < 0 ? NULL :
+			  mmb_region_map(fd, policy, off, len);
+
+		if (write(pfd[1], &p, sizeof(p)) != sizeof(p))
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	close(pfd[1]);
+	if (read(pfd[0], (void *)addr, sizeof(*addr)) != sizeof(*addr) ||
+	    !*addr) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		pid = -EIO;
+	}
+	close(pfd[0]);
+	return pid;
+}
+
+static void end_child(pid_t pid)
+{
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
+
+static int open_mem(pid_t pid)
+{
+	char path[64];
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/mem", pid);
+	fd = open(path, O_RDWR);
+	return fd < 0 ? -errno : fd;
+}
+
+static long rw_mem(int mfd, bool write, void *buf, size_t len,
+		   volatile void *addr)
+{
+	ssize_t n = write ? pwrite(mfd, buf, len, (off_t)(uintptr_t)addr) :
+			    pread(mfd, buf, len, (off_t)(uintptr_t)addr);
+
+	return n < 0 ? -errno : n;
+}
+
+/*
+ * Another process reads and writes a mapping through /proc/<pid>/mem,
+ * faulted-in or not, on RAM (soft0) and device memory (ivshmem0).
+ */
+static int proc_mem_on(const char *name, uint64_t off)
+{
+	const size_t len = 4 * PG;
+	uint64_t seed = test_seed(), *buf, w = 0xfeedf00dULL, got = 0;
+	volatile uint64_t *addr;
+	int fd = dev_open(name), mfd;
+	long bad;
+	pid_t pid;
+
+	if (fd == -ENOENT)
+		return T_SKIP;
+	EXPECT_OK(fd);
+	buf = malloc(len);
+	EXPECT(buf, "malloc");
+	pattern_fill(buf, len, seed, 0);
+	EXPECT_OK(mmb_mem_write(fd, off, buf, len));
+	pid = mapping_child(name, MMB_FAULT_SIGBUS, off, len, &addr);
+	EXPECT_OK(pid);
+	mfd = open_mem(pid);
+	EXPECT_OK(mfd);
+
+	/* Nothing is faulted in: the debugger still sees the device. */
+	memset(buf, 0, len);
+	EXPECT_EQ(rw_mem(mfd, false, buf, len, addr), (long)len);
+	bad = pattern_check(buf, len, seed, 0);
+	EXPECT(bad < 0, "%s: byte %ld read through /proc/pid/mem differs",
+	       name, bad);
+	/* Unaligned, across a page boundary. */
+	EXPECT_EQ(rw_mem(mfd, false, buf, 13, (volatile char *)addr + PG - 5),
+		  13);
+	bad = pattern_check(buf, 13, seed, PG - 5);
+	EXPECT(bad < 0, "%s: unaligned byte %ld differs", name, bad);
+	EXPECT_EQ(rw_mem(mfd, true, &w, 8, addr + PG / 8 + 1), 8);
+	EXPECT_OK(mmb_mem_read(fd, off + PG + 8, &got, 8));
+	EXPECT_EQ(got, w);
+
+	close(mfd);
+	end_child(pid);
+	memset(buf, 0, len);
+	EXPECT_OK(mmb_mem_write(fd, off, buf, len));
+	free(buf);
+	close(fd);
+	return T_PASS;
+}
+
+static int test_proc_pid_mem(void)
+{
+	int r = proc_mem_on("soft0", 3 * PG);
+
+	if (r == T_PASS || r == T_SKIP)
+		r = proc_mem_on("ivshmem0", 14 * 1024 * 1024);
+	return r == T_SKIP ? T_PASS : r;
+}
+
+static int trace_stop(pid_t pid)
+{
+	int st;
+
+	if (ptrace(PTRACE_ATTACH, pid, NULL, NULL))
+		return -errno;
+	if (waitpid(pid, &st, 0) != pid || !WIFSTOPPED(st))
+		return -ECHILD;
+	return 0;
+}
+
+/* PTRACE_PEEKDATA / POKEDATA on RAM-backed and register mappings. */
+static int test_ptrace_peek_poke(void)
+{
+	volatile uint64_t *addr;
+	uint64_t v = 0x1234abcd5678ef90ULL, got = 0;
+	long word;
+	int fd = dev_open("soft0");
+	pid_t pid;
+
+	EXPECT_OK(fd);
+	EXPECT_OK(mmb_mem_write(fd, 9 * PG + 16, &v, 8));
+	pid = mapping_child("soft0", MMB_FAULT_WAIT, 8 * PG, 2 * PG, &addr);
+	EXPECT_OK(pid);
+	EXPECT_OK(trace_stop(pid));
+	errno = 0;
+	word = ptrace(PTRACE_PEEKDATA, pid, (void *)(addr + PG / 8 + 2), NULL);
+	EXPECT(errno == 0, "PEEKDATA: %s", strerror(errno));
+	EXPECT_EQ((uint64_t)word, v);
+	EXPECT_EQ(ptrace(PTRACE_POKEDATA, pid, (void *)(addr + 3), 0x77), 0);
+	EXPECT_OK(mmb_mem_read(fd, 8 * PG + 24, &got, 8));
+	EXPECT_EQ(got, 0x77);
+	end_child(pid);
+	v = 0;
+	EXPECT_OK(mmb_mem_write(fd, 9 * PG + 16, &v, 8));
+	EXPECT_OK(mmb_mem_write(fd, 8 * PG + 24, &v, 8));
+	close(fd);
+
+	/* edu's registers: ident, and the liveness register's complement. */
+	pid = mapping_child("edu0", MMB_FAULT_SIGBUS, 0, PG, &addr);
+	if (pid == -EIO)
+		return T_PASS;	/* no edu0 */
+	EXPECT_OK(pid);
+	EXPECT_OK(trace_stop(pid));
+	EXPECT_EQ(ptrace(PTRACE_POKEDATA, pid, (void *)addr,
+			 0x0000000055aa55aaUL << 32), 0);
+	errno = 0;
+	word = ptrace(PTRACE_PEEKDATA, pid, (void *)addr, NULL);
+	EXPECT(errno == 0, "PEEKDATA edu: %s", strerror(errno));
+	EXPECT_EQ(word & 0xff, 0xed);
+	EXPECT_EQ((uint32_t)((uint64_t)word >> 32), ~0x55aa55aaU);
+	end_child(pid);
+	return T_PASS;
+}
+
+/*
+ * On a revoked region a debugger gets what the mapping's policy gives:
+ * the scratch page of a DISCARD mapping, -EIO for SIGBUS and WAIT.
+ */
+static int test_revoked_region(void)
+{
+	volatile uint64_t *d, *s, *w;
+	uint64_t v = 0x0a0b0c0d, got = 1;
+	pid_t pd, ps, pw;
+	int fd = dev_open("soft0"), mfd;
+	long word;
+
+	EXPECT_OK(fd);
+	EXPECT_OK(mmb_mem_write(fd, 12 * PG, &v, 8));
+	pd = mapping_child("soft0", MMB_FAULT_DISCARD, 12 * PG, PG, &d);
+	ps = mapping_child("soft0", MMB_FAULT_SIGBUS, 12 * PG, PG, &s);
+	pw = mapping_child("soft0", MMB_FAULT_WAIT, 12 * PG, PG, &w);
+	EXPECT(pd > 0 && ps > 0 && pw > 0, "children");
+	EXPECT_OK(mmb_region_revoke(fd, NULL));
+
+	mfd = open_mem(pd);
+	EXPECT_OK(mfd);
+	EXPECT_EQ(rw_mem(mfd, false, &got, 8, d), 8);
+	EXPECT_EQ(got, 0);
+	v = 0x5c5c;
+	EXPECT_EQ(rw_mem(mfd, true, &v, 8, d), 8);
+	EXPECT_EQ(rw_mem(mfd, false, &got, 8, d), 8);
+	EXPECT_EQ(got, 0x5c5c);
+	close(mfd);
+	EXPECT_OK(mmb_mem_read(fd, 12 * PG, &got, 8));
+	EXPECT_EQ(got, 0x0a0b0c0d);
+
+	mfd = open_mem(ps);
+	EXPECT_OK(mfd);
+	EXPECT_ERR(rw_mem(mfd, false, &got, 8, s), EIO);
+	EXPECT_ERR(rw_mem(mfd, true, &v, 8, s), EIO);
+	close(mfd);
+	EXPECT_OK(trace_stop(pw));
+	errno = 0;
+	word = ptrace(PTRACE_PEEKDATA, pw, (void *)w, NULL);
+	EXPECT(word == -1 && errno == EIO, "PEEKDATA on revoked WAIT: %ld (%s)",
+	       word, strerror(errno));
+
+	EXPECT_OK(mmb_region_restore(fd, NULL));
+	errno = 0;
+	word = ptrace(PTRACE_PEEKDATA, pw, (void *)w, NULL);
+	EXPECT(errno == 0, "PEEKDATA after restore: %s", strerror(errno));
+	EXPECT_EQ(word, 0x0a0b0c0d);
+	end_child(pd);
+	end_child(ps);
+	end_child(pw);
+	v = 0;
+	EXPECT_OK(mmb_mem_write(fd, 12 * PG, &v, 8));
+	close(fd);
+	return T_PASS;
+}
+
+/*
+ * get_user_pages() refuses the mapping: O_DIRECT reads into it, vmsplice()
+ * and process_vm_readv() from it fail with EFAULT (each works on ordinary
+ * memory, so the failure is the mapping's), and so does pinning it.
+ */
+static int test_gup_refused(void)
+{
+	volatile uint64_t *p;
+	uint8_t *anon;
+	struct iovec local, remote;
+	int fd = dev_open("soft0"), dfd, pfd[2];
+	uint32_t id;
+
+	EXPECT_OK(fd);
+	p = mmb_region_map(fd, MMB_FAULT_SIGBUS, 0, 4 * PG);
+	EXPECT(p, "map: %s", strerror(errno));
+	p[0] = 1;
+	anon = map_anon(4 * PG, PROT_READ | PROT_WRITE);
+	EXPECT(anon, "anon");
+
+	dfd = open("/dev/zram0", O_RDONLY | O_DIRECT);
+	EXPECT(dfd >= 0, "/dev/zram0 with O_DIRECT: %s", strerror(errno));
+	EXPECT_EQ(pread(dfd, anon, PG, 0), (long)PG);
+	EXPECT_ERR(pread(dfd, (void *)p, PG, 0) < 0 ? -errno : 0, EFAULT);
+	close(dfd);
+
+	EXPECT_EQ(pipe(pfd), 0);
+	local = (struct iovec){ .iov_base = anon, .iov_len = PG };
+	EXPECT_EQ(vmsplice(pfd[1], &local, 1, 0), (long)PG);
+	local.iov_base = (void *)p;
+	EXPECT_ERR(vmsplice(pfd[1], &local, 1, 0) < 0 ? -errno : 0, EFAULT);
+	close(pfd[0]);
+	close(pfd[1]);
+
+	remote = (struct iovec){ .iov_base = anon + PG, .iov_len = 64 };
+	local = (struct iovec){ .iov_base = anon, .iov_len = 64 };
+	EXPECT_EQ(process_vm_readv(getpid(), &local, 1, &remote, 1, 0), 64);
+	remote.iov_base = (void *)p;
+	EXPECT_ERR(process_vm_readv(getpid(), &local, 1, &remote, 1, 0) < 0 ?
+		   -errno : 0, EFAULT);
+	EXPECT_ERR(mmb_pin_region(fd, (void *)p, 4 * PG, &id, NULL), EFAULT);
+
+	p[0] = 0;
+	EXPECT_OK(mmb_region_unmap((void *)p, 4 * PG));
+	munmap(anon, 4 * PG);
+	close(fd);
+	return T_PASS;
+}
+
+const struct mmb_test access_tests[] = {
+	{ "access/proc_pid_mem", test_proc_pid_mem },
+	{ "access/ptrace_peek_poke", test_ptrace_peek_poke },
+	{ "access/revoked_region", test_revoked_region },
+	{ "access/gup_refused", test_gup_refused },
+	{ NULL }
+};
