@@ -296,10 +296,55 @@ static int test_gup_refused(void)
 	return T_PASS;
 }
 
+/*
+ * The host's gdb (over 9p, run through the host's dynamic loader) attaches
+ * to a process and reads a word of its device mapping.
+ */
+static int test_gdb_reads_region(void)
+{
+	const char *ld = "/host/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2";
+	const uint64_t v = 0x6764627265616473ULL;	/* "sdaerbdg" */
+	volatile uint64_t *addr;
+	char cmd[1024], line[512], want[32], out[2048];
+	bool seen = false;
+	int fd = dev_open("soft0");
+	FILE *f;
+	pid_t pid;
+
+	if (access("/host/usr/bin/gdb", X_OK) || access(ld, X_OK))
+		SKIP("no gdb on the host");
+	EXPECT_OK(fd);
+	EXPECT_OK(mmb_mem_write(fd, 16 * PG + 40, &v, 8));
+	pid = mapping_child("soft0", MMB_FAULT_SIGBUS, 16 * PG, PG, &addr);
+	EXPECT_OK(pid);
+	snprintf(cmd, sizeof(cmd),
+		 "PYTHONHOME=/host/usr DEBUGINFOD_URLS= %s --library-path "
+		 "/host/lib/x86_64-linux-gnu:/host/usr/lib/x86_64-linux-gnu "
+		 "/host/usr/bin/gdb -nx -batch -data-directory /host/usr/share/gdb "
+		 "-p %d -ex 'x/1gx %p' 2>&1", ld, pid, (void *)(addr + 5));
+	snprintf(want, sizeof(want), "0x%016llx", (unsigned long long)v);
+	f = popen(cmd, "r");
+	EXPECT(f, "popen: %s", strerror(errno));
+	out[0] = 0;
+	while (fgets(line, sizeof(line), f)) {
+		seen |= strstr(line, want) != NULL;
+		strncat(out, line, sizeof(out) - strlen(out) - 1);
+	}
+	EXPECT(pclose(f) != -1, "pclose");
+	end_child(pid);
+	if (!seen)
+		printf("# gdb said:\n# %s\n", out);
+	EXPECT(seen, "gdb did not print %s at %p", want, (void *)(addr + 5));
+	EXPECT_OK(mmb_mem_write(fd, 16 * PG + 40, &(uint64_t){ 0 }, 8));
+	close(fd);
+	return T_PASS;
+}
+
 const struct mmb_test access_tests[] = {
 	{ "access/proc_pid_mem", test_proc_pid_mem },
 	{ "access/ptrace_peek_poke", test_ptrace_peek_poke },
 	{ "access/revoked_region", test_revoked_region },
 	{ "access/gup_refused", test_gup_refused },
+	{ "access/gdb_reads_region", test_gdb_reads_region },
 	{ NULL }
 };
