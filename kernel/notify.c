@@ -223,9 +223,6 @@ void mmb_irq_event(struct mmb_device *mdev, u32 cause)
 	unsigned long flags;
 	u64 count = 0;
 
-	if (cause == MMB_EVENT_TRIGGER)
-		atomic64_inc(&n->triggers_seen);
-
 	raw_spin_lock_irqsave(&n->lock, flags);
 	if (n->masked) {
 		mmb_page_begin(n->page);
@@ -241,8 +238,15 @@ void mmb_irq_event(struct mmb_device *mdev, u32 cause)
 
 	if (count)
 		mmb_fanout(mdev, count, now);
-	else
-		wake_up_all(&n->wq);	/* a trigger waits for the handler */
+	/*
+	 * A trigger counts as seen once it is fully delivered: when
+	 * MMB_IOC_IRQ_TRIGGER returns, its events are on the counter page,
+	 * in the rings and signalled to eventfds.
+	 */
+	if (cause == MMB_EVENT_TRIGGER) {
+		atomic64_inc(&n->triggers_seen);
+		wake_up_all(&n->wq);
+	}
 }
 
 /**

@@ -120,8 +120,8 @@ struct mmb_backend_ops {
  *		@page, the ring list and the masking state
  * @page:	the counter page, mapped read-only by user space
  * @delivered:	== @page->irq_count, for lockless readers
- * @triggers_seen: interrupts of cause MMB_EVENT_TRIGGER the handler saw,
- *		masked or not
+ * @triggers_seen: interrupts of cause MMB_EVENT_TRIGGER the handler has
+ *		finished delivering (or counted as masked)
  * @masked:	delivery disabled; @lock
  * @pending:	an interrupt arrived while @masked; @lock
  * @pending_cause: its cause; @lock

@@ -134,7 +134,7 @@ static int test_unbind_with_event_users(void)
 	char bdf[64], path[128];
 	int fd = dev_open("edu0"), efd, evfd, st;
 	uint32_t id, on = 1;
-	uint64_t v;
+	uint64_t v, base;
 	pid_t pid;
 
 	if (fd == -ENOENT)
@@ -150,7 +150,13 @@ static int test_unbind_with_event_users(void)
 	acq = vmstat_get("nr_foll_pin_acquired");
 	rel = vmstat_get("nr_foll_pin_released");
 	EXPECT_OK(mmb_pin_region(fd, ring, 4 * 4096, &id, NULL));
+	base = dev_count(fd);
 	EXPECT_OK(mmb_irq_trigger(fd, 3, NULL));
+	/* The trigger returns once the handler saw them, maybe before all
+	 * three are counted: the reader must start from base + 3. */
+	for (int i = 0; i < 1000 && dev_count(fd) != base + 3; i++)
+		usleep(1000);
+	EXPECT_EQ(dev_count(fd), base + 3);
 
 	pid = fork();
 	EXPECT(pid >= 0, "fork: %s", strerror(errno));
@@ -158,8 +164,10 @@ static int test_unbind_with_event_users(void)
 		int r;
 
 		mmb_event_wait(efd, &v);	/* the 3 interrupts */
+		if (v != base + 3)
+			_exit(2);
 		/* Sleeps until removal: its revoke event, then -ENODEV. */
-		while ((r = mmb_event_wait(efd, &v)) == 0 && v == 4)
+		while ((r = mmb_event_wait(efd, &v)) == 0 && v == base + 4)
 			;
 		_exit(r == -ENODEV ? 0 : 1);
 	}

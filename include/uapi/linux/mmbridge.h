@@ -83,8 +83,9 @@ struct mmb_info {
  * @reserved:	must be 0 (in)
  *
  * The device raises one interrupt at a time and the call waits until the
- * interrupt handler has run before raising the next, so exactly @count
- * interrupts reach the handler.  Interrupted by a signal, the call returns
+ * interrupt handler has delivered it (counter page, rings, eventfds) before
+ * raising the next, so exactly @count interrupts reach the handler and all
+ * of them are visible when the call returns.  Interrupted by a signal, the call returns
  * -EINTR after writing back how many were @raised (also written back with
  * -ETIMEDOUT, when the handler did not run within a second, and -ENODEV,
  * when the device went away).  Interrupts of concurrent triggers on one
