@@ -685,6 +685,16 @@ static int test_revoke_events(void)
 	EXPECT_EQ(s1.region_state, 0);
 	EXPECT_EQ(s1.revoke_count, s0.revoke_count + 2);
 	EXPECT_EQ(s1.restore_count, s0.restore_count + 2);
+	/* Writing 0 ends an outage at once. */
+	EXPECT_OK(write_str(outage, "60000"));
+	EXPECT_OK(event_next(efd, &count));
+	EXPECT_EQ(count, base + 5);
+	EXPECT_OK(write_str(outage, "0"));
+	EXPECT_OK(event_next(efd, &count));
+	EXPECT_EQ(count, base + 6);
+	mmb_counters_read(page, &s1);
+	EXPECT_EQ(s1.region_state, 0);
+	EXPECT_EQ(s1.restore_count, s0.restore_count + 3);
 	EXPECT_ERR(write_str(outage, "60001"), ERANGE);
 	EXPECT_ERR(write_str(outage, "x"), EINVAL);
 
