@@ -60,6 +60,7 @@ static int mmb_release(struct inode *inode, struct file *file)
 	mmb_stop_owned_timer(mdev, file);
 	mmb_notify_fd_release(mdev, &mf->notify, file);
 	mmb_copyfd_release(&mf->copy);
+	mmb_obj_release_file(mf);
 	kfree(mf);
 	put_device(&mdev->dev);
 	return 0;
@@ -702,6 +703,61 @@ static long mmb_ioctl_region_info(struct mmb_device *mdev, void __user *uarg)
 	return ret ? ret : mmb_put_args(uarg, &ri, sizeof(ri), ri.argsz);
 }
 
+static long mmb_ioctl_obj_create(struct mmb_file *mf, void __user *uarg)
+{
+	struct mmb_obj_create oc;
+	int ret;
+
+	ret = mmb_get_args(&oc, sizeof(oc),
+			   offsetofend(struct mmb_obj_create, mmap_offset), uarg);
+	if (ret)
+		return ret;
+	if (oc.flags || oc.handle || oc.mmap_offset || !oc.size ||
+	    !PAGE_ALIGNED(oc.size) || oc.size > MMB_OBJ_MAX_SIZE ||
+	    oc.placement > MMB_OBJ_DEVICE)
+		return -EINVAL;
+	ret = mmb_device_alive(mf->mdev);
+	if (!ret)
+		ret = mmb_obj_create(mf, &oc);
+	return ret ? ret : mmb_put_args(uarg, &oc, sizeof(oc), oc.argsz);
+}
+
+/* MMB_IOC_OBJ_MIGRATE, MMB_IOC_OBJ_DESTROY */
+static long mmb_ioctl_obj_ctl(struct mmb_file *mf, unsigned int cmd,
+			      void __user *uarg)
+{
+	struct mmb_obj_ctl ctl;
+	int ret;
+
+	ret = mmb_get_args(&ctl, sizeof(ctl),
+			   offsetofend(struct mmb_obj_ctl, placement), uarg);
+	if (ret)
+		return ret;
+	if (ctl.flags || !ctl.handle)
+		return -EINVAL;
+	if (cmd == MMB_IOC_OBJ_DESTROY)
+		return ctl.placement ? -EINVAL : mmb_obj_destroy(mf, ctl.handle);
+	if (ctl.placement > MMB_OBJ_DEVICE)
+		return -EINVAL;
+	ret = mmb_device_alive(mf->mdev);
+	return ret ? ret : mmb_obj_migrate(mf, ctl.handle, ctl.placement);
+}
+
+static long mmb_ioctl_obj_info(struct mmb_file *mf, void __user *uarg)
+{
+	struct mmb_obj_info oi;
+	int ret;
+
+	ret = mmb_get_args(&oi, sizeof(oi),
+			   offsetofend(struct mmb_obj_info, reserved), uarg);
+	if (ret)
+		return ret;
+	if (oi.flags)
+		return -EINVAL;
+	ret = mmb_obj_info(mf, &oi);
+	return ret ? ret : mmb_put_args(uarg, &oi, sizeof(oi), oi.argsz);
+}
+
 static long mmb_ioctl_stream_setup(struct mmb_device *mdev, void __user *uarg)
 {
 	struct mmb_stream_setup ss;
@@ -716,7 +772,8 @@ static long mmb_ioctl_stream_setup(struct mmb_device *mdev, void __user *uarg)
 
 /*
  * mmap offsets: MMB_MMAP_COUNTERS is the counter page, MMB_MMAP_REGION()
- * the device region under a fault policy; anything else is -EINVAL.
+ * the device region under a fault policy, MMB_MMAP_OBJECT() the file's
+ * objects; anything else is -EINVAL.
  */
 static int mmb_mmap(struct file *file, struct vm_area_struct *vma)
 {
@@ -728,6 +785,8 @@ static int mmb_mmap(struct file *file, struct vm_area_struct *vma)
 		return ret;
 	if (vma->vm_pgoff == MMB_MMAP_COUNTERS >> PAGE_SHIFT)
 		return mmb_notify_mmap(mf->mdev, vma);
+	if (vma->vm_pgoff >= MMB_MMAP_OBJECT(0) >> PAGE_SHIFT)
+		return mmb_obj_mmap(mf, vma);
 	if (vma->vm_pgoff >= MMB_MMAP_REGION(MMB_FAULT_DISCARD) >> PAGE_SHIFT)
 		return mmb_region_mmap(mf->mdev, vma);
 	return -EINVAL;
@@ -805,6 +864,13 @@ static long mmb_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 					    uarg);
 	case MMB_IOC_REGION_INFO:
 		return mmb_ioctl_region_info(mdev, uarg);
+	case MMB_IOC_OBJ_CREATE:
+		return mmb_ioctl_obj_create(mf, uarg);
+	case MMB_IOC_OBJ_MIGRATE:
+	case MMB_IOC_OBJ_DESTROY:
+		return mmb_ioctl_obj_ctl(mf, cmd, uarg);
+	case MMB_IOC_OBJ_INFO:
+		return mmb_ioctl_obj_info(mf, uarg);
 	default:
 		return -ENOTTY;
 	}

@@ -3,8 +3,10 @@
  * mmbridge ivshmem backend: QEMU's ivshmem-plain PCI device (1af4:1110).
  *
  * BAR2 is memory shared with the host (a file or shared memory object on
- * the host side) and is exposed as device memory.  ivshmem-plain has no
- * interrupts and no DMA engine.
+ * the host side).  Its first half is the device memory and the region
+ * (MMB_IOC_MEM_RW, MMB_MMAP_REGION()), its second half the object pool,
+ * so raw access never reaches objects.  ivshmem-plain has no interrupts
+ * and no DMA engine.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -29,6 +31,7 @@ static int ivshmem_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 {
 	struct mmb_ivshmem *ivs;
 	struct mmb_device *mdev;
+	u64 half;
 	int ret;
 
 	if (!(pci_resource_flags(pdev, IVSHMEM_MEM_BAR) & IORESOURCE_MEM) ||
@@ -58,20 +61,27 @@ static int ivshmem_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	}
 	ivs->mdev = mdev;
 	mdev->caps = MMB_CAP_DEVMEM;
+	half = round_down(pci_resource_len(pdev, IVSHMEM_MEM_BAR) / 2,
+			  PAGE_SIZE);
 	mdev->mem_io = ivs->mem;
-	mdev->mem_size = pci_resource_len(pdev, IVSHMEM_MEM_BAR);
+	mdev->mem_size = half;
 	mdev->map_phys = pci_resource_start(pdev, IVSHMEM_MEM_BAR);
 	mdev->map_io = ivs->mem;
-	mdev->map_size = round_down(mdev->mem_size, PAGE_SIZE);
+	mdev->map_size = half;
 	mdev->map_cache = MMB_CACHE_WC;
+	mdev->pool_phys = mdev->map_phys + half;
+	mdev->pool_io = ivs->mem + half;
+	mdev->pool_size = half;
+	mdev->pool_cache = MMB_CACHE_WC;
 
 	ret = mmb_device_register(mdev, NULL);
 	if (ret)
 		goto err_put_mdev;
 
 	pci_set_drvdata(pdev, ivs);
-	dev_info(&pdev->dev, "%s: %llu MiB shared memory\n",
-		 dev_name(&mdev->dev), mdev->mem_size >> 20);
+	dev_info(&pdev->dev, "%s: %llu MiB device memory, %llu MiB object pool\n",
+		 dev_name(&mdev->dev), mdev->mem_size >> 20,
+		 mdev->pool_size >> 20);
 	return 0;
 
 err_put_mdev:

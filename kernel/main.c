@@ -100,6 +100,7 @@ static void mmb_device_release(struct device *dev)
 	ida_free(&mmb_instance_ida[mdev->kind], mdev->instance);
 	ida_free(&mmb_minor_ida, MINOR(dev->devt));
 	put_device(mdev->dma_dev);
+	mmb_objects_destroy(&mdev->objects);
 	mmb_region_destroy(&mdev->region);
 	mmb_notify_destroy(&mdev->notify);
 	kfree(mdev);
@@ -134,6 +135,7 @@ struct mmb_device *mmb_device_alloc(struct device *parent,
 	ret = mmb_region_init(&mdev->region);
 	if (ret)
 		goto err_notify;
+	mmb_objects_init(&mdev->objects);
 
 	minor = ida_alloc_max(&mmb_minor_ida, MMB_MAX_DEVICES - 1, GFP_KERNEL);
 	if (minor < 0) {
@@ -197,6 +199,9 @@ int mmb_device_register(struct mmb_device *mdev,
 
 	if (mdev->map_size)
 		mdev->caps |= MMB_CAP_MAP;
+	ret = mmb_objects_register(mdev);
+	if (ret)
+		return ret;
 	mdev->dev.groups = groups;
 	mdev->alive = true;
 	ret = cdev_device_add(&mdev->cdev, &mdev->dev);
@@ -233,6 +238,7 @@ void mmb_device_unregister(struct mmb_device *mdev)
 
 	mmb_stream_unplug(mdev);
 	mmb_region_unplug(mdev);
+	mmb_objects_unplug(mdev);
 	mmb_notify_unplug(mdev);
 }
 

@@ -44,6 +44,14 @@
  *   mmb_region.sem is never held while waiting for a restore, and a
  *   waiting fault has dropped mmap_lock (or its VMA lock) first.
  *
+ *   mmb_objects.move_lock (mutex)	placing objects in the pool, eviction
+ *     mmb_object.sem (write)		one move; never two objects at once
+ *       i_mmap_rwsem, page table locks	unmap_mapping_range()
+ *       mmb_objects.xa lock		the pool bitmap, the LRU
+ *   mmap_lock (read)			a fault or ->access() on an object
+ *     mmb_object.sem (read)
+ *       mmb_objects.xa lock		LRU update
+ *
  * Rule: user memory is never touched (copy_{to,from}_user, get/pin_user_pages)
  * while unplug_rwsem is held.  A page fault takes mmap_lock and then, in
  * mmbridge's own fault handlers, region.sem; keeping user memory out from
@@ -62,6 +70,7 @@
 #include <linux/rwsem.h>
 #include <linux/types.h>
 #include <linux/wait.h>
+#include <linux/xarray.h>
 
 #include "../include/uapi/linux/mmbridge.h"
 
@@ -189,6 +198,31 @@ struct mmb_region {
 };
 
 /**
+ * struct mmb_objects - a device's migratable objects (object.c).
+ * @xa:		id -> struct mmb_object, every object not yet freed; its lock
+ *		(xa_lock) also protects @lru, @bitmap, @pool_free, @evictions
+ *		and each object's owner and LRU link
+ * @move_lock:	serializes placing objects in the pool (which may evict)
+ *		and removal
+ * @lru:	objects in the pool, least recently used first
+ * @bitmap:	pool pages in use
+ * @pool_pages:	pages in the pool
+ * @pool_free:	pages not in use
+ * @evictions:	objects moved to RAM to make room
+ * @dead:	the device is gone; nothing enters the pool; @move_lock
+ */
+struct mmb_objects {
+	struct xarray xa;
+	struct mutex move_lock;		/* pool placement and eviction */
+	struct list_head lru;
+	unsigned long *bitmap;
+	unsigned long pool_pages;
+	unsigned long pool_free;
+	u64 evictions;
+	bool dead;
+};
+
+/**
  * struct mmb_notify_fd - a file's registrations with notify.c.
  * @lock:	@rings, @nr_rings, @next_id, @efd
  * @rings:	this file's pinned rings
@@ -227,6 +261,11 @@ struct mmb_notify_fd {
  * @map_io:	the kernel's mapping of a region at @map_phys
  * @map_size:	bytes of the mappable region, a page multiple; 0: none
  * @map_cache:	enum mmb_region_cache of its mappings
+ * @pool_phys:	physical address of the object pool (a BAR), or 0
+ * @pool_virt:	the object pool in vmalloc'd RAM, or NULL
+ * @pool_io:	the kernel's mapping of a pool at @pool_phys
+ * @pool_size:	bytes of the object pool, a page multiple; 0: none
+ * @pool_cache:	enum mmb_region_cache of mappings of pool memory
  * @unplug_rwsem: read-held by file operations inside the backend,
  *		write-held by mmb_device_unregister()
  * @alive:	false once unregistered; protected by @unplug_rwsem
@@ -239,7 +278,9 @@ struct mmb_notify_fd {
  * @stream:	the device's frame stream, or NULL (one at a time)
  * @region:	revocable mappings of the mappable region
  *
- * Fields from @kind to @map_cache are set before registration and constant
+ * @objects:	migratable objects
+ *
+ * Fields from @kind to @pool_cache are set before registration and constant
  * afterwards.  The struct lives until the last reference to @dev goes; the
  * backend behind it only until mmb_device_unregister() returns.
  */
@@ -263,6 +304,11 @@ struct mmb_device {
 	void __iomem *map_io;
 	u64 map_size;
 	u32 map_cache;
+	phys_addr_t pool_phys;
+	void *pool_virt;
+	void __iomem *pool_io;
+	u64 pool_size;
+	u32 pool_cache;
 
 	struct rw_semaphore unplug_rwsem;
 	bool alive;
@@ -279,6 +325,7 @@ struct mmb_device {
 	struct mmb_stream *stream;
 
 	struct mmb_region region;
+	struct mmb_objects objects;
 };
 
 /**
@@ -373,6 +420,19 @@ int mmb_region_info(struct mmb_device *mdev, struct mmb_region_info *ri);
 void mmb_region_unplug(struct mmb_device *mdev);
 int mmb_region_revoke(struct mmb_device *mdev);
 int mmb_region_restore(struct mmb_device *mdev);
+
+/* object.c */
+struct mmb_file;
+void mmb_objects_init(struct mmb_objects *objs);
+int mmb_objects_register(struct mmb_device *mdev);
+void mmb_objects_destroy(struct mmb_objects *objs);
+int mmb_obj_create(struct mmb_file *mf, struct mmb_obj_create *oc);
+int mmb_obj_migrate(struct mmb_file *mf, u32 handle, u32 placement);
+int mmb_obj_destroy(struct mmb_file *mf, u32 handle);
+int mmb_obj_info(struct mmb_file *mf, struct mmb_obj_info *oi);
+int mmb_obj_mmap(struct mmb_file *mf, struct vm_area_struct *vma);
+void mmb_obj_release_file(struct mmb_file *mf);
+void mmb_objects_unplug(struct mmb_device *mdev);
 
 /* notify.c */
 struct vm_area_struct;

@@ -4,7 +4,8 @@
  *
  *  - interrupts are hrtimer expiries (one-shot for MMB_IOC_IRQ_TRIGGER,
  *    periodic for MMB_IOC_IRQ_TIMER);
- *  - device memory is RAM (soft_mem_mb MiB);
+ *  - device memory is RAM (soft_mem_mb MiB), and so is the object pool
+ *    (soft_pool_mb MiB);
  *  - a kernel thread is the DMA engine: it copies between host RAM and the
  *    device memory and signals completion with a timer "interrupt", so
  *    completions arrive in interrupt context as they do on real hardware.
@@ -33,9 +34,14 @@ static unsigned int soft_mem_mb = 8;
 module_param(soft_mem_mb, uint, 0444);
 MODULE_PARM_DESC(soft_mem_mb, "Device memory of soft0 in MiB, 1 to 1024 (default: 8)");
 
+static unsigned int soft_pool_mb = 8;
+module_param(soft_pool_mb, uint, 0444);
+MODULE_PARM_DESC(soft_pool_mb, "Object pool of soft0 in MiB, 0 (none) to 1024 (default: 8)");
+
 struct mmb_soft {
 	struct mmb_device *mdev;
 	void *mem;
+	void *pool;
 
 	struct hrtimer raise_timer;	/* one-shot interrupt */
 	struct hrtimer period_timer;	/* periodic interrupts */
@@ -261,6 +267,13 @@ static int soft_probe(struct platform_device *pdev)
 		ret = -ENOMEM;
 		goto err_free_soft;
 	}
+	if (soft_pool_mb) {
+		soft->pool = vzalloc((size_t)soft_pool_mb << 20);
+		if (!soft->pool) {
+			ret = -ENOMEM;
+			goto err_free_mem;
+		}
+	}
 	spin_lock_init(&soft->dma_lock);
 	INIT_LIST_HEAD(&soft->dma_queue);
 	INIT_LIST_HEAD(&soft->dma_done);
@@ -276,7 +289,7 @@ static int soft_probe(struct platform_device *pdev)
 	mdev = mmb_device_alloc(&pdev->dev, MMB_BACKEND_SOFT, &soft_ops, soft);
 	if (IS_ERR(mdev)) {
 		ret = PTR_ERR(mdev);
-		goto err_free_mem;
+		goto err_free_pool;
 	}
 	soft->mdev = mdev;
 	mdev->caps = MMB_CAP_IRQ | MMB_CAP_IRQ_TIMER | MMB_CAP_DMA |
@@ -288,6 +301,9 @@ static int soft_probe(struct platform_device *pdev)
 	mdev->map_virt = soft->mem;
 	mdev->map_size = mdev->mem_size;
 	mdev->map_cache = MMB_CACHE_WB;
+	mdev->pool_virt = soft->pool;
+	mdev->pool_size = (u64)soft_pool_mb << 20;
+	mdev->pool_cache = MMB_CACHE_WB;
 
 	soft->dma_thread = kthread_run(soft_dma_thread, soft, "mmb-soft-dma");
 	if (IS_ERR(soft->dma_thread)) {
@@ -308,6 +324,8 @@ err_stop_dma:
 	soft_dma_stop(soft);
 err_put_mdev:
 	mmb_device_put(mdev);
+err_free_pool:
+	vfree(soft->pool);
 err_free_mem:
 	vfree(soft->mem);
 err_free_soft:
@@ -325,6 +343,7 @@ static void soft_remove(struct platform_device *pdev)
 	hrtimer_cancel(&soft->raise_timer);
 	soft_dma_stop(soft);
 	mmb_device_put(soft->mdev);
+	vfree(soft->pool);
 	vfree(soft->mem);
 	kfree(soft);
 }
@@ -350,6 +369,10 @@ int mmb_soft_init(void)
 		return 0;
 	if (soft_mem_mb < 1 || soft_mem_mb > 1024) {
 		pr_err("soft_mem_mb=%u is outside 1..1024\n", soft_mem_mb);
+		return -EINVAL;
+	}
+	if (soft_pool_mb > 1024) {
+		pr_err("soft_pool_mb=%u is outside 0..1024\n", soft_pool_mb);
 		return -EINVAL;
 	}
 	ret = platform_driver_register(&soft_driver);

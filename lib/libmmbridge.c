@@ -533,3 +533,71 @@ int mmb_region_info(int fd, struct mmb_region_info *info)
 	info->argsz = sizeof(*info);
 	return mmb_ioctl(fd, MMB_IOC_REGION_INFO, info);
 }
+
+int mmb_obj_create(int fd, uint64_t size, uint32_t placement,
+		   uint32_t *handle, uint64_t *mmap_offset)
+{
+	struct mmb_obj_create oc = {
+		.argsz = sizeof(oc),
+		.size = size,
+		.placement = placement,
+	};
+	int ret = mmb_ioctl(fd, MMB_IOC_OBJ_CREATE, &oc);
+
+	if (ret)
+		return ret;
+	if (handle)
+		*handle = oc.handle;
+	if (mmap_offset)
+		*mmap_offset = oc.mmap_offset;
+	return 0;
+}
+
+void *mmb_obj_map(int fd, uint64_t mmap_offset, size_t len)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+		       (off_t)mmap_offset);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static int mmb_obj_ctl(int fd, unsigned long cmd, uint32_t handle,
+		       uint32_t placement)
+{
+	struct mmb_obj_ctl ctl = {
+		.argsz = sizeof(ctl),
+		.handle = handle,
+		.placement = placement,
+	};
+
+	return mmb_ioctl(fd, cmd, &ctl);
+}
+
+int mmb_obj_migrate(int fd, uint32_t handle, uint32_t placement)
+{
+	return mmb_obj_ctl(fd, MMB_IOC_OBJ_MIGRATE, handle, placement);
+}
+
+int mmb_obj_destroy(int fd, uint32_t handle)
+{
+	return mmb_obj_ctl(fd, MMB_IOC_OBJ_DESTROY, handle, 0);
+}
+
+int mmb_obj_info(int fd, uint32_t handle, struct mmb_obj_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	info->argsz = sizeof(*info);
+	info->handle = handle;
+	return mmb_ioctl(fd, MMB_IOC_OBJ_INFO, info);
+}
+
+const char *mmb_placement_str(uint32_t placement)
+{
+	switch (placement) {
+	case MMB_OBJ_RAM:
+		return "ram";
+	case MMB_OBJ_DEVICE:
+		return "device";
+	}
+	return "unknown";
+}

@@ -56,11 +56,14 @@ static int test_info(void)
 	long long ivs = -1;
 	int r;
 
+	/* ivshmem's BAR: the first half is device memory, the rest the pool. */
 	if (cmdline_get("mmb.ivshmem_mb", buf, sizeof(buf)))
-		ivs = atoll(buf) << 20;
+		ivs = atoll(buf) << 19;
 	r = check_info("soft0", MMB_BACKEND_SOFT,
 		       MMB_CAP_IRQ | MMB_CAP_IRQ_TIMER | MMB_CAP_DMA |
-		       MMB_CAP_DEVMEM | MMB_CAP_MAP, soft_mem_bytes(),
+		       MMB_CAP_DEVMEM | MMB_CAP_MAP |
+		       (module_param("soft_pool_mb") > 0 ? MMB_CAP_OBJECT : 0),
+		       soft_mem_bytes(),
 		       soft_mem_bytes());
 	if (r != T_PASS)
 		return r;
@@ -70,7 +73,7 @@ static int test_info(void)
 	if (r == T_FAIL)
 		return r;
 	r = check_info("ivshmem0", MMB_BACKEND_IVSHMEM,
-		       MMB_CAP_DEVMEM | MMB_CAP_MAP, ivs, 0);
+		       MMB_CAP_DEVMEM | MMB_CAP_MAP | MMB_CAP_OBJECT, ivs, 0);
 	return r == T_SKIP ? T_PASS : r;
 }
 

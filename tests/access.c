@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * access/: debuggers reach mmbridge's mappings through vm_ops->access
- * (/proc/<pid>/mem, ptrace), while get_user_pages() stays refused.
+ * access/: debuggers reach mmbridge's mappings (regions and objects)
+ * through vm_ops->access (/proc/<pid>/mem, ptrace, gdb), while
+ * get_user_pages() stays refused.
  */
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -50,6 +53,122 @@ static pid_t mapping_child(const char *name, uint32_t policy, uint64_t off,
 	}
 	close(pfd[0]);
 	return pid;
+}
+
+/*
+ * A child that owns an object: it creates @len bytes on @name in
+ * @placement, fills them with the pattern of @seed, maps the object afresh
+ * (so nothing is faulted in) and reports the address.  With @migrate, a
+ * thread then moves the object back and forth.  On a (word index, value)
+ * pair from the parent it stops moving, reports its migrations and exits
+ * 0 if its own mapping holds that value at that word.
+ */
+struct obj_child {
+	pid_t pid;
+	int go, rep;
+	volatile uint64_t *addr;
+};
+
+struct mover {
+	int fd;
+	uint32_t h;
+	atomic_bool stop;
+	uint64_t moves;
+};
+
+static void *mover_fn(void *arg)
+{
+	struct mover *m = arg;
+
+	while (!atomic_load(&m->stop)) {
+		if (mmb_obj_migrate(m->fd, m->h, m->moves & 1 ? MMB_OBJ_RAM :
+							       MMB_OBJ_DEVICE))
+			break;
+		m->moves++;
+	}
+	return NULL;
+}
+
+static void obj_child_run(const char *name, uint32_t placement, size_t len,
+			  uint64_t seed, bool migrate, int go, int rep)
+{
+	struct mover m = { .fd = dev_open(name) };
+	pthread_t t;
+	uint64_t off, cmd[2];
+	uint8_t *p = NULL;
+
+	if (m.fd >= 0 && !mmb_obj_create(m.fd, len, placement, &m.h, &off))
+		p = mmb_obj_map(m.fd, off, len);
+	if (p) {
+		pattern_fill(p, len, seed, 0);
+		munmap(p, len);
+		p = mmb_obj_map(m.fd, off, len);
+	}
+	if (write(rep, &p, sizeof(p)) != sizeof(p) || !p)
+		_exit(2);
+	if (migrate && pthread_create(&t, NULL, mover_fn, &m))
+		_exit(3);
+	if (read(go, cmd, sizeof(cmd)) != sizeof(cmd))
+		_exit(4);
+	if (migrate) {
+		atomic_store(&m.stop, true);
+		pthread_join(t, NULL);
+	}
+	if (write(rep, &m.moves, sizeof(m.moves)) != sizeof(m.moves))
+		_exit(5);
+	_exit(((volatile uint64_t *)p)[cmd[0]] == cmd[1] ? 0 : 1);
+}
+
+static int obj_child_start(const char *name, uint32_t placement, size_t len,
+			   uint64_t seed, bool migrate, struct obj_child *c)
+{
+	int go[2], rep[2];
+
+	if (pipe(go) || pipe(rep))
+		return -errno;
+	c->pid = fork();
+	if (c->pid < 0)
+		return -errno;
+	if (c->pid == 0) {
+		close(go[1]);
+		close(rep[0]);
+		obj_child_run(name, placement, len, seed, migrate, go[0], rep[1]);
+	}
+	close(go[0]);
+	close(rep[1]);
+	c->go = go[1];
+	c->rep = rep[0];
+	if (read(c->rep, (void *)&c->addr, sizeof(c->addr)) != sizeof(c->addr) ||
+	    !c->addr) {
+		kill(c->pid, SIGKILL);
+		waitpid(c->pid, NULL, 0);
+		close(c->go);
+		close(c->rep);
+		return -EIO;
+	}
+	return 0;
+}
+
+/*
+ * Ask the child to check word @idx for @val; 0 if it did and exited 0.
+ * *@moves gets its migration count.
+ */
+static int obj_child_finish(struct obj_child *c, uint64_t idx, uint64_t val,
+			    uint64_t *moves)
+{
+	uint64_t cmd[2] = { idx, val };
+	int st = -1;
+
+	if (write(c->go, cmd, sizeof(cmd)) != sizeof(cmd) ||
+	    read(c->rep, moves, sizeof(*moves)) != sizeof(*moves))
+		st = -1;
+	if (waitpid(c->pid, &st, 0) != c->pid)
+		st = -1;
+	close(c->go);
+	close(c->rep);
+	if (!WIFEXITED(st))
+		return -ECHILD;
+	return WEXITSTATUS(st) ? -EIO : 0;
 }
 
 static void end_child(pid_t pid)
@@ -126,13 +245,51 @@ static int proc_mem_on(const char *name, uint64_t off)
 	return T_PASS;
 }
 
+/* The same on an object of each placement, its owner another process. */
+static int proc_mem_object(const char *name, uint32_t placement)
+{
+	const size_t len = 8 * PG;
+	uint64_t seed = test_seed() ^ placement, w = 0x0b1ec7, moves;
+	struct obj_child c;
+	uint8_t *buf = malloc(len);
+	long bad;
+	int mfd;
+
+	EXPECT(buf, "malloc");
+	EXPECT_OK(obj_child_start(name, placement, len, seed, false, &c));
+	mfd = open_mem(c.pid);
+	EXPECT_OK(mfd);
+	EXPECT_EQ(rw_mem(mfd, false, buf, len, c.addr), (long)len);
+	bad = pattern_check(buf, len, seed, 0);
+	EXPECT(bad < 0, "%s %s object: byte %ld read through /proc/pid/mem "
+	       "differs", name, mmb_placement_str(placement), bad);
+	EXPECT_EQ(rw_mem(mfd, false, buf, 13, (volatile char *)c.addr + 3 * PG - 5),
+		  13);
+	bad = pattern_check(buf, 13, seed, 3 * PG - 5);
+	EXPECT(bad < 0, "unaligned byte %ld differs", bad);
+	EXPECT_EQ(rw_mem(mfd, true, &w, 8, c.addr + 700), 8);
+	close(mfd);
+	EXPECT_OK(obj_child_finish(&c, 700, w, &moves));
+	free(buf);
+	return T_PASS;
+}
+
 static int test_proc_pid_mem(void)
 {
 	int r = proc_mem_on("soft0", 3 * PG);
 
 	if (r == T_PASS || r == T_SKIP)
 		r = proc_mem_on("ivshmem0", 14 * 1024 * 1024);
-	return r == T_SKIP ? T_PASS : r;
+	if (r != T_PASS && r != T_SKIP)
+		return r;
+	for (uint32_t pl = MMB_OBJ_RAM; pl <= MMB_OBJ_DEVICE; pl++) {
+		r = proc_mem_object("soft0", pl);
+		if (r == T_PASS && !access("/dev/mmbridge/ivshmem0", F_OK))
+			r = proc_mem_object("ivshmem0", pl);
+		if (r != T_PASS)
+			return r;
+	}
+	return T_PASS;
 }
 
 static int trace_stop(pid_t pid)
@@ -172,6 +329,23 @@ static int test_ptrace_peek_poke(void)
 	EXPECT_OK(mmb_mem_write(fd, 9 * PG + 16, &v, 8));
 	EXPECT_OK(mmb_mem_write(fd, 8 * PG + 24, &v, 8));
 	close(fd);
+
+	/* Objects in RAM and in the pool; the owner sees the poked word. */
+	for (uint32_t pl = MMB_OBJ_RAM; pl <= MMB_OBJ_DEVICE; pl++) {
+		uint64_t seed = test_seed() + pl, moves;
+		struct obj_child c;
+
+		EXPECT_OK(obj_child_start("soft0", pl, 2 * PG, seed, false, &c));
+		EXPECT_OK(trace_stop(c.pid));
+		errno = 0;
+		word = ptrace(PTRACE_PEEKDATA, c.pid, (void *)(c.addr + 600), NULL);
+		EXPECT(errno == 0, "PEEKDATA object: %s", strerror(errno));
+		EXPECT_EQ((uint64_t)word, pattern_word(seed, 600));
+		EXPECT_EQ(ptrace(PTRACE_POKEDATA, c.pid, (void *)(c.addr + 3),
+				 0x5eed0b1ULL), 0);
+		EXPECT_EQ(ptrace(PTRACE_DETACH, c.pid, NULL, NULL), 0);
+		EXPECT_OK(obj_child_finish(&c, 3, 0x5eed0b1ULL, &moves));
+	}
 
 	/* edu's registers: ident, and the liveness register's complement. */
 	pid = mapping_child("edu0", MMB_FAULT_SIGBUS, 0, PG, &addr);
@@ -252,17 +426,13 @@ static int test_revoked_region(void)
  * and process_vm_readv() from it fail with EFAULT (each works on ordinary
  * memory, so the failure is the mapping's), and so does pinning it.
  */
-static int test_gup_refused(void)
+static int gup_refused_on(int fd, volatile uint64_t *p, const char *what)
 {
-	volatile uint64_t *p;
-	uint8_t *anon;
 	struct iovec local, remote;
-	int fd = dev_open("soft0"), dfd, pfd[2];
+	int dfd, pfd[2];
+	uint8_t *anon;
 	uint32_t id;
 
-	EXPECT_OK(fd);
-	p = mmb_region_map(fd, MMB_FAULT_SIGBUS, 0, 4 * PG);
-	EXPECT(p, "map: %s", strerror(errno));
 	p[0] = 1;
 	anon = map_anon(4 * PG, PROT_READ | PROT_WRITE);
 	EXPECT(anon, "anon");
@@ -270,14 +440,16 @@ static int test_gup_refused(void)
 	dfd = open("/dev/zram0", O_RDONLY | O_DIRECT);
 	EXPECT(dfd >= 0, "/dev/zram0 with O_DIRECT: %s", strerror(errno));
 	EXPECT_EQ(pread(dfd, anon, PG, 0), (long)PG);
-	EXPECT_ERR(pread(dfd, (void *)p, PG, 0) < 0 ? -errno : 0, EFAULT);
+	EXPECT(pread(dfd, (void *)p, PG, 0) < 0 && errno == EFAULT,
+	       "%s: O_DIRECT read into it: %s", what, strerror(errno));
 	close(dfd);
 
 	EXPECT_EQ(pipe(pfd), 0);
 	local = (struct iovec){ .iov_base = anon, .iov_len = PG };
 	EXPECT_EQ(vmsplice(pfd[1], &local, 1, 0), (long)PG);
 	local.iov_base = (void *)p;
-	EXPECT_ERR(vmsplice(pfd[1], &local, 1, 0) < 0 ? -errno : 0, EFAULT);
+	EXPECT(vmsplice(pfd[1], &local, 1, 0) < 0 && errno == EFAULT,
+	       "%s: vmsplice: %s", what, strerror(errno));
 	close(pfd[0]);
 	close(pfd[1]);
 
@@ -285,13 +457,52 @@ static int test_gup_refused(void)
 	local = (struct iovec){ .iov_base = anon, .iov_len = 64 };
 	EXPECT_EQ(process_vm_readv(getpid(), &local, 1, &remote, 1, 0), 64);
 	remote.iov_base = (void *)p;
-	EXPECT_ERR(process_vm_readv(getpid(), &local, 1, &remote, 1, 0) < 0 ?
-		   -errno : 0, EFAULT);
+	EXPECT(process_vm_readv(getpid(), &local, 1, &remote, 1, 0) < 0 &&
+	       errno == EFAULT, "%s: process_vm_readv: %s", what,
+	       strerror(errno));
 	EXPECT_ERR(mmb_pin_region(fd, (void *)p, 4 * PG, &id, NULL), EFAULT);
-
+	EXPECT_EQ(p[0], 1);
 	p[0] = 0;
-	EXPECT_OK(mmb_region_unmap((void *)p, 4 * PG));
 	munmap(anon, 4 * PG);
+	return T_PASS;
+}
+
+/*
+ * get_user_pages() refuses region and object mappings: O_DIRECT reads into
+ * them, vmsplice() and process_vm_readv() from them fail with EFAULT (each
+ * works on ordinary memory, so the failure is the mapping's), and so does
+ * pinning them.
+ */
+static int test_gup_refused(void)
+{
+	volatile uint64_t *p;
+	int fd = dev_open("soft0"), r;
+	uint32_t h, pl;
+
+	EXPECT_OK(fd);
+	p = mmb_region_map(fd, MMB_FAULT_SIGBUS, 0, 4 * PG);
+	EXPECT(p, "map: %s", strerror(errno));
+	r = gup_refused_on(fd, p, "region");
+	if (r != T_PASS)
+		return r;
+	EXPECT_OK(mmb_region_unmap((void *)p, 4 * PG));
+
+	for (pl = MMB_OBJ_RAM; pl <= MMB_OBJ_DEVICE; pl++) {
+		uint64_t off;
+
+		EXPECT_OK(mmb_obj_create(fd, 4 * PG, pl, &h, &off));
+		p = mmb_obj_map(fd, off, 4 * PG);
+		EXPECT(p, "map object: %s", strerror(errno));
+		r = gup_refused_on(fd, p, pl ? "device object" : "RAM object");
+		if (r != T_PASS)
+			return r;
+		/* Still refused after a move: no page was cached meanwhile. */
+		EXPECT_OK(mmb_obj_migrate(fd, h, !pl));
+		r = gup_refused_on(fd, p, "moved object");
+		if (r != T_PASS)
+			return r;
+		munmap((void *)p, 4 * PG);
+	}
 	close(fd);
 	return T_PASS;
 }
@@ -340,11 +551,106 @@ static int test_gdb_reads_region(void)
 	return T_PASS;
 }
 
+/*
+ * /proc/<pid>/mem reads and writes an object while its owner moves it
+ * back and forth: every read is exact, every write lands (the owner sees
+ * the last one through its own mapping).
+ */
+static int during_migration_on(const char *name)
+{
+	const size_t len = 32 * PG, data = len - PG;
+	const uint64_t last = (len - PG) / 8;
+	uint64_t seed = test_seed() ^ 0xd11, moves, v = 0, got;
+	uint8_t *buf = malloc(len);
+	struct obj_child c;
+	long bad;
+	int mfd, i;
+
+	EXPECT(buf, "malloc");
+	EXPECT_OK(obj_child_start(name, MMB_OBJ_RAM, len, seed, true, &c));
+	mfd = open_mem(c.pid);
+	EXPECT_OK(mfd);
+	for (i = 0; i < 40; i++) {
+		EXPECT_EQ(rw_mem(mfd, false, buf, data, c.addr), (long)data);
+		bad = pattern_check(buf, data, seed, 0);
+		EXPECT(bad < 0, "read %d: byte %ld differs", i, bad);
+		/* The last page takes writes, each read back at once. */
+		v = 0x1000 + i;
+		EXPECT_EQ(rw_mem(mfd, true, &v, 8, c.addr + last + i), 8);
+		EXPECT_EQ(rw_mem(mfd, false, &got, 8, c.addr + last + i), 8);
+		EXPECT_EQ(got, v);
+	}
+	EXPECT_EQ(rw_mem(mfd, false, buf, PG, c.addr + last), (long)PG);
+	for (i = 0; i < 40; i++)
+		EXPECT_EQ(((uint64_t *)buf)[i], 0x1000 + i);
+	close(mfd);
+	EXPECT_OK(obj_child_finish(&c, last + 39, v, &moves));
+	printf("# %s: 40 reads of %zu KiB during %llu migrations\n", name,
+	       data >> 10, (unsigned long long)moves);
+	EXPECT(moves >= 10, "only %llu migrations ran meanwhile",
+	       (unsigned long long)moves);
+	free(buf);
+	return T_PASS;
+}
+
+static int test_during_migration(void)
+{
+	int r = during_migration_on("soft0");
+
+	if (r == T_PASS && !access("/dev/mmbridge/ivshmem0", F_OK))
+		r = during_migration_on("ivshmem0");
+	return r;
+}
+
+/* gdb reads an object's words in the pool, at their address. */
+static int test_gdb_reads_object(void)
+{
+	const char *ld = "/host/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2";
+	uint64_t seed = test_seed() ^ 0x6db, moves;
+	char cmd[1024], line[512], want[2][32], out[2048];
+	bool seen[2] = { false, false };
+	struct obj_child c;
+	FILE *f;
+	int i;
+
+	if (access("/host/usr/bin/gdb", X_OK) || access(ld, X_OK))
+		SKIP("no gdb on the host");
+	EXPECT_OK(obj_child_start("soft0", MMB_OBJ_DEVICE, 4 * PG, seed, false,
+				  &c));
+	snprintf(cmd, sizeof(cmd),
+		 "PYTHONHOME=/host/usr DEBUGINFOD_URLS= %s --library-path "
+		 "/host/lib/x86_64-linux-gnu:/host/usr/lib/x86_64-linux-gnu "
+		 "/host/usr/bin/gdb -nx -batch -data-directory /host/usr/share/gdb "
+		 "-p %d -ex 'x/1gx %p' -ex 'x/1gx %p' 2>&1", ld, c.pid,
+		 (void *)(c.addr + 7), (void *)(c.addr + 3 * PG / 8 + 1));
+	snprintf(want[0], sizeof(want[0]), "0x%016llx",
+		 (unsigned long long)pattern_word(seed, 7));
+	snprintf(want[1], sizeof(want[1]), "0x%016llx",
+		 (unsigned long long)pattern_word(seed, 3 * PG / 8 + 1));
+	f = popen(cmd, "r");
+	EXPECT(f, "popen: %s", strerror(errno));
+	out[0] = 0;
+	while (fgets(line, sizeof(line), f)) {
+		for (i = 0; i < 2; i++)
+			seen[i] |= strstr(line, want[i]) != NULL;
+		strncat(out, line, sizeof(out) - strlen(out) - 1);
+	}
+	EXPECT(pclose(f) != -1, "pclose");
+	EXPECT_OK(obj_child_finish(&c, 7, pattern_word(seed, 7), &moves));
+	if (!seen[0] || !seen[1])
+		printf("# gdb said:\n# %s\n", out);
+	EXPECT(seen[0] && seen[1], "gdb did not print %s and %s", want[0],
+	       want[1]);
+	return T_PASS;
+}
+
 const struct mmb_test access_tests[] = {
 	{ "access/proc_pid_mem", test_proc_pid_mem },
 	{ "access/ptrace_peek_poke", test_ptrace_peek_poke },
 	{ "access/revoked_region", test_revoked_region },
 	{ "access/gup_refused", test_gup_refused },
 	{ "access/gdb_reads_region", test_gdb_reads_region },
+	{ "access/during_migration", test_during_migration },
+	{ "access/gdb_reads_object", test_gdb_reads_object },
 	{ NULL }
 };

@@ -118,7 +118,8 @@ uint64_t test_seed(void);
 
 extern const struct mmb_test abi_tests[], edu_tests[], ivshmem_tests[],
 	soft_tests[], remote_tests[], fault_tests[], notify_tests[],
-	pin_tests[], stream_tests[], region_tests[], access_tests[],
+	pin_tests[], stream_tests[], region_tests[], object_tests[],
+	access_tests[],
 	life_tests[];
 
 #endif /* MMB_TEST_HARNESS_H */

@@ -7,7 +7,7 @@ BUILD=${BUILD:-$TOP/build}
 VM_TIMEOUT=${VM_TIMEOUT:-900}		# seconds a guest may run
 VM_MEM=${VM_MEM:-1024}			# MiB
 VM_CPUS=${VM_CPUS:-2}
-IVSHMEM_MB=${IVSHMEM_MB:-16}
+IVSHMEM_MB=${IVSHMEM_MB:-32}
 ACCEL=${ACCEL:-tcg}
 # edu's full 4 KiB DMA buffer is safe only from QEMU 8.0 on (see kernel/edu.c).
 qemu_major() { qemu-system-x86_64 --version 2>/dev/null | sed -n 's/^QEMU emulator version \([0-9]*\).*/\1/p'; }

@@ -160,4 +160,22 @@ int mmb_region_revoke(int fd, struct mmb_region_ctl *out);
 int mmb_region_restore(int fd, struct mmb_region_ctl *out);
 int mmb_region_info(int fd, struct mmb_region_info *info);
 
+/*
+ * Migratable objects (see include/uapi/linux/mmbridge.h).
+ *
+ * mmb_obj_create() makes a zeroed object of @size bytes in @placement
+ * (enum mmb_obj_placement) and returns its handle and mmap offset;
+ * mmb_obj_map() maps @len bytes of it, shared and read-write, and returns
+ * the address or NULL with errno set.  The others return 0 or -errno.
+ * mmb_obj_info() with handle 0 reports the device's pool alone.
+ */
+int mmb_obj_create(int fd, uint64_t size, uint32_t placement,
+		   uint32_t *handle, uint64_t *mmap_offset);
+void *mmb_obj_map(int fd, uint64_t mmap_offset, size_t len);
+int mmb_obj_migrate(int fd, uint32_t handle, uint32_t placement);
+int mmb_obj_destroy(int fd, uint32_t handle);
+int mmb_obj_info(int fd, uint32_t handle, struct mmb_obj_info *info);
+/* "ram", "device" or "unknown". */
+const char *mmb_placement_str(uint32_t placement);
+
 #endif /* MMBRIDGE_H */

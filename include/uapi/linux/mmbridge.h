@@ -43,6 +43,7 @@ enum mmb_backend_kind {
 #define MMB_CAP_DMA		(1ULL << 2)	/* MMB_IOC_DMA works */
 #define MMB_CAP_DEVMEM		(1ULL << 3)	/* device memory, MMB_IOC_MEM_RW */
 #define MMB_CAP_MAP		(1ULL << 4)	/* a mappable region (revocable) */
+#define MMB_CAP_OBJECT		(1ULL << 5)	/* migratable objects, MMB_IOC_OBJ_* */
 
 #define MMB_IOC_MAGIC		0xB7
 
@@ -887,5 +888,119 @@ struct mmb_region_info {
 };
 
 #define MMB_IOC_REGION_INFO	_IO(MMB_IOC_MAGIC, 0x42)
+
+/*
+ * Migratable objects.
+ *
+ * A backend with MMB_CAP_OBJECT has a pool of device memory, apart from its
+ * region, from which objects are carved.  An object is a zeroed buffer of
+ * any page-multiple size up to MMB_OBJ_MAX_SIZE whose backing is either
+ * system RAM or device memory, and moves between the two while it is
+ * mapped: MMB_IOC_OBJ_MIGRATE takes the object's lock, unmaps it from every
+ * process, copies it and switches the backing; an access that races the
+ * move waits for it and then maps the new backing, so no store is lost or
+ * lands in the old place.  When the pool is full, moving or creating an
+ * object in device memory first evicts the least recently used objects
+ * there to RAM.
+ *
+ * An object belongs to the fd that created it (and so to every process
+ * sharing that fd); it is mapped with MAP_SHARED through that fd at its
+ * @mmap_offset (plus a page-multiple offset inside it; otherwise -ENXIO,
+ * MAP_PRIVATE -EINVAL).  Destroying it, or closing the fd, ends the handle;
+ * the object lives on until its last mapping goes.  Removal of the device
+ * moves every object to RAM, so mappings keep their data.  Like region
+ * mappings, object mappings refuse get_user_pages() and let debuggers
+ * read and write the current backing through /proc/<pid>/mem and ptrace.
+ */
+enum mmb_obj_placement {
+	MMB_OBJ_RAM	= 0,	/* system RAM pages */
+	MMB_OBJ_DEVICE	= 1,	/* the device's object pool */
+};
+
+#define MMB_OBJ_MAX_SIZE	(1ULL << 30)
+#define MMB_MMAP_OBJECT_SHIFT	32
+/* mmap offset of the object with handle @h (as MMB_IOC_OBJ_CREATE reports) */
+#define MMB_MMAP_OBJECT(h)	\
+	((1ULL << 44) + ((__u64)(h) << MMB_MMAP_OBJECT_SHIFT))
+
+/**
+ * struct mmb_obj_create - MMB_IOC_OBJ_CREATE: a new object.
+ * @argsz:	size of this struct (in)
+ * @flags:	must be 0 (in)
+ * @size:	bytes, a non-zero page multiple up to MMB_OBJ_MAX_SIZE (in)
+ * @placement:	enum mmb_obj_placement (in)
+ * @handle:	names the object in the other MMB_IOC_OBJ_* calls (out)
+ * @mmap_offset: where to mmap() it on this fd (out)
+ *
+ * Errors: -EINVAL for bad flags, size or placement; -EOPNOTSUPP without
+ * MMB_CAP_OBJECT; -ENOSPC when the object is larger than the whole pool
+ * (device placement) or 65535 objects of the device exist; -ENOMEM.
+ */
+struct mmb_obj_create {
+	__u32 argsz;
+	__u32 flags;
+	__u64 size;
+	__u32 placement;
+	__u32 handle;
+	__u64 mmap_offset;
+};
+
+#define MMB_IOC_OBJ_CREATE	_IO(MMB_IOC_MAGIC, 0x50)
+
+/**
+ * struct mmb_obj_ctl - MMB_IOC_OBJ_MIGRATE, MMB_IOC_OBJ_DESTROY.
+ * @argsz:	size of this struct (in)
+ * @flags:	must be 0 (in)
+ * @handle:	the object (in); not one of this fd's: -ENOENT
+ * @placement:	MIGRATE: where to (in); DESTROY: must be 0
+ *
+ * MIGRATE to the current placement does nothing; to the device it may
+ * evict other objects (-ENOSPC if the object is larger than the pool).
+ */
+struct mmb_obj_ctl {
+	__u32 argsz;
+	__u32 flags;
+	__u32 handle;
+	__u32 placement;
+};
+
+#define MMB_IOC_OBJ_MIGRATE	_IO(MMB_IOC_MAGIC, 0x51)
+#define MMB_IOC_OBJ_DESTROY	_IO(MMB_IOC_MAGIC, 0x52)
+
+/**
+ * struct mmb_obj_info - MMB_IOC_OBJ_INFO: an object and the device's pool.
+ * @argsz:	size of this struct (in)
+ * @flags:	must be 0 (in)
+ * @handle:	the object (in), or 0 for the pool figures alone
+ * @placement:	enum mmb_obj_placement (out)
+ * @size:	bytes (out)
+ * @mmap_offset: where it is mapped (out)
+ * @mappings:	VMAs mapping it now, of every process (out)
+ * @faults:	pages mapped by faults (out)
+ * @migrations: moves in either direction, evictions included (out)
+ * @pool_size:	bytes of the device's object pool (out)
+ * @pool_free:	of those, bytes not holding an object (out)
+ * @evictions:	objects the device moved to RAM to make room (out)
+ * @objects:	objects of the device, destroyed but mapped ones included (out)
+ * @reserved:	0 (out)
+ */
+struct mmb_obj_info {
+	__u32 argsz;
+	__u32 flags;
+	__u32 handle;
+	__u32 placement;
+	__u64 size;
+	__u64 mmap_offset;
+	__u64 mappings;
+	__u64 faults;
+	__u64 migrations;
+	__u64 pool_size;
+	__u64 pool_free;
+	__u64 evictions;
+	__u32 objects;
+	__u32 reserved;
+};
+
+#define MMB_IOC_OBJ_INFO	_IO(MMB_IOC_MAGIC, 0x53)
 
 #endif /* _UAPI_LINUX_MMBRIDGE_H */

@@ -1,0 +1,764 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mmbridge migratable objects: one user mapping whose backing moves
+ * between system RAM and a device's memory (its object pool).
+ *
+ * Object mappings are VM_IO | VM_PFNMAP like region mappings and live in
+ * the same address_space (region.c), each object at its own mmap offset,
+ * so unmap_mapping_range() over that offset finds every mapping of one
+ * object in every process.  An object's backing changes only under its
+ * semaphore held for writing, and only after every PTE mapping it has been
+ * zapped; faults and debugger accesses map or touch the backing under the
+ * same semaphore held for reading.  A fault racing a move therefore waits
+ * for it and maps the new backing: no store is lost or lands in the old
+ * place, and no page table keeps the old place once the move returns.
+ *
+ * The pool is a bitmap of pages; an object in it is contiguous.  Placing
+ * an object in a full pool moves the least recently used objects there to
+ * RAM first.  Placement and eviction are serialized by move_lock, and a
+ * move holds one object's semaphore at a time.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/bitmap.h>
+#include <linux/fs.h>
+#include <linux/highmem.h>
+#include <linux/io.h>
+#include <linux/kref.h>
+#include <linux/mm.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+
+#include "compat.h"
+#include "priv.h"
+
+#define MMB_OBJ_MAX_ID		65535
+#define MMB_OBJ_BASE_PGOFF	(MMB_MMAP_OBJECT(0) >> PAGE_SHIFT)
+#define MMB_OBJ_SLOT_PGSHIFT	(MMB_MMAP_OBJECT_SHIFT - PAGE_SHIFT)
+
+/**
+ * struct mmb_object - one migratable object.
+ * @ref:	the handle, each VMA, and movers in progress
+ * @mdev:	the device; referenced
+ * @id:		handle; also names the mmap offset
+ * @npages:	size in pages
+ * @pgoff:	vm_pgoff of the object's first page
+ * @sem:	faults and accesses read-hold it, moves write-hold it
+ * @placement:	enum mmb_obj_placement; @sem
+ * @lost:	removal could not save the device copy; @sem
+ * @pages:	RAM backing, or NULL; @sem
+ * @first:	first pool page while in the pool; @sem
+ * @owner:	the file whose handle it is, NULL once destroyed; xa_lock
+ * @lru:	link in mmb_objects.lru while in the pool; xa_lock
+ * @migrations:	moves so far; @sem
+ * @mappings:	VMAs mapping it
+ * @faults:	pages mapped by faults
+ */
+struct mmb_object {
+	struct kref ref;
+	struct mmb_device *mdev;
+	u32 id;
+	unsigned long npages;
+	unsigned long pgoff;
+	struct rw_semaphore sem;	/* the backing against faults */
+	u32 placement;
+	bool lost;
+	struct page **pages;
+	unsigned long first;
+	struct mmb_file *owner;
+	struct list_head lru;
+	u64 migrations;
+	atomic64_t mappings;
+	atomic64_t faults;
+};
+
+static u64 mmb_obj_size(struct mmb_object *obj)
+{
+	return (u64)obj->npages << PAGE_SHIFT;
+}
+
+/* RAM backing: an array of zeroed (@zero) or uninitialized pages. */
+static struct page **mmb_obj_pages_alloc(unsigned long npages, bool zero)
+{
+	gfp_t gfp = GFP_HIGHUSER | __GFP_ACCOUNT | __GFP_NOWARN |
+		    (zero ? __GFP_ZERO : 0);
+	struct page **pages;
+	unsigned long i;
+
+	pages = kvcalloc(npages, sizeof(*pages), GFP_KERNEL_ACCOUNT);
+	if (!pages)
+		return NULL;
+	for (i = 0; i < npages; i++) {
+		pages[i] = alloc_page(gfp);
+		if (!pages[i])
+			goto err_free;
+		if (fatal_signal_pending(current))
+			goto err_free;
+		if (!(i & 255))
+			cond_resched();
+	}
+	return pages;
+
+err_free:
+	while (i--)
+		__free_page(pages[i]);
+	kvfree(pages);
+	return NULL;
+}
+
+static void mmb_obj_pages_free(struct page **pages, unsigned long npages)
+{
+	unsigned long i;
+
+	for (i = 0; i < npages; i++)
+		__free_page(pages[i]);
+	kvfree(pages);
+}
+
+/* The kernel address of pool page @pg, for pools in RAM. */
+static void *mmb_pool_virt(struct mmb_device *mdev, unsigned long pg)
+{
+	return mdev->pool_virt + (pg << PAGE_SHIFT);
+}
+
+static void __iomem *mmb_pool_io(struct mmb_device *mdev, unsigned long pg)
+{
+	return mdev->pool_io + (pg << PAGE_SHIFT);
+}
+
+static unsigned long mmb_pool_pfn(struct mmb_device *mdev, unsigned long pg)
+{
+	if (mdev->pool_virt)
+		return vmalloc_to_pfn(mmb_pool_virt(mdev, pg));
+	return PHYS_PFN(mdev->pool_phys) + pg;
+}
+
+/* Copy pool pages into RAM pages (@to_pool false) or back. */
+static void mmb_obj_copy(struct mmb_device *mdev, struct page **pages,
+			 unsigned long first, unsigned long npages,
+			 bool to_pool)
+{
+	unsigned long i;
+
+	for (i = 0; i < npages; i++) {
+		void *p = kmap_local_page(pages[i]);
+
+		if (mdev->pool_virt && to_pool)
+			copy_page(mmb_pool_virt(mdev, first + i), p);
+		else if (mdev->pool_virt)
+			copy_page(p, mmb_pool_virt(mdev, first + i));
+		else if (to_pool)
+			memcpy_toio(mmb_pool_io(mdev, first + i), p, PAGE_SIZE);
+		else
+			memcpy_fromio(p, mmb_pool_io(mdev, first + i), PAGE_SIZE);
+		kunmap_local(p);
+		if (!(i & 255))
+			cond_resched();
+	}
+}
+
+static void mmb_pool_clear(struct mmb_device *mdev, unsigned long first,
+			   unsigned long npages)
+{
+	if (mdev->pool_virt)
+		memset(mmb_pool_virt(mdev, first), 0, npages << PAGE_SHIFT);
+	else
+		memset_io(mmb_pool_io(mdev, first), 0, npages << PAGE_SHIFT);
+}
+
+/* Give pool pages back; xa_lock held. */
+static void mmb_pool_put(struct mmb_objects *objs, unsigned long first,
+			 unsigned long npages)
+{
+	lockdep_assert_held(&objs->xa.xa_lock);
+	bitmap_clear(objs->bitmap, first, npages);
+	objs->pool_free += npages;
+}
+
+/* Freed with xa_lock held (kref_put_lock); drops it. */
+static void mmb_obj_release(struct kref *ref)
+	__releases(&obj->mdev->objects.xa.xa_lock)
+{
+	struct mmb_object *obj = container_of(ref, struct mmb_object, ref);
+	struct mmb_device *mdev = obj->mdev;
+	struct mmb_objects *objs = &mdev->objects;
+
+	__xa_erase(&objs->xa, obj->id);
+	if (obj->placement == MMB_OBJ_DEVICE && !obj->lost) {
+		list_del(&obj->lru);
+		mmb_pool_put(objs, obj->first, obj->npages);
+	}
+	xa_unlock(&objs->xa);
+
+	if (obj->pages)
+		mmb_obj_pages_free(obj->pages, obj->npages);
+	mmb_device_put(mdev);
+	kfree(obj);
+}
+
+static void mmb_obj_put(struct mmb_object *obj)
+{
+	kref_put_lock(&obj->ref, mmb_obj_release,
+		      &obj->mdev->objects.xa.xa_lock);
+}
+
+/* The object @id if @mf owns it, referenced; or NULL. */
+static struct mmb_object *mmb_obj_get(struct mmb_file *mf, u32 id)
+{
+	struct mmb_objects *objs = &mf->mdev->objects;
+	struct mmb_object *obj;
+
+	xa_lock(&objs->xa);
+	obj = xa_load(&objs->xa, id);
+	if (obj && obj->owner == mf)
+		kref_get(&obj->ref);
+	else
+		obj = NULL;
+	xa_unlock(&objs->xa);
+	return obj;
+}
+
+/*
+ * Switch @obj to RAM @pages, or to pool pages from @first; @sem
+ * write-held.  Zaps every PTE first, so the next access faults on the new
+ * backing; frees the old one.
+ */
+static void mmb_obj_switch(struct mmb_object *obj, struct page **pages,
+			   unsigned long first)
+{
+	struct mmb_device *mdev = obj->mdev;
+	struct mmb_objects *objs = &mdev->objects;
+
+	lockdep_assert_held_write(&obj->sem);
+	unmap_mapping_range(mmb_region_mapping(mdev),
+			    (loff_t)obj->pgoff << PAGE_SHIFT, mmb_obj_size(obj),
+			    1);
+	if (pages) {
+		mmb_obj_copy(mdev, pages, obj->first, obj->npages, false);
+		xa_lock(&objs->xa);
+		list_del(&obj->lru);
+		mmb_pool_put(objs, obj->first, obj->npages);
+		xa_unlock(&objs->xa);
+		obj->pages = pages;
+		obj->placement = MMB_OBJ_RAM;
+	} else {
+		mmb_obj_copy(mdev, obj->pages, first, obj->npages, true);
+		mmb_obj_pages_free(obj->pages, obj->npages);
+		obj->pages = NULL;
+		obj->first = first;
+		obj->placement = MMB_OBJ_DEVICE;
+		xa_lock(&objs->xa);
+		list_add_tail(&obj->lru, &objs->lru);
+		xa_unlock(&objs->xa);
+	}
+	obj->migrations++;
+}
+
+/* Move @obj to RAM (a no-op if it is there). */
+static int mmb_obj_to_ram(struct mmb_object *obj)
+{
+	struct page **pages;
+
+	if (READ_ONCE(obj->placement) == MMB_OBJ_RAM)
+		return 0;
+	pages = mmb_obj_pages_alloc(obj->npages, false);
+	if (!pages)
+		return -ENOMEM;
+	down_write(&obj->sem);
+	if (obj->placement == MMB_OBJ_DEVICE && !obj->lost) {
+		mmb_obj_switch(obj, pages, 0);
+		pages = NULL;
+	}
+	up_write(&obj->sem);
+	if (pages)
+		mmb_obj_pages_free(pages, obj->npages);
+	return 0;
+}
+
+/*
+ * Take @npages contiguous pool pages, evicting the least recently used
+ * objects to RAM until they fit.  move_lock held, so nothing else takes
+ * pool pages meanwhile and the loop ends: at worst the pool is empty.
+ */
+static long mmb_pool_get(struct mmb_device *mdev, unsigned long npages)
+{
+	struct mmb_objects *objs = &mdev->objects;
+	struct mmb_object *victim;
+	unsigned long first;
+	int ret;
+
+	lockdep_assert_held(&objs->move_lock);
+	if (objs->dead)
+		return -ENODEV;
+	if (npages > objs->pool_pages)
+		return -ENOSPC;
+	for (;;) {
+		xa_lock(&objs->xa);
+		first = bitmap_find_next_zero_area(objs->bitmap,
+						   objs->pool_pages, 0,
+						   npages, 0);
+		if (first < objs->pool_pages) {
+			bitmap_set(objs->bitmap, first, npages);
+			objs->pool_free -= npages;
+			xa_unlock(&objs->xa);
+			return first;
+		}
+		/* Every object in the pool is referenced: see release. */
+		victim = list_first_entry_or_null(&objs->lru,
+						  struct mmb_object, lru);
+		if (!victim) {
+			xa_unlock(&objs->xa);
+			return -ENOSPC;
+		}
+		kref_get(&victim->ref);
+		objs->evictions++;
+		xa_unlock(&objs->xa);
+
+		ret = mmb_obj_to_ram(victim);
+		mmb_obj_put(victim);
+		if (ret)
+			return ret;
+	}
+}
+
+/* Move @obj into the pool (a no-op if it is there). */
+static int mmb_obj_to_device(struct mmb_object *obj)
+{
+	struct mmb_device *mdev = obj->mdev;
+	struct mmb_objects *objs = &mdev->objects;
+	long first;
+
+	mutex_lock(&objs->move_lock);
+	if (READ_ONCE(obj->placement) == MMB_OBJ_DEVICE) {
+		mutex_unlock(&objs->move_lock);
+		return 0;
+	}
+	first = mmb_pool_get(mdev, obj->npages);
+	if (first < 0) {
+		mutex_unlock(&objs->move_lock);
+		return first;
+	}
+	down_write(&obj->sem);
+	if (obj->placement == MMB_OBJ_RAM) {
+		mmb_obj_switch(obj, NULL, first);
+	} else {
+		xa_lock(&objs->xa);
+		mmb_pool_put(objs, first, obj->npages);
+		xa_unlock(&objs->xa);
+	}
+	up_write(&obj->sem);
+	mutex_unlock(&objs->move_lock);
+	return 0;
+}
+
+/**
+ * mmb_obj_create() - MMB_IOC_OBJ_CREATE.
+ * @mf:		the creating file; it owns the handle
+ * @oc:		validated request; handle and mmap_offset are filled in
+ *
+ * Return: 0 or -errno (see struct mmb_obj_create).
+ */
+int mmb_obj_create(struct mmb_file *mf, struct mmb_obj_create *oc)
+{
+	struct mmb_device *mdev = mf->mdev;
+	struct mmb_objects *objs = &mdev->objects;
+	struct mmb_object *obj;
+	long first;
+	u32 id;
+	int ret;
+
+	if (!(mdev->caps & MMB_CAP_OBJECT))
+		return -EOPNOTSUPP;
+
+	obj = kzalloc(sizeof(*obj), GFP_KERNEL_ACCOUNT);
+	if (!obj)
+		return -ENOMEM;
+	kref_init(&obj->ref);
+	init_rwsem(&obj->sem);
+	INIT_LIST_HEAD(&obj->lru);
+	obj->npages = oc->size >> PAGE_SHIFT;
+	obj->placement = oc->placement;
+	obj->owner = mf;
+	get_device(&mdev->dev);
+	obj->mdev = mdev;
+
+	/* Reserve the id: the object is published only once complete. */
+	ret = xa_alloc(&objs->xa, &id, NULL, XA_LIMIT(1, MMB_OBJ_MAX_ID),
+		       GFP_KERNEL);
+	if (ret)
+		goto err_put_mdev;
+	obj->id = id;
+	obj->pgoff = MMB_OBJ_BASE_PGOFF +
+		     ((unsigned long)id << MMB_OBJ_SLOT_PGSHIFT);
+
+	if (oc->placement == MMB_OBJ_RAM) {
+		obj->pages = mmb_obj_pages_alloc(obj->npages, true);
+		if (!obj->pages) {
+			ret = -ENOMEM;
+			goto err_erase;
+		}
+		xa_lock(&objs->xa);
+		__xa_store(&objs->xa, id, obj, GFP_NOWAIT);
+		xa_unlock(&objs->xa);
+	} else {
+		mutex_lock(&objs->move_lock);
+		first = mmb_pool_get(mdev, obj->npages);
+		if (first < 0) {
+			mutex_unlock(&objs->move_lock);
+			ret = first;
+			goto err_erase;
+		}
+		mmb_pool_clear(mdev, first, obj->npages);
+		obj->first = first;
+		xa_lock(&objs->xa);
+		list_add_tail(&obj->lru, &objs->lru);
+		__xa_store(&objs->xa, id, obj, GFP_NOWAIT);
+		xa_unlock(&objs->xa);
+		mutex_unlock(&objs->move_lock);
+	}
+	oc->handle = id;
+	oc->mmap_offset = MMB_MMAP_OBJECT(id);
+	return 0;
+
+err_erase:
+	xa_erase(&objs->xa, id);
+err_put_mdev:
+	mmb_device_put(mdev);
+	kfree(obj);
+	return ret == -EBUSY ? -ENOSPC : ret;
+}
+
+/**
+ * mmb_obj_migrate() - MMB_IOC_OBJ_MIGRATE.
+ * @mf:		the owning file
+ * @handle:	the object
+ * @placement:	where to; validated
+ *
+ * Return: 0, -ENOENT, -ENOSPC, -ENOMEM, -ENODEV after removal.
+ */
+int mmb_obj_migrate(struct mmb_file *mf, u32 handle, u32 placement)
+{
+	struct mmb_object *obj;
+	int ret;
+
+	if (!(mf->mdev->caps & MMB_CAP_OBJECT))
+		return -EOPNOTSUPP;
+	obj = mmb_obj_get(mf, handle);
+	if (!obj)
+		return -ENOENT;
+	if (placement == MMB_OBJ_DEVICE)
+		ret = mmb_obj_to_device(obj);
+	else
+		ret = mmb_obj_to_ram(obj);
+	mmb_obj_put(obj);
+	return ret;
+}
+
+/**
+ * mmb_obj_destroy() - MMB_IOC_OBJ_DESTROY: end the handle.
+ * @mf:		the owning file
+ * @handle:	the object
+ *
+ * The object lives on while mapped.
+ *
+ * Return: 0 or -ENOENT.
+ */
+int mmb_obj_destroy(struct mmb_file *mf, u32 handle)
+{
+	struct mmb_objects *objs = &mf->mdev->objects;
+	struct mmb_object *obj;
+
+	if (!(mf->mdev->caps & MMB_CAP_OBJECT))
+		return -EOPNOTSUPP;
+	xa_lock(&objs->xa);
+	obj = xa_load(&objs->xa, handle);
+	if (!obj || obj->owner != mf) {
+		xa_unlock(&objs->xa);
+		return -ENOENT;
+	}
+	obj->owner = NULL;
+	xa_unlock(&objs->xa);
+	mmb_obj_put(obj);
+	return 0;
+}
+
+/**
+ * mmb_obj_info() - MMB_IOC_OBJ_INFO.
+ * @mf:		the owning file
+ * @oi:		validated request; filled in
+ *
+ * Return: 0, -EOPNOTSUPP, -ENOENT.
+ */
+int mmb_obj_info(struct mmb_file *mf, struct mmb_obj_info *oi)
+{
+	struct mmb_objects *objs = &mf->mdev->objects;
+	struct mmb_object *obj;
+	unsigned long id;
+
+	if (!(mf->mdev->caps & MMB_CAP_OBJECT))
+		return -EOPNOTSUPP;
+	if (oi->handle) {
+		obj = mmb_obj_get(mf, oi->handle);
+		if (!obj)
+			return -ENOENT;
+		down_read(&obj->sem);
+		oi->placement = obj->placement;
+		oi->migrations = obj->migrations;
+		up_read(&obj->sem);
+		oi->size = mmb_obj_size(obj);
+		oi->mmap_offset = MMB_MMAP_OBJECT(obj->id);
+		oi->mappings = atomic64_read(&obj->mappings);
+		oi->faults = atomic64_read(&obj->faults);
+		mmb_obj_put(obj);
+	}
+	oi->objects = 0;
+	xa_lock(&objs->xa);
+	oi->pool_size = (u64)objs->pool_pages << PAGE_SHIFT;
+	oi->pool_free = (u64)objs->pool_free << PAGE_SHIFT;
+	oi->evictions = objs->evictions;
+	xa_for_each(&objs->xa, id, obj)
+		oi->objects++;
+	xa_unlock(&objs->xa);
+	oi->reserved = 0;
+	return 0;
+}
+
+static void mmb_obj_vm_open(struct vm_area_struct *vma)
+{
+	struct mmb_object *obj = vma->vm_private_data;
+
+	kref_get(&obj->ref);
+	atomic64_inc(&obj->mappings);
+}
+
+static void mmb_obj_vm_close(struct vm_area_struct *vma)
+{
+	struct mmb_object *obj = vma->vm_private_data;
+
+	atomic64_dec(&obj->mappings);
+	mmb_obj_put(obj);
+}
+
+/* The object page of @addr in @vma. */
+static unsigned long mmb_obj_page(struct vm_area_struct *vma,
+				  unsigned long addr)
+{
+	struct mmb_object *obj = vma->vm_private_data;
+
+	return vma->vm_pgoff - obj->pgoff + ((addr - vma->vm_start) >> PAGE_SHIFT);
+}
+
+static vm_fault_t mmb_obj_fault(struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct mmb_object *obj = vma->vm_private_data;
+	struct mmb_device *mdev = obj->mdev;
+	struct mmb_objects *objs = &mdev->objects;
+	unsigned long pg = mmb_obj_page(vma, vmf->address);
+	pgprot_t prot = vma->vm_page_prot;
+	unsigned long pfn;
+	vm_fault_t ret;
+
+	/* A move in progress holds the semaphore: wait, then map its result. */
+	down_read(&obj->sem);
+	if (obj->lost || pg >= obj->npages) {
+		up_read(&obj->sem);
+		return VM_FAULT_SIGBUS;
+	}
+	if (obj->placement == MMB_OBJ_RAM) {
+		pfn = page_to_pfn(obj->pages[pg]);
+	} else {
+		pfn = mmb_pool_pfn(mdev, obj->first + pg);
+		if (mdev->pool_cache == MMB_CACHE_WC)
+			prot = pgprot_writecombine(prot);
+		xa_lock(&objs->xa);
+		list_move_tail(&obj->lru, &objs->lru);
+		xa_unlock(&objs->xa);
+	}
+	ret = vmf_insert_pfn_prot(vma, vmf->address & PAGE_MASK, pfn, prot);
+	if (ret == VM_FAULT_NOPAGE)
+		atomic64_inc(&obj->faults);
+	up_read(&obj->sem);
+	return ret;
+}
+
+/*
+ * Debugger access (ptrace, /proc/<pid>/mem): the current backing, under
+ * the semaphore a move holds, so an access during a move waits for it and
+ * then reaches the new place.  At most to the end of the page.
+ */
+static int mmb_obj_access(struct vm_area_struct *vma, unsigned long addr,
+			  void *buf, int len, int write)
+{
+	struct mmb_object *obj = vma->vm_private_data;
+	struct mmb_device *mdev = obj->mdev;
+	unsigned long pg = mmb_obj_page(vma, addr);
+	unsigned int off = offset_in_page(addr);
+	void *p;
+
+	len = min_t(unsigned long, len, PAGE_SIZE - off);
+	down_read(&obj->sem);
+	if (obj->lost || pg >= obj->npages) {
+		up_read(&obj->sem);
+		return -EIO;
+	}
+	if (obj->placement == MMB_OBJ_RAM) {
+		p = kmap_local_page(obj->pages[pg]) + off;
+		if (write)
+			memcpy(p, buf, len);
+		else
+			memcpy(buf, p, len);
+		kunmap_local(p);
+	} else if (mdev->pool_virt) {
+		p = mmb_pool_virt(mdev, obj->first + pg) + off;
+		if (write)
+			memcpy(p, buf, len);
+		else
+			memcpy(buf, p, len);
+	} else if (write) {
+		memcpy_toio(mmb_pool_io(mdev, obj->first + pg) + off, buf, len);
+	} else {
+		memcpy_fromio(buf, mmb_pool_io(mdev, obj->first + pg) + off, len);
+	}
+	up_read(&obj->sem);
+	return len;
+}
+
+static const struct vm_operations_struct mmb_obj_vm_ops = {
+	.access		= mmb_obj_access,
+	.open		= mmb_obj_vm_open,
+	.close		= mmb_obj_vm_close,
+	.fault		= mmb_obj_fault,
+};
+
+/**
+ * mmb_obj_mmap() - map an object (mmap offset MMB_MMAP_OBJECT()).
+ * @mf:		the file; only its own objects are mapped
+ * @vma:	the new mapping
+ *
+ * Return: 0, -ENODEV without objects, -EINVAL for MAP_PRIVATE, -ENXIO for
+ * an offset that names none of the file's objects or a range outside it.
+ */
+int mmb_obj_mmap(struct mmb_file *mf, struct vm_area_struct *vma)
+{
+	unsigned long slot = vma->vm_pgoff - MMB_OBJ_BASE_PGOFF;
+	unsigned long pgoff = slot & ((1UL << MMB_OBJ_SLOT_PGSHIFT) - 1);
+	struct mmb_object *obj;
+
+	if (!(mf->mdev->caps & MMB_CAP_OBJECT))
+		return -ENODEV;
+	if (!(vma->vm_flags & VM_SHARED))
+		return -EINVAL;
+	slot >>= MMB_OBJ_SLOT_PGSHIFT;
+	if (slot > MMB_OBJ_MAX_ID)
+		return -ENXIO;
+	obj = mmb_obj_get(mf, slot);
+	if (!obj)
+		return -ENXIO;
+	if (pgoff >= obj->npages || vma_pages(vma) > obj->npages - pgoff) {
+		mmb_obj_put(obj);
+		return -ENXIO;
+	}
+	mmb_vm_flags_set(vma, VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP);
+	vma->vm_ops = &mmb_obj_vm_ops;
+	vma->vm_private_data = obj;	/* the reference */
+	atomic64_inc(&obj->mappings);
+	return 0;
+}
+
+/* Close of @mf: its handles end; mapped objects live on. */
+void mmb_obj_release_file(struct mmb_file *mf)
+{
+	struct mmb_objects *objs = &mf->mdev->objects;
+	struct mmb_object *obj;
+	unsigned long id;
+
+	if (!(mf->mdev->caps & MMB_CAP_OBJECT))
+		return;
+	xa_lock(&objs->xa);
+	xa_for_each(&objs->xa, id, obj) {
+		if (obj->owner != mf)
+			continue;
+		obj->owner = NULL;
+		xa_unlock(&objs->xa);
+		mmb_obj_put(obj);
+		xa_lock(&objs->xa);
+	}
+	xa_unlock(&objs->xa);
+}
+
+/*
+ * Removal: nothing enters the pool any more, and every object in it moves
+ * to RAM before the backend lets the memory go, so mappings keep their
+ * data.  An object whose RAM cannot be allocated is lost: its mappings
+ * get SIGBUS, debuggers -EIO.
+ */
+void mmb_objects_unplug(struct mmb_device *mdev)
+{
+	struct mmb_objects *objs = &mdev->objects;
+	struct mmb_object *obj;
+
+	if (!(mdev->caps & MMB_CAP_OBJECT))
+		return;
+	mutex_lock(&objs->move_lock);
+	objs->dead = true;
+	for (;;) {
+		xa_lock(&objs->xa);
+		obj = list_first_entry_or_null(&objs->lru, struct mmb_object,
+					       lru);
+		if (obj)
+			kref_get(&obj->ref);
+		xa_unlock(&objs->xa);
+		if (!obj)
+			break;
+		if (mmb_obj_to_ram(obj)) {
+			down_write(&obj->sem);
+			unmap_mapping_range(mmb_region_mapping(mdev),
+					    (loff_t)obj->pgoff << PAGE_SHIFT,
+					    mmb_obj_size(obj), 1);
+			obj->lost = true;
+			xa_lock(&objs->xa);
+			list_del(&obj->lru);
+			mmb_pool_put(objs, obj->first, obj->npages);
+			xa_unlock(&objs->xa);
+			up_write(&obj->sem);
+			dev_warn(&mdev->dev, "object %u lost at removal\n",
+				 obj->id);
+		}
+		mmb_obj_put(obj);
+	}
+	mutex_unlock(&objs->move_lock);
+}
+
+/* At allocation of the device. */
+void mmb_objects_init(struct mmb_objects *objs)
+{
+	xa_init_flags(&objs->xa, XA_FLAGS_ALLOC1);
+	mutex_init(&objs->move_lock);
+	INIT_LIST_HEAD(&objs->lru);
+}
+
+/* At registration: the pool's bookkeeping, if the backend has a pool. */
+int mmb_objects_register(struct mmb_device *mdev)
+{
+	struct mmb_objects *objs = &mdev->objects;
+
+	if (!mdev->pool_size || objs->bitmap)
+		return 0;
+	objs->pool_pages = mdev->pool_size >> PAGE_SHIFT;
+	objs->pool_free = objs->pool_pages;
+	objs->bitmap = bitmap_zalloc(objs->pool_pages, GFP_KERNEL);
+	if (!objs->bitmap)
+		return -ENOMEM;
+	mdev->caps |= MMB_CAP_OBJECT;
+	return 0;
+}
+
+/* At release of the device: every object is gone (each held the device). */
+void mmb_objects_destroy(struct mmb_objects *objs)
+{
+	WARN_ON(!xa_empty(&objs->xa));
+	xa_destroy(&objs->xa);
+	bitmap_free(objs->bitmap);
+}

@@ -1,0 +1,626 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * object/: migratable objects on soft0 (its pool is RAM) and ivshmem0 (its
+ * pool is BAR2's second half; what lands there is checked again on the
+ * host, in the file behind the BAR).
+ *
+ * Every case starts from an empty pool: objects die with the test process
+ * that made them.  migrate_roundtrip_exact runs last and leaves its data
+ * in the tail of ivshmem0's pool for the host; what runs after it
+ * (access/) uses only the pool's first 40 pages.
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+#define PG		4096UL
+#define MIB		(1024UL * 1024)
+
+static const char *const pool_devs[] = { "soft0", "ivshmem0" };
+
+static struct mmb_obj_info oinfo(int fd, uint32_t h)
+{
+	struct mmb_obj_info oi;
+
+	if (mmb_obj_info(fd, h, &oi))
+		memset(&oi, 0xff, sizeof(oi));
+	return oi;
+}
+
+/* Create an object and map all of it; NULL on failure (errno set). */
+static void *obj_new(int fd, uint64_t size, uint32_t placement, uint32_t *h)
+{
+	uint64_t off;
+	int r = mmb_obj_create(fd, size, placement, h, &off);
+
+	if (r) {
+		errno = -r;
+		return NULL;
+	}
+	return mmb_obj_map(fd, off, size);
+}
+
+/* Run @fn on every device with a pool; SKIP if there is none. */
+static int for_each_pool_dev(int (*fn)(const char *name, int fd))
+{
+	int ran = 0, r;
+	size_t i;
+
+	for (i = 0; i < sizeof(pool_devs) / sizeof(pool_devs[0]); i++) {
+		int fd = dev_open(pool_devs[i]);
+
+		if (fd == -ENOENT)
+			continue;
+		EXPECT_OK(fd);
+		r = fn(pool_devs[i], fd);
+		close(fd);
+		if (r != T_PASS) {
+			if (r == T_FAIL)
+				printf("# on %s\n", pool_devs[i]);
+			return r;
+		}
+		ran++;
+	}
+	if (!ran)
+		SKIP("no device with an object pool");
+	return T_PASS;
+}
+
+static bool all_zero(const volatile uint8_t *p, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
+static int create_map_rw_on(const char *name, int fd)
+{
+	const size_t len = 16 * PG;
+	struct mmb_obj_info pool = oinfo(fd, 0), oi;
+	uint64_t seed = test_seed();
+	uint32_t pl;
+
+	EXPECT(pool.pool_size > 0 && pool.pool_free == pool.pool_size &&
+	       pool.objects == 0, "pool not empty at start: %llu of %llu free, %u objects",
+	       (unsigned long long)pool.pool_free,
+	       (unsigned long long)pool.pool_size, pool.objects);
+
+	for (pl = MMB_OBJ_RAM; pl <= MMB_OBJ_DEVICE; pl++) {
+		uint32_t h;
+		uint64_t off;
+		uint8_t *p, *q, *buf = malloc(len);
+		long bad;
+
+		EXPECT(buf, "malloc");
+		EXPECT_OK(mmb_obj_create(fd, len, pl, &h, &off));
+		EXPECT_EQ(off, MMB_MMAP_OBJECT(h));
+		p = mmb_obj_map(fd, off, len);
+		EXPECT(p, "map: %s", strerror(errno));
+		EXPECT(all_zero(p, len), "%s object is not zeroed",
+		       mmb_placement_str(pl));
+		pattern_fill(buf, len, seed + pl, 0);
+		memcpy(p, buf, len);
+		bad = pattern_check(p, len, seed + pl, 0);
+		EXPECT(bad < 0, "byte %ld differs", bad);
+
+		/* A second mapping of pages 4..7 is the same memory. */
+		q = mmb_obj_map(fd, off + 4 * PG, 4 * PG);
+		EXPECT(q, "map part: %s", strerror(errno));
+		bad = pattern_check(q, 4 * PG, seed + pl, 4 * PG);
+		EXPECT(bad < 0, "second mapping: byte %ld differs", bad);
+		q[5] = 0xa5;
+		EXPECT_EQ(p[4 * PG + 5], 0xa5);
+
+		oi = oinfo(fd, h);
+		EXPECT_EQ(oi.placement, pl);
+		EXPECT_EQ(oi.size, len);
+		EXPECT_EQ(oi.mmap_offset, off);
+		EXPECT_EQ(oi.mappings, 2);
+		EXPECT_EQ(oi.faults, 16 + 4);
+		EXPECT_EQ(oi.migrations, 0);
+		EXPECT_EQ(oi.objects, 1);
+		EXPECT_EQ(oi.pool_free, pool.pool_size -
+			  (pl == MMB_OBJ_DEVICE ? len : 0));
+
+		EXPECT_EQ(munmap(q, 4 * PG), 0);
+		EXPECT_EQ(munmap(p, len), 0);
+		EXPECT_OK(mmb_obj_destroy(fd, h));
+		EXPECT_ERR(mmb_obj_info(fd, h, &oi), ENOENT);
+		oi = oinfo(fd, 0);
+		EXPECT_EQ(oi.objects, 0);
+		EXPECT_EQ(oi.pool_free, pool.pool_size);
+		free(buf);
+	}
+	return T_PASS;
+}
+
+/* Each placement: zeroed at creation, read-write, shared between mappings. */
+static int test_create_map_rw(void)
+{
+	return for_each_pool_dev(create_map_rw_on);
+}
+
+/*
+ * Round trips keep every byte, and each move zaps the old mapping: the
+ * next touch of each page faults again (exact fault counts).
+ */
+static int roundtrip_on(const char *name, int fd)
+{
+	const size_t len = MIB + 3 * PG;
+	const unsigned long npages = len / PG;
+	uint64_t seed = test_seed() ^ 0x51, faults;
+	struct mmb_obj_info pool = oinfo(fd, 0), oi;
+	uint32_t h, pad, i;
+	uint8_t *p;
+	long bad;
+
+	p = obj_new(fd, len, MMB_OBJ_RAM, &h);
+	EXPECT(p, "object: %s", strerror(errno));
+	pattern_fill(p, len, seed, 0);
+	faults = npages;
+	for (i = 1; i <= 20; i++) {
+		uint32_t to = i & 1 ? MMB_OBJ_DEVICE : MMB_OBJ_RAM;
+
+		EXPECT_OK(mmb_obj_migrate(fd, h, to));
+		oi = oinfo(fd, h);
+		EXPECT_EQ(oi.placement, to);
+		EXPECT_EQ(oi.migrations, i);
+		EXPECT_EQ(oi.faults, faults);
+		EXPECT_EQ(oi.pool_free, pool.pool_size -
+			  (to == MMB_OBJ_DEVICE ? len : 0));
+		bad = pattern_check(p, len, seed + i - 1, 0);
+		EXPECT(bad < 0, "after move %u to %s: byte %ld differs", i,
+		       mmb_placement_str(to), bad);
+		faults += npages;
+		EXPECT_EQ(oinfo(fd, h).faults, faults);
+		/* New data for the next move to carry. */
+		pattern_fill(p, len, seed + i, 0);
+	}
+	/* To where it is: nothing happens. */
+	EXPECT_OK(mmb_obj_migrate(fd, h, MMB_OBJ_RAM));
+	EXPECT_EQ(oinfo(fd, h).migrations, 20);
+	EXPECT_EQ(oinfo(fd, h).faults, faults);
+
+	if (strcmp(name, "ivshmem0"))
+		return T_PASS;
+	/*
+	 * For the host: a zeroed pad fills the pool up to the object, which
+	 * ends one page before the pool's end.  The pool is BAR2's second
+	 * half, which the host sees in the file from pool_size on.
+	 */
+	EXPECT_OK(mmb_obj_create(fd, pool.pool_size - len - PG, MMB_OBJ_DEVICE,
+				 &pad, NULL));
+	pattern_fill(p, len, seed ^ 0xb0b, 0);
+	EXPECT_OK(mmb_obj_migrate(fd, h, MMB_OBJ_DEVICE));
+	EXPECT_EQ(oinfo(fd, 0).pool_free, PG);
+	bad = pattern_check(p, len, seed ^ 0xb0b, 0);
+	EXPECT(bad < 0, "in the pool's tail: byte %ld differs", bad);
+	printf("# HOSTCHECK object/migrate_roundtrip_exact %llu %llu %llu\n",
+	       (unsigned long long)(pool.pool_size + pool.pool_size - len - PG),
+	       (unsigned long long)len, (unsigned long long)(seed ^ 0xb0b));
+	fflush(stdout);
+	return T_HOST;
+}
+
+static int test_migrate_roundtrip_exact(void)
+{
+	int r = T_SKIP, fd;
+
+	fd = dev_open("soft0");
+	if (fd >= 0) {
+		r = roundtrip_on("soft0", fd);
+		close(fd);
+		if (r != T_PASS)
+			return r;
+	}
+	fd = dev_open("ivshmem0");
+	if (fd == -ENOENT)
+		return r == T_SKIP ? t_skip("no device with an object pool") : r;
+	EXPECT_OK(fd);
+	r = roundtrip_on("ivshmem0", fd);
+	if (r == T_FAIL)
+		printf("# on ivshmem0\n");
+	close(fd);
+	return r;
+}
+
+/*
+ * Writers keep storing sequence numbers into their own words while the
+ * object moves back and forth 1000 times; afterwards every word holds the
+ * last value its writer stored.
+ */
+#define WRITERS		3
+#define MIGRATIONS	1000
+
+struct writer {
+	pthread_t thread;
+	volatile uint64_t *p;
+	size_t words;
+	unsigned int idx;
+	atomic_bool *stop;
+	uint64_t last_seq;
+};
+
+static void *writer_fn(void *arg)
+{
+	struct writer *w = arg;
+	uint64_t seq = 0;
+	size_t i;
+
+	while (!atomic_load(w->stop)) {
+		seq++;
+		for (i = w->idx; i < w->words; i += WRITERS)
+			w->p[i] = seq << 20 | i;
+	}
+	w->last_seq = seq;
+	return NULL;
+}
+
+static int under_writers_on(const char *name, int fd)
+{
+	const size_t len = 16 * PG, words = len / 8;
+	struct writer w[WRITERS];
+	atomic_bool stop = false;
+	struct mmb_obj_info oi;
+	uint64_t t0 = now_ns();
+	volatile uint64_t *p;
+	uint32_t h, i;
+	size_t k;
+
+	p = obj_new(fd, len, MMB_OBJ_RAM, &h);
+	EXPECT(p, "object: %s", strerror(errno));
+	for (i = 0; i < WRITERS; i++) {
+		w[i] = (struct writer){ .p = p, .words = words, .idx = i,
+					.stop = &stop };
+		EXPECT_EQ(pthread_create(&w[i].thread, NULL, writer_fn, &w[i]), 0);
+	}
+	for (i = 1; i <= MIGRATIONS; i++) {
+		int r = mmb_obj_migrate(fd, h, i & 1 ? MMB_OBJ_DEVICE :
+						       MMB_OBJ_RAM);
+
+		if (r) {
+			atomic_store(&stop, true);
+			for (k = 0; k < WRITERS; k++)
+				pthread_join(w[k].thread, NULL);
+			FAIL("migration %u: %s", i, strerror(-r));
+		}
+	}
+	atomic_store(&stop, true);
+	for (i = 0; i < WRITERS; i++)
+		EXPECT_EQ(pthread_join(w[i].thread, NULL), 0);
+
+	oi = oinfo(fd, h);
+	EXPECT_EQ(oi.migrations, MIGRATIONS);
+	EXPECT_EQ(oi.placement, MMB_OBJ_RAM);
+	printf("# %s: %u migrations in %llu ms, %llu faults, writer sweeps %llu/%llu/%llu\n",
+	       name, MIGRATIONS, (unsigned long long)(now_ns() - t0) / 1000000,
+	       (unsigned long long)oi.faults,
+	       (unsigned long long)w[0].last_seq,
+	       (unsigned long long)w[1].last_seq,
+	       (unsigned long long)w[2].last_seq);
+	/* The writers raced the moves: pages faulted again after zaps. */
+	EXPECT(oi.faults > 16 * 10, "only %llu faults: the writers never "
+	       "met a moved object", (unsigned long long)oi.faults);
+	for (k = 0; k < words; k++) {
+		uint64_t want = w[k % WRITERS].last_seq << 20 | k;
+
+		EXPECT(p[k] == want, "word %zu holds %#llx, its writer last "
+		       "stored %#llx", k, (unsigned long long)p[k],
+		       (unsigned long long)want);
+	}
+	/* And they survive one more move each way. */
+	EXPECT_OK(mmb_obj_migrate(fd, h, MMB_OBJ_DEVICE));
+	for (k = 0; k < words; k++)
+		EXPECT_EQ(p[k], w[k % WRITERS].last_seq << 20 | k);
+	return T_PASS;
+}
+
+static int test_migrate_under_writers(void)
+{
+	return for_each_pool_dev(under_writers_on);
+}
+
+/* The placement of each of @n objects as a string of 'r'/'d'. */
+static void placements(int fd, const uint32_t *h, int n, char *out)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		out[i] = oinfo(fd, h[i]).placement == MMB_OBJ_DEVICE ? 'd' : 'r';
+	out[n] = 0;
+}
+
+/*
+ * A full pool makes room by moving its least recently used objects to
+ * RAM, exactly as many as needed, and their mappings keep their data.
+ * "Used" is a fault on the object or its arrival in the pool.
+ */
+static int evict_lru_on(const char *name, int fd)
+{
+	const size_t sz = MIB;
+	struct mmb_obj_info pool = oinfo(fd, 0);
+	int n = pool.pool_size / sz, i;
+	uint64_t seed = test_seed() ^ 0xe1c7, base = pool.evictions, off;
+	uint32_t h[34], big;
+	uint8_t *p[34];
+	char got[40], want[40];
+	long bad;
+
+	EXPECT(n >= 4 && n <= 32, "pool of %llu bytes", (unsigned long long)pool.pool_size);
+	for (i = 0; i < n; i++) {
+		p[i] = obj_new(fd, sz, MMB_OBJ_DEVICE, &h[i]);
+		EXPECT(p[i], "object %d: %s", i, strerror(errno));
+		pattern_fill(p[i], sz, seed + i, 0);
+	}
+	EXPECT_EQ(oinfo(fd, 0).pool_free, 0);
+	EXPECT_EQ(oinfo(fd, 0).evictions, base);
+
+	/* Use object 0 again: a fresh mapping faults. */
+	EXPECT_EQ(munmap(p[0], sz), 0);
+	off = oinfo(fd, h[0]).mmap_offset;
+	p[0] = mmb_obj_map(fd, off, sz);
+	EXPECT(p[0], "remap: %s", strerror(errno));
+	EXPECT_EQ(p[0][0], pattern_byte(seed, 0));
+
+	/* One more: object 1 is now the least recently used. */
+	p[n] = obj_new(fd, sz, MMB_OBJ_DEVICE, &h[n]);
+	EXPECT(p[n], "object %d: %s", n, strerror(errno));
+	EXPECT_EQ(oinfo(fd, 0).evictions, base + 1);
+	placements(fd, h, n + 1, got);
+	memset(want, 'd', n + 1);
+	want[n + 1] = 0;
+	want[1] = 'r';
+	EXPECT(!strcmp(got, want), "placements %s, expected %s", got, want);
+
+	/* Two contiguous MiB: objects 2 and 3 go, in that order. */
+	EXPECT_OK(mmb_obj_create(fd, 2 * sz, MMB_OBJ_DEVICE, &big, NULL));
+	EXPECT_EQ(oinfo(fd, 0).evictions, base + 3);
+	placements(fd, h, n + 1, got);
+	want[2] = want[3] = 'r';
+	EXPECT(!strcmp(got, want), "placements %s, expected %s", got, want);
+	EXPECT_EQ(oinfo(fd, big).placement, MMB_OBJ_DEVICE);
+
+	/* Evicted or not, every mapping still holds its data. */
+	for (i = 0; i < n; i++) {
+		bad = pattern_check(p[i], sz, seed + i, 0);
+		EXPECT(bad < 0, "object %d (%c): byte %ld differs", i, got[i], bad);
+	}
+	EXPECT(all_zero(p[n], sz), "new object not zeroed");
+
+	/* Bigger than the pool: never fits, nothing is evicted for it. */
+	EXPECT_ERR(mmb_obj_create(fd, pool.pool_size + PG, MMB_OBJ_DEVICE,
+				  &big, NULL), ENOSPC);
+	EXPECT_EQ(oinfo(fd, 0).evictions, base + 3);
+	return T_PASS;
+}
+
+static int test_evict_lru(void)
+{
+	return for_each_pool_dev(evict_lru_on);
+}
+
+/*
+ * Destroying a mapped object, or closing its fd, ends the handle; the
+ * object and its data live until the last mapping goes.
+ */
+static int destroy_while_mapped_on(const char *name, int fd)
+{
+	const size_t len = 8 * PG;
+	uint64_t seed = test_seed() ^ 0xde5, off;
+	struct mmb_obj_info pool = oinfo(fd, 0), oi;
+	uint8_t *p, *q;
+	uint32_t h;
+	int fd2, st, go[2];
+	pid_t pid;
+	long bad;
+	char c = 0;
+
+	EXPECT_EQ(pipe(go), 0);
+	EXPECT_OK(mmb_obj_create(fd, len, MMB_OBJ_DEVICE, &h, &off));
+	p = mmb_obj_map(fd, off, len);
+	EXPECT(p, "map: %s", strerror(errno));
+	pattern_fill(p, len, seed, 0);
+	/* A child shares the mapping across fork. */
+	pid = fork();
+	EXPECT(pid >= 0, "fork");
+	if (pid == 0) {
+		if (read(go[0], &c, 1) != 1)
+			_exit(2);
+		_exit(pattern_check(p, len, seed ^ 1, 0) < 0 ? 0 : 1);
+	}
+	EXPECT_OK(mmb_obj_destroy(fd, h));
+	EXPECT_ERR(mmb_obj_info(fd, h, &oi), ENOENT);
+	EXPECT_ERR(mmb_obj_migrate(fd, h, MMB_OBJ_RAM), ENOENT);
+	EXPECT_ERR(mmb_obj_destroy(fd, h), ENOENT);
+	q = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, off);
+	EXPECT(q == MAP_FAILED && errno == ENXIO, "mmap of a destroyed object: %s",
+	       q == MAP_FAILED ? strerror(errno) : "mapped");
+	oi = oinfo(fd, 0);
+	EXPECT_EQ(oi.objects, 1);
+	EXPECT_EQ(oi.pool_free, pool.pool_size - len);
+	bad = pattern_check(p, len, seed, 0);
+	EXPECT(bad < 0, "after destroy: byte %ld differs", bad);
+	pattern_fill(p, len, seed ^ 1, 0);
+	EXPECT_EQ(write(go[1], &c, 1), 1);
+	EXPECT_EQ(waitpid(pid, &st, 0), pid);
+	close(go[0]);
+	close(go[1]);
+	EXPECT(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+	       "the child did not see the parent's stores");
+	EXPECT_EQ(munmap(p, len), 0);
+	oi = oinfo(fd, 0);
+	EXPECT_EQ(oi.objects, 0);
+	EXPECT_EQ(oi.pool_free, pool.pool_size);
+
+	/* Closing the fd instead. */
+	fd2 = dev_open(name);
+	EXPECT_OK(fd2);
+	p = obj_new(fd2, len, MMB_OBJ_RAM, &h);
+	EXPECT(p, "object: %s", strerror(errno));
+	pattern_fill(p, len, seed, 0);
+	close(fd2);
+	EXPECT_EQ(oinfo(fd, 0).objects, 1);
+	bad = pattern_check(p, len, seed, 0);
+	EXPECT(bad < 0, "after close: byte %ld differs", bad);
+	EXPECT_EQ(munmap(p, len), 0);
+	EXPECT_EQ(oinfo(fd, 0).objects, 0);
+	return T_PASS;
+}
+
+static int test_destroy_while_mapped(void)
+{
+	return for_each_pool_dev(destroy_while_mapped_on);
+}
+
+static int test_bad_args(void)
+{
+	struct mmb_obj_create oc = { .argsz = sizeof(oc), .size = PG };
+	struct mmb_obj_ctl ctl = { .argsz = sizeof(ctl) };
+	struct mmb_obj_info oi = { .argsz = sizeof(oi) };
+	struct { struct mmb_obj_create oc; uint64_t extra; } big;
+	int fd = dev_open("soft0"), fd2, efd;
+	uint64_t off;
+	uint32_t h, h2;
+	void *p;
+
+	if (fd == -ENOENT)
+		SKIP("no soft0");
+	EXPECT_OK(fd);
+
+	/* Create */
+	oc.flags = 1;
+	EXPECT_ERR(xioctl(fd, MMB_IOC_OBJ_CREATE, &oc), EINVAL);
+	oc.flags = 0;
+	oc.size = 0;
+	EXPECT_ERR(xioctl(fd, MMB_IOC_OBJ_CREATE, &oc), EINVAL);
+	oc.size = PG + 1;
+	EXPECT_ERR(xioctl(fd, MMB_IOC_OBJ_CREATE, &oc), EINVAL);
+	oc.size = MMB_OBJ_MAX_SIZE + PG;
+	EXPECT_ERR(xioctl(fd, MMB_IOC_OBJ_CREATE, &oc), EINVAL);
+	oc.size = ~0ULL & ~(PG - 1);
+	EXPECT_ERR(xioctl(fd, MMB_IOC_OBJ_CREATE, &oc), EINVAL);
+	oc.size = PG;
+	oc.placement = 2;
+	EXPECT_ERR(xioctl(fd, MMB_IOC_OBJ_CREATE, &oc), EINVAL);
+	oc.placement = 0;
+	oc.handle = 7;
+	EXPECT_ERR(xioctl(fd, MMB_IOC_OBJ_CREATE, &oc), EINVAL);
+	oc.handle = 0;
+	oc.mmap_offset = 1;
+	EXPECT_ERR(xioctl(fd, MMB_IOC_OBJ_CREATE, &oc), EINVAL);
+	oc.mmap_offset = 0;
+	oc.argsz = 16;
+	EXPECT_ERR(xioctl(fd, MMB_IOC_OBJ_CREATE, &oc), EINVAL);
+	oc.argsz = 8192;
+	EXPECT_ERR(xioctl(fd, MMB_IOC_OBJ_CREATE, &oc), E2BIG);
+	big = (typeof(big)){ .oc = { .argsz = sizeof(big), .size = PG },
+			     .extra = 1 };
+	EXPECT_ERR(xioctl(fd, MMB_IOC_OBJ_CREATE, &big), E2BIG);
+	EXPECT_ERR(xioctl(fd, MMB_IOC_OBJ_CREATE, NULL), EFAULT);
+	EXPECT_ERR(xioctl(fd, MMB_IOC_OBJ_CREATE, (void *)8), EFAULT);
+	EXPECT_ERR(mmb_obj_create(fd, oinfo(fd, 0).pool_size + PG,
+				  MMB_OBJ_DEVICE, &h, NULL), ENOSPC);
+	EXPECT_EQ(oinfo(fd, 0).objects, 0);
+	/* A longer struct with a zero tail is fine. */
+	big.extra = 0;
+	EXPECT_OK(xioctl(fd, MMB_IOC_OBJ_CREATE, &big));
+	h = big.oc.handle;
+	EXPECT(h != 0, "handle 0");
+
+	/* Migrate, destroy, info */
+	ctl.handle = h;
+	ctl.flags = 2;
+	EXPECT_ERR(xioctl(fd, MMB_IOC_OBJ_MIGRATE, &ctl), EINVAL);
+	ctl.flags = 0;
+	ctl.placement = 9;
+	EXPECT_ERR(xioctl(fd, MMB_IOC_OBJ_MIGRATE, &ctl), EINVAL);
+	EXPECT_ERR(xioctl(fd, MMB_IOC_OBJ_DESTROY, &ctl), EINVAL);
+	ctl.placement = 0;
+	ctl.handle = 0;
+	EXPECT_ERR(xioctl(fd, MMB_IOC_OBJ_MIGRATE, &ctl), EINVAL);
+	EXPECT_ERR(xioctl(fd, MMB_IOC_OBJ_DESTROY, &ctl), EINVAL);
+	ctl.handle = h + 1000;
+	EXPECT_ERR(xioctl(fd, MMB_IOC_OBJ_MIGRATE, &ctl), ENOENT);
+	EXPECT_ERR(xioctl(fd, MMB_IOC_OBJ_DESTROY, &ctl), ENOENT);
+	ctl.argsz = 8;
+	EXPECT_ERR(xioctl(fd, MMB_IOC_OBJ_MIGRATE, &ctl), EINVAL);
+	oi.flags = 1;
+	EXPECT_ERR(xioctl(fd, MMB_IOC_OBJ_INFO, &oi), EINVAL);
+	oi.flags = 0;
+	oi.handle = h + 1000;
+	EXPECT_ERR(xioctl(fd, MMB_IOC_OBJ_INFO, &oi), ENOENT);
+	EXPECT_ERR(xioctl(fd, MMB_IOC_OBJ_INFO, NULL), EFAULT);
+
+	/* Another fd of the same device does not see this fd's objects. */
+	fd2 = dev_open("soft0");
+	EXPECT_OK(fd2);
+	EXPECT_ERR(mmb_obj_migrate(fd2, h, MMB_OBJ_DEVICE), ENOENT);
+	EXPECT_ERR(mmb_obj_destroy(fd2, h), ENOENT);
+	EXPECT_ERR(mmb_obj_info(fd2, h, &oi), ENOENT);
+	off = MMB_MMAP_OBJECT(h);
+	p = mmap(NULL, PG, PROT_READ, MAP_SHARED, fd2, off);
+	EXPECT(p == MAP_FAILED && errno == ENXIO, "mmap through another fd: %s",
+	       p == MAP_FAILED ? strerror(errno) : "mapped");
+	EXPECT_OK(mmb_obj_create(fd2, PG, MMB_OBJ_RAM, &h2, NULL));
+	EXPECT(h2 != h, "two objects with handle %u", h);
+	close(fd2);
+
+	/* mmap */
+	p = mmap(NULL, PG, PROT_READ, MAP_PRIVATE, fd, off);
+	EXPECT(p == MAP_FAILED && errno == EINVAL, "MAP_PRIVATE: %s",
+	       p == MAP_FAILED ? strerror(errno) : "mapped");
+	p = mmap(NULL, 2 * PG, PROT_READ, MAP_SHARED, fd, off);
+	EXPECT(p == MAP_FAILED && errno == ENXIO, "past the end: %s",
+	       p == MAP_FAILED ? strerror(errno) : "mapped");
+	p = mmap(NULL, PG, PROT_READ, MAP_SHARED, fd, off + PG);
+	EXPECT(p == MAP_FAILED && errno == ENXIO, "offset past the end: %s",
+	       p == MAP_FAILED ? strerror(errno) : "mapped");
+	p = mmap(NULL, PG, PROT_READ, MAP_SHARED, fd, MMB_MMAP_OBJECT(65535));
+	EXPECT(p == MAP_FAILED && errno == ENXIO, "no such object: %s",
+	       p == MAP_FAILED ? strerror(errno) : "mapped");
+	p = mmap(NULL, PG, PROT_READ, MAP_SHARED, fd, MMB_MMAP_OBJECT(70000));
+	EXPECT(p == MAP_FAILED && errno == ENXIO, "beyond the handles: %s",
+	       p == MAP_FAILED ? strerror(errno) : "mapped");
+	p = mmb_obj_map(fd, off, PG);
+	EXPECT(p, "map: %s", strerror(errno));
+	EXPECT(mremap(p, PG, 2 * PG, MREMAP_MAYMOVE) == MAP_FAILED &&
+	       errno == EFAULT, "mremap grew an object mapping");
+	EXPECT_EQ(munmap(p, PG), 0);
+	EXPECT_OK(mmb_obj_destroy(fd, h));
+	EXPECT_EQ(oinfo(fd, 0).objects, 0);
+	close(fd);
+
+	/* A device without a pool. */
+	efd = dev_open("edu0");
+	if (efd == -ENOENT)
+		return T_PASS;
+	EXPECT_OK(efd);
+	EXPECT_ERR(mmb_obj_create(efd, PG, MMB_OBJ_RAM, &h, NULL), EOPNOTSUPP);
+	EXPECT_ERR(mmb_obj_info(efd, 0, &oi), EOPNOTSUPP);
+	ctl = (struct mmb_obj_ctl){ .argsz = sizeof(ctl), .handle = 1 };
+	EXPECT_ERR(xioctl(efd, MMB_IOC_OBJ_MIGRATE, &ctl), EOPNOTSUPP);
+	p = mmap(NULL, PG, PROT_READ, MAP_SHARED, efd, MMB_MMAP_OBJECT(1));
+	EXPECT(p == MAP_FAILED && errno == ENODEV, "edu0 object mmap: %s",
+	       p == MAP_FAILED ? strerror(errno) : "mapped");
+	close(efd);
+	return T_PASS;
+}
+
+const struct mmb_test object_tests[] = {
+	{ "object/create_map_rw", test_create_map_rw },
+	{ "object/migrate_under_writers", test_migrate_under_writers, 300 },
+	{ "object/evict_lru", test_evict_lru },
+	{ "object/destroy_while_mapped", test_destroy_while_mapped },
+	{ "object/bad_args", test_bad_args },
+	/* Last: it leaves data in ivshmem0's pool tail for the host. */
+	{ "object/migrate_roundtrip_exact", test_migrate_roundtrip_exact },
+	{ NULL }
+};
