@@ -749,7 +749,7 @@ static long mmb_ioctl_obj_info(struct mmb_file *mf, void __user *uarg)
 	int ret;
 
 	ret = mmb_get_args(&oi, sizeof(oi),
-			   offsetofend(struct mmb_obj_info, reserved), uarg);
+			   offsetofend(struct mmb_obj_info, ram_cache), uarg);
 	if (ret)
 		return ret;
 	if (oi.flags)

@@ -8,6 +8,8 @@
 
 #include <linux/eventfd.h>
 #include <linux/mm.h>
+#include <linux/shrinker.h>
+#include <linux/slab.h>
 #include <linux/version.h>
 
 /* 6.2 made the device argument of class->devnode() const. */
@@ -68,6 +70,48 @@ static inline void mmb_eventfd_signal(struct eventfd_ctx *ctx)
 	eventfd_signal(ctx, 1);
 #else
 	eventfd_signal(ctx);
+#endif
+}
+
+/* A shrinker: shrinker_alloc() from 6.7, a caller-owned struct before. */
+static inline struct shrinker *
+mmb_shrinker_register(unsigned long (*count)(struct shrinker *,
+					     struct shrink_control *),
+		      unsigned long (*scan)(struct shrinker *,
+					    struct shrink_control *),
+		      const char *name)
+{
+	struct shrinker *s;
+
+#if KERNEL_VERSION(6, 7, 0) > LINUX_VERSION_CODE
+	s = kzalloc(sizeof(*s), GFP_KERNEL);
+	if (!s)
+		return NULL;
+	s->count_objects = count;
+	s->scan_objects = scan;
+	s->seeks = DEFAULT_SEEKS;
+	if (register_shrinker(s, "%s", name)) {
+		kfree(s);
+		return NULL;
+	}
+#else
+	s = shrinker_alloc(0, "%s", name);
+	if (!s)
+		return NULL;
+	s->count_objects = count;
+	s->scan_objects = scan;
+	shrinker_register(s);
+#endif
+	return s;
+}
+
+static inline void mmb_shrinker_unregister(struct shrinker *s)
+{
+#if KERNEL_VERSION(6, 7, 0) > LINUX_VERSION_CODE
+	unregister_shrinker(s);
+	kfree(s);
+#else
+	shrinker_free(s);
 #endif
 }
 

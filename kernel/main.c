@@ -312,10 +312,13 @@ static int __init mmb_init(void)
 	ret = mmb_remote_init();
 	if (ret)
 		goto err_fs;
+	ret = mmb_object_cache_init();
+	if (ret)
+		goto err_remote;
 
 	ret = alloc_chrdev_region(&mmb_devt, 0, MMB_MAX_DEVICES, MMB_DRV_NAME);
 	if (ret)
-		goto err_remote;
+		goto err_cache;
 
 	ret = class_register(&mmb_class);
 	if (ret)
@@ -342,6 +345,8 @@ err_class:
 	class_unregister(&mmb_class);
 err_chrdev:
 	unregister_chrdev_region(mmb_devt, MMB_MAX_DEVICES);
+err_cache:
+	mmb_object_cache_exit();
 err_remote:
 	mmb_remote_exit();
 err_fs:
@@ -362,6 +367,7 @@ static void __exit mmb_exit(void)
 	destroy_workqueue(mmb_wq);
 	class_unregister(&mmb_class);
 	unregister_chrdev_region(mmb_devt, MMB_MAX_DEVICES);
+	mmb_object_cache_exit();
 	mmb_remote_exit();
 	mmb_region_fs_exit();
 	for (i = 0; i < ARRAY_SIZE(mmb_instance_ida); i++)

@@ -17,6 +17,13 @@
  * an object in a full pool moves the least recently used objects there to
  * RAM first.  Placement and eviction are serialized by move_lock, and a
  * move holds one object's semaphore at a time.
+ *
+ * RAM pages that objects give up are kept in a cache (object_cache_mb,
+ * given back to the kernel by a shrinker under memory pressure) for the
+ * next move to RAM, which overwrites them whole: the page allocator
+ * zeroes every page it hands out (init_on_alloc, on in Debian's kernels),
+ * which costs as much as the copy itself.  Creation never takes cached
+ * pages; it gets fresh zeroed ones.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -26,7 +33,9 @@
 #include <linux/io.h>
 #include <linux/kref.h>
 #include <linux/mm.h>
+#include <linux/moduleparam.h>
 #include <linux/sched.h>
+#include <linux/shrinker.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 
@@ -78,42 +87,147 @@ static u64 mmb_obj_size(struct mmb_object *obj)
 	return (u64)obj->npages << PAGE_SHIFT;
 }
 
-/* RAM backing: an array of zeroed (@zero) or uninitialized pages. */
+static unsigned int object_cache_mb = 64;
+module_param(object_cache_mb, uint, 0444);
+MODULE_PARM_DESC(object_cache_mb, "RAM kept for objects' moves back to RAM, in MiB (default: 64; 0: none)");
+
+static struct {
+	spinlock_t lock;		/* @pages, @count */
+	struct list_head pages;		/* linked through page->lru */
+	unsigned long count;
+	struct shrinker *shrinker;
+} mmb_cache;
+
+/* Up to @npages cached pages into @pages; how many. */
+static unsigned long mmb_cache_get(struct page **pages, unsigned long npages)
+{
+	unsigned long n = 0;
+	struct page *page;
+
+	spin_lock(&mmb_cache.lock);
+	while (n < npages && mmb_cache.count) {
+		page = list_first_entry(&mmb_cache.pages, struct page, lru);
+		list_del_init(&page->lru);
+		mmb_cache.count--;
+		pages[n++] = page;
+	}
+	spin_unlock(&mmb_cache.lock);
+	return n;
+}
+
+static unsigned long mmb_cache_count(struct shrinker *s,
+				     struct shrink_control *sc)
+{
+	unsigned long n = READ_ONCE(mmb_cache.count);
+
+	return n ? n : SHRINK_EMPTY;
+}
+
+/* Free up to @nr cached pages; how many. */
+static unsigned long mmb_cache_drain(unsigned long nr)
+{
+	unsigned long n = 0;
+	struct page *page;
+	LIST_HEAD(list);
+
+	spin_lock(&mmb_cache.lock);
+	while (n < nr && mmb_cache.count) {
+		page = list_first_entry(&mmb_cache.pages, struct page, lru);
+		list_move(&page->lru, &list);
+		mmb_cache.count--;
+		n++;
+	}
+	spin_unlock(&mmb_cache.lock);
+	while (!list_empty(&list)) {
+		page = list_first_entry(&list, struct page, lru);
+		list_del_init(&page->lru);
+		__free_page(page);
+	}
+	return n;
+}
+
+static unsigned long mmb_cache_scan(struct shrinker *s,
+				    struct shrink_control *sc)
+{
+	unsigned long n = mmb_cache_drain(sc->nr_to_scan);
+
+	return n ? n : SHRINK_STOP;
+}
+
+/* Largest chunk the RAM backing is allocated in (then split into pages). */
+#define MMB_OBJ_CHUNK_ORDER	9
+
+/*
+ * RAM backing: an array of zeroed (@zero) or uninitialized pages.  They
+ * are taken in chunks of up to 2 MiB where free memory allows, without
+ * reclaim or compaction for them, and split: one allocator call per chunk
+ * instead of per page is most of the cost of a move to RAM.
+ */
 static struct page **mmb_obj_pages_alloc(unsigned long npages, bool zero)
 {
 	gfp_t gfp = GFP_HIGHUSER | __GFP_ACCOUNT | __GFP_NOWARN |
 		    (zero ? __GFP_ZERO : 0);
-	struct page **pages;
-	unsigned long i;
+	gfp_t chunk_gfp = (gfp & ~__GFP_DIRECT_RECLAIM) | __GFP_NORETRY;
+	struct page **pages, *page;
+	unsigned long i = 0, j;
+	unsigned int order;
 
 	pages = kvcalloc(npages, sizeof(*pages), GFP_KERNEL_ACCOUNT);
 	if (!pages)
 		return NULL;
-	for (i = 0; i < npages; i++) {
-		pages[i] = alloc_page(gfp);
-		if (!pages[i])
+	if (!zero)
+		i = mmb_cache_get(pages, npages);
+	while (i < npages) {
+		order = min_t(unsigned int, MMB_OBJ_CHUNK_ORDER,
+			      ilog2(npages - i));
+		for (page = NULL; order && !page; order--) {
+			page = alloc_pages(chunk_gfp, order);
+			if (page)
+				break;
+		}
+		if (!page)
+			page = alloc_page(gfp);
+		if (!page || fatal_signal_pending(current))
 			goto err_free;
-		if (fatal_signal_pending(current))
-			goto err_free;
-		if (!(i & 255))
-			cond_resched();
+		if (order)
+			split_page(page, order);
+		for (j = 0; j < 1UL << order; j++)
+			pages[i++] = page + j;
+		cond_resched();
 	}
 	return pages;
 
 err_free:
+	if (page)
+		__free_pages(page, order);
 	while (i--)
 		__free_page(pages[i]);
 	kvfree(pages);
 	return NULL;
 }
 
+/* Give RAM backing up: into the cache while it has room, else freed. */
 static void mmb_obj_pages_free(struct page **pages, unsigned long npages)
 {
-	unsigned long i;
+	unsigned long cap = (unsigned long)object_cache_mb << (20 - PAGE_SHIFT);
+	unsigned long i, room;
+	LIST_HEAD(list);
 
-	for (i = 0; i < npages; i++)
+	spin_lock(&mmb_cache.lock);
+	room = cap > mmb_cache.count ? cap - mmb_cache.count : 0;
+	room = min(room, npages);
+	mmb_cache.count += room;	/* reserved; spliced in below */
+	spin_unlock(&mmb_cache.lock);
+	for (i = 0; i < room; i++)
+		list_add(&pages[i]->lru, &list);
+	for (; i < npages; i++)
 		__free_page(pages[i]);
 	kvfree(pages);
+	if (!room)
+		return;
+	spin_lock(&mmb_cache.lock);
+	list_splice(&list, &mmb_cache.pages);
+	spin_unlock(&mmb_cache.lock);
 }
 
 /* The kernel address of pool page @pg, for pools in RAM. */
@@ -521,6 +635,7 @@ int mmb_obj_info(struct mmb_file *mf, struct mmb_obj_info *oi)
 		oi->objects++;
 	xa_unlock(&objs->xa);
 	oi->reserved = 0;
+	oi->ram_cache = (u64)READ_ONCE(mmb_cache.count) << PAGE_SHIFT;
 	return 0;
 }
 
@@ -729,6 +844,27 @@ void mmb_objects_unplug(struct mmb_device *mdev)
 		mmb_obj_put(obj);
 	}
 	mutex_unlock(&objs->move_lock);
+}
+
+int mmb_object_cache_init(void)
+{
+	spin_lock_init(&mmb_cache.lock);
+	INIT_LIST_HEAD(&mmb_cache.pages);
+	if (object_cache_mb > 4096) {
+		pr_err("object_cache_mb=%u is above 4096\n", object_cache_mb);
+		return -EINVAL;
+	}
+	mmb_cache.shrinker = mmb_shrinker_register(mmb_cache_count,
+						   mmb_cache_scan,
+						   "mmbridge-objects");
+	return mmb_cache.shrinker ? 0 : -ENOMEM;
+}
+
+/* Module exit: every device, and so every object, is gone. */
+void mmb_object_cache_exit(void)
+{
+	mmb_shrinker_unregister(mmb_cache.shrinker);
+	mmb_cache_drain(ULONG_MAX);
 }
 
 /* At allocation of the device. */

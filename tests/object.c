@@ -142,6 +142,59 @@ static int create_map_rw_on(const char *name, int fd)
 	return T_PASS;
 }
 
+/*
+ * The RAM an object gives up on a move to the device is kept for moves
+ * back (ram_cache), never for new objects, which are always zeroed; the
+ * kernel takes the cache back under memory pressure (drop_caches runs
+ * the shrinkers).
+ */
+static int test_ram_cache(void)
+{
+	const size_t len = 64 * PG;
+	int fd = dev_open("soft0");
+	uint64_t seed = test_seed(), before;
+	uint8_t *a, *b;
+	uint32_t ha, hb;
+	long bad;
+
+	if (fd == -ENOENT)
+		SKIP("no soft0");
+	EXPECT_OK(fd);
+	EXPECT_EQ(write_str("/proc/sys/vm/drop_caches", "2"), 0);
+	EXPECT_EQ(oinfo(fd, 0).ram_cache, 0);
+	a = obj_new(fd, len, MMB_OBJ_RAM, &ha);
+	EXPECT(a, "object: %s", strerror(errno));
+	memset(a, 0xff, len);
+	before = oinfo(fd, 0).ram_cache;
+	EXPECT_OK(mmb_obj_migrate(fd, ha, MMB_OBJ_DEVICE));
+	EXPECT_EQ(oinfo(fd, 0).ram_cache, before + len);
+
+	/* A new object gets fresh zeroed pages, not the cached ones. */
+	b = obj_new(fd, len, MMB_OBJ_RAM, &hb);
+	EXPECT(b, "object: %s", strerror(errno));
+	EXPECT(all_zero(b, len), "a new object holds old data");
+	EXPECT_EQ(oinfo(fd, 0).ram_cache, before + len);
+
+	/* The move back takes the cached pages and overwrites them whole. */
+	pattern_fill(a, len, seed, 0);
+	EXPECT_OK(mmb_obj_migrate(fd, ha, MMB_OBJ_RAM));
+	EXPECT_EQ(oinfo(fd, 0).ram_cache, before);
+	bad = pattern_check(a, len, seed, 0);
+	EXPECT(bad < 0, "byte %ld differs", bad);
+
+	/* Memory pressure empties the cache; moves still work. */
+	EXPECT_OK(mmb_obj_migrate(fd, ha, MMB_OBJ_DEVICE));
+	EXPECT(oinfo(fd, 0).ram_cache >= len, "cache %llu",
+	       (unsigned long long)oinfo(fd, 0).ram_cache);
+	EXPECT_EQ(write_str("/proc/sys/vm/drop_caches", "2"), 0);
+	EXPECT_EQ(oinfo(fd, 0).ram_cache, 0);
+	EXPECT_OK(mmb_obj_migrate(fd, ha, MMB_OBJ_RAM));
+	bad = pattern_check(a, len, seed, 0);
+	EXPECT(bad < 0, "after the shrinker: byte %ld differs", bad);
+	close(fd);
+	return T_PASS;
+}
+
 /* Each placement: zeroed at creation, read-write, shared between mappings. */
 static int test_create_map_rw(void)
 {
@@ -192,8 +245,8 @@ static int roundtrip_on(const char *name, int fd)
 	if (strcmp(name, "ivshmem0"))
 		return T_PASS;
 	/*
-	 * For the host: a zeroed pad fills the pool up to the object, which
-	 * ends one page before the pool's end.  The pool is BAR2's second
+	 * For the host: zeroed pads fill the pool up to the object, which
+	 * ends one page before the pool's end, and that last page.  The pool is BAR2's second
 	 * half, which the host sees in the file from pool_size on.
 	 */
 	EXPECT_OK(mmb_obj_create(fd, pool.pool_size - len - PG, MMB_OBJ_DEVICE,
@@ -201,6 +254,10 @@ static int roundtrip_on(const char *name, int fd)
 	pattern_fill(p, len, seed ^ 0xb0b, 0);
 	EXPECT_OK(mmb_obj_migrate(fd, h, MMB_OBJ_DEVICE));
 	EXPECT_EQ(oinfo(fd, 0).pool_free, PG);
+	/* And a zeroed page after it, whatever earlier cases left there. */
+	EXPECT_OK(mmb_obj_create(fd, PG, MMB_OBJ_DEVICE, &pad, NULL));
+	EXPECT_EQ(oinfo(fd, 0).pool_free, 0);
+	EXPECT_EQ(oinfo(fd, h).placement, MMB_OBJ_DEVICE);
 	bad = pattern_check(p, len, seed ^ 0xb0b, 0);
 	EXPECT(bad < 0, "in the pool's tail: byte %ld differs", bad);
 	printf("# HOSTCHECK object/migrate_roundtrip_exact %llu %llu %llu\n",
@@ -620,6 +677,7 @@ const struct mmb_test object_tests[] = {
 	{ "object/evict_lru", test_evict_lru },
 	{ "object/destroy_while_mapped", test_destroy_while_mapped },
 	{ "object/bad_args", test_bad_args },
+	{ "object/ram_cache", test_ram_cache },
 	/* Last: it leaves data in ivshmem0's pool tail for the host. */
 	{ "object/migrate_roundtrip_exact", test_migrate_roundtrip_exact },
 	{ NULL }

@@ -5,7 +5,7 @@
 
 #include <stdbool.h>
 
-#define BENCH_MAX_FIGURES	64
+#define BENCH_MAX_FIGURES	96
 
 struct bench_out {
 	bool progress;		/* show progress on stderr */
@@ -25,5 +25,6 @@ int bench_copy(struct bench_out *out);
 int bench_irq(struct bench_out *out);
 int bench_stream(struct bench_out *out);
 int bench_region(struct bench_out *out);
+int bench_object(struct bench_out *out);
 
 #endif /* MMB_BENCH_H */

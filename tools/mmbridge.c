@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "object.h"
 #include "region.h"
 #include "mmbridge.h"
 
@@ -45,6 +46,7 @@ static void caps_str(uint64_t caps, char *buf, size_t size)
 		{ MMB_CAP_DMA, "dma" },
 		{ MMB_CAP_DEVMEM, "devmem" },
 		{ MMB_CAP_MAP, "map" },
+		{ MMB_CAP_OBJECT, "object" },
 	};
 	size_t i, n = 0;
 
@@ -128,6 +130,11 @@ static int cmd_info(const char *name)
 	if (info.caps & MMB_CAP_MAP) {
 		fd = open_or_die(name);
 		region_print(fd);
+		close(fd);
+	}
+	if (info.caps & MMB_CAP_OBJECT) {
+		fd = open_or_die(name);
+		object_print(fd);
 		close(fd);
 	}
 	return 0;
@@ -692,6 +699,15 @@ static int cmd_demo(void)
 			if (fd >= 0)
 				close(fd);
 		}
+		if (info.caps & MMB_CAP_OBJECT) {
+			fd = mmb_open(info.name, 0);
+			printf("\n== Migratable objects on %s: one mapping, backing moving between RAM and device memory\n",
+			       info.name);
+			failed += demo_step("object", fd < 0 ? fd :
+				demo_object(fd, info.name));
+			if (fd >= 0)
+				close(fd);
+		}
 		if (info.caps & MMB_CAP_DEVMEM) {
 			printf("\n== Device memory of %s (%llu MiB)\n", info.name,
 			       (unsigned long long)info.mem_size >> 20);
@@ -736,8 +752,11 @@ static int cmd_bench(const char *section, bool json)
 		ret = bench_stream(&out);
 	if ((all && !ret) || !strcmp(section, "region"))
 		ret = bench_region(&out);
+	if ((all && !ret) || !strcmp(section, "object"))
+		ret = bench_object(&out);
 	if (!all && strcmp(section, "copy") && strcmp(section, "irq") &&
-	    strcmp(section, "stream") && strcmp(section, "region"))
+	    strcmp(section, "stream") && strcmp(section, "region") &&
+	    strcmp(section, "object"))
 		fprintf(stderr, "mmbridge: unknown bench section '%s'\n", section);
 	if (ret)
 		return 1;
@@ -763,7 +782,8 @@ static void usage(void)
 		"       mmbridge irq DEV [N]\n"
 		"       mmbridge timer DEV PERIOD_US DURATION_MS\n"
 		"       mmbridge region|revoke|restore DEV\n"
-		"       mmbridge bench copy|irq|stream|region|all [--json]\n"
+		"       mmbridge migrate DEV [SIZE_MIB [ROUNDS]]\n"
+		"       mmbridge bench copy|irq|stream|region|object|all [--json]\n"
 		"       mmbridge demo\n");
 	exit(2);
 }
@@ -788,6 +808,16 @@ int main(int argc, char **argv)
 	if ((!strcmp(argv[1], "region") || !strcmp(argv[1], "revoke") ||
 	     !strcmp(argv[1], "restore")) && argc == 3)
 		return cmd_region(argv[1], argv[2]);
+	if (!strcmp(argv[1], "migrate") && argc >= 3 && argc <= 5) {
+		unsigned long mib = argc > 3 ? strtoul(argv[3], NULL, 0) : 4;
+		unsigned long rounds = argc > 4 ? strtoul(argv[4], NULL, 0) : 10;
+
+		if (mib < 1 || mib > 1024 || rounds < 1 || rounds > 100000) {
+			fprintf(stderr, "mmbridge: migrate: SIZE_MIB is 1..1024, ROUNDS 1..100000\n");
+			return 2;
+		}
+		return cmd_migrate(argv[2], mib, rounds);
+	}
 	if (!strcmp(argv[1], "demo") && argc == 2)
 		return cmd_demo();
 	usage();

@@ -14,8 +14,9 @@ rel=$(kernel_release "$KERNELS")
 dir=$BUILD/vm/$rel
 start=$SECONDS
 prepare_guest "$rel" || die "build failed"
-# bench region revokes a populated 64 MiB mapping of soft0's memory.
-MMB_PARAMS=${MMB_PARAMS:-$(default_params),soft_mem_mb=64}
+# bench region revokes a populated 64 MiB mapping of soft0's memory;
+# bench object moves a 16 MiB object through soft0's pool.
+MMB_PARAMS=${MMB_PARAMS:-$(default_params),soft_mem_mb=64,soft_pool_mb=64}
 log "benchmarking on $rel under QEMU ($ACCEL)"
 boot_guest "$rel" bench "$dir" 2>"$dir/qemu.err" | tr -d '\r' >"$dir/guest.out"
 sed -n '/^### DMESG/,/^### END/p' "$dir/guest.out" >"$dir/dmesg.txt"

@@ -135,7 +135,7 @@ boot_guest() {
 		-machine q35 $accel_opt -smp "$VM_CPUS" -m "$VM_MEM" \
 		-nodefaults -no-user-config -display none -no-reboot \
 		-kernel "/boot/vmlinuz-$rel" -initrd "$dir/initramfs.gz" \
-		-append "console=ttyS0 panic=-1 rdinit=/init mmb.mode=$mode mmb.expect=edu0,ivshmem0,soft0 mmb.ivshmem_mb=$IVSHMEM_MB mmb.params=$params mmb.uio=$uio" \
+		-append "console=ttyS0 panic=-1 rdinit=/init mmb.mode=$mode mmb.expect=edu0,ivshmem0,soft0 mmb.ivshmem_mb=$IVSHMEM_MB mmb.params=$params mmb.uio=$uio ${MMB_CMDLINE:-}" \
 		-serial "file:$dir/console.log" -serial stdio \
 		-device edu,dma_mask=0xffffffffffffffff \
 		-object "memory-backend-file,id=ivshmem,size=${IVSHMEM_MB}M,share=on,mem-path=$dir/ivshmem.bin" \

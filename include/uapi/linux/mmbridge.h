@@ -983,6 +983,9 @@ struct mmb_obj_ctl {
  * @evictions:	objects the device moved to RAM to make room (out)
  * @objects:	objects of the device, destroyed but mapped ones included (out)
  * @reserved:	0 (out)
+ * @ram_cache:	bytes of RAM pages objects gave up, kept (module-wide, up to
+ *		the module parameter object_cache_mb) for moves back to RAM;
+ *		the kernel takes them back under memory pressure (out)
  */
 struct mmb_obj_info {
 	__u32 argsz;
@@ -999,6 +1002,7 @@ struct mmb_obj_info {
 	__u64 evictions;
 	__u32 objects;
 	__u32 reserved;
+	__u64 ram_cache;
 };
 
 #define MMB_IOC_OBJ_INFO	_IO(MMB_IOC_MAGIC, 0x53)
