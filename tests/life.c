@@ -581,6 +581,26 @@ static int test_module_unload(void)
 	region[0] = 0;
 	EXPECT_OK(mmb_region_unmap((void *)region, 4096));
 
+	/* And a mapping of an object whose handle and fd are gone. */
+	fd = dev_open("soft0");
+	EXPECT_OK(fd);
+	{
+		uint64_t off;
+		uint32_t h;
+
+		EXPECT_OK(mmb_obj_create(fd, 4096, MMB_OBJ_DEVICE, &h, &off));
+		region = mmb_obj_map(fd, off, 4096);
+		EXPECT(region, "object: %s", strerror(errno));
+	}
+	EXPECT_EQ(close(fd), 0);
+	r = syscall(SYS_delete_module, "mmbridge", O_NONBLOCK);
+	EXPECT(r == -1 && errno == EWOULDBLOCK,
+	       "delete_module with an object mapping: %d (%s)", r,
+	       strerror(errno));
+	region[1] = 0x0b1;
+	EXPECT_EQ(region[1], 0x0b1);
+	EXPECT_EQ(munmap((void *)region, 4096), 0);
+
 	EXPECT_OK(unload_module());
 	EXPECT(access("/sys/module/mmbridge", F_OK) && errno == ENOENT,
 	       "/sys/module/mmbridge still present");

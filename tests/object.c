@@ -671,6 +671,75 @@ static int test_bad_args(void)
 	return T_PASS;
 }
 
+/*
+ * Removal moves every object in the pool to RAM before the backend frees
+ * the pool: mappings, destroyed objects' included, keep their data and
+ * keep working; nothing new enters the pool; rebind brings a fresh device.
+ */
+static int test_remove_with_objects(void)
+{
+	const char *drv = "/sys/bus/platform/drivers/mmbridge-soft";
+	const size_t la = 16 * PG, lc = 4 * PG;
+	uint64_t seed = test_seed() ^ 0x4e3;
+	int fd = dev_open("soft0"), i;
+	uint8_t *a, *b, *c;
+	uint32_t ha, hb, hc;
+	struct mmb_obj_info oi;
+	char path[128];
+	long bad;
+
+	if (fd == -ENOENT)
+		SKIP("no soft0");
+	EXPECT_OK(fd);
+	a = obj_new(fd, la, MMB_OBJ_DEVICE, &ha);
+	b = obj_new(fd, la, MMB_OBJ_RAM, &hb);
+	c = obj_new(fd, lc, MMB_OBJ_DEVICE, &hc);
+	EXPECT(a && b && c, "objects: %s", strerror(errno));
+	pattern_fill(a, la, seed, 0);
+	pattern_fill(b, la, seed + 1, 0);
+	pattern_fill(c, lc, seed + 2, 0);
+	EXPECT_OK(mmb_obj_destroy(fd, hc));
+
+	snprintf(path, sizeof(path), "%s/unbind", drv);
+	EXPECT_OK(write_str(path, "mmbridge-soft"));
+
+	bad = pattern_check(a, la, seed, 0);
+	EXPECT(bad < 0, "pool object after removal: byte %ld differs", bad);
+	bad = pattern_check(b, la, seed + 1, 0);
+	EXPECT(bad < 0, "RAM object after removal: byte %ld differs", bad);
+	bad = pattern_check(c, lc, seed + 2, 0);
+	EXPECT(bad < 0, "destroyed object after removal: byte %ld differs", bad);
+	a[8] = 0x77;
+	EXPECT_EQ(a[8], 0x77);
+	oi = oinfo(fd, ha);
+	EXPECT_EQ(oi.placement, MMB_OBJ_RAM);
+	EXPECT_EQ(oi.migrations, 1);
+	EXPECT_EQ(oi.objects, 3);
+	EXPECT_EQ(oi.pool_free, oi.pool_size);
+	EXPECT_EQ(oinfo(fd, hb).migrations, 0);
+	EXPECT_ERR(mmb_obj_migrate(fd, ha, MMB_OBJ_DEVICE), ENODEV);
+	EXPECT_ERR(mmb_obj_create(fd, PG, MMB_OBJ_RAM, &hc, NULL), ENODEV);
+	EXPECT_EQ(munmap(a, la), 0);
+	EXPECT_EQ(munmap(b, la), 0);
+	EXPECT_EQ(munmap(c, lc), 0);
+	EXPECT_EQ(oinfo(fd, 0).objects, 2);	/* a and b: handles of fd */
+	close(fd);
+
+	snprintf(path, sizeof(path), "%s/bind", drv);
+	EXPECT_OK(write_str(path, "mmbridge-soft"));
+	for (i = 0; i < 200 && (fd = dev_open("soft0")) < 0; i++)
+		usleep(10000);
+	EXPECT_OK(fd);
+	oi = oinfo(fd, 0);
+	EXPECT_EQ(oi.objects, 0);
+	EXPECT_EQ(oi.pool_free, oi.pool_size);
+	a = obj_new(fd, la, MMB_OBJ_DEVICE, &ha);
+	EXPECT(a, "object on the new device: %s", strerror(errno));
+	EXPECT(all_zero(a, la), "new pool object not zeroed");
+	close(fd);
+	return T_PASS;
+}
+
 const struct mmb_test object_tests[] = {
 	{ "object/create_map_rw", test_create_map_rw },
 	{ "object/migrate_under_writers", test_migrate_under_writers, 300 },
@@ -678,6 +747,7 @@ const struct mmb_test object_tests[] = {
 	{ "object/destroy_while_mapped", test_destroy_while_mapped },
 	{ "object/bad_args", test_bad_args },
 	{ "object/ram_cache", test_ram_cache },
+	{ "object/remove_with_objects", test_remove_with_objects },
 	/* Last: it leaves data in ivshmem0's pool tail for the host. */
 	{ "object/migrate_roundtrip_exact", test_migrate_roundtrip_exact },
 	{ NULL }
