@@ -117,6 +117,12 @@ static void mmb_fd_copy_done(struct mmb_copy *c)
 {
 	struct mmb_fd_copy *r = container_of(c, struct mmb_fd_copy, c);
 	struct mmb_copy_fd *cfd = r->cfd;
+	/*
+	 * Once alock is dropped, an async @r belongs to the ready list, and
+	 * release may free it (and cfd) at once: nothing of either is read
+	 * after the unlock.
+	 */
+	bool async = r->async;
 
 	mmdrop(c->mm);
 	spin_lock(&cfd->alock);
@@ -125,7 +131,7 @@ static void mmb_fd_copy_done(struct mmb_copy *c)
 		cfd->cancelled++;
 	if (c->worker_pid)
 		cfd->last_worker = c->worker_pid;
-	if (r->async) {
+	if (async) {
 		list_move_tail(&r->link, &cfd->ready);
 		cfd->nr_ready++;
 	} else {
@@ -141,7 +147,7 @@ static void mmb_fd_copy_done(struct mmb_copy *c)
 	/* Under alock: release frees cfd once it sees nr_inflight == 0. */
 	wake_up(&cfd->wq);
 	spin_unlock(&cfd->alock);
-	if (!r->async)
+	if (!async)
 		mmb_fd_copy_put(r);
 }
 

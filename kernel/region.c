@@ -218,6 +218,13 @@ static vm_fault_t mmb_region_wait(struct vm_fault *vmf)
 	/* A fault that may not drop its lock cannot wait either. */
 	if (!(flags & FAULT_FLAG_ALLOW_RETRY))
 		goto sigbus;
+	/*
+	 * Nor a kernel thread (a copy worker in the process's mm): no signal
+	 * could end its wait, and the process's exit would wait for it.  Its
+	 * copy stops here, short, as at any unwritable page.
+	 */
+	if (current->flags & PF_KTHREAD)
+		goto sigbus;
 	if (flags & FAULT_FLAG_RETRY_NOWAIT) {
 		up_read(&rg->sem);
 		return VM_FAULT_RETRY;

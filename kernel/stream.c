@@ -763,8 +763,12 @@ static int mmb_stream_alloc_kbufs(struct mmb_stream *s)
 	for (i = 0; i < s->nr; i++) {
 		struct mmb_sframe *f = &s->frames[i];
 
+		/*
+		 * Contiguous: a frame beyond the page allocator's largest
+		 * block (and any CMA area) is -ENOMEM, without a warning.
+		 */
 		f->kbuf = dma_alloc_coherent(s->dma_dev, s->size, &f->kdma,
-					     GFP_KERNEL);
+					     GFP_KERNEL | __GFP_NOWARN);
 		if (!f->kbuf)
 			return -ENOMEM;
 	}

@@ -426,6 +426,10 @@ static int test_bad_setup(void)
 	ss.flags = 4;
 	EXPECT_ERR(xioctl(fd, MMB_IOC_STREAM_SETUP, &ss), EINVAL);
 
+	/* Contiguous bounce frames beyond the page allocator: -ENOMEM, quietly. */
+	EXPECT_ERR(SETUP(MMB_STREAM_BOUNCE, 1, MMB_STREAM_MAX_FRAME, NULL, 0, 0),
+		   ENOMEM);
+
 	/* One stream per device. */
 	sfd = SETUP(MMB_STREAM_BOUNCE, 1, PG, NULL, 0, 0);
 	EXPECT_OK(sfd);
