@@ -3,6 +3,7 @@
  * mmbridge char-device front: open/release and ioctl.  Every request is
  * validated here in full before a mechanism or backend sees it.
  */
+#include <linux/capability.h>
 #include <linux/fs.h>
 #include <linux/minmax.h>
 #include <linux/overflow.h>
@@ -669,13 +670,19 @@ static long mmb_ioctl_unpin_region(struct mmb_file *mf, void __user *uarg)
 	return mmb_notify_unpin_ring(mf->mdev, &mf->notify, ur.id);
 }
 
-/* Revocation: validated here, carried out in region.c. */
+/*
+ * Revocation: validated here, carried out in region.c.  It cuts every
+ * process's mappings of the device, whoever made them, so it is an
+ * administrator's operation: opening the node is not enough.
+ */
 static long mmb_ioctl_region_ctl(struct mmb_device *mdev, bool revoke,
 				 void __user *uarg)
 {
 	struct mmb_region_ctl ctl;
 	int ret;
 
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
 	ret = mmb_get_args(&ctl, sizeof(ctl),
 			   offsetofend(struct mmb_region_ctl, restores), uarg);
 	if (ret)

@@ -656,6 +656,9 @@ enum mmb_stream_mode {
  * misaligned frame, -EINVAL; a frame whose end overflows, -EOVERFLOW; a
  * frame that is not writable memory of the caller, -EFAULT; pinned memory
  * beyond RLIMIT_MEMLOCK, -ENOMEM; a backend without DMA, -EOPNOTSUPP.
+ * Bounce and naive frames are physically contiguous kernel buffers: one
+ * larger than the page allocator can give (4 MiB on x86-64 without CMA)
+ * is -ENOMEM.
  * Frames are pinned long-term and charged like MMB_IOC_PIN_REGION's.
  * Returns the stream fd.
  */
@@ -787,6 +790,9 @@ struct mmb_stream_fetch {
  *  MMB_FAULT_WAIT	the access sleeps until the region is restored,
  *			without holding the process's mmap_lock; signal
  *			handlers run meanwhile and the access is retried.
+ *			mmbridge's worker threads (copies, remote writes,
+ *			IRQ_COPY records) do not wait: their write stops
+ *			there, short or -EFAULT, as at an unwritable page.
  *
  * Restoring maps the device again on the next access.  Removal of the
  * device revokes for good: DISCARD mappings go on discarding, SIGBUS and
@@ -834,7 +840,8 @@ enum mmb_region_cache {
  * REVOKE sets MMB_REGION_REVOKED_USER, RESTORE clears it; either is a no-op
  * when the bit already has that value.  The region is live while no bit is
  * set, so a restore does not end a revocation by the device.  Neither undoes
- * MMB_REGION_GONE (-ENODEV once the device is removed).
+ * MMB_REGION_GONE (-ENODEV once the device is removed).  Both cut or
+ * restore every process's mappings, so they need CAP_SYS_ADMIN (-EPERM).
  */
 struct mmb_region_ctl {
 	__u32 argsz;

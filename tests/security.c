@@ -1,0 +1,407 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The permission model (README, "Permissions"):
+ *  - security/nodes_0600: device nodes are 0600 root:root; others cannot
+ *    open them.
+ *  - security/cross_user_isolation: when an administrator opens a node to
+ *    several users, what one user's open file owns (objects, pinned rings)
+ *    is invisible to another's, foreign-context writes follow ptrace rules,
+ *    and revocation needs CAP_SYS_ADMIN.
+ *  - abi/no_stale_kernel_data: every page and record the kernel hands to
+ *    user space starts zeroed, even where freed memory held a pattern.
+ */
+#include <dirent.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+#define PG	4096UL
+#define UID_A	1001
+#define UID_B	1002
+#define UID_C	1003
+
+static int become(uid_t uid)
+{
+	if (setgroups(0, NULL) || setresgid(uid, uid, uid) ||
+	    setresuid(uid, uid, uid))
+		return -errno;
+	return 0;
+}
+
+static int test_nodes_0600(void)
+{
+	char path[300];
+	struct dirent *de;
+	struct stat st;
+	int n = 0, st_child;
+	DIR *d = opendir(MMB_DEV_DIR);
+	pid_t pid;
+
+	EXPECT(d, "%s: %s", MMB_DEV_DIR, strerror(errno));
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), MMB_DEV_DIR "/%s", de->d_name);
+		EXPECT_OK(stat(path, &st) ? -errno : 0);
+		EXPECT(S_ISCHR(st.st_mode), "%s is not a character device", path);
+		EXPECT(st.st_uid == 0 && st.st_gid == 0, "%s owned by %u:%u",
+		       path, st.st_uid, st.st_gid);
+		EXPECT((st.st_mode & 07777) == 0600, "%s has mode %04o", path,
+		       st.st_mode & 07777);
+		n++;
+
+		/* Another user cannot open it, whatever the flags. */
+		pid = fork();
+		EXPECT(pid >= 0, "fork: %s", strerror(errno));
+		if (!pid) {
+			if (become(UID_C))
+				_exit(10);
+			if (open(path, O_RDWR) >= 0 || errno != EACCES)
+				_exit(11);
+			if (open(path, O_RDONLY) >= 0 || errno != EACCES)
+				_exit(12);
+			_exit(0);
+		}
+		EXPECT_EQ(waitpid(pid, &st_child, 0), pid);
+		EXPECT(WIFEXITED(st_child) && WEXITSTATUS(st_child) == 0,
+		       "uid %d and %s: child status %#x (10: setuid, 11: "
+		       "O_RDWR opened, 12: O_RDONLY opened)", UID_C, path,
+		       st_child);
+	}
+	closedir(d);
+	EXPECT(n >= 1, "no device nodes");
+	return T_PASS;
+}
+
+/* What user A tells user B (and the parent) about its resources. */
+struct owner_msg {
+	pid_t pid;
+	uint32_t handle_ram, handle_dev, pin_id;
+	uint64_t off_ram, off_dev;
+	uint64_t secret_addr;
+};
+
+#define SECRET	0x5ec7e75ec7e75ec7ULL
+
+/* User A: owns objects and a pinned ring, then checks they survived B. */
+static int owner(int tell, int go)
+{
+	struct owner_msg m = { .pid = getpid() };
+	volatile uint64_t *ram, *dev;
+	uint64_t *ring, *secret;
+	struct mmb_obj_info oi;
+	char c;
+	int fd;
+
+	EXPECT_OK(become(UID_A));
+	fd = dev_open("soft0");
+	EXPECT_OK(fd);
+	EXPECT_OK(mmb_obj_create(fd, PG, MMB_OBJ_RAM, &m.handle_ram, &m.off_ram));
+	EXPECT_OK(mmb_obj_create(fd, PG, MMB_OBJ_DEVICE, &m.handle_dev,
+				 &m.off_dev));
+	ram = mmb_obj_map(fd, m.off_ram, PG);
+	dev = mmb_obj_map(fd, m.off_dev, PG);
+	EXPECT(ram && dev, "map: %s", strerror(errno));
+	ram[0] = SECRET;
+	dev[0] = SECRET;
+	ring = map_anon(PG, PROT_READ | PROT_WRITE);
+	secret = map_anon(PG, PROT_READ | PROT_WRITE);
+	EXPECT(ring && secret, "mmap: %s", strerror(errno));
+	secret[0] = SECRET;
+	m.secret_addr = (uintptr_t)secret;
+	EXPECT_OK(mmb_pin_region(fd, ring, PG, &m.pin_id, NULL));
+	EXPECT_EQ(write(tell, &m, sizeof(m)), sizeof(m));
+	EXPECT_EQ(read(go, &c, 1), 1);
+
+	/* Everything is as A left it. */
+	EXPECT_EQ(ram[0], SECRET);
+	EXPECT_EQ(dev[0], SECRET);
+	EXPECT_EQ(secret[0], SECRET);
+	EXPECT_OK(mmb_obj_info(fd, m.handle_ram, &oi));
+	EXPECT_EQ(oi.placement, MMB_OBJ_RAM);
+	EXPECT_OK(mmb_obj_info(fd, m.handle_dev, &oi));
+	EXPECT_EQ(oi.placement, MMB_OBJ_DEVICE);
+	EXPECT_OK(mmb_unpin_region(fd, m.pin_id));
+	close(fd);
+	return T_PASS;
+}
+
+/* User B: has its own fd on the same device, and reaches none of A's. */
+static int intruder(const struct owner_msg *m)
+{
+	struct mmb_region_ctl rc = { .argsz = sizeof(rc) };
+	struct mmb_obj_info oi;
+	uint64_t v = 1, off;
+	volatile uint64_t *mine;
+	struct iovec l = { &v, sizeof(v) };
+	struct iovec r = { (void *)(uintptr_t)m->secret_addr, sizeof(v) };
+	char path[64];
+	uint32_t h;
+	int fd;
+
+	EXPECT_OK(become(UID_B));
+	fd = dev_open("soft0");
+	EXPECT_OK(fd);
+
+	/* A's objects: no such handle, no mapping, no move, no destroy. */
+	EXPECT_ERR(mmb_obj_info(fd, m->handle_ram, &oi), ENOENT);
+	EXPECT_ERR(mmb_obj_info(fd, m->handle_dev, &oi), ENOENT);
+	EXPECT_ERR(mmb_obj_migrate(fd, m->handle_dev, MMB_OBJ_RAM), ENOENT);
+	EXPECT_ERR(mmb_obj_destroy(fd, m->handle_ram), ENOENT);
+	EXPECT(mmap(NULL, PG, PROT_READ, MAP_SHARED, fd, m->off_ram) == MAP_FAILED &&
+	       errno == ENXIO, "mapping A's RAM object: %s", strerror(errno));
+	EXPECT(mmap(NULL, PG, PROT_READ, MAP_SHARED, fd, m->off_dev) == MAP_FAILED &&
+	       errno == ENXIO, "mapping A's pool object: %s", strerror(errno));
+
+	/* A's pinned ring: B cannot end it. */
+	EXPECT_ERR(mmb_unpin_region(fd, m->pin_id), ENOENT);
+
+	/* Revocation cuts everyone's mappings: administrators only. */
+	EXPECT_ERR(xioctl(fd, MMB_IOC_REGION_REVOKE, &rc), EPERM);
+	EXPECT_ERR(xioctl(fd, MMB_IOC_REGION_RESTORE, &rc), EPERM);
+
+	/* Foreign-context writes follow ptrace: not into A, not into root. */
+	EXPECT_ERR(mmb_remote_write(fd, m->pid, m->secret_addr, &v, sizeof(v)),
+		   EPERM);
+	EXPECT_ERR(mmb_remote_write(fd, getppid(), m->secret_addr, &v,
+				    sizeof(v)), EPERM);
+	EXPECT_ERR(mmb_remote_write(fd, 1, m->secret_addr, &v, sizeof(v)),
+		   EPERM);
+	/* And the kernel's own interfaces agree. */
+	EXPECT(process_vm_readv(m->pid, &l, 1, &r, 1, 0) < 0 && errno == EPERM,
+	       "process_vm_readv of A: %s", strerror(errno));
+	snprintf(path, sizeof(path), "/proc/%d/mem", m->pid);
+	EXPECT(open(path, O_RDONLY) < 0 && errno == EACCES,
+	       "%s opened: %s", path, strerror(errno));
+
+	/* B's own object works and holds none of A's data. */
+	EXPECT_OK(mmb_obj_create(fd, PG, MMB_OBJ_DEVICE, &h, &off));
+	mine = mmb_obj_map(fd, off, PG);
+	EXPECT(mine, "map: %s", strerror(errno));
+	EXPECT_EQ(mine[0], 0);
+	mine[0] = 2;
+	EXPECT_OK(mmb_obj_destroy(fd, h));
+	EXPECT_EQ(mine[0], 2);
+	close(fd);
+	return T_PASS;
+}
+
+/* Run @fn in a child; its verdict and message come back. */
+static int child_verdict(pid_t pid, int msg_fd, const char *who)
+{
+	char buf[400];
+	ssize_t n;
+	int st;
+
+	/* Other children hold the pipe too: no EOF, so wait, then peek. */
+	EXPECT_EQ(waitpid(pid, &st, 0), pid);
+	fcntl(msg_fd, F_SETFL, O_NONBLOCK);
+	n = read(msg_fd, buf, sizeof(buf) - 1);
+	buf[n > 0 ? n : 0] = 0;
+	EXPECT(WIFEXITED(st) && WEXITSTATUS(st) == T_PASS, "%s: %s (status %#x)",
+	       who, buf[0] ? buf : "no message", st);
+	return T_PASS;
+}
+
+static int test_cross_user_isolation(void)
+{
+	const char *node = MMB_DEV_DIR "/soft0";
+	int tell[2], go[2], amsg[2], bmsg[2], r, ra;
+	struct owner_msg m;
+	pid_t a, b;
+
+	if (access(node, F_OK))
+		SKIP("no soft0");
+	/* An administrator opens the node to everyone, for this test only. */
+	EXPECT_OK(chmod(node, 0666) ? -errno : 0);
+	EXPECT_OK(pipe(tell) || pipe(go) || pipe(amsg) || pipe(bmsg) ? -errno : 0);
+
+	a = fork();
+	EXPECT(a >= 0, "fork: %s", strerror(errno));
+	if (!a) {
+		r = owner(tell[1], go[0]);
+		if (write(amsg[1], t_last_msg(), strlen(t_last_msg())) < 0)
+			r = T_FAIL;
+		_exit(r);
+	}
+	close(amsg[1]);
+	if (read(tell[0], &m, sizeof(m)) != sizeof(m)) {
+		chmod(node, 0600);
+		return child_verdict(a, amsg[0], "user A");
+	}
+
+	b = fork();
+	EXPECT(b >= 0, "fork: %s", strerror(errno));
+	if (!b) {
+		r = intruder(&m);
+		if (write(bmsg[1], t_last_msg(), strlen(t_last_msg())) < 0)
+			r = T_FAIL;
+		_exit(r);
+	}
+	close(bmsg[1]);
+	r = child_verdict(b, bmsg[0], "user B");
+	EXPECT_EQ(write(go[1], "g", 1), 1);
+	ra = child_verdict(a, amsg[0], "user A");
+	EXPECT_OK(chmod(node, 0600) ? -errno : 0);
+	return r != T_PASS ? r : ra;
+}
+
+/* ---- abi/no_stale_kernel_data ---- */
+
+/* Leave freed memory full of a pattern for the next allocations to find. */
+static void dirty_free_memory(size_t len)
+{
+	uint8_t *p = map_anon(len, PROT_READ | PROT_WRITE);
+
+	if (p) {
+		memset(p, 0xa5, len);
+		munmap(p, len);
+	}
+}
+
+static long first_nonzero(const volatile uint8_t *p, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (p[i])
+			return i;
+	return -1;
+}
+
+/* A new object, in each placement, reads all zeros, also where freed
+ * pool space and cached RAM pages held data. */
+static int fresh_objects_zero(const char *name)
+{
+	const size_t len = 256 * 1024;
+	struct mmb_obj_info pool;
+	int fd = dev_open(name), pl, round;
+	volatile uint8_t *p;
+	uint64_t off;
+	uint32_t h;
+	long at;
+
+	if (fd == -ENOENT)
+		return T_PASS;
+	EXPECT_OK(fd);
+	EXPECT_OK(mmb_obj_info(fd, 0, &pool));
+	for (round = 0; round < 2; round++) {
+		for (pl = MMB_OBJ_RAM; pl <= MMB_OBJ_DEVICE; pl++) {
+			dirty_free_memory(32 << 20);
+			EXPECT_OK(mmb_obj_create(fd, len, pl, &h, &off));
+			p = mmb_obj_map(fd, off, len);
+			EXPECT(p, "map: %s", strerror(errno));
+			at = first_nonzero(p, len);
+			EXPECT(at < 0, "%s: new %s object (round %d): byte %ld is %#x",
+			       name, mmb_placement_str(pl), round, at, p[at]);
+			/* Leave data behind: in the pool, and (moved back
+			 * to RAM) in the RAM page cache. */
+			memset((void *)p, 0xc3, len);
+			if (pl == MMB_OBJ_RAM) {
+				EXPECT_OK(mmb_obj_migrate(fd, h, MMB_OBJ_DEVICE));
+				EXPECT_OK(mmb_obj_migrate(fd, h, MMB_OBJ_RAM));
+			}
+			munmap((void *)p, len);
+			EXPECT_OK(mmb_obj_destroy(fd, h));
+		}
+	}
+	close(fd);
+	return T_PASS;
+}
+
+static int test_no_stale_kernel_data(void)
+{
+	struct mmb_irq_record *rec;
+	const struct mmb_counters *cnt;
+	struct mmb_copy_completion cc[2];
+	volatile uint8_t *disc;
+	struct mmb_ring *ring;
+	uint32_t id, raised;
+	uint64_t buf[8];
+	long at;
+	int fd, r;
+
+	r = fresh_objects_zero("soft0");
+	if (r != T_PASS)
+		return r;
+	r = fresh_objects_zero("ivshmem0");
+	if (r != T_PASS)
+		return r;
+
+	fd = dev_open("soft0");
+	EXPECT_OK(fd);
+	/* The counter page: the struct, then zeros to the page's end. */
+	dirty_free_memory(32 << 20);
+	cnt = mmb_counters_map(fd);
+	EXPECT(cnt, "counter page: %s", strerror(errno));
+	EXPECT_EQ(cnt->size, sizeof(*cnt));
+	at = first_nonzero((const uint8_t *)cnt + sizeof(*cnt),
+			   PG - sizeof(*cnt));
+	EXPECT(at < 0, "counter page byte %ld after the struct is set",
+	       (long)sizeof(*cnt) + at);
+	mmb_counters_unmap(cnt);
+
+	/* The discard page a revoked DISCARD mapping reads. */
+	EXPECT_OK(mmb_region_revoke(fd, NULL));
+	dirty_free_memory(32 << 20);
+	disc = mmb_region_map(fd, MMB_FAULT_DISCARD, 0, 4 * PG);
+	EXPECT(disc, "region: %s", strerror(errno));
+	at = first_nonzero(disc, 4 * PG);
+	EXPECT(at < 0, "revoked DISCARD mapping: byte %ld is %#x", at, disc[at]);
+	EXPECT_OK(mmb_region_unmap((void *)disc, 4 * PG));
+	EXPECT_OK(mmb_region_restore(fd, NULL));
+
+	/* A ring's header: what the kernel does not set is zero. */
+	ring = map_anon(PG, PROT_READ | PROT_WRITE);
+	EXPECT(ring, "mmap: %s", strerror(errno));
+	memset(ring, 0xa5, PG);
+	EXPECT_OK(mmb_pin_region(fd, ring, PG, &id, NULL));
+	EXPECT_EQ(ring->head, 0);
+	for (r = 0; r < 6; r++)
+		EXPECT_EQ(ring->reserved[r], 0);
+	EXPECT_OK(mmb_irq_trigger(fd, 1, &raised));
+	EXPECT_EQ(mmb_ring_head(ring), 1);
+	EXPECT(ring->records[0].seq == 0 || ring->records[0].seq == 1,
+	       "record seq %llu", (unsigned long long)ring->records[0].seq);
+	EXPECT_OK(mmb_unpin_region(fd, id));
+
+	/* An IRQ_COPY record: reserved is zero. */
+	rec = (void *)ring;
+	memset(rec, 0xa5, sizeof(*rec));
+	EXPECT_OK(mmb_irq_copy(fd, rec));
+	EXPECT_OK(mmb_irq_trigger(fd, 1, &raised));
+	for (r = 0; r < 2000 && *(volatile uint32_t *)&rec->reserved ==
+			      0xa5a5a5a5; r++)
+		usleep(1000);
+	EXPECT_EQ(*(volatile uint32_t *)&rec->reserved, 0);
+	EXPECT_OK(mmb_irq_copy(fd, NULL));
+
+	/* An async copy's completion: reserved is zero. */
+	EXPECT_OK(mmb_copy_config(fd, MMB_COPY_ASYNC, MMB_SRC_GEN, 5, 0, 0));
+	EXPECT_OK(mmb_copy_submit(fd, buf, sizeof(buf), 0, 77));
+	memset(cc, 0xa5, sizeof(cc));
+	EXPECT_EQ(mmb_copy_reap(fd, cc, 2, MMB_REAP_WAIT), 1);
+	EXPECT_EQ(cc[0].cookie, 77);
+	EXPECT_EQ(cc[0].result, sizeof(buf));
+	EXPECT_EQ(cc[0].reserved, 0);
+	EXPECT_EQ(buf[7], mmb_gen_word(5, 7));
+	munmap(ring, PG);
+	close(fd);
+	return T_PASS;
+}
+
+const struct mmb_test security_tests[] = {
+	{ "abi/no_stale_kernel_data", test_no_stale_kernel_data },
+	{ "security/nodes_0600", test_nodes_0600 },
+	{ "security/cross_user_isolation", test_cross_user_isolation },
+	{ NULL }
+};
