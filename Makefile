@@ -7,6 +7,9 @@
 #   make demo          boot a Debian kernel in QEMU and run `mmbridge demo`
 #   make test          build for every kernel in KERNELS, boot each, run all
 #                      tests; prints TAP and a summary, exits non-zero on failure
+#   make test-debug  the same on a debug kernel (KASAN, lockdep, DEBUG_VM,
+#                      kmemleak, ...) built from linux-source-6.12 and
+#                      cached under build/debug-kernel/
 #   make bench         run the benchmarks in the guest; build/bench.json
 #   make guest         static test programs and CLI for the QEMU guest
 #   make clean
@@ -18,7 +21,8 @@ BUILD := $(TOP)/build
 KVER ?= $(shell if [ -d /lib/modules/$$(uname -r)/build ]; then uname -r; \
 	  else ls -d /lib/modules/*/build 2>/dev/null | sort -V | tail -n 1 | \
 	  cut -d/ -f4; fi)
-KDIR ?= /lib/modules/$(KVER)/build
+# The kernel tree to build against: the debug kernel's lives under build/.
+kdir_of = $(if $(filter %-mmb-debug,$(1)),$(BUILD)/debug-kernel/linux-source-6.12,/lib/modules/$(1)/build)
 KERNELS ?= 6.1 6.12 6.12-rt
 DEMO_KERNEL ?= 6.12
 export KERNELS DEMO_KERNEL
@@ -37,7 +41,7 @@ CLI_HDR := tools/bench.h tools/region.h tools/object.h
 TEST_SRC := $(wildcard tests/*.c)
 TEST_HDR := $(wildcard tests/*.h)
 
-.PHONY: all module lib cli guest test demo bench clean
+.PHONY: all module lib cli guest test test-debug demo bench clean
 
 all: module lib cli
 
@@ -46,12 +50,12 @@ all: module lib cli
 module: $(BUILD)/mod/$(KVER)/mmbridge.ko
 
 $(BUILD)/mod/%/mmbridge.ko: $(KSRC)
-	@if [ ! -d /lib/modules/$*/build ]; then \
+	@if [ ! -d $(call kdir_of,$*) ]; then \
 		echo "mmbridge: no kernel headers for $*; install linux-headers-$*" >&2; \
 		exit 1; fi
 	@mkdir -p $(BUILD)/mod/$*
 	@cp -a Kbuild kernel include $(BUILD)/mod/$*/
-	$(MAKE) -C /lib/modules/$*/build M=$(BUILD)/mod/$* MMB_WERROR=$(MMB_WERROR) modules
+	$(MAKE) -C $(call kdir_of,$*) M=$(BUILD)/mod/$* MMB_WERROR=$(MMB_WERROR) modules
 
 lib: $(BUILD)/lib/libmmbridge.a $(BUILD)/lib/libmmbridge.so.$(LIB_SOVER)
 
@@ -91,6 +95,9 @@ $(BUILD)/bin/mmb-hostcheck: tests/hostcheck.c tests/pattern.h
 
 test:
 	@vm/test.sh
+
+test-debug:
+	@KERNELS=debug VM_TIMEOUT=$${VM_TIMEOUT:-2400} vm/test.sh
 
 demo:
 	@vm/demo.sh

@@ -8,6 +8,7 @@ VM_TIMEOUT=${VM_TIMEOUT:-900}		# seconds a guest may run
 VM_MEM=${VM_MEM:-1024}			# MiB
 VM_CPUS=${VM_CPUS:-2}
 IVSHMEM_MB=${IVSHMEM_MB:-32}
+MMB_TESTS=${MMB_TESTS:-}			# test prefixes to run (comma-separated), all if empty
 ACCEL=${ACCEL:-tcg}
 # edu's full 4 KiB DMA buffer is safe only from QEMU 8.0 on (see kernel/edu.c).
 qemu_major() { qemu-system-x86_64 --version 2>/dev/null | sed -n 's/^QEMU emulator version \([0-9]*\).*/\1/p'; }
@@ -20,7 +21,7 @@ default_params() {
 }
 
 # Kernel messages that mean something went wrong, whatever a test said.
-SPLAT_RE='WARNING:|BUG:|Oops|general protection fault|kernel BUG|Call Trace:|possible recursive locking|possible circular locking|inconsistent lock state|lockdep|KASAN|UBSAN|sleeping function called from invalid context|list_add corruption|list_del corruption|kmemleak|unreferenced object|blocked for more than|soft lockup|hard LOCKUP|rcu_sched self-detected stall|rcu: INFO|Kernel panic|refcount_t:|double free|use-after-free'
+SPLAT_RE='WARNING:|BUG:|BUG kmalloc|Oops|general protection fault|kernel BUG|Call Trace:|possible recursive locking|possible circular locking|inconsistent lock state|lockdep is turned off|DEBUG_LOCKS_WARN_ON|suspicious RCU usage|KASAN:|UBSAN|sleeping function called from invalid context|list_add corruption|list_del corruption|suspected memory leak|unreferenced object|blocked for more than|soft lockup|hard LOCKUP|rcu_sched self-detected stall|rcu: INFO|Kernel panic|refcount_t:|Poison overwritten|Object already free|ODEBUG:'
 
 die() { echo "vm: $*" >&2; exit 1; }
 log() { echo "vm: $*" >&2; }
@@ -28,6 +29,7 @@ log() { echo "vm: $*" >&2; }
 # Debian packages a kernel series needs: image and headers.
 kernel_packages() {
 	case $1 in
+	debug)	echo linux-source-6.12 ;;	# built by vm/debug-kernel.sh
 	6.1)	echo linux-image-amd64 linux-headers-amd64 ;;
 	*-rt)	echo "linux-image-${1%-rt}-rt-amd64 linux-headers-${1%-rt}-rt-amd64" ;;
 	*)	echo "linux-image-$1-amd64 linux-headers-$1-amd64" ;;
@@ -61,11 +63,24 @@ ensure_packages() {
 # The installed release of a kernel series ("6.1" -> 6.1.0-NN-amd64), newest.
 kernel_release() {
 	local series=${1%-rt} rt=
+	if [ "$1" = debug ]; then
+		"$TOP/vm/debug-kernel.sh"
+		return
+	fi
 	[ "$series" != "$1" ] && rt=1
 	ls /boot/ 2>/dev/null | sed -n 's/^vmlinuz-//p' |
 		grep "^${series//./\\.}[.-]" |
 		if [ -n "$rt" ]; then grep -- '-rt-'; else grep -v -- '-rt-'; fi |
 		sort -V | tail -n 1
+}
+
+# The boot image of a release: the debug kernel's is under build/.
+DEBUG_SRC=$BUILD/debug-kernel/linux-source-6.12
+kernel_image() {
+	case $1 in
+	*-mmb-debug) echo "$DEBUG_SRC/arch/x86/boot/bzImage" ;;
+	*) echo "/boot/vmlinuz-$1" ;;
+	esac
 }
 
 # Build the module (warnings are errors) and the guest programs.
@@ -134,8 +149,8 @@ boot_guest() {
 	timeout -s KILL "$VM_TIMEOUT" qemu-system-x86_64 \
 		-machine q35 $accel_opt -smp "$VM_CPUS" -m "$VM_MEM" \
 		-nodefaults -no-user-config -display none -no-reboot \
-		-kernel "/boot/vmlinuz-$rel" -initrd "$dir/initramfs.gz" \
-		-append "console=ttyS0 panic=-1 rdinit=/init mmb.mode=$mode mmb.expect=edu0,ivshmem0,soft0 mmb.ivshmem_mb=$IVSHMEM_MB mmb.params=$params mmb.uio=$uio ${MMB_CMDLINE:-}" \
+		-kernel "$(kernel_image "$rel")" -initrd "$dir/initramfs.gz" \
+		-append "console=ttyS0 panic=-1 rdinit=/init mmb.mode=$mode mmb.expect=edu0,ivshmem0,soft0 mmb.ivshmem_mb=$IVSHMEM_MB mmb.params=$params mmb.uio=$uio mmb.tests=$MMB_TESTS ${MMB_CMDLINE:-}" \
 		-serial "file:$dir/console.log" -serial stdio \
 		-device edu,dma_mask=0xffffffffffffffff \
 		-object "memory-backend-file,id=ivshmem,size=${IVSHMEM_MB}M,share=on,mem-path=$dir/ivshmem.bin" \

@@ -5,6 +5,7 @@
 # first problem and exits 1, or exits 0.
 set -u -o pipefail
 cd "$(dirname "$0")/.." || exit 1
+MMB_TESTS=	# the gates are checked against every case
 . vm/lib.sh
 . vm/evaluate.sh
 dir=$(mktemp -d)
@@ -31,11 +32,12 @@ clean_run() {
 	echo "### END"
 }
 
-# Run evaluate on $dir/guest.out; sets fails and out.
+# Run evaluate on $dir/guest.out as kernel $1 (default selftest); sets
+# fails and out.
 run_eval() {
 	local num=0 k_pass=0 k_fail=0 k_skip=0
 	: >"$dir/console.log"
-	out=$(evaluate selftest "$dir" 0; echo "FAILS=$k_fail")
+	out=$(evaluate "${1:-selftest}" "$dir" 0; echo "FAILS=$k_fail")
 	fails=${out##*FAILS=}
 }
 
@@ -90,4 +92,21 @@ expect 1 "not ok .* - region/revoke_discard_live # host side: word" "marker on t
 clean_run | sed "s|--absent 4096 1000 77|--absent 65536 1000 77|" >"$dir/guest.out"
 run_eval
 expect 1 "not ok .* - region/revoke_discard_live # host side: .*all zeros" "absent check on an empty range"
+
+# Debug kernels announce their checkers: not splats.  Their reports are.
+clean_run "[    0.100000] rcu: 	RCU callback double-/use-after-free debug is enabled." >"$dir/guest.out"
+run_eval
+expect 0 "ok .* - life/no_kernel_splat" "debug kernel boot banner"
+clean_run "[    9.000000] BUG: KASAN: slab-use-after-free in mmb_fd_copy_done+0x2d3/0x2f5 [mmbridge]" >"$dir/guest.out"
+run_eval
+expect 1 "not ok .* - life/no_kernel_splat # .*KASAN" "KASAN report"
+
+# A debug kernel must report its kmemleak scan, and a leak is a splat.
+clean_run >"$dir/guest.out"
+run_eval 6.12.0-mmb-debug
+expect 1 "not ok .* - life/kmemleak_clean # no result" "debug kernel without a kmemleak verdict"
+clean_run "[    9.000000] kmemleak: 1 new suspected memory leaks (see /sys/kernel/debug/kmemleak)" |
+	sed 's|^### DMESG|ok - life/kmemleak_clean\n### DMESG|' >"$dir/guest.out"
+run_eval 6.12.0-mmb-debug
+expect 1 "not ok .* - life/no_kernel_splat # .*suspected memory leak" "kmemleak report in dmesg"
 exit 0
