@@ -5,9 +5,15 @@
  * unmapped, file-backed, transparent huge page, unmapped mid-copy.
  */
 #include <fcntl.h>
+#include <linux/userfaultfd.h>
+#include <poll.h>
 #include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdlib.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -328,6 +334,266 @@ static int test_munmap_during_copy(void)
 	return T_PASS;
 }
 
+/*
+ * Targets no copy may write: PROT_NONE, kernel and non-canonical addresses,
+ * the read-only counter page.  Each is -EFAULT in every copy mode, with no
+ * signal and nothing written.
+ */
+static int test_hostile_targets(void)
+{
+	static const uint64_t kaddrs[] = {
+		0xffff888000000000ULL, 0xffffffff81000000ULL,
+		0x8000000000000000ULL, 0,
+	};
+	uint8_t *none = map_anon(4 * PAGE, PROT_NONE);
+	struct mmb_copy_completion cc;
+	const struct mmb_counters *page;
+	uint64_t v = 1;
+	int fd = dev_open("soft0"), mode;
+	size_t i;
+
+	EXPECT_OK(fd);
+	EXPECT(none, "mmap");
+	page = mmb_counters_map(fd);
+	EXPECT(page, "counter page: %s", strerror(errno));
+	for (mode = MMB_COPY_SYNC; mode <= MMB_COPY_WORKER; mode++) {
+		EXPECT_OK(mmb_copy_config(fd, mode, MMB_SRC_GEN, 1,
+					  MMB_COPY_SET_OFFSET, 0));
+		EXPECT_ERR(read(fd, none, PAGE) < 0 ? -errno : 0, EFAULT);
+		EXPECT_ERR(read(fd, (void *)page, 64) < 0 ? -errno : 0, EFAULT);
+		for (i = 0; i < sizeof(kaddrs) / sizeof(kaddrs[0]); i++)
+			EXPECT_ERR(read(fd, (void *)(uintptr_t)kaddrs[i], 64) < 0 ?
+				   -errno : 0, EFAULT);
+	}
+	/* Async: the completion carries -EFAULT. */
+	EXPECT_OK(mmb_copy_config(fd, MMB_COPY_ASYNC, MMB_SRC_GEN, 1, 0, 0));
+	EXPECT_OK(mmb_copy_submit(fd, none, PAGE, 0, 5));
+	EXPECT_EQ(mmb_copy_reap(fd, &cc, 1, MMB_REAP_WAIT), 1);
+	EXPECT_EQ(cc.result, -EFAULT);
+	/* Foreign-context writes into such targets of our own process. */
+	EXPECT_ERR(mmb_remote_write(fd, getpid(), (uintptr_t)none, &v, 8), EFAULT);
+	EXPECT_ERR(mmb_remote_write(fd, getpid(), kaddrs[0], &v, 8), EFAULT);
+	EXPECT_ERR(mmb_remote_write(fd, getpid(), (uintptr_t)page, &v, 8), EFAULT);
+	EXPECT_EQ(page->size, sizeof(*page));
+	EXPECT_EQ(mprotect(none, 4 * PAGE, PROT_READ), 0);
+	for (i = 0; i < 4 * PAGE; i++)
+		EXPECT(!none[i], "PROT_NONE byte %zu written", i);
+	close(fd);
+	return T_PASS;
+}
+
+/*
+ * read() into mmbridge's own mappings: a live region and an object take
+ * the data (the copy faults them in), a revoked SIGBUS region is -EFAULT
+ * with no SIGBUS to the reader.
+ */
+static int test_read_into_own_mapping(void)
+{
+	const size_t len = 16 * PAGE;
+	volatile uint8_t *reg, *obj, *sig, *wait;
+	uint64_t off;
+	uint32_t h;
+	int fd = dev_open("soft0"), mode;
+
+	EXPECT_OK(fd);
+	reg = mmb_region_map(fd, MMB_FAULT_DISCARD, 0, len);
+	sig = mmb_region_map(fd, MMB_FAULT_SIGBUS, 0, len);
+	EXPECT_OK(mmb_obj_create(fd, len, MMB_OBJ_DEVICE, &h, &off));
+	obj = mmb_obj_map(fd, off, len);
+	EXPECT(reg && sig && obj, "mmap: %s", strerror(errno));
+	for (mode = MMB_COPY_SYNC; mode <= MMB_COPY_WORKER; mode++) {
+		EXPECT_OK(mmb_copy_config(fd, mode, MMB_SRC_GEN, 40 + mode,
+					  MMB_COPY_SET_OFFSET, 0));
+		EXPECT_EQ(read(fd, (void *)reg, len), len);
+		EXPECT(pattern_check((void *)reg, len, 40 + mode, 0) < 0,
+		       "region data (mode %d)", mode);
+		EXPECT_OK(mmb_copy_config(fd, mode, MMB_SRC_GEN, 50 + mode,
+					  MMB_COPY_SET_OFFSET, 0));
+		EXPECT_EQ(read(fd, (void *)obj, len), len);
+		EXPECT(pattern_check((void *)obj, len, 50 + mode, 0) < 0,
+		       "object data (mode %d)", mode);
+		EXPECT_OK(mmb_obj_migrate(fd, h, mode == MMB_COPY_SYNC ?
+					  MMB_OBJ_RAM : MMB_OBJ_DEVICE));
+		EXPECT(pattern_check((void *)obj, len, 50 + mode, 0) < 0,
+		       "object data after a move (mode %d)", mode);
+	}
+	EXPECT_OK(mmb_region_revoke(fd, NULL));
+	for (mode = MMB_COPY_SYNC; mode <= MMB_COPY_WORKER; mode++) {
+		EXPECT_OK(mmb_copy_config(fd, mode, MMB_SRC_GEN, 1,
+					  MMB_COPY_SET_OFFSET, 0));
+		EXPECT_ERR(read(fd, (void *)sig, len) < 0 ? -errno : 0, EFAULT);
+	}
+	/*
+	 * A worker thread does not wait on a revoked WAIT mapping (nothing
+	 * could interrupt it): -EFAULT at once.
+	 */
+	wait = mmb_region_map(fd, MMB_FAULT_WAIT, 0, len);
+	EXPECT(wait, "mmap: %s", strerror(errno));
+	EXPECT_OK(mmb_copy_config(fd, MMB_COPY_WORKER, MMB_SRC_GEN, 1,
+				  MMB_COPY_SET_OFFSET, 0));
+	EXPECT_ERR(read(fd, (void *)wait, len) < 0 ? -errno : 0, EFAULT);
+	EXPECT_OK(mmb_region_restore(fd, NULL));
+	mmb_region_unmap((void *)wait, len);
+	EXPECT(pattern_check((void *)sig, len, 41, 0) < 0,
+	       "region data after the restore");
+	munmap((void *)obj, len);
+	mmb_region_unmap((void *)reg, len);
+	mmb_region_unmap((void *)sig, len);
+	close(fd);
+	return T_PASS;
+}
+
+static int uffd_open(int flags)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	int u = syscall(SYS_userfaultfd, O_CLOEXEC | flags);
+
+	if (u < 0)
+		return -errno;
+	if (ioctl(u, UFFDIO_API, &api)) {
+		close(u);
+		return -errno;
+	}
+	return u;
+}
+
+static int uffd_register(int u, void *addr, size_t len)
+{
+	struct uffdio_register reg = {
+		.range = { (uintptr_t)addr, len },
+		.mode = UFFDIO_REGISTER_MODE_MISSING,
+	};
+
+	return ioctl(u, UFFDIO_REGISTER, &reg) ? -errno : 0;
+}
+
+struct uffd_server {
+	int uffd;
+	atomic_int served;
+	atomic_int stop;
+};
+
+/* Resolve missing-page faults with a page of 0xee bytes. */
+static void *uffd_serve(void *arg)
+{
+	struct uffd_server *sv = arg;
+	static uint8_t src[PAGE] __attribute__((aligned(PAGE)));
+
+	memset(src, 0xee, sizeof(src));
+	while (!atomic_load(&sv->stop)) {
+		struct pollfd pf = { sv->uffd, POLLIN, 0 };
+		struct uffd_msg msg;
+		struct uffdio_copy cp = { 0 };
+
+		if (poll(&pf, 1, 20) <= 0)
+			continue;
+		if (read(sv->uffd, &msg, sizeof(msg)) != sizeof(msg) ||
+		    msg.event != UFFD_EVENT_PAGEFAULT)
+			continue;
+		cp.dst = msg.arg.pagefault.address & ~(PAGE - 1);
+		cp.src = (uintptr_t)src;
+		cp.len = PAGE;
+		if (!ioctl(sv->uffd, UFFDIO_COPY, &cp))
+			atomic_fetch_add(&sv->served, 1);
+	}
+	return NULL;
+}
+
+/*
+ * A userfaultfd-registered target: the worker's faults wait for the
+ * process's handler like its own would; the data lands exactly.  Without a
+ * handler, killing the reader ends everything (no hang on exit).  With
+ * UFFD_USER_MODE_ONLY, kernel-mode faults are refused: -EFAULT.
+ */
+static int test_userfaultfd_target(void)
+{
+	const size_t len = 8 * PAGE;
+	struct uffd_server sv = { 0 };
+	pthread_t th;
+	uint8_t *buf;
+	int fd, mode, st;
+	pid_t pid;
+
+	sv.uffd = uffd_open(O_NONBLOCK);
+	if (sv.uffd == -ENOSYS)
+		SKIP("kernel without userfaultfd");
+	EXPECT_OK(sv.uffd);
+	fd = dev_open("soft0");
+	EXPECT_OK(fd);
+	EXPECT_OK(pthread_create(&th, NULL, uffd_serve, &sv));
+	for (mode = MMB_COPY_SYNC; mode <= MMB_COPY_WORKER; mode++) {
+		buf = map_anon(len, PROT_READ | PROT_WRITE);
+		EXPECT(buf, "mmap");
+		EXPECT_OK(uffd_register(sv.uffd, buf, len));
+		EXPECT_OK(mmb_copy_config(fd, mode, MMB_SRC_GEN, 60 + mode,
+					  MMB_COPY_SET_OFFSET, 0));
+		EXPECT_EQ(read(fd, buf, len), len);
+		EXPECT(pattern_check(buf, len, 60 + mode, 0) < 0,
+		       "data through userfaultfd (mode %d)", mode);
+		munmap(buf, len);
+	}
+	atomic_store(&sv.stop, 1);
+	pthread_join(th, NULL);
+	EXPECT(atomic_load(&sv.served) >= 2 * 8,
+	       "the handler resolved %d faults", atomic_load(&sv.served));
+	close(sv.uffd);
+
+	/* Nobody resolves the fault; the reader is killed. */
+	pid = fork();
+	EXPECT(pid >= 0, "fork");
+	if (!pid) {
+		int u = uffd_open(0);
+
+		buf = map_anon(len, PROT_READ | PROT_WRITE);
+		if (u < 0 || !buf || uffd_register(u, buf, len))
+			_exit(2);
+		mmb_copy_config(fd, MMB_COPY_WORKER, MMB_SRC_GEN, 1,
+				MMB_COPY_SET_OFFSET, 0);
+		(void)!read(fd, buf, len);
+		_exit(3);
+	}
+	usleep(300000);
+	kill(pid, SIGKILL);
+	{
+		uint64_t deadline = now_ns() + 20000000000ULL;
+		pid_t w;
+
+		while ((w = waitpid(pid, &st, WNOHANG)) == 0 && now_ns() < deadline)
+			usleep(1000);
+		EXPECT(w == pid, "reader stuck on its userfaultfd after SIGKILL");
+	}
+	EXPECT(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL, "status %#x", st);
+	/* The worker lets go once the dead process's userfaultfd is gone. */
+	{
+		struct mmb_copy_status cs;
+		int i;
+
+		for (i = 0; i < 1000; i++) {
+			EXPECT_OK(mmb_copy_status(fd, &cs));
+			if (!cs.inflight)
+				break;
+			usleep(10000);
+		}
+		EXPECT_EQ(cs.inflight, 0);
+	}
+
+	/* User-mode-only: the copy's kernel-mode fault is refused. */
+	sv.uffd = uffd_open(UFFD_USER_MODE_ONLY);
+	if (sv.uffd >= 0) {
+		buf = map_anon(len, PROT_READ | PROT_WRITE);
+		EXPECT(buf, "mmap");
+		EXPECT_OK(uffd_register(sv.uffd, buf, len));
+		for (mode = MMB_COPY_SYNC; mode <= MMB_COPY_WORKER; mode++) {
+			EXPECT_OK(mmb_copy_config(fd, mode, MMB_SRC_GEN, 1,
+						  MMB_COPY_SET_OFFSET, 0));
+			EXPECT_ERR(read(fd, buf, len) < 0 ? -errno : 0, EFAULT);
+		}
+		close(sv.uffd);
+	}
+	close(fd);
+	return T_PASS;
+}
+
 const struct mmb_test fault_tests[] = {
 	{ "fault/unpopulated", test_unpopulated },
 	{ "fault/swapped_out", test_swapped_out },
@@ -337,5 +603,8 @@ const struct mmb_test fault_tests[] = {
 	{ "fault/file_shared", test_file_shared },
 	{ "fault/thp", test_thp },
 	{ "fault/munmap_during_copy", test_munmap_during_copy },
+	{ "fault/hostile_targets", test_hostile_targets },
+	{ "fault/read_into_own_mapping", test_read_into_own_mapping },
+	{ "fault/userfaultfd_target", test_userfaultfd_target },
 	{ NULL }
 };

@@ -113,13 +113,26 @@ uint64_t dev_count(int fd);
  */
 int for_each_irq_dev(int (*fn)(const char *name));
 
+/*
+ * After a storm (fuzz, stress): the device named @name, if present, does
+ * its basic jobs exactly, holds no objects or mappings, its region is live
+ * (restored) and its memory and pool are left zeroed.  T_PASS or T_FAIL.
+ */
+int dev_smoke(const char *name);
+
+/*
+ * rmmod mmbridge (waiting a little for the last deferred fputs) and load
+ * it again with $MMB_PARAMS.  0, 1 when $MMB_KO is not set, or -errno.
+ */
+int module_reload(void);
+
 uint64_t now_ns(void);
 uint64_t test_seed(void);
 
 extern const struct mmb_test abi_tests[], edu_tests[], ivshmem_tests[],
 	soft_tests[], remote_tests[], fault_tests[], notify_tests[],
 	pin_tests[], stream_tests[], region_tests[], object_tests[],
-	access_tests[],
+	access_tests[], fuzz_tests[], security_tests[], stress_tests[],
 	life_tests[];
 
 #endif /* MMB_TEST_HARNESS_H */

@@ -740,6 +740,78 @@ static int test_remove_with_objects(void)
 	return T_PASS;
 }
 
+struct mover {
+	int fd;
+	uint32_t h;
+	atomic_int stop;
+	long moves;
+};
+
+static void *mover_fn(void *arg)
+{
+	struct mover *m = arg;
+
+	while (!atomic_load(&m->stop)) {
+		if (mmb_obj_migrate(m->fd, m->h, m->moves & 1 ? MMB_OBJ_RAM :
+							    MMB_OBJ_DEVICE))
+			break;
+		m->moves++;
+	}
+	return NULL;
+}
+
+/*
+ * Moves racing fork() and pin attempts: children forked mid-move share the
+ * object (not a copy), read its data exactly and store into it; pinning
+ * the mapping (get_user_pages) is refused every time.
+ */
+static int test_migrate_racing_fork(void)
+{
+	const size_t len = 64 * PG;
+	struct mover m = { 0 };
+	volatile uint64_t *p;
+	pthread_t th;
+	uint32_t id;
+	int k, st;
+	size_t i;
+
+	m.fd = dev_open("soft0");
+	if (m.fd == -ENOENT)
+		SKIP("no soft0");
+	EXPECT_OK(m.fd);
+	p = obj_new(m.fd, len, MMB_OBJ_RAM, &m.h);
+	EXPECT(p, "object: %s", strerror(errno));
+	for (i = 0; i < len / 8; i++)
+		p[i] = i * 3;
+	EXPECT_OK(pthread_create(&th, NULL, mover_fn, &m));
+	for (k = 0; k < 40; k++) {
+		pid_t pid = fork();
+
+		EXPECT(pid >= 0, "fork");
+		if (!pid) {
+			for (i = 0; i < len / 8; i++)
+				if (i != (size_t)k && p[i] != i * 3)
+					_exit(10);
+			p[k] = 1000 + k;	/* into the shared object */
+			_exit(0);
+		}
+		EXPECT_ERR(mmb_pin_region(m.fd, (void *)p, PG, &id, NULL), EFAULT);
+		EXPECT_EQ(waitpid(pid, &st, 0), pid);
+		EXPECT(WIFEXITED(st) && !WEXITSTATUS(st), "child %d: status %#x "
+		       "(10: wrong data)", k, st);
+		EXPECT_EQ(p[k], 1000 + k);
+		p[k] = k * 3;
+	}
+	atomic_store(&m.stop, 1);
+	pthread_join(th, NULL);
+	printf("# 40 forks during %ld moves\n", m.moves);
+	EXPECT(m.moves > 40, "only %ld moves", m.moves);
+	for (i = 0; i < len / 8; i++)
+		EXPECT_EQ(p[i], i * 3);
+	close(m.fd);
+	return T_PASS;
+}
+
 const struct mmb_test object_tests[] = {
 	{ "object/create_map_rw", test_create_map_rw },
 	{ "object/migrate_under_writers", test_migrate_under_writers, 300 },
@@ -748,6 +820,7 @@ const struct mmb_test object_tests[] = {
 	{ "object/bad_args", test_bad_args },
 	{ "object/ram_cache", test_ram_cache },
 	{ "object/remove_with_objects", test_remove_with_objects },
+	{ "object/migrate_racing_fork", test_migrate_racing_fork },
 	/* Last: it leaves data in ivshmem0's pool tail for the host. */
 	{ "object/migrate_roundtrip_exact", test_migrate_roundtrip_exact },
 	{ NULL }

@@ -443,6 +443,49 @@ static int test_bad_ranges(void)
 	return T_PASS;
 }
 
+/*
+ * After MMB_IOC_UNPIN_REGION, interrupts no longer write the memory, and
+ * after a stream is closed its DMA no longer writes the frames.
+ */
+static int test_no_writes_after_unpin(void)
+{
+	uint8_t *ring = map_anon(4 * PG, PROT_READ | PROT_WRITE);
+	uint8_t *frames = map_anon(4 * 4 * PG, PROT_READ | PROT_WRITE);
+	void *fl[4];
+	uint32_t id, raised;
+	int fd = dev_open("soft0"), sfd, i;
+	struct mmb_frame f;
+	size_t k;
+
+	EXPECT_OK(fd);
+	EXPECT(ring && frames, "mmap");
+	EXPECT_OK(mmb_pin_region(fd, ring, 4 * PG, &id, NULL));
+	EXPECT_OK(mmb_irq_trigger(fd, 2, &raised));
+	EXPECT_EQ(mmb_ring_head((struct mmb_ring *)ring), 2);
+	EXPECT_OK(mmb_unpin_region(fd, id));
+	memset(ring, 0xaa, 4 * PG);
+	EXPECT_OK(mmb_irq_trigger(fd, 20, &raised));
+	EXPECT_OK(mmb_irq_timer(fd, 100000));
+	usleep(50000);
+	EXPECT_OK(mmb_irq_timer(fd, 0));
+	for (k = 0; k < 4 * PG; k++)
+		EXPECT(ring[k] == 0xaa, "ring byte %zu written after the unpin", k);
+
+	for (i = 0; i < 4; i++)
+		fl[i] = frames + i * 4 * PG;
+	sfd = mmb_stream_setup(fd, MMB_STREAM_ZERO_COPY, 4, 4 * PG, fl, 3, 0, 0, 0);
+	EXPECT_OK(sfd);
+	EXPECT_OK(mmb_stream_start(sfd));
+	EXPECT_OK(mmb_stream_next(sfd, &f));
+	EXPECT_EQ(close(sfd), 0);
+	memset(frames, 0xaa, 16 * PG);
+	usleep(50000);
+	for (k = 0; k < 16 * PG; k++)
+		EXPECT(frames[k] == 0xaa, "frame byte %zu written after close", k);
+	close(fd);
+	return T_PASS;
+}
+
 const struct mmb_test pin_tests[] = {
 	{ "pin/irq_writes_region", test_irq_writes_region },
 	{ "pin/unpin_balanced", test_unpin_balanced },
@@ -451,5 +494,6 @@ const struct mmb_test pin_tests[] = {
 	{ "pin/fork_keeps_parent", test_fork_keeps_parent },
 	{ "pin/rlimit", test_rlimit },
 	{ "pin/bad_ranges", test_bad_ranges },
+	{ "pin/no_writes_after_unpin", test_no_writes_after_unpin },
 	{ NULL }
 };

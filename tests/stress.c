@@ -1,0 +1,562 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * stress/: every mechanism at once, and processes killed in the middle.
+ *
+ * stress/all_mechanisms runs one process per mechanism for a bounded time
+ * (mmb.stress_s, default 20 s) next to a memory hog that pushes the guest
+ * into zram swap.  Every iteration checks its data exactly; afterwards
+ * every role made progress, pages really went to swap, pins are balanced
+ * and every device passes dev_smoke().
+ *
+ * stress/kill_storm starts each mechanism in a child and SIGKILLs it a few
+ * milliseconds later, four children at a time: exit must tear everything
+ * down (no hang, no leak, no splat) whatever the mechanism was doing.
+ */
+#include <fcntl.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+#define PG	4096UL
+
+static atomic_int *stop;
+
+/* ---- the roles of all_mechanisms; each returns T_PASS or T_FAIL ---- */
+
+static long iters;	/* this role's completed, checked iterations */
+
+/* Worker-thread copies into memory that is being paged out. */
+static int role_copy_worker(void)
+{
+	const size_t len = 1 << 20;
+	uint64_t *buf = map_anon(len, PROT_READ | PROT_WRITE);
+	int fd = dev_open("soft0");
+	size_t i;
+
+	EXPECT(buf, "mmap");
+	EXPECT_OK(fd);
+	while (!atomic_load(stop)) {
+		memset(buf, 0, len);
+		madvise(buf, len / 2, MADV_PAGEOUT);
+		EXPECT_OK(mmb_copy_config(fd, MMB_COPY_WORKER, MMB_SRC_GEN, iters,
+					  MMB_COPY_SET_OFFSET, 0));
+		EXPECT_EQ(read(fd, buf, len), len);
+		for (i = 0; i < len / 8; i++)
+			EXPECT(buf[i] == mmb_gen_word(iters, i),
+			       "worker copy %ld: word %zu", iters, i);
+		iters++;
+	}
+	return T_PASS;
+}
+
+/* Batches of async copies, reaped and checked. */
+static int role_copy_async(void)
+{
+	const size_t one = 64 << 10;
+	struct mmb_copy_completion cc[8];
+	uint8_t *buf = map_anon(8 * one, PROT_READ | PROT_WRITE);
+	int fd = dev_open("soft0"), k, got;
+	size_t i;
+
+	EXPECT(buf, "mmap");
+	EXPECT_OK(fd);
+	EXPECT_OK(mmb_copy_config(fd, MMB_COPY_ASYNC, MMB_SRC_GEN, 7, 0, 0));
+	while (!atomic_load(stop)) {
+		for (k = 0; k < 8; k++)
+			EXPECT_OK(mmb_copy_submit(fd, buf + k * one, one, k * one, k));
+		for (got = 0; got < 8;) {
+			int n = mmb_copy_reap(fd, cc, 8, MMB_REAP_WAIT);
+
+			EXPECT(n > 0, "reap: %d", n);
+			for (k = 0; k < n; k++)
+				EXPECT_EQ(cc[k].result, one);
+			got += n;
+		}
+		for (i = 0; i < 8 * one / 8; i++)
+			EXPECT(((uint64_t *)buf)[i] == mmb_gen_word(7, i),
+			       "async copy: word %zu", i);
+		iters++;
+	}
+	return T_PASS;
+}
+
+/* Interrupts: triggers, an event fd, the counter page and a pinned ring. */
+static int role_irq(void)
+{
+	const char *name = access(MMB_DEV_DIR "/edu0", F_OK) ? "soft0" : "edu0";
+	const struct mmb_counters *page;
+	struct mmb_counters c0, c1;
+	struct mmb_ring *ring = map_anon(4 * PG, PROT_READ | PROT_WRITE);
+	uint64_t head0, ev;
+	uint32_t raised, id;
+	int fd = dev_open(name), efd;
+
+	EXPECT(ring, "mmap");
+	EXPECT_OK(fd);
+	efd = mmb_event_open(fd, 0);
+	EXPECT_OK(efd);
+	page = mmb_counters_map(fd);
+	EXPECT(page, "counter page: %s", strerror(errno));
+	EXPECT_OK(mmb_pin_region(fd, ring, 4 * PG, &id, NULL));
+	while (!atomic_load(stop)) {
+		mmb_counters_read(page, &c0);
+		head0 = mmb_ring_head(ring);
+		EXPECT_OK(mmb_irq_trigger(fd, 3, &raised));
+		EXPECT_EQ(raised, 3);
+		mmb_counters_read(page, &c1);
+		EXPECT(c1.irq_count >= c0.irq_count + 3, "%s: counter page %llu -> %llu",
+		       name, (unsigned long long)c0.irq_count,
+		       (unsigned long long)c1.irq_count);
+		EXPECT(mmb_ring_head(ring) >= head0 + 3, "%s: ring head %llu -> %llu",
+		       name, (unsigned long long)head0,
+		       (unsigned long long)mmb_ring_head(ring));
+		EXPECT_OK(mmb_event_wait(efd, &ev));
+		EXPECT(ev >= 1, "event count %llu", (unsigned long long)ev);
+		iters++;
+	}
+	EXPECT_OK(mmb_unpin_region(fd, id));
+	return T_PASS;
+}
+
+/* Zero-copy DMA frames into the process's pinned memory, checked. */
+static int role_stream(void)
+{
+	const uint64_t size = 4 * PG;
+	struct mmb_stream_status st;
+	struct mmb_frame f;
+	uint8_t *mem = map_anon(4 * size, PROT_READ | PROT_WRITE);
+	void *frames[4];
+	int fd = dev_open("edu0"), sfd, k;
+	long bad;
+
+	if (fd == -ENOENT)
+		fd = dev_open("soft0");
+	EXPECT(mem, "mmap");
+	EXPECT_OK(fd);
+	for (k = 0; k < 4; k++)
+		frames[k] = mem + k * size;
+	sfd = mmb_stream_setup(fd, MMB_STREAM_ZERO_COPY, 4, size, frames, 11,
+			       0, 0, 0);
+	EXPECT_OK(sfd);
+	EXPECT_OK(mmb_stream_status(sfd, &st));
+	EXPECT_OK(mmb_stream_start(sfd));
+	while (!atomic_load(stop)) {
+		EXPECT_OK(mmb_stream_next(sfd, &f));
+		bad = mmb_stream_check(frames[f.index], size, 11, st.pattern_size,
+				       f.seq);
+		EXPECT(bad < 0, "frame %llu: byte %ld", (unsigned long long)f.seq,
+		       bad);
+		EXPECT_OK(mmb_stream_release(sfd, f.index));
+		iters++;
+	}
+	close(sfd);
+	return T_PASS;
+}
+
+/* Revocation: one process revokes and restores ... */
+static int role_revoker(void)
+{
+	int fd = dev_open("ivshmem0");
+
+	if (fd == -ENOENT)
+		fd = dev_open("soft0");
+	EXPECT_OK(fd);
+	while (!atomic_load(stop)) {
+		EXPECT_OK(mmb_region_revoke(fd, NULL));
+		usleep(2000);
+		EXPECT_OK(mmb_region_restore(fd, NULL));
+		usleep(3000);
+		iters++;
+	}
+	return T_PASS;
+}
+
+/* ... while another loads, stores and reads through /proc/self/mem. */
+static int role_region_user(void)
+{
+	const size_t len = 64 << 10;
+	volatile uint64_t *map;
+	uint64_t v;
+	int fd = dev_open("ivshmem0"), mem;
+	size_t i;
+
+	if (fd == -ENOENT)
+		fd = dev_open("soft0");
+	EXPECT_OK(fd);
+	map = mmb_region_map(fd, MMB_FAULT_DISCARD, 1 << 20, len);
+	EXPECT(map, "region: %s", strerror(errno));
+	mem = open("/proc/self/mem", O_RDWR | O_CLOEXEC);
+	EXPECT_OK(mem);
+	while (!atomic_load(stop)) {
+		for (i = 0; i < len / 8; i += 61)
+			map[i] = iters + i;
+		for (i = 0; i < len / 8; i += 67)
+			v = map[i];
+		EXPECT_EQ(pread(mem, &v, 8, (uintptr_t)map + 8 * (iters % (len / 8))),
+			  8);
+		iters++;
+	}
+	/* Once live again, stores stick. */
+	usleep(20000);
+	{
+		struct mmb_region_ctl rc;
+
+		EXPECT_OK(mmb_region_restore(fd, &rc));
+	}
+	for (i = 0; i < len / 8; i++)
+		map[i] = ~i;
+	for (i = 0; i < len / 8; i++)
+		EXPECT_EQ(map[i], ~i);
+	EXPECT_OK(mmb_region_unmap((void *)map, len));
+	return T_PASS;
+}
+
+/* Objects moved back and forth, every word checked after each move. */
+static int role_objects(void)
+{
+	const size_t len = 256 << 10;
+	volatile uint64_t *p;
+	uint64_t off;
+	uint32_t h;
+	int fd = dev_open("soft0"), mem;
+	size_t i;
+
+	EXPECT_OK(fd);
+	EXPECT_OK(mmb_obj_create(fd, len, MMB_OBJ_RAM, &h, &off));
+	p = mmb_obj_map(fd, off, len);
+	EXPECT(p, "map: %s", strerror(errno));
+	mem = open("/proc/self/mem", O_RDONLY | O_CLOEXEC);
+	EXPECT_OK(mem);
+	while (!atomic_load(stop)) {
+		uint64_t v;
+
+		for (i = 0; i < len / 8; i++)
+			p[i] = iters * 1000003 + i;
+		EXPECT_OK(mmb_obj_migrate(fd, h, iters & 1 ? MMB_OBJ_RAM :
+							 MMB_OBJ_DEVICE));
+		for (i = 0; i < len / 8; i++)
+			EXPECT(p[i] == iters * 1000003 + i, "object word %zu after "
+			       "move %ld", i, iters);
+		EXPECT_EQ(pread(mem, &v, 8, (uintptr_t)p + 8 * (iters % 512)), 8);
+		EXPECT_EQ(v, iters * 1000003 + iters % 512);
+		iters++;
+	}
+	return T_PASS;
+}
+
+/* Foreign-context writes into a child whose memory is being paged out. */
+static int role_remote(void)
+{
+	const size_t len = 256 << 10;
+	uint64_t *src = map_anon(len, PROT_READ | PROT_WRITE);
+	uint64_t *dst = map_anon(len, PROT_READ | PROT_WRITE);
+	uint64_t *back = map_anon(len, PROT_READ | PROT_WRITE);
+	int fd = dev_open("soft0");
+	size_t i;
+	pid_t child;
+
+	EXPECT(src && dst && back, "mmap");
+	EXPECT_OK(fd);
+	child = fork();
+	EXPECT(child >= 0, "fork");
+	if (!child) {
+		for (;;) {	/* until the parent is done with it */
+			madvise(dst, len, MADV_PAGEOUT);
+			usleep(5000);
+		}
+	}
+	while (!atomic_load(stop)) {
+		struct iovec l = { back, len }, r = { dst, len };
+
+		for (i = 0; i < len / 8; i++)
+			src[i] = mmb_gen_word(iters, i);
+		EXPECT_EQ(mmb_remote_write(fd, child, (uintptr_t)dst, src, len),
+			  len);
+		EXPECT_EQ(process_vm_readv(child, &l, 1, &r, 1, 0), len);
+		EXPECT(!memcmp(back, src, len), "remote write %ld differs", iters);
+		iters++;
+	}
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	return T_PASS;
+}
+
+/* Memory pressure: keep touching most of the free memory. */
+static int role_hog(void)
+{
+	char line[128];
+	long long avail = -1;
+	FILE *f = fopen("/proc/meminfo", "r");
+	size_t len, i;
+	uint8_t *p;
+
+	EXPECT(f, "meminfo");
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "MemAvailable: %lld kB", &avail) == 1)
+			break;
+	fclose(f);
+	EXPECT(avail > 0, "no MemAvailable");
+	/* More than what is free: the rest has to go to swap. */
+	len = (size_t)avail * 1024 * 11 / 10;
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	EXPECT(p != MAP_FAILED, "mmap %zu: %s", len, strerror(errno));
+	while (!atomic_load(stop)) {
+		for (i = 0; i < len && !atomic_load(stop); i += PG)
+			p[i] = (uint8_t)(i >> 12) + iters;
+		iters++;
+	}
+	return T_PASS;
+}
+
+static const struct {
+	const char *name;
+	int (*fn)(void);
+} roles[] = {
+	{ "copy_worker", role_copy_worker },
+	{ "copy_async", role_copy_async },
+	{ "irq", role_irq },
+	{ "stream", role_stream },
+	{ "revoker", role_revoker },
+	{ "region_user", role_region_user },
+	{ "objects", role_objects },
+	{ "remote", role_remote },
+	{ "hog", role_hog },
+};
+#define NR_ROLES (int)(sizeof(roles) / sizeof(roles[0]))
+
+struct role_result {
+	long iters;
+	int verdict;
+	char msg[200];
+};
+
+static int test_all_mechanisms(void)
+{
+	struct role_result *res;
+	long long swapped0, swapped1;
+	unsigned int secs = 20;
+	struct pins p0, p1;
+	pid_t pids[NR_ROLES];
+	char buf[32];
+	int k, st, r;
+
+	if (cmdline_get("mmb.stress_s", buf, sizeof(buf)))
+		secs = strtoul(buf, NULL, 0);
+	stop = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+		    -1, 0);
+	res = mmap(NULL, NR_ROLES * sizeof(*res), PROT_READ | PROT_WRITE,
+		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	EXPECT(stop != MAP_FAILED && res != MAP_FAILED, "mmap");
+	p0 = pins_now();
+	swapped0 = vmstat_get("pswpout");
+
+	for (k = 0; k < NR_ROLES; k++) {
+		pids[k] = fork();
+		EXPECT(pids[k] >= 0, "fork: %s", strerror(errno));
+		if (!pids[k]) {
+			res[k].verdict = roles[k].fn();
+			res[k].iters = iters;
+			snprintf(res[k].msg, sizeof(res[k].msg), "%s", t_last_msg());
+			_exit(0);
+		}
+		res[k].verdict = -1;
+	}
+	sleep(secs);
+	atomic_store(stop, 1);
+	for (k = 0; k < NR_ROLES; k++) {
+		EXPECT_EQ(waitpid(pids[k], &st, 0), pids[k]);
+		/* The hog may be the OOM killer's choice; the others not. */
+		if (k == NR_ROLES - 1 && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL)
+			continue;
+		EXPECT(WIFEXITED(st) && !WEXITSTATUS(st),
+		       "role %s: status %#x", roles[k].name, st);
+		EXPECT(res[k].verdict == T_PASS, "role %s: %s", roles[k].name,
+		       res[k].msg);
+		EXPECT(res[k].iters > 0, "role %s made no progress", roles[k].name);
+	}
+	swapped1 = vmstat_get("pswpout");
+	printf("# %u s:", secs);
+	for (k = 0; k < NR_ROLES; k++)
+		printf(" %s %ld", roles[k].name, res[k].iters);
+	printf("; %lld pages swapped out\n", swapped1 - swapped0);
+	EXPECT(swapped1 > swapped0, "nothing went to swap: no memory pressure");
+
+	for (k = 0; k < 100; k++) {
+		p1 = pins_now();
+		if (p1.acquired - p0.acquired == p1.released - p0.released)
+			break;
+		usleep(50000);
+	}
+	EXPECT(p1.acquired - p0.acquired == p1.released - p0.released,
+	       "%lld pins acquired, %lld released", p1.acquired - p0.acquired,
+	       p1.released - p0.released);
+	EXPECT(p1.acquired > p0.acquired, "no pins taken");
+	for (k = 0; k < 3; k++) {
+		r = dev_smoke((const char *[]){ "soft0", "edu0", "ivshmem0" }[k]);
+		if (r != T_PASS)
+			return r;
+	}
+	return T_PASS;
+}
+
+/* ---- kill_storm ---- */
+
+static uint64_t *scratch;	/* the parent's, written by role 5's children */
+
+/* Start mechanism @k in this (child) process; return once it runs. */
+static int start_mechanism(int k, uint64_t seed)
+{
+	static uint8_t *mem;
+	int fd = dev_open(k == 2 || k == 7 ? "edu0" : k == 6 ? "ivshmem0" : "soft0");
+	volatile uint64_t *p;
+	uint64_t off;
+	uint32_t h, id;
+	int i, sfd;
+
+	if (fd < 0)
+		fd = dev_open("soft0");
+	if (fd < 0)
+		return fd;
+	mem = map_anon(4 << 20, PROT_READ | PROT_WRITE);
+	if (!mem)
+		return -ENOMEM;
+	switch (k) {
+	case 0:	/* a worker copy of 4 MiB */
+		mmb_copy_config(fd, MMB_COPY_WORKER, MMB_SRC_GEN, seed, 0, 0);
+		return read(fd, mem, 4 << 20) < 0 ? -errno : 0;
+	case 1:	/* 64 async copies in flight, never reaped */
+		mmb_copy_config(fd, MMB_COPY_ASYNC, MMB_SRC_GEN, seed, 0, 0);
+		for (i = 0; i < 64; i++)
+			mmb_copy_submit(fd, mem + i * 65536, 65536, 0, i);
+		return 0;
+	case 2: {	/* a zero-copy stream running flat out */
+		void *frames[8];
+
+		for (i = 0; i < 8; i++)
+			frames[i] = mem + i * 16384;
+		sfd = mmb_stream_setup(fd, MMB_STREAM_ZERO_COPY, 8, 16384, frames,
+				       seed, 0, 0, 0);
+		return sfd < 0 ? sfd : mmb_stream_start(sfd);
+	}
+	case 3:	/* a pinned ring, the timer at 50 us, an IRQ_COPY target */
+		mmb_pin_region(fd, mem, 1 << 20, &id, NULL);
+		mmb_irq_copy(fd, (void *)(mem + (2 << 20)));
+		return mmb_irq_timer(fd, 50000);
+	case 4:	/* objects moving */
+		if (mmb_obj_create(fd, 1 << 20, MMB_OBJ_RAM, &h, &off))
+			return -EIO;
+		p = mmb_obj_map(fd, off, 1 << 20);
+		for (i = 0; p && i < 1000; i++) {
+			p[i] = i;
+			mmb_obj_migrate(fd, h, i & 1 ? MMB_OBJ_RAM : MMB_OBJ_DEVICE);
+		}
+		return 0;
+	case 5:	/* foreign-context writes into the parent */
+		memset(mem, 0x77, 1 << 20);
+		for (i = 0; i < 50; i++)
+			mmb_remote_write(fd, getppid(), (uintptr_t)scratch, mem,
+					 1 << 20);
+		return 0;
+	case 6:	/* a fault waiting on the revoked region */
+		p = mmb_region_map(fd, MMB_FAULT_WAIT, 0, 4 * PG);
+		return p ? (int)p[0] : -errno;
+	default:	/* many triggers, waited for */
+		return mmb_irq_trigger(fd, 100000, NULL);
+	}
+}
+
+static int test_kill_storm(void)
+{
+	const int rounds = 64, par = 4;
+	struct mmb_region_ctl rc;
+	struct pins p0, p1;
+	uint64_t t0 = now_ns();
+	int ivs, r, k, st, n = 0;
+	pid_t pids[4];
+	int ready[4][2];
+
+	scratch = map_anon(1 << 20, PROT_READ | PROT_WRITE);
+	EXPECT(scratch, "mmap");
+	p0 = pins_now();
+	ivs = dev_open("ivshmem0");
+	if (ivs < 0)
+		ivs = dev_open("soft0");
+	EXPECT_OK(ivs);
+	EXPECT_OK(mmb_region_revoke(ivs, &rc));	/* for mechanism 6 */
+	srandom(test_seed());
+
+	for (r = 0; r < rounds; r++) {
+		for (k = 0; k < par; k++) {
+			int mech = (r * par + k) % 8;
+
+			EXPECT_OK(pipe(ready[k]) ? -errno : 0);
+			pids[k] = fork();
+			EXPECT(pids[k] >= 0, "fork: %s", strerror(errno));
+			if (!pids[k]) {
+				close(ready[k][0]);
+				/* Say "running" just before the mechanism starts;
+				 * blocking ones never return from it. */
+				if (write(ready[k][1], "r", 1) != 1)
+					_exit(1);
+				start_mechanism(mech, r);
+				pause();
+				_exit(0);
+			}
+			close(ready[k][1]);
+		}
+		for (k = 0; k < par; k++) {
+			char c;
+
+			EXPECT_EQ(read(ready[k][0], &c, 1), 1);
+			close(ready[k][0]);
+		}
+		usleep(random() % 20000);
+		for (k = 0; k < par; k++)
+			kill(pids[k], SIGKILL);
+		for (k = 0; k < par; k++) {
+			uint64_t deadline = now_ns() + 20000000000ULL;
+			pid_t w;
+
+			while ((w = waitpid(pids[k], &st, WNOHANG)) == 0 &&
+			       now_ns() < deadline)
+				usleep(1000);
+			EXPECT(w == pids[k], "child with mechanism %d did not die "
+			       "within 20 s of SIGKILL", (r * par + k) % 8);
+			n++;
+		}
+	}
+	EXPECT_OK(mmb_region_restore(ivs, &rc));
+	close(ivs);
+	printf("# %d children killed in %.1f s\n", n, (now_ns() - t0) / 1e9);
+
+	for (k = 0; k < 100; k++) {
+		p1 = pins_now();
+		if (p1.acquired - p0.acquired == p1.released - p0.released)
+			break;
+		usleep(50000);
+	}
+	EXPECT(p1.acquired - p0.acquired == p1.released - p0.released,
+	       "%lld pins acquired, %lld released", p1.acquired - p0.acquired,
+	       p1.released - p0.released);
+	for (k = 0; k < 3; k++) {
+		r = dev_smoke((const char *[]){ "soft0", "edu0", "ivshmem0" }[k]);
+		if (r != T_PASS)
+			return r;
+	}
+	r = module_reload();
+	EXPECT(r >= 0, "module reload: %s", strerror(-r));
+	return T_PASS;
+}
+
+const struct mmb_test stress_tests[] = {
+	{ "stress/all_mechanisms", test_all_mechanisms, 300 },
+	{ "stress/kill_storm", test_kill_storm, 300 },
+	{ NULL }
+};
