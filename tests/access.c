@@ -69,25 +69,6 @@ struct obj_child {
 	volatile uint64_t *addr;
 };
 
-struct mover {
-	int fd;
-	uint32_t h;
-	atomic_bool stop;
-	uint64_t moves;
-};
-
-static void *mover_fn(void *arg)
-{
-	struct mover *m = arg;
-
-	while (!atomic_load(&m->stop)) {
-		if (mmb_obj_migrate(m->fd, m->h, m->moves & 1 ? MMB_OBJ_RAM :
-							       MMB_OBJ_DEVICE))
-			break;
-		m->moves++;
-	}
-	return NULL;
-}
 
 static void obj_child_run(const char *name, uint32_t placement, size_t len,
 			  uint64_t seed, bool migrate, int go, int rep)

@@ -7,6 +7,7 @@
 #define MMB_TEST_HARNESS_H
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -94,6 +95,12 @@ struct pins {
 struct pins pins_now(void);
 
 /*
+ * Wait up to 5 s (deferred fputs, exiting processes) until every pin taken
+ * since @p0 is released; *@p1 gets the last reading.  False on a leak.
+ */
+bool pins_settle(struct pins p0, struct pins *p1);
+
+/*
  * Twice: a child runs @setup (0 when it holds its pins), then exits with
  * its files open, or is killed.  Afterwards exactly @pages pins were taken
  * and all of them released.  T_PASS or T_FAIL.
@@ -115,8 +122,8 @@ int for_each_irq_dev(int (*fn)(const char *name));
 
 /*
  * After a storm (fuzz, stress): the device named @name, if present, does
- * its basic jobs exactly, holds no objects or mappings, its region is live
- * (restored) and its memory and pool are left zeroed.  T_PASS or T_FAIL.
+ * its basic jobs exactly, holds no objects or mappings, and its region is
+ * live (restored).  T_PASS or T_FAIL.
  */
 int dev_smoke(const char *name);
 
@@ -125,6 +132,16 @@ int dev_smoke(const char *name);
  * it again with $MMB_PARAMS.  0, 1 when $MMB_KO is not set, or -errno.
  */
 int module_reload(void);
+
+/* A thread that moves object @h of @fd between RAM and the pool until
+ * @stop; @moves counts the moves done. */
+struct mover {
+	int fd;
+	uint32_t h;
+	atomic_bool stop;
+	uint64_t moves;
+};
+void *mover_fn(void *arg);
 
 uint64_t now_ns(void);
 uint64_t test_seed(void);

@@ -275,6 +275,32 @@ long long module_param(const char *name)
 	return strtoll(buf, NULL, 0);
 }
 
+void *mover_fn(void *arg)
+{
+	struct mover *m = arg;
+
+	while (!atomic_load(&m->stop)) {
+		if (mmb_obj_migrate(m->fd, m->h, m->moves & 1 ? MMB_OBJ_RAM :
+							       MMB_OBJ_DEVICE))
+			break;
+		m->moves++;
+	}
+	return NULL;
+}
+
+bool pins_settle(struct pins p0, struct pins *p1)
+{
+	int i;
+
+	for (i = 0; i < 100; i++) {
+		*p1 = pins_now();
+		if (p1->acquired - p0.acquired == p1->released - p0.released)
+			return true;
+		usleep(50000);
+	}
+	return false;
+}
+
 uint64_t now_ns(void)
 {
 	struct timespec ts;

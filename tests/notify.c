@@ -316,8 +316,8 @@ static int test_many_waiters(void)
 
 /*
  * The counter page: read-only, one page, and under a high interrupt rate
- * every snapshot is whole: the cause counters add up to the total, and
- * nothing goes backwards.
+ * every snapshot is whole: the cause counters (revocation events included)
+ * add up to the total, and nothing goes backwards.
  */
 static int counter_page_case(const char *name)
 {
@@ -361,16 +361,19 @@ static int counter_page_case(const char *name)
 		snaps++;
 		if ((s.seq & 1) ||
 		    s.irq_count != s.trigger_count + s.timer_count +
-				   s.dma_count + s.dma_errors ||
+				   s.dma_count + s.dma_errors +
+				   s.revoke_count + s.restore_count ||
 		    s.irq_count < prev.irq_count || s.last_ns < prev.last_ns) {
 			stop_storm(fd, storm);
-			FAIL("torn snapshot %llu: seq %u count %llu = %llu+%llu+%llu+%llu, before %llu at %llu ns, now at %llu ns",
+			FAIL("torn snapshot %llu: seq %u count %llu = %llu+%llu+%llu+%llu+%llu+%llu, before %llu at %llu ns, now at %llu ns",
 			     (unsigned long long)snaps, s.seq,
 			     (unsigned long long)s.irq_count,
 			     (unsigned long long)s.trigger_count,
 			     (unsigned long long)s.timer_count,
 			     (unsigned long long)s.dma_count,
 			     (unsigned long long)s.dma_errors,
+			     (unsigned long long)s.revoke_count,
+			     (unsigned long long)s.restore_count,
 			     (unsigned long long)prev.irq_count,
 			     (unsigned long long)prev.last_ns,
 			     (unsigned long long)s.last_ns);

@@ -740,26 +740,6 @@ static int test_remove_with_objects(void)
 	return T_PASS;
 }
 
-struct mover {
-	int fd;
-	uint32_t h;
-	atomic_int stop;
-	long moves;
-};
-
-static void *mover_fn(void *arg)
-{
-	struct mover *m = arg;
-
-	while (!atomic_load(&m->stop)) {
-		if (mmb_obj_migrate(m->fd, m->h, m->moves & 1 ? MMB_OBJ_RAM :
-							    MMB_OBJ_DEVICE))
-			break;
-		m->moves++;
-	}
-	return NULL;
-}
-
 /*
  * Moves racing fork() and pin attempts: children forked mid-move share the
  * object (not a copy), read its data exactly and store into it; pinning
@@ -804,8 +784,8 @@ static int test_migrate_racing_fork(void)
 	}
 	atomic_store(&m.stop, 1);
 	pthread_join(th, NULL);
-	printf("# 40 forks during %ld moves\n", m.moves);
-	EXPECT(m.moves > 40, "only %ld moves", m.moves);
+	printf("# 40 forks during %llu moves\n", (unsigned long long)m.moves);
+	EXPECT(m.moves > 40, "only %llu moves", (unsigned long long)m.moves);
 	for (i = 0; i < len / 8; i++)
 		EXPECT_EQ(p[i], i * 3);
 	close(m.fd);
