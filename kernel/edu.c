@@ -127,9 +127,13 @@ static irqreturn_t edu_irq(int irq, void *data)
 	iowrite32(status, edu->bar + EDU_REG_IRQ_ACK);
 
 	/* One event per cause the interrupt reports. */
+	/*
+	 * The event first: when a transfer's waiter returns, the transfer's
+	 * interrupt is already counted and delivered (as on soft).
+	 */
 	if (status & EDU_IRQ_DMA) {
-		edu_dma_complete(edu);
 		mmb_irq_event(edu->mdev, MMB_EVENT_DMA);
+		edu_dma_complete(edu);
 	}
 	if (status & ~EDU_IRQ_DMA)
 		mmb_irq_event(edu->mdev, MMB_EVENT_TRIGGER);
@@ -196,9 +200,9 @@ static void edu_dma_drain(struct mmb_edu *edu)
 	spin_unlock_irq(&edu->dma_lock);
 	list_for_each_entry_safe(req, tmp, &left, node) {
 		list_del(&req->node);
+		mmb_irq_event(edu->mdev, MMB_EVENT_DMA_ERROR);
 		req->status = -EIO;
 		req->done(req);
-		mmb_irq_event(edu->mdev, MMB_EVENT_DMA_ERROR);
 	}
 }
 
