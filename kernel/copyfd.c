@@ -299,7 +299,9 @@ ssize_t mmb_copyfd_write(struct mmb_copy_fd *cfd, const char __user *buf,
 		mutex_unlock(&cfd->lock);
 		return -EFBIG;
 	}
-	kb = kvmalloc(struct_size(kb, data, have + count), GFP_KERNEL);
+	/* Up to MMB_XFER_MAX of the caller's choosing: charged, and quiet. */
+	kb = kvmalloc(struct_size(kb, data, have + count),
+		      GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 	if (!kb) {
 		mutex_unlock(&cfd->lock);
 		return -ENOMEM;
@@ -566,7 +568,7 @@ ssize_t mmb_copyfd_remote_write(struct mmb_copy_fd *cfd,
 	    check_add_overflow(rw->remote_addr, rw->length, &end))
 		return -EINVAL;
 
-	src = kvmalloc(rw->length, GFP_KERNEL);
+	src = kvmalloc(rw->length, GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 	if (!src)
 		return -ENOMEM;
 	if (copy_from_user(src, u64_to_user_ptr(rw->local_addr), rw->length)) {

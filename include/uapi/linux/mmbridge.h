@@ -323,7 +323,8 @@ struct mmb_copy_status {
  * process_vm_writev() would be (ptrace attach check on the caller's real
  * credentials, with the LSMs consulted); -EPERM otherwise, -ESRCH without
  * such a process.  Returns the bytes written, fewer at an unwritable
- * destination (-EFAULT if none).
+ * destination (-EFAULT if none).  The source is copied in first, into
+ * memory charged to the caller: -ENOMEM when it cannot be had.
  */
 struct mmb_remote_write {
 	__u32 argsz;
