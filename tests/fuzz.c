@@ -30,6 +30,7 @@
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/uio.h>
@@ -1026,6 +1027,7 @@ static void worker(uint64_t seed, uint64_t quota)
 	uint64_t n;
 
 	rnd_seed(seed);
+	setpgid(0, 0);
 	worker_signals();
 	for (n = 0; n < quota && !atomic_load(&S->stop); n++) {
 		uint64_t pick = below(100);
@@ -1119,8 +1121,12 @@ static bool kill_workers(void)
 	pid_t pid;
 
 	atomic_store(&S->stop, 1);
-	for (w = 0; w < FZ_WORKERS; w++)
+	/* Each worker leads a process group with its forked children. */
+	for (w = 0; w < FZ_WORKERS; w++) {
+		kill(-atomic_load(&S->w[w].pid), SIGKILL);
 		kill(atomic_load(&S->w[w].pid), SIGKILL);
+	}
+	/* As subreaper, this also reaps the children of killed workers. */
 	while ((pid = waitpid(-1, &st, WNOHANG)) >= 0) {
 		if (pid == 0) {
 			if (now_ns() > deadline)
@@ -1293,6 +1299,8 @@ static int test_fuzz(void)
 	EXPECT(S != MAP_FAILED, "mmap: %s", strerror(errno));
 	EXPECT_OK(layout());
 	signal(SIGPIPE, SIG_IGN);
+	/* Orphaned children of killed workers come back here to be reaped. */
+	EXPECT_OK(prctl(PR_SET_CHILD_SUBREAPER, 1) ? -errno : 0);
 	rnd_seed(seed ^ 0x6b696c6cULL);		/* the parent's own stream */
 	p0 = pins_now();
 
