@@ -1179,7 +1179,7 @@ int dev_smoke(const char *name)
 		EXPECT(!memcmp(in, out, sizeof(in)), "%s: DMA data", name);
 	}
 	if (info.caps & MMB_CAP_IRQ) {
-		uint64_t before = dev_count(fd);
+		uint64_t before;
 		uint32_t raised = 0;
 
 		EXPECT_OK(mmb_irq_control(fd, 1));
