@@ -18,8 +18,8 @@
 
 static int mmb_open(struct inode *inode, struct file *file)
 {
-	struct mmb_device *mdev = container_of(inode->i_cdev,
-					       struct mmb_device, cdev);
+	struct mmb_device *mdev =
+		container_of(inode->i_cdev, struct mmb_device, cdev);
 	struct mmb_file *mf;
 	int ret;
 
@@ -98,8 +98,8 @@ int mmb_get_args(void *karg, size_t ksize, size_t minsz, void __user *uarg)
 static int mmb_put_args(void __user *uarg, const void *karg, size_t ksize,
 			u32 argsz)
 {
-	return copy_to_user(uarg, karg, min_t(size_t, argsz, ksize)) ?
-		-EFAULT : 0;
+	return copy_to_user(uarg, karg, min_t(size_t, argsz, ksize)) ? -EFAULT :
+								       0;
 }
 
 static long mmb_ioctl_info(struct mmb_device *mdev, void __user *uarg)
@@ -136,6 +136,17 @@ static bool mmb_trigger_seen(struct mmb_device *mdev, u64 before)
 	return mmb_notify_triggers(mdev) != before;
 }
 
+/* Waits up to a second for a trigger after @before; jiffies left or -EINTR. */
+static long mmb_trigger_wait(struct mmb_device *mdev, u64 before)
+{
+	/* Aligned arguments, not a break after the parenthesis. */
+	/* clang-format off */
+	return wait_event_interruptible_timeout(mdev->notify.wq,
+						mmb_trigger_seen(mdev, before),
+						HZ);
+	/* clang-format on */
+}
+
 /*
  * Raise one interrupt and, if @wait, wait until the handler has seen it.
  * The device is entered per interrupt, so a removal waits for one
@@ -157,9 +168,7 @@ static int mmb_trigger_one(struct mmb_device *mdev, bool wait)
 	before = mmb_notify_triggers(mdev);
 	ret = mdev->ops->irq_raise(mdev);
 	if (!ret && wait) {
-		left = wait_event_interruptible_timeout(mdev->notify.wq,
-							mmb_trigger_seen(mdev, before),
-							HZ);
+		left = mmb_trigger_wait(mdev, before);
 		if (left < 0)
 			ret = -EINTR;
 		else if (!left)
@@ -261,8 +270,8 @@ static int mmb_get_xfer(struct mmb_device *mdev, struct mmb_xfer *x,
 {
 	int ret;
 
-	ret = mmb_get_args(x, sizeof(*x), offsetofend(struct mmb_xfer, reserved),
-			   uarg);
+	ret = mmb_get_args(x, sizeof(*x),
+			   offsetofend(struct mmb_xfer, reserved), uarg);
 	if (ret)
 		return ret;
 	if (!(mdev->caps & cap))
@@ -427,7 +436,7 @@ out_put:
 	return ret;
 }
 
-#define MMB_MEM_CHUNK	(64 * 1024)
+#define MMB_MEM_CHUNK (64 * 1024)
 
 /* Copy between device memory and a kernel buffer, inside enter/leave. */
 static void mmb_mem_copy(struct mmb_device *mdev, u64 off, void *buf,
@@ -435,7 +444,7 @@ static void mmb_mem_copy(struct mmb_device *mdev, u64 off, void *buf,
 {
 	if (mdev->mem_io && to_device) {
 		memcpy_toio(mdev->mem_io + off, buf, len);
-		wmb();	/* drain write-combining buffers */
+		wmb(); /* drain write-combining buffers */
 	} else if (mdev->mem_io) {
 		memcpy_fromio(buf, mdev->mem_io + off, len);
 	} else if (to_device) {
@@ -474,7 +483,8 @@ static long mmb_ioctl_mem_rw(struct mmb_device *mdev, void __user *uarg)
 		ret = mmb_device_enter(mdev);
 		if (ret)
 			break;
-		mmb_mem_copy(mdev, args.dev_offset + done, bounce, n, to_device);
+		mmb_mem_copy(mdev, args.dev_offset + done, bounce, n,
+			     to_device);
 		mmb_device_leave(mdev);
 		if (!to_device && copy_to_user(ubuf + done, bounce, n)) {
 			ret = -EFAULT;
@@ -541,7 +551,8 @@ static long mmb_ioctl_copy_status(struct mmb_file *mf, void __user *uarg)
 	int ret;
 
 	ret = mmb_get_args(&st, sizeof(st),
-			   offsetofend(struct mmb_copy_status, cancelled), uarg);
+			   offsetofend(struct mmb_copy_status, cancelled),
+			   uarg);
 	if (ret)
 		return ret;
 	if (st.flags)
@@ -662,7 +673,8 @@ static long mmb_ioctl_unpin_region(struct mmb_file *mf, void __user *uarg)
 	int ret;
 
 	ret = mmb_get_args(&ur, sizeof(ur),
-			   offsetofend(struct mmb_unpin_region, reserved), uarg);
+			   offsetofend(struct mmb_unpin_region, reserved),
+			   uarg);
 	if (ret)
 		return ret;
 	if (ur.flags || ur.reserved)
@@ -701,7 +713,8 @@ static long mmb_ioctl_region_info(struct mmb_device *mdev, void __user *uarg)
 	int ret;
 
 	ret = mmb_get_args(&ri, sizeof(ri),
-			   offsetofend(struct mmb_region_info, wait_faults), uarg);
+			   offsetofend(struct mmb_region_info, wait_faults),
+			   uarg);
 	if (ret)
 		return ret;
 	if (ri.flags)
@@ -716,7 +729,8 @@ static long mmb_ioctl_obj_create(struct mmb_file *mf, void __user *uarg)
 	int ret;
 
 	ret = mmb_get_args(&oc, sizeof(oc),
-			   offsetofend(struct mmb_obj_create, mmap_offset), uarg);
+			   offsetofend(struct mmb_obj_create, mmap_offset),
+			   uarg);
 	if (ret)
 		return ret;
 	if (oc.flags || oc.handle || oc.mmap_offset || !oc.size ||
@@ -743,7 +757,8 @@ static long mmb_ioctl_obj_ctl(struct mmb_file *mf, unsigned int cmd,
 	if (ctl.flags || !ctl.handle)
 		return -EINVAL;
 	if (cmd == MMB_IOC_OBJ_DESTROY)
-		return ctl.placement ? -EINVAL : mmb_obj_destroy(mf, ctl.handle);
+		return ctl.placement ? -EINVAL :
+				       mmb_obj_destroy(mf, ctl.handle);
 	if (ctl.placement > MMB_OBJ_DEVICE)
 		return -EINVAL;
 	ret = mmb_device_alive(mf->mdev);
@@ -771,7 +786,8 @@ static long mmb_ioctl_stream_setup(struct mmb_device *mdev, void __user *uarg)
 	int ret;
 
 	ret = mmb_get_args(&ss, sizeof(ss),
-			   offsetofend(struct mmb_stream_setup, reserved), uarg);
+			   offsetofend(struct mmb_stream_setup, reserved),
+			   uarg);
 	if (!ret)
 		ret = mmb_device_alive(mdev);
 	return ret ? ret : mmb_stream_setup(mdev, &ss);
@@ -884,13 +900,13 @@ static long mmb_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 }
 
 const struct file_operations mmb_fops = {
-	.owner		= THIS_MODULE,
-	.open		= mmb_open,
-	.release	= mmb_release,
-	.read		= mmb_read,
-	.write		= mmb_write,
-	.poll		= mmb_poll,
-	.mmap		= mmb_mmap,
-	.unlocked_ioctl	= mmb_ioctl,
-	.compat_ioctl	= compat_ptr_ioctl,
+	.owner = THIS_MODULE,
+	.open = mmb_open,
+	.release = mmb_release,
+	.read = mmb_read,
+	.write = mmb_write,
+	.poll = mmb_poll,
+	.mmap = mmb_mmap,
+	.unlocked_ioctl = mmb_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
 };

@@ -14,9 +14,9 @@
 
 /* 6.2 made the device argument of class->devnode() const. */
 #if KERNEL_VERSION(6, 2, 0) > LINUX_VERSION_CODE
-#define mmb_devnode_device	struct device
+#define mmb_devnode_device struct device
 #else
-#define mmb_devnode_device	const struct device
+#define mmb_devnode_device const struct device
 #endif
 
 /*
@@ -24,9 +24,9 @@
  * was called remove_new().
  */
 #if KERNEL_VERSION(6, 11, 0) > LINUX_VERSION_CODE
-#define MMB_PLATFORM_REMOVE	remove_new
+#define MMB_PLATFORM_REMOVE remove_new
 #else
-#define MMB_PLATFORM_REMOVE	remove
+#define MMB_PLATFORM_REMOVE remove
 #endif
 
 /* 6.3 made vma->vm_flags read-only outside the vm_flags_*() helpers. */
@@ -74,12 +74,11 @@ static inline void mmb_eventfd_signal(struct eventfd_ctx *ctx)
 }
 
 /* A shrinker: shrinker_alloc() from 6.7, a caller-owned struct before. */
+typedef unsigned long (*mmb_shrink_fn)(struct shrinker *s,
+				       struct shrink_control *sc);
+
 static inline struct shrinker *
-mmb_shrinker_register(unsigned long (*count)(struct shrinker *,
-					     struct shrink_control *),
-		      unsigned long (*scan)(struct shrinker *,
-					    struct shrink_control *),
-		      const char *name)
+mmb_shrinker_register(mmb_shrink_fn count, mmb_shrink_fn scan, const char *name)
 {
 	struct shrinker *s;
 

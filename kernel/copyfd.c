@@ -22,6 +22,7 @@
 
 #include "priv.h"
 #include "remote.h"
+#include "trace.h"
 
 /* Bytes written to a file with write(), shared by the copies that read them. */
 struct mmb_kbuf {
@@ -45,14 +46,14 @@ static void mmb_kbuf_put(struct mmb_kbuf *kb)
 struct mmb_fd_copy {
 	struct mmb_copy c;
 	struct mmb_copy_fd *cfd;
-	struct mmb_kbuf *kbuf;		/* source reference, or NULL */
-	void *owned_src;		/* kvmalloc'd source (remote write) */
+	struct mmb_kbuf *kbuf; /* source reference, or NULL */
+	void *owned_src; /* kvmalloc'd source (remote write) */
 	u64 seed;
 	u64 cookie;
 	bool async;
-	bool finished;			/* ->done() ran (sync requests) */
-	struct list_head link;		/* cfd->alock: inflight or ready */
-	wait_queue_head_t waiter;	/* the sleeping submitter */
+	bool finished; /* ->done() ran (sync requests) */
+	struct list_head link; /* cfd->alock: inflight or ready */
+	wait_queue_head_t waiter; /* the sleeping submitter */
 	refcount_t ref;
 };
 
@@ -113,6 +114,20 @@ static int mmb_copy_set_source(struct mmb_copy_fd *cfd, struct mmb_fd_copy *r,
 	return 0;
 }
 
+/* Count a finished request in its device's statistics. */
+static void mmb_stat_copy(struct mmb_device *mdev, const struct mmb_copy *c)
+{
+	mmb_stat_add(mdev, MMB_STAT_COPIES, 1);
+	mmb_stat_add(mdev, MMB_STAT_COPY_BYTES, c->copied);
+	if (c->status == -EFAULT)
+		mmb_stat_add(mdev, MMB_STAT_COPY_FAULTS, 1);
+}
+
+static struct mmb_device *mmb_cfd_dev(struct mmb_copy_fd *cfd)
+{
+	return container_of(cfd, struct mmb_file, copy)->mdev;
+}
+
 static void mmb_fd_copy_done(struct mmb_copy *c)
 {
 	struct mmb_fd_copy *r = container_of(c, struct mmb_fd_copy, c);
@@ -124,6 +139,7 @@ static void mmb_fd_copy_done(struct mmb_copy *c)
 	 */
 	bool async = r->async;
 
+	mmb_stat_copy(mmb_cfd_dev(cfd), c);
 	mmdrop(c->mm);
 	spin_lock(&cfd->alock);
 	cfd->completed++;
@@ -193,7 +209,7 @@ static ssize_t mmb_fd_copy_wait(struct mmb_copy_fd *cfd, struct mmb_fd_copy *r,
 {
 	ssize_t ret;
 
-	refcount_inc(&r->ref);		/* the engine's */
+	refcount_inc(&r->ref); /* the engine's */
 	r->c.flags |= MMB_COPY_F_LOCAL;
 	mmb_fd_copy_submit(cfd, r, mm);
 	if (wait_event_interruptible(r->waiter, READ_ONCE(r->finished))) {
@@ -238,13 +254,14 @@ static ssize_t mmb_copy_read_sync(struct mmb_copy_fd *cfd, char __user *buf,
 		}
 	}
 	mmb_copy_run(&r.c, bounce);
+	trace_mmb_copy_done(&r.c);
+	mmb_stat_copy(mmb_cfd_dev(cfd), &r.c);
 	kvfree(bounce);
 	mmb_kbuf_put(r.kbuf);
 	return r.c.copied ? r.c.copied : r.c.status;
 }
 
-ssize_t mmb_copyfd_read(struct mmb_copy_fd *cfd, char __user *buf,
-			size_t count)
+ssize_t mmb_copyfd_read(struct mmb_copy_fd *cfd, char __user *buf, size_t count)
 {
 	struct mmb_fd_copy *r;
 	ssize_t ret;
@@ -395,7 +412,8 @@ int mmb_copyfd_submit(struct mmb_copy_fd *cfd, const struct mmb_copy_submit *s)
 	}
 	spin_lock(&cfd->alock);
 	ret = cfd->nr_inflight + cfd->nr_ready >= MMB_COPY_MAX_INFLIGHT ?
-		-EAGAIN : 0;
+		      -EAGAIN :
+		      0;
 	spin_unlock(&cfd->alock);
 	if (ret)
 		goto err_unlock;
@@ -417,6 +435,12 @@ static long mmb_fd_copy_result(struct mmb_fd_copy *r)
 	return r->c.copied ? (long)r->c.copied : r->c.status;
 }
 
+/* Something to reap, or nothing in flight that could become so. */
+static bool mmb_reap_ready(struct mmb_copy_fd *cfd)
+{
+	return READ_ONCE(cfd->nr_ready) || !READ_ONCE(cfd->nr_inflight);
+}
+
 /*
  * Hand out up to @rp->max completions.  They leave the ready list only once
  * they reached user space, so a fault loses none.
@@ -433,9 +457,7 @@ int mmb_copyfd_reap(struct mmb_copy_fd *cfd, struct mmb_copy_reap *rp)
 	if (!rp->max || rp->max > MMB_COPY_MAX_INFLIGHT)
 		return -EINVAL;
 	if (rp->flags & MMB_REAP_WAIT) {
-		ret = wait_event_interruptible(cfd->wq,
-					       READ_ONCE(cfd->nr_ready) ||
-					       !READ_ONCE(cfd->nr_inflight));
+		ret = wait_event_interruptible(cfd->wq, mmb_reap_ready(cfd));
 		if (ret)
 			return ret;
 	}
@@ -457,8 +479,8 @@ int mmb_copyfd_reap(struct mmb_copy_fd *cfd, struct mmb_copy_reap *rp)
 	}
 	spin_unlock(&cfd->alock);
 
-	if (n && copy_to_user(u64_to_user_ptr(rp->entries), out,
-			      n * sizeof(*out))) {
+	if (n &&
+	    copy_to_user(u64_to_user_ptr(rp->entries), out, n * sizeof(*out))) {
 		ret = -EFAULT;
 	} else {
 		LIST_HEAD(gone);
@@ -601,13 +623,13 @@ ssize_t mmb_copyfd_remote_write(struct mmb_copy_fd *cfd,
  * waited for in the handler.
  */
 struct mmb_irq_copy_reg {
-	struct list_head node;		/* mdev->irq_copies */
+	struct list_head node; /* mdev->irq_copies */
 	struct mmb_device *mdev;
 	struct mmb_copy c;
-	spinlock_t lock;		/* rec, busy, pending, dying; IRQ-safe */
+	spinlock_t lock; /* rec, busy, pending, dying; IRQ-safe */
 	struct mmb_irq_record rec;
-	bool busy;			/* c is queued or running */
-	bool pending;			/* an interrupt came while busy */
+	bool busy; /* c is queued or running */
+	bool pending; /* an interrupt came while busy */
 	bool dying;
 	wait_queue_head_t idle_wq;
 };
@@ -631,6 +653,7 @@ static void mmb_irq_copy_done(struct mmb_copy *c)
 	struct mmb_irq_copy_reg *reg = c->context;
 	unsigned long flags;
 
+	mmb_stat_copy(reg->mdev, c);
 	spin_lock_irqsave(&reg->lock, flags);
 	if (reg->pending && !reg->dying) {
 		reg->pending = false;

@@ -19,28 +19,28 @@
 
 #include "priv.h"
 
-#define EDU_DRV_NAME		"mmbridge-edu"
+#define EDU_DRV_NAME "mmbridge-edu"
 
-#define EDU_REG_IDENT		0x00	/* 0xRRrr00ed: major, minor, 0xed */
-#define EDU_REG_LIVENESS	0x04	/* reads back the inverse of a write */
-#define EDU_REG_IRQ_STATUS	0x24
-#define EDU_REG_IRQ_RAISE	0x60
-#define EDU_REG_IRQ_ACK		0x64
-#define EDU_REG_DMA_SRC		0x80	/* 64-bit registers */
-#define EDU_REG_DMA_DST		0x88
-#define EDU_REG_DMA_COUNT	0x90
-#define EDU_REG_DMA_CMD		0x98
+#define EDU_REG_IDENT 0x00 /* 0xRRrr00ed: major, minor, 0xed */
+#define EDU_REG_LIVENESS 0x04 /* reads back the inverse of a write */
+#define EDU_REG_IRQ_STATUS 0x24
+#define EDU_REG_IRQ_RAISE 0x60
+#define EDU_REG_IRQ_ACK 0x64
+#define EDU_REG_DMA_SRC 0x80 /* 64-bit registers */
+#define EDU_REG_DMA_DST 0x88
+#define EDU_REG_DMA_COUNT 0x90
+#define EDU_REG_DMA_CMD 0x98
 
-#define EDU_DMA_CMD_RUN		0x1
-#define EDU_DMA_CMD_FROM_DEV	0x2	/* device buffer -> RAM */
-#define EDU_DMA_CMD_IRQ		0x4	/* interrupt when done */
+#define EDU_DMA_CMD_RUN 0x1
+#define EDU_DMA_CMD_FROM_DEV 0x2 /* device buffer -> RAM */
+#define EDU_DMA_CMD_IRQ 0x4 /* interrupt when done */
 
-#define EDU_IRQ_TRIGGER		0x00000001
-#define EDU_IRQ_DMA		0x00000100
+#define EDU_IRQ_TRIGGER 0x00000001
+#define EDU_IRQ_DMA 0x00000100
 
-#define EDU_DMA_BUF		0x40000
-#define EDU_DMA_SIZE		4096
-#define EDU_IDENT_MAGIC		0xed
+#define EDU_DMA_BUF 0x40000
+#define EDU_DMA_SIZE 4096
+#define EDU_IDENT_MAGIC 0xed
 
 /*
  * QEMU before 8.0 (QEMU issue 1254) rejects a transfer that ends at the last
@@ -50,13 +50,17 @@
  */
 static unsigned int edu_dma_window = EDU_DMA_SIZE - 1;
 module_param(edu_dma_window, uint, 0444);
+/* clang-format off */
 MODULE_PARM_DESC(edu_dma_window,
 		 "Bytes of the edu DMA buffer to use, 1 to 4096 (default: 4095; 4096 needs QEMU >= 8.0)");
+/* clang-format on */
 
 static unsigned int edu_dma_bits = 28;
 module_param(edu_dma_bits, uint, 0444);
+/* clang-format off */
 MODULE_PARM_DESC(edu_dma_bits,
 		 "DMA address bits of the edu device, 28 to 64; must match QEMU's dma_mask (default: 28, QEMU's default)");
+/* clang-format on */
 
 struct mmb_edu {
 	struct pci_dev *pdev;
@@ -65,9 +69,9 @@ struct mmb_edu {
 	u32 ident;
 	int irq;
 
-	spinlock_t dma_lock;		/* the engine's queue; IRQ-safe */
-	struct list_head dma_queue;	/* dma_lock: waiting to start */
-	struct mmb_dma_req *dma_cur;	/* dma_lock: on the engine */
+	spinlock_t dma_lock; /* the engine's queue; IRQ-safe */
+	struct list_head dma_queue; /* dma_lock: waiting to start */
+	struct mmb_dma_req *dma_cur; /* dma_lock: on the engine */
 	wait_queue_head_t dma_idle_wq;
 };
 
@@ -163,8 +167,8 @@ static int edu_dma_submit(struct mmb_device *mdev, struct mmb_dma_req *req)
 }
 
 static const struct mmb_backend_ops edu_ops = {
-	.irq_raise	= edu_irq_raise,
-	.dma_submit	= edu_dma_submit,
+	.irq_raise = edu_irq_raise,
+	.dma_submit = edu_dma_submit,
 };
 
 static bool edu_dma_idle(struct mmb_edu *edu)
@@ -188,7 +192,8 @@ static void edu_dma_drain(struct mmb_edu *edu)
 	struct mmb_dma_req *req, *tmp;
 
 	if (!wait_event_timeout(edu->dma_idle_wq, edu_dma_idle(edu), 10 * HZ))
-		dev_err(&edu->pdev->dev, "DMA engine stuck, failing its requests\n");
+		dev_err(&edu->pdev->dev,
+			"DMA engine stuck, failing its requests\n");
 	free_irq(edu->irq, edu);
 	pci_clear_master(edu->pdev);
 
@@ -211,7 +216,8 @@ static ssize_t ident_show(struct device *dev, struct device_attribute *attr,
 {
 	struct mmb_device *mdev = dev_get_drvdata(dev);
 
-	return sysfs_emit(buf, "0x%08x\n", ((struct mmb_edu *)mdev->priv)->ident);
+	return sysfs_emit(buf, "0x%08x\n",
+			  ((struct mmb_edu *)mdev->priv)->ident);
 }
 static DEVICE_ATTR_RO(ident);
 
@@ -229,7 +235,8 @@ static int edu_check_alive(struct mmb_edu *edu)
 
 	edu->ident = ioread32(edu->bar + EDU_REG_IDENT);
 	if ((edu->ident & 0xff) != EDU_IDENT_MAGIC || (edu->ident >> 24) != 1) {
-		dev_err(&edu->pdev->dev, "unexpected ident 0x%08x\n", edu->ident);
+		dev_err(&edu->pdev->dev, "unexpected ident 0x%08x\n",
+			edu->ident);
 		return -ENODEV;
 	}
 	for (i = 0; i < ARRAY_SIZE(probes); i++) {
@@ -333,7 +340,7 @@ static void edu_remove(struct pci_dev *pdev)
 	struct mmb_edu *edu = pci_get_drvdata(pdev);
 
 	mmb_device_unregister(edu->mdev);
-	edu_dma_drain(edu);		/* also frees the IRQ */
+	edu_dma_drain(edu); /* also frees the IRQ */
 	pci_free_irq_vectors(pdev);
 	mmb_device_put(edu->mdev);
 	pci_iounmap(pdev, edu->bar);
@@ -342,17 +349,15 @@ static void edu_remove(struct pci_dev *pdev)
 	kfree(edu);
 }
 
-static const struct pci_device_id edu_ids[] = {
-	{ PCI_DEVICE(0x1234, 0x11e8) },
-	{ }
-};
+static const struct pci_device_id edu_ids[] = { { PCI_DEVICE(0x1234, 0x11e8) },
+						{} };
 MODULE_DEVICE_TABLE(pci, edu_ids);
 
 static struct pci_driver edu_driver = {
-	.name		= EDU_DRV_NAME,
-	.id_table	= edu_ids,
-	.probe		= edu_probe,
-	.remove		= edu_remove,
+	.name = EDU_DRV_NAME,
+	.id_table = edu_ids,
+	.probe = edu_probe,
+	.remove = edu_remove,
 };
 
 int mmb_edu_init(void)

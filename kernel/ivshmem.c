@@ -17,8 +17,8 @@
 
 #include "priv.h"
 
-#define IVSHMEM_DRV_NAME	"mmbridge-ivshmem"
-#define IVSHMEM_MEM_BAR		2
+#define IVSHMEM_DRV_NAME "mmbridge-ivshmem"
+#define IVSHMEM_MEM_BAR 2
 
 struct mmb_ivshmem {
 	struct mmb_device *mdev;
@@ -79,7 +79,8 @@ static int ivshmem_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		goto err_put_mdev;
 
 	pci_set_drvdata(pdev, ivs);
-	dev_info(&pdev->dev, "%s: %llu MiB device memory, %llu MiB object pool\n",
+	dev_info(&pdev->dev,
+		 "%s: %llu MiB device memory, %llu MiB object pool\n",
 		 dev_name(&mdev->dev), mdev->mem_size >> 20,
 		 mdev->pool_size >> 20);
 	return 0;
@@ -109,17 +110,16 @@ static void ivshmem_remove(struct pci_dev *pdev)
 	kfree(ivs);
 }
 
-static const struct pci_device_id ivshmem_ids[] = {
-	{ PCI_DEVICE(0x1af4, 0x1110) },
-	{ }
-};
+static const struct pci_device_id ivshmem_ids[] = { { PCI_DEVICE(0x1af4,
+								 0x1110) },
+						    {} };
 MODULE_DEVICE_TABLE(pci, ivshmem_ids);
 
 static struct pci_driver ivshmem_driver = {
-	.name		= IVSHMEM_DRV_NAME,
-	.id_table	= ivshmem_ids,
-	.probe		= ivshmem_probe,
-	.remove		= ivshmem_remove,
+	.name = IVSHMEM_DRV_NAME,
+	.id_table = ivshmem_ids,
+	.probe = ivshmem_probe,
+	.remove = ivshmem_remove,
 };
 
 int mmb_ivshmem_init(void)

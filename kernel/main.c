@@ -9,14 +9,19 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/debugfs.h>
 #include <linux/fs.h>
 #include <linux/idr.h>
 #include <linux/module.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/workqueue.h>
 
 #include "compat.h"
 #include "priv.h"
+
+#define CREATE_TRACE_POINTS
+#include "trace.h"
 
 static dev_t mmb_devt;
 static DEFINE_IDA(mmb_minor_ida);
@@ -25,9 +30,9 @@ static struct ida mmb_instance_ida[MMB_BACKEND_IVSHMEM + 1];
 struct workqueue_struct *mmb_wq;
 
 static const char *const mmb_backend_names[] = {
-	[MMB_BACKEND_SOFT]	= "soft",
-	[MMB_BACKEND_EDU]	= "edu",
-	[MMB_BACKEND_IVSHMEM]	= "ivshmem",
+	[MMB_BACKEND_SOFT] = "soft",
+	[MMB_BACKEND_EDU] = "edu",
+	[MMB_BACKEND_IVSHMEM] = "ivshmem",
 };
 
 const char *mmb_backend_name(enum mmb_backend_kind kind)
@@ -63,8 +68,8 @@ static ssize_t mem_size_show(struct device *dev, struct device_attribute *attr,
 }
 static DEVICE_ATTR_RO(mem_size);
 
-static ssize_t irq_count_show(struct device *dev,
-			      struct device_attribute *attr, char *buf)
+static ssize_t irq_count_show(struct device *dev, struct device_attribute *attr,
+			      char *buf)
 {
 	return sysfs_emit(buf, "%llu\n", mmb_notify_count(to_mmb(dev)));
 }
@@ -88,9 +93,9 @@ static char *mmb_devnode(mmb_devnode_device *dev, umode_t *mode)
 }
 
 static struct class mmb_class = {
-	.name		= MMB_DRV_NAME,
-	.dev_groups	= mmb_dev_groups,
-	.devnode	= mmb_devnode,
+	.name = MMB_DRV_NAME,
+	.dev_groups = mmb_dev_groups,
+	.devnode = mmb_devnode,
 };
 
 static void mmb_device_release(struct device *dev)
@@ -168,7 +173,8 @@ struct mmb_device *mmb_device_alloc(struct device *parent,
 	cdev_init(&mdev->cdev, &mmb_fops);
 	mdev->cdev.owner = THIS_MODULE;
 	/* From here on, mmb_device_release() frees the ids and the struct. */
-	if (dev_set_name(&mdev->dev, "%s%d", mmb_backend_name(kind), instance)) {
+	if (dev_set_name(&mdev->dev, "%s%d", mmb_backend_name(kind),
+			 instance)) {
 		put_device(&mdev->dev);
 		return ERR_PTR(-ENOMEM);
 	}
@@ -184,6 +190,38 @@ err_free:
 	kfree(mdev);
 	return ERR_PTR(ret);
 }
+
+static struct dentry *mmb_debugfs_root;
+
+static const char *const mmb_stat_names[MMB_STAT_NR] = {
+	[MMB_STAT_COPIES] = "copies",
+	[MMB_STAT_COPY_BYTES] = "copy_bytes",
+	[MMB_STAT_COPY_FAULTS] = "copy_faults",
+	[MMB_STAT_PINS] = "pins",
+	[MMB_STAT_PINNED_PAGES] = "pinned_pages",
+	[MMB_STAT_UNPINS] = "unpins",
+	[MMB_STAT_REGION_FAULTS] = "region_faults",
+	[MMB_STAT_OBJECT_FAULTS] = "object_faults",
+	[MMB_STAT_REVOKES] = "revokes",
+	[MMB_STAT_RESTORES] = "restores",
+	[MMB_STAT_MIGRATIONS] = "migrations",
+	[MMB_STAT_MIGRATED_BYTES] = "migrated_bytes",
+};
+
+/* debugfs mmbridge/<device>/stats: "name value" lines, totals since probe. */
+static int mmb_stats_show(struct seq_file *m, void *v)
+{
+	struct mmb_device *mdev = m->private;
+	int i;
+
+	seq_printf(m, "irqs %llu\n", mmb_notify_count(mdev));
+	for (i = 0; i < MMB_STAT_NR; i++)
+		seq_printf(m, "%s %lld\n", mmb_stat_names[i],
+			   atomic64_read(&mdev->stats[i]));
+	seq_printf(m, "region_state 0x%x\n", READ_ONCE(mdev->region.state));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(mmb_stats);
 
 /**
  * mmb_device_register() - make the device visible to user space.
@@ -209,6 +247,11 @@ int mmb_device_register(struct mmb_device *mdev,
 		mdev->alive = false;
 		return ret;
 	}
+	/* debugfs is optional: its functions take and ignore error values. */
+	mdev->debugfs =
+		debugfs_create_dir(dev_name(&mdev->dev), mmb_debugfs_root);
+	debugfs_create_file("stats", 0400, mdev->debugfs, mdev,
+			    &mmb_stats_fops);
 	dev_dbg(&mdev->dev, "registered, caps 0x%llx\n", mdev->caps);
 	return 0;
 }
@@ -225,6 +268,9 @@ int mmb_device_register(struct mmb_device *mdev,
  */
 void mmb_device_unregister(struct mmb_device *mdev)
 {
+	/* Waits for readers of the stats file. */
+	debugfs_remove_recursive(mdev->debugfs);
+	mdev->debugfs = NULL;
 	cdev_device_del(&mdev->cdev, &mdev->dev);
 
 	down_write(&mdev->unplug_rwsem);
@@ -316,9 +362,10 @@ static int __init mmb_init(void)
 	if (ret)
 		goto err_remote;
 
+	mmb_debugfs_root = debugfs_create_dir(MMB_DRV_NAME, NULL);
 	ret = alloc_chrdev_region(&mmb_devt, 0, MMB_MAX_DEVICES, MMB_DRV_NAME);
 	if (ret)
-		goto err_cache;
+		goto err_debugfs;
 
 	ret = class_register(&mmb_class);
 	if (ret)
@@ -345,7 +392,8 @@ err_class:
 	class_unregister(&mmb_class);
 err_chrdev:
 	unregister_chrdev_region(mmb_devt, MMB_MAX_DEVICES);
-err_cache:
+err_debugfs:
+	debugfs_remove_recursive(mmb_debugfs_root);
 	mmb_object_cache_exit();
 err_remote:
 	mmb_remote_exit();
@@ -367,6 +415,7 @@ static void __exit mmb_exit(void)
 	destroy_workqueue(mmb_wq);
 	class_unregister(&mmb_class);
 	unregister_chrdev_region(mmb_devt, MMB_MAX_DEVICES);
+	debugfs_remove_recursive(mmb_debugfs_root);
 	mmb_object_cache_exit();
 	mmb_remote_exit();
 	mmb_region_fs_exit();
@@ -378,5 +427,7 @@ static void __exit mmb_exit(void)
 module_init(mmb_init);
 module_exit(mmb_exit);
 
+/* clang-format off */
 MODULE_DESCRIPTION("mmbridge: reach user memory from kernel threads and IRQs; revocable device mappings");
+/* clang-format on */
 MODULE_LICENSE("GPL");

@@ -41,7 +41,7 @@
 #include "priv.h"
 
 /* Rings on one device, over all files: bounds the handler's work. */
-#define MMB_RINGS_PER_DEVICE	256
+#define MMB_RINGS_PER_DEVICE 256
 
 /**
  * struct mmb_ring_reg - a registered pinned ring.
@@ -83,7 +83,7 @@ struct mmb_efd_reg {
  */
 struct mmb_event_file {
 	struct mmb_device *mdev;
-	spinlock_t lock;		/* @seen */
+	spinlock_t lock; /* @seen */
 	u64 seen;
 };
 
@@ -117,12 +117,12 @@ void mmb_notify_destroy(struct mmb_notify *n)
 static void mmb_page_begin(struct mmb_counters *pg)
 {
 	WRITE_ONCE(pg->seq, pg->seq + 1);
-	smp_wmb();	/* seq odd before the fields change */
+	smp_wmb(); /* seq odd before the fields change */
 }
 
 static void mmb_page_end(struct mmb_counters *pg)
 {
-	smp_wmb();	/* fields final before seq is even again */
+	smp_wmb(); /* fields final before seq is even again */
 	WRITE_ONCE(pg->seq, pg->seq + 1);
 }
 
@@ -141,7 +141,7 @@ static void mmb_ring_write(struct mmb_ring_reg *r, u64 count, u64 now,
 	WRITE_ONCE(rec->timestamp_ns, now);
 	WRITE_ONCE(rec->cause, cause);
 	WRITE_ONCE(rec->cpu, raw_smp_processor_id());
-	smp_wmb();	/* the record is complete before head covers it */
+	smp_wmb(); /* the record is complete before head covers it */
 	r->head++;
 	WRITE_ONCE(r->ring->head, r->head);
 	if (++r->slot == r->nr_slots)
@@ -288,8 +288,7 @@ void mmb_notify_region(struct mmb_device *mdev, u32 cause, u32 state)
  * Enabling delivers the interrupts that arrived while disabled as one
  * event.  Process context.
  */
-void mmb_notify_control(struct mmb_device *mdev, struct file *file,
-			bool enable)
+void mmb_notify_control(struct mmb_device *mdev, struct file *file, bool enable)
 {
 	struct mmb_notify *n = &mdev->notify;
 	unsigned long flags;
@@ -371,8 +370,7 @@ void mmb_notify_fd_init(struct mmb_notify_fd *nfd)
 }
 
 /* Take a ring off the device; after this no handler writes into it. */
-static void mmb_ring_unregister(struct mmb_device *mdev,
-				struct mmb_ring_reg *r)
+static void mmb_ring_unregister(struct mmb_device *mdev, struct mmb_ring_reg *r)
 {
 	struct mmb_notify *n = &mdev->notify;
 	unsigned long flags;
@@ -381,6 +379,7 @@ static void mmb_ring_unregister(struct mmb_device *mdev,
 	list_del(&r->node);
 	n->nr_rings--;
 	raw_spin_unlock_irqrestore(&n->lock, flags);
+	mmb_stat_add(mdev, MMB_STAT_UNPINS, 1);
 	mmb_pin_release(&r->pin);
 	kfree(r);
 }
@@ -405,8 +404,8 @@ int mmb_notify_pin_ring(struct mmb_device *mdev, struct mmb_notify_fd *nfd,
 		return -EINVAL;
 	if (!IS_ALIGNED(pr->user_addr, 8))
 		return -EINVAL;
-	if (pr->length < sizeof(struct mmb_ring) +
-			 sizeof(struct mmb_ring_record) ||
+	if (pr->length <
+		    sizeof(struct mmb_ring) + sizeof(struct mmb_ring_record) ||
 	    pr->length > MMB_PIN_MAX)
 		return -EINVAL;
 
@@ -420,6 +419,7 @@ int mmb_notify_pin_ring(struct mmb_device *mdev, struct mmb_notify_fd *nfd,
 	ret = mmb_pin_user(&r->pin, pr->user_addr, pr->length, MMB_PIN_WRITE);
 	if (ret)
 		goto err_unlock;
+	mmb_stat_pinned(mdev, r->pin.nr_pages);
 	ret = mmb_pin_vmap(&r->pin);
 	if (ret)
 		goto err_unpin;
@@ -452,6 +452,7 @@ int mmb_notify_pin_ring(struct mmb_device *mdev, struct mmb_notify_fd *nfd,
 	return 0;
 
 err_unpin:
+	mmb_stat_add(mdev, MMB_STAT_UNPINS, 1);
 	mmb_pin_release(&r->pin);
 err_unlock:
 	mutex_unlock(&nfd->lock);
@@ -583,8 +584,8 @@ static bool mmb_event_take(struct mmb_event_file *ef, u64 *count)
 	return moved;
 }
 
-static ssize_t mmb_event_read(struct file *file, char __user *buf,
-			      size_t len, loff_t *ppos)
+static ssize_t mmb_event_read(struct file *file, char __user *buf, size_t len,
+			      loff_t *ppos)
 {
 	struct mmb_event_file *ef = file->private_data;
 	struct mmb_notify *n = &ef->mdev->notify;
@@ -651,12 +652,12 @@ static int mmb_event_release(struct inode *inode, struct file *file)
 }
 
 static const struct file_operations mmb_event_fops = {
-	.owner		= THIS_MODULE,
-	.read		= mmb_event_read,
-	.write		= mmb_event_write,
-	.poll		= mmb_event_poll,
-	.release	= mmb_event_release,
-	.llseek		= noop_llseek,
+	.owner = THIS_MODULE,
+	.read = mmb_event_read,
+	.write = mmb_event_write,
+	.poll = mmb_event_poll,
+	.release = mmb_event_release,
+	.llseek = noop_llseek,
 };
 
 /**

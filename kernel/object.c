@@ -41,10 +41,11 @@
 
 #include "compat.h"
 #include "priv.h"
+#include "trace.h"
 
-#define MMB_OBJ_MAX_ID		65535
-#define MMB_OBJ_BASE_PGOFF	(MMB_MMAP_OBJECT(0) >> PAGE_SHIFT)
-#define MMB_OBJ_SLOT_PGSHIFT	(MMB_MMAP_OBJECT_SHIFT - PAGE_SHIFT)
+#define MMB_OBJ_MAX_ID 65535
+#define MMB_OBJ_BASE_PGOFF (MMB_MMAP_OBJECT(0) >> PAGE_SHIFT)
+#define MMB_OBJ_SLOT_PGSHIFT (MMB_MMAP_OBJECT_SHIFT - PAGE_SHIFT)
 
 /**
  * struct mmb_object - one migratable object.
@@ -70,7 +71,7 @@ struct mmb_object {
 	u32 id;
 	unsigned long npages;
 	unsigned long pgoff;
-	struct rw_semaphore sem;	/* the backing against faults */
+	struct rw_semaphore sem; /* the backing against faults */
 	u32 placement;
 	bool lost;
 	struct page **pages;
@@ -89,11 +90,14 @@ static u64 mmb_obj_size(struct mmb_object *obj)
 
 static unsigned int object_cache_mb = 64;
 module_param(object_cache_mb, uint, 0444);
-MODULE_PARM_DESC(object_cache_mb, "RAM kept for objects' moves back to RAM, in MiB (default: 64; 0: none)");
+/* clang-format off */
+MODULE_PARM_DESC(object_cache_mb,
+		 "RAM kept for objects' moves back to RAM, in MiB (default: 64; 0: none)");
+/* clang-format on */
 
 static struct {
-	spinlock_t lock;		/* @pages, @count */
-	struct list_head pages;		/* linked through page->lru */
+	spinlock_t lock; /* @pages, @count */
+	struct list_head pages; /* linked through page->lru */
 	unsigned long count;
 	struct shrinker *shrinker;
 } mmb_cache;
@@ -155,7 +159,7 @@ static unsigned long mmb_cache_scan(struct shrinker *s,
 }
 
 /* Largest chunk the RAM backing is allocated in (then split into pages). */
-#define MMB_OBJ_CHUNK_ORDER	9
+#define MMB_OBJ_CHUNK_ORDER 9
 
 /*
  * RAM backing: an array of zeroed (@zero) or uninitialized pages.  They
@@ -216,7 +220,7 @@ static void mmb_obj_pages_free(struct page **pages, unsigned long npages)
 	spin_lock(&mmb_cache.lock);
 	room = cap > mmb_cache.count ? cap - mmb_cache.count : 0;
 	room = min(room, npages);
-	mmb_cache.count += room;	/* reserved; spliced in below */
+	mmb_cache.count += room; /* reserved; spliced in below */
 	spin_unlock(&mmb_cache.lock);
 	for (i = 0; i < room; i++)
 		list_add(&pages[i]->lru, &list);
@@ -265,7 +269,8 @@ static void mmb_obj_copy(struct mmb_device *mdev, struct page **pages,
 		else if (to_pool)
 			memcpy_toio(mmb_pool_io(mdev, first + i), p, PAGE_SIZE);
 		else
-			memcpy_fromio(p, mmb_pool_io(mdev, first + i), PAGE_SIZE);
+			memcpy_fromio(p, mmb_pool_io(mdev, first + i),
+				      PAGE_SIZE);
 		kunmap_local(p);
 		if (!(i & 255))
 			cond_resched();
@@ -367,6 +372,9 @@ static void mmb_obj_switch(struct mmb_object *obj, struct page **pages,
 		xa_unlock(&objs->xa);
 	}
 	obj->migrations++;
+	mmb_stat_add(mdev, MMB_STAT_MIGRATIONS, 1);
+	mmb_stat_add(mdev, MMB_STAT_MIGRATED_BYTES, mmb_obj_size(obj));
+	trace_mmb_migrate(mdev, obj->id, obj->placement, mmb_obj_size(obj));
 }
 
 /* Move @obj to RAM (a no-op if it is there). */
@@ -398,6 +406,7 @@ static int mmb_obj_to_ram(struct mmb_object *obj)
 static long mmb_pool_get(struct mmb_device *mdev, unsigned long npages)
 {
 	struct mmb_objects *objs = &mdev->objects;
+	unsigned long *map = objs->bitmap, size = objs->pool_pages;
 	struct mmb_object *victim;
 	unsigned long first;
 	int ret;
@@ -409,9 +418,7 @@ static long mmb_pool_get(struct mmb_device *mdev, unsigned long npages)
 		return -ENOSPC;
 	for (;;) {
 		xa_lock(&objs->xa);
-		first = bitmap_find_next_zero_area(objs->bitmap,
-						   objs->pool_pages, 0,
-						   npages, 0);
+		first = bitmap_find_next_zero_area(map, size, 0, npages, 0);
 		if (first < objs->pool_pages) {
 			bitmap_set(objs->bitmap, first, npages);
 			objs->pool_free -= npages;
@@ -419,8 +426,8 @@ static long mmb_pool_get(struct mmb_device *mdev, unsigned long npages)
 			return first;
 		}
 		/* Every object in the pool is referenced: see release. */
-		victim = list_first_entry_or_null(&objs->lru,
-						  struct mmb_object, lru);
+		victim = list_first_entry_or_null(&objs->lru, struct mmb_object,
+						  lru);
 		if (!victim) {
 			xa_unlock(&objs->xa);
 			return -ENOSPC;
@@ -661,7 +668,8 @@ static unsigned long mmb_obj_page(struct vm_area_struct *vma,
 {
 	struct mmb_object *obj = vma->vm_private_data;
 
-	return vma->vm_pgoff - obj->pgoff + ((addr - vma->vm_start) >> PAGE_SHIFT);
+	return vma->vm_pgoff - obj->pgoff +
+	       ((addr - vma->vm_start) >> PAGE_SHIFT);
 }
 
 static vm_fault_t mmb_obj_fault(struct vm_fault *vmf)
@@ -678,8 +686,8 @@ static vm_fault_t mmb_obj_fault(struct vm_fault *vmf)
 	/* A move in progress holds the semaphore: wait, then map its result. */
 	down_read(&obj->sem);
 	if (obj->lost || pg >= obj->npages) {
-		up_read(&obj->sem);
-		return VM_FAULT_SIGBUS;
+		ret = VM_FAULT_SIGBUS;
+		goto out;
 	}
 	if (obj->placement == MMB_OBJ_RAM) {
 		pfn = page_to_pfn(obj->pages[pg]);
@@ -694,6 +702,10 @@ static vm_fault_t mmb_obj_fault(struct vm_fault *vmf)
 	ret = vmf_insert_pfn_prot(vma, vmf->address & PAGE_MASK, pfn, prot);
 	if (ret == VM_FAULT_NOPAGE)
 		atomic64_inc(&obj->faults);
+out:
+	mmb_stat_add(mdev, MMB_STAT_OBJECT_FAULTS, 1);
+	trace_mmb_fault(mdev, 1, vmf->address, (u64)pg << PAGE_SHIFT,
+			obj->placement, (__force unsigned int)ret);
 	up_read(&obj->sem);
 	return ret;
 }
@@ -734,17 +746,18 @@ static int mmb_obj_access(struct vm_area_struct *vma, unsigned long addr,
 	} else if (write) {
 		memcpy_toio(mmb_pool_io(mdev, obj->first + pg) + off, buf, len);
 	} else {
-		memcpy_fromio(buf, mmb_pool_io(mdev, obj->first + pg) + off, len);
+		memcpy_fromio(buf, mmb_pool_io(mdev, obj->first + pg) + off,
+			      len);
 	}
 	up_read(&obj->sem);
 	return len;
 }
 
 static const struct vm_operations_struct mmb_obj_vm_ops = {
-	.access		= mmb_obj_access,
-	.open		= mmb_obj_vm_open,
-	.close		= mmb_obj_vm_close,
-	.fault		= mmb_obj_fault,
+	.access = mmb_obj_access,
+	.open = mmb_obj_vm_open,
+	.close = mmb_obj_vm_close,
+	.fault = mmb_obj_fault,
 };
 
 /**
@@ -777,7 +790,7 @@ int mmb_obj_mmap(struct mmb_file *mf, struct vm_area_struct *vma)
 	}
 	mmb_vm_flags_set(vma, VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP);
 	vma->vm_ops = &mmb_obj_vm_ops;
-	vma->vm_private_data = obj;	/* the reference */
+	vma->vm_private_data = obj; /* the reference */
 	atomic64_inc(&obj->mappings);
 	return 0;
 }
@@ -848,16 +861,18 @@ void mmb_objects_unplug(struct mmb_device *mdev)
 
 int mmb_object_cache_init(void)
 {
+	struct shrinker *s;
+
 	spin_lock_init(&mmb_cache.lock);
 	INIT_LIST_HEAD(&mmb_cache.pages);
 	if (object_cache_mb > 4096) {
 		pr_err("object_cache_mb=%u is above 4096\n", object_cache_mb);
 		return -EINVAL;
 	}
-	mmb_cache.shrinker = mmb_shrinker_register(mmb_cache_count,
-						   mmb_cache_scan,
-						   "mmbridge-objects");
-	return mmb_cache.shrinker ? 0 : -ENOMEM;
+	s = mmb_shrinker_register(mmb_cache_count, mmb_cache_scan,
+				  "mmbridge-objects");
+	mmb_cache.shrinker = s;
+	return s ? 0 : -ENOMEM;
 }
 
 /* Module exit: every device, and so every object, is gone. */

@@ -14,6 +14,7 @@
 #include <linux/vmalloc.h>
 
 #include "pin.h"
+#include "trace.h"
 
 /**
  * mmb_pin_user() - pin a range of the current process's memory.
@@ -80,6 +81,7 @@ int mmb_pin_user(struct mmb_pin *pin, u64 uaddr, u64 len, unsigned int flags)
 	pin->len = len;
 	pin->nr_pages = nr;
 	pin->flags = flags;
+	trace_mmb_pin(uaddr, len, nr, flags, 0);
 	return 0;
 
 err_unpin:
@@ -88,6 +90,7 @@ err_unpin:
 err_free:
 	kvfree(pin->pages);
 	pin->pages = NULL;
+	trace_mmb_pin(uaddr, len, nr, flags, ret);
 	return ret;
 }
 EXPORT_SYMBOL_GPL(mmb_pin_user);
@@ -166,6 +169,7 @@ void mmb_pin_release(struct mmb_pin *pin)
 {
 	if (!pin->pages)
 		return;
+	trace_mmb_unpin(pin);
 	if (pin->dma_dev)
 		dma_unmap_sgtable(pin->dma_dev, &pin->sgt, pin->dir, 0);
 	if (pin->sgt.sgl)

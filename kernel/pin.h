@@ -20,7 +20,7 @@
 #include <linux/types.h>
 
 /* mmb_pin_user() flags */
-#define MMB_PIN_WRITE	BIT(0)	/* the kernel or a device writes */
+#define MMB_PIN_WRITE BIT(0) /* the kernel or a device writes */
 
 /**
  * struct mmb_pin - a range of user memory pinned long-term.

@@ -74,11 +74,31 @@
 
 #include "../include/uapi/linux/mmbridge.h"
 
-#define MMB_DRV_NAME		"mmbridge"
-#define MMB_MAX_DEVICES		64
+#define MMB_DRV_NAME "mmbridge"
+#define MMB_MAX_DEVICES 64
 
 struct mmb_device;
 struct mmb_dma_req;
+
+/*
+ * Per-device event totals, shown in debugfs (mmbridge/<device>/stats) in
+ * this order; the names are in main.c.
+ */
+enum mmb_stat {
+	MMB_STAT_COPIES, /* copy requests finished */
+	MMB_STAT_COPY_BYTES, /* bytes they copied */
+	MMB_STAT_COPY_FAULTS, /* of those requests, ended by -EFAULT */
+	MMB_STAT_PINS, /* user ranges pinned */
+	MMB_STAT_PINNED_PAGES, /* pages in them */
+	MMB_STAT_UNPINS, /* ranges released */
+	MMB_STAT_REGION_FAULTS, /* faults on region mappings */
+	MMB_STAT_OBJECT_FAULTS, /* faults on object mappings */
+	MMB_STAT_REVOKES, /* region: live -> revoked */
+	MMB_STAT_RESTORES, /* region: revoked -> live */
+	MMB_STAT_MIGRATIONS, /* object moves, evictions included */
+	MMB_STAT_MIGRATED_BYTES,
+	MMB_STAT_NR
+};
 
 /**
  * struct mmb_dma_req - one transfer for a backend's DMA engine.
@@ -155,7 +175,7 @@ struct mmb_notify {
 	struct file *mask_owner;
 	struct list_head rings;
 	unsigned int nr_rings;
-	spinlock_t efd_lock;		/* @eventfds; IRQ-safe */
+	spinlock_t efd_lock; /* @eventfds; IRQ-safe */
 	struct list_head eventfds;
 	bool dead;
 	wait_queue_head_t wq;
@@ -183,7 +203,7 @@ struct mmb_efd_reg;
  */
 struct mmb_region {
 	struct inode *inode;
-	struct rw_semaphore sem;	/* @state against faults */
+	struct rw_semaphore sem; /* @state against faults */
 	u32 state;
 	u64 gen;
 	u64 revokes;
@@ -213,7 +233,7 @@ struct mmb_region {
  */
 struct mmb_objects {
 	struct xarray xa;
-	struct mutex move_lock;		/* pool placement and eviction */
+	struct mutex move_lock; /* pool placement and eviction */
 	struct list_head lru;
 	unsigned long *bitmap;
 	unsigned long pool_pages;
@@ -231,7 +251,7 @@ struct mmb_objects {
  * @efd:	this file's eventfd registration, or NULL
  */
 struct mmb_notify_fd {
-	struct mutex lock;		/* registrations of this file */
+	struct mutex lock; /* registrations of this file */
 	struct list_head rings;
 	unsigned int nr_rings;
 	u32 next_id;
@@ -279,6 +299,8 @@ struct mmb_notify_fd {
  * @region:	revocable mappings of the mappable region
  *
  * @objects:	migratable objects
+ * @stats:	event totals (enum mmb_stat); atomic
+ * @debugfs:	the device's debugfs directory, or NULL
  *
  * Fields from @kind to @pool_cache are set before registration and constant
  * afterwards.  The struct lives until the last reference to @dev goes; the
@@ -313,20 +335,36 @@ struct mmb_device {
 	struct rw_semaphore unplug_rwsem;
 	bool alive;
 
-	struct mutex ctl_lock;		/* interrupt trigger and timer control */
+	struct mutex ctl_lock; /* interrupt trigger and timer control */
 	struct file *timer_owner;
 
 	struct mmb_notify notify;
 
-	spinlock_t irq_copy_lock;	/* @irq_copies; IRQ-safe */
+	spinlock_t irq_copy_lock; /* @irq_copies; IRQ-safe */
 	struct list_head irq_copies;
 
-	struct mutex stream_lock;	/* @stream */
+	struct mutex stream_lock; /* @stream */
 	struct mmb_stream *stream;
 
 	struct mmb_region region;
 	struct mmb_objects objects;
+
+	atomic64_t stats[MMB_STAT_NR];
+	struct dentry *debugfs;
 };
+
+static inline void mmb_stat_add(struct mmb_device *mdev, enum mmb_stat s, u64 n)
+{
+	atomic64_add(n, &mdev->stats[s]);
+}
+
+/* A range of @nr_pages pinned for @mdev's use. */
+static inline void mmb_stat_pinned(struct mmb_device *mdev,
+				   unsigned long nr_pages)
+{
+	mmb_stat_add(mdev, MMB_STAT_PINS, 1);
+	mmb_stat_add(mdev, MMB_STAT_PINNED_PAGES, nr_pages);
+}
 
 /**
  * struct mmb_copy_fd - a file's side of the remote copy engine.
@@ -348,7 +386,7 @@ struct mmb_device {
  * @wq:		poll, reap and release wait here
  */
 struct mmb_copy_fd {
-	struct mutex lock;		/* configuration and read() */
+	struct mutex lock; /* configuration and read() */
 	u32 mode;
 	u32 source;
 	u64 seed;
@@ -356,7 +394,7 @@ struct mmb_copy_fd {
 	struct mmb_kbuf *kbuf;
 	struct mmb_irq_copy_reg *irq_reg;
 
-	spinlock_t alock;		/* request lists and counters */
+	spinlock_t alock; /* request lists and counters */
 	struct list_head inflight;
 	struct list_head ready;
 	unsigned int nr_inflight;
@@ -473,7 +511,8 @@ ssize_t mmb_copyfd_write(struct mmb_copy_fd *cfd, const char __user *buf,
 			 size_t count);
 __poll_t mmb_copyfd_poll(struct mmb_copy_fd *cfd, struct file *file,
 			 struct poll_table_struct *wait);
-int mmb_copyfd_config(struct mmb_copy_fd *cfd, const struct mmb_copy_config *cc);
+int mmb_copyfd_config(struct mmb_copy_fd *cfd,
+		      const struct mmb_copy_config *cc);
 int mmb_copyfd_submit(struct mmb_copy_fd *cfd, const struct mmb_copy_submit *s);
 int mmb_copyfd_reap(struct mmb_copy_fd *cfd, struct mmb_copy_reap *rp);
 void mmb_copyfd_status(struct mmb_copy_fd *cfd, struct mmb_copy_status *st);

@@ -35,14 +35,16 @@
 
 #include "compat.h"
 #include "priv.h"
+#include "trace.h"
 
-#define MMB_FS_MAGIC		0x6d6d6272	/* "mmbr" */
+#define MMB_FS_MAGIC 0x6d6d6272 /* "mmbr" */
 
 /* Page offsets: the policy space above, the offset in the region below. */
-#define MMB_REGION_PGSHIFT	(MMB_MMAP_REGION_SHIFT - PAGE_SHIFT)
-#define MMB_REGION_PGMASK	((1UL << MMB_REGION_PGSHIFT) - 1)
-#define MMB_REGION_SPAN		(MMB_MMAP_REGION(MMB_FAULT_WAIT + 1) - \
-				 MMB_MMAP_REGION(MMB_FAULT_DISCARD))
+#define MMB_REGION_PGSHIFT (MMB_MMAP_REGION_SHIFT - PAGE_SHIFT)
+#define MMB_REGION_PGMASK ((1UL << MMB_REGION_PGSHIFT) - 1)
+#define MMB_REGION_SPAN                        \
+	(MMB_MMAP_REGION(MMB_FAULT_WAIT + 1) - \
+	 MMB_MMAP_REGION(MMB_FAULT_DISCARD))
 
 static struct vfsmount *mmb_mnt;
 
@@ -56,9 +58,9 @@ static int mmb_fs_init_fs_context(struct fs_context *fc)
 }
 
 static struct file_system_type mmb_fs_type = {
-	.name		 = "mmbridge",
+	.name = "mmbridge",
 	.init_fs_context = mmb_fs_init_fs_context,
-	.kill_sb	 = kill_anon_super,
+	.kill_sb = kill_anon_super,
 };
 
 /**
@@ -75,7 +77,7 @@ struct mmb_map {
 	struct kref ref;
 	struct mmb_device *mdev;
 	u32 policy;
-	struct mutex lock;		/* scratch page */
+	struct mutex lock; /* scratch page */
 	struct page *scratch;
 	u64 scratch_gen;
 };
@@ -109,7 +111,7 @@ static void mmb_region_vm_close(struct vm_area_struct *vma)
 static u64 mmb_region_offset(struct vm_area_struct *vma, unsigned long addr)
 {
 	return ((u64)(vma->vm_pgoff & MMB_REGION_PGMASK) << PAGE_SHIFT) +
-		(addr - vma->vm_start);
+	       (addr - vma->vm_start);
 }
 
 static unsigned long mmb_region_pfn(struct mmb_device *mdev, u64 off)
@@ -133,13 +135,13 @@ static vm_fault_t mmb_region_insert(struct vm_fault *vmf, unsigned int order)
 	if (off >= map->mdev->map_size)
 		return VM_FAULT_SIGBUS;
 	if (!order) {
-		ret = vmf_insert_pfn(vma, addr,
-				     mmb_region_pfn(map->mdev, off));
+		ret = vmf_insert_pfn(vma, addr, mmb_region_pfn(map->mdev, off));
 	} else {
 #ifdef CONFIG_ARCH_SUPPORTS_PMD_PFNMAP
-		ret = vmf_insert_pfn_pmd(vmf,
-					 __pfn_to_pfn_t(mmb_region_pfn(map->mdev, off),
-							PFN_DEV),
+		pfn_t pfn =
+			__pfn_to_pfn_t(mmb_region_pfn(map->mdev, off), PFN_DEV);
+
+		ret = vmf_insert_pfn_pmd(vmf, pfn,
 					 vmf->flags & FAULT_FLAG_WRITE);
 		if (ret == VM_FAULT_NOPAGE)
 			atomic64_inc(&rg->huge_faults);
@@ -162,8 +164,8 @@ static bool mmb_region_huge_ok(struct vm_fault *vmf, unsigned int order)
 	unsigned long size = PAGE_SIZE << order;
 	unsigned long addr = ALIGN_DOWN(vmf->address, size);
 
-	if (order != PMD_ORDER || mdev->map_virt ||
-	    addr < vma->vm_start || addr + size > vma->vm_end)
+	if (order != PMD_ORDER || mdev->map_virt || addr < vma->vm_start ||
+	    addr + size > vma->vm_end)
 		return false;
 	return mmb_region_offset(vma, addr) + size <= mdev->map_size &&
 	       IS_ALIGNED(mdev->map_phys + mmb_region_offset(vma, addr), size);
@@ -248,8 +250,7 @@ sigbus:
 	return VM_FAULT_SIGBUS;
 }
 
-static vm_fault_t mmb_region_huge_fault(struct vm_fault *vmf,
-					unsigned int order)
+static vm_fault_t __mmb_region_fault(struct vm_fault *vmf, unsigned int order)
 {
 	struct mmb_map *map = vmf->vma->vm_private_data;
 	struct mmb_region *rg = &map->mdev->region;
@@ -267,7 +268,7 @@ static vm_fault_t mmb_region_huge_fault(struct vm_fault *vmf,
 			ret = mmb_region_discard(vmf);
 			break;
 		case MMB_FAULT_WAIT:
-			return mmb_region_wait(vmf);	/* released the sem */
+			return mmb_region_wait(vmf); /* released the sem */
 		default:
 			atomic64_inc(&rg->sigbus_faults);
 			ret = VM_FAULT_SIGBUS;
@@ -276,6 +277,23 @@ static vm_fault_t mmb_region_huge_fault(struct vm_fault *vmf,
 	}
 	/* Revoked and huge: fall back to the page fault, which decides. */
 	up_read(&rg->sem);
+	return ret;
+}
+
+static vm_fault_t mmb_region_huge_fault(struct vm_fault *vmf,
+					unsigned int order)
+{
+	struct mmb_map *map = vmf->vma->vm_private_data;
+	struct mmb_device *mdev = map->mdev;
+	vm_fault_t ret = __mmb_region_fault(vmf, order);
+
+	if (ret != VM_FAULT_FALLBACK) {
+		mmb_stat_add(mdev, MMB_STAT_REGION_FAULTS, 1);
+		trace_mmb_fault(mdev, 0, vmf->address,
+				mmb_region_offset(vmf->vma, vmf->address),
+				READ_ONCE(mdev->region.state),
+				(__force unsigned int)ret);
+	}
 	return ret;
 }
 
@@ -315,7 +333,8 @@ static int mmb_region_access(struct vm_area_struct *vma, unsigned long addr,
 				clear_highpage(map->scratch);
 				map->scratch_gen = rg->gen;
 			}
-			p = kmap_local_page(map->scratch) + offset_in_page(addr);
+			p = kmap_local_page(map->scratch) +
+			    offset_in_page(addr);
 			if (write)
 				memcpy(p, buf, len);
 			else
@@ -334,13 +353,13 @@ static int mmb_region_access(struct vm_area_struct *vma, unsigned long addr,
 		if (!IS_ALIGNED(off | len, 4)) {
 			ret = -EIO;
 		} else {
+			void __iomem *io = mdev->map_io + off;
+
 			for (i = 0; i < len; i += 4) {
 				if (write)
-					iowrite32(*(u32 *)(buf + i),
-						  mdev->map_io + off + i);
+					iowrite32(*(u32 *)(buf + i), io + i);
 				else
-					*(u32 *)(buf + i) =
-						ioread32(mdev->map_io + off + i);
+					*(u32 *)(buf + i) = ioread32(io + i);
 			}
 		}
 	} else if (write) {
@@ -353,12 +372,12 @@ static int mmb_region_access(struct vm_area_struct *vma, unsigned long addr,
 }
 
 static const struct vm_operations_struct mmb_region_vm_ops = {
-	.access		= mmb_region_access,
-	.open		= mmb_region_vm_open,
-	.close		= mmb_region_vm_close,
-	.fault		= mmb_region_fault,
-#ifdef CONFIG_ARCH_SUPPORTS_PMD_PFNMAP	/* 6.12 on */
-	.huge_fault	= mmb_region_huge_fault,
+	.access = mmb_region_access,
+	.open = mmb_region_vm_open,
+	.close = mmb_region_vm_close,
+	.fault = mmb_region_fault,
+#ifdef CONFIG_ARCH_SUPPORTS_PMD_PFNMAP /* 6.12 on */
+	.huge_fault = mmb_region_huge_fault,
 #endif
 };
 
@@ -439,11 +458,14 @@ static int mmb_region_set(struct mmb_device *mdev, u32 reason, bool set,
 	if (!old && state) {
 		rg->gen++;
 		rg->revokes++;
+		mmb_stat_add(mdev, MMB_STAT_REVOKES, 1);
 		cause = MMB_EVENT_REVOKE;
 	} else if (old && !state) {
 		rg->restores++;
+		mmb_stat_add(mdev, MMB_STAT_RESTORES, 1);
 		cause = MMB_EVENT_RESTORE;
 	}
+	trace_mmb_region_state(mdev, reason, set, old, state);
 	WRITE_ONCE(rg->state, state);
 	if (cause)
 		unmap_mapping_range(rg->inode->i_mapping,

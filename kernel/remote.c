@@ -19,10 +19,12 @@
 
 #include "priv.h"
 #include "remote.h"
+#include "trace.h"
 
 static unsigned int copy_workers;
 module_param(copy_workers, uint, 0444);
-MODULE_PARM_DESC(copy_workers, "Copy worker threads, 1 to 64 (default: one per online CPU)");
+MODULE_PARM_DESC(copy_workers,
+		 "Copy worker threads, 1 to 64 (default: one per online CPU)");
 
 /*
  * Each worker has its own queue and prefers one CPU.  A submitter that
@@ -32,16 +34,16 @@ MODULE_PARM_DESC(copy_workers, "Copy worker threads, 1 to 64 (default: one per o
  */
 struct mmb_worker {
 	struct task_struct *task;
-	void *bounce;			/* MMB_COPY_CHUNK bytes for ->fill */
-	int cpu;			/* preferred CPU */
-	spinlock_t lock;		/* queue; IRQ-safe */
-	struct list_head queue;		/* lock */
+	void *bounce; /* MMB_COPY_CHUNK bytes for ->fill */
+	int cpu; /* preferred CPU */
+	spinlock_t lock; /* queue; IRQ-safe */
+	struct list_head queue; /* lock */
 	wait_queue_head_t wq;
 };
 
 static struct {
 	unsigned int nr;
-	atomic_t next;			/* round-robin cursor */
+	atomic_t next; /* round-robin cursor */
 	struct mmb_worker *workers;
 } mmb_engine;
 
@@ -118,16 +120,21 @@ static struct mmb_copy *mmb_copy_dequeue(struct mmb_worker *w)
 	return c;
 }
 
+static bool mmb_worker_woken(struct mmb_worker *w)
+{
+	return !list_empty(&w->queue) || kthread_should_stop();
+}
+
 static int mmb_copy_worker(void *data)
 {
 	struct mmb_worker *w = data;
 	struct mmb_copy *c;
 
 	while (!kthread_should_stop()) {
-		wait_event_interruptible(w->wq, !list_empty(&w->queue) ||
-					 kthread_should_stop());
+		wait_event_interruptible(w->wq, mmb_worker_woken(w));
 		while ((c = mmb_copy_dequeue(w))) {
 			mmb_copy_exec(w, c);
+			trace_mmb_copy_done(c);
 			c->done(c);
 		}
 	}
@@ -159,6 +166,7 @@ static struct mmb_worker *mmb_pick_worker(bool local)
  */
 void mmb_copy_submit(struct mmb_copy *c)
 {
+	trace_mmb_copy_submit(c);
 	struct mmb_worker *w = mmb_pick_worker(c->flags & MMB_COPY_F_LOCAL);
 	unsigned long flags;
 
@@ -198,8 +206,8 @@ int mmb_remote_init(void)
 		pr_err("copy_workers=%u is outside 1..64\n", copy_workers);
 		return -EINVAL;
 	}
-	mmb_engine.workers = kcalloc(mmb_engine.nr, sizeof(*mmb_engine.workers),
-				     GFP_KERNEL);
+	mmb_engine.workers =
+		kcalloc(mmb_engine.nr, sizeof(*mmb_engine.workers), GFP_KERNEL);
 	if (!mmb_engine.workers)
 		return -ENOMEM;
 

@@ -32,13 +32,13 @@ struct mmb_copy;
 typedef void (*mmb_copy_fill_t)(struct mmb_copy *c, u64 off, void *dst,
 				size_t len);
 
-#define MMB_COPY_CHUNK	(128 * 1024)
+#define MMB_COPY_CHUNK (128 * 1024)
 
 /*
  * mmb_copy.flags: the submitter sleeps until ->done(); run the copy on the
  * worker of the submitting CPU, which that sleep leaves free.
  */
-#define MMB_COPY_F_LOCAL	BIT(0)
+#define MMB_COPY_F_LOCAL BIT(0)
 
 /**
  * struct mmb_copy - one copy into a process's memory.

@@ -24,7 +24,7 @@
 #include "compat.h"
 #include "priv.h"
 
-#define SOFT_DRV_NAME	"mmbridge-soft"
+#define SOFT_DRV_NAME "mmbridge-soft"
 
 static bool soft_enable = true;
 module_param(soft_enable, bool, 0444);
@@ -32,29 +32,31 @@ MODULE_PARM_DESC(soft_enable, "Create the software device soft0 (default: on)");
 
 static unsigned int soft_mem_mb = 8;
 module_param(soft_mem_mb, uint, 0444);
-MODULE_PARM_DESC(soft_mem_mb, "Device memory of soft0 in MiB, 1 to 1024 (default: 8)");
+MODULE_PARM_DESC(soft_mem_mb,
+		 "Device memory of soft0 in MiB, 1 to 1024 (default: 8)");
 
 static unsigned int soft_pool_mb = 8;
 module_param(soft_pool_mb, uint, 0444);
-MODULE_PARM_DESC(soft_pool_mb, "Object pool of soft0 in MiB, 0 (none) to 1024 (default: 8)");
+MODULE_PARM_DESC(soft_pool_mb,
+		 "Object pool of soft0 in MiB, 0 (none) to 1024 (default: 8)");
 
 struct mmb_soft {
 	struct mmb_device *mdev;
 	void *mem;
 	void *pool;
 
-	struct hrtimer raise_timer;	/* one-shot interrupt */
-	struct hrtimer period_timer;	/* periodic interrupts */
-	u64 period_ns;			/* ctl_lock for writes */
+	struct hrtimer raise_timer; /* one-shot interrupt */
+	struct hrtimer period_timer; /* periodic interrupts */
+	u64 period_ns; /* ctl_lock for writes */
 
-	struct hrtimer dma_irq_timer;	/* DMA completion interrupt */
-	spinlock_t dma_lock;		/* the engine's lists; IRQ-safe */
-	struct list_head dma_queue;	/* dma_lock: submitted */
-	struct list_head dma_done;	/* dma_lock: copied, not yet signalled */
+	struct hrtimer dma_irq_timer; /* DMA completion interrupt */
+	spinlock_t dma_lock; /* the engine's lists; IRQ-safe */
+	struct list_head dma_queue; /* dma_lock: submitted */
+	struct list_head dma_done; /* dma_lock: copied, not yet signalled */
 	wait_queue_head_t dma_wq;
 	struct task_struct *dma_thread;
 
-	struct delayed_work outage_end;	/* restores after an outage */
+	struct delayed_work outage_end; /* restores after an outage */
 };
 
 static struct platform_device *soft_pdev;
@@ -126,7 +128,7 @@ static int soft_dma_thread(void *data)
 	while (!kthread_should_stop()) {
 		wait_event_interruptible(soft->dma_wq,
 					 !list_empty(&soft->dma_queue) ||
-					 kthread_should_stop());
+						 kthread_should_stop());
 		while ((req = soft_dma_next(soft))) {
 			void *dev = soft->mem + req->dev_offset;
 
@@ -139,7 +141,8 @@ static int soft_dma_thread(void *data)
 			spin_lock_irq(&soft->dma_lock);
 			list_add_tail(&req->node, &soft->dma_done);
 			spin_unlock_irq(&soft->dma_lock);
-			hrtimer_start(&soft->dma_irq_timer, 0, HRTIMER_MODE_REL);
+			hrtimer_start(&soft->dma_irq_timer, 0,
+				      HRTIMER_MODE_REL);
 			cond_resched();
 		}
 	}
@@ -182,9 +185,9 @@ static int soft_dma_submit(struct mmb_device *mdev, struct mmb_dma_req *req)
 }
 
 static const struct mmb_backend_ops soft_ops = {
-	.irq_raise	= soft_irq_raise,
-	.irq_timer	= soft_irq_timer,
-	.dma_submit	= soft_dma_submit,
+	.irq_raise = soft_irq_raise,
+	.irq_timer = soft_irq_timer,
+	.dma_submit = soft_dma_submit,
 };
 
 /* Stop the engine and complete what it still holds; no producer is left. */
@@ -221,8 +224,8 @@ static void soft_outage_end(struct work_struct *work)
 }
 
 static ssize_t outage_ms_store(struct device *dev,
-			       struct device_attribute *attr,
-			       const char *buf, size_t count)
+			       struct device_attribute *attr, const char *buf,
+			       size_t count)
 {
 	struct mmb_device *mdev = dev_get_drvdata(dev);
 	struct mmb_soft *soft = mdev->priv;
@@ -247,10 +250,7 @@ static ssize_t outage_ms_store(struct device *dev,
 }
 static DEVICE_ATTR_WO(outage_ms);
 
-static struct attribute *soft_attrs[] = {
-	&dev_attr_outage_ms.attr,
-	NULL
-};
+static struct attribute *soft_attrs[] = { &dev_attr_outage_ms.attr, NULL };
 ATTRIBUTE_GROUPS(soft);
 
 static int soft_probe(struct platform_device *pdev)
@@ -316,8 +316,8 @@ static int soft_probe(struct platform_device *pdev)
 		goto err_stop_dma;
 
 	platform_set_drvdata(pdev, soft);
-	dev_info(&pdev->dev, "%s: %u MiB device memory\n",
-		 dev_name(&mdev->dev), soft_mem_mb);
+	dev_info(&pdev->dev, "%s: %u MiB device memory\n", dev_name(&mdev->dev),
+		 soft_mem_mb);
 	return 0;
 
 err_stop_dma:

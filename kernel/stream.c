@@ -40,9 +40,9 @@
 #include "priv.h"
 
 /* Largest single request for engines that use CPU addresses. */
-#define MMB_STREAM_CHUNK	SZ_1M
+#define MMB_STREAM_CHUNK SZ_1M
 /* Frame q starts at pattern offset q * (frame_size + MMB_STREAM_SKEW). */
-#define MMB_STREAM_SKEW		64
+#define MMB_STREAM_SKEW 64
 
 enum mmb_frame_state {
 	MMB_FRAME_FREE,
@@ -114,9 +114,9 @@ struct mmb_stream {
 	struct mmb_sframe *frames;
 	u64 sg_entries;
 
-	struct mutex ctl;		/* start, stop, release */
+	struct mutex ctl; /* start, stop, release */
 
-	spinlock_t lock;		/* engine and frame states; IRQ-safe */
+	spinlock_t lock; /* engine and frame states; IRQ-safe */
 	bool running;
 	bool dead;
 	int cur;
@@ -175,7 +175,8 @@ static void mmb_stream_chunk(struct mmb_stream *s)
 			u64 seg = sg_dma_len(sg);
 
 			if (off < pos + seg) {
-				s->req.dma_addr = sg_dma_address(sg) + off - pos;
+				s->req.dma_addr =
+					sg_dma_address(sg) + off - pos;
 				len = min(len, pos + seg - off);
 				break;
 			}
@@ -313,8 +314,8 @@ static int mmb_stream_load(struct mmb_stream *s)
 
 		/* off is a multiple of 8: whole words. */
 		for (i = 0; i < n; i += 8) {
-			__le64 w = cpu_to_le64(mmb_gen_word(s->seed,
-							   (off + i) / 8));
+			u64 v = mmb_gen_word(s->seed, (off + i) / 8);
+			__le64 w = cpu_to_le64(v);
 
 			memcpy(buf + i, &w, 8);
 		}
@@ -469,8 +470,8 @@ static void mmb_stream_frame_info(struct mmb_stream *s, int idx,
 }
 
 /* Copy a kernel-buffer frame out and hand the buffer back. */
-static int mmb_stream_copy_out(struct mmb_stream *s, int idx,
-			       void __user *hdr, void __user *data)
+static int mmb_stream_copy_out(struct mmb_stream *s, int idx, void __user *hdr,
+			       void __user *data)
 {
 	struct mmb_frame fr;
 	unsigned long flags;
@@ -486,8 +487,8 @@ static int mmb_stream_copy_out(struct mmb_stream *s, int idx,
 	return ret;
 }
 
-static ssize_t mmb_stream_read(struct file *file, char __user *buf,
-			       size_t len, loff_t *ppos)
+static ssize_t mmb_stream_read(struct file *file, char __user *buf, size_t len,
+			       loff_t *ppos)
 {
 	struct mmb_stream *s = file->private_data;
 	bool nonblock = file->f_flags & O_NONBLOCK;
@@ -631,7 +632,8 @@ static long mmb_stream_ioctl_status(struct mmb_stream *s, void __user *uarg)
 	st.pattern_size = s->pattern;
 	st.sg_entries = s->sg_entries;
 	return copy_to_user(uarg, &st, min_t(u32, argsz, sizeof(st))) ?
-		-EFAULT : 0;
+		       -EFAULT :
+		       0;
 }
 
 static long mmb_stream_ioctl_fetch(struct mmb_stream *s, struct file *file,
@@ -656,7 +658,8 @@ static long mmb_stream_ioctl_fetch(struct mmb_stream *s, struct file *file,
 	if (ret)
 		return ret;
 	return copy_to_user(uarg, &fe, min_t(u32, fe.argsz, sizeof(fe))) ?
-		-EFAULT : 0;
+		       -EFAULT :
+		       0;
 }
 
 static long mmb_stream_ioctl(struct file *file, unsigned int cmd,
@@ -685,6 +688,8 @@ static void mmb_stream_free(struct mmb_stream *s)
 	for (i = 0; s->frames && i < s->nr; i++) {
 		struct mmb_sframe *f = &s->frames[i];
 
+		if (f->pin.pages)
+			mmb_stat_add(s->mdev, MMB_STAT_UNPINS, 1);
 		mmb_pin_release(&f->pin);
 		if (f->kbuf)
 			dma_free_coherent(s->dma_dev, s->size, f->kbuf,
@@ -715,19 +720,21 @@ static int mmb_stream_release(struct inode *inode, struct file *file)
 }
 
 static const struct file_operations mmb_stream_fops = {
-	.owner		= THIS_MODULE,
-	.read		= mmb_stream_read,
-	.write		= mmb_stream_write,
-	.poll		= mmb_stream_poll,
-	.unlocked_ioctl	= mmb_stream_ioctl,
-	.compat_ioctl	= compat_ptr_ioctl,
-	.release	= mmb_stream_release,
-	.llseek		= noop_llseek,
+	.owner = THIS_MODULE,
+	.read = mmb_stream_read,
+	.write = mmb_stream_write,
+	.poll = mmb_stream_poll,
+	.unlocked_ioctl = mmb_stream_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.release = mmb_stream_release,
+	.llseek = noop_llseek,
 };
 
 /* Pin and map the process's frames. */
 static int mmb_stream_pin_frames(struct mmb_stream *s, u64 __user *uframes)
 {
+	/* CPU-addressed engines bypass the DMA API: no mapping. */
+	struct device *dma_dev = mmb_stream_cpu(s) ? NULL : s->dma_dev;
 	u32 i;
 	int ret;
 
@@ -742,12 +749,12 @@ static int mmb_stream_pin_frames(struct mmb_stream *s, u64 __user *uframes)
 		if (check_add_overflow(addr, s->size, &end))
 			return -EOVERFLOW;
 		ret = mmb_pin_user(&f->pin, addr, s->size, MMB_PIN_WRITE);
+		if (!ret)
+			mmb_stat_pinned(s->mdev, f->pin.nr_pages);
 		if (!ret && mmb_stream_cpu(s))
 			ret = mmb_pin_vmap(&f->pin);
-		/* CPU-addressed engines bypass the DMA API: no mapping. */
 		if (!ret)
-			ret = mmb_pin_sgtable(&f->pin, mmb_stream_cpu(s) ?
-					      NULL : s->dma_dev,
+			ret = mmb_pin_sgtable(&f->pin, dma_dev,
 					      DMA_FROM_DEVICE);
 		if (ret)
 			return ret;
@@ -810,8 +817,7 @@ static int mmb_stream_check(struct mmb_device *mdev,
  *
  * Return: the stream fd or -errno.
  */
-int mmb_stream_setup(struct mmb_device *mdev,
-		     const struct mmb_stream_setup *ss)
+int mmb_stream_setup(struct mmb_device *mdev, const struct mmb_stream_setup *ss)
 {
 	struct mmb_stream *s;
 	int ret, fd, oflags = O_RDWR;
@@ -868,8 +874,7 @@ int mmb_stream_setup(struct mmb_device *mdev,
 		oflags |= O_NONBLOCK;
 	if (ss->flags & MMB_EVENT_CLOEXEC)
 		oflags |= O_CLOEXEC;
-	fd = anon_inode_getfd("[mmbridge-stream]", &mmb_stream_fops, s,
-			      oflags);
+	fd = anon_inode_getfd("[mmbridge-stream]", &mmb_stream_fops, s, oflags);
 	if (fd >= 0)
 		mdev->stream = s;
 	mutex_unlock(&mdev->stream_lock);

@@ -36,10 +36,11 @@ kernel_packages() {
 	esac
 }
 
-# Install whatever of the harness's packages is missing (apt, as root).
+# Install whatever of the harness's packages is missing (apt, as root),
+# with the kernels of $KERNELS and the packages given as arguments.
 ensure_packages() {
 	local pkgs="qemu-system-x86 busybox-static cpio kmod make gcc libc6-dev \
-		binutils libelf-dev bc flex bison xz-utils zstd gzip"
+		binutils libelf-dev bc flex bison xz-utils zstd gzip $*"
 	local k missing=""
 
 	for k in $KERNELS; do

@@ -26,26 +26,26 @@
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
-#define MMB_ABI_VERSION		1
+#define MMB_ABI_VERSION 1
 
 /* Device nodes are /dev/mmbridge/<backend><instance>, e.g. /dev/mmbridge/edu0. */
-#define MMB_DEV_DIR		"/dev/mmbridge"
+#define MMB_DEV_DIR "/dev/mmbridge"
 
 enum mmb_backend_kind {
-	MMB_BACKEND_SOFT	= 1,	/* software device, present on any machine */
-	MMB_BACKEND_EDU		= 2,	/* QEMU edu PCI device (1234:11e8) */
-	MMB_BACKEND_IVSHMEM	= 3,	/* QEMU ivshmem-plain PCI device (1af4:1110) */
+	MMB_BACKEND_SOFT = 1, /* software device, present on any machine */
+	MMB_BACKEND_EDU = 2, /* QEMU edu PCI device (1234:11e8) */
+	MMB_BACKEND_IVSHMEM = 3, /* QEMU ivshmem-plain PCI device (1af4:1110) */
 };
 
 /* Capability bits reported by MMB_IOC_INFO. */
-#define MMB_CAP_IRQ		(1ULL << 0)	/* MMB_IOC_IRQ_TRIGGER works */
-#define MMB_CAP_IRQ_TIMER	(1ULL << 1)	/* MMB_IOC_IRQ_TIMER works */
-#define MMB_CAP_DMA		(1ULL << 2)	/* MMB_IOC_DMA works */
-#define MMB_CAP_DEVMEM		(1ULL << 3)	/* device memory, MMB_IOC_MEM_RW */
-#define MMB_CAP_MAP		(1ULL << 4)	/* a mappable region (revocable) */
-#define MMB_CAP_OBJECT		(1ULL << 5)	/* migratable objects, MMB_IOC_OBJ_* */
+#define MMB_CAP_IRQ (1ULL << 0) /* MMB_IOC_IRQ_TRIGGER works */
+#define MMB_CAP_IRQ_TIMER (1ULL << 1) /* MMB_IOC_IRQ_TIMER works */
+#define MMB_CAP_DMA (1ULL << 2) /* MMB_IOC_DMA works */
+#define MMB_CAP_DEVMEM (1ULL << 3) /* device memory, MMB_IOC_MEM_RW */
+#define MMB_CAP_MAP (1ULL << 4) /* a mappable region (revocable) */
+#define MMB_CAP_OBJECT (1ULL << 5) /* migratable objects, MMB_IOC_OBJ_* */
 
-#define MMB_IOC_MAGIC		0xB7
+#define MMB_IOC_MAGIC 0xB7
 
 /**
  * struct mmb_info - MMB_IOC_INFO: describe the device (output).
@@ -73,7 +73,7 @@ struct mmb_info {
 	char name[16];
 };
 
-#define MMB_IOC_INFO		_IO(MMB_IOC_MAGIC, 0x00)
+#define MMB_IOC_INFO _IO(MMB_IOC_MAGIC, 0x00)
 
 /**
  * struct mmb_irq_trigger - MMB_IOC_IRQ_TRIGGER: make the device interrupt.
@@ -105,9 +105,9 @@ struct mmb_irq_trigger {
 	__u64 reserved;
 };
 
-#define MMB_IRQ_TRIGGER_MAX	100000
-#define MMB_IRQ_TRIGGER_NOWAIT	(1U << 0)
-#define MMB_IOC_IRQ_TRIGGER	_IO(MMB_IOC_MAGIC, 0x01)
+#define MMB_IRQ_TRIGGER_MAX 100000
+#define MMB_IRQ_TRIGGER_NOWAIT (1U << 0)
+#define MMB_IOC_IRQ_TRIGGER _IO(MMB_IOC_MAGIC, 0x01)
 
 /**
  * struct mmb_irq_timer - MMB_IOC_IRQ_TIMER: periodic device interrupts.
@@ -125,13 +125,13 @@ struct mmb_irq_timer {
 	__u64 period_ns;
 };
 
-#define MMB_IRQ_PERIOD_MIN_NS	20000ULL		/* 20 us */
-#define MMB_IRQ_PERIOD_MAX_NS	10000000000ULL		/* 10 s */
-#define MMB_IOC_IRQ_TIMER	_IO(MMB_IOC_MAGIC, 0x02)
+#define MMB_IRQ_PERIOD_MIN_NS 20000ULL /* 20 us */
+#define MMB_IRQ_PERIOD_MAX_NS 10000000000ULL /* 10 s */
+#define MMB_IOC_IRQ_TIMER _IO(MMB_IOC_MAGIC, 0x02)
 
 /* Direction flags shared by MMB_IOC_DMA and MMB_IOC_MEM_RW; exactly one is set. */
-#define MMB_XFER_TO_DEVICE	(1U << 0)	/* user memory -> device */
-#define MMB_XFER_FROM_DEVICE	(1U << 1)	/* device -> user memory */
+#define MMB_XFER_TO_DEVICE (1U << 0) /* user memory -> device */
+#define MMB_XFER_FROM_DEVICE (1U << 1) /* device -> user memory */
 
 /**
  * struct mmb_xfer - MMB_IOC_DMA and MMB_IOC_MEM_RW: move bytes.
@@ -158,9 +158,9 @@ struct mmb_xfer {
 	__u64 reserved;
 };
 
-#define MMB_XFER_MAX		(64ULL << 20)
-#define MMB_IOC_DMA		_IO(MMB_IOC_MAGIC, 0x03)
-#define MMB_IOC_MEM_RW		_IO(MMB_IOC_MAGIC, 0x04)
+#define MMB_XFER_MAX (64ULL << 20)
+#define MMB_IOC_DMA _IO(MMB_IOC_MAGIC, 0x03)
+#define MMB_IOC_MEM_RW _IO(MMB_IOC_MAGIC, 0x04)
 
 /*
  * Foreign-context copy.
@@ -178,14 +178,14 @@ struct mmb_xfer {
  * MMB_IOC_COPY_REAP; poll() reports POLLIN while completions wait.
  */
 enum mmb_copy_mode {
-	MMB_COPY_SYNC		= 0,
-	MMB_COPY_WORKER		= 1,
-	MMB_COPY_ASYNC		= 2,
+	MMB_COPY_SYNC = 0,
+	MMB_COPY_WORKER = 1,
+	MMB_COPY_ASYNC = 2,
 };
 
 enum mmb_copy_source {
-	MMB_SRC_GEN		= 0,
-	MMB_SRC_BUFFER		= 1,
+	MMB_SRC_GEN = 0,
+	MMB_SRC_BUFFER = 1,
 };
 
 /* Generator of MMB_SRC_GEN (splitmix64 of seed and word index). */
@@ -199,8 +199,8 @@ static __inline__ __u64 mmb_gen_word(__u64 seed, __u64 index)
 }
 
 /* MMB_IOC_COPY_CONFIG flags */
-#define MMB_COPY_SET_OFFSET	(1U << 0)	/* set the stream offset */
-#define MMB_COPY_CLEAR_BUFFER	(1U << 1)	/* forget what write() stored */
+#define MMB_COPY_SET_OFFSET (1U << 0) /* set the stream offset */
+#define MMB_COPY_CLEAR_BUFFER (1U << 1) /* forget what write() stored */
 
 /**
  * struct mmb_copy_config - MMB_IOC_COPY_CONFIG: how read() copies.
@@ -222,7 +222,7 @@ struct mmb_copy_config {
 	__u64 offset;
 };
 
-#define MMB_IOC_COPY_CONFIG	_IO(MMB_IOC_MAGIC, 0x10)
+#define MMB_IOC_COPY_CONFIG _IO(MMB_IOC_MAGIC, 0x10)
 
 /**
  * struct mmb_copy_submit - MMB_IOC_COPY_SUBMIT: queue an asynchronous copy.
@@ -245,8 +245,8 @@ struct mmb_copy_submit {
 	__u64 cookie;
 };
 
-#define MMB_COPY_MAX_INFLIGHT	256
-#define MMB_IOC_COPY_SUBMIT	_IO(MMB_IOC_MAGIC, 0x11)
+#define MMB_COPY_MAX_INFLIGHT 256
+#define MMB_IOC_COPY_SUBMIT _IO(MMB_IOC_MAGIC, 0x11)
 
 /**
  * struct mmb_copy_completion - one finished copy.
@@ -265,7 +265,7 @@ struct mmb_copy_completion {
 };
 
 /* MMB_IOC_COPY_REAP flags */
-#define MMB_REAP_WAIT		(1U << 0)	/* sleep until at least one */
+#define MMB_REAP_WAIT (1U << 0) /* sleep until at least one */
 
 /**
  * struct mmb_copy_reap - MMB_IOC_COPY_REAP: collect finished copies.
@@ -283,7 +283,7 @@ struct mmb_copy_reap {
 	__u64 entries;
 };
 
-#define MMB_IOC_COPY_REAP	_IO(MMB_IOC_MAGIC, 0x12)
+#define MMB_IOC_COPY_REAP _IO(MMB_IOC_MAGIC, 0x12)
 
 /**
  * struct mmb_copy_status - MMB_IOC_COPY_STATUS: the fd's copy counters (out).
@@ -307,7 +307,7 @@ struct mmb_copy_status {
 	__u64 cancelled;
 };
 
-#define MMB_IOC_COPY_STATUS	_IO(MMB_IOC_MAGIC, 0x13)
+#define MMB_IOC_COPY_STATUS _IO(MMB_IOC_MAGIC, 0x13)
 
 /**
  * struct mmb_remote_write - MMB_IOC_REMOTE_WRITE: write into another process.
@@ -336,7 +336,7 @@ struct mmb_remote_write {
 	__u64 length;
 };
 
-#define MMB_IOC_REMOTE_WRITE	_IO(MMB_IOC_MAGIC, 0x14)
+#define MMB_IOC_REMOTE_WRITE _IO(MMB_IOC_MAGIC, 0x14)
 
 /**
  * struct mmb_irq_record - what MMB_IOC_IRQ_COPY delivers on each interrupt.
@@ -370,7 +370,7 @@ struct mmb_irq_copy {
 	__u64 user_addr;
 };
 
-#define MMB_IOC_IRQ_COPY	_IO(MMB_IOC_MAGIC, 0x15)
+#define MMB_IOC_IRQ_COPY _IO(MMB_IOC_MAGIC, 0x15)
 
 /*
  * Interrupt events.
@@ -385,15 +385,15 @@ struct mmb_irq_copy {
  * to @irq_count and one to exactly one of the cause counters.
  */
 enum mmb_event_cause {
-	MMB_EVENT_TRIGGER	= 1,	/* raised by MMB_IOC_IRQ_TRIGGER */
-	MMB_EVENT_TIMER		= 2,	/* the periodic timer */
-	MMB_EVENT_DMA		= 3,	/* a DMA transfer finished */
-	MMB_EVENT_DMA_ERROR	= 4,	/* a DMA transfer failed */
-	MMB_EVENT_REVOKE	= 5,	/* the device region was revoked */
-	MMB_EVENT_RESTORE	= 6,	/* the device region was restored */
+	MMB_EVENT_TRIGGER = 1, /* raised by MMB_IOC_IRQ_TRIGGER */
+	MMB_EVENT_TIMER = 2, /* the periodic timer */
+	MMB_EVENT_DMA = 3, /* a DMA transfer finished */
+	MMB_EVENT_DMA_ERROR = 4, /* a DMA transfer failed */
+	MMB_EVENT_REVOKE = 5, /* the device region was revoked */
+	MMB_EVENT_RESTORE = 6, /* the device region was restored */
 };
 
-#define MMB_MMAP_COUNTERS	0ULL	/* mmap offset of the counter page */
+#define MMB_MMAP_COUNTERS 0ULL /* mmap offset of the counter page */
 
 /**
  * struct mmb_counters - the counter page (read-only mapping).
@@ -432,8 +432,8 @@ struct mmb_counters {
 };
 
 /* MMB_IOC_EVENT_OPEN flags */
-#define MMB_EVENT_NONBLOCK	(1U << 0)	/* the new fd is O_NONBLOCK */
-#define MMB_EVENT_CLOEXEC	(1U << 1)	/* the new fd is O_CLOEXEC */
+#define MMB_EVENT_NONBLOCK (1U << 0) /* the new fd is O_NONBLOCK */
+#define MMB_EVENT_CLOEXEC (1U << 1) /* the new fd is O_CLOEXEC */
 
 /**
  * struct mmb_event_open - MMB_IOC_EVENT_OPEN: a file to wait for events on.
@@ -455,7 +455,7 @@ struct mmb_event_open {
 	__u32 flags;
 };
 
-#define MMB_IOC_EVENT_OPEN	_IO(MMB_IOC_MAGIC, 0x20)
+#define MMB_IOC_EVENT_OPEN _IO(MMB_IOC_MAGIC, 0x20)
 
 /**
  * struct mmb_eventfd - MMB_IOC_EVENTFD: signal an eventfd on every event.
@@ -475,11 +475,11 @@ struct mmb_eventfd {
 	__u32 reserved;
 };
 
-#define MMB_IOC_EVENTFD		_IO(MMB_IOC_MAGIC, 0x21)
+#define MMB_IOC_EVENTFD _IO(MMB_IOC_MAGIC, 0x21)
 
 /* MMB_IOC_IRQ_CONTROL flags: exactly one */
-#define MMB_IRQ_ENABLE		(1U << 0)
-#define MMB_IRQ_DISABLE		(1U << 1)
+#define MMB_IRQ_ENABLE (1U << 0)
+#define MMB_IRQ_DISABLE (1U << 1)
 
 /**
  * struct mmb_irq_control - MMB_IOC_IRQ_CONTROL: enable or disable delivery.
@@ -498,7 +498,7 @@ struct mmb_irq_control {
 	__u32 flags;
 };
 
-#define MMB_IOC_IRQ_CONTROL	_IO(MMB_IOC_MAGIC, 0x22)
+#define MMB_IOC_IRQ_CONTROL _IO(MMB_IOC_MAGIC, 0x22)
 
 /*
  * Pinned event rings.
@@ -576,9 +576,9 @@ struct mmb_pin_region {
 	__u32 nr_slots;
 };
 
-#define MMB_PIN_MAX		(64ULL << 20)
-#define MMB_PIN_MAX_REGIONS	16
-#define MMB_IOC_PIN_REGION	_IO(MMB_IOC_MAGIC, 0x23)
+#define MMB_PIN_MAX (64ULL << 20)
+#define MMB_PIN_MAX_REGIONS 16
+#define MMB_IOC_PIN_REGION _IO(MMB_IOC_MAGIC, 0x23)
 
 /**
  * struct mmb_unpin_region - MMB_IOC_UNPIN_REGION: end a registration.
@@ -597,7 +597,7 @@ struct mmb_unpin_region {
 	__u32 reserved;
 };
 
-#define MMB_IOC_UNPIN_REGION	_IO(MMB_IOC_MAGIC, 0x24)
+#define MMB_IOC_UNPIN_REGION _IO(MMB_IOC_MAGIC, 0x24)
 
 /*
  * Frame streaming.
@@ -632,9 +632,9 @@ struct mmb_unpin_region {
  * releases everything; so does process exit.
  */
 enum mmb_stream_mode {
-	MMB_STREAM_ZERO_COPY	= 0,
-	MMB_STREAM_BOUNCE	= 1,
-	MMB_STREAM_NAIVE	= 2,
+	MMB_STREAM_ZERO_COPY = 0,
+	MMB_STREAM_BOUNCE = 1,
+	MMB_STREAM_NAIVE = 2,
 };
 
 /**
@@ -676,11 +676,11 @@ struct mmb_stream_setup {
 	__u32 reserved;
 };
 
-#define MMB_STREAM_MAX_FRAMES	64
-#define MMB_STREAM_MAX_FRAME	(16ULL << 20)
+#define MMB_STREAM_MAX_FRAMES 64
+#define MMB_STREAM_MAX_FRAME (16ULL << 20)
 #define MMB_STREAM_PERIOD_MIN_NS 100000ULL
 #define MMB_STREAM_PERIOD_MAX_NS 10000000000ULL
-#define MMB_IOC_STREAM_SETUP	_IO(MMB_IOC_MAGIC, 0x30)
+#define MMB_IOC_STREAM_SETUP _IO(MMB_IOC_MAGIC, 0x30)
 
 /**
  * struct mmb_frame - a completed frame.
@@ -708,8 +708,8 @@ struct mmb_stream_ctl {
 	__u32 flags;
 };
 
-#define MMB_IOC_STREAM_START	_IO(MMB_IOC_MAGIC, 0x31)
-#define MMB_IOC_STREAM_STOP	_IO(MMB_IOC_MAGIC, 0x32)
+#define MMB_IOC_STREAM_START _IO(MMB_IOC_MAGIC, 0x31)
+#define MMB_IOC_STREAM_STOP _IO(MMB_IOC_MAGIC, 0x32)
 
 /**
  * struct mmb_stream_status - MMB_IOC_STREAM_STATUS (out).
@@ -748,7 +748,7 @@ struct mmb_stream_status {
 	__u64 errors;
 };
 
-#define MMB_IOC_STREAM_STATUS	_IO(MMB_IOC_MAGIC, 0x33)
+#define MMB_IOC_STREAM_STATUS _IO(MMB_IOC_MAGIC, 0x33)
 
 /**
  * struct mmb_stream_fetch - MMB_IOC_STREAM_FETCH: copy a frame out (naive).
@@ -769,7 +769,7 @@ struct mmb_stream_fetch {
 	struct mmb_frame frame;
 };
 
-#define MMB_IOC_STREAM_FETCH	_IO(MMB_IOC_MAGIC, 0x34)
+#define MMB_IOC_STREAM_FETCH _IO(MMB_IOC_MAGIC, 0x34)
 
 /*
  * Revocable device mappings.
@@ -807,26 +807,25 @@ struct mmb_stream_fetch {
  * revoked SIGBUS and WAIT mappings.
  */
 enum mmb_fault_policy {
-	MMB_FAULT_DISCARD	= 0,
-	MMB_FAULT_SIGBUS	= 1,
-	MMB_FAULT_WAIT		= 2,
+	MMB_FAULT_DISCARD = 0,
+	MMB_FAULT_SIGBUS = 1,
+	MMB_FAULT_WAIT = 2,
 };
 
-#define MMB_MMAP_REGION_SHIFT	40
+#define MMB_MMAP_REGION_SHIFT 40
 /* mmap offset of the device region's first byte under @policy */
-#define MMB_MMAP_REGION(policy)	\
-	((__u64)((policy) + 1) << MMB_MMAP_REGION_SHIFT)
+#define MMB_MMAP_REGION(policy) ((__u64)((policy) + 1) << MMB_MMAP_REGION_SHIFT)
 
 /* Device region state bits; 0 means live. */
-#define MMB_REGION_REVOKED_USER		(1U << 0)	/* MMB_IOC_REGION_REVOKE */
-#define MMB_REGION_REVOKED_DEVICE	(1U << 1)	/* the device revoked */
-#define MMB_REGION_GONE			(1U << 2)	/* the device was removed */
+#define MMB_REGION_REVOKED_USER (1U << 0) /* MMB_IOC_REGION_REVOKE */
+#define MMB_REGION_REVOKED_DEVICE (1U << 1) /* the device revoked */
+#define MMB_REGION_GONE (1U << 2) /* the device was removed */
 
 /* Caching of the region's mappings. */
 enum mmb_region_cache {
-	MMB_CACHE_WB	= 0,	/* RAM: write-back */
-	MMB_CACHE_WC	= 1,	/* device memory: write-combining */
-	MMB_CACHE_UC	= 2,	/* registers: uncached */
+	MMB_CACHE_WB = 0, /* RAM: write-back */
+	MMB_CACHE_WC = 1, /* device memory: write-combining */
+	MMB_CACHE_UC = 2, /* registers: uncached */
 };
 
 /**
@@ -853,11 +852,11 @@ struct mmb_region_ctl {
 	__u64 restores;
 };
 
-#define MMB_IOC_REGION_REVOKE	_IO(MMB_IOC_MAGIC, 0x40)
-#define MMB_IOC_REGION_RESTORE	_IO(MMB_IOC_MAGIC, 0x41)
+#define MMB_IOC_REGION_REVOKE _IO(MMB_IOC_MAGIC, 0x40)
+#define MMB_IOC_REGION_RESTORE _IO(MMB_IOC_MAGIC, 0x41)
 
 /* struct mmb_region_info.features */
-#define MMB_REGION_HUGE		(1U << 0)	/* PMD-sized mappings possible */
+#define MMB_REGION_HUGE (1U << 0) /* PMD-sized mappings possible */
 
 /**
  * struct mmb_region_info - MMB_IOC_REGION_INFO: the device region.
@@ -895,7 +894,7 @@ struct mmb_region_info {
 	__u64 wait_faults;
 };
 
-#define MMB_IOC_REGION_INFO	_IO(MMB_IOC_MAGIC, 0x42)
+#define MMB_IOC_REGION_INFO _IO(MMB_IOC_MAGIC, 0x42)
 
 /*
  * Migratable objects.
@@ -921,14 +920,14 @@ struct mmb_region_info {
  * read and write the current backing through /proc/<pid>/mem and ptrace.
  */
 enum mmb_obj_placement {
-	MMB_OBJ_RAM	= 0,	/* system RAM pages */
-	MMB_OBJ_DEVICE	= 1,	/* the device's object pool */
+	MMB_OBJ_RAM = 0, /* system RAM pages */
+	MMB_OBJ_DEVICE = 1, /* the device's object pool */
 };
 
-#define MMB_OBJ_MAX_SIZE	(1ULL << 30)
-#define MMB_MMAP_OBJECT_SHIFT	32
+#define MMB_OBJ_MAX_SIZE (1ULL << 30)
+#define MMB_MMAP_OBJECT_SHIFT 32
 /* mmap offset of the object with handle @h (as MMB_IOC_OBJ_CREATE reports) */
-#define MMB_MMAP_OBJECT(h)	\
+#define MMB_MMAP_OBJECT(h) \
 	((1ULL << 44) + ((__u64)(h) << MMB_MMAP_OBJECT_SHIFT))
 
 /**
@@ -953,7 +952,7 @@ struct mmb_obj_create {
 	__u64 mmap_offset;
 };
 
-#define MMB_IOC_OBJ_CREATE	_IO(MMB_IOC_MAGIC, 0x50)
+#define MMB_IOC_OBJ_CREATE _IO(MMB_IOC_MAGIC, 0x50)
 
 /**
  * struct mmb_obj_ctl - MMB_IOC_OBJ_MIGRATE, MMB_IOC_OBJ_DESTROY.
@@ -972,8 +971,8 @@ struct mmb_obj_ctl {
 	__u32 placement;
 };
 
-#define MMB_IOC_OBJ_MIGRATE	_IO(MMB_IOC_MAGIC, 0x51)
-#define MMB_IOC_OBJ_DESTROY	_IO(MMB_IOC_MAGIC, 0x52)
+#define MMB_IOC_OBJ_MIGRATE _IO(MMB_IOC_MAGIC, 0x51)
+#define MMB_IOC_OBJ_DESTROY _IO(MMB_IOC_MAGIC, 0x52)
 
 /**
  * struct mmb_obj_info - MMB_IOC_OBJ_INFO: an object and the device's pool.
@@ -1013,6 +1012,6 @@ struct mmb_obj_info {
 	__u64 ram_cache;
 };
 
-#define MMB_IOC_OBJ_INFO	_IO(MMB_IOC_MAGIC, 0x53)
+#define MMB_IOC_OBJ_INFO _IO(MMB_IOC_MAGIC, 0x53)
 
 #endif /* _UAPI_LINUX_MMBRIDGE_H */

@@ -1,0 +1,117 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# make check: the kernel's own checkers over the kernel code, each with zero
+# findings allowed:
+#   checkpatch.pl --strict    (from Debian's linux-source-6.12)
+#   sparse, through make C=2  (every kernel in CHECK_KERNELS)
+#   clang-format              (the kernel's .clang-format, dry run)
+#   kernel-doc -Wall          (and every exported function documented)
+# plus the documentation: the .rst files through docutils with warnings as
+# errors (HTML in build/doc/) and the man pages through groff -ww.
+# Prints one line per checker and its findings; exits non-zero on any.
+set -u -o pipefail
+cd "$(dirname "$0")/.." || exit 1
+TOP=$PWD
+BUILD=$TOP/build
+CHECK=$BUILD/check
+CHECK_KERNELS=${CHECK_KERNELS:-6.1 6.12}
+. vm/lib.sh
+
+KCODE=(kernel/*.c kernel/*.h include/uapi/linux/mmbridge.h samples/mmb_sample/*.c)
+failed=0
+report() {	# name, findings file
+	local n
+	n=$(grep -c . "$2")
+	if [ "$n" = 0 ]; then
+		echo "check: $1: clean"
+	else
+		echo "check: $1: $n finding(s)"
+		sed 's/^/  /' "$2"
+		failed=1
+	fi
+}
+
+KERNELS=$CHECK_KERNELS ensure_packages linux-source-6.12 sparse clang-format \
+	python3-docutils groff-base
+mkdir -p "$CHECK"
+
+# The checkers ship in the kernel source; take just them from the tarball.
+SRC=$CHECK/linux-source-6.12
+tarball=$(ls /usr/src/linux-source-6.12.tar.* 2>/dev/null | head -n 1)
+[ -n "$tarball" ] || die "no /usr/src/linux-source-6.12.tar.*"
+if [ ! -x "$SRC/scripts/checkpatch.pl" ] || [ "$tarball" -nt "$SRC/scripts/checkpatch.pl" ]; then
+	rm -rf "$SRC"
+	tar -xf "$tarball" -C "$CHECK" --wildcards \
+		'linux-source-6.12/.clang-format' \
+		'linux-source-6.12/scripts/checkpatch.pl' \
+		'linux-source-6.12/scripts/spelling.txt' \
+		'linux-source-6.12/scripts/const_structs.checkpatch' \
+		'linux-source-6.12/scripts/kernel-doc' || die "extracting the checkers failed"
+	touch "$SRC/scripts/checkpatch.pl"
+fi
+
+# checkpatch: compat.h is where version tests belong (LINUX_VERSION_CODE is
+# the one thing an out-of-tree module has to test); nowhere else.
+out=$CHECK/checkpatch.txt
+: >"$out"
+for f in "${KCODE[@]}"; do
+	ign=
+	[ "$f" = kernel/compat.h ] && ign=--ignore=LINUX_VERSION_CODE
+	"$SRC/scripts/checkpatch.pl" --strict --no-tree --terse --show-types $ign -f "$f" |
+		grep -v '^total: 0 errors, 0 warnings' >>"$out"
+done
+report "checkpatch --strict (${#KCODE[@]} files)" "$out"
+
+# sparse: every file rebuilt (C=2) against each kernel's headers.
+out=$CHECK/sparse.txt
+: >"$out"
+for k in $CHECK_KERNELS; do
+	rel=$(kernel_release "$k")
+	[ -n "$rel" ] && [ -d "/lib/modules/$rel/build" ] || {
+		echo "no headers for kernel $k" >>"$out"; continue; }
+	d=$CHECK/sparse/$rel
+	rm -rf "$d" && mkdir -p "$d"
+	cp -a Kbuild kernel include "$d/"
+	make -s -C "/lib/modules/$rel/build" M="$d" C=2 MMB_WERROR=1 modules \
+		>"$d/log" 2>&1 || echo "$rel: build failed" >>"$out"
+	grep -E 'warning:|error:' "$d/log" | sed "s|$d/||; s|^|$rel: |" >>"$out"
+	# The sample driver, against that build's symbols.
+	cp -a samples "$d/"
+	make -s -C "/lib/modules/$rel/build" M="$d/samples/mmb_sample" C=2 \
+		KBUILD_EXTRA_SYMBOLS="$d/Module.symvers" MMB_WERROR=1 modules \
+		>"$d/sample.log" 2>&1 || echo "$rel: sample build failed" >>"$out"
+	grep -E 'warning:|error:' "$d/sample.log" | sed "s|$d/||; s|^|$rel: |" >>"$out"
+done
+report "sparse C=2 ($CHECK_KERNELS)" "$out"
+
+# clang-format: the kernel's style file, applied to nothing, must change nothing.
+out=$CHECK/clang-format.txt
+clang-format --style="file:$SRC/.clang-format" --dry-run "${KCODE[@]}" 2>&1 |
+	grep 'warning:' >"$out"
+report "clang-format (kernel .clang-format)" "$out"
+
+# kernel-doc: every comment well-formed, every exported function documented.
+out=$CHECK/kernel-doc.txt
+"$SRC/scripts/kernel-doc" -none -Wall "${KCODE[@]}" >"$out" 2>&1
+for f in kernel/*.c; do
+	for sym in $(sed -n 's/^EXPORT_SYMBOL_GPL(\(.*\));/\1/p' "$f"); do
+		grep -q "^ \* $sym() - " "$f" || echo "$f: exported $sym() has no kernel-doc" >>"$out"
+	done
+done
+report "kernel-doc -Wall, $(cat kernel/*.c | grep -c '^EXPORT_SYMBOL') exported functions" "$out"
+
+# Documentation: reStructuredText with warnings as errors; man pages.
+out=$CHECK/docs.txt
+: >"$out"
+mkdir -p "$BUILD/doc"
+for f in Documentation/*.rst; do
+	rst2html --halt=warning --report=warning "$f" "$BUILD/doc/$(basename "$f" .rst).html" \
+		>>"$out" 2>&1 || echo "$f: docutils failed" >>"$out"
+done
+for f in man/*.[0-9]; do
+	LC_ALL=C.UTF-8 groff -man -ww -z -K utf8 "$f" >>"$out" 2>&1
+done
+report "documentation ($(ls Documentation/*.rst man/*.[0-9] | wc -l) files)" "$out"
+
+[ "$failed" = 0 ] && echo "make check: clean"
+exit "$failed"
