@@ -41,7 +41,7 @@ CLI_HDR := tools/bench.h tools/region.h tools/object.h
 TEST_SRC := $(wildcard tests/*.c)
 TEST_HDR := $(wildcard tests/*.h)
 
-.PHONY: all module lib cli guest test test-debug demo bench clean
+.PHONY: all module sample lib cli guest test test-debug demo bench check install dkms clean
 
 all: module lib cli
 
@@ -56,6 +56,16 @@ $(BUILD)/mod/%/mmbridge.ko: $(KSRC)
 	@mkdir -p $(BUILD)/mod/$*
 	@cp -a Kbuild kernel include $(BUILD)/mod/$*/
 	$(MAKE) -C $(call kdir_of,$*) M=$(BUILD)/mod/$* MMB_WERROR=$(MMB_WERROR) modules
+
+# The sample driver (samples/mmb_sample), linked against that module build.
+sample: $(BUILD)/sample/$(KVER)/mmb_sample.ko
+
+$(BUILD)/sample/%/mmb_sample.ko: samples/mmb_sample/mmb_sample.c samples/mmb_sample/Kbuild \
+		kernel/pin.h kernel/remote.h $(BUILD)/mod/%/mmbridge.ko
+	@mkdir -p $(@D)
+	@cp -a samples/mmb_sample/* $(@D)/
+	$(MAKE) -C $(call kdir_of,$*) M=$(@D) MMB_KERNEL=$(TOP)/kernel \
+		KBUILD_EXTRA_SYMBOLS=$(BUILD)/mod/$*/Module.symvers MMB_WERROR=$(MMB_WERROR) modules
 
 lib: $(BUILD)/lib/libmmbridge.a $(BUILD)/lib/libmmbridge.so.$(LIB_SOVER)
 

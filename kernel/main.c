@@ -214,7 +214,8 @@ static int mmb_stats_show(struct seq_file *m, void *v)
 	struct mmb_device *mdev = m->private;
 	int i;
 
-	seq_printf(m, "irqs %llu\n", mmb_notify_count(mdev));
+	/* Interrupts and revocation changes, as on the counter page. */
+	seq_printf(m, "events %llu\n", mmb_notify_count(mdev));
 	for (i = 0; i < MMB_STAT_NR; i++)
 		seq_printf(m, "%s %lld\n", mmb_stat_names[i],
 			   atomic64_read(&mdev->stats[i]));

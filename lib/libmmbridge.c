@@ -457,6 +457,48 @@ int mmb_list(char (*names)[MMB_NAME_MAX], int max)
 	return n;
 }
 
+int mmb_stats(const char *name, struct mmb_stat *out, int max)
+{
+	char path[128], key[MMB_STAT_NAME_MAX], line[128];
+	unsigned long long v;
+	int n = 0;
+	FILE *f;
+
+	if (strchr(name, '/') || strlen(name) >= MMB_NAME_MAX)
+		return -EINVAL;
+	snprintf(path, sizeof(path), "%s/%s/stats", MMB_DEBUGFS_DIR, name);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%31s %lli", key, (long long *)&v) != 2)
+			continue;
+		if (n < max) {
+			strcpy(out[n].name, key);
+			out[n].value = v;
+		}
+		n++;
+	}
+	fclose(f);
+	return n;
+}
+
+int mmb_stat_get(const char *name, const char *stat, uint64_t *value)
+{
+	struct mmb_stat st[64];
+	int i, n = mmb_stats(name, st, 64);
+
+	if (n < 0)
+		return n;
+	for (i = 0; i < n && i < 64; i++) {
+		if (!strcmp(st[i].name, stat)) {
+			*value = st[i].value;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
 const char *mmb_backend_str(uint32_t backend)
 {
 	switch (backend) {

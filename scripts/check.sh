@@ -78,7 +78,7 @@ for k in $CHECK_KERNELS; do
 	# The sample driver, against that build's symbols.
 	cp -a samples "$d/"
 	make -s -C "/lib/modules/$rel/build" M="$d/samples/mmb_sample" C=2 \
-		KBUILD_EXTRA_SYMBOLS="$d/Module.symvers" MMB_WERROR=1 modules \
+		MMB_KERNEL="$d/kernel" KBUILD_EXTRA_SYMBOLS="$d/Module.symvers" MMB_WERROR=1 modules \
 		>"$d/sample.log" 2>&1 || echo "$rel: sample build failed" >>"$out"
 	grep -E 'warning:|error:' "$d/sample.log" | sed "s|$d/||; s|^|$rel: |" >>"$out"
 done

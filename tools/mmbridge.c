@@ -7,6 +7,7 @@
  *   mmbridge irq DEV [N]          raise N interrupts (default 1000), time them
  *   mmbridge timer DEV US MS      periodic interrupts every US for MS
  *   mmbridge bench SECTION [--json]  benchmarks (copy, irq, stream, all)
+ *   mmbridge stat [DEV...]        per-device event totals (debugfs)
  *   mmbridge demo                 walk through every mechanism
  */
 #include <errno.h>
@@ -774,6 +775,66 @@ static int cmd_bench(const char *section, bool json)
 	return 0;
 }
 
+/* A column per device, a row per statistic, from debugfs. */
+static int cmd_stat(int argc, char **argv)
+{
+	static char names[MAX_DEVS][MMB_NAME_MAX];
+	static struct mmb_stat st[MAX_DEVS][64];
+	int nst[MAX_DEVS], ndev, d, i;
+
+	if (argc) {
+		ndev = argc > MAX_DEVS ? MAX_DEVS : argc;
+		for (d = 0; d < ndev; d++)
+			snprintf(names[d], MMB_NAME_MAX, "%s", argv[d]);
+	} else {
+		ndev = mmb_list(names, MAX_DEVS);
+		if (ndev < 0) {
+			fprintf(stderr, "mmbridge: %s: %s\n", MMB_DEV_DIR,
+				strerror(-ndev));
+			return 1;
+		}
+		if (ndev > MAX_DEVS)
+			ndev = MAX_DEVS;
+		if (!ndev) {
+			fprintf(stderr, "mmbridge: no devices (is the module loaded?)\n");
+			return 1;
+		}
+	}
+	for (d = 0; d < ndev; d++) {
+		nst[d] = mmb_stats(names[d], st[d], 64);
+		if (nst[d] == -ENOENT && access(MMB_DEBUGFS_DIR, F_OK)) {
+			fprintf(stderr,
+				"mmbridge: no %s: debugfs is not mounted (mount -t debugfs none /sys/kernel/debug) or not readable\n",
+				MMB_DEBUGFS_DIR);
+			return 1;
+		}
+		if (nst[d] < 0) {
+			fprintf(stderr, "mmbridge: %s: %s\n", names[d],
+				strerror(-nst[d]));
+			return 1;
+		}
+		if (nst[d] > 64)
+			nst[d] = 64;
+	}
+	printf("%-16s", "");
+	for (d = 0; d < ndev; d++)
+		printf(" %16s", names[d]);
+	printf("\n");
+	for (i = 0; i < nst[0]; i++) {
+		printf("%-16s", st[0][i].name);
+		for (d = 0; d < ndev; d++) {
+			if (i < nst[d] && !strcmp(st[d][i].name, st[0][i].name))
+				printf(strstr(st[d][i].name, "state") ?
+					       " %#16llx" : " %16llu",
+				       (unsigned long long)st[d][i].value);
+			else
+				printf(" %16s", "-");
+		}
+		printf("\n");
+	}
+	return 0;
+}
+
 static void usage(void)
 {
 	fprintf(stderr,
@@ -784,6 +845,7 @@ static void usage(void)
 		"       mmbridge region|revoke|restore DEV\n"
 		"       mmbridge migrate DEV [SIZE_MIB [ROUNDS]]\n"
 		"       mmbridge bench copy|irq|stream|region|object|all [--json]\n"
+		"       mmbridge stat [DEV...]\n"
 		"       mmbridge demo\n");
 	exit(2);
 }
@@ -818,6 +880,8 @@ int main(int argc, char **argv)
 		}
 		return cmd_migrate(argv[2], mib, rounds);
 	}
+	if (!strcmp(argv[1], "stat"))
+		return cmd_stat(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "demo") && argc == 2)
 		return cmd_demo();
 	usage();

@@ -87,7 +87,7 @@ kernel_image() {
 # Build the module (warnings are errors) and the guest programs.
 build_for() {
 	local rel=$1
-	make -s -C "$TOP" module KVER="$rel" MMB_WERROR=1 >"$BUILD/build-$rel.log" 2>&1 ||
+	make -s -C "$TOP" module sample KVER="$rel" MMB_WERROR=1 >"$BUILD/build-$rel.log" 2>&1 ||
 		{ cat "$BUILD/build-$rel.log" >&2; return 1; }
 	make -s -C "$TOP" guest >>"$BUILD/build-$rel.log" 2>&1 ||
 		{ cat "$BUILD/build-$rel.log" >&2; return 1; }
@@ -104,6 +104,7 @@ make_initramfs() {
 	cp "$TOP/vm/init" "$root/init"
 	chmod 755 "$root/init"
 	cp "$BUILD/mod/$rel/mmbridge.ko" "$root/lib/mmbridge.ko"
+	cp "$BUILD/sample/$rel/mmb_sample.ko" "$root/lib/mmb_sample.ko"
 	cp "$BUILD"/guest/* "$root/bin/"
 
 	# Dependencies in load order; built-in ones need nothing.  zram gives

@@ -137,6 +137,22 @@ long mmb_stream_check(const void *frame, uint64_t size, uint64_t seed,
 #define MMB_NAME_MAX	16
 int mmb_list(char (*names)[MMB_NAME_MAX], int max);
 
+/*
+ * Statistics (debugfs, root only): the totals since device @name appeared,
+ * from <debugfs>/mmbridge/@name/stats.  mmb_stats() stores up to @max
+ * entries and returns how many there are, or -errno (-ENOENT when debugfs
+ * is not mounted at MMB_DEBUGFS_DIR's parent or the device does not
+ * exist).  mmb_stat_get() looks one up by name.
+ */
+#define MMB_DEBUGFS_DIR	"/sys/kernel/debug/mmbridge"
+#define MMB_STAT_NAME_MAX 32
+struct mmb_stat {
+	char name[MMB_STAT_NAME_MAX];
+	uint64_t value;
+};
+int mmb_stats(const char *name, struct mmb_stat *out, int max);
+int mmb_stat_get(const char *name, const char *stat, uint64_t *value);
+
 /* "soft", "edu", "ivshmem" or "unknown". */
 const char *mmb_backend_str(uint32_t backend);
 

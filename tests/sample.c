@@ -1,0 +1,227 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * samples/mmb_sample: another driver built on mmbridge's exported API.
+ * The tests load it, use both of its ioctls, and check that it holds
+ * mmbridge while loaded and leaves no pin behind.
+ */
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+/* The sample's ABI (samples/mmb_sample/mmb_sample.c). */
+struct mmb_sample_watch {
+	uint64_t addr;
+	uint64_t len;
+	uint32_t ticks;
+	uint32_t period_us;
+};
+
+struct mmb_sample_copy {
+	uint64_t addr;
+	uint64_t len;
+	uint64_t seed;
+	uint64_t copied;
+	int32_t status;
+	uint32_t pad;
+};
+
+#define MMB_SAMPLE_WATCH _IOW('M', 0xe0, struct mmb_sample_watch)
+#define MMB_SAMPLE_COPY _IOWR('M', 0xe1, struct mmb_sample_copy)
+
+#define SAMPLE_KO "/lib/mmb_sample.ko"
+#define SAMPLE_DEV "/dev/mmb_sample"
+#define PG 4096
+
+static int sample_load(void)
+{
+	int fd = open(SAMPLE_KO, O_RDONLY | O_CLOEXEC), r, i;
+
+	if (fd < 0)
+		return -errno;
+	r = syscall(SYS_finit_module, fd, "", 0);
+	r = r && errno != EEXIST ? -errno : 0;
+	close(fd);
+	for (i = 0; !r && i < 50 && access(SAMPLE_DEV, F_OK); i++)
+		usleep(100000);
+	return r;
+}
+
+static int sample_unload(void)
+{
+	return syscall(SYS_delete_module, "mmb_sample", O_NONBLOCK) ? -errno : 0;
+}
+
+/* Loaded, it holds mmbridge: mmbridge cannot go before it. */
+static int test_load(void)
+{
+	char holder[64];
+
+	if (access(SAMPLE_KO, F_OK))
+		FAIL("%s is not in the guest", SAMPLE_KO);
+	EXPECT_OK(sample_load());
+	EXPECT_EQ(access("/sys/module/mmbridge/holders/mmb_sample", F_OK), 0);
+	EXPECT_OK(read_line("/sys/module/mmbridge/refcnt", holder,
+			    sizeof(holder)));
+	EXPECT(atoi(holder) >= 1, "mmbridge refcnt %s", holder);
+	EXPECT_EQ(syscall(SYS_delete_module, "mmbridge", O_NONBLOCK), -1);
+	EXPECT(errno == EWOULDBLOCK || errno == EBUSY,
+	       "rmmod mmbridge under the sample: %s", strerror(errno));
+	EXPECT_OK(access("/dev/mmbridge/soft0", F_OK));
+	return T_PASS;
+}
+
+/*
+ * WATCH: the timer handler writes tick t into word t % words of the pinned
+ * buffer, from hard-IRQ context (softirq on PREEMPT_RT); after 3 * words
+ * ticks every word holds the last tick that landed on it.
+ */
+static int test_watch_ticks(void)
+{
+	const uint32_t words = 512, ticks = 3 * 512 + 7;
+	uint64_t *buf = map_anon(words * 8, PROT_READ | PROT_WRITE);
+	struct mmb_sample_watch w = {
+		.addr = (uintptr_t)buf, .len = words * 8,
+		.ticks = ticks, .period_us = 20,
+	};
+	struct pins p0 = pins_now(), p1;
+	uint32_t i;
+	int fd = open(SAMPLE_DEV, O_RDWR | O_CLOEXEC);
+
+	EXPECT(fd >= 0, "%s: %s", SAMPLE_DEV, strerror(errno));
+	EXPECT(buf, "mmap");
+	EXPECT_EQ(ioctl(fd, MMB_SAMPLE_WATCH, &w), 0);
+	p1 = pins_now();
+	EXPECT_EQ(p1.acquired - p0.acquired, 1);	/* one 4 KiB page */
+	EXPECT_EQ(p1.released - p0.released, 0);
+	for (i = 0; i < words; i++) {
+		/* the last t <= ticks with t % words == i */
+		uint64_t want = ticks - ((ticks - i) % words);
+
+		EXPECT(buf[i] == want, "word %u: %llu, expected %llu", i,
+		       (unsigned long long)buf[i], (unsigned long long)want);
+	}
+	/* Bad requests change nothing. */
+	w.len = 12;
+	EXPECT_EQ(ioctl(fd, MMB_SAMPLE_WATCH, &w), -1);
+	EXPECT_EQ(errno, EINVAL);
+	w.len = words * 8;
+	w.ticks = 0;
+	EXPECT_EQ(ioctl(fd, MMB_SAMPLE_WATCH, &w), -1);
+	EXPECT_EQ(errno, EINVAL);
+	w.ticks = 1;
+	w.addr = 0;
+	EXPECT_EQ(ioctl(fd, MMB_SAMPLE_WATCH, &w), -1);
+	EXPECT_EQ(errno, EFAULT);
+	EXPECT_EQ(ioctl(fd, _IO('M', 0xef)), -1);
+	EXPECT_EQ(errno, ENOTTY);
+	close(fd);
+	EXPECT(pins_settle(p0, &p1), "pins: %lld acquired, %lld released",
+	       p1.acquired - p0.acquired, p1.released - p0.released);
+	munmap(buf, words * 8);
+	return T_PASS;
+}
+
+/*
+ * COPY: the timer handler queues an mmbridge copy into this process; the
+ * worker faults the untouched destination in.  A read-only tail stops it
+ * with -EFAULT and the exact count.
+ */
+static int test_irq_queued_copy(void)
+{
+	const size_t len = 1 << 20;
+	uint8_t *buf = map_anon(len + PG, PROT_READ | PROT_WRITE);
+	struct mmb_sample_copy c = { .addr = (uintptr_t)buf, .len = len,
+				     .seed = 0x35 };
+	int fd = open(SAMPLE_DEV, O_RDWR | O_CLOEXEC);
+	size_t i;
+
+	EXPECT(fd >= 0, "%s: %s", SAMPLE_DEV, strerror(errno));
+	EXPECT(buf, "mmap");
+	EXPECT_EQ(ioctl(fd, MMB_SAMPLE_COPY, &c), 0);
+	EXPECT_EQ(c.copied, len);
+	EXPECT_EQ(c.status, 0);
+	for (i = 0; i < len; i++)
+		EXPECT(buf[i] == ((0x35 + i) & 0xff), "byte %zu: %#x", i, buf[i]);
+	EXPECT_EQ(buf[len], 0);
+
+	memset(buf, 0, len);
+	EXPECT_EQ(mprotect(buf + 3 * PG, PG, PROT_READ), 0);
+	c = (struct mmb_sample_copy){ .addr = (uintptr_t)buf + 100,
+				      .len = 5 * PG, .seed = 1 };
+	EXPECT_EQ(ioctl(fd, MMB_SAMPLE_COPY, &c), 0);
+	EXPECT_EQ(c.copied, 3 * PG - 100);
+	EXPECT_EQ(c.status, -EFAULT);
+	for (i = 0; i < c.copied; i++)
+		EXPECT(buf[100 + i] == ((1 + i) & 0xff), "byte %zu", i);
+	EXPECT_EQ(buf[99], 0);
+
+	c = (struct mmb_sample_copy){ .addr = (uintptr_t)buf, .len = PG,
+				      .pad = 1 };
+	EXPECT_EQ(ioctl(fd, MMB_SAMPLE_COPY, &c), -1);
+	EXPECT_EQ(errno, EINVAL);
+	c.pad = 0;
+	c.len = 0;
+	EXPECT_EQ(ioctl(fd, MMB_SAMPLE_COPY, &c), -1);
+	EXPECT_EQ(errno, EINVAL);
+	close(fd);
+	munmap(buf, len + PG);
+	return T_PASS;
+}
+
+/* A process killed while the timer writes into its pinned buffer. */
+static int test_killed_while_watching(void)
+{
+	struct pins p0 = pins_now(), p1;
+	int st, i;
+
+	for (i = 0; i < 4; i++) {
+		pid_t pid = fork();
+
+		EXPECT(pid >= 0, "fork");
+		if (!pid) {
+			uint64_t *buf = map_anon(64 * PG, PROT_READ | PROT_WRITE);
+			struct mmb_sample_watch w = {
+				.addr = (uintptr_t)buf, .len = 64 * PG,
+				.ticks = 100000, .period_us = 10,
+			};
+			int fd = open(SAMPLE_DEV, O_RDWR);
+
+			_exit(ioctl(fd, MMB_SAMPLE_WATCH, &w) ? 1 : 0);
+		}
+		usleep(20000 + i * 20000);
+		kill(pid, SIGKILL);
+		EXPECT_EQ(waitpid(pid, &st, 0), pid);
+		EXPECT(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL,
+		       "child status %#x", st);
+	}
+	EXPECT(pins_settle(p0, &p1), "pins: %lld acquired, %lld released",
+	       p1.acquired - p0.acquired, p1.released - p0.released);
+	return T_PASS;
+}
+
+/* Unloaded, it lets mmbridge go again; mmbridge is untouched. */
+static int test_unload(void)
+{
+	EXPECT_OK(sample_unload());
+	EXPECT(access("/sys/module/mmb_sample", F_OK) && errno == ENOENT,
+	       "mmb_sample still loaded");
+	EXPECT_EQ(access("/sys/module/mmbridge/holders/mmb_sample", F_OK), -1);
+	EXPECT_OK(dev_smoke("soft0"));
+	return T_PASS;
+}
+
+const struct mmb_test sample_tests[] = {
+	{ "sample/load", test_load },
+	{ "sample/watch_ticks", test_watch_ticks },
+	{ "sample/irq_queued_copy", test_irq_queued_copy },
+	{ "sample/killed_while_watching", test_killed_while_watching },
+	{ "sample/unload", test_unload },
+	{ NULL, NULL },
+};
