@@ -12,6 +12,12 @@
 #                      cached under build/debug-kernel/
 #   make bench         run the benchmarks in the guest; build/bench.json
 #   make guest         static test programs and CLI for the QEMU guest
+#   make check         checkpatch --strict, sparse, clang-format, kernel-doc,
+#                      documentation (scripts/check.sh)
+#   make install       module (KVER), udev rule, library, header, pkg-config
+#                      file, CLI, man pages; honours DESTDIR and PREFIX
+#   make uninstall     removes what install put there
+#   make dkms          registers the sources with DKMS and installs for KVER
 #   make clean
 
 SHELL := /bin/bash
@@ -30,9 +36,20 @@ export KERNELS DEMO_KERNEL
 CC ?= cc
 USER_CFLAGS := -O2 -g -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Werror -std=gnu11 \
 	       -D_GNU_SOURCE -I$(TOP)/include/uapi -I$(TOP)/lib/include
+VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' $(TOP)/dkms.conf)
 LIB_SOVER := 1
+LIB_REAL := libmmbridge.so.$(VERSION)
 
-KSRC := Kbuild $(wildcard kernel/*.c kernel/*.h) include/uapi/linux/mmbridge.h
+# make install
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+MANDIR ?= $(PREFIX)/share/man
+UDEVDIR ?= /etc/udev/rules.d
+MODDIR ?= /lib/modules/$(KVER)/updates
+
+KSRC := Kbuild dkms.conf $(wildcard kernel/*.c kernel/*.h) include/uapi/linux/mmbridge.h
 LIB_SRC := lib/libmmbridge.c
 LIB_HDR := lib/include/mmbridge.h include/uapi/linux/mmbridge.h
 CLI_SRC := tools/mmbridge.c tools/bench.c tools/bench_irq.c \
@@ -41,7 +58,8 @@ CLI_HDR := tools/bench.h tools/region.h tools/object.h
 TEST_SRC := $(wildcard tests/*.c)
 TEST_HDR := $(wildcard tests/*.h)
 
-.PHONY: all module sample lib cli guest test test-debug demo bench check install dkms clean
+.PHONY: all module sample lib cli guest test test-debug demo bench check install uninstall \
+	dkms dkms-source clean
 
 all: module lib cli
 
@@ -54,7 +72,7 @@ $(BUILD)/mod/%/mmbridge.ko: $(KSRC)
 		echo "mmbridge: no kernel headers for $*; install linux-headers-$*" >&2; \
 		exit 1; fi
 	@mkdir -p $(BUILD)/mod/$*
-	@cp -a Kbuild kernel include $(BUILD)/mod/$*/
+	@cp -a Kbuild dkms.conf kernel include $(BUILD)/mod/$*/
 	$(MAKE) -C $(call kdir_of,$*) M=$(BUILD)/mod/$* MMB_WERROR=$(MMB_WERROR) modules
 
 # The sample driver (samples/mmb_sample), linked against that module build.
@@ -67,7 +85,7 @@ $(BUILD)/sample/%/mmb_sample.ko: samples/mmb_sample/mmb_sample.c samples/mmb_sam
 	$(MAKE) -C $(call kdir_of,$*) M=$(@D) MMB_KERNEL=$(TOP)/kernel \
 		KBUILD_EXTRA_SYMBOLS=$(BUILD)/mod/$*/Module.symvers MMB_WERROR=$(MMB_WERROR) modules
 
-lib: $(BUILD)/lib/libmmbridge.a $(BUILD)/lib/libmmbridge.so.$(LIB_SOVER)
+lib: $(BUILD)/lib/libmmbridge.a $(BUILD)/lib/$(LIB_REAL)
 
 $(BUILD)/lib/libmmbridge.o: $(LIB_SRC) $(LIB_HDR)
 	@mkdir -p $(@D)
@@ -76,8 +94,9 @@ $(BUILD)/lib/libmmbridge.o: $(LIB_SRC) $(LIB_HDR)
 $(BUILD)/lib/libmmbridge.a: $(BUILD)/lib/libmmbridge.o
 	ar rcs $@ $^
 
-$(BUILD)/lib/libmmbridge.so.$(LIB_SOVER): $(BUILD)/lib/libmmbridge.o
+$(BUILD)/lib/$(LIB_REAL): $(BUILD)/lib/libmmbridge.o
 	$(CC) -shared -Wl,-soname,libmmbridge.so.$(LIB_SOVER) -o $@ $^
+	ln -sf $(LIB_REAL) $(BUILD)/lib/libmmbridge.so.$(LIB_SOVER)
 	ln -sf libmmbridge.so.$(LIB_SOVER) $(BUILD)/lib/libmmbridge.so
 
 cli: $(BUILD)/bin/mmbridge
@@ -102,6 +121,51 @@ $(BUILD)/guest/mmb-tests: $(TEST_SRC) $(TEST_HDR) $(BUILD)/lib/libmmbridge.a $(L
 $(BUILD)/bin/mmb-hostcheck: tests/hostcheck.c tests/pattern.h
 	@mkdir -p $(@D)
 	$(CC) $(USER_CFLAGS) -o $@ $<
+
+install: module lib cli
+	install -D -m 0644 $(BUILD)/mod/$(KVER)/mmbridge.ko $(DESTDIR)$(MODDIR)/mmbridge.ko
+	install -D -m 0644 udev/60-mmbridge.rules $(DESTDIR)$(UDEVDIR)/60-mmbridge.rules
+	install -D -m 0644 $(BUILD)/lib/libmmbridge.a $(DESTDIR)$(LIBDIR)/libmmbridge.a
+	install -D -m 0755 $(BUILD)/lib/$(LIB_REAL) $(DESTDIR)$(LIBDIR)/$(LIB_REAL)
+	ln -sf $(LIB_REAL) $(DESTDIR)$(LIBDIR)/libmmbridge.so.$(LIB_SOVER)
+	ln -sf libmmbridge.so.$(LIB_SOVER) $(DESTDIR)$(LIBDIR)/libmmbridge.so
+	mkdir -p $(DESTDIR)$(LIBDIR)/pkgconfig
+	sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|; s|@INCLUDEDIR@|$(INCLUDEDIR)|' \
+	    -e 's|@VERSION@|$(VERSION)|' lib/mmbridge.pc.in >$(DESTDIR)$(LIBDIR)/pkgconfig/mmbridge.pc
+	install -D -m 0644 lib/include/mmbridge.h $(DESTDIR)$(INCLUDEDIR)/mmbridge.h
+	install -D -m 0644 include/uapi/linux/mmbridge.h $(DESTDIR)$(INCLUDEDIR)/linux/mmbridge.h
+	install -D -m 0755 $(BUILD)/bin/mmbridge $(DESTDIR)$(BINDIR)/mmbridge
+	install -D -m 0644 man/mmbridge.1 $(DESTDIR)$(MANDIR)/man1/mmbridge.1
+	install -D -m 0644 man/libmmbridge.3 $(DESTDIR)$(MANDIR)/man3/libmmbridge.3
+	@if [ -z "$(DESTDIR)" ]; then \
+		depmod -a $(KVER); ldconfig; \
+		udevadm control --reload 2>/dev/null || true; \
+	fi
+
+uninstall:
+	rm -f $(DESTDIR)$(MODDIR)/mmbridge.ko $(DESTDIR)$(UDEVDIR)/60-mmbridge.rules \
+	      $(DESTDIR)$(LIBDIR)/libmmbridge.a $(DESTDIR)$(LIBDIR)/$(LIB_REAL) \
+	      $(DESTDIR)$(LIBDIR)/libmmbridge.so.$(LIB_SOVER) $(DESTDIR)$(LIBDIR)/libmmbridge.so \
+	      $(DESTDIR)$(LIBDIR)/pkgconfig/mmbridge.pc $(DESTDIR)$(INCLUDEDIR)/mmbridge.h \
+	      $(DESTDIR)$(INCLUDEDIR)/linux/mmbridge.h $(DESTDIR)$(BINDIR)/mmbridge \
+	      $(DESTDIR)$(MANDIR)/man1/mmbridge.1 $(DESTDIR)$(MANDIR)/man3/libmmbridge.3
+	@if [ -z "$(DESTDIR)" ]; then depmod -a $(KVER); ldconfig; fi
+
+# DKMS: the module's sources under /usr/src/mmbridge-<version>, built and
+# installed for KVER now and for every kernel installed later.
+DKMS_SRC ?= /usr/src/mmbridge-$(VERSION)
+dkms-source:
+	rm -rf $(DESTDIR)$(DKMS_SRC)
+	mkdir -p $(DESTDIR)$(DKMS_SRC)
+	cp -a Kbuild dkms.conf kernel include $(DESTDIR)$(DKMS_SRC)/
+
+dkms: dkms-source
+	dkms add -m mmbridge -v $(VERSION)
+	dkms build -m mmbridge -v $(VERSION) -k $(KVER)
+	dkms install -m mmbridge -v $(VERSION) -k $(KVER)
+
+check:
+	@scripts/check.sh
 
 test:
 	@vm/test.sh

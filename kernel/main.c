@@ -432,3 +432,4 @@ module_exit(mmb_exit);
 MODULE_DESCRIPTION("mmbridge: reach user memory from kernel threads and IRQs; revocable device mappings");
 /* clang-format on */
 MODULE_LICENSE("GPL");
+MODULE_VERSION(MMB_VERSION);

@@ -71,7 +71,7 @@ for k in $CHECK_KERNELS; do
 		echo "no headers for kernel $k" >>"$out"; continue; }
 	d=$CHECK/sparse/$rel
 	rm -rf "$d" && mkdir -p "$d"
-	cp -a Kbuild kernel include "$d/"
+	cp -a Kbuild dkms.conf kernel include "$d/"
 	make -s -C "/lib/modules/$rel/build" M="$d" C=2 MMB_WERROR=1 modules \
 		>"$d/log" 2>&1 || echo "$rel: build failed" >>"$out"
 	grep -E 'warning:|error:' "$d/log" | sed "s|$d/||; s|^|$rel: |" >>"$out"

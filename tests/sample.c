@@ -92,7 +92,7 @@ static int test_watch_ticks(void)
 	};
 	struct pins p0 = pins_now(), p1;
 	uint32_t i;
-	int fd = open(SAMPLE_DEV, O_RDWR | O_CLOEXEC);
+	int fd = sample_load() ?: open(SAMPLE_DEV, O_RDWR | O_CLOEXEC);
 
 	EXPECT(fd >= 0, "%s: %s", SAMPLE_DEV, strerror(errno));
 	EXPECT(buf, "mmap");
@@ -139,7 +139,7 @@ static int test_irq_queued_copy(void)
 	uint8_t *buf = map_anon(len + PG, PROT_READ | PROT_WRITE);
 	struct mmb_sample_copy c = { .addr = (uintptr_t)buf, .len = len,
 				     .seed = 0x35 };
-	int fd = open(SAMPLE_DEV, O_RDWR | O_CLOEXEC);
+	int fd = sample_load() ?: open(SAMPLE_DEV, O_RDWR | O_CLOEXEC);
 	size_t i;
 
 	EXPECT(fd >= 0, "%s: %s", SAMPLE_DEV, strerror(errno));
@@ -181,6 +181,7 @@ static int test_killed_while_watching(void)
 	struct pins p0 = pins_now(), p1;
 	int st, i;
 
+	EXPECT_OK(sample_load());
 	for (i = 0; i < 4; i++) {
 		pid_t pid = fork();
 

@@ -105,6 +105,12 @@ make_initramfs() {
 	chmod 755 "$root/init"
 	cp "$BUILD/mod/$rel/mmbridge.ko" "$root/lib/mmbridge.ko"
 	cp "$BUILD/sample/$rel/mmb_sample.ko" "$root/lib/mmb_sample.ko"
+	# What vm/package.sh built: the DKMS module, installed programs.
+	if [ -f "$BUILD/dkms/out/$rel/mmbridge.ko" ]; then
+		mkdir -p "$root/lib/dkms"
+		cp "$BUILD/dkms/out/$rel/mmbridge.ko" "$root/lib/dkms/"
+	fi
+	[ -d "$BUILD/pkgtest/opt/bin" ] && cp -a "$BUILD/pkgtest/opt" "$root/opt"
 	cp "$BUILD"/guest/* "$root/bin/"
 
 	# Dependencies in load order; built-in ones need nothing.  zram gives

@@ -12,8 +12,9 @@ mkdir -p "$BUILD"
 
 num=0 k_pass=0 k_fail=0 k_skip=0 t_pass=0 t_fail=0 t_skip=0
 . vm/evaluate.sh
+. vm/package.sh
 
-ensure_packages
+ensure_packages dkms pkg-config man-db
 start_all=$SECONDS
 make -s -C "$TOP" guest >"$BUILD/build-guest.log" 2>&1 || { cat "$BUILD/build-guest.log"; exit 1; }
 
@@ -23,6 +24,12 @@ if why=$(vm/selftest.sh 2>&1); then
 else
 	tap not-ok life/harness_gates_fail_when_they_should "$(echo "$why" | tail -n 1)"
 fi
+# make install into a DESTDIR and a program built against it with
+# pkg-config (run in each guest), for the first kernel's module.
+first=$(kernel_release "${KERNELS%% *}")
+[ -n "$first" ] && make -s -C "$TOP" module KVER="$first" >/dev/null 2>&1
+package_install_test "${first:-none}"
+rm -rf "$DKMS_TREE"
 t_pass=$k_pass t_fail=$k_fail t_skip=$k_skip
 for k in $KERNELS; do
 	k_pass=0 k_fail=0 k_skip=0
@@ -35,6 +42,7 @@ for k in $KERNELS; do
 	else
 		echo "# kernel $rel"
 		dir=$BUILD/vm/$rel
+		package_dkms_test "$rel"
 		if prepare_guest "$rel"; then
 			tap ok life/build_warning_free
 			boot_guest "$rel" test "$dir" >"$dir/guest.out" 2>"$dir/qemu.err"
