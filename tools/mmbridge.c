@@ -731,16 +731,38 @@ void bench_figure(struct bench_out *out, const char *name, double value)
 	out->n++;
 }
 
+/*
+ * Progress on standard error: redrawn in place on a terminal, otherwise a
+ * line per quarter (the guest's output goes through a serial port to a
+ * log), with the seconds since the section started.
+ */
 void bench_progress(struct bench_out *out, const char *section, int percent)
 {
-	if (out->progress)
+	static const char *last_section;
+	static uint64_t t0;
+	static int last_quarter;
+
+	if (!out->progress)
+		return;
+	if (section != last_section) {
+		last_section = section;
+		t0 = now_ns();
+		last_quarter = 0;
+	}
+	if (isatty(2)) {
 		fprintf(stderr, "\r  bench %s: %3d%%%s", section, percent,
 			percent >= 100 ? "\n" : "");
+	} else if (percent / 25 > last_quarter) {
+		last_quarter = percent / 25;
+		fprintf(stderr, "  bench %s: %3d%% after %.1f s\n", section,
+			percent, (now_ns() - t0) / 1e9);
+	}
 }
 
 static int cmd_bench(const char *section, bool json)
 {
-	struct bench_out out = { .progress = !json };
+	/* Progress goes to stderr, so JSON on stdout stays clean. */
+	struct bench_out out = { .progress = true };
 	int i, ret = -EINVAL;
 
 	bool all = !strcmp(section, "all");
