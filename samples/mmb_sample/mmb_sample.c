@@ -24,6 +24,7 @@
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/sched/mm.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
@@ -32,26 +33,26 @@
 
 /* The sample's ABI; tests/sample.c has the same definitions. */
 struct mmb_sample_watch {
-	__u64 addr;	/* 8-byte aligned */
-	__u64 len;	/* bytes, a multiple of 8, at most 1 MiB */
-	__u32 ticks;	/* timer interrupts to deliver, 1 to 100000 */
+	__u64 addr; /* 8-byte aligned */
+	__u64 len; /* bytes, a multiple of 8, at most 1 MiB */
+	__u32 ticks; /* timer interrupts to deliver, 1 to 100000 */
 	__u32 period_us; /* between them, 10 to 100000 */
 };
 
 struct mmb_sample_copy {
-	__u64 addr;	/* destination in the caller's memory */
-	__u64 len;	/* bytes, at most 64 MiB */
-	__u64 seed;	/* byte i is (seed + i) & 0xff */
-	__u64 copied;	/* out: bytes copied */
-	__s32 status;	/* out: 0 or -EFAULT */
-	__u32 pad;	/* must be zero */
+	__u64 addr; /* destination in the caller's memory */
+	__u64 len; /* bytes, at most 64 MiB */
+	__u64 seed; /* byte i is (seed + i) & 0xff */
+	__u64 copied; /* out: bytes copied */
+	__s32 status; /* out: 0 or -EFAULT */
+	__u32 pad; /* must be zero */
 };
 
 #define MMB_SAMPLE_WATCH _IOW('M', 0xe0, struct mmb_sample_watch)
 #define MMB_SAMPLE_COPY _IOWR('M', 0xe1, struct mmb_sample_copy)
 
-#define MMB_SAMPLE_WATCH_MAX (1 << 20)
-#define MMB_SAMPLE_COPY_MAX (64 << 20)
+#define MMB_SAMPLE_WATCH_MAX SZ_1M
+#define MMB_SAMPLE_COPY_MAX SZ_64M
 
 struct mmb_sample {
 	struct mutex lock; /* one ioctl at a time */
@@ -93,8 +94,7 @@ static enum hrtimer_restart mmb_sample_timer(struct hrtimer *t)
 	return HRTIMER_RESTART;
 }
 
-static void mmb_sample_fill(struct mmb_copy *c, u64 off, void *dst,
-			    size_t len)
+static void mmb_sample_fill(struct mmb_copy *c, u64 off, void *dst, size_t len)
 {
 	struct mmb_sample *s = c->context;
 	u8 *p = dst;
