@@ -1248,13 +1248,11 @@ static int dev_wipe(const char *name)
 	return T_PASS;
 }
 
-int module_reload(void)
+int module_load(const char *ko)
 {
-	const char *ko = getenv("MMB_KO"), *params = getenv("MMB_PARAMS");
+	const char *params = getenv("MMB_PARAMS");
 	int kofd, i, r = -1;
 
-	if (!ko)
-		return 1;
 	for (i = 0; i < 50; i++) {	/* the last fputs may still run */
 		r = syscall(SYS_delete_module, "mmbridge", O_NONBLOCK);
 		if (!r || errno != EWOULDBLOCK)
@@ -1272,6 +1270,13 @@ int module_reload(void)
 	for (i = 0; !r && i < 50 && access(MMB_DEV_DIR "/soft0", F_OK); i++)
 		usleep(100000);
 	return r;
+}
+
+int module_reload(void)
+{
+	const char *ko = getenv("MMB_KO");
+
+	return ko ? module_load(ko) : 1;
 }
 
 static int test_fuzz(void)

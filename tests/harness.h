@@ -132,6 +132,8 @@ int dev_smoke(const char *name);
  * it again with $MMB_PARAMS.  0, 1 when $MMB_KO is not set, or -errno.
  */
 int module_reload(void);
+/* The same with the module file @ko (another build of mmbridge). */
+int module_load(const char *ko);
 
 /* A thread that moves object @h of @fd between RAM and the pool until
  * @stop; @moves counts the moves done. */

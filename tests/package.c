@@ -16,28 +16,9 @@
 
 static int load_ko(const char *path)
 {
-	const char *params = getenv("MMB_PARAMS");
-	int fd, r, i;
-
 	/* The sample driver holds mmbridge, if an earlier case left it. */
 	syscall(SYS_delete_module, "mmb_sample", O_NONBLOCK);
-	for (i = 0; i < 50; i++) {
-		r = syscall(SYS_delete_module, "mmbridge", O_NONBLOCK);
-		if (!r || errno != EWOULDBLOCK)
-			break;
-		usleep(100000);
-	}
-	if (r)
-		return -errno;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	r = syscall(SYS_finit_module, fd, params ? params : "", 0);
-	r = r ? -errno : 0;
-	close(fd);
-	for (i = 0; !r && i < 50 && access(MMB_DEV_DIR "/soft0", F_OK); i++)
-		usleep(100000);
-	return r;
+	return module_load(path);
 }
 
 /* The DKMS-installed module in place of the harness's own build. */
