@@ -28,7 +28,7 @@ static int test_dkms_module(void)
 	int r;
 
 	if (access(DKMS_KO, F_OK))
-		SKIP("no DKMS build for this kernel (package/dkms_build says why)");
+		SKIP("no DKMS build for this kernel (the debug kernel is not packaged; elsewhere package/dkms_build says why)");
 	EXPECT_OK(read_line("/sys/module/mmbridge/srcversion", ours,
 			    sizeof(ours)));
 	EXPECT_OK(load_ko(DKMS_KO));
