@@ -203,37 +203,61 @@ static bool mmb_region_wait_over(struct mmb_region *rg)
 }
 
 /*
+ * Count and trace a fault's answer.  Only while the fault's lock is held:
+ * afterwards the VMA, its mapping and the device may all be gone.
+ */
+static void mmb_region_account(struct vm_fault *vmf, vm_fault_t ret)
+{
+	struct mmb_map *map = vmf->vma->vm_private_data;
+	struct mmb_device *mdev = map->mdev;
+
+	mmb_stat_add(mdev, MMB_STAT_REGION_FAULTS, 1);
+	trace_mmb_fault(mdev, 0, vmf->address,
+			mmb_region_offset(vmf->vma, vmf->address),
+			READ_ONCE(mdev->region.state),
+			(__force unsigned int)ret);
+}
+
+/*
  * WAIT: sleep until the region is live again without holding the fault's
  * lock, then have the fault retried.  Called with rg->sem read-held;
- * returns with it released.
+ * returns with it released, counted and traced.
+ *
+ * Only a fault from user mode waits.  A fault the kernel takes on the
+ * user's behalf (copy_to_user() in a system call, a copy worker that
+ * adopted the mm) may hold locks of its own that others need, and nothing
+ * bounds a revocation: it is refused, and the access fails with -EFAULT
+ * (a short copy) as at any page that cannot be written.
  */
 static vm_fault_t mmb_region_wait(struct vm_fault *vmf)
 {
 	struct mmb_map *map = vmf->vma->vm_private_data;
-	struct mmb_device *mdev = map->mdev;
-	struct mmb_region *rg = &mdev->region;
+	struct mmb_region *rg = &map->mdev->region;
 	unsigned int flags = vmf->flags;
+	struct file *file;
 
 	/* Removal revokes for good: waiting would never end. */
 	if (rg->state & MMB_REGION_GONE)
 		goto sigbus;
+	if (!(flags & FAULT_FLAG_USER) || (current->flags & PF_KTHREAD))
+		goto sigbus;
 	/* A fault that may not drop its lock cannot wait either. */
 	if (!(flags & FAULT_FLAG_ALLOW_RETRY))
 		goto sigbus;
-	/*
-	 * Nor a kernel thread (a copy worker in the process's mm): no signal
-	 * could end its wait, and the process's exit would wait for it.  Its
-	 * copy stops here, short, as at any unwritable page.
-	 */
-	if (current->flags & PF_KTHREAD)
-		goto sigbus;
+	mmb_region_account(vmf, VM_FAULT_RETRY);
 	if (flags & FAULT_FLAG_RETRY_NOWAIT) {
 		up_read(&rg->sem);
 		return VM_FAULT_RETRY;
 	}
 
-	/* Once the lock is dropped the VMA, and with it @map, may go. */
-	get_device(&mdev->dev);
+	/*
+	 * Once the fault's lock is dropped, the VMA may be unmapped and the
+	 * file behind it closed; the device may be removed and the module
+	 * unloaded.  A reference to the file, as filemap's faults take one,
+	 * keeps the file, the device (@rg) and the module until the wait
+	 * is over; nothing else of the fault is touched after the drop.
+	 */
+	file = get_file(vmf->vma->vm_file);
 	atomic64_inc(&rg->wait_faults);
 	up_read(&rg->sem);
 	mmb_release_fault_lock(vmf);
@@ -241,16 +265,18 @@ static vm_fault_t mmb_region_wait(struct vm_fault *vmf)
 		wait_event_interruptible(rg->wq, mmb_region_wait_over(rg));
 	else
 		wait_event_killable(rg->wq, mmb_region_wait_over(rg));
-	mmb_device_put(mdev);
+	fput(file);
 	return VM_FAULT_RETRY;
 
 sigbus:
 	atomic64_inc(&rg->sigbus_faults);
+	mmb_region_account(vmf, VM_FAULT_SIGBUS);
 	up_read(&rg->sem);
 	return VM_FAULT_SIGBUS;
 }
 
-static vm_fault_t __mmb_region_fault(struct vm_fault *vmf, unsigned int order)
+static vm_fault_t mmb_region_huge_fault(struct vm_fault *vmf,
+					unsigned int order)
 {
 	struct mmb_map *map = vmf->vma->vm_private_data;
 	struct mmb_region *rg = &map->mdev->region;
@@ -268,7 +294,8 @@ static vm_fault_t __mmb_region_fault(struct vm_fault *vmf, unsigned int order)
 			ret = mmb_region_discard(vmf);
 			break;
 		case MMB_FAULT_WAIT:
-			return mmb_region_wait(vmf); /* released the sem */
+			/* Counted, traced, the semaphore released. */
+			return mmb_region_wait(vmf);
 		default:
 			atomic64_inc(&rg->sigbus_faults);
 			ret = VM_FAULT_SIGBUS;
@@ -276,24 +303,9 @@ static vm_fault_t __mmb_region_fault(struct vm_fault *vmf, unsigned int order)
 		}
 	}
 	/* Revoked and huge: fall back to the page fault, which decides. */
+	if (ret != VM_FAULT_FALLBACK)
+		mmb_region_account(vmf, ret);
 	up_read(&rg->sem);
-	return ret;
-}
-
-static vm_fault_t mmb_region_huge_fault(struct vm_fault *vmf,
-					unsigned int order)
-{
-	struct mmb_map *map = vmf->vma->vm_private_data;
-	struct mmb_device *mdev = map->mdev;
-	vm_fault_t ret = __mmb_region_fault(vmf, order);
-
-	if (ret != VM_FAULT_FALLBACK) {
-		mmb_stat_add(mdev, MMB_STAT_REGION_FAULTS, 1);
-		trace_mmb_fault(mdev, 0, vmf->address,
-				mmb_region_offset(vmf->vma, vmf->address),
-				READ_ONCE(mdev->region.state),
-				(__force unsigned int)ret);
-	}
 	return ret;
 }
 

@@ -76,6 +76,21 @@ int dev_open(const char *name);
 int read_line(const char *path, char *buf, size_t size);
 int write_str(const char *path, const char *s);
 
+/*
+ * The kernel log from now on: kmsg_open() gives a /dev/kmsg reader at its
+ * end (-errno on failure); kmsg_splat() reads what was logged since and
+ * returns 1 with the first line that reports a kernel bug (a SLUB poison
+ * check, a BUG or WARNING, KASAN) in @line, 0 when there is none.
+ */
+/*
+ * Have SLUB check every kmalloc cache now, free objects' poison included
+ * (a write after kfree() shows as "Poison overwritten" in the kernel log).
+ * Needs slub_debug; returns the number of caches checked or -errno.
+ */
+int slab_validate(void);
+int kmsg_open(void);
+int kmsg_splat(int fd, char *line, size_t size);
+
 /* Sum over CPUs of the /proc/interrupts line naming @action, or -1. */
 long long proc_irq_count(const char *action);
 

@@ -8,6 +8,7 @@
  *
  * Usage: mmb-tests [-l] [prefix...]   (-l lists the cases)
  */
+#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -101,6 +102,73 @@ int write_str(const char *path, const char *s)
 	}
 	close(fd);
 	return n == (ssize_t)strlen(s) ? 0 : -EIO;
+}
+
+int kmsg_open(void)
+{
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	if (lseek(fd, 0, SEEK_END) < 0) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+int slab_validate(void)
+{
+	DIR *d = opendir("/sys/kernel/slab");
+	struct dirent *e;
+	char path[300];
+	int n = 0;
+
+	if (!d)
+		return -errno;
+	while ((e = readdir(d))) {
+		if (strncmp(e->d_name, "kmalloc-", 8))
+			continue;
+		snprintf(path, sizeof(path), "/sys/kernel/slab/%s/validate",
+			 e->d_name);
+		if (!write_str(path, "1"))
+			n++;
+	}
+	closedir(d);
+	return n;
+}
+
+/* The kernel's words for memory corruption and misuse. */
+static const char *const kmsg_splats[] = {
+	"BUG", "WARNING:", "Poison overwritten", "Object already free",
+	"general protection fault", "Oops", "KASAN", "refcount_t:", NULL,
+};
+
+int kmsg_splat(int fd, char *line, size_t size)
+{
+	char rec[1024];
+	ssize_t n;
+	int i;
+
+	for (;;) {
+		n = read(fd, rec, sizeof(rec) - 1);
+		if (n < 0 && errno == EPIPE)
+			continue;	/* overwritten records: go on */
+		if (n <= 0)
+			return 0;
+		rec[n] = 0;
+		for (i = 0; kmsg_splats[i]; i++) {
+			char *msg = strchr(rec, ';');
+
+			if (msg && strstr(msg, kmsg_splats[i])) {
+				snprintf(line, size, "%s", msg + 1);
+				line[strcspn(line, "\n")] = 0;
+				return 1;
+			}
+		}
+	}
 }
 
 long long vmstat_get(const char *key)

@@ -15,7 +15,9 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <sched.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -1093,6 +1095,216 @@ static int test_remove_with_mappings(void)
 	return T_PASS;
 }
 
+/* Pin the calling thread to @cpu. */
+static int pin_to_cpu(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return sched_setaffinity(0, sizeof(set), &set) ? -errno : 0;
+}
+
+struct cpu1_waiter {
+	volatile uint64_t *addr;
+	uint64_t val;
+	int err;
+	atomic_int done;
+};
+
+/* Stores through @addr from CPU 1. */
+static void *cpu1_waiter_fn(void *arg)
+{
+	struct cpu1_waiter *w = arg;
+
+	w->err = pin_to_cpu(1);
+	if (w->err) {
+		atomic_store(&w->done, -1);
+		return NULL;
+	}
+	*w->addr = w->val;
+	atomic_store(&w->done, 1);
+	return NULL;
+}
+
+/*
+ * Keeps CPU 1 from everything but interrupts, at SCHED_FIFO, until @stop
+ * or for at most 3 s, so that nothing else on it is starved for long.
+ */
+static void *hog_fn(void *arg)
+{
+	struct sched_param sp = { .sched_priority = 50 };
+	atomic_int *stop = arg;
+	uint64_t end = now_ns() + 3000000000ULL;
+
+	if (pin_to_cpu(1) || sched_setscheduler(0, SCHED_FIFO, &sp))
+		return (void *)1;
+	while (!atomic_load(stop) && now_ns() < end)
+		;
+	return NULL;
+}
+
+/*
+ * A WAIT fault sleeps without the fault's lock; meanwhile everything the
+ * fault came from goes: the mapping is replaced, the file closed, the
+ * device removed.  The sleeper, kept off its CPU until all that is done,
+ * wakes with nothing of its own left but what it holds itself; it must
+ * touch nothing that is gone (the device, the VMA, the module), and its
+ * retried store lands in what is mapped now.  Run with slub_debug=FZP (or
+ * KASAN), which report a write to the freed device.
+ */
+static int test_wait_fault_outlives_file(void)
+{
+	const char *drv = "/sys/bus/platform/drivers/mmbridge-soft";
+	const char *rt = "/proc/sys/kernel/sched_rt_runtime_us";
+	struct cpu1_waiter w = { .val = 0x4f55544c49564553ULL };
+	struct mmb_region_info ri;
+	pthread_t th, hog;
+	atomic_int stop = 0;
+	char path[128], splat[256], rt_old[32];
+	volatile uint64_t *p;
+	void *q, *hog_ret;
+	int fd, kfd, i, ret = T_FAIL, done;
+
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		SKIP("needs two CPUs");
+	fd = open_region("soft0", &ri);
+	EXPECT_OK(fd);
+	kfd = kmsg_open();
+	EXPECT_OK(kfd);
+	EXPECT_OK(read_line(rt, rt_old, sizeof(rt_old)));
+	EXPECT_OK(pin_to_cpu(0));
+	p = mmb_region_map(fd, MMB_FAULT_WAIT, 0, PG);
+	EXPECT(p, "map: %s", strerror(errno));
+	EXPECT_OK(mmb_region_revoke(fd, NULL));
+	w.addr = p;
+	EXPECT_EQ(pthread_create(&th, NULL, cpu1_waiter_fn, &w), 0);
+	EXPECT_OK(wait_for_waiters(fd, ri.wait_faults, 1));
+	EXPECT_EQ(atomic_load(&w.done), 0);
+
+	/* From here until the hog stops, the sleeper cannot run. */
+	EXPECT_OK(write_str(rt, "-1"));
+	EXPECT_EQ(pthread_create(&hog, NULL, hog_fn, &stop), 0);
+	usleep(50000);
+	q = mmap((void *)p, PG, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	close(fd);
+	snprintf(path, sizeof(path), "%s/unbind", drv);
+	if (write_str(path, "mmbridge-soft"))
+		t_fail(__LINE__, "unbind: %s", strerror(errno));
+	else if (q != (void *)p)
+		t_fail(__LINE__, "replace the mapping: %s", strerror(errno));
+	else
+		ret = T_PASS;
+	done = atomic_load(&w.done);
+	/* The sleeper's last reference, if it has one, goes now. */
+	atomic_store(&stop, 1);
+	pthread_join(hog, &hog_ret);
+	write_str(rt, rt_old);
+	pthread_join(th, NULL);
+	snprintf(path, sizeof(path), "%s/bind", drv);
+	write_str(path, "mmbridge-soft");
+	if (ret != T_PASS)
+		return ret;
+	EXPECT(!hog_ret, "the hog could not take CPU 1");
+	EXPECT(!done, "the sleeper ran before the device was gone");
+	EXPECT_OK(w.err);
+	EXPECT_EQ(atomic_load(&w.done), 1);
+	EXPECT_EQ(*p, w.val);	/* the retried store hit the new mapping */
+	EXPECT_EQ(munmap((void *)p, PG), 0);
+
+	/* SLUB checks the freed device's memory (slub_debug=FZP). */
+	EXPECT(slab_validate() > 0, "no kmalloc cache to validate");
+	for (i = 0; i < 200 && (fd = dev_open("soft0")) < 0; i++)
+		usleep(10000);
+	EXPECT_OK(fd);
+	EXPECT_OK(mmb_region_info(fd, &ri));
+	EXPECT_EQ(ri.state, 0);
+	close(fd);
+	EXPECT(!kmsg_splat(kfd, splat, sizeof(splat)), "kernel: %s", splat);
+	close(kfd);
+	return T_PASS;
+}
+
+struct pipe_reader {
+	int fd;
+	void *buf;
+	size_t len;
+	ssize_t ret;
+	int err;
+	atomic_int done;
+};
+
+static void *pipe_reader_fn(void *arg)
+{
+	struct pipe_reader *r = arg;
+
+	r->ret = read(r->fd, r->buf, r->len);
+	r->err = r->ret < 0 ? errno : 0;
+	atomic_store(&r->done, 1);
+	return NULL;
+}
+
+/*
+ * WAIT is for user-mode accesses only: a system call that writes into a
+ * revoked WAIT mapping (here read() from a pipe) gets -EFAULT at once
+ * instead of sleeping, possibly holding locks, until someone restores.
+ */
+static int test_wait_kernel_access_efault(void)
+{
+	struct mmb_region_info ri, ri2;
+	struct pipe_reader r = { 0 };
+	char data[PG];
+	pthread_t th;
+	int fd = open_region("soft0", &ri), pfd[2], i;
+	void *p;
+
+	EXPECT_OK(fd);
+	p = mmb_region_map(fd, MMB_FAULT_WAIT, PG, 2 * PG);
+	EXPECT(p, "map: %s", strerror(errno));
+	EXPECT_EQ(pipe(pfd), 0);
+	memset(data, 0x6b, sizeof(data));
+	EXPECT_EQ(write(pfd[1], data, sizeof(data)), (ssize_t)sizeof(data));
+	EXPECT_OK(mmb_region_revoke(fd, NULL));
+
+	r.fd = pfd[0];
+	r.buf = (char *)p + PG;
+	r.len = PG;
+	EXPECT_EQ(pthread_create(&th, NULL, pipe_reader_fn, &r), 0);
+	/* A reader that slept would wait until the restore below. */
+	for (i = 0; i < 500 && !atomic_load(&r.done); i++)
+		usleep(10000);
+	if (!atomic_load(&r.done)) {
+		mmb_region_restore(fd, NULL);
+		pthread_join(th, NULL);
+		FAIL("read() into a revoked WAIT mapping slept until restore "
+		     "(returned %zd)", r.ret);
+	}
+	EXPECT_EQ(pthread_join(th, NULL), 0);
+	EXPECT_EQ(r.ret, -1);
+	EXPECT_EQ(r.err, EFAULT);
+	EXPECT_OK(region_info(fd, &ri2));
+	EXPECT_EQ(ri2.wait_faults, ri.wait_faults);
+	/* Refused once, or twice where copy_to_user() retries the bytes at
+	 * the fault one at a time (6.1). */
+	EXPECT(ri2.sigbus_faults - ri.sigbus_faults >= 1 &&
+	       ri2.sigbus_faults - ri.sigbus_faults <= 2,
+	       "%llu refused faults, expected 1 or 2",
+	       (unsigned long long)(ri2.sigbus_faults - ri.sigbus_faults));
+
+	/* The pipe kept its data; restored, the same read() lands. */
+	EXPECT_OK(mmb_region_restore(fd, NULL));
+	EXPECT_EQ(read(pfd[0], (char *)p + PG, PG), (ssize_t)PG);
+	EXPECT_EQ(memcmp((char *)p + PG, data, PG), 0);
+	EXPECT_EQ(dev_word(fd, 2 * PG + 8), 0x6b6b6b6b6b6b6b6bULL);
+	memset(p, 0, 2 * PG);
+	EXPECT_OK(mmb_region_unmap(p, 2 * PG));
+	close(pfd[0]);
+	close(pfd[1]);
+	close(fd);
+	return T_PASS;
+}
+
 const struct mmb_test region_tests[] = {
 	{ "region/map_rw", test_map_rw },
 	{ "region/revoke_discard_live", test_revoke_discard_live },
@@ -1110,5 +1322,7 @@ const struct mmb_test region_tests[] = {
 	{ "region/bad_ctl", test_bad_ctl },
 	{ "region/huge_mapping", test_huge_mapping },
 	{ "region/remove_with_mappings", test_remove_with_mappings },
+	{ "region/wait_fault_outlives_file", test_wait_fault_outlives_file },
+	{ "region/wait_kernel_access_efault", test_wait_kernel_access_efault },
 	{ NULL }
 };

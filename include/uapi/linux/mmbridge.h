@@ -788,12 +788,14 @@ struct mmb_stream_fetch {
  *			device; reads see zeros or the mapping's own
  *			discarded writes, never device data.
  *  MMB_FAULT_SIGBUS	SIGBUS, si_code BUS_ADRERR, si_addr the address.
- *  MMB_FAULT_WAIT	the access sleeps until the region is restored,
- *			without holding the process's mmap_lock; signal
- *			handlers run meanwhile and the access is retried.
- *			mmbridge's worker threads (copies, remote writes,
- *			IRQ_COPY records) do not wait: their write stops
- *			there, short or -EFAULT, as at an unwritable page.
+ *  MMB_FAULT_WAIT	a load or store of the process itself sleeps until
+ *			the region is restored, without holding the
+ *			process's mmap_lock; signal handlers run meanwhile
+ *			and the access is retried.  The kernel's accesses
+ *			on the process's behalf never wait (system calls
+ *			such as read() into the mapping, mmbridge's copy
+ *			and IRQ_COPY workers): they stop there, short or
+ *			-EFAULT, as at an unwritable page.
  *
  * Restoring maps the device again on the next access.  Removal of the
  * device revokes for good: DISCARD mappings go on discarding, SIGBUS and
