@@ -29,7 +29,7 @@ KVER ?= $(shell if [ -d /lib/modules/$$(uname -r)/build ]; then uname -r; \
 	  cut -d/ -f4; fi)
 # The kernel tree to build against: the debug kernel's lives under build/.
 kdir_of = $(if $(filter %-mmb-debug,$(1)),$(BUILD)/debug-kernel/linux-source-6.12,/lib/modules/$(1)/build)
-KERNELS ?= 6.1 6.12 6.12-rt
+KERNELS ?= 6.1 6.12 6.12-rt 6.12-iommu
 DEMO_KERNEL ?= 6.12
 export KERNELS DEMO_KERNEL
 

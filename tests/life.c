@@ -616,6 +616,34 @@ static int test_module_unload(void)
 	return T_PASS;
 }
 
+/*
+ * The IOMMU guest (make test's <series>-iommu run): edu sits behind the
+ * IOMMU in a translated, strict domain, so every DMA the cases make goes
+ * through mappings the DMA API made, and unmapping takes effect at once.
+ * Elsewhere there is nothing to check.
+ */
+static int test_iommu_translates(void)
+{
+	char cmd[16], bdf[64], path[256], target[256], type[32];
+	ssize_t n;
+
+	if (!cmdline_get("intel_iommu", cmd, sizeof(cmd)) || strcmp(cmd, "on"))
+		SKIP("no IOMMU in this guest");
+	EXPECT_OK(device_bdf("edu0", bdf, sizeof(bdf)));
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/iommu_group",
+		 bdf);
+	n = readlink(path, target, sizeof(target) - 1);
+	EXPECT(n > 0, "%s: %s", path, strerror(errno));
+	target[n] = 0;
+	snprintf(path, sizeof(path), "/sys/kernel/iommu_groups/%s/type",
+		 basename(target));
+	EXPECT_OK(read_line(path, type, sizeof(type)));
+	/* "DMA-FQ" would defer unmapping; "identity" would not translate. */
+	EXPECT(!strcmp(type, "DMA"), "edu0's IOMMU domain is %s, not DMA",
+	       type);
+	return T_PASS;
+}
+
 const struct mmb_test life_tests[] = {
 	{ "life/devices_present", test_devices_present },
 	{ "life/unbind_with_open_fd", test_unbind_with_open_fd },
@@ -625,6 +653,7 @@ const struct mmb_test life_tests[] = {
 	{ "life/unbind_during_trigger", test_unbind_during_trigger },
 	{ "life/soft_unbind_timer_running", test_soft_unbind_timer_running },
 	{ "life/copy_after_unbind", test_copy_after_unbind },
+	{ "life/iommu_translates", test_iommu_translates },
 	{ "life/bad_module_params", test_bad_module_params },
 	{ "life/module_unload", test_module_unload },
 	{ NULL }

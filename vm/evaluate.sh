@@ -69,7 +69,7 @@ evaluate() {
 	local required
 	# shellcheck disable=SC2086
 	required=$("$BUILD/guest/mmb-tests" -l ${MMB_TESTS//,/ })
-	case $rel in *-mmb-debug) required="$required life/kmemleak_clean" ;; esac
+	case $rel in *-mmb-debug) required="$required life/kmemleak_clean life/dma_api_debug_clean" ;; esac
 	for name in $required; do
 		case $seen in *" $name "*) ;; *) tap not-ok "$name" "no result from the guest" ;; esac
 	done

@@ -101,12 +101,20 @@ clean_run "[    9.000000] BUG: KASAN: slab-use-after-free in mmb_fd_copy_done+0x
 run_eval
 expect 1 "not ok .* - life/no_kernel_splat # .*KASAN" "KASAN report"
 
-# A debug kernel must report its kmemleak scan, and a leak is a splat.
-clean_run >"$dir/guest.out"
+# A debug kernel must report its kmemleak scan and its DMA-API verdict, and
+# a leak is a splat, as is DMA-API debugging switching itself off.
+ok_line() { sed "s|^### DMESG|ok - life/$1\n### DMESG|"; }
+clean_run | ok_line dma_api_debug_clean >"$dir/guest.out"
 run_eval 6.12.0-mmb-debug
 expect 1 "not ok .* - life/kmemleak_clean # no result" "debug kernel without a kmemleak verdict"
+clean_run | ok_line kmemleak_clean >"$dir/guest.out"
+run_eval 6.12.0-mmb-debug
+expect 1 "not ok .* - life/dma_api_debug_clean # no result" "debug kernel without a DMA-API verdict"
 clean_run "[    9.000000] kmemleak: 1 new suspected memory leaks (see /sys/kernel/debug/kmemleak)" |
-	sed 's|^### DMESG|ok - life/kmemleak_clean\n### DMESG|' >"$dir/guest.out"
+	ok_line kmemleak_clean | ok_line dma_api_debug_clean >"$dir/guest.out"
 run_eval 6.12.0-mmb-debug
 expect 1 "not ok .* - life/no_kernel_splat # .*suspected memory leak" "kmemleak report in dmesg"
+clean_run "[    9.000000] DMA-API: debugging out of memory - disabling" >"$dir/guest.out"
+run_eval
+expect 1 "not ok .* - life/no_kernel_splat # .*DMA-API" "DMA-API debugging switched off"
 exit 0

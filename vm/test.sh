@@ -16,6 +16,33 @@ num=0 k_pass=0 k_fail=0 k_skip=0 t_pass=0 t_fail=0 t_skip=0
 
 ensure_packages dkms pkg-config man-db
 start_all=$SECONDS
+# What the IOMMU guest runs: DMA by the device, streams, removal.
+IOMMU_TESTS=edu/,stream/,life/unbind,life/copy_after_unbind,life/iommu
+
+# Build, boot and evaluate one guest in $2 (TAP lines and gates).
+run_kernel() {
+	local rel=$1 dir=$2 qrc
+	if ! prepare_guest "$rel" "$dir"; then
+		tap not-ok life/build_warning_free "module or guest programs did not build cleanly"
+		return
+	fi
+	tap ok life/build_warning_free
+	boot_guest "$rel" test "$dir" >"$dir/guest.out" 2>"$dir/qemu.err"
+	qrc=$?
+	# A guest whose init never spoke did not run mmbridge at all (the
+	# module loads after the first line): show why, boot once more.
+	# Anything later is the tests' business, never retried.
+	if ! grep -q '^# guest .* up' "$dir/guest.out"; then
+		echo "# the guest never reached its init (qemu exit $qrc); console tail:"
+		tail -n 25 "$dir/console.log" | sed 's/^/#   /'
+		[ -s "$dir/qemu.err" ] && sed 's/^/# qemu: /' "$dir/qemu.err"
+		echo "# booting $rel once more"
+		boot_guest "$rel" test "$dir" >"$dir/guest.out" 2>"$dir/qemu.err"
+		qrc=$?
+	fi
+	[ -s "$dir/qemu.err" ] && sed 's/^/# qemu: /' "$dir/qemu.err"
+	evaluate "$rel" "$dir" "$qrc"
+}
 make -s -C "$TOP" guest >"$BUILD/build-guest.log" 2>&1 || { cat "$BUILD/build-guest.log"; exit 1; }
 
 # The gates below must be able to fail: prove it on made-up guest output.
@@ -35,34 +62,30 @@ for k in $KERNELS; do
 	k_pass=0 k_fail=0 k_skip=0
 	start=$SECONDS
 	rel=$(kernel_release "$k")
+	# <series>-iommu: the same kernel again, its devices behind an IOMMU
+	# in strict mode, for the cases that make a device DMA (or take its
+	# mappings away) unless MMB_TESTS names others.
+	case $k in
+	*-iommu)
+		if [ -n "$rel" ]; then
+			MMB_IOMMU=1 MMB_TESTS=${MMB_TESTS:-$IOMMU_TESTS} \
+				run_kernel "$rel" "$BUILD/vm/$rel-iommu" iommu
+		else
+			tap not-ok "life/kernel_$k" "no /boot/vmlinuz for kernel series ${k%-iommu}"
+		fi
+		echo "# kernel $rel with an IOMMU took $((SECONDS - start)) s"
+		echo "kernel $rel (IOMMU): $k_pass passed, $k_fail failed, $k_skip skipped"
+		t_pass=$((t_pass + k_pass)) t_fail=$((t_fail + k_fail)) t_skip=$((t_skip + k_skip))
+		continue ;;
+	esac
 	if [ -z "$rel" ]; then
 		echo "# kernel $k: not installed"
 		tap not-ok "life/kernel_$k" "no /boot/vmlinuz for kernel series $k"
 		rel=$k
 	else
 		echo "# kernel $rel"
-		dir=$BUILD/vm/$rel
 		package_dkms_test "$rel"
-		if prepare_guest "$rel"; then
-			tap ok life/build_warning_free
-			boot_guest "$rel" test "$dir" >"$dir/guest.out" 2>"$dir/qemu.err"
-			qrc=$?
-			# A guest whose init never spoke did not run mmbridge at all
-			# (the module loads after the first line): show why, boot once
-			# more.  Anything later is the tests' business, never retried.
-			if ! grep -q '^# guest .* up' "$dir/guest.out"; then
-				echo "# the guest never reached its init (qemu exit $qrc); console tail:"
-				tail -n 25 "$dir/console.log" | sed 's/^/#   /'
-				[ -s "$dir/qemu.err" ] && sed 's/^/# qemu: /' "$dir/qemu.err"
-				echo "# booting $rel once more"
-				boot_guest "$rel" test "$dir" >"$dir/guest.out" 2>"$dir/qemu.err"
-				qrc=$?
-			fi
-			[ -s "$dir/qemu.err" ] && sed 's/^/# qemu: /' "$dir/qemu.err"
-			evaluate "$rel" "$dir" "$qrc"
-		else
-			tap not-ok life/build_warning_free "module or guest programs did not build cleanly"
-		fi
+		run_kernel "$rel" "$BUILD/vm/$rel"
 	fi
 	echo "# kernel $rel took $((SECONDS - start)) s"
 	echo "kernel $rel: $k_pass passed, $k_fail failed, $k_skip skipped"
