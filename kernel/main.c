@@ -236,6 +236,16 @@ int mmb_device_register(struct mmb_device *mdev,
 {
 	int ret;
 
+	/*
+	 * User space maps only memory its backend declares safe for any
+	 * opener: never a register window that controls DMA or interrupts.
+	 */
+	if ((mdev->map_size && !mdev->map_user_safe) ||
+	    (mdev->pool_size && !mdev->pool_user_safe)) {
+		dev_err(&mdev->dev, "memory not declared safe to map\n");
+		return -EINVAL;
+	}
+	mdev->caps &= ~MMB_CAP_MAP;
 	if (mdev->map_size)
 		mdev->caps |= MMB_CAP_MAP;
 	ret = mmb_objects_register(mdev);
