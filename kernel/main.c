@@ -86,7 +86,11 @@ ATTRIBUTE_GROUPS(mmb_dev);
 
 static char *mmb_devnode(mmb_devnode_device *dev, umode_t *mode)
 {
-	/* Owner-only by default; a udev rule may widen it. */
+	/*
+	 * root's only; the installed udev/60-mmbridge.rules makes the nodes
+	 * 0660 group mmbridge (the threat model in Documentation/mmbridge.rst
+	 * says what that grants).
+	 */
 	if (mode)
 		*mode = 0600;
 	return kasprintf(GFP_KERNEL, "mmbridge/%s", dev_name(dev));
