@@ -795,8 +795,9 @@ static long mmb_ioctl_stream_setup(struct mmb_device *mdev, void __user *uarg)
 
 /*
  * mmap offsets: MMB_MMAP_COUNTERS is the counter page, MMB_MMAP_REGION()
- * the device region under a fault policy, MMB_MMAP_OBJECT() the file's
- * objects; anything else is -EINVAL.
+ * the device region under a fault policy (from 2^40: an unknown policy is
+ * -EINVAL there), MMB_MMAP_OBJECT() the file's objects (from 2^62, above
+ * every policy's offset); anything else is -EINVAL.
  */
 static int mmb_mmap(struct file *file, struct vm_area_struct *vma)
 {

@@ -3,8 +3,9 @@
  * mmbridge edu backend: QEMU's "edu" educational PCI device (1234:11e8).
  *
  * BAR0 holds the registers and, at 0x40000, a 4 KiB buffer that only the
- * device's DMA engine reaches.  Interrupts are MSI: the device raises one
- * when software writes the raise register and when a DMA transfer ends.
+ * device's DMA engine reaches; none of it is mapped into user space.
+ * Interrupts are MSI: the device raises one when software writes the raise
+ * register and when a DMA transfer ends.
  * The engine runs one transfer at a time; queued requests start from the
  * interrupt handler of the previous one.
  */
@@ -293,11 +294,11 @@ static int edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	edu->mdev = mdev;
 	mdev->caps = MMB_CAP_IRQ | MMB_CAP_DMA;
 	mdev->dma_window = edu_dma_window;
-	/* The register page, uncached; the DMA buffer stays the kernel's. */
-	mdev->map_phys = pci_resource_start(pdev, 0);
-	mdev->map_io = edu->bar;
-	mdev->map_size = PAGE_SIZE;
-	mdev->map_cache = MMB_CACHE_UC;
+	/*
+	 * No mappable region: every page of BAR0 holds registers or the DMA
+	 * buffer, and the register page programs the DMA engine (any address
+	 * the DMA mask reaches) and raises and acknowledges interrupts.
+	 */
 
 	ret = pci_alloc_irq_vectors(pdev, 1, 1, PCI_IRQ_MSI);
 	if (ret < 0)

@@ -69,10 +69,12 @@ static int ivshmem_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	mdev->map_io = ivs->mem;
 	mdev->map_size = half;
 	mdev->map_cache = MMB_CACHE_WC;
+	mdev->map_user_safe = true; /* shared memory: no registers in BAR2 */
 	mdev->pool_phys = mdev->map_phys + half;
 	mdev->pool_io = ivs->mem + half;
 	mdev->pool_size = half;
 	mdev->pool_cache = MMB_CACHE_WC;
+	mdev->pool_user_safe = true;
 
 	ret = mmb_device_register(mdev, NULL);
 	if (ret)

@@ -86,7 +86,11 @@ ATTRIBUTE_GROUPS(mmb_dev);
 
 static char *mmb_devnode(mmb_devnode_device *dev, umode_t *mode)
 {
-	/* Owner-only by default; a udev rule may widen it. */
+	/*
+	 * root's only; the installed udev/60-mmbridge.rules makes the nodes
+	 * 0660 group mmbridge (the threat model in Documentation/mmbridge.rst
+	 * says what that grants).
+	 */
 	if (mode)
 		*mode = 0600;
 	return kasprintf(GFP_KERNEL, "mmbridge/%s", dev_name(dev));
@@ -236,6 +240,16 @@ int mmb_device_register(struct mmb_device *mdev,
 {
 	int ret;
 
+	/*
+	 * User space maps only memory its backend declares safe for any
+	 * opener: never a register window that controls DMA or interrupts.
+	 */
+	if ((mdev->map_size && !mdev->map_user_safe) ||
+	    (mdev->pool_size && !mdev->pool_user_safe)) {
+		dev_err(&mdev->dev, "memory not declared safe to map\n");
+		return -EINVAL;
+	}
+	mdev->caps &= ~MMB_CAP_MAP;
 	if (mdev->map_size)
 		mdev->caps |= MMB_CAP_MAP;
 	ret = mmb_objects_register(mdev);

@@ -695,6 +695,9 @@ static vm_fault_t mmb_obj_fault(struct vm_fault *vmf)
 		pfn = mmb_pool_pfn(mdev, obj->first + pg);
 		if (mdev->pool_cache == MMB_CACHE_WC)
 			prot = pgprot_writecombine(prot);
+		/* A BAR: never encrypted on SME/SEV hosts (as vfio-pci). */
+		if (!mdev->pool_virt)
+			prot = pgprot_decrypted(prot);
 		xa_lock(&objs->xa);
 		list_move_tail(&obj->lru, &objs->lru);
 		xa_unlock(&objs->xa);

@@ -281,11 +281,16 @@ struct mmb_notify_fd {
  * @map_io:	the kernel's mapping of a region at @map_phys
  * @map_size:	bytes of the mappable region, a page multiple; 0: none
  * @map_cache:	enum mmb_region_cache of its mappings
+ * @map_user_safe: the backend declares the region safe to map into the
+ *		address space of anyone who may open the node: plain memory,
+ *		no register that controls DMA, interrupts or any other device
+ *		state.  Registration refuses a region without it.
  * @pool_phys:	physical address of the object pool (a BAR), or 0
  * @pool_virt:	the object pool in vmalloc'd RAM, or NULL
  * @pool_io:	the kernel's mapping of a pool at @pool_phys
  * @pool_size:	bytes of the object pool, a page multiple; 0: none
  * @pool_cache:	enum mmb_region_cache of mappings of pool memory
+ * @pool_user_safe: as @map_user_safe, for the object pool
  * @unplug_rwsem: read-held by file operations inside the backend,
  *		write-held by mmb_device_unregister()
  * @alive:	false once unregistered; protected by @unplug_rwsem
@@ -302,8 +307,8 @@ struct mmb_notify_fd {
  * @stats:	event totals (enum mmb_stat); atomic
  * @debugfs:	the device's debugfs directory, or NULL
  *
- * Fields from @kind to @pool_cache are set before registration and constant
- * afterwards.  The struct lives until the last reference to @dev goes; the
+ * Fields from @kind to @pool_user_safe are set before registration and
+ * constant afterwards.  The struct lives until the last reference to @dev goes; the
  * backend behind it only until mmb_device_unregister() returns.
  */
 struct mmb_device {
@@ -326,11 +331,13 @@ struct mmb_device {
 	void __iomem *map_io;
 	u64 map_size;
 	u32 map_cache;
+	bool map_user_safe;
 	phys_addr_t pool_phys;
 	void *pool_virt;
 	void __iomem *pool_io;
 	u64 pool_size;
 	u32 pool_cache;
+	bool pool_user_safe;
 
 	struct rw_semaphore unplug_rwsem;
 	bool alive;

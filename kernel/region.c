@@ -398,6 +398,11 @@ static const struct vm_operations_struct mmb_region_vm_ops = {
  * @mdev:	the device
  * @vma:	the new mapping; vm_pgoff names the policy and the offset
  *
+ * Only a region its backend declared safe for user space is mapped
+ * (mmb_device_register() refuses others); a BAR is mapped decrypted, as
+ * vfio-pci maps BARs, since device memory is never encrypted on SME/SEV
+ * hosts.
+ *
  * Return: 0, -ENODEV without a region, -EINVAL for MAP_PRIVATE or an
  * unknown policy, -ENXIO for a range outside the region, -ENOMEM.
  */
@@ -408,7 +413,7 @@ int mmb_region_mmap(struct mmb_device *mdev, struct vm_area_struct *vma)
 	u64 npages = mdev->map_size >> PAGE_SHIFT;
 	struct mmb_map *map;
 
-	if (!(mdev->caps & MMB_CAP_MAP))
+	if (!(mdev->caps & MMB_CAP_MAP) || !mdev->map_user_safe)
 		return -ENODEV;
 	if (space < 1 || space > MMB_FAULT_WAIT + 1)
 		return -EINVAL;
@@ -439,6 +444,8 @@ int mmb_region_mmap(struct mmb_device *mdev, struct vm_area_struct *vma)
 		vma->vm_page_prot = pgprot_writecombine(vma->vm_page_prot);
 		break;
 	}
+	if (!mdev->map_virt)
+		vma->vm_page_prot = pgprot_decrypted(vma->vm_page_prot);
 	mmb_vm_flags_set(vma, VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP);
 	vma->vm_ops = &mmb_region_vm_ops;
 	vma->vm_private_data = map;

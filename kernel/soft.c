@@ -301,9 +301,11 @@ static int soft_probe(struct platform_device *pdev)
 	mdev->map_virt = soft->mem;
 	mdev->map_size = mdev->mem_size;
 	mdev->map_cache = MMB_CACHE_WB;
+	mdev->map_user_safe = true; /* RAM standing in for device memory */
 	mdev->pool_virt = soft->pool;
 	mdev->pool_size = (u64)soft_pool_mb << 20;
 	mdev->pool_cache = MMB_CACHE_WB;
+	mdev->pool_user_safe = true;
 
 	soft->dma_thread = kthread_run(soft_dma_thread, soft, "mmb-soft-dma");
 	if (IS_ERR(soft->dma_thread)) {

@@ -68,7 +68,7 @@ static int test_info(void)
 	if (r != T_PASS)
 		return r;
 	r = check_info("edu0", MMB_BACKEND_EDU,
-		       MMB_CAP_IRQ | MMB_CAP_DMA | MMB_CAP_MAP, 0,
+		       MMB_CAP_IRQ | MMB_CAP_DMA, 0,
 		       module_param("edu_dma_window"));
 	if (r == T_FAIL)
 		return r;

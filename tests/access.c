@@ -284,7 +284,7 @@ static int trace_stop(pid_t pid)
 	return 0;
 }
 
-/* PTRACE_PEEKDATA / POKEDATA on RAM-backed and register mappings. */
+/* PTRACE_PEEKDATA / POKEDATA on RAM-backed and BAR mappings. */
 static int test_ptrace_peek_poke(void)
 {
 	volatile uint64_t *addr;
@@ -328,20 +328,30 @@ static int test_ptrace_peek_poke(void)
 		EXPECT_OK(obj_child_finish(&c, 3, 0x5eed0b1ULL, &moves));
 	}
 
-	/* edu's registers: ident, and the liveness register's complement. */
-	pid = mapping_child("edu0", MMB_FAULT_SIGBUS, 0, PG, &addr);
-	if (pid == -EIO)
-		return T_PASS;	/* no edu0 */
+	/* Device memory behind a BAR: ivshmem0's, write-combined. */
+	fd = dev_open("ivshmem0");
+	if (fd == -ENOENT)
+		return T_PASS;
+	EXPECT_OK(fd);
+	v = 0x0d15ea5e0ddba11ULL;
+	EXPECT_OK(mmb_mem_write(fd, 15 * 1024 * 1024 + 8, &v, 8));
+	pid = mapping_child("ivshmem0", MMB_FAULT_SIGBUS, 15 * 1024 * 1024, PG,
+			    &addr);
 	EXPECT_OK(pid);
 	EXPECT_OK(trace_stop(pid));
-	EXPECT_EQ(ptrace(PTRACE_POKEDATA, pid, (void *)addr,
-			 0x0000000055aa55aaUL << 32), 0);
 	errno = 0;
-	word = ptrace(PTRACE_PEEKDATA, pid, (void *)addr, NULL);
-	EXPECT(errno == 0, "PEEKDATA edu: %s", strerror(errno));
-	EXPECT_EQ(word & 0xff, 0xed);
-	EXPECT_EQ((uint32_t)((uint64_t)word >> 32), ~0x55aa55aaU);
+	word = ptrace(PTRACE_PEEKDATA, pid, (void *)(addr + 1), NULL);
+	EXPECT(errno == 0, "PEEKDATA ivshmem: %s", strerror(errno));
+	EXPECT_EQ((uint64_t)word, v);
+	EXPECT_EQ(ptrace(PTRACE_POKEDATA, pid, (void *)(addr + 2),
+			 0x55aa55aa12345678UL), 0);
+	EXPECT_OK(mmb_mem_read(fd, 15 * 1024 * 1024 + 16, &got, 8));
+	EXPECT_EQ(got, 0x55aa55aa12345678ULL);
 	end_child(pid);
+	v = 0;
+	EXPECT_OK(mmb_mem_write(fd, 15 * 1024 * 1024 + 8, &v, 8));
+	EXPECT_OK(mmb_mem_write(fd, 15 * 1024 * 1024 + 16, &v, 8));
+	close(fd);
 	return T_PASS;
 }
 

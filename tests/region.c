@@ -2,11 +2,11 @@
 /*
  * region/: revocable mappings of device memory.  soft0's region is RAM,
  * ivshmem0's is BAR2 (what lands there is checked again on the host, in the
- * file behind the BAR), edu0's is its register page.
+ * file behind the BAR); edu0 has none (security/edu_no_register_mapping).
  *
  * ivshmem0's BAR is shared with ivshmem/bar_rw (its first 1.1 MiB); the
  * cases here use 4 MiB and up: map_rw 4-6 MiB, revoke_discard_live 8-10,
- * huge_mapping 10-14, access/proc_pid_mem 14.
+ * huge_mapping 10-14, access/proc_pid_mem 14, access/ptrace_peek_poke 15.
  */
 #include <fcntl.h>
 #include <poll.h>
@@ -104,7 +104,7 @@ static uint64_t dev_word(int fd, uint64_t off)
 	return v;
 }
 
-/* soft0 and edu0 checked here; ivshmem0 on the host. */
+/* soft0 checked here; ivshmem0 also on the host. */
 static int map_rw_soft(void)
 {
 	struct mmb_region_info ri;
@@ -142,31 +142,6 @@ static int map_rw_soft(void)
 	return T_PASS;
 }
 
-static int map_rw_edu(void)
-{
-	struct mmb_region_info ri;
-	volatile uint32_t *regs;
-	int fd = open_region("edu0", &ri);
-
-	if (fd == -ENOENT)
-		return T_PASS;
-	EXPECT_OK(fd);
-	EXPECT_EQ(ri.cache, MMB_CACHE_UC);
-	EXPECT_EQ(ri.size, PG);
-	regs = mmb_region_map(fd, MMB_FAULT_SIGBUS, 0, PG);
-	EXPECT(regs, "map edu0: %s", strerror(errno));
-	/* Identification register: 0xRRrr00ed. */
-	EXPECT_EQ(regs[0] & 0xff, 0xed);
-	/* The liveness register answers with the complement. */
-	regs[1] = 0x12345678;
-	EXPECT_EQ(regs[1], ~0x12345678U);
-	regs[1] = 0xa5a5f00d;
-	EXPECT_EQ(regs[1], ~0xa5a5f00dU);
-	EXPECT_OK(mmb_region_unmap((void *)regs, PG));
-	close(fd);
-	return T_PASS;
-}
-
 static int test_map_rw(void)
 {
 	const uint64_t off = 4 * MIB, len = 2 * MIB;
@@ -177,9 +152,6 @@ static int test_map_rw(void)
 	int fd, r;
 
 	r = map_rw_soft();
-	if (r)
-		return r;
-	r = map_rw_edu();
 	if (r)
 		return r;
 	fd = open_region("ivshmem0", &ri);
@@ -911,9 +883,14 @@ static int try_mmap(int fd, size_t len, int flags, uint64_t off)
 /* Every malformed mmap() of the region, with its errno. */
 static int test_bad_mmap(void)
 {
+	static const uint64_t bad_policy[] = {
+		3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 255, 270, 271,
+		1000, 0xffff, 0x3ffffe,
+	};
 	struct mmb_region_info ri;
 	int fd = open_region("soft0", &ri);
 	uint64_t base = MMB_MMAP_REGION(MMB_FAULT_DISCARD);
+	size_t i;
 
 	EXPECT_OK(fd);
 	EXPECT_OK(try_mmap(fd, ri.size, MAP_SHARED, base));
@@ -926,6 +903,18 @@ static int test_bad_mmap(void)
 	EXPECT_ERR(try_mmap(fd, PG, MAP_PRIVATE, base), EINVAL);
 	EXPECT_ERR(try_mmap(fd, PG, MAP_SHARED,
 			    MMB_MMAP_REGION(MMB_FAULT_WAIT + 1)), EINVAL);
+	/* Every unknown policy whose offset fits below the objects' space. */
+	for (i = 0; i < sizeof(bad_policy) / sizeof(bad_policy[0]); i++) {
+		int r = try_mmap(fd, PG, MAP_SHARED,
+				 MMB_MMAP_REGION(bad_policy[i]));
+
+		EXPECT(r == -EINVAL, "policy %llu: %s, expected EINVAL",
+		       (unsigned long long)bad_policy[i],
+		       r ? strerror(-r) : "mapped");
+		EXPECT(MMB_MMAP_REGION(bad_policy[i]) < MMB_MMAP_OBJECT(0),
+		       "policy %llu reaches the object offsets",
+		       (unsigned long long)bad_policy[i]);
+	}
 	EXPECT_ERR(try_mmap(fd, PG, MAP_SHARED, 16 * PG), EINVAL);
 	EXPECT_ERR(try_mmap(fd, PG, MAP_SHARED, base + 12), EINVAL);
 	EXPECT_ERR(try_mmap(fd, 0, MAP_SHARED, base), EINVAL);

@@ -1,12 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The permission model (README, "Permissions"):
- *  - security/nodes_0600: device nodes are 0600 root:root; others cannot
+ * The threat model (Documentation/mmbridge.rst, "Threat model"):
+ *  - security/nodes_0600: device nodes are 0600 root:root (the module's
+ *    mode; the udev rule is not installed in the guest); others cannot
  *    open them.
  *  - security/cross_user_isolation: when an administrator opens a node to
  *    several users, what one user's open file owns (objects, pinned rings)
  *    is invisible to another's, foreign-context writes follow ptrace rules,
- *    and revocation needs CAP_SYS_ADMIN.
+ *    revocation needs CAP_SYS_ADMIN, and the device's own mechanisms
+ *    (interrupts, the region, the read-only counter page) need none.
+ *  - security/edu_no_register_mapping: a register window is never mapped.
+ *  - security/counter_page_read_only: the counter page is never writable.
+ *  - security/shared_device_state: what one opener changes for the others
+ *    (device memory and region, masking, the one stream).
  *  - abi/no_stale_kernel_data: every page and record the kernel hands to
  *    user space starts zeroed, even where freed memory held a pattern.
  */
@@ -34,6 +40,17 @@ static int become(uid_t uid)
 	if (setgroups(0, NULL) || setresgid(uid, uid, uid) ||
 	    setresuid(uid, uid, uid))
 		return -errno;
+	return 0;
+}
+
+/* mmap() and munmap(): 0 or -errno. */
+static int map_try(int fd, size_t len, int prot, int flags, uint64_t off)
+{
+	void *p = mmap(NULL, len, prot, flags, fd, off);
+
+	if (p == MAP_FAILED)
+		return -errno;
+	munmap(p, len);
 	return 0;
 }
 
@@ -183,6 +200,16 @@ static int intruder(const struct owner_msg *m)
 	EXPECT(open(path, O_RDONLY) < 0 && errno == EACCES,
 	       "%s opened: %s", path, strerror(errno));
 
+	/* An opener needs no capability for the device's own mechanisms. */
+	EXPECT_OK(mmb_irq_trigger(fd, 1, NULL));
+	mine = mmb_region_map(fd, MMB_FAULT_SIGBUS, 0, PG);
+	EXPECT(mine, "region map as uid %d: %s", UID_B, strerror(errno));
+	(void)mine[0];
+	EXPECT_OK(mmb_region_unmap((void *)mine, PG));
+	/* The counter page is read-only for it too. */
+	EXPECT_ERR(map_try(fd, PG, PROT_READ | PROT_WRITE, MAP_SHARED,
+			   MMB_MMAP_COUNTERS), EPERM);
+
 	/* B's own object works and holds none of A's data. */
 	EXPECT_OK(mmb_obj_create(fd, PG, MMB_OBJ_DEVICE, &h, &off));
 	mine = mmb_obj_map(fd, off, PG);
@@ -253,6 +280,153 @@ static int test_cross_user_isolation(void)
 	ra = child_verdict(a, amsg[0], "user A");
 	EXPECT_OK(chmod(node, 0600) ? -errno : 0);
 	return r != T_PASS ? r : ra;
+}
+
+/*
+ * security/edu_no_register_mapping: the only page edu could offer is BAR0's
+ * register page, whose DMA_SRC/DST/COUNT/CMD and IRQ raise/ack registers
+ * let whoever maps it program the DMA engine against any physical address.
+ * edu declares no user-mappable memory: no MMB_CAP_MAP (INFO and sysfs),
+ * mmap() of any region offset is -ENODEV, the region ioctls -EOPNOTSUPP.
+ */
+#define EDU_IDENT	0x00
+#define EDU_IRQ_RAISE	0x60
+
+
+static int test_edu_no_register_mapping(void)
+{
+	struct mmb_region_info ri = { .argsz = sizeof(ri) };
+	struct mmb_region_ctl rc = { .argsz = sizeof(rc) };
+	struct mmb_info info;
+	volatile uint32_t *regs;
+	char buf[64];
+	uint64_t before;
+	uint32_t policy, ident;
+	int fd = dev_open("edu0"), i;
+
+	if (fd == -ENOENT)
+		SKIP("no edu device");
+	EXPECT_OK(fd);
+	EXPECT_OK(mmb_info(fd, &info));
+	regs = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+		    MMB_MMAP_REGION(MMB_FAULT_SIGBUS));
+	if (regs != MAP_FAILED) {
+		/* What the mapping gives: the device's own registers. */
+		ident = regs[EDU_IDENT / 4];
+		before = dev_count(fd);
+		regs[EDU_IRQ_RAISE / 4] = 1;
+		for (i = 0; i < 2000 && dev_count(fd) == before; i++)
+			usleep(1000);
+		FAIL("edu0 register page mapped (caps %#llx): ident %#x read "
+		     "through it; a store to IRQ raise took irq_count from "
+		     "%llu to %llu", (unsigned long long)info.caps, ident,
+		     (unsigned long long)before,
+		     (unsigned long long)dev_count(fd));
+	}
+	EXPECT(errno == ENODEV, "mmap of edu0's region: %s, expected ENODEV",
+	       strerror(errno));
+	for (policy = MMB_FAULT_DISCARD; policy <= MMB_FAULT_WAIT; policy++) {
+		EXPECT_ERR(map_try(fd, PG, PROT_READ, MAP_SHARED,
+				   MMB_MMAP_REGION(policy)), ENODEV);
+		EXPECT_ERR(map_try(fd, PG, PROT_READ | PROT_WRITE, MAP_SHARED,
+				   MMB_MMAP_REGION(policy) + PG), ENODEV);
+	}
+	EXPECT_EQ(info.caps & MMB_CAP_MAP, 0);
+	EXPECT_OK(read_line("/sys/class/mmbridge/edu0/caps", buf, sizeof(buf)));
+	EXPECT_EQ(strtoull(buf, NULL, 16), info.caps);
+	EXPECT_ERR(xioctl(fd, MMB_IOC_REGION_INFO, &ri), EOPNOTSUPP);
+	EXPECT_ERR(xioctl(fd, MMB_IOC_REGION_REVOKE, &rc), EOPNOTSUPP);
+	EXPECT_ERR(xioctl(fd, MMB_IOC_REGION_RESTORE, &rc), EOPNOTSUPP);
+	/* The counter page is still there, read-only. */
+	EXPECT_OK(map_try(fd, PG, PROT_READ, MAP_SHARED, MMB_MMAP_COUNTERS));
+	close(fd);
+	return T_PASS;
+}
+
+/*
+ * security/counter_page_read_only: every opener maps the counter page, and
+ * only for reading: no PROT_WRITE, shared or private, and no mprotect()
+ * to writable later.
+ */
+static int test_counter_page_read_only(void)
+{
+	volatile uint32_t *p;
+	int fd = dev_open("soft0");
+
+	EXPECT_OK(fd);
+	EXPECT_ERR(map_try(fd, PG, PROT_READ | PROT_WRITE, MAP_SHARED,
+			   MMB_MMAP_COUNTERS), EPERM);
+	EXPECT_ERR(map_try(fd, PG, PROT_READ | PROT_WRITE, MAP_PRIVATE,
+			   MMB_MMAP_COUNTERS), EPERM);
+	p = mmap(NULL, PG, PROT_READ, MAP_SHARED, fd, MMB_MMAP_COUNTERS);
+	EXPECT(p != MAP_FAILED, "counter page: %s", strerror(errno));
+	EXPECT_EQ(p[1], sizeof(struct mmb_counters));
+	EXPECT(mprotect((void *)p, PG, PROT_READ | PROT_WRITE) < 0 &&
+	       errno == EACCES, "mprotect to writable: %s",
+	       strerror(errno));
+	munmap((void *)p, PG);
+	close(fd);
+	return T_PASS;
+}
+
+/*
+ * security/shared_device_state: what the threat model says one opener
+ * changes for every other opener of the device: its memory and region,
+ * masking, and the one stream.  Two files of the device, as two openers.
+ */
+static int test_shared_device_state(void)
+{
+	const struct mmb_counters *cb;
+	uint64_t v = 0x5ca1ab1e0ddc0ffeULL, got = 0;
+	volatile uint64_t *ra;
+	uint8_t *buf = map_anon(2 * PG, PROT_READ | PROT_WRITE);
+	void *frames[2];
+	int a = dev_open("soft0"), b = dev_open("soft0"), sa, sb;
+
+	EXPECT_OK(a);
+	EXPECT_OK(b);
+	EXPECT(buf, "mmap");
+
+	/* Device memory and region: B sees A's store, A sees B's. */
+	ra = mmb_region_map(a, MMB_FAULT_SIGBUS, 5 * PG, PG);
+	EXPECT(ra, "region: %s", strerror(errno));
+	ra[3] = v;
+	EXPECT_OK(mmb_mem_read(b, 5 * PG + 24, &got, 8));
+	EXPECT_EQ(got, v);
+	got = 0;
+	EXPECT_OK(mmb_mem_write(b, 5 * PG + 24, &got, 8));
+	EXPECT_EQ(ra[3], 0);
+	EXPECT_OK(mmb_region_unmap((void *)ra, PG));
+
+	/* Masking by A is the device's: B sees delivery off until A closes. */
+	cb = mmb_counters_map(b);
+	EXPECT(cb, "counter page: %s", strerror(errno));
+	EXPECT_EQ(cb->enabled, 1);
+	EXPECT_OK(mmb_irq_control(a, 0));
+	EXPECT_EQ(cb->enabled, 0);
+	close(a);
+	EXPECT_EQ(cb->enabled, 1);
+	mmb_counters_unmap(cb);
+
+	/* One stream per device: B's is -EBUSY while A's fd is open. */
+	a = dev_open("soft0");
+	EXPECT_OK(a);
+	frames[0] = buf;
+	frames[1] = buf + PG;
+	sa = mmb_stream_setup(a, MMB_STREAM_ZERO_COPY, 2, PG, frames, 1, 0, 0,
+			      MMB_EVENT_CLOEXEC);
+	EXPECT_OK(sa);
+	EXPECT_ERR(mmb_stream_setup(b, MMB_STREAM_ZERO_COPY, 2, PG, frames, 1,
+				    0, 0, MMB_EVENT_CLOEXEC), EBUSY);
+	close(sa);
+	sb = mmb_stream_setup(b, MMB_STREAM_ZERO_COPY, 2, PG, frames, 1, 0, 0,
+			      MMB_EVENT_CLOEXEC);
+	EXPECT_OK(sb);
+	close(sb);
+	munmap(buf, 2 * PG);
+	close(a);
+	close(b);
+	return T_PASS;
 }
 
 /* ---- abi/no_stale_kernel_data ---- */
@@ -403,5 +577,8 @@ const struct mmb_test security_tests[] = {
 	{ "abi/no_stale_kernel_data", test_no_stale_kernel_data },
 	{ "security/nodes_0600", test_nodes_0600 },
 	{ "security/cross_user_isolation", test_cross_user_isolation },
+	{ "security/edu_no_register_mapping", test_edu_no_register_mapping },
+	{ "security/counter_page_read_only", test_counter_page_read_only },
+	{ "security/shared_device_state", test_shared_device_state },
 	{ NULL }
 };

@@ -777,11 +777,16 @@ struct mmb_stream_fetch {
  * A backend with MMB_CAP_MAP has a region of device memory that any device
  * fd maps with MAP_SHARED at MMB_MMAP_REGION(policy) + offset, where the
  * offset and the length are page multiples inside the region (otherwise
- * -ENXIO; MAP_PRIVATE: -EINVAL).  Pages are mapped on first touch.  The
- * region can be revoked at any moment, by MMB_IOC_REGION_REVOKE or by the
- * device itself: when revocation returns, no mapping reaches the device
- * any more, and each mapping's next access follows the policy it was
- * mapped with:
+ * -ENXIO; MAP_PRIVATE: -EINVAL; a policy not listed below: -EINVAL, for
+ * every policy whose offset fits below MMB_MMAP_OBJECT(0), that is up to
+ * 0x3ffffe).  Only memory that the backend declares safe for anyone who may
+ * open the node is a region: plain memory, never registers that control
+ * DMA or interrupts.  Without MMB_CAP_MAP (edu has no region) mmap() of a
+ * region offset is -ENODEV and the region ioctls are -EOPNOTSUPP.  Pages
+ * are mapped on first touch.  The region can be revoked at any moment, by
+ * MMB_IOC_REGION_REVOKE or by the device itself: when revocation returns,
+ * no mapping reaches the device any more, and each mapping's next access
+ * follows the policy it was mapped with:
  *
  *  MMB_FAULT_DISCARD	a zeroed scratch page of the mapping is mapped
  *			instead: writes land there and never reach the
@@ -827,7 +832,7 @@ enum mmb_fault_policy {
 enum mmb_region_cache {
 	MMB_CACHE_WB = 0, /* RAM: write-back */
 	MMB_CACHE_WC = 1, /* device memory: write-combining */
-	MMB_CACHE_UC = 2, /* registers: uncached */
+	MMB_CACHE_UC = 2, /* device memory that must not be cached */
 };
 
 /**
@@ -928,9 +933,13 @@ enum mmb_obj_placement {
 
 #define MMB_OBJ_MAX_SIZE (1ULL << 30)
 #define MMB_MMAP_OBJECT_SHIFT 32
-/* mmap offset of the object with handle @h (as MMB_IOC_OBJ_CREATE reports) */
+/*
+ * mmap offset of the object with handle @h (as MMB_IOC_OBJ_CREATE reports):
+ * a 4 GiB slot per handle from 2^62 up, above every region offset, so that
+ * no MMB_MMAP_REGION() of a policy up to 0x3ffffe names an object.
+ */
 #define MMB_MMAP_OBJECT(h) \
-	((1ULL << 44) + ((__u64)(h) << MMB_MMAP_OBJECT_SHIFT))
+	((1ULL << 62) + ((__u64)(h) << MMB_MMAP_OBJECT_SHIFT))
 
 /**
  * struct mmb_obj_create - MMB_IOC_OBJ_CREATE: a new object.
