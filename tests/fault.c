@@ -201,6 +201,75 @@ static int test_unmapped_partial(void)
 	return T_PASS;
 }
 
+/*
+ * A hole that starts in the middle of a chunk of the copy (128 KiB) and
+ * not at a page of the destination's start: each mode reports exactly
+ * the bytes before the hole, the last of them is right, nothing after it
+ * was written, and the stream (read()) advanced by exactly that much.
+ */
+static int hole_mid_chunk(uint32_t mode)
+{
+	const size_t len = 2 << 20, skew = 100, hole = len / 2 + 4096;
+	const size_t want = hole - skew;
+	uint64_t seed = test_seed() ^ mode;
+	uint8_t *buf = map_anon(len, PROT_READ | PROT_WRITE);
+	struct mmb_copy_completion cc;
+	struct mmb_copy_status st;
+	uint8_t next[64], ref[64];
+	int fd = dev_open("soft0");
+	long got;
+
+	EXPECT_OK(fd);
+	EXPECT(buf, "mmap");
+	EXPECT_OK(mmb_copy_config(fd, mode, MMB_SRC_GEN, seed,
+				  MMB_COPY_SET_OFFSET, 0));
+	EXPECT_EQ(munmap(buf + hole, len - hole), 0);
+	if (mode == MMB_COPY_ASYNC) {
+		EXPECT_OK(mmb_copy_submit(fd, buf + skew, len - skew, 0, 7));
+		EXPECT_EQ(mmb_copy_reap(fd, &cc, 1, MMB_REAP_WAIT), 1);
+		EXPECT_EQ(cc.cookie, 7);
+		got = cc.result;
+	} else {
+		got = read(fd, buf + skew, len - skew);
+		if (got < 0)
+			got = -errno;
+	}
+	EXPECT(got == (long)want, "mode %u copied %ld, expected %zu", mode,
+	       got, want);
+	EXPECT(pattern_check(buf + skew, want, seed, 0) < 0,
+	       "mode %u: data before the hole wrong", mode);
+	pattern_fill(ref, sizeof(ref), seed, want - 1);
+	EXPECT(buf[hole - 1] == ref[0], "mode %u: last byte 0x%02x, not 0x%02x",
+	       mode, buf[hole - 1], ref[0]);
+	if (mode != MMB_COPY_ASYNC) {
+		/* The stream continues right after the last byte copied. */
+		EXPECT_EQ(read(fd, next, sizeof(next)), (long)sizeof(next));
+		EXPECT(pattern_check(next, sizeof(next), seed, want) < 0,
+		       "mode %u: stream offset wrong after the short copy",
+		       mode);
+	}
+	EXPECT_OK(mmb_copy_status(fd, &st));
+	EXPECT_EQ(st.inflight, 0);
+	close(fd);
+	EXPECT_EQ(munmap(buf, hole), 0);
+	return T_PASS;
+}
+
+static int test_hole_mid_chunk(void)
+{
+	static const uint32_t modes[] = { MMB_COPY_SYNC, MMB_COPY_WORKER,
+					  MMB_COPY_ASYNC };
+	size_t i;
+	int r;
+
+	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		r = hole_mid_chunk(modes[i]);
+		if (r)
+			return r;
+	}
+	return T_PASS;
+}
+
 static int test_file_shared(void)
 {
 	const size_t len = 1 << 20;
@@ -600,6 +669,7 @@ const struct mmb_test fault_tests[] = {
 	{ "fault/cow_after_fork", test_cow_after_fork },
 	{ "fault/readonly_efault", test_readonly_efault },
 	{ "fault/unmapped_partial", test_unmapped_partial },
+	{ "fault/hole_mid_chunk", test_hole_mid_chunk },
 	{ "fault/file_shared", test_file_shared },
 	{ "fault/thp", test_thp },
 	{ "fault/munmap_during_copy", test_munmap_during_copy },
