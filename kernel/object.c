@@ -28,6 +28,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/bitmap.h>
+#include <linux/error-injection.h>
 #include <linux/fs.h>
 #include <linux/highmem.h>
 #include <linux/io.h>
@@ -167,7 +168,8 @@ static unsigned long mmb_cache_scan(struct shrinker *s,
  * reclaim or compaction for them, and split: one allocator call per chunk
  * instead of per page is most of the cost of a move to RAM.
  */
-static struct page **mmb_obj_pages_alloc(unsigned long npages, bool zero)
+static noinline struct page **mmb_obj_pages_alloc(unsigned long npages,
+						  bool zero)
 {
 	gfp_t gfp = GFP_HIGHUSER | __GFP_ACCOUNT | __GFP_NOWARN |
 		    (zero ? __GFP_ZERO : 0);
@@ -209,6 +211,8 @@ err_free:
 	kvfree(pages);
 	return NULL;
 }
+/* Tests make it fail (fail_function) to reach removal's lost-object path. */
+ALLOW_ERROR_INJECTION(mmb_obj_pages_alloc, NULL);
 
 /* Give RAM backing up: into the cache while it has room, else freed. */
 static void mmb_obj_pages_free(struct page **pages, unsigned long npages)

@@ -9,8 +9,10 @@
  * in the tail of ivshmem0's pool for the host; what runs after it
  * (access/) uses only the pool's first 40 pages.
  */
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
@@ -740,6 +742,132 @@ static int test_remove_with_objects(void)
 	return T_PASS;
 }
 
+#define FAIL_FN "/sys/kernel/debug/fail_function"
+
+/* fail_function: make @fn return 0 (NULL) in the tasks that ask for it. */
+static int inject_null(const char *fn)
+{
+	char path[128];
+	static const char *const knobs[][2] = {
+		{ "probability", "100" }, { "interval", "1" },
+		{ "times", "-1" }, { "task-filter", "Y" }, { "verbose", "0" },
+	};
+	size_t i;
+	int r;
+
+	r = write_str(FAIL_FN "/inject", fn);
+	if (r)
+		return r;
+	snprintf(path, sizeof(path), FAIL_FN "/%s/retval", fn);
+	r = write_str(path, "0");
+	for (i = 0; !r && i < sizeof(knobs) / sizeof(knobs[0]); i++) {
+		snprintf(path, sizeof(path), FAIL_FN "/%s", knobs[i][0]);
+		r = write_str(path, knobs[i][1]);
+	}
+	return r;
+}
+
+/* Whether touching @p kills a child with SIGBUS. */
+static bool sigbus_on_touch(volatile uint8_t *p)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		(void)*p;
+		_exit(0);
+	}
+	return pid > 0 && waitpid(pid, &status, 0) == pid &&
+	       WIFSIGNALED(status) && WTERMSIG(status) == SIGBUS;
+}
+
+/*
+ * Removal that cannot save an object (its RAM allocation fails, injected
+ * with fail_function into the removing task only) loses it: its mappings
+ * get SIGBUS, debuggers -EIO, its pool space is given back exactly once.
+ * Meanwhile another thread moves a second object to RAM and back, so that
+ * removal and a move race for it: it ends up either saved, with its data,
+ * or lost, never both, never freed twice.  Debug kernel only (the others
+ * have no fault injection).
+ */
+static int test_lost_at_removal(void)
+{
+	const char *drv = "/sys/bus/platform/drivers/mmbridge-soft";
+	const size_t la = 16 * PG;
+	uint64_t seed = test_seed() ^ 0x1057;
+	struct mover mv = { 0 };
+	struct mmb_obj_info oi;
+	char path[128], splat[256];
+	int fd, kfd, i, mem, round, r;
+	uint32_t ha, hb;
+	uint8_t *a, *b, buf[8];
+	pthread_t th;
+	long bad;
+
+	if (access(FAIL_FN "/inject", W_OK))
+		SKIP("no fail_function in this kernel");
+	kfd = kmsg_open();
+	EXPECT_OK(kfd);
+	for (round = 0; round < 8; round++) {
+		fd = dev_open("soft0");
+		EXPECT_OK(fd);
+		a = obj_new(fd, la, MMB_OBJ_DEVICE, &ha);
+		b = obj_new(fd, la, MMB_OBJ_DEVICE, &hb);
+		EXPECT(a && b, "objects: %s", strerror(errno));
+		pattern_fill(a, la, seed, 0);
+		pattern_fill(b, la, seed + 1, 0);
+
+		EXPECT_OK(inject_null("mmb_obj_pages_alloc"));
+		EXPECT_OK(write_str("/proc/thread-self/make-it-fail", "1"));
+		mv = (struct mover){ .fd = fd, .h = hb };
+		EXPECT_EQ(pthread_create(&th, NULL, mover_fn, &mv), 0);
+		usleep(1000 * round);
+		snprintf(path, sizeof(path), "%s/unbind", drv);
+		r = write_str(path, "mmbridge-soft");
+		write_str("/proc/thread-self/make-it-fail", "0");
+		atomic_store(&mv.stop, true);
+		pthread_join(th, NULL);
+		write_str(FAIL_FN "/inject", "");
+		EXPECT_OK(r);
+
+		/* a could not be saved. */
+		EXPECT(sigbus_on_touch(a), "round %d: lost object readable",
+		       round);
+		mem = open("/proc/self/mem", O_RDWR);
+		EXPECT(mem >= 0, "/proc/self/mem: %s", strerror(errno));
+		EXPECT(pread(mem, buf, sizeof(buf), (uintptr_t)a) < 0 &&
+		       errno == EIO, "round %d: debugger read of a lost object",
+		       round);
+		close(mem);
+		/* b: saved by the mover with its data, or lost. */
+		oi = oinfo(fd, hb);
+		if (oi.placement == MMB_OBJ_RAM && !sigbus_on_touch(b)) {
+			bad = pattern_check(b, la, seed + 1, 0);
+			EXPECT(bad < 0, "round %d: saved object byte %ld", round,
+			       bad);
+		}
+		oi = oinfo(fd, 0);
+		EXPECT_EQ(oi.pool_free, oi.pool_size);
+		EXPECT_EQ(munmap(a, la), 0);
+		EXPECT_EQ(munmap(b, la), 0);
+		close(fd);
+
+		snprintf(path, sizeof(path), "%s/bind", drv);
+		EXPECT_OK(write_str(path, "mmbridge-soft"));
+		for (i = 0; i < 200 && (fd = dev_open("soft0")) < 0; i++)
+			usleep(10000);
+		EXPECT_OK(fd);
+		oi = oinfo(fd, 0);
+		EXPECT_EQ(oi.objects, 0);
+		EXPECT_EQ(oi.pool_free, oi.pool_size);
+		close(fd);
+		EXPECT(!kmsg_splat(kfd, splat, sizeof(splat)), "round %d: %s",
+		       round, splat);
+	}
+	close(kfd);
+	return T_PASS;
+}
+
 /*
  * Moves racing fork() and pin attempts: children forked mid-move share the
  * object (not a copy), read its data exactly and store into it; pinning
@@ -801,6 +929,7 @@ const struct mmb_test object_tests[] = {
 	{ "object/ram_cache", test_ram_cache },
 	{ "object/remove_with_objects", test_remove_with_objects },
 	{ "object/migrate_racing_fork", test_migrate_racing_fork },
+	{ "object/lost_at_removal", test_lost_at_removal },
 	/* Last: it leaves data in ivshmem0's pool tail for the host. */
 	{ "object/migrate_roundtrip_exact", test_migrate_roundtrip_exact },
 	{ NULL }
