@@ -12,6 +12,9 @@
  *                    hard-IRQ context); a worker thread of mmbridge does it
  *                    in the caller's address space, faults included.
  *
+ * The timer is HRTIMER_MODE_HARD: its callback runs in hard-IRQ context on
+ * every kernel, PREEMPT_RT included, as an IRQF_NO_THREAD handler would.
+ *
  * Closing the file (or the process exiting) stops the timer and releases
  * the pin; an unfinished copy cannot outlive the ioctl that waits for it.
  */
@@ -147,7 +150,7 @@ static long mmb_sample_watch(struct mmb_sample *s, void __user *uarg)
 	s->ticks_left = w.ticks;
 	s->period = ns_to_ktime((u64)w.period_us * NSEC_PER_USEC);
 	reinit_completion(&s->ticked);
-	hrtimer_start(&s->timer, s->period, HRTIMER_MODE_REL);
+	hrtimer_start(&s->timer, s->period, HRTIMER_MODE_REL_HARD);
 	/* The ticks go on after a signal; close() stops them. */
 	if (wait_for_completion_interruptible(&s->ticked))
 		return -EINTR;
@@ -179,7 +182,7 @@ static long mmb_sample_copy(struct mmb_sample *s, void __user *uarg)
 	mmgrab(s->copy.mm); /* for the life of the request */
 	reinit_completion(&s->copied);
 	s->copy_armed = true;
-	hrtimer_start(&s->timer, 0, HRTIMER_MODE_REL);
+	hrtimer_start(&s->timer, 0, HRTIMER_MODE_REL_HARD);
 	if (wait_for_completion_interruptible(&s->copied)) {
 		/* Stop it, and let no worker touch the buffer after return. */
 		mmb_copy_cancel(&s->copy);
@@ -224,7 +227,7 @@ static int mmb_sample_open(struct inode *inode, struct file *file)
 	if (!s)
 		return -ENOMEM;
 	mutex_init(&s->lock);
-	hrtimer_init(&s->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
+	hrtimer_init(&s->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
 	s->timer.function = mmb_sample_timer;
 	init_completion(&s->ticked);
 	init_completion(&s->copied);
