@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * mmbridge pinning: long-term pins of user memory, charged to
+ * mmbridge pinning: long-term pins of user memory, charged to the user's
  * RLIMIT_MEMLOCK, with a kernel mapping usable from any context.
  */
 #include <linux/dma-mapping.h>
@@ -9,12 +9,87 @@
 #include <linux/module.h>
 #include <linux/overflow.h>
 #include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/user.h>
+#include <linux/shmem_fs.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
 
 #include "pin.h"
 #include "trace.h"
+
+/**
+ * mmb_memlock_charge() - charge locked memory to the current user.
+ * @c:		filled in on success; zeroed on failure
+ * @nr_pages:	pages to charge
+ *
+ * Charges @nr_pages to the current user's locked_vm, atomically, against
+ * the current task's RLIMIT_MEMLOCK; a caller with CAP_IPC_LOCK is not
+ * charged (as with io_uring).  The charge stays with @c, whichever process
+ * ends up holding what it pays for, until mmb_memlock_uncharge().
+ *
+ * Return: 0, or -ENOMEM when the user's locked memory would exceed the
+ * limit.
+ */
+int mmb_memlock_charge(struct mmb_memlock *c, unsigned long nr_pages)
+{
+	struct user_struct *user = current_user();
+	unsigned long limit, cur, new;
+
+	memset(c, 0, sizeof(*c));
+	if (!nr_pages || capable(CAP_IPC_LOCK))
+		return 0;
+	limit = rlimit(RLIMIT_MEMLOCK) >> PAGE_SHIFT;
+	cur = atomic_long_read(&user->locked_vm);
+	do {
+		if (check_add_overflow(cur, nr_pages, &new) || new > limit)
+			return -ENOMEM;
+	} while (!atomic_long_try_cmpxchg(&user->locked_vm, &cur, new));
+	c->user = get_uid(user);
+	c->nr_pages = nr_pages;
+	return 0;
+}
+EXPORT_SYMBOL_GPL(mmb_memlock_charge);
+
+/**
+ * mmb_memlock_uncharge() - return a charge of mmb_memlock_charge().
+ * @c:		the charge, or a zeroed struct
+ *
+ * Any context that may sleep; the user charged need not be current.
+ */
+void mmb_memlock_uncharge(struct mmb_memlock *c)
+{
+	if (!c->user)
+		return;
+	atomic_long_sub(c->nr_pages, &c->user->locked_vm);
+	free_uid(c->user);
+	memset(c, 0, sizeof(*c));
+}
+EXPORT_SYMBOL_GPL(mmb_memlock_uncharge);
+
+/*
+ * Which pages may stay pinned long-term: anonymous ones (private copies
+ * included: a write pin of a private mapping of anything gets them) and
+ * shmem's (tmpfs, memfd, SysV shm, shared anonymous mappings), which no
+ * file system writes back behind a pin, and the zero page of a read-only
+ * pin.  Page-cache pages of other files are refused, as GUP itself refuses
+ * writable shared ones since 6.5: the file system would not see the
+ * writes, could write the pages back while the device writes them, and
+ * would warn.  Decided on the pinned pages themselves, so it cannot go
+ * stale: a pinned anonymous page stays anonymous, a page-cache page never
+ * becomes one, and a shmem page leaves its file only by truncation.
+ */
+static bool mmb_pin_page_ok(struct page *page)
+{
+	struct folio *folio = page_folio(page);
+	struct address_space *mapping;
+
+	if (folio_test_anon(folio) || is_zero_page(page))
+		return true;
+	mapping = READ_ONCE(folio->mapping);
+	return mapping && shmem_mapping(mapping);
+}
 
 /**
  * mmb_pin_user() - pin a range of the current process's memory.
@@ -25,20 +100,24 @@
  *
  * Pins every page of the range with FOLL_LONGTERM, which moves pages out of
  * movable zones first and refuses memory that cannot be pinned long-term
- * (device mappings, VM_IO/VM_PFNMAP, file systems that do not allow it).
- * The pages are charged to the caller's locked memory; above
- * RLIMIT_MEMLOCK the call fails unless the caller has CAP_IPC_LOCK.
- * Must be called in the context of the process that owns the range.
+ * (device mappings, VM_IO/VM_PFNMAP).  Only anonymous memory and shmem are
+ * pinned (and, with MMB_PIN_WRITE, private copies of anything else); the
+ * pinned pages are checked.
+ * The pages are charged to the current user's locked memory (see struct
+ * mmb_memlock): above RLIMIT_MEMLOCK the call fails unless the caller has
+ * CAP_IPC_LOCK.  Must be called in the context of the process that owns
+ * the range.
  *
  * Return: 0; -EINVAL for @len 0 or unknown @flags; -EOVERFLOW when the
  * range wraps; -EFAULT when any page is not mapped with the needed access
  * (unmapped, read-only with MMB_PIN_WRITE, PROT_NONE, a kernel address, a
- * device mapping); -ENOMEM above RLIMIT_MEMLOCK or without memory.
+ * device mapping) or is a file's page-cache page other than shmem's;
+ * -ENOMEM above RLIMIT_MEMLOCK or without memory.
  */
 int mmb_pin_user(struct mmb_pin *pin, u64 uaddr, u64 len, unsigned int flags)
 {
 	unsigned int gup = FOLL_LONGTERM;
-	unsigned long start, nr, done = 0;
+	unsigned long start, nr, i, done = 0;
 	struct mm_struct *mm = current->mm;
 	u64 end;
 	int ret;
@@ -58,7 +137,7 @@ int mmb_pin_user(struct mmb_pin *pin, u64 uaddr, u64 len, unsigned int flags)
 	pin->pages = kvmalloc_array(nr, sizeof(*pin->pages), GFP_KERNEL);
 	if (!pin->pages)
 		return -ENOMEM;
-	ret = account_locked_vm(mm, nr, true);
+	ret = mmb_memlock_charge(&pin->charge, nr);
 	if (ret)
 		goto err_free;
 
@@ -73,8 +152,15 @@ int mmb_pin_user(struct mmb_pin *pin, u64 uaddr, u64 len, unsigned int flags)
 		}
 		done += ret;
 	}
+	for (i = 0; i < nr; i++) {
+		if (!mmb_pin_page_ok(pin->pages[i])) {
+			ret = -EFAULT;
+			goto err_unpin;
+		}
+	}
 
 	mmgrab(mm);
+	atomic64_add(nr, &mm->pinned_vm);
 	pin->mm = mm;
 	pin->uaddr = uaddr;
 	pin->offset = offset_in_page(uaddr);
@@ -86,7 +172,7 @@ int mmb_pin_user(struct mmb_pin *pin, u64 uaddr, u64 len, unsigned int flags)
 
 err_unpin:
 	unpin_user_pages(pin->pages, done);
-	account_locked_vm(mm, nr, false);
+	mmb_memlock_uncharge(&pin->charge);
 err_free:
 	kvfree(pin->pages);
 	pin->pages = NULL;
@@ -178,7 +264,8 @@ void mmb_pin_release(struct mmb_pin *pin)
 		vunmap(pin->vaddr);
 	unpin_user_pages_dirty_lock(pin->pages, pin->nr_pages,
 				    pin->flags & MMB_PIN_WRITE);
-	account_locked_vm(pin->mm, pin->nr_pages, false);
+	mmb_memlock_uncharge(&pin->charge);
+	atomic64_sub(pin->nr_pages, &pin->mm->pinned_vm);
 	mmdrop(pin->mm);
 	kvfree(pin->pages);
 	memset(pin, 0, sizeof(*pin));

@@ -83,6 +83,7 @@ struct mmb_sframe {
  * @sig_pid:	naive: who gets it
  * @frames:	the ring
  * @sg_entries:	scatter-gather entries over all frames
+ * @kmem:	bounce and naive: the frames' RLIMIT_MEMLOCK charge
  * @ctl:	serializes start, stop and release
  * @lock:	everything below; IRQ-safe
  * @running:	between start and stop
@@ -113,6 +114,7 @@ struct mmb_stream {
 	struct pid *sig_pid;
 	struct mmb_sframe *frames;
 	u64 sg_entries;
+	struct mmb_memlock kmem;
 
 	struct mutex ctl; /* start, stop, release */
 
@@ -695,6 +697,7 @@ static void mmb_stream_free(struct mmb_stream *s)
 			dma_free_coherent(s->dma_dev, s->size, f->kbuf,
 					  f->kdma);
 	}
+	mmb_memlock_uncharge(&s->kmem);
 	kvfree(s->frames);
 	kfree(s->fifo);
 	put_pid(s->sig_pid);
@@ -763,10 +766,18 @@ static int mmb_stream_pin_frames(struct mmb_stream *s, u64 __user *uframes)
 	return 0;
 }
 
+/*
+ * Kernel buffers the user asked for, as long-lived as the stream file: they
+ * are charged like pinned frames, to the user's RLIMIT_MEMLOCK.
+ */
 static int mmb_stream_alloc_kbufs(struct mmb_stream *s)
 {
 	u32 i;
+	int ret;
 
+	ret = mmb_memlock_charge(&s->kmem, s->nr * (s->size >> PAGE_SHIFT));
+	if (ret)
+		return ret;
 	for (i = 0; i < s->nr; i++) {
 		struct mmb_sframe *f = &s->frames[i];
 

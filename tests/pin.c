@@ -4,10 +4,18 @@
  * event straight into pinned user pages.  Pin accounting is checked in
  * /proc/vmstat (nr_foll_pin_acquired/released) and in VmLck.
  */
+#include <fcntl.h>
+#include <grp.h>
 #include <linux/capability.h>
+#include <linux/loop.h>
+#include <signal.h>
 #include <stdlib.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -16,8 +24,8 @@
 
 #define PG	4096UL
 
-/* VmLck of this process in KiB, or -1. */
-static long vm_locked_kb(void)
+/* VmPin of this process in KiB, or -1. */
+static long vm_pinned_kb(void)
 {
 	char line[256];
 	long kb = -1;
@@ -26,7 +34,7 @@ static long vm_locked_kb(void)
 	if (!f)
 		return -1;
 	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "VmLck: %ld kB", &kb) == 1)
+		if (sscanf(line, "VmPin: %ld kB", &kb) == 1)
 			break;
 	fclose(f);
 	return kb;
@@ -127,7 +135,7 @@ static int test_irq_writes_region(void)
 
 /*
  * Every page pinned is unpinned by MMB_IOC_UNPIN_REGION, exactly, and the
- * locked-memory charge comes and goes with it.
+ * process's VmPin comes and goes with it.
  */
 static int test_unpin_balanced(void)
 {
@@ -142,13 +150,13 @@ static int test_unpin_balanced(void)
 	struct mmb_unpin_region ur = { .argsz = sizeof(ur) };
 	uint32_t ids[3];
 	struct pins p0, p1;
-	long lck0;
+	long pin0;
 	size_t i, total = 0;
 	int fd = dev_open("soft0");
 
 	EXPECT_OK(fd);
 	EXPECT(mem, "mmap");
-	lck0 = vm_locked_kb();
+	pin0 = vm_pinned_kb();
 	p0 = pins_now();
 	EXPECT(p0.acquired >= 0, "no nr_foll_pin_acquired in /proc/vmstat");
 	for (i = 0; i < 3; i++) {
@@ -159,7 +167,7 @@ static int test_unpin_balanced(void)
 	p1 = pins_now();
 	EXPECT_EQ(p1.acquired - p0.acquired, total);
 	EXPECT_EQ(p1.released - p0.released, 0);
-	EXPECT_EQ(vm_locked_kb() - lck0, total * PG / 1024);
+	EXPECT_EQ(vm_pinned_kb() - pin0, total * PG / 1024);
 
 	EXPECT_OK(mmb_unpin_region(fd, ids[1]));
 	EXPECT_EQ(pins_now().released - p0.released, r[1].pages);
@@ -176,7 +184,7 @@ static int test_unpin_balanced(void)
 	p1 = pins_now();
 	EXPECT_EQ(p1.acquired - p0.acquired, total);
 	EXPECT_EQ(p1.released - p0.released, total);
-	EXPECT_EQ(vm_locked_kb(), lck0);
+	EXPECT_EQ(vm_pinned_kb(), pin0);
 	munmap(mem, 300 * PG);
 	close(fd);
 	return T_PASS;
@@ -329,8 +337,9 @@ static int rlimit_child(void)
 	EXPECT_ERR(mmb_pin_region(fd, mem + 32 * PG, 11 * PG, &a, NULL),
 		   ENOMEM);
 	EXPECT_OK(mmb_pin_region(fd, mem + 32 * PG, 10 * PG, &a, NULL));
-	/* mlock() shares the same limit. */
-	EXPECT_ERR(mlock(mem + 48 * PG, PG) ? -errno : 0, ENOMEM);
+	/* mlock() has a budget of its own: the process's, not the user's. */
+	EXPECT_OK(mlock(mem + 48 * PG, 16 * PG) ? -errno : 0);
+	EXPECT_ERR(mlock(mem + 32 * PG, 17 * PG) ? -errno : 0, ENOMEM);
 	close(fd);
 	return T_PASS;
 }
@@ -486,6 +495,438 @@ static int test_no_writes_after_unpin(void)
 	return T_PASS;
 }
 
+/*
+ * Locked memory that lives with a file is charged to the user, not to the
+ * process: the file outlives the process (exit, exec, SCM_RIGHTS).  The
+ * children below run as MEMLOCK_UID, a user of their own, without
+ * capabilities and with RLIMIT_MEMLOCK of MEMLOCK_PAGES.
+ */
+#define MEMLOCK_UID	1101
+#define MEMLOCK_PAGES	16UL	/* 64 KiB */
+#define CHILD_BROKEN	(-1000)
+
+static int send_fd(int sock, int fd)
+{
+	char data = 'f', ctl[CMSG_SPACE(sizeof(int))] = { 0 };
+	struct iovec iov = { .iov_base = &data, .iov_len = 1 };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = ctl, .msg_controllen = sizeof(ctl),
+	};
+	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	return sendmsg(sock, &msg, 0) == 1 ? 0 : -errno;
+}
+
+static int recv_fd(int sock)
+{
+	char data, ctl[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { .iov_base = &data, .iov_len = 1 };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = ctl, .msg_controllen = sizeof(ctl),
+	};
+	struct cmsghdr *c;
+	int fd;
+
+	if (recvmsg(sock, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC) != 1)
+		return CHILD_BROKEN;
+	c = CMSG_FIRSTHDR(&msg);
+	if (!c || c->cmsg_type != SCM_RIGHTS)
+		return CHILD_BROKEN;
+	memcpy(&fd, CMSG_DATA(c), sizeof(int));
+	return fd;
+}
+
+/*
+ * Run @fn(dev, arg) in a child that opened soft0 and then became
+ * MEMLOCK_UID (no capabilities) with RLIMIT_MEMLOCK of MEMLOCK_PAGES.  @fn
+ * returns a file to hand over (>= 0) or -errno.  Returns that file, now
+ * the caller's (the child has exited), or @fn's -errno, or CHILD_BROKEN.
+ */
+static int limited_child(int (*fn)(int dev, long arg), long arg)
+{
+	int sv[2], st, ret;
+	pid_t pid;
+
+	if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv))
+		return CHILD_BROKEN;
+	pid = fork();
+	if (pid < 0)
+		return CHILD_BROKEN;
+	if (!pid) {
+		struct rlimit rl = { MEMLOCK_PAGES * PG, MEMLOCK_PAGES * PG };
+		int dev = dev_open("soft0"), r;
+
+		if (dev < 0 || setrlimit(RLIMIT_MEMLOCK, &rl) ||
+		    setgroups(0, NULL) ||
+		    setresgid(MEMLOCK_UID, MEMLOCK_UID, MEMLOCK_UID) ||
+		    setresuid(MEMLOCK_UID, MEMLOCK_UID, MEMLOCK_UID))
+			_exit(254);
+		r = fn(dev, arg);
+		if (r < 0)
+			_exit(-r < 200 ? -r : 253);
+		_exit(send_fd(sv[1], r) ? 252 : 0);
+	}
+	close(sv[1]);
+	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
+		ret = CHILD_BROKEN;
+	else if (WEXITSTATUS(st))
+		ret = WEXITSTATUS(st) < 200 ? -WEXITSTATUS(st) : CHILD_BROKEN;
+	else
+		ret = recv_fd(sv[0]);
+	close(sv[0]);
+	return ret;
+}
+
+/* Pin a ring of @pages pages; the device fd holds the pin. */
+static int pin_ring_fn(int dev, long pages)
+{
+	uint8_t *mem = map_anon(pages * PG, PROT_READ | PROT_WRITE);
+	uint32_t id;
+	int r;
+
+	if (!mem)
+		return CHILD_BROKEN;
+	r = mmb_pin_region(dev, mem, pages * PG, &id, NULL);
+	return r ? r : dev;
+}
+
+/* A stream of (@arg & 0xff) frames of 4 pages, mode @arg >> 8. */
+static int stream_fn(int dev, long arg)
+{
+	uint32_t mode = arg >> 8;
+
+	return mmb_stream_setup(dev, mode, arg & 0xff, 4 * PG, NULL, 1, 0,
+				mode == MMB_STREAM_NAIVE ? SIGUSR1 : 0, 0);
+}
+
+static const char *child_err(int r)
+{
+	if (r >= 0)
+		return "taken";
+	return r == CHILD_BROKEN ? "the child failed" : strerror(-r);
+}
+
+/*
+ * Round after round, a child pins up to its limit, passes the fd to the
+ * parent by SCM_RIGHTS and exits.  The pages stay pinned with the file, so
+ * they stay charged: the second round is -ENOMEM, and no more than the
+ * limit is ever pinned.  Closing the files returns the charge.
+ */
+static int test_memlock_escape_by_fd_passing(void)
+{
+	enum { ROUNDS = 8 };
+	int fds[ROUNDS], errs[ROUNDS], n = 0, i, r;
+	struct pins p0, p1;
+	long long held;
+
+	p0 = pins_now();
+	for (i = 0; i < ROUNDS; i++) {
+		r = limited_child(pin_ring_fn, MEMLOCK_PAGES);
+		errs[i] = r;
+		if (r >= 0)
+			fds[n++] = r;
+	}
+	p1 = pins_now();
+	held = (p1.acquired - p0.acquired) - (p1.released - p0.released);
+	for (i = 0; i < n; i++)
+		close(fds[i]);
+	EXPECT(n == 1, "%d of %d rounds kept %lu pages each: %lld pages "
+	       "pinned with RLIMIT_MEMLOCK at %lu pages (round 2: %s)", n,
+	       ROUNDS, MEMLOCK_PAGES, held, MEMLOCK_PAGES, child_err(errs[1]));
+	EXPECT(errs[0] >= 0, "round 1: %s", child_err(errs[0]));
+	for (i = 1; i < ROUNDS; i++)
+		EXPECT(errs[i] == -ENOMEM, "round %d: %s, not ENOMEM", i + 1,
+		       child_err(errs[i]));
+	EXPECT_EQ(held, MEMLOCK_PAGES);
+	EXPECT(pins_settle(p0, &p1), "%lld pins not released",
+	       (p1.acquired - p0.acquired) - (p1.released - p0.released));
+
+	/* The charge went with the files. */
+	r = limited_child(pin_ring_fn, MEMLOCK_PAGES);
+	EXPECT(r >= 0, "after the close: %s", child_err(r));
+	close(r);
+	return T_PASS;
+}
+
+/*
+ * Bounce and naive frames are kernel buffers made for the user: charged
+ * like pins, for as long as the stream file lives, whoever holds it.
+ */
+static int test_memlock_stream_buffers(void)
+{
+	const long over = 2 * MEMLOCK_PAGES / 4, fit = MEMLOCK_PAGES / 4;
+	int r, s;
+
+	r = limited_child(stream_fn, MMB_STREAM_BOUNCE << 8 | over);
+	if (r >= 0)
+		close(r);
+	EXPECT(r == -ENOMEM, "bounce stream of %ld KiB with RLIMIT_MEMLOCK "
+	       "of %lu KiB: %s", over * 16, MEMLOCK_PAGES * 4, child_err(r));
+	r = limited_child(stream_fn, MMB_STREAM_NAIVE << 8 | over);
+	if (r >= 0)
+		close(r);
+	EXPECT(r == -ENOMEM, "naive stream of %ld KiB with RLIMIT_MEMLOCK "
+	       "of %lu KiB: %s", over * 16, MEMLOCK_PAGES * 4, child_err(r));
+
+	/* Exactly the limit, handed over: it stays charged. */
+	s = limited_child(stream_fn, MMB_STREAM_BOUNCE << 8 | fit);
+	EXPECT(s >= 0, "bounce stream of %lu KiB: %s", MEMLOCK_PAGES * 4,
+	       child_err(s));
+	r = limited_child(pin_ring_fn, 1);
+	if (r >= 0)
+		close(r);
+	if (r != -ENOMEM)
+		close(s);
+	EXPECT(r == -ENOMEM, "a page pinned beside a passed %lu KiB stream: %s",
+	       MEMLOCK_PAGES * 4, child_err(r));
+	close(s);
+	r = limited_child(pin_ring_fn, MEMLOCK_PAGES);
+	EXPECT(r >= 0, "after the stream's close: %s", child_err(r));
+	close(r);
+	r = limited_child(stream_fn, MMB_STREAM_NAIVE << 8 | fit);
+	EXPECT(r >= 0, "naive stream of %lu KiB: %s", MEMLOCK_PAGES * 4,
+	       child_err(r));
+	close(r);
+	return T_PASS;
+}
+
+/*
+ * A small ext4 file system (an image the harness puts in the initramfs) on
+ * a loop device: page-cache pages that the file system writes back and
+ * tracks dirtiness of.
+ */
+#define EXT4_IMG	"/lib/ext4.img"
+#define EXT4_DIR	"/tmp/mmb-ext4"
+
+static int ext4_mount(int *loop)
+{
+	int img, ctl, n;
+	char dev[32];
+
+	img = open(EXT4_IMG, O_RDWR | O_CLOEXEC);
+	if (img < 0)
+		return -errno;
+	ctl = open("/dev/loop-control", O_RDWR | O_CLOEXEC);
+	n = ctl < 0 ? -1 : ioctl(ctl, LOOP_CTL_GET_FREE);
+	if (ctl >= 0)
+		close(ctl);
+	if (n < 0) {
+		close(img);
+		return -errno;
+	}
+	snprintf(dev, sizeof(dev), "/dev/loop%d", n);
+	for (int i = 0; i < 50 && access(dev, F_OK); i++)
+		usleep(100000);
+	*loop = open(dev, O_RDWR | O_CLOEXEC);
+	if (*loop < 0 || ioctl(*loop, LOOP_SET_FD, img)) {
+		n = -errno;
+		close(img);
+		return n;
+	}
+	close(img);
+	mkdir(EXT4_DIR, 0700);
+	if (mount(dev, EXT4_DIR, "ext4", 0, NULL)) {
+		n = -errno;
+		ioctl(*loop, LOOP_CLR_FD);
+		close(*loop);
+		return n;
+	}
+	return 0;
+}
+
+static void ext4_umount(int loop)
+{
+	umount(EXT4_DIR);
+	ioctl(loop, LOOP_CLR_FD);
+	close(loop);
+}
+
+static int file_backed_case(int fd)
+{
+	const size_t len = 8 * PG;
+	uint8_t *shared, *priv, *shm, *copy = malloc(len);
+	int f = open(EXT4_DIR "/ring", O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC,
+		     0600), mfd = memfd_create("mmb-ring", MFD_CLOEXEC);
+	void *frames[2];
+	struct pins p0, p1;
+	uint32_t id;
+	size_t i;
+
+	EXPECT(f >= 0 && mfd >= 0 && copy, "file: %s", strerror(errno));
+	for (i = 0; i < len; i++)
+		copy[i] = (uint8_t)(i * 7 + 3);
+	EXPECT_EQ(pwrite(f, copy, len, 0), (ssize_t)len);
+	EXPECT_OK(fsync(f) ? -errno : 0);
+	EXPECT_OK(ftruncate(mfd, len) ? -errno : 0);
+	shared = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, f, 0);
+	priv = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE, f, 0);
+	shm = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
+	EXPECT(shared != MAP_FAILED && priv != MAP_FAILED && shm != MAP_FAILED,
+	       "mmap: %s", strerror(errno));
+	EXPECT_EQ(shared[len - 1], copy[len - 1]);	/* in the page cache */
+	p0 = pins_now();
+
+	/* Writable shared page-cache pages of ext4: refused, every kind. */
+	EXPECT_ERR(mmb_pin_region(fd, shared, len, &id, NULL), EFAULT);
+	EXPECT_ERR(mmb_pin_region(fd, shared + len - PG, PG, &id, NULL),
+		   EFAULT);
+	frames[0] = shared;
+	frames[1] = shared + 4 * PG;
+	EXPECT_ERR(mmb_stream_setup(fd, MMB_STREAM_ZERO_COPY, 2, 4 * PG,
+				    frames, 1, 0, 0, 0), EFAULT);
+	p1 = pins_now();
+	EXPECT_EQ(p1.acquired - p0.acquired, p1.released - p0.released);
+
+	/* A private mapping of the file: the pinned pages are anonymous. */
+	EXPECT_OK(mmb_pin_region(fd, priv, len, &id, NULL));
+	EXPECT_OK(mmb_irq_trigger(fd, 3, NULL));
+	EXPECT_EQ(mmb_ring_head((struct mmb_ring *)priv), 3);
+	EXPECT_OK(mmb_unpin_region(fd, id));
+	/* shmem (memfd) stays allowed. */
+	EXPECT_OK(mmb_pin_region(fd, shm, len, &id, NULL));
+	EXPECT_OK(mmb_irq_trigger(fd, 3, NULL));
+	EXPECT_EQ(mmb_ring_head((struct mmb_ring *)shm), 3);
+	EXPECT_OK(mmb_unpin_region(fd, id));
+
+	/* The file itself was never written. */
+	EXPECT_OK(msync(shared, len, MS_SYNC) ? -errno : 0);
+	for (i = 0; i < len; i++)
+		EXPECT(shared[i] == copy[i], "file byte %zu is 0x%02x", i,
+		       shared[i]);
+	p1 = pins_now();
+	EXPECT_EQ(p1.acquired - p0.acquired, p1.released - p0.released);
+	munmap(shared, len);
+	munmap(priv, len);
+	munmap(shm, len);
+	close(f);
+	close(mfd);
+	free(copy);
+	return T_PASS;
+}
+
+/*
+ * Long-term write pins of file-backed pages other than shmem are refused
+ * with -EFAULT on every kernel (6.5 and later refuse them in GUP; earlier
+ * ones would let the interrupt handler or the device write page-cache
+ * pages behind the file system's back).
+ */
+static int test_file_backed_refused(void)
+{
+	int fd = dev_open("soft0"), loop = -1, r;
+
+	EXPECT_OK(fd);
+	r = ext4_mount(&loop);
+	EXPECT(!r, "ext4 on a loop device (%s): %s", EXT4_IMG, strerror(-r));
+	r = file_backed_case(fd);
+	ext4_umount(loop);
+	close(fd);
+	return r;
+}
+
+#define CG_DIR	"/sys/fs/cgroup/mmb-pin-dirty"
+
+/* The pages of [@p, @p + @len) still in memory (page or swap cache). */
+static size_t resident_pages(void *p, size_t len)
+{
+	unsigned char vec[64];
+	size_t i, n = 0;
+
+	if (len / PG > sizeof(vec) || mincore(p, len, vec))
+		return (size_t)-1;
+	for (i = 0; i < len / PG; i++)
+		n += vec[i] & 1;
+	return n;
+}
+
+static int unpin_dirties_child(void)
+{
+	const size_t len = 16 * PG;
+	const uint32_t n = 100;
+	int mfd = memfd_create("mmb-ring", MFD_CLOEXEC), fd = dev_open("soft0");
+	struct mmb_ring *ring, *back = malloc(len);
+	size_t left = 0;
+	uint32_t id, i, sum = 0;
+	uint64_t c0;
+
+	EXPECT(mfd >= 0 && fd >= 0 && back, "setup: %s", strerror(errno));
+	EXPECT_OK(write_str(CG_DIR "/cgroup.procs", "0"));
+	EXPECT_OK(ftruncate(mfd, len) ? -errno : 0);
+	ring = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
+	EXPECT(ring != MAP_FAILED, "mmap: %s", strerror(errno));
+	/*
+	 * Read faults: clean pages under clean writable PTEs, which the pin
+	 * finds as they are; nothing but the unpin can tell the kernel that
+	 * they were written.
+	 */
+	for (i = 0; i < len / PG; i++)
+		sum += ((volatile uint8_t *)ring)[i * PG];
+	EXPECT_EQ(sum, 0);
+	EXPECT_OK(mmb_pin_region(fd, ring, len, &id, NULL));
+	c0 = dev_count(fd);
+	EXPECT_OK(mmb_irq_trigger(fd, n, NULL));
+	EXPECT_OK(mmb_unpin_region(fd, id));
+	EXPECT_OK(madvise(ring, len, MADV_PAGEOUT) ? -errno : 0);
+	/* Out of memory for good: what is not dirty is dropped, not written. */
+	for (i = 0; i < 10; i++) {
+		write_str(CG_DIR "/memory.reclaim", "64M");
+		left = resident_pages(ring, len);
+		if (!left)
+			break;
+	}
+	EXPECT(!left, "%zu of %zu pages stayed in memory", left, len / PG);
+	/* A fresh path: read(), from swap. */
+	EXPECT_EQ(pread(mfd, back, len, 0), (ssize_t)len);
+	EXPECT(back->head == n, "head %llu read back from swap, not %u: the "
+	       "records the handler wrote were lost",
+	       (unsigned long long)back->head, n);
+	for (i = 0; i < n; i++)
+		EXPECT(back->records[i].seq == i + 1 &&
+		       back->records[i].irq_count == c0 + i + 1,
+		       "record %u read back: seq %llu irq_count %llu", i,
+		       (unsigned long long)back->records[i].seq,
+		       (unsigned long long)back->records[i].irq_count);
+	return T_PASS;
+}
+
+/*
+ * What the interrupt handler wrote into pinned shmem reaches swap: the
+ * pages are dirtied when they are unpinned.  Clean shmem pages are holes
+ * to reclaim, dropped without being written: without the dirtying, the
+ * records read back as zeros.
+ */
+static int test_unpin_dirties_shmem(void)
+{
+	int st, r;
+	pid_t pid;
+
+	if (access("/sys/fs/cgroup/cgroup.controllers", F_OK))
+		EXPECT_OK(mount("cgroup2", "/sys/fs/cgroup", "cgroup2", 0, NULL) ?
+			  -errno : 0);
+	EXPECT_OK(write_str("/sys/fs/cgroup/cgroup.subtree_control",
+			    "+memory"));
+	EXPECT_OK(mkdir(CG_DIR, 0755) && errno != EEXIST ? -errno : 0);
+	pid = fork();
+	EXPECT(pid >= 0, "fork: %s", strerror(errno));
+	if (!pid) {
+		r = unpin_dirties_child();
+		if (r == T_FAIL)
+			printf("# %s\n", t_last_msg());
+		fflush(stdout);
+		_exit(r);
+	}
+	EXPECT_EQ(waitpid(pid, &st, 0), pid);
+	rmdir(CG_DIR);
+	EXPECT(WIFEXITED(st) && WEXITSTATUS(st) == T_PASS,
+	       "the child in the cgroup failed (0x%x)", st);
+	return T_PASS;
+}
+
 const struct mmb_test pin_tests[] = {
 	{ "pin/irq_writes_region", test_irq_writes_region },
 	{ "pin/unpin_balanced", test_unpin_balanced },
@@ -495,5 +936,9 @@ const struct mmb_test pin_tests[] = {
 	{ "pin/rlimit", test_rlimit },
 	{ "pin/bad_ranges", test_bad_ranges },
 	{ "pin/no_writes_after_unpin", test_no_writes_after_unpin },
+	{ "pin/memlock_escape_by_fd_passing", test_memlock_escape_by_fd_passing },
+	{ "pin/memlock_stream_buffers", test_memlock_stream_buffers },
+	{ "pin/file_backed_refused", test_file_backed_refused },
+	{ "pin/unpin_dirties_shmem", test_unpin_dirties_shmem },
 	{ NULL }
 };

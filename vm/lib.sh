@@ -41,7 +41,7 @@ kernel_packages() {
 # with the kernels of $KERNELS and the packages given as arguments.
 ensure_packages() {
 	local pkgs="qemu-system-x86 busybox-static cpio kmod make gcc libc6-dev \
-		binutils libelf-dev bc flex bison xz-utils zstd gzip $*"
+		binutils libelf-dev bc flex bison xz-utils zstd gzip e2fsprogs $*"
 	local k missing=""
 
 	for k in $KERNELS; do
@@ -117,8 +117,9 @@ make_initramfs() {
 
 	# Dependencies in load order; built-in ones need nothing.  zram gives
 	# the guest swap, so swapped-out pages are real; uio_pci_generic drives
-	# the second edu device of benchmark runs (it binds nothing by itself).
-	mods=$(for m in virtio_pci 9pnet_virtio 9p zram uio_pci_generic; do
+	# the second edu device of benchmark runs (it binds nothing by itself);
+	# loop and ext4 mount the image below.
+	mods=$(for m in virtio_pci 9pnet_virtio 9p zram uio_pci_generic loop ext4; do
 		modprobe -S "$rel" --show-depends "$m" 2>/dev/null | awk '$1 == "insmod" { print $2 }'
 	done | awk '!seen[$0]++')
 	: >"$root/lib/modules/order"
@@ -133,6 +134,11 @@ make_initramfs() {
 		esac
 		echo "$m" >>"$root/lib/modules/order"
 	done
+	# A small ext4 file system for the tests that need page-cache pages
+	# of a real block file system (loop-mounted from the initramfs).
+	truncate -s 16M "$root/lib/ext4.img"
+	PATH=$PATH:/sbin:/usr/sbin mkfs.ext4 -q -F -b 4096 -L mmb-test "$root/lib/ext4.img" ||
+		die "mkfs.ext4 failed"
 	(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$out"
 	rm -rf "$root"
 }

@@ -556,12 +556,17 @@ struct mmb_ring {
  * @nr_slots:	records the ring holds (out)
  *
  * The pages are pinned long-term (FOLL_LONGTERM) and charged to the
- * caller's RLIMIT_MEMLOCK like mlock()ed memory (-ENOMEM beyond it unless
- * the caller has CAP_IPC_LOCK).  Errors: a misaligned start, a length too
+ * caller's user (not process) against the caller's RLIMIT_MEMLOCK, for as
+ * long as the registration lives, whichever process then holds the fd:
+ * -ENOMEM when the user's locked memory would exceed it, unless the caller
+ * has CAP_IPC_LOCK.  The budget is the one io_uring's registered buffers
+ * use; mlock() has its own.  Errors: a misaligned start, a length too
  * small or above MMB_PIN_MAX, -EINVAL; a range whose end overflows,
- * -EOVERFLOW; a range that is not writable ordinary memory of the caller
- * (unmapped, read-only, PROT_NONE, kernel addresses, device mappings such
- * as mmbridge's own), -EFAULT; more than MMB_PIN_MAX_REGIONS per fd,
+ * -EOVERFLOW; a range that is not writable anonymous memory or shmem of
+ * the caller (unmapped, read-only, PROT_NONE, kernel addresses, device
+ * mappings such as mmbridge's own, shared mappings of files other than
+ * tmpfs/memfd; a private mapping of a file is allowed: its pinned pages
+ * are private copies), -EFAULT; more than MMB_PIN_MAX_REGIONS per fd,
  * -ENOSPC.  The registration ends with MMB_IOC_UNPIN_REGION, or on close
  * or exit; unmapping the range does not end it (the pages stay pinned and
  * keep receiving records that nobody sees).  Across fork() the pinned pages
@@ -655,12 +660,15 @@ enum mmb_stream_mode {
  *
  * Errors: bad @mode, @nr_frames, @frame_size, @period_ns, @signal or a
  * misaligned frame, -EINVAL; a frame whose end overflows, -EOVERFLOW; a
- * frame that is not writable memory of the caller, -EFAULT; pinned memory
- * beyond RLIMIT_MEMLOCK, -ENOMEM; a backend without DMA, -EOPNOTSUPP.
+ * frame that is not writable memory of the caller that MMB_IOC_PIN_REGION
+ * would pin, -EFAULT; frames beyond RLIMIT_MEMLOCK, -ENOMEM; a backend
+ * without DMA, -EOPNOTSUPP.
  * Bounce and naive frames are physically contiguous kernel buffers: one
  * larger than the page allocator can give (4 MiB on x86-64 without CMA)
  * is -ENOMEM.
- * Frames are pinned long-term and charged like MMB_IOC_PIN_REGION's.
+ * Zero-copy frames are pinned long-term, bounce and naive frames are
+ * kernel buffers; both are charged like MMB_IOC_PIN_REGION's pages, until
+ * the stream fd is closed.
  * Returns the stream fd.
  */
 struct mmb_stream_setup {
