@@ -22,6 +22,17 @@
  * unplug_rwsem.  mmb_stream_unplug(), called by mmb_device_unregister()
  * before the backend is torn down, marks the stream dead under its lock,
  * after which nothing is submitted; the backend completes what it holds.
+ *
+ * DMA mappings live with the device, not with the fd: the frames are
+ * mapped for the device when the stream is attached to it, and unmapped
+ * when the fd is closed or, if the device goes first, as soon as it is
+ * dead and its engine holds no transfer of the stream (by
+ * mmb_stream_unplug(), or by the completion of that transfer, which the
+ * backend delivers before its remove returns).  What is not the device's
+ * stays until close: the pinned user pages (still charged to their mm)
+ * and the kernel buffers, which are ordinary pages, so a reader copying
+ * one out when the device goes finishes its copy.  On a dead stream every
+ * call but close() fails with -ENODEV.
  */
 #include <linux/anon_inodes.h>
 #include <linux/dma-mapping.h>
@@ -54,16 +65,22 @@ enum mmb_frame_state {
 /**
  * struct mmb_sframe - one frame of the ring.
  * @pin:	the user pages (zero copy)
- * @kbuf:	kernel buffer (bounce, naive)
- * @kdma:	its bus address
+ * @sgt:	zero copy for a bus-address engine: the pages, in segments
+ *		the device takes, mapped for it while @mapped
+ * @kbuf:	kernel buffer (bounce, naive): physically contiguous pages
+ * @kdma:	its bus address while @mapped
+ * @mapped:	@sgt or @kbuf is DMA-mapped for mmb_stream.dma_dev;
+ *		mmb_stream.lock once the stream is attached
  * @state:	enum mmb_frame_state; mmb_stream.lock
  * @seq:	sequence number of the data in it; mmb_stream.lock
  * @ts:		completion time; mmb_stream.lock
  */
 struct mmb_sframe {
 	struct mmb_pin pin;
+	struct sg_table sgt;
 	void *kbuf;
 	dma_addr_t kdma;
+	bool mapped;
 	u8 state;
 	u64 seq;
 	u64 ts;
@@ -171,7 +188,7 @@ static void mmb_stream_chunk(struct mmb_stream *s)
 		s->req.cpu_addr = f->pin.vaddr + off;
 	} else {
 		/* Within one DMA segment. */
-		for_each_sgtable_dma_sg(&f->pin.sgt, sg, i) {
+		for_each_sgtable_dma_sg(&f->sgt, sg, i) {
 			u64 seg = sg_dma_len(sg);
 
 			if (off < pos + seg) {
@@ -184,6 +201,52 @@ static void mmb_stream_chunk(struct mmb_stream *s)
 		}
 	}
 	s->req.len = len;
+}
+
+/* Undo the frames' DMA mappings; any context, mmb_stream.lock held. */
+static void mmb_stream_unmap(struct mmb_stream *s)
+{
+	u32 i;
+
+	for (i = 0; s->frames && i < s->nr; i++) {
+		struct mmb_sframe *f = &s->frames[i];
+
+		if (!f->mapped)
+			continue;
+		if (s->mode == MMB_STREAM_ZERO_COPY)
+			dma_unmap_sgtable(s->dma_dev, &f->sgt, DMA_FROM_DEVICE,
+					  0);
+		else
+			dma_unmap_single(s->dma_dev, f->kdma, s->size,
+					 DMA_FROM_DEVICE);
+		f->mapped = false;
+		mmb_dma_mapped(-1);
+	}
+}
+
+/* The engine is done with frame @f: its bytes are the CPU's. */
+static void mmb_stream_sync_cpu(struct mmb_stream *s, struct mmb_sframe *f)
+{
+	if (!f->mapped)
+		return;
+	if (s->mode == MMB_STREAM_ZERO_COPY)
+		dma_sync_sgtable_for_cpu(s->dma_dev, &f->sgt, DMA_FROM_DEVICE);
+	else
+		dma_sync_single_for_cpu(s->dma_dev, f->kdma, s->size,
+					DMA_FROM_DEVICE);
+}
+
+/* Frame @f goes back to the engine. */
+static void mmb_stream_sync_dev(struct mmb_stream *s, struct mmb_sframe *f)
+{
+	if (!f->mapped)
+		return;
+	if (s->mode == MMB_STREAM_ZERO_COPY)
+		dma_sync_sgtable_for_device(s->dma_dev, &f->sgt,
+					    DMA_FROM_DEVICE);
+	else
+		dma_sync_single_for_device(s->dma_dev, f->kdma, s->size,
+					   DMA_FROM_DEVICE);
 }
 
 /* Submit the next chunk; on failure the frame goes back. */
@@ -250,6 +313,9 @@ static void mmb_stream_done(struct mmb_dma_req *req)
 		f->state = MMB_FRAME_FREE;
 		s->cur = -1;
 		s->st.aborted++;
+		/* The device is going: its engine has nothing of ours left. */
+		if (s->dead)
+			mmb_stream_unmap(s);
 		wake_up_all(&s->wq);
 		spin_unlock_irqrestore(&s->lock, flags);
 		return;
@@ -260,9 +326,7 @@ static void mmb_stream_done(struct mmb_dma_req *req)
 		return;
 	}
 
-	if (s->mode == MMB_STREAM_ZERO_COPY && !mmb_stream_cpu(s))
-		dma_sync_sgtable_for_cpu(s->dma_dev, &f->pin.sgt,
-					 DMA_FROM_DEVICE);
+	mmb_stream_sync_cpu(s, f);
 	f->state = MMB_FRAME_READY;
 	f->ts = ktime_get_ns();
 	s->fifo[(s->fifo_head + s->fifo_count) % s->nr] = s->cur;
@@ -382,8 +446,10 @@ static void mmb_stream_halt(struct mmb_stream *s)
  * mmb_stream_unplug() - the device is going away: submit nothing more.
  * @mdev:	the device
  *
- * Called by mmb_device_unregister(); transfers already queued are
- * completed by the backend's teardown.
+ * Called by mmb_device_unregister().  The stream's DMA mappings go now if
+ * its engine holds no transfer of it, otherwise when that transfer
+ * completes, which the backend's teardown makes happen before its remove
+ * returns.
  */
 void mmb_stream_unplug(struct mmb_device *mdev)
 {
@@ -397,6 +463,8 @@ void mmb_stream_unplug(struct mmb_device *mdev)
 		s->dead = true;
 		s->running = false;
 		s->st.running = 0;
+		if (!s->inflight)
+			mmb_stream_unmap(s);
 		spin_unlock_irqrestore(&s->lock, flags);
 		hrtimer_cancel(&s->tick);
 		wake_up_all(&s->wq);
@@ -426,9 +494,7 @@ static void mmb_stream_free_frame(struct mmb_stream *s, u32 idx)
 	struct mmb_sframe *f = &s->frames[idx];
 
 	lockdep_assert_held(&s->lock);
-	if (s->mode == MMB_STREAM_ZERO_COPY && !mmb_stream_cpu(s))
-		dma_sync_sgtable_for_device(s->dma_dev, &f->pin.sgt,
-					    DMA_FROM_DEVICE);
+	mmb_stream_sync_dev(s, f);
 	f->state = MMB_FRAME_FREE;
 	mmb_stream_kick(s);
 }
@@ -446,7 +512,7 @@ static int mmb_stream_take(struct mmb_stream *s, bool nonblock)
 
 	for (;;) {
 		spin_lock_irqsave(&s->lock, flags);
-		idx = mmb_stream_pop(s);
+		idx = s->dead ? -1 : mmb_stream_pop(s);
 		ret = s->dead ? -ENODEV : -EAGAIN;
 		spin_unlock_irqrestore(&s->lock, flags);
 		if (idx >= 0)
@@ -497,6 +563,8 @@ static ssize_t mmb_stream_read(struct file *file, char __user *buf, size_t len,
 	size_t n = 0, i;
 	int idx, ret;
 
+	if (READ_ONCE(s->dead))
+		return -ENODEV;
 	if (s->mode == MMB_STREAM_NAIVE)
 		return -EINVAL;
 	if (s->mode == MMB_STREAM_BOUNCE) {
@@ -545,6 +613,8 @@ static ssize_t mmb_stream_write(struct file *file, const char __user *buf,
 	size_t n = len / sizeof(u32), i;
 	ssize_t ret = len;
 
+	if (READ_ONCE(s->dead))
+		return -ENODEV;
 	if (s->mode != MMB_STREAM_ZERO_COPY)
 		return -EINVAL;
 	if (!n || len % sizeof(u32) || n > s->nr)
@@ -552,6 +622,10 @@ static ssize_t mmb_stream_write(struct file *file, const char __user *buf,
 	if (copy_from_user(idx, buf, len))
 		return -EFAULT;
 	spin_lock_irqsave(&s->lock, flags);
+	if (s->dead) {
+		spin_unlock_irqrestore(&s->lock, flags);
+		return -ENODEV;
+	}
 	for (i = 0; i < n; i++) {
 		if (idx[i] >= s->nr ||
 		    s->frames[idx[i]].state != MMB_FRAME_OWNED) {
@@ -603,7 +677,7 @@ static long mmb_stream_ioctl_ctl(struct mmb_stream *s, unsigned int cmd,
 	mutex_lock(&s->ctl);
 	mmb_stream_halt(s);
 	mutex_unlock(&s->ctl);
-	return 0;
+	return READ_ONCE(s->dead) ? -ENODEV : 0;
 }
 
 static long mmb_stream_ioctl_status(struct mmb_stream *s, void __user *uarg)
@@ -620,6 +694,10 @@ static long mmb_stream_ioctl_status(struct mmb_stream *s, void __user *uarg)
 		return -EINVAL;
 	argsz = st.argsz;
 	spin_lock_irqsave(&s->lock, flags);
+	if (s->dead) {
+		spin_unlock_irqrestore(&s->lock, flags);
+		return -ENODEV;
+	}
 	st = s->st;
 	st.ready = s->fifo_count;
 	for (i = 0, st.owned = 0; i < s->nr; i++)
@@ -648,6 +726,8 @@ static long mmb_stream_ioctl_fetch(struct mmb_stream *s, struct file *file,
 	if (fe.flags || fe.frame.index || fe.frame.reserved || fe.frame.seq ||
 	    fe.frame.length || fe.frame.timestamp_ns)
 		return -EINVAL;
+	if (READ_ONCE(s->dead))
+		return -ENODEV;
 	if (s->mode != MMB_STREAM_NAIVE || fe.length < s->size)
 		return -EINVAL;
 	idx = mmb_stream_take(s, true);
@@ -690,10 +770,12 @@ static void mmb_stream_free(struct mmb_stream *s)
 
 		if (f->pin.pages)
 			mmb_stat_add(s->mdev, MMB_STAT_UNPINS, 1);
+		/* Unmapped before: the device may be long gone. */
+		WARN_ON_ONCE(f->mapped);
 		mmb_pin_release(&f->pin);
+		sg_free_table(&f->sgt);
 		if (f->kbuf)
-			dma_free_coherent(s->dma_dev, s->size, f->kbuf,
-					  f->kdma);
+			free_pages_exact(f->kbuf, s->size);
 	}
 	kvfree(s->frames);
 	kfree(s->fifo);
@@ -707,11 +789,16 @@ static int mmb_stream_release(struct inode *inode, struct file *file)
 {
 	struct mmb_stream *s = file->private_data;
 	struct mmb_device *mdev = s->mdev;
+	unsigned long flags;
 
 	mutex_lock(&s->ctl);
 	mmb_stream_halt(s);
 	mutex_unlock(&s->ctl);
+	/* Unmapped while the device cannot be removed under us. */
 	mutex_lock(&mdev->stream_lock);
+	spin_lock_irqsave(&s->lock, flags);
+	mmb_stream_unmap(s);
+	spin_unlock_irqrestore(&s->lock, flags);
 	if (mdev->stream == s)
 		mdev->stream = NULL;
 	mutex_unlock(&mdev->stream_lock);
@@ -730,13 +817,31 @@ static const struct file_operations mmb_stream_fops = {
 	.llseek = noop_llseek,
 };
 
-/* Pin and map the process's frames. */
+/* Zero copy, bus-address engine: the frame's pages in segments of @max. */
+static int mmb_stream_sgtable(struct mmb_sframe *f, unsigned int max)
+{
+	struct mmb_pin *p = &f->pin;
+
+	return sg_alloc_table_from_pages_segment(&f->sgt, p->pages, p->nr_pages,
+						 p->offset, p->len, max,
+						 GFP_KERNEL);
+}
+
+/*
+ * Pin the process's frames and describe them: for a CPU-addressed engine
+ * a kernel mapping, for a bus-address engine a table in segments the
+ * device takes (mapped later, by mmb_stream_map()).
+ */
 static int mmb_stream_pin_frames(struct mmb_stream *s, u64 __user *uframes)
 {
-	/* CPU-addressed engines bypass the DMA API: no mapping. */
-	struct device *dma_dev = mmb_stream_cpu(s) ? NULL : s->dma_dev;
+	unsigned int max_seg = UINT_MAX & PAGE_MASK;
+	bool cpu = mmb_stream_cpu(s);
 	u32 i;
 	int ret;
+
+	if (!cpu)
+		max_seg = min_t(unsigned int, max_seg,
+				dma_get_max_seg_size(s->dma_dev) & PAGE_MASK);
 
 	for (i = 0; i < s->nr; i++) {
 		struct mmb_sframe *f = &s->frames[i];
@@ -751,33 +856,67 @@ static int mmb_stream_pin_frames(struct mmb_stream *s, u64 __user *uframes)
 		ret = mmb_pin_user(&f->pin, addr, s->size, MMB_PIN_WRITE);
 		if (!ret)
 			mmb_stat_pinned(s->mdev, f->pin.nr_pages);
-		if (!ret && mmb_stream_cpu(s))
+		if (!ret && cpu)
 			ret = mmb_pin_vmap(&f->pin);
-		if (!ret)
-			ret = mmb_pin_sgtable(&f->pin, dma_dev,
-					      DMA_FROM_DEVICE);
+		if (!ret && cpu)
+			ret = mmb_pin_sgtable(&f->pin, NULL, DMA_FROM_DEVICE);
+		if (!ret && !cpu)
+			ret = mmb_stream_sgtable(f, max_seg);
 		if (ret)
 			return ret;
-		s->sg_entries += f->pin.sgt.orig_nents;
+		s->sg_entries += cpu ? f->pin.sgt.orig_nents :
+				       f->sgt.orig_nents;
 	}
 	return 0;
 }
 
 static int mmb_stream_alloc_kbufs(struct mmb_stream *s)
 {
+	gfp_t gfp = GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN;
 	u32 i;
+
+	if (!mmb_stream_cpu(s))
+		gfp |= mmb_dma_gfp(s->dma_dev);
+	for (i = 0; i < s->nr; i++) {
+		/*
+		 * Contiguous: a frame beyond the page allocator's largest
+		 * block is -ENOMEM, without a warning.
+		 */
+		s->frames[i].kbuf = alloc_pages_exact(s->size, gfp);
+		if (!s->frames[i].kbuf)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/*
+ * Map every frame for a bus-address engine.  Called with
+ * mdev->stream_lock held and the device alive, so that a removal unmaps
+ * what this maps.
+ */
+static int mmb_stream_map(struct mmb_stream *s)
+{
+	u32 i;
+	int ret;
 
 	for (i = 0; i < s->nr; i++) {
 		struct mmb_sframe *f = &s->frames[i];
 
-		/*
-		 * Contiguous: a frame beyond the page allocator's largest
-		 * block (and any CMA area) is -ENOMEM, without a warning.
-		 */
-		f->kbuf = dma_alloc_coherent(s->dma_dev, s->size, &f->kdma,
-					     GFP_KERNEL | __GFP_NOWARN);
-		if (!f->kbuf)
-			return -ENOMEM;
+		if (s->mode == MMB_STREAM_ZERO_COPY) {
+			ret = dma_map_sgtable(s->dma_dev, &f->sgt,
+					      DMA_FROM_DEVICE, 0);
+		} else {
+			f->kdma = dma_map_single(s->dma_dev, f->kbuf, s->size,
+						 DMA_FROM_DEVICE);
+			ret = dma_mapping_error(s->dma_dev, f->kdma) ? -ENOMEM :
+								       0;
+		}
+		if (ret) {
+			mmb_stream_unmap(s);
+			return ret;
+		}
+		f->mapped = true;
+		mmb_dma_mapped(1);
 	}
 	return 0;
 }
@@ -866,6 +1005,8 @@ int mmb_stream_setup(struct mmb_device *mdev, const struct mmb_stream_setup *ss)
 	ret = mmb_device_alive(mdev);
 	if (!ret && mdev->stream)
 		ret = -EBUSY;
+	if (!ret && !mmb_stream_cpu(s))
+		ret = mmb_stream_map(s);
 	if (ret) {
 		mutex_unlock(&mdev->stream_lock);
 		goto err_free;
@@ -877,6 +1018,8 @@ int mmb_stream_setup(struct mmb_device *mdev, const struct mmb_stream_setup *ss)
 	fd = anon_inode_getfd("[mmbridge-stream]", &mmb_stream_fops, s, oflags);
 	if (fd >= 0)
 		mdev->stream = s;
+	else
+		mmb_stream_unmap(s);
 	mutex_unlock(&mdev->stream_lock);
 	if (fd < 0) {
 		ret = fd;

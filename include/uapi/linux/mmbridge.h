@@ -629,7 +629,10 @@ struct mmb_unpin_region {
  * ticks every @period_ns and a tick that finds no free frame, or the
  * engine still busy, drops that frame (counted, never torn).  Closing the
  * stream fd stops the engine, waits for the transfer in flight and
- * releases everything; so does process exit.
+ * releases everything; so does process exit.  When the device is removed,
+ * the stream's DMA mappings go with it; from then on every call on the
+ * stream fd (read(), write(), the ioctls below) fails with -ENODEV,
+ * poll() reports EPOLLERR | EPOLLHUP, and close() releases the rest.
  */
 enum mmb_stream_mode {
 	MMB_STREAM_ZERO_COPY = 0,
@@ -658,8 +661,7 @@ enum mmb_stream_mode {
  * frame that is not writable memory of the caller, -EFAULT; pinned memory
  * beyond RLIMIT_MEMLOCK, -ENOMEM; a backend without DMA, -EOPNOTSUPP.
  * Bounce and naive frames are physically contiguous kernel buffers: one
- * larger than the page allocator can give (4 MiB on x86-64 without CMA)
- * is -ENOMEM.
+ * larger than the page allocator can give (4 MiB on x86-64) is -ENOMEM.
  * Frames are pinned long-term and charged like MMB_IOC_PIN_REGION's.
  * Returns the stream fd.
  */
