@@ -946,6 +946,9 @@ static int mmb_stream_check(struct mmb_device *mdev,
 		return -EINVAL;
 	if (!(mdev->caps & MMB_CAP_DMA))
 		return -EOPNOTSUPP;
+	/* The pattern is whole words of the window (edu refuses less). */
+	if (mdev->dma_window < 8)
+		return -EOPNOTSUPP;
 	return 0;
 }
 

@@ -807,6 +807,51 @@ static int test_bad_module_params(void)
 }
 
 /*
+ * edu_dma_window below 8 leaves the stream no whole word of pattern: edu
+ * refuses to probe (as above 4096), the rest of the module comes up.
+ */
+static int test_edu_dma_window_small(void)
+{
+	const char *ko = getenv("MMB_KO");
+	char params[256];
+	int fd, sfd, st = 0, i;
+	pid_t pid;
+
+	if (!ko)
+		SKIP("MMB_KO not set");
+	fd = dev_open("edu0");
+	if (fd == -ENOENT)
+		SKIP("no edu device");
+	close(fd);
+	EXPECT_OK(unload_module());
+	EXPECT_OK(wait_node("soft0", false));
+	EXPECT_OK(load_module(ko, "edu_dma_window=4 edu_dma_bits=64"));
+	EXPECT_OK(wait_node("soft0", true));
+	usleep(100000);
+	fd = dev_open("edu0");
+	if (fd >= 0) {
+		/* What a stream then does, in a child: it may not come back. */
+		pid = fork();
+		EXPECT(pid >= 0, "fork: %s", strerror(errno));
+		if (!pid) {
+			sfd = mmb_stream_setup(fd, MMB_STREAM_BOUNCE, 1, 4096,
+					       NULL, 1, 0, 0, 0);
+			_exit(sfd < 0 ? 2 : mmb_stream_start(sfd) ? 3 : 0);
+		}
+		for (i = 0; i < 100 && waitpid(pid, &st, WNOHANG) != pid; i++)
+			usleep(100000);
+		FAIL("edu0 exists with edu_dma_window=4; a stream start %s 0x%x",
+		     i == 100 ? "hangs," : "ended with status", st);
+	}
+	EXPECT_OK(unload_module());
+	EXPECT_OK(wait_node("soft0", false));
+	snprintf(params, sizeof(params), "%s", getenv("MMB_PARAMS") ?: "");
+	EXPECT_OK(load_module(ko, params));
+	EXPECT_OK(wait_node("soft0", true));
+	return T_PASS;
+}
+
+/*
  * rmmod is refused while a file is open (the module stays usable), works
  * once it is closed, and the module loads again.
  */
@@ -901,6 +946,7 @@ const struct mmb_test life_tests[] = {
 	{ "life/soft_unbind_timer_running", test_soft_unbind_timer_running },
 	{ "life/copy_after_unbind", test_copy_after_unbind },
 	{ "life/bad_module_params", test_bad_module_params },
+	{ "life/edu_dma_window_small", test_edu_dma_window_small },
 	{ "life/module_unload", test_module_unload },
 	{ NULL }
 };

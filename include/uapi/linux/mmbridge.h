@@ -662,6 +662,7 @@ enum mmb_stream_mode {
  * beyond RLIMIT_MEMLOCK, -ENOMEM; a backend without DMA, -EOPNOTSUPP.
  * Bounce and naive frames are physically contiguous kernel buffers: one
  * larger than the page allocator can give (4 MiB on x86-64) is -ENOMEM.
+ * A device whose DMA window is under 8 bytes cannot stream: -EOPNOTSUPP.
  * Frames are pinned long-term and charged like MMB_IOC_PIN_REGION's.
  * Returns the stream fd.
  */
