@@ -35,6 +35,8 @@
  * call but close() fails with -ENODEV.
  */
 #include <linux/anon_inodes.h>
+#include <linux/capability.h>
+#include <linux/cred.h>
 #include <linux/dma-mapping.h>
 #include <linux/file.h>
 #include <linux/fs.h>
@@ -98,6 +100,7 @@ struct mmb_sframe {
  * @pattern:	W, bytes of pattern in the device
  * @sig:	naive: signal per frame
  * @sig_pid:	naive: who gets it
+ * @sig_cred:	naive: its credentials at setup
  * @frames:	the ring
  * @sg_entries:	scatter-gather entries over all frames
  * @ctl:	serializes start, stop and release
@@ -128,6 +131,7 @@ struct mmb_stream {
 	u64 pattern;
 	int sig;
 	struct pid *sig_pid;
+	const struct cred *sig_cred;
 	struct mmb_sframe *frames;
 	u64 sg_entries;
 
@@ -249,6 +253,37 @@ static void mmb_stream_sync_dev(struct mmb_stream *s, struct mmb_sframe *f)
 					   DMA_FROM_DEVICE);
 }
 
+/* The same user and group IDs, and no capability beyond @old's. */
+static bool mmb_stream_same_creds(const struct cred *c, const struct cred *old)
+{
+	return c == old ||
+	       (uid_eq(c->uid, old->uid) && uid_eq(c->euid, old->euid) &&
+		uid_eq(c->suid, old->suid) && uid_eq(c->fsuid, old->fsuid) &&
+		gid_eq(c->gid, old->gid) && gid_eq(c->egid, old->egid) &&
+		gid_eq(c->sgid, old->sgid) && gid_eq(c->fsgid, old->fsgid) &&
+		cap_issubset(c->cap_permitted, old->cap_permitted));
+}
+
+/*
+ * Naive: the frame's signal, to the process that set the stream up, as
+ * long as it has the credentials it had then.  After a change (setuid(),
+ * an exec of a set-user-ID or file-capability program) whoever holds the
+ * fd must not be able to signal it: the signal is not sent, as the kernel
+ * drops a parent-death signal then.
+ */
+static void mmb_stream_signal(struct mmb_stream *s)
+{
+	struct task_struct *t;
+	bool ok;
+
+	rcu_read_lock();
+	t = pid_task(s->sig_pid, PIDTYPE_TGID);
+	ok = t && mmb_stream_same_creds(__task_cred(t), s->sig_cred);
+	rcu_read_unlock();
+	if (ok)
+		kill_pid(s->sig_pid, s->sig, 1);
+}
+
 /* Submit the next chunk; on failure the frame goes back. */
 static void mmb_stream_submit(struct mmb_stream *s)
 {
@@ -339,7 +374,7 @@ static void mmb_stream_done(struct mmb_dma_req *req)
 	wake_up_all(&s->wq);
 	spin_unlock_irqrestore(&s->lock, flags);
 	if (signal)
-		kill_pid(s->sig_pid, s->sig, 1);
+		mmb_stream_signal(s);
 }
 
 static enum hrtimer_restart mmb_stream_tick(struct hrtimer *t)
@@ -780,6 +815,8 @@ static void mmb_stream_free(struct mmb_stream *s)
 	kvfree(s->frames);
 	kfree(s->fifo);
 	put_pid(s->sig_pid);
+	if (s->sig_cred)
+		put_cred(s->sig_cred);
 	put_device(s->dma_dev);
 	put_device(&s->mdev->dev);
 	kfree(s);
@@ -981,8 +1018,10 @@ int mmb_stream_setup(struct mmb_device *mdev, const struct mmb_stream_setup *ss)
 	s->period = ss->period_ns;
 	s->pattern = mdev->dma_window & ~7ULL;
 	s->sig = ss->signal;
-	if (s->sig)
+	if (s->sig) {
 		s->sig_pid = get_task_pid(current, PIDTYPE_TGID);
+		s->sig_cred = get_current_cred();
+	}
 	s->cur = -1;
 	mutex_init(&s->ctl);
 	spin_lock_init(&s->lock);

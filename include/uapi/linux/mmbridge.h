@@ -622,8 +622,12 @@ struct mmb_unpin_region {
  *    for a struct mmb_frame followed by frame_size bytes copies the oldest
  *    frame out and hands its buffer back.
  *  - MMB_STREAM_NAIVE: one kernel buffer; each frame sends @signal to the
- *    process that started the stream, and MMB_IOC_STREAM_FETCH copies the
- *    frame out, after which the next frame starts.
+ *    process that set the stream up, and MMB_IOC_STREAM_FETCH copies the
+ *    frame out, after which the next frame starts.  The signal is sent
+ *    only while that process has the credentials it had at setup (user
+ *    and group IDs, no new permitted capability); once it changes them
+ *    (setuid(), an exec of a set-user-ID program) no signal is sent, so
+ *    whoever holds the stream fd cannot signal it.
  * poll() reports EPOLLIN while a frame is ready.  With @period_ns 0 the
  * engine starts a frame as soon as one is free; otherwise a frame clock
  * ticks every @period_ns and a tick that finds no free frame, or the
