@@ -4,6 +4,7 @@
  * validated here in full before a mechanism or backend sees it.
  */
 #include <linux/capability.h>
+#include <linux/dma-mapping.h>
 #include <linux/fs.h>
 #include <linux/minmax.h>
 #include <linux/overflow.h>
@@ -279,10 +280,37 @@ static int mmb_get_xfer(struct mmb_device *mdev, struct mmb_xfer *x,
 	return mmb_check_xfer(x, window);
 }
 
+/**
+ * mmb_dma_gfp() - zone flags for kernel memory a device's engine reaches.
+ * @dev:	the device for the DMA API
+ *
+ * Without an IOMMU or bounce buffers a streaming mapping only works for
+ * memory below the device's DMA mask; when the mask does not cover all of
+ * memory, allocate in a zone below it, as dma-direct does for coherent
+ * buffers.
+ *
+ * Return: GFP_DMA, GFP_DMA32 or 0.
+ */
+gfp_t mmb_dma_gfp(struct device *dev)
+{
+	u64 mask = dma_get_mask(dev);
+
+	if (dma_get_required_mask(dev) <= mask)
+		return 0;
+	if (mask < DMA_BIT_MASK(32))
+		return GFP_DMA;
+	if (mask < DMA_BIT_MASK(64))
+		return GFP_DMA32;
+	return 0;
+}
+
 /*
- * One DMA transfer through a coherent bounce buffer.  The buffer belongs to
+ * One DMA transfer through a kernel bounce buffer.  The buffer belongs to
  * both the submitter and the engine: a submitter killed while the device
  * still works on it leaves the last put, and the free, to the completion.
+ * The buffer is DMA-mapped only from submission to completion, and every
+ * submitted request completes before the backend's remove returns, so no
+ * mapping outlives the device; the buffer itself is plain memory.
  */
 struct mmb_dma_xfer {
 	struct mmb_dma_req req;
@@ -291,14 +319,17 @@ struct mmb_dma_xfer {
 	struct work_struct free_work;
 	struct device *dma_dev;
 	void *buf;
-	dma_addr_t dma;
 	size_t len;
+	bool pages;
+	bool mapped;
 };
 
 static void mmb_dma_xfer_free(struct mmb_dma_xfer *x)
 {
-	dma_free_coherent(x->dma_dev, x->len, x->buf, x->dma);
-	put_device(x->dma_dev);
+	if (x->pages)
+		free_pages_exact(x->buf, x->len);
+	else
+		kvfree(x->buf);
 	kfree(x);
 }
 
@@ -307,43 +338,65 @@ static void mmb_dma_xfer_free_work(struct work_struct *work)
 	mmb_dma_xfer_free(container_of(work, struct mmb_dma_xfer, free_work));
 }
 
+static enum dma_data_direction mmb_dma_xfer_dir(struct mmb_dma_xfer *x)
+{
+	return x->req.to_device ? DMA_TO_DEVICE : DMA_FROM_DEVICE;
+}
+
+/* Any context: the engine is done with the buffer, or never had it. */
+static void mmb_dma_xfer_unmap(struct mmb_dma_xfer *x)
+{
+	if (!x->mapped)
+		return;
+	dma_unmap_single(x->dma_dev, x->req.dma_addr, x->len,
+			 mmb_dma_xfer_dir(x));
+	x->mapped = false;
+	mmb_dma_mapped(-1);
+}
+
 static void mmb_dma_xfer_done(struct mmb_dma_req *req)
 {
 	struct mmb_dma_xfer *x = container_of(req, struct mmb_dma_xfer, req);
 
+	mmb_dma_xfer_unmap(x);
 	complete(&x->done);
-	/* Possibly hard-IRQ context: dma_free_coherent() may not run here. */
+	/* Possibly hard-IRQ context: the buffer is freed elsewhere. */
 	if (refcount_dec_and_test(&x->ref))
 		queue_work(mmb_wq, &x->free_work);
 }
 
-/* A transfer of @len bytes with a coherent buffer, not yet submitted. */
+/* A transfer of @len bytes with a kernel buffer, not yet submitted. */
 static struct mmb_dma_xfer *mmb_dma_xfer_alloc(struct mmb_device *mdev,
 					       u64 dev_offset, size_t len,
 					       bool to_device)
 {
 	struct mmb_dma_xfer *x;
+	int ret;
 
+	ret = mmb_device_alive(mdev);
+	if (ret)
+		return ERR_PTR(ret);
 	x = kzalloc(sizeof(*x), GFP_KERNEL);
 	if (!x)
 		return ERR_PTR(-ENOMEM);
 	x->len = len;
-	if (mmb_device_enter(mdev)) {
-		kfree(x);
-		return ERR_PTR(-ENODEV);
+	if (mdev->dma_cpu) {
+		x->buf = kvmalloc(len, GFP_KERNEL);
+	} else {
+		/* One mapping: physically contiguous, below the DMA mask. */
+		gfp_t gfp = GFP_KERNEL | __GFP_NOWARN |
+			    mmb_dma_gfp(mdev->dma_dev);
+
+		x->pages = true;
+		x->buf = alloc_pages_exact(len, gfp);
 	}
-	x->dma_dev = get_device(mdev->dma_dev);
-	x->buf = dma_alloc_coherent(x->dma_dev, x->len, &x->dma, GFP_KERNEL);
-	mmb_device_leave(mdev);
 	if (!x->buf) {
-		put_device(x->dma_dev);
 		kfree(x);
 		return ERR_PTR(-ENOMEM);
 	}
 	init_completion(&x->done);
 	refcount_set(&x->ref, 1);
 	INIT_WORK(&x->free_work, mmb_dma_xfer_free_work);
-	x->req.dma_addr = x->dma;
 	x->req.cpu_addr = x->buf;
 	x->req.dev_offset = dev_offset;
 	x->req.len = len;
@@ -358,18 +411,37 @@ static void mmb_dma_xfer_put(struct mmb_dma_xfer *x)
 		mmb_dma_xfer_free(x);
 }
 
-/* Submit @x and wait for it (killable); 0 or -errno. */
+/*
+ * Submit @x and wait for it (killable); 0 or -errno.  The buffer is mapped
+ * inside mmb_device_enter(), so a removal either finds the request queued
+ * (and the backend completes it, which unmaps it) or it is never mapped.
+ */
 static int mmb_dma_xfer_run(struct mmb_device *mdev, struct mmb_dma_xfer *x)
 {
+	dma_addr_t dma;
 	int ret;
 
 	ret = mmb_device_enter(mdev);
 	if (ret)
 		return ret;
+	if (!mdev->dma_cpu) {
+		dma = dma_map_single(mdev->dma_dev, x->buf, x->len,
+				     mmb_dma_xfer_dir(x));
+		if (dma_mapping_error(mdev->dma_dev, dma)) {
+			mmb_device_leave(mdev);
+			return -ENOMEM;
+		}
+		x->dma_dev = mdev->dma_dev;
+		x->req.dma_addr = dma;
+		x->mapped = true;
+		mmb_dma_mapped(1);
+	}
 	refcount_inc(&x->ref);
 	ret = mdev->ops->dma_submit(mdev, &x->req);
-	if (ret)
+	if (ret) {
 		refcount_dec(&x->ref);
+		mmb_dma_xfer_unmap(x);
+	}
 	mmb_device_leave(mdev);
 	if (ret)
 		return ret;

@@ -41,6 +41,7 @@
 
 #define EDU_DMA_BUF 0x40000
 #define EDU_DMA_SIZE 4096
+#define EDU_DMA_MIN 8
 #define EDU_IDENT_MAGIC 0xed
 
 /*
@@ -53,7 +54,7 @@ static unsigned int edu_dma_window = EDU_DMA_SIZE - 1;
 module_param(edu_dma_window, uint, 0444);
 /* clang-format off */
 MODULE_PARM_DESC(edu_dma_window,
-		 "Bytes of the edu DMA buffer to use, 1 to 4096 (default: 4095; 4096 needs QEMU >= 8.0)");
+		 "Bytes of the edu DMA buffer to use, 8 to 4096 (default: 4095; 4096 needs QEMU >= 8.0)");
 /* clang-format on */
 
 static unsigned int edu_dma_bits = 28;
@@ -256,9 +257,17 @@ static int edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	struct mmb_edu *edu;
 	int ret;
 
-	if (edu_dma_bits < 28 || edu_dma_bits > 64 || !edu_dma_window ||
-	    edu_dma_window > EDU_DMA_SIZE)
+	if (edu_dma_bits < 28 || edu_dma_bits > 64) {
+		dev_err(&pdev->dev, "edu_dma_bits=%u: must be 28 to 64\n",
+			edu_dma_bits);
 		return -EINVAL;
+	}
+	/* The stream's pattern is whole 8-byte words of the window. */
+	if (edu_dma_window < EDU_DMA_MIN || edu_dma_window > EDU_DMA_SIZE) {
+		dev_err(&pdev->dev, "edu_dma_window=%u: must be %u to %u\n",
+			edu_dma_window, EDU_DMA_MIN, EDU_DMA_SIZE);
+		return -EINVAL;
+	}
 
 	edu = kzalloc(sizeof(*edu), GFP_KERNEL);
 	if (!edu)

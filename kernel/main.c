@@ -28,6 +28,7 @@ static DEFINE_IDA(mmb_minor_ida);
 /* Instance numbers per backend kind: edu0, edu1, ... */
 static struct ida mmb_instance_ida[MMB_BACKEND_IVSHMEM + 1];
 struct workqueue_struct *mmb_wq;
+atomic_long_t mmb_dma_mappings = ATOMIC_LONG_INIT(0);
 
 static const char *const mmb_backend_names[] = {
 	[MMB_BACKEND_SOFT] = "soft",
@@ -228,6 +229,14 @@ static int mmb_stats_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(mmb_stats);
 
+/* debugfs mmbridge/dma_mappings: DMA mappings held now, all devices. */
+static int mmb_dma_mappings_show(struct seq_file *m, void *v)
+{
+	seq_printf(m, "%ld\n", atomic_long_read(&mmb_dma_mappings));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(mmb_dma_mappings);
+
 /**
  * mmb_device_register() - make the device visible to user space.
  * @mdev:	from mmb_device_alloc()
@@ -378,6 +387,8 @@ static int __init mmb_init(void)
 		goto err_remote;
 
 	mmb_debugfs_root = debugfs_create_dir(MMB_DRV_NAME, NULL);
+	debugfs_create_file("dma_mappings", 0400, mmb_debugfs_root, NULL,
+			    &mmb_dma_mappings_fops);
 	ret = alloc_chrdev_region(&mmb_devt, 0, MMB_MAX_DEVICES, MMB_DRV_NAME);
 	if (ret)
 		goto err_debugfs;

@@ -128,7 +128,9 @@ struct mmb_dma_req {
  *		with mmb_irq_event(..., MMB_EVENT_TRIGGER)
  * @irq_timer:	start periodic interrupts every @period_ns, or stop them (0)
  * @dma_submit:	queue @req; the engine calls @req->done exactly once.  Every
- *		queued request completes before the backend's remove returns.
+ *		queued request completes before the backend's remove returns:
+ *		the completions undo the DMA mappings of their buffers, so
+ *		none outlives the remove.
  *		Callable in any context (the stream engine submits from
  *		completions and timers).
  *
@@ -363,6 +365,19 @@ struct mmb_device {
 static inline void mmb_stat_add(struct mmb_device *mdev, enum mmb_stat s, u64 n)
 {
 	atomic64_add(n, &mdev->stats[s]);
+}
+
+extern atomic_long_t mmb_dma_mappings;
+gfp_t mmb_dma_gfp(struct device *dev);
+
+/*
+ * DMA mappings (streaming mappings and coherent buffers) mmbridge holds
+ * against a backend's device, all devices together: debugfs
+ * mmbridge/dma_mappings.  None may be left once a backend's remove returns.
+ */
+static inline void mmb_dma_mapped(long n)
+{
+	atomic_long_add(n, &mmb_dma_mappings);
 }
 
 /* A range of @nr_pages pinned for @mdev's use. */

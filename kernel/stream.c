@@ -22,8 +22,21 @@
  * unplug_rwsem.  mmb_stream_unplug(), called by mmb_device_unregister()
  * before the backend is torn down, marks the stream dead under its lock,
  * after which nothing is submitted; the backend completes what it holds.
+ *
+ * DMA mappings live with the device, not with the fd: the frames are
+ * mapped for the device when the stream is attached to it, and unmapped
+ * when the fd is closed or, if the device goes first, as soon as it is
+ * dead and its engine holds no transfer of the stream (by
+ * mmb_stream_unplug(), or by the completion of that transfer, which the
+ * backend delivers before its remove returns).  What is not the device's
+ * stays until close: the pinned user pages (still charged to their mm)
+ * and the kernel buffers, which are ordinary pages, so a reader copying
+ * one out when the device goes finishes its copy.  On a dead stream every
+ * call but close() fails with -ENODEV.
  */
 #include <linux/anon_inodes.h>
+#include <linux/capability.h>
+#include <linux/cred.h>
 #include <linux/dma-mapping.h>
 #include <linux/file.h>
 #include <linux/fs.h>
@@ -54,16 +67,22 @@ enum mmb_frame_state {
 /**
  * struct mmb_sframe - one frame of the ring.
  * @pin:	the user pages (zero copy)
- * @kbuf:	kernel buffer (bounce, naive)
- * @kdma:	its bus address
+ * @sgt:	zero copy for a bus-address engine: the pages, in segments
+ *		the device takes, mapped for it while @mapped
+ * @kbuf:	kernel buffer (bounce, naive): physically contiguous pages
+ * @kdma:	its bus address while @mapped
+ * @mapped:	@sgt or @kbuf is DMA-mapped for mmb_stream.dma_dev;
+ *		mmb_stream.lock once the stream is attached
  * @state:	enum mmb_frame_state; mmb_stream.lock
  * @seq:	sequence number of the data in it; mmb_stream.lock
  * @ts:		completion time; mmb_stream.lock
  */
 struct mmb_sframe {
 	struct mmb_pin pin;
+	struct sg_table sgt;
 	void *kbuf;
 	dma_addr_t kdma;
+	bool mapped;
 	u8 state;
 	u64 seq;
 	u64 ts;
@@ -81,6 +100,7 @@ struct mmb_sframe {
  * @pattern:	W, bytes of pattern in the device
  * @sig:	naive: signal per frame
  * @sig_pid:	naive: who gets it
+ * @sig_cred:	naive: its credentials at setup
  * @frames:	the ring
  * @sg_entries:	scatter-gather entries over all frames
  * @kmem:	bounce and naive: the frames' RLIMIT_MEMLOCK charge
@@ -112,6 +132,7 @@ struct mmb_stream {
 	u64 pattern;
 	int sig;
 	struct pid *sig_pid;
+	const struct cred *sig_cred;
 	struct mmb_sframe *frames;
 	u64 sg_entries;
 	struct mmb_memlock kmem;
@@ -173,7 +194,7 @@ static void mmb_stream_chunk(struct mmb_stream *s)
 		s->req.cpu_addr = f->pin.vaddr + off;
 	} else {
 		/* Within one DMA segment. */
-		for_each_sgtable_dma_sg(&f->pin.sgt, sg, i) {
+		for_each_sgtable_dma_sg(&f->sgt, sg, i) {
 			u64 seg = sg_dma_len(sg);
 
 			if (off < pos + seg) {
@@ -186,6 +207,83 @@ static void mmb_stream_chunk(struct mmb_stream *s)
 		}
 	}
 	s->req.len = len;
+}
+
+/* Undo the frames' DMA mappings; any context, mmb_stream.lock held. */
+static void mmb_stream_unmap(struct mmb_stream *s)
+{
+	u32 i;
+
+	for (i = 0; s->frames && i < s->nr; i++) {
+		struct mmb_sframe *f = &s->frames[i];
+
+		if (!f->mapped)
+			continue;
+		if (s->mode == MMB_STREAM_ZERO_COPY)
+			dma_unmap_sgtable(s->dma_dev, &f->sgt, DMA_FROM_DEVICE,
+					  0);
+		else
+			dma_unmap_single(s->dma_dev, f->kdma, s->size,
+					 DMA_FROM_DEVICE);
+		f->mapped = false;
+		mmb_dma_mapped(-1);
+	}
+}
+
+/* The engine is done with frame @f: its bytes are the CPU's. */
+static void mmb_stream_sync_cpu(struct mmb_stream *s, struct mmb_sframe *f)
+{
+	if (!f->mapped)
+		return;
+	if (s->mode == MMB_STREAM_ZERO_COPY)
+		dma_sync_sgtable_for_cpu(s->dma_dev, &f->sgt, DMA_FROM_DEVICE);
+	else
+		dma_sync_single_for_cpu(s->dma_dev, f->kdma, s->size,
+					DMA_FROM_DEVICE);
+}
+
+/* Frame @f goes back to the engine. */
+static void mmb_stream_sync_dev(struct mmb_stream *s, struct mmb_sframe *f)
+{
+	if (!f->mapped)
+		return;
+	if (s->mode == MMB_STREAM_ZERO_COPY)
+		dma_sync_sgtable_for_device(s->dma_dev, &f->sgt,
+					    DMA_FROM_DEVICE);
+	else
+		dma_sync_single_for_device(s->dma_dev, f->kdma, s->size,
+					   DMA_FROM_DEVICE);
+}
+
+/* The same user and group IDs, and no capability beyond @old's. */
+static bool mmb_stream_same_creds(const struct cred *c, const struct cred *old)
+{
+	return c == old ||
+	       (uid_eq(c->uid, old->uid) && uid_eq(c->euid, old->euid) &&
+		uid_eq(c->suid, old->suid) && uid_eq(c->fsuid, old->fsuid) &&
+		gid_eq(c->gid, old->gid) && gid_eq(c->egid, old->egid) &&
+		gid_eq(c->sgid, old->sgid) && gid_eq(c->fsgid, old->fsgid) &&
+		cap_issubset(c->cap_permitted, old->cap_permitted));
+}
+
+/*
+ * Naive: the frame's signal, to the process that set the stream up, as
+ * long as it has the credentials it had then.  After a change (setuid(),
+ * an exec of a set-user-ID or file-capability program) whoever holds the
+ * fd must not be able to signal it: the signal is not sent, as the kernel
+ * drops a parent-death signal then.
+ */
+static void mmb_stream_signal(struct mmb_stream *s)
+{
+	struct task_struct *t;
+	bool ok;
+
+	rcu_read_lock();
+	t = pid_task(s->sig_pid, PIDTYPE_TGID);
+	ok = t && mmb_stream_same_creds(__task_cred(t), s->sig_cred);
+	rcu_read_unlock();
+	if (ok)
+		kill_pid(s->sig_pid, s->sig, 1);
 }
 
 /* Submit the next chunk; on failure the frame goes back. */
@@ -252,6 +350,9 @@ static void mmb_stream_done(struct mmb_dma_req *req)
 		f->state = MMB_FRAME_FREE;
 		s->cur = -1;
 		s->st.aborted++;
+		/* The device is going: its engine has nothing of ours left. */
+		if (s->dead)
+			mmb_stream_unmap(s);
 		wake_up_all(&s->wq);
 		spin_unlock_irqrestore(&s->lock, flags);
 		return;
@@ -262,9 +363,7 @@ static void mmb_stream_done(struct mmb_dma_req *req)
 		return;
 	}
 
-	if (s->mode == MMB_STREAM_ZERO_COPY && !mmb_stream_cpu(s))
-		dma_sync_sgtable_for_cpu(s->dma_dev, &f->pin.sgt,
-					 DMA_FROM_DEVICE);
+	mmb_stream_sync_cpu(s, f);
 	f->state = MMB_FRAME_READY;
 	f->ts = ktime_get_ns();
 	s->fifo[(s->fifo_head + s->fifo_count) % s->nr] = s->cur;
@@ -277,7 +376,7 @@ static void mmb_stream_done(struct mmb_dma_req *req)
 	wake_up_all(&s->wq);
 	spin_unlock_irqrestore(&s->lock, flags);
 	if (signal)
-		kill_pid(s->sig_pid, s->sig, 1);
+		mmb_stream_signal(s);
 }
 
 static enum hrtimer_restart mmb_stream_tick(struct hrtimer *t)
@@ -384,8 +483,10 @@ static void mmb_stream_halt(struct mmb_stream *s)
  * mmb_stream_unplug() - the device is going away: submit nothing more.
  * @mdev:	the device
  *
- * Called by mmb_device_unregister(); transfers already queued are
- * completed by the backend's teardown.
+ * Called by mmb_device_unregister().  The stream's DMA mappings go now if
+ * its engine holds no transfer of it, otherwise when that transfer
+ * completes, which the backend's teardown makes happen before its remove
+ * returns.
  */
 void mmb_stream_unplug(struct mmb_device *mdev)
 {
@@ -399,6 +500,8 @@ void mmb_stream_unplug(struct mmb_device *mdev)
 		s->dead = true;
 		s->running = false;
 		s->st.running = 0;
+		if (!s->inflight)
+			mmb_stream_unmap(s);
 		spin_unlock_irqrestore(&s->lock, flags);
 		hrtimer_cancel(&s->tick);
 		wake_up_all(&s->wq);
@@ -428,9 +531,7 @@ static void mmb_stream_free_frame(struct mmb_stream *s, u32 idx)
 	struct mmb_sframe *f = &s->frames[idx];
 
 	lockdep_assert_held(&s->lock);
-	if (s->mode == MMB_STREAM_ZERO_COPY && !mmb_stream_cpu(s))
-		dma_sync_sgtable_for_device(s->dma_dev, &f->pin.sgt,
-					    DMA_FROM_DEVICE);
+	mmb_stream_sync_dev(s, f);
 	f->state = MMB_FRAME_FREE;
 	mmb_stream_kick(s);
 }
@@ -448,7 +549,7 @@ static int mmb_stream_take(struct mmb_stream *s, bool nonblock)
 
 	for (;;) {
 		spin_lock_irqsave(&s->lock, flags);
-		idx = mmb_stream_pop(s);
+		idx = s->dead ? -1 : mmb_stream_pop(s);
 		ret = s->dead ? -ENODEV : -EAGAIN;
 		spin_unlock_irqrestore(&s->lock, flags);
 		if (idx >= 0)
@@ -499,6 +600,8 @@ static ssize_t mmb_stream_read(struct file *file, char __user *buf, size_t len,
 	size_t n = 0, i;
 	int idx, ret;
 
+	if (READ_ONCE(s->dead))
+		return -ENODEV;
 	if (s->mode == MMB_STREAM_NAIVE)
 		return -EINVAL;
 	if (s->mode == MMB_STREAM_BOUNCE) {
@@ -547,6 +650,8 @@ static ssize_t mmb_stream_write(struct file *file, const char __user *buf,
 	size_t n = len / sizeof(u32), i;
 	ssize_t ret = len;
 
+	if (READ_ONCE(s->dead))
+		return -ENODEV;
 	if (s->mode != MMB_STREAM_ZERO_COPY)
 		return -EINVAL;
 	if (!n || len % sizeof(u32) || n > s->nr)
@@ -554,6 +659,10 @@ static ssize_t mmb_stream_write(struct file *file, const char __user *buf,
 	if (copy_from_user(idx, buf, len))
 		return -EFAULT;
 	spin_lock_irqsave(&s->lock, flags);
+	if (s->dead) {
+		spin_unlock_irqrestore(&s->lock, flags);
+		return -ENODEV;
+	}
 	for (i = 0; i < n; i++) {
 		if (idx[i] >= s->nr ||
 		    s->frames[idx[i]].state != MMB_FRAME_OWNED) {
@@ -605,7 +714,7 @@ static long mmb_stream_ioctl_ctl(struct mmb_stream *s, unsigned int cmd,
 	mutex_lock(&s->ctl);
 	mmb_stream_halt(s);
 	mutex_unlock(&s->ctl);
-	return 0;
+	return READ_ONCE(s->dead) ? -ENODEV : 0;
 }
 
 static long mmb_stream_ioctl_status(struct mmb_stream *s, void __user *uarg)
@@ -622,6 +731,10 @@ static long mmb_stream_ioctl_status(struct mmb_stream *s, void __user *uarg)
 		return -EINVAL;
 	argsz = st.argsz;
 	spin_lock_irqsave(&s->lock, flags);
+	if (s->dead) {
+		spin_unlock_irqrestore(&s->lock, flags);
+		return -ENODEV;
+	}
 	st = s->st;
 	st.ready = s->fifo_count;
 	for (i = 0, st.owned = 0; i < s->nr; i++)
@@ -650,6 +763,8 @@ static long mmb_stream_ioctl_fetch(struct mmb_stream *s, struct file *file,
 	if (fe.flags || fe.frame.index || fe.frame.reserved || fe.frame.seq ||
 	    fe.frame.length || fe.frame.timestamp_ns)
 		return -EINVAL;
+	if (READ_ONCE(s->dead))
+		return -ENODEV;
 	if (s->mode != MMB_STREAM_NAIVE || fe.length < s->size)
 		return -EINVAL;
 	idx = mmb_stream_take(s, true);
@@ -692,15 +807,19 @@ static void mmb_stream_free(struct mmb_stream *s)
 
 		if (f->pin.pages)
 			mmb_stat_add(s->mdev, MMB_STAT_UNPINS, 1);
+		/* Unmapped before: the device may be long gone. */
+		WARN_ON_ONCE(f->mapped);
 		mmb_pin_release(&f->pin);
+		sg_free_table(&f->sgt);
 		if (f->kbuf)
-			dma_free_coherent(s->dma_dev, s->size, f->kbuf,
-					  f->kdma);
+			free_pages_exact(f->kbuf, s->size);
 	}
 	mmb_memlock_uncharge(&s->kmem);
 	kvfree(s->frames);
 	kfree(s->fifo);
 	put_pid(s->sig_pid);
+	if (s->sig_cred)
+		put_cred(s->sig_cred);
 	put_device(s->dma_dev);
 	put_device(&s->mdev->dev);
 	kfree(s);
@@ -710,11 +829,16 @@ static int mmb_stream_release(struct inode *inode, struct file *file)
 {
 	struct mmb_stream *s = file->private_data;
 	struct mmb_device *mdev = s->mdev;
+	unsigned long flags;
 
 	mutex_lock(&s->ctl);
 	mmb_stream_halt(s);
 	mutex_unlock(&s->ctl);
+	/* Unmapped while the device cannot be removed under us. */
 	mutex_lock(&mdev->stream_lock);
+	spin_lock_irqsave(&s->lock, flags);
+	mmb_stream_unmap(s);
+	spin_unlock_irqrestore(&s->lock, flags);
 	if (mdev->stream == s)
 		mdev->stream = NULL;
 	mutex_unlock(&mdev->stream_lock);
@@ -733,13 +857,31 @@ static const struct file_operations mmb_stream_fops = {
 	.llseek = noop_llseek,
 };
 
-/* Pin and map the process's frames. */
+/* Zero copy, bus-address engine: the frame's pages in segments of @max. */
+static int mmb_stream_sgtable(struct mmb_sframe *f, unsigned int max)
+{
+	struct mmb_pin *p = &f->pin;
+
+	return sg_alloc_table_from_pages_segment(&f->sgt, p->pages, p->nr_pages,
+						 p->offset, p->len, max,
+						 GFP_KERNEL);
+}
+
+/*
+ * Pin the process's frames and describe them: for a CPU-addressed engine
+ * a kernel mapping, for a bus-address engine a table in segments the
+ * device takes (mapped later, by mmb_stream_map()).
+ */
 static int mmb_stream_pin_frames(struct mmb_stream *s, u64 __user *uframes)
 {
-	/* CPU-addressed engines bypass the DMA API: no mapping. */
-	struct device *dma_dev = mmb_stream_cpu(s) ? NULL : s->dma_dev;
+	unsigned int max_seg = UINT_MAX & PAGE_MASK;
+	bool cpu = mmb_stream_cpu(s);
 	u32 i;
 	int ret;
+
+	if (!cpu)
+		max_seg = min_t(unsigned int, max_seg,
+				dma_get_max_seg_size(s->dma_dev) & PAGE_MASK);
 
 	for (i = 0; i < s->nr; i++) {
 		struct mmb_sframe *f = &s->frames[i];
@@ -754,14 +896,16 @@ static int mmb_stream_pin_frames(struct mmb_stream *s, u64 __user *uframes)
 		ret = mmb_pin_user(&f->pin, addr, s->size, MMB_PIN_WRITE);
 		if (!ret)
 			mmb_stat_pinned(s->mdev, f->pin.nr_pages);
-		if (!ret && mmb_stream_cpu(s))
+		if (!ret && cpu)
 			ret = mmb_pin_vmap(&f->pin);
-		if (!ret)
-			ret = mmb_pin_sgtable(&f->pin, dma_dev,
-					      DMA_FROM_DEVICE);
+		if (!ret && cpu)
+			ret = mmb_pin_sgtable(&f->pin, NULL, DMA_FROM_DEVICE);
+		if (!ret && !cpu)
+			ret = mmb_stream_sgtable(f, max_seg);
 		if (ret)
 			return ret;
-		s->sg_entries += f->pin.sgt.orig_nents;
+		s->sg_entries += cpu ? f->pin.sgt.orig_nents :
+				       f->sgt.orig_nents;
 	}
 	return 0;
 }
@@ -772,23 +916,56 @@ static int mmb_stream_pin_frames(struct mmb_stream *s, u64 __user *uframes)
  */
 static int mmb_stream_alloc_kbufs(struct mmb_stream *s)
 {
+	gfp_t gfp = GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN;
 	u32 i;
 	int ret;
 
-	ret = mmb_memlock_charge(&s->kmem, s->nr * (s->size >> PAGE_SHIFT));
+	ret = mmb_memlock_charge(&s->kmem,
+				 s->nr * (PAGE_ALIGN(s->size) >> PAGE_SHIFT));
 	if (ret)
 		return ret;
+	if (!mmb_stream_cpu(s))
+		gfp |= mmb_dma_gfp(s->dma_dev);
+	for (i = 0; i < s->nr; i++) {
+		/*
+		 * Contiguous: a frame beyond the page allocator's largest
+		 * block is -ENOMEM, without a warning.
+		 */
+		s->frames[i].kbuf = alloc_pages_exact(s->size, gfp);
+		if (!s->frames[i].kbuf)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/*
+ * Map every frame for a bus-address engine.  Called with
+ * mdev->stream_lock held and the device alive, so that a removal unmaps
+ * what this maps.
+ */
+static int mmb_stream_map(struct mmb_stream *s)
+{
+	u32 i;
+	int ret;
+
 	for (i = 0; i < s->nr; i++) {
 		struct mmb_sframe *f = &s->frames[i];
 
-		/*
-		 * Contiguous: a frame beyond the page allocator's largest
-		 * block (and any CMA area) is -ENOMEM, without a warning.
-		 */
-		f->kbuf = dma_alloc_coherent(s->dma_dev, s->size, &f->kdma,
-					     GFP_KERNEL | __GFP_NOWARN);
-		if (!f->kbuf)
-			return -ENOMEM;
+		if (s->mode == MMB_STREAM_ZERO_COPY) {
+			ret = dma_map_sgtable(s->dma_dev, &f->sgt,
+					      DMA_FROM_DEVICE, 0);
+		} else {
+			f->kdma = dma_map_single(s->dma_dev, f->kbuf, s->size,
+						 DMA_FROM_DEVICE);
+			ret = dma_mapping_error(s->dma_dev, f->kdma) ? -ENOMEM :
+								       0;
+		}
+		if (ret) {
+			mmb_stream_unmap(s);
+			return ret;
+		}
+		f->mapped = true;
+		mmb_dma_mapped(1);
 	}
 	return 0;
 }
@@ -817,6 +994,9 @@ static int mmb_stream_check(struct mmb_device *mdev,
 	if (naive != !!ss->signal || ss->signal > _NSIG)
 		return -EINVAL;
 	if (!(mdev->caps & MMB_CAP_DMA))
+		return -EOPNOTSUPP;
+	/* The pattern is whole words of the window (edu refuses less). */
+	if (mdev->dma_window < 8)
 		return -EOPNOTSUPP;
 	return 0;
 }
@@ -850,8 +1030,10 @@ int mmb_stream_setup(struct mmb_device *mdev, const struct mmb_stream_setup *ss)
 	s->period = ss->period_ns;
 	s->pattern = mdev->dma_window & ~7ULL;
 	s->sig = ss->signal;
-	if (s->sig)
+	if (s->sig) {
 		s->sig_pid = get_task_pid(current, PIDTYPE_TGID);
+		s->sig_cred = get_current_cred();
+	}
 	s->cur = -1;
 	mutex_init(&s->ctl);
 	spin_lock_init(&s->lock);
@@ -877,6 +1059,8 @@ int mmb_stream_setup(struct mmb_device *mdev, const struct mmb_stream_setup *ss)
 	ret = mmb_device_alive(mdev);
 	if (!ret && mdev->stream)
 		ret = -EBUSY;
+	if (!ret && !mmb_stream_cpu(s))
+		ret = mmb_stream_map(s);
 	if (ret) {
 		mutex_unlock(&mdev->stream_lock);
 		goto err_free;
@@ -888,6 +1072,8 @@ int mmb_stream_setup(struct mmb_device *mdev, const struct mmb_stream_setup *ss)
 	fd = anon_inode_getfd("[mmbridge-stream]", &mmb_stream_fops, s, oflags);
 	if (fd >= 0)
 		mdev->stream = s;
+	else
+		mmb_stream_unmap(s);
 	mutex_unlock(&mdev->stream_lock);
 	if (fd < 0) {
 		ret = fd;

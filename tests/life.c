@@ -5,10 +5,13 @@
  */
 #include <fcntl.h>
 #include <libgen.h>
+#include <linux/userfaultfd.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -273,6 +276,275 @@ static int test_unbind_during_stream(void)
 	return T_PASS;
 }
 
+/* DMA mappings mmbridge holds now, all devices (debugfs); -errno. */
+static long dma_mappings(void)
+{
+	char line[64];
+	int r = read_line("/sys/kernel/debug/mmbridge/dma_mappings", line,
+			  sizeof(line));
+
+	return r ? r : atol(line);
+}
+
+/* Unbind (@bind false) or bind the backend device behind node @name. */
+static int bind_dev(const char *name, bool bind)
+{
+	bool pci = !strncmp(name, "edu", 3);
+	char id[64], path[128];
+	int r;
+
+	if (pci) {
+		/* The node is gone once unbound: remember its address. */
+		static char bdf[64];
+
+		if (!bind) {
+			r = device_bdf(name, bdf, sizeof(bdf));
+			if (r)
+				return r;
+		}
+		snprintf(id, sizeof(id), "%s", bdf);
+	} else {
+		snprintf(id, sizeof(id), "mmbridge-soft");
+	}
+	snprintf(path, sizeof(path), "/sys/bus/%s/drivers/mmbridge-%s/%s",
+		 pci ? "pci" : "platform", pci ? "edu" : "soft",
+		 bind ? "bind" : "unbind");
+	r = write_str(path, id);
+	return r ? r : wait_node(name, bind);
+}
+
+static const char *const stream_mode_names[] = { "zero copy", "bounce",
+						 "naive" };
+
+/*
+ * The checks of live_stream_unbind() while the device is unbound; the
+ * caller closes the files and binds it again whatever they found.
+ */
+static int live_stream_gone(const char *name, uint32_t mode, int sfd,
+			    void *out, size_t size)
+{
+	struct mmb_stream_status st;
+	struct mmb_frame fr;
+	struct pollfd pfd = { .fd = sfd, .events = POLLIN };
+	uint32_t idx = 0;
+	long n;
+
+	EXPECT_OK(bind_dev(name, false));
+	/* Nothing of the device's DMA is left once remove has returned. */
+	n = dma_mappings();
+	EXPECT(n == 0, "%s, %s: %ld DMA mappings left after unbind", name,
+	       stream_mode_names[mode], n);
+
+	/* Every operation of the stream fd: -ENODEV; poll: hang-up. */
+	EXPECT_ERR(mmb_stream_start(sfd), ENODEV);
+	EXPECT_ERR(mmb_stream_stop(sfd), ENODEV);
+	EXPECT_ERR(mmb_stream_status(sfd, &st), ENODEV);
+	EXPECT_ERR(read(sfd, out, sizeof(fr) + size) < 0 ? -errno : 0, ENODEV);
+	EXPECT_ERR(write(sfd, &idx, sizeof(idx)) < 0 ? -errno : 0, ENODEV);
+	EXPECT_ERR(mmb_stream_fetch(sfd, out, size, &fr), ENODEV);
+	EXPECT_EQ(poll(&pfd, 1, 1000), 1);
+	EXPECT(pfd.revents & POLLHUP, "revents 0x%x", pfd.revents);
+	return T_PASS;
+}
+
+/*
+ * A stream of @mode runs on @name, its fd stays open, the device is
+ * unbound: every DMA mapping of the stream is gone when unbind returns,
+ * the fd's operations fail with -ENODEV, and closing it later releases
+ * the pins.
+ */
+static int live_stream_unbind(const char *name, uint32_t mode)
+{
+	const size_t size = 2 * 4096;
+	uint8_t *buf = map_anon(2 * size, PROT_READ | PROT_WRITE);
+	uint8_t *out = malloc(sizeof(struct mmb_frame) + size);
+	void *frames[2] = { buf, buf + size };
+	long long acq = vmstat_get("nr_foll_pin_acquired");
+	long long rel = vmstat_get("nr_foll_pin_released");
+	struct mmb_frame fr;
+	int fd = dev_open(name), sfd, r, i;
+	long before = dma_mappings(), n;
+
+	EXPECT_OK(fd);
+	EXPECT(buf && out, "memory");
+	EXPECT(before >= 0, "debugfs mmbridge/dma_mappings: %s",
+	       strerror((int)-before));
+	sfd = mmb_stream_setup(fd, mode, 2, size,
+			       mode == MMB_STREAM_ZERO_COPY ? frames : NULL, 1,
+			       0, mode == MMB_STREAM_NAIVE ? SIGURG : 0, 0);
+	EXPECT_OK(sfd);
+	EXPECT_OK(mmb_stream_start(sfd));
+	/* One frame through, so the engine is running when unbind comes. */
+	if (mode == MMB_STREAM_ZERO_COPY) {
+		EXPECT_OK(mmb_stream_next(sfd, &fr));
+		EXPECT_OK(mmb_stream_release(sfd, fr.index));
+	} else if (mode == MMB_STREAM_BOUNCE) {
+		EXPECT_EQ(read(sfd, out, sizeof(fr) + size), sizeof(fr) + size);
+	} else {
+		for (i = 0; i < 5000; i++) {
+			r = mmb_stream_fetch(sfd, out, size, &fr);
+			if (r != -EAGAIN)
+				break;
+			usleep(1000);
+		}
+		EXPECT_OK(r);
+	}
+	/* edu maps its two frames for its engine; soft's engine uses none. */
+	if (!strcmp(name, "edu0"))
+		EXPECT_EQ(dma_mappings() - before, 2);
+
+	r = live_stream_gone(name, mode, sfd, out, size);
+	/* Closing later touches no DMA mapping: still none, no splat. */
+	EXPECT_EQ(close(sfd), 0);
+	n = dma_mappings();
+	EXPECT_EQ(close(fd), 0);
+	/* (The old device's number is free once its files are closed.) */
+	if (bind_dev(name, true) && r == T_PASS)
+		FAIL("%s does not bind again", name);
+	if (r != T_PASS)
+		return r;
+	EXPECT(n == 0, "%ld DMA mappings after close", n);
+	if (mode == MMB_STREAM_ZERO_COPY) {
+		EXPECT_EQ(vmstat_get("nr_foll_pin_acquired") - acq, 4);
+		EXPECT_EQ(vmstat_get("nr_foll_pin_released") - rel, 4);
+	}
+	munmap(buf, 2 * size);
+	free(out);
+	return T_PASS;
+}
+
+static int test_unbind_with_live_stream(void)
+{
+	static const char *const names[] = { "edu0", "soft0" };
+	uint32_t mode;
+	size_t i;
+	int r, fd;
+
+	for (i = 0; i < 2; i++) {
+		fd = dev_open(names[i]);
+		if (fd == -ENOENT)
+			continue;
+		close(fd);
+		for (mode = MMB_STREAM_ZERO_COPY; mode <= MMB_STREAM_NAIVE;
+		     mode++) {
+			r = live_stream_unbind(names[i], mode);
+			if (r != T_PASS)
+				return r;
+		}
+	}
+	return T_PASS;
+}
+
+/*
+ * A DMA transfer whose submitter is killed while the engine works on it
+ * leaves its buffer to the completion; an unbind right after must still
+ * leave no DMA mapping behind.
+ */
+static int test_unbind_after_killed_dma(void)
+{
+	uint8_t buf[4000];
+	int fd = dev_open("edu0"), st, k;
+	pid_t pid;
+	long n;
+
+	if (fd == -ENOENT)
+		SKIP("no edu device");
+	EXPECT_OK(fd);
+	for (k = 0; k < 3; k++) {
+		pid = fork();
+		EXPECT(pid >= 0, "fork: %s", strerror(errno));
+		if (!pid) {
+			for (;;)
+				mmb_dma(fd, MMB_XFER_FROM_DEVICE, 0, buf,
+					sizeof(buf));
+		}
+		usleep(50000 + k * 20000);
+		kill(pid, SIGKILL);
+		EXPECT_EQ(waitpid(pid, &st, 0), pid);
+		n = bind_dev("edu0", false);
+		EXPECT_OK(n);
+		n = dma_mappings();
+		close(fd);
+		if (bind_dev("edu0", true))
+			FAIL("edu0 does not bind again");
+		EXPECT(n == 0, "round %d: %ld DMA mappings left after unbind",
+		       k, n);
+		fd = dev_open("edu0");
+		EXPECT_OK(fd);
+	}
+	close(fd);
+	return T_PASS;
+}
+
+struct held_dma {
+	int fd;
+	void *buf;
+	int ret;
+};
+
+static void *held_dma_worker(void *arg)
+{
+	struct held_dma *h = arg;
+
+	h->ret = mmb_dma(h->fd, MMB_XFER_TO_DEVICE, 0, h->buf, 4000);
+	return NULL;
+}
+
+/*
+ * MMB_IOC_DMA holds its kernel buffer while it copies the caller's bytes
+ * in; the copy is held up (userfaultfd) and the device unbound meanwhile:
+ * no DMA mapping may be left when unbind returns, and the transfer then
+ * fails with -ENODEV.
+ */
+static int test_unbind_with_dma_buffer_held(void)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
+	struct uffdio_zeropage zp = { 0 };
+	struct held_dma h = { 0 };
+	struct pollfd pfd = { .events = POLLIN };
+	struct uffd_msg msg;
+	pthread_t th;
+	long n;
+	int u, r;
+
+	h.fd = dev_open("edu0");
+	if (h.fd == -ENOENT)
+		SKIP("no edu device");
+	EXPECT_OK(h.fd);
+	h.buf = map_anon(4096, PROT_READ | PROT_WRITE);
+	EXPECT(h.buf, "mmap");
+	u = syscall(SYS_userfaultfd, O_CLOEXEC);
+	EXPECT(u >= 0, "userfaultfd: %s", strerror(errno));
+	EXPECT(!ioctl(u, UFFDIO_API, &api), "UFFDIO_API: %s", strerror(errno));
+	reg.range.start = (uintptr_t)h.buf;
+	reg.range.len = 4096;
+	EXPECT(!ioctl(u, UFFDIO_REGISTER, &reg), "UFFDIO_REGISTER: %s",
+	       strerror(errno));
+	EXPECT_EQ(pthread_create(&th, NULL, held_dma_worker, &h), 0);
+	/* The ioctl is in its copy-in, its kernel buffer allocated. */
+	pfd.fd = u;
+	EXPECT_EQ(poll(&pfd, 1, 10000), 1);
+	EXPECT_EQ(read(u, &msg, sizeof(msg)), sizeof(msg));
+	EXPECT_EQ(msg.event, UFFD_EVENT_PAGEFAULT);
+
+	r = bind_dev("edu0", false);
+	n = dma_mappings();
+	zp.range.start = (uintptr_t)h.buf;
+	zp.range.len = 4096;
+	EXPECT(!ioctl(u, UFFDIO_ZEROPAGE, &zp), "UFFDIO_ZEROPAGE: %s",
+	       strerror(errno));
+	pthread_join(th, NULL);
+	close(u);
+	close(h.fd);
+	EXPECT_OK(r);
+	EXPECT_OK(bind_dev("edu0", true));
+	EXPECT(n == 0, "%ld DMA mappings left after unbind", n);
+	EXPECT_EQ(h.ret, -ENODEV);
+	munmap(h.buf, 4096);
+	return T_PASS;
+}
+
 struct dma_job {
 	int fd;
 	uint64_t seed;
@@ -534,6 +806,51 @@ static int test_bad_module_params(void)
 }
 
 /*
+ * edu_dma_window below 8 leaves the stream no whole word of pattern: edu
+ * refuses to probe (as above 4096), the rest of the module comes up.
+ */
+static int test_edu_dma_window_small(void)
+{
+	const char *ko = getenv("MMB_KO");
+	char params[256];
+	int fd, sfd, st = 0, i;
+	pid_t pid;
+
+	if (!ko)
+		SKIP("MMB_KO not set");
+	fd = dev_open("edu0");
+	if (fd == -ENOENT)
+		SKIP("no edu device");
+	close(fd);
+	EXPECT_OK(unload_module());
+	EXPECT_OK(wait_node("soft0", false));
+	EXPECT_OK(load_module(ko, "edu_dma_window=4 edu_dma_bits=64"));
+	EXPECT_OK(wait_node("soft0", true));
+	usleep(100000);
+	fd = dev_open("edu0");
+	if (fd >= 0) {
+		/* What a stream then does, in a child: it may not come back. */
+		pid = fork();
+		EXPECT(pid >= 0, "fork: %s", strerror(errno));
+		if (!pid) {
+			sfd = mmb_stream_setup(fd, MMB_STREAM_BOUNCE, 1, 4096,
+					       NULL, 1, 0, 0, 0);
+			_exit(sfd < 0 ? 2 : mmb_stream_start(sfd) ? 3 : 0);
+		}
+		for (i = 0; i < 100 && waitpid(pid, &st, WNOHANG) != pid; i++)
+			usleep(100000);
+		FAIL("edu0 exists with edu_dma_window=4; a stream start %s 0x%x",
+		     i == 100 ? "hangs," : "ended with status", st);
+	}
+	EXPECT_OK(unload_module());
+	EXPECT_OK(wait_node("soft0", false));
+	snprintf(params, sizeof(params), "%s", getenv("MMB_PARAMS") ?: "");
+	EXPECT_OK(load_module(ko, params));
+	EXPECT_OK(wait_node("soft0", true));
+	return T_PASS;
+}
+
+/*
  * rmmod is refused while a file is open (the module stays usable), works
  * once it is closed, and the module loads again.
  */
@@ -649,11 +966,15 @@ const struct mmb_test life_tests[] = {
 	{ "life/unbind_with_event_users", test_unbind_with_event_users },
 	{ "life/unbind_during_stream", test_unbind_during_stream },
 	{ "life/unbind_during_dma", test_unbind_during_dma },
+	{ "life/unbind_with_live_stream", test_unbind_with_live_stream },
+	{ "life/unbind_after_killed_dma", test_unbind_after_killed_dma },
+	{ "life/unbind_with_dma_buffer_held", test_unbind_with_dma_buffer_held },
 	{ "life/unbind_during_trigger", test_unbind_during_trigger },
 	{ "life/soft_unbind_timer_running", test_soft_unbind_timer_running },
 	{ "life/copy_after_unbind", test_copy_after_unbind },
 	{ "life/iommu_translates", test_iommu_translates },
 	{ "life/bad_module_params", test_bad_module_params },
+	{ "life/edu_dma_window_small", test_edu_dma_window_small },
 	{ "life/module_unload", test_module_unload },
 	{ NULL }
 };

@@ -4,6 +4,7 @@
  * (zero copy), and the bounce and naive designs built on the same engine.
  */
 #include <signal.h>
+#include <sys/socket.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
@@ -517,6 +518,126 @@ static int test_bounce_and_naive(void)
 	return T_PASS;
 }
 
+static int send_fd(int sock, int fd)
+{
+	char c = 'f';
+	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} u;
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+			      .msg_control = u.buf,
+			      .msg_controllen = sizeof(u.buf) };
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+
+	memset(&u, 0, sizeof(u));
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	return sendmsg(sock, &msg, 0) == 1 ? 0 : -errno;
+}
+
+static int recv_fd(int sock)
+{
+	char c;
+	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} u;
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+			      .msg_control = u.buf,
+			      .msg_controllen = sizeof(u.buf) };
+	struct cmsghdr *cm;
+	int fd;
+
+	if (recvmsg(sock, &msg, 0) != 1)
+		return -errno ?: -EIO;
+	cm = CMSG_FIRSTHDR(&msg);
+	if (!cm || cm->cmsg_type != SCM_RIGHTS)
+		return -EIO;
+	memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+	return fd;
+}
+
+/*
+ * The naive stream's signal goes to the process that set it up only while
+ * that process keeps the credentials it had then.  Here it sets the stream
+ * up with SIGKILL, passes the fd away and changes its credentials (as an
+ * exec of a set-user-ID program would): the holder's stream delivers every
+ * frame, and the process is still alive, with no signal.
+ */
+static int test_naive_signal_after_setuid(void)
+{
+	const size_t size = 4 * PG;
+	uint8_t *buf = malloc(size);
+	struct mmb_stream_status st;
+	struct mmb_frame fr;
+	int sp[2], fd, sfd, status, r, i;
+	uint64_t seq;
+	char c;
+	pid_t pid;
+
+	EXPECT(buf, "malloc");
+	if (geteuid())
+		SKIP("needs root to change credentials");
+	EXPECT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sp), 0);
+	pid = fork();
+	EXPECT(pid >= 0, "fork: %s", strerror(errno));
+	if (!pid) {
+		close(sp[0]);
+		fd = dev_open("soft0");
+		sfd = fd < 0 ? fd :
+			       mmb_stream_setup(fd, MMB_STREAM_NAIVE, 2, size,
+						NULL, 5, 0, SIGKILL, 0);
+		if (sfd < 0 || send_fd(sp[1], sfd))
+			_exit(2);
+		close(sfd);
+		close(fd);
+		if (setresgid(65534, 65534, 65534) ||
+		    setresuid(65534, 65534, 65534))
+			_exit(3);
+		/* Ready; wait for the holder to be done. */
+		if (write(sp[1], "r", 1) != 1 || read(sp[1], &c, 1) != 1)
+			_exit(4);
+		_exit(0);
+	}
+	close(sp[1]);
+	sfd = recv_fd(sp[0]);
+	EXPECT_OK(sfd);
+	EXPECT_EQ(read(sp[0], &c, 1), 1);
+	EXPECT_OK(mmb_stream_start(sfd));
+	for (seq = 0; seq < 5; seq++) {
+		for (i = 0; i < 5000; i++) {
+			r = mmb_stream_fetch(sfd, buf, size, &fr);
+			if (r != -EAGAIN)
+				break;
+			usleep(1000);
+		}
+		EXPECT_OK(r);
+		EXPECT_EQ(fr.seq, seq);
+	}
+	EXPECT_OK(mmb_stream_stop(sfd));
+	EXPECT_OK(mmb_stream_status(sfd, &st));
+	EXPECT(st.produced >= 5, "%llu produced",
+	       (unsigned long long)st.produced);
+	close(sfd);
+	/* Still alive: it answers, then exits by itself. */
+	r = send(sp[0], "d", 1, MSG_NOSIGNAL);
+	EXPECT_EQ(waitpid(pid, &status, 0), pid);
+	EXPECT(WIFEXITED(status) && !WEXITSTATUS(status),
+	       "the process that set the stream up: %s %d after %llu frames",
+	       WIFSIGNALED(status) ? "killed by signal" : "exit status",
+	       WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status),
+	       (unsigned long long)st.produced);
+	EXPECT_EQ(r, 1);
+	close(sp[0]);
+	free(buf);
+	return T_PASS;
+}
+
 const struct mmb_test stream_tests[] = {
 	{ "stream/soft_frames_exact", test_soft_frames_exact },
 	{ "stream/edu_dma_into_user", test_edu_dma_into_user },
@@ -527,5 +648,6 @@ const struct mmb_test stream_tests[] = {
 	{ "stream/exit_midstream", test_exit_midstream },
 	{ "stream/bad_setup", test_bad_setup },
 	{ "stream/bounce_and_naive", test_bounce_and_naive },
+	{ "stream/naive_signal_after_setuid", test_naive_signal_after_setuid },
 	{ NULL }
 };

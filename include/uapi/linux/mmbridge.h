@@ -627,14 +627,21 @@ struct mmb_unpin_region {
  *    for a struct mmb_frame followed by frame_size bytes copies the oldest
  *    frame out and hands its buffer back.
  *  - MMB_STREAM_NAIVE: one kernel buffer; each frame sends @signal to the
- *    process that started the stream, and MMB_IOC_STREAM_FETCH copies the
- *    frame out, after which the next frame starts.
+ *    process that set the stream up, and MMB_IOC_STREAM_FETCH copies the
+ *    frame out, after which the next frame starts.  The signal is sent
+ *    only while that process has the credentials it had at setup (user
+ *    and group IDs, no new permitted capability); once it changes them
+ *    (setuid(), an exec of a set-user-ID program) no signal is sent, so
+ *    whoever holds the stream fd cannot signal it.
  * poll() reports EPOLLIN while a frame is ready.  With @period_ns 0 the
  * engine starts a frame as soon as one is free; otherwise a frame clock
  * ticks every @period_ns and a tick that finds no free frame, or the
  * engine still busy, drops that frame (counted, never torn).  Closing the
  * stream fd stops the engine, waits for the transfer in flight and
- * releases everything; so does process exit.
+ * releases everything; so does process exit.  When the device is removed,
+ * the stream's DMA mappings go with it; from then on every call on the
+ * stream fd (read(), write(), the ioctls below) fails with -ENODEV,
+ * poll() reports EPOLLERR | EPOLLHUP, and close() releases the rest.
  */
 enum mmb_stream_mode {
 	MMB_STREAM_ZERO_COPY = 0,
@@ -665,7 +672,8 @@ enum mmb_stream_mode {
  * without DMA, -EOPNOTSUPP.
  * Bounce and naive frames are physically contiguous kernel buffers: one
  * larger than the page allocator can give (4 MiB on x86-64 without CMA)
- * is -ENOMEM.
+ * is -ENOMEM.  A device whose DMA window is under 8 bytes cannot stream:
+ * -EOPNOTSUPP.
  * Zero-copy frames are pinned long-term, bounce and naive frames are
  * kernel buffers; both are charged like MMB_IOC_PIN_REGION's pages, until
  * the stream fd is closed.
