@@ -11,7 +11,12 @@
  * mprotect/madvise with odd offsets and lengths, loads and stores through
  * the mappings, /proc/self/mem and process_vm_readv on them, forks.  The
  * parent kills workers at random moments and starts new ones until the
- * operation budget is spent.
+ * operation budget is spent.  Meanwhile it removes and re-adds devices
+ * (driver unbind and bind) under the workers' open files, mappings,
+ * sleeping faults and live streams, and stops workers for a moment
+ * (SIGSTOP) at random, so that removal also meets processes that are off
+ * their CPU in the middle of a call; workers open whatever instance of a
+ * device is current.
  *
  * Afterwards: no worker died of anything but our SIGKILL, pins are
  * balanced, every device passes a smoke test, and the module unloads and
@@ -70,6 +75,7 @@ struct fz_shared {
 	atomic_ullong ok[FZ_NR_CMDS];	/* ioctls that succeeded, per cmds[] */
 	atomic_ullong maps_ok, touches, forks;
 	atomic_int stop;
+	atomic_int inst[3];	/* current instance of each of kinds[] */
 	struct {
 		atomic_int pid;
 		atomic_ullong done;	/* this worker's operations */
@@ -235,6 +241,12 @@ static int nr_fds;
 
 static const char *const nodes[] = { "soft0", "edu0", "ivshmem0" };
 #define NR_NODES (int)(sizeof(nodes) / sizeof(nodes[0]))
+static const char *const kinds[NR_NODES] = { "soft", "edu", "ivshmem" };
+static const char *const drivers[NR_NODES] = {
+	"/sys/bus/platform/drivers/mmbridge-soft",
+	"/sys/bus/pci/drivers/mmbridge-edu",
+	"/sys/bus/pci/drivers/mmbridge-ivshmem",
+};
 
 /* Object handles and pin ids, with the fd they belong to. */
 struct fz_id {
@@ -756,7 +768,8 @@ static void op_open(void)
 	int dev = below(NR_NODES);
 	char path[64];
 
-	snprintf(path, sizeof(path), MMB_DEV_DIR "/%s", nodes[dev]);
+	snprintf(path, sizeof(path), MMB_DEV_DIR "/%s%d", kinds[dev],
+		 atomic_load(&S->inst[dev]));
 	add_fd(open(path, flags[below(5)]), FF_DEV, dev);
 	if (one_in(8))
 		add_fd(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC), FF_EVENTFD, 0);
@@ -1113,6 +1126,97 @@ static pid_t spawn(int w, uint64_t seed, uint64_t quota)
 	return pid;
 }
 
+/* The parent's devices: the name each was bound under (PCI address). */
+static char bound_as[NR_NODES][64];
+static uint32_t replugs;
+
+/* The instance number of the device of kind @d now present, or -1. */
+static int present_instance(int d)
+{
+	char path[64];
+	int i;
+
+	for (i = 0; i < 8; i++) {
+		snprintf(path, sizeof(path), MMB_DEV_DIR "/%s%d", kinds[d], i);
+		if (!access(path, F_OK))
+			return i;
+	}
+	return -1;
+}
+
+/*
+ * Remove device @d and add it again.  While files of the old one are
+ * open it keeps its instance number and the new one gets another; the
+ * workers follow.  -errno on failure.
+ */
+static int fz_replug(int d)
+{
+	char path[128];
+	int i, r, inst = -1;
+
+	snprintf(path, sizeof(path), "%s/unbind", drivers[d]);
+	r = write_str(path, bound_as[d]);
+	if (r)
+		return r;
+	snprintf(path, sizeof(path), "%s/bind", drivers[d]);
+	r = write_str(path, bound_as[d]);
+	if (r)
+		return r;
+	for (i = 0; i < 200 && (inst = present_instance(d)) < 0; i++)
+		usleep(10000);
+	if (inst < 0)
+		return -ENODEV;
+	atomic_store(&S->inst[d], inst);
+	replugs++;
+	return 0;
+}
+
+/*
+ * After the storm, with every file closed: bring each device back as
+ * instance 0 (a replug while the old one's last references were still
+ * open gave it another number).  -errno if one does not come back.
+ */
+static int fz_renumber(void)
+{
+	int d, i, r;
+
+	for (d = 0; d < NR_NODES; d++) {
+		if (!bound_as[d][0])
+			continue;
+		for (i = 0; i < 50 && present_instance(d) != 0; i++) {
+			usleep(100000);	/* deferred fputs of killed workers */
+			r = fz_replug(d);
+			if (r)
+				return r;
+		}
+		if (present_instance(d) != 0)
+			return -EBUSY;
+		atomic_store(&S->inst[d], 0);
+	}
+	return 0;
+}
+
+/* The name under which each present device is bound to its driver. */
+static void fz_find_devices(void)
+{
+	char path[128], target[256], *name;
+	ssize_t n;
+	int d;
+
+	for (d = 0; d < NR_NODES; d++) {
+		bound_as[d][0] = 0;
+		snprintf(path, sizeof(path), "/sys/class/mmbridge/%s/device",
+			 nodes[d]);
+		n = readlink(path, target, sizeof(target) - 1);
+		if (n <= 0)
+			continue;
+		target[n] = 0;
+		name = strrchr(target, '/') ? strrchr(target, '/') + 1 : target;
+		if (strlen(name) < sizeof(bound_as[d]))
+			strcpy(bound_as[d], name);
+	}
+}
+
 /* Kill and reap every worker; false if one does not die in 60 s. */
 static bool kill_workers(void)
 {
@@ -1284,6 +1388,7 @@ static int test_fuzz(void)
 	uint64_t seed, target = FZ_OPS_DEFAULT, quota, last_done[FZ_WORKERS];
 	uint64_t last_prog[FZ_WORKERS], t0 = now_ns(), kills = 0, deaths = 0;
 	unsigned int gen[FZ_WORKERS] = { 0 };
+	pid_t stopped = 0;
 	struct pins p0, p1;
 	char buf[64];
 	int w, st, r, i;
@@ -1309,6 +1414,7 @@ static int test_fuzz(void)
 	rnd_seed(seed ^ 0x6b696c6cULL);		/* the parent's own stream */
 	p0 = pins_now();
 
+	fz_find_devices();
 	quota = target / FZ_WORKERS / 8 + 1;	/* ops per worker life */
 	for (w = 0; w < FZ_WORKERS; w++) {
 		EXPECT(spawn(w, worker_seed(seed, w, 0), quota) > 0,
@@ -1319,11 +1425,29 @@ static int test_fuzz(void)
 
 	while (atomic_load(&S->ops) < target) {
 		usleep(1000 + below(30000));
+		if (stopped > 0) {	/* off-CPU for one round at most */
+			kill(stopped, SIGCONT);
+			stopped = 0;
+		}
 		if (one_in(6)) {	/* a random SIGKILL */
 			w = below(FZ_WORKERS);
 			pid = atomic_load(&S->w[w].pid);
 			if (pid > 0 && !kill(pid, SIGKILL))
 				kills++;
+		}
+		if (one_in(5)) {	/* a worker kept off its CPU */
+			pid = atomic_load(&S->w[below(FZ_WORKERS)].pid);
+			if (pid > 0 && !kill(pid, SIGSTOP))
+				stopped = pid;
+		}
+		if (one_in(25)) {	/* a device removed under everyone */
+			i = below(NR_NODES);
+			if (bound_as[i][0] && (r = fz_replug(i))) {
+				kill_workers();
+				FAIL("seed %#llx: replugging %s: %s",
+				     (unsigned long long)seed, nodes[i],
+				     strerror(-r));
+			}
 		}
 		while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
 			for (w = 0; w < FZ_WORKERS; w++)
@@ -1366,10 +1490,10 @@ static int test_fuzz(void)
 	}
 	EXPECT(kill_workers(), "seed %#llx: a killed worker did not exit in 60 s",
 	       (unsigned long long)seed);
-	printf("# abi/fuzz: %llu operations in %.1f s, %llu kills, %llu worker lives\n",
+	printf("# abi/fuzz: %llu operations in %.1f s, %llu kills, %llu worker lives, %u device removals\n",
 	       (unsigned long long)atomic_load(&S->ops),
 	       (now_ns() - t0) / 1e9, (unsigned long long)kills,
-	       (unsigned long long)deaths + FZ_WORKERS);
+	       (unsigned long long)deaths + FZ_WORKERS, replugs);
 	EXPECT(atomic_load(&S->ops) >= target, "only %llu operations",
 	       (unsigned long long)atomic_load(&S->ops));
 	printf("# abi/fuzz: %llu mmaps, %llu loads/stores, %llu forks; ioctls that succeeded:\n#  ",
@@ -1397,6 +1521,9 @@ static int test_fuzz(void)
 	       (unsigned long long)seed, p1.acquired - p0.acquired,
 	       p1.released - p0.released);
 
+	r = fz_renumber();
+	EXPECT(!r, "seed %#llx: devices not back as instance 0: %s",
+	       (unsigned long long)seed, strerror(-r));
 	for (i = 0; i < NR_NODES; i++) {
 		r = dev_smoke(nodes[i]);
 		if (r == T_PASS)
