@@ -77,6 +77,14 @@ int read_line(const char *path, char *buf, size_t size);
 int write_str(const char *path, const char *s);
 
 /*
+ * Pass the fd @fd over the unix socket @sock (SCM_RIGHTS): 0 or -errno.
+ * fd_recv() returns the received fd (close-on-exec) or -errno; @flags
+ * for recvmsg(), such as MSG_DONTWAIT.
+ */
+int fd_send(int sock, int fd);
+int fd_recv(int sock, int flags);
+
+/*
  * The kernel log from now on: kmsg_open() gives a /dev/kmsg reader at its
  * end (-errno on failure); kmsg_splat() reads what was logged since and
  * returns 1 with the first line that reports a kernel bug (a SLUB poison

@@ -678,12 +678,29 @@ static int test_bad_args(void)
  * the pool: mappings, destroyed objects' included, keep their data and
  * keep working; nothing new enters the pool; rebind brings a fresh device.
  */
+/* Bind soft0 again; *@fd is its new file, the device holds no object. */
+static int bind_soft_empty(int *fd)
+{
+	struct mmb_obj_info oi;
+	int i;
+
+	EXPECT_OK(write_str("/sys/bus/platform/drivers/mmbridge-soft/bind",
+			    "mmbridge-soft"));
+	for (i = 0; i < 200 && (*fd = dev_open("soft0")) < 0; i++)
+		usleep(10000);
+	EXPECT_OK(*fd);
+	oi = oinfo(*fd, 0);
+	EXPECT_EQ(oi.objects, 0);
+	EXPECT_EQ(oi.pool_free, oi.pool_size);
+	return T_PASS;
+}
+
 static int test_remove_with_objects(void)
 {
 	const char *drv = "/sys/bus/platform/drivers/mmbridge-soft";
 	const size_t la = 16 * PG, lc = 4 * PG;
 	uint64_t seed = test_seed() ^ 0x4e3;
-	int fd = dev_open("soft0"), i;
+	int fd = dev_open("soft0"), r;
 	uint8_t *a, *b, *c;
 	uint32_t ha, hb, hc;
 	struct mmb_obj_info oi;
@@ -727,14 +744,9 @@ static int test_remove_with_objects(void)
 	EXPECT_EQ(oinfo(fd, 0).objects, 2);	/* a and b: handles of fd */
 	close(fd);
 
-	snprintf(path, sizeof(path), "%s/bind", drv);
-	EXPECT_OK(write_str(path, "mmbridge-soft"));
-	for (i = 0; i < 200 && (fd = dev_open("soft0")) < 0; i++)
-		usleep(10000);
-	EXPECT_OK(fd);
-	oi = oinfo(fd, 0);
-	EXPECT_EQ(oi.objects, 0);
-	EXPECT_EQ(oi.pool_free, oi.pool_size);
+	r = bind_soft_empty(&fd);
+	if (r)
+		return r;
 	a = obj_new(fd, la, MMB_OBJ_DEVICE, &ha);
 	EXPECT(a, "object on the new device: %s", strerror(errno));
 	EXPECT(all_zero(a, la), "new pool object not zeroed");
@@ -798,7 +810,7 @@ static int test_lost_at_removal(void)
 	struct mover mv = { 0 };
 	struct mmb_obj_info oi;
 	char path[128], splat[256];
-	int fd, kfd, i, mem, round, r;
+	int fd, kfd, mem, round, r;
 	uint32_t ha, hb;
 	uint8_t *a, *b, buf[8];
 	pthread_t th;
@@ -852,14 +864,9 @@ static int test_lost_at_removal(void)
 		EXPECT_EQ(munmap(b, la), 0);
 		close(fd);
 
-		snprintf(path, sizeof(path), "%s/bind", drv);
-		EXPECT_OK(write_str(path, "mmbridge-soft"));
-		for (i = 0; i < 200 && (fd = dev_open("soft0")) < 0; i++)
-			usleep(10000);
-		EXPECT_OK(fd);
-		oi = oinfo(fd, 0);
-		EXPECT_EQ(oi.objects, 0);
-		EXPECT_EQ(oi.pool_free, oi.pool_size);
+		r = bind_soft_empty(&fd);
+		if (r)
+			return r;
 		close(fd);
 		EXPECT(!kmsg_splat(kfd, splat, sizeof(splat)), "round %d: %s",
 		       round, splat);

@@ -505,43 +505,6 @@ static int test_no_writes_after_unpin(void)
 #define MEMLOCK_PAGES	16UL	/* 64 KiB */
 #define CHILD_BROKEN	(-1000)
 
-static int send_fd(int sock, int fd)
-{
-	char data = 'f', ctl[CMSG_SPACE(sizeof(int))] = { 0 };
-	struct iovec iov = { .iov_base = &data, .iov_len = 1 };
-	struct msghdr msg = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = ctl, .msg_controllen = sizeof(ctl),
-	};
-	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	return sendmsg(sock, &msg, 0) == 1 ? 0 : -errno;
-}
-
-static int recv_fd(int sock)
-{
-	char data, ctl[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = { .iov_base = &data, .iov_len = 1 };
-	struct msghdr msg = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = ctl, .msg_controllen = sizeof(ctl),
-	};
-	struct cmsghdr *c;
-	int fd;
-
-	if (recvmsg(sock, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC) != 1)
-		return CHILD_BROKEN;
-	c = CMSG_FIRSTHDR(&msg);
-	if (!c || c->cmsg_type != SCM_RIGHTS)
-		return CHILD_BROKEN;
-	memcpy(&fd, CMSG_DATA(c), sizeof(int));
-	return fd;
-}
-
 /*
  * Run @fn(dev, arg) in a child that opened soft0 and then became
  * MEMLOCK_UID (no capabilities) with RLIMIT_MEMLOCK of MEMLOCK_PAGES.  @fn
@@ -570,15 +533,15 @@ static int limited_child(int (*fn)(int dev, long arg), long arg)
 		r = fn(dev, arg);
 		if (r < 0)
 			_exit(-r < 200 ? -r : 253);
-		_exit(send_fd(sv[1], r) ? 252 : 0);
+		_exit(fd_send(sv[1], r) ? 252 : 0);
 	}
 	close(sv[1]);
 	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
 		ret = CHILD_BROKEN;
 	else if (WEXITSTATUS(st))
 		ret = WEXITSTATUS(st) < 200 ? -WEXITSTATUS(st) : CHILD_BROKEN;
-	else
-		ret = recv_fd(sv[0]);
+	else if ((ret = fd_recv(sv[0], MSG_DONTWAIT)) < 0)
+		ret = CHILD_BROKEN;
 	close(sv[0]);
 	return ret;
 }

@@ -518,50 +518,6 @@ static int test_bounce_and_naive(void)
 	return T_PASS;
 }
 
-static int send_fd(int sock, int fd)
-{
-	char c = 'f';
-	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} u;
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
-			      .msg_control = u.buf,
-			      .msg_controllen = sizeof(u.buf) };
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
-
-	memset(&u, 0, sizeof(u));
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-	return sendmsg(sock, &msg, 0) == 1 ? 0 : -errno;
-}
-
-static int recv_fd(int sock)
-{
-	char c;
-	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} u;
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
-			      .msg_control = u.buf,
-			      .msg_controllen = sizeof(u.buf) };
-	struct cmsghdr *cm;
-	int fd;
-
-	if (recvmsg(sock, &msg, 0) != 1)
-		return -errno ?: -EIO;
-	cm = CMSG_FIRSTHDR(&msg);
-	if (!cm || cm->cmsg_type != SCM_RIGHTS)
-		return -EIO;
-	memcpy(&fd, CMSG_DATA(cm), sizeof(int));
-	return fd;
-}
-
 /*
  * The naive stream's signal goes to the process that set it up only while
  * that process keeps the credentials it had then.  Here it sets the stream
@@ -592,7 +548,7 @@ static int test_naive_signal_after_setuid(void)
 		sfd = fd < 0 ? fd :
 			       mmb_stream_setup(fd, MMB_STREAM_NAIVE, 2, size,
 						NULL, 5, 0, SIGKILL, 0);
-		if (sfd < 0 || send_fd(sp[1], sfd))
+		if (sfd < 0 || fd_send(sp[1], sfd))
 			_exit(2);
 		close(sfd);
 		close(fd);
@@ -605,7 +561,7 @@ static int test_naive_signal_after_setuid(void)
 		_exit(0);
 	}
 	close(sp[1]);
-	sfd = recv_fd(sp[0]);
+	sfd = fd_recv(sp[0], 0);
 	EXPECT_OK(sfd);
 	EXPECT_EQ(read(sp[0], &c, 1), 1);
 	EXPECT_OK(mmb_stream_start(sfd));
