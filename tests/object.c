@@ -802,7 +802,22 @@ static bool sigbus_on_touch(volatile uint8_t *p)
  * or lost, never both, never freed twice.  Debug kernel only (the others
  * have no fault injection).
  */
+static int lost_at_removal(void);
+
+/* Whatever lost_at_removal() left, soft0 is bound again afterwards. */
 static int test_lost_at_removal(void)
+{
+	int r = lost_at_removal(), fd;
+
+	write_str("/proc/thread-self/make-it-fail", "0");
+	write_str(FAIL_FN "/inject", "");
+	if (r != T_PASS && access(MMB_DEV_DIR "/soft0", F_OK) &&
+	    bind_soft_empty(&fd) == T_PASS)
+		close(fd);
+	return r;
+}
+
+static int lost_at_removal(void)
 {
 	const char *drv = "/sys/bus/platform/drivers/mmbridge-soft";
 	const size_t la = 16 * PG;
@@ -831,6 +846,14 @@ static int test_lost_at_removal(void)
 
 		EXPECT_OK(inject_null("mmb_obj_pages_alloc"));
 		EXPECT_OK(write_str("/proc/thread-self/make-it-fail", "1"));
+		/* The injection works: this thread cannot move a to RAM. */
+		r = mmb_obj_migrate(fd, ha, MMB_OBJ_RAM);
+		if (r != -ENOMEM) {
+			write_str("/proc/thread-self/make-it-fail", "0");
+			write_str(FAIL_FN "/inject", "");
+			FAIL("injected allocation failure: migrate returned %d",
+			     r);
+		}
 		mv = (struct mover){ .fd = fd, .h = hb };
 		EXPECT_EQ(pthread_create(&th, NULL, mover_fn, &mv), 0);
 		usleep(1000 * round);
