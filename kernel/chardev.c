@@ -166,16 +166,37 @@ static bool mmb_trigger_seen(struct mmb_device *mdev, u64 before)
 }
 
 /*
+ * Waits up to a second for a trigger after @before, and when a signal cuts
+ * that short, up to a second more without signals; jiffies left or 0.
+ */
+static long mmb_trigger_wait(struct mmb_device *mdev, u64 before)
+{
+	long left;
+
+	/* Aligned arguments, not a break after the parenthesis. */
+	/* clang-format off */
+	left = wait_event_interruptible_timeout(mdev->notify.wq,
+						mmb_trigger_seen(mdev, before),
+						HZ);
+	if (left < 0)
+		left = wait_event_timeout(mdev->notify.wq,
+					  mmb_trigger_seen(mdev, before), HZ);
+	/* clang-format on */
+	return left;
+}
+
+/*
  * Raise one interrupt and, if @wait, wait until the handler has seen it.
  * The device is entered per interrupt, so a removal waits for one
  * interrupt at most.  A raised interrupt is waited for even when a signal
- * arrives meanwhile (at most a second, uninterruptibly: the handler runs
- * within microseconds), so that a caller interrupted between two
+ * arrives meanwhile (at most a second more, uninterruptibly: the handler
+ * runs within microseconds), so that a caller interrupted between two
  * interrupts knows exactly how many reached the handler.
  */
 static int mmb_trigger_one(struct mmb_device *mdev, bool wait)
 {
 	u64 before;
+	long left;
 	int ret;
 
 	ret = mmb_device_enter(mdev);
@@ -187,10 +208,11 @@ static int mmb_trigger_one(struct mmb_device *mdev, bool wait)
 	}
 	before = mmb_notify_triggers(mdev);
 	ret = mdev->ops->irq_raise(mdev);
-	if (!ret && wait &&
-	    !wait_event_timeout(mdev->notify.wq, mmb_trigger_seen(mdev, before),
-				HZ))
-		ret = -ETIMEDOUT;
+	if (!ret && wait) {
+		left = mmb_trigger_wait(mdev, before);
+		if (!left)
+			ret = -ETIMEDOUT;
+	}
 	mutex_unlock(&mdev->ctl_lock);
 	mmb_device_leave(mdev);
 	return ret;

@@ -64,6 +64,7 @@ static int test_irq_count(void)
 	EXPECT_OK(mmb_info(fd, &after));
 	proc_after = proc_irq_count(EDU_IRQ_NAME);
 	EXPECT_EQ(after.irq_count - before.irq_count, n);
+	EXPECT_EQ(after.irq_handled - before.irq_handled, n);
 	EXPECT_EQ(proc_after - proc_before, n);
 	EXPECT_OK(read_line("/sys/class/mmbridge/edu0/irq_count", buf,
 			    sizeof(buf)));
