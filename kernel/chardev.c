@@ -95,6 +95,34 @@ int mmb_get_args(void *karg, size_t ksize, size_t minsz, void __user *uarg)
 	return copy_struct_from_user(karg, ksize, uarg, argsz);
 }
 
+/**
+ * mmb_get_out_args() - copy in the argument struct of an ioctl with output.
+ * @karg:	kernel copy
+ * @ksize:	its size
+ * @minsz:	size of the struct's first version
+ * @uarg:	user pointer
+ *
+ * As mmb_get_args(), and then the bytes that the result will be written
+ * back to are written once already, with what was read: a struct the
+ * caller cannot write is -EFAULT before the ioctl has done anything, so no
+ * call fails after a change the caller cannot learn about.
+ *
+ * Return: 0 or -errno.
+ */
+int mmb_get_out_args(void *karg, size_t ksize, size_t minsz, void __user *uarg)
+{
+	u32 argsz;
+	int ret;
+
+	ret = mmb_get_args(karg, ksize, minsz, uarg);
+	if (ret)
+		return ret;
+	argsz = *(u32 *)karg;
+	if (copy_to_user(uarg, karg, min_t(size_t, argsz, ksize)))
+		return -EFAULT;
+	return 0;
+}
+
 /* Copy an output struct back, as much of it as the caller knows. */
 static int mmb_put_args(void __user *uarg, const void *karg, size_t ksize,
 			u32 argsz)
@@ -108,8 +136,8 @@ static long mmb_ioctl_info(struct mmb_device *mdev, void __user *uarg)
 	struct mmb_info info;
 	int ret;
 
-	ret = mmb_get_args(&info, sizeof(info),
-			   offsetofend(struct mmb_info, name), uarg);
+	ret = mmb_get_out_args(&info, sizeof(info),
+			       offsetofend(struct mmb_info, name), uarg);
 	if (ret)
 		return ret;
 	if (info.flags)
@@ -122,7 +150,8 @@ static long mmb_ioctl_info(struct mmb_device *mdev, void __user *uarg)
 	info.backend = mdev->kind;
 	info.caps = mdev->caps;
 	info.mem_size = mdev->mem_size;
-	info.irq_count = mmb_notify_count(mdev);
+	info.event_count = mmb_notify_count(mdev);
+	info.irq_handled = mmb_notify_handled(mdev);
 	info.dma_window = mdev->dma_window;
 	info.instance = mdev->instance;
 	memset(info.name, 0, sizeof(info.name));
@@ -137,21 +166,33 @@ static bool mmb_trigger_seen(struct mmb_device *mdev, u64 before)
 	return mmb_notify_triggers(mdev) != before;
 }
 
-/* Waits up to a second for a trigger after @before; jiffies left or -EINTR. */
+/*
+ * Waits up to a second for a trigger after @before, and when a signal cuts
+ * that short, up to a second more without signals; jiffies left or 0.
+ */
 static long mmb_trigger_wait(struct mmb_device *mdev, u64 before)
 {
+	long left;
+
 	/* Aligned arguments, not a break after the parenthesis. */
 	/* clang-format off */
-	return wait_event_interruptible_timeout(mdev->notify.wq,
+	left = wait_event_interruptible_timeout(mdev->notify.wq,
 						mmb_trigger_seen(mdev, before),
 						HZ);
+	if (left < 0)
+		left = wait_event_timeout(mdev->notify.wq,
+					  mmb_trigger_seen(mdev, before), HZ);
 	/* clang-format on */
+	return left;
 }
 
 /*
  * Raise one interrupt and, if @wait, wait until the handler has seen it.
  * The device is entered per interrupt, so a removal waits for one
- * interrupt at most.
+ * interrupt at most.  A raised interrupt is waited for even when a signal
+ * arrives meanwhile (at most a second more, uninterruptibly: the handler
+ * runs within microseconds), so that a caller interrupted between two
+ * interrupts knows exactly how many reached the handler.
  */
 static int mmb_trigger_one(struct mmb_device *mdev, bool wait)
 {
@@ -170,9 +211,7 @@ static int mmb_trigger_one(struct mmb_device *mdev, bool wait)
 	ret = mdev->ops->irq_raise(mdev);
 	if (!ret && wait) {
 		left = mmb_trigger_wait(mdev, before);
-		if (left < 0)
-			ret = -EINTR;
-		else if (!left)
+		if (!left)
 			ret = -ETIMEDOUT;
 	}
 	mutex_unlock(&mdev->ctl_lock);
@@ -185,8 +224,9 @@ static long mmb_ioctl_irq_trigger(struct mmb_device *mdev, void __user *uarg)
 	struct mmb_irq_trigger trig;
 	int ret;
 
-	ret = mmb_get_args(&trig, sizeof(trig),
-			   offsetofend(struct mmb_irq_trigger, reserved), uarg);
+	ret = mmb_get_out_args(&trig, sizeof(trig),
+			       offsetofend(struct mmb_irq_trigger, reserved),
+			       uarg);
 	if (ret)
 		return ret;
 	if ((trig.flags & ~MMB_IRQ_TRIGGER_NOWAIT) || trig.reserved)
@@ -198,18 +238,28 @@ static long mmb_ioctl_irq_trigger(struct mmb_device *mdev, void __user *uarg)
 	if (!(mdev->caps & MMB_CAP_IRQ))
 		return -EOPNOTSUPP;
 
+	/*
+	 * The handler may finish before the wait starts, so the wait would
+	 * never notice a signal: look for one before every interrupt.
+	 */
 	trig.raised = 0;
 	while (trig.raised < trig.count) {
+		if (signal_pending(current)) {
+			ret = -EINTR;
+			break;
+		}
 		ret = mmb_trigger_one(mdev,
 				      !(trig.flags & MMB_IRQ_TRIGGER_NOWAIT));
 		if (ret)
 			break;
 		trig.raised++;
+		cond_resched();
 	}
-	if (ret == -EINTR && !trig.raised)
-		return -ERESTARTSYS;
 	if (mmb_put_args(uarg, &trig, sizeof(trig), trig.argsz))
 		return -EFAULT;
+	/* Nothing happened yet: the call may be restarted. */
+	if (ret == -EINTR && !trig.raised)
+		return -ERESTARTSYS;
 	return ret;
 }
 
@@ -606,8 +656,9 @@ static long mmb_ioctl_copy_reap(struct mmb_file *mf, void __user *uarg)
 	struct mmb_copy_reap rp;
 	int ret;
 
-	ret = mmb_get_args(&rp, sizeof(rp),
-			   offsetofend(struct mmb_copy_reap, entries), uarg);
+	ret = mmb_get_out_args(&rp, sizeof(rp),
+			       offsetofend(struct mmb_copy_reap, entries),
+			       uarg);
 	if (ret)
 		return ret;
 	rp.count = 0;
@@ -622,9 +673,9 @@ static long mmb_ioctl_copy_status(struct mmb_file *mf, void __user *uarg)
 	struct mmb_copy_status st;
 	int ret;
 
-	ret = mmb_get_args(&st, sizeof(st),
-			   offsetofend(struct mmb_copy_status, cancelled),
-			   uarg);
+	ret = mmb_get_out_args(&st, sizeof(st),
+			       offsetofend(struct mmb_copy_status, cancelled),
+			       uarg);
 	if (ret)
 		return ret;
 	if (st.flags)
@@ -720,12 +771,11 @@ static long mmb_ioctl_pin_region(struct mmb_file *mf, void __user *uarg)
 	struct mmb_pin_region pr;
 	int ret;
 
-	ret = mmb_get_args(&pr, sizeof(pr),
-			   offsetofend(struct mmb_pin_region, nr_slots), uarg);
+	ret = mmb_get_out_args(&pr, sizeof(pr),
+			       offsetofend(struct mmb_pin_region, nr_slots),
+			       uarg);
 	if (ret)
 		return ret;
-	if (pr.id || pr.nr_slots)
-		return -EINVAL;
 	ret = mmb_device_alive(mf->mdev);
 	if (ret)
 		return ret;
@@ -767,8 +817,9 @@ static long mmb_ioctl_region_ctl(struct mmb_device *mdev, bool revoke,
 
 	if (!capable(CAP_SYS_ADMIN))
 		return -EPERM;
-	ret = mmb_get_args(&ctl, sizeof(ctl),
-			   offsetofend(struct mmb_region_ctl, restores), uarg);
+	ret = mmb_get_out_args(&ctl, sizeof(ctl),
+			       offsetofend(struct mmb_region_ctl, restores),
+			       uarg);
 	if (ret)
 		return ret;
 	if (ctl.flags || ctl.reserved)
@@ -784,9 +835,9 @@ static long mmb_ioctl_region_info(struct mmb_device *mdev, void __user *uarg)
 	struct mmb_region_info ri;
 	int ret;
 
-	ret = mmb_get_args(&ri, sizeof(ri),
-			   offsetofend(struct mmb_region_info, wait_faults),
-			   uarg);
+	ret = mmb_get_out_args(&ri, sizeof(ri),
+			       offsetofend(struct mmb_region_info, wait_faults),
+			       uarg);
 	if (ret)
 		return ret;
 	if (ri.flags)
@@ -800,19 +851,25 @@ static long mmb_ioctl_obj_create(struct mmb_file *mf, void __user *uarg)
 	struct mmb_obj_create oc;
 	int ret;
 
-	ret = mmb_get_args(&oc, sizeof(oc),
-			   offsetofend(struct mmb_obj_create, mmap_offset),
-			   uarg);
+	ret = mmb_get_out_args(&oc, sizeof(oc),
+			       offsetofend(struct mmb_obj_create, mmap_offset),
+			       uarg);
 	if (ret)
 		return ret;
-	if (oc.flags || oc.handle || oc.mmap_offset || !oc.size ||
-	    !PAGE_ALIGNED(oc.size) || oc.size > MMB_OBJ_MAX_SIZE ||
-	    oc.placement > MMB_OBJ_DEVICE)
+	if (oc.flags || !oc.size || !PAGE_ALIGNED(oc.size) ||
+	    oc.size > MMB_OBJ_MAX_SIZE || oc.placement > MMB_OBJ_DEVICE)
 		return -EINVAL;
 	ret = mmb_device_alive(mf->mdev);
 	if (!ret)
 		ret = mmb_obj_create(mf, &oc);
-	return ret ? ret : mmb_put_args(uarg, &oc, sizeof(oc), oc.argsz);
+	if (ret)
+		return ret;
+	/* Unwritable after all (unmapped meanwhile): no object either. */
+	if (mmb_put_args(uarg, &oc, sizeof(oc), oc.argsz)) {
+		mmb_obj_destroy(mf, oc.handle);
+		return -EFAULT;
+	}
+	return 0;
 }
 
 /* MMB_IOC_OBJ_MIGRATE, MMB_IOC_OBJ_DESTROY */
@@ -842,8 +899,9 @@ static long mmb_ioctl_obj_info(struct mmb_file *mf, void __user *uarg)
 	struct mmb_obj_info oi;
 	int ret;
 
-	ret = mmb_get_args(&oi, sizeof(oi),
-			   offsetofend(struct mmb_obj_info, ram_cache), uarg);
+	ret = mmb_get_out_args(&oi, sizeof(oi),
+			       offsetofend(struct mmb_obj_info, ram_cache),
+			       uarg);
 	if (ret)
 		return ret;
 	if (oi.flags)

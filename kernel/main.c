@@ -69,18 +69,30 @@ static ssize_t mem_size_show(struct device *dev, struct device_attribute *attr,
 }
 static DEVICE_ATTR_RO(mem_size);
 
-static ssize_t irq_count_show(struct device *dev, struct device_attribute *attr,
-			      char *buf)
+/* MMB_IOC_INFO's event_count; irq_count is its first name. */
+static ssize_t event_count_show(struct device *dev,
+				struct device_attribute *attr, char *buf)
 {
 	return sysfs_emit(buf, "%llu\n", mmb_notify_count(to_mmb(dev)));
 }
-static DEVICE_ATTR_RO(irq_count);
+static DEVICE_ATTR_RO(event_count);
+static struct device_attribute dev_attr_irq_count =
+	__ATTR(irq_count, 0444, event_count_show, NULL);
+
+static ssize_t irq_handled_show(struct device *dev,
+				struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%llu\n", mmb_notify_handled(to_mmb(dev)));
+}
+static DEVICE_ATTR_RO(irq_handled);
 
 static struct attribute *mmb_dev_attrs[] = {
 	&dev_attr_backend.attr,
 	&dev_attr_caps.attr,
 	&dev_attr_mem_size.attr,
+	&dev_attr_event_count.attr,
 	&dev_attr_irq_count.attr,
+	&dev_attr_irq_handled.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(mmb_dev);

@@ -97,6 +97,7 @@ int mmb_notify_init(struct mmb_notify *n)
 	raw_spin_lock_init(&n->lock);
 	atomic64_set(&n->delivered, 0);
 	atomic64_set(&n->triggers_seen, 0);
+	atomic64_set(&n->handled, 0);
 	INIT_LIST_HEAD(&n->rings);
 	spin_lock_init(&n->efd_lock);
 	INIT_LIST_HEAD(&n->eventfds);
@@ -136,7 +137,14 @@ static void mmb_ring_write(struct mmb_ring_reg *r, u64 count, u64 now,
 {
 	struct mmb_ring_record *rec = &r->ring->records[r->slot];
 
+	/*
+	 * The reader protocol of the uapi header: @seq changes before the
+	 * payload does, so a reader that sees any of the new payload sees
+	 * the new @seq when it reads @seq again, and knows the slot was
+	 * overrun under it.
+	 */
 	WRITE_ONCE(rec->seq, r->head + 1);
+	smp_wmb(); /* seq before the payload */
 	WRITE_ONCE(rec->irq_count, count);
 	WRITE_ONCE(rec->timestamp_ns, now);
 	WRITE_ONCE(rec->cause, cause);
@@ -148,8 +156,13 @@ static void mmb_ring_write(struct mmb_ring_reg *r, u64 count, u64 now,
 		r->slot = 0;
 }
 
-/* Count one event and write it into every ring.  Returns the new count. */
-static u64 mmb_deliver_locked(struct mmb_notify *n, u32 cause, u64 now)
+/*
+ * Count one event and write it into every ring.  Returns the new count.
+ * With @state (not U32_MAX) the region state changes in the same update
+ * of the counter page: one event, one update, @seq up by exactly 2.
+ */
+static u64 mmb_deliver_state_locked(struct mmb_notify *n, u32 cause, u64 now,
+				    u32 state)
 {
 	struct mmb_counters *pg = n->page;
 	struct mmb_ring_reg *r;
@@ -158,6 +171,8 @@ static u64 mmb_deliver_locked(struct mmb_notify *n, u32 cause, u64 now)
 	lockdep_assert_held(&n->lock);
 	count = atomic64_read(&n->delivered) + 1;
 	mmb_page_begin(pg);
+	if (state != U32_MAX)
+		WRITE_ONCE(pg->region_state, state);
 	WRITE_ONCE(pg->irq_count, count);
 	WRITE_ONCE(pg->last_ns, now);
 	switch (cause) {
@@ -186,6 +201,11 @@ static u64 mmb_deliver_locked(struct mmb_notify *n, u32 cause, u64 now)
 	list_for_each_entry(r, &n->rings, node)
 		mmb_ring_write(r, count, now, cause);
 	return count;
+}
+
+static u64 mmb_deliver_locked(struct mmb_notify *n, u32 cause, u64 now)
+{
+	return mmb_deliver_state_locked(n, cause, now, U32_MAX);
 }
 
 /* The part of a delivery that may take spinlock_t locks. */
@@ -223,6 +243,7 @@ void mmb_irq_event(struct mmb_device *mdev, u32 cause)
 	unsigned long flags;
 	u64 count = 0;
 
+	atomic64_inc(&n->handled);
 	raw_spin_lock_irqsave(&n->lock, flags);
 	if (n->masked) {
 		mmb_page_begin(n->page);
@@ -267,15 +288,45 @@ void mmb_notify_region(struct mmb_device *mdev, u32 cause, u32 state)
 	u64 count = 0;
 
 	raw_spin_lock_irqsave(&n->lock, flags);
-	mmb_page_begin(n->page);
-	WRITE_ONCE(n->page->region_state, state);
-	mmb_page_end(n->page);
-	if (cause)
-		count = mmb_deliver_locked(n, cause, now);
+	if (cause) {
+		count = mmb_deliver_state_locked(n, cause, now, state);
+	} else {
+		mmb_page_begin(n->page);
+		WRITE_ONCE(n->page->region_state, state);
+		mmb_page_end(n->page);
+	}
 	raw_spin_unlock_irqrestore(&n->lock, flags);
 
 	if (count)
 		mmb_fanout(mdev, count, now);
+}
+
+/*
+ * Set the masking state, ctl_lock held.  Returns the count of the event
+ * that enabling delivered (0: none) for the caller to fan out once it has
+ * dropped the lock, its time in *@now.
+ */
+static u64 mmb_notify_control_locked(struct mmb_device *mdev, struct file *file,
+				     bool enable, u64 *now)
+{
+	struct mmb_notify *n = &mdev->notify;
+	unsigned long flags;
+	u64 count = 0;
+
+	lockdep_assert_held(&mdev->ctl_lock);
+	n->mask_owner = enable ? NULL : file;
+	raw_spin_lock_irqsave(&n->lock, flags);
+	n->masked = !enable;
+	mmb_page_begin(n->page);
+	WRITE_ONCE(n->page->enabled, enable);
+	mmb_page_end(n->page);
+	if (enable && n->pending) {
+		n->pending = false;
+		*now = n->pending_ns;
+		count = mmb_deliver_locked(n, n->pending_cause, *now);
+	}
+	raw_spin_unlock_irqrestore(&n->lock, flags);
+	return count;
 }
 
 /**
@@ -290,39 +341,30 @@ void mmb_notify_region(struct mmb_device *mdev, u32 cause, u32 state)
  */
 void mmb_notify_control(struct mmb_device *mdev, struct file *file, bool enable)
 {
-	struct mmb_notify *n = &mdev->notify;
-	unsigned long flags;
-	u64 count = 0, now = 0;
+	u64 count, now = 0;
 
 	mutex_lock(&mdev->ctl_lock);
-	n->mask_owner = enable ? NULL : file;
-	raw_spin_lock_irqsave(&n->lock, flags);
-	n->masked = !enable;
-	mmb_page_begin(n->page);
-	WRITE_ONCE(n->page->enabled, enable);
-	mmb_page_end(n->page);
-	if (enable && n->pending) {
-		n->pending = false;
-		now = n->pending_ns;
-		count = mmb_deliver_locked(n, n->pending_cause, now);
-	}
-	raw_spin_unlock_irqrestore(&n->lock, flags);
+	count = mmb_notify_control_locked(mdev, file, enable, &now);
 	mutex_unlock(&mdev->ctl_lock);
-
 	if (count)
 		mmb_fanout(mdev, count, now);
 }
 
-/* A closing file that disabled delivery enables it again. */
+/*
+ * A closing file that disabled delivery enables it again; ownership is
+ * checked and acted on under one hold of ctl_lock, so a disable by another
+ * file in between stays.
+ */
 static void mmb_notify_drop_owner(struct mmb_device *mdev, struct file *file)
 {
-	bool owner;
+	u64 count = 0, now = 0;
 
 	mutex_lock(&mdev->ctl_lock);
-	owner = mdev->notify.mask_owner == file;
+	if (mdev->notify.mask_owner == file)
+		count = mmb_notify_control_locked(mdev, file, true, &now);
 	mutex_unlock(&mdev->ctl_lock);
-	if (owner)
-		mmb_notify_control(mdev, file, true);
+	if (count)
+		mmb_fanout(mdev, count, now);
 }
 
 /* Wake every sleeper so that it notices the device is gone. */
@@ -342,6 +384,12 @@ u64 mmb_notify_triggers(struct mmb_device *mdev)
 u64 mmb_notify_count(struct mmb_device *mdev)
 {
 	return atomic64_read(&mdev->notify.delivered);
+}
+
+/* Interrupts reported by the backend, delivered or held back. */
+u64 mmb_notify_handled(struct mmb_device *mdev)
+{
+	return atomic64_read(&mdev->notify.handled);
 }
 
 /**

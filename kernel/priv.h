@@ -153,6 +153,8 @@ struct mmb_backend_ops {
  * @delivered:	== @page->irq_count, for lockless readers
  * @triggers_seen: interrupts of cause MMB_EVENT_TRIGGER the handler has
  *		finished delivering (or counted as masked)
+ * @handled:	interrupts reported with mmb_irq_event(), delivered or
+ *		counted as masked
  * @masked:	delivery disabled; @lock
  * @pending:	an interrupt arrived while @masked; @lock
  * @pending_cause: its cause; @lock
@@ -170,6 +172,7 @@ struct mmb_notify {
 	struct mmb_counters *page;
 	atomic64_t delivered;
 	atomic64_t triggers_seen;
+	atomic64_t handled;
 	bool masked;
 	bool pending;
 	u32 pending_cause;
@@ -458,6 +461,7 @@ extern struct workqueue_struct *mmb_wq;
 /* chardev.c */
 extern const struct file_operations mmb_fops;
 int mmb_get_args(void *karg, size_t ksize, size_t minsz, void __user *uarg);
+int mmb_get_out_args(void *karg, size_t ksize, size_t minsz, void __user *uarg);
 int mmb_dma_kernel(struct mmb_device *mdev, u64 dev_offset, void *buf,
 		   size_t len, bool to_device);
 
@@ -507,6 +511,7 @@ void mmb_notify_control(struct mmb_device *mdev, struct file *file,
 void mmb_notify_unplug(struct mmb_device *mdev);
 u64 mmb_notify_triggers(struct mmb_device *mdev);
 u64 mmb_notify_count(struct mmb_device *mdev);
+u64 mmb_notify_handled(struct mmb_device *mdev);
 int mmb_notify_mmap(struct mmb_device *mdev, struct vm_area_struct *vma);
 void mmb_notify_fd_init(struct mmb_notify_fd *nfd);
 void mmb_notify_fd_release(struct mmb_device *mdev, struct mmb_notify_fd *nfd,

@@ -16,8 +16,9 @@
  * zaps the page tables before it drops the semaphore, so when it returns
  * no page table maps the device and no fault can map it again until the
  * state is live.  While revoked, a fault follows its mapping's policy:
- * DISCARD maps the mapping's scratch page, SIGBUS refuses, WAIT drops the
- * fault's lock, sleeps until restore and has the fault retried.
+ * DISCARD maps the mapping's scratch page for that page, SIGBUS refuses,
+ * WAIT drops the fault's lock, sleeps until restore and has the fault
+ * retried.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -69,24 +70,33 @@ static struct file_system_type mmb_fs_type = {
  * @ref:	one per VMA
  * @mdev:	the device; referenced
  * @policy:	enum mmb_fault_policy
- * @lock:	@scratch_gen and the scratch page's contents
- * @scratch:	what DISCARD maps while the region is revoked
- * @scratch_gen: the revocation the scratch page was zeroed for
+ * @lock:	@scratch, @scratch_gen and the scratch pages' contents
+ * @scratch:	region page offset -> the scratch page DISCARD maps there
+ *		while the region is revoked; allocated on first use, kept
+ *		until the mapping goes
+ * @scratch_gen: the revocation the scratch pages were zeroed for
+ *
+ * Scratch pages belong to the mmap() call, like the mapping's pages do:
+ * every VMA split or forked from it sees the same ones.
  */
 struct mmb_map {
 	struct kref ref;
 	struct mmb_device *mdev;
 	u32 policy;
-	struct mutex lock; /* scratch page */
-	struct page *scratch;
+	struct mutex lock; /* scratch pages */
+	struct xarray scratch;
 	u64 scratch_gen;
 };
 
 static void mmb_map_free(struct kref *ref)
 {
 	struct mmb_map *map = container_of(ref, struct mmb_map, ref);
+	struct page *page;
+	unsigned long idx;
 
-	__free_page(map->scratch);
+	xa_for_each(&map->scratch, idx, page)
+		__free_page(page);
+	xa_destroy(&map->scratch);
 	mmb_device_put(map->mdev);
 	kfree(map);
 }
@@ -177,22 +187,56 @@ static bool mmb_region_huge_ok(struct vm_fault *vmf, unsigned int order)
 }
 #endif
 
-/* DISCARD: the mapping's scratch page, zeroed once per revocation. */
+/*
+ * The scratch page for the region page at byte offset @off, zeroed since
+ * the current revocation began: every scratch page of the mapping is
+ * zeroed at the first use after a revocation.  No page table maps an old
+ * one then: the restore and the revocation in between zapped them.  NULL
+ * without memory.
+ */
+static struct page *mmb_scratch_page(struct mmb_map *map, u64 off)
+{
+	struct mmb_region *rg = &map->mdev->region;
+	unsigned long idx = off >> PAGE_SHIFT;
+	struct page *page;
+
+	lockdep_assert_held(&rg->sem);
+	lockdep_assert_held(&map->lock);
+	if (map->scratch_gen != rg->gen) {
+		xa_for_each(&map->scratch, idx, page)
+			clear_highpage(page);
+		map->scratch_gen = rg->gen;
+		idx = off >> PAGE_SHIFT;
+	}
+	page = xa_load(&map->scratch, idx);
+	if (page)
+		return page;
+	page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+	if (!page)
+		return NULL;
+	if (xa_err(xa_store(&map->scratch, idx, page, GFP_KERNEL_ACCOUNT))) {
+		__free_page(page);
+		return NULL;
+	}
+	return page;
+}
+
+/* DISCARD: the scratch page of this page of the mapping. */
 static vm_fault_t mmb_region_discard(struct vm_fault *vmf)
 {
 	struct mmb_map *map = vmf->vma->vm_private_data;
 	struct mmb_region *rg = &map->mdev->region;
+	unsigned long addr = vmf->address & PAGE_MASK;
+	struct page *page;
 
 	lockdep_assert_held(&rg->sem);
 	mutex_lock(&map->lock);
-	if (map->scratch_gen != rg->gen) {
-		clear_highpage(map->scratch);
-		map->scratch_gen = rg->gen;
-	}
+	page = mmb_scratch_page(map, mmb_region_offset(vmf->vma, addr));
 	mutex_unlock(&map->lock);
+	if (!page)
+		return VM_FAULT_OOM;
 	atomic64_inc(&rg->discard_faults);
-	return vmf_insert_pfn(vmf->vma, vmf->address & PAGE_MASK,
-			      page_to_pfn(map->scratch));
+	return vmf_insert_pfn(vmf->vma, addr, page_to_pfn(page));
 }
 
 static bool mmb_region_wait_over(struct mmb_region *rg)
@@ -338,20 +382,22 @@ static int mmb_region_access(struct vm_area_struct *vma, unsigned long addr,
 		if (map->policy != MMB_FAULT_DISCARD) {
 			ret = -EIO;
 		} else {
+			struct page *page;
 			void *p;
 
 			mutex_lock(&map->lock);
-			if (map->scratch_gen != rg->gen) {
-				clear_highpage(map->scratch);
-				map->scratch_gen = rg->gen;
+			page = mmb_scratch_page(map, off);
+			if (page) {
+				p = kmap_local_page(page) +
+				    offset_in_page(addr);
+				if (write)
+					memcpy(p, buf, len);
+				else
+					memcpy(buf, p, len);
+				kunmap_local(p);
+			} else {
+				ret = -ENOMEM;
 			}
-			p = kmap_local_page(map->scratch) +
-			    offset_in_page(addr);
-			if (write)
-				memcpy(p, buf, len);
-			else
-				memcpy(buf, p, len);
-			kunmap_local(p);
 			mutex_unlock(&map->lock);
 		}
 	} else if (off + len > mdev->map_size) {
@@ -425,11 +471,7 @@ int mmb_region_mmap(struct mmb_device *mdev, struct vm_area_struct *vma)
 	map = kzalloc(sizeof(*map), GFP_KERNEL);
 	if (!map)
 		return -ENOMEM;
-	map->scratch = alloc_page(GFP_KERNEL | __GFP_ZERO);
-	if (!map->scratch) {
-		kfree(map);
-		return -ENOMEM;
-	}
+	xa_init(&map->scratch);
 	kref_init(&map->ref);
 	mutex_init(&map->lock);
 	map->policy = space - 1;

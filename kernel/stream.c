@@ -724,7 +724,7 @@ static long mmb_stream_ioctl_status(struct mmb_stream *s, void __user *uarg)
 	u32 argsz, i;
 	int ret;
 
-	ret = mmb_get_args(&st, sizeof(st), sizeof(st), uarg);
+	ret = mmb_get_out_args(&st, sizeof(st), sizeof(st), uarg);
 	if (ret)
 		return ret;
 	if (st.flags)
@@ -757,11 +757,11 @@ static long mmb_stream_ioctl_fetch(struct mmb_stream *s, struct file *file,
 	struct mmb_stream_fetch fe;
 	int idx, ret;
 
-	ret = mmb_get_args(&fe, sizeof(fe), sizeof(fe), uarg);
+	/* Written first: a frame is taken only when it can be reported. */
+	ret = mmb_get_out_args(&fe, sizeof(fe), sizeof(fe), uarg);
 	if (ret)
 		return ret;
-	if (fe.flags || fe.frame.index || fe.frame.reserved || fe.frame.seq ||
-	    fe.frame.length || fe.frame.timestamp_ns)
+	if (fe.flags)
 		return -EINVAL;
 	if (READ_ONCE(s->dead))
 		return -ENODEV;

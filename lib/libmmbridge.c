@@ -206,15 +206,18 @@ void mmb_counters_unmap(const struct mmb_counters *page)
 /*
  * The reader side of the kernel's sequence count: an even sequence number
  * that is the same before and after reading the fields proves that no
- * update overlapped the read.
+ * update overlapped the read.  At most @tries attempts (0: no limit).
  */
-void mmb_counters_read(const struct mmb_counters *page,
-		       struct mmb_counters *snap)
+int mmb_counters_read_tries(const struct mmb_counters *page,
+			    struct mmb_counters *snap, unsigned long tries)
 {
 	const volatile struct mmb_counters *pg = page;
+	unsigned long n = 0;
 	uint32_t seq;
 
-	for (;;) {
+	for (;; n++) {
+		if (tries && n == tries)
+			return -EAGAIN;
 		seq = __atomic_load_n(&page->seq, __ATOMIC_ACQUIRE);
 		if (seq & 1) {
 			mmb_cpu_relax();
@@ -237,6 +240,13 @@ void mmb_counters_read(const struct mmb_counters *page,
 			break;
 	}
 	snap->seq = seq;
+	return 0;
+}
+
+void mmb_counters_read(const struct mmb_counters *page,
+		       struct mmb_counters *snap)
+{
+	mmb_counters_read_tries(page, snap, 0);
 }
 
 int mmb_event_open(int fd, uint32_t flags)

@@ -2,7 +2,10 @@
 /*
  * abi/: MMB_IOC_INFO and the validation every ioctl performs.
  */
+#include <signal.h>
+#include <stddef.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -122,12 +125,15 @@ static int test_unknown_ioctl(void)
 	return T_PASS;
 }
 
+/* @minsz: size of the struct's first version, when it has grown since */
 static const struct {
 	unsigned long cmd;
 	const char *name;
 	size_t size;
+	size_t minsz;
 } ioctls[] = {
-	{ MMB_IOC_INFO, "INFO", sizeof(struct mmb_info) },
+	{ MMB_IOC_INFO, "INFO", sizeof(struct mmb_info),
+	  offsetof(struct mmb_info, irq_handled) },
 	{ MMB_IOC_IRQ_TRIGGER, "IRQ_TRIGGER", sizeof(struct mmb_irq_trigger) },
 	{ MMB_IOC_IRQ_TIMER, "IRQ_TIMER", sizeof(struct mmb_irq_timer) },
 	{ MMB_IOC_DMA, "DMA", sizeof(struct mmb_xfer) },
@@ -148,7 +154,8 @@ static int test_bad_argsz(void)
 
 	EXPECT_OK(fd);
 	for (i = 0; i < sizeof(ioctls) / sizeof(ioctls[0]); i++) {
-		uint32_t sizes[] = { 0, 4, ioctls[i].size - 1 };
+		uint32_t sizes[] = { 0, 4,
+				     (ioctls[i].minsz ?: ioctls[i].size) - 1 };
 		size_t k;
 
 		for (k = 0; k < 3; k++) {
@@ -353,6 +360,271 @@ static int test_no_seek(void)
 	return T_PASS;
 }
 
+/*
+ * A copy of the @size bytes at @src at the end of a read-only page (so that
+ * nothing after it is writable either), or NULL.
+ */
+static void *ro_struct(const void *src, size_t size)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	char *p = mmap(NULL, pg, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	memcpy(p + pg - size, src, size);
+	if (mprotect(p, pg, PROT_READ)) {
+		munmap(p, pg);
+		return NULL;
+	}
+	return p + pg - size;
+}
+
+static void ro_free(void *p)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+
+	munmap((void *)((uintptr_t)p & ~(uintptr_t)(pg - 1)), pg);
+}
+
+/* ioctl @cmd with a read-only copy of @arg: -EFAULT, and nothing else. */
+#define EXPECT_RO_EFAULT(fd, cmd, arg)					\
+	do {								\
+		void *_ro = ro_struct(&(arg), sizeof(arg));		\
+		int _r;							\
+									\
+		EXPECT(_ro, "read-only page: %s", strerror(errno));	\
+		_r = xioctl(fd, cmd, _ro);				\
+		ro_free(_ro);						\
+		if (_r != -EFAULT)					\
+			FAIL("%s with a read-only struct: %d (%s), expected -EFAULT", \
+			     #cmd, _r, _r ? strerror(-_r) : "success");	\
+	} while (0)
+
+static volatile sig_atomic_t frame_signals;
+
+static void on_frame(int sig)
+{
+	(void)sig;
+	frame_signals++;
+}
+
+/*
+ * Every ioctl that writes a result back refuses a struct it cannot write
+ * with -EFAULT before it does anything: no interrupt raised, no revocation,
+ * no object, no pin, no completion or frame consumed.
+ */
+static int test_readonly_struct(void)
+{
+	struct sigaction sa = { .sa_handler = on_frame };
+	struct mmb_info info = { .argsz = sizeof(info) };
+	struct mmb_irq_trigger trig = { .argsz = sizeof(trig), .count = 5 };
+	struct mmb_copy_status cst = { .argsz = sizeof(cst) };
+	struct mmb_region_ctl rc = { .argsz = sizeof(rc) };
+	struct mmb_region_info ri = { .argsz = sizeof(ri) }, ri0, ri1;
+	struct mmb_obj_create oc = { .argsz = sizeof(oc), .size = 4096 };
+	struct mmb_obj_info oi = { .argsz = sizeof(oi) }, oi0, oi1;
+	struct mmb_stream_status sst = { .argsz = sizeof(sst) };
+	struct mmb_copy_completion comp[2];
+	struct mmb_copy_reap rp = { .argsz = sizeof(rp), .max = 2,
+				    .entries = (uintptr_t)comp };
+	struct mmb_stream_fetch fe = { .argsz = sizeof(fe) };
+	static uint64_t ring[512] __attribute__((aligned(4096)));
+	struct mmb_pin_region pr = { .argsz = sizeof(pr),
+				     .user_addr = (uintptr_t)ring,
+				     .length = sizeof(ring) };
+	static uint8_t dst[4096], frame[4096];
+	struct mmb_stream_status st;
+	struct mmb_frame fr;
+	struct pins p0, p1;
+	uint64_t c0;
+	int fd = dev_open("soft0"), edu, sfd, i;
+
+	EXPECT_OK(fd);
+	EXPECT_RO_EFAULT(fd, MMB_IOC_INFO, info);
+
+	/* IRQ_TRIGGER raises nothing, on soft0 and edu0. */
+	c0 = dev_count(fd);
+	EXPECT_RO_EFAULT(fd, MMB_IOC_IRQ_TRIGGER, trig);
+	EXPECT_EQ(dev_count(fd), c0);
+	edu = dev_open("edu0");
+	if (edu >= 0) {
+		c0 = dev_count(edu);
+		EXPECT_RO_EFAULT(edu, MMB_IOC_IRQ_TRIGGER, trig);
+		EXPECT_EQ(dev_count(edu), c0);
+		close(edu);
+	}
+
+	/* REGION_REVOKE revokes nothing, REGION_RESTORE restores nothing. */
+	EXPECT_OK(mmb_region_info(fd, &ri0));
+	EXPECT_EQ(ri0.state, 0);
+	EXPECT_RO_EFAULT(fd, MMB_IOC_REGION_REVOKE, rc);
+	EXPECT_OK(mmb_region_info(fd, &ri1));
+	EXPECT_EQ(ri1.state, 0);
+	EXPECT_EQ(ri1.revokes, ri0.revokes);
+	EXPECT_OK(mmb_region_revoke(fd, NULL));
+	EXPECT_RO_EFAULT(fd, MMB_IOC_REGION_RESTORE, rc);
+	EXPECT_OK(mmb_region_info(fd, &ri1));
+	EXPECT_EQ(ri1.state, MMB_REGION_REVOKED_USER);
+	EXPECT_EQ(ri1.restores, ri0.restores);
+	EXPECT_OK(mmb_region_restore(fd, NULL));
+	EXPECT_RO_EFAULT(fd, MMB_IOC_REGION_INFO, ri);
+
+	/* OBJ_CREATE creates no object. */
+	EXPECT_OK(mmb_obj_info(fd, 0, &oi0));
+	EXPECT_RO_EFAULT(fd, MMB_IOC_OBJ_CREATE, oc);
+	EXPECT_OK(mmb_obj_info(fd, 0, &oi1));
+	EXPECT_EQ(oi1.objects, oi0.objects);
+	EXPECT_ERR(mmb_obj_destroy(fd, 1), ENOENT);
+	EXPECT_RO_EFAULT(fd, MMB_IOC_OBJ_INFO, oi);
+
+	/* PIN_REGION pins nothing (not even for a moment). */
+	p0 = pins_now();
+	EXPECT_RO_EFAULT(fd, MMB_IOC_PIN_REGION, pr);
+	p1 = pins_now();
+	EXPECT_EQ(p1.acquired, p0.acquired);
+	EXPECT_EQ(p1.released, p0.released);
+
+	/* COPY_REAP loses no completion. */
+	EXPECT_OK(mmb_copy_config(fd, MMB_COPY_ASYNC, MMB_SRC_GEN, 7, 0, 0));
+	EXPECT_OK(mmb_copy_submit(fd, dst, sizeof(dst), 0, 0xc00c1e));
+	for (i = 0; i < 10000; i++) {
+		EXPECT_OK(mmb_copy_status(fd, &cst));
+		if (cst.ready)
+			break;
+		usleep(1000);
+	}
+	EXPECT(cst.ready == 1, "the copy did not finish in 10 s");
+	EXPECT_RO_EFAULT(fd, MMB_IOC_COPY_REAP, rp);
+	EXPECT_OK(mmb_copy_status(fd, &cst));
+	EXPECT_EQ(cst.ready, 1);
+	EXPECT_EQ(mmb_copy_reap(fd, comp, 2, 0), 1);
+	EXPECT_EQ(comp[0].cookie, 0xc00c1e);
+	EXPECT_EQ(comp[0].result, sizeof(dst));
+	cst.argsz = sizeof(cst);
+	EXPECT_RO_EFAULT(fd, MMB_IOC_COPY_STATUS, cst);
+
+	/* STREAM_FETCH consumes no frame. */
+	EXPECT_OK(sigaction(SIGRTMIN, &sa, NULL));
+	sfd = mmb_stream_setup(fd, MMB_STREAM_NAIVE, 1, sizeof(frame), NULL,
+			       3, 0, SIGRTMIN, 0);
+	EXPECT_OK(sfd);
+	EXPECT_OK(mmb_stream_start(sfd));
+	for (i = 0; i < 10000; i++) {
+		EXPECT_OK(mmb_stream_status(sfd, &st));
+		if (st.ready)
+			break;
+		usleep(1000);
+	}
+	EXPECT(st.ready == 1, "no frame in 10 s");
+	fe.user_addr = (uintptr_t)frame;
+	fe.length = sizeof(frame);
+	EXPECT_RO_EFAULT(sfd, MMB_IOC_STREAM_FETCH, fe);
+	EXPECT_RO_EFAULT(sfd, MMB_IOC_STREAM_STATUS, sst);
+	EXPECT_OK(mmb_stream_status(sfd, &st));
+	EXPECT_EQ(st.delivered, 0);
+	EXPECT_EQ(st.ready, 1);
+	EXPECT_OK(mmb_stream_fetch(sfd, frame, sizeof(frame), &fr));
+	EXPECT_EQ(fr.seq, 0);
+	EXPECT_OK(mmb_stream_stop(sfd));
+	close(sfd);
+	close(fd);
+	return T_PASS;
+}
+
+/*
+ * Output fields are ignored on input: whatever the caller left in them,
+ * the call works and overwrites them.
+ */
+static int test_output_fields_ignored(void)
+{
+	static uint64_t ring[512] __attribute__((aligned(4096)));
+	struct mmb_pin_region pr = { .argsz = sizeof(pr),
+				     .user_addr = (uintptr_t)ring,
+				     .length = sizeof(ring),
+				     .id = 0xdead, .nr_slots = 0xbeef };
+	struct mmb_obj_create oc = { .argsz = sizeof(oc), .size = 4096,
+				     .handle = 77, .mmap_offset = 1 };
+	struct mmb_stream_fetch fe = { .argsz = sizeof(fe) };
+	struct sigaction sa = { .sa_handler = on_frame };
+	static uint8_t frame[4096];
+	struct mmb_stream_status st;
+	int fd = dev_open("soft0"), sfd, i;
+
+	EXPECT_OK(fd);
+	EXPECT_OK(xioctl(fd, MMB_IOC_PIN_REGION, &pr));
+	EXPECT(pr.id != 0xdead && pr.id, "ring id %u", pr.id);
+	EXPECT_EQ(pr.nr_slots, (sizeof(ring) - sizeof(struct mmb_ring)) /
+				       sizeof(struct mmb_ring_record));
+	EXPECT_OK(mmb_unpin_region(fd, pr.id));
+	EXPECT_OK(xioctl(fd, MMB_IOC_OBJ_CREATE, &oc));
+	EXPECT_EQ(oc.mmap_offset, MMB_MMAP_OBJECT(oc.handle));
+	EXPECT_OK(mmb_obj_destroy(fd, oc.handle));
+
+	EXPECT_OK(sigaction(SIGRTMIN, &sa, NULL));
+	sfd = mmb_stream_setup(fd, MMB_STREAM_NAIVE, 1, sizeof(frame), NULL,
+			       3, 0, SIGRTMIN, 0);
+	EXPECT_OK(sfd);
+	EXPECT_OK(mmb_stream_start(sfd));
+	for (i = 0; i < 10000; i++) {
+		EXPECT_OK(mmb_stream_status(sfd, &st));
+		if (st.ready)
+			break;
+		usleep(1000);
+	}
+	EXPECT(st.ready == 1, "no frame in 10 s");
+	fe.user_addr = (uintptr_t)frame;
+	fe.length = sizeof(frame);
+	fe.frame.index = 9;
+	fe.frame.reserved = 9;
+	fe.frame.seq = 9;
+	fe.frame.length = 9;
+	fe.frame.timestamp_ns = 9;
+	EXPECT_OK(xioctl(sfd, MMB_IOC_STREAM_FETCH, &fe));
+	EXPECT_EQ(fe.frame.index, 0);
+	EXPECT_EQ(fe.frame.reserved, 0);
+	EXPECT_EQ(fe.frame.seq, 0);
+	EXPECT_EQ(fe.frame.length, sizeof(frame));
+	EXPECT_OK(mmb_stream_stop(sfd));
+	close(sfd);
+	close(fd);
+	return T_PASS;
+}
+
+/*
+ * The buffer source of read() holds at most MMB_XFER_MAX bytes: a write()
+ * beyond is -EFBIG and stores nothing.
+ */
+static int test_write_efbig(void)
+{
+	const size_t max = MMB_XFER_MAX;
+	struct mmb_copy_status st;
+	uint8_t b[8] = { 0 };
+	char *buf;
+	int fd = dev_open("soft0");
+
+	EXPECT_OK(fd);
+	buf = map_anon(max, PROT_READ);
+	EXPECT(buf, "64 MiB: %s", strerror(errno));
+	EXPECT_OK(mmb_copy_config(fd, MMB_COPY_SYNC, MMB_SRC_BUFFER, 0,
+				  MMB_COPY_SET_OFFSET, 0));
+	EXPECT(write(fd, buf, max + 1) < 0 && errno == EFBIG,
+	       "write of 64 MiB + 1: %s, expected EFBIG", strerror(errno));
+	EXPECT_EQ(read(fd, b, sizeof(b)), 0);
+	EXPECT_EQ(write(fd, buf, max - 1), (ssize_t)(max - 1));
+	EXPECT(write(fd, buf, 2) < 0 && errno == EFBIG,
+	       "write past 64 MiB: %s, expected EFBIG", strerror(errno));
+	EXPECT_EQ(write(fd, "x", 1), 1);
+	EXPECT_OK(mmb_copy_config(fd, MMB_COPY_SYNC, MMB_SRC_BUFFER, 0,
+				  MMB_COPY_SET_OFFSET, max - 1));
+	EXPECT_EQ(read(fd, b, 1), 1);
+	EXPECT_EQ(b[0], 'x');
+	EXPECT_OK(mmb_copy_status(fd, &st));
+	munmap(buf, max);
+	close(fd);
+	return T_PASS;
+}
+
 const struct mmb_test abi_tests[] = {
 	{ "abi/info", test_info },
 	{ "abi/info_argsz_larger", test_info_argsz_larger },
@@ -363,5 +635,8 @@ const struct mmb_test abi_tests[] = {
 	{ "abi/bad_ranges", test_bad_ranges },
 	{ "abi/unsupported", test_unsupported },
 	{ "abi/no_seek", test_no_seek },
+	{ "abi/readonly_struct", test_readonly_struct },
+	{ "abi/output_fields_ignored", test_output_fields_ignored },
+	{ "abi/write_efbig", test_write_efbig },
 	{ NULL }
 };

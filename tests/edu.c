@@ -2,7 +2,10 @@
 /*
  * edu/: the QEMU edu PCI device: identification, MSI interrupts, DMA.
  */
+#include <signal.h>
 #include <stdlib.h>
+#include <sys/time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -61,6 +64,7 @@ static int test_irq_count(void)
 	EXPECT_OK(mmb_info(fd, &after));
 	proc_after = proc_irq_count(EDU_IRQ_NAME);
 	EXPECT_EQ(after.irq_count - before.irq_count, n);
+	EXPECT_EQ(after.irq_handled - before.irq_handled, n);
 	EXPECT_EQ(proc_after - proc_before, n);
 	EXPECT_OK(read_line("/sys/class/mmbridge/edu0/irq_count", buf,
 			    sizeof(buf)));
@@ -148,10 +152,140 @@ static int test_dma_bad_range(void)
 	return T_PASS;
 }
 
+static volatile sig_atomic_t alarms;
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+	alarms++;
+}
+
+/*
+ * Interrupts of cause MMB_EVENT_TRIGGER delivered so far; UINT64_MAX when
+ * no consistent snapshot could be read.
+ */
+static uint64_t trigger_count(const struct mmb_counters *pg)
+{
+	struct mmb_counters s;
+
+	if (mmb_counters_read_tries(pg, &s, COUNTER_READ_TRIES))
+		return UINT64_MAX;
+	return s.trigger_count;
+}
+
+/*
+ * A long trigger interrupted by a signal without SA_RESTART stops at once
+ * with -EINTR, and exactly the interrupts it reports as raised reached the
+ * handler: not one more arrives afterwards (the next single trigger moves
+ * the count by exactly one, and the IRQ core saw the same number).
+ */
+static int test_trigger_signal(void)
+{
+	struct sigaction sa = { .sa_handler = on_alarm };	/* no SA_RESTART */
+	struct itimerval it = { .it_value = { .tv_usec = 20000 } };
+	const struct mmb_counters *pg;
+	int fd = edu_open(), round;
+
+	if (fd == -ENOENT)
+		SKIP("no edu device");
+	EXPECT_OK(fd);
+	pg = mmb_counters_map(fd);
+	EXPECT(pg, "counter page: %s", strerror(errno));
+	EXPECT_OK(sigaction(SIGALRM, &sa, NULL));
+	for (round = 0; round < 10; round++) {
+		struct mmb_irq_trigger t = {
+			.argsz = sizeof(t), .count = MMB_IRQ_TRIGGER_MAX,
+			.raised = 12345,
+		};
+		long long p0 = proc_irq_count(EDU_IRQ_NAME), p1;
+		uint64_t c0 = trigger_count(pg), c1;
+		int r;
+
+		alarms = 0;
+		EXPECT_OK(setitimer(ITIMER_REAL, &it, NULL));
+		r = xioctl(fd, MMB_IOC_IRQ_TRIGGER, &t);
+		c1 = trigger_count(pg);
+		if (r != -EINTR)
+			FAIL("round %d: trigger returned %d (%s) with %u of %u raised, %d signal(s) caught: expected -EINTR",
+			     round, r, r ? strerror(-r) : "success", t.raised,
+			     t.count, (int)alarms);
+		EXPECT_EQ(alarms, 1);
+		EXPECT(t.raised < t.count, "round %d: raised %u", round,
+		       t.raised);
+		if (c1 - c0 != t.raised)
+			FAIL("round %d: %llu trigger interrupts delivered, raised says %u",
+			     round, (unsigned long long)(c1 - c0), t.raised);
+		/* Nothing left in flight: one more trigger adds exactly one. */
+		EXPECT_OK(mmb_irq_trigger(fd, 1, NULL));
+		c1 = trigger_count(pg);
+		p1 = proc_irq_count(EDU_IRQ_NAME);
+		if (c1 - c0 != (uint64_t)t.raised + 1 ||
+		    p1 - p0 != (long long)t.raised + 1)
+			FAIL("round %d: raised %u then 1: %llu delivered, %lld in /proc/interrupts, expected %u",
+			     round, t.raised, (unsigned long long)(c1 - c0),
+			     p1 - p0, t.raised + 1);
+	}
+	mmb_counters_unmap(pg);
+	close(fd);
+	return T_PASS;
+}
+
+/*
+ * SIGKILL ends a long trigger: the killed process stops raising interrupts
+ * (fewer than the count it asked for reach the handler) and dies.
+ */
+static int test_trigger_sigkill(void)
+{
+	const struct mmb_counters *pg;
+	uint64_t c0, c1, c2;
+	int fd = edu_open(), status, i;
+	pid_t pid, w = 0;
+
+	if (fd == -ENOENT)
+		SKIP("no edu device");
+	EXPECT_OK(fd);
+	pg = mmb_counters_map(fd);
+	EXPECT(pg, "counter page: %s", strerror(errno));
+	c0 = trigger_count(pg);
+	pid = fork();
+	EXPECT(pid >= 0, "fork: %s", strerror(errno));
+	if (!pid)
+		_exit(mmb_irq_trigger(fd, MMB_IRQ_TRIGGER_MAX, NULL) ? 1 : 0);
+	/* Kill it once it is raising: its first interrupts arrived. */
+	for (i = 0; i < 100000 && trigger_count(pg) - c0 < 100; i++)
+		usleep(100);
+	c1 = trigger_count(pg);
+	kill(pid, SIGKILL);
+	/* Generous: a killed trigger dies within its current interrupt. */
+	for (i = 0; i < 3000 && !w; i++) {
+		w = waitpid(pid, &status, WNOHANG);
+		if (!w)
+			usleep(10000);
+	}
+	if (!w) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+		FAIL("the SIGKILLed trigger was still alive after 30 s");
+	}
+	EXPECT(c1 - c0 >= 100, "the trigger raised only %llu in 10 s",
+	       (unsigned long long)(c1 - c0));
+	EXPECT(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL,
+	       "child status 0x%x, expected killed by SIGKILL", status);
+	c2 = trigger_count(pg);
+	EXPECT(c2 - c0 < MMB_IRQ_TRIGGER_MAX,
+	       "the SIGKILLed trigger raised all %llu interrupts",
+	       (unsigned long long)(c2 - c0));
+	mmb_counters_unmap(pg);
+	close(fd);
+	return T_PASS;
+}
+
 const struct mmb_test edu_tests[] = {
 	{ "edu/ident", test_ident },
 	{ "edu/irq_count", test_irq_count },
 	{ "edu/dma_roundtrip", test_dma_roundtrip },
 	{ "edu/dma_bad_range", test_dma_bad_range },
+	{ "edu/trigger_signal", test_trigger_signal },
+	{ "edu/trigger_sigkill", test_trigger_sigkill },
 	{ NULL }
 };

@@ -168,6 +168,18 @@ struct mover {
 };
 void *mover_fn(void *arg);
 
+/*
+ * A consistent snapshot of counter page @pg into @snap, or the case fails:
+ * a reader gives up after a bounded number of attempts instead of spinning
+ * on a sequence count the kernel never completes.
+ */
+#define COUNTER_READ_TRIES (1UL << 22)
+#define COUNTERS_READ(pg, snap)						\
+	EXPECT(!mmb_counters_read_tries(pg, snap, COUNTER_READ_TRIES),	\
+	       "counter page: no consistent snapshot in %lu reads (seq %u):" \
+	       " an update never completed", COUNTER_READ_TRIES,	\
+	       (pg)->seq)
+
 uint64_t now_ns(void);
 uint64_t test_seed(void);
 

@@ -190,7 +190,7 @@ static int test_unbind_with_event_users(void)
 	EXPECT_EQ(pfd.revents, POLLERR | POLLHUP);
 	EXPECT_ERR(mmb_event_wait(efd, &v), ENODEV);
 	EXPECT_ERR(write(efd, &on, 4) < 0 ? -errno : 0, ENODEV);
-	mmb_counters_read(page, &snap);
+	COUNTERS_READ(page, &snap);
 	EXPECT(snap.trigger_count >= 3, "counter page: %llu triggers",
 	       (unsigned long long)snap.trigger_count);
 	/* edu has no region: removal revokes nothing, no event. */

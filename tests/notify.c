@@ -6,7 +6,9 @@
  */
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -348,7 +350,7 @@ static int counter_page_case(const char *name)
 	EXPECT_ERR(mprotect((void *)page, pg, PROT_READ | PROT_WRITE) ?
 		   -errno : 0, EACCES);
 
-	mmb_counters_read(page, &prev);
+	COUNTERS_READ(page, &prev);
 	EXPECT_EQ(prev.size, sizeof(struct mmb_counters));
 	EXPECT_EQ(prev.enabled, 1);
 	EXPECT_EQ(prev.irq_count, dev_count(fd));
@@ -357,7 +359,7 @@ static int counter_page_case(const char *name)
 	EXPECT_OK(storm);
 	t_end = now_ns() + 1500000000ULL;
 	while (now_ns() < t_end) {
-		mmb_counters_read(page, &s);
+		COUNTERS_READ(page, &s);
 		snaps++;
 		if ((s.seq & 1) ||
 		    s.irq_count != s.trigger_count + s.timer_count +
@@ -384,7 +386,7 @@ static int counter_page_case(const char *name)
 	stop_storm(fd, storm);
 	EXPECT(moved > 100, "only %llu changes seen in %llu snapshots",
 	       (unsigned long long)moved, (unsigned long long)snaps);
-	mmb_counters_read(page, &s);
+	COUNTERS_READ(page, &s);
 	EXPECT_EQ(s.irq_count, dev_count(fd));
 	printf("# %s: %llu snapshots, %llu changes, %llu events\n", name,
 	       (unsigned long long)snaps, (unsigned long long)moved,
@@ -495,10 +497,10 @@ static int control_case(const char *name)
 		EXPECT_ERR(xioctl(fd, MMB_IOC_IRQ_CONTROL, &bad), EINVAL);
 	}
 
-	mmb_counters_read(page, &s0);
+	COUNTERS_READ(page, &s0);
 	EXPECT_OK(mmb_irq_control(fd, 0));
 	EXPECT_OK(mmb_irq_trigger(fd, 5, NULL));	/* the handler runs */
-	mmb_counters_read(page, &s);
+	COUNTERS_READ(page, &s);
 	EXPECT_EQ(s.enabled, 0);
 	EXPECT_EQ(s.irq_count, s0.irq_count);
 	EXPECT_EQ(s.masked_count, s0.masked_count + 5);
@@ -506,7 +508,7 @@ static int control_case(const char *name)
 	EXPECT_ERR(read(e, &v, 8) < 0 ? -errno : 0, EAGAIN);
 
 	EXPECT_OK(mmb_irq_control(fd, 1));
-	mmb_counters_read(page, &s);
+	COUNTERS_READ(page, &s);
 	EXPECT_EQ(s.enabled, 1);
 	EXPECT_EQ(s.irq_count, s0.irq_count + 1);
 	EXPECT_EQ(s.trigger_count, s0.trigger_count + 1);
@@ -521,11 +523,11 @@ static int control_case(const char *name)
 	/* UIO's way: write a __u32 to the event fd. */
 	on = 0;
 	EXPECT_EQ(write(efd, &on, 4), 4);
-	mmb_counters_read(page, &s);
+	COUNTERS_READ(page, &s);
 	EXPECT_EQ(s.enabled, 0);
 	on = 1;
 	EXPECT_EQ(write(efd, &on, 4), 4);
-	mmb_counters_read(page, &s);
+	COUNTERS_READ(page, &s);
 	EXPECT_EQ(s.enabled, 1);
 	on = 2;
 	EXPECT_ERR(write(efd, &on, 4) < 0 ? -errno : 0, EINVAL);
@@ -535,10 +537,10 @@ static int control_case(const char *name)
 	fd2 = dev_open(name);
 	EXPECT_OK(fd2);
 	EXPECT_OK(mmb_irq_control(fd2, 0));
-	mmb_counters_read(page, &s);
+	COUNTERS_READ(page, &s);
 	EXPECT_EQ(s.enabled, 0);
 	close(fd2);
-	mmb_counters_read(page, &s);
+	COUNTERS_READ(page, &s);
 	EXPECT_EQ(s.enabled, 1);
 
 	mmb_counters_unmap(page);
@@ -553,6 +555,193 @@ static int test_irq_control(void)
 	return for_each_irq_dev(control_case);
 }
 
+/* A numeric sysfs attribute of soft0, or -1. */
+static long long soft_attr(const char *attr)
+{
+	char path[96], buf[32];
+
+	snprintf(path, sizeof(path), "/sys/class/mmbridge/soft0/%s", attr);
+	return read_line(path, buf, sizeof(buf)) ? -1 : atoll(buf);
+}
+
+/*
+ * MMB_IOC_INFO's two counts, each one thing: event_count (irq_count, its
+ * first name) counts delivered events, revocations and restorations
+ * included, and interrupts held back while delivery is disabled count once
+ * together on enabling; irq_handled counts interrupts when the handler
+ * takes them, delivered or not, and nothing else.  sysfs says the same.
+ */
+static int test_irq_count_meaning(void)
+{
+	struct mmb_counters c0, c1;
+	const struct mmb_counters *pg;
+	struct mmb_info i0, i1;
+	int fd = dev_open("soft0");
+
+	EXPECT_OK(fd);
+	pg = mmb_counters_map(fd);
+	EXPECT(pg, "counter page: %s", strerror(errno));
+	EXPECT_OK(mmb_info(fd, &i0));
+	EXPECT_EQ(i0.irq_count, i0.event_count);
+	COUNTERS_READ(pg, &c0);
+	EXPECT_EQ(c0.irq_count, i0.event_count);
+
+	EXPECT_OK(mmb_region_revoke(fd, NULL));
+	EXPECT_OK(mmb_region_restore(fd, NULL));
+	EXPECT_OK(mmb_info(fd, &i1));
+	EXPECT_EQ(i1.event_count - i0.event_count, 2);
+	EXPECT_EQ(i1.irq_handled - i0.irq_handled, 0);
+
+	EXPECT_OK(mmb_irq_trigger(fd, 4, NULL));
+	EXPECT_OK(mmb_info(fd, &i1));
+	EXPECT_EQ(i1.event_count - i0.event_count, 6);
+	EXPECT_EQ(i1.irq_handled - i0.irq_handled, 4);
+
+	EXPECT_OK(mmb_irq_control(fd, 0));
+	EXPECT_OK(mmb_irq_trigger(fd, 3, NULL));
+	EXPECT_OK(mmb_info(fd, &i1));
+	EXPECT_EQ(i1.event_count - i0.event_count, 6);
+	EXPECT_EQ(i1.irq_handled - i0.irq_handled, 7);
+	EXPECT_EQ(soft_attr("event_count"), i1.event_count);
+	EXPECT_EQ(soft_attr("irq_count"), i1.event_count);
+	EXPECT_EQ(soft_attr("irq_handled"), i1.irq_handled);
+	EXPECT_OK(mmb_irq_control(fd, 1));
+	EXPECT_OK(mmb_info(fd, &i1));
+	EXPECT_EQ(i1.event_count - i0.event_count, 7);
+	EXPECT_EQ(i1.irq_handled - i0.irq_handled, 7);
+	COUNTERS_READ(pg, &c1);
+	EXPECT_EQ(c1.irq_count, i1.event_count);
+	EXPECT_EQ(c1.masked_count - c0.masked_count, 3);
+	EXPECT_EQ(soft_attr("event_count"), i1.event_count);
+	EXPECT_EQ(soft_attr("irq_handled"), i1.irq_handled);
+	/* A caller of the first version (argsz 64) gets nothing past it. */
+	memset(&i1, 0xee, sizeof(i1));
+	i1.argsz = offsetof(struct mmb_info, irq_handled);
+	i1.flags = 0;
+	EXPECT_EQ(i1.argsz, 64);
+	EXPECT_OK(xioctl(fd, MMB_IOC_INFO, &i1));
+	EXPECT_EQ(i1.irq_count, c1.irq_count);
+	EXPECT_EQ(i1.irq_handled, 0xeeeeeeeeeeeeeeeeULL);
+	mmb_counters_unmap(pg);
+	close(fd);
+	return T_PASS;
+}
+
+/* The raw sequence count of counter page @pg. */
+static uint32_t page_seq(const struct mmb_counters *pg)
+{
+	return __atomic_load_n(&pg->seq, __ATOMIC_ACQUIRE);
+}
+
+/*
+ * The counter page's sequence count is even between events and rises by
+ * exactly 2 per delivered event: triggers and a revoke/restore pair.
+ */
+static int test_counter_seq_exact(void)
+{
+	const struct mmb_counters *pg;
+	uint32_t s0, s1;
+	int fd = dev_open("soft0"), i;
+
+	EXPECT_OK(fd);
+	pg = mmb_counters_map(fd);
+	EXPECT(pg, "counter page: %s", strerror(errno));
+	s0 = page_seq(pg);
+	EXPECT(!(s0 & 1), "seq %u is odd with no event in progress", s0);
+	for (i = 0; i < 5; i++) {
+		EXPECT_OK(mmb_irq_trigger(fd, 1, NULL));
+		s1 = page_seq(pg);
+		if (s1 != s0 + 2)
+			FAIL("trigger %d: seq %u -> %u, expected +2", i, s0, s1);
+		s0 = s1;
+	}
+	EXPECT_OK(mmb_irq_trigger(fd, 10, NULL));
+	s1 = page_seq(pg);
+	EXPECT_EQ(s1 - s0, 20);
+	s0 = s1;
+	EXPECT_OK(mmb_region_revoke(fd, NULL));
+	s1 = page_seq(pg);
+	EXPECT_EQ(s1 - s0, 2);
+	EXPECT_OK(mmb_region_restore(fd, NULL));
+	EXPECT_EQ(page_seq(pg) - s1, 2);
+	mmb_counters_unmap(pg);
+	close(fd);
+	return T_PASS;
+}
+
+struct disabler {
+	pthread_barrier_t *go;
+	int fd;
+};
+
+static void *disable_fn(void *arg)
+{
+	struct disabler *d = arg;
+
+	pthread_barrier_wait(d->go);
+	return (void *)(intptr_t)mmb_irq_control(d->fd, 0);
+}
+
+/*
+ * Closing the file that disabled delivery enables it again, but never
+ * undoes a disable by another file: A disables, then A closes while B
+ * disables.  Whichever comes first, B's disable holds at the end.
+ */
+static int test_close_keeps_other_disable(void)
+{
+	struct mmb_counters s;
+	const struct mmb_counters *pg;
+	pthread_barrier_t go;
+	int round;
+	int fd = dev_open("soft0");
+
+	EXPECT_OK(fd);
+	pg = mmb_counters_map(fd);
+	EXPECT(pg, "counter page: %s", strerror(errno));
+	/* Not the owner: B's close leaves A's disable alone. */
+	{
+		int a = dev_open("soft0"), b = dev_open("soft0");
+
+		EXPECT_OK(a);
+		EXPECT_OK(b);
+		EXPECT_OK(mmb_irq_control(a, 0));
+		close(b);
+		COUNTERS_READ(pg, &s);
+		EXPECT_EQ(s.enabled, 0);
+		close(a);
+		COUNTERS_READ(pg, &s);
+		EXPECT_EQ(s.enabled, 1);
+	}
+	pthread_barrier_init(&go, NULL, 2);
+	for (round = 0; round < 2000; round++) {
+		struct disabler d = { .go = &go };
+		int a = dev_open("soft0");
+		pthread_t th;
+		void *r;
+
+		d.fd = dev_open("soft0");
+		EXPECT_OK(a);
+		EXPECT_OK(d.fd);
+		EXPECT_OK(mmb_irq_control(a, 0));
+		EXPECT_EQ(pthread_create(&th, NULL, disable_fn, &d), 0);
+		pthread_barrier_wait(&go);
+		close(a);
+		pthread_join(th, &r);
+		EXPECT_EQ((intptr_t)r, 0);
+		COUNTERS_READ(pg, &s);
+		if (s.enabled)
+			FAIL("round %d: delivery enabled after B disabled it and A closed",
+			     round);
+		close(d.fd);
+		COUNTERS_READ(pg, &s);
+		EXPECT_EQ(s.enabled, 1);
+	}
+	pthread_barrier_destroy(&go);
+	mmb_counters_unmap(pg);
+	close(fd);
+	return T_PASS;
+}
+
 const struct mmb_test notify_tests[] = {
 	{ "notify/read_blocks_until_irq", test_read_blocks_until_irq },
 	{ "notify/poll", test_poll },
@@ -562,5 +751,8 @@ const struct mmb_test notify_tests[] = {
 	{ "notify/counter_page_consistent", test_counter_page_consistent },
 	{ "notify/irq_storm", test_irq_storm },
 	{ "notify/irq_control", test_irq_control },
+	{ "notify/irq_count_meaning", test_irq_count_meaning },
+	{ "notify/counter_seq_exact", test_counter_seq_exact },
+	{ "notify/close_keeps_other_disable", test_close_keeps_other_disable },
 	{ NULL }
 };

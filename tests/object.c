@@ -570,11 +570,14 @@ static int test_bad_args(void)
 	oc.placement = 2;
 	EXPECT_ERR(xioctl(fd, MMB_IOC_OBJ_CREATE, &oc), EINVAL);
 	oc.placement = 0;
-	oc.handle = 7;
-	EXPECT_ERR(xioctl(fd, MMB_IOC_OBJ_CREATE, &oc), EINVAL);
-	oc.handle = 0;
+	/* Output fields are ignored on input, and overwritten. */
+	oc.handle = 0xfffe;
 	oc.mmap_offset = 1;
-	EXPECT_ERR(xioctl(fd, MMB_IOC_OBJ_CREATE, &oc), EINVAL);
+	EXPECT_OK(xioctl(fd, MMB_IOC_OBJ_CREATE, &oc));
+	EXPECT(oc.handle != 0xfffe, "handle %u kept", oc.handle);
+	EXPECT_EQ(oc.mmap_offset, MMB_MMAP_OBJECT(oc.handle));
+	EXPECT_OK(mmb_obj_destroy(fd, oc.handle));
+	oc.handle = 0;
 	oc.mmap_offset = 0;
 	oc.argsz = 16;
 	EXPECT_ERR(xioctl(fd, MMB_IOC_OBJ_CREATE, &oc), EINVAL);

@@ -105,11 +105,11 @@ static int role_irq(void)
 	EXPECT(page, "counter page: %s", strerror(errno));
 	EXPECT_OK(mmb_pin_region(fd, ring, 4 * PG, &id, NULL));
 	while (!atomic_load(stop)) {
-		mmb_counters_read(page, &c0);
+		COUNTERS_READ(page, &c0);
 		head0 = mmb_ring_head(ring);
 		EXPECT_OK(mmb_irq_trigger(fd, 3, &raised));
 		EXPECT_EQ(raised, 3);
-		mmb_counters_read(page, &c1);
+		COUNTERS_READ(page, &c1);
 		EXPECT(c1.irq_count >= c0.irq_count + 3, "%s: counter page %llu -> %llu",
 		       name, (unsigned long long)c0.irq_count,
 		       (unsigned long long)c1.irq_count);

@@ -78,11 +78,15 @@ int mmb_irq_copy(int fd, struct mmb_irq_record *rec);
  * mmb_counters_map() maps the device's counter page read-only (NULL with
  * errno set on failure); mmb_counters_read() copies a consistent snapshot
  * of it, retrying while the kernel is in the middle of an update.
+ * mmb_counters_read_tries() gives up after @tries attempts (0: never) with
+ * -EAGAIN, for readers that must not spin forever on a broken page.
  */
 const struct mmb_counters *mmb_counters_map(int fd);
 void mmb_counters_unmap(const struct mmb_counters *page);
 void mmb_counters_read(const struct mmb_counters *page,
 		       struct mmb_counters *snap);
+int mmb_counters_read_tries(const struct mmb_counters *page,
+			    struct mmb_counters *snap, unsigned long tries);
 
 /*
  * An event fd (MMB_IOC_EVENT_OPEN, @flags MMB_EVENT_*): returns the new fd.

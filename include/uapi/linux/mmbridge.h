@@ -13,6 +13,10 @@
  *  - @flags holds only the flags documented for that ioctl; any other bit is
  *    rejected with -EINVAL.
  *  - Every field named reserved* must be zero (-EINVAL otherwise).
+ *  - Fields marked (out) are ignored on input.
+ *  - An ioctl with output first writes the bytes it will write back with
+ *    what it read, before it acts: a struct the caller cannot write is
+ *    -EFAULT with nothing done.
  *  - Unknown commands fail with -ENOTTY.
  *  - A request a backend cannot perform fails with -EOPNOTSUPP; a request on
  *    a device that has been removed fails with -ENODEV.
@@ -55,10 +59,21 @@ enum mmb_backend_kind {
  * @backend:	enum mmb_backend_kind
  * @caps:	MMB_CAP_* bits
  * @mem_size:	bytes of device memory (0 when the backend has none)
- * @irq_count:	interrupts handled since the device was probed
+ * @event_count: events delivered since the device was probed: the counter
+ *		page's irq_count (every delivered interrupt, revocation and
+ *		restoration counts one; interrupts that arrive while delivery
+ *		is disabled count one together, when it is enabled again)
+ * @irq_count:	the same field under its first name (same offset, same
+ *		value); new code uses @event_count
  * @dma_window:	bytes of device-side buffer the DMA engine can reach
  * @instance:	the N in the device name
  * @name:	device name, NUL-terminated, e.g. "edu0"
+ * @irq_handled: interrupts the device's handler took since the device was
+ *		probed, one per interrupt cause it reported (TRIGGER, TIMER,
+ *		DMA, DMA_ERROR), counted when handled whether delivery is
+ *		enabled or not; revocations and restorations are no
+ *		interrupts.  Kernels before this field was added write back
+ *		only up to @name (an @argsz of 64).
  */
 struct mmb_info {
 	__u32 argsz;
@@ -67,10 +82,14 @@ struct mmb_info {
 	__u32 backend;
 	__u64 caps;
 	__u64 mem_size;
-	__u64 irq_count;
+	union {
+		__u64 event_count;
+		__u64 irq_count;
+	};
 	__u32 dma_window;
 	__u32 instance;
 	char name[16];
+	__u64 irq_handled;
 };
 
 #define MMB_IOC_INFO _IO(MMB_IOC_MAGIC, 0x00)
@@ -86,10 +105,13 @@ struct mmb_info {
  * The device raises one interrupt at a time and the call waits until the
  * interrupt handler has delivered it (counter page, rings, eventfds) before
  * raising the next, so exactly @count interrupts reach the handler and all
- * of them are visible when the call returns.  Interrupted by a signal, the call returns
- * -EINTR after writing back how many were @raised (also written back with
- * -ETIMEDOUT, when the handler did not run within a second, and -ENODEV,
- * when the device went away).  Interrupts of concurrent triggers on one
+ * of them are visible when the call returns.  The call looks for a signal
+ * (SIGKILL included) before each interrupt and waits for the one in
+ * flight: interrupted, it returns -EINTR after writing back how many were
+ * @raised, exactly the number that reached the handler, none after (with
+ * none raised yet the call is restarted under SA_RESTART).  @raised is
+ * also written back with -ETIMEDOUT, when the handler did not run within a
+ * second, and -ENODEV, when the device went away.  Interrupts of concurrent triggers on one
  * device do not overlap.
  *
  * With MMB_IRQ_TRIGGER_NOWAIT, @count must be 1: the call raises the
@@ -171,6 +193,9 @@ struct mmb_xfer {
  *                    every byte can be checked on its own;
  *  - MMB_SRC_BUFFER: byte (o % n) of the n bytes written to the fd with
  *                    write() (read() returns 0 while nothing was written).
+ *                    The buffer holds at most MMB_XFER_MAX bytes: a
+ *                    write() that would pass that fails with -EFBIG and
+ *                    stores nothing (-ENOMEM without the memory).
  * The copy runs in the caller (MMB_COPY_SYNC) or in a worker kernel thread
  * that adopts the caller's address space while the caller sleeps
  * (MMB_COPY_WORKER).  In MMB_COPY_ASYNC, read() is refused (-EINVAL) and
@@ -381,8 +406,20 @@ struct mmb_irq_copy {
  * The interrupt handler updates the page under a sequence count: @seq is
  * odd while an update is in progress, and a snapshot is consistent when
  * @seq was even and unchanged around reading the fields (libmmbridge's
- * mmb_counters_read() does exactly this).  Every delivered event adds one
- * to @irq_count and one to exactly one of the cause counters.
+ * mmb_counters_read() does exactly this).  In full, on any CPU:
+ *
+ *	do {
+ *		s = load_acquire(&pg->seq);	(retry while s is odd)
+ *		... read the fields ...
+ *		fence(acquire);			(smp_rmb())
+ *	} while (READ_ONCE(pg->seq) != s);
+ *
+ * The kernel orders its stores to match (smp_wmb() after making @seq odd
+ * and before making it even).  Every delivered event adds one to
+ * @irq_count and one to exactly one of the cause counters, in one update
+ * that raises @seq by exactly 2; between updates @seq is even.  Other
+ * updates (a masked interrupt, enabling or disabling delivery, a region
+ * state change that is no event) raise it by 2 as well.
  */
 enum mmb_event_cause {
 	MMB_EVENT_TRIGGER = 1, /* raised by MMB_IOC_IRQ_TRIGGER */
@@ -511,6 +548,22 @@ struct mmb_irq_control {
  * is complete once @head exceeds n (read @head with acquire semantics).
  * The kernel initialises the header at registration and owns the whole
  * range while it is registered; user space only reads it.
+ *
+ * A slot is reused by record n + nr_slots, so a slow reader can be
+ * overrun.  The kernel writes a record as @seq = n + 1, smp_wmb(), the
+ * other fields, smp_wmb(), then @head = n + 1.  A reader of record n
+ * therefore reads it as
+ *
+ *	h = load_acquire(&ring->head);		(n < h: complete)
+ *	s1 = READ_ONCE(rec->seq);
+ *	fence(acquire);				(smp_rmb())
+ *	... copy the other fields ...
+ *	fence(acquire);
+ *	s2 = READ_ONCE(rec->seq);
+ *
+ * and the copy is record n exactly when s1 == s2 == n + 1; otherwise the
+ * record was overwritten (lost to an overrun) and the reader resumes at
+ * record h - nr_slots or later.
  */
 
 /**
@@ -804,10 +857,14 @@ struct mmb_stream_fetch {
  * no mapping reaches the device any more, and each mapping's next access
  * follows the policy it was mapped with:
  *
- *  MMB_FAULT_DISCARD	a zeroed scratch page of the mapping is mapped
- *			instead: writes land there and never reach the
- *			device; reads see zeros or the mapping's own
- *			discarded writes, never device data.
+ *  MMB_FAULT_DISCARD	each page of the mapping gets a scratch page of
+ *			its own, zeroed at each revocation: writes land
+ *			there and never reach the device; a read sees
+ *			zeros or what was written to that same page since
+ *			the revocation, never device data.  Scratch pages
+ *			belong to the mmap() call: a child that inherited
+ *			the mapping by fork() shares them, as it shares
+ *			the MAP_SHARED mapping itself.
  *  MMB_FAULT_SIGBUS	SIGBUS, si_code BUS_ADRERR, si_addr the address.
  *  MMB_FAULT_WAIT	a load or store of the process itself sleeps until
  *			the region is restored, without holding the
