@@ -401,6 +401,7 @@ static int __init mmb_init(void)
 	mmb_debugfs_root = debugfs_create_dir(MMB_DRV_NAME, NULL);
 	debugfs_create_file("dma_mappings", 0400, mmb_debugfs_root, NULL,
 			    &mmb_dma_mappings_fops);
+	mmb_object_fault_inject(mmb_debugfs_root);
 	ret = alloc_chrdev_region(&mmb_devt, 0, MMB_MAX_DEVICES, MMB_DRV_NAME);
 	if (ret)
 		goto err_debugfs;

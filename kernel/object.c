@@ -28,7 +28,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/bitmap.h>
-#include <linux/error-injection.h>
+#include <linux/fault-inject.h>
 #include <linux/fs.h>
 #include <linux/highmem.h>
 #include <linux/io.h>
@@ -168,8 +168,37 @@ static unsigned long mmb_cache_scan(struct shrinker *s,
  * reclaim or compaction for them, and split: one allocator call per chunk
  * instead of per page is most of the cost of a move to RAM.
  */
-static noinline struct page **mmb_obj_pages_alloc(unsigned long npages,
-						  bool zero)
+/*
+ * Where the kernel has fault injection, debugfs mmbridge/fail_object_ram
+ * (the knobs of Documentation/fault-injection, task-filter included) makes
+ * the RAM of objects' moves and creations fail: tests reach removal's
+ * lost-object path with it.
+ */
+#ifdef CONFIG_FAULT_INJECTION_DEBUG_FS
+static DECLARE_FAULT_ATTR(mmb_fail_object_ram);
+
+void mmb_object_fault_inject(struct dentry *root)
+{
+	fault_create_debugfs_attr("fail_object_ram", root,
+				  &mmb_fail_object_ram);
+}
+
+static bool mmb_obj_ram_fails(void)
+{
+	return should_fail(&mmb_fail_object_ram, 1);
+}
+#else
+void mmb_object_fault_inject(struct dentry *root)
+{
+}
+
+static bool mmb_obj_ram_fails(void)
+{
+	return false;
+}
+#endif
+
+static struct page **mmb_obj_pages_alloc(unsigned long npages, bool zero)
 {
 	gfp_t gfp = GFP_HIGHUSER | __GFP_ACCOUNT | __GFP_NOWARN |
 		    (zero ? __GFP_ZERO : 0);
@@ -178,6 +207,8 @@ static noinline struct page **mmb_obj_pages_alloc(unsigned long npages,
 	unsigned long i = 0, j;
 	unsigned int order;
 
+	if (mmb_obj_ram_fails())
+		return NULL;
 	pages = kvcalloc(npages, sizeof(*pages), GFP_KERNEL_ACCOUNT);
 	if (!pages)
 		return NULL;
@@ -211,8 +242,6 @@ err_free:
 	kvfree(pages);
 	return NULL;
 }
-/* Tests make it fail (fail_function) to reach removal's lost-object path. */
-ALLOW_ERROR_INJECTION(mmb_obj_pages_alloc, NULL);
 
 /* Give RAM backing up: into the cache while it has room, else freed. */
 static void mmb_obj_pages_free(struct page **pages, unsigned long npages)

@@ -488,6 +488,7 @@ int mmb_region_restore(struct mmb_device *mdev);
 /* object.c */
 struct mmb_file;
 int mmb_object_cache_init(void);
+void mmb_object_fault_inject(struct dentry *root);
 void mmb_object_cache_exit(void);
 void mmb_objects_init(struct mmb_objects *objs);
 int mmb_objects_register(struct mmb_device *mdev);

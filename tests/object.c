@@ -757,27 +757,25 @@ static int test_remove_with_objects(void)
 	return T_PASS;
 }
 
-#define FAIL_FN "/sys/kernel/debug/fail_function"
+#define FAIL_FN "/sys/kernel/debug/mmbridge/fail_object_ram"
 
-/* fail_function: make @fn return 0 (NULL) in the tasks that ask for it. */
-static int inject_null(const char *fn)
+/* Objects' RAM fails (every time) in the tasks that ask for it, or not. */
+static int fail_object_ram(bool on)
 {
-	char path[128];
 	static const char *const knobs[][2] = {
-		{ "probability", "100" }, { "interval", "1" },
-		{ "times", "-1" }, { "task-filter", "Y" }, { "verbose", "0" },
+		{ "interval", "1" }, { "times", "-1" },
+		{ "task-filter", "Y" }, { "verbose", "0" },
+		{ "probability", "100" },
 	};
+	char path[128];
 	size_t i;
-	int r;
+	int r = 0;
 
-	r = write_str(FAIL_FN "/inject", fn);
-	if (r)
-		return r;
-	snprintf(path, sizeof(path), FAIL_FN "/%s/retval", fn);
-	r = write_str(path, "0");
 	for (i = 0; !r && i < sizeof(knobs) / sizeof(knobs[0]); i++) {
 		snprintf(path, sizeof(path), FAIL_FN "/%s", knobs[i][0]);
-		r = write_str(path, knobs[i][1]);
+		r = write_str(path, on || i + 1 < sizeof(knobs) /
+						      sizeof(knobs[0]) ?
+					    knobs[i][1] : "0");
 	}
 	return r;
 }
@@ -798,8 +796,9 @@ static bool sigbus_on_touch(volatile uint8_t *p)
 
 /*
  * Removal that cannot save an object (its RAM allocation fails, injected
- * with fail_function into the removing task only) loses it: its mappings
- * get SIGBUS, debuggers -EIO, its pool space is given back exactly once.
+ * with mmbridge/fail_object_ram into the removing task only) loses it:
+ * its mappings get SIGBUS, debuggers -EIO, its pool space is given back
+ * exactly once.
  * Meanwhile another thread moves a second object to RAM and back, so that
  * removal and a move race for it: it ends up either saved, with its data,
  * or lost, never both, never freed twice.  Debug kernel only (the others
@@ -813,7 +812,7 @@ static int test_lost_at_removal(void)
 	int r = lost_at_removal(), fd;
 
 	write_str("/proc/thread-self/make-it-fail", "0");
-	write_str(FAIL_FN "/inject", "");
+	fail_object_ram(false);
 	if (r != T_PASS && access(MMB_DEV_DIR "/soft0", F_OK) &&
 	    bind_soft_empty(&fd) == T_PASS)
 		close(fd);
@@ -834,8 +833,8 @@ static int lost_at_removal(void)
 	pthread_t th;
 	long bad;
 
-	if (access(FAIL_FN "/inject", W_OK))
-		SKIP("no fail_function in this kernel");
+	if (access(FAIL_FN "/probability", W_OK))
+		SKIP("no fault injection in this kernel");
 	kfd = kmsg_open();
 	EXPECT_OK(kfd);
 	for (round = 0; round < 8; round++) {
@@ -847,13 +846,13 @@ static int lost_at_removal(void)
 		pattern_fill(a, la, seed, 0);
 		pattern_fill(b, la, seed + 1, 0);
 
-		EXPECT_OK(inject_null("mmb_obj_pages_alloc"));
+		EXPECT_OK(fail_object_ram(true));
 		EXPECT_OK(write_str("/proc/thread-self/make-it-fail", "1"));
 		/* The injection works: this thread cannot move a to RAM. */
 		r = mmb_obj_migrate(fd, ha, MMB_OBJ_RAM);
 		if (r != -ENOMEM) {
 			write_str("/proc/thread-self/make-it-fail", "0");
-			write_str(FAIL_FN "/inject", "");
+			fail_object_ram(false);
 			FAIL("injected allocation failure: migrate returned %d",
 			     r);
 		}
@@ -865,7 +864,7 @@ static int lost_at_removal(void)
 		write_str("/proc/thread-self/make-it-fail", "0");
 		atomic_store(&mv.stop, true);
 		pthread_join(th, NULL);
-		write_str(FAIL_FN "/inject", "");
+		fail_object_ram(false);
 		EXPECT_OK(r);
 
 		/* a could not be saved. */
