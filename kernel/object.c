@@ -853,6 +853,34 @@ void mmb_obj_release_file(struct mmb_file *mf)
 }
 
 /*
+ * Removal could not move @obj to RAM: its device copy goes with the device.
+ * A move to RAM that does not take move_lock (MMB_IOC_OBJ_MIGRATE) may have
+ * saved it meanwhile: decided again under the object's semaphore.
+ */
+static void mmb_obj_lose(struct mmb_object *obj)
+{
+	struct mmb_device *mdev = obj->mdev;
+	struct mmb_objects *objs = &mdev->objects;
+	bool lost = false;
+
+	down_write(&obj->sem);
+	if (obj->placement == MMB_OBJ_DEVICE && !obj->lost) {
+		unmap_mapping_range(mmb_region_mapping(mdev),
+				    (loff_t)obj->pgoff << PAGE_SHIFT,
+				    mmb_obj_size(obj), 1);
+		obj->lost = true;
+		xa_lock(&objs->xa);
+		list_del(&obj->lru);
+		mmb_pool_put(objs, obj->first, obj->npages);
+		xa_unlock(&objs->xa);
+		lost = true;
+	}
+	up_write(&obj->sem);
+	if (lost)
+		dev_warn(&mdev->dev, "object %u lost at removal\n", obj->id);
+}
+
+/*
  * Removal: nothing enters the pool any more, and every object in it moves
  * to RAM before the backend lets the memory go, so mappings keep their
  * data.  An object whose RAM cannot be allocated is lost: its mappings
@@ -876,20 +904,8 @@ void mmb_objects_unplug(struct mmb_device *mdev)
 		xa_unlock(&objs->xa);
 		if (!obj)
 			break;
-		if (mmb_obj_to_ram(obj)) {
-			down_write(&obj->sem);
-			unmap_mapping_range(mmb_region_mapping(mdev),
-					    (loff_t)obj->pgoff << PAGE_SHIFT,
-					    mmb_obj_size(obj), 1);
-			obj->lost = true;
-			xa_lock(&objs->xa);
-			list_del(&obj->lru);
-			mmb_pool_put(objs, obj->first, obj->npages);
-			xa_unlock(&objs->xa);
-			up_write(&obj->sem);
-			dev_warn(&mdev->dev, "object %u lost at removal\n",
-				 obj->id);
-		}
+		if (mmb_obj_to_ram(obj))
+			mmb_obj_lose(obj);
 		mmb_obj_put(obj);
 	}
 	mutex_unlock(&objs->move_lock);
