@@ -32,13 +32,19 @@ MODULE_PARM_DESC(copy_workers,
  * of its own CPU, which is free while it sleeps: no cross-CPU wake-up on
  * either side.  Other copies go round-robin, so they run in parallel.
  */
+/*
+ * Submission must work in true hard-IRQ context on every kernel, PREEMPT_RT
+ * included (an IRQF_NO_THREAD handler, a HRTIMER_MODE_HARD timer): the
+ * queue lock is a raw spinlock and the worker is woken with
+ * wake_up_process(), which takes only raw locks.  No wait queue, whose
+ * lock sleeps on RT.
+ */
 struct mmb_worker {
 	struct task_struct *task;
 	void *bounce; /* MMB_COPY_CHUNK bytes for ->fill */
 	int cpu; /* preferred CPU */
-	spinlock_t lock; /* queue; IRQ-safe */
+	raw_spinlock_t lock; /* queue; taken in hard-IRQ context */
 	struct list_head queue; /* lock */
-	wait_queue_head_t wq;
 };
 
 static struct {
@@ -112,17 +118,12 @@ static struct mmb_copy *mmb_copy_dequeue(struct mmb_worker *w)
 {
 	struct mmb_copy *c;
 
-	spin_lock_irq(&w->lock);
+	raw_spin_lock_irq(&w->lock);
 	c = list_first_entry_or_null(&w->queue, struct mmb_copy, node);
 	if (c)
 		list_del_init(&c->node);
-	spin_unlock_irq(&w->lock);
+	raw_spin_unlock_irq(&w->lock);
 	return c;
-}
-
-static bool mmb_worker_woken(struct mmb_worker *w)
-{
-	return !list_empty(&w->queue) || kthread_should_stop();
 }
 
 static int mmb_copy_worker(void *data)
@@ -130,8 +131,20 @@ static int mmb_copy_worker(void *data)
 	struct mmb_worker *w = data;
 	struct mmb_copy *c;
 
-	while (!kthread_should_stop()) {
-		wait_event_interruptible(w->wq, mmb_worker_woken(w));
+	for (;;) {
+		/*
+		 * The state is set before the queue is looked at: a request
+		 * queued after the look finds the worker asleep or about to
+		 * be, and its wake_up_process() makes it runnable either way.
+		 */
+		set_current_state(TASK_INTERRUPTIBLE);
+		if (kthread_should_stop()) {
+			__set_current_state(TASK_RUNNING);
+			break;
+		}
+		if (list_empty_careful(&w->queue))
+			schedule();
+		__set_current_state(TASK_RUNNING);
 		while ((c = mmb_copy_dequeue(w))) {
 			mmb_copy_exec(w, c);
 			trace_mmb_copy_done(c);
@@ -160,9 +173,11 @@ static struct mmb_worker *mmb_pick_worker(bool local)
  * mmb_copy_submit() - queue a copy for a worker thread.
  * @c:	the request, with @mm, @uaddr, @len, the source and @done set
  *
- * Callable from any context, hard IRQ included.  @c must stay valid until
- * ->done() has run; ->done() runs exactly once, in a worker thread.  With
- * MMB_COPY_F_LOCAL in @c->flags the worker of the current CPU takes it.
+ * Callable from any context, true hard IRQ included, on PREEMPT_RT too
+ * (an IRQF_NO_THREAD handler, a HRTIMER_MODE_HARD timer): it takes only
+ * raw spinlocks.  @c must stay valid until ->done() has run; ->done() runs
+ * exactly once, in a worker thread.  With MMB_COPY_F_LOCAL in @c->flags the
+ * worker of the current CPU takes it.
  */
 void mmb_copy_submit(struct mmb_copy *c)
 {
@@ -174,10 +189,10 @@ void mmb_copy_submit(struct mmb_copy *c)
 	c->status = 0;
 	c->worker_pid = 0;
 	WRITE_ONCE(c->cancel, false);
-	spin_lock_irqsave(&w->lock, flags);
+	raw_spin_lock_irqsave(&w->lock, flags);
 	list_add_tail(&c->node, &w->queue);
-	spin_unlock_irqrestore(&w->lock, flags);
-	wake_up(&w->wq);
+	raw_spin_unlock_irqrestore(&w->lock, flags);
+	wake_up_process(w->task);
 }
 EXPORT_SYMBOL_GPL(mmb_copy_submit);
 
@@ -214,9 +229,8 @@ int mmb_remote_init(void)
 	for (i = 0; i < mmb_engine.nr; i++) {
 		struct mmb_worker *w = &mmb_engine.workers[i];
 
-		spin_lock_init(&w->lock);
+		raw_spin_lock_init(&w->lock);
 		INIT_LIST_HEAD(&w->queue);
-		init_waitqueue_head(&w->wq);
 		w->cpu = cpumask_nth(i % num_online_cpus(), cpu_online_mask);
 		w->bounce = kvmalloc(MMB_COPY_CHUNK, GFP_KERNEL);
 		if (!w->bounce) {
