@@ -3,6 +3,9 @@
  * stream/: frames streamed by the DMA engine into pinned user buffers
  * (zero copy), and the bounce and naive designs built on the same engine.
  */
+#include <dirent.h>
+#include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <stdlib.h>
@@ -594,6 +597,98 @@ static int test_naive_signal_after_setuid(void)
 	return T_PASS;
 }
 
+/* Pin every thread named @comm to @set; how many, or -errno. */
+static int pin_comm(const char *comm, cpu_set_t *set)
+{
+	struct dirent *de;
+	char path[64], name[32];
+	int n = 0;
+	DIR *d = opendir("/proc");
+
+	if (!d)
+		return -errno;
+	while ((de = readdir(d))) {
+		FILE *f;
+		pid_t pid = atoi(de->d_name);
+
+		if (pid <= 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fgets(name, sizeof(name), f) &&
+		    !strncmp(name, comm, strlen(comm)) &&
+		    !sched_setaffinity(pid, sizeof(*set), set))
+			n++;
+		fclose(f);
+	}
+	closedir(d);
+	return n;
+}
+
+/*
+ * A naive frame's completion signals the process after it drops the
+ * stream's lock.  A closer woken by that completion (here at SCHED_FIFO on
+ * the completing CPU, so it runs at the unlock, as any preemption there
+ * would let it) frees the stream before the signal is sent; the signal
+ * must not read the freed stream.  Run with slub_debug=FZP; on
+ * PREEMPT_RT the completion (a soft hrtimer) is preemptible there.
+ */
+static int test_naive_signal_vs_close(void)
+{
+	struct sched_param fifo = { .sched_priority = 50 }, other = { 0 };
+	struct sigaction sa = { .sa_handler = on_frame };
+	cpu_set_t cpu0, all;
+	char splat[256];
+	int fd, sfd, kfd, round, ret, n;
+
+	CPU_ZERO(&cpu0);
+	CPU_SET(0, &cpu0);
+	EXPECT_OK(sched_getaffinity(0, sizeof(all), &all) ? -errno : 0);
+	fd = dev_open("soft0");
+	EXPECT_OK(fd);
+	kfd = kmsg_open();
+	EXPECT_OK(kfd);
+	n = pin_comm("mmb-soft-dma", &cpu0);
+	if (n <= 0)
+		SKIP("no mmb-soft-dma thread to pin (%d)", n);
+	sigaction(SIGRTMIN, &sa, NULL);
+	EXPECT_OK(sched_setaffinity(0, sizeof(cpu0), &cpu0) ? -errno : 0);
+	for (round = 0; round < 20; round++) {
+		struct pollfd p;
+
+		sfd = mmb_stream_setup(fd, MMB_STREAM_NAIVE, 1, PG, NULL,
+				       round, 0, SIGRTMIN, 0);
+		EXPECT_OK(sfd);
+		p.fd = sfd;
+		p.events = POLLIN;
+		ret = sched_setscheduler(0, SCHED_FIFO, &fifo) ? -errno : 0;
+		if (!ret)
+			ret = mmb_stream_start(sfd);
+		while (!ret) {
+			int r = poll(&p, 1, 5000);
+
+			if (r == 1)
+				break;
+			if (r < 0 && errno == EINTR)
+				continue;
+			ret = r < 0 ? -errno : -ETIMEDOUT;
+		}
+		close(sfd);
+		sched_setscheduler(0, SCHED_OTHER, &other);
+		EXPECT(!ret, "round %d: %d", round, ret);
+		usleep(20000);
+		EXPECT(!kmsg_splat(kfd, splat, sizeof(splat)), "round %d: %s",
+		       round, splat);
+	}
+	pin_comm("mmb-soft-dma", &all);
+	sched_setaffinity(0, sizeof(all), &all);
+	close(kfd);
+	close(fd);
+	return T_PASS;
+}
+
 const struct mmb_test stream_tests[] = {
 	{ "stream/soft_frames_exact", test_soft_frames_exact },
 	{ "stream/edu_dma_into_user", test_edu_dma_into_user },
@@ -605,5 +700,6 @@ const struct mmb_test stream_tests[] = {
 	{ "stream/bad_setup", test_bad_setup },
 	{ "stream/bounce_and_naive", test_bounce_and_naive },
 	{ "stream/naive_signal_after_setuid", test_naive_signal_after_setuid },
+	{ "stream/naive_signal_vs_close", test_naive_signal_vs_close },
 	{ NULL }
 };
