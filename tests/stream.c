@@ -689,6 +689,44 @@ static int test_naive_signal_vs_close(void)
 	return T_PASS;
 }
 
+/*
+ * What the process writes into a frame it holds is its own: closing the
+ * stream does not write the frame again.  Under a DMA layer that bounces
+ * (swiotlb=force, an encrypted guest, a device that cannot reach the
+ * frame), undoing the mapping must not copy the bounce buffer back over
+ * a frame the CPU already owns.  Meaningful with swiotlb=force.
+ */
+static int test_owned_frame_kept_at_close(void)
+{
+	const uint32_t nr = 2;
+	const size_t size = 4 * PG;
+	uint8_t *buf = map_anon(nr * size, PROT_READ | PROT_WRITE);
+	struct mmb_frame held;
+	void *frames[2];
+	uint8_t *f;
+	size_t i;
+	int fd = dev_open("edu0"), sfd;
+
+	EXPECT_OK(fd);
+	EXPECT(buf, "mmap");
+	frames_of(buf, nr, size, frames);
+	sfd = mmb_stream_setup(fd, MMB_STREAM_ZERO_COPY, nr, size, frames,
+			       test_seed(), 0, 0, 0);
+	EXPECT_OK(sfd);
+	EXPECT_OK(mmb_stream_start(sfd));
+	EXPECT_OK(mmb_stream_next(sfd, &held));
+	EXPECT_OK(mmb_stream_stop(sfd));
+	f = frames[held.index];
+	memset(f, 0xa5, size);
+	close(sfd);
+	for (i = 0; i < size; i++)
+		EXPECT(f[i] == 0xa5, "held frame byte %zu is %#x after close",
+		       i, f[i]);
+	close(fd);
+	munmap(buf, nr * size);
+	return T_PASS;
+}
+
 const struct mmb_test stream_tests[] = {
 	{ "stream/soft_frames_exact", test_soft_frames_exact },
 	{ "stream/edu_dma_into_user", test_edu_dma_into_user },
@@ -701,5 +739,6 @@ const struct mmb_test stream_tests[] = {
 	{ "stream/bounce_and_naive", test_bounce_and_naive },
 	{ "stream/naive_signal_after_setuid", test_naive_signal_after_setuid },
 	{ "stream/naive_signal_vs_close", test_naive_signal_vs_close },
+	{ "stream/owned_frame_kept_at_close", test_owned_frame_kept_at_close },
 	{ NULL }
 };
