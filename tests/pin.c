@@ -890,6 +890,67 @@ static int test_unpin_dirties_shmem(void)
 	return T_PASS;
 }
 
+/* Writes @val to a sysctl file; 0 or -errno. */
+static int write_sysctl(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, val, strlen(val)) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/*
+ * Shared anonymous memory is pinned (the documented list), hugetlb-backed
+ * included: MAP_SHARED|MAP_ANONYMOUS|MAP_HUGETLB memory, like a
+ * MFD_HUGETLB memfd, is hugetlbfs, which no file system writes back.
+ */
+static int test_shared_anon_hugetlb(void)
+{
+	const char *nr = "/proc/sys/vm/nr_hugepages";
+	const size_t len = 2UL << 20;
+	char old[32] = "0";
+	uint8_t *priv, *shared;
+	uint32_t id;
+	int fd, rfd, ret;
+
+	rfd = open(nr, O_RDONLY | O_CLOEXEC);
+	EXPECT_OK(rfd < 0 ? -errno : 0);
+	ret = read(rfd, old, sizeof(old) - 1);
+	close(rfd);
+	EXPECT(ret > 0, "read %s", nr);
+	old[ret] = 0;
+	EXPECT_OK(write_sysctl(nr, "4"));
+	fd = dev_open("soft0");
+	EXPECT_OK(fd);
+	priv = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
+	shared = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		      MAP_SHARED | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
+	if (priv == MAP_FAILED || shared == MAP_FAILED) {
+		write_sysctl(nr, old);
+		SKIP("no huge pages: %s", strerror(errno));
+	}
+	memset(priv, 1, len);
+	memset(shared, 2, len);
+	ret = mmb_pin_region(fd, priv, len, &id, NULL);
+	if (!ret)
+		ret = mmb_unpin_region(fd, id);
+	EXPECT(!ret, "private hugetlb: %s", strerror(-ret));
+	ret = mmb_pin_region(fd, shared, len, &id, NULL);
+	if (!ret)
+		ret = mmb_unpin_region(fd, id);
+	munmap(priv, len);
+	munmap(shared, len);
+	close(fd);
+	write_sysctl(nr, old);
+	EXPECT(!ret, "shared anonymous hugetlb: %s", strerror(-ret));
+	return T_PASS;
+}
+
 const struct mmb_test pin_tests[] = {
 	{ "pin/irq_writes_region", test_irq_writes_region },
 	{ "pin/unpin_balanced", test_unpin_balanced },
@@ -903,5 +964,6 @@ const struct mmb_test pin_tests[] = {
 	{ "pin/memlock_stream_buffers", test_memlock_stream_buffers },
 	{ "pin/file_backed_refused", test_file_backed_refused },
 	{ "pin/unpin_dirties_shmem", test_unpin_dirties_shmem },
+	{ "pin/shared_anon_hugetlb", test_shared_anon_hugetlb },
 	{ NULL }
 };
