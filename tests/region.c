@@ -17,7 +17,9 @@
 #include <stdlib.h>
 #include <sched.h>
 #include <sys/eventfd.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -1432,7 +1434,61 @@ static int test_discard_fork_shared(void)
 	return T_PASS;
 }
 
+#define SCRATCH_CG	"/sys/fs/cgroup/mmb-region-scratch"
+#define SCRATCH_MAPS	8192
+
+/* In a cgroup of 16 MiB: 8192 region mappings, each with a scratch page. */
+static int scratch_child(void)
+{
+	int fd = dev_open("soft0"), i;
+
+	if (fd < 0 || write_str(SCRATCH_CG "/memory.max", "16M") ||
+	    write_str(SCRATCH_CG "/cgroup.procs", "0"))
+		_exit(3);
+	for (i = 0; i < SCRATCH_MAPS; i++) {
+		void *p = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_SHARED,
+			       fd, MMB_MMAP_REGION(MMB_FAULT_DISCARD));
+
+		if (p == MAP_FAILED)
+			_exit(errno == ENOMEM ? 0 : 4);
+	}
+	_exit(1);
+}
+
+/*
+ * The kernel memory a mapping of the region costs (its scratch page) is
+ * charged to the mapper's memory cgroup: 32 MiB of scratch pages do not
+ * fit under a memory.max of 16 MiB (mmap() fails with ENOMEM, or the
+ * cgroup's OOM killer ends the mapper).
+ */
+static int test_scratch_pages_charged(void)
+{
+	int st;
+	pid_t pid;
+
+	if (access("/sys/fs/cgroup/cgroup.controllers", F_OK))
+		EXPECT_OK(mount("cgroup2", "/sys/fs/cgroup", "cgroup2", 0, NULL) ?
+			  -errno : 0);
+	EXPECT_OK(write_str("/sys/fs/cgroup/cgroup.subtree_control",
+			    "+memory"));
+	EXPECT_OK(mkdir(SCRATCH_CG, 0755) && errno != EEXIST ? -errno : 0);
+	pid = fork();
+	EXPECT(pid >= 0, "fork: %s", strerror(errno));
+	if (!pid)
+		scratch_child();
+	EXPECT_EQ(waitpid(pid, &st, 0), pid);
+	rmdir(SCRATCH_CG);
+	EXPECT(!(WIFEXITED(st) && WEXITSTATUS(st) == 1),
+	       "%d region mappings (%d MiB of scratch pages) made in a cgroup "
+	       "of 16 MiB", SCRATCH_MAPS, SCRATCH_MAPS / 256);
+	EXPECT((WIFEXITED(st) && !WEXITSTATUS(st)) ||
+	       (WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL),
+	       "the mapper ended with 0x%x", st);
+	return T_PASS;
+}
+
 const struct mmb_test region_tests[] = {
+	{ "region/scratch_pages_charged", test_scratch_pages_charged },
 	{ "region/map_rw", test_map_rw },
 	{ "region/revoke_discard_live", test_revoke_discard_live },
 	{ "region/revoke_sigbus", test_revoke_sigbus },
@@ -1453,5 +1509,6 @@ const struct mmb_test region_tests[] = {
 	{ "region/wait_kernel_access_efault", test_wait_kernel_access_efault },
 	{ "region/discard_per_page", test_discard_per_page },
 	{ "region/discard_fork_shared", test_discard_fork_shared },
+	{ "region/scratch_pages_charged", test_scratch_pages_charged },
 	{ NULL }
 };
