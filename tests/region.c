@@ -1523,6 +1523,5 @@ const struct mmb_test region_tests[] = {
 	{ "region/wait_kernel_access_efault", test_wait_kernel_access_efault },
 	{ "region/discard_per_page", test_discard_per_page },
 	{ "region/discard_fork_shared", test_discard_fork_shared },
-	{ "region/scratch_pages_charged", test_scratch_pages_charged },
 	{ NULL }
 };
