@@ -219,12 +219,19 @@ static void mmb_stream_unmap(struct mmb_stream *s)
 
 		if (!f->mapped)
 			continue;
+		/*
+		 * No sync for the CPU: a finished frame was synced when it
+		 * was done, and may be the process's by now (a bounce buffer
+		 * copied back would overwrite its stores); an unfinished one
+		 * holds nothing anybody reads.
+		 */
 		if (s->mode == MMB_STREAM_ZERO_COPY)
 			dma_unmap_sgtable(s->dma_dev, &f->sgt, DMA_FROM_DEVICE,
-					  0);
+					  DMA_ATTR_SKIP_CPU_SYNC);
 		else
-			dma_unmap_single(s->dma_dev, f->kdma, s->size,
-					 DMA_FROM_DEVICE);
+			dma_unmap_single_attrs(s->dma_dev, f->kdma, s->size,
+					       DMA_FROM_DEVICE,
+					       DMA_ATTR_SKIP_CPU_SYNC);
 		f->mapped = false;
 		mmb_dma_mapped(-1);
 	}
@@ -273,17 +280,17 @@ static bool mmb_stream_same_creds(const struct cred *c, const struct cred *old)
  * fd must not be able to signal it: the signal is not sent, as the kernel
  * drops a parent-death signal then.
  */
-static void mmb_stream_signal(struct mmb_stream *s)
+static struct pid *mmb_stream_signal_target(struct mmb_stream *s)
 {
 	struct task_struct *t;
 	bool ok;
 
+	lockdep_assert_held(&s->lock);
 	rcu_read_lock();
 	t = pid_task(s->sig_pid, PIDTYPE_TGID);
 	ok = t && mmb_stream_same_creds(__task_cred(t), s->sig_cred);
 	rcu_read_unlock();
-	if (ok)
-		kill_pid(s->sig_pid, s->sig, 1);
+	return ok ? get_pid(s->sig_pid) : NULL;
 }
 
 /* Submit the next chunk; on failure the frame goes back. */
@@ -333,9 +340,10 @@ static bool mmb_stream_kick(struct mmb_stream *s)
 static void mmb_stream_done(struct mmb_dma_req *req)
 {
 	struct mmb_stream *s = container_of(req, struct mmb_stream, req);
-	bool signal = false;
+	struct pid *sig_pid = NULL;
 	struct mmb_sframe *f;
 	unsigned long flags;
+	int sig = 0;
 
 	spin_lock_irqsave(&s->lock, flags);
 	f = &s->frames[s->cur];
@@ -370,13 +378,23 @@ static void mmb_stream_done(struct mmb_dma_req *req)
 	s->fifo_count++;
 	s->st.produced++;
 	s->cur = -1;
-	signal = s->mode == MMB_STREAM_NAIVE;
+	/*
+	 * The signal is sent after the lock is dropped, and by then a closer
+	 * woken below may have freed the stream: everything it needs is
+	 * taken now.
+	 */
+	if (s->mode == MMB_STREAM_NAIVE) {
+		sig_pid = mmb_stream_signal_target(s);
+		sig = s->sig;
+	}
 	if (!s->period)
 		mmb_stream_kick(s);
 	wake_up_all(&s->wq);
 	spin_unlock_irqrestore(&s->lock, flags);
-	if (signal)
-		mmb_stream_signal(s);
+	if (sig_pid) {
+		kill_pid(sig_pid, sig, 1);
+		put_pid(sig_pid);
+	}
 }
 
 static enum hrtimer_restart mmb_stream_tick(struct hrtimer *t)
