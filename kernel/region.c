@@ -468,7 +468,7 @@ int mmb_region_mmap(struct mmb_device *mdev, struct vm_area_struct *vma)
 	if (pgoff >= npages || vma_pages(vma) > npages - pgoff)
 		return -ENXIO;
 
-	map = kzalloc(sizeof(*map), GFP_KERNEL);
+	map = kzalloc(sizeof(*map), GFP_KERNEL_ACCOUNT);
 	if (!map)
 		return -ENOMEM;
 	xa_init(&map->scratch);

@@ -1448,9 +1448,13 @@ static long long cg_current(void)
 	return n > 0 ? atoll(buf) : -1;
 }
 
-/* In the cgroup: 2048 region mappings, each with a scratch page. */
+/*
+ * In the cgroup: 2048 region mappings, each of which then faults in a
+ * scratch page while the region is revoked.
+ */
 static void scratch_child(void)
 {
+	static volatile char *maps[SCRATCH_MAPS];
 	long long before, after;
 	int fd = dev_open("soft0"), i;
 
@@ -1463,8 +1467,15 @@ static void scratch_child(void)
 
 		if (p == MAP_FAILED)
 			_exit(4);
+		maps[i] = p;
 	}
+	if (mmb_region_revoke(fd, NULL))
+		_exit(5);
+	for (i = 0; i < SCRATCH_MAPS; i++)
+		(void)*maps[i];
 	after = cg_current();
+	if (mmb_region_restore(fd, NULL))
+		_exit(6);
 	printf("# memory.current %lld -> %lld for %d mappings\n", before,
 	       after, SCRATCH_MAPS);
 	fflush(stdout);
