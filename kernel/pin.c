@@ -71,9 +71,9 @@ EXPORT_SYMBOL_GPL(mmb_memlock_uncharge);
 /*
  * Which pages may stay pinned long-term: anonymous ones (private copies
  * included: a write pin of a private mapping of anything gets them) and
- * shmem's (tmpfs, memfd, SysV shm, shared anonymous mappings), which no
- * file system writes back behind a pin, and the zero page of a read-only
- * pin.  Page-cache pages of other files are refused, as GUP itself refuses
+ * shmem's (tmpfs, memfd, SysV shm, shared anonymous mappings) and
+ * hugetlbfs's (MAP_HUGETLB, MFD_HUGETLB), which no file system writes back
+ * behind a pin, and the zero page of a read-only pin.  Page-cache pages of other files are refused, as GUP itself refuses
  * writable shared ones since 6.5: the file system would not see the
  * writes, could write the pages back while the device writes them, and
  * would warn.  Decided on the pinned pages themselves, so it cannot go
@@ -85,7 +85,9 @@ static bool mmb_pin_page_ok(struct page *page)
 	struct folio *folio = page_folio(page);
 	struct address_space *mapping;
 
-	if (folio_test_anon(folio) || is_zero_page(page))
+	/* hugetlbfs (MAP_HUGETLB, MFD_HUGETLB) has no writeback either. */
+	if (folio_test_anon(folio) || folio_test_hugetlb(folio) ||
+	    is_zero_page(page))
 		return true;
 	mapping = READ_ONCE(folio->mapping);
 	return mapping && shmem_mapping(mapping);
