@@ -73,12 +73,13 @@ EXPORT_SYMBOL_GPL(mmb_memlock_uncharge);
  * included: a write pin of a private mapping of anything gets them) and
  * shmem's (tmpfs, memfd, SysV shm, shared anonymous mappings) and
  * hugetlbfs's (MAP_HUGETLB, MFD_HUGETLB), which no file system writes back
- * behind a pin, and the zero page of a read-only pin.  Page-cache pages of other files are refused, as GUP itself refuses
- * writable shared ones since 6.5: the file system would not see the
- * writes, could write the pages back while the device writes them, and
- * would warn.  Decided on the pinned pages themselves, so it cannot go
- * stale: a pinned anonymous page stays anonymous, a page-cache page never
- * becomes one, and a shmem page leaves its file only by truncation.
+ * behind a pin, and the zero page of a read-only pin.  Page-cache pages of
+ * other files are refused, as GUP itself refuses writable shared ones
+ * since 6.5: the file system would not see the writes, could write the
+ * pages back while the device writes them, and would warn.  Decided on
+ * the pinned pages themselves, so it cannot go stale: a pinned anonymous
+ * page stays anonymous, a page-cache page never becomes one, and a shmem
+ * page leaves its file only by truncation.
  */
 static bool mmb_pin_page_ok(struct page *page)
 {
