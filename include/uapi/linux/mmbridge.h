@@ -615,10 +615,11 @@ struct mmb_ring {
  * has CAP_IPC_LOCK.  The budget is the one io_uring's registered buffers
  * use; mlock() has its own.  Errors: a misaligned start, a length too
  * small or above MMB_PIN_MAX, -EINVAL; a range whose end overflows,
- * -EOVERFLOW; a range that is not writable anonymous memory or shmem of
- * the caller (unmapped, read-only, PROT_NONE, kernel addresses, device
- * mappings such as mmbridge's own, shared mappings of files other than
- * tmpfs/memfd; a private mapping of a file is allowed: its pinned pages
+ * -EOVERFLOW; a range that is not writable anonymous memory, shmem or
+ * hugetlbfs memory of the caller (unmapped, read-only, PROT_NONE, kernel
+ * addresses, device mappings such as mmbridge's own, shared mappings of
+ * files other than tmpfs/memfd/hugetlbfs; a private mapping of a file is
+ * allowed: its pinned pages
  * are private copies), -EFAULT; more than MMB_PIN_MAX_REGIONS per fd,
  * -ENOSPC.  The registration ends with MMB_IOC_UNPIN_REGION, or on close
  * or exit; unmapping the range does not end it (the pages stay pinned and
