@@ -76,6 +76,9 @@ int dev_open(const char *name);
 int read_line(const char *path, char *buf, size_t size);
 int write_str(const char *path, const char *s);
 
+/* Whether the running kernel knows file system @fs (/proc/filesystems). */
+bool kernel_has_fs(const char *fs);
+
 /*
  * Pass the fd @fd over the unix socket @sock (SCM_RIGHTS): 0 or -errno.
  * fd_recv() returns the received fd (close-on-exec) or -errno; @flags

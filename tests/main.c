@@ -154,6 +154,23 @@ int fd_recv(int sock, int flags)
 	return fd;
 }
 
+bool kernel_has_fs(const char *fs)
+{
+	char line[128], *name;
+	bool found = false;
+	FILE *f = fopen("/proc/filesystems", "r");
+
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = 0;
+		name = strrchr(line, '\t');
+		found = !strcmp(name ? name + 1 : line, fs);
+	}
+	fclose(f);
+	return found;
+}
+
 int kmsg_open(void)
 {
 	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);

@@ -784,8 +784,11 @@ static int file_backed_case(int fd)
  */
 static int test_file_backed_refused(void)
 {
-	int fd = dev_open("soft0"), loop = -1, r;
+	int fd, loop = -1, r;
 
+	if (!kernel_has_fs("ext4"))
+		SKIP("no ext4 in this kernel");
+	fd = dev_open("soft0");
 	EXPECT_OK(fd);
 	r = ext4_mount(&loop);
 	EXPECT(!r, "ext4 on a loop device (%s): %s", EXT4_IMG, strerror(-r));
@@ -871,6 +874,8 @@ static int test_unpin_dirties_shmem(void)
 	int st, r;
 	pid_t pid;
 
+	if (!kernel_has_fs("cgroup2"))
+		SKIP("no cgroup2 in this kernel");
 	if (access("/sys/fs/cgroup/cgroup.controllers", F_OK))
 		EXPECT_OK(mount("cgroup2", "/sys/fs/cgroup", "cgroup2", 0, NULL) ?
 			  -errno : 0);

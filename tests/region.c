@@ -1493,6 +1493,8 @@ static int test_scratch_pages_charged(void)
 	int st;
 	pid_t pid;
 
+	if (!kernel_has_fs("cgroup2"))
+		SKIP("no cgroup2 in this kernel");
 	if (access("/sys/fs/cgroup/cgroup.controllers", F_OK))
 		EXPECT_OK(mount("cgroup2", "/sys/fs/cgroup", "cgroup2", 0, NULL) ?
 			  -errno : 0);
