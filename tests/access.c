@@ -640,8 +640,9 @@ const struct mmb_test access_tests[] = {
 	{ "access/ptrace_peek_poke", test_ptrace_peek_poke },
 	{ "access/revoked_region", test_revoked_region },
 	{ "access/gup_refused", test_gup_refused },
-	{ "access/gdb_reads_region", test_gdb_reads_region },
+	/* gdb is loaded over 9p: slow on the debug kernel under TCG. */
+	{ "access/gdb_reads_region", test_gdb_reads_region, 400 },
 	{ "access/during_migration", test_during_migration },
-	{ "access/gdb_reads_object", test_gdb_reads_object },
+	{ "access/gdb_reads_object", test_gdb_reads_object, 400 },
 	{ NULL }
 };
