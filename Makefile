@@ -171,7 +171,7 @@ test:
 	@vm/test.sh
 
 test-debug:
-	@KERNELS=debug VM_TIMEOUT=$${VM_TIMEOUT:-2400} vm/test.sh
+	@KERNELS=debug VM_TIMEOUT=$${VM_TIMEOUT:-3000} vm/test.sh
 
 demo:
 	@vm/demo.sh
