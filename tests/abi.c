@@ -409,6 +409,28 @@ static void on_frame(int sig)
 	frame_signals++;
 }
 
+/* A started naive stream of one frame of @size with that frame ready. */
+static int naive_frame_ready(int fd, size_t size, int *sfd)
+{
+	struct sigaction sa = { .sa_handler = on_frame };
+	struct mmb_stream_status st = { 0 };
+	int i;
+
+	EXPECT_OK(sigaction(SIGRTMIN, &sa, NULL));
+	*sfd = mmb_stream_setup(fd, MMB_STREAM_NAIVE, 1, size, NULL, 3, 0,
+				SIGRTMIN, 0);
+	EXPECT_OK(*sfd);
+	EXPECT_OK(mmb_stream_start(*sfd));
+	for (i = 0; i < 10000; i++) {
+		EXPECT_OK(mmb_stream_status(*sfd, &st));
+		if (st.ready)
+			break;
+		usleep(1000);
+	}
+	EXPECT(st.ready == 1, "no frame in 10 s");
+	return T_PASS;
+}
+
 /*
  * Every ioctl that writes a result back refuses a struct it cannot write
  * with -EFAULT before it does anything: no interrupt raised, no revocation,
@@ -416,7 +438,6 @@ static void on_frame(int sig)
  */
 static int test_readonly_struct(void)
 {
-	struct sigaction sa = { .sa_handler = on_frame };
 	struct mmb_info info = { .argsz = sizeof(info) };
 	struct mmb_irq_trigger trig = { .argsz = sizeof(trig), .count = 5 };
 	struct mmb_copy_status cst = { .argsz = sizeof(cst) };
@@ -438,7 +459,7 @@ static int test_readonly_struct(void)
 	struct mmb_frame fr;
 	struct pins p0, p1;
 	uint64_t c0;
-	int fd = dev_open("soft0"), edu, sfd, i;
+	int fd = dev_open("soft0"), edu, sfd, i, r;
 
 	EXPECT_OK(fd);
 	EXPECT_RO_EFAULT(fd, MMB_IOC_INFO, info);
@@ -505,18 +526,9 @@ static int test_readonly_struct(void)
 	EXPECT_RO_EFAULT(fd, MMB_IOC_COPY_STATUS, cst);
 
 	/* STREAM_FETCH consumes no frame. */
-	EXPECT_OK(sigaction(SIGRTMIN, &sa, NULL));
-	sfd = mmb_stream_setup(fd, MMB_STREAM_NAIVE, 1, sizeof(frame), NULL,
-			       3, 0, SIGRTMIN, 0);
-	EXPECT_OK(sfd);
-	EXPECT_OK(mmb_stream_start(sfd));
-	for (i = 0; i < 10000; i++) {
-		EXPECT_OK(mmb_stream_status(sfd, &st));
-		if (st.ready)
-			break;
-		usleep(1000);
-	}
-	EXPECT(st.ready == 1, "no frame in 10 s");
+	r = naive_frame_ready(fd, sizeof(frame), &sfd);
+	if (r)
+		return r;
 	fe.user_addr = (uintptr_t)frame;
 	fe.length = sizeof(frame);
 	EXPECT_RO_EFAULT(sfd, MMB_IOC_STREAM_FETCH, fe);
@@ -546,10 +558,8 @@ static int test_output_fields_ignored(void)
 	struct mmb_obj_create oc = { .argsz = sizeof(oc), .size = 4096,
 				     .handle = 77, .mmap_offset = 1 };
 	struct mmb_stream_fetch fe = { .argsz = sizeof(fe) };
-	struct sigaction sa = { .sa_handler = on_frame };
 	static uint8_t frame[4096];
-	struct mmb_stream_status st;
-	int fd = dev_open("soft0"), sfd, i;
+	int fd = dev_open("soft0"), sfd, r;
 
 	EXPECT_OK(fd);
 	EXPECT_OK(xioctl(fd, MMB_IOC_PIN_REGION, &pr));
@@ -561,18 +571,9 @@ static int test_output_fields_ignored(void)
 	EXPECT_EQ(oc.mmap_offset, MMB_MMAP_OBJECT(oc.handle));
 	EXPECT_OK(mmb_obj_destroy(fd, oc.handle));
 
-	EXPECT_OK(sigaction(SIGRTMIN, &sa, NULL));
-	sfd = mmb_stream_setup(fd, MMB_STREAM_NAIVE, 1, sizeof(frame), NULL,
-			       3, 0, SIGRTMIN, 0);
-	EXPECT_OK(sfd);
-	EXPECT_OK(mmb_stream_start(sfd));
-	for (i = 0; i < 10000; i++) {
-		EXPECT_OK(mmb_stream_status(sfd, &st));
-		if (st.ready)
-			break;
-		usleep(1000);
-	}
-	EXPECT(st.ready == 1, "no frame in 10 s");
+	r = naive_frame_ready(fd, sizeof(frame), &sfd);
+	if (r)
+		return r;
 	fe.user_addr = (uintptr_t)frame;
 	fe.length = sizeof(frame);
 	fe.frame.index = 9;

@@ -80,6 +80,12 @@ int write_str(const char *path, const char *s);
 bool kernel_has_fs(const char *fs);
 
 /*
+ * A cgroup @dir (under /sys/fs/cgroup) with the memory controller, cgroup2
+ * mounted first if need be: T_PASS, T_FAIL, or T_SKIP without cgroup2.
+ */
+int memcg_prepare(const char *dir);
+
+/*
  * Pass the fd @fd over the unix socket @sock (SCM_RIGHTS): 0 or -errno.
  * fd_recv() returns the received fd (close-on-exec) or -errno; @flags
  * for recvmsg(), such as MSG_DONTWAIT.

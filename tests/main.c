@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -169,6 +171,19 @@ bool kernel_has_fs(const char *fs)
 	}
 	fclose(f);
 	return found;
+}
+
+int memcg_prepare(const char *dir)
+{
+	if (!kernel_has_fs("cgroup2"))
+		SKIP("no cgroup2 in this kernel");
+	if (access("/sys/fs/cgroup/cgroup.controllers", F_OK))
+		EXPECT_OK(mount("cgroup2", "/sys/fs/cgroup", "cgroup2", 0, NULL) ?
+			  -errno : 0);
+	EXPECT_OK(write_str("/sys/fs/cgroup/cgroup.subtree_control",
+			    "+memory"));
+	EXPECT_OK(mkdir(dir, 0755) && errno != EEXIST ? -errno : 0);
+	return T_PASS;
 }
 
 int kmsg_open(void)

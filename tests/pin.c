@@ -874,14 +874,9 @@ static int test_unpin_dirties_shmem(void)
 	int st, r;
 	pid_t pid;
 
-	if (!kernel_has_fs("cgroup2"))
-		SKIP("no cgroup2 in this kernel");
-	if (access("/sys/fs/cgroup/cgroup.controllers", F_OK))
-		EXPECT_OK(mount("cgroup2", "/sys/fs/cgroup", "cgroup2", 0, NULL) ?
-			  -errno : 0);
-	EXPECT_OK(write_str("/sys/fs/cgroup/cgroup.subtree_control",
-			    "+memory"));
-	EXPECT_OK(mkdir(CG_DIR, 0755) && errno != EEXIST ? -errno : 0);
+	r = memcg_prepare(CG_DIR);
+	if (r != T_PASS)
+		return r;
 	pid = fork();
 	EXPECT(pid >= 0, "fork: %s", strerror(errno));
 	if (!pid) {

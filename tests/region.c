@@ -1493,14 +1493,9 @@ static int test_scratch_pages_charged(void)
 	int st;
 	pid_t pid;
 
-	if (!kernel_has_fs("cgroup2"))
-		SKIP("no cgroup2 in this kernel");
-	if (access("/sys/fs/cgroup/cgroup.controllers", F_OK))
-		EXPECT_OK(mount("cgroup2", "/sys/fs/cgroup", "cgroup2", 0, NULL) ?
-			  -errno : 0);
-	EXPECT_OK(write_str("/sys/fs/cgroup/cgroup.subtree_control",
-			    "+memory"));
-	EXPECT_OK(mkdir(SCRATCH_CG, 0755) && errno != EEXIST ? -errno : 0);
+	st = memcg_prepare(SCRATCH_CG);
+	if (st != T_PASS)
+		return st;
 	pid = fork();
 	EXPECT(pid >= 0, "fork: %s", strerror(errno));
 	if (!pid)
