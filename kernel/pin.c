@@ -103,9 +103,9 @@ static bool mmb_pin_page_ok(struct page *page)
  *
  * Pins every page of the range with FOLL_LONGTERM, which moves pages out of
  * movable zones first and refuses memory that cannot be pinned long-term
- * (device mappings, VM_IO/VM_PFNMAP).  Only anonymous memory and shmem are
- * pinned (and, with MMB_PIN_WRITE, private copies of anything else); the
- * pinned pages are checked.
+ * (device mappings, VM_IO/VM_PFNMAP).  Only anonymous memory, shmem and
+ * hugetlbfs are pinned (and, with MMB_PIN_WRITE, private copies of
+ * anything else); the pinned pages are checked.
  * The pages are charged to the current user's locked memory (see struct
  * mmb_memlock): above RLIMIT_MEMLOCK the call fails unless the caller has
  * CAP_IPC_LOCK.  Must be called in the context of the process that owns
@@ -114,7 +114,8 @@ static bool mmb_pin_page_ok(struct page *page)
  * Return: 0; -EINVAL for @len 0 or unknown @flags; -EOVERFLOW when the
  * range wraps; -EFAULT when any page is not mapped with the needed access
  * (unmapped, read-only with MMB_PIN_WRITE, PROT_NONE, a kernel address, a
- * device mapping) or is a file's page-cache page other than shmem's;
+ * device mapping) or is a file's page-cache page other than shmem's or
+ * hugetlbfs's;
  * -ENOMEM above RLIMIT_MEMLOCK or without memory.
  */
 int mmb_pin_user(struct mmb_pin *pin, u64 uaddr, u64 len, unsigned int flags)
