@@ -886,32 +886,66 @@ static int mmb_stream_sgtable(struct mmb_sframe *f, unsigned int max)
 }
 
 /*
+ * The process's frame addresses, read once: page-aligned, not wrapping,
+ * and not overlapping one another (two frames on the same bytes would
+ * have the engine write one while the process reads the other).  Frames
+ * that share pages through two mappings of one file cannot be seen here;
+ * mmb_stream_map() copes with those.
+ */
+static u64 *mmb_stream_frame_addrs(struct mmb_stream *s, u64 __user *uframes)
+{
+	u64 *addr, end;
+	u32 i, j;
+
+	addr = kmalloc_array(s->nr, sizeof(*addr), GFP_KERNEL);
+	if (!addr)
+		return ERR_PTR(-ENOMEM);
+	if (copy_from_user(addr, uframes, s->nr * sizeof(*addr))) {
+		kfree(addr);
+		return ERR_PTR(-EFAULT);
+	}
+	for (i = 0; i < s->nr; i++) {
+		if (!PAGE_ALIGNED(addr[i]))
+			goto inval;
+		if (check_add_overflow(addr[i], s->size, &end)) {
+			kfree(addr);
+			return ERR_PTR(-EOVERFLOW);
+		}
+		for (j = 0; j < i; j++)
+			if (addr[i] < addr[j] + s->size && addr[j] < end)
+				goto inval;
+	}
+	return addr;
+inval:
+	kfree(addr);
+	return ERR_PTR(-EINVAL);
+}
+
+/*
  * Pin the process's frames and describe them: for a CPU-addressed engine
  * a kernel mapping, for a bus-address engine a table in segments the
- * device takes (mapped later, by mmb_stream_map()).
+ * device takes (mapped later, by mmb_stream_map()).  Nothing is pinned
+ * before every address has been checked.
  */
 static int mmb_stream_pin_frames(struct mmb_stream *s, u64 __user *uframes)
 {
 	unsigned int max_seg = UINT_MAX & PAGE_MASK;
 	bool cpu = mmb_stream_cpu(s);
+	u64 *addr;
 	u32 i;
-	int ret;
+	int ret = 0;
 
 	if (!cpu)
 		max_seg = min_t(unsigned int, max_seg,
 				dma_get_max_seg_size(s->dma_dev) & PAGE_MASK);
+	addr = mmb_stream_frame_addrs(s, uframes);
+	if (IS_ERR(addr))
+		return PTR_ERR(addr);
 
-	for (i = 0; i < s->nr; i++) {
+	for (i = 0; i < s->nr && !ret; i++) {
 		struct mmb_sframe *f = &s->frames[i];
-		u64 addr, end;
 
-		if (get_user(addr, uframes + i))
-			return -EFAULT;
-		if (!PAGE_ALIGNED(addr))
-			return -EINVAL;
-		if (check_add_overflow(addr, s->size, &end))
-			return -EOVERFLOW;
-		ret = mmb_pin_user(&f->pin, addr, s->size, MMB_PIN_WRITE);
+		ret = mmb_pin_user(&f->pin, addr[i], s->size, MMB_PIN_WRITE);
 		if (!ret)
 			mmb_stat_pinned(s->mdev, f->pin.nr_pages);
 		if (!ret && cpu)
@@ -920,12 +954,12 @@ static int mmb_stream_pin_frames(struct mmb_stream *s, u64 __user *uframes)
 			ret = mmb_pin_sgtable(&f->pin, NULL, DMA_FROM_DEVICE);
 		if (!ret && !cpu)
 			ret = mmb_stream_sgtable(f, max_seg);
-		if (ret)
-			return ret;
-		s->sg_entries += cpu ? f->pin.sgt.orig_nents :
-				       f->sgt.orig_nents;
+		if (!ret)
+			s->sg_entries += cpu ? f->pin.sgt.orig_nents :
+					       f->sgt.orig_nents;
 	}
-	return 0;
+	kfree(addr);
+	return ret;
 }
 
 /*
@@ -970,8 +1004,18 @@ static int mmb_stream_map(struct mmb_stream *s)
 		struct mmb_sframe *f = &s->frames[i];
 
 		if (s->mode == MMB_STREAM_ZERO_COPY) {
+			/*
+			 * The process may have mapped one page at two
+			 * addresses and made frames of both: the DMA API
+			 * does not support overlapping mappings that it
+			 * syncs itself, so this one is synced by hand.
+			 */
 			ret = dma_map_sgtable(s->dma_dev, &f->sgt,
-					      DMA_FROM_DEVICE, 0);
+					      DMA_FROM_DEVICE,
+					      DMA_ATTR_SKIP_CPU_SYNC);
+			if (!ret)
+				dma_sync_sgtable_for_device(s->dma_dev, &f->sgt,
+							    DMA_FROM_DEVICE);
 		} else {
 			f->kdma = dma_map_single(s->dma_dev, f->kbuf, s->size,
 						 DMA_FROM_DEVICE);

@@ -727,6 +727,102 @@ static int test_owned_frame_kept_at_close(void)
 	return T_PASS;
 }
 
+/* DMA-API debugging's error count, or -1 without it. */
+static long long dma_api_errors(void)
+{
+	char buf[32];
+
+	if (read_line("/sys/kernel/debug/dma-api/error_count", buf,
+		      sizeof(buf)) < 0)
+		return -1;
+	return atoll(buf);
+}
+
+/*
+ * Frames that overlap in the process's address space are refused; frames
+ * that share pages through two mappings of one file are the process's
+ * business, and must not make the DMA layer see overlapping mappings it
+ * does not support (DMA-API debugging reports those).
+ */
+static int test_overlapping_frames(void)
+{
+	const size_t size = 2 * PG;
+	uint8_t *buf = map_anon(4 * PG, PROT_READ | PROT_WRITE);
+	struct mmb_stream_status st;
+	struct mmb_frame fr;
+	struct pins p0, p1;
+	uint8_t *a1, *a2;
+	long long errs0;
+	void *frames[3];
+	char line[256];
+	int fd = dev_open("edu0"), sfd, mfd, kfd, i;
+
+	if (fd == -ENOENT)
+		SKIP("no edu device");
+	EXPECT_OK(fd);
+	EXPECT(buf, "mmap");
+	p0 = pins_now();
+#define SETUP(nr, fr)							\
+	mmb_stream_setup(fd, MMB_STREAM_ZERO_COPY, nr, size, fr, 1, 0, 0, 0)
+	frames[0] = buf;
+	frames[1] = buf;
+	EXPECT_ERR(SETUP(2, frames), EINVAL);
+	frames[1] = buf + PG;
+	EXPECT_ERR(SETUP(2, frames), EINVAL);
+	frames[0] = buf + PG;
+	frames[1] = buf;
+	EXPECT_ERR(SETUP(2, frames), EINVAL);
+	/* The last frame overlaps the first, the middle one neither. */
+	frames[0] = buf;
+	frames[1] = buf + 2 * PG;
+	frames[2] = buf + PG;
+	EXPECT_ERR(SETUP(3, frames), EINVAL);
+	EXPECT(pins_settle(p0, &p1), "%lld pins held after refused setups",
+	       (p1.acquired - p0.acquired) - (p1.released - p0.released));
+	EXPECT_EQ(p1.acquired, p0.acquired);
+	/* Adjacent is fine. */
+	sfd = SETUP(2, frames);
+	EXPECT_OK(sfd);
+	close(sfd);
+
+	/* One file's pages, mapped twice: two frames on the same memory. */
+	mfd = memfd_create("mmb-alias", MFD_CLOEXEC);
+	EXPECT(mfd >= 0, "memfd_create: %s", strerror(errno));
+	EXPECT_OK(ftruncate(mfd, size) ? -errno : 0);
+	a1 = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
+	a2 = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
+	EXPECT(a1 != MAP_FAILED && a2 != MAP_FAILED, "mmap memfd");
+	kfd = kmsg_open();
+	EXPECT_OK(kfd);
+	errs0 = dma_api_errors();
+	frames[0] = a1;
+	frames[1] = a2;
+	sfd = SETUP(2, frames);
+	EXPECT_OK(sfd);
+	EXPECT_OK(mmb_stream_start(sfd));
+	for (i = 0; i < 4; i++) {
+		EXPECT_OK(mmb_stream_next(sfd, &fr));
+		EXPECT_EQ(fr.seq, i);
+		EXPECT_OK(mmb_stream_release(sfd, fr.index));
+	}
+	EXPECT_OK(mmb_stream_stop(sfd));
+	EXPECT_OK(mmb_stream_status(sfd, &st));
+	EXPECT_EQ(st.errors, 0);
+	close(sfd);
+#undef SETUP
+	EXPECT_EQ(dma_api_errors(), errs0);
+	EXPECT(!kmsg_splat(kfd, line, sizeof(line)), "kernel: %s", line);
+	close(kfd);
+	EXPECT(pins_settle(p0, &p1), "%lld pins held after close",
+	       (p1.acquired - p0.acquired) - (p1.released - p0.released));
+	munmap(a1, size);
+	munmap(a2, size);
+	close(mfd);
+	close(fd);
+	munmap(buf, 4 * PG);
+	return T_PASS;
+}
+
 const struct mmb_test stream_tests[] = {
 	{ "stream/soft_frames_exact", test_soft_frames_exact },
 	{ "stream/edu_dma_into_user", test_edu_dma_into_user },
@@ -740,5 +836,6 @@ const struct mmb_test stream_tests[] = {
 	{ "stream/naive_signal_after_setuid", test_naive_signal_after_setuid },
 	{ "stream/naive_signal_vs_close", test_naive_signal_vs_close },
 	{ "stream/owned_frame_kept_at_close", test_owned_frame_kept_at_close },
+	{ "stream/overlapping_frames", test_overlapping_frames },
 	{ NULL }
 };
