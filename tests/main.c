@@ -549,10 +549,49 @@ static int run_one(const struct mmb_test *t, char *msg, size_t size)
 	return WEXITSTATUS(status);
 }
 
+/*
+ * A case that failed with a region revoked would fail every later case
+ * that maps it: restore every revoked region, naming them in @who.
+ * Returns how many there were.
+ */
+static int restore_regions(char *who, size_t size)
+{
+	struct mmb_region_info ri;
+	struct mmb_region_ctl ctl;
+	struct dirent *e;
+	int n = 0, fd;
+	DIR *d;
+
+	who[0] = 0;
+	d = opendir("/dev/mmbridge");
+	if (!d)
+		return 0;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		fd = dev_open(e->d_name);
+		if (fd < 0)
+			continue;
+		if (!mmb_region_info(fd, &ri) && ri.state &&
+		    !mmb_region_restore(fd, &ctl)) {
+			size_t len = strlen(who);
+
+			if (len + strlen(e->d_name) + 2 <= size) {
+				who[len] = ' ';
+				strcpy(who + len + 1, e->d_name);
+			}
+			n++;
+		}
+		close(fd);
+	}
+	closedir(d);
+	return n;
+}
+
 int main(int argc, char **argv)
 {
 	bool list = argc > 1 && !strcmp(argv[1], "-l");
-	char msg[sizeof(t_msg)];
+	char msg[sizeof(t_msg)], who[256];
 	size_t s;
 
 	if (list) {
@@ -573,6 +612,15 @@ int main(int argc, char **argv)
 				continue;
 			}
 			r = run_one(t, msg, sizeof(msg));
+			if (restore_regions(who, sizeof(who))) {
+				printf("# %s left revoked:%s (restored)\n",
+				       t->name, who);
+				if (r == T_PASS || r == T_HOST) {
+					r = T_FAIL;
+					snprintf(msg, sizeof(msg),
+						 "left a region revoked:%s", who);
+				}
+			}
 			if (r == T_PASS)
 				printf("ok - %s\n", t->name);
 			else if (r == T_HOST)

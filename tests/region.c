@@ -187,7 +187,7 @@ struct hammer {
 	size_t nr;
 	uint64_t pre;			/* stored before the revoke returned */
 	atomic_int *phase;		/* 0: pre, 1: marker, 2: stop */
-	unsigned long stores;
+	atomic_ulong rounds[2];		/* rounds done in phase 0, 1 */
 };
 
 static void *hammer_fn(void *arg)
@@ -201,9 +201,28 @@ static void *hammer_fn(void *arg)
 
 		for (i = 0; i < h->nr; i += 61)
 			h->words[i] = v;
-		h->stores++;
+		atomic_fetch_add(&h->rounds[phase], 1);
 	}
 	return NULL;
+}
+
+/*
+ * Until every writer has done @n rounds in @phase: true, or false after
+ * 60 s (progress, not time, decides; a loaded debug guest is slow).
+ */
+static bool hammers_did(struct hammer *h, int nr, int phase, unsigned long n)
+{
+	int t, waited;
+
+	for (waited = 0; waited < 60000; waited++) {
+		for (t = 0; t < nr; t++)
+			if (atomic_load(&h[t].rounds[phase]) < n)
+				break;
+		if (t == nr)
+			return true;
+		usleep(1000);
+	}
+	return false;
 }
 
 /*
@@ -224,6 +243,7 @@ static int test_revoke_discard_live(void)
 	uint64_t off = 8 * MIB, len = 2 * MIB, pre = 0x5052450000000000ULL;
 	uint64_t *dev, i, npre = 0, revokes;
 	volatile uint64_t *p;
+	bool ok;
 	int fd, t;
 
 	fd = open_region(name, &ri);
@@ -242,18 +262,20 @@ static int test_revoke_discard_live(void)
 					.phase = &phase };
 		EXPECT_EQ(pthread_create(&th[t], NULL, hammer_fn, &h[t]), 0);
 	}
-	usleep(50000);
+	ok = hammers_did(h, NR, 0, 2);
 	EXPECT_OK(mmb_region_revoke(fd, &ctl));
 	atomic_store(&phase, 1);
-	EXPECT_EQ(ctl.state, MMB_REGION_REVOKED_USER);
-	EXPECT_EQ(ctl.revokes, revokes + 1);
-	usleep(100000);
+	/* Writers busy in both phases, so that the revoke hit stores. */
+	ok = ok && hammers_did(h, NR, 1, 3);
 	atomic_store(&phase, 2);
 	for (t = 0; t < NR; t++)
 		pthread_join(th[t], NULL);
-	for (t = 0; t < NR; t++)
-		EXPECT(h[t].stores > 2, "writer %d stored only %lu rounds", t,
-		       h[t].stores);
+	if (!ok) {
+		mmb_region_restore(fd, &ctl);
+		FAIL("writers made no progress in 60 s");
+	}
+	EXPECT_EQ(ctl.state, MMB_REGION_REVOKED_USER);
+	EXPECT_EQ(ctl.revokes, revokes + 1);
 
 	/* The device: writes from before, no marker. */
 	dev = malloc(len);
