@@ -1143,7 +1143,7 @@ static int charged_to_owner_on(const char *name, int fd)
 	if (r != T_PASS)
 		return r;
 	pattern_fill(o.p, len, seed, 0);
-	EXPECT_EQ(oinfo(fd, o.h).placement, MMB_OBJ_DEVICE);
+	EXPECT_EQ(oinfo(o.fd, o.h).placement, MMB_OBJ_DEVICE);
 	ev0 = oinfo(fd, 0).evictions;
 	cache0 = oinfo(fd, 0).ram_cache;
 	c0 = cg_current(CG_OWNER);
@@ -1156,7 +1156,7 @@ static int charged_to_owner_on(const char *name, int fd)
 	       "page array %lld, slack %lld)\n", name, c0, c1, fill[1],
 	       fill[2], len, arr, slack);
 	EXPECT_EQ(fill[0], 0);
-	oi = oinfo(fd, o.h);
+	oi = oinfo(o.fd, o.h);
 	EXPECT_EQ(oi.placement, MMB_OBJ_RAM);
 	EXPECT_EQ(oi.migrations, 1);
 	EXPECT_EQ(oi.evictions, ev0 + 1);
@@ -1248,7 +1248,7 @@ static int limit_on(const char *name, int fd)
 	/* Its owner's handle, from this process: neither. */
 	EXPECT_ERR(mmb_obj_migrate(o.fd, o.h, MMB_OBJ_RAM), ENOMEM);
 	c1 = cg_current(CG_OWNER);
-	oi = oinfo(fd, o.h);
+	oi = oinfo(o.fd, o.h);
 	printf("# %s: owner %lld, limit %s, %lld max events\n", name, c1, max,
 	       cg_event(CG_OWNER, "max") - max0);
 	EXPECT_EQ(oi.placement, MMB_OBJ_DEVICE);
@@ -1270,7 +1270,7 @@ static int limit_on(const char *name, int fd)
 	EXPECT_OK(write_str(CG_OWNER "/memory.max", "max"));
 	EXPECT_OK(mmb_obj_create(fd, pool.pool_size, MMB_OBJ_DEVICE, &big,
 				 NULL));
-	oi = oinfo(fd, o.h);
+	oi = oinfo(o.fd, o.h);
 	EXPECT_EQ(oi.placement, MMB_OBJ_RAM);
 	EXPECT_EQ(oi.evictions, ev0 + 1);
 	EXPECT(cg_current(CG_OWNER) >= c0 + (long long)len - cg_slack(),
