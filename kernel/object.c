@@ -244,8 +244,8 @@ static struct page **mmb_obj_pages_alloc(struct mmb_object *obj, bool zero)
 	gfp_t account = obj->memcg ? __GFP_ACCOUNT : 0;
 	gfp_t gfp = GFP_HIGHUSER | account | __GFP_NOWARN |
 		    __GFP_RETRY_MAYFAIL | (zero ? __GFP_ZERO : 0);
-	gfp_t chunk_gfp = (gfp & ~(__GFP_DIRECT_RECLAIM | __GFP_RETRY_MAYFAIL)) |
-			  __GFP_NORETRY;
+	gfp_t chunk_gfp = (gfp | __GFP_NORETRY) &
+			  ~(__GFP_DIRECT_RECLAIM | __GFP_RETRY_MAYFAIL);
 	unsigned long npages = obj->npages, i = 0, j;
 	struct page **pages, *page;
 	struct mem_cgroup *old;
