@@ -233,8 +233,8 @@ static struct mem_cgroup *mmb_obj_memcg_get(void)
 
 /*
  * RAM backing for @obj, charged to its memory cgroup whoever calls
- * (set_active_memcg(), as the kernel charges a shmem page read back from
- * swap to the cgroup of its file rather than to the task that faults).
+ * (set_active_memcg(), as the kernel charges a page read back from swap
+ * to the cgroup it was swapped out of rather than to the task that faults).
  * __GFP_RETRY_MAYFAIL: a cgroup at its memory.max is reclaimed, and then
  * the allocation fails; its OOM killer is never invoked from this call,
  * which may be another process's (nor is the system's).
