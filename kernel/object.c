@@ -18,11 +18,22 @@
  * RAM first.  Placement and eviction are serialized by move_lock, and a
  * move holds one object's semaphore at a time.
  *
- * RAM pages that objects give up are kept in a cache (object_cache_mb,
- * given back to the kernel by a shrinker under memory pressure) for the
- * next move to RAM, which overwrites them whole: the page allocator
- * zeroes every page it hands out (init_on_alloc, on in Debian's kernels),
- * which costs as much as the copy itself.  Creation never takes cached
+ * An object's RAM is charged to the memory cgroup of the process that
+ * created it, whoever moves the object to RAM: the owner's process, the
+ * process whose placement in a full pool evicts it, or removal.  So a
+ * cgroup's objects count against its memory.max wherever they are moved
+ * from, and never against another's.
+ *
+ * RAM pages that objects of the root cgroup give up are kept in a cache
+ * (object_cache_mb, given back to the kernel by a shrinker under memory
+ * pressure) for the next move to RAM of such an object, which overwrites
+ * them whole: the page allocator zeroes every page it hands out
+ * (init_on_alloc, on in Debian's kernels), which costs as much as the
+ * copy itself.  Those pages are charged to no cgroup.  Objects of other
+ * cgroups neither take nor give cached pages: theirs are charged to their
+ * cgroup, which a module has no way to reclaim from a cache (a shrinker
+ * sees a cgroup's objects only through list_lru of slab memory) and which
+ * must not pass to another cgroup's object.  Creation never takes cached
  * pages; it gets fresh zeroed ones.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -33,9 +44,11 @@
 #include <linux/highmem.h>
 #include <linux/io.h>
 #include <linux/kref.h>
+#include <linux/memcontrol.h>
 #include <linux/mm.h>
 #include <linux/moduleparam.h>
 #include <linux/sched.h>
+#include <linux/sched/mm.h>
 #include <linux/shrinker.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
@@ -52,6 +65,8 @@
  * struct mmb_object - one migratable object.
  * @ref:	the handle, each VMA, and movers in progress
  * @mdev:	the device; referenced
+ * @memcg:	the creator's memory cgroup, charged for the RAM backing;
+ *		referenced; NULL for the root cgroup or without memory cgroups
  * @id:		handle; also names the mmap offset
  * @npages:	size in pages
  * @pgoff:	vm_pgoff of the object's first page
@@ -69,6 +84,7 @@
 struct mmb_object {
 	struct kref ref;
 	struct mmb_device *mdev;
+	struct mem_cgroup *memcg;
 	u32 id;
 	unsigned long npages;
 	unsigned long pgoff;
@@ -93,7 +109,7 @@ static unsigned int object_cache_mb = 64;
 module_param(object_cache_mb, uint, 0444);
 /* clang-format off */
 MODULE_PARM_DESC(object_cache_mb,
-		 "RAM kept for objects' moves back to RAM, in MiB (default: 64; 0: none)");
+		 "RAM kept for moves back to RAM of the root memory cgroup's objects, in MiB (default: 64; 0: none)");
 /* clang-format on */
 
 static struct {
@@ -198,21 +214,53 @@ static bool mmb_obj_ram_fails(void)
 }
 #endif
 
-static struct page **mmb_obj_pages_alloc(unsigned long npages, bool zero)
+/*
+ * The memory cgroup of the calling process, referenced, to be charged for
+ * an object's RAM; NULL for the root cgroup, which is charged nothing, and
+ * without memory cgroups.  root_mem_cgroup is not exported: the root is
+ * the cgroup without a parent.
+ */
+static struct mem_cgroup *mmb_obj_memcg_get(void)
 {
-	gfp_t gfp = GFP_HIGHUSER | __GFP_ACCOUNT | __GFP_NOWARN |
-		    (zero ? __GFP_ZERO : 0);
-	gfp_t chunk_gfp = (gfp & ~__GFP_DIRECT_RECLAIM) | __GFP_NORETRY;
+	struct mem_cgroup *memcg = get_mem_cgroup_from_mm(current->mm);
+
+	if (memcg && !parent_mem_cgroup(memcg)) {
+		mem_cgroup_put(memcg);
+		memcg = NULL;
+	}
+	return memcg;
+}
+
+/*
+ * RAM backing for @obj, charged to its memory cgroup whoever calls
+ * (set_active_memcg(), as the kernel charges a page read back from swap
+ * to the cgroup it was swapped out of rather than to the task that faults).
+ * __GFP_RETRY_MAYFAIL: a cgroup at its memory.max is reclaimed, and then
+ * the allocation fails; its OOM killer is never invoked from this call,
+ * which may be another process's (nor is the system's).
+ */
+static struct page **mmb_obj_pages_alloc(struct mmb_object *obj, bool zero)
+{
+	gfp_t account = obj->memcg ? __GFP_ACCOUNT : 0;
+	gfp_t gfp = GFP_HIGHUSER | account | __GFP_NOWARN |
+		    __GFP_RETRY_MAYFAIL | (zero ? __GFP_ZERO : 0);
+	gfp_t chunk_gfp = (gfp | __GFP_NORETRY) &
+			  ~(__GFP_DIRECT_RECLAIM | __GFP_RETRY_MAYFAIL);
+	unsigned long npages = obj->npages, i = 0, j;
 	struct page **pages, *page;
-	unsigned long i = 0, j;
+	struct mem_cgroup *old;
 	unsigned int order;
 
 	if (mmb_obj_ram_fails())
 		return NULL;
-	pages = kvcalloc(npages, sizeof(*pages), GFP_KERNEL_ACCOUNT);
+	old = set_active_memcg(obj->memcg);
+	pages = kvcalloc(npages, sizeof(*pages),
+			 GFP_KERNEL | account | __GFP_NOWARN |
+				 __GFP_RETRY_MAYFAIL);
 	if (!pages)
-		return NULL;
-	if (!zero)
+		goto out;
+	/* Cached pages are charged to nobody: for the root cgroup's objects. */
+	if (!zero && !obj->memcg)
 		i = mmb_cache_get(pages, npages);
 	while (i < npages) {
 		order = min_t(unsigned int, MMB_OBJ_CHUNK_ORDER,
@@ -232,6 +280,8 @@ static struct page **mmb_obj_pages_alloc(unsigned long npages, bool zero)
 			pages[i++] = page + j;
 		cond_resched();
 	}
+out:
+	set_active_memcg(old);
 	return pages;
 
 err_free:
@@ -240,16 +290,23 @@ err_free:
 	while (i--)
 		__free_page(pages[i]);
 	kvfree(pages);
-	return NULL;
+	pages = NULL;
+	goto out;
 }
 
-/* Give RAM backing up: into the cache while it has room, else freed. */
-static void mmb_obj_pages_free(struct page **pages, unsigned long npages)
+/*
+ * Give @obj's RAM backing @pages up: into the cache while it has room, if
+ * they are charged to nobody (the root cgroup's object); else freed, which
+ * returns the charge.
+ */
+static void mmb_obj_pages_free(struct mmb_object *obj, struct page **pages)
 {
 	unsigned long cap = (unsigned long)object_cache_mb << (20 - PAGE_SHIFT);
-	unsigned long i, room;
+	unsigned long i, room, npages = obj->npages;
 	LIST_HEAD(list);
 
+	if (obj->memcg)
+		cap = 0; /* charged: freed */
 	spin_lock(&mmb_cache.lock);
 	room = cap > mmb_cache.count ? cap - mmb_cache.count : 0;
 	room = min(room, npages);
@@ -344,7 +401,8 @@ static void mmb_obj_release(struct kref *ref)
 	xa_unlock(&objs->xa);
 
 	if (obj->pages)
-		mmb_obj_pages_free(obj->pages, obj->npages);
+		mmb_obj_pages_free(obj, obj->pages);
+	mem_cgroup_put(obj->memcg);
 	mmb_device_put(mdev);
 	kfree(obj);
 }
@@ -396,7 +454,7 @@ static void mmb_obj_switch(struct mmb_object *obj, struct page **pages,
 		obj->placement = MMB_OBJ_RAM;
 	} else {
 		mmb_obj_copy(mdev, obj->pages, first, obj->npages, true);
-		mmb_obj_pages_free(obj->pages, obj->npages);
+		mmb_obj_pages_free(obj, obj->pages);
 		obj->pages = NULL;
 		obj->first = first;
 		obj->placement = MMB_OBJ_DEVICE;
@@ -417,7 +475,7 @@ static int mmb_obj_to_ram(struct mmb_object *obj)
 
 	if (READ_ONCE(obj->placement) == MMB_OBJ_RAM)
 		return 0;
-	pages = mmb_obj_pages_alloc(obj->npages, false);
+	pages = mmb_obj_pages_alloc(obj, false);
 	if (!pages)
 		return -ENOMEM;
 	down_write(&obj->sem);
@@ -427,7 +485,7 @@ static int mmb_obj_to_ram(struct mmb_object *obj)
 	}
 	up_write(&obj->sem);
 	if (pages)
-		mmb_obj_pages_free(pages, obj->npages);
+		mmb_obj_pages_free(obj, pages);
 	return 0;
 }
 
@@ -435,6 +493,12 @@ static int mmb_obj_to_ram(struct mmb_object *obj)
  * Take @npages contiguous pool pages, evicting the least recently used
  * objects to RAM until they fit.  move_lock held, so nothing else takes
  * pool pages meanwhile and the loop ends: at worst the pool is empty.
+ *
+ * A victim whose RAM cannot be had (its memory cgroup at its limit, or the
+ * system short of memory) stays where it was, whole, and the placement is
+ * -ENOSPC: the pool has no room the caller can get, and -ENOMEM would
+ * speak of memory that is not the caller's.  Objects evicted before it
+ * stay in RAM.
  */
 static long mmb_pool_get(struct mmb_device *mdev, unsigned long npages)
 {
@@ -466,13 +530,15 @@ static long mmb_pool_get(struct mmb_device *mdev, unsigned long npages)
 			return -ENOSPC;
 		}
 		kref_get(&victim->ref);
-		objs->evictions++;
 		xa_unlock(&objs->xa);
 
 		ret = mmb_obj_to_ram(victim);
 		mmb_obj_put(victim);
 		if (ret)
-			return ret;
+			return -ENOSPC;
+		xa_lock(&objs->xa);
+		objs->evictions++;
+		xa_unlock(&objs->xa);
 	}
 }
 
@@ -534,6 +600,7 @@ int mmb_obj_create(struct mmb_file *mf, struct mmb_obj_create *oc)
 	obj->npages = oc->size >> PAGE_SHIFT;
 	obj->placement = oc->placement;
 	obj->owner = mf;
+	obj->memcg = mmb_obj_memcg_get();
 	get_device(&mdev->dev);
 	obj->mdev = mdev;
 
@@ -547,7 +614,7 @@ int mmb_obj_create(struct mmb_file *mf, struct mmb_obj_create *oc)
 		     ((unsigned long)id << MMB_OBJ_SLOT_PGSHIFT);
 
 	if (oc->placement == MMB_OBJ_RAM) {
-		obj->pages = mmb_obj_pages_alloc(obj->npages, true);
+		obj->pages = mmb_obj_pages_alloc(obj, true);
 		if (!obj->pages) {
 			ret = -ENOMEM;
 			goto err_erase;
@@ -578,6 +645,7 @@ int mmb_obj_create(struct mmb_file *mf, struct mmb_obj_create *oc)
 err_erase:
 	xa_erase(&objs->xa, id);
 err_put_mdev:
+	mem_cgroup_put(obj->memcg);
 	mmb_device_put(mdev);
 	kfree(obj);
 	return ret == -EBUSY ? -ENOSPC : ret;

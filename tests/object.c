@@ -15,6 +15,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -952,6 +953,356 @@ static int test_migrate_racing_fork(void)
 	return T_PASS;
 }
 
+/*
+ * Objects and memory cgroups: an object's RAM is charged to the memory
+ * cgroup of the process that created it, whoever moves it there.
+ */
+#define CG_OWNER	"/sys/fs/cgroup/mmb-obj-owner"
+#define CG_OTHER	"/sys/fs/cgroup/mmb-obj-other"
+#define CG_OBJ_SIZE	(4 * MIB)
+
+/* A cgroup's memory.current in bytes, or -1. */
+static long long cg_current(const char *cg)
+{
+	char path[128], buf[32];
+
+	snprintf(path, sizeof(path), "%s/memory.current", cg);
+	if (read_line(path, buf, sizeof(buf)))
+		return -1;
+	return strtoll(buf, NULL, 10);
+}
+
+/* The count @key of a cgroup's memory.events, or -1. */
+static long long cg_event(const char *cg, const char *key)
+{
+	char path[128], line[128];
+	size_t n = strlen(key);
+	long long v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/memory.events", cg);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (v < 0 && fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, n) && line[n] == ' ')
+			v = strtoll(line + n + 1, NULL, 10);
+	fclose(f);
+	return v;
+}
+
+/*
+ * How far memory.current may lie from the pages charged, either way: each
+ * CPU keeps up to MEMCG_CHARGE_BATCH (64) pages precharged for one memory
+ * cgroup, counted in memory.current, and up to a page of precharged bytes
+ * for kernel objects (slab).  A charge from another cgroup on that CPU
+ * gives them back.
+ */
+static long long cg_slack(void)
+{
+	return sysconf(_SC_NPROCESSORS_CONF) * (64 + 1) * (long long)PG;
+}
+
+/* The object's page array: a pointer per page, in whole pages. */
+static long long cg_array(size_t len)
+{
+	return (len / PG * sizeof(void *) + PG - 1) / PG * PG;
+}
+
+/*
+ * An object created by a child in cgroup @cg, its file passed to this
+ * process: the object stays charged to @cg whoever moves it.  The child
+ * idles in @cg until @hold is closed, so nothing else is charged there.
+ */
+struct cg_owner {
+	pid_t pid;
+	int fd, hold;
+	uint32_t h;
+	uint8_t *p;
+};
+
+static int cg_owner_start(const char *name, const char *cg, size_t len,
+			  struct cg_owner *o)
+{
+	int sv[2], hold[2];
+	ssize_t n;
+
+	EXPECT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	EXPECT_EQ(pipe(hold), 0);
+	o->pid = fork();
+	EXPECT(o->pid >= 0, "fork: %s", strerror(errno));
+	if (!o->pid) {
+		char path[128], c;
+		uint32_t h;
+		int fd;
+
+		close(sv[0]);
+		close(hold[1]);
+		snprintf(path, sizeof(path), "%s/cgroup.procs", cg);
+		if (write_str(path, "0"))
+			_exit(2);
+		fd = dev_open(name);
+		if (fd < 0 || mmb_obj_create(fd, len, MMB_OBJ_DEVICE, &h, NULL))
+			_exit(3);
+		if (fd_send(sv[1], fd) || write(sv[1], &h, sizeof(h)) != sizeof(h))
+			_exit(4);
+		while (read(hold[0], &c, 1) > 0)
+			;
+		_exit(0);
+	}
+	close(sv[1]);
+	close(hold[0]);
+	o->hold = hold[1];
+	o->fd = fd_recv(sv[0], 0);
+	n = o->fd < 0 ? -1 : read(sv[0], &o->h, sizeof(o->h));
+	close(sv[0]);
+	EXPECT(o->fd >= 0 && n == sizeof(o->h),
+	       "the owner in %s sent no object (fd %d)", cg, o->fd);
+	o->p = mmb_obj_map(o->fd, MMB_MMAP_OBJECT(o->h), len);
+	EXPECT(o->p, "map: %s", strerror(errno));
+	return T_PASS;
+}
+
+/* The owner exits; it must not have been killed. */
+static int cg_owner_stop(struct cg_owner *o)
+{
+	int st;
+
+	close(o->hold);
+	EXPECT_EQ(waitpid(o->pid, &st, 0), o->pid);
+	EXPECT(WIFEXITED(st) && !WEXITSTATUS(st), "the owner ended with "
+	       "status %#x", st);
+	return T_PASS;
+}
+
+/*
+ * A child in @cg fills the pool of @name with one object, which evicts
+ * everything in it, and exits (its object goes with its file).  @out:
+ * the create's result, the cgroup's memory.current before and after it.
+ */
+static int cg_fill_pool(const char *name, const char *cg, uint64_t size,
+			long long out[3])
+{
+	int res[2], st;
+	pid_t pid;
+
+	EXPECT_EQ(pipe(res), 0);
+	pid = fork();
+	EXPECT(pid >= 0, "fork: %s", strerror(errno));
+	if (!pid) {
+		char path[128];
+		long long r[3];
+		uint32_t h;
+		int fd;
+
+		snprintf(path, sizeof(path), "%s/cgroup.procs", cg);
+		if (write_str(path, "0"))
+			_exit(2);
+		fd = dev_open(name);
+		if (fd < 0)
+			_exit(3);
+		cg_current(cg);		/* every page it uses is touched */
+		r[1] = cg_current(cg);
+		r[0] = mmb_obj_create(fd, size, MMB_OBJ_DEVICE, &h, NULL);
+		r[2] = cg_current(cg);
+		_exit(write(res[1], r, sizeof(r)) == sizeof(r) ? 0 : 4);
+	}
+	close(res[1]);
+	EXPECT_EQ(waitpid(pid, &st, 0), pid);
+	EXPECT(WIFEXITED(st) && !WEXITSTATUS(st), "the filler ended with "
+	       "status %#x", st);
+	EXPECT_EQ(read(res[0], out, 3 * sizeof(*out)), 3 * sizeof(*out));
+	close(res[0]);
+	return T_PASS;
+}
+
+/*
+ * A child in one cgroup creates an object in the pool; a process in
+ * another fills the pool, which evicts the object to RAM.  The owner's
+ * memory.current rises by the object and its page array (within the
+ * per-CPU precharge, cg_slack()), the filler's does not; the RAM cache
+ * neither gives pages to the object nor keeps its pages; destroying the
+ * object gives the owner's cgroup all of it back.
+ */
+static int charged_to_owner_on(const char *name, int fd)
+{
+	const size_t len = CG_OBJ_SIZE;
+	const long long slack = cg_slack(), arr = cg_array(len);
+	uint64_t seed = test_seed() ^ 0xc6, ev0;
+	struct mmb_obj_info pool = oinfo(fd, 0), oi;
+	long long c0, c1, c2, fill[3], cache0;
+	struct cg_owner o;
+	long bad;
+	int r;
+
+	EXPECT(pool.pool_size >= len && pool.objects == 0,
+	       "pool of %llu bytes, %u objects",
+	       (unsigned long long)pool.pool_size, pool.objects);
+	EXPECT_OK(write_str(CG_OWNER "/memory.max", "max"));
+	r = cg_owner_start(name, CG_OWNER, len, &o);
+	if (r != T_PASS)
+		return r;
+	pattern_fill(o.p, len, seed, 0);
+	EXPECT_EQ(oinfo(o.fd, o.h).placement, MMB_OBJ_DEVICE);
+	ev0 = oinfo(fd, 0).evictions;
+	cache0 = oinfo(fd, 0).ram_cache;
+	c0 = cg_current(CG_OWNER);
+
+	r = cg_fill_pool(name, CG_OTHER, pool.pool_size, fill);
+	if (r != T_PASS)
+		return r;
+	c1 = cg_current(CG_OWNER);
+	printf("# %s: owner %lld -> %lld, filler %lld -> %lld (object %zu, "
+	       "page array %lld, slack %lld)\n", name, c0, c1, fill[1],
+	       fill[2], len, arr, slack);
+	EXPECT_EQ(fill[0], 0);
+	oi = oinfo(o.fd, o.h);
+	EXPECT_EQ(oi.placement, MMB_OBJ_RAM);
+	EXPECT_EQ(oi.migrations, 1);
+	EXPECT_EQ(oi.evictions, ev0 + 1);
+	EXPECT(c0 > 0 && c1 >= c0 + (long long)len - slack &&
+	       c1 <= c0 + (long long)len + arr + slack,
+	       "the owner's memory.current rose by %lld for a %zu-byte object "
+	       "moved to RAM (expected %lld to %lld)", c1 - c0, len,
+	       (long long)len - slack, (long long)len + arr + slack);
+	EXPECT(fill[1] > 0 && fill[2] - fill[1] <= slack + 4 * (long long)PG,
+	       "the filler's memory.current rose by %lld: the evicted object's "
+	       "RAM was charged to it", fill[2] - fill[1]);
+	EXPECT(oi.ram_cache == (uint64_t)cache0, "the RAM cache went from "
+	       "%lld to %llu: it gave pages to a cgroup's object", cache0,
+	       (unsigned long long)oi.ram_cache);
+	bad = pattern_check(o.p, len, seed, 0);
+	EXPECT(bad < 0, "evicted object: byte %ld differs", bad);
+
+	EXPECT_EQ(munmap(o.p, len), 0);
+	EXPECT_OK(mmb_obj_destroy(o.fd, o.h));
+	c2 = cg_current(CG_OWNER);
+	oi = oinfo(fd, 0);
+	printf("# %s: owner %lld after destruction, RAM cache %lld -> %llu\n",
+	       name, c2, cache0, (unsigned long long)oi.ram_cache);
+	EXPECT_EQ(oi.objects, 0);
+	EXPECT(oi.ram_cache == (uint64_t)cache0, "the RAM cache went from "
+	       "%lld to %llu: it keeps pages charged to a cgroup", cache0,
+	       (unsigned long long)oi.ram_cache);
+	EXPECT(c2 <= c0 + slack, "the owner's memory.current is %lld after "
+	       "the object went, %lld before it was evicted", c2, c0);
+	close(o.fd);
+	return cg_owner_stop(&o);
+}
+
+static int test_memcg_charged_to_owner(void)
+{
+	int r = memcg_prepare(CG_OWNER);
+
+	if (r == T_PASS)
+		r = memcg_prepare(CG_OTHER);
+	if (r != T_PASS)
+		return r;
+	r = for_each_pool_dev(charged_to_owner_on);
+	rmdir(CG_OWNER);
+	rmdir(CG_OTHER);
+	return r;
+}
+
+/*
+ * The owner's cgroup cannot take the object (memory.max half an object
+ * above its use): filling the pool, which must evict it, is -ENOSPC, and
+ * a move to RAM through the handle -ENOMEM, after the cgroup's own
+ * reclaim and without its OOM killer; the object stays in the pool with
+ * every byte, its cgroup within its limit.  With the limit lifted, the
+ * same eviction goes through.
+ */
+static int limit_on(const char *name, int fd)
+{
+	const size_t len = CG_OBJ_SIZE;
+	uint64_t seed = test_seed() ^ 0x11a, ev0;
+	struct mmb_obj_info pool = oinfo(fd, 0), oi;
+	long long c0, c1, max0;
+	struct cg_owner o;
+	char max[32], splat[256];
+	uint32_t big;
+	int r, kfd;
+	long bad;
+
+	EXPECT(pool.pool_size >= len && pool.objects == 0,
+	       "pool of %llu bytes, %u objects",
+	       (unsigned long long)pool.pool_size, pool.objects);
+	kfd = kmsg_open();
+	EXPECT_OK(kfd);
+	EXPECT_OK(write_str(CG_OWNER "/memory.max", "max"));
+	r = cg_owner_start(name, CG_OWNER, len, &o);
+	if (r != T_PASS)
+		return r;
+	pattern_fill(o.p, len, seed, 0);
+	ev0 = oinfo(fd, 0).evictions;
+	max0 = cg_event(CG_OWNER, "max");
+	c0 = cg_current(CG_OWNER);
+	EXPECT(c0 > 0 && max0 >= 0, "memory.current %lld, max events %lld",
+	       c0, max0);
+	snprintf(max, sizeof(max), "%lld", (c0 + (long long)len / 2) / PG * PG);
+	EXPECT_OK(write_str(CG_OWNER "/memory.max", max));
+
+	/* Another process fills the pool: the object cannot leave it. */
+	EXPECT_ERR(mmb_obj_create(fd, pool.pool_size, MMB_OBJ_DEVICE, &big,
+				  NULL), ENOSPC);
+	/* Its owner's handle, from this process: neither. */
+	EXPECT_ERR(mmb_obj_migrate(o.fd, o.h, MMB_OBJ_RAM), ENOMEM);
+	c1 = cg_current(CG_OWNER);
+	oi = oinfo(o.fd, o.h);
+	printf("# %s: owner %lld, limit %s, %lld max events\n", name, c1, max,
+	       cg_event(CG_OWNER, "max") - max0);
+	EXPECT_EQ(oi.placement, MMB_OBJ_DEVICE);
+	EXPECT_EQ(oi.migrations, 0);
+	EXPECT_EQ(oi.objects, 1);
+	EXPECT_EQ(oi.evictions, ev0);
+	EXPECT_EQ(oi.pool_free, pool.pool_size - len);
+	EXPECT(c1 <= strtoll(max, NULL, 10), "memory.current %lld above "
+	       "memory.max %s", c1, max);
+	EXPECT(cg_event(CG_OWNER, "max") > max0, "the owner's cgroup never "
+	       "reached its limit: the RAM was charged elsewhere");
+	EXPECT_EQ(cg_event(CG_OWNER, "oom"), 0);
+	EXPECT_EQ(cg_event(CG_OWNER, "oom_kill"), 0);
+	bad = pattern_check(o.p, len, seed, 0);
+	EXPECT(bad < 0, "object after the failed moves: byte %ld differs",
+	       bad);
+
+	/* Without the limit the same eviction goes through. */
+	EXPECT_OK(write_str(CG_OWNER "/memory.max", "max"));
+	EXPECT_OK(mmb_obj_create(fd, pool.pool_size, MMB_OBJ_DEVICE, &big,
+				 NULL));
+	oi = oinfo(o.fd, o.h);
+	EXPECT_EQ(oi.placement, MMB_OBJ_RAM);
+	EXPECT_EQ(oi.evictions, ev0 + 1);
+	EXPECT(cg_current(CG_OWNER) >= c0 + (long long)len - cg_slack(),
+	       "owner's memory.current %lld after the eviction, %lld before",
+	       cg_current(CG_OWNER), c0);
+	bad = pattern_check(o.p, len, seed, 0);
+	EXPECT(bad < 0, "evicted object: byte %ld differs", bad);
+	EXPECT_OK(mmb_obj_destroy(fd, big));
+	EXPECT_EQ(munmap(o.p, len), 0);
+	EXPECT_OK(mmb_obj_destroy(o.fd, o.h));
+	close(o.fd);
+	r = cg_owner_stop(&o);
+	if (r != T_PASS)
+		return r;
+	EXPECT_EQ(cg_event(CG_OWNER, "oom_kill"), 0);
+	EXPECT(!kmsg_splat(kfd, splat, sizeof(splat)), "%s", splat);
+	close(kfd);
+	return T_PASS;
+}
+
+static int test_memcg_limit(void)
+{
+	int r = memcg_prepare(CG_OWNER);
+
+	if (r != T_PASS)
+		return r;
+	r = for_each_pool_dev(limit_on);
+	write_str(CG_OWNER "/memory.max", "max");
+	rmdir(CG_OWNER);
+	return r;
+}
+
 const struct mmb_test object_tests[] = {
 	{ "object/create_map_rw", test_create_map_rw },
 	{ "object/migrate_under_writers", test_migrate_under_writers, 300 },
@@ -962,6 +1313,8 @@ const struct mmb_test object_tests[] = {
 	{ "object/remove_with_objects", test_remove_with_objects },
 	{ "object/migrate_racing_fork", test_migrate_racing_fork },
 	{ "object/lost_at_removal", test_lost_at_removal },
+	{ "object/memcg_charged_to_owner", test_memcg_charged_to_owner },
+	{ "object/memcg_limit", test_memcg_limit },
 	/* Last: it leaves data in ivshmem0's pool tail for the host. */
 	{ "object/migrate_roundtrip_exact", test_migrate_roundtrip_exact },
 	{ NULL }

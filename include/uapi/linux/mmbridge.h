@@ -1026,7 +1026,10 @@ enum mmb_obj_placement {
  *
  * Errors: -EINVAL for bad flags, size or placement; -EOPNOTSUPP without
  * MMB_CAP_OBJECT; -ENOSPC when the object is larger than the whole pool
- * (device placement) or 65535 objects of the device exist; -ENOMEM.
+ * (device placement), when an object it must evict cannot be moved to
+ * RAM (its memory cgroup at its limit), or when 65535 objects of the
+ * device exist; -ENOMEM.  An object's RAM is charged to the memory cgroup
+ * of the process that created it, whoever moves it there.
  */
 struct mmb_obj_create {
 	__u32 argsz;
@@ -1047,7 +1050,9 @@ struct mmb_obj_create {
  * @placement:	MIGRATE: where to (in); DESTROY: must be 0
  *
  * MIGRATE to the current placement does nothing; to the device it may
- * evict other objects (-ENOSPC if the object is larger than the pool).
+ * evict other objects (-ENOSPC if the object is larger than the pool, or
+ * if an object to evict cannot be moved to RAM); to RAM, -ENOMEM when the
+ * RAM cannot be had or the object's memory cgroup is at its limit.
  */
 struct mmb_obj_ctl {
 	__u32 argsz;
@@ -1077,7 +1082,8 @@ struct mmb_obj_ctl {
  * @reserved:	0 (out)
  * @ram_cache:	bytes of RAM pages objects gave up, kept (module-wide, up to
  *		the module parameter object_cache_mb) for moves back to RAM;
- *		the kernel takes them back under memory pressure (out)
+ *		the kernel takes them back under memory pressure; only objects
+ *		of the root memory cgroup give and take them (out)
  */
 struct mmb_obj_info {
 	__u32 argsz;
