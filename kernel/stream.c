@@ -46,6 +46,7 @@
 #include <linux/sched/signal.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
+#include <linux/sort.h>
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
 
@@ -889,8 +890,8 @@ static int mmb_stream_sgtable(struct mmb_sframe *f, unsigned int max)
  * The process's frame addresses, read once: page-aligned, not wrapping,
  * and not overlapping one another (two frames on the same bytes would
  * have the engine write one while the process reads the other).  Frames
- * that share pages through two mappings of one file cannot be seen here;
- * mmb_stream_map() copes with those.
+ * that share pages through two mappings of one file cannot be seen here:
+ * mmb_stream_frames_alias() finds those.
  */
 static u64 *mmb_stream_frame_addrs(struct mmb_stream *s, u64 __user *uframes)
 {
@@ -921,11 +922,52 @@ inval:
 	return ERR_PTR(-EINVAL);
 }
 
+static int mmb_page_cmp(const void *a, const void *b)
+{
+	const struct page *x = *(struct page * const *)a;
+	const struct page *y = *(struct page * const *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Whether two pinned frames share a page: one file mapped at two
+ * addresses (a mirrored ring, say) gives frames that do not overlap in the
+ * address space and still overlap in memory.
+ */
+static int mmb_stream_frames_alias(struct mmb_stream *s)
+{
+	unsigned long n = 0, i;
+	struct page **all;
+	int ret = 0;
+	u32 f;
+
+	for (f = 0; f < s->nr; f++)
+		n += s->frames[f].pin.nr_pages;
+	if (n < 2)
+		return 0;
+	all = kvmalloc_array(n, sizeof(*all), GFP_KERNEL);
+	if (!all)
+		return -ENOMEM;
+	for (f = 0, n = 0; f < s->nr; f++) {
+		memcpy(all + n, s->frames[f].pin.pages,
+		       s->frames[f].pin.nr_pages * sizeof(*all));
+		n += s->frames[f].pin.nr_pages;
+	}
+	sort(all, n, sizeof(*all), mmb_page_cmp, NULL);
+	for (i = 1; i < n && !ret; i++)
+		if (all[i] == all[i - 1])
+			ret = -EINVAL;
+	kvfree(all);
+	return ret;
+}
+
 /*
  * Pin the process's frames and describe them: for a CPU-addressed engine
  * a kernel mapping, for a bus-address engine a table in segments the
  * device takes (mapped later, by mmb_stream_map()).  Nothing is pinned
- * before every address has been checked.
+ * before every address has been checked; frames that turn out to share a
+ * page are refused once pinned.
  */
 static int mmb_stream_pin_frames(struct mmb_stream *s, u64 __user *uframes)
 {
@@ -959,7 +1001,7 @@ static int mmb_stream_pin_frames(struct mmb_stream *s, u64 __user *uframes)
 					       f->sgt.orig_nents;
 	}
 	kfree(addr);
-	return ret;
+	return ret ?: mmb_stream_frames_alias(s);
 }
 
 /*
@@ -1005,10 +1047,10 @@ static int mmb_stream_map(struct mmb_stream *s)
 
 		if (s->mode == MMB_STREAM_ZERO_COPY) {
 			/*
-			 * The process may have mapped one page at two
-			 * addresses and made frames of both: the DMA API
-			 * does not support overlapping mappings that it
-			 * syncs itself, so this one is synced by hand.
+			 * Another stream (another device's) may have the
+			 * same pages: the DMA API does not support
+			 * overlapping mappings that it syncs itself, so
+			 * this one is synced by hand.
 			 */
 			ret = dma_map_sgtable(s->dma_dev, &f->sgt,
 					      DMA_FROM_DEVICE,

@@ -713,14 +713,16 @@ enum mmb_stream_mode {
  *		MMB_STREAM_MAX_FRAME (in)
  * @frames:	MMB_STREAM_ZERO_COPY: address of an array of @nr_frames __u64
  *		frame addresses, each 4096-aligned, writable memory of the
- *		caller, no two overlapping; otherwise 0 (in)
+ *		caller, no two sharing memory; otherwise 0 (in)
  * @seed:	pattern seed (in)
  * @period_ns:	0, or the frame clock's period, 100 us to 10 s (in)
  * @signal:	MMB_STREAM_NAIVE: signal per frame, 1 to 64; otherwise 0 (in)
  * @reserved:	must be 0 (in)
  *
  * Errors: bad @mode, @nr_frames, @frame_size, @period_ns, @signal, a
- * misaligned frame or two frames that overlap, -EINVAL; a frame whose end overflows, -EOVERFLOW; a
+ * misaligned frame or two frames that share memory (overlapping
+ * addresses, or the same pages through two mappings of a file), -EINVAL;
+ * a frame whose end overflows, -EOVERFLOW; a
  * frame that is not writable memory of the caller that MMB_IOC_PIN_REGION
  * would pin, -EFAULT; frames beyond RLIMIT_MEMLOCK, -ENOMEM; a backend
  * without DMA, -EOPNOTSUPP.
