@@ -1303,6 +1303,80 @@ static int test_memcg_limit(void)
 	return r;
 }
 
+/*
+ * The object at the head of the pool's LRU belongs to a cgroup that
+ * cannot take its RAM (memory.max half an object above its use); a root
+ * object behind it can be evicted, and evicting it alone makes room.  A
+ * placement that fits once that object leaves succeeds, and the blocked
+ * object stays in the pool whole: one cgroup at its limit does not close
+ * the pool to everybody else.
+ */
+static int blocked_head_on(const char *name, int fd)
+{
+	struct mmb_obj_info pool = oinfo(fd, 0), oi;
+	const uint64_t a = pool.pool_size / 4, x = pool.pool_size / 2;
+	const uint64_t y = pool.pool_size / 2;
+	uint64_t seed = test_seed() ^ 0xb10c, ev0;
+	uint32_t hx = 0, hy = 0;
+	struct cg_owner o;
+	long long c0;
+	char max[32];
+	int r, ry;
+	long bad;
+
+	EXPECT(pool.pool_size >= 16 * PG && pool.objects == 0,
+	       "pool of %llu bytes, %u objects",
+	       (unsigned long long)pool.pool_size, pool.objects);
+	EXPECT_OK(write_str(CG_OWNER "/memory.max", "max"));
+	r = cg_owner_start(name, CG_OWNER, a, &o);
+	if (r != T_PASS)
+		return r;
+	pattern_fill(o.p, a, seed, 0);
+	c0 = cg_current(CG_OWNER);
+	snprintf(max, sizeof(max), "%lld", (c0 + (long long)a / 2) / PG * PG);
+	EXPECT_OK(write_str(CG_OWNER "/memory.max", max));
+	/* Behind it in the LRU, a root object: the pool has a/4 free. */
+	EXPECT_OK(mmb_obj_create(fd, x, MMB_OBJ_DEVICE, &hx, NULL));
+	ev0 = oinfo(fd, 0).evictions;
+
+	ry = mmb_obj_create(fd, y, MMB_OBJ_DEVICE, &hy, NULL);
+	oi = oinfo(o.fd, o.h);
+	printf("# %s: pool %llu, blocked head %llu, evictable %llu, new %llu:"
+	       " create %d, head %s, evictable %s, evictions +%llu\n", name,
+	       (unsigned long long)pool.pool_size, (unsigned long long)a,
+	       (unsigned long long)x, (unsigned long long)y, ry,
+	       oi.placement == MMB_OBJ_DEVICE ? "in the pool" : "in RAM",
+	       oinfo(fd, hx).placement == MMB_OBJ_DEVICE ? "in the pool" :
+							  "in RAM",
+	       (unsigned long long)(oinfo(fd, 0).evictions - ev0));
+	bad = pattern_check(o.p, a, seed, 0);
+	/* Clean up first, so that a failure leaves the pool empty. */
+	if (!ry)
+		mmb_obj_destroy(fd, hy);
+	mmb_obj_destroy(fd, hx);
+	write_str(CG_OWNER "/memory.max", "max");
+	munmap(o.p, a);
+	mmb_obj_destroy(o.fd, o.h);
+	close(o.fd);
+	r = cg_owner_stop(&o);
+	EXPECT_EQ(ry, 0);
+	EXPECT_EQ(oi.placement, MMB_OBJ_DEVICE);
+	EXPECT(bad < 0, "blocked object: byte %ld differs", bad);
+	return r;
+}
+
+static int test_memcg_blocked_head(void)
+{
+	int r = memcg_prepare(CG_OWNER);
+
+	if (r != T_PASS)
+		return r;
+	r = for_each_pool_dev(blocked_head_on);
+	write_str(CG_OWNER "/memory.max", "max");
+	rmdir(CG_OWNER);
+	return r;
+}
+
 const struct mmb_test object_tests[] = {
 	{ "object/create_map_rw", test_create_map_rw },
 	{ "object/migrate_under_writers", test_migrate_under_writers, 300 },
@@ -1315,6 +1389,7 @@ const struct mmb_test object_tests[] = {
 	{ "object/lost_at_removal", test_lost_at_removal },
 	{ "object/memcg_charged_to_owner", test_memcg_charged_to_owner },
 	{ "object/memcg_limit", test_memcg_limit },
+	{ "object/memcg_blocked_head", test_memcg_blocked_head },
 	/* Last: it leaves data in ivshmem0's pool tail for the host. */
 	{ "object/migrate_roundtrip_exact", test_migrate_roundtrip_exact },
 	{ NULL }
