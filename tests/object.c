@@ -1377,6 +1377,72 @@ static int test_memcg_blocked_head(void)
 	return r;
 }
 
+/* nr_dying_descendants of the root cgroup's cgroup.stat, or -1. */
+static long long cg_dying(void)
+{
+	char line[128];
+	long long v = -1;
+	FILE *f = fopen("/sys/fs/cgroup/cgroup.stat", "r");
+
+	if (!f)
+		return -1;
+	while (v < 0 && fgets(line, sizeof(line), f))
+		if (!strncmp(line, "nr_dying_descendants ", 21))
+			v = strtoll(line + 21, NULL, 10);
+	fclose(f);
+	return v;
+}
+
+/*
+ * An object holds its cgroup only while it lives: once the object, its
+ * owner and the cgroup are gone, no cgroup is left dying (within 20 s:
+ * the last put frees it through RCU and a work item).
+ */
+static int released_on(const char *name, int fd)
+{
+	const size_t len = CG_OBJ_SIZE;
+	long long d0, d = -1;
+	struct cg_owner o;
+	int r, i;
+
+	(void)fd;
+	r = memcg_prepare(CG_OWNER);
+	if (r != T_PASS)
+		return r;
+	EXPECT_OK(write_str(CG_OWNER "/memory.max", "max"));
+	r = cg_owner_start(name, CG_OWNER, len, &o);
+	if (r != T_PASS)
+		return r;
+	EXPECT_OK(mmb_obj_migrate(o.fd, o.h, MMB_OBJ_RAM));
+	EXPECT_OK(mmb_obj_migrate(o.fd, o.h, MMB_OBJ_DEVICE));
+	EXPECT_OK(mmb_obj_migrate(o.fd, o.h, MMB_OBJ_RAM));
+	EXPECT_EQ(munmap(o.p, len), 0);
+	EXPECT_OK(mmb_obj_destroy(o.fd, o.h));
+	close(o.fd);
+	r = cg_owner_stop(&o);
+	if (r != T_PASS)
+		return r;
+	d0 = cg_dying();
+	EXPECT(d0 >= 0, "no cgroup.stat");
+	EXPECT_OK(rmdir(CG_OWNER) ? -errno : 0);
+	for (i = 0; i < 200; i++) {
+		d = cg_dying();
+		if (d <= d0)
+			break;
+		usleep(100000);
+	}
+	printf("# %s: dying cgroups %lld before the rmdir, %lld after\n",
+	       name, d0, d);
+	EXPECT(d <= d0, "%lld cgroups still dying 20 s after the object and "
+	       "its cgroup went (%lld before)", d, d0);
+	return T_PASS;
+}
+
+static int test_memcg_released(void)
+{
+	return for_each_pool_dev(released_on);
+}
+
 const struct mmb_test object_tests[] = {
 	{ "object/create_map_rw", test_create_map_rw },
 	{ "object/migrate_under_writers", test_migrate_under_writers, 300 },
@@ -1390,6 +1456,7 @@ const struct mmb_test object_tests[] = {
 	{ "object/memcg_charged_to_owner", test_memcg_charged_to_owner },
 	{ "object/memcg_limit", test_memcg_limit },
 	{ "object/memcg_blocked_head", test_memcg_blocked_head },
+	{ "object/memcg_released", test_memcg_released },
 	/* Last: it leaves data in ivshmem0's pool tail for the host. */
 	{ "object/migrate_roundtrip_exact", test_migrate_roundtrip_exact },
 	{ NULL }
