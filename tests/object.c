@@ -1443,6 +1443,70 @@ static int test_memcg_released(void)
 	return for_each_pool_dev(released_on);
 }
 
+/*
+ * The RAM cache holds pages charged to nobody, for the root cgroup's
+ * objects: with 4 MiB in it, a cgroup's object evicted to RAM takes none
+ * of them (its RAM is charged to its cgroup) and, destroyed, gives none.
+ */
+static int cache_untouched_on(const char *name, int fd)
+{
+	const size_t len = CG_OBJ_SIZE;
+	struct mmb_obj_info pool = oinfo(fd, 0), oi;
+	long long fill[3], cache0;
+	struct cg_owner o;
+	uint32_t h;
+	int r;
+
+	if (module_param("object_cache_mb") < 8)
+		SKIP("object_cache_mb below 8");
+	EXPECT(pool.pool_size >= 2 * len && pool.objects == 0,
+	       "pool of %llu bytes, %u objects",
+	       (unsigned long long)pool.pool_size, pool.objects);
+	/* A root object's 4 MiB go to the cache as it enters the pool. */
+	cache0 = oinfo(fd, 0).ram_cache;
+	EXPECT_OK(mmb_obj_create(fd, len, MMB_OBJ_RAM, &h, NULL));
+	EXPECT_OK(mmb_obj_migrate(fd, h, MMB_OBJ_DEVICE));
+	EXPECT_OK(mmb_obj_destroy(fd, h));
+	oi = oinfo(fd, 0);
+	EXPECT(oi.ram_cache >= (uint64_t)cache0 + len, "RAM cache %lld -> "
+	       "%llu after a root object entered the pool", cache0,
+	       (unsigned long long)oi.ram_cache);
+	cache0 = oi.ram_cache;
+
+	EXPECT_OK(write_str(CG_OWNER "/memory.max", "max"));
+	r = cg_owner_start(name, CG_OWNER, len, &o);
+	if (r != T_PASS)
+		return r;
+	r = cg_fill_pool(name, CG_OTHER, pool.pool_size, fill);
+	if (r != T_PASS)
+		return r;
+	EXPECT_EQ(fill[0], 0);
+	oi = oinfo(o.fd, o.h);
+	printf("# %s: RAM cache %lld before the eviction, %llu after\n", name,
+	       cache0, (unsigned long long)oi.ram_cache);
+	EXPECT_EQ(oi.placement, MMB_OBJ_RAM);
+	EXPECT_EQ(oi.ram_cache, (uint64_t)cache0);
+	EXPECT_EQ(munmap(o.p, len), 0);
+	EXPECT_OK(mmb_obj_destroy(o.fd, o.h));
+	EXPECT_EQ(oinfo(fd, 0).ram_cache, (uint64_t)cache0);
+	close(o.fd);
+	return cg_owner_stop(&o);
+}
+
+static int test_memcg_cache_untouched(void)
+{
+	int r = memcg_prepare(CG_OWNER);
+
+	if (r == T_PASS)
+		r = memcg_prepare(CG_OTHER);
+	if (r != T_PASS)
+		return r;
+	r = for_each_pool_dev(cache_untouched_on);
+	rmdir(CG_OWNER);
+	rmdir(CG_OTHER);
+	return r;
+}
+
 const struct mmb_test object_tests[] = {
 	{ "object/create_map_rw", test_create_map_rw },
 	{ "object/migrate_under_writers", test_migrate_under_writers, 300 },
@@ -1457,6 +1521,7 @@ const struct mmb_test object_tests[] = {
 	{ "object/memcg_limit", test_memcg_limit },
 	{ "object/memcg_blocked_head", test_memcg_blocked_head },
 	{ "object/memcg_released", test_memcg_released },
+	{ "object/memcg_cache_untouched", test_memcg_cache_untouched },
 	/* Last: it leaves data in ivshmem0's pool tail for the host. */
 	{ "object/migrate_roundtrip_exact", test_migrate_roundtrip_exact },
 	{ NULL }
