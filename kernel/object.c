@@ -77,6 +77,7 @@
  * @first:	first pool page while in the pool; @sem
  * @owner:	the file whose handle it is, NULL once destroyed; xa_lock
  * @lru:	link in mmb_objects.lru while in the pool; xa_lock
+ * @evict_gen:	the last placement that failed to evict it; xa_lock
  * @migrations:	moves so far; @sem
  * @mappings:	VMAs mapping it
  * @faults:	pages mapped by faults
@@ -95,6 +96,7 @@ struct mmb_object {
 	unsigned long first;
 	struct mmb_file *owner;
 	struct list_head lru;
+	u64 evict_gen;
 	u64 migrations;
 	atomic64_t mappings;
 	atomic64_t faults;
@@ -495,10 +497,12 @@ static int mmb_obj_to_ram(struct mmb_object *obj)
  * pool pages meanwhile and the loop ends: at worst the pool is empty.
  *
  * A victim whose RAM cannot be had (its memory cgroup at its limit, or the
- * system short of memory) stays where it was, whole, and the placement is
- * -ENOSPC: the pool has no room the caller can get, and -ENOMEM would
- * speak of memory that is not the caller's.  Objects evicted before it
- * stay in RAM.
+ * system short of memory) stays where it was, whole, and is passed over
+ * for the next one: a cgroup at its limit keeps its own objects in the
+ * pool but does not close the pool to others.  When no object that could
+ * leave makes room, the placement is -ENOSPC: the pool has no room the
+ * caller can get, and -ENOMEM would speak of memory that is not the
+ * caller's.  Objects evicted meanwhile stay in RAM.
  */
 static long mmb_pool_get(struct mmb_device *mdev, unsigned long npages)
 {
@@ -506,6 +510,8 @@ static long mmb_pool_get(struct mmb_device *mdev, unsigned long npages)
 	unsigned long *map = objs->bitmap, size = objs->pool_pages;
 	struct mmb_object *victim;
 	unsigned long first;
+	bool found;
+	u64 gen;
 	int ret;
 
 	lockdep_assert_held(&objs->move_lock);
@@ -513,6 +519,7 @@ static long mmb_pool_get(struct mmb_device *mdev, unsigned long npages)
 		return -ENODEV;
 	if (npages > objs->pool_pages)
 		return -ENOSPC;
+	gen = ++objs->evict_gen;
 	for (;;) {
 		xa_lock(&objs->xa);
 		first = bitmap_find_next_zero_area(map, size, 0, npages, 0);
@@ -522,10 +529,19 @@ static long mmb_pool_get(struct mmb_device *mdev, unsigned long npages)
 			xa_unlock(&objs->xa);
 			return first;
 		}
-		/* Every object in the pool is referenced: see release. */
-		victim = list_first_entry_or_null(&objs->lru, struct mmb_object,
-						  lru);
-		if (!victim) {
+		/*
+		 * The least recently used object this call has not failed
+		 * to move.  Every object in the pool is referenced: see
+		 * release.
+		 */
+		found = false;
+		list_for_each_entry(victim, &objs->lru, lru) {
+			if (victim->evict_gen != gen) {
+				found = true;
+				break;
+			}
+		}
+		if (!found) {
 			xa_unlock(&objs->xa);
 			return -ENOSPC;
 		}
@@ -533,9 +549,15 @@ static long mmb_pool_get(struct mmb_device *mdev, unsigned long npages)
 		xa_unlock(&objs->xa);
 
 		ret = mmb_obj_to_ram(victim);
+		if (ret) {
+			/* Its cgroup is at its limit: try the next one. */
+			xa_lock(&objs->xa);
+			victim->evict_gen = gen;
+			xa_unlock(&objs->xa);
+		}
 		mmb_obj_put(victim);
 		if (ret)
-			return -ENOSPC;
+			continue;
 		xa_lock(&objs->xa);
 		objs->evictions++;
 		xa_unlock(&objs->xa);

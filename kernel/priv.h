@@ -234,6 +234,7 @@ struct mmb_region {
  * @pool_pages:	pages in the pool
  * @pool_free:	pages not in use
  * @evictions:	objects moved to RAM to make room
+ * @evict_gen:	placements that evicted or tried to, numbering them; @move_lock
  * @dead:	the device is gone; nothing enters the pool; @move_lock
  */
 struct mmb_objects {
@@ -244,6 +245,7 @@ struct mmb_objects {
 	unsigned long pool_pages;
 	unsigned long pool_free;
 	u64 evictions;
+	u64 evict_gen;
 	bool dead;
 };
 

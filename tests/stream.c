@@ -838,59 +838,6 @@ static int test_overlapping_frames(void)
 	return T_PASS;
 }
 
-/*
- * Nine frames on one page of a file, through nine mappings of it: the
- * addresses do not overlap, so setup accepts them, and the frames are
- * mapped for the engine nine times over.  DMA-API debugging tracks the
- * overlaps of one cacheline whatever the attributes, and warns past 7.
- */
-static int test_alias_nine_frames(void)
-{
-	enum { NR = 9 };
-	struct mmb_stream_status st;
-	struct mmb_frame fr;
-	void *frames[NR];
-	long long errs0;
-	char line[256];
-	int fd = dev_open("edu0"), sfd, mfd, kfd, i;
-
-	if (fd == -ENOENT)
-		SKIP("no edu device");
-	EXPECT_OK(fd);
-	mfd = memfd_create("mmb-alias9", MFD_CLOEXEC);
-	EXPECT(mfd >= 0, "memfd_create: %s", strerror(errno));
-	EXPECT_OK(ftruncate(mfd, PG) ? -errno : 0);
-	for (i = 0; i < NR; i++) {
-		frames[i] = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_SHARED,
-				 mfd, 0);
-		EXPECT(frames[i] != MAP_FAILED, "mmap memfd");
-	}
-	kfd = kmsg_open();
-	EXPECT_OK(kfd);
-	errs0 = dma_api_errors();
-	sfd = mmb_stream_setup(fd, MMB_STREAM_ZERO_COPY, NR, PG, frames, 1, 0,
-			       0, 0);
-	EXPECT_OK(sfd);
-	EXPECT_OK(mmb_stream_start(sfd));
-	for (i = 0; i < 2; i++) {
-		EXPECT_OK(mmb_stream_next(sfd, &fr));
-		EXPECT_EQ(fr.seq, i);
-		EXPECT_OK(mmb_stream_release(sfd, fr.index));
-	}
-	EXPECT_OK(mmb_stream_stop(sfd));
-	EXPECT_OK(mmb_stream_status(sfd, &st));
-	EXPECT_EQ(st.errors, 0);
-	close(sfd);
-	EXPECT_EQ(dma_api_errors(), errs0);
-	EXPECT(!kmsg_splat(kfd, line, sizeof(line)), "kernel: %s", line);
-	close(kfd);
-	for (i = 0; i < NR; i++)
-		munmap(frames[i], PG);
-	close(mfd);
-	close(fd);
-	return T_PASS;
-}
-
 const struct mmb_test stream_tests[] = {
 	{ "stream/soft_frames_exact", test_soft_frames_exact },
 	{ "stream/edu_dma_into_user", test_edu_dma_into_user },
@@ -905,6 +852,5 @@ const struct mmb_test stream_tests[] = {
 	{ "stream/naive_signal_vs_close", test_naive_signal_vs_close },
 	{ "stream/owned_frame_kept_at_close", test_owned_frame_kept_at_close },
 	{ "stream/overlapping_frames", test_overlapping_frames },
-	{ "stream/alias_nine_frames", test_alias_nine_frames },
 	{ NULL }
 };

@@ -1028,8 +1028,9 @@ enum mmb_obj_placement {
  *
  * Errors: -EINVAL for bad flags, size or placement; -EOPNOTSUPP without
  * MMB_CAP_OBJECT; -ENOSPC when the object is larger than the whole pool
- * (device placement), when an object it must evict cannot be moved to
- * RAM (its memory cgroup at its limit), or when 65535 objects of the
+ * (device placement), when the objects that can be moved to RAM do not
+ * make room (an object whose memory cgroup is at its limit is passed
+ * over), or when 65535 objects of the
  * device exist; -ENOMEM.  An object's RAM is charged to the memory cgroup
  * of the process that created it, whoever moves it there.
  */
@@ -1053,7 +1054,8 @@ struct mmb_obj_create {
  *
  * MIGRATE to the current placement does nothing; to the device it may
  * evict other objects (-ENOSPC if the object is larger than the pool, or
- * if an object to evict cannot be moved to RAM); to RAM, -ENOMEM when the
+ * if the objects that can be moved to RAM do not make room); to RAM,
+ * -ENOMEM when the
  * RAM cannot be had or the object's memory cgroup is at its limit.
  */
 struct mmb_obj_ctl {
