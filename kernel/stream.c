@@ -924,8 +924,8 @@ inval:
 
 static int mmb_page_cmp(const void *a, const void *b)
 {
-	const struct page *x = *(struct page * const *)a;
-	const struct page *y = *(struct page * const *)b;
+	const struct page *x = *(struct page *const *)a;
+	const struct page *y = *(struct page *const *)b;
 
 	return x < y ? -1 : x > y;
 }
