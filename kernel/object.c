@@ -24,6 +24,16 @@
  * cgroup's objects count against its memory.max wherever they are moved
  * from, and never against another's.
  *
+ * An eviction may move a whole pool (up to 1 GiB) while it holds
+ * move_lock.  So the ioctls wait for move_lock, and a move for an
+ * object's semaphore, killably, and a killed task stops between objects
+ * and between 1 MiB chunks of a copy or of zeroing: a copy goes to new
+ * memory and only a finished one switches the object, so a stopped move
+ * leaves the object whole where it was, and the memory taken for it goes
+ * back.  Removal alone waits and moves uninterruptibly
+ * (mmb_objects_unplug()).  Faults and debugger accesses wait for a move
+ * uninterruptibly too: for one copy of one object at most.
+ *
  * RAM pages that objects of the root cgroup give up are kept in a cache
  * (object_cache_mb, given back to the kernel by a shrinker under memory
  * pressure) for the next move to RAM of such an object, which overwrites
@@ -240,8 +250,12 @@ static struct mem_cgroup *mmb_obj_memcg_get(void)
  * __GFP_RETRY_MAYFAIL: a cgroup at its memory.max is reclaimed, and then
  * the allocation fails; its OOM killer is never invoked from this call,
  * which may be another process's (nor is the system's).
+ *
+ * Return: the page array, ERR_PTR(-ENOMEM), or ERR_PTR(-EINTR) when
+ * @killable and the task was killed meanwhile.
  */
-static struct page **mmb_obj_pages_alloc(struct mmb_object *obj, bool zero)
+static struct page **mmb_obj_pages_alloc(struct mmb_object *obj, bool zero,
+					 bool killable)
 {
 	gfp_t account = obj->memcg ? __GFP_ACCOUNT : 0;
 	gfp_t gfp = GFP_HIGHUSER | account | __GFP_NOWARN |
@@ -252,15 +266,18 @@ static struct page **mmb_obj_pages_alloc(struct mmb_object *obj, bool zero)
 	struct page **pages, *page;
 	struct mem_cgroup *old;
 	unsigned int order;
+	int err;
 
 	if (mmb_obj_ram_fails())
-		return NULL;
+		return ERR_PTR(-ENOMEM);
 	old = set_active_memcg(obj->memcg);
 	pages = kvcalloc(npages, sizeof(*pages),
 			 GFP_KERNEL | account | __GFP_NOWARN |
 				 __GFP_RETRY_MAYFAIL);
-	if (!pages)
+	if (!pages) {
+		pages = ERR_PTR(-ENOMEM);
 		goto out;
+	}
 	/* Cached pages are charged to nobody: for the root cgroup's objects. */
 	if (!zero && !obj->memcg)
 		i = mmb_cache_get(pages, npages);
@@ -274,8 +291,15 @@ static struct page **mmb_obj_pages_alloc(struct mmb_object *obj, bool zero)
 		}
 		if (!page)
 			page = alloc_page(gfp);
-		if (!page || fatal_signal_pending(current))
+		if (!page) {
+			err = -ENOMEM;
 			goto err_free;
+		}
+		if (killable && fatal_signal_pending(current)) {
+			__free_pages(page, order);
+			err = -EINTR;
+			goto err_free;
+		}
 		if (order)
 			split_page(page, order);
 		for (j = 0; j < 1UL << order; j++)
@@ -287,12 +311,10 @@ out:
 	return pages;
 
 err_free:
-	if (page)
-		__free_pages(page, order);
 	while (i--)
 		__free_page(pages[i]);
 	kvfree(pages);
-	pages = NULL;
+	pages = ERR_PTR(err);
 	goto out;
 }
 
@@ -344,15 +366,29 @@ static unsigned long mmb_pool_pfn(struct mmb_device *mdev, unsigned long pg)
 	return PHYS_PFN(mdev->pool_phys) + pg;
 }
 
-/* Copy pool pages into RAM pages (@to_pool false) or back. */
-static void mmb_obj_copy(struct mmb_device *mdev, struct page **pages,
-			 unsigned long first, unsigned long npages,
-			 bool to_pool)
+/* Pages per chunk of a copy or clear: 1 MiB. */
+#define MMB_OBJ_STEP 256
+
+/*
+ * Copy pool pages into RAM pages (@to_pool false) or back.  -EINTR when
+ * @killable and the task is killed: between chunks, so the copy is
+ * partial and the source untouched.
+ */
+static int mmb_obj_copy(struct mmb_device *mdev, struct page **pages,
+			unsigned long first, unsigned long npages, bool to_pool,
+			bool killable)
 {
 	unsigned long i;
 
 	for (i = 0; i < npages; i++) {
-		void *p = kmap_local_page(pages[i]);
+		void *p;
+
+		if (i && !(i % MMB_OBJ_STEP)) {
+			if (killable && fatal_signal_pending(current))
+				return -EINTR;
+			cond_resched();
+		}
+		p = kmap_local_page(pages[i]);
 
 		if (mdev->pool_virt && to_pool)
 			copy_page(mmb_pool_virt(mdev, first + i), p);
@@ -364,18 +400,30 @@ static void mmb_obj_copy(struct mmb_device *mdev, struct page **pages,
 			memcpy_fromio(p, mmb_pool_io(mdev, first + i),
 				      PAGE_SIZE);
 		kunmap_local(p);
-		if (!(i & 255))
-			cond_resched();
 	}
+	return 0;
 }
 
-static void mmb_pool_clear(struct mmb_device *mdev, unsigned long first,
-			   unsigned long npages)
+/* Zero pool pages, in chunks; -EINTR if the task is killed meanwhile. */
+static int mmb_pool_clear(struct mmb_device *mdev, unsigned long first,
+			  unsigned long npages)
 {
-	if (mdev->pool_virt)
-		memset(mmb_pool_virt(mdev, first), 0, npages << PAGE_SHIFT);
-	else
-		memset_io(mmb_pool_io(mdev, first), 0, npages << PAGE_SHIFT);
+	unsigned long n;
+
+	for (;;) {
+		n = min_t(unsigned long, npages, MMB_OBJ_STEP);
+		if (mdev->pool_virt)
+			memset(mmb_pool_virt(mdev, first), 0, n << PAGE_SHIFT);
+		else
+			memset_io(mmb_pool_io(mdev, first), 0, n << PAGE_SHIFT);
+		first += n;
+		npages -= n;
+		if (!npages)
+			return 0;
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		cond_resched();
+	}
 }
 
 /* Give pool pages back; xa_lock held. */
@@ -434,20 +482,27 @@ static struct mmb_object *mmb_obj_get(struct mmb_file *mf, u32 id)
 /*
  * Switch @obj to RAM @pages, or to pool pages from @first; @sem
  * write-held.  Zaps every PTE first, so the next access faults on the new
- * backing; frees the old one.
+ * backing; frees the old one.  -EINTR when @killable and the task is
+ * killed during the copy: the object stays where it was, unchanged (its
+ * PTEs are refilled by the next faults); @pages or @first remain the
+ * caller's.
  */
-static void mmb_obj_switch(struct mmb_object *obj, struct page **pages,
-			   unsigned long first)
+static int mmb_obj_switch(struct mmb_object *obj, struct page **pages,
+			  unsigned long first, bool killable)
 {
 	struct mmb_device *mdev = obj->mdev;
 	struct mmb_objects *objs = &mdev->objects;
+	int ret;
 
 	lockdep_assert_held_write(&obj->sem);
 	unmap_mapping_range(mmb_region_mapping(mdev),
 			    (loff_t)obj->pgoff << PAGE_SHIFT, mmb_obj_size(obj),
 			    1);
 	if (pages) {
-		mmb_obj_copy(mdev, pages, obj->first, obj->npages, false);
+		ret = mmb_obj_copy(mdev, pages, obj->first, obj->npages, false,
+				   killable);
+		if (ret)
+			return ret;
 		xa_lock(&objs->xa);
 		list_del(&obj->lru);
 		mmb_pool_put(objs, obj->first, obj->npages);
@@ -455,7 +510,10 @@ static void mmb_obj_switch(struct mmb_object *obj, struct page **pages,
 		obj->pages = pages;
 		obj->placement = MMB_OBJ_RAM;
 	} else {
-		mmb_obj_copy(mdev, obj->pages, first, obj->npages, true);
+		ret = mmb_obj_copy(mdev, obj->pages, first, obj->npages, true,
+				   killable);
+		if (ret)
+			return ret;
 		mmb_obj_pages_free(obj, obj->pages);
 		obj->pages = NULL;
 		obj->first = first;
@@ -468,27 +526,41 @@ static void mmb_obj_switch(struct mmb_object *obj, struct page **pages,
 	mmb_stat_add(mdev, MMB_STAT_MIGRATIONS, 1);
 	mmb_stat_add(mdev, MMB_STAT_MIGRATED_BYTES, mmb_obj_size(obj));
 	trace_mmb_migrate(mdev, obj->id, obj->placement, mmb_obj_size(obj));
+	return 0;
 }
 
-/* Move @obj to RAM (a no-op if it is there). */
-static int mmb_obj_to_ram(struct mmb_object *obj)
+/*
+ * Move @obj to RAM.  1 when this call moved it, 0 when it was in RAM (or
+ * lost) already, -ENOMEM, or -EINTR when @killable and the task was
+ * killed: then it stays in the pool, whole.
+ */
+static int mmb_obj_to_ram(struct mmb_object *obj, bool killable)
 {
 	struct page **pages;
+	int ret = 0;
 
 	if (READ_ONCE(obj->placement) == MMB_OBJ_RAM)
 		return 0;
-	pages = mmb_obj_pages_alloc(obj, false);
-	if (!pages)
-		return -ENOMEM;
-	down_write(&obj->sem);
+	pages = mmb_obj_pages_alloc(obj, false, killable);
+	if (IS_ERR(pages))
+		return PTR_ERR(pages);
+	if (!killable) {
+		down_write(&obj->sem);
+	} else if (down_write_killable(&obj->sem)) {
+		mmb_obj_pages_free(obj, pages);
+		return -EINTR;
+	}
 	if (obj->placement == MMB_OBJ_DEVICE && !obj->lost) {
-		mmb_obj_switch(obj, pages, 0);
-		pages = NULL;
+		ret = mmb_obj_switch(obj, pages, 0, killable);
+		if (!ret) {
+			pages = NULL;
+			ret = 1;
+		}
 	}
 	up_write(&obj->sem);
 	if (pages)
 		mmb_obj_pages_free(obj, pages);
-	return 0;
+	return ret;
 }
 
 /*
@@ -496,13 +568,15 @@ static int mmb_obj_to_ram(struct mmb_object *obj)
  * objects to RAM until they fit.  move_lock held, so nothing else takes
  * pool pages meanwhile and the loop ends: at worst the pool is empty.
  *
- * A victim whose RAM cannot be had (its memory cgroup at its limit, or the
- * system short of memory) stays where it was, whole, and is passed over
- * for the next one: a cgroup at its limit keeps its own objects in the
- * pool but does not close the pool to others.  When no object that could
- * leave makes room, the placement is -ENOSPC: the pool has no room the
- * caller can get, and -ENOMEM would speak of memory that is not the
- * caller's.  Objects evicted meanwhile stay in RAM.
+ * A victim whose RAM cannot be had (-ENOMEM: its memory cgroup at its
+ * limit, or the system short of memory) stays where it was, whole, and is
+ * passed over for the next one: a cgroup at its limit keeps its own
+ * objects in the pool but does not close the pool to others.  When no
+ * object that could leave makes room, the placement is -ENOSPC: the pool
+ * has no room the caller can get, and -ENOMEM would speak of memory that
+ * is not the caller's.  A killed task stops at once, between objects or
+ * within a copy (-EINTR), without passing over anything.  Either way the
+ * objects evicted so far stay in RAM, each whole, and are counted.
  */
 static long mmb_pool_get(struct mmb_device *mdev, unsigned long npages)
 {
@@ -541,6 +615,10 @@ static long mmb_pool_get(struct mmb_device *mdev, unsigned long npages)
 				break;
 			}
 		}
+		if (fatal_signal_pending(current)) {
+			xa_unlock(&objs->xa);
+			return -EINTR;
+		}
 		if (!found) {
 			xa_unlock(&objs->xa);
 			return -ENOSPC;
@@ -548,30 +626,42 @@ static long mmb_pool_get(struct mmb_device *mdev, unsigned long npages)
 		kref_get(&victim->ref);
 		xa_unlock(&objs->xa);
 
-		ret = mmb_obj_to_ram(victim);
-		if (ret) {
+		ret = mmb_obj_to_ram(victim, true);
+		if (ret == -ENOMEM) {
 			/* Its cgroup is at its limit: try the next one. */
 			xa_lock(&objs->xa);
 			victim->evict_gen = gen;
 			xa_unlock(&objs->xa);
 		}
 		mmb_obj_put(victim);
-		if (ret)
+		if (ret == -ENOMEM)
 			continue;
-		xa_lock(&objs->xa);
-		objs->evictions++;
-		xa_unlock(&objs->xa);
+		if (ret < 0)
+			return ret;
+		/* Not when a move to RAM (MMB_IOC_OBJ_MIGRATE) was first. */
+		if (ret) {
+			xa_lock(&objs->xa);
+			objs->evictions++;
+			xa_unlock(&objs->xa);
+		}
 	}
 }
 
-/* Move @obj into the pool (a no-op if it is there). */
+/*
+ * Move @obj into the pool (a no-op if it is there).  Killed on the way
+ * (-EINTR), the task leaves @obj in RAM, whole, and gives back the pool
+ * pages it took for it; what it evicted stays evicted.
+ */
 static int mmb_obj_to_device(struct mmb_object *obj)
 {
 	struct mmb_device *mdev = obj->mdev;
 	struct mmb_objects *objs = &mdev->objects;
+	bool placed = false;
 	long first;
+	int ret = 0;
 
-	mutex_lock(&objs->move_lock);
+	if (mutex_lock_killable(&objs->move_lock))
+		return -EINTR;
 	if (READ_ONCE(obj->placement) == MMB_OBJ_DEVICE) {
 		mutex_unlock(&objs->move_lock);
 		return 0;
@@ -581,17 +671,22 @@ static int mmb_obj_to_device(struct mmb_object *obj)
 		mutex_unlock(&objs->move_lock);
 		return first;
 	}
-	down_write(&obj->sem);
-	if (obj->placement == MMB_OBJ_RAM) {
-		mmb_obj_switch(obj, NULL, first);
+	if (down_write_killable(&obj->sem)) {
+		ret = -EINTR;
 	} else {
+		if (obj->placement == MMB_OBJ_RAM) {
+			ret = mmb_obj_switch(obj, NULL, first, true);
+			placed = !ret;
+		}
+		up_write(&obj->sem);
+	}
+	if (!placed) {
 		xa_lock(&objs->xa);
 		mmb_pool_put(objs, first, obj->npages);
 		xa_unlock(&objs->xa);
 	}
-	up_write(&obj->sem);
 	mutex_unlock(&objs->move_lock);
-	return 0;
+	return ret;
 }
 
 /**
@@ -599,7 +694,8 @@ static int mmb_obj_to_device(struct mmb_object *obj)
  * @mf:		the creating file; it owns the handle
  * @oc:		validated request; handle and mmap_offset are filled in
  *
- * Return: 0 or -errno (see struct mmb_obj_create).
+ * Return: 0 or -errno (see struct mmb_obj_create); -EINTR when the task is
+ * killed while it waits for move_lock, evicts or zeroes.
  */
 int mmb_obj_create(struct mmb_file *mf, struct mmb_obj_create *oc)
 {
@@ -636,23 +732,33 @@ int mmb_obj_create(struct mmb_file *mf, struct mmb_obj_create *oc)
 		     ((unsigned long)id << MMB_OBJ_SLOT_PGSHIFT);
 
 	if (oc->placement == MMB_OBJ_RAM) {
-		obj->pages = mmb_obj_pages_alloc(obj, true);
-		if (!obj->pages) {
-			ret = -ENOMEM;
+		obj->pages = mmb_obj_pages_alloc(obj, true, true);
+		if (IS_ERR(obj->pages)) {
+			ret = PTR_ERR(obj->pages);
 			goto err_erase;
 		}
 		xa_lock(&objs->xa);
 		__xa_store(&objs->xa, id, obj, GFP_NOWAIT);
 		xa_unlock(&objs->xa);
 	} else {
-		mutex_lock(&objs->move_lock);
+		if (mutex_lock_killable(&objs->move_lock)) {
+			ret = -EINTR;
+			goto err_erase;
+		}
 		first = mmb_pool_get(mdev, obj->npages);
 		if (first < 0) {
 			mutex_unlock(&objs->move_lock);
 			ret = first;
 			goto err_erase;
 		}
-		mmb_pool_clear(mdev, first, obj->npages);
+		ret = mmb_pool_clear(mdev, first, obj->npages);
+		if (ret) {
+			xa_lock(&objs->xa);
+			mmb_pool_put(objs, first, obj->npages);
+			xa_unlock(&objs->xa);
+			mutex_unlock(&objs->move_lock);
+			goto err_erase;
+		}
 		obj->first = first;
 		xa_lock(&objs->xa);
 		list_add_tail(&obj->lru, &objs->lru);
@@ -679,7 +785,9 @@ err_put_mdev:
  * @handle:	the object
  * @placement:	where to; validated
  *
- * Return: 0, -ENOENT, -ENOSPC, -ENOMEM, -ENODEV after removal.
+ * Return: 0, -ENOENT, -ENOSPC, -ENOMEM, -ENODEV after removal, -EINTR
+ * when the task is killed while it waits for move_lock or the object, or
+ * moves; the object is then whole where it was.
  */
 int mmb_obj_migrate(struct mmb_file *mf, u32 handle, u32 placement)
 {
@@ -694,7 +802,7 @@ int mmb_obj_migrate(struct mmb_file *mf, u32 handle, u32 placement)
 	if (placement == MMB_OBJ_DEVICE)
 		ret = mmb_obj_to_device(obj);
 	else
-		ret = mmb_obj_to_ram(obj);
+		ret = min(mmb_obj_to_ram(obj, true), 0);
 	mmb_obj_put(obj);
 	return ret;
 }
@@ -975,6 +1083,17 @@ static void mmb_obj_lose(struct mmb_object *obj)
  * to RAM before the backend lets the memory go, so mappings keep their
  * data.  An object whose RAM cannot be allocated is lost: its mappings
  * get SIGBUS, debuggers -EIO.
+ *
+ * Removal must not give up, so it waits for move_lock and moves without
+ * regard to signals: a removal by a task that is killed meanwhile still
+ * saves every object.  That wait cannot be stuck behind user space: a
+ * holder of move_lock is a placement or eviction, which waits only for
+ * RAM and for objects' semaphores (held by a fault, a debugger access or
+ * a move, each for one copy of one object at most), never for anything
+ * user space controls; and the device is dead for the ioctls by now
+ * (mmb_device_unregister()), so only calls that were already past that
+ * check can take move_lock first (a mutex hands itself to a waiter that
+ * keeps losing it).
  */
 void mmb_objects_unplug(struct mmb_device *mdev)
 {
@@ -994,7 +1113,7 @@ void mmb_objects_unplug(struct mmb_device *mdev)
 		xa_unlock(&objs->xa);
 		if (!obj)
 			break;
-		if (mmb_obj_to_ram(obj))
+		if (mmb_obj_to_ram(obj, false) < 0)
 			mmb_obj_lose(obj);
 		mmb_obj_put(obj);
 	}

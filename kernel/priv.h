@@ -228,7 +228,7 @@ struct mmb_region {
  *		(xa_lock) also protects @lru, @bitmap, @pool_free, @evictions
  *		and each object's owner and LRU link
  * @move_lock:	serializes placing objects in the pool (which may evict)
- *		and removal
+ *		and removal; the ioctls wait for it killably, removal not
  * @lru:	objects in the pool, least recently used first
  * @bitmap:	pool pages in use
  * @pool_pages:	pages in the pool

@@ -167,6 +167,14 @@ int module_reload(void);
 /* The same with the module file @ko (another build of mmbridge). */
 int module_load(const char *ko);
 
+/*
+ * Reload mmbridge with $MMB_PARAMS and @extra (more parameters), run @fn
+ * in a child process, so that whatever it leaves open or mapped is gone
+ * with it, then reload mmbridge with $MMB_PARAMS alone and wait for the
+ * nodes of mmb.expect.  @fn's verdict and message; SKIP without $MMB_KO.
+ */
+int with_module_params(const char *extra, int (*fn)(void));
+
 /* A thread that moves object @h of @fd between RAM and the pool until
  * @stop; @moves counts the moves done. */
 struct mover {

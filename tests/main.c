@@ -588,6 +588,77 @@ static int restore_regions(char *who, size_t size)
 	return n;
 }
 
+/* Wait up to 5 s for the node of every device in mmb.expect. */
+static void wait_expected_nodes(void)
+{
+	char expect[256], path[128], *name, *save;
+	int i;
+
+	if (!cmdline_get("mmb.expect", expect, sizeof(expect)))
+		return;
+	for (name = strtok_r(expect, ",", &save); name;
+	     name = strtok_r(NULL, ",", &save)) {
+		snprintf(path, sizeof(path), MMB_DEV_DIR "/%s", name);
+		for (i = 0; i < 50 && access(path, F_OK); i++)
+			usleep(100000);
+	}
+}
+
+int with_module_params(const char *extra, int (*fn)(void))
+{
+	const char *ko = getenv("MMB_KO"), *params = getenv("MMB_PARAMS");
+	char more[512], msg[512], *saved;
+	int r, r2, mp[2], st;
+	ssize_t n;
+	pid_t pid;
+
+	if (!ko)
+		SKIP("MMB_KO not set");
+	saved = strdup(params ? params : "");
+	EXPECT(saved, "strdup");
+	snprintf(more, sizeof(more), "%s %s", saved, extra);
+	setenv("MMB_PARAMS", more, 1);
+	r = module_load(ko);
+	setenv("MMB_PARAMS", saved, 1);
+	if (r) {
+		module_load(ko);
+		wait_expected_nodes();
+		free(saved);
+		FAIL("loading mmbridge with %s: %s", more, strerror(-r));
+	}
+	wait_expected_nodes();
+
+	EXPECT_EQ(pipe(mp), 0);
+	fflush(stdout);
+	pid = fork();
+	if (!pid) {
+		close(mp[0]);
+		r = fn();
+		fflush(stdout);
+		if (r != T_PASS && write(mp[1], t_msg, strlen(t_msg)) < 0)
+			r = T_FAIL;
+		_exit(r);
+	}
+	close(mp[1]);
+	n = pid > 0 ? read(mp[0], msg, sizeof(msg) - 1) : 0;
+	msg[n > 0 ? n : 0] = 0;
+	close(mp[0]);
+	if (pid < 0 || waitpid(pid, &st, 0) != pid)
+		st = -1;
+	r2 = module_load(ko);
+	wait_expected_nodes();
+	free(saved);
+	EXPECT(pid > 0, "fork: %s", strerror(errno));
+	EXPECT(WIFEXITED(st), "the case's process ended with status %#x", st);
+	r = WEXITSTATUS(st);
+	if (r != T_PASS) {
+		snprintf(t_msg, sizeof(t_msg), "%s", msg);
+		return r;
+	}
+	EXPECT(!r2, "loading mmbridge again: %s", strerror(-r2));
+	return T_PASS;
+}
+
 int main(int argc, char **argv)
 {
 	bool list = argc > 1 && !strcmp(argv[1], "-l");

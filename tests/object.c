@@ -1507,6 +1507,495 @@ static int test_memcg_cache_untouched(void)
 	return r;
 }
 
+/*
+ * move_lock is held for a whole eviction.  A task waiting for it, and the
+ * task holding it, must both die at once when killed, and the pool must be
+ * left exact: every object whole, in RAM or in the pool, never both.
+ *
+ * The eviction is made long on purpose: soft0 is reloaded with a 128 MiB
+ * pool filled with 32768 one-page objects, used (faulted) even ones first,
+ * so the LRU list is all even objects, then all odd ones.  Placing a
+ * two-page object then evicts every even object (16384 moves, each after
+ * a search of the pool bitmap for two free pages, which finds none until
+ * an odd one goes too): several seconds under TCG for 64 MiB of RAM,
+ * where evicting all 32768 objects of an unfragmented pool takes one.
+ *
+ * A killed task must be reaped within MLK_BOUND_MS: the killed waiter
+ * only leaves the mutex and exits (a small process, forked before the
+ * objects were mapped), the killed holder finishes at most one one-page
+ * move and one bitmap search (a few ms) first; 2 s leaves the rest for a
+ * loaded host, and is a fraction of the eviction, so a kill that is not
+ * noticed until the eviction ends cannot pass.
+ */
+#define MLK_POOL_MB	128
+#define MLK_BOUND_MS	2000
+
+static char mlk_state(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	int fd, n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return '?';
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return '?';
+	buf[n] = 0;
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' ? p[2] : '?';
+}
+
+/* Reap @pid; how many ms after @t0 it was gone; *@st its status. */
+static uint64_t mlk_reap(pid_t pid, uint64_t t0, int *st)
+{
+	while (waitpid(pid, st, WNOHANG) == 0)
+		usleep(1000);
+	return (now_ns() - t0) / 1000000;
+}
+
+/* A child that waits for a byte on @go, then runs @fn(@fd, @arg). */
+static pid_t mlk_child(int go[2], int (*fn)(int, uint32_t), int fd,
+		       uint32_t arg)
+{
+	pid_t pid = fork();
+	char c;
+
+	if (pid)
+		return pid;
+	close(go[1]);
+	if (read(go[0], &c, 1) != 1)
+		_exit(100);
+	_exit(fn(fd, arg));
+}
+
+static int mlk_holder(int fd, uint32_t hx)
+{
+	return -mmb_obj_migrate(fd, hx, MMB_OBJ_DEVICE);
+}
+
+static int mlk_waiter(int unused, uint32_t unused2)
+{
+	int fd = dev_open("soft0");
+	uint32_t h;
+
+	return fd < 0 ? 101 : -mmb_obj_create(fd, PG, MMB_OBJ_DEVICE, &h, NULL);
+}
+
+static uint64_t mlk_evictions(int fd)
+{
+	return oinfo(fd, 0).evictions;
+}
+
+static int move_lock_killable(void)
+{
+	const uint64_t seed = test_seed() ^ 0x3071;
+	int fd, n, i, j, gh[2], gw[2], st;
+	uint64_t base, total, ev, ev_w, ev_k, t, t_kw, t_w, t_h, dl;
+	pid_t holder, waiter;
+	struct mmb_obj_info oi;
+	uint32_t *h, hx;
+	char wpath[64], wchan[64];
+	bool w_late, h_done;
+	uint8_t *p;
+	long bad;
+
+	fd = dev_open("soft0");
+	EXPECT_OK(fd);
+	oi = oinfo(fd, 0);
+	EXPECT_EQ(oi.pool_size, (uint64_t)MLK_POOL_MB * MIB);
+	EXPECT_EQ(oi.objects, 0);
+	n = oi.pool_size / PG;
+	h = calloc(n, sizeof(*h));
+	EXPECT(h, "calloc");
+
+	/* X: two pages in RAM; the holder moves it to the pool. */
+	p = obj_new(fd, 2 * PG, MMB_OBJ_RAM, &hx);
+	EXPECT(p, "object: %s", strerror(errno));
+	pattern_fill(p, 2 * PG, seed ^ 0xffff, 0);
+	EXPECT_EQ(munmap(p, 2 * PG), 0);
+	/* Both children before any object is mapped: their exit is quick. */
+	EXPECT_EQ(pipe(gh), 0);
+	EXPECT_EQ(pipe(gw), 0);
+	holder = mlk_child(gh, mlk_holder, fd, hx);
+	EXPECT(holder > 0, "fork");
+	waiter = mlk_child(gw, mlk_waiter, -1, 0);
+	EXPECT(waiter > 0, "fork");
+
+	for (i = 0; i < n; i++)
+		EXPECT_OK(mmb_obj_create(fd, PG, MMB_OBJ_DEVICE, &h[i], NULL));
+	for (j = 0; j < 2; j++) {
+		for (i = j; i < n; i += 2) {
+			p = mmb_obj_map(fd, MMB_MMAP_OBJECT(h[i]), PG);
+			EXPECT(p, "map %d: %s", i, strerror(errno));
+			pattern_fill(p, PG, seed + i, 0);
+			EXPECT_EQ(munmap(p, PG), 0);
+		}
+	}
+	oi = oinfo(fd, 0);
+	EXPECT_EQ(oi.pool_free, 0);
+	EXPECT_EQ(oi.objects, n + 1);
+	base = oi.evictions;
+	total = n / 2 + 1;
+
+	/* The holder starts evicting: it holds move_lock from now on. */
+	EXPECT_EQ(write(gh[1], "g", 1), 1);
+	for (dl = now_ns() + 10000000000ULL; mlk_evictions(fd) == base;)
+		EXPECT(now_ns() < dl, "no eviction within 10 s");
+	/* The waiter asks for move_lock and sleeps in the kernel. */
+	EXPECT_EQ(write(gw[1], "g", 1), 1);
+	for (dl = now_ns() + 5000000000ULL; mlk_state(waiter) != 'D';)
+		EXPECT(now_ns() < dl, "the waiter is not asleep (state %c)",
+		       mlk_state(waiter));
+	snprintf(wpath, sizeof(wpath), "/proc/%d/wchan", waiter);
+	if (read_line(wpath, wchan, sizeof(wchan)))
+		strcpy(wchan, "?");
+	ev = mlk_evictions(fd) - base;
+	EXPECT(ev < total && !waitpid(holder, &st, WNOHANG),
+	       "the eviction ended (%llu of %llu) before the waiter slept: "
+	       "too short to test", (unsigned long long)ev,
+	       (unsigned long long)total);
+
+	/* Kill the waiter; then, before it is reaped or after, the holder. */
+	t_kw = now_ns();
+	EXPECT_EQ(kill(waiter, SIGKILL), 0);
+	for (w_late = true; now_ns() - t_kw < MLK_BOUND_MS * 1000000ULL;) {
+		if (waitpid(waiter, &st, WNOHANG) == waiter) {
+			w_late = false;
+			break;
+		}
+		usleep(1000);
+	}
+	t_w = (now_ns() - t_kw) / 1000000;
+	ev_w = mlk_evictions(fd) - base;
+	h_done = waitpid(holder, &j, WNOHANG) == holder;
+	if (!w_late) {
+		EXPECT(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL,
+		       "waiter status %#x", st);
+		printf("# waiter (asleep in %s) reaped %llu ms after SIGKILL, "
+		       "eviction at %llu of %llu\n", wchan,
+		       (unsigned long long)t_w, (unsigned long long)ev_w,
+		       (unsigned long long)total);
+		EXPECT(!h_done && ev_w < total, "the eviction ended (%llu of "
+		       "%llu) before the waiter was reaped: too short to test",
+		       (unsigned long long)ev_w, (unsigned long long)total);
+		/* It goes on without the waiter. */
+		for (dl = now_ns() + 5000000000ULL;
+		     mlk_evictions(fd) - base < ev_w + 16;)
+			EXPECT(now_ns() < dl, "the eviction stopped at %llu",
+			       (unsigned long long)(mlk_evictions(fd) - base));
+	}
+	ev_k = mlk_evictions(fd) - base;
+	t = now_ns();
+	if (!h_done)
+		EXPECT_EQ(kill(holder, SIGKILL), 0);
+	t_h = mlk_reap(holder, t, &j);
+	ev = mlk_evictions(fd) - base;
+	printf("# holder killed at eviction %llu of %llu, reaped %llu ms "
+	       "later (status %#x) at eviction %llu\n",
+	       (unsigned long long)ev_k, (unsigned long long)total,
+	       (unsigned long long)t_h, j, (unsigned long long)ev);
+	if (w_late) {
+		t_w = mlk_reap(waiter, t_kw, &st);
+		printf("# waiter (asleep in %s) still there %d ms after "
+		       "SIGKILL; reaped %llu ms after it\n", wchan,
+		       MLK_BOUND_MS, (unsigned long long)t_w);
+		FAIL("a task killed while waiting for move_lock was not reaped "
+		     "within %d ms", MLK_BOUND_MS);
+	}
+	EXPECT(!h_done && WIFSIGNALED(j) && WTERMSIG(j) == SIGKILL,
+	       "holder status %#x", j);
+	EXPECT(t_h <= MLK_BOUND_MS, "the holder was reaped %llu ms after "
+	       "SIGKILL (bound %d ms)", (unsigned long long)t_h, MLK_BOUND_MS);
+	EXPECT(ev < total, "the killed holder finished the eviction (%llu)",
+	       (unsigned long long)ev);
+
+	/*
+	 * Exact: X never reached the pool; the first ev even objects are in
+	 * RAM, moved once; the pool holds the rest and exactly their pages.
+	 */
+	oi = oinfo(fd, hx);
+	EXPECT_EQ(oi.placement, MMB_OBJ_RAM);
+	EXPECT_EQ(oi.migrations, 0);
+	EXPECT_EQ(oi.objects, n + 1);
+	EXPECT_EQ(oi.pool_free, ev * PG);
+	for (i = 0; i < n; i++) {
+		uint64_t k = i / 2;
+		bool in_ram = !(i & 1) && k < ev;
+
+		/* Every 256th object, and the ends of the evicted ones. */
+		if (i % 256 && (k + 1 < ev || k > ev))
+			continue;
+		oi = oinfo(fd, h[i]);
+		EXPECT(oi.placement == (in_ram ? MMB_OBJ_RAM : MMB_OBJ_DEVICE) &&
+		       oi.migrations == in_ram, "object %d: placement %u, "
+		       "%llu migrations (%llu evicted)", i, oi.placement,
+		       (unsigned long long)oi.migrations,
+		       (unsigned long long)ev);
+	}
+	for (i = 0; i < n; i++) {
+		p = mmb_obj_map(fd, MMB_MMAP_OBJECT(h[i]), PG);
+		EXPECT(p, "map %d: %s", i, strerror(errno));
+		bad = pattern_check(p, PG, seed + i, 0);
+		EXPECT(bad < 0, "object %d: byte %ld differs", i, bad);
+		EXPECT_EQ(munmap(p, PG), 0);
+	}
+	p = mmb_obj_map(fd, MMB_MMAP_OBJECT(hx), 2 * PG);
+	EXPECT(p, "map: %s", strerror(errno));
+	bad = pattern_check(p, 2 * PG, seed ^ 0xffff, 0);
+	EXPECT(bad < 0, "the object being placed: byte %ld differs", bad);
+
+	/*
+	 * The pool goes on working.  The faults above made the LRU order
+	 * the objects' order: object 1 is the first in the pool, and with
+	 * it pages 0 to 2 are free.
+	 */
+	EXPECT_OK(mmb_obj_migrate(fd, hx, MMB_OBJ_DEVICE));
+	oi = oinfo(fd, hx);
+	EXPECT_EQ(oi.placement, MMB_OBJ_DEVICE);
+	EXPECT_EQ(oi.migrations, 1);
+	EXPECT_EQ(oi.evictions - base, ev + 1);
+	EXPECT_EQ(oi.pool_free, (ev + 1 - 2) * PG);
+	EXPECT_EQ(oinfo(fd, h[1]).placement, MMB_OBJ_RAM);
+	bad = pattern_check(p, 2 * PG, seed ^ 0xffff, 0);
+	EXPECT(bad < 0, "placed: byte %ld differs", bad);
+	EXPECT_EQ(munmap(p, 2 * PG), 0);
+	for (i = 0; i < n; i++) {
+		p = mmb_obj_map(fd, MMB_MMAP_OBJECT(h[i]), PG);
+		EXPECT(p, "map %d: %s", i, strerror(errno));
+		bad = pattern_check(p, PG, seed + i, 0);
+		EXPECT(bad < 0, "finished: object %d: byte %ld differs", i,
+		       bad);
+		EXPECT_EQ(munmap(p, PG), 0);
+	}
+	free(h);
+	close(fd);
+	return T_PASS;
+}
+
+static int mlk_creator(int unused, uint32_t pages)
+{
+	int fd = dev_open("soft0");
+	uint32_t h;
+
+	return fd < 0 ? 101 :
+			-mmb_obj_create(fd, pages * PG, MMB_OBJ_DEVICE, &h, NULL);
+}
+
+/* Wait until the pool has less than @bytes free; 0, or -ETIMEDOUT. */
+static int mlk_pool_taken(int fd, uint64_t bytes)
+{
+	uint64_t dl = now_ns() + 10000000000ULL;
+
+	while (oinfo(fd, 0).pool_free >= bytes)
+		if (now_ns() > dl)
+			return -ETIMEDOUT;
+	return 0;
+}
+
+/*
+ * A task killed in the middle of one large copy stops within a chunk: a
+ * child moves a 120 MiB object into the empty pool and is killed as soon
+ * as the pool space is taken for it, that is while it copies (~150 ms
+ * under TCG).  The object stays in RAM, unmoved and exact, and the space
+ * is free again.  The same for a child creating a 120 MiB object in the
+ * pool, killed while the space is zeroed: no object, nothing taken.
+ */
+static int move_killed_mid_copy(void)
+{
+	const uint64_t len = 120 * MIB, seed = test_seed() ^ 0xc09;
+	int fd, go[2], st, round;
+	struct mmb_obj_info oi;
+	uint64_t t, ms;
+	pid_t pid;
+	uint32_t hb;
+	uint8_t *p;
+	long bad;
+
+	fd = dev_open("soft0");
+	EXPECT_OK(fd);
+	oi = oinfo(fd, 0);
+	EXPECT_EQ(oi.pool_size, (uint64_t)MLK_POOL_MB * MIB);
+	p = obj_new(fd, len, MMB_OBJ_RAM, &hb);
+	EXPECT(p, "object: %s", strerror(errno));
+	pattern_fill(p, len, seed, 0);
+	EXPECT_EQ(munmap(p, len), 0);
+
+	for (round = 0; round < 3; round++) {
+		bool create = round == 2;
+
+		EXPECT_EQ(pipe(go), 0);
+		pid = create ? mlk_child(go, mlk_creator, -1, len / PG) :
+			       mlk_child(go, mlk_holder, fd, hb);
+		EXPECT(pid > 0, "fork");
+		close(go[0]);
+		EXPECT_EQ(write(go[1], "g", 1), 1);
+		close(go[1]);
+		EXPECT_OK(mlk_pool_taken(fd, oi.pool_size));
+		t = now_ns();
+		EXPECT_EQ(kill(pid, SIGKILL), 0);
+		ms = mlk_reap(pid, t, &st);
+		printf("# %s: killed once the pool space was taken, reaped "
+		       "%llu ms later (status %#x)\n",
+		       create ? "create" : "move", (unsigned long long)ms, st);
+		EXPECT(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL,
+		       "status %#x", st);
+		EXPECT(ms <= MLK_BOUND_MS, "reaped %llu ms after SIGKILL",
+		       (unsigned long long)ms);
+		oi = oinfo(fd, hb);
+		EXPECT(oi.placement == MMB_OBJ_RAM && oi.migrations == 0,
+		       "round %d: the killed %s left the object in %s after %llu "
+		       "moves", round, create ? "creator" : "mover",
+		       mmb_placement_str(oi.placement),
+		       (unsigned long long)oi.migrations);
+		EXPECT_EQ(oi.pool_free, oi.pool_size);
+		EXPECT_EQ(oi.objects, 1);
+		p = mmb_obj_map(fd, MMB_MMAP_OBJECT(hb), len);
+		EXPECT(p, "map: %s", strerror(errno));
+		bad = pattern_check(p, len, seed, 0);
+		EXPECT(bad < 0, "round %d: byte %ld differs", round, bad);
+		EXPECT_EQ(munmap(p, len), 0);
+	}
+	/* Unkilled, the same move is whole. */
+	EXPECT_OK(mmb_obj_migrate(fd, hb, MMB_OBJ_DEVICE));
+	oi = oinfo(fd, hb);
+	EXPECT_EQ(oi.placement, MMB_OBJ_DEVICE);
+	EXPECT_EQ(oi.migrations, 1);
+	EXPECT_EQ(oi.pool_free, oi.pool_size - len);
+	p = mmb_obj_map(fd, MMB_MMAP_OBJECT(hb), len);
+	EXPECT(p, "map: %s", strerror(errno));
+	bad = pattern_check(p, len, seed, 0);
+	EXPECT(bad < 0, "moved: byte %ld differs", bad);
+	EXPECT_EQ(munmap(p, len), 0);
+	close(fd);
+	return T_PASS;
+}
+
+/* Lines saying "lost at removal" in the kernel log from @kfd on. */
+static int mlk_lost_lines(int kfd)
+{
+	char rec[1024];
+	int lost = 0;
+	ssize_t n;
+
+	for (;;) {
+		n = read(kfd, rec, sizeof(rec) - 1);
+		if (n < 0 && errno == EPIPE)
+			continue;	/* overwritten records: read on */
+		if (n <= 0)
+			return lost;
+		rec[n] = 0;
+		lost += !!strstr(rec, "lost at removal");
+	}
+}
+
+static int mlk_unbinder(int unused, uint32_t unused2)
+{
+	return -write_str("/sys/bus/platform/drivers/mmbridge-soft/unbind",
+			  "mmbridge-soft");
+}
+
+/*
+ * Removal moves every object in the pool to RAM, uninterruptibly: the task
+ * that removes the device (here writing to the driver's unbind file), killed
+ * in the middle, still saves every object.  16384 two-page objects fill the
+ * pool; the task is killed as soon as the first of them has moved.
+ */
+static int removal_killed_saves_all(void)
+{
+	const uint64_t seed = test_seed() ^ 0x5a7e;
+	int fd, kfd, go[2], n, i, st, lost, r;
+	struct mmb_obj_info oi;
+	uint8_t **p;
+	uint32_t *h;
+	uint64_t t;
+	pid_t pid;
+	long bad;
+
+	fd = dev_open("soft0");
+	EXPECT_OK(fd);
+	oi = oinfo(fd, 0);
+	EXPECT_EQ(oi.pool_size, (uint64_t)MLK_POOL_MB * MIB);
+	n = oi.pool_size / (2 * PG);
+	h = calloc(n, sizeof(*h));
+	p = calloc(n, sizeof(*p));
+	EXPECT(h && p, "calloc");
+	EXPECT_EQ(pipe(go), 0);
+	pid = mlk_child(go, mlk_unbinder, -1, 0);
+	EXPECT(pid > 0, "fork");
+	close(go[0]);
+	for (i = 0; i < n; i++) {
+		p[i] = obj_new(fd, 2 * PG, MMB_OBJ_DEVICE, &h[i]);
+		EXPECT(p[i], "object %d: %s", i, strerror(errno));
+		pattern_fill(p[i], 2 * PG, seed + i, 0);
+	}
+	EXPECT_EQ(oinfo(fd, 0).pool_free, 0);
+	kfd = kmsg_open();
+	EXPECT_OK(kfd);
+
+	EXPECT_EQ(write(go[1], "g", 1), 1);
+	for (t = now_ns() + 10000000000ULL; !oinfo(fd, 0).pool_free;)
+		EXPECT(now_ns() < t, "removal moved nothing in 10 s");
+	EXPECT_EQ(kill(pid, SIGKILL), 0);
+	EXPECT_EQ(waitpid(pid, &st, 0), pid);
+	EXPECT(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL, "status %#x", st);
+	EXPECT(access(MMB_DEV_DIR "/soft0", F_OK), "soft0 is still there");
+
+	lost = mlk_lost_lines(kfd);
+	close(kfd);
+	oi = oinfo(fd, 0);
+	printf("# removal killed after its first move: %d of %d objects lost\n",
+	       lost, n);
+	EXPECT(!lost, "%d of %d objects lost by a removal whose task was "
+	       "killed", lost, n);
+	EXPECT_EQ(oi.pool_free, oi.pool_size);
+	EXPECT_EQ(oi.objects, n);
+	for (i = 0; i < n; i++) {
+		if (!(i % 512) || i == n - 1) {
+			oi = oinfo(fd, h[i]);
+			EXPECT_EQ(oi.placement, MMB_OBJ_RAM);
+			EXPECT_EQ(oi.migrations, 1);
+		}
+		bad = pattern_check(p[i], 2 * PG, seed + i, 0);
+		EXPECT(bad < 0, "object %d: byte %ld differs", i, bad);
+		EXPECT_EQ(munmap(p[i], 2 * PG), 0);
+	}
+	close(fd);
+	r = bind_soft_empty(&fd);
+	if (r)
+		return r;
+	close(fd);
+	return T_PASS;
+}
+
+/* soft0 with a large pool for @fn, then as the harness loaded it. */
+static int with_big_pool(int (*fn)(void))
+{
+	char param[32];
+
+	if (access(MMB_DEV_DIR "/soft0", F_OK))
+		SKIP("no soft0");
+	snprintf(param, sizeof(param), "soft_pool_mb=%d", MLK_POOL_MB);
+	return with_module_params(param, fn);
+}
+
+static int test_move_lock_killable(void)
+{
+	return with_big_pool(move_lock_killable);
+}
+
+static int test_move_killed_mid_copy(void)
+{
+	return with_big_pool(move_killed_mid_copy);
+}
+
+static int test_removal_killed_saves_all(void)
+{
+	return with_big_pool(removal_killed_saves_all);
+}
+
 const struct mmb_test object_tests[] = {
 	{ "object/create_map_rw", test_create_map_rw },
 	{ "object/migrate_under_writers", test_migrate_under_writers, 300 },
@@ -1522,6 +2011,10 @@ const struct mmb_test object_tests[] = {
 	{ "object/memcg_blocked_head", test_memcg_blocked_head },
 	{ "object/memcg_released", test_memcg_released },
 	{ "object/memcg_cache_untouched", test_memcg_cache_untouched },
+	{ "object/move_lock_killable", test_move_lock_killable, 300 },
+	{ "object/move_killed_mid_copy", test_move_killed_mid_copy, 300 },
+	{ "object/removal_killed_saves_all", test_removal_killed_saves_all,
+	  300 },
 	/* Last: it leaves data in ivshmem0's pool tail for the host. */
 	{ "object/migrate_roundtrip_exact", test_migrate_roundtrip_exact },
 	{ NULL }

@@ -1030,9 +1030,10 @@ enum mmb_obj_placement {
  * MMB_CAP_OBJECT; -ENOSPC when the object is larger than the whole pool
  * (device placement), when the objects that can be moved to RAM do not
  * make room (an object whose memory cgroup is at its limit is passed
- * over), or when 65535 objects of the
- * device exist; -ENOMEM.  An object's RAM is charged to the memory cgroup
- * of the process that created it, whoever moves it there.
+ * over), or when 65535 objects of the device exist; -ENOMEM; -EINTR when
+ * a fatal signal ended the call (no object is made).  An object's RAM is
+ * charged to the memory cgroup of the process that created it, whoever
+ * moves it there.
  */
 struct mmb_obj_create {
 	__u32 argsz;
@@ -1055,8 +1056,9 @@ struct mmb_obj_create {
  * MIGRATE to the current placement does nothing; to the device it may
  * evict other objects (-ENOSPC if the object is larger than the pool, or
  * if the objects that can be moved to RAM do not make room); to RAM,
- * -ENOMEM when the
- * RAM cannot be had or the object's memory cgroup is at its limit.
+ * -ENOMEM when the RAM cannot be had or the object's memory cgroup is at
+ * its limit.  A fatal signal ends it early (-EINTR): the object stays
+ * whole where it was, and the objects evicted for it so far stay in RAM.
  */
 struct mmb_obj_ctl {
 	__u32 argsz;
