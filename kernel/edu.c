@@ -8,13 +8,21 @@
  * register and when a DMA transfer ends.
  * The engine runs one transfer at a time; queued requests start from the
  * interrupt handler of the previous one.
+ *
+ * With the module parameter test_hooks, debugfs mmbridge/<edu>/stray_dma
+ * (root only) makes the engine write its buffer to a bus address that
+ * nothing mapped, so a test can see what an IOMMU does to such a DMA.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/capability.h>
+#include <linux/debugfs.h>
 #include <linux/interrupt.h>
 #include <linux/io.h>
+#include <linux/kstrtox.h>
 #include <linux/module.h>
 #include <linux/pci.h>
+#include <linux/refcount.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 
@@ -213,6 +221,93 @@ static void edu_dma_drain(struct mmb_edu *edu)
 	}
 }
 
+/*
+ * Test hook (test_hooks): one transfer of the whole window, from the
+ * device's buffer to the bus address written to debugfs stray_dma, queued
+ * on the engine like every other transfer and so never overlapping one.
+ * The address is taken as it is: no DMA mapping is made for it, which is
+ * the point, so behind an IOMMU the write faults there (and is logged),
+ * without one it lands in whatever RAM is at that physical address.  The
+ * write() returns the bytes written once the engine reports completion
+ * (which it does also when the IOMMU refused the transfer), -EINTR when
+ * killed first, -ETIMEDOUT after 10 s; the request then completes later,
+ * or fails at removal, and frees itself.
+ */
+struct edu_stray {
+	struct mmb_dma_req req;
+	struct completion done;
+	refcount_t ref; /* the waiter and the engine */
+};
+
+static void edu_stray_put(struct edu_stray *s)
+{
+	if (refcount_dec_and_test(&s->ref))
+		kfree(s);
+}
+
+/* Any context (the interrupt handler, edu_dma_drain()). */
+static void edu_stray_done(struct mmb_dma_req *req)
+{
+	struct edu_stray *s = container_of(req, struct edu_stray, req);
+
+	complete(&s->done);
+	edu_stray_put(s);
+}
+
+static ssize_t edu_stray_dma_write(struct file *file, const char __user *buf,
+				   size_t count, loff_t *ppos)
+{
+	struct mmb_edu *edu = file->private_data;
+	struct mmb_device *mdev = edu->mdev;
+	struct edu_stray *s;
+	ssize_t ret;
+	long left;
+	u64 addr;
+
+	if (!capable(CAP_SYS_RAWIO))
+		return -EPERM;
+	ret = kstrtou64_from_user(buf, count, 0, &addr);
+	if (ret)
+		return ret;
+	if (addr > dma_get_mask(&edu->pdev->dev) - (edu_dma_window - 1))
+		return -EINVAL;
+	s = kzalloc(sizeof(*s), GFP_KERNEL);
+	if (!s)
+		return -ENOMEM;
+	init_completion(&s->done);
+	refcount_set(&s->ref, 2);
+	s->req.dma_addr = addr;
+	s->req.dev_offset = 0;
+	s->req.len = edu_dma_window;
+	s->req.to_device = false;
+	s->req.done = edu_stray_done;
+
+	dev_info(&edu->pdev->dev, "test hook: DMA of %u bytes to 0x%llx\n",
+		 edu_dma_window, addr);
+	ret = mmb_device_enter(mdev);
+	if (!ret) {
+		ret = edu_dma_submit(mdev, &s->req);
+		mmb_device_leave(mdev);
+	}
+	if (ret) {
+		kfree(s);
+		return ret;
+	}
+	left = wait_for_completion_killable_timeout(&s->done, 10 * HZ);
+	if (left > 0)
+		ret = s->req.status ? s->req.status : count;
+	else
+		ret = left ? -EINTR : -ETIMEDOUT;
+	edu_stray_put(s);
+	return ret;
+}
+
+static const struct file_operations edu_stray_dma_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.write = edu_stray_dma_write,
+};
+
 static ssize_t ident_show(struct device *dev, struct device_attribute *attr,
 			  char *buf)
 {
@@ -323,6 +418,10 @@ static int edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		goto err_free_irq;
 
 	pci_set_drvdata(pdev, edu);
+	/* Removed with the device's directory, before the engine stops. */
+	if (mmb_test_hooks)
+		debugfs_create_file("stray_dma", 0200, mdev->debugfs, edu,
+				    &edu_stray_dma_fops);
 	dev_info(&pdev->dev, "%s: ident 0x%08x, MSI irq %d, %u-bit DMA\n",
 		 dev_name(&mdev->dev), edu->ident, edu->irq, edu_dma_bits);
 	return 0;

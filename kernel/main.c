@@ -30,6 +30,13 @@ static struct ida mmb_instance_ida[MMB_BACKEND_IVSHMEM + 1];
 struct workqueue_struct *mmb_wq;
 atomic_long_t mmb_dma_mappings = ATOMIC_LONG_INIT(0);
 
+bool mmb_test_hooks;
+module_param_named(test_hooks, mmb_test_hooks, bool, 0444);
+/* clang-format off */
+MODULE_PARM_DESC(test_hooks,
+		 "Test facilities in debugfs, root only: edu's stray_dma aims the DMA engine at any bus address; never set outside tests (default: off)");
+/* clang-format on */
+
 static const char *const mmb_backend_names[] = {
 	[MMB_BACKEND_SOFT] = "soft",
 	[MMB_BACKEND_EDU] = "edu",

@@ -373,6 +373,8 @@ static inline void mmb_stat_add(struct mmb_device *mdev, enum mmb_stat s, u64 n)
 }
 
 extern atomic_long_t mmb_dma_mappings;
+/* Module parameter test_hooks: create the test facilities in debugfs. */
+extern bool mmb_test_hooks;
 gfp_t mmb_dma_gfp(struct device *dev);
 
 /*
