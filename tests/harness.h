@@ -97,7 +97,8 @@ int fd_recv(int sock, int flags);
  * The kernel log from now on: kmsg_open() gives a /dev/kmsg reader at its
  * end (-errno on failure); kmsg_splat() reads what was logged since and
  * returns 1 with the first line that reports a kernel bug (a SLUB poison
- * check, a BUG or WARNING, KASAN) in @line, 0 when there is none.
+ * check, a BUG or WARNING, KASAN, an IOMMU fault) in @line, 0 when there
+ * is none.
  */
 /*
  * Have SLUB check every kmalloc cache now, free objects' poison included
@@ -107,6 +108,13 @@ int fd_recv(int sock, int flags);
 int slab_validate(void);
 int kmsg_open(void);
 int kmsg_splat(int fd, char *line, size_t size);
+/*
+ * The same, except that a message starting with @expected (the report of
+ * the one IOMMU fault a case provokes on purpose) is not a bug: it is
+ * counted in *@seen.
+ */
+int kmsg_splat_except(int fd, const char *expected, int *seen, char *line,
+		      size_t size);
 
 /* Sum over CPUs of the /proc/interrupts line naming @action, or -1. */
 long long proc_irq_count(const char *action);

@@ -117,4 +117,28 @@ expect 1 "not ok .* - life/no_kernel_splat # .*suspected memory leak" "kmemleak 
 clean_run "[    9.000000] DMA-API: debugging out of memory - disabling" >"$dir/guest.out"
 run_eval
 expect 1 "not ok .* - life/no_kernel_splat # .*DMA-API" "DMA-API debugging switched off"
+
+# An IOMMU fault is a splat.  The one a case provokes and announces is not,
+# and only exactly that one: that device, that address, once.
+dmar="[    5.000000] DMAR: [DMA Write NO_PASID] Request device [00:03.0] fault addr 0x1234000 [fault reason 0x05] PTE Write access is not set"
+announce() { sed "s|^### DMESG|# DMAR-EXPECTED $1\n### DMESG|"; }
+clean_run "$dmar" >"$dir/guest.out"
+run_eval
+expect 1 "not ok .* - life/no_kernel_splat # .*DMAR" "IOMMU fault"
+clean_run "$dmar" | announce "00:03.0 0x1234000" >"$dir/guest.out"
+run_eval
+expect 0 "ok .* - life/no_kernel_splat" "announced IOMMU fault"
+clean_run "$dmar" | announce "00:03.0 0x123400" >"$dir/guest.out"
+run_eval
+expect 1 "not ok .* - life/no_kernel_splat # .*DMAR" "IOMMU fault at another address than announced"
+clean_run "$dmar" | announce "00:04.0 0x1234000" >"$dir/guest.out"
+run_eval
+expect 1 "not ok .* - life/no_kernel_splat # .*DMAR" "IOMMU fault of another device than announced"
+clean_run "${dmar/Write/Read}" | announce "00:03.0 0x1234000" >"$dir/guest.out"
+run_eval
+expect 1 "not ok .* - life/no_kernel_splat # .*DMAR" "IOMMU read fault where a write was announced"
+clean_run "$dmar
+$dmar" | announce "00:03.0 0x1234000" >"$dir/guest.out"
+run_eval
+expect 1 "not ok .* - life/no_kernel_splat # .*DMAR" "two IOMMU faults, one announced"
 exit 0
