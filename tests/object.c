@@ -1190,18 +1190,29 @@ static int charged_to_owner_on(const char *name, int fd)
 	return cg_owner_stop(&o);
 }
 
-static int test_memcg_charged_to_owner(void)
+/*
+ * @on for every pool device, with cgroup CG_OWNER (and CG_OTHER when
+ * @other) made for it and removed afterwards, its memory.max lifted.
+ */
+static int with_cgroups(int (*on)(const char *name, int fd), bool other)
 {
 	int r = memcg_prepare(CG_OWNER);
 
-	if (r == T_PASS)
+	if (r == T_PASS && other)
 		r = memcg_prepare(CG_OTHER);
 	if (r != T_PASS)
 		return r;
-	r = for_each_pool_dev(charged_to_owner_on);
+	r = for_each_pool_dev(on);
+	write_str(CG_OWNER "/memory.max", "max");
 	rmdir(CG_OWNER);
-	rmdir(CG_OTHER);
+	if (other)
+		rmdir(CG_OTHER);
 	return r;
+}
+
+static int test_memcg_charged_to_owner(void)
+{
+	return with_cgroups(charged_to_owner_on, true);
 }
 
 /*
@@ -1293,14 +1304,7 @@ static int limit_on(const char *name, int fd)
 
 static int test_memcg_limit(void)
 {
-	int r = memcg_prepare(CG_OWNER);
-
-	if (r != T_PASS)
-		return r;
-	r = for_each_pool_dev(limit_on);
-	write_str(CG_OWNER "/memory.max", "max");
-	rmdir(CG_OWNER);
-	return r;
+	return with_cgroups(limit_on, false);
 }
 
 /*
@@ -1367,14 +1371,7 @@ static int blocked_head_on(const char *name, int fd)
 
 static int test_memcg_blocked_head(void)
 {
-	int r = memcg_prepare(CG_OWNER);
-
-	if (r != T_PASS)
-		return r;
-	r = for_each_pool_dev(blocked_head_on);
-	write_str(CG_OWNER "/memory.max", "max");
-	rmdir(CG_OWNER);
-	return r;
+	return with_cgroups(blocked_head_on, false);
 }
 
 /* nr_dying_descendants of the root cgroup's cgroup.stat, or -1. */
@@ -1495,16 +1492,7 @@ static int cache_untouched_on(const char *name, int fd)
 
 static int test_memcg_cache_untouched(void)
 {
-	int r = memcg_prepare(CG_OWNER);
-
-	if (r == T_PASS)
-		r = memcg_prepare(CG_OTHER);
-	if (r != T_PASS)
-		return r;
-	r = for_each_pool_dev(cache_untouched_on);
-	rmdir(CG_OWNER);
-	rmdir(CG_OTHER);
-	return r;
+	return with_cgroups(cache_untouched_on, true);
 }
 
 /*
