@@ -1999,7 +1999,7 @@ const struct mmb_test object_tests[] = {
 	{ "object/memcg_blocked_head", test_memcg_blocked_head },
 	{ "object/memcg_released", test_memcg_released },
 	{ "object/memcg_cache_untouched", test_memcg_cache_untouched },
-	{ "object/move_lock_killable", test_move_lock_killable, 300 },
+	{ "object/move_lock_killable", test_move_lock_killable, 900 },
 	{ "object/move_killed_mid_copy", test_move_killed_mid_copy, 300 },
 	{ "object/removal_killed_saves_all", test_removal_killed_saves_all,
 	  300 },
