@@ -101,6 +101,60 @@ clean_run "[    9.000000] BUG: KASAN: slab-use-after-free in mmb_fd_copy_done+0x
 run_eval
 expect 1 "not ok .* - life/no_kernel_splat # .*KASAN" "KASAN report"
 
+# Fault injection's own reports (verbose=2: with the stack) are not splats;
+# a splat among them, or a stack without their header, still is.
+fi_report() {	# fi_report ATTRIBUTE
+	cat <<-EOF
+	[   20.000000] FAULT_INJECTION: forcing a failure.
+	[   20.000000] name $1, interval 1, probability 10, space 0, times 999999998
+	[   20.000001] CPU: 1 UID: 0 PID: 321 Comm: mmb-tests Tainted: G           O       6.12.57-mmb-debug #1
+	[   20.000001] Tainted: [O]=OOT_MODULE
+	[   20.000001] Hardware name: QEMU Standard PC (Q35 + ICH9, 2009), BIOS 1.16.2-debian-1.16.2-1 04/01/2014
+	[   20.000002] Call Trace:
+	[   20.000002]  <TASK>
+	[   20.000002]  dump_stack_lvl+0x86/0xa0
+	[   20.000002]  should_fail_ex.cold+0x32/0x3f
+	[   20.000003]  ? kasan_save_track+0x14/0x30
+	[   20.000003]  __kmalloc_cache_noprof+0x6c/0x370
+	[   20.000003]  mmb_dma_xfer_alloc+0x59/0x300 [mmbridge]
+	[   20.000003]  __x64_sys_ioctl+0x11d/0x180
+	[   20.000004]  do_syscall_64+0x5e/0x150
+	[   20.000004]  entry_SYSCALL_64_after_hwframe+0x76/0x7e
+	[   20.000004] RIP: 0033:0x4a1b5b
+	[   20.000004] Code: 00 48 89 44 24 18 31 c0 48 8d 44 24 60 c7 04 24 10 00 00 00 48 89 44 24 08 48 8d 44 24 20 48 89 44 24 10 b8 10 00 00 00 0f 05 <89> c2 3d 00 f0 ff ff 77 1c 48 8b 44 24 18 64 48 2b 04 25 28 00 00
+	[   20.000005] RSP: 002b:00007ffc2d3e5d40 EFLAGS: 00000246 ORIG_RAX: 0000000000000010
+	[   20.000005] RAX: ffffffffffffffda RBX: 00007ffc2d3e6f78 RCX: 00000000004a1b5b
+	[   20.000005] RDX: 00007f1a2c5fe000 RSI: 00000000b703 RDI: 0000000000000005
+	[   20.000005] RBP: 00007ffc2d3e5dc0 R08: 0000000000000000 R09: 0000000000000000
+	[   20.000006] R10: 0000000000000000 R11: 0000000000000246 R12: 0000000000000001
+	[   20.000006] R13: 00007ffc2d3e6f88 R14: 00000000004c57d0 R15: 0000000000000001
+	[   20.000006]  </TASK>
+	EOF
+}
+# Every line of a report is dropped, and nothing else.
+left=$( (fi_report failslab; echo "[   21.000000] after"; fi_report fail_function) | drop_fault_reports)
+[ "$left" = "[   21.000000] after" ] ||
+	{ echo "selftest: fault injection reports filtered to: $left"; exit 1; }
+left=$(fi_report failslab | sed 's/$/\r/' | drop_fault_reports)
+[ -z "$left" ] ||
+	{ echo "selftest: a fault injection report on the console filtered to: $left"; exit 1; }
+clean_run "$(fi_report failslab; fi_report fail_usercopy)" >"$dir/guest.out"
+run_eval
+expect 0 "ok .* - life/no_kernel_splat" "fault injection reports with stacks"
+clean_run "$(fi_report fail_page_alloc | sed '/kasan_save_track/i [   20.000002] WARNING: CPU: 0 PID: 9 at mm/slub.c:1 kfree+0x1/0x2')" >"$dir/guest.out"
+run_eval
+expect 1 "not ok .* - life/no_kernel_splat # .*WARNING: CPU: 0" "a WARNING inside a fault injection report"
+clean_run "$(fi_report failslab | sed '/FAULT_INJECTION/d')" >"$dir/guest.out"
+run_eval
+expect 1 "not ok .* - life/no_kernel_splat # .*Call Trace:" "a stack dump without the fault injection header"
+clean_run "$(fi_report failslab | sed '/ name failslab/d')" >"$dir/guest.out"
+run_eval
+expect 1 "not ok .* - life/no_kernel_splat # .*Call Trace:" "a fault injection header cut short"
+clean_run "$(fi_report failslab; echo "[   21.000000] mmb-tests: vmalloc error: size 131072, page order 0, failed to allocate pages"
+	fi_report failslab | sed '1,2d')" >"$dir/guest.out"
+run_eval
+expect 1 "not ok .* - life/no_kernel_splat # .*Call Trace:" "an allocation failure report after a fault injection report"
+
 # A debug kernel must report its kmemleak scan and its DMA-API verdict, and
 # a leak is a splat, as is DMA-API debugging switching itself off.
 ok_line() { sed "s|^### DMESG|ok - life/$1\n### DMESG|"; }
