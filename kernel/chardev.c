@@ -431,7 +431,8 @@ static struct mmb_dma_xfer *mmb_dma_xfer_alloc(struct mmb_device *mdev,
 		return ERR_PTR(-ENOMEM);
 	x->len = len;
 	if (mdev->dma_cpu) {
-		x->buf = kvmalloc(len, GFP_KERNEL);
+		/* A failure is the caller's -ENOMEM, not a report in the log. */
+		x->buf = kvmalloc(len, GFP_KERNEL | __GFP_NOWARN);
 	} else {
 		/* One mapping: physically contiguous, below the DMA mask. */
 		gfp_t gfp = GFP_KERNEL | __GFP_NOWARN |

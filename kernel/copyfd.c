@@ -247,7 +247,8 @@ static ssize_t mmb_copy_read_sync(struct mmb_copy_fd *cfd, char __user *buf,
 	if (ret)
 		return ret == -ENODATA ? 0 : ret;
 	if (r.c.fill) {
-		bounce = kvmalloc(MMB_COPY_CHUNK, GFP_KERNEL);
+		/* A failure is the caller's -ENOMEM, not a report in the log. */
+		bounce = kvmalloc(MMB_COPY_CHUNK, GFP_KERNEL | __GFP_NOWARN);
 		if (!bounce) {
 			mmb_kbuf_put(r.kbuf);
 			return -ENOMEM;

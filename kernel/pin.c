@@ -138,7 +138,9 @@ int mmb_pin_user(struct mmb_pin *pin, u64 uaddr, u64 len, unsigned int flags)
 
 	start = uaddr & PAGE_MASK;
 	nr = (PAGE_ALIGN(end) - start) >> PAGE_SHIFT;
-	pin->pages = kvmalloc_array(nr, sizeof(*pin->pages), GFP_KERNEL);
+	/* A failure is the caller's -ENOMEM, not a report in the log. */
+	pin->pages = kvmalloc_array(nr, sizeof(*pin->pages),
+				    GFP_KERNEL | __GFP_NOWARN);
 	if (!pin->pages)
 		return -ENOMEM;
 	ret = mmb_memlock_charge(&pin->charge, nr);

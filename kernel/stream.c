@@ -426,7 +426,9 @@ static int mmb_stream_load(struct mmb_stream *s)
 	u8 *buf;
 	int ret = 0;
 
-	buf = kvmalloc(min_t(u64, s->pattern, chunk) + 8, GFP_KERNEL);
+	/* A failure is the caller's -ENOMEM, not a report in the log. */
+	buf = kvmalloc(min_t(u64, s->pattern, chunk) + 8,
+		       GFP_KERNEL | __GFP_NOWARN);
 	if (!buf)
 		return -ENOMEM;
 	for (off = 0; off < s->pattern && !ret; off += chunk) {
@@ -1146,7 +1148,9 @@ int mmb_stream_setup(struct mmb_device *mdev, const struct mmb_stream_setup *ss)
 	s->tick.function = mmb_stream_tick;
 	s->req.done = mmb_stream_done;
 
-	s->frames = kvcalloc(s->nr, sizeof(*s->frames), GFP_KERNEL);
+	/* A failure is the caller's -ENOMEM, not a report in the log. */
+	s->frames =
+		kvcalloc(s->nr, sizeof(*s->frames), GFP_KERNEL | __GFP_NOWARN);
 	s->fifo = kcalloc(s->nr, sizeof(*s->fifo), GFP_KERNEL);
 	if (!s->frames || !s->fifo) {
 		ret = -ENOMEM;
