@@ -18,6 +18,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -501,6 +502,141 @@ static bool selected(const char *name, int argc, char **argv)
 	return false;
 }
 
+/* The parent pid of a process, from /proc/<pid>/stat; -1 if it is gone. */
+static pid_t parent_of(pid_t pid, char *comm, size_t size, char *state)
+{
+	char path[64], buf[512], *p;
+	int ppid = -1, fd;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	/* pid (comm) state ppid ...; comm may hold spaces and parentheses */
+	p = strrchr(buf, ')');
+	if (!p || sscanf(p + 1, " %c %d", state, &ppid) != 2)
+		return -1;
+	if (comm) {
+		char *c = strchr(buf, '(');
+		size_t len = c ? (size_t)(p - c - 1) : 0;
+
+		if (len >= size)
+			len = size - 1;
+		memcpy(comm, c ? c + 1 : "", len);
+		comm[len] = 0;
+	}
+	return ppid;
+}
+
+static bool descends_from(pid_t pid, pid_t ancestor)
+{
+	char state;
+	int depth;
+
+	for (depth = 0; pid > 1 && depth < 64; depth++) {
+		if (pid == ancestor)
+			return true;
+		pid = parent_of(pid, NULL, 0, &state);
+	}
+	return false;
+}
+
+/*
+ * A case that ran out of time: what each of its processes was waiting
+ * for, so that a hang says where it is.
+ */
+static void show_hung(pid_t root)
+{
+	struct dirent *e;
+	DIR *d = opendir("/proc");
+
+	while (d && (e = readdir(d))) {
+		pid_t pid = atoi(e->d_name);
+		char comm[32], path[64], wchan[64] = "", stack[1024];
+		char state;
+		ssize_t n;
+		int fd;
+
+		if (pid <= 0 || !descends_from(pid, root))
+			continue;
+		parent_of(pid, comm, sizeof(comm), &state);
+		snprintf(path, sizeof(path), "/proc/%d/wchan", pid);
+		fd = open(path, O_RDONLY);
+		if (fd >= 0) {
+			n = read(fd, wchan, sizeof(wchan) - 1);
+			wchan[n > 0 ? n : 0] = 0;
+			close(fd);
+		}
+		printf("# timed out: pid %d (%s) state %c wchan %s\n", pid, comm,
+		       state, wchan[0] ? wchan : "-");
+		snprintf(path, sizeof(path), "/proc/%d/stack", pid);
+		fd = open(path, O_RDONLY);
+		if (fd >= 0) {
+			char *line, *save;
+
+			n = read(fd, stack, sizeof(stack) - 1);
+			stack[n > 0 ? n : 0] = 0;
+			close(fd);
+			for (line = strtok_r(stack, "\n", &save); line;
+			     line = strtok_r(NULL, "\n", &save))
+				printf("#   %s\n", line);
+		}
+	}
+	if (d)
+		closedir(d);
+}
+
+/*
+ * The runner is the subreaper of every case: whatever a case forked, in
+ * whatever process group, comes back to the runner when its parent dies.
+ * Kill and reap all of it before the next case starts, so that nothing of
+ * one case (a fuzz worker holding a stream, say) runs into the next.
+ * Returns how many processes were left.
+ */
+static int reap_leftovers(void)
+{
+	uint64_t give_up = now_ns() + 30000000000ULL;
+	int left = 0;
+
+	for (;;) {
+		struct dirent *e;
+		int found = 0;
+		DIR *d;
+
+		while (waitpid(-1, NULL, WNOHANG) > 0)
+			;
+		d = opendir("/proc");
+		while (d && (e = readdir(d))) {
+			pid_t pid = atoi(e->d_name);
+			char state;
+
+			if (pid > 0 && pid != getpid() &&
+			    parent_of(pid, NULL, 0, &state) == getpid()) {
+				kill(pid, SIGKILL);
+				found++;
+			}
+		}
+		if (d)
+			closedir(d);
+		if (!found)
+			return left;
+		if (!left)
+			left = found;
+		if (now_ns() > give_up) {
+			printf("# %d processes of the last case cannot be reaped\n",
+			       found);
+			return left;
+		}
+		usleep(10000);
+	}
+}
+
 /* Run one case in a child; its verdict comes back as exit status + pipe. */
 static int run_one(const struct mmb_test *t, char *msg, size_t size)
 {
@@ -540,9 +676,11 @@ static int run_one(const struct mmb_test *t, char *msg, size_t size)
 		if (w == pid)
 			break;
 		if (now_ns() > deadline) {
+			show_hung(pid);
 			kill(-pid, SIGKILL);
 			kill(pid, SIGKILL);
 			waitpid(pid, &status, 0);
+			reap_leftovers();
 			snprintf(msg, size, "timed out after %u s", timeout);
 			close(pfd[0]);
 			return T_FAIL;
@@ -551,6 +689,7 @@ static int run_one(const struct mmb_test *t, char *msg, size_t size)
 	}
 	/* Helpers the case forked must not outlive it. */
 	kill(-pid, SIGKILL);
+	reap_leftovers();
 
 	n = read(pfd[0], msg, size - 1);
 	msg[n > 0 ? n : 0] = 0;
@@ -687,6 +826,8 @@ int main(int argc, char **argv)
 		argv++;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	/* Every process a case leaves behind comes back here (reap_leftovers). */
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	for (s = 0; s < sizeof(suites) / sizeof(suites[0]); s++) {
 		const struct mmb_test *t;
 
