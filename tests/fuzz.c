@@ -20,9 +20,9 @@
  *
  * It also tries to unload the module at random moments while it holds a
  * device file, an event fd or a mapping itself (refused with EWOULDBLOCK
- * at once, the module working on), and twice in a run has every worker
- * close its files and mappings and wait while the module is unloaded and
- * loaded again; the workers then open the new instances.
+ * at once, the module working on), and after the storm, with every worker
+ * killed, unloads the module (once the last deferred releases ran) and
+ * loads it again.
  *
  * Afterwards: no worker died of anything but our SIGKILL, no call returned
  * a kernel-internal errno, pins are balanced, mmbridge holds no DMA
@@ -74,7 +74,6 @@
 #define FZ_WORKERS	4
 #define FZ_OPS_DEFAULT	100000
 #define FZ_FI_OPS_DEFAULT 20000	/* with fault injection */
-#define FZ_RELOADS	2	/* module reloads in a run with unloads */
 #define FZ_MAX_FDS	10
 #define FZ_MAX_MAPS	16
 #define FZ_MAX_IDS	16
@@ -119,11 +118,9 @@ struct fz_shared {
 	atomic_ullong maps_ok, touches, forks;
 	atomic_int stop;
 	atomic_int inject;	/* workers arm fault injection */
-	atomic_int quiesce;	/* workers: close everything and wait */
 	atomic_int inst[3];	/* current instance of each of kinds[] */
 	struct {
 		atomic_int pid;
-		atomic_int quiet;	/* closed everything, waiting */
 		atomic_ullong done;	/* this worker's operations */
 		char last[24];		/* name of the operation under way */
 	} w[FZ_WORKERS];
@@ -1247,28 +1244,6 @@ static void op_fork(void)
 	}
 }
 
-/*
- * The parent is about to unload the module: let go of everything of
- * mmbridge (files, mappings, and the files of calls whose result was not
- * recorded), say so, and wait until it is loaded again.
- */
-static void fz_quiet(void)
-{
-	int fd;
-
-	snprintf(S->w[me].last, sizeof(S->w[me].last), "quiet");
-	for (; nr_maps; nr_maps--)
-		munmap(maps[nr_maps - 1].addr, maps[nr_maps - 1].len);
-	nr_fds = nr_handles = nr_pins = 0;
-	for (fd = 3; fd < 1024; fd++)
-		if (fd != fi_nth_fd && fd != fi_mif_fd)
-			close(fd);
-	atomic_store(&S->w[me].quiet, 1);
-	while (atomic_load(&S->quiesce) && !atomic_load(&S->stop))
-		usleep(1000);
-	atomic_store(&S->w[me].quiet, 0);
-}
-
 static void worker(uint64_t seed, uint64_t quota)
 {
 	uint64_t n;
@@ -1279,9 +1254,6 @@ static void worker(uint64_t seed, uint64_t quota)
 	fi_open();
 	for (n = 0; n < quota && !atomic_load(&S->stop); n++) {
 		uint64_t pick = below(100);
-
-		if (atomic_load(&S->quiesce))
-			fz_quiet();
 
 		if (pick < 40) {
 			op_ioctl();
@@ -1349,11 +1321,19 @@ static int layout(void)
 	return 0;
 }
 
+/*
+ * Each worker's count of operations when its current life began, and its
+ * pid as the parent knows it (the parent reaps by these, not by the
+ * shared copy the workers read).
+ */
+static uint64_t born_done[FZ_WORKERS];
+static pid_t worker_pid[FZ_WORKERS];
+
 static pid_t spawn(int w, uint64_t seed, uint64_t quota)
 {
 	pid_t pid;
 
-	atomic_store(&S->w[w].quiet, 0);	/* before the worker may set it */
+	born_done[w] = atomic_load(&S->w[w].done);
 	pid = fork();
 
 	if (pid == 0) {
@@ -1361,6 +1341,7 @@ static pid_t spawn(int w, uint64_t seed, uint64_t quota)
 		worker(seed, quota);
 	}
 	if (pid > 0) {
+		worker_pid[w] = pid;
 		atomic_store(&S->w[w].pid, pid);
 		S->w[w].last[0] = 0;
 	}
@@ -1468,8 +1449,10 @@ static bool kill_workers(void)
 	atomic_store(&S->stop, 1);
 	/* Each worker leads a process group with its forked children. */
 	for (w = 0; w < FZ_WORKERS; w++) {
-		kill(-atomic_load(&S->w[w].pid), SIGKILL);
-		kill(atomic_load(&S->w[w].pid), SIGKILL);
+		if (worker_pid[w] <= 0)
+			continue;
+		kill(-worker_pid[w], SIGKILL);
+		kill(worker_pid[w], SIGKILL);
 	}
 	/* As subreaper, this also reaps the children of killed workers. */
 	while ((pid = waitpid(-1, &st, WNOHANG)) >= 0) {
@@ -1629,7 +1612,7 @@ struct fz_opts {
 	const char *name;	/* the case, for messages */
 	const char *ops_param;	/* kernel parameter for the budget */
 	uint64_t ops;		/* default budget */
-	bool unload;		/* rmmod attempts, reloads mid-run */
+	bool unload;		/* rmmod attempts, a reload at the end */
 	bool inject;		/* fault injection into the workers' calls */
 };
 
@@ -1638,9 +1621,9 @@ static struct {
 	const struct fz_opts *o;
 	uint64_t seed, quota, kills, deaths;
 	uint64_t last_done[FZ_WORKERS], last_prog[FZ_WORKERS];
+	unsigned int empty[FZ_WORKERS];	/* lives in a row without an op */
 	unsigned int gen[FZ_WORKERS];
-	pid_t dead[256];	/* workers dead since the last reload */
-	unsigned int nr_dead, reloads, rmmods;
+	unsigned int reloads, rmmods;
 	uint64_t rmmod_ns;	/* time in refused rmmods */
 } R;
 
@@ -1668,12 +1651,27 @@ static int fz_reap(void)
 	pid_t pid;
 	int w, st;
 
-	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+	int reaped = 0;
+
+	/* Bounded, so that the caller's progress checks run in between. */
+	while (reaped++ < 8 * FZ_WORKERS &&
+	       (pid = waitpid(-1, &st, WNOHANG)) > 0) {
 		for (w = 0; w < FZ_WORKERS; w++)
-			if (atomic_load(&S->w[w].pid) == pid)
+			if (worker_pid[w] == pid)
 				break;
 		if (w == FZ_WORKERS)
 			continue;
+		/* A worker that keeps ending at once is a hang in disguise. */
+		if (atomic_load(&S->w[w].done) == born_done[w]) {
+			if (++R.empty[w] >= 1000) {
+				kill_workers();
+				FAIL("seed %#llx: worker %d ended %u lives in a row without one operation (last status %#x, stop %d, last '%s')",
+				     (unsigned long long)R.seed, w, R.empty[w],
+				     st, atomic_load(&S->stop), S->w[w].last);
+			}
+		} else {
+			R.empty[w] = 0;
+		}
 		if (!(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL) &&
 		    !(WIFEXITED(st) && WEXITSTATUS(st) == 0)) {
 			kill_workers();
@@ -1682,8 +1680,6 @@ static int fz_reap(void)
 			     (unsigned long long)R.seed, w, R.gen[w], st,
 			     S->w[w].last);
 		}
-		if (R.nr_dead < sizeof(R.dead) / sizeof(R.dead[0]))
-			R.dead[R.nr_dead++] = pid;
 		R.deaths++;
 		R.gen[w]++;
 		EXPECT(spawn(w, worker_seed(R.seed, w, R.gen[w]), R.quota) > 0,
@@ -1701,14 +1697,14 @@ static int fz_stuck(void)
 	for (w = 0; w < FZ_WORKERS; w++) {
 		uint64_t d = atomic_load(&S->w[w].done);
 
-		if (d != R.last_done[w] || atomic_load(&S->w[w].quiet)) {
+		if (d != R.last_done[w]) {
 			R.last_done[w] = d;
 			R.last_prog[w] = now_ns();
 		} else if (now_ns() - R.last_prog[w] > FZ_STUCK_S * 1000000000ULL) {
 			char path[64], stack[512] = "";
 
 			snprintf(path, sizeof(path), "/proc/%d/stack",
-				 atomic_load(&S->w[w].pid));
+				 worker_pid[w]);
 			read_line(path, stack, sizeof(stack));
 			kill_workers();
 			FAIL("seed %#llx: worker %d stuck %d s in '%s' (%s)",
@@ -1816,11 +1812,10 @@ static int fz_rmmod_refused(void)
 }
 
 /*
- * A real unload in the middle of the run: every worker closes its files
- * and mappings and waits (fz_quiet()), the forked children of dead
- * workers are killed, and then mmbridge must hold no DMA mapping, unload
- * (once the last files' deferred releases ran) and load again; the
- * devices come back as instance 0, and the workers go on with them.
+ * A real unload after the storm: every worker and every child of one is
+ * gone (kill_workers()), so mmbridge must hold no DMA mapping, unload once
+ * the last files' deferred releases ran, and load again, its devices back
+ * as instance 0.
  */
 static int fz_reload(void)
 {
@@ -1828,29 +1823,8 @@ static int fz_reload(void)
 	uint64_t t0 = now_ns();
 	char refs[32];
 	unsigned int i;
-	int w, d, r, quiet;
+	int d, r;
 	long n;
-
-	atomic_store(&S->quiesce, 1);
-	do {
-		r = fz_reap();
-		if (r == T_PASS)
-			r = fz_stuck();
-		if (r != T_PASS)
-			return r;
-		for (quiet = 0, w = 0; w < FZ_WORKERS; w++)
-			quiet += atomic_load(&S->w[w].quiet);
-		if (quiet < FZ_WORKERS)
-			usleep(1000);
-	} while (quiet < FZ_WORKERS);
-	for (i = 0; i < R.nr_dead; i++) {
-		for (w = 0; w < FZ_WORKERS; w++)	/* a pid used again */
-			if (atomic_load(&S->w[w].pid) == R.dead[i])
-				break;
-		if (w == FZ_WORKERS)
-			kill(-R.dead[i], SIGKILL);
-	}
-	R.nr_dead = 0;
 
 	n = fz_dma_mappings();
 	EXPECT(n <= 0, "seed %#llx: %ld DMA mappings with every file closed",
@@ -1869,9 +1843,6 @@ static int fz_reload(void)
 		       (unsigned long long)R.seed, kinds[d]);
 		atomic_store(&S->inst[d], 0);
 	}
-	for (w = 0; w < FZ_WORKERS; w++)
-		R.last_prog[w] = now_ns();
-	atomic_store(&S->quiesce, 0);
 	R.reloads++;
 	printf("# %s: module reloaded after %llu operations in %.1f s\n",
 	       R.o->name, (unsigned long long)atomic_load(&S->ops),
@@ -2551,9 +2522,22 @@ static int fuzz_run(const struct fz_opts *o)
 	       FZ_WORKERS);
 	fflush(stdout);
 
-	S = mmap(NULL, sizeof(*S), PROT_READ | PROT_WRITE,
-		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	EXPECT(S != MAP_FAILED, "mmap: %s", strerror(errno));
+	/*
+	 * The workers' shared state sits between two inaccessible pages: a
+	 * fuzzed read() or output struct that runs past the end of a
+	 * neighbouring mapping gets EFAULT there instead of rewriting the
+	 * pids and counters the parent runs the workers by.
+	 */
+	{
+		size_t len = (sizeof(*S) + PG - 1) & ~(PG - 1);
+		char *g = mmap(NULL, len + 2 * PG, PROT_NONE,
+			       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+		EXPECT(g != MAP_FAILED, "mmap: %s", strerror(errno));
+		EXPECT_OK(mprotect(g + PG, len, PROT_READ | PROT_WRITE) ?
+			  -errno : 0);
+		S = (void *)(g + PG);
+	}
 	EXPECT_OK(layout());
 	signal(SIGPIPE, SIG_IGN);
 	/* Orphaned children of killed workers come back here to be reaped. */
@@ -2589,12 +2573,12 @@ static int fuzz_run(const struct fz_opts *o)
 		}
 		if (one_in(6)) {	/* a random SIGKILL */
 			w = below(FZ_WORKERS);
-			pid = atomic_load(&S->w[w].pid);
+			pid = worker_pid[w];
 			if (pid > 0 && !kill(pid, SIGKILL))
 				R.kills++;
 		}
 		if (one_in(5)) {	/* a worker kept off its CPU */
-			pid = atomic_load(&S->w[below(FZ_WORKERS)].pid);
+			pid = worker_pid[below(FZ_WORKERS)];
 			if (pid > 0 && !kill(pid, SIGSTOP))
 				stopped = pid;
 		}
@@ -2614,18 +2598,6 @@ static int fuzz_run(const struct fz_opts *o)
 				return r;
 			}
 		}
-		if (o->unload && R.reloads < FZ_RELOADS &&
-		    atomic_load(&S->ops) >= target * (R.reloads + 1) / (FZ_RELOADS + 1)) {
-			if (stopped > 0) {
-				kill(stopped, SIGCONT);
-				stopped = 0;
-			}
-			r = fz_reload();
-			if (r != T_PASS) {
-				kill_workers();
-				return r;
-			}
-		}
 		r = fz_reap();
 		if (r == T_PASS)
 			r = fz_stuck();
@@ -2634,6 +2606,11 @@ static int fuzz_run(const struct fz_opts *o)
 	}
 	EXPECT(kill_workers(), "seed %#llx: a killed worker did not exit in 60 s",
 	       (unsigned long long)R.seed);
+	if (o->unload) {
+		r = fz_reload();
+		if (r != T_PASS)
+			return r;
+	}
 	if (o->inject) {
 		EXPECT_OK(fi_probability(0));
 		for (k = 0; k < FI_NR_ATTRS; k++)
@@ -2671,7 +2648,7 @@ static int fuzz_run(const struct fz_opts *o)
 		       "seed %#llx: %s never succeeded", (unsigned long long)R.seed,
 		       cmds[i].name);
 	if (o->unload) {
-		EXPECT_EQ(R.reloads, FZ_RELOADS);
+		EXPECT_EQ(R.reloads, 1);
 		EXPECT(R.rmmods, "seed %#llx: no rmmod tried in %llu rounds",
 		       (unsigned long long)R.seed, (unsigned long long)rounds);
 	}

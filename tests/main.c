@@ -502,6 +502,23 @@ static bool selected(const char *name, int argc, char **argv)
 	return false;
 }
 
+/* The first line of a file, without its newline; -errno. */
+static int read_file_line(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, size - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	buf[n] = 0;
+	buf[strcspn(buf, "\n")] = 0;
+	return 0;
+}
+
 /* The parent pid of a process, from /proc/<pid>/stat; -1 if it is gone. */
 static pid_t parent_of(pid_t pid, char *comm, size_t size, char *state)
 {
@@ -548,6 +565,32 @@ static bool descends_from(pid_t pid, pid_t ancestor)
 }
 
 /*
+ * The user-space stack of @pid from the host's gdb (over 9p, run through
+ * the host's dynamic loader), as comment lines; nothing without gdb.
+ */
+static void show_user_stack(pid_t pid)
+{
+	const char *ld = "/host/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2";
+	char cmd[1024], line[512];
+	FILE *f;
+
+	if (access("/host/usr/bin/gdb", X_OK) || access(ld, X_OK))
+		return;
+	snprintf(cmd, sizeof(cmd),
+		 "PYTHONHOME=/host/usr DEBUGINFOD_URLS= %s --library-path "
+		 "/host/lib/x86_64-linux-gnu:/host/usr/lib/x86_64-linux-gnu "
+		 "/host/usr/bin/gdb -nx -batch -data-directory /host/usr/share/gdb "
+		 "-p %d -ex 'bt 12' 2>/dev/null", ld, pid);
+	f = popen(cmd, "r");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f))
+		if (line[0] == '#')
+			printf("#   %s", line);
+	pclose(f);
+}
+
+/*
  * A case that ran out of time: what each of its processes was waiting
  * for, so that a hang says where it is.
  */
@@ -555,6 +598,7 @@ static void show_hung(pid_t root)
 {
 	struct dirent *e;
 	DIR *d = opendir("/proc");
+	int shown = 0;
 
 	while (d && (e = readdir(d))) {
 		pid_t pid = atoi(e->d_name);
@@ -575,6 +619,16 @@ static void show_hung(pid_t root)
 		}
 		printf("# timed out: pid %d (%s) state %c wchan %s\n", pid, comm,
 		       state, wchan[0] ? wchan : "-");
+		/* The system call it is in, or "running" and its user pc. */
+		for (n = 0; n < 3; n++) {
+			char sc[256];
+
+			snprintf(path, sizeof(path), "/proc/%d/syscall", pid);
+			if (read_file_line(path, sc, sizeof(sc)))
+				break;
+			printf("#   syscall: %s\n", sc);
+			usleep(200000);
+		}
 		snprintf(path, sizeof(path), "/proc/%d/stack", pid);
 		fd = open(path, O_RDONLY);
 		if (fd >= 0) {
@@ -587,6 +641,8 @@ static void show_hung(pid_t root)
 			     line = strtok_r(NULL, "\n", &save))
 				printf("#   %s\n", line);
 		}
+		if (state != 'Z' && shown++ < 6)
+			show_user_stack(pid);
 	}
 	if (d)
 		closedir(d);
