@@ -74,6 +74,26 @@ void bench_cpu_start(struct bench_cpu *c);
 void bench_cpu_stop(struct bench_cpu *c);
 double bench_now(void);
 
+/*
+ * Background load for the load sweeps: BENCH_IDLE (none), BENCH_HOG (a
+ * spinning process on every CPU, at the benchmark's own priority), or
+ * BENCH_MEMORY (a process that keeps rewriting anonymous memory worth 60%
+ * of MemTotal, so reclaim and swap run under the benchmark).
+ * bench_load_start() returns when the load runs; bench_load_stop() kills
+ * and reaps it.  0 or -errno.
+ */
+enum bench_load { BENCH_IDLE, BENCH_HOG, BENCH_MEMORY, BENCH_NLOADS };
+
+extern const char *const bench_load_name[BENCH_NLOADS];
+
+struct bench_loadgen {
+	int n;
+	int pid[64];
+};
+
+int bench_load_start(struct bench_loadgen *g, enum bench_load load);
+void bench_load_stop(struct bench_loadgen *g);
+
 /* Sections: 0 or -errno. */
 int bench_copy(struct bench_out *out);
 int bench_irq(struct bench_out *out);

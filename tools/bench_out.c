@@ -8,9 +8,13 @@
  */
 #include <ctype.h>
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -286,4 +290,87 @@ void bench_cpu_stop(struct bench_cpu *c)
 	c->machine = machine_busy() - c->machine;
 	c->process = process_cpu() - c->process;
 	c->kthreads = kthreads_runtime() - c->kthreads;
+}
+
+const char *const bench_load_name[BENCH_NLOADS] = { "idle", "cpu_hog", "memory" };
+
+static void __attribute__((noreturn)) hog_main(void)
+{
+	volatile unsigned long x = 0;
+
+	for (;;)
+		x++;
+}
+
+/* Rewrite bytes pages, a byte a page, for ever. */
+static void __attribute__((noreturn)) memory_main(size_t bytes)
+{
+	uint8_t *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	size_t i;
+	uint8_t v = 0;
+
+	if (p == MAP_FAILED)
+		_exit(1);
+	for (;; v++)
+		for (i = 0; i < bytes; i += 4096)
+			p[i] = v;
+}
+
+static size_t mem_total(void)
+{
+	unsigned long long kb = 0;
+	char line[128];
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "MemTotal: %llu kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb * 1024;
+}
+
+int bench_load_start(struct bench_loadgen *g, enum bench_load load)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	int i, want;
+
+	g->n = 0;
+	if (load == BENCH_IDLE)
+		return 0;
+	want = load == BENCH_HOG ? (int)(cpus > 0 ? cpus : 1) : 1;
+	if (want > (int)(sizeof(g->pid) / sizeof(g->pid[0])))
+		want = sizeof(g->pid) / sizeof(g->pid[0]);
+	for (i = 0; i < want; i++) {
+		pid_t pid = fork();
+
+		if (pid < 0) {
+			int err = -errno;
+
+			bench_load_stop(g);
+			return err;
+		}
+		if (pid == 0) {
+			if (load == BENCH_HOG)
+				hog_main();
+			memory_main(mem_total() / 10 * 6);
+		}
+		g->pid[g->n++] = pid;
+	}
+	/* Let the load get going: the hogs onto their CPUs, the memory in. */
+	usleep(load == BENCH_MEMORY ? 2000000 : 100000);
+	return 0;
+}
+
+void bench_load_stop(struct bench_loadgen *g)
+{
+	int i;
+
+	for (i = 0; i < g->n; i++)
+		kill(g->pid[i], SIGKILL);
+	for (i = 0; i < g->n; i++)
+		waitpid(g->pid[i], NULL, 0);
+	g->n = 0;
 }
