@@ -235,19 +235,6 @@ static void teardown(struct copy_ctx *c)
 	free(c->src);
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-double bench_median(double *v, int n)
-{
-	qsort(v, n, sizeof(*v), cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 static const struct {
 	const char *name;
 	double (*run)(struct copy_ctx *c, size_t size);

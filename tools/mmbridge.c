@@ -6,7 +6,7 @@
  *   mmbridge info DEV             everything MMB_IOC_INFO reports
  *   mmbridge irq DEV [N]          raise N interrupts (default 1000), time them
  *   mmbridge timer DEV US MS      periodic interrupts every US for MS
- *   mmbridge bench SECTION [--json]  benchmarks (copy, irq, stream, all)
+ *   mmbridge bench SECTIONS [--json] benchmarks (all, or copy,irq,stream,region,object)
  *   mmbridge stat [DEV...]        per-device event totals (debugfs)
  *   mmbridge demo                 walk through every mechanism
  */
@@ -722,15 +722,6 @@ static int cmd_demo(void)
 	return failed ? 1 : 0;
 }
 
-void bench_figure(struct bench_out *out, const char *name, double value)
-{
-	if (out->n == BENCH_MAX_FIGURES)
-		return;
-	snprintf(out->fig[out->n].name, sizeof(out->fig[0].name), "%s", name);
-	out->fig[out->n].value = value;
-	out->n++;
-}
-
 /*
  * Progress on standard error: redrawn in place on a terminal, otherwise a
  * line per quarter (the guest's output goes through a serial port to a
@@ -759,40 +750,59 @@ void bench_progress(struct bench_out *out, const char *section, int percent)
 	}
 }
 
-static int cmd_bench(const char *section, bool json)
+static const struct {
+	const char *name;
+	int (*run)(struct bench_out *out);
+} bench_sections[] = {
+	{ "copy", bench_copy },	    { "irq", bench_irq },
+	{ "stream", bench_stream }, { "region", bench_region },
+	{ "object", bench_object },
+};
+
+/* SECTIONS: "all" or a comma-separated list of section names. */
+static int cmd_bench(const char *sections, bool json)
 {
 	/* Progress goes to stderr, so JSON on stdout stays clean. */
-	struct bench_out out = { .progress = true };
-	int i, ret = -EINVAL;
+	static struct bench_out out = { .progress = true };
+	size_t k, nsec = sizeof(bench_sections) / sizeof(bench_sections[0]);
+	bool all = !strcmp(sections, "all");
+	const char *p;
+	int i, ret = 0;
 
-	bool all = !strcmp(section, "all");
+	/* Every name must be known before anything runs. */
+	for (p = sections; !all && *p; p += strcspn(p, ","), p += !!*p) {
+		size_t len = strcspn(p, ",");
 
-	if (all || !strcmp(section, "copy"))
-		ret = bench_copy(&out);
-	if ((all && !ret) || !strcmp(section, "irq"))
-		ret = bench_irq(&out);
-	if ((all && !ret) || !strcmp(section, "stream"))
-		ret = bench_stream(&out);
-	if ((all && !ret) || !strcmp(section, "region"))
-		ret = bench_region(&out);
-	if ((all && !ret) || !strcmp(section, "object"))
-		ret = bench_object(&out);
-	if (!all && strcmp(section, "copy") && strcmp(section, "irq") &&
-	    strcmp(section, "stream") && strcmp(section, "region") &&
-	    strcmp(section, "object"))
-		fprintf(stderr, "mmbridge: unknown bench section '%s'\n", section);
+		for (k = 0; k < nsec; k++)
+			if (strlen(bench_sections[k].name) == len &&
+			    !strncmp(p, bench_sections[k].name, len))
+				break;
+		if (k == nsec) {
+			fprintf(stderr, "mmbridge: unknown bench section '%.*s'\n",
+				(int)len, p);
+			return 1;
+		}
+	}
+	for (k = 0; k < nsec && !ret; k++) {
+		const char *name = bench_sections[k].name;
+		size_t len = strlen(name);
+		bool chosen = all;
+
+		for (p = sections; !all && *p && !chosen;
+		     p += strcspn(p, ","), p += !!*p)
+			chosen = strcspn(p, ",") == len && !strncmp(p, name, len);
+		if (chosen)
+			ret = bench_sections[k].run(&out);
+	}
 	if (ret)
 		return 1;
 	if (json) {
-		printf("{");
-		for (i = 0; i < out.n; i++)
-			printf("%s\n  \"%s\": %.4g", i ? "," : "", out.fig[i].name,
-			       out.fig[i].value);
-		printf("\n}\n");
+		bench_json(&out, stdout);
 	} else {
 		for (i = 0; i < out.n; i++)
-			printf("  %-34s %10.3f\n", out.fig[i].name,
-			       out.fig[i].value);
+			printf("  %-34s %10.4g  [%.4g, %.4g] n=%d\n",
+			       out.fig[i].name, out.fig[i].value,
+			       out.fig[i].min, out.fig[i].max, out.fig[i].n);
 	}
 	return 0;
 }
@@ -866,7 +876,7 @@ static void usage(void)
 		"       mmbridge timer DEV PERIOD_US DURATION_MS\n"
 		"       mmbridge region|revoke|restore DEV\n"
 		"       mmbridge migrate DEV [SIZE_MIB [ROUNDS]]\n"
-		"       mmbridge bench copy|irq|stream|region|object|all [--json]\n"
+		"       mmbridge bench all|SECTION[,SECTION...] [--json]  (copy irq stream region object)\n"
 		"       mmbridge stat [DEV...]\n"
 		"       mmbridge demo\n");
 	exit(2);
