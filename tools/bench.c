@@ -1,23 +1,103 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * mmbridge bench: throughput of each mechanism against its baseline,
- * measured in one run, variants alternating, medians of repeats.
+ * mmbridge bench copy: the foreign-context copy engine against the copies
+ * it replaces, each variant moving the same bytes from the same kind of
+ * source into the same kind of destination, measured in the same run.
  *
- * copy: bytes from a kernel buffer into the caller's memory:
- *   memcpy_user          memcpy() between two user buffers (the ceiling)
- *   copy_sync            read() copying in the caller (copy_to_user)
- *   copy_worker          read() handing the copy to a worker thread
- *   copy_async           8 asynchronous copies kept in flight
- *   process_vm_writev    a helper process writing into the reader
- * MB/s are 10^6 bytes per second.
+ * The source is a ring of R bytes, R = max(copy size, 1 MiB).  On soft0's
+ * copy fds it is the fd's buffer source (write() of R bytes; read() then
+ * walks it from offset 0, one copy size a step, wrapping); user-space
+ * copies read the same R bytes of this process's memory at the same
+ * offsets.  Destinations are this process's anonymous memory, zeroed (so
+ * populated) before each run: one buffer of the copy size per thread, or
+ * one per copy in flight.  Where buffers start is chosen so that no
+ * variant meets an emulator artifact (see struct buf).  Variants:
+ *
+ *   memcpy          a thread memcpy()s from the user ring into its buffer:
+ *                   the same bytes without a system call or the kernel.
+ *   copy_sync       a thread read()s an fd in MMB_COPY_SYNC: the caller
+ *                   copies (copy_to_user(), 128 KiB chunks).
+ *   copy_worker     the same read() on an fd in MMB_COPY_WORKER: the caller
+ *                   sleeps while the mmb-copy worker of its CPU adopts its
+ *                   mm and runs the same copy loop.
+ *   copy_async      a submitter thread on an fd in MMB_COPY_ASYNC keeps Q
+ *                   copies in flight (MMB_IOC_COPY_SUBMIT, each into its
+ *                   own buffer), reaping with MMB_IOC_COPY_REAP (waiting);
+ *                   the engine spreads them over its N workers.
+ *   copy_sync_threads  N threads, each doing copy_sync on an fd of its own:
+ *                   N copies in flight, each in its caller's system call.
+ *   remote_write    this process writes S bytes of its memory into a child
+ *                   process at a fixed address: MMB_IOC_REMOTE_WRITE.
+ *   pvw             the same S bytes between the same two processes, same
+ *                   addresses: process_vm_writev().
+ *   remote_write_self  MMB_IOC_REMOTE_WRITE into this process itself: no
+ *                   permission check (no /proc/<pid>/mem open), no foreign
+ *                   address space for the worker.
+ *   kbuf_fill       MMB_COPY_CLEAR_BUFFER, then write() of the S bytes to
+ *                   an fd's buffer source: the allocation and copy-in a
+ *                   remote write does before its worker copies.
+ * N is the number of mmb-copy/N kernel threads (one per guest CPU unless
+ * the module parameter copy_workers says otherwise); Q is 32.
+ *
+ * A run lasts a fixed time and counts the bytes moved; told to stop, it
+ * finishes (async: reaps) what it started, so every byte counted arrived.
+ * Then the data is checked: each destination buffer holds the source bytes
+ * of the last copy into it; the child's buffer (checksum), this process's
+ * own buffer and the refilled buffer source hold the bytes last written,
+ * whose pattern changes from run to run.  Every figure is measured in
+ * REPEATS repeats (sweep points SWEEP_REPEATS); a repeat gives each variant
+ * RUN_S (sweeps SWEEP_S) in slices of SLICE_S, the variants taking turns
+ * slice by slice in an order rotated from one slice and one repeat to the
+ * next, so that a slow spell of the machine falls on all variants of the
+ * repeat.  Ratios are the median of the per-repeat ratios.
+ *
+ * Figures (<sz> is 64b, 4k, 64k, 1m; MB/s are 10^6 bytes per second):
+ *   <variant>_mbps_<sz>, <variant>_cpu_s_per_gb_<sz>: throughput, and
+ *     machine-wide busy CPU seconds (all CPUs: this process, the mmb-copy
+ *     workers, interrupts, anything else) per 10^9 bytes moved; and for
+ *     async and the sync threads _task_cpu_s_per_gb_64k, the CPU time of
+ *     this process's threads and of the mmb-* kernel threads by their own
+ *     clocks.  Under emulation on a busy host the two differ: /proc/stat
+ *     counts busy time in ticks, and a vCPU the host has descheduled loses
+ *     its ticks (undercounting), while the tasks' clocks run on (over-
+ *     counting); the truth lies between;
+ *   <variant>_us_per_copy_<sz>: wall time per copy (per call);
+ *   <variant>_caller_run_us_<sz>, _caller_wait_us_<sz>: per copy, the
+ *     calling threads' time on a CPU and waiting on a run queue, and
+ *     _kthread_run_us_<sz>, _kthread_wait_us_<sz>: the same of the mmb-copy
+ *     workers (their wait: from being woken to running), from
+ *     /proc/<tid>/schedstat;
+ *   ratio_copy_worker_vs_sync_<sz>, ratio_copy_sync_vs_memcpy_<sz>,
+ *   ratio_copy_async_vs_sync_threads[_cpu|_task_cpu]_64k (async with Q in
+ *     flight against N sync threads; _cpu: machine-wide CPU seconds per
+ *     byte, async / threads; _task_cpu: the same by the tasks' clocks),
+ *   ratio_remote_write_vs_pvw[_cpu]_<sz>,
+ *   ratio_copy_worker_vs_sync_{cpu_hog,memory}_64k: under background load;
+ *   proc_mem_open_close_us: open() and close() of /proc/<child>/mem from
+ *     user space, the path of a remote write's permission check;
+ *   handoff_futex_roundtrip_us: two threads pinned to one CPU handing a
+ *     futex back and forth: what two context switches cost on this machine;
+ *   copy_workers, copy_cpus: N and the online CPUs.
+ * Sweeps: copy_size[_cpu] (64 B to 16 MiB by 4; async with
+ * Q = min(32, 32 MiB / size)), copy_async_qd[_cpu] (1 to 256 in flight,
+ * 64 KiB), copy_submitters[_cpu] (1 to 4 sync threads, async submitters
+ * with 32 and with 1 in flight each, 64 KiB), copy_load (sync and worker
+ * at 64 KiB, idle, a CPU hog on every CPU, memory pressure; REPEATS
+ * repeats of SWEEP_S).
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <linux/futex.h>
+#include <sched.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -26,272 +106,1311 @@
 #include "bench.h"
 #include "mmbridge.h"
 
-#define BIG		(1 << 20)
-#define SMALL		4096
-#define QDEPTH		8
-#define REPEATS		7
+#define KiB		1024UL
+#define MiB		(1024UL * 1024)
+#define RING_MIN	MiB		/* smallest source ring */
+#define MAX_SIZE	(16 * MiB)	/* largest copy */
+#define MAX_DST		(32 * MiB)	/* destination buffers of one thread */
+#define MAX_THREADS	16		/* N synchronous threads at most */
+#define SWEEP_THREADS	4
+#define MAX_QD		MMB_COPY_MAX_INFLIGHT
+#define QD		32		/* async copies in flight */
+#define REMOTE_MAX	MiB		/* the child's buffer */
+#define REPEATS		5
+#define SWEEP_REPEATS	3
+#define RUN_S		0.5		/* one run of a figure */
+#define SWEEP_S		0.2		/* one run of a sweep point */
+#define SLICE_S		0.1		/* jobs take turns this long */
+#define WARM_S		0.05
+
+enum kind {
+	K_MEMCPY, K_SYNC, K_WORKER, K_ASYNC, K_REMOTE, K_PVW, K_SELF, K_FILL
+};
+
+/* Kinds that send c->local's bytes somewhere. */
+static bool is_remote(enum kind k)
+{
+	return k == K_REMOTE || k == K_PVW || k == K_SELF || k == K_FILL;
+}
+
+/*
+ * Placement of the buffers.  Under TCG the guest's TLB is emulated by a
+ * direct-mapped table indexed by page number: a copy whose source and
+ * destination sit at the same distance from 2 MiB boundaries has them
+ * evict each other on every access, and runs about ten times slower.
+ * In-syscall and worker copies of 2, 4 and 16 MiB fell to 60-200 MB/s
+ * that way (a 2 MiB-aligned vmalloc()ed ring, a 2 MiB-aligned
+ * destination) while copies of 1.5, 2.5 and 3 MiB ran at 1 GB/s; a remote
+ * write's copy-in and process_vm_writev() met it as well.  Hardware TLBs
+ * are set-associative and do not do that.  So every buffer starts a
+ * chosen number of pages past a 2 MiB boundary, different for any two
+ * that a copy pairs: the kernel's large buffers at 0 (kmalloc() pages of
+ * 1 MiB and more are aligned to their size, vmalloc() areas from 2 MiB up
+ * to 2 MiB), the user ring at AT_RING (it pairs only with destinations),
+ * destinations at AT_DST, and the remote writes' source at AT_LOCAL (it
+ * pairs with the kernel's copy-in buffer and, through its physical alias,
+ * with the child's buffer, which is in huge pages so that its alias sits
+ * where its address does).
+ */
+#define AT_RING		0	/* pages past a 2 MiB boundary */
+#define AT_DST		1
+#define AT_LOCAL	2
+
+struct buf {
+	uint8_t *p;
+	void *map;
+	size_t map_len;
+};
+
+static uint8_t *buf_alloc(struct buf *b, size_t len, int page)
+{
+	size_t two_mib = 2 * 1024 * 1024;
+	uintptr_t p;
+
+	b->map_len = len + 2 * two_mib;
+	b->map = mmap(NULL, b->map_len, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (b->map == MAP_FAILED) {
+		b->map = NULL;
+		b->p = NULL;
+		return NULL;
+	}
+	p = ((uintptr_t)b->map + two_mib - 1) & ~(uintptr_t)(two_mib - 1);
+	b->p = (uint8_t *)p + page * 4096;
+	memset(b->p, 0, len);	/* populated */
+	return b->p;
+}
+
+static void buf_free(struct buf *b)
+{
+	if (b->map)
+		munmap(b->map, b->map_len);
+	b->map = NULL;
+	b->p = NULL;
+}
+
+/* fds of the copy modes: sync, worker, async */
+#define NMODES		3
+
+struct job {
+	enum kind kind;
+	size_t size;
+	int threads;		/* threads, or async submitters */
+	int qd;			/* async: copies in flight per submitter */
+};
+
+/* Scheduler statistics of a task, /proc/.../schedstat: seconds, count. */
+struct sched {
+	double run, wait, slices;
+};
+
+struct result {
+	double bytes, copies;
+	struct bench_cpu cpu;
+	struct sched caller;	/* the calling threads, summed */
+	struct sched workers;	/* the mmb-copy threads, summed */
+};
 
 struct copy_ctx {
-	int fd_sync, fd_worker, fd_async;
-	uint8_t *src;			/* user copy of the kernel buffer */
-	uint8_t *dst[QDEPTH];
-	pid_t helper;
-	int to_helper, from_helper;
+	uint8_t *src;		/* MAX_SIZE bytes: the rings' contents */
+	struct buf mem_src, mem_local, mem_self, mem_child;
+	int fd[NMODES][MAX_THREADS];
+	size_t fd_ring[NMODES][MAX_THREADS];
+	int nworkers;
+	int worker_pid[64];
+	/* remote write: the child, its buffer, the writer's source */
+	int rw_fd;
+	int fill_fd;		/* K_FILL: its buffer source is refilled */
+	pid_t child;
+	pid_t self;
+	int to_child, from_child;
+	uint8_t *child_buf;
+	uint8_t *self_buf;	/* K_SELF writes here, in this process */
+	uint8_t *local;
+	unsigned int pattern;
+	int stop;
 	const char *error;
 };
 
-static double now_s(void)
-{
-	struct timespec ts;
+/* Threads of a run wait here until all are ready. */
+struct gate {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool open;
+};
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
+struct thread {
+	struct copy_ctx *c;
+	const struct job *j;
+	struct gate *go;
+	int fd;
+	uint8_t *dst;
+	struct buf dst_buf;
+	size_t ring;
+	uint64_t last_off[MAX_QD];	/* per buffer: offset last copied in */
+	bool used[MAX_QD];
+	double bytes, copies;
+	struct sched s0, s1;
+	const char *error;
+};
+
+static size_t ring_for(size_t size)
+{
+	return size > RING_MIN ? size : RING_MIN;
 }
 
-static size_t total_for(size_t size)
+static void sched_read(const char *path, struct sched *s)
 {
-	return size == BIG ? (size_t)48 << 20 : (size_t)6 << 20;
-}
+	unsigned long long run = 0, wait = 0, slices = 0;
+	FILE *f = fopen(path, "r");
 
-static double mbps(size_t bytes, double secs)
-{
-	return secs > 0 ? bytes / secs / 1e6 : 0;
-}
-
-static double run_memcpy(struct copy_ctx *c, size_t size)
-{
-	size_t total = total_for(size), done;
-	double t0 = now_s();
-
-	for (done = 0; done < total; done += size) {
-		memcpy(c->dst[0], c->src, size);
-		__asm__ volatile("" : : "r"(c->dst[0]) : "memory");
+	if (f) {
+		if (fscanf(f, "%llu %llu %llu", &run, &wait, &slices) != 3)
+			run = wait = slices = 0;
+		fclose(f);
 	}
-	return mbps(total, now_s() - t0);
+	s->run = run / 1e9;
+	s->wait = wait / 1e9;
+	s->slices = slices;
 }
 
-static double run_read(struct copy_ctx *c, int fd, size_t size)
+static void sched_sub(struct sched *d, const struct sched *a,
+		      const struct sched *b)
 {
-	size_t total = total_for(size), done;
-	double t0 = now_s();
+	d->run += b->run - a->run;
+	d->wait += b->wait - a->wait;
+	d->slices += b->slices - a->slices;
+}
 
-	for (done = 0; done < total; done += size) {
-		if (read(fd, c->dst[0], size) != (ssize_t)size) {
-			c->error = "read";
-			return 0;
+static void workers_sched(const struct copy_ctx *c, struct sched *sum)
+{
+	int i;
+
+	memset(sum, 0, sizeof(*sum));
+	for (i = 0; i < c->nworkers; i++) {
+		char path[64];
+		struct sched s;
+
+		snprintf(path, sizeof(path), "/proc/%d/schedstat",
+			 c->worker_pid[i]);
+		sched_read(path, &s);
+		sum->run += s.run;
+		sum->wait += s.wait;
+		sum->slices += s.slices;
+	}
+}
+
+/* The engine's workers: the kernel threads named mmb-copy/N. */
+static void find_workers(struct copy_ctx *c)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+
+	c->nworkers = 0;
+	while (d && (e = readdir(d))) {
+		char path[64], comm[32] = "";
+		FILE *f;
+
+		if (e->d_name[0] < '0' || e->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%.16s/comm", e->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fgets(comm, sizeof(comm), f) &&
+		    !strncmp(comm, "mmb-copy/", 9) && c->nworkers < 64)
+			c->worker_pid[c->nworkers++] = atoi(e->d_name);
+		fclose(f);
+	}
+	if (d)
+		closedir(d);
+}
+
+/* Checksum of the child's buffer and of the writer's source. */
+static uint64_t checksum(const uint8_t *p, size_t n)
+{
+	uint64_t h = 1469598103934665603ULL;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		h = (h ^ p[i]) * 1099511628211ULL;
+	return h;
+}
+
+static int stopped(struct copy_ctx *c)
+{
+	return __atomic_load_n(&c->stop, __ATOMIC_RELAXED);
+}
+
+static void loop_memcpy(struct thread *t)
+{
+	size_t size = t->j->size, off = 0;
+
+	do {
+		memcpy(t->dst, t->c->src + off, size);
+		__asm__ volatile("" : : "r"(t->dst) : "memory");
+		t->last_off[0] = off;
+		t->used[0] = true;
+		off = (off + size) % t->ring;
+		t->copies++;
+	} while (!stopped(t->c));
+}
+
+static void loop_read(struct thread *t)
+{
+	size_t size = t->j->size, off = 0;
+
+	do {
+		if (read(t->fd, t->dst, size) != (ssize_t)size) {
+			t->error = "read";
+			return;
 		}
-	}
-	return mbps(total, now_s() - t0);
+		t->last_off[0] = off;
+		t->used[0] = true;
+		off = (off + size) % t->ring;
+		t->copies++;
+	} while (!stopped(t->c));
 }
 
-static double run_sync(struct copy_ctx *c, size_t size)
+static void loop_async(struct thread *t)
 {
-	return run_read(c, c->fd_sync, size);
-}
+	struct mmb_copy_completion comp[MAX_QD];
+	int free_slot[MAX_QD], nfree = t->j->qd, inflight = 0, i, k;
+	size_t size = t->j->size, off = 0;
+	bool started = false;
 
-static double run_worker(struct copy_ctx *c, size_t size)
-{
-	return run_read(c, c->fd_worker, size);
-}
+	for (i = 0; i < nfree; i++)
+		free_slot[i] = i;
+	for (;;) {
+		while (nfree && (!stopped(t->c) || !started)) {
+			int slot = free_slot[--nfree];
 
-static double run_async(struct copy_ctx *c, size_t size)
-{
-	size_t n = total_for(size) / size, submitted = 0, completed = 0;
-	struct mmb_copy_completion comp[QDEPTH];
-	int free_slots[QDEPTH], nfree = QDEPTH, i;
-	double t0 = now_s();
-
-	for (i = 0; i < QDEPTH; i++)
-		free_slots[i] = i;
-	while (completed < n) {
-		int k;
-
-		while (nfree && submitted < n) {
-			int slot = free_slots[--nfree];
-
-			if (mmb_copy_submit(c->fd_async, c->dst[slot], size, 0,
-					    slot)) {
-				c->error = "submit";
-				return 0;
+			if (mmb_copy_submit(t->fd, t->dst + slot * size, size,
+					    off, slot)) {
+				t->error = "MMB_IOC_COPY_SUBMIT";
+				return;
 			}
-			submitted++;
+			t->last_off[slot] = off;
+			off = (off + size) % t->ring;
+			inflight++;
+			started = true;
 		}
-		k = mmb_copy_reap(c->fd_async, comp, QDEPTH, MMB_REAP_WAIT);
+		if (!inflight)
+			break;
+		k = mmb_copy_reap(t->fd, comp, t->j->qd, MMB_REAP_WAIT);
 		if (k <= 0) {
-			c->error = "reap";
-			return 0;
+			t->error = "MMB_IOC_COPY_REAP";
+			return;
 		}
 		for (i = 0; i < k; i++) {
 			if (comp[i].result != (int64_t)size) {
-				c->error = "async copy short";
-				return 0;
+				t->error = "async copy short";
+				return;
 			}
-			free_slots[nfree++] = comp[i].cookie;
+			t->used[comp[i].cookie] = true;
+			free_slot[nfree++] = comp[i].cookie;
 		}
-		completed += k;
+		inflight -= k;
+		t->copies += k;
 	}
-	return mbps(total_for(size), now_s() - t0);
 }
 
-/* The helper writes into dst[0] of its parent; it times itself. */
-static void helper_main(struct copy_ctx *c, pid_t parent, int in, int out)
+static void loop_remote(struct thread *t)
 {
-	uint8_t *buf = malloc(BIG);
+	struct copy_ctx *c = t->c;
+	size_t size = t->j->size;
+	struct iovec l = { c->local, size }, r = { c->child_buf, size };
+
+	do {
+		ssize_t n;
+
+		if (t->j->kind == K_FILL) {
+			/* What a remote write does first: copy the source in. */
+			if (mmb_copy_config(c->fill_fd, MMB_COPY_SYNC,
+					    MMB_SRC_BUFFER, 0,
+					    MMB_COPY_CLEAR_BUFFER, 0)) {
+				t->error = "MMB_IOC_COPY_CONFIG";
+				return;
+			}
+			n = write(c->fill_fd, c->local, size);
+		} else if (t->j->kind == K_REMOTE)
+			n = mmb_remote_write(c->rw_fd, c->child,
+					     (uintptr_t)c->child_buf, c->local,
+					     size);
+		else if (t->j->kind == K_SELF)
+			n = mmb_remote_write(c->rw_fd, c->self,
+					     (uintptr_t)c->self_buf, c->local,
+					     size);
+		else
+			n = process_vm_writev(c->child, &l, 1, &r, 1, 0);
+		if (n != (ssize_t)size) {
+			t->error = t->j->kind == K_PVW ? "process_vm_writev" :
+				   t->j->kind == K_FILL ? "write" :
+							 "MMB_IOC_REMOTE_WRITE";
+			return;
+		}
+		t->copies++;
+	} while (!stopped(c));
+}
+
+static void *thread_main(void *arg)
+{
+	struct thread *t = arg;
+
+	sched_read("/proc/thread-self/schedstat", &t->s0);
+	pthread_mutex_lock(&t->go->lock);
+	while (!t->go->open)
+		pthread_cond_wait(&t->go->cond, &t->go->lock);
+	pthread_mutex_unlock(&t->go->lock);
+	switch (t->j->kind) {
+	case K_MEMCPY:
+		loop_memcpy(t);
+		break;
+	case K_SYNC:
+	case K_WORKER:
+		loop_read(t);
+		break;
+	case K_ASYNC:
+		loop_async(t);
+		break;
+	case K_REMOTE:
+	case K_PVW:
+	case K_SELF:
+	case K_FILL:
+		loop_remote(t);
+		break;
+	}
+	sched_read("/proc/thread-self/schedstat", &t->s1);
+	t->bytes = t->copies * t->j->size;
+	if (t->error)	/* let the others stop too */
+		__atomic_store_n(&t->c->stop, 1, __ATOMIC_RELAXED);
+	return NULL;
+}
+
+/*
+ * The fd of copy mode @mode for thread @i, its buffer source a ring of
+ * @ring bytes of c->src, read from offset 0 on.
+ */
+static int mode_fd(struct copy_ctx *c, int mode, int i, size_t ring)
+{
+	int *fd = &c->fd[mode][i];
+
+	if (*fd < 0) {
+		*fd = mmb_open("soft0", 0);
+		if (*fd < 0)
+			return *fd;
+		c->fd_ring[mode][i] = 0;
+	}
+	if (c->fd_ring[mode][i] != ring) {
+		if (mmb_copy_config(*fd, mode, MMB_SRC_BUFFER, 0,
+				    MMB_COPY_CLEAR_BUFFER, 0) ||
+		    write(*fd, c->src, ring) != (ssize_t)ring)
+			return -EIO;
+		c->fd_ring[mode][i] = ring;
+	}
+	if (mmb_copy_config(*fd, mode, MMB_SRC_BUFFER, 0, MMB_COPY_SET_OFFSET,
+			    0))
+		return -EIO;
+	return *fd;
+}
+
+/* The child's side: its buffer is written into; it reports checksums. */
+static void __attribute__((noreturn)) child_main(struct copy_ctx *c, int in,
+						int out)
+{
 	size_t size;
 
-	memcpy(buf, c->src, BIG);
-	while (read(in, &size, sizeof(size)) == sizeof(size)) {
-		size_t total = total_for(size), done;
-		struct iovec l = { buf, size }, r = { c->dst[0], size };
-		double t0 = now_s(), res;
+	/*
+	 * Its own pages, populated: fresh memory where the buffer is, in
+	 * huge pages when the kernel has them, so that the buffer's physical
+	 * address (the kernel's alias of it, which process_vm_writev() writes
+	 * through) sits as far from 2 MiB boundaries as its address does.
+	 */
+	struct buf *b = &c->mem_child;
 
-		for (done = 0; done < total; done += size)
-			if (process_vm_writev(parent, &l, 1, &r, 1, 0) !=
-			    (ssize_t)size)
-				break;
-		res = done < total ? 0 : mbps(total, now_s() - t0);
-		if (write(out, &res, sizeof(res)) != sizeof(res))
+	if (mmap(b->map, b->map_len, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) == MAP_FAILED)
+		_exit(1);
+	madvise(b->map, b->map_len, MADV_HUGEPAGE);
+	memset(c->child_buf, 0, REMOTE_MAX);
+	while (read(in, &size, sizeof(size)) == sizeof(size) && size) {
+		uint64_t sum = checksum(c->child_buf, size);
+
+		if (write(out, &sum, sizeof(sum)) != sizeof(sum))
 			break;
 	}
 	_exit(0);
 }
 
-static double run_pvw(struct copy_ctx *c, size_t size)
+/* The child's checksum of its first @size bytes, compared with ours. */
+static bool child_holds(struct copy_ctx *c, size_t size)
 {
-	double res = 0;
+	uint64_t sum = 0;
 
-	if (write(c->to_helper, &size, sizeof(size)) != sizeof(size) ||
-	    read(c->from_helper, &res, sizeof(res)) != sizeof(res) || !res)
-		c->error = "process_vm_writev";
-	return res;
+	if (write(c->to_child, &size, sizeof(size)) != sizeof(size) ||
+	    read(c->from_child, &sum, sizeof(sum)) != sizeof(sum))
+		return false;
+	return sum == checksum(c->local, size);
 }
 
-static int open_mode(uint32_t mode, const uint8_t *src)
+/* K_FILL: the fd's buffer source holds what was written last. */
+static bool fill_holds(struct copy_ctx *c, size_t size)
 {
-	int fd = mmb_open("soft0", 0);
+	uint8_t *back = malloc(size);
+	bool ok;
 
-	if (fd < 0)
-		return fd;
-	if (mmb_copy_config(fd, mode, MMB_SRC_BUFFER, 0, 0, 0) ||
-	    write(fd, src, BIG) != BIG) {
-		close(fd);
-		return -EIO;
+	ok = back &&
+	     !mmb_copy_config(c->fill_fd, MMB_COPY_SYNC, MMB_SRC_BUFFER, 0,
+			      MMB_COPY_SET_OFFSET, 0) &&
+	     read(c->fill_fd, back, size) == (ssize_t)size &&
+	     !memcmp(back, c->local, size);
+	free(back);
+	return ok;
+}
+
+/* Bytes @t's destination buffers must hold after the run. */
+static bool thread_data_ok(const struct thread *t)
+{
+	size_t size = t->j->size;
+	int n = t->j->kind == K_ASYNC ? t->j->qd : 1, i;
+
+	for (i = 0; i < n; i++)
+		if (t->used[i] && memcmp(t->dst + i * size,
+					 t->c->src + t->last_off[i], size))
+			return false;
+	return true;
+}
+
+/*
+ * Run @j for @secs seconds: threads started, released together, stopped,
+ * joined; CPU and scheduler statistics around it; the data checked.
+ * 0, or -errno with c->error set.
+ */
+static int run_job(struct copy_ctx *c, const struct job *j, double secs,
+		   struct result *res)
+{
+	static struct thread th[MAX_THREADS];
+	pthread_t tid[MAX_THREADS];
+	struct gate go = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
+			   false };
+	struct sched w0, w1;
+	size_t ring = ring_for(j->size);
+	size_t dst_len = j->size * (j->kind == K_ASYNC ? j->qd : 1);
+	struct timespec ts = { (time_t)secs,
+			       (long)((secs - (time_t)secs) * 1e9) };
+	int i, started = 0, ret = 0;
+
+	memset(res, 0, sizeof(*res));
+	if (j->threads < 1 || j->threads > MAX_THREADS || dst_len > MAX_DST ||
+	    (j->kind == K_ASYNC && (j->qd < 1 || j->qd > MAX_QD)) ||
+	    (is_remote(j->kind) &&
+	     (j->threads != 1 || j->size > REMOTE_MAX))) {
+		c->error = "bad job";
+		return -EINVAL;
 	}
-	return fd;
+	if (is_remote(j->kind)) {
+		/* A pattern of this run, so a write that did nothing shows. */
+		c->pattern = c->pattern * 1103515245 + 12345;
+		for (i = 0; i < (int)j->size; i++)
+			c->local[i] = (uint8_t)(c->pattern >> 16) + i * 7;
+	}
+	__atomic_store_n(&c->stop, 0, __ATOMIC_RELAXED);
+	memset(th, 0, sizeof(th));
+	for (i = 0; i < j->threads; i++) {
+		struct thread *t = &th[i];
+
+		t->c = c;
+		t->j = j;
+		t->go = &go;
+		t->ring = ring;
+		t->fd = -1;
+		if (j->kind == K_SYNC || j->kind == K_WORKER ||
+		    j->kind == K_ASYNC) {
+			int mode = j->kind == K_SYNC ? MMB_COPY_SYNC :
+				   j->kind == K_WORKER ? MMB_COPY_WORKER :
+							 MMB_COPY_ASYNC;
+
+			t->fd = mode_fd(c, mode, i, ring);
+			if (t->fd < 0) {
+				c->error = "soft0 copy fd";
+				ret = t->fd;
+				break;
+			}
+		}
+		if (!is_remote(j->kind)) {
+			t->dst = buf_alloc(&t->dst_buf, dst_len, AT_DST);
+			if (!t->dst) {
+				c->error = "mmap";
+				ret = -ENOMEM;
+				break;
+			}
+		}
+	}
+	for (i = 0; !ret && i < j->threads; i++) {
+		if (pthread_create(&tid[i], NULL, thread_main, &th[i])) {
+			c->error = "pthread_create";
+			ret = -EAGAIN;
+			break;
+		}
+		started++;
+	}
+	if (ret)	/* the threads started stop at once */
+		__atomic_store_n(&c->stop, 1, __ATOMIC_RELAXED);
+	workers_sched(c, &w0);
+	bench_cpu_start(&res->cpu);
+	pthread_mutex_lock(&go.lock);
+	go.open = true;
+	pthread_cond_broadcast(&go.cond);
+	pthread_mutex_unlock(&go.lock);
+	if (!ret) {
+		nanosleep(&ts, NULL);
+		__atomic_store_n(&c->stop, 1, __ATOMIC_RELAXED);
+	}
+	for (i = 0; i < started; i++)
+		pthread_join(tid[i], NULL);
+	bench_cpu_stop(&res->cpu);
+	workers_sched(c, &w1);
+	sched_sub(&res->workers, &w0, &w1);
+
+	for (i = 0; i < j->threads; i++) {
+		struct thread *t = &th[i];
+
+		if (i < started) {
+			res->bytes += t->bytes;
+			res->copies += t->copies;
+			sched_sub(&res->caller, &t->s0, &t->s1);
+			if (t->error && !ret) {
+				c->error = t->error;
+				ret = -EIO;
+			}
+			if (!ret && t->dst && !thread_data_ok(t)) {
+				c->error = "data check: a destination does not hold its source bytes";
+				ret = -EIO;
+			}
+		}
+		buf_free(&t->dst_buf);
+	}
+	if (!ret && j->kind == K_SELF && memcmp(c->self_buf, c->local, j->size)) {
+		c->error = "data check: remote write into this process";
+		ret = -EIO;
+	}
+	if (!ret && j->kind == K_FILL && !fill_holds(c, j->size)) {
+		c->error = "data check: the buffer source written";
+		ret = -EIO;
+	}
+	if (!ret && (j->kind == K_REMOTE || j->kind == K_PVW) &&
+	    !child_holds(c, j->size)) {
+		c->error = "data check: the child does not hold the bytes written";
+		ret = -EIO;
+	}
+	if (!ret && !res->copies) {
+		c->error = "no copy in a run";
+		ret = -EIO;
+	}
+	return ret;
+}
+
+static double mbps(const struct result *r)
+{
+	return r->cpu.wall > 0 ? r->bytes / r->cpu.wall / 1e6 : 0;
+}
+
+static double cpu_s_per_gb(const struct result *r)
+{
+	return r->bytes > 0 ? r->cpu.machine / (r->bytes / 1e9) : 0;
+}
+
+static double per_copy_us(double s, const struct result *r)
+{
+	return r->copies > 0 ? s / r->copies * 1e6 : 0;
+}
+
+static const char *size_name(size_t size, char *buf, size_t len)
+{
+	if (size >= MiB)
+		snprintf(buf, len, "%zum", size / MiB);
+	else if (size >= KiB)
+		snprintf(buf, len, "%zuk", size / KiB);
+	else
+		snprintf(buf, len, "%zub", size);
+	return buf;
+}
+
+static void figure(struct bench_out *out, const char *variant,
+		   const char *what, size_t size, const double *v, int n)
+{
+	char name[128], sz[16];
+
+	snprintf(name, sizeof(name), "%s_%s_%s", variant, what,
+		 size_name(size, sz, sizeof(sz)));
+	bench_samples(out, name, v, n);
+}
+
+static void ratio(struct bench_out *out, const char *name, size_t size,
+		  const double *num, const double *den, int n)
+{
+	char full[128], sz[16];
+
+	snprintf(full, sizeof(full), "ratio_%s_%s", name,
+		 size_name(size, sz, sizeof(sz)));
+	bench_ratio(out, full, num, den, n);
+}
+
+static void result_add(struct result *sum, const struct result *r)
+{
+	sum->bytes += r->bytes;
+	sum->copies += r->copies;
+	sum->cpu.wall += r->cpu.wall;
+	sum->cpu.machine += r->cpu.machine;
+	sum->cpu.process += r->cpu.process;
+	sum->cpu.kthreads += r->cpu.kthreads;
+	sched_sub(&sum->caller, &(struct sched){ 0 }, &r->caller);
+	sched_sub(&sum->workers, &(struct sched){ 0 }, &r->workers);
+}
+
+/*
+ * Measure the jobs @j[0..nj) @reps times each, after a short warm-up of
+ * each; results in r[job][repeat].  A repeat of @secs per job is cut in
+ * slices of SLICE_S, the jobs taking turns slice by slice, in an order
+ * rotated from one slice and one repeat to the next: a slow spell of the
+ * machine (under emulation, the host running something else) falls on
+ * every job of the repeat alike, so the ratios of a repeat hold.
+ */
+static int measure(struct copy_ctx *c, const struct job *j, int nj, int reps,
+		   double secs, struct result r[][REPEATS])
+{
+	int slices = secs > SLICE_S ? (int)(secs / SLICE_S + 0.5) : 1;
+	struct result one;
+	int k, rep, sl, ret;
+
+	for (k = 0; k < nj; k++) {
+		ret = run_job(c, &j[k], WARM_S, &one);
+		if (ret)
+			return ret;
+	}
+	for (rep = 0; rep < reps; rep++) {
+		for (k = 0; k < nj; k++)
+			memset(&r[k][rep], 0, sizeof(r[k][rep]));
+		for (sl = 0; sl < slices; sl++)
+			for (k = 0; k < nj; k++) {
+				int i = (k + rep + sl) % nj;
+
+				ret = run_job(c, &j[i], secs / slices, &one);
+				if (ret)
+					return ret;
+				result_add(&r[i][rep], &one);
+			}
+	}
+	return 0;
+}
+
+/* Per-repeat values of one field of r[0..n). */
+static void values(const struct result *r, int n,
+		   double (*f)(const struct result *), double *v)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		v[i] = f(&r[i]);
+}
+
+static double f_mbps(const struct result *r) { return mbps(r); }
+static double f_cpu(const struct result *r) { return cpu_s_per_gb(r); }
+/* This process's threads and the mmb-* kernel threads, per GB. */
+static double f_task_cpu(const struct result *r)
+{
+	return r->bytes > 0 ?
+		       (r->cpu.process + r->cpu.kthreads) / (r->bytes / 1e9) :
+		       0;
+}
+
+static double f_us(const struct result *r)
+{
+	return per_copy_us(r->cpu.wall, r);
+}
+static double f_caller_run(const struct result *r)
+{
+	return per_copy_us(r->caller.run, r);
+}
+static double f_caller_wait(const struct result *r)
+{
+	return per_copy_us(r->caller.wait, r);
+}
+static double f_worker_run(const struct result *r)
+{
+	return per_copy_us(r->workers.run, r);
+}
+static double f_worker_wait(const struct result *r)
+{
+	return per_copy_us(r->workers.wait, r);
+}
+static double f_cpu_us(const struct result *r)
+{
+	return per_copy_us(r->cpu.machine, r);
+}
+
+static void samples(struct bench_out *out, const char *variant,
+		    const char *what, size_t size, const struct result *r,
+		    int n, double (*f)(const struct result *))
+{
+	double v[REPEATS];
+
+	values(r, n, f, v);
+	figure(out, variant, what, size, v, n);
+}
+
+static void ratio_of(struct bench_out *out, const char *name, size_t size,
+		     const struct result *a, const struct result *b, int n,
+		     double (*f)(const struct result *))
+{
+	double va[REPEATS], vb[REPEATS];
+
+	values(a, n, f, va);
+	values(b, n, f, vb);
+	ratio(out, name, size, va, vb, n);
+}
+
+static void point(struct bench_out *out, const char *sweep, const char *x_label,
+		  const char *y_label, const char *series, double x,
+		  const struct result *r, int n,
+		  double (*f)(const struct result *))
+{
+	double v[REPEATS];
+
+	values(r, n, f, v);
+	bench_point(out, sweep, x_label, y_label, series, x, v, n);
+}
+
+/* 1. Worker copy against the in-syscall copy and memcpy(), same sizes. */
+static int part_sizes(struct copy_ctx *c, struct bench_out *out)
+{
+	static const size_t sizes[] = { 4 * KiB, 64 * KiB, MiB };
+	static struct result r[3][REPEATS];
+	size_t s;
+	int ret;
+
+	for (s = 0; s < 3; s++) {
+		size_t size = sizes[s];
+		const struct job j[3] = {
+			{ K_MEMCPY, size, 1, 1 },
+			{ K_SYNC, size, 1, 1 },
+			{ K_WORKER, size, 1, 1 },
+		};
+		static const char *const name[3] = { "memcpy", "copy_sync",
+						      "copy_worker" };
+		int k;
+
+		ret = measure(c, j, 3, REPEATS, RUN_S, r);
+		if (ret)
+			return ret;
+		for (k = 0; k < 3; k++) {
+			samples(out, name[k], "mbps", size, r[k], REPEATS,
+				f_mbps);
+			samples(out, name[k], "cpu_s_per_gb", size, r[k],
+				REPEATS, f_cpu);
+			samples(out, name[k], "us_per_copy", size, r[k],
+				REPEATS, f_us);
+		}
+		ratio_of(out, "copy_worker_vs_sync", size, r[2], r[1], REPEATS,
+			 f_mbps);
+		ratio_of(out, "copy_sync_vs_memcpy", size, r[1], r[0], REPEATS,
+			 f_mbps);
+		/* Where a worker copy's time goes, per copy. */
+		samples(out, "copy_worker", "caller_run_us", size, r[2],
+			REPEATS, f_caller_run);
+		samples(out, "copy_worker", "caller_wait_us", size, r[2],
+			REPEATS, f_caller_wait);
+		samples(out, "copy_worker", "kthread_run_us", size, r[2],
+			REPEATS, f_worker_run);
+		samples(out, "copy_worker", "kthread_wait_us", size, r[2],
+			REPEATS, f_worker_wait);
+		samples(out, "copy_sync", "caller_run_us", size, r[1], REPEATS,
+			f_caller_run);
+		bench_progress(out, "copy", (int)(s + 1) * 10);
+	}
+	return 0;
+}
+
+/* 2. N async workers, 32 in flight, against N synchronous threads. */
+static int part_async(struct copy_ctx *c, struct bench_out *out, int n)
+{
+	static struct result r[2][REPEATS];
+	const size_t size = 64 * KiB;
+	const struct job j[2] = {
+		{ K_ASYNC, size, 1, QD },
+		{ K_SYNC, size, n, 1 },
+	};
+	int ret;
+
+	ret = measure(c, j, 2, REPEATS, RUN_S, r);
+	if (ret)
+		return ret;
+	samples(out, "copy_async", "mbps", size, r[0], REPEATS, f_mbps);
+	samples(out, "copy_async", "cpu_s_per_gb", size, r[0], REPEATS, f_cpu);
+	samples(out, "copy_sync_threads", "mbps", size, r[1], REPEATS, f_mbps);
+	samples(out, "copy_sync_threads", "cpu_s_per_gb", size, r[1], REPEATS,
+		f_cpu);
+	ratio_of(out, "copy_async_vs_sync_threads", size, r[0], r[1], REPEATS,
+		 f_mbps);
+	ratio_of(out, "copy_async_vs_sync_threads_cpu", size, r[0], r[1],
+		 REPEATS, f_cpu);
+	/* The same from the tasks' own clocks (see the top of the file). */
+	samples(out, "copy_async", "task_cpu_s_per_gb", size, r[0], REPEATS,
+		f_task_cpu);
+	samples(out, "copy_sync_threads", "task_cpu_s_per_gb", size, r[1],
+		REPEATS, f_task_cpu);
+	ratio_of(out, "copy_async_vs_sync_threads_task_cpu", size, r[0], r[1],
+		 REPEATS, f_task_cpu);
+	/* CPU per copy: the submitter's, the workers', all of the machine. */
+	samples(out, "copy_async", "caller_run_us", size, r[0], REPEATS,
+		f_caller_run);
+	samples(out, "copy_async", "kthread_run_us", size, r[0], REPEATS,
+		f_worker_run);
+	samples(out, "copy_async", "cpu_us_per_copy", size, r[0], REPEATS,
+		f_cpu_us);
+	samples(out, "copy_sync_threads", "caller_run_us", size, r[1], REPEATS,
+		f_caller_run);
+	samples(out, "copy_sync_threads", "cpu_us_per_copy", size, r[1],
+		REPEATS, f_cpu_us);
+	bench_progress(out, "copy", 40);
+	return 0;
+}
+
+/* open() and close() of /proc/<child>/mem, the permission check's path. */
+static int proc_mem_open(struct copy_ctx *c, double secs, double *us)
+{
+	char path[64];
+	double t0 = bench_now(), t;
+	long n = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/mem", (int)c->child);
+	do {
+		int fd = open(path, O_RDONLY);
+
+		if (fd < 0) {
+			c->error = "open /proc/<child>/mem";
+			return -errno;
+		}
+		close(fd);
+		n++;
+		t = bench_now() - t0;
+	} while (t < secs);
+	*us = t / n * 1e6;
+	return 0;
+}
+
+/*
+ * 3. MMB_IOC_REMOTE_WRITE against process_vm_writev(), same bytes, same
+ * two processes.  Remote writes into this process itself (no permission
+ * check, no foreign mm) and 64-byte writes (the fixed cost of a call) show
+ * where the time goes.
+ */
+static int part_remote(struct copy_ctx *c, struct bench_out *out)
+{
+	static const size_t sizes[] = { 64, 4 * KiB, MiB };
+	static struct result r[4][REPEATS];
+	double open_us[REPEATS];
+	size_t s;
+	int ret, i;
+
+	for (s = 0; s < 3; s++) {
+		size_t size = sizes[s];
+		const struct job j[4] = {
+			{ K_REMOTE, size, 1, 1 },
+			{ K_PVW, size, 1, 1 },
+			{ K_SELF, size, 1, 1 },
+			{ K_FILL, size, 1, 1 },
+		};
+		static const char *const name[4] = { "remote_write", "pvw",
+						      "remote_write_self",
+						      "kbuf_fill" };
+		int reps = size == 64 ? SWEEP_REPEATS : REPEATS, k;
+
+		ret = measure(c, j, 4, reps, size == 64 ? SWEEP_S : RUN_S, r);
+		if (ret)
+			return ret;
+		for (k = 0; k < 4; k++) {
+			samples(out, name[k], "us_per_copy", size, r[k], reps,
+				f_us);
+			if (k == 3)
+				continue;
+			samples(out, name[k], "caller_run_us", size, r[k], reps,
+				f_caller_run);
+			if (k == 1)
+				continue;
+			samples(out, name[k], "kthread_run_us", size, r[k],
+				reps, f_worker_run);
+			samples(out, name[k], "kthread_wait_us", size, r[k],
+				reps, f_worker_wait);
+		}
+		if (size == 64)
+			continue;
+		for (k = 0; k < 2; k++) {
+			samples(out, name[k], "mbps", size, r[k], reps, f_mbps);
+			samples(out, name[k], "cpu_s_per_gb", size, r[k], reps,
+				f_cpu);
+		}
+		ratio_of(out, "remote_write_vs_pvw", size, r[0], r[1], reps,
+			 f_mbps);
+		ratio_of(out, "remote_write_vs_pvw_cpu", size, r[0], r[1], reps,
+			 f_cpu);
+	}
+	for (i = 0; i < SWEEP_REPEATS; i++) {
+		ret = proc_mem_open(c, 0.1, &open_us[i]);
+		if (ret)
+			return ret;
+	}
+	bench_samples(out, "proc_mem_open_close_us", open_us, SWEEP_REPEATS);
+	bench_progress(out, "copy", 50);
+	return 0;
+}
+
+static long futex(int *uaddr, int op, int val)
+{
+	return syscall(SYS_futex, uaddr, op, val, NULL, NULL, 0);
+}
+
+struct pingpong {
+	int word;		/* 1: B's turn, 0: A's turn */
+	int stop;
+};
+
+static void *pong_main(void *arg)
+{
+	struct pingpong *p = arg;
+	cpu_set_t one;
+
+	CPU_ZERO(&one);
+	CPU_SET(0, &one);
+	sched_setaffinity(0, sizeof(one), &one);
+	for (;;) {
+		while (!__atomic_load_n(&p->word, __ATOMIC_ACQUIRE) &&
+		       !__atomic_load_n(&p->stop, __ATOMIC_RELAXED))
+			futex(&p->word, FUTEX_WAIT_PRIVATE, 0);
+		if (__atomic_load_n(&p->stop, __ATOMIC_RELAXED))
+			break;
+		__atomic_store_n(&p->word, 0, __ATOMIC_RELEASE);
+		futex(&p->word, FUTEX_WAKE_PRIVATE, 1);
+	}
+	return NULL;
+}
+
+/*
+ * A thread handing work to another thread of the same CPU and sleeping
+ * until it is handed back: two futex waits, two wakes, two context
+ * switches per round trip.  What a handoff costs in this machine,
+ * whatever does it.  Microseconds per round trip.
+ */
+static int handoff_roundtrip(struct copy_ctx *c, double secs, double *us)
+{
+	struct pingpong p = { 0, 0 };
+	cpu_set_t one, old;
+	pthread_t tid;
+	double t0, t;
+	long n = 0;
+
+	if (sched_getaffinity(0, sizeof(old), &old))
+		return -errno;
+	CPU_ZERO(&one);
+	CPU_SET(0, &one);
+	if (sched_setaffinity(0, sizeof(one), &one))
+		return -errno;
+	if (pthread_create(&tid, NULL, pong_main, &p)) {
+		sched_setaffinity(0, sizeof(old), &old);
+		c->error = "pthread_create";
+		return -EAGAIN;
+	}
+	t0 = bench_now();
+	do {
+		__atomic_store_n(&p.word, 1, __ATOMIC_RELEASE);
+		futex(&p.word, FUTEX_WAKE_PRIVATE, 1);
+		while (__atomic_load_n(&p.word, __ATOMIC_ACQUIRE))
+			futex(&p.word, FUTEX_WAIT_PRIVATE, 1);
+		n++;
+		t = bench_now() - t0;
+	} while (t < secs);
+	__atomic_store_n(&p.stop, 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&p.word, 1, __ATOMIC_RELEASE);
+	futex(&p.word, FUTEX_WAKE_PRIVATE, 1);
+	pthread_join(tid, NULL);
+	sched_setaffinity(0, sizeof(old), &old);
+	*us = t / n * 1e6;
+	return 0;
+}
+
+/*
+ * 4. The fixed cost of a call: 64-byte copies in the caller and by a
+ * worker, and a futex handoff between two threads of one CPU.
+ */
+static int part_calls(struct copy_ctx *c, struct bench_out *out)
+{
+	static struct result r[2][REPEATS];
+	const struct job j[2] = {
+		{ K_SYNC, 64, 1, 1 },
+		{ K_WORKER, 64, 1, 1 },
+	};
+	double us[REPEATS];
+	int ret, i;
+
+	ret = measure(c, j, 2, SWEEP_REPEATS, SWEEP_S, r);
+	if (ret)
+		return ret;
+	samples(out, "copy_sync", "us_per_copy", 64, r[0], SWEEP_REPEATS, f_us);
+	samples(out, "copy_worker", "us_per_copy", 64, r[1], SWEEP_REPEATS,
+		f_us);
+	samples(out, "copy_worker", "caller_run_us", 64, r[1], SWEEP_REPEATS,
+		f_caller_run);
+	samples(out, "copy_worker", "kthread_run_us", 64, r[1], SWEEP_REPEATS,
+		f_worker_run);
+	samples(out, "copy_worker", "kthread_wait_us", 64, r[1], SWEEP_REPEATS,
+		f_worker_wait);
+	for (i = 0; i < SWEEP_REPEATS; i++) {
+		ret = handoff_roundtrip(c, 0.1, &us[i]);
+		if (ret)
+			return ret;
+	}
+	bench_samples(out, "handoff_futex_roundtrip_us", us, SWEEP_REPEATS);
+	return 0;
+}
+
+/* 5a. Copy size, 64 B to 16 MiB. */
+static int sweep_size(struct copy_ctx *c, struct bench_out *out)
+{
+	static struct result r[4][REPEATS];
+	static const char *const series[4] = { "memcpy", "copy_sync",
+					       "copy_worker", "copy_async" };
+	size_t size;
+	int ret, k, step = 0;
+
+	for (size = 64; size <= MAX_SIZE; size *= 4, step++) {
+		int qd = MAX_DST / size < QD ? (int)(MAX_DST / size) : QD;
+		const struct job j[4] = {
+			{ K_MEMCPY, size, 1, 1 },
+			{ K_SYNC, size, 1, 1 },
+			{ K_WORKER, size, 1, 1 },
+			{ K_ASYNC, size, 1, qd },
+		};
+
+		ret = measure(c, j, 4, SWEEP_REPEATS, SWEEP_S, r);
+		if (ret)
+			return ret;
+		for (k = 0; k < 4; k++) {
+			point(out, "copy_size", "KiB", "MB/s", series[k],
+			      (double)size / KiB, r[k], SWEEP_REPEATS, f_mbps);
+			point(out, "copy_size_cpu", "KiB", "busy CPU s per GB",
+			      series[k], (double)size / KiB, r[k],
+			      SWEEP_REPEATS, f_cpu);
+		}
+		bench_progress(out, "copy", 50 + step * 3);
+	}
+	return 0;
+}
+
+/* 5b. Async queue depth, 1 to 256 copies of 64 KiB in flight. */
+static int sweep_qd(struct copy_ctx *c, struct bench_out *out)
+{
+	static struct result r[1][REPEATS];
+	int qd, ret;
+
+	for (qd = 1; qd <= MAX_QD; qd *= 2) {
+		const struct job j = { K_ASYNC, 64 * KiB, 1, qd };
+
+		ret = measure(c, &j, 1, SWEEP_REPEATS, SWEEP_S, r);
+		if (ret)
+			return ret;
+		point(out, "copy_async_qd", "copies in flight", "MB/s",
+		      "copy_async_64k", qd, r[0], SWEEP_REPEATS, f_mbps);
+		point(out, "copy_async_qd_cpu", "copies in flight",
+		      "busy CPU s per GB", "copy_async_64k", qd, r[0],
+		      SWEEP_REPEATS, f_cpu);
+	}
+	bench_progress(out, "copy", 85);
+	return 0;
+}
+
+/*
+ * 5c. Submitters: 1 to 4 synchronous threads against as many async
+ * submitters with 32 copies in flight each, and with one each (as many in
+ * flight as the threads).
+ */
+static int sweep_threads(struct copy_ctx *c, struct bench_out *out)
+{
+	static struct result r[3][REPEATS];
+	static const char *const series[3] = { "copy_sync_threads",
+					       "copy_async_qd32",
+					       "copy_async_qd1" };
+	int n, k, ret;
+
+	for (n = 1; n <= SWEEP_THREADS; n++) {
+		const struct job j[3] = {
+			{ K_SYNC, 64 * KiB, n, 1 },
+			{ K_ASYNC, 64 * KiB, n, QD },
+			{ K_ASYNC, 64 * KiB, n, 1 },
+		};
+
+		ret = measure(c, j, 3, SWEEP_REPEATS, SWEEP_S, r);
+		if (ret)
+			return ret;
+		for (k = 0; k < 3; k++) {
+			point(out, "copy_submitters", "threads", "MB/s",
+			      series[k], n, r[k], SWEEP_REPEATS, f_mbps);
+			point(out, "copy_submitters_cpu", "threads",
+			      "busy CPU s per GB", series[k], n, r[k],
+			      SWEEP_REPEATS, f_cpu);
+		}
+	}
+	bench_progress(out, "copy", 92);
+	return 0;
+}
+
+/* 5d. Load: sync against worker at 64 KiB, idle, CPU hog, memory. */
+static int sweep_load(struct copy_ctx *c, struct bench_out *out)
+{
+	static struct result r[2][REPEATS];
+	const struct job j[2] = {
+		{ K_SYNC, 64 * KiB, 1, 1 },
+		{ K_WORKER, 64 * KiB, 1, 1 },
+	};
+	int load, ret;
+
+	for (load = 0; load < BENCH_NLOADS; load++) {
+		struct bench_loadgen g;
+		char name[48];
+
+		ret = bench_load_start(&g, load);
+		if (ret) {
+			c->error = "background load";
+			return ret;
+		}
+		ret = measure(c, j, 2, REPEATS, SWEEP_S, r);
+		bench_load_stop(&g);
+		if (ret)
+			return ret;
+		/* x from 1: the sweeps are drawn on a log scale */
+		point(out, "copy_load", "load (1 idle, 2 cpu_hog, 3 memory)",
+		      "MB/s", "copy_sync_64k", load + 1, r[0], REPEATS,
+		      f_mbps);
+		point(out, "copy_load", "load (1 idle, 2 cpu_hog, 3 memory)",
+		      "MB/s", "copy_worker_64k", load + 1, r[1], REPEATS,
+		      f_mbps);
+		if (load == BENCH_IDLE)
+			continue;
+		snprintf(name, sizeof(name), "copy_worker_vs_sync_%s",
+			 bench_load_name[load]);
+		ratio_of(out, name, 64 * KiB, r[1], r[0], REPEATS, f_mbps);
+	}
+	bench_progress(out, "copy", 99);
+	return 0;
 }
 
 static int setup(struct copy_ctx *c)
 {
-	int to[2], from[2], i;
-	pid_t parent = getpid();
+	int to[2], from[2], i, m;
 
 	memset(c, 0, sizeof(*c));
-	c->src = malloc(BIG);
-	if (!c->src)
+	c->rw_fd = c->fill_fd = c->to_child = c->from_child = -1;
+	for (m = 0; m < NMODES; m++)
+		for (i = 0; i < MAX_THREADS; i++)
+			c->fd[m][i] = -1;
+	c->src = buf_alloc(&c->mem_src, MAX_SIZE, AT_RING);
+	c->local = buf_alloc(&c->mem_local, REMOTE_MAX, AT_LOCAL);
+	c->self_buf = buf_alloc(&c->mem_self, REMOTE_MAX, AT_DST);
+	c->child_buf = buf_alloc(&c->mem_child, REMOTE_MAX, AT_DST);
+	if (!c->src || !c->local || !c->self_buf || !c->child_buf) {
+		c->error = "memory";
 		return -ENOMEM;
-	for (i = 0; i < BIG; i++)
-		c->src[i] = i * 131 + 7;
-	for (i = 0; i < QDEPTH; i++) {
-		c->dst[i] = malloc(BIG);
-		if (!c->dst[i])
-			return -ENOMEM;
-		memset(c->dst[i], 0, BIG);	/* populated */
 	}
-	c->fd_sync = open_mode(MMB_COPY_SYNC, c->src);
-	c->fd_worker = open_mode(MMB_COPY_WORKER, c->src);
-	c->fd_async = open_mode(MMB_COPY_ASYNC, c->src);
-	if (c->fd_sync < 0 || c->fd_worker < 0 || c->fd_async < 0)
+	for (i = 0; i < (int)MAX_SIZE; i++)
+		c->src[i] = i * 131 + 7 + (i >> 12);
+	c->self = getpid();
+	find_workers(c);
+	if (!c->nworkers) {
+		c->error = "no mmb-copy worker threads";
 		return -ENODEV;
-	if (pipe(to) || pipe(from))
+	}
+	c->rw_fd = mmb_open("soft0", 0);
+	c->fill_fd = mmb_open("soft0", 0);
+	if (c->rw_fd < 0 || c->fill_fd < 0) {
+		c->error = "open soft0";
+		return -ENODEV;
+	}
+	if (pipe(to))
 		return -errno;
-	c->helper = fork();
-	if (c->helper < 0)
+	if (pipe(from)) {
+		close(to[0]);
+		close(to[1]);
 		return -errno;
-	if (c->helper == 0) {
+	}
+	c->child = fork();
+	if (c->child < 0)
+		return -errno;
+	if (c->child == 0) {
 		close(to[1]);
 		close(from[0]);
-		helper_main(c, parent, to[0], from[1]);
+		child_main(c, to[0], from[1]);
 	}
 	close(to[0]);
 	close(from[1]);
-	c->to_helper = to[1];
-	c->from_helper = from[0];
+	c->to_child = to[1];
+	c->from_child = from[0];
 	return 0;
 }
 
 static void teardown(struct copy_ctx *c)
 {
-	int i;
+	int i, m;
 
-	close(c->to_helper);
-	close(c->from_helper);
-	if (c->helper > 0)
-		waitpid(c->helper, NULL, 0);
-	close(c->fd_sync);
-	close(c->fd_worker);
-	close(c->fd_async);
-	for (i = 0; i < QDEPTH; i++)
-		free(c->dst[i]);
-	free(c->src);
+	if (c->to_child >= 0)
+		close(c->to_child);	/* the child's end of input: it exits */
+	if (c->from_child >= 0)
+		close(c->from_child);
+	if (c->child > 0)
+		waitpid(c->child, NULL, 0);
+	for (m = 0; m < NMODES; m++)
+		for (i = 0; i < MAX_THREADS; i++)
+			if (c->fd[m][i] >= 0)
+				close(c->fd[m][i]);
+	if (c->rw_fd >= 0)
+		close(c->rw_fd);
+	if (c->fill_fd >= 0)
+		close(c->fill_fd);
+	buf_free(&c->mem_child);
+	buf_free(&c->mem_self);
+	buf_free(&c->mem_local);
+	buf_free(&c->mem_src);
 }
-
-static const struct {
-	const char *name;
-	double (*run)(struct copy_ctx *c, size_t size);
-} variants[] = {
-	{ "memcpy_user", run_memcpy },
-	{ "copy_sync", run_sync },
-	{ "copy_worker", run_worker },
-	{ "copy_async", run_async },
-	{ "process_vm_writev", run_pvw },
-};
-
-#define NVAR	(sizeof(variants) / sizeof(variants[0]))
 
 int bench_copy(struct bench_out *out)
 {
-	static const size_t sizes[] = { BIG, SMALL };
-	double v[NVAR][REPEATS], med[2][NVAR];
-	struct copy_ctx c;
-	size_t s, k;
-	int r, ret;
+	static struct copy_ctx c;
+	int ret;
 
 	ret = setup(&c);
-	if (ret) {
-		fprintf(stderr, "bench copy: setup: %s\n", strerror(-ret));
-		return ret;
-	}
-	for (s = 0; s < 2; s++) {
-		for (k = 0; k < NVAR; k++)	/* warm-up */
-			variants[k].run(&c, sizes[s]);
-		for (r = 0; r < REPEATS; r++) {
-			/* Rotate the order so no variant always goes first. */
-			for (k = 0; k < NVAR; k++) {
-				size_t i = (k + r) % NVAR;
+	if (!ret) {
+		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 
-				v[i][r] = variants[i].run(&c, sizes[s]);
-			}
-			bench_progress(out, "copy", (s * REPEATS + r + 1) * 100 /
-				       (2 * REPEATS));
-		}
-		for (k = 0; k < NVAR; k++) {
-			char name[64];
-
-			med[s][k] = bench_median(v[k], REPEATS);
-			snprintf(name, sizeof(name), "%s_mbps%s", variants[k].name,
-				 sizes[s] == BIG ? "" : "_4k");
-			bench_figure(out, name, med[s][k]);
-		}
+		bench_figure(out, "copy_workers", c.nworkers);
+		bench_figure(out, "copy_cpus", cpus);
+		ret = part_sizes(&c, out);
 	}
+	if (!ret)
+		ret = part_async(&c, out, c.nworkers);
+	if (!ret)
+		ret = part_remote(&c, out);
+	if (!ret)
+		ret = part_calls(&c, out);
+	if (!ret)
+		ret = sweep_size(&c, out);
+	if (!ret)
+		ret = sweep_qd(&c, out);
+	if (!ret)
+		ret = sweep_threads(&c, out);
+	if (!ret)
+		ret = sweep_load(&c, out);
+	bench_progress(out, "copy", 100);
 	teardown(&c);
-	if (c.error) {
-		fprintf(stderr, "bench copy: %s failed\n", c.error);
-		return -EIO;
-	}
-	/* memcpy 0, sync 1, worker 2, async 3, pvw 4 */
-	bench_figure(out, "ratio_copy_worker_vs_sync_1m", med[0][2] / med[0][1]);
-	bench_figure(out, "ratio_copy_async_vs_sync_1m", med[0][3] / med[0][1]);
-	bench_figure(out, "ratio_copy_worker_vs_pvw_1m", med[0][2] / med[0][4]);
-	bench_figure(out, "ratio_copy_worker_vs_sync_4k", med[1][2] / med[1][1]);
-	return 0;
+	if (ret)
+		fprintf(stderr, "bench copy: %s: %s\n",
+			c.error ? c.error : "failed", strerror(-ret));
+	return ret;
 }
