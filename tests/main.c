@@ -566,7 +566,8 @@ static bool descends_from(pid_t pid, pid_t ancestor)
 
 /*
  * The user-space stack of @pid from the host's gdb (over 9p, run through
- * the host's dynamic loader), as comment lines; nothing without gdb.
+ * the host's dynamic loader), as comment lines; nothing without gdb, and
+ * nothing more after a minute (gdb is slow under emulation).
  */
 static void show_user_stack(pid_t pid)
 {
@@ -577,7 +578,8 @@ static void show_user_stack(pid_t pid)
 	if (access("/host/usr/bin/gdb", X_OK) || access(ld, X_OK))
 		return;
 	snprintf(cmd, sizeof(cmd),
-		 "PYTHONHOME=/host/usr DEBUGINFOD_URLS= %s --library-path "
+		 "PYTHONHOME=/host/usr DEBUGINFOD_URLS= timeout -s KILL 60 %s "
+		 "--library-path "
 		 "/host/lib/x86_64-linux-gnu:/host/usr/lib/x86_64-linux-gnu "
 		 "/host/usr/bin/gdb -nx -batch -data-directory /host/usr/share/gdb "
 		 "-p %d -ex 'bt 12' 2>/dev/null", ld, pid);
@@ -641,7 +643,7 @@ static void show_hung(pid_t root)
 			     line = strtok_r(NULL, "\n", &save))
 				printf("#   %s\n", line);
 		}
-		if (state != 'Z' && shown++ < 6)
+		if (state != 'Z' && shown++ < 3)
 			show_user_stack(pid);
 	}
 	if (d)
