@@ -5,9 +5,10 @@
  *
  * bench object: soft0 (pool in RAM, soft_pool_mb=64), a mapped 16 MiB
  * object of the root memory cgroup; REPS repeats of ROUNDS rounds of the
- * variants below, the order rotating from round to round.  Every round
- * trip is a sample; CPU is this process's CPU clock over the timed calls
- * (the moves are done by the calling thread, no kernel thread helps).
+ * variants below, the order rotating from round to round; a repeat's
+ * figure is the median of its rounds' round trips.  CPU is this process's
+ * CPU clock over the timed calls (the moves are done by the calling
+ * thread, no kernel thread helps).
  *   migrate_warm    the object moves RAM -> pool -> RAM (MMB_IOC_OBJ_MIGRATE,
  *                   each move timed); the RAM cache holds at least the
  *                   object's size before the move to RAM (the pages the move
@@ -27,8 +28,9 @@
  *                   of the object, sweep after sweep, reading the clock after
  *                   each store, while the object moves to the pool and back;
  *                   for each move the writer's longest gap between two
- *                   stores that overlaps it, against the move's time.  Every
- *                   page must hold the writer's last store at the end.
+ *                   stores that overlaps it, against the move's time (the
+ *                   worse of the two moves is the repeat's).  Every page
+ *                   must hold the writer's last store at the end.
  * Migration's figures count the moves; ratio_migrate_touch_* add the
  * faults that map the new place, which a memcpy() user does not pay.
  */
@@ -284,8 +286,7 @@ static double proc_cpu(void)
 
 #define OBJ_LEN		(16 * MIB)
 #define OBJ_PAGES	(OBJ_LEN / PG)
-#define ROUNDS		3	/* round trips of each variant a repeat */
-#define OBJ_N		(REPS * ROUNDS)
+#define ROUNDS		5	/* round trips of each variant a repeat */
 #define REPS		7
 
 struct obj_ctx {
@@ -600,36 +601,59 @@ static double mbps(double bytes, double ns)
 	return ns > 0 ? bytes * 1e3 / ns : 0;
 }
 
+/* The median of @n values, @v left as it was. */
+static double median_of(const double *v, int n)
+{
+	double s[64];
+	int i;
+
+	if (n > 64)
+		n = 64;
+	for (i = 0; i < n; i++)
+		s[i] = v[i];
+	return bench_median(s, n);
+}
+
+static double max_of(const double *v, int n)
+{
+	double m = v[0];
+	int i;
+
+	for (i = 1; i < n; i++)
+		m = v[i] > m ? v[i] : m;
+	return m;
+}
+
+enum { M_ALL, M_DEV, M_RAM, M_TOUCH, M_CPU, M_FPOOL, M_FRAM, M_NFIG };
+
 /*
- * Every round trip is a sample, every move of the writer variant too: the
- * variants of a round run back to back (the order rotating from round to
- * round), so each ratio is the median of ratios of round trips measured
- * next to each other.
+ * The variants of a round run back to back, the order rotating from round
+ * to round; each repeat's figure is the median of its rounds', and the
+ * writer's the worse of its two moves.
  */
 int bench_object(struct bench_out *out)
 {
-	double mb[O_NVAR][OBJ_N], dev[O_NVAR][OBJ_N], ram[O_NVAR][OBJ_N];
-	double tmb[O_NVAR][OBJ_N], cpu[O_NVAR][OBJ_N];
-	double fpool[OBJ_N], fram[OBJ_N];
-	double ratio[2 * REPS], stall[2 * REPS], move[2 * REPS];
+	double f[O_NVAR][M_NFIG][REPS] = { { { 0 } } };
+	double ratio[REPS], stall[REPS], move[REPS];
 	struct obj_ctx c;
 	int r, k, i, n, ret;
 
 	ret = obj_setup(&c);
 	for (r = 0; !ret && r < REPS; r++) {
+		double g[O_NVAR][M_NFIG][ROUNDS];
+		double wr[2], ws[2], wm[2];
+
 		for (i = 0; !ret && i < ROUNDS; i++) {
-			n = r * ROUNDS + i;
 			for (k = 0; !ret && k < O_NVAR; k++) {
-				int v = (k + n) % O_NVAR;
+				int v = (k + r * ROUNDS + i) % O_NVAR;
 				struct mig_sum s = { 0 };
+				double *x[M_NFIG];
 
 				if (v == O_WRITER) {
 					/* Once a repeat: two moves. */
 					if (!i)
-						ret = writer_round(&c,
-							&ratio[2 * r],
-							&stall[2 * r],
-							&move[2 * r]);
+						ret = writer_round(&c, wr, ws,
+								   wm);
 				} else if (v == O_MEMCPY) {
 					ret = memcpy_round(&c, &s);
 				} else {
@@ -642,47 +666,55 @@ int bench_object(struct bench_out *out)
 				}
 				if (v == O_WRITER)
 					continue;
-				mb[v][n] = mbps(s.bytes, s.to_dev_ns + s.to_ram_ns);
-				dev[v][n] = mbps(s.bytes / 2, s.to_dev_ns);
-				ram[v][n] = mbps(s.bytes / 2, s.to_ram_ns);
-				tmb[v][n] = mbps(s.bytes, s.to_dev_ns +
-							  s.to_ram_ns +
-							  s.touch_dev_ns +
-							  s.touch_ram_ns);
-				cpu[v][n] = s.cpu_s * 1e9 / s.bytes;
-				if (v == O_WARM) {
-					fpool[n] = s.touch_dev_ns / OBJ_PAGES;
-					fram[n] = s.touch_ram_ns / OBJ_PAGES;
-				}
+				for (n = 0; n < M_NFIG; n++)
+					x[n] = &g[v][n][i];
+				*x[M_ALL] = mbps(s.bytes, s.to_dev_ns + s.to_ram_ns);
+				*x[M_DEV] = mbps(s.bytes / 2, s.to_dev_ns);
+				*x[M_RAM] = mbps(s.bytes / 2, s.to_ram_ns);
+				*x[M_TOUCH] = mbps(s.bytes, s.to_dev_ns +
+							     s.to_ram_ns +
+							     s.touch_dev_ns +
+							     s.touch_ram_ns);
+				*x[M_CPU] = s.cpu_s * 1e9 / s.bytes;
+				*x[M_FPOOL] = s.touch_dev_ns / OBJ_PAGES;
+				*x[M_FRAM] = s.touch_ram_ns / OBJ_PAGES;
 			}
 		}
+		if (ret)
+			break;
+		for (k = 0; k < O_NVAR; k++)
+			for (n = 0; k != O_WRITER && n < M_NFIG; n++)
+				f[k][n][r] = median_of(g[k][n], ROUNDS);
+		ratio[r] = max_of(wr, 2);
+		stall[r] = max_of(ws, 2);
+		move[r] = wr[0] >= wr[1] ? wm[0] : wm[1];
 		bench_progress(out, "object", (r + 1) * 100 / REPS);
 	}
 	obj_teardown(&c);
 	if (ret)
 		return ret;
-	bench_samples(out, "migrate_warm_mbps", mb[O_WARM], OBJ_N);
-	bench_samples(out, "migrate_warm_cpu_s_per_gb", cpu[O_WARM], OBJ_N);
-	bench_samples(out, "migrate_cold_mbps", mb[O_COLD], OBJ_N);
-	bench_samples(out, "migrate_cold_cpu_s_per_gb", cpu[O_COLD], OBJ_N);
-	bench_samples(out, "migrate_to_device_mbps", dev[O_WARM], OBJ_N);
-	bench_samples(out, "migrate_to_ram_warm_mbps", ram[O_WARM], OBJ_N);
-	bench_samples(out, "migrate_to_ram_cold_mbps", ram[O_COLD], OBJ_N);
-	bench_samples(out, "memcpy_ram_dev_mbps", mb[O_MEMCPY], OBJ_N);
-	bench_samples(out, "memcpy_ram_dev_cpu_s_per_gb", cpu[O_MEMCPY],
-		      OBJ_N);
-	bench_ratio(out, "ratio_migrate_vs_memcpy_cold", mb[O_COLD],
-		    mb[O_MEMCPY], OBJ_N);
-	bench_ratio(out, "ratio_migrate_vs_memcpy_warm", mb[O_WARM],
-		    mb[O_MEMCPY], OBJ_N);
-	bench_ratio(out, "ratio_migrate_touch_vs_memcpy_cold", tmb[O_COLD],
-		    mb[O_MEMCPY], OBJ_N);
-	bench_ratio(out, "ratio_migrate_touch_vs_memcpy_warm", tmb[O_WARM],
-		    mb[O_MEMCPY], OBJ_N);
-	bench_samples(out, "fault_object_ns", fpool, OBJ_N);
-	bench_samples(out, "fault_object_ram_ns", fram, OBJ_N);
-	bench_samples(out, "move_writer_stall_us", stall, 2 * REPS);
-	bench_samples(out, "move_writer_move_us", move, 2 * REPS);
-	bench_samples(out, "ratio_move_writer_stall_vs_move", ratio, 2 * REPS);
+	bench_samples(out, "migrate_warm_mbps", f[O_WARM][M_ALL], REPS);
+	bench_samples(out, "migrate_warm_cpu_s_per_gb", f[O_WARM][M_CPU], REPS);
+	bench_samples(out, "migrate_cold_mbps", f[O_COLD][M_ALL], REPS);
+	bench_samples(out, "migrate_cold_cpu_s_per_gb", f[O_COLD][M_CPU], REPS);
+	bench_samples(out, "migrate_to_device_mbps", f[O_WARM][M_DEV], REPS);
+	bench_samples(out, "migrate_to_ram_warm_mbps", f[O_WARM][M_RAM], REPS);
+	bench_samples(out, "migrate_to_ram_cold_mbps", f[O_COLD][M_RAM], REPS);
+	bench_samples(out, "memcpy_ram_dev_mbps", f[O_MEMCPY][M_ALL], REPS);
+	bench_samples(out, "memcpy_ram_dev_cpu_s_per_gb", f[O_MEMCPY][M_CPU],
+		      REPS);
+	bench_ratio(out, "ratio_migrate_vs_memcpy_cold", f[O_COLD][M_ALL],
+		    f[O_MEMCPY][M_ALL], REPS);
+	bench_ratio(out, "ratio_migrate_vs_memcpy_warm", f[O_WARM][M_ALL],
+		    f[O_MEMCPY][M_ALL], REPS);
+	bench_ratio(out, "ratio_migrate_touch_vs_memcpy_cold",
+		    f[O_COLD][M_TOUCH], f[O_MEMCPY][M_ALL], REPS);
+	bench_ratio(out, "ratio_migrate_touch_vs_memcpy_warm",
+		    f[O_WARM][M_TOUCH], f[O_MEMCPY][M_ALL], REPS);
+	bench_samples(out, "fault_object_ns", f[O_WARM][M_FPOOL], REPS);
+	bench_samples(out, "fault_object_ram_ns", f[O_WARM][M_FRAM], REPS);
+	bench_samples(out, "move_writer_stall_us", stall, REPS);
+	bench_samples(out, "move_writer_move_us", move, REPS);
+	bench_samples(out, "ratio_move_writer_stall_vs_move", ratio, REPS);
 	return 0;
 }

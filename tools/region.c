@@ -5,10 +5,11 @@
  *
  * bench region, faults: ivshmem0's region (BAR2, in /dev/shm on the host),
  * REPS repeats; in each, FAULT_CYCLES rounds of the variants below, the
- * order rotating from round to round.  Every cycle maps at the same 2 MiB
- * aligned address, stores one byte into every page, and unmaps; the time
- * of the stores per page is the fault's, and only the stores' window counts
- * for CPU (this process's CPU clock: nothing else takes part).
+ * order rotating from round to round.  Every cycle
+ * maps at the same 2 MiB aligned address, stores one byte into every page,
+ * and unmaps; the time of the stores per page is the fault's, and only the
+ * stores' window counts for CPU (this process's CPU clock: nothing else
+ * takes part).
  *   devmap      8 MiB of ivshmem0's region from offset 4 KiB: no 2 MiB of
  *               it is aligned for a PMD, so every store faults one page in
  *               (the region's fault counters are checked: 2048 faults, no
@@ -29,8 +30,8 @@
  * bench region, revocation: a 64 MiB mapping (16384 PTEs) of soft0's
  * region (DISCARD), populated by a store into every page before each
  * event; REPS repeats of RV_ROUNDS rounds of the variants, the order
- * rotating; every event is a sample and its CPU is this process's over
- * the event alone.
+ * rotating; a repeat's figure is the median of its rounds' events, and an
+ * event's CPU is this process's over the event alone.
  *   revoke                MMB_IOC_REGION_REVOKE (then checked: the mapping
  *                         reads its scratch page while revoked, the device
  *                         again once restored; restore and munmap() untimed)
@@ -311,7 +312,7 @@ struct fault_ctx {
 	uint8_t *at;		/* 2 MiB aligned, free between cycles */
 };
 
-/* One repeat of a fault variant: sums over its cycles. */
+/* A round of a fault variant: sums over its cycles. */
 struct fault_sum {
 	double map_ns, touch_ns, cpu_s, events;
 };
@@ -478,31 +479,50 @@ static void fault_teardown(struct fault_ctx *c)
 		close(c->ivs);
 }
 
+/* The median of @n values, @v left as it was. */
+static double median_of(const double *v, int n)
+{
+	double s[64];
+	int i;
+
+	if (n > 64)
+		n = 64;
+	for (i = 0; i < n; i++)
+		s[i] = v[i];
+	return bench_median(s, n);
+}
+
+/*
+ * Each repeat's figure is the median of its rounds (a round: the mean of
+ * 2048 faults for the 4 KiB variants, of 32 PMD faults for devmap_pmd), so
+ * that a burst of load on the host, which meets a few rounds only, does
+ * not move it; figures are the medians, min and max of the repeats'.
+ */
 static int bench_faults(struct bench_out *out)
 {
 	double touch[F_NVAR][REPS] = { { 0 } }, maptouch[F_NVAR][REPS] = { { 0 } };
 	double cpu[F_NVAR][REPS] = { { 0 } }, pmd4k[REPS];
 	struct fault_ctx c;
-	int r, k, ret;
+	int r, i, j, k, ret;
 
 	ret = fault_setup(&c);
 	if (ret)
 		goto out;
 	for (r = 0; r < REPS; r++) {
-		struct fault_sum sum[F_NVAR] = { { 0 } };
-		int i, j;
+		double t[F_NVAR][FAULT_CYCLES], mt[F_NVAR][FAULT_CYCLES];
+		double cp[F_NVAR][FAULT_CYCLES];
 
-		/* Variants interleaved cycle by cycle, the order rotating. */
 		for (i = 0; i < FAULT_CYCLES; i++) {
 			for (k = 0; k < F_NVAR; k++) {
 				int v = (k + i + r) % F_NVAR;
+				struct fault_sum s = { 0 };
 
 				if ((v == F_REMAP && c.res < 0) ||
 				    (v == F_PMD && !c.huge))
 					continue;
 				for (j = 0; j < (v == F_PMD ? PMD_CYCLES /
 						 FAULT_CYCLES : 1); j++) {
-					ret = fault_cycle(&c, v, &sum[v]);
+					ret = fault_cycle(&c, v, &s);
 					if (ret) {
 						fprintf(stderr, "bench region: %s: %s\n",
 							fault_name[v],
@@ -510,16 +530,15 @@ static int bench_faults(struct bench_out *out)
 						goto out;
 					}
 				}
+				t[v][i] = s.touch_ns / s.events;
+				mt[v][i] = (s.map_ns + s.touch_ns) / s.events;
+				cp[v][i] = s.cpu_s * 1e6 / s.events;
 			}
 		}
 		for (k = 0; k < F_NVAR; k++) {
-			struct fault_sum *s = &sum[k];
-
-			if (!s->events)
-				continue;
-			touch[k][r] = s->touch_ns / s->events;
-			maptouch[k][r] = (s->map_ns + s->touch_ns) / s->events;
-			cpu[k][r] = s->cpu_s * 1e6 / s->events;
+			touch[k][r] = median_of(t[k], FAULT_CYCLES);
+			maptouch[k][r] = median_of(mt[k], FAULT_CYCLES);
+			cpu[k][r] = median_of(cp[k], FAULT_CYCLES);
 		}
 		pmd4k[r] = touch[F_PMD][r] / 512;
 		bench_progress(out, "region", (r + 1) * 30 / REPS);
@@ -769,22 +788,19 @@ static int revoke_procs(int fd, int n, double *us, double *cpu)
 static const int rv_procs[] = { 1, 2, 4, 8, 16 };
 #define RV_NPROCS	(int)(sizeof(rv_procs) / sizeof(rv_procs[0]))
 
-#define RV_ROUNDS	3	/* events of each variant a repeat */
-#define RV_N		(REPS * RV_ROUNDS)
-#define SW_ROUNDS	2	/* sweeps a repeat */
-#define SW_N		(REPS * SW_ROUNDS)
+#define RV_ROUNDS	5	/* events of each variant a repeat */
+#define SW_ROUNDS	3	/* sweeps a repeat */
 
 /*
- * Every event is a sample: the variants of a round run back to back (the
- * order rotating from round to round), so each ratio is the median of
- * ratios of events measured next to each other.
+ * The variants of a round run back to back, the order rotating from round
+ * to round; each repeat's figure is the median of its rounds' events.
  */
 static int bench_revoke(struct bench_out *out)
 {
-	double t[R_NVAR][RV_N], cpu[R_NVAR][RV_N];
-	double pt[RV_NPROCS][SW_N], pcpu[RV_NPROCS][SW_N];
+	double t[R_NVAR][REPS], cpu[R_NVAR][REPS];
+	double pt[RV_NPROCS][REPS], pcpu[RV_NPROCS][REPS];
 	struct mmb_region_info ri;
-	int fd = mmb_open("soft0", 0), r, i, k, n, ret;
+	int fd = mmb_open("soft0", 0), r, i, k, ret;
 	uint8_t *at = free_aligned(RV_LEN);
 
 	if (fd < 0)
@@ -798,62 +814,73 @@ static int bench_revoke(struct bench_out *out)
 	if (!ret && !at)
 		ret = -ENOMEM;
 	for (r = 0; !ret && r < REPS; r++) {
-		for (i = 0; !ret && i < RV_ROUNDS; i++) {
-			n = r * RV_ROUNDS + i;
-			for (k = 0; !ret && k < R_NVAR; k++) {
-				int v = (k + n) % R_NVAR;
+		double et[R_NVAR][RV_ROUNDS], ec[R_NVAR][RV_ROUNDS];
+		double st[RV_NPROCS][SW_ROUNDS], sc[RV_NPROCS][SW_ROUNDS];
 
-				ret = revoke_event(fd, at, v, &t[v][n],
-						   &cpu[v][n]);
+		for (i = 0; !ret && i < RV_ROUNDS; i++) {
+			for (k = 0; !ret && k < R_NVAR; k++) {
+				int v = (k + r * RV_ROUNDS + i) % R_NVAR;
+
+				ret = revoke_event(fd, at, v, &et[v][i],
+						   &ec[v][i]);
 				if (ret)
 					fprintf(stderr, "bench region: %s: %s\n",
 						rv_name[v], strerror(-ret));
 			}
 		}
 		for (i = 0; !ret && i < SW_ROUNDS; i++) {
-			n = r * SW_ROUNDS + i;
 			for (k = 0; !ret && k < RV_NPROCS; k++) {
-				int v = (k + n) % RV_NPROCS;
+				int v = (k + r * SW_ROUNDS + i) % RV_NPROCS;
 
-				ret = revoke_procs(fd, rv_procs[v], &pt[v][n],
-						   &pcpu[v][n]);
+				ret = revoke_procs(fd, rv_procs[v], &st[v][i],
+						   &sc[v][i]);
 				if (ret)
 					fprintf(stderr, "bench region: revoke with %d processes: %s\n",
 						rv_procs[v], strerror(-ret));
 			}
+		}
+		if (ret)
+			break;
+		for (k = 0; k < R_NVAR; k++) {
+			t[k][r] = median_of(et[k], RV_ROUNDS);
+			cpu[k][r] = median_of(ec[k], RV_ROUNDS);
+		}
+		for (k = 0; k < RV_NPROCS; k++) {
+			pt[k][r] = median_of(st[k], SW_ROUNDS);
+			pcpu[k][r] = median_of(sc[k], SW_ROUNDS);
 		}
 		bench_progress(out, "region", 30 + (r + 1) * 70 / REPS);
 	}
 	close(fd);
 	if (ret)
 		return ret;
-	bench_samples(out, "revoke_64m_us", t[R_REVOKE], RV_N);
-	bench_samples(out, "revoke_cpu_us_per_event", cpu[R_REVOKE], RV_N);
-	bench_samples(out, "munmap_64m_us", t[R_MUNMAP], RV_N);
-	bench_samples(out, "munmap_cpu_us_per_event", cpu[R_MUNMAP], RV_N);
-	bench_samples(out, "mprotect_none_64m_us", t[R_MPROTECT], RV_N);
+	bench_samples(out, "revoke_64m_us", t[R_REVOKE], REPS);
+	bench_samples(out, "revoke_cpu_us_per_event", cpu[R_REVOKE], REPS);
+	bench_samples(out, "munmap_64m_us", t[R_MUNMAP], REPS);
+	bench_samples(out, "munmap_cpu_us_per_event", cpu[R_MUNMAP], REPS);
+	bench_samples(out, "mprotect_none_64m_us", t[R_MPROTECT], REPS);
 	bench_samples(out, "mprotect_none_cpu_us_per_event", cpu[R_MPROTECT],
-		      RV_N);
+		      REPS);
 	bench_ratio(out, "ratio_revoke_vs_munmap", t[R_REVOKE], t[R_MUNMAP],
-		    RV_N);
+		    REPS);
 	bench_ratio(out, "ratio_revoke_vs_mprotect", t[R_REVOKE],
-		    t[R_MPROTECT], RV_N);
+		    t[R_MPROTECT], REPS);
 	bench_samples(out, "revoke_restore_touch_64m_us", t[R_REVOKE_TOUCH],
-		      RV_N);
+		      REPS);
 	bench_samples(out, "revoke_restore_touch_cpu_us_per_event",
-		      cpu[R_REVOKE_TOUCH], RV_N);
-	bench_samples(out, "munmap_mmap_touch_64m_us", t[R_MUNMAP_TOUCH], RV_N);
+		      cpu[R_REVOKE_TOUCH], REPS);
+	bench_samples(out, "munmap_mmap_touch_64m_us", t[R_MUNMAP_TOUCH], REPS);
 	bench_samples(out, "munmap_mmap_touch_cpu_us_per_event",
-		      cpu[R_MUNMAP_TOUCH], RV_N);
+		      cpu[R_MUNMAP_TOUCH], REPS);
 	bench_ratio(out, "ratio_revoke_restore_touch_vs_munmap_mmap_touch",
-		    t[R_REVOKE_TOUCH], t[R_MUNMAP_TOUCH], RV_N);
+		    t[R_REVOKE_TOUCH], t[R_MUNMAP_TOUCH], REPS);
 	for (k = 0; k < RV_NPROCS; k++)
 		bench_point(out, "revoke_processes", "processes", "us",
-			    "revoke_64m_split", rv_procs[k], pt[k], SW_N);
-	bench_samples(out, "revoke_1proc_us", pt[0], SW_N);
-	bench_samples(out, "revoke_8proc_us", pt[3], SW_N);
-	bench_samples(out, "revoke_8proc_cpu_us_per_event", pcpu[3], SW_N);
-	bench_ratio(out, "ratio_revoke_8proc_vs_1proc", pt[3], pt[0], SW_N);
+			    "revoke_64m_split", rv_procs[k], pt[k], REPS);
+	bench_samples(out, "revoke_1proc_us", pt[0], REPS);
+	bench_samples(out, "revoke_8proc_us", pt[3], REPS);
+	bench_samples(out, "revoke_8proc_cpu_us_per_event", pcpu[3], REPS);
+	bench_ratio(out, "ratio_revoke_8proc_vs_1proc", pt[3], pt[0], REPS);
 	return 0;
 }
 
