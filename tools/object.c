@@ -6,9 +6,9 @@
  * bench object: soft0 (pool in RAM, soft_pool_mb=64), a mapped 16 MiB
  * object of the root memory cgroup; REPS repeats of ROUNDS rounds of the
  * variants below, the order rotating from round to round; a repeat's
- * figure is the median of its rounds' round trips.  CPU is this process's
- * CPU clock over the timed calls (the moves are done by the calling
- * thread, no kernel thread helps).
+ * figure is the median of its rounds'.  CPU is this process's CPU clock
+ * over the timed calls (the moves are done by the calling thread, no
+ * kernel thread helps).
  *   migrate_warm    the object moves RAM -> pool -> RAM (MMB_IOC_OBJ_MIGRATE,
  *                   each move timed); the RAM cache holds at least the
  *                   object's size before the move to RAM (the pages the move
@@ -20,10 +20,14 @@
  *   migrate_cold    the same, the RAM cache emptied before each move to RAM:
  *                   drop_caches=2 runs every shrinker, the cache's among
  *                   them, and MMB_IOC_OBJ_INFO must report it empty.
- *   memcpy_ram_dev  the same bytes by hand: memcpy() from a populated RAM
+ *   memcpy_ram_dev  the baseline, beside every move of both: memcpy() of the
+ *                   same 16 MiB in the same direction, from a populated RAM
  *                   buffer into a populated mapping of soft0's region (its
- *                   device memory, RAM like the pool) and back, each copy
- *                   timed, each destination checked (untimed).
+ *                   device memory, RAM like the pool) or back, timed right
+ *                   before or right after the move (alternately), every
+ *                   word of the destination checked (untimed).  A ratio is
+ *                   the median of the rounds' ratios of a round trip's
+ *                   moves to its two memcpy() calls.
  *   move_writer     once a repeat: a thread stores into word 0 of every page
  *                   of the object, sweep after sweep, reading the clock after
  *                   each store, while the object moves to the pool and back;
@@ -298,10 +302,13 @@ struct obj_ctx {
 	uint64_t seed;		/* what every word of the object holds */
 };
 
-/* Times and CPU of one repeat of a variant; nanoseconds, seconds. */
-struct mig_sum {
+/*
+ * One round trip of the object and of memcpy() beside it: times in
+ * nanoseconds, CPU in seconds.
+ */
+struct trip {
 	double to_dev_ns, to_ram_ns, touch_dev_ns, touch_ram_ns, cpu_s;
-	double bytes;
+	double mc_to_dev_ns, mc_to_ram_ns, mc_cpu_s;
 };
 
 static int cache_bytes(int fd, uint64_t *bytes)
@@ -378,23 +385,64 @@ static int timed_move(struct obj_ctx *c, uint32_t placement, double *ns,
 	return ret;
 }
 
+/* A timed memcpy(); its time and CPU time added to @ns, @cpu. */
+static void timed_memcpy(volatile uint64_t *to, volatile uint64_t *from,
+			 double *ns, double *cpu)
+{
+	double c0 = proc_cpu();
+	uint64_t t0 = now_ns();
+
+	memcpy((void *)to, (void *)from, OBJ_LEN);
+	*ns += now_ns() - t0;
+	*cpu += proc_cpu() - c0;
+}
+
 /*
- * One round trip, RAM -> pool -> RAM, of the object; @cold empties the
- * RAM cache before the move to RAM, else the cache must hold the object's
- * size (the pages the move to the pool gave up).
+ * A timed move of the object to @placement and, right before or after it
+ * (@memcpy_first), memcpy() of the same bytes in the same direction: RAM
+ * buffer -> device memory, or back.
  */
-static int migrate_round(struct obj_ctx *c, bool cold, struct mig_sum *s)
+static int move_pair(struct obj_ctx *c, uint32_t placement, bool memcpy_first,
+		     struct trip *t)
+{
+	bool to_dev = placement == MMB_OBJ_DEVICE;
+	volatile uint64_t *to = to_dev ? c->dev : c->ram;
+	volatile uint64_t *from = to_dev ? c->ram : c->dev;
+	double *mc_ns = to_dev ? &t->mc_to_dev_ns : &t->mc_to_ram_ns;
+	int ret;
+
+	if (memcpy_first)
+		timed_memcpy(to, from, mc_ns, &t->mc_cpu_s);
+	ret = timed_move(c, placement, to_dev ? &t->to_dev_ns : &t->to_ram_ns,
+			 &t->cpu_s);
+	if (!memcpy_first)
+		timed_memcpy(to, from, mc_ns, &t->mc_cpu_s);
+	return ret;
+}
+
+/*
+ * One round trip, RAM -> pool -> RAM, of the object, each move beside a
+ * memcpy() of the same bytes in the same direction; @cold empties the RAM
+ * cache before the move to RAM, else the cache must hold the object's size
+ * (the pages the move to the pool gave up).  Every word of both checked.
+ */
+static int migrate_round(struct obj_ctx *c, bool cold, bool memcpy_first,
+			 struct trip *t)
 {
 	uint64_t cache;
 	int ret;
 
-	ret = timed_move(c, MMB_OBJ_DEVICE, &s->to_dev_ns, &s->cpu_s);
+	memset(t, 0, sizeof(*t));
+	fill(c->ram, OBJ_LEN, c->seed + 1000);
+	ret = move_pair(c, MMB_OBJ_DEVICE, memcpy_first, t);
 	if (ret)
 		return ret;
-	s->touch_dev_ns += touch_pages(c->p, OBJ_LEN);
-	if (check_all(c->p, c->seed, "after the move to the pool"))
+	t->touch_dev_ns = touch_pages(c->p, OBJ_LEN);
+	if (check_all(c->p, c->seed, "after the move to the pool") ||
+	    check_all(c->dev, c->seed + 1000, "memcpy into device memory"))
 		return -EIO;
 	fill(c->p, OBJ_LEN, ++c->seed);
+	fill(c->dev, OBJ_LEN, c->seed + 1000);
 	if (cold) {
 		ret = cache_empty(c->fd);
 	} else {
@@ -407,40 +455,14 @@ static int migrate_round(struct obj_ctx *c, bool cold, struct mig_sum *s)
 	}
 	if (ret)
 		return ret;
-	ret = timed_move(c, MMB_OBJ_RAM, &s->to_ram_ns, &s->cpu_s);
+	ret = move_pair(c, MMB_OBJ_RAM, !memcpy_first, t);
 	if (ret)
 		return ret;
-	s->touch_ram_ns += touch_pages(c->p, OBJ_LEN);
-	if (check_all(c->p, c->seed, "after the move to RAM"))
+	t->touch_ram_ns = touch_pages(c->p, OBJ_LEN);
+	if (check_all(c->p, c->seed, "after the move to RAM") ||
+	    check_all(c->ram, c->seed + 1000, "memcpy into RAM"))
 		return -EIO;
 	fill(c->p, OBJ_LEN, ++c->seed);
-	s->bytes += 2.0 * OBJ_LEN;
-	return 0;
-}
-
-/* memcpy() of the same bytes: RAM -> device memory -> RAM. */
-static int memcpy_round(struct obj_ctx *c, struct mig_sum *s)
-{
-	uint64_t t0;
-	double c0;
-
-	fill(c->ram, OBJ_LEN, c->seed);
-	c0 = proc_cpu();
-	t0 = now_ns();
-	memcpy((void *)c->dev, (void *)c->ram, OBJ_LEN);
-	s->to_dev_ns += now_ns() - t0;
-	s->cpu_s += proc_cpu() - c0;
-	if (check_all(c->dev, c->seed, "memcpy into device memory"))
-		return -EIO;
-	fill(c->dev, OBJ_LEN, c->seed + 1);
-	c0 = proc_cpu();
-	t0 = now_ns();
-	memcpy((void *)c->ram, (void *)c->dev, OBJ_LEN);
-	s->to_ram_ns += now_ns() - t0;
-	s->cpu_s += proc_cpu() - c0;
-	if (check_all(c->ram, c->seed + 1, "memcpy into RAM"))
-		return -EIO;
-	s->bytes += 2.0 * OBJ_LEN;
 	return 0;
 }
 
@@ -549,10 +571,10 @@ static int writer_round(struct obj_ctx *c, double *ratio, double *stall_us,
 	return ret;
 }
 
-enum { O_WARM, O_COLD, O_MEMCPY, O_WRITER, O_NVAR };
+enum { O_WARM, O_COLD, O_WRITER, O_NVAR };
 
 static const char *const obj_name[O_NVAR] = { "migrate_warm", "migrate_cold",
-					       "memcpy_ram_dev", "move_writer" };
+					       "move_writer" };
 
 static int obj_setup(struct obj_ctx *c)
 {
@@ -624,40 +646,60 @@ static double max_of(const double *v, int n)
 	return m;
 }
 
-enum { M_ALL, M_DEV, M_RAM, M_TOUCH, M_CPU, M_FPOOL, M_FRAM, M_NFIG };
+enum { M_MB, M_DEV, M_RAM, M_CPU, M_MC_MB, M_MC_CPU, M_RATIO, M_TRATIO,
+       M_FPOOL, M_FRAM, M_NFIG };
+
+/* A round trip's figures: MB/s, CPU s/GB, ratios to its memcpy(), ns. */
+static void trip_figures(const struct trip *t, double *x)
+{
+	double bytes = 2.0 * OBJ_LEN, move = t->to_dev_ns + t->to_ram_ns;
+	double mc = t->mc_to_dev_ns + t->mc_to_ram_ns;
+
+	x[M_MB] = mbps(bytes, move);
+	x[M_DEV] = mbps(OBJ_LEN, t->to_dev_ns);
+	x[M_RAM] = mbps(OBJ_LEN, t->to_ram_ns);
+	x[M_CPU] = t->cpu_s * 1e9 / bytes;
+	x[M_MC_MB] = mbps(bytes, mc);
+	x[M_MC_CPU] = t->mc_cpu_s * 1e9 / bytes;
+	x[M_RATIO] = mc / move;
+	x[M_TRATIO] = mc / (move + t->touch_dev_ns + t->touch_ram_ns);
+	x[M_FPOOL] = t->touch_dev_ns / OBJ_PAGES;
+	x[M_FRAM] = t->touch_ram_ns / OBJ_PAGES;
+}
 
 /*
  * The variants of a round run back to back, the order rotating from round
- * to round; each repeat's figure is the median of its rounds', and the
+ * to round, and so does whether memcpy() or the move goes first in each
+ * pair.  Each repeat's figure is the median of its rounds' (a ratio: of
+ * the rounds' ratios of the move to the memcpy() beside it), and the
  * writer's the worse of its two moves.
  */
 int bench_object(struct bench_out *out)
 {
-	double f[O_NVAR][M_NFIG][REPS] = { { { 0 } } };
+	double f[2][M_NFIG][REPS], mc[M_NFIG][REPS];
 	double ratio[REPS], stall[REPS], move[REPS];
 	struct obj_ctx c;
 	int r, k, i, n, ret;
 
 	ret = obj_setup(&c);
 	for (r = 0; !ret && r < REPS; r++) {
-		double g[O_NVAR][M_NFIG][ROUNDS];
+		double g[2][M_NFIG][ROUNDS], h[M_NFIG][2 * ROUNDS];
 		double wr[2], ws[2], wm[2];
 
 		for (i = 0; !ret && i < ROUNDS; i++) {
 			for (k = 0; !ret && k < O_NVAR; k++) {
 				int v = (k + r * ROUNDS + i) % O_NVAR;
-				struct mig_sum s = { 0 };
-				double *x[M_NFIG];
+				double x[M_NFIG];
+				struct trip t;
 
 				if (v == O_WRITER) {
 					/* Once a repeat: two moves. */
 					if (!i)
 						ret = writer_round(&c, wr, ws,
 								   wm);
-				} else if (v == O_MEMCPY) {
-					ret = memcpy_round(&c, &s);
 				} else {
-					ret = migrate_round(&c, v == O_COLD, &s);
+					ret = migrate_round(&c, v == O_COLD,
+							    (r + i) & 1, &t);
 				}
 				if (ret) {
 					fprintf(stderr, "bench object: %s: %s\n",
@@ -666,25 +708,20 @@ int bench_object(struct bench_out *out)
 				}
 				if (v == O_WRITER)
 					continue;
-				for (n = 0; n < M_NFIG; n++)
-					x[n] = &g[v][n][i];
-				*x[M_ALL] = mbps(s.bytes, s.to_dev_ns + s.to_ram_ns);
-				*x[M_DEV] = mbps(s.bytes / 2, s.to_dev_ns);
-				*x[M_RAM] = mbps(s.bytes / 2, s.to_ram_ns);
-				*x[M_TOUCH] = mbps(s.bytes, s.to_dev_ns +
-							     s.to_ram_ns +
-							     s.touch_dev_ns +
-							     s.touch_ram_ns);
-				*x[M_CPU] = s.cpu_s * 1e9 / s.bytes;
-				*x[M_FPOOL] = s.touch_dev_ns / OBJ_PAGES;
-				*x[M_FRAM] = s.touch_ram_ns / OBJ_PAGES;
+				trip_figures(&t, x);
+				for (n = 0; n < M_NFIG; n++) {
+					g[v][n][i] = x[n];
+					h[n][2 * i + v] = x[n];
+				}
 			}
 		}
 		if (ret)
 			break;
-		for (k = 0; k < O_NVAR; k++)
-			for (n = 0; k != O_WRITER && n < M_NFIG; n++)
-				f[k][n][r] = median_of(g[k][n], ROUNDS);
+		for (n = 0; n < M_NFIG; n++) {
+			f[O_WARM][n][r] = median_of(g[O_WARM][n], ROUNDS);
+			f[O_COLD][n][r] = median_of(g[O_COLD][n], ROUNDS);
+			mc[n][r] = median_of(h[n], 2 * ROUNDS);
+		}
 		ratio[r] = max_of(wr, 2);
 		stall[r] = max_of(ws, 2);
 		move[r] = wr[0] >= wr[1] ? wm[0] : wm[1];
@@ -693,24 +730,23 @@ int bench_object(struct bench_out *out)
 	obj_teardown(&c);
 	if (ret)
 		return ret;
-	bench_samples(out, "migrate_warm_mbps", f[O_WARM][M_ALL], REPS);
+	bench_samples(out, "migrate_warm_mbps", f[O_WARM][M_MB], REPS);
 	bench_samples(out, "migrate_warm_cpu_s_per_gb", f[O_WARM][M_CPU], REPS);
-	bench_samples(out, "migrate_cold_mbps", f[O_COLD][M_ALL], REPS);
+	bench_samples(out, "migrate_cold_mbps", f[O_COLD][M_MB], REPS);
 	bench_samples(out, "migrate_cold_cpu_s_per_gb", f[O_COLD][M_CPU], REPS);
 	bench_samples(out, "migrate_to_device_mbps", f[O_WARM][M_DEV], REPS);
 	bench_samples(out, "migrate_to_ram_warm_mbps", f[O_WARM][M_RAM], REPS);
 	bench_samples(out, "migrate_to_ram_cold_mbps", f[O_COLD][M_RAM], REPS);
-	bench_samples(out, "memcpy_ram_dev_mbps", f[O_MEMCPY][M_ALL], REPS);
-	bench_samples(out, "memcpy_ram_dev_cpu_s_per_gb", f[O_MEMCPY][M_CPU],
+	bench_samples(out, "memcpy_ram_dev_mbps", mc[M_MC_MB], REPS);
+	bench_samples(out, "memcpy_ram_dev_cpu_s_per_gb", mc[M_MC_CPU], REPS);
+	bench_samples(out, "ratio_migrate_vs_memcpy_cold", f[O_COLD][M_RATIO],
 		      REPS);
-	bench_ratio(out, "ratio_migrate_vs_memcpy_cold", f[O_COLD][M_ALL],
-		    f[O_MEMCPY][M_ALL], REPS);
-	bench_ratio(out, "ratio_migrate_vs_memcpy_warm", f[O_WARM][M_ALL],
-		    f[O_MEMCPY][M_ALL], REPS);
-	bench_ratio(out, "ratio_migrate_touch_vs_memcpy_cold",
-		    f[O_COLD][M_TOUCH], f[O_MEMCPY][M_ALL], REPS);
-	bench_ratio(out, "ratio_migrate_touch_vs_memcpy_warm",
-		    f[O_WARM][M_TOUCH], f[O_MEMCPY][M_ALL], REPS);
+	bench_samples(out, "ratio_migrate_vs_memcpy_warm", f[O_WARM][M_RATIO],
+		      REPS);
+	bench_samples(out, "ratio_migrate_touch_vs_memcpy_cold",
+		      f[O_COLD][M_TRATIO], REPS);
+	bench_samples(out, "ratio_migrate_touch_vs_memcpy_warm",
+		      f[O_WARM][M_TRATIO], REPS);
 	bench_samples(out, "fault_object_ns", f[O_WARM][M_FPOOL], REPS);
 	bench_samples(out, "fault_object_ram_ns", f[O_WARM][M_FRAM], REPS);
 	bench_samples(out, "move_writer_stall_us", stall, REPS);

@@ -492,16 +492,31 @@ static double median_of(const double *v, int n)
 	return bench_median(s, n);
 }
 
+/* The median of the @n ratios @num[i] / @den[i]. */
+static double median_ratio(const double *num, const double *den, int n)
+{
+	double q[64];
+	int i;
+
+	if (n > 64)
+		n = 64;
+	for (i = 0; i < n; i++)
+		q[i] = den[i] > 0 ? num[i] / den[i] : 0;
+	return bench_median(q, n);
+}
+
 /*
  * Each repeat's figure is the median of its rounds (a round: the mean of
- * 2048 faults for the 4 KiB variants, of 32 PMD faults for devmap_pmd), so
- * that a burst of load on the host, which meets a few rounds only, does
- * not move it; figures are the medians, min and max of the repeats'.
+ * 2048 faults for the 4 KiB variants, of 32 PMD faults for devmap_pmd), a
+ * ratio the median of the rounds' ratios, so that a burst of load on the
+ * host, which meets a few rounds only, does not move it; figures are the
+ * medians, min and max of the repeats'.
  */
 static int bench_faults(struct bench_out *out)
 {
 	double touch[F_NVAR][REPS] = { { 0 } }, maptouch[F_NVAR][REPS] = { { 0 } };
-	double cpu[F_NVAR][REPS] = { { 0 } }, pmd4k[REPS];
+	double cpu[F_NVAR][REPS] = { { 0 } };
+	double rdev[REPS], rpmd[REPS] = { 0 }, rmap[REPS] = { 0 };
 	struct fault_ctx c;
 	int r, i, j, k, ret;
 
@@ -536,25 +551,32 @@ static int bench_faults(struct bench_out *out)
 			}
 		}
 		for (k = 0; k < F_NVAR; k++) {
+			if ((k == F_REMAP && c.res < 0) || (k == F_PMD && !c.huge))
+				continue;
 			touch[k][r] = median_of(t[k], FAULT_CYCLES);
 			maptouch[k][r] = median_of(mt[k], FAULT_CYCLES);
 			cpu[k][r] = median_of(cp[k], FAULT_CYCLES);
 		}
-		pmd4k[r] = touch[F_PMD][r] / 512;
+		rdev[r] = median_ratio(t[F_DEVMAP], t[F_SHMEM], FAULT_CYCLES);
+		if (c.huge)
+			rpmd[r] = median_ratio(t[F_PMD], t[F_SHMEM],
+					       FAULT_CYCLES) / 512;
+		if (c.res >= 0)
+			rmap[r] = median_ratio(mt[F_DEVMAP], mt[F_REMAP],
+					       FAULT_CYCLES);
 		bench_progress(out, "region", (r + 1) * 30 / REPS);
 	}
 	bench_samples(out, "fault_devmap_ns", touch[F_DEVMAP], REPS);
 	bench_samples(out, "fault_devmap_cpu_us_per_event", cpu[F_DEVMAP], REPS);
 	bench_samples(out, "fault_shmem_ns", touch[F_SHMEM], REPS);
 	bench_samples(out, "fault_shmem_cpu_us_per_event", cpu[F_SHMEM], REPS);
-	bench_ratio(out, "ratio_fault_devmap_vs_shmem", touch[F_DEVMAP],
-		    touch[F_SHMEM], REPS);
+	bench_samples(out, "ratio_fault_devmap_vs_shmem", rdev, REPS);
 	if (c.huge) {
 		bench_samples(out, "fault_devmap_pmd_ns", touch[F_PMD], REPS);
 		bench_samples(out, "fault_devmap_pmd_cpu_us_per_event",
 			      cpu[F_PMD], REPS);
-		bench_ratio(out, "ratio_fault_devmap_pmd_per_4k_vs_shmem", pmd4k,
-			    touch[F_SHMEM], REPS);
+		bench_samples(out, "ratio_fault_devmap_pmd_per_4k_vs_shmem", rpmd,
+			      REPS);
 	}
 	if (c.res >= 0) {
 		bench_samples(out, "map_touch_devmap_ns", maptouch[F_DEVMAP],
@@ -564,8 +586,8 @@ static int bench_faults(struct bench_out *out)
 		bench_samples(out, "map_touch_remap_pfn_cpu_us_per_event",
 			      cpu[F_REMAP], REPS);
 		bench_samples(out, "touch_remap_pfn_ns", touch[F_REMAP], REPS);
-		bench_ratio(out, "ratio_map_touch_devmap_vs_remap_pfn",
-			    maptouch[F_DEVMAP], maptouch[F_REMAP], REPS);
+		bench_samples(out, "ratio_map_touch_devmap_vs_remap_pfn", rmap,
+			      REPS);
 	}
 out:
 	fault_teardown(&c);
@@ -793,12 +815,14 @@ static const int rv_procs[] = { 1, 2, 4, 8, 16 };
 
 /*
  * The variants of a round run back to back, the order rotating from round
- * to round; each repeat's figure is the median of its rounds' events.
+ * to round; each repeat's figure is the median of its rounds' events, a
+ * ratio the median of the rounds' ratios.
  */
 static int bench_revoke(struct bench_out *out)
 {
 	double t[R_NVAR][REPS], cpu[R_NVAR][REPS];
 	double pt[RV_NPROCS][REPS], pcpu[RV_NPROCS][REPS];
+	double rmu[REPS], rmp[REPS], rrt[REPS], r81[REPS];
 	struct mmb_region_info ri;
 	int fd = mmb_open("soft0", 0), r, i, k, ret;
 	uint8_t *at = free_aligned(RV_LEN);
@@ -849,6 +873,11 @@ static int bench_revoke(struct bench_out *out)
 			pt[k][r] = median_of(st[k], SW_ROUNDS);
 			pcpu[k][r] = median_of(sc[k], SW_ROUNDS);
 		}
+		rmu[r] = median_ratio(et[R_REVOKE], et[R_MUNMAP], RV_ROUNDS);
+		rmp[r] = median_ratio(et[R_REVOKE], et[R_MPROTECT], RV_ROUNDS);
+		rrt[r] = median_ratio(et[R_REVOKE_TOUCH], et[R_MUNMAP_TOUCH],
+				      RV_ROUNDS);
+		r81[r] = median_ratio(st[3], st[0], SW_ROUNDS);
 		bench_progress(out, "region", 30 + (r + 1) * 70 / REPS);
 	}
 	close(fd);
@@ -861,10 +890,8 @@ static int bench_revoke(struct bench_out *out)
 	bench_samples(out, "mprotect_none_64m_us", t[R_MPROTECT], REPS);
 	bench_samples(out, "mprotect_none_cpu_us_per_event", cpu[R_MPROTECT],
 		      REPS);
-	bench_ratio(out, "ratio_revoke_vs_munmap", t[R_REVOKE], t[R_MUNMAP],
-		    REPS);
-	bench_ratio(out, "ratio_revoke_vs_mprotect", t[R_REVOKE],
-		    t[R_MPROTECT], REPS);
+	bench_samples(out, "ratio_revoke_vs_munmap", rmu, REPS);
+	bench_samples(out, "ratio_revoke_vs_mprotect", rmp, REPS);
 	bench_samples(out, "revoke_restore_touch_64m_us", t[R_REVOKE_TOUCH],
 		      REPS);
 	bench_samples(out, "revoke_restore_touch_cpu_us_per_event",
@@ -872,15 +899,15 @@ static int bench_revoke(struct bench_out *out)
 	bench_samples(out, "munmap_mmap_touch_64m_us", t[R_MUNMAP_TOUCH], REPS);
 	bench_samples(out, "munmap_mmap_touch_cpu_us_per_event",
 		      cpu[R_MUNMAP_TOUCH], REPS);
-	bench_ratio(out, "ratio_revoke_restore_touch_vs_munmap_mmap_touch",
-		    t[R_REVOKE_TOUCH], t[R_MUNMAP_TOUCH], REPS);
+	bench_samples(out, "ratio_revoke_restore_touch_vs_munmap_mmap_touch",
+		      rrt, REPS);
 	for (k = 0; k < RV_NPROCS; k++)
 		bench_point(out, "revoke_processes", "processes", "us",
 			    "revoke_64m_split", rv_procs[k], pt[k], REPS);
 	bench_samples(out, "revoke_1proc_us", pt[0], REPS);
 	bench_samples(out, "revoke_8proc_us", pt[3], REPS);
 	bench_samples(out, "revoke_8proc_cpu_us_per_event", pcpu[3], REPS);
-	bench_ratio(out, "ratio_revoke_8proc_vs_1proc", pt[3], pt[0], REPS);
+	bench_samples(out, "ratio_revoke_8proc_vs_1proc", r81, REPS);
 	return 0;
 }
 
