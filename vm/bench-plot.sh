@@ -19,8 +19,7 @@ command -v jq >/dev/null || { echo "vm: jq is not installed" >&2; exit 1; }
 
 # Ratios of times (lower is better) without a goal to say so.
 times='["ratio_irq_wake_vs_uio_p50", "ratio_irq_wake_vs_uio_p99",
-	"ratio_fault_devmap_vs_anon", "ratio_fault_devmap_pmd_vs_anon",
-	"ratio_revoke_vs_munmap_64m"]'
+	"ratio_map_touch_devmap_vs_remap_pfn", "ratio_revoke_vs_mprotect"]'
 kernel=$(jq -r .kernel "$json")
 accel=$(jq -r '.accel + (if .env.qemu_cpu then ", -cpu " + .env.qemu_cpu else "" end)' "$json")
 # index, label, better, better-min, better-max, goal (as "better") or NaN
