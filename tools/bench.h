@@ -55,6 +55,7 @@ const struct bench_fig *bench_find(const struct bench_out *out,
 				   const char *name);
 void bench_progress(struct bench_out *out, const char *section, int percent);
 double bench_median(double *v, int n);
+double bench_median_of(const double *v, int n);
 void bench_json(const struct bench_out *out, FILE *f);
 
 /*

@@ -35,6 +35,22 @@ double bench_median(double *v, int n)
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
+/* The median of n values, v left as it was. */
+double bench_median_of(const double *v, int n)
+{
+	double *s = malloc(sizeof(*s) * (n > 0 ? n : 1));
+	double m;
+
+	if (!s || n <= 0) {
+		free(s);
+		return 0;
+	}
+	memcpy(s, v, sizeof(*s) * n);
+	m = bench_median(s, n);
+	free(s);
+	return m;
+}
+
 static struct bench_fig *new_fig(struct bench_out *out, const char *name)
 {
 	struct bench_fig *f;

@@ -623,19 +623,6 @@ static double mbps(double bytes, double ns)
 	return ns > 0 ? bytes * 1e3 / ns : 0;
 }
 
-/* The median of @n values, @v left as it was. */
-static double median_of(const double *v, int n)
-{
-	double s[64];
-	int i;
-
-	if (n > 64)
-		n = 64;
-	for (i = 0; i < n; i++)
-		s[i] = v[i];
-	return bench_median(s, n);
-}
-
 static double max_of(const double *v, int n)
 {
 	double m = v[0];
@@ -718,9 +705,9 @@ int bench_object(struct bench_out *out)
 		if (ret)
 			break;
 		for (n = 0; n < M_NFIG; n++) {
-			f[O_WARM][n][r] = median_of(g[O_WARM][n], ROUNDS);
-			f[O_COLD][n][r] = median_of(g[O_COLD][n], ROUNDS);
-			mc[n][r] = median_of(h[n], 2 * ROUNDS);
+			f[O_WARM][n][r] = bench_median_of(g[O_WARM][n], ROUNDS);
+			f[O_COLD][n][r] = bench_median_of(g[O_COLD][n], ROUNDS);
+			mc[n][r] = bench_median_of(h[n], 2 * ROUNDS);
 		}
 		ratio[r] = max_of(wr, 2);
 		stall[r] = max_of(ws, 2);

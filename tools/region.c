@@ -486,19 +486,6 @@ static void fault_teardown(struct fault_ctx *c)
 		close(c->ivs);
 }
 
-/* The median of @n values, @v left as it was. */
-static double median_of(const double *v, int n)
-{
-	double s[64];
-	int i;
-
-	if (n > 64)
-		n = 64;
-	for (i = 0; i < n; i++)
-		s[i] = v[i];
-	return bench_median(s, n);
-}
-
 /* The median of the @n ratios @num[i] / @den[i]. */
 static double median_ratio(const double *num, const double *den, int n)
 {
@@ -560,9 +547,9 @@ static int bench_faults(struct bench_out *out)
 		for (k = 0; k < F_NVAR; k++) {
 			if ((k == F_REMAP && c.res < 0) || (k == F_PMD && !c.huge))
 				continue;
-			touch[k][r] = median_of(t[k], FAULT_CYCLES);
-			maptouch[k][r] = median_of(mt[k], FAULT_CYCLES);
-			cpu[k][r] = median_of(cp[k], FAULT_CYCLES);
+			touch[k][r] = bench_median_of(t[k], FAULT_CYCLES);
+			maptouch[k][r] = bench_median_of(mt[k], FAULT_CYCLES);
+			cpu[k][r] = bench_median_of(cp[k], FAULT_CYCLES);
 		}
 		rdev[r] = median_ratio(t[F_DEVMAP], t[F_SHMEM], FAULT_CYCLES);
 		if (c.huge)
@@ -873,12 +860,12 @@ static int bench_revoke(struct bench_out *out)
 		if (ret)
 			break;
 		for (k = 0; k < R_NVAR; k++) {
-			t[k][r] = median_of(et[k], RV_ROUNDS);
-			cpu[k][r] = median_of(ec[k], RV_ROUNDS);
+			t[k][r] = bench_median_of(et[k], RV_ROUNDS);
+			cpu[k][r] = bench_median_of(ec[k], RV_ROUNDS);
 		}
 		for (k = 0; k < RV_NPROCS; k++) {
-			pt[k][r] = median_of(st[k], SW_ROUNDS);
-			pcpu[k][r] = median_of(sc[k], SW_ROUNDS);
+			pt[k][r] = bench_median_of(st[k], SW_ROUNDS);
+			pcpu[k][r] = bench_median_of(sc[k], SW_ROUNDS);
 		}
 		rmu[r] = median_ratio(et[R_REVOKE], et[R_MUNMAP], RV_ROUNDS);
 		rmp[r] = median_ratio(et[R_REVOKE], et[R_MPROTECT], RV_ROUNDS);
