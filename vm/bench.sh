@@ -19,6 +19,11 @@ rel=$(kernel_release "$KERNELS")
 [ -n "$rel" ] || die "kernel series $KERNELS is not installed"
 dir=$BUILD/vm/$rel
 start=$SECONDS
+# The irq section compares with vfio-pci in no-IOMMU mode (vm/lib.sh).
+case ,${BENCH_SECTIONS:-all}, in
+*,all,* | *,irq,*) MMB_VFIO_KO=$(vfio_noiommu_ko "$rel") ;;
+*) MMB_VFIO_KO= ;;
+esac
 prepare_guest "$rel" || die "build failed"
 # bench region revokes a populated 64 MiB mapping of soft0's memory;
 # bench object moves a 16 MiB object through soft0's pool.
