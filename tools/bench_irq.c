@@ -7,52 +7,62 @@
  * uio_pci_generic (legacy INTx, the only kind that driver handles) and a
  * third bound to vfio-pci in no-IOMMU mode (MSI, signalled to an eventfd
  * set with VFIO_DEVICE_SET_IRQS).  For every sample a waiter thread pinned
- * to CPU 1 goes to sleep (or spins); once it sleeps, the main thread on
- * CPU 0 takes t0 and makes the device raise an interrupt with one store to
- * its raise register; the waiter takes t1 as soon as it runs again.  The
- * latency is t1 - t0.  Every device's interrupt is raised the same way, by
- * a store through a user mapping of its registers: the sysfs resource0
+ * to CPU 1 waits; once it has slept (or spun) for at least 50 us, the main
+ * thread on CPU 0 takes t0 and makes the device raise an interrupt with one
+ * store to its raise register; the waiter takes t1 as soon as it runs
+ * again.  The latency is t1 - t0.  Every device is triggered the same way,
+ * by a store through a user mapping of its registers: the sysfs resource0
  * mapping of edu0 (root; the bench guest runs with iomem=relaxed, without
- * which a region a driver claimed is exclusive under IO_STRICT_DEVMEM) and
- * of the UIO edu, the vfio region mmap of the vfio edu.  Variants:
+ * which CONFIG_IO_STRICT_DEVMEM makes a region a driver claimed exclusive)
+ * and of the UIO edu, the vfio region mmap of BAR0 of the vfio edu.
+ * Variants (what the waiter does):
  *   irq_wake          read() on an mmbridge event fd
  *   eventfd_wake      read() on an eventfd that mmbridge signals
- *   spin_wake         the waiter spins on the counter page (never sleeps)
- *   uio_wake          read() on /dev/uioN; then the waiter acknowledges the
+ *   spin_wake         spins on the counter page's irq_count (never sleeps)
+ *   uio_wake          read() on /dev/uioN; after t1 it acknowledges the
  *                     device and unmasks INTx through the config space, as
  *                     Documentation/driver-api/uio-howto.rst does
- *   vfio_wake         read() on vfio-pci's MSI eventfd; then the waiter
+ *   vfio_wake         read() on vfio-pci's MSI eventfd; after t1 it
  *                     acknowledges the device through the region mapping
- *   irq_wake_syscall  irq_wake raised with MMB_IOC_IRQ_TRIGGER and
- *                     MMB_IRQ_TRIGGER_NOWAIT instead of a store (the system
- *                     call alone: irq_trigger_syscall_us)
- * mmbridge acknowledges edu0 in its handler.  Acknowledging happens after
- * t1 on every variant.  Each wake-up is checked to report exactly one new
- * interrupt (event counts, eventfd values, UIO counts).
+ *                     (a status read and an ack write: edu_status_ack_us)
+ *   irq_wake_syscall  irq_wake, raised with MMB_IOC_IRQ_TRIGGER and
+ *                     MMB_IRQ_TRIGGER_NOWAIT instead of a store (the call's
+ *                     duration: irq_trigger_syscall_us)
+ * mmbridge's handler reads and acknowledges edu0's status itself, before it
+ * signals; vfio-pci's signals without touching the device.  Each wake-up is
+ * checked to report exactly one new interrupt (event count, eventfd value,
+ * UIO count, counter page), and every chunk's interrupt count in
+ * /proc/interrupts to equal its samples.  The waiter hands t1 back through
+ * shared memory and wakes the main thread with a futex.
  *
  * Placement: all three devices' interrupts go to one CPU
  * (/proc/irq/N/smp_affinity_list).  The main figures have them on the
- * waiter's CPU; *_xcpu figures on the other CPU (the trigger's), where the
- * handler wakes the waiter across CPUs.  /proc/interrupts is checked after
- * every chunk of samples (irq_misplaced_interrupts: interrupts that were
- * taken on another CPU than the one set; 0 expected).
+ * waiter's CPU; *_xcpu on the trigger's CPU, whose handler then wakes the
+ * waiter across CPUs.  irq_misplaced_interrupts counts interrupts that
+ * /proc/interrupts shows on the other CPU (0 expected).
  *
- * Loads: idle; cpu_hog (a spinning process pinned on every CPU) and memory
- * (bench_load_start()) for irq_wake, uio_wake and vfio_wake with the
- * interrupts on the waiter's CPU (*_hog, *_memory figures, sweep irq_load).
+ * Loads (bench_load_start(), each hog pinned to its CPU): *_hog with a
+ * spinning process on every CPU, at the waiter's priority (SCHED_OTHER);
+ * irq_wake_hog_fifo with the waiter SCHED_FIFO; *_memory under memory
+ * pressure.  irq_wake, uio_wake and vfio_wake form the sweep irq_load
+ * (x: 1 idle, 2 cpu_hog, 3 memory).  The main thread runs SCHED_FIFO (only
+ * the harness: it takes t0 just before its store) so that a hog does not
+ * stretch the run.
  *
- * Statistics: 5 repeats; in each, the loads in rotated order, and for each
- * load chunks of 200 samples (after 2 unrecorded ones, which also move an
- * interrupt whose affinity changed) of every variant, the variants rotated
- * from chunk to chunk and the placements alternating.  Per repeat: 2 000
- * samples of every idle and cpu_hog variant, 1 000 of every memory one
- * (10 000 and 5 000 in all).  Percentiles (p50, p99, p99.9) are taken per
- * repeat; figures are their median, min and max over the repeats, ratios
- * the median of per-repeat ratios.  <variant>_cpu_us_per_event is the
- * busy time of all CPUs during the variant's chunks per interrupt: the
- * whole round trip, with the harness's part (the trigger, the wait for the
- * waiter to be asleep, a pipe write back to the main thread) the same for
- * every variant; a spinning waiter's cost is its whole wait.
+ * Statistics: 5 repeats; in each, the loads in rotated order and, per load,
+ * chunks of 200 samples (after 2 unrecorded ones that also move an
+ * interrupt whose affinity changed), the variants rotated from chunk to
+ * chunk and the placements alternating.  10 000 samples in all for every
+ * idle variant and irq_wake_hog; 2 000 for irq_wake_syscall, uio_wake_hog,
+ * vfio_wake_hog and irq_wake_hog_fifo; 1 000 for each memory variant.
+ * Percentiles (p50, p99, p99.9) are per repeat; a figure is their median,
+ * min and max over the repeats, a ratio the median of per-repeat ratios.
+ * <variant>_cpu_us_per_event: busy time of all CPUs (elapsed time less
+ * their tick-less idle time) during the variant's chunks, per interrupt;
+ * it includes the harness's part, the same for every variant (the store,
+ * the futex wake-up of the main thread, its 50 us sleeps until the waiter
+ * sleeps again, a /proc read each); a spinning waiter's cost is its whole
+ * wait.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -161,6 +171,7 @@ struct irq_ctx {
 	volatile int armed;		/* the waiter is about to wait */
 	volatile pid_t tid;		/* the waiter's thread id */
 	volatile uint64_t t1;		/* when it ran after the last sample */
+	volatile uint64_t ack_ns;	/* vfio: its status read and ack */
 	volatile unsigned int seq;	/* samples it completed */
 	int to_waiter[2];		/* main -> waiter: struct cmd */
 	int cur_cpu;			/* where the interrupts go now */
@@ -175,6 +186,8 @@ static double busy[NV][REPEATS];
 static int nevents[NV][REPEATS];
 static double sys_us[REPEATS][PER_REPEAT];
 static int nsys[REPEATS];
+static double ack_us[REPEATS][PER_REPEAT];
+static int nack[REPEATS];
 
 static uint64_t ns(void)
 {
@@ -277,6 +290,7 @@ static int wait_one(struct irq_ctx *c, enum mech m, uint64_t *t1)
 		if (ret)
 			return ret;
 		c->vfio_regs[EDU_IRQ_ACK] = c->vfio_regs[EDU_IRQ_STATUS];
+		c->ack_ns = ns() - *t1;
 		return v == 1 ? 0 : -EPROTO;
 	default:
 		return -EINVAL;
@@ -484,6 +498,8 @@ static void trigger(struct irq_ctx *c, enum mech m)
 	}
 }
 
+static int find_variant(const char *name);
+
 /* WARMUP + CHUNK samples of variant @v in repeat @r. */
 static int run_chunk(struct irq_ctx *c, int v, int r)
 {
@@ -530,6 +546,8 @@ static int run_chunk(struct irq_ctx *c, int v, int r)
 		lat[v][r][nlat[v][r]++] = (t1 - t0) / 1000.0;
 		if (var->m == M_IRQ_SYSCALL)
 			sys_us[r][nsys[r]++] = (t2 - t0) / 1000.0;
+		if (v == find_variant("vfio_wake"))
+			ack_us[r][nack[r]++] = c->ack_ns / 1000.0;
 	}
 	busy0 = busy_now() - busy0;
 
@@ -682,6 +700,11 @@ static void report(struct irq_ctx *c, struct bench_out *out)
 	for (r = 0; r < REPEATS; r++)
 		med[r] = bench_median(sys_us[r], nsys[r]);
 	bench_samples(out, "irq_trigger_syscall_us", med, REPEATS);
+	if (nack[0]) {
+		for (r = 0; r < REPEATS; r++)
+			med[r] = bench_median(ack_us[r], nack[r]);
+		bench_samples(out, "edu_status_ack_us", med, REPEATS);
+	}
 	bench_figure(out, "irq_misplaced_interrupts", c->misplaced);
 
 	if (pct("irq_wake", 0.5, a) && pct("vfio_wake", 0.5, b))
