@@ -1,74 +1,194 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * mmbridge bench irq: how soon a process runs after a device interrupt,
- * against the kernel's own UIO (uio_pci_generic) in the same run.
+ * against the kernel's UIO (uio_pci_generic) and vfio-pci in the same run.
  *
- * Both sides are QEMU edu devices: edu0 driven by mmbridge (MSI), and a
- * second edu bound to uio_pci_generic (legacy INTx, the only kind that
- * driver handles).  For every sample a waiter thread on one CPU sleeps;
- * the main thread on the other CPU takes t0 and makes the device raise an
- * interrupt; the waiter takes t1 as soon as it runs again.  The latency is
- * t1 - t0:
- *   irq_wake      read() on an mmbridge event fd
- *   eventfd_wake  read() on an eventfd that mmbridge signals
- *   spin_wake     the waiter spins on the counter page (no sleep at all)
- *   uio_wake      read() on /dev/uioN
- * UIO's interrupt is raised by a store to the raise register through the
- * device's sysfs BAR mapping.  mmbridge owns edu0's BAR (the kernel does not
- * let user space map a BAR a driver has claimed), so its interrupt is raised
- * with MMB_IOC_IRQ_TRIGGER and MMB_IRQ_TRIGGER_NOWAIT: mmbridge's figures
- * include a system call that UIO's do not (irq_trigger_syscall_us).
- * Variants alternate in rounds; percentiles are over all samples.
+ * Three QEMU edu devices: edu0 driven by mmbridge (MSI), a second bound to
+ * uio_pci_generic (legacy INTx, the only kind that driver handles) and a
+ * third bound to vfio-pci in no-IOMMU mode (MSI, signalled to an eventfd
+ * set with VFIO_DEVICE_SET_IRQS).  For every sample a waiter thread pinned
+ * to CPU 1 waits; once it has been asleep (or spinning) for 50 us, the
+ * main thread on CPU 0 takes t0 and makes the device raise an interrupt
+ * with one store to its raise register; the waiter takes t1 as soon as it
+ * runs again.  The latency is t1 - t0.  Every device is triggered the same way,
+ * by a store through a user mapping of its registers: the sysfs resource0
+ * mapping of edu0 (root; the bench guest runs with iomem=relaxed, without
+ * which CONFIG_IO_STRICT_DEVMEM makes a region a driver claimed exclusive)
+ * and of the UIO edu, the vfio region mmap of BAR0 of the vfio edu.
+ * Variants (what the waiter does):
+ *   irq_wake          read() on an mmbridge event fd
+ *   eventfd_wake      read() on an eventfd that mmbridge signals
+ *   spin_wake         spins on the counter page's irq_count (never sleeps)
+ *   uio_wake          read() on /dev/uioN; after t1 it acknowledges the
+ *                     device and unmasks INTx through the config space, as
+ *                     Documentation/driver-api/uio-howto.rst does
+ *   vfio_wake         read() on vfio-pci's MSI eventfd; after t1 it
+ *                     acknowledges the device through the region mapping
+ *                     (a status read and an ack write: edu_status_ack_us)
+ *   irq_wake_syscall  irq_wake, raised with MMB_IOC_IRQ_TRIGGER and
+ *                     MMB_IRQ_TRIGGER_NOWAIT instead of a store (the call's
+ *                     duration: irq_trigger_syscall_us)
+ * mmbridge's handler reads and acknowledges edu0's status itself, before it
+ * signals; vfio-pci's signals without touching the device.  Each wake-up is
+ * checked to report exactly one new interrupt (event count, eventfd value,
+ * UIO count, counter page), and every chunk's interrupt count in
+ * /proc/interrupts to equal its samples.  The waiter hands t1 back through
+ * shared memory and wakes the main thread with a futex.
+ *
+ * Placement: all three devices' interrupts go to one CPU
+ * (/proc/irq/N/smp_affinity_list).  The main figures have them on the
+ * waiter's CPU; *_xcpu on the trigger's CPU, whose handler then wakes the
+ * waiter across CPUs.  irq_misplaced_interrupts counts interrupts that
+ * /proc/interrupts shows on the other CPU (0 expected).
+ *
+ * Loads (bench_load_start(), each hog pinned to its CPU): *_hog with a
+ * spinning process on every CPU, at the waiter's priority (SCHED_OTHER);
+ * irq_wake_hog_fifo with the waiter SCHED_FIFO; *_memory under memory
+ * pressure.  irq_wake, uio_wake and vfio_wake form the sweep irq_load
+ * (x: 1 idle, 2 cpu_hog, 3 memory).  The main thread runs SCHED_FIFO (only
+ * the harness: it takes t0 just before its store) so that a hog does not
+ * stretch the run.
+ *
+ * Statistics: 5 repeats; in each, the loads in rotated order and, per load,
+ * chunks of 200 samples (after 2 unrecorded ones that also move an
+ * interrupt whose affinity changed), the variants rotated from chunk to
+ * chunk and the placements alternating.  10 000 samples in all for every
+ * same-CPU idle variant and irq_wake_hog; 2 000 for the *_xcpu ones,
+ * irq_wake_syscall, uio_wake_hog, vfio_wake_hog and irq_wake_hog_fifo;
+ * 1 000 for each memory variant.
+ * Percentiles (p50, p99, p99.9) are per repeat; a figure is their median,
+ * min and max over the repeats, a ratio the median of per-repeat ratios.
+ * <variant>_cpu_us_per_event: busy time of all CPUs (elapsed time less
+ * their tick-less idle time) during the variant's chunks, per interrupt;
+ * the main thread's spinning until it sees the waiter asleep is left out;
+ * the rest of the harness, the same for every variant, is in (the store,
+ * the futex wake-up of the main thread); a spinning waiter's cost is its
+ * whole wait.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/futex.h>
+#include <linux/vfio.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "bench.h"
 #include "mmbridge.h"
 
-#define ROUNDS		8
-#define PER_ROUND	100
-#define SAMPLES		(ROUNDS * PER_ROUND)
+#define REPEATS		5
+#define CHUNK		200		/* samples of a variant in a row */
+#define WARMUP		2		/* unrecorded samples before a chunk */
+#define PER_REPEAT	2000		/* samples per repeat, at most */
+#define SETTLE_NS	50000		/* the waiter sleeps at least this long */
+#define WAKE_TIMEOUT_MS	5000
+
+#define TRIGGER_CPU	0
+#define WAITER_CPU	1
 
 #define EDU_VENDOR	0x1234
 #define EDU_DEVICE	0x11e8
 #define EDU_IRQ_STATUS	(0x24 / 4)
 #define EDU_IRQ_RAISE	(0x60 / 4)
 #define EDU_IRQ_ACK	(0x64 / 4)
+#define EDU_REGS_LEN	4096
 
-enum variant { V_IRQ, V_EVENTFD, V_SPIN, V_UIO, NVAR };
+enum mech { M_IRQ, M_EVENTFD, M_SPIN, M_UIO, M_VFIO, M_IRQ_SYSCALL, NMECH };
 
-static const char *const var_name[NVAR] = {
-	"irq_wake", "eventfd_wake", "spin_wake", "uio_wake",
+struct variant {
+	const char *name;
+	enum mech m;
+	bool remote;			/* interrupt on the trigger's CPU */
+	bool fifo;			/* waiter SCHED_FIFO (else SCHED_OTHER) */
+	enum bench_load load;
+	int per_repeat;			/* samples per repeat */
+};
+
+/* 10 000 samples in all for figures with goals and the idle ones. */
+static const struct variant variants[] = {
+	{ "irq_wake", M_IRQ, false, false, BENCH_IDLE, 2000 },
+	{ "eventfd_wake", M_EVENTFD, false, false, BENCH_IDLE, 2000 },
+	{ "spin_wake", M_SPIN, false, false, BENCH_IDLE, 2000 },
+	{ "uio_wake", M_UIO, false, false, BENCH_IDLE, 2000 },
+	{ "vfio_wake", M_VFIO, false, false, BENCH_IDLE, 2000 },
+	{ "irq_wake_syscall", M_IRQ_SYSCALL, false, false, BENCH_IDLE, 400 },
+	{ "irq_wake_xcpu", M_IRQ, true, false, BENCH_IDLE, 400 },
+	{ "spin_wake_xcpu", M_SPIN, true, false, BENCH_IDLE, 400 },
+	{ "uio_wake_xcpu", M_UIO, true, false, BENCH_IDLE, 400 },
+	{ "vfio_wake_xcpu", M_VFIO, true, false, BENCH_IDLE, 400 },
+	{ "irq_wake_hog", M_IRQ, false, false, BENCH_HOG, 2000 },
+	{ "uio_wake_hog", M_UIO, false, false, BENCH_HOG, 400 },
+	{ "vfio_wake_hog", M_VFIO, false, false, BENCH_HOG, 400 },
+	{ "irq_wake_hog_fifo", M_IRQ, false, true, BENCH_HOG, 400 },
+	{ "irq_wake_memory", M_IRQ, false, false, BENCH_MEMORY, 200 },
+	{ "uio_wake_memory", M_UIO, false, false, BENCH_MEMORY, 200 },
+	{ "vfio_wake_memory", M_VFIO, false, false, BENCH_MEMORY, 200 },
+};
+
+#define NV	(sizeof(variants) / sizeof(variants[0]))
+
+struct cmd {
+	enum mech m;
+	int n;
 };
 
 struct irq_ctx {
-	int dev;			/* edu0 */
-	int efd;			/* mmbridge event fd */
+	/* mmbridge: edu0 */
+	int dev;
+	int efd;			/* event fd */
 	int evfd;			/* eventfd signalled by mmbridge */
 	const struct mmb_counters *page;
+	volatile uint32_t *edu_regs;	/* sysfs resource0 mapping */
+	int edu_irq;
+	uint64_t last_event;		/* the event fd's last count */
+
+	/* uio_pci_generic */
 	int uio;			/* /dev/uioN, or -1 */
 	int uio_config;			/* its PCI config space */
 	uint8_t uio_cmd_high;		/* command register, INTx enabled */
-	volatile uint32_t *uio_regs;	/* its BAR0 */
-	size_t uio_len;
+	volatile uint32_t *uio_regs;	/* sysfs resource0 mapping */
+	int uio_irq;
+	int64_t last_uio;		/* UIO's last count, -1: none yet */
 
-	enum variant v;			/* what the waiter does */
-	volatile int armed;		/* the waiter is about to sleep */
-	int to_main[2];			/* waiter -> main: t1 */
-	int to_waiter[2];		/* main -> waiter: next variant */
+	/* vfio-pci */
+	int vfio_container, vfio_group, vfio_dev;	/* -1: none */
+	int vfio_efd;			/* its MSI eventfd */
+	volatile uint32_t *vfio_regs;	/* region mmap of BAR0 */
+	int vfio_irq;
+
+	int stat_fd;			/* the waiter's /proc stat */
+	volatile int stop;		/* the waiter gives up spinning */
+	volatile int armed;		/* the waiter is about to wait */
+	volatile pid_t tid;		/* the waiter's thread id */
+	volatile uint64_t t1;		/* when it ran after the last sample */
+	volatile uint64_t ack_ns;	/* vfio: its status read and ack */
+	volatile unsigned int seq;	/* samples it completed */
+	int to_waiter[2];		/* main -> waiter: struct cmd */
+	int cur_cpu;			/* where the interrupts go now */
 	const char *error;
+	long misplaced;
 };
+
+/* Per variant and repeat: samples (us), busy CPU (s), events. */
+static double lat[NV][REPEATS][PER_REPEAT];
+static int nlat[NV][REPEATS];
+static double busy[NV][REPEATS];
+static int nevents[NV][REPEATS];
+static double sys_us[REPEATS][PER_REPEAT];
+static int nsys[REPEATS];
+static double ack_us[REPEATS][PER_REPEAT];
+static int nack[REPEATS];
 
 static uint64_t ns(void)
 {
@@ -78,120 +198,456 @@ static uint64_t ns(void)
 	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
-static void pin_cpu(int cpu)
+static void pin_cpu(pid_t pid, int cpu)
 {
 	cpu_set_t set;
+	int i;
 
 	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	sched_setaffinity(0, sizeof(set), &set);
+	if (cpu >= 0) {
+		CPU_SET(cpu, &set);
+	} else {
+		for (i = 0; i < CPU_SETSIZE; i++)
+			CPU_SET(i, &set);
+	}
+	sched_setaffinity(pid, sizeof(set), &set);
 }
 
-/* Sleep (or spin) until the interrupt; *@t1 is when it ran again. */
-static int wait_one(struct irq_ctx *c, uint64_t *t1)
+/*
+ * SCHED_FIFO at priority 1 or SCHED_OTHER for thread @tid (0: the caller);
+ * children forked under SCHED_FIFO start as SCHED_OTHER.
+ */
+static int set_fifo(pid_t tid, bool fifo)
+{
+	struct sched_param sp = { .sched_priority = fifo };
+
+	if (sched_setscheduler(tid, fifo ? SCHED_FIFO | SCHED_RESET_ON_FORK :
+				   SCHED_OTHER, &sp))
+		return -errno;
+	return 0;
+}
+
+static bool has_mech(const struct irq_ctx *c, enum mech m)
+{
+	return (m != M_UIO || c->uio >= 0) && (m != M_VFIO || c->vfio_dev >= 0);
+}
+
+static int read_u64(int fd, uint64_t *v)
+{
+	return read(fd, v, 8) == 8 ? 0 : -errno;
+}
+
+/* Wait (or spin) until the interrupt; *@t1 is when the waiter ran again. */
+static int wait_one(struct irq_ctx *c, enum mech m, uint64_t *t1)
 {
 	uint64_t v, base;
-	int32_t uio_count;
-	int ret = 0;
+	int32_t count;
+	int ret;
 
-	switch (c->v) {
-	case V_IRQ:
-		ret = mmb_event_wait(c->efd, &v);
-		break;
-	case V_EVENTFD:
-		ret = read(c->evfd, &v, 8) == 8 ? 0 : -errno;
-		break;
-	case V_SPIN:
-		base = __atomic_load_n(&c->page->irq_count, __ATOMIC_RELAXED);
+	switch (m) {
+	case M_IRQ:
+	case M_IRQ_SYSCALL:
 		c->armed = 1;
-		while (__atomic_load_n(&c->page->irq_count, __ATOMIC_ACQUIRE) ==
-		       base)
-			;
-		break;
-	case V_UIO:
-		ret = read(c->uio, &uio_count, 4) == 4 ? 0 : -errno;
+		ret = mmb_event_wait(c->efd, &v);
+		*t1 = ns();
+		if (!ret && v != c->last_event + 1)
+			ret = -EPROTO;
+		c->last_event = v;
+		return ret;
+	case M_EVENTFD:
+		c->armed = 1;
+		ret = read_u64(c->evfd, &v);
+		*t1 = ns();
+		return ret ? ret : v == 1 ? 0 : -EPROTO;
+	case M_SPIN:
+		base = __atomic_load_n(&c->page->irq_count, __ATOMIC_ACQUIRE);
+		c->armed = 1;
+		do
+			v = __atomic_load_n(&c->page->irq_count, __ATOMIC_ACQUIRE);
+		while (v == base && !c->stop);
+		*t1 = ns();
+		return v == base + 1 ? 0 : -EPROTO;
+	case M_UIO:
+		c->armed = 1;
+		ret = read(c->uio, &count, 4) == 4 ? 0 : -errno;
 		*t1 = ns();
 		if (ret)
 			return ret;
+		if (c->last_uio >= 0 && count != c->last_uio + 1)
+			ret = -EPROTO;
+		c->last_uio = count;
 		/*
 		 * Acknowledge the device, then unmask INTx again, which
-		 * uio_pci_generic masked in its handler (the way of
-		 * Documentation/driver-api/uio-howto.rst).
+		 * uio_pci_generic masked in its handler.
 		 */
 		c->uio_regs[EDU_IRQ_ACK] = c->uio_regs[EDU_IRQ_STATUS];
-		return pwrite(c->uio_config, &c->uio_cmd_high, 1, 5) == 1 ?
-			0 : -errno;
+		if (pwrite(c->uio_config, &c->uio_cmd_high, 1, 5) != 1)
+			ret = -errno;
+		return ret;
+	case M_VFIO:
+		c->armed = 1;
+		ret = read_u64(c->vfio_efd, &v);
+		*t1 = ns();
+		if (ret)
+			return ret;
+		c->vfio_regs[EDU_IRQ_ACK] = c->vfio_regs[EDU_IRQ_STATUS];
+		c->ack_ns = ns() - *t1;
+		return v == 1 ? 0 : -EPROTO;
 	default:
 		return -EINVAL;
 	}
-	*t1 = ns();
-	return ret;
 }
 
 static void *waiter(void *arg)
 {
 	struct irq_ctx *c = arg;
-	int v, i;
+	struct cmd cmd;
+	uint64_t t1;
+	int i, ret;
 
-	pin_cpu(1);
-	while (read(c->to_waiter[0], &v, sizeof(v)) == sizeof(v)) {
-		c->v = v;
-		for (i = 0; i < PER_ROUND; i++) {
-			uint64_t t1;
-
-			if (c->v != V_SPIN)
-				c->armed = 1;
-			if (wait_one(c, &t1)) {
-				c->error = var_name[c->v];
+	pin_cpu(0, WAITER_CPU);
+	__atomic_store_n(&c->tid, syscall(SYS_gettid), __ATOMIC_RELEASE);
+	while (read(c->to_waiter[0], &cmd, sizeof(cmd)) == sizeof(cmd)) {
+		for (i = 0; i < cmd.n; i++) {
+			t1 = 0;
+			ret = wait_one(c, cmd.m, &t1);
+			if (ret) {
+				c->error = ret == -EPROTO ?
+					"a wake-up that was not exactly one new interrupt" :
+					strerror(-ret);
 				t1 = 0;
 			}
-			/* UIO was acknowledged inside wait_one(), after t1. */
-			if (write(c->to_main[1], &t1, sizeof(t1)) != sizeof(t1))
-				return NULL;
+			c->t1 = t1;
+			__atomic_store_n(&c->seq, c->seq + 1, __ATOMIC_RELEASE);
+			syscall(SYS_futex, &c->seq, FUTEX_WAKE_PRIVATE, 1, NULL,
+				NULL, 0);
 		}
 	}
 	return NULL;
 }
 
-/* Make the device interrupt; returns t0. */
-static uint64_t fire(struct irq_ctx *c, uint64_t *syscall_ns)
+/* The waiter's scheduler state: 'S' while it sleeps in a read(). */
+static char waiter_state(struct irq_ctx *c)
 {
-	uint64_t t0 = ns();
+	char buf[512], *p;
+	ssize_t n = pread(c->stat_fd, buf, sizeof(buf) - 1, 0);
 
-	if (c->v == V_UIO) {
-		c->uio_regs[EDU_IRQ_RAISE] = 1;
-	} else {
-		if (mmb_irq_raise_nowait(c->dev))
-			c->error = "trigger";
-		*syscall_ns = ns() - t0;
-	}
-	return t0;
+	if (n <= 0)
+		return '?';
+	buf[n] = 0;
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' ? p[2] : '?';
 }
 
-static int run_round(struct irq_ctx *c, int v, double *lat, int *n,
-		     double *sys, int *nsys)
+/* Sleep until the waiter completed sample @seq (it wakes this futex). */
+static int wait_done(struct irq_ctx *c, unsigned int seq)
 {
-	const struct timespec settle = { 0, 1000000 };	/* 1 ms */
-	uint64_t t0, t1, sc = 0;
-	int i;
+	const struct timespec to = { 0, 100000000 };
+	uint64_t start = ns();
+	unsigned int now;
 
-	c->v = v;
-	if (write(c->to_waiter[1], &v, sizeof(v)) != sizeof(v))
-		return -EIO;
-	for (i = 0; i < PER_ROUND; i++) {
-		while (!c->armed)
-			sched_yield();
-		/* Let the waiter get to sleep (or into its spin). */
-		nanosleep(&settle, NULL);
-		c->armed = 0;
-		t0 = fire(c, &sc);
-		if (read(c->to_main[0], &t1, sizeof(t1)) != sizeof(t1) || !t1)
-			return -EIO;
-		lat[(*n)++] = (t1 - t0) / 1000.0;
-		if (v != V_UIO)
-			sys[(*nsys)++] = sc / 1000.0;
+	while ((now = __atomic_load_n(&c->seq, __ATOMIC_ACQUIRE)) != seq) {
+		if (ns() - start > WAKE_TIMEOUT_MS * 1000000ULL) {
+			c->error = "no wake-up within 5 s";
+			return -ETIMEDOUT;
+		}
+		syscall(SYS_futex, &c->seq, FUTEX_WAIT_PRIVATE, now, &to, NULL,
+			0);
 	}
 	return c->error ? -EIO : 0;
+}
+
+/*
+ * Return once the waiter waits for the next interrupt, asleep in its read()
+ * (or spinning, for M_SPIN) for SETTLE_NS already.  The main thread spins
+ * until it sees it asleep, which is harness work left out of the CPU cost
+ * (*@spent), then sleeps SETTLE_NS itself, as an idle trigger would.
+ */
+static int wait_asleep(struct irq_ctx *c, enum mech m, uint64_t *spent)
+{
+	const struct timespec settle = { 0, SETTLE_NS };
+	uint64_t start = ns(), now, looked = 0;
+	int ret = 0;
+
+	for (;;) {
+		if (c->error) {
+			ret = -EIO;
+			break;
+		}
+		now = ns();
+		if (now - start > WAKE_TIMEOUT_MS * 1000000ULL) {
+			c->error = "the waiter never went to sleep";
+			ret = -ETIMEDOUT;
+			break;
+		}
+		if (!__atomic_load_n(&c->armed, __ATOMIC_ACQUIRE))
+			continue;
+		if (m == M_SPIN)
+			break;
+		/* A look at /proc every 10 us. */
+		if (now - looked < 10000)
+			continue;
+		looked = now;
+		if (waiter_state(c) == 'S')
+			break;
+	}
+	*spent += ns() - start;
+	if (!ret)
+		nanosleep(&settle, NULL);
+	return ret;
+}
+
+/*
+ * Busy time of all CPUs so far, in seconds: their time since boot less
+ * their idle time, which the tick-less idle code measures exactly (/proc/stat
+ * shows it in 10 ms units).  Busy columns that the tick samples would miss
+ * most of the short bursts of a wake-up on an otherwise idle CPU.
+ */
+static double busy_now(void)
+{
+	unsigned long long idle = 0, iowait = 0;
+	long hz = sysconf(_SC_CLK_TCK), cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	struct timespec ts;
+	FILE *f = fopen("/proc/stat", "r");
+
+	if (!f)
+		return 0;
+	if (fscanf(f, "cpu %*u %*u %*u %llu %llu", &idle, &iowait) != 2)
+		idle = iowait = 0;
+	fclose(f);
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return cpus * (ts.tv_sec + ts.tv_nsec / 1e9) -
+	       (double)(idle + iowait) / (hz > 0 ? hz : 100);
+}
+
+/* Per-CPU counts of interrupt @irq from /proc/interrupts. */
+static int irq_counts(int irq, long counts[2])
+{
+	char line[1024];
+	FILE *f = fopen("/proc/interrupts", "r");
+	int ret = -ENOENT;
+
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		char *p;
+
+		if (strtol(line, &p, 10) != irq || *p != ':')
+			continue;
+		counts[0] = strtol(p + 1, &p, 10);
+		counts[1] = strtol(p, &p, 10);
+		ret = 0;
+		break;
+	}
+	fclose(f);
+	return ret;
+}
+
+static int mech_irq(const struct irq_ctx *c, enum mech m)
+{
+	return m == M_UIO ? c->uio_irq : m == M_VFIO ? c->vfio_irq : c->edu_irq;
+}
+
+static int set_affinity(int irq, int cpu)
+{
+	char path[64];
+	int fd, ret = 0;
+
+	if (irq < 0)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/irq/%d/smp_affinity_list", irq);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || dprintf(fd, "%d\n", cpu) < 0)
+		ret = -errno;
+	if (fd >= 0 && close(fd))
+		ret = -errno;
+	if (ret)
+		fprintf(stderr, "bench irq: %s: %s\n", path, strerror(-ret));
+	return ret;
+}
+
+/* Every device's interrupt on @cpu. */
+static int place_irqs(struct irq_ctx *c, int cpu)
+{
+	if (c->cur_cpu == cpu)
+		return 0;
+	if (set_affinity(c->edu_irq, cpu) || set_affinity(c->uio_irq, cpu) ||
+	    set_affinity(c->vfio_irq, cpu))
+		return -EIO;
+	c->cur_cpu = cpu;
+	return 0;
+}
+
+/* Forget events that earlier chunks of other variants left behind. */
+static void drain(struct irq_ctx *c, enum mech m)
+{
+	int fd = m == M_EVENTFD ? c->evfd :
+		 m == M_IRQ || m == M_IRQ_SYSCALL ? c->efd : -1;
+	int fl;
+	uint64_t v;
+
+	if (fd < 0)
+		return;
+	fl = fcntl(fd, F_GETFL);
+	fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+	while (read(fd, &v, 8) == 8)
+		if (fd == c->efd)
+			c->last_event = v;
+	fcntl(fd, F_SETFL, fl);
+}
+
+static void trigger(struct irq_ctx *c, enum mech m)
+{
+	switch (m) {
+	case M_IRQ:
+	case M_EVENTFD:
+	case M_SPIN:
+		c->edu_regs[EDU_IRQ_RAISE] = 1;
+		break;
+	case M_UIO:
+		c->uio_regs[EDU_IRQ_RAISE] = 1;
+		break;
+	case M_VFIO:
+		c->vfio_regs[EDU_IRQ_RAISE] = 1;
+		break;
+	case M_IRQ_SYSCALL:
+		if (mmb_irq_raise_nowait(c->dev))
+			c->error = "MMB_IOC_IRQ_TRIGGER";
+		break;
+	default:
+		break;
+	}
+}
+
+static int find_variant(const char *name);
+
+/* WARMUP + CHUNK samples of variant @v in repeat @r. */
+static int run_chunk(struct irq_ctx *c, int v, int r)
+{
+	const struct variant *var = &variants[v];
+	int cpu = var->remote ? TRIGGER_CPU : WAITER_CPU;
+	struct cmd cmd = { var->m, WARMUP + CHUNK };
+	double busy0 = 0;
+	uint64_t spent = 0;
+	long before[2] = { 0 }, after[2] = { 0 };
+	int irq = mech_irq(c, var->m), i, ret;
+	unsigned int seq = c->seq;
+	uint64_t t0, t1, t2;
+
+	ret = place_irqs(c, cpu);
+	if (!ret && var->fifo)
+		ret = set_fifo(c->tid, true);
+	if (ret)
+		return ret;
+	drain(c, var->m);
+	if (write(c->to_waiter[1], &cmd, sizeof(cmd)) != sizeof(cmd))
+		return -EIO;
+	for (i = 0; i < cmd.n; i++) {
+		if (i == WARMUP) {
+			if (irq_counts(irq, before)) {
+				c->error = "an interrupt missing in /proc/interrupts";
+				return -EIO;
+			}
+			busy0 = busy_now();
+			spent = 0;
+		}
+		ret = wait_asleep(c, var->m, &spent);
+		if (ret)
+			return ret;
+		c->armed = 0;
+		t0 = ns();
+		trigger(c, var->m);
+		t2 = ns();
+		ret = wait_done(c, ++seq);
+		if (ret)
+			return ret;
+		t1 = c->t1;
+		if (c->error || t1 < t0)
+			return -EIO;
+		if (i < WARMUP)
+			continue;
+		lat[v][r][nlat[v][r]++] = (t1 - t0) / 1000.0;
+		if (var->m == M_IRQ_SYSCALL)
+			sys_us[r][nsys[r]++] = (t2 - t0) / 1000.0;
+		if (v == find_variant("vfio_wake"))
+			ack_us[r][nack[r]++] = c->ack_ns / 1000.0;
+	}
+	/* The main thread's spinning until the waiter slept is no part. */
+	busy0 = busy_now() - busy0 - spent / 1e9;
+
+	if (var->fifo && set_fifo(c->tid, false))
+		return -EIO;
+	busy[v][r] += busy0;
+	nevents[v][r] += CHUNK;
+	if (irq_counts(irq, after)) {
+		c->error = "an interrupt missing in /proc/interrupts";
+		return -EIO;
+	}
+	/* Every interrupt of the chunk, each on @cpu. */
+	c->misplaced += after[!cpu] - before[!cpu];
+	if (after[0] + after[1] - before[0] - before[1] != CHUNK) {
+		fprintf(stderr, "bench irq: %s: %ld interrupts for %d samples\n",
+			var->name, after[0] + after[1] - before[0] - before[1],
+			CHUNK);
+		c->error = "an interrupt count that does not match";
+		return -EIO;
+	}
+	return 0;
+}
+
+/*
+ * One load's chunks in repeat @r: the variants of that load, in groups by
+ * placement; the groups alternate, the variants rotate from chunk to chunk,
+ * and a variant with fewer samples drops out once it has them.
+ */
+static int run_load(struct irq_ctx *c, enum bench_load load, int r,
+		    struct bench_out *out, int *done, int total)
+{
+	int group[2][NV], ngroup[2] = { 0 }, gl[2], ng = 0, chunks = 0;
+	int s, j, g, ret;
+	size_t v;
+
+	for (v = 0; v < NV; v++) {
+		if (variants[v].load != load || !has_mech(c, variants[v].m))
+			continue;
+		g = variants[v].remote;
+		group[g][ngroup[g]++] = v;
+		if (variants[v].per_repeat / CHUNK > chunks)
+			chunks = variants[v].per_repeat / CHUNK;
+	}
+	for (g = 0; g < 2; g++)
+		if (ngroup[g])
+			gl[ng++] = g;
+	for (s = 0; s < chunks * ng; s++) {
+		int gi = gl[(s + r) % ng], n = ngroup[gi];
+		int k0 = (r + s / ng) % n;
+
+		for (j = 0; j < n; j++) {
+			int w = group[gi][(k0 + j) % n];
+
+			if (s / ng >= variants[w].per_repeat / CHUNK)
+				continue;
+			ret = run_chunk(c, w, r);
+			if (ret)
+				return ret;
+			*done += CHUNK;
+			bench_progress(out, "irq", *done * 100LL / total);
+		}
+	}
+	return 0;
+}
+
+static int start_load(struct bench_loadgen *g, enum bench_load load)
+{
+	int i, ret;
+
+	ret = bench_load_start(g, load);
+	if (ret)
+		return ret;
+	/* The load inherited the main thread's CPU: one hog per CPU. */
+	for (i = 0; i < g->n; i++)
+		pin_cpu(g->pid[i], load == BENCH_HOG ? i : -1);
+	return 0;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -201,13 +657,190 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* Nearest-rank percentile; sorts @v. */
 static double percentile(double *v, int n, double p)
 {
 	int i;
 
+	if (n <= 0)
+		return 0;
 	qsort(v, n, sizeof(*v), cmp_double);
 	i = (int)(p * n + 0.999999) - 1;
 	return v[i < 0 ? 0 : i >= n ? n - 1 : i];
+}
+
+static int find_variant(const char *name)
+{
+	size_t v;
+
+	for (v = 0; v < NV; v++)
+		if (!strcmp(variants[v].name, name))
+			return v;
+	return -1;
+}
+
+/* Per-repeat percentile @p of variant @name into @out[REPEATS]. */
+static bool pct(const char *name, double p, double *out)
+{
+	int v = find_variant(name), r;
+
+	if (v < 0 || !nlat[v][0])
+		return false;
+	for (r = 0; r < REPEATS; r++)
+		out[r] = percentile(lat[v][r], nlat[v][r], p);
+	return true;
+}
+
+static void report(struct irq_ctx *c, struct bench_out *out)
+{
+	static const struct {
+		const char *suffix;
+		double p;
+	} pcts[] = { { "p50", 0.50 }, { "p99", 0.99 }, { "p999", 0.999 } };
+	double a[REPEATS], b[REPEATS], med[REPEATS];
+	char name[64];
+	size_t v, k;
+	int r;
+
+	for (v = 0; v < NV; v++) {
+		if (!nlat[v][0])
+			continue;
+		for (k = 0; k < 3; k++) {
+			if (variants[v].load != BENCH_IDLE && k == 2)
+				continue;
+			pct(variants[v].name, pcts[k].p, a);
+			snprintf(name, sizeof(name), "%s_%s_us", variants[v].name,
+				 pcts[k].suffix);
+			bench_samples(out, name, a, REPEATS);
+		}
+		if (variants[v].load != BENCH_IDLE)
+			continue;
+		for (r = 0; r < REPEATS; r++)
+			a[r] = busy[v][r] * 1e6 / nevents[v][r];
+		snprintf(name, sizeof(name), "%s_cpu_us_per_event",
+			 variants[v].name);
+		bench_samples(out, name, a, REPEATS);
+	}
+	for (r = 0; r < REPEATS; r++)
+		med[r] = bench_median(sys_us[r], nsys[r]);
+	bench_samples(out, "irq_trigger_syscall_us", med, REPEATS);
+	if (nack[0]) {
+		for (r = 0; r < REPEATS; r++)
+			med[r] = bench_median(ack_us[r], nack[r]);
+		bench_samples(out, "edu_status_ack_us", med, REPEATS);
+	}
+	bench_figure(out, "irq_misplaced_interrupts", c->misplaced);
+
+	if (pct("irq_wake", 0.5, a) && pct("vfio_wake", 0.5, b))
+		bench_ratio(out, "ratio_irq_wake_vs_vfio_p50", a, b, REPEATS);
+	if (pct("irq_wake", 0.999, a) && pct("vfio_wake", 0.999, b))
+		bench_ratio(out, "ratio_irq_wake_vs_vfio_p999", a, b, REPEATS);
+	if (pct("spin_wake", 0.5, a) && pct("uio_wake", 0.5, b))
+		bench_ratio(out, "ratio_spin_wake_vs_uio_p50", a, b, REPEATS);
+	if (pct("irq_wake_hog", 0.99, a) && pct("irq_wake", 0.99, b))
+		bench_ratio(out, "ratio_irq_wake_hog_vs_idle_p99", a, b,
+			    REPEATS);
+	if (pct("irq_wake", 0.5, a) && pct("uio_wake", 0.5, b))
+		bench_ratio(out, "ratio_irq_wake_vs_uio_p50", a, b, REPEATS);
+	if (pct("irq_wake", 0.99, a) && pct("uio_wake", 0.99, b))
+		bench_ratio(out, "ratio_irq_wake_vs_uio_p99", a, b, REPEATS);
+
+	/* The load sweep: x 1 idle, 2 cpu_hog, 3 memory. */
+	for (k = 0; k < 3; k++) {
+		static const char *const series[] = { "irq_wake", "vfio_wake",
+						      "uio_wake" };
+		static const char *const sfx[] = { "", "_hog", "_memory" };
+		int l, q;
+
+		for (q = 0; q < 2; q++) {
+			char s[32];
+
+			snprintf(s, sizeof(s), "%s_%s", series[k],
+				 q ? "p99" : "p50");
+			for (l = 0; l < 3; l++) {
+				snprintf(name, sizeof(name), "%s%s", series[k],
+					 sfx[l]);
+				if (pct(name, q ? 0.99 : 0.5, a))
+					bench_point(out, "irq_load",
+						    "load: 1 idle, 2 hog, 3 mem",
+						    "us", s, l + 1, a, REPEATS);
+			}
+		}
+	}
+}
+
+/* The PCI device directory of a /sys path (its "device" link). */
+static int first_msi_irq(const char *pcidir)
+{
+	char path[320];
+	struct dirent *e;
+	DIR *d;
+	int irq = -1;
+
+	snprintf(path, sizeof(path), "%s/msi_irqs", pcidir);
+	d = opendir(path);
+	if (!d)
+		return -1;
+	while ((e = readdir(d)))
+		if (e->d_name[0] >= '0' && e->d_name[0] <= '9') {
+			irq = atoi(e->d_name);
+			break;
+		}
+	closedir(d);
+	return irq;
+}
+
+static int read_int_file(const char *path, int base)
+{
+	char buf[32];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	return strtol(buf, NULL, base);
+}
+
+static bool is_edu(const char *pcidir)
+{
+	char p[320];
+
+	snprintf(p, sizeof(p), "%s/vendor", pcidir);
+	if (read_int_file(p, 16) != EDU_VENDOR)
+		return false;
+	snprintf(p, sizeof(p), "%s/device", pcidir);
+	return read_int_file(p, 16) == EDU_DEVICE;
+}
+
+/* The registers of a PCI device through its sysfs resource0, or NULL. */
+static volatile uint32_t *map_resource0(const char *pcidir)
+{
+	char path[320];
+	void *p;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/resource0", pcidir);
+	fd = open(path, O_RDWR | O_SYNC | O_CLOEXEC);
+	if (fd < 0) {
+		fprintf(stderr, "bench irq: %s: %s\n", path, strerror(errno));
+		return NULL;
+	}
+	p = mmap(NULL, EDU_REGS_LEN, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	if (p == MAP_FAILED) {
+		fprintf(stderr, "bench irq: mmap %s: %s%s\n", path,
+			strerror(errno),
+			errno == EINVAL ?
+			" (a region a driver claimed is exclusive with CONFIG_IO_STRICT_DEVMEM unless the kernel runs with iomem=relaxed)" :
+			"");
+		return NULL;
+	}
+	return p;
 }
 
 /*
@@ -223,32 +856,12 @@ static int find_uio_edu(char *path, size_t psize, char *dir, size_t dsize)
 	if (!d)
 		return -ENODEV;
 	while ((e = readdir(d))) {
-		char p[300], buf[32];
-		unsigned int ven = 0, dev = 0;
-		FILE *f;
-
 		if (strncmp(e->d_name, "uio", 3))
 			continue;
-		snprintf(p, sizeof(p), "/sys/class/uio/%s/device/vendor",
-			 e->d_name);
-		f = fopen(p, "r");
-		if (f) {
-			if (fgets(buf, sizeof(buf), f))
-				ven = strtoul(buf, NULL, 0);
-			fclose(f);
-		}
-		snprintf(p, sizeof(p), "/sys/class/uio/%s/device/device",
-			 e->d_name);
-		f = fopen(p, "r");
-		if (f) {
-			if (fgets(buf, sizeof(buf), f))
-				dev = strtoul(buf, NULL, 0);
-			fclose(f);
-		}
-		if (ven != EDU_VENDOR || dev != EDU_DEVICE)
+		snprintf(dir, dsize, "/sys/class/uio/%.32s/device", e->d_name);
+		if (!is_edu(dir))
 			continue;
-		snprintf(path, psize, "/dev/%s", e->d_name);
-		snprintf(dir, dsize, "/sys/class/uio/%s/device", e->d_name);
+		snprintf(path, psize, "/dev/%.32s", e->d_name);
 		found = 0;
 		break;
 	}
@@ -258,40 +871,31 @@ static int find_uio_edu(char *path, size_t psize, char *dir, size_t dsize)
 
 static int open_uio(struct irq_ctx *c)
 {
-	char path[300], dir[300], bar[320], config[320];
-	int bfd;
+	char path[300], dir[300], config[320], irqf[320];
 
-	c->uio = -1;
 	if (find_uio_edu(path, sizeof(path), dir, sizeof(dir))) {
 		fprintf(stderr,
 			"bench irq: no edu device bound to uio_pci_generic; UIO figures left out\n");
 		return 0;
 	}
-	snprintf(bar, sizeof(bar), "%s/resource0", dir);
 	snprintf(config, sizeof(config), "%s/config", dir);
+	snprintf(irqf, sizeof(irqf), "%s/irq", dir);
 	c->uio = open(path, O_RDWR | O_CLOEXEC);
 	c->uio_config = open(config, O_RDWR | O_CLOEXEC);
-	bfd = open(bar, O_RDWR | O_SYNC | O_CLOEXEC);
-	if (c->uio < 0 || c->uio_config < 0 || bfd < 0) {
+	if (c->uio < 0 || c->uio_config < 0) {
 		fprintf(stderr, "bench irq: %s: %s\n",
-			c->uio < 0 ? path : c->uio_config < 0 ? config : bar,
-			strerror(errno));
+			c->uio < 0 ? path : config, strerror(errno));
 		return -errno;
 	}
+	c->uio_irq = read_int_file(irqf, 10);
 	if (pread(c->uio_config, &c->uio_cmd_high, 1, 5) != 1) {
 		fprintf(stderr, "bench irq: %s: %s\n", config, strerror(errno));
 		return -errno;
 	}
 	c->uio_cmd_high &= ~0x4;	/* PCI_COMMAND_INTX_DISABLE >> 8 */
-	c->uio_len = 4096;
-	c->uio_regs = mmap(NULL, c->uio_len, PROT_READ | PROT_WRITE,
-			   MAP_SHARED, bfd, 0);
-	close(bfd);
-	if (c->uio_regs == MAP_FAILED) {
-		fprintf(stderr, "bench irq: mmap %s: %s\n", bar,
-			strerror(errno));
-		return -errno;
-	}
+	c->uio_regs = map_resource0(dir);
+	if (!c->uio_regs || c->uio_irq <= 0)
+		return -EIO;
 	/* Start clean: nothing pending, INTx unmasked. */
 	c->uio_regs[EDU_IRQ_ACK] = c->uio_regs[EDU_IRQ_STATUS];
 	if (pwrite(c->uio_config, &c->uio_cmd_high, 1, 5) != 1) {
@@ -302,105 +906,321 @@ static int open_uio(struct irq_ctx *c)
 	return 0;
 }
 
+/* The first edu bound to vfio-pci: its address into @bdf. */
+static int find_vfio_edu(char *bdf, size_t size)
+{
+	const char *drv = "/sys/bus/pci/drivers/vfio-pci";
+	DIR *d = opendir(drv);
+	struct dirent *e;
+	int found = -ENODEV;
+
+	if (!d)
+		return -ENODEV;
+	while ((e = readdir(d))) {
+		char dir[320];
+
+		if (!strchr(e->d_name, ':'))
+			continue;
+		snprintf(dir, sizeof(dir), "%s/%.32s", drv, e->d_name);
+		if (!is_edu(dir))
+			continue;
+		snprintf(bdf, size, "%.32s", e->d_name);
+		found = 0;
+		break;
+	}
+	closedir(d);
+	return found;
+}
+
+static int vfio_fail(const char *what)
+{
+	int err = errno;
+
+	fprintf(stderr, "bench irq: vfio: %s: %s\n", what, strerror(err));
+	return err ? -err : -EIO;
+}
+
+/*
+ * vfio-pci in no-IOMMU mode: container, group, device, BAR0 mapped, bus
+ * mastering on (MSI is a memory write of the device), one MSI vector
+ * signalled to an eventfd.
+ */
+static int open_vfio(struct irq_ctx *c)
+{
+	struct vfio_group_status gs = { .argsz = sizeof(gs) };
+	struct vfio_region_info bar = { .argsz = sizeof(bar) };
+	struct vfio_region_info cfg = { .argsz = sizeof(cfg) };
+	struct vfio_irq_info ii = { .argsz = sizeof(ii) };
+	char bdf[64], link[352], target[320], group[64], dir[320];
+	char buf[sizeof(struct vfio_irq_set) + sizeof(int32_t)];
+	struct vfio_irq_set *set = (struct vfio_irq_set *)buf;
+	uint16_t cmd;
+	ssize_t n;
+	void *p;
+
+	if (find_vfio_edu(bdf, sizeof(bdf))) {
+		fprintf(stderr,
+			"bench irq: no edu device bound to vfio-pci; vfio figures left out\n");
+		return 0;
+	}
+	snprintf(dir, sizeof(dir), "/sys/bus/pci/devices/%s", bdf);
+	snprintf(link, sizeof(link), "%s/iommu_group", dir);
+	n = readlink(link, target, sizeof(target) - 1);
+	if (n <= 0)
+		return vfio_fail(link);
+	target[n] = 0;
+	snprintf(group, sizeof(group), "/dev/vfio/noiommu-%.16s",
+		 strrchr(target, '/') ? strrchr(target, '/') + 1 : target);
+
+	c->vfio_container = open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC);
+	if (c->vfio_container < 0)
+		return vfio_fail("/dev/vfio/vfio");
+	if (ioctl(c->vfio_container, VFIO_GET_API_VERSION) != VFIO_API_VERSION ||
+	    ioctl(c->vfio_container, VFIO_CHECK_EXTENSION,
+		  VFIO_NOIOMMU_IOMMU) != 1)
+		return vfio_fail("no no-IOMMU extension");
+	c->vfio_group = open(group, O_RDWR | O_CLOEXEC);
+	if (c->vfio_group < 0)
+		return vfio_fail(group);
+	if (ioctl(c->vfio_group, VFIO_GROUP_GET_STATUS, &gs) ||
+	    !(gs.flags & VFIO_GROUP_FLAGS_VIABLE))
+		return vfio_fail("group not viable");
+	if (ioctl(c->vfio_group, VFIO_GROUP_SET_CONTAINER, &c->vfio_container))
+		return vfio_fail("VFIO_GROUP_SET_CONTAINER");
+	if (ioctl(c->vfio_container, VFIO_SET_IOMMU, VFIO_NOIOMMU_IOMMU))
+		return vfio_fail("VFIO_SET_IOMMU");
+	c->vfio_dev = ioctl(c->vfio_group, VFIO_GROUP_GET_DEVICE_FD, bdf);
+	if (c->vfio_dev < 0)
+		return vfio_fail("VFIO_GROUP_GET_DEVICE_FD");
+
+	bar.index = VFIO_PCI_BAR0_REGION_INDEX;
+	cfg.index = VFIO_PCI_CONFIG_REGION_INDEX;
+	if (ioctl(c->vfio_dev, VFIO_DEVICE_GET_REGION_INFO, &bar) ||
+	    ioctl(c->vfio_dev, VFIO_DEVICE_GET_REGION_INFO, &cfg))
+		return vfio_fail("VFIO_DEVICE_GET_REGION_INFO");
+	if (!(bar.flags & VFIO_REGION_INFO_FLAG_MMAP) ||
+	    bar.size < EDU_REGS_LEN) {
+		errno = ENOTSUP;
+		return vfio_fail("BAR0 cannot be mapped");
+	}
+	p = mmap(NULL, EDU_REGS_LEN, PROT_READ | PROT_WRITE, MAP_SHARED,
+		 c->vfio_dev, bar.offset);
+	if (p == MAP_FAILED)
+		return vfio_fail("mmap BAR0");
+	c->vfio_regs = p;
+	if (pread(c->vfio_dev, &cmd, 2, cfg.offset + 4) != 2)
+		return vfio_fail("reading the command register");
+	cmd |= 0x6;			/* PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER */
+	if (pwrite(c->vfio_dev, &cmd, 2, cfg.offset + 4) != 2)
+		return vfio_fail("enabling bus mastering");
+
+	ii.index = VFIO_PCI_MSI_IRQ_INDEX;
+	if (ioctl(c->vfio_dev, VFIO_DEVICE_GET_IRQ_INFO, &ii) || ii.count < 1 ||
+	    !(ii.flags & VFIO_IRQ_INFO_EVENTFD))
+		return vfio_fail("no MSI");
+	c->vfio_efd = eventfd(0, EFD_CLOEXEC);
+	if (c->vfio_efd < 0)
+		return vfio_fail("eventfd");
+	set->argsz = sizeof(buf);
+	set->flags = VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER;
+	set->index = VFIO_PCI_MSI_IRQ_INDEX;
+	set->start = 0;
+	set->count = 1;
+	memcpy(set->data, &c->vfio_efd, sizeof(int32_t));
+	if (ioctl(c->vfio_dev, VFIO_DEVICE_SET_IRQS, set))
+		return vfio_fail("VFIO_DEVICE_SET_IRQS");
+	c->vfio_irq = first_msi_irq(dir);
+	if (c->vfio_irq < 0) {
+		errno = ENOENT;
+		return vfio_fail("its MSI's irq number");
+	}
+	c->vfio_regs[EDU_IRQ_ACK] = c->vfio_regs[EDU_IRQ_STATUS];
+	return 0;
+}
+
+static void close_vfio(struct irq_ctx *c)
+{
+	struct vfio_irq_set set = {
+		.argsz = sizeof(set),
+		.flags = VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER,
+		.index = VFIO_PCI_MSI_IRQ_INDEX,
+	};
+
+	if (c->vfio_dev >= 0)
+		ioctl(c->vfio_dev, VFIO_DEVICE_SET_IRQS, &set);
+	if (c->vfio_regs)
+		munmap((void *)c->vfio_regs, EDU_REGS_LEN);
+	if (c->vfio_efd >= 0)
+		close(c->vfio_efd);
+	if (c->vfio_dev >= 0)
+		close(c->vfio_dev);
+	if (c->vfio_group >= 0)
+		close(c->vfio_group);
+	if (c->vfio_container >= 0)
+		close(c->vfio_container);
+	c->vfio_dev = -1;
+}
+
+static int open_edu0(struct irq_ctx *c)
+{
+	const char *dir = "/sys/class/mmbridge/edu0/device";
+
+	c->efd = mmb_event_open(c->dev, MMB_EVENT_CLOEXEC);
+	c->evfd = eventfd(0, EFD_CLOEXEC);
+	c->page = mmb_counters_map(c->dev);
+	if (c->efd < 0 || c->evfd < 0 || !c->page ||
+	    mmb_eventfd(c->dev, c->evfd)) {
+		fprintf(stderr, "bench irq: edu0 setup failed\n");
+		return -EIO;
+	}
+	c->edu_irq = first_msi_irq(dir);
+	if (c->edu_irq < 0) {
+		fprintf(stderr, "bench irq: no MSI under %s\n", dir);
+		return -EIO;
+	}
+	c->edu_regs = map_resource0(dir);
+	if (!c->edu_regs)
+		return -EIO;
+	return 0;
+}
+
+static void close_all(struct irq_ctx *c)
+{
+	close_vfio(c);
+	if (c->uio_regs)
+		munmap((void *)c->uio_regs, EDU_REGS_LEN);
+	if (c->uio_config >= 0)
+		close(c->uio_config);
+	if (c->uio >= 0)
+		close(c->uio);
+	if (c->edu_regs)
+		munmap((void *)c->edu_regs, EDU_REGS_LEN);
+	mmb_eventfd(c->dev, -1);
+	if (c->page)
+		mmb_counters_unmap(c->page);
+	if (c->evfd >= 0)
+		close(c->evfd);
+	if (c->efd >= 0)
+		close(c->efd);
+	if (c->stat_fd >= 0)
+		close(c->stat_fd);
+	close(c->dev);
+}
+
+static int run_all(struct irq_ctx *c, struct bench_out *out)
+{
+	int done = 0, total = 0, r, l, ret;
+	double start = bench_now(), took[BENCH_NLOADS] = { 0 };
+	size_t v;
+
+	for (v = 0; v < NV; v++)
+		if (has_mech(c, variants[v].m))
+			total += REPEATS * variants[v].per_repeat;
+	for (r = 0; r < REPEATS; r++) {
+		for (l = 0; l < BENCH_NLOADS; l++) {
+			enum bench_load load = (l + r) % BENCH_NLOADS;
+			struct bench_loadgen g;
+			double t = bench_now();
+
+			ret = start_load(&g, load);
+			if (ret) {
+				fprintf(stderr, "bench irq: load %s: %s\n",
+					bench_load_name[load], strerror(-ret));
+				return ret;
+			}
+			ret = run_load(c, load, r, out, &done, total);
+			bench_load_stop(&g);
+			if (ret)
+				return ret;
+			took[load] += bench_now() - t;
+		}
+	}
+	fprintf(stderr,
+		"bench irq: %d samples in %.0f s (idle %.0f s, cpu_hog %.0f s, memory %.0f s)\n",
+		done, bench_now() - start, took[BENCH_IDLE], took[BENCH_HOG],
+		took[BENCH_MEMORY]);
+	return 0;
+}
+
 int bench_irq(struct bench_out *out)
 {
-	static double lat[NVAR][SAMPLES], sys[SAMPLES * NVAR];
-	int n[NVAR] = { 0 }, nsys = 0, r, k, ret;
-	struct irq_ctx c = { .uio = -1 };
-	double p50[NVAR], p99[NVAR];
+	struct irq_ctx c = {
+		.efd = -1, .evfd = -1, .uio = -1, .uio_config = -1,
+		.uio_irq = -1, .last_uio = -1, .vfio_container = -1,
+		.vfio_group = -1, .vfio_dev = -1, .vfio_efd = -1,
+		.vfio_irq = -1, .stat_fd = -1, .cur_cpu = -1,
+	};
+	char path[64];
 	pthread_t th;
-	int nvar;
+	int slack, i, ret;
 
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2) {
+		fprintf(stderr, "bench irq: needs 2 CPUs; section skipped\n");
+		return 0;
+	}
 	c.dev = mmb_open("edu0", 0);
 	if (c.dev < 0) {
 		fprintf(stderr, "bench irq: no edu0 (%s); section skipped\n",
 			strerror(-c.dev));
 		return 0;
 	}
-	c.efd = mmb_event_open(c.dev, MMB_EVENT_CLOEXEC);
-	c.evfd = eventfd(0, EFD_CLOEXEC);
-	c.page = mmb_counters_map(c.dev);
-	if (c.efd < 0 || c.evfd < 0 || !c.page ||
-	    mmb_eventfd(c.dev, c.evfd) || pipe(c.to_main) ||
-	    pipe(c.to_waiter)) {
-		fprintf(stderr, "bench irq: setup failed\n");
-		return -EIO;
+	ret = open_edu0(&c);
+	if (ret) {
+		fprintf(stderr,
+			"bench irq: edu0's interrupt cannot be raised with a store; section skipped\n");
+		close_all(&c);
+		return 0;
 	}
 	ret = open_uio(&c);
-	if (ret)
-		return ret;
-	nvar = c.uio >= 0 ? NVAR : V_UIO;
+	if (!ret && open_vfio(&c)) {
+		fprintf(stderr, "bench irq: vfio figures left out\n");
+		close_vfio(&c);
+	}
+	if (ret || pipe2(c.to_waiter, O_CLOEXEC)) {
+		close_all(&c);
+		return ret ? ret : -errno;
+	}
 
-	pin_cpu(0);
+	/* The settle sleeps as short as asked (the default slack is 50 us). */
+	slack = prctl(PR_GET_TIMERSLACK, 0, 0, 0, 0);
+	prctl(PR_SET_TIMERSLACK, 1, 0, 0, 0);
+	pin_cpu(0, TRIGGER_CPU);
 	if (pthread_create(&th, NULL, waiter, &c)) {
 		fprintf(stderr, "bench irq: no thread\n");
+		close_all(&c);
 		return -EIO;
 	}
 	/*
-	 * The eventfd is signalled on every event, so it is drained before
-	 * its own round; the event fd only returns counts it has not seen.
+	 * The main thread only triggers and takes t0 just before: SCHED_FIFO
+	 * keeps a CPU hog from stretching the run, not the figures.
 	 */
-	for (r = 0; r < ROUNDS && !ret; r++) {
-		for (k = 0; k < nvar && !ret; k++) {
-			int v = (k + r) % nvar;
-			uint64_t drain;
-
-			if (v == V_EVENTFD) {
-				int fl = fcntl(c.evfd, F_GETFL);
-
-				fcntl(c.evfd, F_SETFL, fl | O_NONBLOCK);
-				while (read(c.evfd, &drain, 8) == 8)
-					;
-				fcntl(c.evfd, F_SETFL, fl);
-			}
-			if (v == V_IRQ) {
-				int fl = fcntl(c.efd, F_GETFL);
-
-				fcntl(c.efd, F_SETFL, fl | O_NONBLOCK);
-				while (mmb_event_wait(c.efd, &drain) == 0)
-					;
-				fcntl(c.efd, F_SETFL, fl);
-			}
-			ret = run_round(&c, v, lat[v], &n[v], sys, &nsys);
-			bench_progress(out, "irq", (r * nvar + k + 1) * 100 /
-				       (ROUNDS * nvar));
-		}
+	if (set_fifo(0, true))
+		fprintf(stderr, "bench irq: no SCHED_FIFO for the trigger: %s\n",
+			strerror(errno));
+	for (i = 0; i < 5000 && !__atomic_load_n(&c.tid, __ATOMIC_ACQUIRE); i++)
+		usleep(1000);
+	ret = c.tid ? 0 : -ETIMEDOUT;
+	if (!ret) {
+		snprintf(path, sizeof(path), "/proc/self/task/%d/stat",
+			 (int)c.tid);
+		c.stat_fd = open(path, O_RDONLY | O_CLOEXEC);
+		ret = c.stat_fd < 0 ? -errno : run_all(&c, out);
+	}
+	if (ret) {
+		fprintf(stderr, "bench irq: %s\n",
+			c.error ? c.error : strerror(-ret));
+		c.stop = 1;
+		pthread_cancel(th);
 	}
 	close(c.to_waiter[1]);
 	pthread_join(th, NULL);
-	if (ret) {
-		fprintf(stderr, "bench irq: %s failed\n",
-			c.error ? c.error : "a round");
-		return ret;
-	}
-
-	for (k = 0; k < nvar; k++) {
-		char name[64];
-
-		p50[k] = percentile(lat[k], n[k], 0.50);
-		p99[k] = percentile(lat[k], n[k], 0.99);
-		snprintf(name, sizeof(name), "%s_p50_us", var_name[k]);
-		bench_figure(out, name, p50[k]);
-		snprintf(name, sizeof(name), "%s_p99_us", var_name[k]);
-		bench_figure(out, name, p99[k]);
-	}
-	bench_figure(out, "irq_trigger_syscall_us", percentile(sys, nsys, 0.5));
-	if (nvar == NVAR) {
-		bench_figure(out, "ratio_irq_wake_vs_uio_p50",
-			     p50[V_IRQ] / p50[V_UIO]);
-		bench_figure(out, "ratio_irq_wake_vs_uio_p99",
-			     p99[V_IRQ] / p99[V_UIO]);
-	}
-
-	mmb_eventfd(c.dev, -1);
-	if (c.uio >= 0) {
-		munmap((void *)c.uio_regs, c.uio_len);
-		close(c.uio_config);
-		close(c.uio);
-	}
-	mmb_counters_unmap(c.page);
-	close(c.evfd);
-	close(c.efd);
-	close(c.dev);
-	return 0;
+	pin_cpu(0, -1);
+	set_fifo(0, false);
+	if (slack > 0)
+		prctl(PR_SET_TIMERSLACK, slack, 0, 0, 0);
+	if (!ret)
+		report(&c, out);
+	close_all(&c);
+	close(c.to_waiter[0]);
+	return ret;
 }

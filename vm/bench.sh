@@ -19,13 +19,19 @@ rel=$(kernel_release "$KERNELS")
 [ -n "$rel" ] || die "kernel series $KERNELS is not installed"
 dir=$BUILD/vm/$rel
 start=$SECONDS
+# The irq section compares with vfio-pci in no-IOMMU mode (vm/lib.sh).
+case ,${BENCH_SECTIONS:-all}, in
+*,all,* | *,irq,*) MMB_VFIO_KO=$(vfio_noiommu_ko "$rel") ;;
+*) MMB_VFIO_KO= ;;
+esac
 prepare_guest "$rel" || die "build failed"
 # bench region revokes a populated 64 MiB mapping of soft0's memory;
 # bench object moves a 16 MiB object through soft0's pool.
 MMB_PARAMS=${MMB_PARAMS:-$(default_params),soft_mem_mb=64,soft_pool_mb=64}
 # bench region maps ivshmem's BAR2 through PCI sysfs (remap_pfn_range()) as
-# well as through mmbridge: with CONFIG_IO_STRICT_DEVMEM the kernel refuses
-# a BAR a driver has claimed unless iomem=relaxed.
+# well as through mmbridge, and bench irq maps edu0's registers the same
+# way to raise its interrupt with a store: with CONFIG_IO_STRICT_DEVMEM the
+# kernel refuses a BAR a driver has claimed unless iomem=relaxed.
 export MMB_CMDLINE="iomem=relaxed ${MMB_CMDLINE:-}"
 log "benchmarking on $rel under QEMU ($ACCEL, -cpu $(guest_cpu bench))"
 load_before=$(cut -d' ' -f1 /proc/loadavg)

@@ -98,10 +98,73 @@ build_for() {
 		{ cat "$BUILD/build-$rel.log" >&2; return 1; }
 }
 
+# vfio.ko with vfio-pci's no-IOMMU mode, for the irq benchmark's vfio-pci
+# comparison; prints its path, or nothing when there is none.  Debian builds
+# vfio without CONFIG_VFIO_NOIOMMU: the module is built again from
+# linux-source-6.12 with it (cached under build/vfio-noiommu/) and used only
+# when its srcversion, the digest of its source files, is the installed
+# module's: the same code plus the no-IOMMU mode.
+vfio_noiommu_ko() {
+	local rel=$1 stock out src=/usr/src/linux-source-6.12.tar.xz tmp
+	stock=$(modinfo -k "$rel" -n vfio 2>/dev/null) ||
+		{ log "$rel has no vfio module: no vfio-pci figures"; return 0; }
+	if modinfo -F parm "$stock" | grep -q '^enable_unsafe_noiommu_mode:'; then
+		echo "$stock"
+		return 0
+	fi
+	out=$BUILD/vfio-noiommu/$rel
+	if ! [ -f "$out/vfio.ko" ] && ! [ -f "$out/mismatch" ]; then
+		[ -f "$src" ] || { log "$rel's vfio has no no-IOMMU mode and $src is absent: no vfio-pci figures"; return 0; }
+		log "building vfio.ko for $rel with CONFIG_VFIO_NOIOMMU from $src"
+		tmp=$(mktemp -d "$BUILD/vfio-noiommu.XXXXXX")
+		tar -xJf "$src" -C "$tmp" --strip-components=3 --no-wildcards-match-slash \
+			--wildcards 'linux-source-6.12/drivers/vfio/*.[ch]' \
+			'linux-source-6.12/drivers/vfio/Makefile' ||
+			{ rm -rf "$tmp"; log "cannot extract vfio from $src: no vfio-pci figures"; return 0; }
+		{ echo "obj-m := vfio.o"; grep '^vfio-' "$tmp/Makefile"
+		  echo "ccflags-y += -DCONFIG_VFIO_NOIOMMU=1"; } >"$tmp/Kbuild"
+		rm "$tmp/Makefile"
+		if ! make -s -C "/lib/modules/$rel/build" M="$tmp" modules >"$tmp/build.log" 2>&1; then
+			cat "$tmp/build.log" >&2
+			rm -rf "$tmp"
+			log "building vfio.ko failed: no vfio-pci figures"
+			return 0
+		fi
+		mkdir -p "$out"
+		if [ "$(modinfo -F srcversion "$tmp/vfio.ko")" = "$(modinfo -F srcversion "$stock")" ]; then
+			strip --strip-debug -o "$out/vfio.ko" "$tmp/vfio.ko"
+		else
+			echo "srcversion $(modinfo -F srcversion "$tmp/vfio.ko") against $stock's $(modinfo -F srcversion "$stock")" >"$out/mismatch"
+		fi
+		rm -rf "$tmp"
+	fi
+	if [ -f "$out/mismatch" ]; then
+		log "$src's vfio is not $rel's ($(cat "$out/mismatch")): no vfio-pci figures"
+		return 0
+	fi
+	echo "$out/vfio.ko"
+}
+
+# Copy a kernel module, decompressed, into an initramfs directory as
+# NN-name.ko and append it to that directory's load order.
+add_module() {
+	local f=$1 dir=$2 n m
+	n=$(($(wc -l <"$dir/order") + 1))
+	m=$(printf '%02d-%s' "$n" "$(basename "$f" | sed 's/\.ko.*$//').ko")
+	case $f in
+	*.xz)	xz -dc "$f" >"$dir/$m" ;;
+	*.zst)	zstd -qdc "$f" >"$dir/$m" ;;
+	*.gz)	gzip -dc "$f" >"$dir/$m" ;;
+	*)	cp "$f" "$dir/$m" ;;
+	esac
+	echo "$m" >>"$dir/order"
+}
+
 # initramfs: busybox, the modules for virtio-9p and zram, mmbridge.ko, guest
-# programs.
+# programs; with MMB_VFIO_KO (a vfio.ko from vfio_noiommu_ko()), vfio-pci's
+# modules in lib/modules/bench/, which the guest loads for benchmarks only.
 make_initramfs() {
-	local rel=$1 out=$2 root mods m f n=0
+	local rel=$1 out=$2 root mods m f
 	root=$(mktemp -d "$BUILD/initramfs.XXXXXX")
 	chmod 755 "$root"	# mktemp's 0700 would lock non-root users out of /
 	mkdir -p "$root"/{bin,dev,proc,sys,tmp,host,lib/modules,etc}
@@ -127,16 +190,22 @@ make_initramfs() {
 	done | awk '!seen[$0]++')
 	: >"$root/lib/modules/order"
 	for f in $mods; do
-		n=$((n + 1))
-		m=$(printf '%02d-%s' "$n" "$(basename "$f" | sed 's/\.ko.*$//').ko")
-		case $f in
-		*.xz)	xz -dc "$f" >"$root/lib/modules/$m" ;;
-		*.zst)	zstd -qdc "$f" >"$root/lib/modules/$m" ;;
-		*.gz)	gzip -dc "$f" >"$root/lib/modules/$m" ;;
-		*)	cp "$f" "$root/lib/modules/$m" ;;
-		esac
-		echo "$m" >>"$root/lib/modules/order"
+		add_module "$f" "$root/lib/modules"
 	done
+	# vfio-pci without vfio_iommu_type1: a no-IOMMU container uses only
+	# vfio's own no-IOMMU driver.
+	if [ -n "${MMB_VFIO_KO:-}" ]; then
+		mkdir -p "$root/lib/modules/bench"
+		: >"$root/lib/modules/bench/order"
+		for f in $(modprobe -S "$rel" --show-depends vfio-pci 2>/dev/null |
+			awk '$1 == "insmod" && !seen[$2]++ { print $2 }'); do
+			case $(basename "$f") in
+			vfio.ko*)		f=$MMB_VFIO_KO ;;
+			vfio_iommu_type1.ko*)	continue ;;
+			esac
+			add_module "$f" "$root/lib/modules/bench"
+		done
+	fi
 	# A small ext4 file system for the tests that need page-cache pages
 	# of a real block file system (loop-mounted from the initramfs).
 	truncate -s 16M "$root/lib/ext4.img"
@@ -164,7 +233,7 @@ guest_cpu() {
 # Guest output (TAP or demo) goes to stdout; the console to $dir/console.log.
 boot_guest() {
 	local rel=$1 mode=$2 dir=$3 accel_opt params=${MMB_PARAMS:-$(default_params)}
-	local extra=() uio= debug= iommu=()
+	local extra=() uio= vfio= debug= iommu=()
 	# Tests run with SLUB's red zones, poisoning and checks: a write to
 	# freed memory is reported (and fails the splat gate) on every kernel,
 	# not only on the KASAN one.  Benchmarks and the demo run without.
@@ -176,15 +245,21 @@ boot_guest() {
 		iommu=(-device intel-iommu,intremap=off)
 		debug="$debug intel_iommu=on iommu.strict=1"
 	fi
-	# Benchmarks compare with UIO: a second edu, at a fixed address, that
-	# the guest hands to uio_pci_generic.  Their guest RAM is allocated on
-	# the host before the guest starts (-mem-prealloc): otherwise the first
-	# use of each guest page costs a host page fault, which the page
-	# allocator's zeroing of fresh pages (a cold move to RAM) would pay
-	# several times over.
+	# Benchmarks compare with UIO and vfio-pci: a second edu, at a fixed
+	# address, that the guest hands to uio_pci_generic, and a third for
+	# vfio-pci (vm/bench.sh boots them with iomem=relaxed, so that root
+	# maps edu0's registers through sysfs although mmbridge claimed them
+	# and the irq benchmark raises every device's interrupt with a store).
+	# Their guest RAM is allocated on the host before the guest starts
+	# (-mem-prealloc): otherwise the first use of each guest page costs a
+	# host page fault, which the page allocator's zeroing of fresh pages
+	# (a cold move to RAM) would pay several times over.
 	if [ "$mode" = bench ]; then
-		extra=(-device "edu,dma_mask=0xffffffffffffffff,addr=0x10" -mem-prealloc)
+		extra=(-device "edu,dma_mask=0xffffffffffffffff,addr=0x10"
+			-device "edu,dma_mask=0xffffffffffffffff,addr=0x11"
+			-mem-prealloc)
 		uio=0000:00:10.0
+		vfio=0000:00:11.0
 	fi
 	case $ACCEL in
 	tcg)	accel_opt="-accel tcg,thread=multi -cpu $(guest_cpu "$mode")" ;;
@@ -209,7 +284,7 @@ boot_guest() {
 		-machine q35 $accel_opt -smp "$VM_CPUS" -m "$VM_MEM" \
 		-nodefaults -no-user-config -display none -no-reboot \
 		-kernel "$(kernel_image "$rel")" -initrd "$dir/initramfs.gz" \
-		-append "console=ttyS0 panic=-1 rdinit=/init mmb.mode=$mode mmb.expect=edu0,ivshmem0,soft0 mmb.ivshmem_mb=$IVSHMEM_MB mmb.params=$params mmb.uio=$uio mmb.tests=$MMB_TESTS mmb.bench=${BENCH_SECTIONS:-all} $debug ${MMB_CMDLINE:-}" \
+		-append "console=ttyS0 panic=-1 rdinit=/init mmb.mode=$mode mmb.expect=edu0,ivshmem0,soft0 mmb.ivshmem_mb=$IVSHMEM_MB mmb.params=$params mmb.uio=$uio mmb.vfio=$vfio mmb.tests=$MMB_TESTS mmb.bench=${BENCH_SECTIONS:-all} $debug ${MMB_CMDLINE:-}" \
 		-serial "file:$dir/console.log" -serial stdio "${iommu[@]}" \
 		-device edu,dma_mask=0xffffffffffffffff \
 		-object "memory-backend-file,id=ivshmem,size=${IVSHMEM_MB}M,share=on,mem-path=$shm" \
