@@ -1,14 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * mmbridge stream: frames streamed by a backend's DMA engine, straight
- * into pinned user pages (zero copy), or through kernel buffers for the
- * two designs it replaces (bounce: read() copies; naive: a signal per frame
- * and an ioctl that copies).
+ * into pinned user pages (zero copy), into a ring of kernel buffers that
+ * the process maps read-only (ring: the design most drivers use), or
+ * through kernel buffers copied out, the two designs zero copy replaces
+ * (bounce: read() copies; naive: a kernel thread polls the engine and
+ * feeds it 256 KiB transfers, a signal per frame, an ioctl that copies).
  *
  * One transfer is in flight per stream: the completion of a chunk submits
  * the next one, and the completion of a frame starts the next frame (free
- * running) or waits for the frame clock.  Frames move between four states
- * under the stream's IRQ-safe lock:
+ * running) or waits for the frame clock.  In naive mode a completion only
+ * records the chunk; the stream's polling thread sees the engine idle and
+ * submits the next one.  Frames move between four states under the
+ * stream's IRQ-safe lock:
  *
  *   FREE --engine--> FILLING --last chunk--> READY --read--> OWNED
  *    ^                  | stop                                 |
@@ -33,6 +37,11 @@
  * and the kernel buffers, which are ordinary pages, so a reader copying
  * one out when the device goes finishes its copy.  On a dead stream every
  * call but close() fails with -ENODEV.
+ *
+ * A ring's kernel buffers are mapped into the process with
+ * vm_insert_pages(): each mapping holds a reference to the pages and to
+ * the stream file, so the stream (and its buffers) lives until the fd is
+ * closed and the last mapping is gone.
  */
 #include <linux/anon_inodes.h>
 #include <linux/capability.h>
@@ -41,7 +50,9 @@
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/hrtimer.h>
+#include <linux/kthread.h>
 #include <linux/math64.h>
+#include <linux/mm.h>
 #include <linux/poll.h>
 #include <linux/sched/signal.h>
 #include <linux/sizes.h>
@@ -50,11 +61,14 @@
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
 
+#include "compat.h"
 #include "pin.h"
 #include "priv.h"
 
 /* Largest single request for engines that use CPU addresses. */
 #define MMB_STREAM_CHUNK SZ_1M
+/* Naive mode's transfers: the DMA transaction of the design it stands for. */
+#define MMB_STREAM_NAIVE_CHUNK SZ_256K
 /* Frame q starts at pattern offset q * (frame_size + MMB_STREAM_SKEW). */
 #define MMB_STREAM_SKEW 64
 
@@ -70,7 +84,8 @@ enum mmb_frame_state {
  * @pin:	the user pages (zero copy)
  * @sgt:	zero copy for a bus-address engine: the pages, in segments
  *		the device takes, mapped for it while @mapped
- * @kbuf:	kernel buffer (bounce, naive): physically contiguous pages
+ * @kbuf:	kernel buffer (ring, bounce, naive): physically contiguous
+ *		pages
  * @kdma:	its bus address while @mapped
  * @mapped:	@sgt or @kbuf is DMA-mapped for mmb_stream.dma_dev;
  *		mmb_stream.lock once the stream is attached
@@ -102,9 +117,10 @@ struct mmb_sframe {
  * @sig:	naive: signal per frame
  * @sig_pid:	naive: who gets it
  * @sig_cred:	naive: its credentials at setup
+ * @poller:	naive: the thread that polls the engine and submits
  * @frames:	the ring
  * @sg_entries:	scatter-gather entries over all frames
- * @kmem:	bounce and naive: the frames' RLIMIT_MEMLOCK charge
+ * @kmem:	ring, bounce and naive: the frames' RLIMIT_MEMLOCK charge
  * @ctl:	serializes start, stop and release
  * @lock:	everything below; IRQ-safe
  * @running:	between start and stop
@@ -134,6 +150,7 @@ struct mmb_stream {
 	int sig;
 	struct pid *sig_pid;
 	const struct cred *sig_cred;
+	struct task_struct *poller;
 	struct mmb_sframe *frames;
 	u64 sg_entries;
 	struct mmb_memlock kmem;
@@ -163,6 +180,12 @@ static bool mmb_stream_cpu(struct mmb_stream *s)
 	return s->mdev->dma_cpu;
 }
 
+/* Frames the process owns in place (read() an index, write() it back). */
+static bool mmb_stream_in_place(struct mmb_stream *s)
+{
+	return s->mode == MMB_STREAM_ZERO_COPY || s->mode == MMB_STREAM_RING;
+}
+
 /* Pattern offset of byte @off of the frame with sequence number @seq. */
 static u64 mmb_stream_src(struct mmb_stream *s, u64 seq, u64 off)
 {
@@ -187,7 +210,9 @@ static void mmb_stream_chunk(struct mmb_stream *s)
 	s->req.to_device = false;
 	s->req.status = 0;
 	if (s->mode != MMB_STREAM_ZERO_COPY) {
-		len = min_t(u64, len, MMB_STREAM_CHUNK);
+		len = min_t(u64, len, s->mode == MMB_STREAM_NAIVE ?
+					      MMB_STREAM_NAIVE_CHUNK :
+					      MMB_STREAM_CHUNK);
 		s->req.cpu_addr = f->kbuf + off;
 		s->req.dma_addr = f->kdma + off;
 	} else if (mmb_stream_cpu(s)) {
@@ -313,7 +338,10 @@ static void mmb_stream_submit(struct mmb_stream *s)
 	}
 }
 
-/* Start a frame if the engine is idle and a frame is free. */
+/*
+ * Start a frame if the engine is idle and a frame is free; in naive mode
+ * only take the frame, and leave the submission to the polling thread.
+ */
 static bool mmb_stream_kick(struct mmb_stream *s)
 {
 	u32 i, idx;
@@ -333,7 +361,9 @@ static bool mmb_stream_kick(struct mmb_stream *s)
 	s->frames[idx].seq = s->next_seq++;
 	s->cur = idx;
 	s->cur_off = 0;
-	mmb_stream_submit(s);
+	/* Naive: the polling thread finds the frame and submits. */
+	if (s->mode != MMB_STREAM_NAIVE)
+		mmb_stream_submit(s);
 	return true;
 }
 
@@ -367,7 +397,8 @@ static void mmb_stream_done(struct mmb_dma_req *req)
 		return;
 	}
 	if (s->cur_off < s->size) {
-		mmb_stream_submit(s);
+		if (s->mode != MMB_STREAM_NAIVE)
+			mmb_stream_submit(s);
 		spin_unlock_irqrestore(&s->lock, flags);
 		return;
 	}
@@ -445,6 +476,44 @@ static int mmb_stream_load(struct mmb_stream *s)
 	return ret;
 }
 
+/* Naive: whether the polling thread has an engine to poll. */
+static bool mmb_stream_active(struct mmb_stream *s)
+{
+	return READ_ONCE(s->running) && !READ_ONCE(s->dead);
+}
+
+/*
+ * Naive: the stream's kernel thread, the design of a driver whose device
+ * cannot interrupt when it has data: it keeps polling, and whenever the
+ * engine is idle with a frame being filled it submits the next 256 KiB.
+ * It polls while the stream runs and sleeps while it is stopped or dead.
+ */
+static int mmb_stream_poller(void *data)
+{
+	struct mmb_stream *s = data;
+	unsigned long flags;
+
+	while (!kthread_should_stop()) {
+		if (!mmb_stream_active(s)) {
+			set_current_state(TASK_INTERRUPTIBLE);
+			if (!mmb_stream_active(s) && !kthread_should_stop())
+				schedule();
+			__set_current_state(TASK_RUNNING);
+			continue;
+		}
+		if (!READ_ONCE(s->inflight) && READ_ONCE(s->cur) >= 0) {
+			spin_lock_irqsave(&s->lock, flags);
+			if (s->running && !s->dead && !s->inflight &&
+			    s->cur >= 0)
+				mmb_stream_submit(s);
+			spin_unlock_irqrestore(&s->lock, flags);
+		}
+		cond_resched();
+		cpu_relax();
+	}
+	return 0;
+}
+
 static int mmb_stream_start(struct mmb_stream *s)
 {
 	unsigned long flags;
@@ -469,6 +538,8 @@ static int mmb_stream_start(struct mmb_stream *s)
 			mmb_stream_kick(s);
 	}
 	spin_unlock_irqrestore(&s->lock, flags);
+	if (!ret && s->poller)
+		wake_up_process(s->poller);
 out:
 	mutex_unlock(&s->ctl);
 	return ret;
@@ -496,6 +567,14 @@ static void mmb_stream_halt(struct mmb_stream *s)
 	spin_unlock_irqrestore(&s->lock, flags);
 	hrtimer_cancel(&s->tick);
 	wait_event(s->wq, mmb_stream_idle(s));
+	/* Naive: a frame taken and not submitted yet goes back. */
+	spin_lock_irqsave(&s->lock, flags);
+	if (s->cur >= 0 && !s->inflight) {
+		s->frames[s->cur].state = MMB_FRAME_FREE;
+		s->cur = -1;
+		s->st.aborted++;
+	}
+	spin_unlock_irqrestore(&s->lock, flags);
 }
 
 /**
@@ -659,7 +738,7 @@ static ssize_t mmb_stream_read(struct file *file, char __user *buf, size_t len,
 	return n * sizeof(fr[0]);
 }
 
-/* Zero copy: frames handed back by index.  All valid, or none taken. */
+/* Zero copy, ring: frames handed back by index.  All valid, or none taken. */
 static ssize_t mmb_stream_write(struct file *file, const char __user *buf,
 				size_t len, loff_t *ppos)
 {
@@ -671,7 +750,7 @@ static ssize_t mmb_stream_write(struct file *file, const char __user *buf,
 
 	if (READ_ONCE(s->dead))
 		return -ENODEV;
-	if (s->mode != MMB_STREAM_ZERO_COPY)
+	if (!mmb_stream_in_place(s))
 		return -EINVAL;
 	if (!n || len % sizeof(u32) || n > s->nr)
 		return -EINVAL;
@@ -715,6 +794,40 @@ static __poll_t mmb_stream_poll(struct file *file, poll_table *wait)
 	if (READ_ONCE(s->dead))
 		mask |= EPOLLERR | EPOLLHUP;
 	return mask;
+}
+
+/*
+ * Ring: the whole ring, frame i at offset i * frame_size, read-only.  The
+ * pages are ordinary kernel pages: each mapping holds a reference to them
+ * and to the file, so they outlive neither.
+ */
+static int mmb_stream_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct mmb_stream *s = file->private_data;
+	unsigned long per = s->size >> PAGE_SHIFT, n = 0, i, j;
+	struct page **pages;
+	int ret;
+
+	if (READ_ONCE(s->dead))
+		return -ENODEV;
+	if (s->mode != MMB_STREAM_RING)
+		return -EINVAL;
+	if (vma->vm_pgoff || vma->vm_end - vma->vm_start != s->nr * s->size)
+		return -EINVAL;
+	if (vma->vm_flags & VM_WRITE)
+		return -EPERM;
+	mmb_vm_flags_clear(vma, VM_MAYWRITE);
+	mmb_vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
+	pages = kvmalloc_array(s->nr * per, sizeof(*pages), GFP_KERNEL);
+	if (!pages)
+		return -ENOMEM;
+	for (i = 0; i < s->nr; i++)
+		for (j = 0; j < per; j++)
+			pages[n++] = virt_to_page(s->frames[i].kbuf +
+						  (j << PAGE_SHIFT));
+	ret = vm_insert_pages(vma, vma->vm_start, pages, &n);
+	kvfree(pages);
+	return ret;
 }
 
 static long mmb_stream_ioctl_ctl(struct mmb_stream *s, unsigned int cmd,
@@ -821,6 +934,8 @@ static void mmb_stream_free(struct mmb_stream *s)
 {
 	u32 i;
 
+	if (s->poller)
+		kthread_stop(s->poller);
 	for (i = 0; s->frames && i < s->nr; i++) {
 		struct mmb_sframe *f = &s->frames[i];
 
@@ -870,6 +985,7 @@ static const struct file_operations mmb_stream_fops = {
 	.read = mmb_stream_read,
 	.write = mmb_stream_write,
 	.poll = mmb_stream_poll,
+	.mmap = mmb_stream_mmap,
 	.unlocked_ioctl = mmb_stream_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
 	.release = mmb_stream_release,
@@ -1083,7 +1199,7 @@ static int mmb_stream_check(struct mmb_device *mdev,
 	if (ss->flags & ~(MMB_EVENT_NONBLOCK | MMB_EVENT_CLOEXEC) ||
 	    ss->reserved)
 		return -EINVAL;
-	if (ss->mode > MMB_STREAM_NAIVE)
+	if (ss->mode > MMB_STREAM_RING)
 		return -EINVAL;
 	if (!ss->nr_frames || ss->nr_frames > MMB_STREAM_MAX_FRAMES)
 		return -EINVAL;
@@ -1158,6 +1274,15 @@ int mmb_stream_setup(struct mmb_device *mdev, const struct mmb_stream_setup *ss)
 		ret = mmb_stream_alloc_kbufs(s);
 	if (ret)
 		goto err_free;
+	if (s->mode == MMB_STREAM_NAIVE) {
+		s->poller = kthread_run(mmb_stream_poller, s, "mmb-naive/%s",
+					dev_name(&mdev->dev));
+		if (IS_ERR(s->poller)) {
+			ret = PTR_ERR(s->poller);
+			s->poller = NULL;
+			goto err_free;
+		}
+	}
 
 	mutex_lock(&mdev->stream_lock);
 	ret = mmb_device_alive(mdev);
