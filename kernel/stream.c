@@ -71,6 +71,11 @@
 #define MMB_STREAM_NAIVE_CHUNK SZ_256K
 /* Frame q starts at pattern offset q * (frame_size + MMB_STREAM_SKEW). */
 #define MMB_STREAM_SKEW 64
+/*
+ * The pattern is loaded at every start: at most 4 MiB of the window, so
+ * that a start costs the same on a device of 8 MiB and of 1 GiB.
+ */
+#define MMB_STREAM_PATTERN_MAX SZ_4M
 
 enum mmb_frame_state {
 	MMB_FRAME_FREE,
@@ -429,24 +434,29 @@ static void mmb_stream_done(struct mmb_dma_req *req)
 	}
 }
 
+/*
+ * A tick of the frame clock.  Every period is a tick: when the timer runs
+ * late, the periods that began since its expiry had no tick in time, and
+ * their frames are dropped (and counted as late); the latest one starts a
+ * frame if it can.
+ */
 static enum hrtimer_restart mmb_stream_tick(struct hrtimer *t)
 {
 	struct mmb_stream *s = container_of(t, struct mmb_stream, tick);
 	unsigned long flags;
-	bool again;
+	u64 n = 0;
 
 	spin_lock_irqsave(&s->lock, flags);
-	again = s->running && !s->dead;
-	if (again) {
-		s->st.ticks++;
+	if (s->running && !s->dead) {
+		n = hrtimer_forward_now(t, ns_to_ktime(s->period));
+		s->st.ticks += n;
+		s->st.dropped += n - 1;
+		s->st.late += n - 1;
 		if (!mmb_stream_kick(s))
 			s->st.dropped++;
 	}
 	spin_unlock_irqrestore(&s->lock, flags);
-	if (!again)
-		return HRTIMER_NORESTART;
-	hrtimer_forward_now(t, ns_to_ktime(s->period));
-	return HRTIMER_RESTART;
+	return n ? HRTIMER_RESTART : HRTIMER_NORESTART;
 }
 
 /* Put the device's pattern in place: W bytes of the generator. */
@@ -556,16 +566,34 @@ static bool mmb_stream_idle(struct mmb_stream *s)
 	return idle;
 }
 
-/* Stop the clock and the engine; wait for the transfer in flight. */
+/*
+ * Stop the clock and the engine; wait for the transfer in flight.  The
+ * periods that began before the stop and had no tick yet (the timer
+ * late) are ticks, dropped, as in mmb_stream_tick().
+ */
 static void mmb_stream_halt(struct mmb_stream *s)
 {
 	unsigned long flags;
+	bool clocked;
+	ktime_t now;
+	s64 late;
 
 	spin_lock_irqsave(&s->lock, flags);
+	clocked = s->running && !s->dead && s->period;
+	now = ktime_get();
 	s->running = false;
 	s->st.running = 0;
 	spin_unlock_irqrestore(&s->lock, flags);
 	hrtimer_cancel(&s->tick);
+	/* Its expiry is the first period without a tick. */
+	late = ktime_to_ns(ktime_sub(now, hrtimer_get_expires(&s->tick)));
+	if (clocked && late >= 0) {
+		spin_lock_irqsave(&s->lock, flags);
+		s->st.ticks += div64_u64(late, s->period) + 1;
+		s->st.dropped += div64_u64(late, s->period) + 1;
+		s->st.late += div64_u64(late, s->period) + 1;
+		spin_unlock_irqrestore(&s->lock, flags);
+	}
 	wait_event(s->wq, mmb_stream_idle(s));
 	/* Naive: a frame taken and not submitted yet goes back. */
 	spin_lock_irqsave(&s->lock, flags);
@@ -623,7 +651,10 @@ static int mmb_stream_pop(struct mmb_stream *s)
 	return idx;
 }
 
-/* A frame comes back from the process. */
+/*
+ * A frame comes back from the process; free running, the engine may start
+ * it at once, with a frame clock it waits for a tick.
+ */
 static void mmb_stream_free_frame(struct mmb_stream *s, u32 idx)
 {
 	struct mmb_sframe *f = &s->frames[idx];
@@ -631,7 +662,8 @@ static void mmb_stream_free_frame(struct mmb_stream *s, u32 idx)
 	lockdep_assert_held(&s->lock);
 	mmb_stream_sync_dev(s, f);
 	f->state = MMB_FRAME_FREE;
-	mmb_stream_kick(s);
+	if (!s->period)
+		mmb_stream_kick(s);
 }
 
 static bool mmb_stream_readable(struct mmb_stream *s)
@@ -856,7 +888,9 @@ static long mmb_stream_ioctl_status(struct mmb_stream *s, void __user *uarg)
 	u32 argsz, i;
 	int ret;
 
-	ret = mmb_get_out_args(&st, sizeof(st), sizeof(st), uarg);
+	ret = mmb_get_out_args(&st, sizeof(st),
+			       offsetofend(struct mmb_stream_status, errors),
+			       uarg);
 	if (ret)
 		return ret;
 	if (st.flags)
@@ -1248,7 +1282,8 @@ int mmb_stream_setup(struct mmb_device *mdev, const struct mmb_stream_setup *ss)
 	s->size = ss->frame_size;
 	s->seed = ss->seed;
 	s->period = ss->period_ns;
-	s->pattern = mdev->dma_window & ~7ULL;
+	s->pattern = min_t(u64, mdev->dma_window, MMB_STREAM_PATTERN_MAX) &
+		     ~7ULL;
 	s->sig = ss->signal;
 	if (s->sig) {
 		s->sig_pid = get_task_pid(current, PIDTYPE_TGID);

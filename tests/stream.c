@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -76,8 +77,9 @@ static int test_soft_frames_exact(void)
 	EXPECT_EQ(st.running, 0);
 	EXPECT_EQ(st.nr_frames, nr);
 	EXPECT_EQ(st.frame_size, size);
-	EXPECT(st.pattern_size >= size, "pattern %llu",
-	       (unsigned long long)st.pattern_size);
+	/* The window, at most 4 MiB of it. */
+	EXPECT_EQ(st.pattern_size, module_param("soft_mem_mb") >= 4 ?
+				   4 << 20 : module_param("soft_mem_mb") << 20);
 	EXPECT_OK(mmb_stream_start(sfd));
 	r = read_exact(sfd, frames, size, seed, &seq, 40);
 	if (r != T_PASS)
@@ -204,6 +206,83 @@ static int test_overrun_counted(void)
 	r = read_exact(sfd, frames, size, seed, &seq, nr);
 	if (r != T_PASS)
 		return r;
+	close(sfd);
+	close(fd);
+	munmap(buf, nr * size);
+	return T_PASS;
+}
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/*
+ * A frame clock paces the engine: a frame starts at a tick and only then,
+ * also when the consumer hands frames back at once; and every period
+ * between start and stop is a tick, one the clock ran too late for
+ * included (it is dropped, and counted as late).
+ */
+static int test_frame_clock_exact(void)
+{
+	const uint32_t nr = 4;
+	const size_t size = 16 * PG;
+	const uint64_t period = 2000000, fast = MMB_STREAM_PERIOD_MIN_NS;
+	uint8_t *buf = map_anon(nr * size, PROT_READ | PROT_WRITE);
+	uint64_t seed = test_seed(), seq = 0, t0, t1, t2, t3, lo, hi;
+	struct mmb_stream_status st;
+	void *frames[4];
+	int fd = dev_open("soft0"), sfd, r;
+
+	EXPECT_OK(fd);
+	EXPECT(buf, "mmap");
+	frames_of(buf, nr, size, frames);
+	sfd = mmb_stream_setup(fd, MMB_STREAM_ZERO_COPY, nr, size, frames,
+			       seed, period, 0, 0);
+	EXPECT_OK(sfd);
+	EXPECT_OK(mmb_stream_start(sfd));
+	/* Each frame back at once: the next one still waits for its tick. */
+	r = read_exact(sfd, frames, size, seed, &seq, 50);
+	if (r != T_PASS)
+		return r;
+	EXPECT_OK(mmb_stream_stop(sfd));
+	EXPECT_OK(mmb_stream_status(sfd, &st));
+	EXPECT(st.produced <= st.ticks,
+	       "%llu frames produced in %llu ticks of the clock",
+	       (unsigned long long)st.produced, (unsigned long long)st.ticks);
+	EXPECT_EQ(st.ticks, st.produced + st.dropped + st.aborted);
+	EXPECT(st.late <= st.dropped, "%llu late of %llu dropped",
+	       (unsigned long long)st.late, (unsigned long long)st.dropped);
+	close(sfd);
+
+	/* Nobody reads; a fast clock: every period of the run is a tick. */
+	sfd = mmb_stream_setup(fd, MMB_STREAM_ZERO_COPY, nr, size, frames,
+			       seed, fast, 0, 0);
+	EXPECT_OK(sfd);
+	t0 = mono_ns();
+	EXPECT_OK(mmb_stream_start(sfd));
+	t1 = mono_ns();
+	usleep(1000000);
+	t2 = mono_ns();
+	EXPECT_OK(mmb_stream_stop(sfd));
+	t3 = mono_ns();
+	EXPECT_OK(mmb_stream_status(sfd, &st));
+	lo = (t2 - t1) / fast;
+	hi = (t3 - t0) / fast;
+	EXPECT(st.ticks >= lo && st.ticks <= hi,
+	       "%llu ticks (%llu late) in a run of %llu to %llu periods",
+	       (unsigned long long)st.ticks, (unsigned long long)st.late,
+	       (unsigned long long)lo, (unsigned long long)hi);
+	EXPECT_EQ(st.produced, nr);
+	EXPECT_EQ(st.ticks, st.produced + st.dropped + st.aborted);
+	EXPECT(st.late <= st.dropped, "%llu late of %llu dropped",
+	       (unsigned long long)st.late, (unsigned long long)st.dropped);
+	printf("# %llu ticks, %llu late, in %llu to %llu periods\n",
+	       (unsigned long long)st.ticks, (unsigned long long)st.late,
+	       (unsigned long long)lo, (unsigned long long)hi);
 	close(sfd);
 	close(fd);
 	munmap(buf, nr * size);
@@ -886,6 +965,29 @@ static uint64_t dma_events(const struct mmb_counters *page)
 }
 
 /*
+ * The transfers the engine needs for frames 0 to 3 of 1 MiB: a transfer
+ * ends at @chunk bytes, at the frame's end and at the pattern's end.
+ */
+static long transfers_expected(uint64_t pattern, uint64_t chunk)
+{
+	const uint64_t size = 1ULL << 20;
+	uint64_t q, off, dev, len;
+	long n = 0;
+
+	for (q = 0; q < 4; q++) {
+		for (off = 0; off < size; off += len, n++) {
+			dev = (q * (size + 64) + off) % pattern;
+			len = size - off;
+			if (len > pattern - dev)
+				len = pattern - dev;
+			if (len > chunk)
+				len = chunk;
+		}
+	}
+	return n;
+}
+
+/*
  * The DMA transfers of four 1 MiB frames of @mode: the stream's pattern is
  * loaded first (its transfers are counted by a start and a stop that
  * produce nothing), then a frame clock fills the four frames and finds no
@@ -959,9 +1061,17 @@ static int test_naive_polling_thread(void)
 	EXPECT_OK(sigaction(SIGURG, &sa, NULL) ? -errno : 0);
 	EXPECT_EQ(naive_thread(NULL), 0);
 
-	EXPECT_EQ(transfers_for_four(fd, page, MMB_STREAM_NAIVE), 16);
-	EXPECT_EQ(transfers_for_four(fd, page, MMB_STREAM_BOUNCE), 4);
-	EXPECT_EQ(transfers_for_four(fd, page, MMB_STREAM_RING), 4);
+	sfd = mmb_stream_setup(fd, MMB_STREAM_NAIVE, 2, size, NULL, 7, 0,
+			       SIGURG, 0);
+	EXPECT_OK(sfd);
+	EXPECT_OK(mmb_stream_status(sfd, &st));
+	close(sfd);
+	EXPECT_EQ(transfers_for_four(fd, page, MMB_STREAM_NAIVE),
+		  transfers_expected(st.pattern_size, 256 << 10));
+	EXPECT_EQ(transfers_for_four(fd, page, MMB_STREAM_BOUNCE),
+		  transfers_expected(st.pattern_size, 1 << 20));
+	EXPECT_EQ(transfers_for_four(fd, page, MMB_STREAM_RING),
+		  transfers_expected(st.pattern_size, 1 << 20));
 	EXPECT_EQ(naive_thread(NULL), 0);
 
 	sfd = mmb_stream_setup(fd, MMB_STREAM_NAIVE, 2, size, NULL, 7, 0,
@@ -975,7 +1085,6 @@ static int test_naive_polling_thread(void)
 		EXPECT_EQ(naive_thread(&state), t);
 	}
 	EXPECT(state == 'S', "polling thread in state %c before start", state);
-	EXPECT_OK(mmb_stream_status(sfd, &st));
 	EXPECT_OK(mmb_stream_start(sfd));
 	for (seq = 0; seq < 6; seq++) {
 		for (i = 0; i < 10000; i++) {
@@ -1290,6 +1399,7 @@ const struct mmb_test stream_tests[] = {
 	{ "stream/edu_dma_into_user", test_edu_dma_into_user },
 	{ "stream/sg_merges_contiguous", test_sg_merges_contiguous },
 	{ "stream/overrun_counted", test_overrun_counted },
+	{ "stream/frame_clock_exact", test_frame_clock_exact },
 	{ "stream/owned_frame_untouched", test_owned_frame_untouched },
 	{ "stream/stop_restart", test_stop_restart },
 	{ "stream/exit_midstream", test_exit_midstream },

@@ -666,9 +666,10 @@ struct mmb_unpin_region {
  * The data stand for what a capture device would deliver: with P the byte
  * stream of MMB_SRC_GEN for @seed (byte i is byte i % 8 of
  * mmb_gen_word(seed, i / 8)) and W the pattern_size of
- * MMB_IOC_STREAM_STATUS, byte o of the frame with sequence number q is
- * P[(q * (frame_size + 64) + o) % W].  The device holds the W bytes; the
- * engine moves them into the frames.
+ * MMB_IOC_STREAM_STATUS (the device's DMA window in whole 8-byte words,
+ * at most 4 MiB), byte o of the frame with sequence number q is
+ * P[(q * (frame_size + 64) + o) % W].  The device holds the W bytes,
+ * loaded at every start; the engine moves them into the frames.
  *
  * How frames reach the process depends on the mode:
  *  - MMB_STREAM_ZERO_COPY: the frames are the process's own memory (@frames
@@ -807,12 +808,16 @@ struct mmb_stream_ctl {
  *		merging physically contiguous pages (MMB_STREAM_ZERO_COPY)
  * @ticks:	frame-clock ticks (period_ns > 0)
  * @produced:	frames completed
- * @dropped:	frames the clock could not start (no free frame, engine busy)
+ * @dropped:	frames the clock could not start (no free frame, engine busy,
+ *		or the clock itself late)
  * @aborted:	frames cut short by stop
  * @delivered:	frames handed to the process (read, fetch)
  * @ready:	completed frames waiting for the process
  * @owned:	frames the process holds (MMB_STREAM_ZERO_COPY, MMB_STREAM_RING)
  * @errors:	transfers the device failed
+ * @late:	of @dropped, periods the clock itself missed: its timer ran
+ *		late, after the next period had begun, so nothing started
+ *		the frames of the periods in between
  */
 struct mmb_stream_status {
 	__u32 argsz;
@@ -830,6 +835,7 @@ struct mmb_stream_status {
 	__u32 ready;
 	__u32 owned;
 	__u64 errors;
+	__u64 late;
 };
 
 #define MMB_IOC_STREAM_STATUS _IO(MMB_IOC_MAGIC, 0x33)
