@@ -214,10 +214,12 @@ static void mmb_stream_chunk(struct mmb_stream *s)
 	s->req.dev_offset = dev;
 	s->req.to_device = false;
 	s->req.status = 0;
-	if (s->mode != MMB_STREAM_ZERO_COPY) {
-		len = min_t(u64, len, s->mode == MMB_STREAM_NAIVE ?
-					      MMB_STREAM_NAIVE_CHUNK :
-					      MMB_STREAM_CHUNK);
+	if (s->mode == MMB_STREAM_NAIVE) {
+		len = min_t(u64, len, MMB_STREAM_NAIVE_CHUNK);
+		s->req.cpu_addr = f->kbuf + off;
+		s->req.dma_addr = f->kdma + off;
+	} else if (s->mode != MMB_STREAM_ZERO_COPY) {
+		len = min_t(u64, len, MMB_STREAM_CHUNK);
 		s->req.cpu_addr = f->kbuf + off;
 		s->req.dma_addr = f->kdma + off;
 	} else if (mmb_stream_cpu(s)) {

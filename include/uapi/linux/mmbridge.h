@@ -700,8 +700,10 @@ struct mmb_unpin_region {
  *    whoever holds the stream fd cannot signal it.
  * poll() reports EPOLLIN while a frame is ready.  With @period_ns 0 the
  * engine starts a frame as soon as one is free; otherwise a frame clock
- * ticks every @period_ns and a tick that finds no free frame, or the
- * engine still busy, drops that frame (counted, never torn).  Closing the
+ * ticks every @period_ns, frames start at ticks only, and a tick that
+ * finds no free frame, or the engine still busy, drops that frame
+ * (counted, never torn); so do the periods a late clock missed (@late in
+ * MMB_IOC_STREAM_STATUS).  Closing the
  * stream fd stops the engine, waits for the transfer in flight and
  * releases everything; so does process exit.  When the device is removed,
  * the stream's DMA mappings go with it; from then on every call on the
