@@ -7,38 +7,51 @@
  * with the one the stream's pattern gives for the frame's sequence number
  * (a wrong frame, a torn one or a missing one stops the section); so
  * every mode touches every byte once more after the device wrote it:
- *   zero_copy  the engine writes into the process's pinned frames; read()
- *              returns which frame is ready, the consumer checksums it in
- *              place, write() hands it back
+ *   zero_copy  the engine writes into the process's pinned frames; one
+ *              read() returns the records of every frame ready, the
+ *              consumer checksums them in place, one write() hands them
+ *              all back
  *   ring       the engine writes a kernel ring the process has mapped
- *              read-only (the design most drivers use); read(), checksum
+ *              read-only (the design most drivers use); read(), checksums
  *              in place, write(), as zero copy
  *   bounce     the engine writes kernel buffers; read() copies a frame
- *              out, the consumer checksums the copy
+ *              out (one per call) and hands its buffer back, the consumer
+ *              checksums the copy
  *   naive      the design zero copy replaces: a kernel thread of the
  *              stream polls the engine and feeds it 256 KiB transfers; a
  *              signal per frame, whose handler calls the fetch ioctl
  *              (which copies the frame out) and checksums the copy, while
  *              the main thread waits in sigsuspend()
- * and two references that receive nothing:
+ * and three references:
  *   memcpy     memcpy() of the zero-copy frames (the stream's own frames,
  *              as the device left them) into one buffer, frame after
  *              frame: the bandwidth the acquisition rate is scaled to
  *   checksum   the consumer's checksum alone, over the same frames: the
  *              ceiling of any mode here
+ *   engine     a zero-copy stream whose consumer hands every frame back
+ *              unread: what the engine delivers, the ceiling of any mode
+ *              on this device
  * MB/s of frames reaching the process (10^6 bytes per second), and the CPU
  * each costs per GB (machine-wide busy CPU, and the consumer process's
- * own), in repeats of at least 64 frames and 128 MiB; 5 repeats at 1 MiB
- * and 64 KiB frames, 3 at the other sizes of the frame-size sweep (16 KiB
- * to 4 MiB), the order of the six variants rotated in every repeat.
+ * own).  Samples of about 0.4 s (at least 64 frames at 1 MiB and 64 KiB,
+ * at least 16 at the sweep's other sizes, which naive moves at a few tens
+ * of MB/s); 9 repeats at 1 MiB and 64 KiB frames, 3 at the other sizes of
+ * the frame-size sweep (16 KiB to 4 MiB), the order of the seven variants
+ * rotated in every repeat; a warm-up run of each variant sizes its
+ * samples.
  *
  * The acquisition scenario: a zero-copy stream whose frame clock delivers
  * 15% of this run's memcpy bandwidth (at 1 MiB frames), for 10 000 frame
- * periods; the frames the clock had to drop (the engine busy or no free
- * frame), and the CPUs the consumer used.  Its frame size is chosen for a
- * run of about 15 s: a power of two from 64 KiB to 1 MiB.
+ * periods; the frames the clock had to drop (the engine busy, no free
+ * frame, or the clock itself late: a timer in an emulated guest), and the
+ * CPUs the consumer used.  Its frame size is chosen for a run of at most
+ * about 30 s: a power of two from 64 KiB to 1 MiB (1 MiB when the rate is
+ * 350 MB/s or more).
  */
+#include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,16 +68,16 @@
 #define MIN_FRAMES	64	/* at least, at 1 MiB and 64 KiB */
 #define MIN_SWEEP	16	/* at least, at the sweep's other sizes */
 #define PROBE_FRAMES	8	/* the warm-up, which sizes the samples */
-#define REPEATS		5
+#define REPEATS		9
 #define SWEEP_REPEATS	3
 #define SEED		0x5eedULL
 #define ACQ_TICKS	10000
-#define ACQ_SECONDS	15.0
+#define ACQ_SECONDS	30.0
 
-enum { V_ZERO, V_RING, V_BOUNCE, V_NAIVE, V_MEMCPY, V_CSUM, NVAR };
+enum { V_ZERO, V_RING, V_BOUNCE, V_NAIVE, V_MEMCPY, V_CSUM, V_ENGINE, NVAR };
 
 static const char *const var_name[NVAR] = {
-	"zero_copy", "ring", "bounce", "naive", "memcpy", "checksum",
+	"zero_copy", "ring", "bounce", "naive", "memcpy", "checksum", "engine",
 };
 
 /* Frame sizes: the two of the headline figures first, then the sweep. */
@@ -212,7 +225,36 @@ static void naive_frame(int sig)
 	errno = saved;
 }
 
-/* One frame to the process, checked, and back to the engine; 0 or -errno. */
+/*
+ * Zero copy and ring: every frame ready, with one read() (the records of
+ * up to NFRAMES frames), each checked in place, all handed back with one
+ * write().  @base is where frame 0 is.  The number of frames, or -errno.
+ */
+static int take_in_place(struct stream_ctx *c, int sfd, const uint8_t *base,
+			 bool check)
+{
+	struct mmb_frame fr[NFRAMES];
+	uint32_t idx[NFRAMES];
+	ssize_t got = read(sfd, fr, sizeof(fr));
+	int n = got / (ssize_t)sizeof(fr[0]), i;
+
+	if (got < (ssize_t)sizeof(fr[0]))
+		return got < 0 ? -errno : -EIO;
+	for (i = 0; i < n; i++) {
+		if (check)
+			verify(c, base + (size_t)fr[i].index * c->size,
+			       fr[i].seq);
+		idx[i] = fr[i].index;
+	}
+	if (write(sfd, idx, n * sizeof(idx[0])) != (ssize_t)(n * sizeof(idx[0])))
+		return -errno;
+	return n;
+}
+
+/*
+ * Frames to the process, checked, and back to the engine: each mode as
+ * its interface allows.  The number of frames, or -errno.
+ */
 static int take(struct stream_ctx *c, int v, int sfd, const uint8_t *ring)
 {
 	struct mmb_frame fr;
@@ -222,20 +264,18 @@ static int take(struct stream_ctx *c, int v, int sfd, const uint8_t *ring)
 
 	switch (v) {
 	case V_ZERO:
+	case V_ENGINE:
+		return take_in_place(c, sfd, c->frames, v == V_ZERO);
 	case V_RING:
-		ret = mmb_stream_next(sfd, &fr);
-		if (ret)
-			return ret;
-		verify(c, (v == V_ZERO ? c->frames : ring) +
-				  (size_t)fr.index * c->size, fr.seq);
-		return mmb_stream_release(sfd, fr.index);
+		return take_in_place(c, sfd, ring, true);
 	case V_BOUNCE:
+		/* One frame per read(), which hands its buffer back. */
 		want = sizeof(fr) + c->size;
 		if (read(sfd, c->buf, want) != want)
 			return -EIO;
 		memcpy(&fr, c->buf, sizeof(fr));
 		verify(c, c->buf + sizeof(fr), fr.seq);
-		return 0;
+		return 1;
 	default:
 		/* The handler runs in sigsuspend(); one frame per signal. */
 		sigprocmask(SIG_SETMASK, NULL, &wait_set);
@@ -243,7 +283,7 @@ static int take(struct stream_ctx *c, int v, int sfd, const uint8_t *ring)
 		ret = naive.taken + 1;
 		while (naive.taken < ret && !naive.err)
 			sigsuspend(&wait_set);
-		return naive.err;
+		return naive.err ? naive.err : 1;
 	}
 }
 
@@ -295,6 +335,7 @@ static int run_stream(struct stream_ctx *c, int v, int n, struct sample *s)
 	static const uint32_t mode[] = {
 		[V_ZERO] = MMB_STREAM_ZERO_COPY, [V_RING] = MMB_STREAM_RING,
 		[V_BOUNCE] = MMB_STREAM_BOUNCE, [V_NAIVE] = MMB_STREAM_NAIVE,
+		[V_ENGINE] = MMB_STREAM_ZERO_COPY,
 	};
 	int sfd, i, ret;
 	size_t ring_len = NFRAMES * c->size;
@@ -306,7 +347,8 @@ static int run_stream(struct stream_ctx *c, int v, int n, struct sample *s)
 	for (i = 0; i < NFRAMES; i++)
 		frames[i] = c->frames + (size_t)i * c->size;
 	sfd = mmb_stream_setup(c->dev, mode[v], NFRAMES, c->size,
-			       v == V_ZERO ? frames : NULL, SEED, 0,
+			       mode[v] == MMB_STREAM_ZERO_COPY ? frames : NULL,
+			       SEED, 0,
 			       v == V_NAIVE ? SIGRTMIN : 0, MMB_EVENT_CLOEXEC);
 	if (sfd < 0) {
 		c->error = "setup";
@@ -326,12 +368,13 @@ static int run_stream(struct stream_ctx *c, int v, int n, struct sample *s)
 	naive.err = 0;
 	c->next_seq = 0;
 	ret = mmb_stream_start(sfd);
-	for (i = 0; i < WARM && !ret; i++)
+	for (i = 0; i < WARM && ret >= 0; i += ret)
 		ret = take(c, v, sfd, ring);
 	bench_cpu_start(&cpu);
-	for (i = 0; i < n && !ret; i++)
+	for (i = 0; i < n && ret >= 0; i += ret)
 		ret = take(c, v, sfd, ring);
 	bench_cpu_stop(&cpu);
+	ret = ret < 0 ? ret : 0;
 	mmb_stream_stop(sfd);
 	if (ring)
 		munmap(ring, ring_len);
@@ -346,7 +389,7 @@ static int run_stream(struct stream_ctx *c, int v, int n, struct sample *s)
 		c->error = var_name[v];
 		return ret;
 	}
-	sample_of(s, &cpu, (double)n * c->size);
+	sample_of(s, &cpu, (double)i * c->size);
 	return 0;
 }
 
@@ -402,9 +445,23 @@ static void record_size(struct bench_out *out, int k, struct sample *s[NVAR],
 	bench_ratio(out, name, mbps[V_ZERO], mbps[V_NAIVE], reps);
 	snprintf(name, sizeof(name), "ratio_stream_zero_copy_vs_memcpy_%s", tag);
 	bench_ratio(out, name, mbps[V_ZERO], mbps[V_MEMCPY], reps);
+	snprintf(name, sizeof(name), "ratio_stream_zero_copy_vs_engine_%s", tag);
+	bench_ratio(out, name, mbps[V_ZERO], mbps[V_ENGINE], reps);
+	snprintf(name, sizeof(name), "ratio_stream_bounce_vs_engine_%s", tag);
+	bench_ratio(out, name, mbps[V_BOUNCE], mbps[V_ENGINE], reps);
 	if (k == 0) {
+		double dz[REPEATS], db[REPEATS];
+
 		bench_ratio(out, "ratio_stream_zero_copy_vs_bounce_cpu_per_gb",
 			    cons[V_ZERO], cons[V_BOUNCE], reps);
+		/* What the delivery costs the consumer, its checksums apart. */
+		for (r = 0; r < reps; r++) {
+			dz[r] = cons[V_ZERO][r] - cons[V_CSUM][r];
+			db[r] = cons[V_BOUNCE][r] - cons[V_CSUM][r];
+		}
+		bench_ratio(out,
+			    "ratio_stream_zero_copy_vs_bounce_cpu_per_gb_beyond_checksum",
+			    dz, db, reps);
 		bench_ratio(out, "ratio_stream_zero_copy_vs_bounce_machine_cpu_per_gb",
 			    cpu[V_ZERO], cpu[V_BOUNCE], reps);
 	}
@@ -461,10 +518,59 @@ static int measure_size(struct bench_out *out, struct stream_ctx *c, int k,
 }
 
 /*
+ * The soft device's engine is a kernel thread, mmb-soft-dma, that the
+ * scheduler would otherwise place on the consumer's CPU about half the
+ * time (the consumer is woken from the engine's completion): the engine
+ * on CPU 1 and the consumer on CPU 0 stand for a device with its own DMA
+ * engine, in every mode alike.  @pin false undoes it.  Whether it was done.
+ */
+static bool pin_engine(bool pin)
+{
+	static cpu_set_t all;	/* ours before, and the engine's */
+	cpu_set_t engine, consumer;
+	struct dirent *e;
+	bool done = false;
+	DIR *d;
+
+	if (pin && (sched_getaffinity(0, sizeof(all), &all) ||
+		    CPU_COUNT(&all) < 2 || !CPU_ISSET(0, &all) ||
+		    !CPU_ISSET(1, &all)))
+		return false;
+	CPU_ZERO(&engine);
+	CPU_ZERO(&consumer);
+	CPU_SET(1, &engine);
+	CPU_SET(0, &consumer);
+	d = opendir("/proc");
+	while (d && (e = readdir(d))) {
+		char path[64], comm[32] = "";
+		FILE *f;
+
+		if (!isdigit((unsigned char)e->d_name[0]))
+			continue;
+		snprintf(path, sizeof(path), "/proc/%.16s/comm", e->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fgets(comm, sizeof(comm), f) &&
+		    !strcmp(comm, "mmb-soft-dma\n"))
+			done = !sched_setaffinity(atoi(e->d_name),
+						  sizeof(engine),
+						  pin ? &engine : &all);
+		fclose(f);
+	}
+	if (d)
+		closedir(d);
+	if (done)
+		sched_setaffinity(0, sizeof(consumer), pin ? &consumer : &all);
+	return done;
+}
+
+/*
  * The acquisition scenario, zero copy: the frame clock at @rate MB/s for
  * ACQ_TICKS periods.  The consumer reads, checks and hands back each
  * frame; the stream's status is read every 256 frames, and every frame
- * near the end, to stop at ACQ_TICKS ticks.  The consumer's CPU is
+ * near the end, to stop at ACQ_TICKS ticks.  The most frames one read()
+ * returned tells whether the ring ever ran full.  The consumer's CPU is
  * measured from the first period to the stop (the start loads the
  * device's pattern in the caller), and the part of it its checksums take.
  */
@@ -475,10 +581,11 @@ static int acquisition(struct bench_out *out, struct stream_ctx *c,
 	double want = rate * 1e6 * ACQ_SECONDS / ACQ_TICKS;
 	void *frames[NFRAMES];
 	struct bench_cpu cpu;
-	struct mmb_frame fr;
-	uint64_t period, n = 0, missed = 0;
+	uint64_t period, n = 0, check = 256, missed = 0;
+	uint32_t idx[NFRAMES];
+	struct mmb_frame fr[NFRAMES];
 	double sum_s = 0, t;
-	int sfd, i, ret;
+	int sfd, i, k, backlog = 0, ret;
 
 	for (c->size = 1UL << 20; c->size > (64UL << 10) && c->size > want;)
 		c->size /= 2;
@@ -497,18 +604,34 @@ static int acquisition(struct bench_out *out, struct stream_ctx *c,
 	ret = mmb_stream_start(sfd);
 	bench_cpu_start(&cpu);
 	while (!ret) {
-		ret = mmb_stream_next(sfd, &fr);
-		if (ret)
+		/* As take_in_place(), with the checksums timed. */
+		ssize_t got = read(sfd, fr, sizeof(fr));
+
+		if (got < (ssize_t)sizeof(fr[0])) {
+			ret = got < 0 ? -errno : -EIO;
 			break;
-		/* Frames the clock dropped are not delivered: no gap check. */
-		c->next_seq = fr.seq;
-		t = bench_now();
-		verify(c, c->frames + (size_t)fr.index * c->size, fr.seq);
-		sum_s += bench_now() - t;
-		ret = mmb_stream_release(sfd, fr.index);
+		}
+		k = got / sizeof(fr[0]);
+		backlog = k > backlog ? k : backlog;
+		for (i = 0; i < k; i++) {
+			/* The clock's drops are not delivered: no gap check. */
+			c->next_seq = fr[i].seq;
+			t = bench_now();
+			verify(c, c->frames + (size_t)fr[i].index * c->size,
+			       fr[i].seq);
+			sum_s += bench_now() - t;
+			idx[i] = fr[i].index;
+		}
+		if (write(sfd, idx, k * sizeof(idx[0])) !=
+		    (ssize_t)(k * sizeof(idx[0]))) {
+			ret = -errno;
+			break;
+		}
 		/* Ticks so far: at least seq + 1 + what was missed before. */
-		if (ret || (++n % 256 && fr.seq + missed + 300 < ACQ_TICKS))
+		n += k;
+		if (n < check && fr[k - 1].seq + missed + 300 < ACQ_TICKS)
 			continue;
+		check = n + 256;
 		ret = mmb_stream_status(sfd, &st);
 		if (!ret && st.ticks >= ACQ_TICKS)
 			break;
@@ -531,6 +654,7 @@ static int acquisition(struct bench_out *out, struct stream_ctx *c,
 	bench_figure(out, "acquisition_frames", st.produced);
 	bench_figure(out, "acquisition_drops", st.dropped);
 	bench_figure(out, "acquisition_drops_late_clock", st.late);
+	bench_figure(out, "acquisition_max_backlog", backlog);
 	bench_figure(out, "acquisition_consumer_cpu", cpu.process / cpu.wall);
 	bench_figure(out, "acquisition_consumer_checksum_cpu", sum_s / cpu.wall);
 	bench_figure(out, "acquisition_machine_cpu", cpu.machine / cpu.wall);
@@ -587,12 +711,14 @@ int bench_stream(struct bench_out *out)
 		sigprocmask(SIG_BLOCK, &sigs, NULL);
 		sigaction(SIGRTMIN, &sa, NULL);
 	}
+	bench_figure(out, "stream_engine_pinned", pin_engine(true));
 	for (k = 0; k < NSIZES && !ret && !c.bad; k++)
 		ret = measure_size(out, &c, k, &done, total);
 	mc = bench_find(out, "stream_memcpy_mbps_1m");
 	if (!ret && !c.bad && mc)
 		ret = acquisition(out, &c, mc->value * 0.15);
 	signal(SIGRTMIN, SIG_DFL);
+	pin_engine(false);
 	if (c.bad) {
 		fprintf(stderr, "bench stream: %llu frames of %zu bytes wrong (the first: sequence number %llu)\n",
 			(unsigned long long)c.bad, c.size,
