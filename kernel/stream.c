@@ -1,14 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * mmbridge stream: frames streamed by a backend's DMA engine, straight
- * into pinned user pages (zero copy), or through kernel buffers for the
- * two designs it replaces (bounce: read() copies; naive: a signal per frame
- * and an ioctl that copies).
+ * into pinned user pages (zero copy), into a ring of kernel buffers that
+ * the process maps read-only (ring: the design most drivers use), or
+ * through kernel buffers copied out, the two designs zero copy replaces
+ * (bounce: read() copies; naive: a kernel thread polls the engine and
+ * feeds it 256 KiB transfers, a signal per frame, an ioctl that copies).
  *
  * One transfer is in flight per stream: the completion of a chunk submits
  * the next one, and the completion of a frame starts the next frame (free
- * running) or waits for the frame clock.  Frames move between four states
- * under the stream's IRQ-safe lock:
+ * running) or waits for the frame clock.  In naive mode a completion only
+ * records the chunk; the stream's polling thread sees the engine idle and
+ * submits the next one.  Frames move between four states under the
+ * stream's IRQ-safe lock:
  *
  *   FREE --engine--> FILLING --last chunk--> READY --read--> OWNED
  *    ^                  | stop                                 |
@@ -33,6 +37,11 @@
  * and the kernel buffers, which are ordinary pages, so a reader copying
  * one out when the device goes finishes its copy.  On a dead stream every
  * call but close() fails with -ENODEV.
+ *
+ * A ring's kernel buffers are mapped into the process with
+ * vm_insert_pages(): each mapping holds a reference to the pages and to
+ * the stream file, so the stream (and its buffers) lives until the fd is
+ * closed and the last mapping is gone.
  */
 #include <linux/anon_inodes.h>
 #include <linux/capability.h>
@@ -41,7 +50,9 @@
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/hrtimer.h>
+#include <linux/kthread.h>
 #include <linux/math64.h>
+#include <linux/mm.h>
 #include <linux/poll.h>
 #include <linux/sched/signal.h>
 #include <linux/sizes.h>
@@ -50,13 +61,21 @@
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
 
+#include "compat.h"
 #include "pin.h"
 #include "priv.h"
 
 /* Largest single request for engines that use CPU addresses. */
 #define MMB_STREAM_CHUNK SZ_1M
+/* Naive mode's transfers: the DMA transaction of the design it stands for. */
+#define MMB_STREAM_NAIVE_CHUNK SZ_256K
 /* Frame q starts at pattern offset q * (frame_size + MMB_STREAM_SKEW). */
 #define MMB_STREAM_SKEW 64
+/*
+ * The pattern is loaded at every start: at most 4 MiB of the window, so
+ * that a start costs the same on a device of 8 MiB and of 1 GiB.
+ */
+#define MMB_STREAM_PATTERN_MAX SZ_4M
 
 enum mmb_frame_state {
 	MMB_FRAME_FREE,
@@ -70,7 +89,8 @@ enum mmb_frame_state {
  * @pin:	the user pages (zero copy)
  * @sgt:	zero copy for a bus-address engine: the pages, in segments
  *		the device takes, mapped for it while @mapped
- * @kbuf:	kernel buffer (bounce, naive): physically contiguous pages
+ * @kbuf:	kernel buffer (ring, bounce, naive): physically contiguous
+ *		pages
  * @kdma:	its bus address while @mapped
  * @mapped:	@sgt or @kbuf is DMA-mapped for mmb_stream.dma_dev;
  *		mmb_stream.lock once the stream is attached
@@ -102,9 +122,10 @@ struct mmb_sframe {
  * @sig:	naive: signal per frame
  * @sig_pid:	naive: who gets it
  * @sig_cred:	naive: its credentials at setup
+ * @poller:	naive: the thread that polls the engine and submits
  * @frames:	the ring
  * @sg_entries:	scatter-gather entries over all frames
- * @kmem:	bounce and naive: the frames' RLIMIT_MEMLOCK charge
+ * @kmem:	ring, bounce and naive: the frames' RLIMIT_MEMLOCK charge
  * @ctl:	serializes start, stop and release
  * @lock:	everything below; IRQ-safe
  * @running:	between start and stop
@@ -134,6 +155,7 @@ struct mmb_stream {
 	int sig;
 	struct pid *sig_pid;
 	const struct cred *sig_cred;
+	struct task_struct *poller;
 	struct mmb_sframe *frames;
 	u64 sg_entries;
 	struct mmb_memlock kmem;
@@ -163,6 +185,12 @@ static bool mmb_stream_cpu(struct mmb_stream *s)
 	return s->mdev->dma_cpu;
 }
 
+/* Frames the process owns in place (read() an index, write() it back). */
+static bool mmb_stream_in_place(struct mmb_stream *s)
+{
+	return s->mode == MMB_STREAM_ZERO_COPY || s->mode == MMB_STREAM_RING;
+}
+
 /* Pattern offset of byte @off of the frame with sequence number @seq. */
 static u64 mmb_stream_src(struct mmb_stream *s, u64 seq, u64 off)
 {
@@ -186,7 +214,11 @@ static void mmb_stream_chunk(struct mmb_stream *s)
 	s->req.dev_offset = dev;
 	s->req.to_device = false;
 	s->req.status = 0;
-	if (s->mode != MMB_STREAM_ZERO_COPY) {
+	if (s->mode == MMB_STREAM_NAIVE) {
+		len = min_t(u64, len, MMB_STREAM_NAIVE_CHUNK);
+		s->req.cpu_addr = f->kbuf + off;
+		s->req.dma_addr = f->kdma + off;
+	} else if (s->mode != MMB_STREAM_ZERO_COPY) {
 		len = min_t(u64, len, MMB_STREAM_CHUNK);
 		s->req.cpu_addr = f->kbuf + off;
 		s->req.dma_addr = f->kdma + off;
@@ -313,7 +345,10 @@ static void mmb_stream_submit(struct mmb_stream *s)
 	}
 }
 
-/* Start a frame if the engine is idle and a frame is free. */
+/*
+ * Start a frame if the engine is idle and a frame is free; in naive mode
+ * only take the frame, and leave the submission to the polling thread.
+ */
 static bool mmb_stream_kick(struct mmb_stream *s)
 {
 	u32 i, idx;
@@ -333,7 +368,9 @@ static bool mmb_stream_kick(struct mmb_stream *s)
 	s->frames[idx].seq = s->next_seq++;
 	s->cur = idx;
 	s->cur_off = 0;
-	mmb_stream_submit(s);
+	/* Naive: the polling thread finds the frame and submits. */
+	if (s->mode != MMB_STREAM_NAIVE)
+		mmb_stream_submit(s);
 	return true;
 }
 
@@ -367,7 +404,8 @@ static void mmb_stream_done(struct mmb_dma_req *req)
 		return;
 	}
 	if (s->cur_off < s->size) {
-		mmb_stream_submit(s);
+		if (s->mode != MMB_STREAM_NAIVE)
+			mmb_stream_submit(s);
 		spin_unlock_irqrestore(&s->lock, flags);
 		return;
 	}
@@ -398,24 +436,29 @@ static void mmb_stream_done(struct mmb_dma_req *req)
 	}
 }
 
+/*
+ * A tick of the frame clock.  Every period is a tick: when the timer runs
+ * late, the periods that began since its expiry had no tick in time, and
+ * their frames are dropped (and counted as late); the latest one starts a
+ * frame if it can.
+ */
 static enum hrtimer_restart mmb_stream_tick(struct hrtimer *t)
 {
 	struct mmb_stream *s = container_of(t, struct mmb_stream, tick);
 	unsigned long flags;
-	bool again;
+	u64 n = 0;
 
 	spin_lock_irqsave(&s->lock, flags);
-	again = s->running && !s->dead;
-	if (again) {
-		s->st.ticks++;
+	if (s->running && !s->dead) {
+		n = hrtimer_forward_now(t, ns_to_ktime(s->period));
+		s->st.ticks += n;
+		s->st.dropped += n - 1;
+		s->st.late += n - 1;
 		if (!mmb_stream_kick(s))
 			s->st.dropped++;
 	}
 	spin_unlock_irqrestore(&s->lock, flags);
-	if (!again)
-		return HRTIMER_NORESTART;
-	hrtimer_forward_now(t, ns_to_ktime(s->period));
-	return HRTIMER_RESTART;
+	return n ? HRTIMER_RESTART : HRTIMER_NORESTART;
 }
 
 /* Put the device's pattern in place: W bytes of the generator. */
@@ -447,6 +490,44 @@ static int mmb_stream_load(struct mmb_stream *s)
 	return ret;
 }
 
+/* Naive: whether the polling thread has an engine to poll. */
+static bool mmb_stream_active(struct mmb_stream *s)
+{
+	return READ_ONCE(s->running) && !READ_ONCE(s->dead);
+}
+
+/*
+ * Naive: the stream's kernel thread, the design of a driver whose device
+ * cannot interrupt when it has data: it keeps polling, and whenever the
+ * engine is idle with a frame being filled it submits the next 256 KiB.
+ * It polls while the stream runs and sleeps while it is stopped or dead.
+ */
+static int mmb_stream_poller(void *data)
+{
+	struct mmb_stream *s = data;
+	unsigned long flags;
+
+	while (!kthread_should_stop()) {
+		if (!mmb_stream_active(s)) {
+			set_current_state(TASK_INTERRUPTIBLE);
+			if (!mmb_stream_active(s) && !kthread_should_stop())
+				schedule();
+			__set_current_state(TASK_RUNNING);
+			continue;
+		}
+		if (!READ_ONCE(s->inflight) && READ_ONCE(s->cur) >= 0) {
+			spin_lock_irqsave(&s->lock, flags);
+			if (s->running && !s->dead && !s->inflight &&
+			    s->cur >= 0)
+				mmb_stream_submit(s);
+			spin_unlock_irqrestore(&s->lock, flags);
+		}
+		cond_resched();
+		cpu_relax();
+	}
+	return 0;
+}
+
 static int mmb_stream_start(struct mmb_stream *s)
 {
 	unsigned long flags;
@@ -471,6 +552,8 @@ static int mmb_stream_start(struct mmb_stream *s)
 			mmb_stream_kick(s);
 	}
 	spin_unlock_irqrestore(&s->lock, flags);
+	if (!ret && s->poller)
+		wake_up_process(s->poller);
 out:
 	mutex_unlock(&s->ctl);
 	return ret;
@@ -487,17 +570,43 @@ static bool mmb_stream_idle(struct mmb_stream *s)
 	return idle;
 }
 
-/* Stop the clock and the engine; wait for the transfer in flight. */
+/*
+ * Stop the clock and the engine; wait for the transfer in flight.  The
+ * periods that began before the stop and had no tick yet (the timer
+ * late) are ticks, dropped, as in mmb_stream_tick().
+ */
 static void mmb_stream_halt(struct mmb_stream *s)
 {
 	unsigned long flags;
+	bool clocked;
+	ktime_t now;
+	s64 late;
 
 	spin_lock_irqsave(&s->lock, flags);
+	clocked = s->running && !s->dead && s->period;
+	now = ktime_get();
 	s->running = false;
 	s->st.running = 0;
 	spin_unlock_irqrestore(&s->lock, flags);
 	hrtimer_cancel(&s->tick);
+	/* Its expiry is the first period without a tick. */
+	late = ktime_to_ns(ktime_sub(now, hrtimer_get_expires(&s->tick)));
+	if (clocked && late >= 0) {
+		spin_lock_irqsave(&s->lock, flags);
+		s->st.ticks += div64_u64(late, s->period) + 1;
+		s->st.dropped += div64_u64(late, s->period) + 1;
+		s->st.late += div64_u64(late, s->period) + 1;
+		spin_unlock_irqrestore(&s->lock, flags);
+	}
 	wait_event(s->wq, mmb_stream_idle(s));
+	/* Naive: a frame taken and not submitted yet goes back. */
+	spin_lock_irqsave(&s->lock, flags);
+	if (s->cur >= 0 && !s->inflight) {
+		s->frames[s->cur].state = MMB_FRAME_FREE;
+		s->cur = -1;
+		s->st.aborted++;
+	}
+	spin_unlock_irqrestore(&s->lock, flags);
 }
 
 /**
@@ -546,7 +655,10 @@ static int mmb_stream_pop(struct mmb_stream *s)
 	return idx;
 }
 
-/* A frame comes back from the process. */
+/*
+ * A frame comes back from the process; free running, the engine may start
+ * it at once, with a frame clock it waits for a tick.
+ */
 static void mmb_stream_free_frame(struct mmb_stream *s, u32 idx)
 {
 	struct mmb_sframe *f = &s->frames[idx];
@@ -554,7 +666,8 @@ static void mmb_stream_free_frame(struct mmb_stream *s, u32 idx)
 	lockdep_assert_held(&s->lock);
 	mmb_stream_sync_dev(s, f);
 	f->state = MMB_FRAME_FREE;
-	mmb_stream_kick(s);
+	if (!s->period)
+		mmb_stream_kick(s);
 }
 
 static bool mmb_stream_readable(struct mmb_stream *s)
@@ -661,7 +774,7 @@ static ssize_t mmb_stream_read(struct file *file, char __user *buf, size_t len,
 	return n * sizeof(fr[0]);
 }
 
-/* Zero copy: frames handed back by index.  All valid, or none taken. */
+/* Zero copy, ring: frames handed back by index.  All valid, or none taken. */
 static ssize_t mmb_stream_write(struct file *file, const char __user *buf,
 				size_t len, loff_t *ppos)
 {
@@ -673,7 +786,7 @@ static ssize_t mmb_stream_write(struct file *file, const char __user *buf,
 
 	if (READ_ONCE(s->dead))
 		return -ENODEV;
-	if (s->mode != MMB_STREAM_ZERO_COPY)
+	if (!mmb_stream_in_place(s))
 		return -EINVAL;
 	if (!n || len % sizeof(u32) || n > s->nr)
 		return -EINVAL;
@@ -719,6 +832,40 @@ static __poll_t mmb_stream_poll(struct file *file, poll_table *wait)
 	return mask;
 }
 
+/*
+ * Ring: the whole ring, frame i at offset i * frame_size, read-only.  The
+ * pages are ordinary kernel pages: each mapping holds a reference to them
+ * and to the file, so they outlive neither.
+ */
+static int mmb_stream_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct mmb_stream *s = file->private_data;
+	unsigned long per = s->size >> PAGE_SHIFT, n = 0, i, j;
+	struct page **pages;
+	int ret;
+
+	if (READ_ONCE(s->dead))
+		return -ENODEV;
+	if (s->mode != MMB_STREAM_RING)
+		return -EINVAL;
+	if (vma->vm_pgoff || vma->vm_end - vma->vm_start != s->nr * s->size)
+		return -EINVAL;
+	if (vma->vm_flags & VM_WRITE)
+		return -EPERM;
+	mmb_vm_flags_clear(vma, VM_MAYWRITE);
+	mmb_vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
+	pages = kvmalloc_array(s->nr * per, sizeof(*pages), GFP_KERNEL);
+	if (!pages)
+		return -ENOMEM;
+	for (i = 0; i < s->nr; i++)
+		for (j = 0; j < per; j++)
+			pages[n++] = virt_to_page(s->frames[i].kbuf +
+						  (j << PAGE_SHIFT));
+	ret = vm_insert_pages(vma, vma->vm_start, pages, &n);
+	kvfree(pages);
+	return ret;
+}
+
 static long mmb_stream_ioctl_ctl(struct mmb_stream *s, unsigned int cmd,
 				 void __user *uarg)
 {
@@ -745,7 +892,9 @@ static long mmb_stream_ioctl_status(struct mmb_stream *s, void __user *uarg)
 	u32 argsz, i;
 	int ret;
 
-	ret = mmb_get_out_args(&st, sizeof(st), sizeof(st), uarg);
+	ret = mmb_get_out_args(&st, sizeof(st),
+			       offsetofend(struct mmb_stream_status, errors),
+			       uarg);
 	if (ret)
 		return ret;
 	if (st.flags)
@@ -823,6 +972,8 @@ static void mmb_stream_free(struct mmb_stream *s)
 {
 	u32 i;
 
+	if (s->poller)
+		kthread_stop(s->poller);
 	for (i = 0; s->frames && i < s->nr; i++) {
 		struct mmb_sframe *f = &s->frames[i];
 
@@ -872,6 +1023,7 @@ static const struct file_operations mmb_stream_fops = {
 	.read = mmb_stream_read,
 	.write = mmb_stream_write,
 	.poll = mmb_stream_poll,
+	.mmap = mmb_stream_mmap,
 	.unlocked_ioctl = mmb_stream_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
 	.release = mmb_stream_release,
@@ -1085,7 +1237,7 @@ static int mmb_stream_check(struct mmb_device *mdev,
 	if (ss->flags & ~(MMB_EVENT_NONBLOCK | MMB_EVENT_CLOEXEC) ||
 	    ss->reserved)
 		return -EINVAL;
-	if (ss->mode > MMB_STREAM_NAIVE)
+	if (ss->mode > MMB_STREAM_RING)
 		return -EINVAL;
 	if (!ss->nr_frames || ss->nr_frames > MMB_STREAM_MAX_FRAMES)
 		return -EINVAL;
@@ -1134,7 +1286,8 @@ int mmb_stream_setup(struct mmb_device *mdev, const struct mmb_stream_setup *ss)
 	s->size = ss->frame_size;
 	s->seed = ss->seed;
 	s->period = ss->period_ns;
-	s->pattern = mdev->dma_window & ~7ULL;
+	s->pattern = min_t(u64, mdev->dma_window, MMB_STREAM_PATTERN_MAX) &
+		     ~7ULL;
 	s->sig = ss->signal;
 	if (s->sig) {
 		s->sig_pid = get_task_pid(current, PIDTYPE_TGID);
@@ -1162,6 +1315,15 @@ int mmb_stream_setup(struct mmb_device *mdev, const struct mmb_stream_setup *ss)
 		ret = mmb_stream_alloc_kbufs(s);
 	if (ret)
 		goto err_free;
+	if (s->mode == MMB_STREAM_NAIVE) {
+		s->poller = kthread_run(mmb_stream_poller, s, "mmb-naive/%s",
+					dev_name(&mdev->dev));
+		if (IS_ERR(s->poller)) {
+			ret = PTR_ERR(s->poller);
+			s->poller = NULL;
+			goto err_free;
+		}
+	}
 
 	mutex_lock(&mdev->stream_lock);
 	ret = mmb_device_alive(mdev);

@@ -765,7 +765,7 @@ static void fill_args(int i, uint32_t id)
 			SIGUSR1, SIGUSR2, 34, 0, 65, ~0U,
 		};
 		A.ss.flags = fz_u32(MMB_EVENT_NONBLOCK);
-		A.ss.mode = fz_u32(below(3));
+		A.ss.mode = fz_u32(below(4));
 		A.ss.nr_frames = one_in(8) ? fz_u32(MMB_STREAM_MAX_FRAMES) :
 				 1 + below(4);
 		A.ss.frame_size = one_in(8) ? fz_u64(MMB_STREAM_MAX_FRAME) :

@@ -314,7 +314,7 @@ static int bind_dev(const char *name, bool bind)
 }
 
 static const char *const stream_mode_names[] = { "zero copy", "bounce",
-						 "naive" };
+						 "naive", "ring" };
 
 /*
  * The checks of live_stream_unbind() while the device is unbound; the
@@ -342,6 +342,9 @@ static int live_stream_gone(const char *name, uint32_t mode, int sfd,
 	EXPECT_ERR(read(sfd, out, sizeof(fr) + size) < 0 ? -errno : 0, ENODEV);
 	EXPECT_ERR(write(sfd, &idx, sizeof(idx)) < 0 ? -errno : 0, ENODEV);
 	EXPECT_ERR(mmb_stream_fetch(sfd, out, size, &fr), ENODEV);
+	EXPECT(mmap(NULL, 2 * size, PROT_READ, MAP_SHARED, sfd, 0) ==
+	       MAP_FAILED && errno == ENODEV, "mmap of a dead stream: %s",
+	       strerror(errno));
 	EXPECT_EQ(poll(&pfd, 1, 1000), 1);
 	EXPECT(pfd.revents & POLLHUP, "revents 0x%x", pfd.revents);
 	return T_PASS;
@@ -351,7 +354,8 @@ static int live_stream_gone(const char *name, uint32_t mode, int sfd,
  * A stream of @mode runs on @name, its fd stays open, the device is
  * unbound: every DMA mapping of the stream is gone when unbind returns,
  * the fd's operations fail with -ENODEV, and closing it later releases
- * the pins.
+ * the pins.  A ring's mapping stays readable, the frame read before
+ * unbind unchanged, until it is unmapped.
  */
 static int live_stream_unbind(const char *name, uint32_t mode)
 {
@@ -361,7 +365,9 @@ static int live_stream_unbind(const char *name, uint32_t mode)
 	void *frames[2] = { buf, buf + size };
 	long long acq = vmstat_get("nr_foll_pin_acquired");
 	long long rel = vmstat_get("nr_foll_pin_released");
+	struct mmb_stream_status st;
 	struct mmb_frame fr;
+	uint8_t *ring = NULL;
 	int fd = dev_open(name), sfd, r, i;
 	long before = dma_mappings(), n;
 
@@ -373,11 +379,19 @@ static int live_stream_unbind(const char *name, uint32_t mode)
 			       mode == MMB_STREAM_ZERO_COPY ? frames : NULL, 1,
 			       0, mode == MMB_STREAM_NAIVE ? SIGURG : 0, 0);
 	EXPECT_OK(sfd);
+	EXPECT_OK(mmb_stream_status(sfd, &st));
+	if (mode == MMB_STREAM_RING) {
+		ring = mmap(NULL, 2 * size, PROT_READ, MAP_SHARED, sfd, 0);
+		EXPECT(ring != MAP_FAILED, "mmap: %s", strerror(errno));
+	}
 	EXPECT_OK(mmb_stream_start(sfd));
 	/* One frame through, so the engine is running when unbind comes. */
 	if (mode == MMB_STREAM_ZERO_COPY) {
 		EXPECT_OK(mmb_stream_next(sfd, &fr));
 		EXPECT_OK(mmb_stream_release(sfd, fr.index));
+	} else if (mode == MMB_STREAM_RING) {
+		/* Held: the engine keeps filling the other frame. */
+		EXPECT_OK(mmb_stream_next(sfd, &fr));
 	} else if (mode == MMB_STREAM_BOUNCE) {
 		EXPECT_EQ(read(sfd, out, sizeof(fr) + size), sizeof(fr) + size);
 	} else {
@@ -398,6 +412,15 @@ static int live_stream_unbind(const char *name, uint32_t mode)
 	EXPECT_EQ(close(sfd), 0);
 	n = dma_mappings();
 	EXPECT_EQ(close(fd), 0);
+	if (ring) {
+		long bad = mmb_stream_check(ring + fr.index * size, size, 1,
+					    st.pattern_size, fr.seq);
+
+		munmap(ring, 2 * size);
+		if (r == T_PASS && bad >= 0)
+			r = t_fail(__LINE__, "%s: held ring frame byte %ld changed",
+				   name, bad);
+	}
 	/* (The old device's number is free once its files are closed.) */
 	if (bind_dev(name, true) && r == T_PASS)
 		FAIL("%s does not bind again", name);
@@ -425,7 +448,7 @@ static int test_unbind_with_live_stream(void)
 		if (fd == -ENOENT)
 			continue;
 		close(fd);
-		for (mode = MMB_STREAM_ZERO_COPY; mode <= MMB_STREAM_NAIVE;
+		for (mode = MMB_STREAM_ZERO_COPY; mode <= MMB_STREAM_RING;
 		     mode++) {
 			r = live_stream_unbind(names[i], mode);
 			if (r != T_PASS)

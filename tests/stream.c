@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * stream/: frames streamed by the DMA engine into pinned user buffers
- * (zero copy), and the bounce and naive designs built on the same engine.
+ * (zero copy), into a kernel ring the process maps (ring), and the bounce
+ * and naive designs built on the same engine.
  */
 #include <dirent.h>
 #include <poll.h>
@@ -11,6 +12,7 @@
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -75,8 +77,9 @@ static int test_soft_frames_exact(void)
 	EXPECT_EQ(st.running, 0);
 	EXPECT_EQ(st.nr_frames, nr);
 	EXPECT_EQ(st.frame_size, size);
-	EXPECT(st.pattern_size >= size, "pattern %llu",
-	       (unsigned long long)st.pattern_size);
+	/* The window, at most 4 MiB of it. */
+	EXPECT_EQ(st.pattern_size, module_param("soft_mem_mb") >= 4 ?
+				   4 << 20 : module_param("soft_mem_mb") << 20);
 	EXPECT_OK(mmb_stream_start(sfd));
 	r = read_exact(sfd, frames, size, seed, &seq, 40);
 	if (r != T_PASS)
@@ -203,6 +206,83 @@ static int test_overrun_counted(void)
 	r = read_exact(sfd, frames, size, seed, &seq, nr);
 	if (r != T_PASS)
 		return r;
+	close(sfd);
+	close(fd);
+	munmap(buf, nr * size);
+	return T_PASS;
+}
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/*
+ * A frame clock paces the engine: a frame starts at a tick and only then,
+ * also when the consumer hands frames back at once; and every period
+ * between start and stop is a tick, one the clock ran too late for
+ * included (it is dropped, and counted as late).
+ */
+static int test_frame_clock_exact(void)
+{
+	const uint32_t nr = 4;
+	const size_t size = 16 * PG;
+	const uint64_t period = 2000000, fast = MMB_STREAM_PERIOD_MIN_NS;
+	uint8_t *buf = map_anon(nr * size, PROT_READ | PROT_WRITE);
+	uint64_t seed = test_seed(), seq = 0, t0, t1, t2, t3, lo, hi;
+	struct mmb_stream_status st;
+	void *frames[4];
+	int fd = dev_open("soft0"), sfd, r;
+
+	EXPECT_OK(fd);
+	EXPECT(buf, "mmap");
+	frames_of(buf, nr, size, frames);
+	sfd = mmb_stream_setup(fd, MMB_STREAM_ZERO_COPY, nr, size, frames,
+			       seed, period, 0, 0);
+	EXPECT_OK(sfd);
+	EXPECT_OK(mmb_stream_start(sfd));
+	/* Each frame back at once: the next one still waits for its tick. */
+	r = read_exact(sfd, frames, size, seed, &seq, 50);
+	if (r != T_PASS)
+		return r;
+	EXPECT_OK(mmb_stream_stop(sfd));
+	EXPECT_OK(mmb_stream_status(sfd, &st));
+	EXPECT(st.produced <= st.ticks,
+	       "%llu frames produced in %llu ticks of the clock",
+	       (unsigned long long)st.produced, (unsigned long long)st.ticks);
+	EXPECT_EQ(st.ticks, st.produced + st.dropped + st.aborted);
+	EXPECT(st.late <= st.dropped, "%llu late of %llu dropped",
+	       (unsigned long long)st.late, (unsigned long long)st.dropped);
+	close(sfd);
+
+	/* Nobody reads; a fast clock: every period of the run is a tick. */
+	sfd = mmb_stream_setup(fd, MMB_STREAM_ZERO_COPY, nr, size, frames,
+			       seed, fast, 0, 0);
+	EXPECT_OK(sfd);
+	t0 = mono_ns();
+	EXPECT_OK(mmb_stream_start(sfd));
+	t1 = mono_ns();
+	usleep(1000000);
+	t2 = mono_ns();
+	EXPECT_OK(mmb_stream_stop(sfd));
+	t3 = mono_ns();
+	EXPECT_OK(mmb_stream_status(sfd, &st));
+	lo = (t2 - t1) / fast;
+	hi = (t3 - t0) / fast;
+	EXPECT(st.ticks >= lo && st.ticks <= hi,
+	       "%llu ticks (%llu late) in a run of %llu to %llu periods",
+	       (unsigned long long)st.ticks, (unsigned long long)st.late,
+	       (unsigned long long)lo, (unsigned long long)hi);
+	EXPECT_EQ(st.produced, nr);
+	EXPECT_EQ(st.ticks, st.produced + st.dropped + st.aborted);
+	EXPECT(st.late <= st.dropped, "%llu late of %llu dropped",
+	       (unsigned long long)st.late, (unsigned long long)st.dropped);
+	printf("# %llu ticks, %llu late, in %llu to %llu periods\n",
+	       (unsigned long long)st.ticks, (unsigned long long)st.late,
+	       (unsigned long long)lo, (unsigned long long)hi);
 	close(sfd);
 	close(fd);
 	munmap(buf, nr * size);
@@ -400,7 +480,11 @@ static int test_bad_setup(void)
 	EXPECT_ERR(SETUP(MMB_STREAM_ZERO_COPY, 2, PG + 1, f2, 0, 0), EINVAL);
 	EXPECT_ERR(SETUP(MMB_STREAM_ZERO_COPY, 1, MMB_STREAM_MAX_FRAME + PG,
 			 f2, 0, 0), EINVAL);
-	EXPECT_ERR(SETUP(3, 2, PG, f2, 0, 0), EINVAL);
+	EXPECT_ERR(SETUP(4, 2, PG, f2, 0, 0), EINVAL);
+	EXPECT_ERR(SETUP(MMB_STREAM_RING, 2, PG, f2, 0, 0), EINVAL);
+	EXPECT_ERR(SETUP(MMB_STREAM_RING, 2, PG, NULL, 0, SIGUSR1), EINVAL);
+	EXPECT_ERR(SETUP(MMB_STREAM_RING, 1, MMB_STREAM_MAX_FRAME, NULL, 0, 0),
+		   ENOMEM);
 	EXPECT_ERR(SETUP(MMB_STREAM_ZERO_COPY, 2, PG, NULL, 0, 0), EINVAL);
 	EXPECT_ERR(SETUP(MMB_STREAM_BOUNCE, 2, PG, f2, 0, 0), EINVAL);
 	EXPECT_ERR(SETUP(MMB_STREAM_ZERO_COPY, 2, PG, f2, 0, SIGUSR1), EINVAL);
@@ -838,11 +922,484 @@ static int test_overlapping_frames(void)
 	return T_PASS;
 }
 
+/* The soft device's naive polling thread: its PID, or 0 when there is none. */
+static pid_t naive_thread(char *state)
+{
+	struct dirent *de;
+	char path[64], line[256];
+	pid_t found = 0;
+	int n = 0;
+	DIR *d = opendir("/proc");
+
+	if (!d)
+		return -errno;
+	while ((de = readdir(d))) {
+		pid_t pid = atoi(de->d_name);
+		char *p;
+
+		if (pid <= 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+		if (read_line(path, line, sizeof(line)) < 0)
+			continue;
+		/* pid (comm) state ... */
+		p = strrchr(line, ')');
+		if (!strstr(line, "(mmb-naive/soft0)") || !p || !p[1])
+			continue;
+		found = pid;
+		if (state)
+			*state = p[2];
+		n++;
+	}
+	closedir(d);
+	return n > 1 ? -EEXIST : found;
+}
+
+/* The device's delivered DMA completion events. */
+static uint64_t dma_events(const struct mmb_counters *page)
+{
+	struct mmb_counters c;
+
+	mmb_counters_read(page, &c);
+	return c.dma_count;
+}
+
+/*
+ * The transfers the engine needs for frames 0 to 3 of 1 MiB: a transfer
+ * ends at @chunk bytes, at the frame's end and at the pattern's end.
+ */
+static long transfers_expected(uint64_t pattern, uint64_t chunk)
+{
+	const uint64_t size = 1ULL << 20;
+	uint64_t q, off, dev, len;
+	long n = 0;
+
+	for (q = 0; q < 4; q++) {
+		for (off = 0; off < size; off += len, n++) {
+			dev = (q * (size + 64) + off) % pattern;
+			len = size - off;
+			if (len > pattern - dev)
+				len = pattern - dev;
+			if (len > chunk)
+				len = chunk;
+		}
+	}
+	return n;
+}
+
+/*
+ * The DMA transfers of four 1 MiB frames of @mode: the stream's pattern is
+ * loaded first (its transfers are counted by a start and a stop that
+ * produce nothing), then a frame clock fills the four frames and finds no
+ * free frame after; every transfer is one completion event.
+ */
+static long transfers_for_four(int fd, const struct mmb_counters *page,
+			       uint32_t mode)
+{
+	const size_t size = 1UL << 20;
+	int sig = mode == MMB_STREAM_NAIVE ? SIGURG : 0;
+	struct mmb_stream_status st;
+	uint64_t e0, load;
+	int sfd, i;
+
+	/* The pattern load alone: the clock's first tick is 10 s away. */
+	sfd = mmb_stream_setup(fd, mode, 4, size, NULL, 1,
+			       MMB_STREAM_PERIOD_MAX_NS, sig, 0);
+	if (sfd < 0)
+		return sfd;
+	e0 = dma_events(page);
+	if (mmb_stream_start(sfd) || mmb_stream_stop(sfd))
+		return -EIO;
+	load = dma_events(page) - e0;
+	close(sfd);
+
+	sfd = mmb_stream_setup(fd, mode, 4, size, NULL, 1, 1000000, sig, 0);
+	if (sfd < 0)
+		return sfd;
+	e0 = dma_events(page);
+	if (mmb_stream_start(sfd))
+		return -EIO;
+	for (i = 0; i < 10000; i++) {
+		if (mmb_stream_status(sfd, &st))
+			return -EIO;
+		if (st.ready == 4)
+			break;
+		usleep(1000);
+	}
+	if (mmb_stream_stop(sfd) || mmb_stream_status(sfd, &st) ||
+	    st.produced != 4 || st.aborted || st.errors)
+		return -EIO;
+	e0 = dma_events(page) - e0 - load;
+	close(sfd);
+	return e0;
+}
+
+/*
+ * Naive mode is the design it stands for: a kernel thread of the stream
+ * feeds the engine 256 KiB at a time (four transfers per MiB, where ring
+ * and bounce move 1 MiB per transfer), polls while the stream runs,
+ * sleeps while it is stopped, and goes with the stream.
+ */
+static int test_naive_polling_thread(void)
+{
+	const size_t size = 1UL << 20;
+	uint8_t *buf = malloc(size);
+	const struct mmb_counters *page;
+	struct mmb_stream_status st;
+	struct mmb_frame fr;
+	struct sigaction sa = { .sa_handler = SIG_IGN };
+	uint64_t seq;
+	char state = 0;
+	pid_t t;
+	long bad;
+	int fd = dev_open("soft0"), sfd, i, r;
+
+	EXPECT_OK(fd);
+	EXPECT(buf, "malloc");
+	page = mmb_counters_map(fd);
+	EXPECT(page, "counter page: %s", strerror(errno));
+	EXPECT_OK(sigaction(SIGURG, &sa, NULL) ? -errno : 0);
+	EXPECT_EQ(naive_thread(NULL), 0);
+
+	sfd = mmb_stream_setup(fd, MMB_STREAM_NAIVE, 2, size, NULL, 7, 0,
+			       SIGURG, 0);
+	EXPECT_OK(sfd);
+	EXPECT_OK(mmb_stream_status(sfd, &st));
+	close(sfd);
+	EXPECT_EQ(transfers_for_four(fd, page, MMB_STREAM_NAIVE),
+		  transfers_expected(st.pattern_size, 256 << 10));
+	EXPECT_EQ(transfers_for_four(fd, page, MMB_STREAM_BOUNCE),
+		  transfers_expected(st.pattern_size, 1 << 20));
+	EXPECT_EQ(transfers_for_four(fd, page, MMB_STREAM_RING),
+		  transfers_expected(st.pattern_size, 1 << 20));
+	EXPECT_EQ(naive_thread(NULL), 0);
+
+	sfd = mmb_stream_setup(fd, MMB_STREAM_NAIVE, 2, size, NULL, 7, 0,
+			       SIGURG, 0);
+	EXPECT_OK(sfd);
+	t = naive_thread(&state);
+	EXPECT(t > 0, "no mmb-naive/soft0 thread after setup (%d)", t);
+	/* Before start it sleeps (once it has run at all). */
+	for (i = 0; i < 100 && state != 'S'; i++) {
+		usleep(10000);
+		EXPECT_EQ(naive_thread(&state), t);
+	}
+	EXPECT(state == 'S', "polling thread in state %c before start", state);
+	EXPECT_OK(mmb_stream_start(sfd));
+	for (seq = 0; seq < 6; seq++) {
+		for (i = 0; i < 10000; i++) {
+			r = mmb_stream_fetch(sfd, buf, size, &fr);
+			if (r != -EAGAIN)
+				break;
+			usleep(1000);
+		}
+		EXPECT_OK(r);
+		EXPECT_EQ(fr.seq, seq);
+		bad = mmb_stream_check(buf, size, 7, st.pattern_size, seq);
+		EXPECT(bad < 0, "naive frame %llu byte %ld",
+		       (unsigned long long)seq, bad);
+	}
+	EXPECT_OK(mmb_stream_stop(sfd));
+	/* Stopped: it sleeps (within a second: it may be between polls). */
+	for (i = 0; i < 100; i++) {
+		EXPECT_EQ(naive_thread(&state), t);
+		if (state == 'S')
+			break;
+		usleep(10000);
+	}
+	EXPECT(state == 'S', "polling thread in state %c after stop", state);
+	close(sfd);
+	EXPECT_EQ(naive_thread(NULL), 0);
+	mmb_counters_unmap(page);
+	free(buf);
+	close(fd);
+	return T_PASS;
+}
+
+/* A ring of @nr frames of @size, mapped read-only; NULL on failure. */
+static uint8_t *ring_map(int sfd, uint32_t nr, size_t size)
+{
+	void *p = mmap(NULL, nr * size, PROT_READ, MAP_SHARED, sfd, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+/*
+ * The ring on @name: @n frames read in place, each the next sequence
+ * number, byte-exact; a frame the process holds is never written while
+ * the engine cycles through the others.
+ */
+static int ring_case(const char *name, uint32_t nr, size_t size, int n)
+{
+	uint64_t seed = test_seed(), seq = 0;
+	struct mmb_stream_status st;
+	struct mmb_frame held, fr;
+	void *frames[8];
+	uint8_t *ring;
+	long bad;
+	int fd = dev_open(name), sfd, r, i;
+
+	if (fd == -ENOENT)
+		SKIP("no %s", name);
+	EXPECT_OK(fd);
+	sfd = mmb_stream_setup(fd, MMB_STREAM_RING, nr, size, NULL, seed, 0, 0,
+			       MMB_EVENT_CLOEXEC);
+	EXPECT_OK(sfd);
+	ring = ring_map(sfd, nr, size);
+	EXPECT(ring, "mmap of the ring: %s", strerror(errno));
+	frames_of(ring, nr, size, frames);
+	EXPECT_OK(mmb_stream_status(sfd, &st));
+	EXPECT_EQ(st.nr_frames, nr);
+	EXPECT_EQ(st.frame_size, size);
+	EXPECT_EQ(st.sg_entries, 0);
+	EXPECT_OK(mmb_stream_start(sfd));
+	r = read_exact(sfd, frames, size, seed, &seq, n);
+	if (r != T_PASS)
+		return r;
+
+	/* Hold one; the others keep coming, in order, and it stays. */
+	EXPECT_OK(mmb_stream_next(sfd, &held));
+	EXPECT_EQ(held.seq, seq);
+	seq++;
+	for (i = 0; i < n; i++) {
+		EXPECT_OK(mmb_stream_next(sfd, &fr));
+		EXPECT(fr.index != held.index, "held frame delivered again");
+		EXPECT_EQ(fr.seq, seq);
+		bad = mmb_stream_check(frames[fr.index], size, seed,
+				       st.pattern_size, fr.seq);
+		EXPECT(bad < 0, "frame %llu byte %ld",
+		       (unsigned long long)fr.seq, bad);
+		EXPECT_OK(mmb_stream_release(sfd, fr.index));
+		seq++;
+	}
+	bad = mmb_stream_check(frames[held.index], size, seed, st.pattern_size,
+			       held.seq);
+	EXPECT(bad < 0, "held frame changed at byte %ld", bad);
+	EXPECT_OK(mmb_stream_status(sfd, &st));
+	EXPECT_EQ(st.owned, 1);
+	EXPECT_OK(mmb_stream_release(sfd, held.index));
+	EXPECT_ERR(mmb_stream_release(sfd, held.index), EINVAL);
+	EXPECT_OK(mmb_stream_stop(sfd));
+	EXPECT_OK(mmb_stream_status(sfd, &st));
+	EXPECT_EQ(st.delivered, 2 * n + 1);
+	EXPECT_EQ(st.owned, 0);
+	EXPECT_EQ(st.errors, 0);
+	EXPECT_EQ(st.produced, st.delivered + st.ready);
+	EXPECT_OK(munmap(ring, nr * size) ? -errno : 0);
+	close(sfd);
+	close(fd);
+	return T_PASS;
+}
+
+/*
+ * The ring: the device DMAs into kernel buffers the process maps
+ * read-only and reads in place; soft's engine, and edu's through the DMA
+ * API.
+ */
+static int test_ring_frames_exact(void)
+{
+	int r = ring_case("soft0", 8, 64 * PG, 40);
+
+	if (r != T_PASS)
+		return r;
+	r = ring_case("edu0", 2, 2 * PG, 3);
+	return r == T_SKIP ? T_PASS : r;
+}
+
+/*
+ * The ring's mapping: the whole ring at offset 0, read-only for good;
+ * the other modes have none, and the ring has no fetch.
+ */
+static int test_ring_mmap_rules(void)
+{
+	const uint32_t nr = 4;
+	const size_t size = 4 * PG;
+	uint8_t *buf = map_anon(nr * size, PROT_READ | PROT_WRITE);
+	uint8_t out[sizeof(struct mmb_frame) + 4 * PG];
+	struct mmb_stream_status sst;
+	struct mmb_frame fr;
+	void *frames[4], *p;
+	uint8_t *ring;
+	uint32_t idx;
+	int fd = dev_open("soft0"), sfd, st, mode;
+	pid_t pid;
+
+	EXPECT_OK(fd);
+	EXPECT(buf, "mmap");
+	frames_of(buf, nr, size, frames);
+	sfd = mmb_stream_setup(fd, MMB_STREAM_RING, nr, size, NULL, 1, 0, 0, 0);
+	EXPECT_OK(sfd);
+#define MAP(len, prot, flags, off)					\
+	(p = mmap(NULL, len, prot, flags, sfd, off),			\
+	 p == MAP_FAILED ? -errno : (munmap(p, len), 0))
+	EXPECT_ERR(MAP(nr * size - PG, PROT_READ, MAP_SHARED, 0), EINVAL);
+	EXPECT_ERR(MAP(nr * size + PG, PROT_READ, MAP_SHARED, 0), EINVAL);
+	EXPECT_ERR(MAP(size, PROT_READ, MAP_SHARED, 0), EINVAL);
+	EXPECT_ERR(MAP((nr - 1) * size, PROT_READ, MAP_SHARED, size), EINVAL);
+	EXPECT_ERR(MAP(nr * size, PROT_READ | PROT_WRITE, MAP_SHARED, 0),
+		   EPERM);
+	EXPECT_ERR(MAP(nr * size, PROT_READ | PROT_WRITE, MAP_PRIVATE, 0),
+		   EPERM);
+	EXPECT_OK(MAP(nr * size, PROT_READ, MAP_PRIVATE, 0));
+	ring = ring_map(sfd, nr, size);
+	EXPECT(ring, "mmap: %s", strerror(errno));
+	EXPECT_ERR(mprotect(ring, nr * size, PROT_READ | PROT_WRITE) ? -errno :
+		   0, EACCES);
+	/* It cannot grow. */
+	p = mremap(ring, nr * size, (nr + 1) * size, MREMAP_MAYMOVE);
+	EXPECT(p == MAP_FAILED && errno == EFAULT, "mremap: %s",
+	       p == MAP_FAILED ? strerror(errno) : "grown");
+	/* A store into it kills the process that tries. */
+	EXPECT_OK(mmb_stream_status(sfd, &sst));
+	EXPECT_OK(mmb_stream_start(sfd));
+	EXPECT_OK(mmb_stream_next(sfd, &fr));
+	pid = fork();
+	EXPECT(pid >= 0, "fork: %s", strerror(errno));
+	if (!pid) {
+		*(volatile uint8_t *)(ring + fr.index * size) = 1;
+		_exit(0);
+	}
+	EXPECT_EQ(waitpid(pid, &st, 0), pid);
+	EXPECT(WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV,
+	       "store into the ring: status 0x%x", st);
+	EXPECT(mmb_stream_check(ring + fr.index * size, size, 1,
+				sst.pattern_size, fr.seq) < 0, "frame changed");
+
+	/* Not the ring's calls. */
+	EXPECT_ERR(mmb_stream_fetch(sfd, out + sizeof(fr), size, &fr), EINVAL);
+	EXPECT_ERR(read(sfd, out, sizeof(fr) - 1) < 0 ? -errno : 0, EINVAL);
+	idx = nr;
+	EXPECT_ERR(write(sfd, &idx, sizeof(idx)) < 0 ? -errno : 0, EINVAL);
+	EXPECT_OK(mmb_stream_release(sfd, fr.index));
+	EXPECT_OK(munmap(ring, nr * size) ? -errno : 0);
+	close(sfd);
+
+	/* No other mode has a mapping. */
+	for (mode = MMB_STREAM_ZERO_COPY; mode <= MMB_STREAM_NAIVE; mode++) {
+		sfd = mmb_stream_setup(fd, mode, nr, size,
+				       mode == MMB_STREAM_ZERO_COPY ? frames :
+								      NULL,
+				       1, 0, mode == MMB_STREAM_NAIVE ? SIGURG :
+								       0, 0);
+		EXPECT_OK(sfd);
+		EXPECT_ERR(MAP(nr * size, PROT_READ, MAP_SHARED, 0), EINVAL);
+		close(sfd);
+	}
+#undef MAP
+	munmap(buf, nr * size);
+	close(fd);
+	return T_PASS;
+}
+
+/* A new stream on soft0 within 5 s: 0, or the last error. */
+static int stream_free_again(int fd)
+{
+	int sfd = -EBUSY, i;
+
+	for (i = 0; i < 500 && sfd == -EBUSY; i++) {
+		sfd = mmb_stream_setup(fd, MMB_STREAM_BOUNCE, 1, PG, NULL, 1,
+				       0, 0, 0);
+		if (sfd == -EBUSY)
+			usleep(10000);
+	}
+	if (sfd < 0)
+		return sfd;
+	close(sfd);
+	return 0;
+}
+
+/*
+ * A child's ring, started, mapped, a frame held; it says so on @ready and
+ * then exits or waits to be killed.
+ */
+static int ring_child(int fd, int ready, bool killed)
+{
+	struct mmb_frame fr;
+	int sfd = mmb_stream_setup(fd, MMB_STREAM_RING, 4, 16 * PG, NULL, 1,
+				   0, 0, 0);
+	uint8_t *ring = sfd < 0 ? NULL : ring_map(sfd, 4, 16 * PG);
+
+	if (!ring || mmb_stream_start(sfd) || mmb_stream_next(sfd, &fr) ||
+	    write(ready, "r", 1) != 1)
+		return 1;
+	if (killed)
+		for (;;)
+			pause();
+	return 0;
+}
+
+/*
+ * The ring lives as long as its fd or a mapping of it: closed but still
+ * mapped, its frames stay readable and the device's one stream stays
+ * taken; the last munmap() releases it; so does the exit or death of the
+ * process that holds both.
+ */
+static int test_ring_teardown(void)
+{
+	const uint32_t nr = 2;
+	const size_t size = 4 * PG;
+	uint64_t seed = test_seed();
+	struct mmb_stream_status st;
+	struct mmb_frame fr;
+	uint8_t *ring, *ring2;
+	int fd = dev_open("soft0"), sfd, k, wst;
+	pid_t pid;
+
+	EXPECT_OK(fd);
+	sfd = mmb_stream_setup(fd, MMB_STREAM_RING, nr, size, NULL, seed, 0, 0,
+			       0);
+	EXPECT_OK(sfd);
+	ring = ring_map(sfd, nr, size);
+	ring2 = ring_map(sfd, nr, size);
+	EXPECT(ring && ring2, "mmap: %s", strerror(errno));
+	EXPECT_OK(mmb_stream_status(sfd, &st));
+	EXPECT_OK(mmb_stream_start(sfd));
+	EXPECT_OK(mmb_stream_next(sfd, &fr));
+	EXPECT_OK(mmb_stream_stop(sfd));
+	EXPECT_EQ(close(sfd), 0);
+	/* Still there, through both mappings. */
+	EXPECT(mmb_stream_check(ring + fr.index * size, size, seed,
+				st.pattern_size, fr.seq) < 0,
+	       "frame changed after close");
+	EXPECT(!memcmp(ring, ring2, nr * size), "two mappings differ");
+	EXPECT_ERR(mmb_stream_setup(fd, MMB_STREAM_BOUNCE, 1, PG, NULL, 1, 0,
+				    0, 0), EBUSY);
+	EXPECT_OK(munmap(ring, nr * size) ? -errno : 0);
+	EXPECT_ERR(mmb_stream_setup(fd, MMB_STREAM_BOUNCE, 1, PG, NULL, 1, 0,
+				    0, 0), EBUSY);
+	EXPECT_OK(munmap(ring2, nr * size) ? -errno : 0);
+	EXPECT_OK(stream_free_again(fd));
+
+	for (k = 0; k < 2; k++) {
+		int pp[2];
+		char c;
+
+		EXPECT_OK(pipe(pp) ? -errno : 0);
+		pid = fork();
+		EXPECT(pid >= 0, "fork: %s", strerror(errno));
+		if (!pid)
+			_exit(ring_child(fd, pp[1], k));
+		close(pp[1]);
+		EXPECT_EQ(read(pp[0], &c, 1), 1);
+		close(pp[0]);
+		/* Its stream runs; then it exits, or is killed. */
+		if (k)
+			kill(pid, SIGKILL);
+		EXPECT_EQ(waitpid(pid, &wst, 0), pid);
+		EXPECT(k ? WIFSIGNALED(wst) : WIFEXITED(wst) && !WEXITSTATUS(wst),
+		       "child status 0x%x", wst);
+		EXPECT_OK(stream_free_again(fd));
+	}
+	close(fd);
+	return T_PASS;
+}
+
 const struct mmb_test stream_tests[] = {
 	{ "stream/soft_frames_exact", test_soft_frames_exact },
 	{ "stream/edu_dma_into_user", test_edu_dma_into_user },
 	{ "stream/sg_merges_contiguous", test_sg_merges_contiguous },
 	{ "stream/overrun_counted", test_overrun_counted },
+	{ "stream/frame_clock_exact", test_frame_clock_exact },
 	{ "stream/owned_frame_untouched", test_owned_frame_untouched },
 	{ "stream/stop_restart", test_stop_restart },
 	{ "stream/exit_midstream", test_exit_midstream },
@@ -852,5 +1409,9 @@ const struct mmb_test stream_tests[] = {
 	{ "stream/naive_signal_vs_close", test_naive_signal_vs_close },
 	{ "stream/owned_frame_kept_at_close", test_owned_frame_kept_at_close },
 	{ "stream/overlapping_frames", test_overlapping_frames },
+	{ "stream/naive_polling_thread", test_naive_polling_thread },
+	{ "stream/ring_frames_exact", test_ring_frames_exact },
+	{ "stream/ring_mmap_rules", test_ring_mmap_rules },
+	{ "stream/ring_teardown", test_ring_teardown },
 	{ NULL }
 };

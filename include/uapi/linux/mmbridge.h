@@ -666,9 +666,10 @@ struct mmb_unpin_region {
  * The data stand for what a capture device would deliver: with P the byte
  * stream of MMB_SRC_GEN for @seed (byte i is byte i % 8 of
  * mmb_gen_word(seed, i / 8)) and W the pattern_size of
- * MMB_IOC_STREAM_STATUS, byte o of the frame with sequence number q is
- * P[(q * (frame_size + 64) + o) % W].  The device holds the W bytes; the
- * engine moves them into the frames.
+ * MMB_IOC_STREAM_STATUS (the device's DMA window in whole 8-byte words,
+ * at most 4 MiB), byte o of the frame with sequence number q is
+ * P[(q * (frame_size + 64) + o) % W].  The device holds the W bytes,
+ * loaded at every start; the engine moves them into the frames.
  *
  * How frames reach the process depends on the mode:
  *  - MMB_STREAM_ZERO_COPY: the frames are the process's own memory (@frames
@@ -677,30 +678,44 @@ struct mmb_unpin_region {
  *    mmb_frame per completed frame; the frame then belongs to the process,
  *    and the device never writes it until the process hands it back by
  *    write()ing its __u32 index to the stream fd.
+ *  - MMB_STREAM_RING: the device fills @nr_frames kernel buffers, which
+ *    the process maps read-only with mmap() of the stream fd: offset 0,
+ *    length nr_frames * frame_size, frame i at i * frame_size (another
+ *    offset or length, or a mode other than ring, -EINVAL; PROT_WRITE,
+ *    -EPERM, and mprotect() cannot make it writable).  read() and write()
+ *    work as in zero copy: the process reads a frame in place between the
+ *    two.  A mapping keeps the ring (and the stream) alive after close()
+ *    of the fd, until it is unmapped.
  *  - MMB_STREAM_BOUNCE: the device fills kernel buffers; read() with room
  *    for a struct mmb_frame followed by frame_size bytes copies the oldest
  *    frame out and hands its buffer back.
- *  - MMB_STREAM_NAIVE: one kernel buffer; each frame sends @signal to the
- *    process that set the stream up, and MMB_IOC_STREAM_FETCH copies the
- *    frame out, after which the next frame starts.  The signal is sent
+ *  - MMB_STREAM_NAIVE: the device fills kernel buffers in transfers of at
+ *    most 256 KiB, each submitted by a kernel thread of the stream that
+ *    polls the engine while the stream runs; each frame sends @signal to
+ *    the process that set the stream up, and MMB_IOC_STREAM_FETCH copies
+ *    the oldest frame out and hands its buffer back.  The signal is sent
  *    only while that process has the credentials it had at setup (user
  *    and group IDs, no new permitted capability); once it changes them
  *    (setuid(), an exec of a set-user-ID program) no signal is sent, so
  *    whoever holds the stream fd cannot signal it.
  * poll() reports EPOLLIN while a frame is ready.  With @period_ns 0 the
  * engine starts a frame as soon as one is free; otherwise a frame clock
- * ticks every @period_ns and a tick that finds no free frame, or the
- * engine still busy, drops that frame (counted, never torn).  Closing the
+ * ticks every @period_ns, frames start at ticks only, and a tick that
+ * finds no free frame, or the engine still busy, drops that frame
+ * (counted, never torn); so do the periods a late clock missed (@late in
+ * MMB_IOC_STREAM_STATUS).  Closing the
  * stream fd stops the engine, waits for the transfer in flight and
  * releases everything; so does process exit.  When the device is removed,
  * the stream's DMA mappings go with it; from then on every call on the
- * stream fd (read(), write(), the ioctls below) fails with -ENODEV,
- * poll() reports EPOLLERR | EPOLLHUP, and close() releases the rest.
+ * stream fd (read(), write(), mmap(), the ioctls below) fails with
+ * -ENODEV, poll() reports EPOLLERR | EPOLLHUP, and close() releases the
+ * rest (a ring's existing mappings stay readable until unmapped).
  */
 enum mmb_stream_mode {
 	MMB_STREAM_ZERO_COPY = 0,
 	MMB_STREAM_BOUNCE = 1,
 	MMB_STREAM_NAIVE = 2,
+	MMB_STREAM_RING = 3,
 };
 
 /**
@@ -726,13 +741,13 @@ enum mmb_stream_mode {
  * frame that is not writable memory of the caller that MMB_IOC_PIN_REGION
  * would pin, -EFAULT; frames beyond RLIMIT_MEMLOCK, -ENOMEM; a backend
  * without DMA, -EOPNOTSUPP.
- * Bounce and naive frames are physically contiguous kernel buffers: one
- * larger than the page allocator can give (4 MiB on x86-64 without CMA)
- * is -ENOMEM.  A device whose DMA window is under 8 bytes cannot stream:
+ * Ring, bounce and naive frames are physically contiguous kernel
+ * buffers: one larger than the page allocator can give (4 MiB on x86-64
+ * without CMA) is -ENOMEM.  A device whose DMA window is under 8 bytes cannot stream:
  * -EOPNOTSUPP.
- * Zero-copy frames are pinned long-term, bounce and naive frames are
- * kernel buffers; both are charged like MMB_IOC_PIN_REGION's pages, until
- * the stream fd is closed.
+ * Zero-copy frames are pinned long-term, ring, bounce and naive frames
+ * are kernel buffers; both are charged like MMB_IOC_PIN_REGION's pages,
+ * until the stream fd is closed (and, for a ring, its last mapping gone).
  * Returns the stream fd.
  */
 struct mmb_stream_setup {
@@ -795,12 +810,16 @@ struct mmb_stream_ctl {
  *		merging physically contiguous pages (MMB_STREAM_ZERO_COPY)
  * @ticks:	frame-clock ticks (period_ns > 0)
  * @produced:	frames completed
- * @dropped:	frames the clock could not start (no free frame, engine busy)
+ * @dropped:	frames the clock could not start (no free frame, engine busy,
+ *		or the clock itself late)
  * @aborted:	frames cut short by stop
  * @delivered:	frames handed to the process (read, fetch)
  * @ready:	completed frames waiting for the process
- * @owned:	frames the process holds (MMB_STREAM_ZERO_COPY)
+ * @owned:	frames the process holds (MMB_STREAM_ZERO_COPY, MMB_STREAM_RING)
  * @errors:	transfers the device failed
+ * @late:	of @dropped, periods the clock itself missed: its timer ran
+ *		late, after the next period had begun, so nothing started
+ *		the frames of the periods in between
  */
 struct mmb_stream_status {
 	__u32 argsz;
@@ -818,6 +837,7 @@ struct mmb_stream_status {
 	__u32 ready;
 	__u32 owned;
 	__u64 errors;
+	__u64 late;
 };
 
 #define MMB_IOC_STREAM_STATUS _IO(MMB_IOC_MAGIC, 0x33)
