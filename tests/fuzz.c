@@ -1716,7 +1716,7 @@ static int fz_stuck(void)
 }
 
 /* DMA mappings mmbridge holds (debugfs), or -1 without the file. */
-static long fz_dma_mappings(void)
+static long fz_dma_mappings_now(void)
 {
 	char line[32];
 
@@ -1724,6 +1724,24 @@ static long fz_dma_mappings(void)
 		      sizeof(line)))
 		return -1;
 	return strtol(line, NULL, 10);
+}
+
+/*
+ * DMA mappings mmbridge still holds once the transfers in flight ended:
+ * a killed worker leaves its edu transfer with the device, which unmaps
+ * it when the transfer completes (100 ms of the device's clock each).
+ * A mapping left after 10 s is a leak.
+ */
+static long fz_dma_mappings(void)
+{
+	long n = fz_dma_mappings_now();
+	int i;
+
+	for (i = 0; i < 200 && n > 0; i++) {
+		usleep(50000);
+		n = fz_dma_mappings_now();
+	}
+	return n;
 }
 
 static void fz_refcnt(char *buf, size_t size)
