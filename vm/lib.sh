@@ -192,16 +192,15 @@ make_initramfs() {
 	for f in $mods; do
 		add_module "$f" "$root/lib/modules"
 	done
-	# vfio-pci without vfio_iommu_type1: a no-IOMMU container uses only
-	# vfio's own no-IOMMU driver.
+	# vfio-pci with vfio_iommu_type1: a no-IOMMU container uses vfio's own
+	# no-IOMMU driver, a guest with an IOMMU (MMB_IOMMU=1) type 1.
 	if [ -n "${MMB_VFIO_KO:-}" ]; then
 		mkdir -p "$root/lib/modules/bench"
 		: >"$root/lib/modules/bench/order"
 		for f in $(modprobe -S "$rel" --show-depends vfio-pci 2>/dev/null |
 			awk '$1 == "insmod" && !seen[$2]++ { print $2 }'); do
 			case $(basename "$f") in
-			vfio.ko*)		f=$MMB_VFIO_KO ;;
-			vfio_iommu_type1.ko*)	continue ;;
+			vfio.ko*)	f=$MMB_VFIO_KO ;;
 			esac
 			add_module "$f" "$root/lib/modules/bench"
 		done
