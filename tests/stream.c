@@ -605,6 +605,20 @@ static int test_bounce_and_naive(void)
 	return T_PASS;
 }
 
+/* MMB_IOC_STREAM_FETCH of the next frame, retried for up to @ms ms. */
+static int fetch_wait(int sfd, void *buf, size_t size, struct mmb_frame *fr,
+		      int ms)
+{
+	int i, r = -EAGAIN;
+
+	for (i = 0; i < ms && r == -EAGAIN; i++) {
+		r = mmb_stream_fetch(sfd, buf, size, fr);
+		if (r == -EAGAIN)
+			usleep(1000);
+	}
+	return r;
+}
+
 /*
  * The naive stream's signal goes to the process that set it up only while
  * that process keeps the credentials it had then.  Here it sets the stream
@@ -618,7 +632,7 @@ static int test_naive_signal_after_setuid(void)
 	uint8_t *buf = malloc(size);
 	struct mmb_stream_status st;
 	struct mmb_frame fr;
-	int sp[2], fd, sfd, status, r, i;
+	int sp[2], fd, sfd, status, r;
 	uint64_t seq;
 	char c;
 	pid_t pid;
@@ -653,12 +667,7 @@ static int test_naive_signal_after_setuid(void)
 	EXPECT_EQ(read(sp[0], &c, 1), 1);
 	EXPECT_OK(mmb_stream_start(sfd));
 	for (seq = 0; seq < 5; seq++) {
-		for (i = 0; i < 5000; i++) {
-			r = mmb_stream_fetch(sfd, buf, size, &fr);
-			if (r != -EAGAIN)
-				break;
-			usleep(1000);
-		}
+		r = fetch_wait(sfd, buf, size, &fr, 5000);
 		EXPECT_OK(r);
 		EXPECT_EQ(fr.seq, seq);
 	}
@@ -1089,12 +1098,7 @@ static int test_naive_polling_thread(void)
 	EXPECT(state == 'S', "polling thread in state %c before start", state);
 	EXPECT_OK(mmb_stream_start(sfd));
 	for (seq = 0; seq < 6; seq++) {
-		for (i = 0; i < 10000; i++) {
-			r = mmb_stream_fetch(sfd, buf, size, &fr);
-			if (r != -EAGAIN)
-				break;
-			usleep(1000);
-		}
+		r = fetch_wait(sfd, buf, size, &fr, 10000);
 		EXPECT_OK(r);
 		EXPECT_EQ(fr.seq, seq);
 		bad = mmb_stream_check(buf, size, 7, st.pattern_size, seq);
