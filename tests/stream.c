@@ -1041,8 +1041,8 @@ static long transfers_for_four(int fd, const struct mmb_counters *page,
 /*
  * Naive mode is the design it stands for: a kernel thread of the stream
  * feeds the engine 256 KiB at a time (four transfers per MiB, where ring
- * and bounce move 1 MiB per transfer), polls while the stream runs,
- * sleeps while it is stopped, and goes with the stream.
+ * and bounce move 1 MiB per transfer), polls while a frame is being
+ * filled, sleeps while the stream is stopped, and goes with the stream.
  */
 static int test_naive_polling_thread(void)
 {

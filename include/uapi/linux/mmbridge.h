@@ -691,9 +691,11 @@ struct mmb_unpin_region {
  *    frame out and hands its buffer back.
  *  - MMB_STREAM_NAIVE: the device fills kernel buffers in transfers of at
  *    most 256 KiB, each submitted by a kernel thread of the stream that
- *    polls the engine while the stream runs; each frame sends @signal to
- *    the process that set the stream up, and MMB_IOC_STREAM_FETCH copies
- *    the oldest frame out and hands its buffer back.  The signal is sent
+ *    polls the engine while a frame is being filled (and sleeps while
+ *    none is: no frame free, or the next tick of the frame clock still
+ *    to come); each frame sends @signal to the process that set the
+ *    stream up, and MMB_IOC_STREAM_FETCH copies the oldest frame out and
+ *    hands its buffer back.  The signal is sent
  *    only while that process has the credentials it had at setup (user
  *    and group IDs, no new permitted capability); once it changes them
  *    (setuid(), an exec of a set-user-ID program) no signal is sent, so
