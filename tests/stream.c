@@ -1595,6 +1595,71 @@ static int test_ring_no_write_pages_outlive(void)
 	return T_PASS;
 }
 
+/* References to the module (one per open file), or -1. */
+static long module_refs(void)
+{
+	char line[32];
+
+	if (read_line("/sys/module/mmbridge/refcnt", line, sizeof(line)))
+		return -1;
+	return strtol(line, NULL, 10);
+}
+
+/*
+ * A ring closed while mapped and running keeps running: its mapping holds
+ * the stream file, so the frame clock goes on starting frames (exactly
+ * one transfer each here, until no frame is free), the frames appear in
+ * the mapping, the file keeps the module, and the stream stops only when
+ * the mapping goes.
+ */
+static int test_ring_runs_while_mapped(void)
+{
+	const uint32_t nr = 4;
+	const size_t size = 16 * PG;
+	uint64_t seed = test_seed(), e0, e1;
+	const struct mmb_counters *page;
+	struct mmb_stream_status st;
+	uint8_t *ring;
+	uint32_t i;
+	long bad, refs;
+	int fd = dev_open("soft0"), sfd;
+
+	EXPECT_OK(fd);
+	page = mmb_counters_map(fd);
+	EXPECT(page, "counter page: %s", strerror(errno));
+	/* A 200 ms clock: the first frame starts well after the close. */
+	sfd = mmb_stream_setup(fd, MMB_STREAM_RING, nr, size, NULL, seed,
+			       200000000, 0, 0);
+	EXPECT_OK(sfd);
+	ring = ring_map(sfd, nr, size);
+	EXPECT(ring, "mmap: %s", strerror(errno));
+	EXPECT_OK(mmb_stream_status(sfd, &st));
+	EXPECT_OK(mmb_stream_start(sfd));
+	e0 = dma_events(page);
+	refs = module_refs();
+	EXPECT_EQ(close(sfd), 0);
+	usleep(2000000);
+	e1 = dma_events(page);
+	EXPECT_EQ(e1 - e0, nr);
+	/* The mapping's file still holds the module. */
+	EXPECT_EQ(module_refs(), refs);
+	for (i = 0; i < nr; i++) {
+		bad = mmb_stream_check(ring + i * size, size, seed,
+				       st.pattern_size, i);
+		EXPECT(bad < 0, "frame %u, filled after the close: byte %ld",
+		       i, bad);
+	}
+	EXPECT_ERR(mmb_stream_setup(fd, MMB_STREAM_BOUNCE, 1, PG, NULL, 1, 0,
+				    0, 0), EBUSY);
+	EXPECT_OK(munmap(ring, nr * size) ? -errno : 0);
+	EXPECT_OK(stream_free_again(fd));
+	EXPECT_EQ(module_refs(), refs - 1);
+	EXPECT_EQ(dma_events(page), e1);
+	mmb_counters_unmap(page);
+	close(fd);
+	return T_PASS;
+}
+
 const struct mmb_test stream_tests[] = {
 	{ "stream/soft_frames_exact", test_soft_frames_exact },
 	{ "stream/edu_dma_into_user", test_edu_dma_into_user },
@@ -1617,5 +1682,6 @@ const struct mmb_test stream_tests[] = {
 	{ "stream/ring_teardown", test_ring_teardown },
 	{ "stream/ring_no_write_pages_outlive",
 	  test_ring_no_write_pages_outlive },
+	{ "stream/ring_runs_while_mapped", test_ring_runs_while_mapped },
 	{ NULL }
 };
