@@ -371,6 +371,8 @@ static bool mmb_stream_kick(struct mmb_stream *s)
 	/* Naive: the polling thread finds the frame and submits. */
 	if (s->mode != MMB_STREAM_NAIVE)
 		mmb_stream_submit(s);
+	else
+		wake_up_process(s->poller);
 	return true;
 }
 
@@ -490,17 +492,24 @@ static int mmb_stream_load(struct mmb_stream *s)
 	return ret;
 }
 
-/* Naive: whether the polling thread has an engine to poll. */
+/*
+ * Naive: whether the polling thread has an engine to poll: the stream
+ * runs and a frame is being filled.  Without a frame (every frame ready
+ * or the process's, or the frame clock's next tick not there yet) there
+ * is nothing to submit, possibly for as long as the process likes, and
+ * the thread sleeps until mmb_stream_kick() takes a frame.
+ */
 static bool mmb_stream_active(struct mmb_stream *s)
 {
-	return READ_ONCE(s->running) && !READ_ONCE(s->dead);
+	return READ_ONCE(s->running) && !READ_ONCE(s->dead) &&
+	       READ_ONCE(s->cur) >= 0;
 }
 
 /*
  * Naive: the stream's kernel thread, the design of a driver whose device
  * cannot interrupt when it has data: it keeps polling, and whenever the
  * engine is idle with a frame being filled it submits the next 256 KiB.
- * It polls while the stream runs and sleeps while it is stopped or dead.
+ * It polls while a frame is being filled and sleeps otherwise.
  */
 static int mmb_stream_poller(void *data)
 {

@@ -5,12 +5,14 @@
  * and naive designs built on the same engine.
  */
 #include <dirent.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -1048,8 +1050,8 @@ static long transfers_for_four(int fd, const struct mmb_counters *page,
 /*
  * Naive mode is the design it stands for: a kernel thread of the stream
  * feeds the engine 256 KiB at a time (four transfers per MiB, where ring
- * and bounce move 1 MiB per transfer), polls while the stream runs,
- * sleeps while it is stopped, and goes with the stream.
+ * and bounce move 1 MiB per transfer), polls while a frame is being
+ * filled, sleeps while the stream is stopped, and goes with the stream.
  */
 static int test_naive_polling_thread(void)
 {
@@ -1117,6 +1119,108 @@ static int test_naive_polling_thread(void)
 	close(sfd);
 	EXPECT_EQ(naive_thread(NULL), 0);
 	mmb_counters_unmap(page);
+	free(buf);
+	close(fd);
+	return T_PASS;
+}
+
+/* CPU time of thread @t so far (user and system), in clock ticks. */
+static long thread_cpu_ticks(pid_t t)
+{
+	unsigned long ut, st;
+	char path[64], line[512], *p;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", t);
+	if (read_line(path, line, sizeof(line)) < 0)
+		return -1;
+	/* ") state ppid pgrp session tty tpgid flags 4 faults utime stime" */
+	p = strrchr(line, ')');
+	if (!p || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
+			 &ut, &st) != 2)
+		return -1;
+	return ut + st;
+}
+
+/*
+ * The naive polling thread polls only while it has a frame to fill: with
+ * every frame ready and nobody fetching, or between the ticks of a slow
+ * frame clock, it sleeps and takes no CPU (the engine has nothing to do,
+ * and the thread, which no cgroup of the process's accounts for, would
+ * otherwise keep a CPU busy for as long as the process lets it); a frame
+ * handed back, or the next tick, has it submit again.
+ */
+static int test_naive_poller_idles(void)
+{
+	const size_t size = 16 * PG;
+	uint8_t *buf = malloc(size);
+	struct sigaction sa = { .sa_handler = SIG_IGN };
+	long hz = sysconf(_SC_CLK_TCK), c0, c1, bad;
+	struct mmb_stream_status st;
+	struct mmb_frame fr;
+	uint64_t seq;
+	char state = 0;
+	pid_t t;
+	int fd = dev_open("soft0"), sfd, i, k, r;
+
+	EXPECT_OK(fd);
+	EXPECT(buf, "malloc");
+	EXPECT(hz > 0, "_SC_CLK_TCK %ld", hz);
+	EXPECT_OK(sigaction(SIGURG, &sa, NULL) ? -errno : 0);
+	/* Free running, every frame filled; then a clock of 400 ms. */
+	for (k = 0; k < 2; k++) {
+		sfd = mmb_stream_setup(fd, MMB_STREAM_NAIVE, 2, size, NULL, 5,
+				       k ? 400000000 : 0, SIGURG, 0);
+		EXPECT_OK(sfd);
+		t = naive_thread(NULL);
+		EXPECT(t > 0, "no mmb-naive/soft0 thread (%d)", t);
+		EXPECT_OK(mmb_stream_start(sfd));
+		for (i = 0; i < 1000; i++) {
+			EXPECT_OK(mmb_stream_status(sfd, &st));
+			if (st.ready >= 1)
+				break;
+			usleep(10000);
+		}
+		/*
+		 * Free running: both frames ready; clocked: the next tick
+		 * is up to 400 ms away, and a frame takes a few ms of it.
+		 */
+		if (!k) {
+			for (i = 0; i < 1000 && st.ready < 2; i++) {
+				usleep(10000);
+				EXPECT_OK(mmb_stream_status(sfd, &st));
+			}
+			EXPECT_EQ(st.ready, 2);
+		}
+		c0 = thread_cpu_ticks(t);
+		usleep(1000000);
+		c1 = thread_cpu_ticks(t);
+		naive_thread(&state);
+		EXPECT(c0 >= 0 && c1 >= 0, "/proc/%d/stat", t);
+		EXPECT(c1 - c0 <= hz / 10,
+		       "%s: the polling thread ran %ld of %ld clock ticks in 1 s with no frame to fill (state %c)",
+		       k ? "400 ms clock" : "all frames ready", c1 - c0, hz,
+		       state);
+		/* Frames handed back: it submits again, exactly. */
+		for (seq = 0; seq < 4; seq++) {
+			for (i = 0; i < 3000; i++) {
+				r = mmb_stream_fetch(sfd, buf, size, &fr);
+				if (r != -EAGAIN)
+					break;
+				usleep(1000);
+			}
+			EXPECT_OK(r);
+			EXPECT_EQ(fr.seq, seq);
+			bad = mmb_stream_check(buf, size, 5, st.pattern_size,
+					       seq);
+			EXPECT(bad < 0, "naive frame %llu byte %ld",
+			       (unsigned long long)seq, bad);
+		}
+		EXPECT_OK(mmb_stream_stop(sfd));
+		EXPECT_OK(mmb_stream_status(sfd, &st));
+		EXPECT_EQ(st.errors, 0);
+		close(sfd);
+	}
+	EXPECT_EQ(naive_thread(NULL), 0);
 	free(buf);
 	close(fd);
 	return T_PASS;
@@ -1400,6 +1504,166 @@ static int test_ring_teardown(void)
 	return T_PASS;
 }
 
+/*
+ * What the process can do to its ring's pages: no write reaches them,
+ * through /proc/self/mem (FOLL_FORCE, which would break a private mapping
+ * to a copy if it could be written at all) or a store after fork() into
+ * a private mapping; and a page it hands to a pipe with vmsplice()
+ * outlives the stream with the bytes it had, while the stream itself is
+ * gone (its device slot free again).
+ */
+static int test_ring_no_write_pages_outlive(void)
+{
+	const uint32_t nr = 2;
+	const size_t size = 4 * PG;
+	uint64_t seed = test_seed();
+	uint8_t *ring, *priv, *copy = malloc(size), *back = malloc(size);
+	struct mmb_stream_status sst;
+	struct mmb_frame fr;
+	struct iovec iov;
+	int fd = dev_open("soft0"), sfd, mem, pp[2], wst, k;
+	pid_t pid;
+
+	EXPECT_OK(fd);
+	EXPECT(copy && back, "malloc");
+	sfd = mmb_stream_setup(fd, MMB_STREAM_RING, nr, size, NULL, seed, 0, 0,
+			       0);
+	EXPECT_OK(sfd);
+	ring = ring_map(sfd, nr, size);
+	priv = mmap(NULL, nr * size, PROT_READ, MAP_PRIVATE, sfd, 0);
+	EXPECT(ring && priv != MAP_FAILED, "mmap: %s", strerror(errno));
+	EXPECT_OK(mmb_stream_status(sfd, &sst));
+	EXPECT_OK(mmb_stream_start(sfd));
+	EXPECT_OK(mmb_stream_next(sfd, &fr));
+	EXPECT_OK(mmb_stream_stop(sfd));
+	memcpy(copy, ring + fr.index * size, size);
+	EXPECT(mmb_stream_check(copy, size, seed, sst.pattern_size, fr.seq) < 0,
+	       "frame %llu wrong", (unsigned long long)fr.seq);
+	EXPECT(!memcmp(priv + fr.index * size, copy, size),
+	       "private mapping differs");
+
+	mem = open("/proc/self/mem", O_RDWR | O_CLOEXEC);
+	EXPECT(mem >= 0, "/proc/self/mem: %s", strerror(errno));
+	for (k = 0; k < 2; k++) {
+		uint8_t *at = (k ? priv : ring) + fr.index * size + 8;
+
+		errno = 0;
+		EXPECT(pwrite(mem, "x", 1, (off_t)(uintptr_t)at) < 0 &&
+		       errno == EIO, "%s mapping: /proc/self/mem write: %s",
+		       k ? "private" : "shared", strerror(errno));
+	}
+	close(mem);
+	EXPECT_ERR(mprotect(priv, nr * size, PROT_READ | PROT_WRITE) ? -errno :
+		   0, EACCES);
+	pid = fork();
+	EXPECT(pid >= 0, "fork: %s", strerror(errno));
+	if (!pid) {
+		*(volatile uint8_t *)(priv + fr.index * size) = 1;
+		_exit(0);
+	}
+	EXPECT_EQ(waitpid(pid, &wst, 0), pid);
+	EXPECT(WIFSIGNALED(wst) && WTERMSIG(wst) == SIGSEGV,
+	       "store into the private mapping: status 0x%x", wst);
+	EXPECT(!memcmp(ring + fr.index * size, copy, size) &&
+	       !memcmp(priv + fr.index * size, copy, size),
+	       "frame changed by a write attempt");
+
+	/* The frame's pages into a pipe; then the stream goes. */
+	EXPECT_OK(pipe(pp) ? -errno : 0);
+	EXPECT_OK(fcntl(pp[1], F_SETPIPE_SZ, (int)(2 * size)) < 0 ? -errno : 0);
+	iov.iov_base = ring + fr.index * size;
+	iov.iov_len = size;
+	EXPECT_EQ(vmsplice(pp[1], &iov, 1, 0), (ssize_t)size);
+	EXPECT_OK(munmap(ring, nr * size) ? -errno : 0);
+	EXPECT_OK(munmap(priv, nr * size) ? -errno : 0);
+	close(sfd);
+	EXPECT_OK(stream_free_again(fd));
+	/* Other memory in use meanwhile: the pages must not be reused. */
+	for (k = 0; k < 4; k++) {
+		int s2 = mmb_stream_setup(fd, MMB_STREAM_RING, 8, 16 * PG,
+					  NULL, k, 0, 0, 0);
+
+		EXPECT_OK(s2);
+		EXPECT_OK(mmb_stream_start(s2));
+		EXPECT_OK(mmb_stream_next(s2, &fr));
+		EXPECT_OK(mmb_stream_stop(s2));
+		close(s2);
+	}
+	EXPECT_EQ(read(pp[0], back, size), (ssize_t)size);
+	EXPECT(!memcmp(back, copy, size), "spliced ring page changed");
+	close(pp[0]);
+	close(pp[1]);
+	free(copy);
+	free(back);
+	close(fd);
+	return T_PASS;
+}
+
+/* References to the module (one per open file), or -1. */
+static long module_refs(void)
+{
+	char line[32];
+
+	if (read_line("/sys/module/mmbridge/refcnt", line, sizeof(line)))
+		return -1;
+	return strtol(line, NULL, 10);
+}
+
+/*
+ * A ring closed while mapped and running keeps running: its mapping holds
+ * the stream file, so the frame clock goes on starting frames (exactly
+ * one transfer each here, until no frame is free), the frames appear in
+ * the mapping, the file keeps the module, and the stream stops only when
+ * the mapping goes.
+ */
+static int test_ring_runs_while_mapped(void)
+{
+	const uint32_t nr = 4;
+	const size_t size = 16 * PG;
+	uint64_t seed = test_seed(), e0, e1;
+	const struct mmb_counters *page;
+	struct mmb_stream_status st;
+	uint8_t *ring;
+	uint32_t i;
+	long bad, refs;
+	int fd = dev_open("soft0"), sfd;
+
+	EXPECT_OK(fd);
+	page = mmb_counters_map(fd);
+	EXPECT(page, "counter page: %s", strerror(errno));
+	/* A 200 ms clock: the first frame starts well after the close. */
+	sfd = mmb_stream_setup(fd, MMB_STREAM_RING, nr, size, NULL, seed,
+			       200000000, 0, 0);
+	EXPECT_OK(sfd);
+	ring = ring_map(sfd, nr, size);
+	EXPECT(ring, "mmap: %s", strerror(errno));
+	EXPECT_OK(mmb_stream_status(sfd, &st));
+	EXPECT_OK(mmb_stream_start(sfd));
+	e0 = dma_events(page);
+	refs = module_refs();
+	EXPECT_EQ(close(sfd), 0);
+	usleep(2000000);
+	e1 = dma_events(page);
+	EXPECT_EQ(e1 - e0, nr);
+	/* The mapping's file still holds the module. */
+	EXPECT_EQ(module_refs(), refs);
+	for (i = 0; i < nr; i++) {
+		bad = mmb_stream_check(ring + i * size, size, seed,
+				       st.pattern_size, i);
+		EXPECT(bad < 0, "frame %u, filled after the close: byte %ld",
+		       i, bad);
+	}
+	EXPECT_ERR(mmb_stream_setup(fd, MMB_STREAM_BOUNCE, 1, PG, NULL, 1, 0,
+				    0, 0), EBUSY);
+	EXPECT_OK(munmap(ring, nr * size) ? -errno : 0);
+	EXPECT_OK(stream_free_again(fd));
+	EXPECT_EQ(module_refs(), refs - 1);
+	EXPECT_EQ(dma_events(page), e1);
+	mmb_counters_unmap(page);
+	close(fd);
+	return T_PASS;
+}
+
 const struct mmb_test stream_tests[] = {
 	{ "stream/soft_frames_exact", test_soft_frames_exact },
 	{ "stream/edu_dma_into_user", test_edu_dma_into_user },
@@ -1416,8 +1680,12 @@ const struct mmb_test stream_tests[] = {
 	{ "stream/owned_frame_kept_at_close", test_owned_frame_kept_at_close },
 	{ "stream/overlapping_frames", test_overlapping_frames },
 	{ "stream/naive_polling_thread", test_naive_polling_thread },
+	{ "stream/naive_poller_idles", test_naive_poller_idles },
 	{ "stream/ring_frames_exact", test_ring_frames_exact },
 	{ "stream/ring_mmap_rules", test_ring_mmap_rules },
 	{ "stream/ring_teardown", test_ring_teardown },
+	{ "stream/ring_no_write_pages_outlive",
+	  test_ring_no_write_pages_outlive },
+	{ "stream/ring_runs_while_mapped", test_ring_runs_while_mapped },
 	{ NULL }
 };

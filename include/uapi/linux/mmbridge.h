@@ -691,9 +691,11 @@ struct mmb_unpin_region {
  *    frame out and hands its buffer back.
  *  - MMB_STREAM_NAIVE: the device fills kernel buffers in transfers of at
  *    most 256 KiB, each submitted by a kernel thread of the stream that
- *    polls the engine while the stream runs; each frame sends @signal to
- *    the process that set the stream up, and MMB_IOC_STREAM_FETCH copies
- *    the oldest frame out and hands its buffer back.  The signal is sent
+ *    polls the engine while a frame is being filled (and sleeps while
+ *    none is: no frame free, or the next tick of the frame clock still
+ *    to come); each frame sends @signal to the process that set the
+ *    stream up, and MMB_IOC_STREAM_FETCH copies the oldest frame out and
+ *    hands its buffer back.  The signal is sent
  *    only while that process has the credentials it had at setup (user
  *    and group IDs, no new permitted capability); once it changes them
  *    (setuid(), an exec of a set-user-ID program) no signal is sent, so
@@ -703,13 +705,15 @@ struct mmb_unpin_region {
  * ticks every @period_ns, frames start at ticks only, and a tick that
  * finds no free frame, or the engine still busy, drops that frame
  * (counted, never torn); so do the periods a late clock missed (@late in
- * MMB_IOC_STREAM_STATUS).  Closing the
- * stream fd stops the engine, waits for the transfer in flight and
- * releases everything; so does process exit.  When the device is removed,
- * the stream's DMA mappings go with it; from then on every call on the
- * stream fd (read(), write(), mmap(), the ioctls below) fails with
- * -ENODEV, poll() reports EPOLLERR | EPOLLHUP, and close() releases the
- * rest (a ring's existing mappings stay readable until unmapped).
+ * MMB_IOC_STREAM_STATUS).  Closing the stream fd stops the engine, waits
+ * for the transfer in flight and releases everything; so does process
+ * exit.  A ring's mappings hold the stream file: a ring closed while
+ * mapped and running keeps running (its frame clock ticking) until its
+ * last mapping is gone.  When the device is removed, the stream's DMA
+ * mappings go with it; from then on every call on the stream fd (read(),
+ * write(), mmap(), the ioctls below) fails with -ENODEV, poll() reports
+ * EPOLLERR | EPOLLHUP, and close() releases the rest (a ring's existing
+ * mappings stay readable until unmapped).
  */
 enum mmb_stream_mode {
 	MMB_STREAM_ZERO_COPY = 0,
