@@ -2247,10 +2247,37 @@ static void sw_obj_destroy(struct sw *s, long r)
 	s->id = 0;
 }
 
+/*
+ * A 1 GiB-aligned address with nothing mapped in its gigabyte, so that
+ * mapping a page there allocates page tables (the PMD and PTE pages):
+ * the failures this sweep injects reach those allocations too.
+ */
+static void *sw_fresh_address(void)
+{
+	const size_t gib = 1UL << 30;
+	char *r = mmap(NULL, 2 * gib, PROT_NONE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	uintptr_t a;
+
+	if (r == MAP_FAILED)
+		return NULL;
+	a = ((uintptr_t)r + gib - 1) & ~(gib - 1);
+	munmap(r, 2 * gib);
+	return (void *)a;
+}
+
 static long sw_map_counters(struct sw *s)
 {
-	s->map = (void *)mmb_counters_map(s->fd);
-	return s->map ? 0 : -errno;
+	void *at = sw_fresh_address();
+
+	s->map = at ? mmap(at, PG, PROT_READ,
+			   MAP_SHARED | MAP_FIXED_NOREPLACE, s->fd,
+			   MMB_MMAP_COUNTERS) : MAP_FAILED;
+	if (s->map == MAP_FAILED) {
+		s->map = NULL;
+		return -errno;
+	}
+	return 0;
 }
 
 static long sw_map_region(struct sw *s)
