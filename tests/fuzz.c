@@ -2043,6 +2043,7 @@ struct sw {
 	uint8_t *buf;		/* SW_BUF bytes, touched */
 	uint32_t id;
 	void *map;
+	void *at;		/* where a mapping goes, or NULL */
 	struct mmb_irq_record rec;
 };
 /* Beyond 4 MiB: a page array beyond two pages (vmalloc'd). */
@@ -2250,29 +2251,25 @@ static void sw_obj_destroy(struct sw *s, long r)
 /*
  * A 1 GiB-aligned address with nothing mapped in its gigabyte, so that
  * mapping a page there allocates page tables (the PMD and PTE pages):
- * the failures this sweep injects reach those allocations too.
+ * the failures this sweep injects reach those allocations too.  Found
+ * with injection off.
  */
-static void *sw_fresh_address(void)
+static int sw_fresh_address(struct sw *s)
 {
 	const size_t gib = 1UL << 30;
 	char *r = mmap(NULL, 2 * gib, PROT_NONE,
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	uintptr_t a;
 
 	if (r == MAP_FAILED)
-		return NULL;
-	a = ((uintptr_t)r + gib - 1) & ~(gib - 1);
-	munmap(r, 2 * gib);
-	return (void *)a;
+		return -errno;
+	s->at = (void *)(((uintptr_t)r + gib - 1) & ~(gib - 1));
+	return munmap(r, 2 * gib) ? -errno : 0;
 }
 
 static long sw_map_counters(struct sw *s)
 {
-	void *at = sw_fresh_address();
-
-	s->map = at ? mmap(at, PG, PROT_READ,
-			   MAP_SHARED | MAP_FIXED_NOREPLACE, s->fd,
-			   MMB_MMAP_COUNTERS) : MAP_FAILED;
+	s->map = mmap(s->at, PG, PROT_READ, MAP_SHARED | MAP_FIXED_NOREPLACE,
+		      s->fd, MMB_MMAP_COUNTERS);
 	if (s->map == MAP_FAILED) {
 		s->map = NULL;
 		return -errno;
@@ -2360,7 +2357,7 @@ static const struct sw_call sw_calls[] = {
 	  sw_obj_destroy },
 	{ "OBJ_MIGRATE", "ivshmem0", 0, sw_obj_new, sw_obj_migrate,
 	  sw_obj_destroy },
-	{ "mmap (counter page)", "soft0", 0, NULL, sw_map_counters,
+	{ "mmap (counter page)", "soft0", 0, sw_fresh_address, sw_map_counters,
 	  sw_unmap_page },
 	{ "mmap (region)", "soft0", 0, NULL, sw_map_region, sw_unmap },
 	{ "REGION_REVOKE", "soft0", 0, NULL, sw_revoke, sw_restore },
