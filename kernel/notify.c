@@ -397,7 +397,14 @@ u64 mmb_notify_handled(struct mmb_device *mdev)
  * @mdev:	the device
  * @vma:	exactly one page at offset MMB_MMAP_COUNTERS
  *
- * Return: 0; -EINVAL for another size; -EPERM for a writable mapping.
+ * The page is ordinary RAM: vm_insert_page() maps it with a reference of
+ * its own and no PAT memtype tracking (remap_pfn_range() of RAM tracks
+ * one, and its error path, a failed page-table allocation, warns in
+ * 6.12's PAT code).  The mapping's file keeps the device, and so the
+ * page, alive.
+ *
+ * Return: 0; -EINVAL for another size; -EPERM for a writable mapping;
+ * -ENOMEM.
  */
 int mmb_notify_mmap(struct mmb_device *mdev, struct vm_area_struct *vma)
 {
@@ -406,9 +413,9 @@ int mmb_notify_mmap(struct mmb_device *mdev, struct vm_area_struct *vma)
 	if (vma->vm_flags & VM_WRITE)
 		return -EPERM;
 	mmb_vm_flags_clear(vma, VM_MAYWRITE);
-	return remap_pfn_range(vma, vma->vm_start,
-			       virt_to_phys(mdev->notify.page) >> PAGE_SHIFT,
-			       PAGE_SIZE, vma->vm_page_prot);
+	mmb_vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
+	return vm_insert_page(vma, vma->vm_start,
+			      virt_to_page(mdev->notify.page));
 }
 
 void mmb_notify_fd_init(struct mmb_notify_fd *nfd)
