@@ -720,6 +720,25 @@ static int rv_collect(int res, int n, int *val)
 }
 
 /*
+ * Wake each of @n children (a byte on its command pipe) for one look at its
+ * mapping, and check that child i read @base + i * @step.
+ */
+static int rv_poll_children(int cmd[][2], int res, int n, int base, int step)
+{
+	int val[16], i, ret;
+	char c = 'r';
+
+	for (i = 0; i < n; i++)
+		if (write(cmd[i][1], &c, 1) != 1)
+			return -EIO;
+	ret = rv_collect(res, n, val);
+	for (i = 0; !ret && i < n; i++)
+		if (val[i] != base + i * step)
+			ret = -EIO;
+	return ret;
+}
+
+/*
  * Revoke soft0's region while @n processes each map and have populated
  * 1/@n of it (RV_LEN in all, the same 16384 PTEs whatever @n), asleep in
  * read().  The revoke's time and CPU time; the children's mappings are
@@ -731,7 +750,6 @@ static int revoke_procs(int fd, int n, double *us, double *cpu)
 	int res[2], cmd[16][2], val[16], pid[16], i, ret = 0, nc = 0;
 	uint64_t t0, t1;
 	double c0, c1;
-	char c = 'r';
 
 	if (n > 16 || pipe(res))
 		return -EINVAL;
@@ -771,23 +789,12 @@ static int revoke_procs(int fd, int n, double *us, double *cpu)
 		*us = (t1 - t0) / 1000.0;
 		*cpu = (c1 - c0) * 1e6;
 	}
-	for (i = 0; !ret && i < n; i++)
-		if (write(cmd[i][1], &c, 1) != 1)
-			ret = -EIO;
+	/* Revoked, every mapping reads scratch (0); restored, its own store. */
 	if (!ret)
-		ret = rv_collect(res[0], n, val);
-	for (i = 0; !ret && i < n; i++)
-		if (val[i] != 0)
-			ret = -EIO;	/* a revoked mapping reached the device */
+		ret = rv_poll_children(cmd, res[0], n, 0, 0);
 	mmb_region_restore(fd, NULL);
-	for (i = 0; !ret && i < n; i++)
-		if (write(cmd[i][1], &c, 1) != 1)
-			ret = -EIO;
 	if (!ret)
-		ret = rv_collect(res[0], n, val);
-	for (i = 0; !ret && i < n; i++)
-		if (val[i] != 0x40 + i)
-			ret = -EIO;
+		ret = rv_poll_children(cmd, res[0], n, 0x40, 1);
 	for (i = 0; i < nc; i++)
 		close(cmd[i][1]);
 	close(res[0]);
