@@ -4,6 +4,7 @@
  * in: never touched, swapped out, copy-on-write shared, read-only,
  * unmapped, file-backed, transparent huge page, unmapped mid-copy.
  */
+#include <dirent.h>
 #include <fcntl.h>
 #include <linux/userfaultfd.h>
 #include <poll.h>
@@ -753,6 +754,61 @@ static int stall_bystander(void)
 	return 0;
 }
 
+/* The kernel stack of each thread of @pid as comment lines. */
+static void show_stack(pid_t pid, const char *who)
+{
+	char path[320], stack[2048], *line, *save;
+	struct dirent *e;
+	DIR *d;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	d = opendir(path);
+	while (d && (e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/task/%s/stack", pid,
+			 e->d_name);
+		fd = open(path, O_RDONLY);
+		if (fd < 0)
+			continue;
+		n = read(fd, stack, sizeof(stack) - 1);
+		close(fd);
+		stack[n > 0 ? n : 0] = 0;
+		printf("# %s, pid %d thread %s:\n", who, pid, e->d_name);
+		for (line = strtok_r(stack, "\n", &save); line;
+		     line = strtok_r(NULL, "\n", &save))
+			printf("#   %s\n", line);
+	}
+	if (d)
+		closedir(d);
+}
+
+/* The same for every mmb-copy thread that sleeps in a fault. */
+static void show_copy_threads(void)
+{
+	struct dirent *e;
+	DIR *d = opendir("/proc");
+
+	while (d && (e = readdir(d))) {
+		char path[64], comm[32], wchan[64];
+		pid_t pid = atoi(e->d_name);
+
+		snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+		if (pid <= 0 || read_line(path, comm, sizeof(comm)) ||
+		    strncmp(comm, "mmb-copy/", 9))
+			continue;
+		/* Not the idle sleep of the worker loop. */
+		snprintf(path, sizeof(path), "/proc/%d/wchan", pid);
+		if (!read_line(path, wchan, sizeof(wchan)) &&
+		    strcmp(wchan, "0") && strcmp(wchan, "mmb_copy_worker"))
+			show_stack(pid, comm);
+	}
+	if (d)
+		closedir(d);
+}
+
 /* Wait up to @ns for @pid; true if it was reaped, its status in *@st. */
 static bool reap_within(pid_t pid, uint64_t ns, int *st, uint64_t *took)
 {
@@ -818,6 +874,10 @@ static int stall_run(enum stall_kind kind)
 	printf("# %s: the other process's copies %s after %.3f s; the victim %s %.3f s after SIGKILL\n",
 	       stall_names[kind], by_done ? "done" : "not done", by_ns / 1e9,
 	       dead ? "died" : "still there", death_ns / 1e9);
+	if (!dead) {
+		show_stack(victim, "the victim");
+		show_copy_threads();
+	}
 	if (kind == STALL_FUSE)
 		umount2(STALL_DIR, MNT_DETACH);
 	EXPECT(by_done, "another process's copies on the same CPU were not done %.1f s after they started",
