@@ -680,6 +680,12 @@ static void stall_victim(enum stall_kind kind, int note)
 			   f, 0);
 		if (buf == MAP_FAILED)
 			_exit(23);
+		/*
+		 * The mapping keeps the file.  Closed at exit instead, it
+		 * would wait for a FLUSH answer from the dead daemon thread
+		 * before any release ran: FUSE's own self-deadlock.
+		 */
+		close(f);
 	} else {
 		if (kind == STALL_UFFD_FIRST)
 			u = uffd_open(O_NONBLOCK);
