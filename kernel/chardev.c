@@ -7,6 +7,7 @@
 #include <linux/dma-mapping.h>
 #include <linux/fs.h>
 #include <linux/minmax.h>
+#include <linux/module.h>
 #include <linux/overflow.h>
 #include <linux/poll.h>
 #include <linux/refcount.h>
@@ -32,6 +33,7 @@ static int mmb_open(struct inode *inode, struct file *file)
 	if (!mf)
 		return -ENOMEM;
 	get_device(&mdev->dev);
+	refcount_set(&mf->ref, 1);
 	mf->mdev = mdev;
 	mmb_copyfd_init(&mf->copy);
 	mmb_notify_fd_init(&mf->notify);
@@ -54,6 +56,25 @@ static void mmb_stop_owned_timer(struct mmb_device *mdev, struct file *file)
 	mmb_device_leave(mdev);
 }
 
+/**
+ * mmb_file_put() - drop a reference to an open file's state.
+ * @mf:	the state
+ *
+ * The last reference frees it and drops the device and the module
+ * reference that mmb_release() took for whoever comes last: a copy that
+ * ends after release() runs this in a worker thread.
+ */
+void mmb_file_put(struct mmb_file *mf)
+{
+	struct mmb_device *mdev = mf->mdev;
+
+	if (!refcount_dec_and_test(&mf->ref))
+		return;
+	kfree(mf);
+	put_device(&mdev->dev);
+	module_put(THIS_MODULE);
+}
+
 static int mmb_release(struct inode *inode, struct file *file)
 {
 	struct mmb_file *mf = file->private_data;
@@ -63,8 +84,9 @@ static int mmb_release(struct inode *inode, struct file *file)
 	mmb_notify_fd_release(mdev, &mf->notify, file);
 	mmb_copyfd_release(&mf->copy);
 	mmb_obj_release_file(mf);
-	kfree(mf);
-	put_device(&mdev->dev);
+	/* The file's own module reference ends with this call. */
+	__module_get(THIS_MODULE);
+	mmb_file_put(mf);
 	return 0;
 }
 

@@ -7,6 +7,11 @@
  * (WORKER); ASYNC files submit copies and reap completions.  Every request
  * of a file is on its inflight list until its ->done() ran, so release can
  * cancel them all and wait: after close() no worker writes for this file.
+ * The wait is bounded: cancellation interrupts a worker that sleeps in a
+ * fault, and release waits only while the file's copies make progress.
+ * A copy stuck where even SIGKILL does not reach (a FUSE request that its
+ * daemon has read and never answers) is left to end by itself; it holds
+ * a reference to the file's state (struct mmb_file) until it does.
  */
 #include <linux/fs.h>
 #include <linux/cred.h>
@@ -123,21 +128,33 @@ static void mmb_stat_copy(struct mmb_device *mdev, const struct mmb_copy *c)
 		mmb_stat_add(mdev, MMB_STAT_COPY_FAULTS, 1);
 }
 
+static struct mmb_file *mmb_cfd_file(struct mmb_copy_fd *cfd)
+{
+	return container_of(cfd, struct mmb_file, copy);
+}
+
 static struct mmb_device *mmb_cfd_dev(struct mmb_copy_fd *cfd)
 {
-	return container_of(cfd, struct mmb_file, copy)->mdev;
+	return mmb_cfd_file(cfd)->mdev;
 }
+
+/*
+ * How long release waits for its cancelled copies to make progress (bytes
+ * or completions) before it leaves them to end by themselves.
+ */
+#define MMB_COPY_GIVE_UP (HZ / 4)
 
 static void mmb_fd_copy_done(struct mmb_copy *c)
 {
 	struct mmb_fd_copy *r = container_of(c, struct mmb_fd_copy, c);
 	struct mmb_copy_fd *cfd = r->cfd;
+	struct mmb_file *mf = mmb_cfd_file(cfd);
 	/*
 	 * Once alock is dropped, an async @r belongs to the ready list, and
-	 * release may free it (and cfd) at once: nothing of either is read
-	 * after the unlock.
+	 * a reap or release may free it at once: nothing of it is read after
+	 * the unlock.  cfd stays until the reference @r holds is dropped.
 	 */
-	bool async = r->async;
+	bool async = r->async, orphan;
 
 	mmb_stat_copy(mmb_cfd_dev(cfd), c);
 	mmdrop(c->mm);
@@ -147,7 +164,11 @@ static void mmb_fd_copy_done(struct mmb_copy *c)
 		cfd->cancelled++;
 	if (c->worker_pid)
 		cfd->last_worker = c->worker_pid;
-	if (async) {
+	/* A completion of a closed file has nobody to reap it. */
+	orphan = async && cfd->released;
+	if (orphan) {
+		list_del_init(&r->link);
+	} else if (async) {
 		list_move_tail(&r->link, &cfd->ready);
 		cfd->nr_ready++;
 	} else {
@@ -160,11 +181,11 @@ static void mmb_fd_copy_done(struct mmb_copy *c)
 		wake_up_sync(&r->waiter);
 	}
 	cfd->nr_inflight--;
-	/* Under alock: release frees cfd once it sees nr_inflight == 0. */
 	wake_up(&cfd->wq);
 	spin_unlock(&cfd->alock);
-	if (!async)
+	if (!async || orphan)
 		mmb_fd_copy_put(r);
+	mmb_file_put(mf);
 }
 
 static struct mmb_fd_copy *mmb_fd_copy_alloc(struct mmb_copy_fd *cfd,
@@ -184,10 +205,14 @@ static struct mmb_fd_copy *mmb_fd_copy_alloc(struct mmb_copy_fd *cfd,
 	return r;
 }
 
-/* Queue @r for a worker, on behalf of @mm (one mmgrab() taken here). */
+/*
+ * Queue @r for a worker, on behalf of @mm (one mmgrab() taken here); @r
+ * holds the file's state until its ->done().
+ */
 static void mmb_fd_copy_submit(struct mmb_copy_fd *cfd, struct mmb_fd_copy *r,
 			       struct mm_struct *mm)
 {
+	refcount_inc(&mmb_cfd_file(cfd)->ref);
 	mmgrab(mm);
 	r->c.mm = mm;
 	spin_lock(&cfd->alock);
@@ -626,14 +651,22 @@ ssize_t mmb_copyfd_remote_write(struct mmb_copy_fd *cfd,
 struct mmb_irq_copy_reg {
 	struct list_head node; /* mdev->irq_copies */
 	struct mmb_device *mdev;
+	struct mmb_file *mf;
 	struct mmb_copy c;
-	spinlock_t lock; /* rec, busy, pending, dying; IRQ-safe */
+	spinlock_t lock; /* rec, busy, pending, dying, orphan; IRQ-safe */
 	struct mmb_irq_record rec;
 	bool busy; /* c is queued or running */
 	bool pending; /* an interrupt came while busy */
 	bool dying;
+	bool orphan; /* unregistered while stuck: ->done() frees it */
 	wait_queue_head_t idle_wq;
 };
+
+static void mmb_irq_copy_free(struct mmb_irq_copy_reg *reg)
+{
+	mmdrop(reg->c.mm);
+	kfree(reg);
+}
 
 static void mmb_irq_copy_fill(struct mmb_copy *c, u64 off, void *dst,
 			      size_t len)
@@ -652,6 +685,7 @@ static void mmb_irq_copy_fill(struct mmb_copy *c, u64 off, void *dst,
 static void mmb_irq_copy_done(struct mmb_copy *c)
 {
 	struct mmb_irq_copy_reg *reg = c->context;
+	struct mmb_file *orphan_of = NULL;
 	unsigned long flags;
 
 	mmb_stat_copy(reg->mdev, c);
@@ -661,9 +695,16 @@ static void mmb_irq_copy_done(struct mmb_copy *c)
 		mmb_copy_submit(c);
 	} else {
 		reg->busy = false;
-		wake_up(&reg->idle_wq);
+		if (reg->orphan)
+			orphan_of = reg->mf;
+		else
+			wake_up(&reg->idle_wq);
 	}
 	spin_unlock_irqrestore(&reg->lock, flags);
+	if (orphan_of) {
+		mmb_irq_copy_free(reg);
+		mmb_file_put(orphan_of);
+	}
 }
 
 /* Called from the interrupt handler via mmb_irq_event(). */
@@ -712,9 +753,23 @@ static void mmb_irq_copy_unregister(struct mmb_irq_copy_reg *reg)
 	reg->dying = true;
 	spin_unlock_irqrestore(&reg->lock, flags);
 	mmb_copy_cancel(&reg->c);
-	wait_event(reg->idle_wq, mmb_irq_copy_idle(reg));
-	mmdrop(reg->c.mm);
-	kfree(reg);
+	/* A record is one small copy: it ends at once, or it is stuck. */
+	if (!wait_event_timeout(reg->idle_wq, mmb_irq_copy_idle(reg),
+				MMB_COPY_GIVE_UP)) {
+		bool orphan;
+
+		/* Stuck where SIGKILL does not reach: ->done() frees it. */
+		spin_lock_irqsave(&reg->lock, flags);
+		orphan = reg->busy;
+		if (orphan) {
+			reg->orphan = true;
+			refcount_inc(&reg->mf->ref);
+		}
+		spin_unlock_irqrestore(&reg->lock, flags);
+		if (orphan)
+			return;
+	}
+	mmb_irq_copy_free(reg);
 }
 
 int mmb_copyfd_irq_copy(struct mmb_copy_fd *cfd, struct mmb_device *mdev,
@@ -737,6 +792,7 @@ int mmb_copyfd_irq_copy(struct mmb_copy_fd *cfd, struct mmb_device *mdev,
 		if (!reg)
 			return -ENOMEM;
 		reg->mdev = mdev;
+		reg->mf = mmb_cfd_file(cfd);
 		spin_lock_init(&reg->lock);
 		init_waitqueue_head(&reg->idle_wq);
 		mmgrab(current->mm);
@@ -772,10 +828,31 @@ static bool mmb_copyfd_drained(struct mmb_copy_fd *cfd)
 	return drained;
 }
 
-/* Cancel everything the file started and wait until no worker holds it. */
+/* Bytes copied by the file's copies in flight, plus those finished. */
+static u64 mmb_copyfd_progress(struct mmb_copy_fd *cfd)
+{
+	struct mmb_fd_copy *r;
+	u64 p;
+
+	spin_lock(&cfd->alock);
+	p = cfd->completed;
+	list_for_each_entry(r, &cfd->inflight, link)
+		p += READ_ONCE(r->c.copied);
+	spin_unlock(&cfd->alock);
+	return p;
+}
+
+/*
+ * Cancel everything the file started and wait until no worker holds it,
+ * as long as its copies make progress.  Cancellation interrupts a worker
+ * sleeping in a fault, so a copy either ends at once or sleeps where
+ * SIGKILL does not reach; release never waits for that one.
+ */
 void mmb_copyfd_release(struct mmb_copy_fd *cfd)
 {
 	struct mmb_fd_copy *r, *tmp;
+	LIST_HEAD(ready);
+	u64 seen, now;
 
 	if (cfd->irq_reg)
 		mmb_irq_copy_unregister(cfd->irq_reg);
@@ -783,8 +860,21 @@ void mmb_copyfd_release(struct mmb_copy_fd *cfd)
 	list_for_each_entry(r, &cfd->inflight, link)
 		mmb_copy_cancel(&r->c);
 	spin_unlock(&cfd->alock);
-	wait_event(cfd->wq, mmb_copyfd_drained(cfd));
-	list_for_each_entry_safe(r, tmp, &cfd->ready, link)
+	seen = mmb_copyfd_progress(cfd);
+	while (!wait_event_timeout(cfd->wq, mmb_copyfd_drained(cfd),
+				   MMB_COPY_GIVE_UP)) {
+		now = mmb_copyfd_progress(cfd);
+		if (now == seen)
+			break;
+		seen = now;
+	}
+	/* What still ends frees itself; each holds a reference to the file. */
+	spin_lock(&cfd->alock);
+	cfd->released = true;
+	list_splice_init(&cfd->ready, &ready);
+	cfd->nr_ready = 0;
+	spin_unlock(&cfd->alock);
+	list_for_each_entry_safe(r, tmp, &ready, link)
 		mmb_fd_copy_put(r);
 	mmb_kbuf_put(cfd->kbuf);
 }

@@ -31,10 +31,15 @@
  *   mmb_copy_fd.lock (mutex)		per file: copy configuration, buffer
  *					source, read() stream position
  *     mmb_copy_fd.alock		per file: request lists and counters
+ *       remote engine lock		which thread runs which copy,
+ *					detached threads, parked copies;
+ *					never in hard-IRQ context
+ *         remote queue lock (raw)	a worker's queue; hard-IRQ safe
+ *         task sighand lock		send_sig() on cancel, flush_signals()
  *
  *   mmb_device.irq_copy_lock		IRQ-safe; registrations of IRQ copies
  *     mmb_irq_copy_reg.lock		IRQ-safe; one registration's record
- *       remote engine lock		IRQ-safe; the worker queue
+ *       remote queue lock (raw)	a worker's queue; hard-IRQ safe
  *
  *   mmap_lock (read)			a fault on a region mapping
  *     mmb_region.sem (read)		the fault decides and inserts
@@ -412,6 +417,7 @@ static inline void mmb_stat_pinned(struct mmb_device *mdev,
  * @completed:	requests finished; @alock
  * @cancelled:	requests cancelled before they finished; @alock
  * @last_worker: pid of the worker of the last finished request; @alock
+ * @released:	the file is closed: a copy that ends now frees itself; @alock
  * @wq:		poll, reap and release wait here
  */
 struct mmb_copy_fd {
@@ -431,16 +437,21 @@ struct mmb_copy_fd {
 	u64 completed;
 	u64 cancelled;
 	pid_t last_worker;
+	bool released;
 	wait_queue_head_t wq;
 };
 
 /**
  * struct mmb_file - per open file.
+ * @ref:	the open file's reference and one per copy still in a worker
+ *		(a copy stuck in a fault may end after release); the last
+ *		reference frees the struct and drops the device and the module
  * @mdev:	the device; the file holds a reference
  * @copy:	remote copy state
  * @notify:	eventfd and pinned-ring registrations
  */
 struct mmb_file {
+	refcount_t ref;
 	struct mmb_device *mdev;
 	struct mmb_copy_fd copy;
 	struct mmb_notify_fd notify;
@@ -464,6 +475,7 @@ extern struct workqueue_struct *mmb_wq;
 
 /* chardev.c */
 extern const struct file_operations mmb_fops;
+void mmb_file_put(struct mmb_file *mf);
 int mmb_get_args(void *karg, size_t ksize, size_t minsz, void __user *uarg);
 int mmb_get_out_args(void *karg, size_t ksize, size_t minsz, void __user *uarg);
 int mmb_dma_kernel(struct mmb_device *mdev, u64 dev_offset, void *buf,

@@ -19,6 +19,7 @@
 #include <linux/types.h>
 
 struct mmb_copy;
+struct mmb_thread;
 
 /**
  * typedef mmb_copy_fill_t - produce source bytes.
@@ -60,6 +61,8 @@ typedef void (*mmb_copy_fill_t)(struct mmb_copy *c, u64 off, void *dst,
  * @worker_pid:	pid of the worker thread that ran the copy, 0 if none did
  * @cancel:	set by mmb_copy_cancel()
  * @node:	engine queue link
+ * @thread:	the engine's: the worker running the copy
+ * @parked:	the engine's: waiting for a stuck copy into the same @mm
  */
 struct mmb_copy {
 	struct mm_struct *mm;
@@ -79,6 +82,8 @@ struct mmb_copy {
 
 	bool cancel;
 	struct list_head node;
+	struct mmb_thread *thread;
+	bool parked;
 };
 
 void mmb_copy_submit(struct mmb_copy *c);

@@ -4,6 +4,7 @@
  * in: never touched, swapped out, copy-on-write shared, read-only,
  * unmapped, file-backed, transparent huge page, unmapped mid-copy.
  */
+#include <dirent.h>
 #include <fcntl.h>
 #include <linux/userfaultfd.h>
 #include <poll.h>
@@ -13,6 +14,8 @@
 #include <stdlib.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -512,30 +515,6 @@ static int test_read_into_own_mapping(void)
 	return T_PASS;
 }
 
-static int uffd_open(int flags)
-{
-	struct uffdio_api api = { .api = UFFD_API };
-	int u = syscall(SYS_userfaultfd, O_CLOEXEC | flags);
-
-	if (u < 0)
-		return -errno;
-	if (ioctl(u, UFFDIO_API, &api)) {
-		close(u);
-		return -errno;
-	}
-	return u;
-}
-
-static int uffd_register(int u, void *addr, size_t len)
-{
-	struct uffdio_register reg = {
-		.range = { (uintptr_t)addr, len },
-		.mode = UFFDIO_REGISTER_MODE_MISSING,
-	};
-
-	return ioctl(u, UFFDIO_REGISTER, &reg) ? -errno : 0;
-}
-
 struct uffd_server {
 	int uffd;
 	atomic_int served;
@@ -663,6 +642,298 @@ static int test_userfaultfd_target(void)
 	return T_PASS;
 }
 
+/*
+ * A copy that blocks for good in a fault its submitter controls: a
+ * userfaultfd nobody answers (opened before the device file, so that at
+ * exit the device file is released first, or after it), or a FUSE file
+ * whose daemon, a thread of the same process, takes the read and never
+ * replies (its /dev/fuse opened first).  mmbridge runs with one copy
+ * worker, and everything on one CPU.
+ */
+enum stall_kind { STALL_UFFD_FIRST, STALL_DEV_FIRST, STALL_FUSE };
+
+#define STALL_LEN	(64 * 1024)
+#define STALL_DIR	"/tmp/mmb-stall"
+#define STALL_CPU	0
+
+static const char *const stall_names[] = { "userfaultfd opened first",
+					   "device opened first",
+					   "FUSE daemon" };
+
+/* The victim: its WORKER read() blocks in a fault nobody resolves. */
+static void stall_victim(enum stall_kind kind, int note)
+{
+	int fd = -1, u = -1, f;
+	uint8_t *buf;
+
+	if (pin_cpu(STALL_CPU))
+		_exit(20);
+	if (kind == STALL_FUSE) {
+		u = fuse_stall_mount(STALL_DIR, note);
+		fd = worker_fd(1);
+		if (u < 0 || fd < 0)
+			_exit(21);
+		f = open(STALL_DIR "/f", O_RDWR | O_CLOEXEC);
+		if (f < 0)
+			_exit(22);
+		buf = mmap(NULL, STALL_LEN, PROT_READ | PROT_WRITE, MAP_SHARED,
+			   f, 0);
+		if (buf == MAP_FAILED)
+			_exit(23);
+		/*
+		 * The mapping keeps the file.  Closed at exit instead, it
+		 * would wait for a FLUSH answer from the dead daemon thread
+		 * before any release ran: FUSE's own self-deadlock.
+		 */
+		close(f);
+	} else {
+		if (kind == STALL_UFFD_FIRST)
+			u = uffd_open(O_NONBLOCK);
+		fd = worker_fd(1);
+		if (kind == STALL_DEV_FIRST)
+			u = uffd_open(O_NONBLOCK);
+		buf = map_anon(STALL_LEN, PROT_READ | PROT_WRITE);
+		if (u < 0 || fd < 0 || !buf || uffd_register(u, buf, STALL_LEN) ||
+		    uffd_note_fault(u, note))
+			_exit(21);
+	}
+	/* At exit the files are released in the reverse order of their fds. */
+	if ((u < fd) != (kind != STALL_DEV_FIRST))
+		_exit(24);
+	(void)!read(fd, buf, STALL_LEN);
+	_exit(25);
+}
+
+/*
+ * Another process's copies of every kind, on the victim's CPU: a WORKER
+ * read(), async copies, a remote write, an interrupt copy.  0 when all of
+ * them were exact.
+ */
+static int stall_bystander(void)
+{
+	const size_t len = 1 << 20, one = 64 * 1024, nr = len / one;
+	static struct mmb_irq_record rec;
+	volatile struct mmb_irq_record *vr = &rec;
+	struct mmb_copy_completion cc[16];
+	uint64_t seed = test_seed(), deadline;
+	uint8_t *buf = map_anon(len, PROT_READ | PROT_WRITE), src[4096];
+	size_t i, got = 0;
+	int fd, n;
+
+	if (pin_cpu(STALL_CPU) || !buf)
+		return 30;
+	fd = worker_fd(seed);
+	if (fd < 0)
+		return 31;
+	if (read(fd, buf, len) != (ssize_t)len || pattern_check(buf, len, seed, 0) >= 0)
+		return 32;
+	if (mmb_copy_config(fd, MMB_COPY_ASYNC, MMB_SRC_GEN, seed + 1, 0, 0))
+		return 33;
+	for (i = 0; i < nr; i++)
+		if (mmb_copy_submit(fd, buf + i * one, one, i * one, i))
+			return 34;
+	while (got < nr) {
+		n = mmb_copy_reap(fd, cc, 16, MMB_REAP_WAIT);
+		if (n <= 0)
+			return 35;
+		for (i = 0; i < (size_t)n; i++)
+			if (cc[i].result != (int64_t)one)
+				return 36;
+		got += n;
+	}
+	if (pattern_check(buf, len, seed + 1, 0) >= 0)
+		return 37;
+	pattern_fill(src, sizeof(src), seed + 2, 0);
+	if (mmb_remote_write(fd, getpid(), (uintptr_t)buf, src, sizeof(src)) !=
+	    sizeof(src) || memcmp(buf, src, sizeof(src)))
+		return 38;
+	if (mmb_irq_copy(fd, &rec) || mmb_irq_trigger(fd, 1, NULL))
+		return 39;
+	deadline = now_ns() + 30000000000ULL;
+	while (!vr->irq_count && now_ns() < deadline)
+		usleep(1000);
+	if (!vr->irq_count)
+		return 40;
+	if (mmb_irq_copy(fd, NULL))
+		return 41;
+	close(fd);
+	return 0;
+}
+
+/* The kernel stack of each thread of @pid as comment lines. */
+static void show_stack(pid_t pid, const char *who)
+{
+	char path[320], stack[2048], *line, *save;
+	struct dirent *e;
+	DIR *d;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	d = opendir(path);
+	while (d && (e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/task/%s/stack", pid,
+			 e->d_name);
+		fd = open(path, O_RDONLY);
+		if (fd < 0)
+			continue;
+		n = read(fd, stack, sizeof(stack) - 1);
+		close(fd);
+		stack[n > 0 ? n : 0] = 0;
+		printf("# %s, pid %d thread %s:\n", who, pid, e->d_name);
+		for (line = strtok_r(stack, "\n", &save); line;
+		     line = strtok_r(NULL, "\n", &save))
+			printf("#   %s\n", line);
+	}
+	if (d)
+		closedir(d);
+}
+
+/* The same for every mmb-copy thread that sleeps in a fault. */
+static void show_copy_threads(void)
+{
+	struct dirent *e;
+	DIR *d = opendir("/proc");
+
+	while (d && (e = readdir(d))) {
+		char path[64], comm[32], wchan[64];
+		pid_t pid = atoi(e->d_name);
+
+		snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+		if (pid <= 0 || read_line(path, comm, sizeof(comm)) ||
+		    strncmp(comm, "mmb-copy/", 9))
+			continue;
+		/* Not the idle sleep of the worker loop. */
+		snprintf(path, sizeof(path), "/proc/%d/wchan", pid);
+		if (!read_line(path, wchan, sizeof(wchan)) &&
+		    strcmp(wchan, "0") && strcmp(wchan, "mmb_copy_worker"))
+			show_stack(pid, comm);
+	}
+	if (d)
+		closedir(d);
+}
+
+/* Wait up to @ns for @pid; true if it was reaped, its status in *@st. */
+static bool reap_within(pid_t pid, uint64_t ns, int *st, uint64_t *took)
+{
+	uint64_t t0 = now_ns();
+	pid_t w;
+
+	while (!(w = waitpid(pid, st, WNOHANG)) && now_ns() - t0 < ns)
+		usleep(1000);
+	*took = now_ns() - t0;
+	return w == pid;
+}
+
+static int stall_run(enum stall_kind kind)
+{
+	uint64_t by_ns, death_ns;
+	int note[2], st = 0, by_st = 0, r;
+	bool by_done, dead;
+	pid_t victim, by;
+	char c;
+
+	if (kind == STALL_FUSE) {
+		r = fuse_available();
+		if (r == -ENOSYS)
+			SKIP("kernel without FUSE");
+		EXPECT_OK(r);
+		EXPECT_OK(mkdir(STALL_DIR, 0700) && errno != EEXIST ? -errno : 0);
+	} else {
+		r = uffd_open(O_NONBLOCK);
+		if (r == -ENOSYS)
+			SKIP("kernel without userfaultfd");
+		EXPECT_OK(r);
+		close(r);
+	}
+	EXPECT_EQ(pipe(note), 0);
+	victim = fork();
+	EXPECT(victim >= 0, "fork");
+	if (!victim) {
+		close(note[0]);
+		stall_victim(kind, note[1]);
+	}
+	close(note[1]);
+	{
+		struct pollfd pf = { .fd = note[0], .events = POLLIN };
+
+		if (poll(&pf, 1, 30000) != 1 || read(note[0], &c, 1) != 1) {
+			kill(victim, SIGKILL);
+			waitpid(victim, &st, 0);
+			FAIL("the victim's copy never reached its fault (victim status %#x)",
+			     st);
+		}
+	}
+	/* Meanwhile another process copies on the same CPU. */
+	by = fork();
+	EXPECT(by >= 0, "fork");
+	if (!by)
+		_exit(stall_bystander());
+	by_done = reap_within(by, 20000000000ULL, &by_st, &by_ns);
+	if (!by_done)
+		kill(by, SIGKILL);
+	/* The victim dies at once. */
+	kill(victim, SIGKILL);
+	dead = reap_within(victim, 10000000000ULL, &st, &death_ns);
+	printf("# %s: the other process's copies %s after %.3f s; the victim %s %.3f s after SIGKILL\n",
+	       stall_names[kind], by_done ? "done" : "not done", by_ns / 1e9,
+	       dead ? "died" : "still there", death_ns / 1e9);
+	if (!dead) {
+		show_stack(victim, "the victim");
+		show_copy_threads();
+	}
+	if (kind == STALL_FUSE)
+		umount2(STALL_DIR, MNT_DETACH);
+	EXPECT(by_done, "another process's copies on the same CPU were not done %.1f s after they started",
+	       by_ns / 1e9);
+	EXPECT(WIFEXITED(by_st) && !WEXITSTATUS(by_st),
+	       "the other process's copies failed: status %#x", by_st);
+	EXPECT(dead, "the victim was still there %.1f s after SIGKILL",
+	       death_ns / 1e9);
+	EXPECT(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL,
+	       "the victim ended with status %#x", st);
+	EXPECT(death_ns < 1000000000ULL, "the victim died %.3f s after SIGKILL",
+	       death_ns / 1e9);
+	return T_PASS;
+}
+
+static int stall_uffd_first(void)
+{
+	return stall_run(STALL_UFFD_FIRST);
+}
+
+static int stall_dev_first(void)
+{
+	return stall_run(STALL_DEV_FIRST);
+}
+
+static int stall_fuse(void)
+{
+	return stall_run(STALL_FUSE);
+}
+
+/*
+ * Each with one copy worker (copy_workers=1); the module is unloaded and
+ * loaded again afterwards, which fails if anything of the case still holds
+ * it.
+ */
+static int test_uffd_unanswered_dev_first(void)
+{
+	return with_module_params("copy_workers=1", stall_dev_first);
+}
+
+static int test_uffd_unanswered_uffd_first(void)
+{
+	return with_module_params("copy_workers=1", stall_uffd_first);
+}
+
+static int test_fuse_unanswered(void)
+{
+	return with_module_params("copy_workers=1", stall_fuse);
+}
+
 const struct mmb_test fault_tests[] = {
 	{ "fault/unpopulated", test_unpopulated },
 	{ "fault/swapped_out", test_swapped_out },
@@ -676,5 +947,8 @@ const struct mmb_test fault_tests[] = {
 	{ "fault/hostile_targets", test_hostile_targets },
 	{ "fault/read_into_own_mapping", test_read_into_own_mapping },
 	{ "fault/userfaultfd_target", test_userfaultfd_target },
+	{ "fault/uffd_unanswered_dev_first", test_uffd_unanswered_dev_first, 90 },
+	{ "fault/uffd_unanswered_uffd_first", test_uffd_unanswered_uffd_first, 90 },
+	{ "fault/fuse_unanswered", test_fuse_unanswered, 90 },
 	{ NULL }
 };

@@ -147,6 +147,30 @@ bool pins_settle(struct pins p0, struct pins *p1);
  */
 int exit_and_kill_release(int (*setup)(void), long long pages);
 
+/*
+ * tests/stall.c: faults nobody resolves.  uffd_open() gives a userfaultfd
+ * (-errno on failure), uffd_register() registers missing-page faults of a
+ * range, uffd_wait_fault() waits until a fault waits on it (the fd must be
+ * O_NONBLOCK), uffd_note_fault() starts a thread that writes one byte to
+ * @note when that happens.  pin_cpu() binds the calling thread to @cpu.
+ */
+int uffd_open(int flags);
+int uffd_register(int u, void *addr, size_t len);
+int uffd_wait_fault(int u, int timeout_ms);
+int uffd_note_fault(int uffd, int note);
+int pin_cpu(int cpu);
+
+/*
+ * A FUSE file system at @dir served by a thread of the calling process
+ * through a raw /dev/fuse: one regular file "f" of STALL_FUSE_SIZE bytes,
+ * whose reads the server takes and never answers (it writes one byte to
+ * @note at the first).  Returns the /dev/fuse fd or -errno.
+ * fuse_available(): 0, or -ENOSYS on a kernel without FUSE.
+ */
+#define STALL_FUSE_SIZE	(1 << 20)
+int fuse_stall_mount(const char *dir, int note);
+int fuse_available(void);
+
 /* A private anonymous mapping, or NULL. */
 void *map_anon(size_t len, int prot);
 

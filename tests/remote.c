@@ -687,6 +687,117 @@ static int test_irq_copy_close_under_load(void)
 	return T_PASS;
 }
 
+struct stuck_kick {
+	int uffd;
+	pthread_t target;
+	uint64_t t;
+	int r;
+};
+
+/* Signal the target once a fault waits on the userfaultfd. */
+static void *stuck_kick_fn(void *arg)
+{
+	struct stuck_kick *k = arg;
+
+	k->r = uffd_wait_fault(k->uffd, 20000);
+	k->t = now_ns();
+	pthread_kill(k->target, SIGUSR1);
+	return NULL;
+}
+
+/*
+ * Copies that block in a userfaultfd nobody answers, in a process that
+ * lives on: a signal ends a WORKER read() and a remote write within a
+ * second, with exactly the bytes before the fault; ending an interrupt
+ * copy registration and closing a file with a stuck async copy return
+ * within a second too.
+ */
+static int test_stuck_copy_interrupted(void)
+{
+	const size_t half = 64 * 1024, len = 2 * half;
+	struct sigaction sa = { .sa_handler = on_signal };
+	uint64_t seed = test_seed(), t;
+	struct mmb_copy_status st;
+	uint8_t *buf, *src;
+	struct stuck_kick k;
+	pthread_t th;
+	int fd, u, afd;
+	long n;
+
+	/* The device first: at exit the userfaultfd is released before it. */
+	fd = dev_open("soft0");
+	EXPECT_OK(fd);
+	u = uffd_open(O_NONBLOCK);
+	if (u == -ENOSYS)
+		SKIP("kernel without userfaultfd");
+	EXPECT_OK(u);
+	sigaction(SIGUSR1, &sa, NULL);	/* no SA_RESTART */
+	buf = map_anon(len, PROT_READ | PROT_WRITE);
+	src = malloc(len);
+	EXPECT(buf && src, "memory");
+	memset(buf, 0xee, half);
+	EXPECT_OK(uffd_register(u, buf + half, half));
+
+	/* read(): the bytes before the fault, then the signal ends it. */
+	EXPECT_OK(mmb_copy_config(fd, MMB_COPY_WORKER, MMB_SRC_GEN, seed,
+				  MMB_COPY_SET_OFFSET, 0));
+	k = (struct stuck_kick){ .uffd = u, .target = pthread_self() };
+	EXPECT_EQ(pthread_create(&th, NULL, stuck_kick_fn, &k), 0);
+	n = read(fd, buf, len);
+	t = now_ns();
+	pthread_join(th, NULL);
+	EXPECT_OK(k.r);
+	EXPECT(t - k.t < 1000000000ULL, "read() returned %.3f s after the signal",
+	       (t - k.t) / 1e9);
+	EXPECT(n == (long)half, "read() returned %ld (%s), expected %zu", n,
+	       n < 0 ? strerror(errno) : "bytes", half);
+	EXPECT(pattern_check(buf, half, seed, 0) < 0, "bytes before the fault");
+	EXPECT_OK(mmb_copy_status(fd, &st));
+	EXPECT_EQ(st.inflight, 0);
+	EXPECT_EQ(st.completed, 1);
+	EXPECT_EQ(st.cancelled, 1);
+
+	/* A remote write into our own stuck memory. */
+	pattern_fill(src, len, seed + 1, 0);
+	k = (struct stuck_kick){ .uffd = u, .target = pthread_self() };
+	EXPECT_EQ(pthread_create(&th, NULL, stuck_kick_fn, &k), 0);
+	n = mmb_remote_write(fd, getpid(), (uintptr_t)buf, src, len);
+	t = now_ns();
+	pthread_join(th, NULL);
+	EXPECT_OK(k.r);
+	EXPECT(t - k.t < 1000000000ULL,
+	       "the remote write returned %.3f s after the signal",
+	       (t - k.t) / 1e9);
+	EXPECT(n == (long)half, "the remote write returned %ld, expected %zu",
+	       n, half);
+	EXPECT(!memcmp(buf, src, half), "remote-written bytes before the fault");
+
+	/* An interrupt copy whose record lies in the stuck memory. */
+	EXPECT_OK(mmb_irq_copy(fd, (void *)(buf + half)));
+	EXPECT_OK(mmb_irq_trigger(fd, 1, NULL));
+	EXPECT_OK(uffd_wait_fault(u, 20000));
+	t = now_ns();
+	EXPECT_OK(mmb_irq_copy(fd, NULL));
+	t = now_ns() - t;
+	EXPECT(t < 1000000000ULL, "ending the interrupt copy took %.3f s",
+	       t / 1e9);
+
+	/* close() of a file whose async copy is stuck. */
+	afd = open_copy(MMB_COPY_ASYNC, MMB_SRC_GEN, seed);
+	EXPECT_OK(afd);
+	EXPECT_OK(mmb_copy_submit(afd, buf + half, half, 0, 1));
+	EXPECT_OK(uffd_wait_fault(u, 20000));
+	t = now_ns();
+	EXPECT_EQ(close(afd), 0);
+	t = now_ns() - t;
+	EXPECT(t < 1000000000ULL, "close() took %.3f s", t / 1e9);
+
+	close(u);
+	close(fd);
+	free(src);
+	return T_PASS;
+}
+
 static int test_bad_args(void)
 {
 	struct mmb_copy_config cc = { .argsz = sizeof(cc) };
@@ -790,5 +901,6 @@ const struct mmb_test remote_tests[] = {
 	{ "remote/irq_submit", test_irq_submit },
 	{ "remote/irq_copy_close_under_load", test_irq_copy_close_under_load },
 	{ "remote/bad_args", test_bad_args },
+	{ "remote/stuck_copy_interrupted", test_stuck_copy_interrupted, 60 },
 	{ NULL }
 };

@@ -184,8 +184,9 @@ make_initramfs() {
 	# Dependencies in load order; built-in ones need nothing.  zram gives
 	# the guest swap, so swapped-out pages are real; uio_pci_generic drives
 	# the second edu device of benchmark runs (it binds nothing by itself);
-	# loop and ext4 mount the image below.
-	mods=$(for m in virtio_pci 9pnet_virtio 9p zram uio_pci_generic loop ext4; do
+	# loop and ext4 mount the image below; fuse (built in from 6.12 on)
+	# serves the FUSE cases of fault/.
+	mods=$(for m in virtio_pci 9pnet_virtio 9p zram uio_pci_generic loop ext4 fuse; do
 		modprobe -S "$rel" --show-depends "$m" 2>/dev/null | awk '$1 == "insmod" { print $2 }'
 	done | awk '!seen[$0]++')
 	: >"$root/lib/modules/order"
