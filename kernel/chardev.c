@@ -708,18 +708,6 @@ static long mmb_ioctl_copy_status(struct mmb_file *mf, void __user *uarg)
 	return mmb_put_args(uarg, &st, sizeof(st), st.argsz);
 }
 
-static long mmb_ioctl_remote_write(struct mmb_file *mf, void __user *uarg)
-{
-	struct mmb_remote_write rw;
-	int ret;
-
-	ret = mmb_get_args(&rw, sizeof(rw),
-			   offsetofend(struct mmb_remote_write, length), uarg);
-	if (!ret)
-		ret = mmb_device_alive(mf->mdev);
-	return ret ? ret : mmb_copyfd_remote_write(&mf->copy, &rw);
-}
-
 static long mmb_ioctl_irq_copy(struct mmb_file *mf, void __user *uarg)
 {
 	struct mmb_irq_copy ic;
@@ -1019,8 +1007,6 @@ static long mmb_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return mmb_ioctl_copy_reap(mf, uarg);
 	case MMB_IOC_COPY_STATUS:
 		return mmb_ioctl_copy_status(mf, uarg);
-	case MMB_IOC_REMOTE_WRITE:
-		return mmb_ioctl_remote_write(mf, uarg);
 	case MMB_IOC_IRQ_COPY:
 		return mmb_ioctl_irq_copy(mf, uarg);
 	case MMB_IOC_EVENT_OPEN:

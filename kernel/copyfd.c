@@ -16,8 +16,6 @@
 #include <linux/fs.h>
 #include <linux/cred.h>
 #include <linux/file.h>
-#include <linux/magic.h>
-#include <linux/namei.h>
 #include <linux/poll.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
@@ -47,12 +45,11 @@ static void mmb_kbuf_put(struct mmb_kbuf *kb)
 		kref_put(&kb->ref, mmb_kbuf_release);
 }
 
-/* One copy submitted by a file: read() in WORKER mode, async, remote write. */
+/* One copy submitted by a file: read() in WORKER mode, or async. */
 struct mmb_fd_copy {
 	struct mmb_copy c;
 	struct mmb_copy_fd *cfd;
 	struct mmb_kbuf *kbuf; /* source reference, or NULL */
-	void *owned_src; /* kvmalloc'd source (remote write) */
 	u64 seed;
 	u64 cookie;
 	bool async;
@@ -67,7 +64,6 @@ static void mmb_fd_copy_put(struct mmb_fd_copy *r)
 	if (!refcount_dec_and_test(&r->ref))
 		return;
 	mmb_kbuf_put(r->kbuf);
-	kvfree(r->owned_src);
 	kfree(r);
 }
 
@@ -538,108 +534,6 @@ void mmb_copyfd_status(struct mmb_copy_fd *cfd, struct mmb_copy_status *st)
 	st->completed = cfd->completed;
 	st->cancelled = cfd->cancelled;
 	spin_unlock(&cfd->alock);
-}
-
-/*
- * The mm of process @pid, if the caller may write it as process_vm_writev()
- * would allow.  ptrace_may_access() and the LSM hook are not available to
- * modules, so the kernel's own check runs by opening /proc/<pid>/mem: its
- * open calls mm_access(PTRACE_MODE_ATTACH) with the LSMs.  It checks the
- * fs ids and effective capabilities; run with those set to the real ids and
- * permitted capabilities, it is the PTRACE_MODE_ATTACH_REALCREDS check of
- * process_vm_writev().  The caller's own process needs no check (as in
- * mm_access()).  Returns the mm with an mmgrab() reference.
- */
-static struct mm_struct *mmb_remote_mm_get(pid_t pid)
-{
-	const struct cred *old;
-	struct mm_struct *mm;
-	struct file *file;
-	struct cred *new;
-	char path[32];
-
-	if (pid <= 0)
-		return ERR_PTR(-ESRCH);
-	if (pid == task_tgid_vnr(current)) {
-		mmgrab(current->mm);
-		return current->mm;
-	}
-	new = prepare_creds();
-	if (!new)
-		return ERR_PTR(-ENOMEM);
-	new->fsuid = new->uid;
-	new->fsgid = new->gid;
-	new->cap_effective = new->cap_permitted;
-	snprintf(path, sizeof(path), "/proc/%d/mem", pid);
-	old = override_creds(new);
-	file = filp_open(path, O_RDONLY | O_LARGEFILE, 0);
-	revert_creds(old);
-	put_cred(new);
-
-	if (IS_ERR(file)) {
-		switch (PTR_ERR(file)) {
-		case -ENOENT:
-		case -ESRCH:
-			return ERR_PTR(-ESRCH);
-		case -EACCES:
-		case -EPERM:
-			return ERR_PTR(-EPERM);
-		default:
-			return ERR_CAST(file);
-		}
-	}
-	/* Only procfs's mem file carries the target mm in private_data. */
-	if (file_inode(file)->i_sb->s_magic != PROC_SUPER_MAGIC ||
-	    strcmp(file->f_path.dentry->d_name.name, "mem") ||
-	    !file->private_data) {
-		fput(file);
-		return ERR_PTR(-ESRCH);
-	}
-	mm = file->private_data;
-	mmgrab(mm);
-	fput(file);
-	return mm;
-}
-
-ssize_t mmb_copyfd_remote_write(struct mmb_copy_fd *cfd,
-				const struct mmb_remote_write *rw)
-{
-	struct mmb_fd_copy *r;
-	struct mm_struct *mm;
-	ssize_t ret;
-	u64 end;
-	void *src;
-
-	if (rw->flags || rw->reserved)
-		return -EINVAL;
-	if (!rw->length || rw->length > MMB_XFER_MAX ||
-	    check_add_overflow(rw->remote_addr, rw->length, &end))
-		return -EINVAL;
-
-	src = kvmalloc(rw->length, GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
-	if (!src)
-		return -ENOMEM;
-	if (copy_from_user(src, u64_to_user_ptr(rw->local_addr), rw->length)) {
-		kvfree(src);
-		return -EFAULT;
-	}
-	mm = mmb_remote_mm_get(rw->pid);
-	if (IS_ERR(mm)) {
-		kvfree(src);
-		return PTR_ERR(mm);
-	}
-	r = mmb_fd_copy_alloc(cfd, rw->remote_addr, rw->length);
-	if (!r) {
-		mmdrop(mm);
-		kvfree(src);
-		return -ENOMEM;
-	}
-	r->owned_src = src;
-	r->c.src = src;
-	r->c.src_size = rw->length;
-	ret = mmb_fd_copy_wait(cfd, r, mm);
-	mmdrop(mm);
-	return ret;
 }
 
 /*

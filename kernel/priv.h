@@ -560,8 +560,6 @@ int mmb_copyfd_config(struct mmb_copy_fd *cfd,
 int mmb_copyfd_submit(struct mmb_copy_fd *cfd, const struct mmb_copy_submit *s);
 int mmb_copyfd_reap(struct mmb_copy_fd *cfd, struct mmb_copy_reap *rp);
 void mmb_copyfd_status(struct mmb_copy_fd *cfd, struct mmb_copy_status *st);
-ssize_t mmb_copyfd_remote_write(struct mmb_copy_fd *cfd,
-				const struct mmb_remote_write *rw);
 int mmb_copyfd_irq_copy(struct mmb_copy_fd *cfd, struct mmb_device *mdev,
 			const struct mmb_irq_copy *ic);
 void mmb_irq_copy_event(struct mmb_device *mdev, u64 irq_count, u64 now);

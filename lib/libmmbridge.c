@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "mmbridge.h"
@@ -164,18 +165,22 @@ int mmb_copy_status(int fd, struct mmb_copy_status *st)
 	return mmb_ioctl(fd, MMB_IOC_COPY_STATUS, st);
 }
 
+/*
+ * The kernel's MMB_IOC_REMOTE_WRITE is gone; existing programs keep the
+ * call, which is process_vm_writev() (@fd is not used).
+ */
 long mmb_remote_write(int fd, int pid, uint64_t remote_addr,
 		      const void *local, size_t len)
 {
-	struct mmb_remote_write rw = {
-		.argsz = sizeof(rw),
-		.pid = pid,
-		.remote_addr = remote_addr,
-		.local_addr = (uintptr_t)local,
-		.length = len,
+	struct iovec l = { .iov_base = (void *)local, .iov_len = len };
+	struct iovec r = {
+		.iov_base = (void *)(uintptr_t)remote_addr,
+		.iov_len = len,
 	};
-	long ret = ioctl(fd, MMB_IOC_REMOTE_WRITE, &rw);
+	ssize_t ret;
 
+	(void)fd;
+	ret = process_vm_writev(pid, &l, 1, &r, 1, 0);
 	return ret < 0 ? -errno : ret;
 }
 

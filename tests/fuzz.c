@@ -96,7 +96,7 @@ static struct {
 	uint8_t *argpage;	/* ioctl argument structs, guard after it */
 } L;
 
-#define FZ_NR_CMDS	28	/* entries of cmds[] */
+#define FZ_NR_CMDS	27	/* entries of cmds[] */
 
 /* Calls whose errnos are told apart: the ioctls (cmds[]), then these. */
 enum {
@@ -596,7 +596,6 @@ static union {
 	struct mmb_copy_submit cs;
 	struct mmb_copy_reap cr;
 	struct mmb_copy_status cst;
-	struct mmb_remote_write rw;
 	struct mmb_irq_copy ic;
 	struct mmb_event_open eo;
 	struct mmb_eventfd ef;
@@ -630,7 +629,6 @@ static const struct {
 	C(MMB_IOC_COPY_SUBMIT, mmb_copy_submit),
 	C(MMB_IOC_COPY_REAP, mmb_copy_reap),
 	C(MMB_IOC_COPY_STATUS, mmb_copy_status),
-	C(MMB_IOC_REMOTE_WRITE, mmb_remote_write),
 	C(MMB_IOC_IRQ_COPY, mmb_irq_copy),
 	C(MMB_IOC_EVENT_OPEN, mmb_event_open),
 	C(MMB_IOC_EVENTFD, mmb_eventfd),
@@ -708,26 +706,6 @@ static void fill_args(int i, uint32_t id)
 		A.cr.max = fz_u32(1 + below(8));
 		A.cr.entries = fz_ptr(A.cr.max * sizeof(struct mmb_copy_completion));
 		break;
-	case MMB_IOC_REMOTE_WRITE: {
-		int w = below(FZ_WORKERS);
-
-		A.rw.flags = fz_u32(0);
-		switch (below(5)) {
-		case 0:
-			A.rw.pid = getpid();
-			break;
-		case 1:
-			A.rw.pid = fz_u32(0);
-			break;
-		default:	/* a sibling: same layout, so its arena */
-			A.rw.pid = atomic_load(&S->w[w].pid);
-		}
-		A.rw.length = fz_len(1 + below(2 * PG));
-		A.rw.remote_addr = fz_ptr(A.rw.length);
-		A.rw.local_addr = fz_ptr(A.rw.length);
-		A.rw.reserved = one_in(16) ? rnd() : 0;
-		break;
-	}
 	case MMB_IOC_IRQ_COPY:
 		A.ic.flags = fz_u32(0);
 		A.ic.user_addr = one_in(4) ? 0 : fz_ptr(sizeof(struct mmb_irq_record));
@@ -2136,12 +2114,6 @@ static void sw_reap(struct sw *s, long r)
 		mmb_copy_reap(s->fd, &c, 1, MMB_REAP_WAIT);
 }
 
-static long sw_remote_write(struct sw *s)
-{
-	return mmb_remote_write(s->fd, getpid(), (uintptr_t)s->buf,
-				s->buf + SW_BUF / 2, SW_LEN);
-}
-
 static long sw_irq_copy(struct sw *s)
 {
 	return mmb_irq_copy(s->fd, &s->rec);
@@ -2340,7 +2312,6 @@ static const struct sw_call sw_calls[] = {
 	{ "MEM_RW", "soft0", 0, NULL, sw_mem_read, NULL },
 	{ "MEM_RW", "ivshmem0", 0, NULL, sw_mem_read, NULL },
 	{ "COPY_SUBMIT", "soft0", 0, sw_async, sw_submit, sw_reap },
-	{ "REMOTE_WRITE", "soft0", 0, NULL, sw_remote_write, NULL },
 	{ "IRQ_COPY", "soft0", 0, NULL, sw_irq_copy, sw_irq_copy_off },
 	{ "IRQ_TRIGGER", "soft0", 0, NULL, sw_trigger, NULL },
 	{ "EVENT_OPEN", "soft0", 0, NULL, sw_event_open, sw_close_efd },

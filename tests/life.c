@@ -709,8 +709,6 @@ static int test_copy_after_unbind(void)
 	       strerror(errno));
 	EXPECT(write(fd, buf, 16) < 0 && errno == ENODEV, "write: %s",
 	       strerror(errno));
-	EXPECT_ERR(mmb_remote_write(fd, getpid(), (uintptr_t)buf, buf, 16),
-		   ENODEV);
 	EXPECT_ERR(mmb_irq_copy(fd, &rec), ENODEV);
 	EXPECT_EQ(mmb_copy_reap(fd, &comp, 1, 0), 1);
 	EXPECT_EQ(comp.cookie, 77);

@@ -17,7 +17,6 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <sys/mman.h>
-#include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -251,38 +250,45 @@ static int role_objects(void)
 	return T_PASS;
 }
 
-/* Foreign-context writes into a child whose memory is being paged out. */
-static int role_remote(void)
+/*
+ * Interrupt-queued copies: the handler queues a write of its record into
+ * this process's memory, which a child keeps paging out (a shared
+ * anonymous page: the child's MADV_PAGEOUT reaches it).
+ */
+static int role_irq_copy(void)
 {
-	const size_t len = 256 << 10;
-	uint64_t *src = map_anon(len, PROT_READ | PROT_WRITE);
-	uint64_t *dst = map_anon(len, PROT_READ | PROT_WRITE);
-	uint64_t *back = map_anon(len, PROT_READ | PROT_WRITE);
+	struct mmb_irq_record *rec = mmap(NULL, PG, PROT_READ | PROT_WRITE,
+					  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	volatile struct mmb_irq_record *vr = rec;
+	struct mmb_info info;
 	int fd = dev_open("soft0");
-	size_t i;
+	uint64_t deadline;
 	pid_t child;
 
-	EXPECT(src && dst && back, "mmap");
+	EXPECT(rec != MAP_FAILED, "mmap");
 	EXPECT_OK(fd);
 	child = fork();
 	EXPECT(child >= 0, "fork");
 	if (!child) {
 		for (;;) {	/* until the parent is done with it */
-			madvise(dst, len, MADV_PAGEOUT);
-			usleep(5000);
+			madvise(rec, PG, MADV_PAGEOUT);
+			usleep(2000);
 		}
 	}
+	EXPECT_OK(mmb_irq_copy(fd, rec));
 	while (!atomic_load(stop)) {
-		struct iovec l = { back, len }, r = { dst, len };
-
-		for (i = 0; i < len / 8; i++)
-			src[i] = mmb_gen_word(iters, i);
-		EXPECT_EQ(mmb_remote_write(fd, child, (uintptr_t)dst, src, len),
-			  len);
-		EXPECT_EQ(process_vm_readv(child, &l, 1, &r, 1, 0), len);
-		EXPECT(!memcmp(back, src, len), "remote write %ld differs", iters);
+		EXPECT_OK(mmb_irq_trigger(fd, 2, NULL));
+		EXPECT_OK(mmb_info(fd, &info));
+		deadline = now_ns() + 5000000000ULL;
+		while (vr->irq_count < info.irq_count && now_ns() < deadline)
+			usleep(500);
+		EXPECT(vr->irq_count >= info.irq_count,
+		       "record at %llu after interrupt %llu",
+		       (unsigned long long)vr->irq_count,
+		       (unsigned long long)info.irq_count);
 		iters++;
 	}
+	EXPECT_OK(mmb_irq_copy(fd, NULL));
 	kill(child, SIGKILL);
 	waitpid(child, NULL, 0);
 	return T_PASS;
@@ -358,7 +364,7 @@ static const struct {
 	{ "revoker", role_revoker },
 	{ "region_user", role_region_user },
 	{ "objects", role_objects },
-	{ "remote", role_remote },
+	{ "irq_copy", role_irq_copy },
 	{ "hog", role_hog },
 };
 #define NR_ROLES (int)(sizeof(roles) / sizeof(roles[0]))
@@ -442,8 +448,6 @@ static int test_all_mechanisms(void)
 
 /* ---- kill_storm ---- */
 
-static uint64_t *scratch;	/* the parent's, written by role 5's children */
-
 /* Start mechanism @k in this (child) process; return once it runs. */
 static int start_mechanism(int k, uint64_t seed)
 {
@@ -492,11 +496,14 @@ static int start_mechanism(int k, uint64_t seed)
 			mmb_obj_migrate(fd, h, i & 1 ? MMB_OBJ_RAM : MMB_OBJ_DEVICE);
 		}
 		return 0;
-	case 5:	/* foreign-context writes into the parent */
+	case 5:	/* worker copies out of a written buffer source */
 		memset(mem, 0x77, 1 << 20);
+		if (write(fd, mem, 1 << 20) != 1 << 20)
+			return -errno;
+		mmb_copy_config(fd, MMB_COPY_WORKER, MMB_SRC_BUFFER, 0, 0, 0);
 		for (i = 0; i < 50; i++)
-			mmb_remote_write(fd, getppid(), (uintptr_t)scratch, mem,
-					 1 << 20);
+			if (read(fd, mem + (2 << 20), 1 << 20) < 0)
+				return -errno;
 		return 0;
 	case 6:	/* a fault waiting on the revoked region */
 		p = mmb_region_map(fd, MMB_FAULT_WAIT, 0, 4 * PG);
@@ -516,8 +523,6 @@ static int test_kill_storm(void)
 	pid_t pids[4];
 	int ready[4][2];
 
-	scratch = map_anon(1 << 20, PROT_READ | PROT_WRITE);
-	EXPECT(scratch, "mmap");
 	p0 = pins_now();
 	ivs = dev_open("ivshmem0");
 	if (ivs < 0)

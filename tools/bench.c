@@ -26,25 +26,13 @@
  *                   the engine spreads them over its N workers.
  *   copy_sync_threads  N threads, each doing copy_sync on an fd of its own:
  *                   N copies in flight, each in its caller's system call.
- *   remote_write    this process writes S bytes of its memory into a child
- *                   process at a fixed address: MMB_IOC_REMOTE_WRITE.
- *   pvw             the same S bytes between the same two processes, same
- *                   addresses: process_vm_writev().
- *   remote_write_self  MMB_IOC_REMOTE_WRITE into this process itself: no
- *                   permission check (no /proc/<pid>/mem open), no foreign
- *                   address space for the worker.
- *   kbuf_fill       MMB_COPY_CLEAR_BUFFER, then write() of the S bytes to
- *                   an fd's buffer source: the allocation and copy-in a
- *                   remote write does before its worker copies.
  * N is the number of mmb-copy/N kernel threads (one per guest CPU unless
  * the module parameter copy_workers says otherwise); Q is 32.
  *
  * A run lasts a fixed time and counts the bytes moved; told to stop, it
  * finishes (async: reaps) what it started, so every byte counted arrived.
  * Then the data is checked: each destination buffer holds the source bytes
- * of the last copy into it; the child's buffer (checksum), this process's
- * own buffer and the refilled buffer source hold the bytes last written,
- * whose pattern changes from run to run.  Every figure is measured in
+ * of the last copy into it.  Every figure is measured in
  * REPEATS repeats (sweep points SWEEP_REPEATS); a repeat gives each variant
  * RUN_S (sweeps SWEEP_S) in slices of SLICE_S, the variants taking turns
  * slice by slice in an order rotated from one slice and one repeat to the
@@ -71,10 +59,7 @@
  *   ratio_copy_async_vs_sync_threads[_cpu|_task_cpu]_64k (async with Q in
  *     flight against N sync threads; _cpu: machine-wide CPU seconds per
  *     byte, async / threads; _task_cpu: the same by the tasks' clocks),
- *   ratio_remote_write_vs_pvw[_cpu]_<sz>,
  *   ratio_copy_worker_vs_sync_{cpu_hog,memory}_64k: under background load;
- *   proc_mem_open_close_us: open() and close() of /proc/<child>/mem from
- *     user space, the path of a remote write's permission check;
  *   handoff_futex_roundtrip_us: two threads pinned to one CPU handing a
  *     futex back and forth: what two context switches cost on this machine;
  *   copy_workers, copy_cpus: N and the online CPUs.
@@ -98,7 +83,6 @@
 #include <sched.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
-#include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -115,7 +99,6 @@
 #define SWEEP_THREADS	4
 #define MAX_QD		MMB_COPY_MAX_INFLIGHT
 #define QD		32		/* async copies in flight */
-#define REMOTE_MAX	MiB		/* the child's buffer */
 #define REPEATS		5
 #define SWEEP_REPEATS	3
 #define RUN_S		0.5		/* one run of a figure */
@@ -124,14 +107,8 @@
 #define WARM_S		0.05
 
 enum kind {
-	K_MEMCPY, K_SYNC, K_WORKER, K_ASYNC, K_REMOTE, K_PVW, K_SELF, K_FILL
+	K_MEMCPY, K_SYNC, K_WORKER, K_ASYNC
 };
-
-/* Kinds that send c->local's bytes somewhere. */
-static bool is_remote(enum kind k)
-{
-	return k == K_REMOTE || k == K_PVW || k == K_SELF || k == K_FILL;
-}
 
 /*
  * Placement of the buffers.  Under TCG the guest's TLB is emulated by a
@@ -140,21 +117,17 @@ static bool is_remote(enum kind k)
  * evict each other on every access, and runs about ten times slower.
  * In-syscall and worker copies of 2, 4 and 16 MiB fell to 60-200 MB/s
  * that way (a 2 MiB-aligned vmalloc()ed ring, a 2 MiB-aligned
- * destination) while copies of 1.5, 2.5 and 3 MiB ran at 1 GB/s; a remote
- * write's copy-in and process_vm_writev() met it as well.  Hardware TLBs
+ * destination) while copies of 1.5, 2.5 and 3 MiB ran at 1 GB/s.
+ * Hardware TLBs
  * are set-associative and do not do that.  So every buffer starts a
  * chosen number of pages past a 2 MiB boundary, different for any two
  * that a copy pairs: the kernel's large buffers at 0 (kmalloc() pages of
  * 1 MiB and more are aligned to their size, vmalloc() areas from 2 MiB up
- * to 2 MiB), the user ring at AT_RING (it pairs only with destinations),
- * destinations at AT_DST, and the remote writes' source at AT_LOCAL (it
- * pairs with the kernel's copy-in buffer and, through its physical alias,
- * with the child's buffer, which is in huge pages so that its alias sits
- * where its address does).
+ * to 2 MiB), the user ring at AT_RING (it pairs only with destinations)
+ * and destinations at AT_DST.
  */
 #define AT_RING		0	/* pages past a 2 MiB boundary */
 #define AT_DST		1
-#define AT_LOCAL	2
 
 struct buf {
 	uint8_t *p;
@@ -213,21 +186,11 @@ struct result {
 
 struct copy_ctx {
 	uint8_t *src;		/* MAX_SIZE bytes: the rings' contents */
-	struct buf mem_src, mem_local, mem_self, mem_child;
+	struct buf mem_src;
 	int fd[NMODES][MAX_THREADS];
 	size_t fd_ring[NMODES][MAX_THREADS];
 	int nworkers;
 	int worker_pid[64];
-	/* remote write: the child, its buffer, the writer's source */
-	int rw_fd;
-	int fill_fd;		/* K_FILL: its buffer source is refilled */
-	pid_t child;
-	pid_t self;
-	int to_child, from_child;
-	uint8_t *child_buf;
-	uint8_t *self_buf;	/* K_SELF writes here, in this process */
-	uint8_t *local;
-	unsigned int pattern;
 	int stop;
 	const char *error;
 };
@@ -326,17 +289,6 @@ static void find_workers(struct copy_ctx *c)
 		closedir(d);
 }
 
-/* Checksum of the child's buffer and of the writer's source. */
-static uint64_t checksum(const uint8_t *p, size_t n)
-{
-	uint64_t h = 1469598103934665603ULL;
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		h = (h ^ p[i]) * 1099511628211ULL;
-	return h;
-}
-
 static int stopped(struct copy_ctx *c)
 {
 	return __atomic_load_n(&c->stop, __ATOMIC_RELAXED);
@@ -415,44 +367,6 @@ static void loop_async(struct thread *t)
 	}
 }
 
-static void loop_remote(struct thread *t)
-{
-	struct copy_ctx *c = t->c;
-	size_t size = t->j->size;
-	struct iovec l = { c->local, size }, r = { c->child_buf, size };
-
-	do {
-		ssize_t n;
-
-		if (t->j->kind == K_FILL) {
-			/* What a remote write does first: copy the source in. */
-			if (mmb_copy_config(c->fill_fd, MMB_COPY_SYNC,
-					    MMB_SRC_BUFFER, 0,
-					    MMB_COPY_CLEAR_BUFFER, 0)) {
-				t->error = "MMB_IOC_COPY_CONFIG";
-				return;
-			}
-			n = write(c->fill_fd, c->local, size);
-		} else if (t->j->kind == K_REMOTE)
-			n = mmb_remote_write(c->rw_fd, c->child,
-					     (uintptr_t)c->child_buf, c->local,
-					     size);
-		else if (t->j->kind == K_SELF)
-			n = mmb_remote_write(c->rw_fd, c->self,
-					     (uintptr_t)c->self_buf, c->local,
-					     size);
-		else
-			n = process_vm_writev(c->child, &l, 1, &r, 1, 0);
-		if (n != (ssize_t)size) {
-			t->error = t->j->kind == K_PVW ? "process_vm_writev" :
-				   t->j->kind == K_FILL ? "write" :
-							 "MMB_IOC_REMOTE_WRITE";
-			return;
-		}
-		t->copies++;
-	} while (!stopped(c));
-}
-
 static void *thread_main(void *arg)
 {
 	struct thread *t = arg;
@@ -472,12 +386,6 @@ static void *thread_main(void *arg)
 		break;
 	case K_ASYNC:
 		loop_async(t);
-		break;
-	case K_REMOTE:
-	case K_PVW:
-	case K_SELF:
-	case K_FILL:
-		loop_remote(t);
 		break;
 	}
 	sched_read("/proc/thread-self/schedstat", &t->s1);
@@ -514,60 +422,6 @@ static int mode_fd(struct copy_ctx *c, int mode, int i, size_t ring)
 	return *fd;
 }
 
-/* The child's side: its buffer is written into; it reports checksums. */
-static void __attribute__((noreturn)) child_main(struct copy_ctx *c, int in,
-						int out)
-{
-	size_t size;
-
-	/*
-	 * Its own pages, populated: fresh memory where the buffer is, in
-	 * huge pages when the kernel has them, so that the buffer's physical
-	 * address (the kernel's alias of it, which process_vm_writev() writes
-	 * through) sits as far from 2 MiB boundaries as its address does.
-	 */
-	struct buf *b = &c->mem_child;
-
-	if (mmap(b->map, b->map_len, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) == MAP_FAILED)
-		_exit(1);
-	madvise(b->map, b->map_len, MADV_HUGEPAGE);
-	memset(c->child_buf, 0, REMOTE_MAX);
-	while (read(in, &size, sizeof(size)) == sizeof(size) && size) {
-		uint64_t sum = checksum(c->child_buf, size);
-
-		if (write(out, &sum, sizeof(sum)) != sizeof(sum))
-			break;
-	}
-	_exit(0);
-}
-
-/* The child's checksum of its first @size bytes, compared with ours. */
-static bool child_holds(struct copy_ctx *c, size_t size)
-{
-	uint64_t sum = 0;
-
-	if (write(c->to_child, &size, sizeof(size)) != sizeof(size) ||
-	    read(c->from_child, &sum, sizeof(sum)) != sizeof(sum))
-		return false;
-	return sum == checksum(c->local, size);
-}
-
-/* K_FILL: the fd's buffer source holds what was written last. */
-static bool fill_holds(struct copy_ctx *c, size_t size)
-{
-	uint8_t *back = malloc(size);
-	bool ok;
-
-	ok = back &&
-	     !mmb_copy_config(c->fill_fd, MMB_COPY_SYNC, MMB_SRC_BUFFER, 0,
-			      MMB_COPY_SET_OFFSET, 0) &&
-	     read(c->fill_fd, back, size) == (ssize_t)size &&
-	     !memcmp(back, c->local, size);
-	free(back);
-	return ok;
-}
-
 /* Bytes @t's destination buffers must hold after the run. */
 static bool thread_data_ok(const struct thread *t)
 {
@@ -602,17 +456,9 @@ static int run_job(struct copy_ctx *c, const struct job *j, double secs,
 
 	memset(res, 0, sizeof(*res));
 	if (j->threads < 1 || j->threads > MAX_THREADS || dst_len > MAX_DST ||
-	    (j->kind == K_ASYNC && (j->qd < 1 || j->qd > MAX_QD)) ||
-	    (is_remote(j->kind) &&
-	     (j->threads != 1 || j->size > REMOTE_MAX))) {
+	    (j->kind == K_ASYNC && (j->qd < 1 || j->qd > MAX_QD))) {
 		c->error = "bad job";
 		return -EINVAL;
-	}
-	if (is_remote(j->kind)) {
-		/* A pattern of this run, so a write that did nothing shows. */
-		c->pattern = c->pattern * 1103515245 + 12345;
-		for (i = 0; i < (int)j->size; i++)
-			c->local[i] = (uint8_t)(c->pattern >> 16) + i * 7;
 	}
 	__atomic_store_n(&c->stop, 0, __ATOMIC_RELAXED);
 	memset(th, 0, sizeof(th));
@@ -637,13 +483,11 @@ static int run_job(struct copy_ctx *c, const struct job *j, double secs,
 				break;
 			}
 		}
-		if (!is_remote(j->kind)) {
-			t->dst = buf_alloc(&t->dst_buf, dst_len, AT_DST);
-			if (!t->dst) {
-				c->error = "mmap";
-				ret = -ENOMEM;
-				break;
-			}
+		t->dst = buf_alloc(&t->dst_buf, dst_len, AT_DST);
+		if (!t->dst) {
+			c->error = "mmap";
+			ret = -ENOMEM;
+			break;
 		}
 	}
 	for (i = 0; !ret && i < j->threads; i++) {
@@ -689,19 +533,6 @@ static int run_job(struct copy_ctx *c, const struct job *j, double secs,
 			}
 		}
 		buf_free(&t->dst_buf);
-	}
-	if (!ret && j->kind == K_SELF && memcmp(c->self_buf, c->local, j->size)) {
-		c->error = "data check: remote write into this process";
-		ret = -EIO;
-	}
-	if (!ret && j->kind == K_FILL && !fill_holds(c, j->size)) {
-		c->error = "data check: the buffer source written";
-		ret = -EIO;
-	}
-	if (!ret && (j->kind == K_REMOTE || j->kind == K_PVW) &&
-	    !child_holds(c, j->size)) {
-		c->error = "data check: the child does not hold the bytes written";
-		ret = -EIO;
 	}
 	if (!ret && !res->copies) {
 		c->error = "no copy in a run";
@@ -976,95 +807,6 @@ static int part_async(struct copy_ctx *c, struct bench_out *out, int n)
 	return 0;
 }
 
-/* open() and close() of /proc/<child>/mem, the permission check's path. */
-static int proc_mem_open(struct copy_ctx *c, double secs, double *us)
-{
-	char path[64];
-	double t0 = bench_now(), t;
-	long n = 0;
-
-	snprintf(path, sizeof(path), "/proc/%d/mem", (int)c->child);
-	do {
-		int fd = open(path, O_RDONLY);
-
-		if (fd < 0) {
-			c->error = "open /proc/<child>/mem";
-			return -errno;
-		}
-		close(fd);
-		n++;
-		t = bench_now() - t0;
-	} while (t < secs);
-	*us = t / n * 1e6;
-	return 0;
-}
-
-/*
- * 3. MMB_IOC_REMOTE_WRITE against process_vm_writev(), same bytes, same
- * two processes.  Remote writes into this process itself (no permission
- * check, no foreign mm) and 64-byte writes (the fixed cost of a call) show
- * where the time goes.
- */
-static int part_remote(struct copy_ctx *c, struct bench_out *out)
-{
-	static const size_t sizes[] = { 64, 4 * KiB, MiB };
-	static struct result r[4][REPEATS];
-	double open_us[REPEATS];
-	size_t s;
-	int ret, i;
-
-	for (s = 0; s < 3; s++) {
-		size_t size = sizes[s];
-		const struct job j[4] = {
-			{ K_REMOTE, size, 1, 1 },
-			{ K_PVW, size, 1, 1 },
-			{ K_SELF, size, 1, 1 },
-			{ K_FILL, size, 1, 1 },
-		};
-		static const char *const name[4] = { "remote_write", "pvw",
-						      "remote_write_self",
-						      "kbuf_fill" };
-		int reps = size == 64 ? SWEEP_REPEATS : REPEATS, k;
-
-		ret = measure(c, j, 4, reps, size == 64 ? SWEEP_S : RUN_S, r);
-		if (ret)
-			return ret;
-		for (k = 0; k < 4; k++) {
-			samples(out, name[k], "us_per_copy", size, r[k], reps,
-				f_us);
-			if (k == 3)
-				continue;
-			samples(out, name[k], "caller_run_us", size, r[k], reps,
-				f_caller_run);
-			if (k == 1)
-				continue;
-			samples(out, name[k], "kthread_run_us", size, r[k],
-				reps, f_worker_run);
-			samples(out, name[k], "kthread_wait_us", size, r[k],
-				reps, f_worker_wait);
-		}
-		if (size == 64)
-			continue;
-		for (k = 0; k < 2; k++) {
-			samples(out, name[k], "mbps", size, r[k], reps, f_mbps);
-			samples(out, name[k], "cpu_s_per_gb", size, r[k], reps,
-				f_cpu);
-		}
-		ratio_of(out, "remote_write_vs_pvw", size, r[0], r[1], reps,
-			 f_mbps);
-		ratio_of(out, "remote_write_vs_pvw_cpu", size, r[0], r[1], reps,
-			 f_cpu);
-	}
-	for (i = 0; i < SWEEP_REPEATS; i++) {
-		ret = proc_mem_open(c, 0.1, &open_us[i]);
-		if (ret)
-			return ret;
-	}
-	bench_samples(out, "proc_mem_open_close_us", open_us, SWEEP_REPEATS);
-	bench_progress(out, "copy", 50);
-	return 0;
-}
-
 static long futex(int *uaddr, int op, int val)
 {
 	return syscall(SYS_futex, uaddr, op, val, NULL, NULL, 0);
@@ -1139,7 +881,7 @@ static int handoff_roundtrip(struct copy_ctx *c, double secs, double *us)
 }
 
 /*
- * 4. The fixed cost of a call: 64-byte copies in the caller and by a
+ * 3. The fixed cost of a call: 64-byte copies in the caller and by a
  * worker, and a futex handoff between two threads of one CPU.
  */
 static int part_calls(struct copy_ctx *c, struct bench_out *out)
@@ -1173,7 +915,7 @@ static int part_calls(struct copy_ctx *c, struct bench_out *out)
 	return 0;
 }
 
-/* 5a. Copy size, 64 B to 16 MiB. */
+/* 4a. Copy size, 64 B to 16 MiB. */
 static int sweep_size(struct copy_ctx *c, struct bench_out *out)
 {
 	static struct result r[4][REPEATS];
@@ -1206,7 +948,7 @@ static int sweep_size(struct copy_ctx *c, struct bench_out *out)
 	return 0;
 }
 
-/* 5b. Async queue depth, 1 to 256 copies of 64 KiB in flight. */
+/* 4b. Async queue depth, 1 to 256 copies of 64 KiB in flight. */
 static int sweep_qd(struct copy_ctx *c, struct bench_out *out)
 {
 	static struct result r[1][REPEATS];
@@ -1229,7 +971,7 @@ static int sweep_qd(struct copy_ctx *c, struct bench_out *out)
 }
 
 /*
- * 5c. Submitters: 1 to 4 synchronous threads against as many async
+ * 4c. Submitters: 1 to 4 synchronous threads against as many async
  * submitters with 32 copies in flight each, and with one each (as many in
  * flight as the threads).
  */
@@ -1263,7 +1005,7 @@ static int sweep_threads(struct copy_ctx *c, struct bench_out *out)
 	return 0;
 }
 
-/* 5d. Load: sync against worker at 64 KiB, idle, CPU hog, memory. */
+/* 4d. Load: sync against worker at 64 KiB, idle, CPU hog, memory. */
 static int sweep_load(struct copy_ctx *c, struct bench_out *out)
 {
 	static struct result r[2][REPEATS];
@@ -1305,54 +1047,24 @@ static int sweep_load(struct copy_ctx *c, struct bench_out *out)
 
 static int setup(struct copy_ctx *c)
 {
-	int to[2], from[2], i, m;
+	int i, m;
 
 	memset(c, 0, sizeof(*c));
-	c->rw_fd = c->fill_fd = c->to_child = c->from_child = -1;
 	for (m = 0; m < NMODES; m++)
 		for (i = 0; i < MAX_THREADS; i++)
 			c->fd[m][i] = -1;
 	c->src = buf_alloc(&c->mem_src, MAX_SIZE, AT_RING);
-	c->local = buf_alloc(&c->mem_local, REMOTE_MAX, AT_LOCAL);
-	c->self_buf = buf_alloc(&c->mem_self, REMOTE_MAX, AT_DST);
-	c->child_buf = buf_alloc(&c->mem_child, REMOTE_MAX, AT_DST);
-	if (!c->src || !c->local || !c->self_buf || !c->child_buf) {
+	if (!c->src) {
 		c->error = "memory";
 		return -ENOMEM;
 	}
 	for (i = 0; i < (int)MAX_SIZE; i++)
 		c->src[i] = i * 131 + 7 + (i >> 12);
-	c->self = getpid();
 	find_workers(c);
 	if (!c->nworkers) {
 		c->error = "no mmb-copy worker threads";
 		return -ENODEV;
 	}
-	c->rw_fd = mmb_open("soft0", 0);
-	c->fill_fd = mmb_open("soft0", 0);
-	if (c->rw_fd < 0 || c->fill_fd < 0) {
-		c->error = "open soft0";
-		return -ENODEV;
-	}
-	if (pipe(to))
-		return -errno;
-	if (pipe(from)) {
-		close(to[0]);
-		close(to[1]);
-		return -errno;
-	}
-	c->child = fork();
-	if (c->child < 0)
-		return -errno;
-	if (c->child == 0) {
-		close(to[1]);
-		close(from[0]);
-		child_main(c, to[0], from[1]);
-	}
-	close(to[0]);
-	close(from[1]);
-	c->to_child = to[1];
-	c->from_child = from[0];
 	return 0;
 }
 
@@ -1360,23 +1072,10 @@ static void teardown(struct copy_ctx *c)
 {
 	int i, m;
 
-	if (c->to_child >= 0)
-		close(c->to_child);	/* the child's end of input: it exits */
-	if (c->from_child >= 0)
-		close(c->from_child);
-	if (c->child > 0)
-		waitpid(c->child, NULL, 0);
 	for (m = 0; m < NMODES; m++)
 		for (i = 0; i < MAX_THREADS; i++)
 			if (c->fd[m][i] >= 0)
 				close(c->fd[m][i]);
-	if (c->rw_fd >= 0)
-		close(c->rw_fd);
-	if (c->fill_fd >= 0)
-		close(c->fill_fd);
-	buf_free(&c->mem_child);
-	buf_free(&c->mem_self);
-	buf_free(&c->mem_local);
 	buf_free(&c->mem_src);
 }
 
@@ -1395,8 +1094,6 @@ int bench_copy(struct bench_out *out)
 	}
 	if (!ret)
 		ret = part_async(&c, out, c.nworkers);
-	if (!ret)
-		ret = part_remote(&c, out);
 	if (!ret)
 		ret = part_calls(&c, out);
 	if (!ret)

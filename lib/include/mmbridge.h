@@ -66,7 +66,10 @@ int mmb_copy_submit(int fd, void *dst, size_t len, uint64_t offset,
 int mmb_copy_reap(int fd, struct mmb_copy_completion *out, uint32_t max,
 		  uint32_t flags);
 int mmb_copy_status(int fd, struct mmb_copy_status *st);
-/* Returns bytes written into process @pid, or -errno. */
+/*
+ * Returns bytes written into process @pid, or -errno: process_vm_writev()
+ * (@fd is not used; the kernel no longer has MMB_IOC_REMOTE_WRITE).
+ */
 long mmb_remote_write(int fd, int pid, uint64_t remote_addr,
 		      const void *local, size_t len);
 /* Interrupt records into *@rec on every interrupt; NULL unregisters. */

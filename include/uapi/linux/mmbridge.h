@@ -334,34 +334,13 @@ struct mmb_copy_status {
 
 #define MMB_IOC_COPY_STATUS _IO(MMB_IOC_MAGIC, 0x13)
 
-/**
- * struct mmb_remote_write - MMB_IOC_REMOTE_WRITE: write into another process.
- * @argsz:	size of this struct (in)
- * @flags:	must be 0 (in)
- * @pid:	target process, in the caller's pid namespace (in)
- * @reserved:	must be 0 (in)
- * @remote_addr: destination in the target (in)
- * @local_addr:	source in the caller (in)
- * @length:	bytes, 1 to MMB_XFER_MAX (in)
- *
- * A worker thread writes into the target.  Allowed exactly when
- * process_vm_writev() would be (ptrace attach check on the caller's real
- * credentials, with the LSMs consulted); -EPERM otherwise, -ESRCH without
- * such a process.  Returns the bytes written, fewer at an unwritable
- * destination (-EFAULT if none).  The source is copied in first, into
- * memory charged to the caller: -ENOMEM when it cannot be had.
+/*
+ * Number 0x14 was MMB_IOC_REMOTE_WRITE, a write into another process by a
+ * worker thread.  It is gone: process_vm_writev() does that from user
+ * space with the kernel's own permission check, which a module cannot
+ * call; a driver that holds a process's mm writes into it with
+ * mmb_copy_submit().  The number is not reused: it fails with -ENOTTY.
  */
-struct mmb_remote_write {
-	__u32 argsz;
-	__u32 flags;
-	__s32 pid;
-	__u32 reserved;
-	__u64 remote_addr;
-	__u64 local_addr;
-	__u64 length;
-};
-
-#define MMB_IOC_REMOTE_WRITE _IO(MMB_IOC_MAGIC, 0x14)
 
 /**
  * struct mmb_irq_record - what MMB_IOC_IRQ_COPY delivers on each interrupt.
