@@ -115,7 +115,7 @@ $(BUILD)/guest/mmbridge: $(CLI_SRC) $(CLI_HDR) $(BUILD)/lib/libmmbridge.a $(LIB_
 $(BUILD)/guest/mmb-tests: $(TEST_SRC) $(TEST_HDR) $(BUILD)/lib/libmmbridge.a $(LIB_HDR)
 	@mkdir -p $(@D)
 	$(CC) $(USER_CFLAGS) -static -o $@ $(filter-out tests/hostcheck.c,$(TEST_SRC)) \
-		$(BUILD)/lib/libmmbridge.a -lpthread
+		$(BUILD)/lib/libmmbridge.a -luring -lpthread
 
 # Runs on the host after a guest run: checks what the guest left in files.
 $(BUILD)/bin/mmb-hostcheck: tests/hostcheck.c tests/pattern.h

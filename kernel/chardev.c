@@ -36,11 +36,18 @@ static int mmb_open(struct inode *inode, struct file *file)
 	refcount_set(&mf->ref, 1);
 	mf->mdev = mdev;
 	mmb_copyfd_init(&mf->copy);
+	mf->copy.mode = READ_ONCE(mdev->copy_mode);
 	mmb_notify_fd_init(&mf->notify);
 	file->private_data = mf;
 	/* One address_space for all files: revocation reaches every mapping. */
 	file->f_mapping = mmb_region_mapping(mdev);
-	return stream_open(inode, file);
+	/*
+	 * The file position is the copy source's stream offset (pread() and
+	 * async reads name theirs); reads and writes that must not block say
+	 * so with -EAGAIN, so io_uring tries them inline first.
+	 */
+	file->f_mode |= FMODE_NOWAIT;
+	return 0;
 }
 
 static void mmb_stop_owned_timer(struct mmb_device *mdev, struct file *file)
@@ -650,8 +657,9 @@ static long mmb_ioctl_mem_rw(struct mmb_device *mdev, void __user *uarg)
  * Copy-engine ioctls: validated here, carried out in copyfd.c.  New work is
  * refused on a removed device; completions can still be reaped.
  */
-static long mmb_ioctl_copy_config(struct mmb_file *mf, void __user *uarg)
+static long mmb_ioctl_copy_config(struct file *file, void __user *uarg)
 {
+	struct mmb_file *mf = file->private_data;
 	struct mmb_copy_config cc;
 	int ret;
 
@@ -659,7 +667,7 @@ static long mmb_ioctl_copy_config(struct mmb_file *mf, void __user *uarg)
 			   offsetofend(struct mmb_copy_config, offset), uarg);
 	if (!ret)
 		ret = mmb_device_alive(mf->mdev);
-	return ret ? ret : mmb_copyfd_config(&mf->copy, &cc);
+	return ret ? ret : mmb_copyfd_config(&mf->copy, file, &cc);
 }
 
 static long mmb_ioctl_copy_submit(struct mmb_file *mf, void __user *uarg)
@@ -957,22 +965,20 @@ static int mmb_mmap(struct file *file, struct vm_area_struct *vma)
 	return -EINVAL;
 }
 
-static ssize_t mmb_read(struct file *file, char __user *buf, size_t count,
-			loff_t *ppos)
+static ssize_t mmb_read_iter(struct kiocb *iocb, struct iov_iter *to)
 {
-	struct mmb_file *mf = file->private_data;
+	struct mmb_file *mf = iocb->ki_filp->private_data;
 	int ret = mmb_device_alive(mf->mdev);
 
-	return ret ? ret : mmb_copyfd_read(&mf->copy, buf, count);
+	return ret ? ret : mmb_copyfd_read_iter(&mf->copy, iocb, to);
 }
 
-static ssize_t mmb_write(struct file *file, const char __user *buf,
-			 size_t count, loff_t *ppos)
+static ssize_t mmb_write_iter(struct kiocb *iocb, struct iov_iter *from)
 {
-	struct mmb_file *mf = file->private_data;
+	struct mmb_file *mf = iocb->ki_filp->private_data;
 	int ret = mmb_device_alive(mf->mdev);
 
-	return ret ? ret : mmb_copyfd_write(&mf->copy, buf, count);
+	return ret ? ret : mmb_copyfd_write_iter(&mf->copy, iocb, from);
 }
 
 static __poll_t mmb_poll(struct file *file, poll_table *wait)
@@ -1000,7 +1006,7 @@ static long mmb_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case MMB_IOC_MEM_RW:
 		return mmb_ioctl_mem_rw(mdev, uarg);
 	case MMB_IOC_COPY_CONFIG:
-		return mmb_ioctl_copy_config(mf, uarg);
+		return mmb_ioctl_copy_config(file, uarg);
 	case MMB_IOC_COPY_SUBMIT:
 		return mmb_ioctl_copy_submit(mf, uarg);
 	case MMB_IOC_COPY_REAP:
@@ -1043,8 +1049,9 @@ const struct file_operations mmb_fops = {
 	.owner = THIS_MODULE,
 	.open = mmb_open,
 	.release = mmb_release,
-	.read = mmb_read,
-	.write = mmb_write,
+	.llseek = no_seek_end_llseek,
+	.read_iter = mmb_read_iter,
+	.write_iter = mmb_write_iter,
 	.poll = mmb_poll,
 	.mmap = mmb_mmap,
 	.unlocked_ioctl = mmb_ioctl,

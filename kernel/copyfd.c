@@ -13,6 +13,7 @@
  * daemon has read and never answers) is left to end by itself; it holds
  * a reference to the file's state (struct mmb_file) until it does.
  */
+#include <linux/aio.h>
 #include <linux/fs.h>
 #include <linux/cred.h>
 #include <linux/file.h>
@@ -22,6 +23,7 @@
 #include <linux/slab.h>
 #include <linux/timekeeping.h>
 #include <linux/uaccess.h>
+#include <linux/uio.h>
 
 #include "priv.h"
 #include "remote.h"
@@ -45,13 +47,19 @@ static void mmb_kbuf_put(struct mmb_kbuf *kb)
 		kref_put(&kb->ref, mmb_kbuf_release);
 }
 
-/* One copy submitted by a file: read() in WORKER mode, or async. */
+/*
+ * One copy submitted by a file: a read in WORKER mode (waited for, or
+ * completed through its kiocb), or MMB_IOC_COPY_SUBMIT's.
+ */
 struct mmb_fd_copy {
 	struct mmb_copy c;
 	struct mmb_copy_fd *cfd;
 	struct mmb_kbuf *kbuf; /* source reference, or NULL */
 	u64 seed;
 	u64 cookie;
+	struct iov_iter iter; /* the reader's destination, owned */
+	const void *iter_mem; /* its segment array, or NULL */
+	struct kiocb *iocb; /* completed with ki_complete(), or NULL */
 	bool async;
 	bool finished; /* ->done() ran (sync requests) */
 	struct list_head link; /* cfd->alock: inflight or ready */
@@ -64,21 +72,34 @@ static void mmb_fd_copy_put(struct mmb_fd_copy *r)
 	if (!refcount_dec_and_test(&r->ref))
 		return;
 	mmb_kbuf_put(r->kbuf);
+	kfree(r->iter_mem);
 	kfree(r);
 }
 
-/* MMB_SRC_GEN: byte o is byte o % 8 of mmb_gen_word(seed, o / 8). */
+/*
+ * MMB_SRC_GEN: byte o is byte o % 8 of mmb_gen_word(seed, o / 8), that is
+ * word o / 8 stored little-endian: whole words are stored as such.
+ */
 static void mmb_gen_fill(struct mmb_copy *c, u64 off, void *dst, size_t len)
 {
 	struct mmb_fd_copy *r = c->context;
 	u8 *p = dst;
 
-	while (len) {
-		u64 w = mmb_gen_word(r->seed, off / 8);
-		unsigned int b = off % 8;
+	while (len && off % 8) {
+		*p++ = mmb_gen_word(r->seed, off / 8) >> (8 * (off % 8));
+		off++;
+		len--;
+	}
+	for (; len >= 8; p += 8, off += 8, len -= 8) {
+		__le64 w = cpu_to_le64(mmb_gen_word(r->seed, off / 8));
 
-		for (; b < 8 && len; b++, len--, off++)
-			*p++ = w >> (8 * b);
+		memcpy(p, &w, 8);
+	}
+	if (len) {
+		u64 w = mmb_gen_word(r->seed, off / 8);
+
+		for (; len; len--, w >>= 8)
+			*p++ = w;
 	}
 }
 
@@ -140,6 +161,37 @@ static struct mmb_device *mmb_cfd_dev(struct mmb_copy_fd *cfd)
  */
 #define MMB_COPY_GIVE_UP (HZ / 4)
 
+/*
+ * A read whose kiocb is asynchronous (aio, io_uring) is done: account for
+ * it, then hand the result to the kiocb's owner, which may free the kiocb,
+ * drop the file and with it the last reference to its state at once.
+ */
+static void mmb_fd_copy_complete(struct mmb_fd_copy *r)
+{
+	struct mmb_copy_fd *cfd = r->cfd;
+	struct mmb_file *mf = mmb_cfd_file(cfd);
+	struct kiocb *iocb = r->iocb;
+	struct mmb_copy *c = &r->c;
+	long res;
+
+	spin_lock(&cfd->alock);
+	cfd->completed++;
+	if (c->status == -ECANCELED)
+		cfd->cancelled++;
+	if (c->worker_pid)
+		cfd->last_worker = c->worker_pid;
+	list_del_init(&r->link);
+	cfd->nr_inflight--;
+	wake_up(&cfd->wq);
+	spin_unlock(&cfd->alock);
+	put_task_struct(c->owner);
+	res = c->copied ? (long)c->copied : c->status;
+	iocb->ki_pos += c->copied;
+	iocb->ki_complete(iocb, res);
+	mmb_fd_copy_put(r);
+	mmb_file_put(mf);
+}
+
 static void mmb_fd_copy_done(struct mmb_copy *c)
 {
 	struct mmb_fd_copy *r = container_of(c, struct mmb_fd_copy, c);
@@ -154,6 +206,10 @@ static void mmb_fd_copy_done(struct mmb_copy *c)
 
 	mmb_stat_copy(mmb_cfd_dev(cfd), c);
 	mmdrop(c->mm);
+	if (r->iocb) {
+		mmb_fd_copy_complete(r);
+		return;
+	}
 	spin_lock(&cfd->alock);
 	cfd->completed++;
 	if (c->status == -ECANCELED)
@@ -185,9 +241,10 @@ static void mmb_fd_copy_done(struct mmb_copy *c)
 }
 
 static struct mmb_fd_copy *mmb_fd_copy_alloc(struct mmb_copy_fd *cfd,
-					     unsigned long uaddr, size_t len)
+					     unsigned long uaddr, size_t len,
+					     gfp_t gfp)
 {
-	struct mmb_fd_copy *r = kzalloc(sizeof(*r), GFP_KERNEL);
+	struct mmb_fd_copy *r = kzalloc(sizeof(*r), gfp);
 
 	if (!r)
 		return NULL;
@@ -250,88 +307,199 @@ static ssize_t mmb_fd_copy_wait(struct mmb_copy_fd *cfd, struct mmb_fd_copy *r,
 	return ret;
 }
 
-/* The synchronous baseline: the same copy loop, run by the caller. */
-static ssize_t mmb_copy_read_sync(struct mmb_copy_fd *cfd, char __user *buf,
-				  size_t count)
+/*
+ * The synchronous baseline: the same copy loop, run by the caller.  With
+ * @nowait (RWF_NOWAIT, IOCB_NOWAIT) it neither sleeps nor faults pages in:
+ * it copies what is resident and returns -EAGAIN if that is nothing.
+ */
+static ssize_t mmb_copy_read_sync(struct mmb_copy_fd *cfd, u64 pos,
+				  struct iov_iter *to, size_t count,
+				  bool nowait)
 {
 	struct mmb_fd_copy r = {
 		.c = {
 			.mm = current->mm,
-			.uaddr = (unsigned long)buf,
+			.iter = to,
 			.len = count,
 		},
 	};
 	void *bounce = NULL;
 	int ret;
 
-	ret = mmb_copy_set_source(cfd, &r, cfd->pos);
+	ret = mmb_copy_set_source(cfd, &r, pos);
+	mutex_unlock(&cfd->lock);
 	if (ret)
 		return ret == -ENODATA ? 0 : ret;
 	if (r.c.fill) {
 		/* A failure is the caller's -ENOMEM, not a report in the log. */
-		bounce = kvmalloc(MMB_COPY_CHUNK, GFP_KERNEL | __GFP_NOWARN);
+		bounce = kvmalloc(MMB_COPY_CHUNK,
+				  (nowait ? GFP_NOWAIT : GFP_KERNEL) |
+					  __GFP_NOWARN);
 		if (!bounce) {
 			mmb_kbuf_put(r.kbuf);
-			return -ENOMEM;
+			return nowait ? -EAGAIN : -ENOMEM;
 		}
 	}
+	if (nowait)
+		pagefault_disable();
 	mmb_copy_run(&r.c, bounce);
+	if (nowait)
+		pagefault_enable();
 	trace_mmb_copy_done(&r.c);
 	mmb_stat_copy(mmb_cfd_dev(cfd), &r.c);
 	kvfree(bounce);
 	mmb_kbuf_put(r.kbuf);
-	return r.c.copied ? r.c.copied : r.c.status;
+	if (r.c.copied)
+		return r.c.copied;
+	return nowait && r.c.status == -EFAULT ? -EAGAIN : r.c.status;
 }
 
-ssize_t mmb_copyfd_read(struct mmb_copy_fd *cfd, char __user *buf, size_t count)
+/*
+ * Give @r its own copy of the destination @to (at most @count bytes): the
+ * worker may use it after the reader's iterator and segment array are gone
+ * (an aio or io_uring read returns at once; a killed reader does not wait).
+ */
+static int mmb_fd_copy_iter(struct mmb_fd_copy *r, struct iov_iter *to,
+			    size_t count, gfp_t gfp)
 {
+	if (iter_is_ubuf(to)) {
+		r->iter = *to;
+	} else if (iter_is_iovec(to) || iov_iter_is_bvec(to) ||
+		   iov_iter_is_kvec(to)) {
+		r->iter_mem = dup_iter(&r->iter, to, gfp);
+		if (!r->iter_mem)
+			return -ENOMEM;
+	} else {
+		return -EINVAL;
+	}
+	iov_iter_truncate(&r->iter, count);
+	r->c.iter = &r->iter;
+	r->c.len = count;
+	return 0;
+}
+
+/* aio's io_cancel(): under the aio context's IRQ-safe lock. */
+static int mmb_fd_copy_aio_cancel(struct kiocb *iocb)
+{
+	struct mmb_fd_copy *r = iocb->private;
+
+	mmb_copy_cancel_async(&r->c);
+	return 0;
+}
+
+/*
+ * Hand @r, the read of an asynchronous kiocb, to a worker: the kiocb
+ * completes through ki_complete().  The submitter is the copy's owner, so
+ * that a process killed with the copy stuck in a fault (an io_uring waits
+ * for its reads at exit) has it cancelled; aio's io_cancel() cancels it too.
+ */
+static ssize_t mmb_fd_copy_queue_iocb(struct mmb_copy_fd *cfd,
+				      struct mmb_fd_copy *r, struct kiocb *iocb)
+{
+	r->iocb = iocb;
+	r->c.owner = get_task_struct(current);
+	iocb->private = r;
+	/* Before the worker may complete it: aio keeps it on a list then. */
+	kiocb_set_cancel_fn(iocb, mmb_fd_copy_aio_cancel);
+	mmb_fd_copy_submit(cfd, r, current->mm);
+	return -EIOCBQUEUED;
+}
+
+/*
+ * read(), readv(), pread(), preadv2(), aio and io_uring reads: the source
+ * from stream offset iocb->ki_pos (the file position for read()) into the
+ * destination iterator, at most MMB_XFER_MAX bytes.  SYNC copies in the
+ * caller; WORKER in a worker that adopts the caller's mm, waited for, or
+ * completed later through the kiocb when that is asynchronous.
+ */
+ssize_t mmb_copyfd_read_iter(struct mmb_copy_fd *cfd, struct kiocb *iocb,
+			     struct iov_iter *to)
+{
+	size_t count = min_t(size_t, iov_iter_count(to), MMB_XFER_MAX);
+	bool nowait = iocb->ki_flags & IOCB_NOWAIT;
+	gfp_t gfp = nowait ? GFP_NOWAIT | __GFP_NOWARN : GFP_KERNEL;
+	bool async = !is_sync_kiocb(iocb);
 	struct mmb_fd_copy *r;
 	ssize_t ret;
 
 	if (!count)
 		return 0;
-	count = min_t(size_t, count, MMB_XFER_MAX);
-	if (mutex_lock_interruptible(&cfd->lock))
+	if (iocb->ki_pos < 0)
+		return -EINVAL;
+	if (nowait) {
+		if (!mutex_trylock(&cfd->lock))
+			return -EAGAIN;
+	} else if (mutex_lock_interruptible(&cfd->lock)) {
 		return -ERESTARTSYS;
-	switch (cfd->mode) {
-	case MMB_COPY_SYNC:
-		ret = mmb_copy_read_sync(cfd, buf, count);
-		break;
-	case MMB_COPY_WORKER:
-		r = mmb_fd_copy_alloc(cfd, (unsigned long)buf, count);
-		if (!r) {
-			ret = -ENOMEM;
-			break;
-		}
-		ret = mmb_copy_set_source(cfd, r, cfd->pos);
-		if (ret) {
-			mmb_fd_copy_put(r);
-			ret = ret == -ENODATA ? 0 : ret;
-			break;
-		}
-		ret = mmb_fd_copy_wait(cfd, r, current->mm);
-		break;
-	default:
-		ret = -EINVAL;
-		break;
 	}
+	if (cfd->mode == MMB_COPY_SYNC) {
+		/* Unlocks once it holds its source. */
+		ret = mmb_copy_read_sync(cfd, iocb->ki_pos, to, count, nowait);
+		goto out;
+	}
+	ret = -EINVAL;
+	if (cfd->mode != MMB_COPY_WORKER)
+		goto err_unlock;
+	/* A synchronous reader would sleep until the worker is done. */
+	ret = -EAGAIN;
+	if (nowait && !async)
+		goto err_unlock;
+	if (async) {
+		spin_lock(&cfd->alock);
+		if (cfd->nr_inflight + cfd->nr_ready >= MMB_COPY_MAX_INFLIGHT)
+			ret = -EAGAIN;
+		else
+			ret = 0;
+		spin_unlock(&cfd->alock);
+		if (ret)
+			goto err_unlock;
+	}
+	ret = -ENOMEM;
+	r = mmb_fd_copy_alloc(cfd, 0, count, gfp);
+	if (!r)
+		goto err_unlock;
+	ret = mmb_fd_copy_iter(r, to, count, gfp);
+	if (!ret)
+		ret = mmb_copy_set_source(cfd, r, iocb->ki_pos);
+	mutex_unlock(&cfd->lock);
+	if (ret) {
+		mmb_fd_copy_put(r);
+		if (ret == -ENOMEM && nowait)
+			return -EAGAIN;
+		return ret == -ENODATA ? 0 : ret;
+	}
+	if (async)
+		return mmb_fd_copy_queue_iocb(cfd, r, iocb);
+	ret = mmb_fd_copy_wait(cfd, r, current->mm);
 	if (ret > 0)
-		cfd->pos += ret;
+		iov_iter_advance(to, ret);
+out:
+	if (ret > 0)
+		iocb->ki_pos += ret;
+	return ret;
+
+err_unlock:
 	mutex_unlock(&cfd->lock);
 	return ret;
 }
 
-/* Append to the file's buffer source. */
-ssize_t mmb_copyfd_write(struct mmb_copy_fd *cfd, const char __user *buf,
-			 size_t count)
+/* write(), writev(), aio and io_uring writes: append to the buffer source. */
+ssize_t mmb_copyfd_write_iter(struct mmb_copy_fd *cfd, struct kiocb *iocb,
+			      struct iov_iter *from)
 {
+	size_t count = iov_iter_count(from);
+	bool nowait = iocb->ki_flags & IOCB_NOWAIT;
 	struct mmb_kbuf *kb, *old;
 	size_t have;
 
 	if (!count)
 		return 0;
-	if (mutex_lock_interruptible(&cfd->lock))
+	if (nowait) {
+		if (!mutex_trylock(&cfd->lock))
+			return -EAGAIN;
+	} else if (mutex_lock_interruptible(&cfd->lock)) {
 		return -ERESTARTSYS;
+	}
 	old = cfd->kbuf;
 	have = old ? old->len : 0;
 	if (count > MMB_XFER_MAX - have) {
@@ -340,20 +508,27 @@ ssize_t mmb_copyfd_write(struct mmb_copy_fd *cfd, const char __user *buf,
 	}
 	/* Up to MMB_XFER_MAX of the caller's choosing: charged, and quiet. */
 	kb = kvmalloc(struct_size(kb, data, have + count),
-		      GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+		      (nowait ? GFP_NOWAIT : GFP_KERNEL) | __GFP_ACCOUNT |
+			      __GFP_NOWARN);
 	if (!kb) {
 		mutex_unlock(&cfd->lock);
-		return -ENOMEM;
+		return nowait ? -EAGAIN : -ENOMEM;
 	}
 	kref_init(&kb->ref);
 	kb->len = have + count;
 	if (have)
 		memcpy(kb->data, old->data, have);
-	if (copy_from_user(kb->data + have, buf, count)) {
+	if (nowait)
+		pagefault_disable();
+	if (copy_from_iter(kb->data + have, count, from) != count) {
+		if (nowait)
+			pagefault_enable();
 		mutex_unlock(&cfd->lock);
 		kvfree(kb);
-		return -EFAULT;
+		return nowait ? -EAGAIN : -EFAULT;
 	}
+	if (nowait)
+		pagefault_enable();
 	cfd->kbuf = kb;
 	mutex_unlock(&cfd->lock);
 	mmb_kbuf_put(old);
@@ -373,7 +548,8 @@ __poll_t mmb_copyfd_poll(struct mmb_copy_fd *cfd, struct file *file,
 	return mask;
 }
 
-int mmb_copyfd_config(struct mmb_copy_fd *cfd, const struct mmb_copy_config *cc)
+int mmb_copyfd_config(struct mmb_copy_fd *cfd, struct file *file,
+		      const struct mmb_copy_config *cc)
 {
 	struct mmb_kbuf *old = NULL;
 	int ret = 0;
@@ -381,6 +557,9 @@ int mmb_copyfd_config(struct mmb_copy_fd *cfd, const struct mmb_copy_config *cc)
 	if (cc->flags & ~(MMB_COPY_SET_OFFSET | MMB_COPY_CLEAR_BUFFER))
 		return -EINVAL;
 	if (cc->mode > MMB_COPY_ASYNC || cc->source > MMB_SRC_BUFFER)
+		return -EINVAL;
+	/* The offset is the file position, a loff_t. */
+	if ((cc->flags & MMB_COPY_SET_OFFSET) && cc->offset > LLONG_MAX)
 		return -EINVAL;
 	if (mutex_lock_interruptible(&cfd->lock))
 		return -ERESTARTSYS;
@@ -393,7 +572,7 @@ int mmb_copyfd_config(struct mmb_copy_fd *cfd, const struct mmb_copy_config *cc)
 		cfd->source = cc->source;
 		cfd->seed = cc->seed;
 		if (cc->flags & MMB_COPY_SET_OFFSET)
-			cfd->pos = cc->offset;
+			file->f_pos = cc->offset;
 		if (cc->flags & MMB_COPY_CLEAR_BUFFER) {
 			old = cfd->kbuf;
 			cfd->kbuf = NULL;
@@ -418,7 +597,7 @@ int mmb_copyfd_submit(struct mmb_copy_fd *cfd, const struct mmb_copy_submit *s)
 	if (!access_ok(u64_to_user_ptr(s->user_addr), s->length))
 		return -EFAULT;
 
-	r = mmb_fd_copy_alloc(cfd, s->user_addr, s->length);
+	r = mmb_fd_copy_alloc(cfd, s->user_addr, s->length, GFP_KERNEL);
 	if (!r)
 		return -ENOMEM;
 	r->async = true;

@@ -93,6 +93,36 @@ static ssize_t irq_handled_show(struct device *dev,
 }
 static DEVICE_ATTR_RO(irq_handled);
 
+/*
+ * The copy mode a file opened from now on starts in: "sync" or "worker",
+ * for programs that read the device without MMB_IOC_COPY_CONFIG (fio).
+ */
+static const char *const mmb_copy_mode_names[] = {
+	[MMB_COPY_SYNC] = "sync",
+	[MMB_COPY_WORKER] = "worker",
+};
+
+static ssize_t copy_mode_show(struct device *dev, struct device_attribute *attr,
+			      char *buf)
+{
+	u32 mode = READ_ONCE(to_mmb(dev)->copy_mode);
+
+	return sysfs_emit(buf, "%s\n", mmb_copy_mode_names[mode]);
+}
+
+static ssize_t copy_mode_store(struct device *dev,
+			       struct device_attribute *attr, const char *buf,
+			       size_t count)
+{
+	int mode = sysfs_match_string(mmb_copy_mode_names, buf);
+
+	if (mode < 0)
+		return mode;
+	WRITE_ONCE(to_mmb(dev)->copy_mode, mode);
+	return count;
+}
+static DEVICE_ATTR_RW(copy_mode);
+
 static struct attribute *mmb_dev_attrs[] = {
 	&dev_attr_backend.attr,
 	&dev_attr_caps.attr,
@@ -100,6 +130,7 @@ static struct attribute *mmb_dev_attrs[] = {
 	&dev_attr_event_count.attr,
 	&dev_attr_irq_count.attr,
 	&dev_attr_irq_handled.attr,
+	&dev_attr_copy_mode.attr, /* the only writable one */
 	NULL,
 };
 ATTRIBUTE_GROUPS(mmb_dev);

@@ -277,6 +277,7 @@ struct mmb_notify_fd {
  * @kind:	which backend
  * @instance:	N in the node name <backend><N>
  * @caps:	MMB_CAP_* bits
+ * @copy_mode:	enum mmb_copy_mode a newly opened file starts in (sysfs)
  * @ops:	the backend's operations
  * @priv:	the backend's state
  * @dma_dev:	device for the DMA API (the backend's PCI or platform device);
@@ -330,6 +331,7 @@ struct mmb_device {
 	enum mmb_backend_kind kind;
 	int instance;
 	u64 caps;
+	u32 copy_mode;
 	const struct mmb_backend_ops *ops;
 	void *priv;
 	struct device *dma_dev;
@@ -402,11 +404,11 @@ static inline void mmb_stat_pinned(struct mmb_device *mdev,
 
 /**
  * struct mmb_copy_fd - a file's side of the remote copy engine.
- * @lock:	configuration, @kbuf, @pos, @irq_reg; serializes read()
+ * @lock:	configuration, @kbuf, @irq_reg; held while a read takes its
+ *		source (the file position, f_pos, is the stream offset)
  * @mode:	enum mmb_copy_mode; @lock
  * @source:	enum mmb_copy_source; @lock
  * @seed:	generator seed; @lock
- * @pos:	stream offset of the next read(); @lock
  * @kbuf:	bytes stored by write(), or NULL; @lock
  * @irq_reg:	this file's interrupt-copy registration, or NULL; @lock
  * @alock:	the lists and counters below
@@ -425,7 +427,6 @@ struct mmb_copy_fd {
 	u32 mode;
 	u32 source;
 	u64 seed;
-	u64 pos;
 	struct mmb_kbuf *kbuf;
 	struct mmb_irq_copy_reg *irq_reg;
 
@@ -546,16 +547,18 @@ int mmb_remote_init(void);
 void mmb_remote_exit(void);
 
 /* copyfd.c */
+struct iov_iter;
+struct kiocb;
 struct poll_table_struct;
 void mmb_copyfd_init(struct mmb_copy_fd *cfd);
 void mmb_copyfd_release(struct mmb_copy_fd *cfd);
-ssize_t mmb_copyfd_read(struct mmb_copy_fd *cfd, char __user *buf,
-			size_t count);
-ssize_t mmb_copyfd_write(struct mmb_copy_fd *cfd, const char __user *buf,
-			 size_t count);
+ssize_t mmb_copyfd_read_iter(struct mmb_copy_fd *cfd, struct kiocb *iocb,
+			     struct iov_iter *to);
+ssize_t mmb_copyfd_write_iter(struct mmb_copy_fd *cfd, struct kiocb *iocb,
+			      struct iov_iter *from);
 __poll_t mmb_copyfd_poll(struct mmb_copy_fd *cfd, struct file *file,
 			 struct poll_table_struct *wait);
-int mmb_copyfd_config(struct mmb_copy_fd *cfd,
+int mmb_copyfd_config(struct mmb_copy_fd *cfd, struct file *file,
 		      const struct mmb_copy_config *cc);
 int mmb_copyfd_submit(struct mmb_copy_fd *cfd, const struct mmb_copy_submit *s);
 int mmb_copyfd_reap(struct mmb_copy_fd *cfd, struct mmb_copy_reap *rp);

@@ -12,6 +12,8 @@
 #include <linux/kthread.h>
 #include <linux/module.h>
 #include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/uio.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/uaccess.h>
@@ -145,7 +147,10 @@ void mmb_copy_run(struct mmb_copy *c, void *bounce)
 			n = min(n, c->src_size - pos);
 			from = c->src + pos;
 		}
-		left = copy_to_user(to, from, n);
+		if (c->iter)
+			left = n - copy_to_iter(from, n, c->iter);
+		else
+			left = copy_to_user(to, from, n);
 		/* Read by the watchdog as the copy's progress. */
 		WRITE_ONCE(c->copied, c->copied + n - left);
 		if (left) {
@@ -173,7 +178,12 @@ static void mmb_copy_exec(struct mmb_thread *th, struct mmb_copy *c)
 	kthread_use_mm(c->mm);
 	mmb_copy_run(c, th->bounce);
 	kthread_unuse_mm(c->mm);
-	mmput(c->mm);
+	/*
+	 * Ours may be the last user of an exited process's mm; tearing it
+	 * down waits for its aio requests (exit_aio()), this copy's kiocb
+	 * among them, which ->done() completes: not in this thread.
+	 */
+	mmput_async(c->mm);
 }
 
 /*
@@ -286,10 +296,11 @@ static bool mmb_copy_start(struct mmb_thread *th, struct mmb_worker *w,
 	c->thread = th;
 	/*
 	 * A copy queued since the dequeue found the thread not yet busy and
-	 * did not call the watchdog: do it here.
+	 * did not call the watchdog: do it here.  A copy with an owner is
+	 * watched while it runs.
 	 */
 	raw_spin_lock_irq(&w->lock);
-	waiting = !list_empty(&w->queue);
+	waiting = !list_empty(&w->queue) || c->owner;
 	raw_spin_unlock_irq(&w->lock);
 	spin_unlock(&mmb_engine.lock);
 	if (waiting)
@@ -409,25 +420,86 @@ static void mmb_thread_destroy(struct mmb_thread *th)
 	kfree(th);
 }
 
+/* Whether the process a copy is for was killed or exits as a group. */
+static bool mmb_copy_owner_dying(const struct mmb_copy *c)
+{
+	struct task_struct *t = c->owner;
+
+	return t && (fatal_signal_pending(t) ||
+		     (READ_ONCE(t->signal->flags) & SIGNAL_GROUP_EXIT));
+}
+
+/*
+ * The watchdog's part of cancellation, eng.lock held: a copy whose owner
+ * is dying is cancelled, and the thread of a copy cancelled without the
+ * lock (mmb_copy_cancel_async()) is interrupted.
+ */
+static void mmb_watch_cancel(struct mmb_thread *th)
+{
+	struct mmb_copy *c = th->running;
+
+	lockdep_assert_held(&mmb_engine.lock);
+	if (!c)
+		return;
+	if (!READ_ONCE(c->cancel) && mmb_copy_owner_dying(c))
+		WRITE_ONCE(c->cancel, true);
+	if (READ_ONCE(c->cancel) && !c->killed) {
+		c->killed = true;
+		send_sig(SIGKILL, th->task, 1);
+	}
+}
+
+/*
+ * Detached threads and parked copies: cancellations reach them too.
+ * Returns whether there are any (the watchdog keeps looking while so).
+ */
+static bool mmb_watch_detached(void)
+{
+	struct mmb_copy *c, *tmp;
+	struct mmb_thread *th;
+	bool any;
+
+	spin_lock(&mmb_engine.lock);
+	list_for_each_entry(th, &mmb_engine.detached, node)
+		mmb_watch_cancel(th);
+	list_for_each_entry_safe(c, tmp, &mmb_engine.parked, node) {
+		if (!READ_ONCE(c->cancel) && !mmb_copy_owner_dying(c))
+			continue;
+		/* Cancelled, it runs at once and touches nothing. */
+		WRITE_ONCE(c->cancel, true);
+		list_del_init(&c->node);
+		c->parked = false;
+		mmb_copy_queue(mmb_pick_worker(false), c);
+	}
+	any = !list_empty(&mmb_engine.detached);
+	spin_unlock(&mmb_engine.lock);
+	return any;
+}
+
 /*
  * Look at @w: is a copy waiting behind a running one, and has the running
  * one been stuck for MMB_COPY_STALL?  If so, and @fresh is given, detach
- * the stuck thread and give the queue to @fresh.  Returns whether copies
- * wait on @w; *@stuck whether it needs a fresh thread.
+ * the stuck thread and give the queue to @fresh.  Returns whether the
+ * watchdog must keep looking at @w (copies wait, or the running copy has an
+ * owner or a cancellation to deliver); *@stuck whether it needs a fresh
+ * thread.
  */
 static bool mmb_watch_one(struct mmb_worker *w, struct mmb_thread **fresh,
 			  bool *stuck)
 {
 	struct mmb_thread *th, *old = NULL;
+	bool waiting, watched;
 	struct mmb_copy *c;
-	bool waiting;
 	size_t copied;
 
 	*stuck = false;
 	spin_lock(&mmb_engine.lock);
+	/* w->th changes under both locks; the signal may not be sent under w's. */
+	mmb_watch_cancel(w->th);
 	raw_spin_lock_irq(&w->lock);
 	th = w->th;
 	c = th->running;
+	watched = c && (c->owner || (READ_ONCE(c->cancel) && !c->killed));
 	waiting = c && !list_empty(&w->queue);
 	if (!waiting) {
 		w->seen_th = NULL;
@@ -464,16 +536,21 @@ out:
 	if (old)
 		pr_debug("mmb-copy/%u: pid %d stuck in a copy, replaced\n",
 			 w->id, task_pid_nr(old->task));
-	return waiting;
+	return waiting || watched;
 }
 
-/* One look at every queue; true while copies wait behind running ones. */
+/*
+ * One look at every queue and every detached thread; true while copies
+ * wait behind running ones, detached threads run, or running copies have
+ * an owner to watch.
+ */
 static bool mmb_watch_scan(void)
 {
 	struct mmb_thread *fresh = NULL;
-	bool waiting = false, stuck;
+	bool waiting, stuck;
 	unsigned int i;
 
+	waiting = mmb_watch_detached();
 	for (i = 0; i < mmb_engine.nr; i++) {
 		struct mmb_worker *w = &mmb_engine.workers[i];
 
@@ -526,7 +603,8 @@ static int mmb_copy_watch(void *unused)
 
 /**
  * mmb_copy_submit() - queue a copy for a worker thread.
- * @c:	the request, with @mm, @uaddr, @len, the source and @done set
+ * @c:	the request, with @mm, @uaddr or @iter, @len, the source and @done
+ *	set
  *
  * Callable from any context, true hard IRQ included, on PREEMPT_RT too
  * (an IRQF_NO_THREAD handler, a HRTIMER_MODE_HARD timer): it takes only
@@ -544,6 +622,7 @@ void mmb_copy_submit(struct mmb_copy *c)
 	c->worker_pid = 0;
 	c->thread = NULL;
 	c->parked = false;
+	c->killed = false;
 	WRITE_ONCE(c->cancel, false);
 	mmb_copy_queue(w, c);
 }
@@ -569,12 +648,31 @@ void mmb_copy_cancel(struct mmb_copy *c)
 		list_del_init(&c->node);
 		c->parked = false;
 		mmb_copy_queue(mmb_pick_worker(false), c);
-	} else if (c->thread) {
+	} else if (c->thread && !c->killed) {
+		c->killed = true;
 		send_sig(SIGKILL, c->thread->task, 1);
 	}
 	spin_unlock(&mmb_engine.lock);
 }
 EXPORT_SYMBOL_GPL(mmb_copy_cancel);
+
+/**
+ * mmb_copy_cancel_async() - ask a submitted copy to stop, from any context.
+ * @c:	a submitted request whose ->done() has not run yet
+ *
+ * As mmb_copy_cancel(), but takes no lock, so that it may be called where
+ * the engine's locks may not be taken (an aio cancel callback runs under
+ * the aio context's IRQ-safe lock): the copy stops at its next chunk
+ * boundary, and the watchdog thread interrupts a worker that sleeps in a
+ * fault of it shortly after.  A copy cancelled before it starts touches
+ * nothing.
+ */
+void mmb_copy_cancel_async(struct mmb_copy *c)
+{
+	WRITE_ONCE(c->cancel, true);
+	mmb_watch_kick();
+}
+EXPORT_SYMBOL_GPL(mmb_copy_cancel_async);
 
 int mmb_remote_init(void)
 {

@@ -18,8 +18,10 @@
 #include <linux/mm_types.h>
 #include <linux/types.h>
 
+struct iov_iter;
 struct mmb_copy;
 struct mmb_thread;
+struct task_struct;
 
 /**
  * typedef mmb_copy_fill_t - produce source bytes.
@@ -45,8 +47,11 @@ typedef void (*mmb_copy_fill_t)(struct mmb_copy *c, u64 off, void *dst,
  * struct mmb_copy - one copy into a process's memory.
  * @mm:		destination address space; the submitter holds it with
  *		mmgrab() until ->done() has run
- * @uaddr:	destination address in @mm
- * @len:	bytes to copy
+ * @uaddr:	destination address in @mm, when @iter is NULL
+ * @iter:	destination instead of @uaddr, or NULL: an ITER_DEST iterator
+ *		whose user addresses (ubuf, iovec) are in @mm, or kernel pages
+ *		(bvec, kvec); the request owns it until ->done()
+ * @len:	bytes to copy (at most what @iter holds)
  * @src:	source bytes, read as a ring of @src_size bytes starting at
  *		@src_off % @src_size; unused when @fill is set
  * @src_size:	ring size (@src bytes); for a plain buffer, its length
@@ -55,11 +60,16 @@ typedef void (*mmb_copy_fill_t)(struct mmb_copy *c, u64 off, void *dst,
  * @done:	completion callback, called once in the worker thread
  * @context:	the submitter's
  * @flags:	MMB_COPY_F_LOCAL or 0
+ * @owner:	a task of the process the copy is for, or NULL; when that
+ *		process is killed or exits as a group, a copy stuck in a fault
+ *		is cancelled (the submitter keeps the task valid until ->done()
+ *		and has nothing else that cancels the copy, e.g. a kiocb)
  * @copied:	bytes copied (valid in ->done())
  * @status:	0, -EFAULT (destination unwritable at @uaddr + @copied),
  *		-ESRCH (the address space was gone) or -ECANCELED
  * @worker_pid:	pid of the worker thread that ran the copy, 0 if none did
  * @cancel:	set by mmb_copy_cancel()
+ * @killed:	the engine's: the thread running the copy was signalled
  * @node:	engine queue link
  * @thread:	the engine's: the worker running the copy
  * @parked:	the engine's: waiting for a stuck copy into the same @mm
@@ -67,6 +77,7 @@ typedef void (*mmb_copy_fill_t)(struct mmb_copy *c, u64 off, void *dst,
 struct mmb_copy {
 	struct mm_struct *mm;
 	unsigned long uaddr;
+	struct iov_iter *iter;
 	size_t len;
 	const void *src;
 	size_t src_size;
@@ -75,12 +86,14 @@ struct mmb_copy {
 	void (*done)(struct mmb_copy *c);
 	void *context;
 	unsigned int flags;
+	struct task_struct *owner;
 
 	size_t copied;
 	int status;
 	pid_t worker_pid;
 
 	bool cancel;
+	bool killed;
 	struct list_head node;
 	struct mmb_thread *thread;
 	bool parked;
@@ -88,6 +101,7 @@ struct mmb_copy {
 
 void mmb_copy_submit(struct mmb_copy *c);
 void mmb_copy_cancel(struct mmb_copy *c);
+void mmb_copy_cancel_async(struct mmb_copy *c);
 void mmb_copy_run(struct mmb_copy *c, void *bounce);
 
 #endif /* _MMB_REMOTE_H */

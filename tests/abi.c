@@ -348,14 +348,23 @@ static int test_unsupported(void)
 	return T_PASS;
 }
 
-/* The device is a stream: no seeking, no read/write of its own yet. */
-static int test_no_seek(void)
+/*
+ * The file position is the copy source's stream offset: SEEK_SET and
+ * SEEK_CUR move it, a negative one is refused, the source has no end.
+ */
+static int test_seek(void)
 {
 	int fd = dev_open("soft0");
 
 	EXPECT_OK(fd);
-	EXPECT(lseek(fd, 0, SEEK_SET) < 0 && errno == ESPIPE,
-	       "lseek: %s, expected ESPIPE", strerror(errno));
+	EXPECT_EQ(lseek(fd, 0, SEEK_CUR), 0);
+	EXPECT_EQ(lseek(fd, 4096, SEEK_SET), 4096);
+	EXPECT_EQ(lseek(fd, 10, SEEK_CUR), 4106);
+	EXPECT(lseek(fd, -1, SEEK_SET) < 0 && errno == EINVAL,
+	       "lseek(-1): %s, expected EINVAL", strerror(errno));
+	EXPECT(lseek(fd, 0, SEEK_END) < 0 && errno == EINVAL,
+	       "lseek(SEEK_END): %s, expected EINVAL", strerror(errno));
+	EXPECT_EQ(lseek(fd, 0, SEEK_CUR), 4106);
 	close(fd);
 	return T_PASS;
 }
@@ -635,7 +644,7 @@ const struct mmb_test abi_tests[] = {
 	{ "abi/reserved_nonzero", test_reserved_nonzero },
 	{ "abi/bad_ranges", test_bad_ranges },
 	{ "abi/unsupported", test_unsupported },
-	{ "abi/no_seek", test_no_seek },
+	{ "abi/seek", test_seek },
 	{ "abi/readonly_struct", test_readonly_struct },
 	{ "abi/output_fields_ignored", test_output_fields_ignored },
 	{ "abi/write_efbig", test_write_efbig },

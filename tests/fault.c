@@ -6,6 +6,8 @@
  */
 #include <dirent.h>
 #include <fcntl.h>
+#include <liburing.h>
+#include <linux/aio_abi.h>
 #include <linux/userfaultfd.h>
 #include <poll.h>
 #include <pthread.h>
@@ -15,6 +17,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -645,15 +648,54 @@ static int test_userfaultfd_target(void)
  * replies (its /dev/fuse opened first).  mmbridge runs with one copy
  * worker, and everything on one CPU.
  */
-enum stall_kind { STALL_UFFD_FIRST, STALL_DEV_FIRST, STALL_FUSE };
+enum stall_kind {
+	STALL_UFFD_FIRST,
+	STALL_DEV_FIRST,
+	STALL_FUSE,
+	STALL_URING, /* the read is an io_uring one, device first */
+	STALL_AIO, /* a Linux aio one, device first */
+};
 
 #define STALL_LEN	(64 * 1024)
 #define STALL_DIR	"/tmp/mmb-stall"
 #define STALL_CPU	0
 
-static const char *const stall_names[] = { "userfaultfd opened first",
-					   "device opened first",
-					   "FUSE daemon" };
+static const char *const stall_names[] = {
+	"userfaultfd opened first", "device opened first", "FUSE daemon",
+	"io_uring read", "aio read",
+};
+
+/*
+ * The io_uring and aio victims hand their userfaultfd to the test over
+ * this socket: it stays open after they die, so their copy ends only if
+ * the process's death cancels it.
+ */
+static int stall_sock[2] = { -1, -1 };
+
+/* The victim's read through io_uring or aio, waited for; returns on error. */
+static void stall_async_read(enum stall_kind kind, int fd, uint8_t *buf)
+{
+	if (kind == STALL_URING) {
+		struct io_uring_cqe *cqe;
+		struct io_uring ring;
+
+		if (io_uring_queue_init(4, &ring, 0))
+			_exit(26);
+		io_uring_prep_read(io_uring_get_sqe(&ring), fd, buf, STALL_LEN, 0);
+		if (io_uring_submit(&ring) != 1)
+			_exit(27);
+		io_uring_wait_cqe(&ring, &cqe);
+	} else {
+		struct io_event ev;
+		struct iocb cb;
+		uint64_t ctx;
+
+		if (kaio_setup(4, &ctx) ||
+		    kaio_read(ctx, &cb, fd, buf, STALL_LEN, 0, 0, 0))
+			_exit(26);
+		kaio_reap(ctx, 1, 1, &ev, 600000);
+	}
+}
 
 /* The victim: its WORKER read() blocks in a fault nobody resolves. */
 static void stall_victim(enum stall_kind kind, int note)
@@ -685,7 +727,7 @@ static void stall_victim(enum stall_kind kind, int note)
 		if (kind == STALL_UFFD_FIRST)
 			u = uffd_open(O_NONBLOCK);
 		fd = worker_fd(1);
-		if (kind == STALL_DEV_FIRST)
+		if (kind != STALL_UFFD_FIRST)
 			u = uffd_open(O_NONBLOCK);
 		buf = map_anon(STALL_LEN, PROT_READ | PROT_WRITE);
 		if (u < 0 || fd < 0 || !buf || uffd_register(u, buf, STALL_LEN) ||
@@ -693,9 +735,15 @@ static void stall_victim(enum stall_kind kind, int note)
 			_exit(21);
 	}
 	/* At exit the files are released in the reverse order of their fds. */
-	if ((u < fd) != (kind != STALL_DEV_FIRST))
+	if ((u < fd) != (kind == STALL_UFFD_FIRST || kind == STALL_FUSE))
 		_exit(24);
-	(void)!read(fd, buf, STALL_LEN);
+	if (kind == STALL_URING || kind == STALL_AIO) {
+		if (fd_send(stall_sock[1], u))
+			_exit(28);
+		stall_async_read(kind, fd, buf);
+	}
+	else
+		(void)!read(fd, buf, STALL_LEN);
 	_exit(25);
 }
 
@@ -810,6 +858,31 @@ static void show_copy_threads(void)
 		closedir(d);
 }
 
+/* The mmb-copy threads that sleep somewhere else than in their idle loop. */
+static int copy_threads_busy(void)
+{
+	struct dirent *e;
+	DIR *d = opendir("/proc");
+	int n = 0;
+
+	while (d && (e = readdir(d))) {
+		char path[64], comm[32], wchan[64];
+		pid_t pid = atoi(e->d_name);
+
+		snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+		if (pid <= 0 || read_line(path, comm, sizeof(comm)) ||
+		    strncmp(comm, "mmb-copy/", 9))
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/wchan", pid);
+		if (!read_line(path, wchan, sizeof(wchan)) &&
+		    strcmp(wchan, "0") && strcmp(wchan, "mmb_copy_worker"))
+			n++;
+	}
+	if (d)
+		closedir(d);
+	return n;
+}
+
 /* Wait up to @ns for @pid; true if it was reaped, its status in *@st. */
 static bool reap_within(pid_t pid, uint64_t ns, int *st, uint64_t *took)
 {
@@ -824,9 +897,9 @@ static bool reap_within(pid_t pid, uint64_t ns, int *st, uint64_t *took)
 
 static int stall_run(enum stall_kind kind)
 {
+	int note[2], st = 0, by_st = 0, r, uffd = -1, busy = 0;
 	uint64_t by_ns, death_ns;
-	int note[2], st = 0, by_st = 0, r;
-	bool by_done, dead;
+	bool by_done, dead, held;
 	pid_t victim, by;
 	char c;
 
@@ -844,6 +917,9 @@ static int stall_run(enum stall_kind kind)
 		close(r);
 	}
 	EXPECT_EQ(pipe(note), 0);
+	held = kind == STALL_URING || kind == STALL_AIO;
+	if (held)
+		EXPECT_OK(socketpair(AF_UNIX, SOCK_STREAM, 0, stall_sock) ? -errno : 0);
 	victim = fork();
 	EXPECT(victim >= 0, "fork");
 	if (!victim) {
@@ -851,6 +927,11 @@ static int stall_run(enum stall_kind kind)
 		stall_victim(kind, note[1]);
 	}
 	close(note[1]);
+	if (held) {
+		close(stall_sock[1]);
+		uffd = fd_recv(stall_sock[0], 0);
+		EXPECT_OK(uffd);
+	}
 	{
 		struct pollfd pf = { .fd = note[0], .events = POLLIN };
 
@@ -879,6 +960,17 @@ static int stall_run(enum stall_kind kind)
 		show_stack(victim, "the victim");
 		show_copy_threads();
 	}
+	/* Its userfaultfd is still open here: the death ended the copy. */
+	if (held && dead) {
+		uint64_t t0 = now_ns();
+
+		while ((busy = copy_threads_busy()) && now_ns() - t0 < 1000000000ULL)
+			usleep(1000);
+		if (busy)
+			show_copy_threads();
+		close(uffd);
+		close(stall_sock[0]);
+	}
 	if (kind == STALL_FUSE)
 		umount2(STALL_DIR, MNT_DETACH);
 	EXPECT(by_done, "another process's copies on the same CPU were not done %.1f s after they started",
@@ -891,6 +983,8 @@ static int stall_run(enum stall_kind kind)
 	       "the victim ended with status %#x", st);
 	EXPECT(death_ns < 1000000000ULL, "the victim died %.3f s after SIGKILL",
 	       death_ns / 1e9);
+	EXPECT(!busy, "%d copy thread(s) still in the dead victim's fault 1 s after its death",
+	       busy);
 	return T_PASS;
 }
 
@@ -907,6 +1001,23 @@ static int stall_dev_first(void)
 static int stall_fuse(void)
 {
 	return stall_run(STALL_FUSE);
+}
+
+static int stall_uring(void)
+{
+	struct io_uring ring;
+	int r = io_uring_queue_init(4, &ring, 0);
+
+	if (r == -ENOSYS || r == -EPERM)
+		SKIP("io_uring is not available: %s", strerror(-r));
+	EXPECT_OK(r);
+	io_uring_queue_exit(&ring);
+	return stall_run(STALL_URING);
+}
+
+static int stall_aio(void)
+{
+	return stall_run(STALL_AIO);
 }
 
 /*
@@ -929,6 +1040,21 @@ static int test_fuse_unanswered(void)
 	return with_module_params("copy_workers=1", stall_fuse);
 }
 
+/*
+ * The same with the read submitted through io_uring (which waits for its
+ * reads when the process exits, before the userfaultfd is released) and
+ * through Linux aio.
+ */
+static int test_uffd_unanswered_uring(void)
+{
+	return with_module_params("copy_workers=1", stall_uring);
+}
+
+static int test_uffd_unanswered_aio(void)
+{
+	return with_module_params("copy_workers=1", stall_aio);
+}
+
 const struct mmb_test fault_tests[] = {
 	{ "fault/unpopulated", test_unpopulated },
 	{ "fault/swapped_out", test_swapped_out },
@@ -944,6 +1070,8 @@ const struct mmb_test fault_tests[] = {
 	{ "fault/userfaultfd_target", test_userfaultfd_target },
 	{ "fault/uffd_unanswered_dev_first", test_uffd_unanswered_dev_first, 90 },
 	{ "fault/uffd_unanswered_uffd_first", test_uffd_unanswered_uffd_first, 90 },
+	{ "fault/uffd_unanswered_uring", test_uffd_unanswered_uring, 90 },
+	{ "fault/uffd_unanswered_aio", test_uffd_unanswered_aio, 90 },
 	{ "fault/fuse_unanswered", test_fuse_unanswered, 90 },
 	{ NULL }
 };

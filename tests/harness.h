@@ -116,6 +116,23 @@ int kmsg_splat(int fd, char *line, size_t size);
 int kmsg_splat_except(int fd, const char *expected, int *seen, char *line,
 		      size_t size);
 
+/*
+ * tests/kio.c: Linux aio by its system calls.  kaio_read() submits one
+ * read (IOCB_CMD_PREADV of @nr_vec iovecs at @buf when @nr_vec > 0) with
+ * @data as its aio_data; kaio_reap() waits up to @timeout_ms for @min to
+ * @max completions; kaio_cancel() is io_cancel(), 0 when the cancellation
+ * is under way (EINPROGRESS).  Each returns -errno on failure.
+ */
+struct iocb;
+struct io_event;
+int kaio_setup(unsigned int nr, uint64_t *ctx);
+void kaio_destroy(uint64_t ctx);
+int kaio_read(uint64_t ctx, struct iocb *cb, int fd, const void *buf,
+	      size_t len, int nr_vec, uint64_t off, uint64_t data);
+int kaio_reap(uint64_t ctx, int min, int max, struct io_event *ev,
+	      int timeout_ms);
+int kaio_cancel(uint64_t ctx, struct iocb *cb);
+
 /* Sum over CPUs of the /proc/interrupts line naming @action, or -1. */
 long long proc_irq_count(const char *action);
 

@@ -4,6 +4,8 @@
  * asynchronous copies, cancellation, remote write by pid, interrupt copies.
  */
 #include <fcntl.h>
+#include <liburing.h>
+#include <linux/aio_abi.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -631,6 +633,453 @@ static int test_stuck_copy_interrupted(void)
 	return T_PASS;
 }
 
+/*
+ * The file position is the stream offset: readv() fills every segment and
+ * moves it, read() goes on from there, pread() leaves it, lseek() and
+ * MMB_COPY_SET_OFFSET set it; in both copy modes.
+ */
+static int test_read_iter_paths(void)
+{
+	static const size_t seg[3] = { 4097, 65536 + 5, 200003 };
+	const size_t total = seg[0] + seg[1] + seg[2];
+	uint64_t seed = test_seed();
+	struct iovec iov[3];
+	uint32_t mode;
+	uint8_t *buf;
+	size_t i, at;
+	int fd;
+
+	buf = malloc(total + 8192);
+	EXPECT(buf, "malloc");
+	for (mode = MMB_COPY_SYNC; mode <= MMB_COPY_WORKER; mode++) {
+		fd = open_copy(mode, MMB_SRC_GEN, seed);
+		EXPECT_OK(fd);
+		memset(buf, 0, total);
+		for (i = 0, at = 0; i < 3; at += seg[i], i++)
+			iov[i] = (struct iovec){ buf + at, seg[i] };
+		EXPECT_EQ(readv(fd, iov, 3), total);
+		EXPECT(pattern_check(buf, total, seed, 0) < 0,
+		       "mode %u: readv() data", mode);
+		EXPECT_EQ(lseek(fd, 0, SEEK_CUR), total);
+		EXPECT_EQ(read(fd, buf, 4096), 4096);
+		EXPECT(pattern_check(buf, 4096, seed, total) < 0,
+		       "mode %u: read() after readv()", mode);
+		EXPECT_EQ(pread(fd, buf, 8192, 1234567), 8192);
+		EXPECT(pattern_check(buf, 8192, seed, 1234567) < 0,
+		       "mode %u: pread() data", mode);
+		EXPECT_EQ(lseek(fd, 0, SEEK_CUR), total + 4096);
+		EXPECT_EQ(lseek(fd, 777, SEEK_SET), 777);
+		EXPECT_EQ(read(fd, buf, 100), 100);
+		EXPECT(pattern_check(buf, 100, seed, 777) < 0,
+		       "mode %u: read() after lseek()", mode);
+		EXPECT(lseek(fd, 0, SEEK_END) < 0 && errno == EINVAL,
+		       "lseek(SEEK_END): %s", strerror(errno));
+		EXPECT_OK(mmb_copy_config(fd, mode, MMB_SRC_GEN, seed,
+					  MMB_COPY_SET_OFFSET, 99));
+		EXPECT_EQ(lseek(fd, 0, SEEK_CUR), 99);
+		EXPECT_ERR(mmb_copy_config(fd, mode, MMB_SRC_GEN, seed,
+					   MMB_COPY_SET_OFFSET, 1ULL << 63),
+			   EINVAL);
+		EXPECT_EQ(lseek(fd, 0, SEEK_CUR), 99);
+		close(fd);
+	}
+	free(buf);
+	return T_PASS;
+}
+
+/*
+ * preadv2(RWF_NOWAIT): SYNC copies what is resident without faulting
+ * (EAGAIN when that is nothing); WORKER would sleep for the worker, so
+ * EAGAIN.
+ */
+static int test_read_nowait(void)
+{
+	const size_t pg = sysconf(_SC_PAGESIZE), len = 4 * pg;
+	uint64_t seed = test_seed();
+	uint8_t *res, *fresh;
+	struct iovec v;
+	int fd;
+
+	fd = open_copy(MMB_COPY_SYNC, MMB_SRC_GEN, seed);
+	EXPECT_OK(fd);
+	res = map_anon(len, PROT_READ | PROT_WRITE);
+	fresh = map_anon(len, PROT_READ | PROT_WRITE);
+	EXPECT(res && fresh, "mmap");
+	memset(res, 0, len);
+	v = (struct iovec){ res, len };
+	EXPECT_EQ(preadv2(fd, &v, 1, 5, RWF_NOWAIT), len);
+	EXPECT(pattern_check(res, len, seed, 5) < 0, "resident buffer data");
+	v = (struct iovec){ fresh, len };
+	EXPECT(preadv2(fd, &v, 1, 0, RWF_NOWAIT) < 0 && errno == EAGAIN,
+	       "nothing resident: %s, expected EAGAIN", strerror(errno));
+	/* One resident page: exactly that much. */
+	fresh[0] = 1;
+	EXPECT_EQ(preadv2(fd, &v, 1, 0, RWF_NOWAIT), pg);
+	EXPECT(pattern_check(fresh, pg, seed, 0) < 0, "first page data");
+	EXPECT_EQ(fresh[pg], 0);
+	EXPECT_OK(mmb_copy_config(fd, MMB_COPY_WORKER, MMB_SRC_GEN, seed, 0,
+				  0));
+	v = (struct iovec){ res, len };
+	EXPECT(preadv2(fd, &v, 1, 0, RWF_NOWAIT) < 0 && errno == EAGAIN,
+	       "WORKER: %s, expected EAGAIN", strerror(errno));
+	/* Without the flag the same read works. */
+	EXPECT_EQ(preadv2(fd, &v, 1, 0, 0), len);
+	EXPECT(pattern_check(res, len, seed, 0) < 0, "WORKER data");
+	close(fd);
+	return T_PASS;
+}
+
+#define KIO_NR 48
+#define KIO_DEPTH 16
+
+static const size_t kio_sizes[] = { 4096, 65536 + 3, 1 << 20, 1, 300001 };
+
+static size_t kio_len(int i)
+{
+	return kio_sizes[i % (sizeof(kio_sizes) / sizeof(kio_sizes[0]))];
+}
+
+static uint64_t kio_off(int i)
+{
+	return (uint64_t)i * (3 << 20) + i;
+}
+
+/* The copies of a WORKER file ran in a worker thread, and @n finished. */
+static int kio_status(int fd, uint64_t n)
+{
+	struct mmb_copy_status st;
+
+	EXPECT_OK(mmb_copy_status(fd, &st));
+	EXPECT_EQ(st.inflight, 0);
+	EXPECT_EQ(st.completed, n);
+	EXPECT(st.last_worker_pid > 0 && (pid_t)st.last_worker_pid != getpid(),
+	       "last worker pid %d", st.last_worker_pid);
+	return T_PASS;
+}
+
+/*
+ * Linux aio (io_submit) on a WORKER file: 48 reads of 1 byte to 1 MiB,
+ * 16 in flight, each completion with its aio_data, its exact count and
+ * data; IOCB_CMD_PREADV; io_cancel() of a read stuck in a userfaultfd
+ * ends it within a second with the bytes before the fault; a SYNC file
+ * completes at once, an ASYNC one with -EINVAL.
+ */
+static int test_aio_read(void)
+{
+	static const size_t seg[3] = { 100, 8192, 70001 };
+	const size_t half = 64 * 1024;
+	uint64_t seed = test_seed(), ctx, t;
+	static struct iocb cbs[KIO_NR];
+	uint8_t *bufs[KIO_NR], *b;
+	struct io_event ev[KIO_DEPTH];
+	struct mmb_copy_status st;
+	int fd, i, n, next = 0, done = 0, inflight = 0, u;
+	struct iovec iov[3];
+	size_t at;
+
+	fd = open_copy(MMB_COPY_WORKER, MMB_SRC_GEN, seed);
+	EXPECT_OK(fd);
+	EXPECT_OK(kaio_setup(64, &ctx));
+	for (i = 0; i < KIO_NR; i++) {
+		bufs[i] = malloc(kio_len(i));
+		EXPECT(bufs[i], "malloc");
+		memset(bufs[i], 0, kio_len(i));
+	}
+	while (done < KIO_NR) {
+		while (next < KIO_NR && inflight < KIO_DEPTH) {
+			EXPECT_OK(kaio_read(ctx, &cbs[next], fd, bufs[next],
+					    kio_len(next), 0, kio_off(next),
+					    next));
+			next++;
+			inflight++;
+		}
+		n = kaio_reap(ctx, 1, KIO_DEPTH, ev, 20000);
+		EXPECT(n > 0, "io_getevents: %d", n);
+		for (i = 0; i < n; i++) {
+			int k = (int)ev[i].data;
+
+			EXPECT(k >= 0 && k < KIO_NR, "aio_data %llu",
+			       (unsigned long long)ev[i].data);
+			EXPECT(ev[i].obj == (uintptr_t)&cbs[k], "iocb");
+			EXPECT_EQ(ev[i].res, kio_len(k));
+			EXPECT(pattern_check(bufs[k], kio_len(k), seed,
+					     kio_off(k)) < 0,
+			       "read %d: data", k);
+		}
+		done += n;
+		inflight -= n;
+	}
+	for (i = 0; i < KIO_NR; i++)
+		free(bufs[i]);
+	if (kio_status(fd, KIO_NR))
+		return T_FAIL;
+
+	/* IOCB_CMD_PREADV. */
+	b = calloc(1, seg[0] + seg[1] + seg[2]);
+	EXPECT(b, "calloc");
+	for (i = 0, at = 0; i < 3; at += seg[i], i++)
+		iov[i] = (struct iovec){ b + at, seg[i] };
+	EXPECT_OK(kaio_read(ctx, &cbs[0], fd, iov, 0, 3, 4242, 7));
+	EXPECT_EQ(kaio_reap(ctx, 1, 1, ev, 20000), 1);
+	EXPECT_EQ(ev[0].data, 7);
+	EXPECT_EQ(ev[0].res, at);
+	EXPECT(pattern_check(b, at, seed, 4242) < 0, "readv data");
+	free(b);
+
+	/* io_cancel() of a read stuck in a fault nobody answers. */
+	u = uffd_open(O_NONBLOCK);
+	if (u >= 0) {
+		b = map_anon(2 * half, PROT_READ | PROT_WRITE);
+		EXPECT(b, "mmap");
+		memset(b, 0, half);
+		EXPECT_OK(uffd_register(u, b + half, half));
+		EXPECT_OK(kaio_read(ctx, &cbs[1], fd, b, 2 * half, 0, 0, 9));
+		EXPECT_OK(uffd_wait_fault(u, 20000));
+		t = now_ns();
+		EXPECT_OK(kaio_cancel(ctx, &cbs[1]));
+		EXPECT_EQ(kaio_reap(ctx, 1, 1, ev, 10000), 1);
+		t = now_ns() - t;
+		EXPECT(t < 1000000000ULL, "the cancelled read ended %.3f s later",
+		       t / 1e9);
+		EXPECT_EQ(ev[0].data, 9);
+		EXPECT_EQ(ev[0].res, half);
+		EXPECT(pattern_check(b, half, seed, 0) < 0, "bytes before the fault");
+		EXPECT_OK(mmb_copy_status(fd, &st));
+		EXPECT_EQ(st.cancelled, 1);
+		EXPECT_EQ(st.inflight, 0);
+		close(u);
+	} else if (u != -ENOSYS) {
+		EXPECT_OK(u);
+	}
+
+	/* A SYNC file completes in the submitter; ASYNC refuses reads. */
+	b = calloc(1, 4096);
+	EXPECT(b, "calloc");
+	EXPECT_OK(mmb_copy_config(fd, MMB_COPY_SYNC, MMB_SRC_GEN, seed, 0, 0));
+	EXPECT_OK(kaio_read(ctx, &cbs[2], fd, b, 4096, 0, 11, 11));
+	EXPECT_EQ(kaio_reap(ctx, 1, 1, ev, 20000), 1);
+	EXPECT_EQ(ev[0].res, 4096);
+	EXPECT(pattern_check(b, 4096, seed, 11) < 0, "SYNC data");
+	EXPECT_OK(mmb_copy_config(fd, MMB_COPY_ASYNC, MMB_SRC_GEN, seed, 0, 0));
+	EXPECT_OK(kaio_read(ctx, &cbs[3], fd, b, 4096, 0, 0, 12));
+	EXPECT_EQ(kaio_reap(ctx, 1, 1, ev, 20000), 1);
+	EXPECT_EQ(ev[0].res, -EINVAL);
+	free(b);
+	kaio_destroy(ctx);
+	close(fd);
+	return T_PASS;
+}
+
+/* One completion of @ring within 20 s; its result and user_data. */
+static int uring_wait(struct io_uring *ring, int *res, uint64_t *data)
+{
+	struct __kernel_timespec ts = { .tv_sec = 20 };
+	struct io_uring_cqe *cqe;
+	int r = io_uring_wait_cqe_timeout(ring, &cqe, &ts);
+
+	if (r)
+		return r;
+	*res = cqe->res;
+	*data = cqe->user_data;
+	io_uring_cqe_seen(ring, cqe);
+	return 0;
+}
+
+/*
+ * io_uring on a WORKER file: 48 IORING_OP_READs of 1 byte to 1 MiB, 16 in
+ * flight, then IORING_OP_READV and IORING_OP_READ_FIXED (a registered
+ * buffer): every completion with its user_data, count and data.
+ */
+static int test_uring_read(void)
+{
+	static const size_t seg[3] = { 100, 8192, 70001 };
+	const size_t flen = 1 << 20;
+	uint64_t seed = test_seed(), data;
+	int fd, i, r, res, next = 0, done = 0, inflight = 0;
+	uint8_t *bufs[KIO_NR], *b;
+	struct io_uring_sqe *sqe;
+	struct io_uring ring;
+	struct iovec iov[3];
+	size_t at;
+
+	r = io_uring_queue_init(KIO_DEPTH * 2, &ring, 0);
+	if (r == -ENOSYS || r == -EPERM)
+		SKIP("io_uring is not available: %s", strerror(-r));
+	EXPECT_OK(r);
+	fd = open_copy(MMB_COPY_WORKER, MMB_SRC_GEN, seed);
+	EXPECT_OK(fd);
+	for (i = 0; i < KIO_NR; i++) {
+		bufs[i] = malloc(kio_len(i));
+		EXPECT(bufs[i], "malloc");
+		memset(bufs[i], 0, kio_len(i));
+	}
+	while (done < KIO_NR) {
+		while (next < KIO_NR && inflight < KIO_DEPTH) {
+			sqe = io_uring_get_sqe(&ring);
+			EXPECT(sqe, "no sqe");
+			io_uring_prep_read(sqe, fd, bufs[next], kio_len(next),
+					   kio_off(next));
+			io_uring_sqe_set_data64(sqe, next);
+			next++;
+			inflight++;
+		}
+		EXPECT_OK(io_uring_submit(&ring));
+		EXPECT_OK(uring_wait(&ring, &res, &data));
+		EXPECT(data < KIO_NR, "user_data %llu", (unsigned long long)data);
+		EXPECT_EQ(res, kio_len(data));
+		EXPECT(pattern_check(bufs[data], kio_len(data), seed,
+				     kio_off(data)) < 0,
+		       "read %llu: data", (unsigned long long)data);
+		done++;
+		inflight--;
+	}
+	for (i = 0; i < KIO_NR; i++)
+		free(bufs[i]);
+	if (kio_status(fd, KIO_NR))
+		return T_FAIL;
+
+	b = calloc(1, flen);
+	EXPECT(b, "calloc");
+	for (i = 0, at = 0; i < 3; at += seg[i], i++)
+		iov[i] = (struct iovec){ b + at, seg[i] };
+	sqe = io_uring_get_sqe(&ring);
+	io_uring_prep_readv(sqe, fd, iov, 3, 4242);
+	io_uring_sqe_set_data64(sqe, 100);
+	EXPECT_EQ(io_uring_submit(&ring), 1);
+	EXPECT_OK(uring_wait(&ring, &res, &data));
+	EXPECT_EQ(data, 100);
+	EXPECT_EQ(res, at);
+	EXPECT(pattern_check(b, at, seed, 4242) < 0, "READV data");
+
+	memset(b, 0, flen);
+	iov[0] = (struct iovec){ b, flen };
+	EXPECT_OK(io_uring_register_buffers(&ring, iov, 1));
+	sqe = io_uring_get_sqe(&ring);
+	io_uring_prep_read_fixed(sqe, fd, b + 3, flen - 3, 31337, 0);
+	io_uring_sqe_set_data64(sqe, 101);
+	EXPECT_EQ(io_uring_submit(&ring), 1);
+	EXPECT_OK(uring_wait(&ring, &res, &data));
+	EXPECT_EQ(data, 101);
+	EXPECT_EQ(res, flen - 3);
+	EXPECT(pattern_check(b + 3, flen - 3, seed, 31337) < 0,
+	       "READ_FIXED data");
+	EXPECT_EQ(b[0], 0);
+	if (kio_status(fd, KIO_NR + 2))
+		return T_FAIL;
+	io_uring_queue_exit(&ring);
+	free(b);
+	close(fd);
+	return T_PASS;
+}
+
+#define FIO_LD "/host/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2"
+#define FIO_JOBS "/tmp/mmb-fio.job"
+
+/*
+ * Write a job file for fio: every engine, block sizes 4 KiB to 1 MiB, the
+ * asynchronous engines at iodepth 1 and 32, one after the other; the
+ * number of jobs.  Job names are <engine>-<bs>-<depth>.
+ */
+static int fio_job_file(void)
+{
+	static const char *const engines[] = { "psync", "pvsync2", "libaio",
+					       "io_uring" };
+	static const unsigned int bs_kib[] = { 4, 64, 1024 };
+	static const unsigned int depths[] = { 1, 32 };
+	FILE *f = fopen(FIO_JOBS, "w");
+	unsigned int e, b, d, n = 0;
+
+	if (!f)
+		return -errno;
+	fprintf(f, "[global]\nfilename=/dev/mmbridge/soft0\nrw=read\nthread\n"
+		   "stonewall\n");
+	for (e = 0; e < 4; e++)
+		for (b = 0; b < 3; b++)
+			for (d = 0; d < (e < 2 ? 1U : 2U); d++) {
+				fprintf(f,
+					"[%s-%u-%u]\nioengine=%s\nbs=%uk\n"
+					"iodepth=%u\nsize=%um\n",
+					engines[e], bs_kib[b], depths[d],
+					engines[e], bs_kib[b], depths[d],
+					bs_kib[b] == 4 ? 8 : 32);
+				n++;
+			}
+	fclose(f);
+	return n;
+}
+
+static int fio_run(void)
+{
+	char cmd[512], line[1024], out[4096];
+	unsigned int jobs = 0;
+	int n = fio_job_file();
+	FILE *f;
+
+	EXPECT_OK(n);
+	snprintf(cmd, sizeof(cmd),
+		 "%s --library-path /host/lib/x86_64-linux-gnu:/host/usr/lib/x86_64-linux-gnu:/host/usr/lib/x86_64-linux-gnu/ceph "
+		 "/host/usr/bin/fio --minimal " FIO_JOBS " 2>&1",
+		 FIO_LD);
+	f = popen(cmd, "r");
+	EXPECT(f, "popen: %s", strerror(errno));
+	out[0] = 0;
+	while (fgets(line, sizeof(line), f)) {
+		char name[64] = "", *fld[7], *save = NULL, *p = line;
+		unsigned int bs, depth, i;
+		unsigned long long kib;
+
+		strncat(out, line, sizeof(out) - strlen(out) - 1);
+		for (i = 0; i < 7 && (fld[i] = strtok_r(p, ";", &save)); i++)
+			p = NULL;
+		if (i < 7 || strcmp(fld[0], "3"))
+			continue;
+		snprintf(name, sizeof(name), "%s", fld[2]);
+		if (sscanf(strchr(name, '-') ? strchr(name, '-') + 1 : "",
+			   "%u-%u", &bs, &depth) != 2)
+			continue;
+		kib = strtoull(fld[5], NULL, 10);
+		printf("# fio %s: error %s, %llu KiB read\n", name, fld[4], kib);
+		if (strcmp(fld[4], "0") || kib != (bs == 4 ? 8 : 32) * 1024ULL) {
+			pclose(f);
+			FAIL("fio job %s: error %s, %llu KiB read, expected 0 and %u KiB",
+			     name, fld[4], kib, (bs == 4 ? 8 : 32) * 1024);
+		}
+		jobs++;
+	}
+	EXPECT(pclose(f) != -1, "pclose");
+	if (jobs != (unsigned int)n)
+		printf("# fio said:\n# %s\n", out);
+	EXPECT_EQ(jobs, n);
+	return T_PASS;
+}
+
+/*
+ * fio, as a client nobody here wrote, reads the device with psync,
+ * pvsync2, libaio and io_uring, 4 KiB to 1 MiB, iodepth 1 and 32, in
+ * WORKER mode (the sysfs default for new files, as fio cannot configure
+ * them): every job ends without an error and with its byte count.
+ */
+static int test_fio_engines(void)
+{
+	const char *mode = "/sys/class/mmbridge/soft0/copy_mode";
+	char was[16];
+	int r;
+
+	if (access("/host/usr/bin/fio", X_OK) || access(FIO_LD, X_OK))
+		SKIP("no fio on the host");
+	EXPECT_OK(read_line(mode, was, sizeof(was)));
+	EXPECT(!strcmp(was, "sync"), "copy_mode is %s, expected sync", was);
+	EXPECT_OK(write_str(mode, "worker"));
+	EXPECT_OK(read_line(mode, was, sizeof(was)));
+	EXPECT(!strcmp(was, "worker"), "copy_mode is %s after writing worker",
+	       was);
+	EXPECT_ERR(write_str(mode, "async"), EINVAL);
+	r = fio_run();
+	EXPECT_OK(write_str(mode, "sync"));
+	unlink(FIO_JOBS);
+	return r;
+}
+
 static int test_bad_args(void)
 {
 	struct mmb_copy_config cc = { .argsz = sizeof(cc) };
@@ -715,6 +1164,11 @@ const struct mmb_test remote_tests[] = {
 	{ "remote/irq_submit", test_irq_submit },
 	{ "remote/irq_copy_close_under_load", test_irq_copy_close_under_load },
 	{ "remote/bad_args", test_bad_args },
+	{ "remote/read_iter_paths", test_read_iter_paths },
+	{ "remote/read_nowait", test_read_nowait },
+	{ "remote/aio_read", test_aio_read },
+	{ "remote/uring_read", test_uring_read },
+	{ "remote/fio_engines", test_fio_engines, 300 },
 	{ "remote/stuck_copy_interrupted", test_stuck_copy_interrupted, 60 },
 	{ NULL }
 };

@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.." || exit 1
 . vm/lib.sh
 mkdir -p "$BUILD"
 KERNELS=${BENCH_KERNEL:-${DEMO_KERNEL:-6.12}}
-ensure_packages gnuplot-nox jq
+ensure_packages gnuplot-nox jq fio
 rel=$(kernel_release "$KERNELS")
 [ -n "$rel" ] || die "kernel series $KERNELS is not installed"
 dir=$BUILD/vm/$rel

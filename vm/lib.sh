@@ -44,7 +44,7 @@ kernel_packages() {
 # with the kernels of $KERNELS and the packages given as arguments.
 ensure_packages() {
 	local pkgs="qemu-system-x86 busybox-static cpio kmod make gcc libc6-dev \
-		binutils libelf-dev bc flex bison xz-utils zstd gzip e2fsprogs $*"
+		binutils libelf-dev bc flex bison xz-utils zstd gzip e2fsprogs liburing-dev $*"
 	local k missing=""
 
 	for k in $KERNELS; do

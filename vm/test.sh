@@ -14,7 +14,7 @@ num=0 k_pass=0 k_fail=0 k_skip=0 t_pass=0 t_fail=0 t_skip=0
 . vm/evaluate.sh
 . vm/package.sh
 
-ensure_packages dkms pkg-config man-db
+ensure_packages dkms pkg-config man-db fio
 start_all=$SECONDS
 # What the IOMMU guest runs: DMA by the device, streams, removal, and that
 # the IOMMU translates edu's DMA and faults a stray one.

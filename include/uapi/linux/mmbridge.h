@@ -187,8 +187,10 @@ struct mmb_xfer {
 /*
  * Foreign-context copy.
  *
- * read() on a device fd copies bytes of a data source into the caller's
- * buffer.  The source byte at stream offset o is:
+ * Reads of a device fd (read, readv, pread, preadv2, Linux aio, io_uring)
+ * copy bytes of a data source into the caller's buffers, from the stream
+ * offset that is the file position (lseek() SEEK_SET/SEEK_CUR, or the
+ * read's own offset).  The source byte at stream offset o is:
  *  - MMB_SRC_GEN:    byte (o % 8) of mmb_gen_word(seed, o / 8) (below), so
  *                    every byte can be checked on its own;
  *  - MMB_SRC_BUFFER: byte (o % n) of the n bytes written to the fd with
@@ -198,9 +200,13 @@ struct mmb_xfer {
  *                    stores nothing (-ENOMEM without the memory).
  * The copy runs in the caller (MMB_COPY_SYNC) or in a worker kernel thread
  * that adopts the caller's address space while the caller sleeps
- * (MMB_COPY_WORKER).  In MMB_COPY_ASYNC, read() is refused (-EINVAL) and
+ * (MMB_COPY_WORKER); an aio or io_uring read in WORKER mode completes
+ * asynchronously when the worker is done.  RWF_NOWAIT never sleeps: SYNC
+ * copies what is resident (-EAGAIN if nothing is), a synchronous WORKER
+ * read is -EAGAIN.  In MMB_COPY_ASYNC, reads are refused (-EINVAL) and
  * copies are submitted with MMB_IOC_COPY_SUBMIT and reaped with
- * MMB_IOC_COPY_REAP; poll() reports POLLIN while completions wait.
+ * MMB_IOC_COPY_REAP; poll() reports POLLIN while completions wait.  A file
+ * starts in the mode named by the device's sysfs attribute copy_mode.
  */
 enum mmb_copy_mode {
 	MMB_COPY_SYNC = 0,
@@ -234,7 +240,8 @@ static __inline__ __u64 mmb_gen_word(__u64 seed, __u64 index)
  * @mode:	enum mmb_copy_mode (in)
  * @source:	enum mmb_copy_source (in)
  * @seed:	generator seed for MMB_SRC_GEN (in)
- * @offset:	stream offset of the next read(), with MMB_COPY_SET_OFFSET (in)
+ * @offset:	stream offset of the next read(), the file position, with
+ *		MMB_COPY_SET_OFFSET (in; at most 2^63 - 1, else -EINVAL)
  *
  * Changing the mode while copies are in flight fails with -EBUSY.
  */
