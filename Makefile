@@ -53,7 +53,7 @@ KSRC := Kbuild dkms.conf $(wildcard kernel/*.c kernel/*.h) include/uapi/linux/mm
 LIB_SRC := lib/libmmbridge.c
 LIB_HDR := lib/include/mmbridge.h include/uapi/linux/mmbridge.h
 CLI_SRC := tools/mmbridge.c tools/bench.c tools/bench_out.c tools/bench_irq.c \
-	   tools/bench_stream.c tools/region.c tools/object.c
+	   tools/bench_stream.c tools/bench_fio.c tools/region.c tools/object.c
 CLI_HDR := tools/bench.h tools/region.h tools/object.h
 TEST_SRC := $(wildcard tests/*.c)
 TEST_HDR := $(wildcard tests/*.h)

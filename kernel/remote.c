@@ -84,6 +84,7 @@ struct mmb_thread {
 	struct mmb_copy *running; /* eng.lock */
 	unsigned long started; /* copies started (eng.lock) */
 	struct mm_struct *stuck_mm; /* detached: compared, never used */
+	struct mm_struct *mm; /* adopted (mmget) for back-to-back copies */
 	struct list_head node; /* eng.detached */
 };
 
@@ -163,7 +164,27 @@ void mmb_copy_run(struct mmb_copy *c, void *bounce)
 }
 EXPORT_SYMBOL_GPL(mmb_copy_run);
 
-/* Run one request in a worker: adopt the mm if it still has users. */
+/*
+ * Give up the address space the thread adopted.  Ours may be the last
+ * user of an exited process's mm, whose teardown (exit_aio()) waits for
+ * the process's aio requests, one this thread is about to complete among
+ * them: not in this thread.
+ */
+static void mmb_thread_unuse_mm(struct mmb_thread *th)
+{
+	if (!th->mm)
+		return;
+	kthread_unuse_mm(th->mm);
+	mmput_async(th->mm);
+	th->mm = NULL;
+}
+
+/*
+ * Run one request in a worker: adopt the mm if it still has users.  The
+ * thread keeps it adopted while the copies it takes one after the other go
+ * into the same mm (the switch is paid once per batch) and gives it up
+ * when its queue is empty.
+ */
 static void mmb_copy_exec(struct mmb_thread *th, struct mmb_copy *c)
 {
 	c->worker_pid = task_pid_nr(current);
@@ -171,19 +192,21 @@ static void mmb_copy_exec(struct mmb_thread *th, struct mmb_copy *c)
 		c->status = -ECANCELED;
 		return;
 	}
-	if (!mmget_not_zero(c->mm)) {
+	if (th->mm != c->mm) {
+		mmb_thread_unuse_mm(th);
+		if (!mmget_not_zero(c->mm)) {
+			c->status = -ESRCH;
+			return;
+		}
+		kthread_use_mm(c->mm);
+		th->mm = c->mm;
+	} else if (atomic_read(&c->mm->mm_users) == 1) {
+		/* Only this thread holds it: the process exited or exec'd. */
+		mmb_thread_unuse_mm(th);
 		c->status = -ESRCH;
 		return;
 	}
-	kthread_use_mm(c->mm);
 	mmb_copy_run(c, th->bounce);
-	kthread_unuse_mm(c->mm);
-	/*
-	 * Ours may be the last user of an exited process's mm; tearing it
-	 * down waits for its aio requests (exit_aio()), this copy's kiocb
-	 * among them, which ->done() completes: not in this thread.
-	 */
-	mmput_async(c->mm);
 }
 
 /*
@@ -381,9 +404,12 @@ static int mmb_copy_worker(void *data)
 			detached = mmb_copy_finish(th, c);
 			trace_mmb_copy_done(c);
 			c->done(c);
-			if (detached)
+			if (detached) {
+				mmb_thread_unuse_mm(th);
 				mmb_thread_retire(th);
+			}
 		}
+		mmb_thread_unuse_mm(th);
 	}
 	return 0;
 }

@@ -101,5 +101,6 @@ int bench_irq(struct bench_out *out);
 int bench_stream(struct bench_out *out);
 int bench_region(struct bench_out *out);
 int bench_object(struct bench_out *out);
+int bench_fio(struct bench_out *out);
 
 #endif /* MMB_BENCH_H */

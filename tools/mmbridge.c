@@ -756,7 +756,7 @@ static const struct {
 } bench_sections[] = {
 	{ "copy", bench_copy },	    { "irq", bench_irq },
 	{ "stream", bench_stream }, { "region", bench_region },
-	{ "object", bench_object },
+	{ "object", bench_object }, { "fio", bench_fio },
 };
 
 /* SECTIONS: "all" or a comma-separated list of section names. */

@@ -1,0 +1,237 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mmbridge bench fio: fio, a client nobody here wrote, reading soft0's copy
+ * fd against the same job reading a file on tmpfs (the page cache's
+ * copy_to_user() in the reader's own context) in the same guest run.
+ *
+ * Every job is fio's io_uring engine at iodepth 16 or its psync engine,
+ * rw=read over a 64 MiB file for 1 s (time_based), with the host's fio run
+ * through the host's dynamic loader over 9p.  The copy fd reads soft0's
+ * MMB_SRC_GEN source (fio cannot configure a file: sysfs copy_mode sets the
+ * mode a new file starts in); the tmpfs file holds what fio laid out.
+ * Variants, taking turns in an order rotated from one repeat to the next:
+ *
+ *   uring_copyfd   io_uring, iodepth 16, copy fd in MMB_COPY_WORKER: each
+ *                  read is queued to the engine and completed through its
+ *                  kiocb by an mmb-copy worker;
+ *   uring_tmpfs    the same job on the tmpfs file;
+ *   psync_sync     psync (pread, one at a time) on a copy fd in
+ *                  MMB_COPY_SYNC: the copy in the reader's system call.
+ *
+ * Figures (<sz> is 4k and 1m; MB/s are 10^6 bytes per second):
+ *   fio_<variant>_mbps_<sz>: fio's bandwidth;
+ *   fio_<variant>_cpu_s_per_gb_<sz>: CPU seconds per 10^9 bytes: the user
+ *     and system time of fio's process, every thread of it (io_uring's
+ *     iou-wrk workers included: tmpfs reads that cannot be done without
+ *     blocking are run there), less what the same command costs for a job
+ *     of one 4 KiB read (fio's start and end, measured at the start of the
+ *     section), plus the mmb-* kernel threads' run time by their own clocks;
+ *   ratio_fio_uring_vs_tmpfs_<sz>, ratio_fio_uring_cpu_vs_tmpfs_<sz>:
+ *     uring_copyfd over uring_tmpfs, bandwidth and CPU per byte;
+ *   ratio_copy_async_vs_sync_<sz>: uring_copyfd over psync_sync (16 reads
+ *     in flight through the engine's asynchronous path, one submitter,
+ *     against the copy in the system call).
+ * Ratios are the median of the per-repeat ratios.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "bench.h"
+
+#define FIO_LD		"/host/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2"
+#define FIO_LIBS	"/host/lib/x86_64-linux-gnu:" \
+			"/host/usr/lib/x86_64-linux-gnu:" \
+			"/host/usr/lib/x86_64-linux-gnu/ceph"
+#define FIO_BIN		"/host/usr/bin/fio"
+#define FIO_DIR		"/tmp/mmb-bench-fio"
+#define FIO_DEV		"/dev/mmbridge/soft0"
+#define FIO_MODE	"/sys/class/mmbridge/soft0/copy_mode"
+#define FIO_REPEATS	3
+
+enum { V_URING_COPYFD, V_URING_TMPFS, V_PSYNC_SYNC, NV };
+
+static const char *const v_name[NV] = { "uring_copyfd", "uring_tmpfs",
+					 "psync_sync" };
+
+struct fio_res {
+	double mbps;
+	double cpu_s_per_gb;
+	double cpu_s; /* the children's and the kthreads' CPU seconds */
+};
+
+/* CPU seconds of fio's start and end, taken off every job's. */
+static double fio_fixed_cpu_s;
+
+static double children_cpu_s(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_CHILDREN, &ru);
+	return ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
+	       ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+}
+
+static int write_mode(const char *mode)
+{
+	FILE *f = fopen(FIO_MODE, "w");
+	int r;
+
+	if (!f)
+		return -errno;
+	r = fputs(mode, f) < 0 ? -EIO : 0;
+	if (fclose(f) && !r)
+		r = -errno;
+	return r;
+}
+
+/*
+ * One fio job (@io_kib: that much I/O instead of 1 s); 0, or -1 with what
+ * fio said on stderr.
+ */
+static int fio_job(int v, unsigned int bs_kib, unsigned int io_kib,
+		   struct fio_res *res)
+{
+	char cmd[1024], line[4096], said[2048] = "", amount[64];
+	double bw = 0, runtime_ms = 0, children;
+	struct bench_cpu cpu;
+	bool found = false;
+	int err = -1;
+	FILE *f;
+
+	if (write_mode(v == V_URING_COPYFD ? "worker" : "sync"))
+		return -1;
+	if (io_kib)
+		snprintf(amount, sizeof(amount), "--io_size=%uk", io_kib);
+	else
+		snprintf(amount, sizeof(amount), "--time_based --runtime=1");
+	snprintf(cmd, sizeof(cmd),
+		 "%s --library-path " FIO_LIBS " " FIO_BIN
+		 " --minimal --thread --name=b --filename=%s --rw=read"
+		 " --bs=%uk --size=64m %s --ioengine=%s --iodepth=%u 2>&1",
+		 FIO_LD, v == V_URING_TMPFS ? FIO_DIR "/f" : FIO_DEV, bs_kib,
+		 amount, v == V_PSYNC_SYNC ? "psync" : "io_uring",
+		 v == V_PSYNC_SYNC ? 1 : 16);
+	children = children_cpu_s();
+	bench_cpu_start(&cpu);
+	f = popen(cmd, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		char *save = NULL, *p = line, *tok;
+		int i;
+
+		if (strncmp(line, "3;", 2)) {
+			strncat(said, line, sizeof(said) - strlen(said) - 1);
+			continue;
+		}
+		/* Terse v3: 5 error, 7 read KiB/s, 9 runtime ms. */
+		for (i = 1; (tok = strtok_r(p, ";", &save)); i++, p = NULL) {
+			if (i == 5)
+				err = atoi(tok);
+			else if (i == 7)
+				bw = atof(tok);
+			else if (i == 9)
+				runtime_ms = atof(tok);
+		}
+		found = i > 9;
+	}
+	pclose(f);
+	bench_cpu_stop(&cpu);
+	children = children_cpu_s() - children;
+	if (!found || err || (bw <= 0 && !io_kib)) {
+		fprintf(stderr, "mmbridge bench fio: %s %uk: no result (error %d)\n%s",
+			v_name[v], bs_kib, err, said);
+		return -1;
+	}
+	res->mbps = bw * 1024 / 1e6;
+	res->cpu_s = children + cpu.kthreads;
+	if (runtime_ms > 0 && bw > 0)
+		res->cpu_s_per_gb = (res->cpu_s - fio_fixed_cpu_s) /
+				    (bw * 1024 * runtime_ms / 1000 / 1e9);
+	return 0;
+}
+
+int bench_fio(struct bench_out *out)
+{
+	static const unsigned int bs_kib[] = { 4, 1024 };
+	static const char *const sz[] = { "4k", "1m" };
+	double mbps[2][NV][FIO_REPEATS], cpu[2][NV][FIO_REPEATS];
+	struct fio_res res;
+	char name[64];
+	int s, rep, k, v, done = 0, ret = 0;
+
+	if (access(FIO_BIN, X_OK) || access(FIO_LD, X_OK)) {
+		fprintf(stderr, "mmbridge bench fio: no fio on the host\n");
+		return -ENOENT;
+	}
+	mkdir(FIO_DIR, 0700);
+	if (mount("tmpfs", FIO_DIR, "tmpfs", 0, "size=96m") && errno != EBUSY) {
+		fprintf(stderr, "mmbridge bench fio: mount tmpfs: %s\n",
+			strerror(errno));
+		return -errno;
+	}
+	/* fio lays the file out on its first job: not a measured one. */
+	if (fio_job(V_URING_TMPFS, 1024, 0, &res)) {
+		ret = -EIO;
+		goto out;
+	}
+	/* What a job costs besides its I/O: the median of three. */
+	{
+		double fixed[3];
+
+		for (k = 0; k < 3; k++) {
+			if (fio_job(V_URING_TMPFS, 4, 4, &res)) {
+				ret = -EIO;
+				goto out;
+			}
+			fixed[k] = res.cpu_s;
+		}
+		fio_fixed_cpu_s = bench_median(fixed, 3);
+		bench_figure(out, "fio_fixed_cpu_s", fio_fixed_cpu_s);
+	}
+	for (rep = 0; rep < FIO_REPEATS && !ret; rep++)
+		for (s = 0; s < 2 && !ret; s++)
+			for (k = 0; k < NV && !ret; k++) {
+				v = (k + rep + s) % NV;
+				if (fio_job(v, bs_kib[s], 0, &res)) {
+					ret = -EIO;
+					break;
+				}
+				mbps[s][v][rep] = res.mbps;
+				cpu[s][v][rep] = res.cpu_s_per_gb;
+				bench_progress(out, "fio",
+					       ++done * 100 / (FIO_REPEATS * 2 * NV));
+			}
+	if (ret)
+		goto out;
+	for (s = 0; s < 2; s++) {
+		for (v = 0; v < NV; v++) {
+			snprintf(name, sizeof(name), "fio_%s_mbps_%s", v_name[v],
+				 sz[s]);
+			bench_samples(out, name, mbps[s][v], FIO_REPEATS);
+			snprintf(name, sizeof(name), "fio_%s_cpu_s_per_gb_%s",
+				 v_name[v], sz[s]);
+			bench_samples(out, name, cpu[s][v], FIO_REPEATS);
+		}
+		snprintf(name, sizeof(name), "ratio_fio_uring_vs_tmpfs_%s", sz[s]);
+		bench_ratio(out, name, mbps[s][V_URING_COPYFD],
+			    mbps[s][V_URING_TMPFS], FIO_REPEATS);
+		snprintf(name, sizeof(name), "ratio_fio_uring_cpu_vs_tmpfs_%s",
+			 sz[s]);
+		bench_ratio(out, name, cpu[s][V_URING_COPYFD],
+			    cpu[s][V_URING_TMPFS], FIO_REPEATS);
+		snprintf(name, sizeof(name), "ratio_copy_async_vs_sync_%s", sz[s]);
+		bench_ratio(out, name, mbps[s][V_URING_COPYFD],
+			    mbps[s][V_PSYNC_SYNC], FIO_REPEATS);
+	}
+out:
+	write_mode("sync");
+	umount2(FIO_DIR, MNT_DETACH);
+	return ret;
+}
