@@ -16,21 +16,31 @@
  *                  kiocb by an mmb-copy worker;
  *   uring_tmpfs    the same job on the tmpfs file;
  *   psync_sync     psync (pread, one at a time) on a copy fd in
- *                  MMB_COPY_SYNC: the copy in the reader's system call.
+ *                  MMB_COPY_SYNC: the copy in the reader's system call;
+ *   psync_worker   the same in MMB_COPY_WORKER: the reader sleeps while a
+ *                  worker copies;
+ *   psync_worker_2readers  psync_worker in two processes at once (fio
+ *                  numjobs=2, each with its own fd), their bandwidths
+ *                  added.
  *
  * Figures (<sz> is 4k and 1m; MB/s are 10^6 bytes per second):
  *   fio_<variant>_mbps_<sz>: fio's bandwidth;
  *   fio_<variant>_cpu_s_per_gb_<sz>: CPU seconds per 10^9 bytes: the user
- *     and system time of fio's process, every thread of it (io_uring's
- *     iou-wrk workers included: tmpfs reads that cannot be done without
- *     blocking are run there), less what the same command costs for a job
- *     of one 4 KiB read (fio's start and end, measured at the start of the
- *     section), plus the mmb-* kernel threads' run time by their own clocks;
+ *     and system time of the job's process during the job as fio reports
+ *     it (every thread of the process: io_uring's iou-wrk workers, which
+ *     run the tmpfs reads that cannot be done without blocking, included;
+ *     fio's own start, some seconds of loading over 9p, not), plus the
+ *     mmb-* kernel threads' run time by their own clocks;
  *   ratio_fio_uring_vs_tmpfs_<sz>, ratio_fio_uring_cpu_vs_tmpfs_<sz>:
  *     uring_copyfd over uring_tmpfs, bandwidth and CPU per byte;
  *   ratio_copy_async_vs_sync_<sz>: uring_copyfd over psync_sync (16 reads
  *     in flight through the engine's asynchronous path, one submitter,
- *     against the copy in the system call).
+ *     against the copy in the system call);
+ *   ratio_fio_worker_vs_sync_<sz>: psync_worker over psync_sync;
+ *   ratio_copy_cpu_vs_sync_<sz>: CPU per byte, psync_worker (reader and
+ *     workers) over psync_sync;
+ *   ratio_copy_2readers_vs_1_<sz>: psync_worker_2readers over psync_worker
+ *     (the guest has 2 vCPUs); ratio_copy_2readers_vs_1 is the 1 MiB one.
  * Ratios are the median of the per-repeat ratios.
  */
 #include <errno.h>
@@ -38,7 +48,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -54,28 +63,24 @@
 #define FIO_MODE	"/sys/class/mmbridge/soft0/copy_mode"
 #define FIO_REPEATS	3
 
-enum { V_URING_COPYFD, V_URING_TMPFS, V_PSYNC_SYNC, NV };
+enum {
+	V_URING_COPYFD,
+	V_URING_TMPFS,
+	V_PSYNC_SYNC,
+	V_PSYNC_WORKER,
+	V_PSYNC_WORKER2,
+	NV
+};
 
-static const char *const v_name[NV] = { "uring_copyfd", "uring_tmpfs",
-					 "psync_sync" };
+static const char *const v_name[NV] = {
+	"uring_copyfd", "uring_tmpfs", "psync_sync", "psync_worker",
+	"psync_worker_2readers",
+};
 
 struct fio_res {
 	double mbps;
 	double cpu_s_per_gb;
-	double cpu_s; /* the children's and the kthreads' CPU seconds */
 };
-
-/* CPU seconds of fio's start and end, taken off every job's. */
-static double fio_fixed_cpu_s;
-
-static double children_cpu_s(void)
-{
-	struct rusage ru;
-
-	getrusage(RUSAGE_CHILDREN, &ru);
-	return ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
-	       ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
-}
 
 static int write_mode(const char *mode)
 {
@@ -90,34 +95,33 @@ static int write_mode(const char *mode)
 	return r;
 }
 
-/*
- * One fio job (@io_kib: that much I/O instead of 1 s); 0, or -1 with what
- * fio said on stderr.
- */
-static int fio_job(int v, unsigned int bs_kib, unsigned int io_kib,
-		   struct fio_res *res)
+/* One fio job of 1 s; 0, or -1 with what fio said on stderr. */
+static int fio_job(int v, unsigned int bs_kib, struct fio_res *res)
 {
-	char cmd[1024], line[4096], said[2048] = "", amount[64];
-	double bw = 0, runtime_ms = 0, children;
+	char cmd[1024], line[4096], said[2048] = "";
+	double bw = 0, usr = 0, sys = 0, runtime_ms = 0;
 	struct bench_cpu cpu;
 	bool found = false;
 	int err = -1;
 	FILE *f;
 
-	if (write_mode(v == V_URING_COPYFD ? "worker" : "sync"))
+	if (write_mode(v == V_URING_COPYFD || v >= V_PSYNC_WORKER ? "worker" :
+								     "sync"))
 		return -1;
-	if (io_kib)
-		snprintf(amount, sizeof(amount), "--io_size=%uk", io_kib);
-	else
-		snprintf(amount, sizeof(amount), "--time_based --runtime=1");
+	/*
+	 * Jobs are processes (fio's CPU figures then count all their
+	 * threads); two readers are two, their bandwidths summed by fio.
+	 */
 	snprintf(cmd, sizeof(cmd),
 		 "%s --library-path " FIO_LIBS " " FIO_BIN
-		 " --minimal --thread --name=b --filename=%s --rw=read"
-		 " --bs=%uk --size=64m %s --ioengine=%s --iodepth=%u 2>&1",
-		 FIO_LD, v == V_URING_TMPFS ? FIO_DIR "/f" : FIO_DEV, bs_kib,
-		 amount, v == V_PSYNC_SYNC ? "psync" : "io_uring",
-		 v == V_PSYNC_SYNC ? 1 : 16);
-	children = children_cpu_s();
+		 " --minimal %s --name=b --filename=%s --rw=read --bs=%uk"
+		 " --size=64m --time_based --runtime=1 --ioengine=%s"
+		 " --iodepth=%u 2>&1",
+		 FIO_LD,
+		 v == V_PSYNC_WORKER2 ? "--numjobs=2 --group_reporting" : "",
+		 v == V_URING_TMPFS ? FIO_DIR "/f" : FIO_DEV, bs_kib,
+		 v >= V_PSYNC_SYNC ? "psync" : "io_uring",
+		 v >= V_PSYNC_SYNC ? 1 : 16);
 	bench_cpu_start(&cpu);
 	f = popen(cmd, "r");
 	if (!f)
@@ -130,7 +134,7 @@ static int fio_job(int v, unsigned int bs_kib, unsigned int io_kib,
 			strncat(said, line, sizeof(said) - strlen(said) - 1);
 			continue;
 		}
-		/* Terse v3: 5 error, 7 read KiB/s, 9 runtime ms. */
+		/* Terse v3: 5 error, 7 read KiB/s, 9 runtime ms, 88/89 CPU %. */
 		for (i = 1; (tok = strtok_r(p, ";", &save)); i++, p = NULL) {
 			if (i == 5)
 				err = atoi(tok);
@@ -138,22 +142,24 @@ static int fio_job(int v, unsigned int bs_kib, unsigned int io_kib,
 				bw = atof(tok);
 			else if (i == 9)
 				runtime_ms = atof(tok);
+			else if (i == 88)
+				usr = atof(tok);
+			else if (i == 89)
+				sys = atof(tok);
 		}
-		found = i > 9;
+		found = i > 89;
 	}
 	pclose(f);
 	bench_cpu_stop(&cpu);
-	children = children_cpu_s() - children;
-	if (!found || err || (bw <= 0 && !io_kib)) {
+	if (!found || err || bw <= 0 || runtime_ms <= 0) {
 		fprintf(stderr, "mmbridge bench fio: %s %uk: no result (error %d)\n%s",
 			v_name[v], bs_kib, err, said);
 		return -1;
 	}
 	res->mbps = bw * 1024 / 1e6;
-	res->cpu_s = children + cpu.kthreads;
-	if (runtime_ms > 0 && bw > 0)
-		res->cpu_s_per_gb = (res->cpu_s - fio_fixed_cpu_s) /
-				    (bw * 1024 * runtime_ms / 1000 / 1e9);
+	res->cpu_s_per_gb = ((usr + sys) / 100 * runtime_ms / 1000 +
+			     cpu.kthreads) /
+			    (bw * 1024 * runtime_ms / 1000 / 1e9);
 	return 0;
 }
 
@@ -177,29 +183,15 @@ int bench_fio(struct bench_out *out)
 		return -errno;
 	}
 	/* fio lays the file out on its first job: not a measured one. */
-	if (fio_job(V_URING_TMPFS, 1024, 0, &res)) {
+	if (fio_job(V_URING_TMPFS, 1024, &res)) {
 		ret = -EIO;
 		goto out;
-	}
-	/* What a job costs besides its I/O: the median of three. */
-	{
-		double fixed[3];
-
-		for (k = 0; k < 3; k++) {
-			if (fio_job(V_URING_TMPFS, 4, 4, &res)) {
-				ret = -EIO;
-				goto out;
-			}
-			fixed[k] = res.cpu_s;
-		}
-		fio_fixed_cpu_s = bench_median(fixed, 3);
-		bench_figure(out, "fio_fixed_cpu_s", fio_fixed_cpu_s);
 	}
 	for (rep = 0; rep < FIO_REPEATS && !ret; rep++)
 		for (s = 0; s < 2 && !ret; s++)
 			for (k = 0; k < NV && !ret; k++) {
 				v = (k + rep + s) % NV;
-				if (fio_job(v, bs_kib[s], 0, &res)) {
+				if (fio_job(v, bs_kib[s], &res)) {
 					ret = -EIO;
 					break;
 				}
@@ -229,7 +221,18 @@ int bench_fio(struct bench_out *out)
 		snprintf(name, sizeof(name), "ratio_copy_async_vs_sync_%s", sz[s]);
 		bench_ratio(out, name, mbps[s][V_URING_COPYFD],
 			    mbps[s][V_PSYNC_SYNC], FIO_REPEATS);
+		snprintf(name, sizeof(name), "ratio_fio_worker_vs_sync_%s", sz[s]);
+		bench_ratio(out, name, mbps[s][V_PSYNC_WORKER],
+			    mbps[s][V_PSYNC_SYNC], FIO_REPEATS);
+		snprintf(name, sizeof(name), "ratio_copy_cpu_vs_sync_%s", sz[s]);
+		bench_ratio(out, name, cpu[s][V_PSYNC_WORKER],
+			    cpu[s][V_PSYNC_SYNC], FIO_REPEATS);
+		snprintf(name, sizeof(name), "ratio_copy_2readers_vs_1_%s", sz[s]);
+		bench_ratio(out, name, mbps[s][V_PSYNC_WORKER2],
+			    mbps[s][V_PSYNC_WORKER], FIO_REPEATS);
 	}
+	bench_ratio(out, "ratio_copy_2readers_vs_1", mbps[1][V_PSYNC_WORKER2],
+		    mbps[1][V_PSYNC_WORKER], FIO_REPEATS);
 out:
 	write_mode("sync");
 	umount2(FIO_DIR, MNT_DETACH);
