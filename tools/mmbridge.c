@@ -6,7 +6,7 @@
  *   mmbridge info DEV             everything MMB_IOC_INFO reports
  *   mmbridge irq DEV [N]          raise N interrupts (default 1000), time them
  *   mmbridge timer DEV US MS      periodic interrupts every US for MS
- *   mmbridge bench SECTIONS [--json] benchmarks (all, or copy,irq,stream,region,object)
+ *   mmbridge bench SECTIONS [--json] benchmarks (all, or copy,irq,stream,region,object,fio)
  *   mmbridge stat [DEV...]        per-device event totals (debugfs)
  *   mmbridge demo                 walk through every mechanism
  */
@@ -876,7 +876,7 @@ static void usage(void)
 		"       mmbridge timer DEV PERIOD_US DURATION_MS\n"
 		"       mmbridge region|revoke|restore DEV\n"
 		"       mmbridge migrate DEV [SIZE_MIB [ROUNDS]]\n"
-		"       mmbridge bench all|SECTION[,SECTION...] [--json]  (copy irq stream region object)\n"
+		"       mmbridge bench all|SECTION[,SECTION...] [--json]  (copy irq stream region object fio)\n"
 		"       mmbridge stat [DEV...]\n"
 		"       mmbridge demo\n");
 	exit(2);
