@@ -858,8 +858,11 @@ static void show_copy_threads(void)
 		closedir(d);
 }
 
-/* The mmb-copy threads that sleep somewhere else than in their idle loop. */
-static int copy_threads_busy(void)
+/*
+ * The mmb-copy threads, or (@busy_only) those that sleep somewhere else
+ * than in their idle loop.
+ */
+static int copy_threads(bool busy_only)
 {
 	struct dirent *e;
 	DIR *d = opendir("/proc");
@@ -874,13 +877,19 @@ static int copy_threads_busy(void)
 		    strncmp(comm, "mmb-copy/", 9))
 			continue;
 		snprintf(path, sizeof(path), "/proc/%d/wchan", pid);
-		if (!read_line(path, wchan, sizeof(wchan)) &&
-		    strcmp(wchan, "0") && strcmp(wchan, "mmb_copy_worker"))
+		if (!busy_only ||
+		    (!read_line(path, wchan, sizeof(wchan)) &&
+		     strcmp(wchan, "0") && strcmp(wchan, "mmb_copy_worker")))
 			n++;
 	}
 	if (d)
 		closedir(d);
 	return n;
+}
+
+static int copy_threads_busy(void)
+{
+	return copy_threads(true);
 }
 
 /* Wait up to @ns for @pid; true if it was reaped, its status in *@st. */
@@ -1055,6 +1064,108 @@ static int test_uffd_unanswered_aio(void)
 	return with_module_params("copy_workers=1", stall_aio);
 }
 
+#define PARK_NR 6
+
+/*
+ * Copies stuck in one process's userfaultfd take at most four threads:
+ * with one copy worker, six aio reads into six unanswered pages get the
+ * worker and three fresh threads detached for them, then a fourth serving
+ * the queue stuck too, and the last two copies parked; another process's
+ * read() goes on meanwhile.  io_cancel() of all six ends them within a
+ * second, parked ones included, each with -ECANCELED, and the threads go.
+ */
+static int stall_parked(void)
+{
+	const size_t pg = sysconf(_SC_PAGESIZE);
+	struct io_event ev[PARK_NR];
+	static struct iocb cbs[PARK_NR];
+	struct mmb_copy_status cs;
+	uint64_t ctx, t0;
+	int fd, u, i, n, got, threads = 0;
+	uint8_t *buf, *ok;
+	pid_t by;
+
+	u = uffd_open(O_NONBLOCK);
+	if (u == -ENOSYS)
+		SKIP("kernel without userfaultfd");
+	EXPECT_OK(u);
+	fd = worker_fd(7);
+	EXPECT_OK(fd);
+	buf = map_anon(PARK_NR * pg, PROT_READ | PROT_WRITE);
+	EXPECT(buf, "mmap");
+	EXPECT_OK(uffd_register(u, buf, PARK_NR * pg));
+	EXPECT_OK(kaio_setup(16, &ctx));
+	for (i = 0; i < PARK_NR; i++)
+		EXPECT_OK(kaio_read(ctx, &cbs[i], fd, buf + i * pg, pg, 0, 0, i));
+	/* The worker's and four detached threads: five in all. */
+	t0 = now_ns();
+	while ((threads = copy_threads(false)) < 5 && now_ns() - t0 < 10000000000ULL)
+		usleep(10000);
+	usleep(300000);
+	threads = copy_threads(false);
+	EXPECT_EQ(threads, 5);
+	EXPECT_OK(mmb_copy_status(fd, &cs));
+	EXPECT_EQ(cs.inflight, PARK_NR);
+	EXPECT_EQ(cs.completed, 0);
+
+	/* Another process's copy is not held up. */
+	by = fork();
+	EXPECT(by >= 0, "fork");
+	if (!by) {
+		int f = worker_fd(8);
+
+		ok = malloc(1 << 20);
+		if (f < 0 || !ok || read(f, ok, 1 << 20) != 1 << 20 ||
+		    pattern_check(ok, 1 << 20, 8, 0) >= 0)
+			_exit(1);
+		_exit(0);
+	}
+	{
+		int st = 0;
+
+		t0 = now_ns();
+		while (!waitpid(by, &st, WNOHANG) && now_ns() - t0 < 10000000000ULL)
+			usleep(1000);
+		t0 = now_ns() - t0;
+		if (t0 >= 10000000000ULL)
+			kill(by, SIGKILL);
+		EXPECT(t0 < 2000000000ULL, "another process's read() took %.3f s",
+		       t0 / 1e9);
+		EXPECT(WIFEXITED(st) && !WEXITSTATUS(st), "its read(): status %#x",
+		       st);
+	}
+
+	/* Cancel them all: every one ends, parked ones included. */
+	t0 = now_ns();
+	for (i = 0; i < PARK_NR; i++)
+		EXPECT_OK(kaio_cancel(ctx, &cbs[i]));
+	for (got = 0; got < PARK_NR; got += n) {
+		n = kaio_reap(ctx, 1, PARK_NR - got, ev + got, 5000);
+		EXPECT(n > 0, "%d of %d cancelled reads ended", got, PARK_NR);
+	}
+	t0 = now_ns() - t0;
+	EXPECT(t0 < 1000000000ULL, "the cancelled reads ended %.3f s later",
+	       t0 / 1e9);
+	for (i = 0; i < PARK_NR; i++)
+		EXPECT_EQ(ev[i].res, -ECANCELED);
+	EXPECT_OK(mmb_copy_status(fd, &cs));
+	EXPECT_EQ(cs.inflight, 0);
+	EXPECT_EQ(cs.cancelled, PARK_NR);
+	t0 = now_ns();
+	while ((threads = copy_threads(false)) > 1 && now_ns() - t0 < 2000000000ULL)
+		usleep(10000);
+	EXPECT_EQ(threads, 1);
+	kaio_destroy(ctx);
+	close(u);
+	close(fd);
+	return T_PASS;
+}
+
+static int test_stuck_copies_parked(void)
+{
+	return with_module_params("copy_workers=1", stall_parked);
+}
+
 const struct mmb_test fault_tests[] = {
 	{ "fault/unpopulated", test_unpopulated },
 	{ "fault/swapped_out", test_swapped_out },
@@ -1072,6 +1183,7 @@ const struct mmb_test fault_tests[] = {
 	{ "fault/uffd_unanswered_uffd_first", test_uffd_unanswered_uffd_first, 90 },
 	{ "fault/uffd_unanswered_uring", test_uffd_unanswered_uring, 90 },
 	{ "fault/uffd_unanswered_aio", test_uffd_unanswered_aio, 90 },
+	{ "fault/stuck_copies_parked", test_stuck_copies_parked, 90 },
 	{ "fault/fuse_unanswered", test_fuse_unanswered, 90 },
 	{ NULL }
 };
