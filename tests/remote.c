@@ -1067,6 +1067,9 @@ static int test_fio_engines(void)
 
 	if (access("/host/usr/bin/fio", X_OK) || access(FIO_LD, X_OK))
 		SKIP("no fio on the host");
+	/* fio keeps its jobs' state in System V shared memory. */
+	if (access("/proc/sysvipc/shm", R_OK))
+		SKIP("kernel without System V IPC, which fio needs");
 	EXPECT_OK(read_line(mode, was, sizeof(was)));
 	EXPECT(!strcmp(was, "sync"), "copy_mode is %s, expected sync", was);
 	EXPECT_OK(write_str(mode, "worker"));
