@@ -972,6 +972,110 @@ static int test_uring_read(void)
 	return T_PASS;
 }
 
+/*
+ * io_uring reads that the device refuses with -EAGAIN on their first,
+ * nonblocking attempt: a SYNC file (the default mode) reading into memory
+ * not faulted in yet, and a WORKER file with MMB_COPY_MAX_INFLIGHT reads in
+ * flight.  io_uring waits for such a read to become ready by poll(): each
+ * one completes all the same, with its count and data.
+ */
+static int test_uring_sync_unfaulted(void)
+{
+	const size_t len = 256 * 1024;
+	uint64_t seed = test_seed(), data;
+	struct io_uring_sqe *sqe;
+	struct io_uring ring;
+	int fd, r, res;
+	uint8_t *b;
+
+	r = io_uring_queue_init(4, &ring, 0);
+	if (r == -ENOSYS || r == -EPERM)
+		SKIP("io_uring is not available: %s", strerror(-r));
+	EXPECT_OK(r);
+	fd = open_copy(MMB_COPY_SYNC, MMB_SRC_GEN, seed);
+	EXPECT_OK(fd);
+	b = map_anon(len, PROT_READ | PROT_WRITE);
+	EXPECT(b, "mmap");
+	sqe = io_uring_get_sqe(&ring);
+	io_uring_prep_read(sqe, fd, b, len, 777);
+	io_uring_sqe_set_data64(sqe, 7);
+	EXPECT_EQ(io_uring_submit(&ring), 1);
+	r = uring_wait(&ring, &res, &data);
+	EXPECT(!r, "SYNC read into untouched memory: no completion in 20 s (%s)",
+	       strerror(-r));
+	EXPECT_EQ(data, 7);
+	EXPECT_EQ(res, len);
+	EXPECT(pattern_check(b, len, seed, 777) < 0, "data");
+	io_uring_queue_exit(&ring);
+	munmap(b, len);
+	close(fd);
+	return T_PASS;
+}
+
+#define LIMIT_NR	(MMB_COPY_MAX_INFLIGHT + 44)
+#define LIMIT_LEN	(64 * 1024)
+
+static int test_uring_inflight_limit(void)
+{
+	uint64_t seed = test_seed(), deadline;
+	struct mmb_copy_status cs;
+	struct io_uring ring;
+	int fd, u, r, i, got = 0, bad = 0;
+	uint8_t *b;
+
+	r = io_uring_queue_init(512, &ring, 0);
+	if (r == -ENOSYS || r == -EPERM)
+		SKIP("io_uring is not available: %s", strerror(-r));
+	EXPECT_OK(r);
+	u = uffd_open(O_NONBLOCK);
+	if (u == -ENOSYS)
+		SKIP("kernel without userfaultfd");
+	EXPECT_OK(u);
+	fd = open_copy(MMB_COPY_WORKER, MMB_SRC_GEN, seed);
+	EXPECT_OK(fd);
+	b = map_anon(LIMIT_LEN, PROT_READ | PROT_WRITE);
+	EXPECT(b, "mmap");
+	EXPECT_OK(uffd_register(u, b, LIMIT_LEN));
+	/* Every read blocks in the unanswered fault until u is closed. */
+	for (i = 0; i < LIMIT_NR; i++) {
+		struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);
+
+		EXPECT(sqe, "no sqe %d", i);
+		io_uring_prep_read(sqe, fd, b, LIMIT_LEN, 0);
+		io_uring_sqe_set_data64(sqe, i);
+	}
+	EXPECT_EQ(io_uring_submit(&ring), LIMIT_NR);
+	EXPECT_OK(uffd_wait_fault(u, 30000));
+	EXPECT_OK(mmb_copy_status(fd, &cs));
+	printf("# %d reads submitted, %u in flight\n", LIMIT_NR, cs.inflight);
+	EXPECT_EQ(cs.inflight, MMB_COPY_MAX_INFLIGHT);
+	/* Closed, the userfaultfd lets every fault be served as usual. */
+	close(u);
+	deadline = now_ns() + 30000000000ULL;
+	while (got < LIMIT_NR && now_ns() < deadline) {
+		struct __kernel_timespec ts = { .tv_sec = 1 };
+		struct io_uring_cqe *cqe;
+
+		if (io_uring_wait_cqe_timeout(&ring, &cqe, &ts))
+			continue;
+		if (cqe->res != LIMIT_LEN && !bad++)
+			printf("# read %llu: %d\n",
+			       (unsigned long long)cqe->user_data, cqe->res);
+		io_uring_cqe_seen(&ring, cqe);
+		got++;
+	}
+	EXPECT_OK(mmb_copy_status(fd, &cs));
+	EXPECT(got == LIMIT_NR,
+	       "%d of %d reads completed in 30 s (%u in flight, %llu completed)",
+	       got, LIMIT_NR, cs.inflight, (unsigned long long)cs.completed);
+	EXPECT_EQ(bad, 0);
+	EXPECT(pattern_check(b, LIMIT_LEN, seed, 0) < 0, "data");
+	io_uring_queue_exit(&ring);
+	munmap(b, LIMIT_LEN);
+	close(fd);
+	return T_PASS;
+}
+
 #define FIO_LD "/host/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2"
 #define FIO_JOBS "/tmp/mmb-fio.job"
 
@@ -1168,6 +1272,8 @@ const struct mmb_test remote_tests[] = {
 	{ "remote/read_nowait", test_read_nowait },
 	{ "remote/aio_read", test_aio_read },
 	{ "remote/uring_read", test_uring_read },
+	{ "remote/uring_sync_unfaulted", test_uring_sync_unfaulted, 60 },
+	{ "remote/uring_inflight_limit", test_uring_inflight_limit, 90 },
 	{ "remote/fio_engines", test_fio_engines, 300 },
 	{ "remote/stuck_copy_interrupted", test_stuck_copy_interrupted, 60 },
 	{ NULL }
