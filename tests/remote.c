@@ -9,6 +9,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -1012,6 +1013,164 @@ static int test_uring_sync_unfaulted(void)
 	return T_PASS;
 }
 
+struct lock_writer {
+	int fd;
+	void *buf;
+	ssize_t ret;
+};
+
+static void *lock_writer_fn(void *arg)
+{
+	struct lock_writer *w = arg;
+
+	w->ret = write(w->fd, w->buf, 4096);
+	return NULL;
+}
+
+/*
+ * The same while a write() to the file sleeps in a fault of its source
+ * buffer (a userfaultfd, answered after the read was submitted): the read
+ * of the WORKER file cannot take the file's lock without waiting.
+ */
+static int test_uring_read_lock_held(void)
+{
+	const size_t len = 64 * 1024;
+	uint64_t seed = test_seed(), data;
+	struct lock_writer w = { 0 };
+	struct io_uring_sqe *sqe;
+	struct io_uring ring;
+	int fd, u, r, res;
+	pthread_t th;
+	uint8_t *b;
+
+	r = io_uring_queue_init(4, &ring, 0);
+	if (r == -ENOSYS || r == -EPERM)
+		SKIP("io_uring is not available: %s", strerror(-r));
+	EXPECT_OK(r);
+	u = uffd_open(O_NONBLOCK);
+	if (u == -ENOSYS)
+		SKIP("kernel without userfaultfd");
+	EXPECT_OK(u);
+	fd = open_copy(MMB_COPY_WORKER, MMB_SRC_GEN, seed);
+	EXPECT_OK(fd);
+	w.fd = fd;
+	w.buf = map_anon(4096, PROT_READ | PROT_WRITE);
+	EXPECT(w.buf, "mmap");
+	EXPECT_OK(uffd_register(u, w.buf, 4096));
+	EXPECT_EQ(pthread_create(&th, NULL, lock_writer_fn, &w), 0);
+	EXPECT_OK(uffd_wait_fault(u, 30000));
+	b = calloc(1, len);
+	EXPECT(b, "calloc");
+	sqe = io_uring_get_sqe(&ring);
+	io_uring_prep_read(sqe, fd, b, len, 4096);
+	io_uring_sqe_set_data64(sqe, 9);
+	EXPECT_EQ(io_uring_submit(&ring), 1);
+	usleep(200000);
+	/* The writer's fault is served as usual once u is closed. */
+	close(u);
+	EXPECT_EQ(pthread_join(th, NULL), 0);
+	EXPECT_EQ(w.ret, 4096);
+	r = uring_wait(&ring, &res, &data);
+	EXPECT(!r, "read submitted while a write held the file: no completion in 20 s (%s)",
+	       strerror(-r));
+	EXPECT_EQ(data, 9);
+	EXPECT_EQ(res, len);
+	EXPECT(pattern_check(b, len, seed, 4096) < 0, "data");
+	io_uring_queue_exit(&ring);
+	free(b);
+	close(fd);
+	return T_PASS;
+}
+
+struct racing_cancel {
+	uint64_t ctx;
+	struct iocb *cb;
+	atomic_int go, stop, done;
+};
+
+/* io_cancel() from the moment the read is submitted until it takes. */
+static void *racing_cancel_fn(void *arg)
+{
+	struct racing_cancel *rc = arg;
+
+	while (!atomic_load(&rc->stop)) {
+		if (!atomic_load(&rc->go))
+			continue;
+		if (!kaio_cancel(rc->ctx, rc->cb)) {
+			atomic_store(&rc->go, 0);
+			atomic_fetch_add(&rc->done, 1);
+		}
+	}
+	return NULL;
+}
+
+#define RACE_ROUNDS	300
+
+/*
+ * An aio read cancelled by another thread's io_cancel() the moment it is
+ * submitted: io_cancel() reports the cancellation under way each time,
+ * and each time the read, stuck in a fault nobody answers, completes
+ * (-ECANCELED) within 5 s.
+ */
+static int test_aio_cancel_at_submit(void)
+{
+	struct racing_cancel rc = { 0 };
+	int fd, u, r, i, lost = -1;
+	struct io_event ev;
+	struct iocb cb;
+	pthread_t th;
+	uint8_t *b;
+
+	u = uffd_open(O_NONBLOCK);
+	if (u == -ENOSYS)
+		SKIP("kernel without userfaultfd");
+	EXPECT_OK(u);
+	fd = open_copy(MMB_COPY_WORKER, MMB_SRC_GEN, 1);
+	EXPECT_OK(fd);
+	b = map_anon(4096, PROT_READ | PROT_WRITE);
+	EXPECT(b, "mmap");
+	EXPECT_OK(uffd_register(u, b, 4096));
+	EXPECT_OK(kaio_setup(4, &rc.ctx));
+	rc.cb = &cb;
+	EXPECT_EQ(pthread_create(&th, NULL, racing_cancel_fn, &rc), 0);
+	for (i = 0; i < RACE_ROUNDS; i++) {
+		memset(&cb, 0, sizeof(cb));
+		atomic_store(&rc.go, 1);
+		r = kaio_read(rc.ctx, &cb, fd, b, 4096, 0, 0, i);
+		if (r) {
+			atomic_store(&rc.go, 0);
+			break;
+		}
+		r = kaio_reap(rc.ctx, 1, 1, &ev, 5000);
+		if (r != 1) {
+			lost = i;
+			break;
+		}
+		if (ev.res != -ECANCELED) {
+			r = -1000 - (int)ev.res;
+			break;
+		}
+		r = 0;
+		while (atomic_load(&rc.go))
+			;
+	}
+	atomic_store(&rc.stop, 1);
+	pthread_join(th, NULL);
+	printf("# %d rounds, %d cancellations under way\n", i,
+	       atomic_load(&rc.done));
+	/* Closed, the userfaultfd lets a lost read end. */
+	close(u);
+	if (lost >= 0)
+		kaio_reap(rc.ctx, 1, 1, &ev, 20000);
+	kaio_destroy(rc.ctx);
+	close(fd);
+	EXPECT(lost < 0, "round %d: the read cancelled by io_cancel() did not complete in 5 s",
+	       lost);
+	EXPECT_OK(r);
+	EXPECT_EQ(i, RACE_ROUNDS);
+	return T_PASS;
+}
+
 #define LIMIT_NR	(MMB_COPY_MAX_INFLIGHT + 44)
 #define LIMIT_LEN	(64 * 1024)
 
@@ -1274,6 +1433,8 @@ const struct mmb_test remote_tests[] = {
 	{ "remote/uring_read", test_uring_read },
 	{ "remote/uring_sync_unfaulted", test_uring_sync_unfaulted, 60 },
 	{ "remote/uring_inflight_limit", test_uring_inflight_limit, 90 },
+	{ "remote/uring_read_lock_held", test_uring_read_lock_held, 60 },
+	{ "remote/aio_cancel_at_submit", test_aio_cancel_at_submit, 120 },
 	{ "remote/fio_engines", test_fio_engines, 300 },
 	{ "remote/stuck_copy_interrupted", test_stuck_copy_interrupted, 60 },
 	{ NULL }
