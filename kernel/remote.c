@@ -610,7 +610,10 @@ static int mmb_copy_watch(void *unused)
  * (an IRQF_NO_THREAD handler, a HRTIMER_MODE_HARD timer): it takes only
  * raw spinlocks.  @c must stay valid until ->done() has run; ->done() runs
  * exactly once, in a worker thread.  With MMB_COPY_F_LOCAL in @c->flags the
- * worker of the current CPU takes it.
+ * worker of the current CPU takes it.  @c->cancel is left as it is: a
+ * request starts with it clear, and a cancellation that came before the
+ * submission (mmb_copy_cancel_async() from a cancel callback registered
+ * first) is kept; the request then completes with -ECANCELED.
  */
 void mmb_copy_submit(struct mmb_copy *c)
 {
@@ -623,7 +626,6 @@ void mmb_copy_submit(struct mmb_copy *c)
 	c->thread = NULL;
 	c->parked = false;
 	c->killed = false;
-	WRITE_ONCE(c->cancel, false);
 	mmb_copy_queue(w, c);
 }
 EXPORT_SYMBOL_GPL(mmb_copy_submit);

@@ -68,7 +68,8 @@ typedef void (*mmb_copy_fill_t)(struct mmb_copy *c, u64 off, void *dst,
  * @status:	0, -EFAULT (destination unwritable at @uaddr + @copied),
  *		-ESRCH (the address space was gone) or -ECANCELED
  * @worker_pid:	pid of the worker thread that ran the copy, 0 if none did
- * @cancel:	set by mmb_copy_cancel()
+ * @cancel:	set by mmb_copy_cancel(); clear in a new request (submission
+ *		does not clear it)
  * @killed:	the engine's: the thread running the copy was signalled
  * @node:	engine queue link
  * @thread:	the engine's: the worker running the copy
