@@ -978,7 +978,8 @@ static int test_uring_read(void)
  * nonblocking attempt: a SYNC file (the default mode) reading into memory
  * not faulted in yet, and a WORKER file with MMB_COPY_MAX_INFLIGHT reads in
  * flight.  io_uring waits for such a read to become ready by poll(): each
- * one completes all the same, with its count and data.
+ * one completes all the same, with its count and data, or, beyond the
+ * limit, -EAGAIN.
  */
 static int test_uring_sync_unfaulted(void)
 {
@@ -1179,7 +1180,7 @@ static int test_uring_inflight_limit(void)
 	uint64_t seed = test_seed(), deadline;
 	struct mmb_copy_status cs;
 	struct io_uring ring;
-	int fd, u, r, i, got = 0, bad = 0;
+	int fd, u, r, i, got = 0, bad = 0, again = 0;
 	uint8_t *b;
 
 	r = io_uring_queue_init(512, &ring, 0);
@@ -1217,7 +1218,9 @@ static int test_uring_inflight_limit(void)
 
 		if (io_uring_wait_cqe_timeout(&ring, &cqe, &ts))
 			continue;
-		if (cqe->res != LIMIT_LEN && !bad++)
+		if (cqe->res == -EAGAIN)
+			again++;
+		else if (cqe->res != LIMIT_LEN && !bad++)
 			printf("# read %llu: %d\n",
 			       (unsigned long long)cqe->user_data, cqe->res);
 		io_uring_cqe_seen(&ring, cqe);
@@ -1227,7 +1230,9 @@ static int test_uring_inflight_limit(void)
 	EXPECT(got == LIMIT_NR,
 	       "%d of %d reads completed in 30 s (%u in flight, %llu completed)",
 	       got, LIMIT_NR, cs.inflight, (unsigned long long)cs.completed);
+	printf("# %d reads done, %d refused (-EAGAIN)\n", got - again, again);
 	EXPECT_EQ(bad, 0);
+	EXPECT(again <= LIMIT_NR - MMB_COPY_MAX_INFLIGHT, "%d refused", again);
 	EXPECT(pattern_check(b, LIMIT_LEN, seed, 0) < 0, "data");
 	io_uring_queue_exit(&ring);
 	munmap(b, LIMIT_LEN);
