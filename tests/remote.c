@@ -1172,6 +1172,67 @@ static int test_aio_cancel_at_submit(void)
 	return T_PASS;
 }
 
+struct pos_reader {
+	int fd;
+	size_t len;
+	int rounds;
+	ssize_t total;
+};
+
+static void *pos_reader_fn(void *arg)
+{
+	struct pos_reader *p = arg;
+	uint8_t *b = malloc(p->len);
+	int i;
+
+	p->total = b ? 0 : -ENOMEM;
+	for (i = 0; b && i < p->rounds; i++) {
+		ssize_t n = read(p->fd, b, p->len);
+
+		if (n < 0) {
+			p->total = -errno;
+			break;
+		}
+		p->total += n;
+	}
+	free(b);
+	return NULL;
+}
+
+/*
+ * Two threads read() one file description: the file position is the
+ * stream offset, and each read takes the next bytes of the stream, so the
+ * position ends at the sum of both counts (no two reads took the same).
+ */
+static int test_read_shared_pos(void)
+{
+	struct pos_reader p[2];
+	pthread_t th[2];
+	uint32_t mode;
+	off_t end;
+	int fd, i;
+
+	for (mode = MMB_COPY_SYNC; mode <= MMB_COPY_WORKER; mode++) {
+		fd = open_copy(mode, MMB_SRC_GEN, 1);
+		EXPECT_OK(fd);
+		for (i = 0; i < 2; i++) {
+			p[i] = (struct pos_reader){ fd, 64 * 1024, 200, 0 };
+			EXPECT_EQ(pthread_create(&th[i], NULL, pos_reader_fn,
+						 &p[i]), 0);
+		}
+		for (i = 0; i < 2; i++)
+			EXPECT_EQ(pthread_join(th[i], NULL), 0);
+		end = lseek(fd, 0, SEEK_CUR);
+		printf("# mode %u: read %zd + %zd bytes, file position %lld\n",
+		       mode, p[0].total, p[1].total, (long long)end);
+		EXPECT_EQ(p[0].total, 200 * 64 * 1024);
+		EXPECT_EQ(p[1].total, 200 * 64 * 1024);
+		EXPECT_EQ(end, p[0].total + p[1].total);
+		close(fd);
+	}
+	return T_PASS;
+}
+
 #define LIMIT_NR	(MMB_COPY_MAX_INFLIGHT + 44)
 #define LIMIT_LEN	(64 * 1024)
 
@@ -1440,6 +1501,7 @@ const struct mmb_test remote_tests[] = {
 	{ "remote/uring_inflight_limit", test_uring_inflight_limit, 90 },
 	{ "remote/uring_read_lock_held", test_uring_read_lock_held, 60 },
 	{ "remote/aio_cancel_at_submit", test_aio_cancel_at_submit, 120 },
+	{ "remote/read_shared_pos", test_read_shared_pos, 60 },
 	{ "remote/fio_engines", test_fio_engines, 300 },
 	{ "remote/stuck_copy_interrupted", test_stuck_copy_interrupted, 60 },
 	{ NULL }
