@@ -1233,6 +1233,51 @@ static int test_read_shared_pos(void)
 	return T_PASS;
 }
 
+/*
+ * An io_uring read stuck in a fault nobody answers, its ring closed while
+ * the process lives on: io_uring waits for it in its exit work, and says
+ * so in the kernel log after 5 minutes if it never ends.  The read ends
+ * (or is cancelled) before that.
+ */
+static int test_uring_closed_ring_stuck(void)
+{
+	const size_t len = 64 * 1024;
+	struct mmb_copy_status cs;
+	struct io_uring ring;
+	int fd, u, r, k, splat;
+	char line[512];
+	uint8_t *b;
+
+	r = io_uring_queue_init(4, &ring, 0);
+	if (r == -ENOSYS || r == -EPERM)
+		SKIP("io_uring is not available: %s", strerror(-r));
+	EXPECT_OK(r);
+	u = uffd_open(O_NONBLOCK);
+	if (u == -ENOSYS)
+		SKIP("kernel without userfaultfd");
+	EXPECT_OK(u);
+	k = kmsg_open();
+	EXPECT_OK(k);
+	fd = open_copy(MMB_COPY_WORKER, MMB_SRC_GEN, 1);
+	EXPECT_OK(fd);
+	b = map_anon(len, PROT_READ | PROT_WRITE);
+	EXPECT(b, "mmap");
+	EXPECT_OK(uffd_register(u, b, len));
+	io_uring_prep_read(io_uring_get_sqe(&ring), fd, b, len, 0);
+	EXPECT_EQ(io_uring_submit(&ring), 1);
+	EXPECT_OK(uffd_wait_fault(u, 30000));
+	io_uring_queue_exit(&ring);
+	sleep(310);
+	EXPECT_OK(mmb_copy_status(fd, &cs));
+	splat = kmsg_splat(k, line, sizeof(line));
+	printf("# 310 s after the ring was closed: %u read(s) in flight\n",
+	       cs.inflight);
+	close(u);
+	close(fd);
+	EXPECT(!splat, "kernel log: %s", line);
+	return T_PASS;
+}
+
 #define LIMIT_NR	(MMB_COPY_MAX_INFLIGHT + 44)
 #define LIMIT_LEN	(64 * 1024)
 
@@ -1502,6 +1547,7 @@ const struct mmb_test remote_tests[] = {
 	{ "remote/uring_read_lock_held", test_uring_read_lock_held, 60 },
 	{ "remote/aio_cancel_at_submit", test_aio_cancel_at_submit, 120 },
 	{ "remote/read_shared_pos", test_read_shared_pos, 60 },
+	{ "remote/uring_closed_ring_stuck", test_uring_closed_ring_stuck, 400 },
 	{ "remote/fio_engines", test_fio_engines, 300 },
 	{ "remote/stuck_copy_interrupted", test_stuck_copy_interrupted, 60 },
 	{ NULL }
