@@ -1275,6 +1275,9 @@ static int test_uring_closed_ring_stuck(void)
 	close(u);
 	close(fd);
 	EXPECT(!splat, "kernel log: %s", line);
+	EXPECT_EQ(cs.inflight, 0);
+	EXPECT_EQ(cs.completed, 1);
+	EXPECT_EQ(cs.cancelled, 1);
 	return T_PASS;
 }
 
