@@ -430,6 +430,29 @@ static bool mmb_copy_owner_dying(const struct mmb_copy *c)
 }
 
 /*
+ * A copy with an owner (an aio or io_uring read) that makes no progress for
+ * this long is cancelled: nothing else may cancel an io_uring read, and a
+ * closed ring waits for it (and warns after five minutes).
+ */
+#define MMB_COPY_OWNED_GIVE_UP (120 * HZ)
+
+/* Whether a copy with an owner has made no progress for too long. */
+static bool mmb_copy_owner_gave_up(struct mmb_copy *c)
+{
+	size_t copied = READ_ONCE(c->copied);
+
+	lockdep_assert_held(&mmb_engine.lock);
+	if (!c->owner)
+		return false;
+	if (copied != c->watch_copied) {
+		c->watch_copied = copied;
+		c->watch_at = jiffies;
+		return false;
+	}
+	return time_after(jiffies, c->watch_at + MMB_COPY_OWNED_GIVE_UP);
+}
+
+/*
  * The watchdog's part of cancellation, eng.lock held: a copy whose owner
  * is dying is cancelled, and the thread of a copy cancelled without the
  * lock (mmb_copy_cancel_async()) is interrupted.
@@ -441,7 +464,8 @@ static void mmb_watch_cancel(struct mmb_thread *th)
 	lockdep_assert_held(&mmb_engine.lock);
 	if (!c)
 		return;
-	if (!READ_ONCE(c->cancel) && mmb_copy_owner_dying(c))
+	if (!READ_ONCE(c->cancel) &&
+	    (mmb_copy_owner_dying(c) || mmb_copy_owner_gave_up(c)))
 		WRITE_ONCE(c->cancel, true);
 	if (READ_ONCE(c->cancel) && !c->killed) {
 		c->killed = true;
@@ -463,7 +487,8 @@ static bool mmb_watch_detached(void)
 	list_for_each_entry(th, &mmb_engine.detached, node)
 		mmb_watch_cancel(th);
 	list_for_each_entry_safe(c, tmp, &mmb_engine.parked, node) {
-		if (!READ_ONCE(c->cancel) && !mmb_copy_owner_dying(c))
+		if (!READ_ONCE(c->cancel) && !mmb_copy_owner_dying(c) &&
+		    !mmb_copy_owner_gave_up(c))
 			continue;
 		/* Cancelled, it runs at once and touches nothing. */
 		WRITE_ONCE(c->cancel, true);
@@ -626,6 +651,8 @@ void mmb_copy_submit(struct mmb_copy *c)
 	c->thread = NULL;
 	c->parked = false;
 	c->killed = false;
+	c->watch_at = jiffies;
+	c->watch_copied = 0;
 	mmb_copy_queue(w, c);
 }
 EXPORT_SYMBOL_GPL(mmb_copy_submit);
