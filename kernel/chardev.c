@@ -44,9 +44,11 @@ static int mmb_open(struct inode *inode, struct file *file)
 	/*
 	 * The file position is the copy source's stream offset (pread() and
 	 * async reads name theirs); reads and writes that must not block say
-	 * so with -EAGAIN, so io_uring tries them inline first.
+	 * so with -EAGAIN, so io_uring tries them inline first.  read() takes
+	 * and advances the position atomically, as for a regular file: two
+	 * threads sharing the file never read the same bytes of the stream.
 	 */
-	file->f_mode |= FMODE_NOWAIT;
+	file->f_mode |= FMODE_NOWAIT | FMODE_ATOMIC_POS;
 	return 0;
 }
 

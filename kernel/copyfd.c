@@ -545,6 +545,14 @@ __poll_t mmb_copyfd_poll(struct mmb_copy_fd *cfd, struct file *file,
 	if (cfd->nr_ready)
 		mask |= EPOLLIN | EPOLLRDNORM;
 	spin_unlock(&cfd->alock);
+	/*
+	 * A read of a SYNC or WORKER file never waits for data: the file is
+	 * readable.  io_uring waits by poll() for a read whose nonblocking
+	 * attempt was -EAGAIN (the file busy, the destination not resident);
+	 * it retries at once, then from a thread that may block.
+	 */
+	if (READ_ONCE(cfd->mode) != MMB_COPY_ASYNC)
+		mask |= EPOLLIN | EPOLLRDNORM;
 	return mask;
 }
 
@@ -568,7 +576,7 @@ int mmb_copyfd_config(struct mmb_copy_fd *cfd, struct file *file,
 		ret = -EBUSY;
 	spin_unlock(&cfd->alock);
 	if (!ret) {
-		cfd->mode = cc->mode;
+		WRITE_ONCE(cfd->mode, cc->mode);
 		cfd->source = cc->source;
 		cfd->seed = cc->seed;
 		if (cc->flags & MMB_COPY_SET_OFFSET)

@@ -456,6 +456,29 @@ static bool mmb_copy_owner_dying(const struct mmb_copy *c)
 }
 
 /*
+ * A copy with an owner (an aio or io_uring read) that makes no progress for
+ * this long is cancelled: nothing else may cancel an io_uring read, and a
+ * closed ring waits for it (and warns after five minutes).
+ */
+#define MMB_COPY_OWNED_GIVE_UP (120 * HZ)
+
+/* Whether a copy with an owner has made no progress for too long. */
+static bool mmb_copy_owner_gave_up(struct mmb_copy *c)
+{
+	size_t copied = READ_ONCE(c->copied);
+
+	lockdep_assert_held(&mmb_engine.lock);
+	if (!c->owner)
+		return false;
+	if (copied != c->watch_copied) {
+		c->watch_copied = copied;
+		c->watch_at = jiffies;
+		return false;
+	}
+	return time_after(jiffies, c->watch_at + MMB_COPY_OWNED_GIVE_UP);
+}
+
+/*
  * The watchdog's part of cancellation, eng.lock held: a copy whose owner
  * is dying is cancelled, and the thread of a copy cancelled without the
  * lock (mmb_copy_cancel_async()) is interrupted.
@@ -467,7 +490,8 @@ static void mmb_watch_cancel(struct mmb_thread *th)
 	lockdep_assert_held(&mmb_engine.lock);
 	if (!c)
 		return;
-	if (!READ_ONCE(c->cancel) && mmb_copy_owner_dying(c))
+	if (!READ_ONCE(c->cancel) &&
+	    (mmb_copy_owner_dying(c) || mmb_copy_owner_gave_up(c)))
 		WRITE_ONCE(c->cancel, true);
 	if (READ_ONCE(c->cancel) && !c->killed) {
 		c->killed = true;
@@ -489,7 +513,8 @@ static bool mmb_watch_detached(void)
 	list_for_each_entry(th, &mmb_engine.detached, node)
 		mmb_watch_cancel(th);
 	list_for_each_entry_safe(c, tmp, &mmb_engine.parked, node) {
-		if (!READ_ONCE(c->cancel) && !mmb_copy_owner_dying(c))
+		if (!READ_ONCE(c->cancel) && !mmb_copy_owner_dying(c) &&
+		    !mmb_copy_owner_gave_up(c))
 			continue;
 		/* Cancelled, it runs at once and touches nothing. */
 		WRITE_ONCE(c->cancel, true);
@@ -636,7 +661,10 @@ static int mmb_copy_watch(void *unused)
  * (an IRQF_NO_THREAD handler, a HRTIMER_MODE_HARD timer): it takes only
  * raw spinlocks.  @c must stay valid until ->done() has run; ->done() runs
  * exactly once, in a worker thread.  With MMB_COPY_F_LOCAL in @c->flags the
- * worker of the current CPU takes it.
+ * worker of the current CPU takes it.  @c->cancel is left as it is: a
+ * request starts with it clear, and a cancellation that came before the
+ * submission (mmb_copy_cancel_async() from a cancel callback registered
+ * first) is kept; the request then completes with -ECANCELED.
  */
 void mmb_copy_submit(struct mmb_copy *c)
 {
@@ -649,7 +677,8 @@ void mmb_copy_submit(struct mmb_copy *c)
 	c->thread = NULL;
 	c->parked = false;
 	c->killed = false;
-	WRITE_ONCE(c->cancel, false);
+	c->watch_at = jiffies;
+	c->watch_copied = 0;
 	mmb_copy_queue(w, c);
 }
 EXPORT_SYMBOL_GPL(mmb_copy_submit);

@@ -68,8 +68,11 @@ typedef void (*mmb_copy_fill_t)(struct mmb_copy *c, u64 off, void *dst,
  * @status:	0, -EFAULT (destination unwritable at @uaddr + @copied),
  *		-ESRCH (the address space was gone) or -ECANCELED
  * @worker_pid:	pid of the worker thread that ran the copy, 0 if none did
- * @cancel:	set by mmb_copy_cancel()
+ * @cancel:	set by mmb_copy_cancel(); clear in a new request (submission
+ *		does not clear it)
  * @killed:	the engine's: the thread running the copy was signalled
+ * @watch_at:	the engine's: when a copy with an @owner last made progress
+ * @watch_copied: the engine's: @copied then
  * @node:	engine queue link
  * @thread:	the engine's: the worker running the copy
  * @parked:	the engine's: waiting for a stuck copy into the same @mm
@@ -94,6 +97,8 @@ struct mmb_copy {
 
 	bool cancel;
 	bool killed;
+	unsigned long watch_at;
+	size_t watch_copied;
 	struct list_head node;
 	struct mmb_thread *thread;
 	bool parked;

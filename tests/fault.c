@@ -1030,6 +1030,114 @@ static int stall_aio(void)
 }
 
 /*
+ * The io_uring or aio victim leaves with exit() from its only thread, not
+ * exit_group(): its process is gone all the same, and its read stuck in a
+ * fault of the userfaultfd the test holds must end with it.
+ */
+static int exit_run(enum stall_kind kind)
+{
+	int sock[2], st = 0, u, fd, r;
+	struct mmb_copy_status cs;
+	uint64_t took, t0;
+	bool dead;
+	pid_t victim;
+
+	r = uffd_open(O_NONBLOCK);
+	if (r == -ENOSYS)
+		SKIP("kernel without userfaultfd");
+	EXPECT_OK(r);
+	close(r);
+	EXPECT_OK(socketpair(AF_UNIX, SOCK_STREAM, 0, sock) ? -errno : 0);
+	victim = fork();
+	EXPECT(victim >= 0, "fork");
+	if (!victim) {
+		uint8_t *buf = map_anon(STALL_LEN, PROT_READ | PROT_WRITE);
+		int vfd = worker_fd(1), vu = uffd_open(O_NONBLOCK);
+
+		close(sock[0]);
+		if (vfd < 0 || vu < 0 || !buf || uffd_register(vu, buf, STALL_LEN) ||
+		    fd_send(sock[1], vu) || fd_send(sock[1], vfd))
+			_exit(21);
+		if (kind == STALL_URING) {
+			struct io_uring ring;
+
+			if (io_uring_queue_init(4, &ring, 0))
+				_exit(26);
+			io_uring_prep_read(io_uring_get_sqe(&ring), vfd, buf,
+					   STALL_LEN, 0);
+			if (io_uring_submit(&ring) != 1)
+				_exit(27);
+		} else {
+			struct iocb cb;
+			uint64_t ctx;
+
+			if (kaio_setup(4, &ctx) ||
+			    kaio_read(ctx, &cb, vfd, buf, STALL_LEN, 0, 0, 0))
+				_exit(26);
+		}
+		/* Once the copy is in the fault, the only thread leaves. */
+		if (uffd_wait_fault(vu, 30000))
+			_exit(28);
+		syscall(SYS_exit, 0);
+	}
+	close(sock[1]);
+	u = fd_recv(sock[0], 0);
+	EXPECT_OK(u);
+	fd = fd_recv(sock[0], 0);
+	EXPECT_OK(fd);
+	dead = reap_within(victim, 40000000000ULL, &st, &took);
+	EXPECT(dead, "the victim was still there after 40 s");
+	EXPECT(WIFEXITED(st) && !WEXITSTATUS(st), "victim status %#x", st);
+	t0 = now_ns();
+	do {
+		EXPECT_OK(mmb_copy_status(fd, &cs));
+		if (!cs.inflight)
+			break;
+		usleep(1000);
+	} while (now_ns() - t0 < 2000000000ULL);
+	printf("# %s: the victim exited; %u read(s) of it still in flight %.3f s later, %d copy thread(s) in its fault\n",
+	       stall_names[kind], cs.inflight, (now_ns() - t0) / 1e9,
+	       copy_threads_busy());
+	if (cs.inflight)
+		show_copy_threads();
+	/* Whatever happened, closing the userfaultfd lets the copy end. */
+	close(u);
+	r = cs.inflight;
+	t0 = now_ns();
+	while (cs.inflight && now_ns() - t0 < 10000000000ULL) {
+		usleep(1000);
+		EXPECT_OK(mmb_copy_status(fd, &cs));
+	}
+	close(fd);
+	close(sock[0]);
+	EXPECT(!r, "the dead process's read was not cancelled: %d in flight 2 s after its exit()",
+	       r);
+	EXPECT_EQ(cs.inflight, 0);
+	EXPECT_EQ(cs.cancelled, 1);
+	return T_PASS;
+}
+
+static int exit_uring(void)
+{
+	return exit_run(STALL_URING);
+}
+
+static int exit_aio(void)
+{
+	return exit_run(STALL_AIO);
+}
+
+static int test_uffd_exit_uring(void)
+{
+	return with_module_params("copy_workers=1", exit_uring);
+}
+
+static int test_uffd_exit_aio(void)
+{
+	return with_module_params("copy_workers=1", exit_aio);
+}
+
+/*
  * Each with one copy worker (copy_workers=1); the module is unloaded and
  * loaded again afterwards, which fails if anything of the case still holds
  * it.
@@ -1185,5 +1293,7 @@ const struct mmb_test fault_tests[] = {
 	{ "fault/uffd_unanswered_aio", test_uffd_unanswered_aio, 90 },
 	{ "fault/stuck_copies_parked", test_stuck_copies_parked, 90 },
 	{ "fault/fuse_unanswered", test_fuse_unanswered, 90 },
+	{ "fault/uffd_exit_uring", test_uffd_exit_uring, 90 },
+	{ "fault/uffd_exit_aio", test_uffd_exit_aio, 90 },
 	{ NULL }
 };

@@ -9,6 +9,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -972,6 +973,382 @@ static int test_uring_read(void)
 	return T_PASS;
 }
 
+/*
+ * io_uring reads that the device refuses with -EAGAIN on their first,
+ * nonblocking attempt: a SYNC file (the default mode) reading into memory
+ * not faulted in yet, and a WORKER file with MMB_COPY_MAX_INFLIGHT reads in
+ * flight.  io_uring waits for such a read to become ready by poll(): each
+ * one completes all the same, with its count and data, or, beyond the
+ * limit, -EAGAIN.
+ */
+static int test_uring_sync_unfaulted(void)
+{
+	const size_t len = 256 * 1024;
+	uint64_t seed = test_seed(), data;
+	struct io_uring_sqe *sqe;
+	struct io_uring ring;
+	int fd, r, res;
+	uint8_t *b;
+
+	r = io_uring_queue_init(4, &ring, 0);
+	if (r == -ENOSYS || r == -EPERM)
+		SKIP("io_uring is not available: %s", strerror(-r));
+	EXPECT_OK(r);
+	fd = open_copy(MMB_COPY_SYNC, MMB_SRC_GEN, seed);
+	EXPECT_OK(fd);
+	b = map_anon(len, PROT_READ | PROT_WRITE);
+	EXPECT(b, "mmap");
+	sqe = io_uring_get_sqe(&ring);
+	io_uring_prep_read(sqe, fd, b, len, 777);
+	io_uring_sqe_set_data64(sqe, 7);
+	EXPECT_EQ(io_uring_submit(&ring), 1);
+	r = uring_wait(&ring, &res, &data);
+	EXPECT(!r, "SYNC read into untouched memory: no completion in 20 s (%s)",
+	       strerror(-r));
+	EXPECT_EQ(data, 7);
+	EXPECT_EQ(res, len);
+	EXPECT(pattern_check(b, len, seed, 777) < 0, "data");
+	io_uring_queue_exit(&ring);
+	munmap(b, len);
+	close(fd);
+	return T_PASS;
+}
+
+struct lock_writer {
+	int fd;
+	void *buf;
+	ssize_t ret;
+};
+
+static void *lock_writer_fn(void *arg)
+{
+	struct lock_writer *w = arg;
+
+	w->ret = write(w->fd, w->buf, 4096);
+	return NULL;
+}
+
+/*
+ * The same while a write() to the file sleeps in a fault of its source
+ * buffer (a userfaultfd, answered after the read was submitted): the read
+ * of the WORKER file cannot take the file's lock without waiting.
+ */
+static int test_uring_read_lock_held(void)
+{
+	const size_t len = 64 * 1024;
+	uint64_t seed = test_seed(), data;
+	struct lock_writer w = { 0 };
+	struct io_uring_sqe *sqe;
+	struct io_uring ring;
+	int fd, u, r, res;
+	pthread_t th;
+	uint8_t *b;
+
+	r = io_uring_queue_init(4, &ring, 0);
+	if (r == -ENOSYS || r == -EPERM)
+		SKIP("io_uring is not available: %s", strerror(-r));
+	EXPECT_OK(r);
+	u = uffd_open(O_NONBLOCK);
+	if (u == -ENOSYS)
+		SKIP("kernel without userfaultfd");
+	EXPECT_OK(u);
+	fd = open_copy(MMB_COPY_WORKER, MMB_SRC_GEN, seed);
+	EXPECT_OK(fd);
+	w.fd = fd;
+	w.buf = map_anon(4096, PROT_READ | PROT_WRITE);
+	EXPECT(w.buf, "mmap");
+	EXPECT_OK(uffd_register(u, w.buf, 4096));
+	EXPECT_EQ(pthread_create(&th, NULL, lock_writer_fn, &w), 0);
+	EXPECT_OK(uffd_wait_fault(u, 30000));
+	b = calloc(1, len);
+	EXPECT(b, "calloc");
+	sqe = io_uring_get_sqe(&ring);
+	io_uring_prep_read(sqe, fd, b, len, 4096);
+	io_uring_sqe_set_data64(sqe, 9);
+	EXPECT_EQ(io_uring_submit(&ring), 1);
+	usleep(200000);
+	/* The writer's fault is served as usual once u is closed. */
+	close(u);
+	EXPECT_EQ(pthread_join(th, NULL), 0);
+	EXPECT_EQ(w.ret, 4096);
+	r = uring_wait(&ring, &res, &data);
+	EXPECT(!r, "read submitted while a write held the file: no completion in 20 s (%s)",
+	       strerror(-r));
+	EXPECT_EQ(data, 9);
+	EXPECT_EQ(res, len);
+	EXPECT(pattern_check(b, len, seed, 4096) < 0, "data");
+	io_uring_queue_exit(&ring);
+	free(b);
+	close(fd);
+	return T_PASS;
+}
+
+struct racing_cancel {
+	uint64_t ctx;
+	struct iocb *cb;
+	atomic_int go, stop, done;
+};
+
+/* io_cancel() from the moment the read is submitted until it takes. */
+static void *racing_cancel_fn(void *arg)
+{
+	struct racing_cancel *rc = arg;
+
+	while (!atomic_load(&rc->stop)) {
+		if (!atomic_load(&rc->go))
+			continue;
+		if (!kaio_cancel(rc->ctx, rc->cb)) {
+			atomic_store(&rc->go, 0);
+			atomic_fetch_add(&rc->done, 1);
+		}
+	}
+	return NULL;
+}
+
+#define RACE_ROUNDS	300
+
+/*
+ * An aio read cancelled by another thread's io_cancel() the moment it is
+ * submitted: io_cancel() reports the cancellation under way each time,
+ * and each time the read, stuck in a fault nobody answers, completes
+ * (-ECANCELED) within 5 s.
+ */
+static int test_aio_cancel_at_submit(void)
+{
+	struct racing_cancel rc = { 0 };
+	int fd, u, r, i, lost = -1;
+	struct io_event ev;
+	struct iocb cb;
+	pthread_t th;
+	uint8_t *b;
+
+	u = uffd_open(O_NONBLOCK);
+	if (u == -ENOSYS)
+		SKIP("kernel without userfaultfd");
+	EXPECT_OK(u);
+	fd = open_copy(MMB_COPY_WORKER, MMB_SRC_GEN, 1);
+	EXPECT_OK(fd);
+	b = map_anon(4096, PROT_READ | PROT_WRITE);
+	EXPECT(b, "mmap");
+	EXPECT_OK(uffd_register(u, b, 4096));
+	EXPECT_OK(kaio_setup(4, &rc.ctx));
+	rc.cb = &cb;
+	EXPECT_EQ(pthread_create(&th, NULL, racing_cancel_fn, &rc), 0);
+	for (i = 0; i < RACE_ROUNDS; i++) {
+		memset(&cb, 0, sizeof(cb));
+		atomic_store(&rc.go, 1);
+		r = kaio_read(rc.ctx, &cb, fd, b, 4096, 0, 0, i);
+		if (r) {
+			atomic_store(&rc.go, 0);
+			break;
+		}
+		r = kaio_reap(rc.ctx, 1, 1, &ev, 5000);
+		if (r != 1) {
+			lost = i;
+			break;
+		}
+		if (ev.res != -ECANCELED) {
+			r = -1000 - (int)ev.res;
+			break;
+		}
+		r = 0;
+		while (atomic_load(&rc.go))
+			;
+	}
+	atomic_store(&rc.stop, 1);
+	pthread_join(th, NULL);
+	printf("# %d rounds, %d cancellations under way\n", i,
+	       atomic_load(&rc.done));
+	/* Closed, the userfaultfd lets a lost read end. */
+	close(u);
+	if (lost >= 0)
+		kaio_reap(rc.ctx, 1, 1, &ev, 20000);
+	kaio_destroy(rc.ctx);
+	close(fd);
+	EXPECT(lost < 0, "round %d: the read cancelled by io_cancel() did not complete in 5 s",
+	       lost);
+	EXPECT_OK(r);
+	EXPECT_EQ(i, RACE_ROUNDS);
+	return T_PASS;
+}
+
+struct pos_reader {
+	int fd;
+	size_t len;
+	int rounds;
+	ssize_t total;
+};
+
+static void *pos_reader_fn(void *arg)
+{
+	struct pos_reader *p = arg;
+	uint8_t *b = malloc(p->len);
+	int i;
+
+	p->total = b ? 0 : -ENOMEM;
+	for (i = 0; b && i < p->rounds; i++) {
+		ssize_t n = read(p->fd, b, p->len);
+
+		if (n < 0) {
+			p->total = -errno;
+			break;
+		}
+		p->total += n;
+	}
+	free(b);
+	return NULL;
+}
+
+/*
+ * Two threads read() one file description: the file position is the
+ * stream offset, and each read takes the next bytes of the stream, so the
+ * position ends at the sum of both counts (no two reads took the same).
+ */
+static int test_read_shared_pos(void)
+{
+	struct pos_reader p[2];
+	pthread_t th[2];
+	uint32_t mode;
+	off_t end;
+	int fd, i;
+
+	for (mode = MMB_COPY_SYNC; mode <= MMB_COPY_WORKER; mode++) {
+		fd = open_copy(mode, MMB_SRC_GEN, 1);
+		EXPECT_OK(fd);
+		for (i = 0; i < 2; i++) {
+			p[i] = (struct pos_reader){ fd, 64 * 1024, 200, 0 };
+			EXPECT_EQ(pthread_create(&th[i], NULL, pos_reader_fn,
+						 &p[i]), 0);
+		}
+		for (i = 0; i < 2; i++)
+			EXPECT_EQ(pthread_join(th[i], NULL), 0);
+		end = lseek(fd, 0, SEEK_CUR);
+		printf("# mode %u: read %zd + %zd bytes, file position %lld\n",
+		       mode, p[0].total, p[1].total, (long long)end);
+		EXPECT_EQ(p[0].total, 200 * 64 * 1024);
+		EXPECT_EQ(p[1].total, 200 * 64 * 1024);
+		EXPECT_EQ(end, p[0].total + p[1].total);
+		close(fd);
+	}
+	return T_PASS;
+}
+
+/*
+ * An io_uring read stuck in a fault nobody answers, its ring closed while
+ * the process lives on: io_uring waits for it in its exit work, and says
+ * so in the kernel log after 5 minutes if it never ends.  The read ends
+ * (or is cancelled) before that.
+ */
+static int test_uring_closed_ring_stuck(void)
+{
+	const size_t len = 64 * 1024;
+	struct mmb_copy_status cs;
+	struct io_uring ring;
+	int fd, u, r, k, splat;
+	char line[512];
+	uint8_t *b;
+
+	r = io_uring_queue_init(4, &ring, 0);
+	if (r == -ENOSYS || r == -EPERM)
+		SKIP("io_uring is not available: %s", strerror(-r));
+	EXPECT_OK(r);
+	u = uffd_open(O_NONBLOCK);
+	if (u == -ENOSYS)
+		SKIP("kernel without userfaultfd");
+	EXPECT_OK(u);
+	k = kmsg_open();
+	EXPECT_OK(k);
+	fd = open_copy(MMB_COPY_WORKER, MMB_SRC_GEN, 1);
+	EXPECT_OK(fd);
+	b = map_anon(len, PROT_READ | PROT_WRITE);
+	EXPECT(b, "mmap");
+	EXPECT_OK(uffd_register(u, b, len));
+	io_uring_prep_read(io_uring_get_sqe(&ring), fd, b, len, 0);
+	EXPECT_EQ(io_uring_submit(&ring), 1);
+	EXPECT_OK(uffd_wait_fault(u, 30000));
+	io_uring_queue_exit(&ring);
+	sleep(310);
+	EXPECT_OK(mmb_copy_status(fd, &cs));
+	splat = kmsg_splat(k, line, sizeof(line));
+	printf("# 310 s after the ring was closed: %u read(s) in flight\n",
+	       cs.inflight);
+	close(u);
+	close(fd);
+	EXPECT(!splat, "kernel log: %s", line);
+	EXPECT_EQ(cs.inflight, 0);
+	EXPECT_EQ(cs.completed, 1);
+	EXPECT_EQ(cs.cancelled, 1);
+	return T_PASS;
+}
+
+#define LIMIT_NR	(MMB_COPY_MAX_INFLIGHT + 44)
+#define LIMIT_LEN	(64 * 1024)
+
+static int test_uring_inflight_limit(void)
+{
+	uint64_t seed = test_seed(), deadline;
+	struct mmb_copy_status cs;
+	struct io_uring ring;
+	int fd, u, r, i, got = 0, bad = 0, again = 0;
+	uint8_t *b;
+
+	r = io_uring_queue_init(512, &ring, 0);
+	if (r == -ENOSYS || r == -EPERM)
+		SKIP("io_uring is not available: %s", strerror(-r));
+	EXPECT_OK(r);
+	u = uffd_open(O_NONBLOCK);
+	if (u == -ENOSYS)
+		SKIP("kernel without userfaultfd");
+	EXPECT_OK(u);
+	fd = open_copy(MMB_COPY_WORKER, MMB_SRC_GEN, seed);
+	EXPECT_OK(fd);
+	b = map_anon(LIMIT_LEN, PROT_READ | PROT_WRITE);
+	EXPECT(b, "mmap");
+	EXPECT_OK(uffd_register(u, b, LIMIT_LEN));
+	/* Every read blocks in the unanswered fault until u is closed. */
+	for (i = 0; i < LIMIT_NR; i++) {
+		struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);
+
+		EXPECT(sqe, "no sqe %d", i);
+		io_uring_prep_read(sqe, fd, b, LIMIT_LEN, 0);
+		io_uring_sqe_set_data64(sqe, i);
+	}
+	EXPECT_EQ(io_uring_submit(&ring), LIMIT_NR);
+	EXPECT_OK(uffd_wait_fault(u, 30000));
+	EXPECT_OK(mmb_copy_status(fd, &cs));
+	printf("# %d reads submitted, %u in flight\n", LIMIT_NR, cs.inflight);
+	EXPECT_EQ(cs.inflight, MMB_COPY_MAX_INFLIGHT);
+	/* Closed, the userfaultfd lets every fault be served as usual. */
+	close(u);
+	deadline = now_ns() + 30000000000ULL;
+	while (got < LIMIT_NR && now_ns() < deadline) {
+		struct __kernel_timespec ts = { .tv_sec = 1 };
+		struct io_uring_cqe *cqe;
+
+		if (io_uring_wait_cqe_timeout(&ring, &cqe, &ts))
+			continue;
+		if (cqe->res == -EAGAIN)
+			again++;
+		else if (cqe->res != LIMIT_LEN && !bad++)
+			printf("# read %llu: %d\n",
+			       (unsigned long long)cqe->user_data, cqe->res);
+		io_uring_cqe_seen(&ring, cqe);
+		got++;
+	}
+	EXPECT_OK(mmb_copy_status(fd, &cs));
+	EXPECT(got == LIMIT_NR,
+	       "%d of %d reads completed in 30 s (%u in flight, %llu completed)",
+	       got, LIMIT_NR, cs.inflight, (unsigned long long)cs.completed);
+	printf("# %d reads done, %d refused (-EAGAIN)\n", got - again, again);
+	EXPECT_EQ(bad, 0);
+	EXPECT(again <= LIMIT_NR - MMB_COPY_MAX_INFLIGHT, "%d refused", again);
+	EXPECT(pattern_check(b, LIMIT_LEN, seed, 0) < 0, "data");
+	io_uring_queue_exit(&ring);
+	munmap(b, LIMIT_LEN);
+	close(fd);
+	return T_PASS;
+}
+
 #define FIO_LD "/host/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2"
 #define FIO_JOBS "/tmp/mmb-fio.job"
 
@@ -1171,6 +1548,12 @@ const struct mmb_test remote_tests[] = {
 	{ "remote/read_nowait", test_read_nowait },
 	{ "remote/aio_read", test_aio_read },
 	{ "remote/uring_read", test_uring_read },
+	{ "remote/uring_sync_unfaulted", test_uring_sync_unfaulted, 60 },
+	{ "remote/uring_inflight_limit", test_uring_inflight_limit, 90 },
+	{ "remote/uring_read_lock_held", test_uring_read_lock_held, 60 },
+	{ "remote/aio_cancel_at_submit", test_aio_cancel_at_submit, 120 },
+	{ "remote/read_shared_pos", test_read_shared_pos, 60 },
+	{ "remote/uring_closed_ring_stuck", test_uring_closed_ring_stuck, 400 },
 	{ "remote/fio_engines", test_fio_engines, 300 },
 	{ "remote/stuck_copy_interrupted", test_stuck_copy_interrupted, 60 },
 	{ NULL }
