@@ -457,10 +457,13 @@ static bool mmb_copy_owner_dying(const struct mmb_copy *c)
 
 /*
  * A copy with an owner (an aio or io_uring read) that makes no progress for
- * this long is cancelled: nothing else may cancel an io_uring read, and a
- * closed ring waits for it (and warns after five minutes).
+ * copy_give_up_s seconds is cancelled: nothing else may cancel an io_uring
+ * read, and a closed ring waits for it (and warns after five minutes).
  */
-#define MMB_COPY_OWNED_GIVE_UP (120 * HZ)
+static unsigned int copy_give_up_s = 120;
+module_param(copy_give_up_s, uint, 0644);
+MODULE_PARM_DESC(copy_give_up_s,
+		 "Seconds without progress after which an aio or io_uring read is cancelled, 1 to 240 (default 120)");
 
 /* Whether a copy with an owner has made no progress for too long. */
 static bool mmb_copy_owner_gave_up(struct mmb_copy *c)
@@ -475,7 +478,9 @@ static bool mmb_copy_owner_gave_up(struct mmb_copy *c)
 		c->watch_at = jiffies;
 		return false;
 	}
-	return time_after(jiffies, c->watch_at + MMB_COPY_OWNED_GIVE_UP);
+	return time_after(jiffies,
+			  c->watch_at +
+				  clamp(READ_ONCE(copy_give_up_s), 1U, 240U) * HZ);
 }
 
 /*

@@ -1236,15 +1236,17 @@ static int test_read_shared_pos(void)
 /*
  * An io_uring read stuck in a fault nobody answers, its ring closed while
  * the process lives on: io_uring waits for it in its exit work, and says
- * so in the kernel log after 5 minutes if it never ends.  The read ends
- * (or is cancelled) before that.
+ * so in the kernel log after 5 minutes if it never ends.  The read is
+ * cancelled once it made no progress for copy_give_up_s seconds (loaded
+ * with 2 here; 120 by default): not before, and within a second after.
  */
-static int test_uring_closed_ring_stuck(void)
+static int uring_closed_ring_stuck(void)
 {
 	const size_t len = 64 * 1024;
 	struct mmb_copy_status cs;
 	struct io_uring ring;
 	int fd, u, r, k, splat;
+	uint64_t t0, t;
 	char line[512];
 	uint8_t *b;
 
@@ -1264,13 +1266,21 @@ static int test_uring_closed_ring_stuck(void)
 	EXPECT(b, "mmap");
 	EXPECT_OK(uffd_register(u, b, len));
 	io_uring_prep_read(io_uring_get_sqe(&ring), fd, b, len, 0);
+	t0 = now_ns();
 	EXPECT_EQ(io_uring_submit(&ring), 1);
 	EXPECT_OK(uffd_wait_fault(u, 30000));
 	io_uring_queue_exit(&ring);
-	sleep(310);
+	usleep(1500000);
 	EXPECT_OK(mmb_copy_status(fd, &cs));
+	EXPECT(cs.inflight == 1, "%u read(s) in flight 1.5 s after the submission, expected 1",
+	       cs.inflight);
+	do {
+		usleep(10000);
+		EXPECT_OK(mmb_copy_status(fd, &cs));
+		t = now_ns() - t0;
+	} while (cs.inflight && t < 10000000000ULL);
 	splat = kmsg_splat(k, line, sizeof(line));
-	printf("# 310 s after the ring was closed: %u read(s) in flight\n",
+	printf("# %.3f s after the submission: %u read(s) in flight\n", t / 1e9,
 	       cs.inflight);
 	close(u);
 	close(fd);
@@ -1278,7 +1288,14 @@ static int test_uring_closed_ring_stuck(void)
 	EXPECT_EQ(cs.inflight, 0);
 	EXPECT_EQ(cs.completed, 1);
 	EXPECT_EQ(cs.cancelled, 1);
+	EXPECT(t >= 2000000000ULL && t < 3500000000ULL,
+	       "cancelled %.3f s after the submission, expected 2 to 3.5", t / 1e9);
 	return T_PASS;
+}
+
+static int test_uring_closed_ring_stuck(void)
+{
+	return with_module_params("copy_give_up_s=2", uring_closed_ring_stuck);
 }
 
 #define LIMIT_NR	(MMB_COPY_MAX_INFLIGHT + 44)
@@ -1553,7 +1570,7 @@ const struct mmb_test remote_tests[] = {
 	{ "remote/uring_read_lock_held", test_uring_read_lock_held, 60 },
 	{ "remote/aio_cancel_at_submit", test_aio_cancel_at_submit, 120 },
 	{ "remote/read_shared_pos", test_read_shared_pos, 60 },
-	{ "remote/uring_closed_ring_stuck", test_uring_closed_ring_stuck, 400 },
+	{ "remote/uring_closed_ring_stuck", test_uring_closed_ring_stuck, 60 },
 	{ "remote/fio_engines", test_fio_engines, 300 },
 	{ "remote/stuck_copy_interrupted", test_stuck_copy_interrupted, 60 },
 	{ NULL }
