@@ -463,12 +463,13 @@ static bool mmb_copy_owner_dying(const struct mmb_copy *c)
 static unsigned int copy_give_up_s = 120;
 module_param(copy_give_up_s, uint, 0644);
 MODULE_PARM_DESC(copy_give_up_s,
-		 "Seconds without progress after which an aio or io_uring read is cancelled, 1 to 240 (default 120)");
+		 "Cancel aio/io_uring reads stuck that long, 1-240 s");
 
 /* Whether a copy with an owner has made no progress for too long. */
 static bool mmb_copy_owner_gave_up(struct mmb_copy *c)
 {
 	size_t copied = READ_ONCE(c->copied);
+	unsigned long give_up;
 
 	lockdep_assert_held(&mmb_engine.lock);
 	if (!c->owner)
@@ -478,9 +479,8 @@ static bool mmb_copy_owner_gave_up(struct mmb_copy *c)
 		c->watch_at = jiffies;
 		return false;
 	}
-	return time_after(jiffies,
-			  c->watch_at +
-				  clamp(READ_ONCE(copy_give_up_s), 1U, 240U) * HZ);
+	give_up = clamp(READ_ONCE(copy_give_up_s), 1U, 240U) * HZ;
+	return time_after(jiffies, c->watch_at + give_up);
 }
 
 /*
