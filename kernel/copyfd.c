@@ -222,17 +222,13 @@ static void mmb_fd_copy_done(struct mmb_copy *c)
 	mmb_file_put(mf);
 }
 
-static struct mmb_fd_copy *mmb_fd_copy_alloc(struct mmb_copy_fd *cfd,
-					     unsigned long uaddr, size_t len,
-					     gfp_t gfp)
+static struct mmb_fd_copy *mmb_fd_copy_alloc(struct mmb_copy_fd *cfd, gfp_t gfp)
 {
 	struct mmb_fd_copy *r = kzalloc(sizeof(*r), gfp);
 
 	if (!r)
 		return NULL;
 	r->cfd = cfd;
-	r->c.uaddr = uaddr;
-	r->c.len = len;
 	r->c.done = mmb_fd_copy_done;
 	INIT_LIST_HEAD(&r->link);
 	init_waitqueue_head(&r->waiter);
@@ -437,7 +433,7 @@ ssize_t mmb_copyfd_read_iter(struct mmb_copy_fd *cfd, struct kiocb *iocb,
 			goto err_unlock;
 	}
 	ret = -ENOMEM;
-	r = mmb_fd_copy_alloc(cfd, 0, count, gfp);
+	r = mmb_fd_copy_alloc(cfd, gfp);
 	if (!r)
 		goto err_unlock;
 	ret = mmb_fd_copy_iter(r, to, count, gfp);
