@@ -125,6 +125,7 @@ struct fz_shared {
 	atomic_ullong ops;
 	atomic_ullong ok[FZ_NR_CMDS];	/* ioctls that succeeded, per cmds[] */
 	atomic_ullong maps_ok, touches, forks;
+	atomic_ullong aio_reads, aio_events, gone;	/* submitted, reaped */
 	atomic_int stop;
 	atomic_int inject;	/* workers arm fault injection */
 	atomic_int inst[3];	/* current instance of each of kinds[] */
@@ -1015,6 +1016,7 @@ static void aio_events(const struct io_event *ev, long n)
 
 	for (i = 0; i < n; i++) {
 		res = ev[i].res;
+		atomic_fetch_add(&S->aio_events, 1);
 		fi_count(FI_PLAIN, FO_AIO_RESULT, res, res < 0 ? (int)-res : 0);
 		k = (struct iocb *)(uintptr_t)ev[i].obj - aio_cbs;
 		if (k >= 0 && k < FZ_AIO_NR)
@@ -1063,8 +1065,10 @@ static void op_aio_submit(void)
 	mode = fi_arm(cb->aio_fildes);
 	r = syscall(SYS_io_submit, aio_ctx, 1L, list);
 	fi_done(mode, FO_AIO_SUBMIT, r, errno);
-	if (r == 1)
+	if (r == 1) {
 		aio_busy[k] = true;
+		atomic_fetch_add(&S->aio_reads, 1);
+	}
 }
 
 static void op_aio_getevents(void)
@@ -1118,6 +1122,7 @@ static void op_gone(void)
 	arg = one_in(8) ? fz_u64(0) : place_args(A.info.argsz);
 	r = syscall(SYS_ioctl, fd, _IO(MMB_IOC_MAGIC, nr[below(3)]), arg);
 	err = errno;
+	atomic_fetch_add(&S->gone, 1);
 	fi_count(FI_PLAIN, FO_GONE, r, err);
 	if (r >= 0 || (err != ENOTTY && err != EBADF))
 		fi_bad(FO_GONE, r >= 0 ? 0 : err);
@@ -2783,10 +2788,13 @@ static int fuzz_run(const struct fz_opts *o)
 	       (unsigned long long)R.deaths + FZ_WORKERS, replugs);
 	EXPECT(atomic_load(&S->ops) >= target, "only %llu operations",
 	       (unsigned long long)atomic_load(&S->ops));
-	printf("# %s: %llu mmaps, %llu loads/stores, %llu forks; ioctls that succeeded:\n#  ",
+	printf("# %s: %llu mmaps, %llu loads/stores, %llu forks, %llu aio reads submitted, %llu reaped, %llu removed ioctls; ioctls that succeeded:\n#  ",
 	       o->name, (unsigned long long)atomic_load(&S->maps_ok),
 	       (unsigned long long)atomic_load(&S->touches),
-	       (unsigned long long)atomic_load(&S->forks));
+	       (unsigned long long)atomic_load(&S->forks),
+	       (unsigned long long)atomic_load(&S->aio_reads),
+	       (unsigned long long)atomic_load(&S->aio_events),
+	       (unsigned long long)atomic_load(&S->gone));
 	for (i = 0; i < NR_CMDS; i++)
 		printf(" %s %llu%s", cmds[i].name + 8,
 		       (unsigned long long)atomic_load(&S->ok[i]),
@@ -2808,6 +2816,10 @@ static int fuzz_run(const struct fz_opts *o)
 		EXPECT(atomic_load(&S->ok[i]) || cmds[i].cmd == MMB_IOC_STREAM_FETCH,
 		       "seed %#llx: %s never succeeded", (unsigned long long)R.seed,
 		       cmds[i].name);
+	EXPECT(atomic_load(&S->aio_reads) && atomic_load(&S->aio_events) &&
+	       atomic_load(&S->gone),
+	       "seed %#llx: no aio read submitted or reaped, or no removed ioctl",
+	       (unsigned long long)R.seed);
 	if (o->unload) {
 		EXPECT_EQ(R.reloads, 1);
 		EXPECT(R.rmmods, "seed %#llx: no rmmod tried in %llu rounds",
