@@ -121,8 +121,9 @@ static struct {
  * @c:		the request; @c->mm must be the current address space
  * @bounce:	MMB_COPY_CHUNK bytes of kernel memory when @c->fill is set
  *
- * Copies chunk by chunk, stopping early on cancellation or at the first
- * unwritable byte; @c->copied is exact either way.  The caller is either a
+ * Copies chunk by chunk, stopping early on cancellation, at the first
+ * unwritable byte, or (in a kernel thread) once the process is gone;
+ * @c->copied is exact either way.  The caller is either a
  * worker that adopted @c->mm or the process itself (the synchronous
  * baseline of the char device).
  */
@@ -137,6 +138,15 @@ void mmb_copy_run(struct mmb_copy *c, void *bounce)
 
 		if (READ_ONCE(c->cancel)) {
 			c->status = -ECANCELED;
+			return;
+		}
+		/*
+		 * A worker's reference is the only one left: the process
+		 * exited or exec'd during the copy, and is not written to.
+		 */
+		if ((current->flags & PF_KTHREAD) &&
+		    atomic_read(&c->mm->mm_users) == 1) {
+			c->status = -ESRCH;
 			return;
 		}
 		if (c->fill) {

@@ -1174,9 +1174,9 @@ static int test_fuse_unanswered(void)
 }
 
 /*
- * The same with the read submitted through io_uring (which waits for its
- * reads when the process exits, before the userfaultfd is released) and
- * through Linux aio.
+ * The same with the read submitted through io_uring and through Linux aio,
+ * whose requests hold the device file: the victims hand their userfaultfd
+ * to the test, so only their death's cancelling the copy ends it.
  */
 static int test_uffd_unanswered_uring(void)
 {
