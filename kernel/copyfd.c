@@ -161,6 +161,22 @@ static struct mmb_device *mmb_cfd_dev(struct mmb_copy_fd *cfd)
  */
 #define MMB_COPY_GIVE_UP (HZ / 4)
 
+/* Count a finished request in the file's status; alock held. */
+static void mmb_fd_copy_count(struct mmb_copy_fd *cfd, const struct mmb_copy *c)
+{
+	lockdep_assert_held(&cfd->alock);
+	cfd->completed++;
+	if (c->status == -ECANCELED)
+		cfd->cancelled++;
+	if (c->worker_pid)
+		cfd->last_worker = c->worker_pid;
+}
+
+static long mmb_fd_copy_result(struct mmb_fd_copy *r)
+{
+	return r->c.copied ? (long)r->c.copied : r->c.status;
+}
+
 /*
  * A read whose kiocb is asynchronous (aio, io_uring) is done: account for
  * it, then hand the result to the kiocb's owner, which may free the kiocb,
@@ -172,22 +188,16 @@ static void mmb_fd_copy_complete(struct mmb_fd_copy *r)
 	struct mmb_file *mf = mmb_cfd_file(cfd);
 	struct kiocb *iocb = r->iocb;
 	struct mmb_copy *c = &r->c;
-	long res;
 
 	spin_lock(&cfd->alock);
-	cfd->completed++;
-	if (c->status == -ECANCELED)
-		cfd->cancelled++;
-	if (c->worker_pid)
-		cfd->last_worker = c->worker_pid;
+	mmb_fd_copy_count(cfd, c);
 	list_del_init(&r->link);
 	cfd->nr_inflight--;
 	wake_up(&cfd->wq);
 	spin_unlock(&cfd->alock);
 	put_task_struct(c->owner);
-	res = c->copied ? (long)c->copied : c->status;
 	iocb->ki_pos += c->copied;
-	iocb->ki_complete(iocb, res);
+	iocb->ki_complete(iocb, mmb_fd_copy_result(r));
 	mmb_fd_copy_put(r);
 	mmb_file_put(mf);
 }
@@ -211,11 +221,7 @@ static void mmb_fd_copy_done(struct mmb_copy *c)
 		return;
 	}
 	spin_lock(&cfd->alock);
-	cfd->completed++;
-	if (c->status == -ECANCELED)
-		cfd->cancelled++;
-	if (c->worker_pid)
-		cfd->last_worker = c->worker_pid;
+	mmb_fd_copy_count(cfd, c);
 	/* A completion of a closed file has nobody to reap it. */
 	orphan = async && cfd->released;
 	if (orphan) {
@@ -637,11 +643,6 @@ err_unlock:
 	mutex_unlock(&cfd->lock);
 	mmb_fd_copy_put(r);
 	return ret;
-}
-
-static long mmb_fd_copy_result(struct mmb_fd_copy *r)
-{
-	return r->c.copied ? (long)r->c.copied : r->c.status;
 }
 
 /* Something to reap, or nothing in flight that could become so. */
