@@ -173,6 +173,11 @@ static void mmb_fd_copy_finish(struct mmb_copy_fd *cfd, struct mmb_fd_copy *r)
 	wake_up(&cfd->wq);
 }
 
+static long mmb_fd_copy_result(struct mmb_fd_copy *r)
+{
+	return r->c.copied ? (long)r->c.copied : r->c.status;
+}
+
 /*
  * A read whose kiocb is asynchronous (aio, io_uring) is done: account for
  * it, then hand the result to the kiocb's owner, which may free the kiocb,
@@ -184,15 +189,13 @@ static void mmb_fd_copy_complete(struct mmb_fd_copy *r)
 	struct mmb_file *mf = mmb_cfd_file(cfd);
 	struct kiocb *iocb = r->iocb;
 	struct mmb_copy *c = &r->c;
-	long res;
 
 	spin_lock(&cfd->alock);
 	mmb_fd_copy_finish(cfd, r);
 	spin_unlock(&cfd->alock);
 	put_task_struct(c->owner);
-	res = c->copied ? (long)c->copied : c->status;
 	iocb->ki_pos += c->copied;
-	iocb->ki_complete(iocb, res);
+	iocb->ki_complete(iocb, mmb_fd_copy_result(r));
 	mmb_fd_copy_put(r);
 	mmb_file_put(mf);
 }

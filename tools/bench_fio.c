@@ -163,6 +163,21 @@ static int fio_job(int v, unsigned int bs_kib, struct fio_res *res)
 	return 0;
 }
 
+/* The ratios, each at every block size: <name>_<sz>. */
+static const struct fio_ratio {
+	const char *name;
+	int num, den;
+	bool cpu; /* of CPU per byte, else of bandwidth */
+} fio_ratios[] = {
+	{ "ratio_fio_uring_vs_tmpfs", V_URING_COPYFD, V_URING_TMPFS, false },
+	{ "ratio_copy_async_vs_sync", V_URING_COPYFD, V_PSYNC_SYNC, false },
+	{ "ratio_fio_worker_vs_sync", V_PSYNC_WORKER, V_PSYNC_SYNC, false },
+	{ "ratio_copy_cpu_vs_sync", V_PSYNC_WORKER, V_PSYNC_SYNC, true },
+	{ "ratio_copy_2readers_vs_1", V_PSYNC_WORKER2, V_PSYNC_WORKER, false },
+};
+
+#define NRATIOS ((int)(sizeof(fio_ratios) / sizeof(fio_ratios[0])))
+
 int bench_fio(struct bench_out *out)
 {
 	static const unsigned int bs_kib[] = { 4, 1024 };
@@ -211,21 +226,14 @@ int bench_fio(struct bench_out *out)
 				 v_name[v], sz[s]);
 			bench_samples(out, name, cpu[s][v], FIO_REPEATS);
 		}
-		snprintf(name, sizeof(name), "ratio_fio_uring_vs_tmpfs_%s", sz[s]);
-		bench_ratio(out, name, mbps[s][V_URING_COPYFD],
-			    mbps[s][V_URING_TMPFS], FIO_REPEATS);
-		snprintf(name, sizeof(name), "ratio_copy_async_vs_sync_%s", sz[s]);
-		bench_ratio(out, name, mbps[s][V_URING_COPYFD],
-			    mbps[s][V_PSYNC_SYNC], FIO_REPEATS);
-		snprintf(name, sizeof(name), "ratio_fio_worker_vs_sync_%s", sz[s]);
-		bench_ratio(out, name, mbps[s][V_PSYNC_WORKER],
-			    mbps[s][V_PSYNC_SYNC], FIO_REPEATS);
-		snprintf(name, sizeof(name), "ratio_copy_cpu_vs_sync_%s", sz[s]);
-		bench_ratio(out, name, cpu[s][V_PSYNC_WORKER],
-			    cpu[s][V_PSYNC_SYNC], FIO_REPEATS);
-		snprintf(name, sizeof(name), "ratio_copy_2readers_vs_1_%s", sz[s]);
-		bench_ratio(out, name, mbps[s][V_PSYNC_WORKER2],
-			    mbps[s][V_PSYNC_WORKER], FIO_REPEATS);
+		for (k = 0; k < NRATIOS; k++) {
+			const struct fio_ratio *q = &fio_ratios[k];
+			double(*of)[NV][FIO_REPEATS] = q->cpu ? cpu : mbps;
+
+			snprintf(name, sizeof(name), "%s_%s", q->name, sz[s]);
+			bench_ratio(out, name, of[s][q->num], of[s][q->den],
+				    FIO_REPEATS);
+		}
 	}
 	bench_ratio(out, "ratio_copy_2readers_vs_1", mbps[1][V_PSYNC_WORKER2],
 		    mbps[1][V_PSYNC_WORKER], FIO_REPEATS);
