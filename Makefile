@@ -49,7 +49,8 @@ MANDIR ?= $(PREFIX)/share/man
 UDEVDIR ?= /etc/udev/rules.d
 MODDIR ?= /lib/modules/$(KVER)/updates
 
-KSRC := Kbuild dkms.conf $(wildcard kernel/*.c kernel/*.h) include/uapi/linux/mmbridge.h
+KSRC := Kbuild dkms.conf $(wildcard kernel/*.c kernel/*.h) backends/Kbuild $(wildcard backends/*.c) \
+	include/linux/mmbridge.h include/uapi/linux/mmbridge.h
 LIB_SRC := lib/libmmbridge.c
 LIB_HDR := lib/include/mmbridge.h include/uapi/linux/mmbridge.h
 CLI_SRC := tools/mmbridge.c tools/bench.c tools/bench_out.c tools/bench_irq.c \
@@ -72,17 +73,17 @@ $(BUILD)/mod/%/mmbridge.ko: $(KSRC)
 		echo "mmbridge: no kernel headers for $*; install linux-headers-$*" >&2; \
 		exit 1; fi
 	@mkdir -p $(BUILD)/mod/$*
-	@cp -a Kbuild dkms.conf kernel include $(BUILD)/mod/$*/
+	@cp -a Kbuild dkms.conf kernel backends include $(BUILD)/mod/$*/
 	$(MAKE) -C $(call kdir_of,$*) M=$(BUILD)/mod/$* MMB_WERROR=$(MMB_WERROR) modules
 
 # The sample driver (samples/mmb_sample), linked against that module build.
 sample: $(BUILD)/sample/$(KVER)/mmb_sample.ko
 
 $(BUILD)/sample/%/mmb_sample.ko: samples/mmb_sample/mmb_sample.c samples/mmb_sample/Kbuild \
-		kernel/pin.h kernel/remote.h $(BUILD)/mod/%/mmbridge.ko
+		include/linux/mmbridge.h $(BUILD)/mod/%/mmbridge.ko
 	@mkdir -p $(@D)
 	@cp -a samples/mmb_sample/* $(@D)/
-	$(MAKE) -C $(call kdir_of,$*) M=$(@D) MMB_KERNEL=$(TOP)/kernel \
+	$(MAKE) -C $(call kdir_of,$*) M=$(@D) MMB_INCLUDE=$(TOP)/include \
 		KBUILD_EXTRA_SYMBOLS=$(BUILD)/mod/$*/Module.symvers MMB_WERROR=$(MMB_WERROR) modules
 
 lib: $(BUILD)/lib/libmmbridge.a $(BUILD)/lib/$(LIB_REAL)
@@ -124,6 +125,8 @@ $(BUILD)/bin/mmb-hostcheck: tests/hostcheck.c tests/pattern.h
 
 install: module lib cli
 	install -D -m 0644 $(BUILD)/mod/$(KVER)/mmbridge.ko $(DESTDIR)$(MODDIR)/mmbridge.ko
+	install -D -m 0644 -t $(DESTDIR)$(MODDIR) $(BUILD)/mod/$(KVER)/backends/mmb_soft.ko \
+		$(BUILD)/mod/$(KVER)/backends/mmb_edu.ko $(BUILD)/mod/$(KVER)/backends/mmb_ivshmem.ko
 	install -D -m 0644 udev/60-mmbridge.rules $(DESTDIR)$(UDEVDIR)/60-mmbridge.rules
 	install -D -m 0644 $(BUILD)/lib/libmmbridge.a $(DESTDIR)$(LIBDIR)/libmmbridge.a
 	install -D -m 0755 $(BUILD)/lib/$(LIB_REAL) $(DESTDIR)$(LIBDIR)/$(LIB_REAL)
@@ -143,7 +146,9 @@ install: module lib cli
 	fi
 
 uninstall:
-	rm -f $(DESTDIR)$(MODDIR)/mmbridge.ko $(DESTDIR)$(UDEVDIR)/60-mmbridge.rules \
+	rm -f $(DESTDIR)$(MODDIR)/mmbridge.ko $(DESTDIR)$(MODDIR)/mmb_soft.ko \
+	      $(DESTDIR)$(MODDIR)/mmb_edu.ko $(DESTDIR)$(MODDIR)/mmb_ivshmem.ko \
+	      $(DESTDIR)$(UDEVDIR)/60-mmbridge.rules \
 	      $(DESTDIR)$(LIBDIR)/libmmbridge.a $(DESTDIR)$(LIBDIR)/$(LIB_REAL) \
 	      $(DESTDIR)$(LIBDIR)/libmmbridge.so.$(LIB_SOVER) $(DESTDIR)$(LIBDIR)/libmmbridge.so \
 	      $(DESTDIR)$(LIBDIR)/pkgconfig/mmbridge.pc $(DESTDIR)$(INCLUDEDIR)/mmbridge.h \
@@ -157,7 +162,7 @@ DKMS_SRC ?= /usr/src/mmbridge-$(VERSION)
 dkms-source:
 	rm -rf $(DESTDIR)$(DKMS_SRC)
 	mkdir -p $(DESTDIR)$(DKMS_SRC)
-	cp -a Kbuild dkms.conf kernel include $(DESTDIR)$(DKMS_SRC)/
+	cp -a Kbuild dkms.conf kernel backends include $(DESTDIR)$(DKMS_SRC)/
 
 dkms: dkms-source
 	dkms add -m mmbridge -v $(VERSION)

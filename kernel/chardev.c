@@ -21,7 +21,7 @@
 static int mmb_open(struct inode *inode, struct file *file)
 {
 	struct mmb_device *mdev =
-		container_of(inode->i_cdev, struct mmb_device, cdev);
+		container_of(inode->i_cdev, struct mmb_core, cdev)->mdev;
 	struct mmb_file *mf;
 	int ret;
 
@@ -36,7 +36,7 @@ static int mmb_open(struct inode *inode, struct file *file)
 	refcount_set(&mf->ref, 1);
 	mf->mdev = mdev;
 	mmb_copyfd_init(&mf->copy);
-	mf->copy.mode = READ_ONCE(mdev->copy_mode);
+	mf->copy.mode = READ_ONCE(mdev->core->copy_mode);
 	mmb_notify_fd_init(&mf->notify);
 	file->private_data = mf;
 	/* One address_space for all files: revocation reaches every mapping. */
@@ -56,12 +56,12 @@ static void mmb_stop_owned_timer(struct mmb_device *mdev, struct file *file)
 {
 	if (mmb_device_enter(mdev))
 		return;
-	mutex_lock(&mdev->ctl_lock);
-	if (mdev->timer_owner == file) {
+	mutex_lock(&mdev->core->ctl_lock);
+	if (mdev->core->timer_owner == file) {
 		mdev->ops->irq_timer(mdev, 0);
-		mdev->timer_owner = NULL;
+		mdev->core->timer_owner = NULL;
 	}
-	mutex_unlock(&mdev->ctl_lock);
+	mutex_unlock(&mdev->core->ctl_lock);
 	mmb_device_leave(mdev);
 }
 
@@ -178,15 +178,15 @@ static long mmb_ioctl_info(struct mmb_device *mdev, void __user *uarg)
 	if (ret)
 		return ret;
 	info.abi_version = MMB_ABI_VERSION;
-	info.backend = mdev->kind;
-	info.caps = mdev->caps;
-	info.mem_size = mdev->mem_size;
+	info.reserved0 = 0;
+	info.caps = mdev->core->caps;
+	info.mem_size = mdev->mem.size;
 	info.event_count = mmb_notify_count(mdev);
 	info.irq_handled = mmb_notify_handled(mdev);
 	info.dma_window = mdev->dma_window;
-	info.instance = mdev->instance;
-	memset(info.name, 0, sizeof(info.name));
-	strscpy(info.name, dev_name(&mdev->dev), sizeof(info.name));
+	info.instance = mdev->core->instance;
+	strscpy_pad(info.name, dev_name(&mdev->dev), sizeof(info.name));
+	strscpy_pad(info.driver, mmb_device_stem(mdev), sizeof(info.driver));
 	mmb_device_leave(mdev);
 
 	return mmb_put_args(uarg, &info, sizeof(info), info.argsz);
@@ -207,11 +207,11 @@ static long mmb_trigger_wait(struct mmb_device *mdev, u64 before)
 
 	/* Aligned arguments, not a break after the parenthesis. */
 	/* clang-format off */
-	left = wait_event_interruptible_timeout(mdev->notify.wq,
+	left = wait_event_interruptible_timeout(mdev->core->notify.wq,
 						mmb_trigger_seen(mdev, before),
 						HZ);
 	if (left < 0)
-		left = wait_event_timeout(mdev->notify.wq,
+		left = wait_event_timeout(mdev->core->notify.wq,
 					  mmb_trigger_seen(mdev, before), HZ);
 	/* clang-format on */
 	return left;
@@ -234,7 +234,7 @@ static int mmb_trigger_one(struct mmb_device *mdev, bool wait)
 	ret = mmb_device_enter(mdev);
 	if (ret)
 		return ret;
-	if (mutex_lock_interruptible(&mdev->ctl_lock)) {
+	if (mutex_lock_interruptible(&mdev->core->ctl_lock)) {
 		mmb_device_leave(mdev);
 		return -EINTR;
 	}
@@ -245,7 +245,7 @@ static int mmb_trigger_one(struct mmb_device *mdev, bool wait)
 		if (!left)
 			ret = -ETIMEDOUT;
 	}
-	mutex_unlock(&mdev->ctl_lock);
+	mutex_unlock(&mdev->core->ctl_lock);
 	mmb_device_leave(mdev);
 	return ret;
 }
@@ -266,7 +266,7 @@ static long mmb_ioctl_irq_trigger(struct mmb_device *mdev, void __user *uarg)
 		return -EINVAL;
 	if ((trig.flags & MMB_IRQ_TRIGGER_NOWAIT) && trig.count != 1)
 		return -EINVAL;
-	if (!(mdev->caps & MMB_CAP_IRQ))
+	if (!(mdev->core->caps & MMB_CAP_IRQ))
 		return -EOPNOTSUPP;
 
 	/*
@@ -309,17 +309,17 @@ static long mmb_ioctl_irq_timer(struct mmb_device *mdev, struct file *file,
 	if (tm.period_ns && (tm.period_ns < MMB_IRQ_PERIOD_MIN_NS ||
 			     tm.period_ns > MMB_IRQ_PERIOD_MAX_NS))
 		return -EINVAL;
-	if (!(mdev->caps & MMB_CAP_IRQ_TIMER))
+	if (!(mdev->core->caps & MMB_CAP_IRQ_TIMER))
 		return -EOPNOTSUPP;
 
 	ret = mmb_device_enter(mdev);
 	if (ret)
 		return ret;
-	mutex_lock(&mdev->ctl_lock);
+	mutex_lock(&mdev->core->ctl_lock);
 	ret = mdev->ops->irq_timer(mdev, tm.period_ns);
 	if (!ret)
-		mdev->timer_owner = tm.period_ns ? file : NULL;
-	mutex_unlock(&mdev->ctl_lock);
+		mdev->core->timer_owner = tm.period_ns ? file : NULL;
+	mutex_unlock(&mdev->core->ctl_lock);
 	mmb_device_leave(mdev);
 	return ret;
 }
@@ -356,7 +356,7 @@ static int mmb_get_xfer(struct mmb_device *mdev, struct mmb_xfer *x,
 			   offsetofend(struct mmb_xfer, reserved), uarg);
 	if (ret)
 		return ret;
-	if (!(mdev->caps & cap))
+	if (!(mdev->core->caps & cap))
 		return -EOPNOTSUPP;
 	return mmb_check_xfer(x, window);
 }
@@ -467,7 +467,7 @@ static struct mmb_dma_xfer *mmb_dma_xfer_alloc(struct mmb_device *mdev,
 	} else {
 		/* One mapping: physically contiguous, below the DMA mask. */
 		gfp_t gfp = GFP_KERNEL | __GFP_NOWARN |
-			    mmb_dma_gfp(mdev->dma_dev);
+			    mmb_dma_gfp(mdev->core->dma_dev);
 
 		x->pages = true;
 		x->buf = alloc_pages_exact(len, gfp);
@@ -507,13 +507,13 @@ static int mmb_dma_xfer_run(struct mmb_device *mdev, struct mmb_dma_xfer *x)
 	if (ret)
 		return ret;
 	if (!mdev->dma_cpu) {
-		dma = dma_map_single(mdev->dma_dev, x->buf, x->len,
+		dma = dma_map_single(mdev->core->dma_dev, x->buf, x->len,
 				     mmb_dma_xfer_dir(x));
-		if (dma_mapping_error(mdev->dma_dev, dma)) {
+		if (dma_mapping_error(mdev->core->dma_dev, dma)) {
 			mmb_device_leave(mdev);
 			return -ENOMEM;
 		}
-		x->dma_dev = mdev->dma_dev;
+		x->dma_dev = mdev->core->dma_dev;
 		x->req.dma_addr = dma;
 		x->mapped = true;
 		mmb_dma_mapped(1);
@@ -592,22 +592,6 @@ out_put:
 
 #define MMB_MEM_CHUNK (64 * 1024)
 
-/* Copy between device memory and a kernel buffer, inside enter/leave. */
-static void mmb_mem_copy(struct mmb_device *mdev, u64 off, void *buf,
-			 size_t len, bool to_device)
-{
-	if (mdev->mem_io && to_device) {
-		memcpy_toio(mdev->mem_io + off, buf, len);
-		wmb(); /* drain write-combining buffers */
-	} else if (mdev->mem_io) {
-		memcpy_fromio(buf, mdev->mem_io + off, len);
-	} else if (to_device) {
-		memcpy(mdev->mem_virt + off, buf, len);
-	} else {
-		memcpy(buf, mdev->mem_virt + off, len);
-	}
-}
-
 static long mmb_ioctl_mem_rw(struct mmb_device *mdev, void __user *uarg)
 {
 	struct mmb_xfer args;
@@ -617,7 +601,7 @@ static long mmb_ioctl_mem_rw(struct mmb_device *mdev, void __user *uarg)
 	void *bounce;
 	int ret;
 
-	ret = mmb_get_xfer(mdev, &args, uarg, MMB_CAP_DEVMEM, mdev->mem_size);
+	ret = mmb_get_xfer(mdev, &args, uarg, MMB_CAP_DEVMEM, mdev->mem.size);
 	if (ret)
 		return ret;
 	ubuf = u64_to_user_ptr(args.user_addr);
@@ -637,8 +621,12 @@ static long mmb_ioctl_mem_rw(struct mmb_device *mdev, void __user *uarg)
 		ret = mmb_device_enter(mdev);
 		if (ret)
 			break;
-		mmb_mem_copy(mdev, args.dev_offset + done, bounce, n,
-			     to_device);
+		if (to_device)
+			mmb_mem_write(&mdev->mem, args.dev_offset + done,
+				      bounce, n);
+		else
+			mmb_mem_read(&mdev->mem, args.dev_offset + done, bounce,
+				     n);
 		mmb_device_leave(mdev);
 		if (!to_device && copy_to_user(ubuf + done, bounce, n)) {
 			ret = -EFAULT;

@@ -27,7 +27,6 @@
 #include <linux/uio.h>
 
 #include "priv.h"
-#include "remote.h"
 #include "trace.h"
 
 /* Bytes written to a file with write(), shared by the copies that read them. */
@@ -581,7 +580,7 @@ void mmb_copyfd_status(struct mmb_copy_fd *cfd, struct mmb_copy_status *st)
  * waited for in the handler.
  */
 struct mmb_irq_copy_reg {
-	struct list_head node; /* mdev->irq_copies */
+	struct list_head node; /* mdev->core->irq_copies */
 	struct mmb_device *mdev;
 	struct mmb_file *mf;
 	struct mmb_copy c;
@@ -645,8 +644,8 @@ void mmb_irq_copy_event(struct mmb_device *mdev, u64 irq_count, u64 now)
 	struct mmb_irq_copy_reg *reg;
 	unsigned long flags;
 
-	spin_lock_irqsave(&mdev->irq_copy_lock, flags);
-	list_for_each_entry(reg, &mdev->irq_copies, node) {
+	spin_lock_irqsave(&mdev->core->irq_copy_lock, flags);
+	list_for_each_entry(reg, &mdev->core->irq_copies, node) {
 		spin_lock(&reg->lock);
 		reg->rec.irq_count = irq_count;
 		reg->rec.timestamp_ns = now;
@@ -658,7 +657,7 @@ void mmb_irq_copy_event(struct mmb_device *mdev, u64 irq_count, u64 now)
 		}
 		spin_unlock(&reg->lock);
 	}
-	spin_unlock_irqrestore(&mdev->irq_copy_lock, flags);
+	spin_unlock_irqrestore(&mdev->core->irq_copy_lock, flags);
 }
 
 static bool mmb_irq_copy_idle(struct mmb_irq_copy_reg *reg)
@@ -677,9 +676,9 @@ static void mmb_irq_copy_unregister(struct mmb_irq_copy_reg *reg)
 	struct mmb_device *mdev = reg->mdev;
 	unsigned long flags;
 
-	spin_lock_irqsave(&mdev->irq_copy_lock, flags);
+	spin_lock_irqsave(&mdev->core->irq_copy_lock, flags);
 	list_del(&reg->node);
-	spin_unlock_irqrestore(&mdev->irq_copy_lock, flags);
+	spin_unlock_irqrestore(&mdev->core->irq_copy_lock, flags);
 
 	spin_lock_irqsave(&reg->lock, flags);
 	reg->dying = true;
@@ -718,7 +717,7 @@ int mmb_copyfd_irq_copy(struct mmb_copy_fd *cfd, struct mmb_device *mdev,
 		if (!access_ok(u64_to_user_ptr(ic->user_addr),
 			       sizeof(struct mmb_irq_record)))
 			return -EFAULT;
-		if (!(mdev->caps & MMB_CAP_IRQ))
+		if (!(mdev->core->caps & MMB_CAP_IRQ))
 			return -EOPNOTSUPP;
 		reg = kzalloc(sizeof(*reg), GFP_KERNEL);
 		if (!reg)
@@ -740,9 +739,9 @@ int mmb_copyfd_irq_copy(struct mmb_copy_fd *cfd, struct mmb_device *mdev,
 	old = cfd->irq_reg;
 	cfd->irq_reg = reg;
 	if (reg) {
-		spin_lock_irqsave(&mdev->irq_copy_lock, flags);
-		list_add_tail(&reg->node, &mdev->irq_copies);
-		spin_unlock_irqrestore(&mdev->irq_copy_lock, flags);
+		spin_lock_irqsave(&mdev->core->irq_copy_lock, flags);
+		list_add_tail(&reg->node, &mdev->core->irq_copies);
+		spin_unlock_irqrestore(&mdev->core->irq_copy_lock, flags);
 	}
 	mutex_unlock(&cfd->lock);
 	if (old)

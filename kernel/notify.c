@@ -37,7 +37,6 @@
 #include <linux/wait.h>
 
 #include "compat.h"
-#include "pin.h"
 #include "priv.h"
 
 /* Rings on one device, over all files: bounds the handler's work. */
@@ -211,11 +210,11 @@ static u64 mmb_deliver_locked(struct mmb_notify *n, u32 cause, u64 now)
 /* The part of a delivery that may take spinlock_t locks. */
 static void mmb_fanout(struct mmb_device *mdev, u64 count, u64 now)
 {
-	struct mmb_notify *n = &mdev->notify;
+	struct mmb_notify *n = &mdev->core->notify;
 	struct mmb_efd_reg *e;
 	unsigned long flags;
 
-	if (!list_empty(&mdev->irq_copies))
+	if (!list_empty(&mdev->core->irq_copies))
 		mmb_irq_copy_event(mdev, count, now);
 	if (!list_empty(&n->eventfds)) {
 		spin_lock_irqsave(&n->efd_lock, flags);
@@ -231,14 +230,16 @@ static void mmb_fanout(struct mmb_device *mdev, u64 count, u64 now)
  * @mdev:	the device that interrupted
  * @cause:	enum mmb_event_cause
  *
- * Called by backends from their interrupt handler: hard-IRQ context, or on
- * PREEMPT_RT the forced IRQ thread or softirq-expiry hrtimer.  Does not
- * sleep.  While delivery is disabled the interrupt is only counted as
+ * Called by drivers from their interrupt handler, for each cause the
+ * interrupt reports (MMB_EVENT_TRIGGER, _TIMER, _DMA, _DMA_ERROR): any
+ * context, hard-IRQ included, also on PREEMPT_RT.  Does not sleep.
+ * Between mmb_device_register() and the return of mmb_device_unregister()
+ * only.  While delivery is disabled the interrupt is only counted as
  * masked and remembered for mmb_notify_control().
  */
 void mmb_irq_event(struct mmb_device *mdev, u32 cause)
 {
-	struct mmb_notify *n = &mdev->notify;
+	struct mmb_notify *n = &mdev->core->notify;
 	u64 now = ktime_get_ns();
 	unsigned long flags;
 	u64 count = 0;
@@ -269,6 +270,7 @@ void mmb_irq_event(struct mmb_device *mdev, u32 cause)
 		wake_up_all(&n->wq);
 	}
 }
+MMB_EXPORT(mmb_irq_event);
 
 /**
  * mmb_notify_region() - report a change of the device region's state.
@@ -282,7 +284,7 @@ void mmb_irq_event(struct mmb_device *mdev, u32 cause)
  */
 void mmb_notify_region(struct mmb_device *mdev, u32 cause, u32 state)
 {
-	struct mmb_notify *n = &mdev->notify;
+	struct mmb_notify *n = &mdev->core->notify;
 	u64 now = ktime_get_ns();
 	unsigned long flags;
 	u64 count = 0;
@@ -309,11 +311,11 @@ void mmb_notify_region(struct mmb_device *mdev, u32 cause, u32 state)
 static u64 mmb_notify_control_locked(struct mmb_device *mdev, struct file *file,
 				     bool enable, u64 *now)
 {
-	struct mmb_notify *n = &mdev->notify;
+	struct mmb_notify *n = &mdev->core->notify;
 	unsigned long flags;
 	u64 count = 0;
 
-	lockdep_assert_held(&mdev->ctl_lock);
+	lockdep_assert_held(&mdev->core->ctl_lock);
 	n->mask_owner = enable ? NULL : file;
 	raw_spin_lock_irqsave(&n->lock, flags);
 	n->masked = !enable;
@@ -343,9 +345,9 @@ void mmb_notify_control(struct mmb_device *mdev, struct file *file, bool enable)
 {
 	u64 count, now = 0;
 
-	mutex_lock(&mdev->ctl_lock);
+	mutex_lock(&mdev->core->ctl_lock);
 	count = mmb_notify_control_locked(mdev, file, enable, &now);
-	mutex_unlock(&mdev->ctl_lock);
+	mutex_unlock(&mdev->core->ctl_lock);
 	if (count)
 		mmb_fanout(mdev, count, now);
 }
@@ -359,10 +361,10 @@ static void mmb_notify_drop_owner(struct mmb_device *mdev, struct file *file)
 {
 	u64 count = 0, now = 0;
 
-	mutex_lock(&mdev->ctl_lock);
-	if (mdev->notify.mask_owner == file)
+	mutex_lock(&mdev->core->ctl_lock);
+	if (mdev->core->notify.mask_owner == file)
 		count = mmb_notify_control_locked(mdev, file, true, &now);
-	mutex_unlock(&mdev->ctl_lock);
+	mutex_unlock(&mdev->core->ctl_lock);
 	if (count)
 		mmb_fanout(mdev, count, now);
 }
@@ -370,26 +372,26 @@ static void mmb_notify_drop_owner(struct mmb_device *mdev, struct file *file)
 /* Wake every sleeper so that it notices the device is gone. */
 void mmb_notify_unplug(struct mmb_device *mdev)
 {
-	WRITE_ONCE(mdev->notify.dead, true);
-	wake_up_all(&mdev->notify.wq);
+	WRITE_ONCE(mdev->core->notify.dead, true);
+	wake_up_all(&mdev->core->notify.wq);
 }
 
 /* Triggers: the handler has seen a raised interrupt since @before. */
 u64 mmb_notify_triggers(struct mmb_device *mdev)
 {
-	return atomic64_read(&mdev->notify.triggers_seen);
+	return atomic64_read(&mdev->core->notify.triggers_seen);
 }
 
 /* Delivered events. */
 u64 mmb_notify_count(struct mmb_device *mdev)
 {
-	return atomic64_read(&mdev->notify.delivered);
+	return atomic64_read(&mdev->core->notify.delivered);
 }
 
 /* Interrupts reported by the backend, delivered or held back. */
 u64 mmb_notify_handled(struct mmb_device *mdev)
 {
-	return atomic64_read(&mdev->notify.handled);
+	return atomic64_read(&mdev->core->notify.handled);
 }
 
 /**
@@ -415,7 +417,7 @@ int mmb_notify_mmap(struct mmb_device *mdev, struct vm_area_struct *vma)
 	mmb_vm_flags_clear(vma, VM_MAYWRITE);
 	mmb_vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
 	return vm_insert_page(vma, vma->vm_start,
-			      virt_to_page(mdev->notify.page));
+			      virt_to_page(mdev->core->notify.page));
 }
 
 void mmb_notify_fd_init(struct mmb_notify_fd *nfd)
@@ -427,7 +429,7 @@ void mmb_notify_fd_init(struct mmb_notify_fd *nfd)
 /* Take a ring off the device; after this no handler writes into it. */
 static void mmb_ring_unregister(struct mmb_device *mdev, struct mmb_ring_reg *r)
 {
-	struct mmb_notify *n = &mdev->notify;
+	struct mmb_notify *n = &mdev->core->notify;
 	unsigned long flags;
 
 	raw_spin_lock_irqsave(&n->lock, flags);
@@ -450,7 +452,7 @@ static void mmb_ring_unregister(struct mmb_device *mdev, struct mmb_ring_reg *r)
 int mmb_notify_pin_ring(struct mmb_device *mdev, struct mmb_notify_fd *nfd,
 			struct mmb_pin_region *pr)
 {
-	struct mmb_notify *n = &mdev->notify;
+	struct mmb_notify *n = &mdev->core->notify;
 	struct mmb_ring_reg *r;
 	unsigned long flags;
 	int ret;
@@ -555,7 +557,7 @@ int mmb_notify_unpin_ring(struct mmb_device *mdev, struct mmb_notify_fd *nfd,
 int mmb_notify_set_eventfd(struct mmb_device *mdev, struct mmb_notify_fd *nfd,
 			   int fd)
 {
-	struct mmb_notify *n = &mdev->notify;
+	struct mmb_notify *n = &mdev->core->notify;
 	struct mmb_efd_reg *e = NULL, *old;
 	struct eventfd_ctx *ctx;
 	unsigned long flags;
@@ -621,7 +623,7 @@ static bool mmb_event_ready(struct mmb_event_file *ef)
 {
 	struct mmb_device *mdev = ef->mdev;
 
-	return READ_ONCE(mdev->notify.dead) ||
+	return READ_ONCE(mdev->core->notify.dead) ||
 	       mmb_notify_count(mdev) != READ_ONCE(ef->seen);
 }
 
@@ -643,7 +645,7 @@ static ssize_t mmb_event_read(struct file *file, char __user *buf, size_t len,
 			      loff_t *ppos)
 {
 	struct mmb_event_file *ef = file->private_data;
-	struct mmb_notify *n = &ef->mdev->notify;
+	struct mmb_notify *n = &ef->mdev->core->notify;
 	u64 count;
 	int ret;
 
@@ -677,7 +679,7 @@ static ssize_t mmb_event_write(struct file *file, const char __user *buf,
 		return -EFAULT;
 	if (on > 1)
 		return -EINVAL;
-	if (READ_ONCE(ef->mdev->notify.dead))
+	if (READ_ONCE(ef->mdev->core->notify.dead))
 		return -ENODEV;
 	mmb_notify_control(ef->mdev, file, on);
 	return sizeof(on);
@@ -686,7 +688,7 @@ static ssize_t mmb_event_write(struct file *file, const char __user *buf,
 static __poll_t mmb_event_poll(struct file *file, poll_table *wait)
 {
 	struct mmb_event_file *ef = file->private_data;
-	struct mmb_notify *n = &ef->mdev->notify;
+	struct mmb_notify *n = &ef->mdev->core->notify;
 
 	poll_wait(file, &n->wq, wait);
 	if (READ_ONCE(n->dead))

@@ -20,7 +20,6 @@
 #include <linux/wait.h>
 
 #include "priv.h"
-#include "remote.h"
 #include "trace.h"
 
 static unsigned int copy_workers;
@@ -172,7 +171,6 @@ void mmb_copy_run(struct mmb_copy *c, void *bounce)
 		cond_resched();
 	}
 }
-EXPORT_SYMBOL_GPL(mmb_copy_run);
 
 /*
  * Give up the address space the thread adopted.  Ours may be the last
@@ -696,7 +694,7 @@ void mmb_copy_submit(struct mmb_copy *c)
 	c->watch_copied = 0;
 	mmb_copy_queue(w, c);
 }
-EXPORT_SYMBOL_GPL(mmb_copy_submit);
+MMB_EXPORT(mmb_copy_submit);
 
 /**
  * mmb_copy_cancel() - ask a submitted copy to stop.
@@ -724,7 +722,7 @@ void mmb_copy_cancel(struct mmb_copy *c)
 	}
 	spin_unlock(&mmb_engine.lock);
 }
-EXPORT_SYMBOL_GPL(mmb_copy_cancel);
+MMB_EXPORT(mmb_copy_cancel);
 
 /**
  * mmb_copy_cancel_async() - ask a submitted copy to stop, from any context.
@@ -742,7 +740,7 @@ void mmb_copy_cancel_async(struct mmb_copy *c)
 	WRITE_ONCE(c->cancel, true);
 	mmb_watch_kick();
 }
-EXPORT_SYMBOL_GPL(mmb_copy_cancel_async);
+MMB_EXPORT(mmb_copy_cancel_async);
 
 int mmb_remote_init(void)
 {

@@ -62,7 +62,6 @@
 #include <linux/vmalloc.h>
 
 #include "compat.h"
-#include "pin.h"
 #include "priv.h"
 
 /* Largest single request for engines that use CPU addresses. */
@@ -632,8 +631,8 @@ void mmb_stream_unplug(struct mmb_device *mdev)
 	struct mmb_stream *s;
 	unsigned long flags;
 
-	mutex_lock(&mdev->stream_lock);
-	s = mdev->stream;
+	mutex_lock(&mdev->core->stream_lock);
+	s = mdev->core->stream;
 	if (s) {
 		spin_lock_irqsave(&s->lock, flags);
 		s->dead = true;
@@ -645,7 +644,7 @@ void mmb_stream_unplug(struct mmb_device *mdev)
 		hrtimer_cancel(&s->tick);
 		wake_up_all(&s->wq);
 	}
-	mutex_unlock(&mdev->stream_lock);
+	mutex_unlock(&mdev->core->stream_lock);
 }
 
 /* Take the oldest ready frame for the process; -1 if none. */
@@ -1016,13 +1015,13 @@ static int mmb_stream_release(struct inode *inode, struct file *file)
 	mmb_stream_halt(s);
 	mutex_unlock(&s->ctl);
 	/* Unmapped while the device cannot be removed under us. */
-	mutex_lock(&mdev->stream_lock);
+	mutex_lock(&mdev->core->stream_lock);
 	spin_lock_irqsave(&s->lock, flags);
 	mmb_stream_unmap(s);
 	spin_unlock_irqrestore(&s->lock, flags);
-	if (mdev->stream == s)
-		mdev->stream = NULL;
-	mutex_unlock(&mdev->stream_lock);
+	if (mdev->core->stream == s)
+		mdev->core->stream = NULL;
+	mutex_unlock(&mdev->core->stream_lock);
 	mmb_stream_free(s);
 	return 0;
 }
@@ -1197,7 +1196,7 @@ static int mmb_stream_alloc_kbufs(struct mmb_stream *s)
 
 /*
  * Map every frame for a bus-address engine.  Called with
- * mdev->stream_lock held and the device alive, so that a removal unmaps
+ * mdev->core->stream_lock held and the device alive, so that a removal unmaps
  * what this maps.
  */
 static int mmb_stream_map(struct mmb_stream *s)
@@ -1260,7 +1259,7 @@ static int mmb_stream_check(struct mmb_device *mdev,
 		return -EINVAL;
 	if (naive != !!ss->signal || ss->signal > _NSIG)
 		return -EINVAL;
-	if (!(mdev->caps & MMB_CAP_DMA))
+	if (!(mdev->core->caps & MMB_CAP_DMA))
 		return -EOPNOTSUPP;
 	/* The pattern is whole words of the window (edu refuses less). */
 	if (mdev->dma_window < 8)
@@ -1289,7 +1288,7 @@ int mmb_stream_setup(struct mmb_device *mdev, const struct mmb_stream_setup *ss)
 		return -ENOMEM;
 	get_device(&mdev->dev);
 	s->mdev = mdev;
-	s->dma_dev = get_device(mdev->dma_dev);
+	s->dma_dev = get_device(mdev->core->dma_dev);
 	s->mode = ss->mode;
 	s->nr = ss->nr_frames;
 	s->size = ss->frame_size;
@@ -1334,14 +1333,14 @@ int mmb_stream_setup(struct mmb_device *mdev, const struct mmb_stream_setup *ss)
 		}
 	}
 
-	mutex_lock(&mdev->stream_lock);
+	mutex_lock(&mdev->core->stream_lock);
 	ret = mmb_device_alive(mdev);
-	if (!ret && mdev->stream)
+	if (!ret && mdev->core->stream)
 		ret = -EBUSY;
 	if (!ret && !mmb_stream_cpu(s))
 		ret = mmb_stream_map(s);
 	if (ret) {
-		mutex_unlock(&mdev->stream_lock);
+		mutex_unlock(&mdev->core->stream_lock);
 		goto err_free;
 	}
 	if (ss->flags & MMB_EVENT_NONBLOCK)
@@ -1350,10 +1349,10 @@ int mmb_stream_setup(struct mmb_device *mdev, const struct mmb_stream_setup *ss)
 		oflags |= O_CLOEXEC;
 	fd = anon_inode_getfd("[mmbridge-stream]", &mmb_stream_fops, s, oflags);
 	if (fd >= 0)
-		mdev->stream = s;
+		mdev->core->stream = s;
 	else
 		mmb_stream_unmap(s);
-	mutex_unlock(&mdev->stream_lock);
+	mutex_unlock(&mdev->core->stream_lock);
 	if (fd < 0) {
 		ret = fd;
 		goto err_free;

@@ -209,12 +209,29 @@ int for_each_irq_dev(int (*fn)(const char *name));
 int dev_smoke(const char *name);
 
 /*
- * rmmod mmbridge (waiting a little for the last deferred fputs) and load
- * it again with $MMB_PARAMS.  0, 1 when $MMB_KO is not set, or -errno.
+ * mmbridge.ko is $MMB_KO; its drivers (mmb_drivers[]: mmb_soft.ko,
+ * mmb_edu.ko, mmb_ivshmem.ko) are in the same directory.  $MMB_PARAMS
+ * holds the parameters of all of them: soft_* are mmb_soft's, edu_*
+ * mmb_edu's, ivshmem_* mmb_ivshmem's, the others mmbridge's.
+ */
+extern const char *const mmb_drivers[];
+
+/*
+ * rmmod the drivers and mmbridge (waiting a little for the last deferred
+ * fputs), then load mmbridge and its drivers again with $MMB_PARAMS.  0, 1
+ * when $MMB_KO is not set, or -errno.
  */
 int module_reload(void);
 /* The same with the module file @ko (another build of mmbridge). */
 int module_load(const char *ko);
+/* rmmod @name, waiting up to 5 s while it is in use; 0 if not loaded. */
+int module_unload(const char *name);
+/* rmmod the sample, the drivers and mmbridge; 0 or the first -errno. */
+int module_unload_all(void);
+/* finit_module() of the file @ko with @params; 0 or -errno. */
+int module_insert(const char *ko, const char *params);
+/* Load driver @name from @ko's directory with its words of @params. */
+int module_load_driver(const char *ko, const char *name, const char *params);
 
 /*
  * Reload mmbridge with $MMB_PARAMS and @extra (more parameters), run @fn

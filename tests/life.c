@@ -755,57 +755,56 @@ static int test_soft_unbind_timer_running(void)
 	return T_PASS;
 }
 
-static int load_module(const char *ko, const char *params)
+/* rmmod @name must be refused (-EWOULDBLOCK) while @what keeps it. */
+static int unload_refused(const char *name, const char *what)
 {
-	int kofd = open(ko, O_RDONLY | O_CLOEXEC), r;
-
-	if (kofd < 0)
-		return -errno;
-	r = syscall(SYS_finit_module, kofd, params, 0);
-	r = r ? -errno : 0;
-	close(kofd);
-	return r;
-}
-
-static int unload_module(void)
-{
-	return syscall(SYS_delete_module, "mmbridge", O_NONBLOCK) ? -errno : 0;
-}
-
-/* rmmod must be refused (-EWOULDBLOCK) while @what keeps the module. */
-static int unload_refused(const char *what)
-{
-	int r = syscall(SYS_delete_module, "mmbridge", O_NONBLOCK);
+	int r = syscall(SYS_delete_module, name, O_NONBLOCK);
 
 	if (r == -1 && errno == EWOULDBLOCK)
 		return 0;
-	printf("# delete_module with %s: %d (%s)\n", what, r, strerror(errno));
+	printf("# delete_module(%s) with %s: %d (%s)\n", name, what, r,
+	       strerror(errno));
 	return -EBUSY;
 }
 
+static bool module_present(const char *name)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "/sys/module/%s", name);
+	return !access(path, F_OK);
+}
+
 /*
- * Bad parameters: a module init that fails leaves nothing behind (it loads
- * again at once), and a backend whose probe fails leaves the others working.
+ * Bad parameters: a driver module whose init fails leaves nothing behind
+ * (it loads again at once), a driver whose probe fails leaves the others
+ * working, and mmbridge works without any of them.
  */
 static int test_bad_module_params(void)
 {
 	const char *ko = getenv("MMB_KO");
-	char params[256];
 	struct mmb_info info;
 	int fd;
 
 	if (!ko)
 		SKIP("MMB_KO not set");
-	EXPECT_OK(unload_module());
+	EXPECT_OK(module_unload_all());
 	EXPECT_OK(wait_node("soft0", false));
+	EXPECT_OK(module_insert(ko, ""));
 
-	EXPECT_ERR(load_module(ko, "soft_mem_mb=0"), EINVAL);
-	EXPECT_ERR(load_module(ko, "soft_mem_mb=1025"), EINVAL);
-	EXPECT(access("/sys/class/mmbridge", F_OK) && errno == ENOENT,
-	       "class left behind by a failed init");
+	EXPECT_ERR(module_load_driver(ko, "mmb_soft", "soft_mem_mb=0"), EINVAL);
+	EXPECT_ERR(module_load_driver(ko, "mmb_soft", "soft_mem_mb=1025"),
+		   EINVAL);
+	EXPECT_ERR(module_load_driver(ko, "mmb_soft", "soft_pool_mb=1025"),
+		   EINVAL);
+	EXPECT(!module_present("mmb_soft"), "mmb_soft left behind by a failed init");
+	EXPECT(!access("/sys/class/mmbridge", F_OK),
+	       "no mmbridge class with mmbridge loaded alone");
 
-	/* edu refuses to probe; soft and ivshmem come up. */
-	EXPECT_OK(load_module(ko, "edu_dma_window=4097 edu_dma_bits=64"));
+	/* edu refuses to probe; the module loads, soft comes up beside it. */
+	EXPECT_OK(module_load_driver(ko, "mmb_edu",
+				     "edu_dma_window=4097 edu_dma_bits=64"));
+	EXPECT_OK(module_load_driver(ko, "mmb_soft", ""));
 	EXPECT_OK(wait_node("soft0", true));
 	fd = dev_open("soft0");
 	EXPECT_OK(fd);
@@ -814,30 +813,27 @@ static int test_bad_module_params(void)
 	usleep(100000);
 	EXPECT(access(MMB_DEV_DIR "/edu0", F_OK) && errno == ENOENT,
 	       "edu0 exists with edu_dma_window=4097");
-	EXPECT_OK(unload_module());
+	EXPECT_OK(module_unload("mmb_soft"));
 	EXPECT_OK(wait_node("soft0", false));
 
-	/* soft_enable=0: no soft0, the module works without it. */
-	EXPECT_OK(load_module(ko, "soft_enable=0 edu_dma_bits=64"));
+	/* soft_enable=0: no soft0. */
+	EXPECT_OK(module_load_driver(ko, "mmb_soft", "soft_enable=0"));
 	usleep(100000);
 	EXPECT(access(MMB_DEV_DIR "/soft0", F_OK) && errno == ENOENT,
 	       "soft0 exists with soft_enable=0");
-	EXPECT_OK(unload_module());
 
-	snprintf(params, sizeof(params), "%s", getenv("MMB_PARAMS") ?: "");
-	EXPECT_OK(load_module(ko, params));
+	EXPECT_OK(module_reload());
 	EXPECT_OK(wait_node("soft0", true));
 	return T_PASS;
 }
 
 /*
  * edu_dma_window below 8 leaves the stream no whole word of pattern: edu
- * refuses to probe (as above 4096), the rest of the module comes up.
+ * refuses to probe (as above 4096); the other drivers are not touched.
  */
 static int test_edu_dma_window_small(void)
 {
 	const char *ko = getenv("MMB_KO");
-	char params[256];
 	int fd, sfd, st = 0, i;
 	pid_t pid;
 
@@ -847,10 +843,10 @@ static int test_edu_dma_window_small(void)
 	if (fd == -ENOENT)
 		SKIP("no edu device");
 	close(fd);
-	EXPECT_OK(unload_module());
-	EXPECT_OK(wait_node("soft0", false));
-	EXPECT_OK(load_module(ko, "edu_dma_window=4 edu_dma_bits=64"));
-	EXPECT_OK(wait_node("soft0", true));
+	EXPECT_OK(module_unload("mmb_edu"));
+	EXPECT_OK(wait_node("edu0", false));
+	EXPECT_OK(module_load_driver(ko, "mmb_edu",
+				     "edu_dma_window=4 edu_dma_bits=64"));
 	usleep(100000);
 	fd = dev_open("edu0");
 	if (fd >= 0) {
@@ -867,85 +863,71 @@ static int test_edu_dma_window_small(void)
 		FAIL("edu0 exists with edu_dma_window=4; a stream start %s 0x%x",
 		     i == 100 ? "hangs," : "ended with status", st);
 	}
-	EXPECT_OK(unload_module());
-	EXPECT_OK(wait_node("soft0", false));
-	snprintf(params, sizeof(params), "%s", getenv("MMB_PARAMS") ?: "");
-	EXPECT_OK(load_module(ko, params));
-	EXPECT_OK(wait_node("soft0", true));
+	EXPECT_OK(access(MMB_DEV_DIR "/soft0", F_OK));
+	EXPECT_OK(module_unload("mmb_edu"));
+	EXPECT_OK(module_load_driver(ko, "mmb_edu", getenv("MMB_PARAMS")));
+	EXPECT_OK(wait_node("edu0", true));
 	return T_PASS;
 }
 
 /*
- * rmmod is refused while a file is open (the module stays usable), works
- * once it is closed, and the module loads again.
+ * mmbridge cannot go while a driver is loaded.  rmmod of a driver with
+ * users present is a removal: its files get -ENODEV, its objects stay in
+ * RAM under their mappings.  What is left (a file, an event fd, a mapping
+ * of the counter page, of the region or of an object) keeps mmbridge
+ * loaded until it goes; then mmbridge unloads and everything loads again.
  */
 static int test_module_unload(void)
 {
 	const char *ko = getenv("MMB_KO");
-	const char *params = getenv("MMB_PARAMS");
 	const struct mmb_counters *page;
-	volatile uint64_t *region;
+	volatile uint64_t *region, *obj;
 	struct mmb_info info;
-	uint32_t raised = 0;
-	int fd, efd;
+	uint32_t raised = 0, h;
+	uint64_t off;
+	int fd, efd, d;
 
 	if (!ko)
 		SKIP("MMB_KO not set");
 	fd = dev_open("soft0");
 	EXPECT_OK(fd);
-
-	EXPECT_OK(unload_refused("an open file"));
-	EXPECT_OK(mmb_info(fd, &info));
 	EXPECT_OK(mmb_irq_trigger(fd, 3, &raised));
 	EXPECT_EQ(raised, 3);
-
-	/* An event fd or a counter-page mapping alone keeps it loaded too. */
 	efd = mmb_event_open(fd, 0);
 	EXPECT_OK(efd);
 	page = mmb_counters_map(fd);
 	EXPECT(page, "counter page: %s", strerror(errno));
-	EXPECT_EQ(close(fd), 0);
-	EXPECT_OK(unload_refused("an event fd and a mapping"));
-	EXPECT_EQ(close(efd), 0);
-	EXPECT_OK(unload_refused("a mapping"));
-	mmb_counters_unmap(page);
-
-	/* So does a mapping of the device region, still usable. */
-	fd = dev_open("soft0");
-	EXPECT_OK(fd);
-	region = mmb_region_map(fd, MMB_FAULT_SIGBUS, 0, 4096);
+	region = mmb_region_map(fd, MMB_FAULT_DISCARD, 0, 4096);
 	EXPECT(region, "region: %s", strerror(errno));
-	EXPECT_EQ(close(fd), 0);
-	EXPECT_OK(unload_refused("a region mapping"));
-	region[0] = 0x600d;
-	EXPECT_EQ(region[0], 0x600d);
-	region[0] = 0;
-	EXPECT_OK(mmb_region_unmap((void *)region, 4096));
+	EXPECT_OK(mmb_obj_create(fd, 4096, MMB_OBJ_DEVICE, &h, &off));
+	obj = mmb_obj_map(fd, off, 4096);
+	EXPECT(obj, "object: %s", strerror(errno));
+	obj[1] = 0x0b1;
 
-	/* And a mapping of an object whose handle and fd are gone. */
-	fd = dev_open("soft0");
-	EXPECT_OK(fd);
-	{
-		uint64_t off;
-		uint32_t h;
-
-		EXPECT_OK(mmb_obj_create(fd, 4096, MMB_OBJ_DEVICE, &h, &off));
-		region = mmb_obj_map(fd, off, 4096);
-		EXPECT(region, "object: %s", strerror(errno));
-	}
-	EXPECT_EQ(close(fd), 0);
-	EXPECT_OK(unload_refused("an object mapping"));
-	region[1] = 0x0b1;
-	EXPECT_EQ(region[1], 0x0b1);
-	EXPECT_EQ(munmap((void *)region, 4096), 0);
-
-	EXPECT_OK(unload_module());
-	EXPECT(access("/sys/module/mmbridge", F_OK) && errno == ENOENT,
-	       "/sys/module/mmbridge still present");
+	EXPECT_OK(unload_refused("mmbridge", "its drivers loaded"));
+	for (d = 0; mmb_drivers[d]; d++)
+		EXPECT_OK(module_unload(mmb_drivers[d]));
 	EXPECT_OK(wait_node("soft0", false));
+	EXPECT_ERR(mmb_info(fd, &info), ENODEV);
+	EXPECT_EQ(page->irq_count, 4);	/* 3 interrupts, 1 revocation */
+	EXPECT_EQ(region[0], 0);	/* revoked for good: DISCARD's zeros */
+	EXPECT_EQ(obj[1], 0x0b1);	/* moved to RAM, still mapped */
 
-	EXPECT_OK(load_module(ko, params ? params : ""));
+	EXPECT_EQ(close(fd), 0);
+	EXPECT_OK(unload_refused("mmbridge", "an event fd and mappings"));
+	EXPECT_EQ(close(efd), 0);
+	EXPECT_OK(unload_refused("mmbridge", "three mappings"));
+	mmb_counters_unmap(page);
+	EXPECT_OK(unload_refused("mmbridge", "a region and an object mapping"));
+	EXPECT_OK(mmb_region_unmap((void *)region, 4096));
+	EXPECT_OK(unload_refused("mmbridge", "an object mapping"));
+	EXPECT_EQ(obj[1], 0x0b1);
+	EXPECT_EQ(munmap((void *)obj, 4096), 0);
 
+	EXPECT_OK(module_unload("mmbridge"));
+	EXPECT(!module_present("mmbridge"), "/sys/module/mmbridge still present");
+
+	EXPECT_OK(module_reload());
 	EXPECT_OK(wait_node("soft0", true));
 	fd = dev_open("soft0");
 	EXPECT_OK(fd);

@@ -31,8 +31,7 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
-#include "pin.h"
-#include "remote.h"
+#include <linux/mmbridge.h>
 
 /* The sample's ABI; tests/sample.c has the same definitions. */
 struct mmb_sample_watch {
@@ -265,3 +264,4 @@ module_misc_device(mmb_sample_misc);
 
 MODULE_DESCRIPTION("mmbridge sample: pinned IRQ writes and IRQ-queued copies");
 MODULE_LICENSE("GPL");
+MODULE_IMPORT_NS_MMBRIDGE();
