@@ -209,9 +209,7 @@ static void mmb_device_release(struct device *dev)
 	ida_free(&core->stem->ida, core->instance);
 	ida_free(&mmb_minor_ida, MINOR(dev->devt));
 	put_device(core->dma_dev);
-	mmb_objects_destroy(&core->objects);
-	mmb_region_destroy(&core->region);
-	mmb_notify_destroy(&core->notify);
+	mmb_mechanisms_destroy(mdev);
 	kfree(core);
 	/* The driver's struct, which embeds @mdev at its start. */
 	kfree(mdev);
@@ -251,18 +249,14 @@ struct mmb_device *_mmb_device_alloc(size_t size, struct device *parent,
 	}
 	mdev->core = core;
 	core->mdev = mdev;
-	ret = mmb_notify_init(&core->notify);
+	ret = mmb_mechanisms_init(mdev);
 	if (ret)
 		goto err_free;
-	ret = mmb_region_init(&core->region);
-	if (ret)
-		goto err_notify;
-	mmb_objects_init(&core->objects);
 
 	minor = ida_alloc_max(&mmb_minor_ida, MMB_MAX_DEVICES - 1, GFP_KERNEL);
 	if (minor < 0) {
 		ret = minor;
-		goto err_region;
+		goto err_mechanisms;
 	}
 	instance = ida_alloc(&stem->ida, GFP_KERNEL);
 	if (instance < 0) {
@@ -297,16 +291,14 @@ struct mmb_device *_mmb_device_alloc(size_t size, struct device *parent,
 
 err_minor:
 	ida_free(&mmb_minor_ida, minor);
-err_region:
-	mmb_region_destroy(&core->region);
-err_notify:
-	mmb_notify_destroy(&core->notify);
+err_mechanisms:
+	mmb_mechanisms_destroy(mdev);
 err_free:
 	kfree(core);
 	kfree(mdev);
 	return ERR_PTR(ret);
 }
-MMB_EXPORT(_mmb_device_alloc);
+EXPORT_SYMBOL_GPL(_mmb_device_alloc);
 
 static struct dentry *mmb_debugfs_root;
 
@@ -336,7 +328,8 @@ static int mmb_stats_show(struct seq_file *m, void *v)
 	for (i = 0; i < MMB_STAT_NR; i++)
 		seq_printf(m, "%s %lld\n", mmb_stat_names[i],
 			   atomic64_read(&mdev->core->stats[i]));
-	seq_printf(m, "region_state 0x%x\n", READ_ONCE(mdev->core->region.state));
+	seq_printf(m, "region_state 0x%x\n",
+		   READ_ONCE(mdev->core->region.state));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(mmb_stats);
@@ -395,7 +388,8 @@ static int mmb_device_caps(struct mmb_device *mdev)
 	if (ret)
 		return ret;
 	if (!ops->dma_submit != !mdev->dma_window) {
-		dev_err(&mdev->dev, "a DMA engine needs dma_submit and a window\n");
+		dev_err(&mdev->dev,
+			"a DMA engine needs dma_submit and a window\n");
 		return -EINVAL;
 	}
 	if (ops->irq_raise)
@@ -438,7 +432,7 @@ int mmb_device_register(struct mmb_device *mdev,
 	ret = mmb_device_caps(mdev);
 	if (ret)
 		return ret;
-	ret = mmb_objects_register(mdev);
+	ret = mmb_mechanisms_register(mdev);
 	if (ret)
 		return ret;
 	mdev->dev.groups = groups;
@@ -449,14 +443,14 @@ int mmb_device_register(struct mmb_device *mdev,
 		return ret;
 	}
 	/* debugfs is optional: its functions take and ignore error values. */
-	core->debugfs = debugfs_create_dir(dev_name(&mdev->dev),
-					   mmb_debugfs_root);
+	core->debugfs =
+		debugfs_create_dir(dev_name(&mdev->dev), mmb_debugfs_root);
 	debugfs_create_file("stats", 0400, core->debugfs, mdev,
 			    &mmb_stats_fops);
 	dev_dbg(&mdev->dev, "registered, caps 0x%llx\n", core->caps);
 	return 0;
 }
-MMB_EXPORT(mmb_device_register);
+EXPORT_SYMBOL_GPL(mmb_device_register);
 
 /**
  * mmb_device_unregister() - detach the device from its driver.
@@ -486,19 +480,9 @@ void mmb_device_unregister(struct mmb_device *mdev)
 	core->alive = false;
 	up_write(&core->unplug_rwsem);
 
-	/* A timer started by a still-open file must not outlive the driver. */
-	mutex_lock(&core->ctl_lock);
-	if (core->timer_owner)
-		mdev->ops->irq_timer(mdev, 0);
-	core->timer_owner = NULL;
-	mutex_unlock(&core->ctl_lock);
-
-	mmb_stream_unplug(mdev);
-	mmb_region_unplug(mdev);
-	mmb_objects_unplug(mdev);
-	mmb_notify_unplug(mdev);
+	mmb_mechanisms_unplug(mdev);
 }
-MMB_EXPORT(mmb_device_unregister);
+EXPORT_SYMBOL_GPL(mmb_device_unregister);
 
 /**
  * mmb_device_put() - drop a reference taken by mmb_device_alloc().
@@ -512,7 +496,7 @@ void mmb_device_put(struct mmb_device *mdev)
 {
 	put_device(&mdev->dev);
 }
-MMB_EXPORT(mmb_device_put);
+EXPORT_SYMBOL_GPL(mmb_device_put);
 
 /**
  * mmb_device_debugfs() - the device's debugfs directory.
@@ -528,7 +512,7 @@ struct dentry *mmb_device_debugfs(struct mmb_device *mdev)
 {
 	return mdev->core->debugfs;
 }
-MMB_EXPORT(mmb_device_debugfs);
+EXPORT_SYMBOL_GPL(mmb_device_debugfs);
 
 /**
  * mmb_device_enter() - start an operation that reaches the backend.

@@ -39,7 +39,7 @@ void mmb_mem_read(const struct mmb_mem *m, u64 off, void *buf, size_t len)
 		memcpy_fromio(buf, m->io + off, len);
 	}
 }
-MMB_EXPORT(mmb_mem_read);
+EXPORT_SYMBOL_GPL(mmb_mem_read);
 
 /**
  * mmb_mem_write() - copy a kernel buffer to device memory.
@@ -69,7 +69,7 @@ void mmb_mem_write(const struct mmb_mem *m, u64 off, const void *buf,
 	}
 	wmb(); /* drain write-combining buffers */
 }
-MMB_EXPORT(mmb_mem_write);
+EXPORT_SYMBOL_GPL(mmb_mem_write);
 
 /**
  * mmb_mem_clear() - zero a range of device memory.
@@ -88,7 +88,7 @@ void mmb_mem_clear(const struct mmb_mem *m, u64 off, size_t len)
 	memset_io(m->io + off, 0, len);
 	wmb(); /* drain write-combining buffers */
 }
-MMB_EXPORT(mmb_mem_clear);
+EXPORT_SYMBOL_GPL(mmb_mem_clear);
 
 /**
  * mmb_mem_pfn() - the page frame of a byte of device memory.
@@ -107,7 +107,7 @@ unsigned long mmb_mem_pfn(const struct mmb_mem *m, u64 off)
 		return vmalloc_to_pfn(m->virt + off);
 	return PHYS_PFN(virt_to_phys(m->virt + off));
 }
-MMB_EXPORT(mmb_mem_pfn);
+EXPORT_SYMBOL_GPL(mmb_mem_pfn);
 
 /*
  * The protection of a user mapping of @m: its caching, and never encrypted

@@ -86,7 +86,7 @@ struct mmb_event_file {
 	u64 seen;
 };
 
-int mmb_notify_init(struct mmb_notify *n)
+static int mmb_notify_init(struct mmb_notify *n)
 {
 	n->page = (struct mmb_counters *)get_zeroed_page(GFP_KERNEL);
 	if (!n->page)
@@ -105,7 +105,7 @@ int mmb_notify_init(struct mmb_notify *n)
 }
 
 /* Called when the device struct is freed: nothing maps the page any more. */
-void mmb_notify_destroy(struct mmb_notify *n)
+static void mmb_notify_destroy(struct mmb_notify *n)
 {
 	free_page((unsigned long)n->page);
 }
@@ -270,7 +270,7 @@ void mmb_irq_event(struct mmb_device *mdev, u32 cause)
 		wake_up_all(&n->wq);
 	}
 }
-MMB_EXPORT(mmb_irq_event);
+EXPORT_SYMBOL_GPL(mmb_irq_event);
 
 /**
  * mmb_notify_region() - report a change of the device region's state.
@@ -341,7 +341,8 @@ static u64 mmb_notify_control_locked(struct mmb_device *mdev, struct file *file,
  * Enabling delivers the interrupts that arrived while disabled as one
  * event.  Process context.
  */
-void mmb_notify_control(struct mmb_device *mdev, struct file *file, bool enable)
+static void mmb_notify_control(struct mmb_device *mdev, struct file *file,
+			       bool enable)
 {
 	u64 count, now = 0;
 
@@ -370,7 +371,7 @@ static void mmb_notify_drop_owner(struct mmb_device *mdev, struct file *file)
 }
 
 /* Wake every sleeper so that it notices the device is gone. */
-void mmb_notify_unplug(struct mmb_device *mdev)
+static void mmb_notify_unplug(struct mmb_device *mdev)
 {
 	WRITE_ONCE(mdev->core->notify.dead, true);
 	wake_up_all(&mdev->core->notify.wq);
@@ -408,7 +409,7 @@ u64 mmb_notify_handled(struct mmb_device *mdev)
  * Return: 0; -EINVAL for another size; -EPERM for a writable mapping;
  * -ENOMEM.
  */
-int mmb_notify_mmap(struct mmb_device *mdev, struct vm_area_struct *vma)
+static int mmb_notify_mmap(struct mmb_device *mdev, struct vm_area_struct *vma)
 {
 	if (vma->vm_end - vma->vm_start != PAGE_SIZE)
 		return -EINVAL;
@@ -420,7 +421,7 @@ int mmb_notify_mmap(struct mmb_device *mdev, struct vm_area_struct *vma)
 			      virt_to_page(mdev->core->notify.page));
 }
 
-void mmb_notify_fd_init(struct mmb_notify_fd *nfd)
+static void mmb_notify_fd_init(struct mmb_notify_fd *nfd)
 {
 	mutex_init(&nfd->lock);
 	INIT_LIST_HEAD(&nfd->rings);
@@ -449,8 +450,9 @@ static void mmb_ring_unregister(struct mmb_device *mdev, struct mmb_ring_reg *r)
  *
  * Return: 0 or -errno as documented for MMB_IOC_PIN_REGION.
  */
-int mmb_notify_pin_ring(struct mmb_device *mdev, struct mmb_notify_fd *nfd,
-			struct mmb_pin_region *pr)
+static int mmb_notify_pin_ring(struct mmb_device *mdev,
+			       struct mmb_notify_fd *nfd,
+			       struct mmb_pin_region *pr)
 {
 	struct mmb_notify *n = &mdev->core->notify;
 	struct mmb_ring_reg *r;
@@ -525,8 +527,8 @@ err_unlock:
  *
  * Return: 0, or -ENOENT for an unknown @id.
  */
-int mmb_notify_unpin_ring(struct mmb_device *mdev, struct mmb_notify_fd *nfd,
-			  u32 id)
+static int mmb_notify_unpin_ring(struct mmb_device *mdev,
+				 struct mmb_notify_fd *nfd, u32 id)
 {
 	struct mmb_ring_reg *r, *found = NULL;
 
@@ -554,8 +556,8 @@ int mmb_notify_unpin_ring(struct mmb_device *mdev, struct mmb_notify_fd *nfd,
  *
  * Return: 0; -EBADF for a bad @fd; -EINVAL when it is not an eventfd.
  */
-int mmb_notify_set_eventfd(struct mmb_device *mdev, struct mmb_notify_fd *nfd,
-			   int fd)
+static int mmb_notify_set_eventfd(struct mmb_device *mdev,
+				  struct mmb_notify_fd *nfd, int fd)
 {
 	struct mmb_notify *n = &mdev->core->notify;
 	struct mmb_efd_reg *e = NULL, *old;
@@ -603,8 +605,8 @@ int mmb_notify_set_eventfd(struct mmb_device *mdev, struct mmb_notify_fd *nfd,
  * Unregisters its eventfd and rings (unpinning them) and enables delivery
  * if this file had disabled it.
  */
-void mmb_notify_fd_release(struct mmb_device *mdev, struct mmb_notify_fd *nfd,
-			   struct file *file)
+static void mmb_notify_fd_release(struct mmb_device *mdev,
+				  struct mmb_notify_fd *nfd, struct file *file)
 {
 	struct mmb_ring_reg *r, *tmp;
 
@@ -724,7 +726,7 @@ static const struct file_operations mmb_event_fops = {
  *
  * Return: the new file descriptor or -errno.
  */
-int mmb_notify_event_open(struct mmb_device *mdev, u32 flags)
+static int mmb_notify_event_open(struct mmb_device *mdev, u32 flags)
 {
 	struct mmb_event_file *ef;
 	int oflags = O_RDWR;
@@ -748,3 +750,151 @@ int mmb_notify_event_open(struct mmb_device *mdev, u32 flags)
 	}
 	return fd;
 }
+
+static int mmb_notify_dev_init(struct mmb_device *mdev)
+{
+	return mmb_notify_init(&mdev->core->notify);
+}
+
+static void mmb_notify_dev_destroy(struct mmb_device *mdev)
+{
+	mmb_notify_destroy(&mdev->core->notify);
+}
+
+static void mmb_notify_file_open(struct mmb_file *mf)
+{
+	mmb_notify_fd_init(&mf->notify);
+}
+
+static void mmb_notify_file_release(struct mmb_file *mf, struct file *file)
+{
+	mmb_notify_fd_release(mf->mdev, &mf->notify, file);
+}
+
+static int mmb_notify_file_mmap(struct mmb_file *mf, struct vm_area_struct *vma)
+{
+	return mmb_notify_mmap(mf->mdev, vma);
+}
+
+/*
+ * Event delivery's ioctls.  Registrations are refused on a removed device;
+ * unregistering always works.
+ */
+static int mmb_event_open_check(const void *arg)
+{
+	const struct mmb_event_open *eo = arg;
+
+	return eo->flags & ~(MMB_EVENT_NONBLOCK | MMB_EVENT_CLOEXEC) ? -EINVAL :
+								       0;
+}
+
+static long mmb_ioctl_event_open(void *ctx, struct file *file, void *arg)
+{
+	const struct mmb_event_open *eo = arg;
+
+	return mmb_notify_event_open(((struct mmb_file *)ctx)->mdev, eo->flags);
+}
+
+static int mmb_eventfd_check(const void *arg)
+{
+	const struct mmb_eventfd *ev = arg;
+
+	return ev->flags || ev->reserved ? -EINVAL : 0;
+}
+
+static long mmb_ioctl_eventfd(void *ctx, struct file *file, void *arg)
+{
+	const struct mmb_eventfd *ev = arg;
+	struct mmb_file *mf = ctx;
+	int ret;
+
+	if (ev->fd != -1) {
+		ret = mmb_device_alive(mf->mdev);
+		if (ret)
+			return ret;
+	}
+	return mmb_notify_set_eventfd(mf->mdev, &mf->notify, ev->fd);
+}
+
+static int mmb_irq_control_check(const void *arg)
+{
+	const struct mmb_irq_control *ctl = arg;
+
+	return ctl->flags != MMB_IRQ_ENABLE && ctl->flags != MMB_IRQ_DISABLE ?
+		       -EINVAL :
+		       0;
+}
+
+static long mmb_ioctl_irq_control(void *ctx, struct file *file, void *arg)
+{
+	const struct mmb_irq_control *ctl = arg;
+
+	mmb_notify_control(((struct mmb_file *)ctx)->mdev, file,
+			   ctl->flags == MMB_IRQ_ENABLE);
+	return 0;
+}
+
+static long mmb_ioctl_pin_region(void *ctx, struct file *file, void *arg)
+{
+	struct mmb_file *mf = ctx;
+
+	return mmb_notify_pin_ring(mf->mdev, &mf->notify, arg);
+}
+
+/* The ring's handle could not be written back: nobody could unpin it. */
+static void mmb_ioctl_pin_region_undo(void *ctx, struct file *file, void *arg)
+{
+	const struct mmb_pin_region *pr = arg;
+	struct mmb_file *mf = ctx;
+
+	mmb_notify_unpin_ring(mf->mdev, &mf->notify, pr->id);
+}
+
+static int mmb_unpin_region_check(const void *arg)
+{
+	const struct mmb_unpin_region *ur = arg;
+
+	return ur->flags || ur->reserved ? -EINVAL : 0;
+}
+
+static long mmb_ioctl_unpin_region(void *ctx, struct file *file, void *arg)
+{
+	const struct mmb_unpin_region *ur = arg;
+	struct mmb_file *mf = ctx;
+
+	return mmb_notify_unpin_ring(mf->mdev, &mf->notify, ur->id);
+}
+
+static const struct mmb_ioctl_desc mmb_notify_ioctls[] = {
+	MMB_IOCTL(MMB_IOC_EVENT_OPEN, struct mmb_event_open, flags,
+		  MMB_IOCTL_ALIVE, mmb_event_open_check, mmb_ioctl_event_open),
+	MMB_IOCTL(MMB_IOC_EVENTFD, struct mmb_eventfd, reserved, 0,
+		  mmb_eventfd_check, mmb_ioctl_eventfd),
+	MMB_IOCTL(MMB_IOC_IRQ_CONTROL, struct mmb_irq_control, flags,
+		  MMB_IOCTL_ALIVE, mmb_irq_control_check,
+		  mmb_ioctl_irq_control),
+	{
+		.cmd = MMB_IOC_PIN_REGION,
+		.size = sizeof(struct mmb_pin_region),
+		.minsz = offsetofend(struct mmb_pin_region, nr_slots),
+		.flags = MMB_IOCTL_OUT | MMB_IOCTL_ALIVE,
+		.fn = mmb_ioctl_pin_region,
+		.undo = mmb_ioctl_pin_region_undo,
+	},
+	MMB_IOCTL(MMB_IOC_UNPIN_REGION, struct mmb_unpin_region, reserved, 0,
+		  mmb_unpin_region_check, mmb_ioctl_unpin_region),
+};
+
+const struct mmb_mechanism mmb_notify_mech = {
+	.name = "notify",
+	.ioctls = mmb_notify_ioctls,
+	.nr_ioctls = ARRAY_SIZE(mmb_notify_ioctls),
+	.mmap_first = MMB_MMAP_COUNTERS >> PAGE_SHIFT,
+	.mmap_last = MMB_MMAP_COUNTERS >> PAGE_SHIFT,
+	.mmap = mmb_notify_file_mmap,
+	.dev_init = mmb_notify_dev_init,
+	.dev_unplug = mmb_notify_unplug,
+	.dev_destroy = mmb_notify_dev_destroy,
+	.file_open = mmb_notify_file_open,
+	.file_release = mmb_notify_file_release,
+};

@@ -377,11 +377,13 @@ static int mmb_obj_copy(struct mmb_device *mdev, struct page **pages,
 		}
 		p = kmap_local_page(pages[i]);
 		if (to_pool)
-			mmb_mem_write(&mdev->pool, (u64)(first + i) << PAGE_SHIFT,
-				      p, PAGE_SIZE);
+			mmb_mem_write(&mdev->pool,
+				      (u64)(first + i) << PAGE_SHIFT, p,
+				      PAGE_SIZE);
 		else
-			mmb_mem_read(&mdev->pool, (u64)(first + i) << PAGE_SHIFT,
-				     p, PAGE_SIZE);
+			mmb_mem_read(&mdev->pool,
+				     (u64)(first + i) << PAGE_SHIFT, p,
+				     PAGE_SIZE);
 		kunmap_local(p);
 	}
 	return 0;
@@ -678,7 +680,7 @@ static int mmb_obj_to_device(struct mmb_object *obj)
  * Return: 0 or -errno (see struct mmb_obj_create); -EINTR when the task is
  * killed while it waits for move_lock, evicts or zeroes.
  */
-int mmb_obj_create(struct mmb_file *mf, struct mmb_obj_create *oc)
+static int mmb_obj_create(struct mmb_file *mf, struct mmb_obj_create *oc)
 {
 	struct mmb_device *mdev = mf->mdev;
 	struct mmb_objects *objs = &mdev->core->objects;
@@ -770,7 +772,7 @@ err_put_mdev:
  * when the task is killed while it waits for move_lock or the object, or
  * moves; the object is then whole where it was.
  */
-int mmb_obj_migrate(struct mmb_file *mf, u32 handle, u32 placement)
+static int mmb_obj_migrate(struct mmb_file *mf, u32 handle, u32 placement)
 {
 	struct mmb_object *obj;
 	int ret;
@@ -797,7 +799,7 @@ int mmb_obj_migrate(struct mmb_file *mf, u32 handle, u32 placement)
  *
  * Return: 0 or -ENOENT.
  */
-int mmb_obj_destroy(struct mmb_file *mf, u32 handle)
+static int mmb_obj_destroy(struct mmb_file *mf, u32 handle)
 {
 	struct mmb_objects *objs = &mf->mdev->core->objects;
 	struct mmb_object *obj;
@@ -823,7 +825,7 @@ int mmb_obj_destroy(struct mmb_file *mf, u32 handle)
  *
  * Return: 0, -EOPNOTSUPP, -ENOENT.
  */
-int mmb_obj_info(struct mmb_file *mf, struct mmb_obj_info *oi)
+static int mmb_obj_info(struct mmb_file *mf, struct mmb_obj_info *oi)
 {
 	struct mmb_objects *objs = &mf->mdev->core->objects;
 	struct mmb_object *obj;
@@ -976,7 +978,7 @@ static const struct vm_operations_struct mmb_obj_vm_ops = {
  * Return: 0, -ENODEV without objects, -EINVAL for MAP_PRIVATE, -ENXIO for
  * an offset that names none of the file's objects or a range outside it.
  */
-int mmb_obj_mmap(struct mmb_file *mf, struct vm_area_struct *vma)
+static int mmb_obj_mmap(struct mmb_file *mf, struct vm_area_struct *vma)
 {
 	unsigned long slot = vma->vm_pgoff - MMB_OBJ_BASE_PGOFF;
 	unsigned long pgoff = slot & ((1UL << MMB_OBJ_SLOT_PGSHIFT) - 1);
@@ -1004,7 +1006,7 @@ int mmb_obj_mmap(struct mmb_file *mf, struct vm_area_struct *vma)
 }
 
 /* Close of @mf: its handles end; mapped objects live on. */
-void mmb_obj_release_file(struct mmb_file *mf)
+static void mmb_obj_release_file(struct mmb_file *mf)
 {
 	struct mmb_objects *objs = &mf->mdev->core->objects;
 	struct mmb_object *obj;
@@ -1069,7 +1071,7 @@ static void mmb_obj_lose(struct mmb_object *obj)
  * check can take move_lock first (a mutex hands itself to a waiter that
  * keeps losing it).
  */
-void mmb_objects_unplug(struct mmb_device *mdev)
+static void mmb_objects_unplug(struct mmb_device *mdev)
 {
 	struct mmb_objects *objs = &mdev->core->objects;
 	struct mmb_object *obj;
@@ -1118,15 +1120,18 @@ void mmb_object_cache_exit(void)
 }
 
 /* At allocation of the device. */
-void mmb_objects_init(struct mmb_objects *objs)
+static int mmb_objects_init(struct mmb_device *mdev)
 {
+	struct mmb_objects *objs = &mdev->core->objects;
+
 	xa_init_flags(&objs->xa, XA_FLAGS_ALLOC1);
 	mutex_init(&objs->move_lock);
 	INIT_LIST_HEAD(&objs->lru);
+	return 0;
 }
 
-/* At registration: the pool's bookkeeping, if the backend has a pool. */
-int mmb_objects_register(struct mmb_device *mdev)
+/* At registration: the pool's bookkeeping, if the driver has a pool. */
+static int mmb_objects_register(struct mmb_device *mdev)
 {
 	struct mmb_objects *objs = &mdev->core->objects;
 
@@ -1142,9 +1147,115 @@ int mmb_objects_register(struct mmb_device *mdev)
 }
 
 /* At release of the device: every object is gone (each held the device). */
-void mmb_objects_destroy(struct mmb_objects *objs)
+static void mmb_objects_destroy(struct mmb_device *mdev)
 {
+	struct mmb_objects *objs = &mdev->core->objects;
+
 	WARN_ON(!xa_empty(&objs->xa));
 	xa_destroy(&objs->xa);
 	bitmap_free(objs->bitmap);
 }
+
+static void mmb_objects_file_release(struct mmb_file *mf, struct file *file)
+{
+	mmb_obj_release_file(mf);
+}
+
+/* Objects' ioctls.  New objects and moves are refused on a removed device. */
+static int mmb_obj_create_check(const void *arg)
+{
+	const struct mmb_obj_create *oc = arg;
+
+	if (oc->flags || !oc->size || !PAGE_ALIGNED(oc->size) ||
+	    oc->size > MMB_OBJ_MAX_SIZE || oc->placement > MMB_OBJ_DEVICE)
+		return -EINVAL;
+	return 0;
+}
+
+static long mmb_ioctl_obj_create(void *ctx, struct file *file, void *arg)
+{
+	return mmb_obj_create(ctx, arg);
+}
+
+/* Unwritable after all (unmapped meanwhile): no object either. */
+static void mmb_ioctl_obj_create_undo(void *ctx, struct file *file, void *arg)
+{
+	const struct mmb_obj_create *oc = arg;
+
+	mmb_obj_destroy(ctx, oc->handle);
+}
+
+static int mmb_obj_migrate_check(const void *arg)
+{
+	const struct mmb_obj_ctl *ctl = arg;
+
+	if (ctl->flags || !ctl->handle || ctl->placement > MMB_OBJ_DEVICE)
+		return -EINVAL;
+	return 0;
+}
+
+static long mmb_ioctl_obj_migrate(void *ctx, struct file *file, void *arg)
+{
+	const struct mmb_obj_ctl *ctl = arg;
+
+	return mmb_obj_migrate(ctx, ctl->handle, ctl->placement);
+}
+
+static int mmb_obj_destroy_check(const void *arg)
+{
+	const struct mmb_obj_ctl *ctl = arg;
+
+	return ctl->flags || !ctl->handle || ctl->placement ? -EINVAL : 0;
+}
+
+static long mmb_ioctl_obj_destroy(void *ctx, struct file *file, void *arg)
+{
+	const struct mmb_obj_ctl *ctl = arg;
+
+	return mmb_obj_destroy(ctx, ctl->handle);
+}
+
+static int mmb_obj_info_check(const void *arg)
+{
+	const struct mmb_obj_info *oi = arg;
+
+	return oi->flags ? -EINVAL : 0;
+}
+
+static long mmb_ioctl_obj_info(void *ctx, struct file *file, void *arg)
+{
+	return mmb_obj_info(ctx, arg);
+}
+
+static const struct mmb_ioctl_desc mmb_object_ioctls[] = {
+	{
+		.cmd = MMB_IOC_OBJ_CREATE,
+		.size = sizeof(struct mmb_obj_create),
+		.minsz = offsetofend(struct mmb_obj_create, mmap_offset),
+		.flags = MMB_IOCTL_OUT | MMB_IOCTL_ALIVE,
+		.check = mmb_obj_create_check,
+		.fn = mmb_ioctl_obj_create,
+		.undo = mmb_ioctl_obj_create_undo,
+	},
+	MMB_IOCTL(MMB_IOC_OBJ_MIGRATE, struct mmb_obj_ctl, placement,
+		  MMB_IOCTL_ALIVE, mmb_obj_migrate_check,
+		  mmb_ioctl_obj_migrate),
+	MMB_IOCTL(MMB_IOC_OBJ_DESTROY, struct mmb_obj_ctl, placement, 0,
+		  mmb_obj_destroy_check, mmb_ioctl_obj_destroy),
+	MMB_IOCTL(MMB_IOC_OBJ_INFO, struct mmb_obj_info, ram_cache,
+		  MMB_IOCTL_OUT, mmb_obj_info_check, mmb_ioctl_obj_info),
+};
+
+const struct mmb_mechanism mmb_object_mech = {
+	.name = "object",
+	.ioctls = mmb_object_ioctls,
+	.nr_ioctls = ARRAY_SIZE(mmb_object_ioctls),
+	.mmap_first = MMB_MMAP_OBJECT(0) >> PAGE_SHIFT,
+	.mmap_last = ULONG_MAX,
+	.mmap = mmb_obj_mmap,
+	.dev_init = mmb_objects_init,
+	.dev_register = mmb_objects_register,
+	.dev_unplug = mmb_objects_unplug,
+	.dev_destroy = mmb_objects_destroy,
+	.file_release = mmb_objects_file_release,
+};

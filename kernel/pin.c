@@ -50,7 +50,7 @@ int mmb_memlock_charge(struct mmb_memlock *c, unsigned long nr_pages)
 	c->nr_pages = nr_pages;
 	return 0;
 }
-MMB_EXPORT(mmb_memlock_charge);
+EXPORT_SYMBOL_GPL(mmb_memlock_charge);
 
 /**
  * mmb_memlock_uncharge() - return a charge of mmb_memlock_charge().
@@ -66,7 +66,7 @@ void mmb_memlock_uncharge(struct mmb_memlock *c)
 	free_uid(c->user);
 	memset(c, 0, sizeof(*c));
 }
-MMB_EXPORT(mmb_memlock_uncharge);
+EXPORT_SYMBOL_GPL(mmb_memlock_uncharge);
 
 /*
  * Which pages may stay pinned long-term: anonymous ones (private copies
@@ -185,7 +185,7 @@ err_free:
 	trace_mmb_pin(uaddr, len, nr, flags, ret);
 	return ret;
 }
-MMB_EXPORT(mmb_pin_user);
+EXPORT_SYMBOL_GPL(mmb_pin_user);
 
 /**
  * mmb_pin_vmap() - map the pinned pages into the kernel.
@@ -203,7 +203,7 @@ int mmb_pin_vmap(struct mmb_pin *pin)
 	pin->vaddr = vmap(pin->pages, pin->nr_pages, VM_MAP, PAGE_KERNEL);
 	return pin->vaddr ? 0 : -ENOMEM;
 }
-MMB_EXPORT(mmb_pin_vmap);
+EXPORT_SYMBOL_GPL(mmb_pin_vmap);
 
 /**
  * mmb_pin_sgtable() - describe the range as a scatter-gather table.
@@ -247,7 +247,7 @@ int mmb_pin_sgtable(struct mmb_pin *pin, struct device *dma_dev,
 	pin->dir = dir;
 	return 0;
 }
-MMB_EXPORT(mmb_pin_sgtable);
+EXPORT_SYMBOL_GPL(mmb_pin_sgtable);
 
 /**
  * mmb_pin_release() - unmap, unpin and uncharge.
@@ -276,4 +276,4 @@ void mmb_pin_release(struct mmb_pin *pin)
 	kvfree(pin->pages);
 	memset(pin, 0, sizeof(*pin));
 }
-MMB_EXPORT(mmb_pin_release);
+EXPORT_SYMBOL_GPL(mmb_pin_release);

@@ -292,8 +292,6 @@ static inline void mmb_stat_add(struct mmb_device *mdev, enum mmb_stat s, u64 n)
 }
 
 extern atomic_long_t mmb_dma_mappings;
-gfp_t mmb_dma_gfp(struct device *dev);
-
 /*
  * DMA mappings (streaming mappings and coherent buffers) mmbridge holds
  * against a backend's device, all devices together: debugfs
@@ -370,73 +368,128 @@ const char *mmb_device_stem(struct mmb_device *mdev);
 
 extern struct workqueue_struct *mmb_wq;
 
-/* chardev.c */
+/* chardev.c: dispatch to the mechanisms. */
+
+/* Bytes of the largest ioctl argument struct. */
+#define MMB_IOCTL_MAX 256
+
+#define MMB_IOCTL_OUT BIT(0) /* the struct is written back on success */
+#define MMB_IOCTL_OUT_ERR BIT(1) /* ... and on failure */
+#define MMB_IOCTL_ALIVE BIT(2) /* -ENODEV on a removed device */
+#define MMB_IOCTL_ADMIN BIT(3) /* CAP_SYS_ADMIN, before anything else */
+
+/**
+ * struct mmb_ioctl_desc - one ioctl of a mechanism.
+ * @cmd:	the command
+ * @size:	the kernel's size of its argument struct
+ * @minsz:	the size of the struct's first version
+ * @flags:	MMB_IOCTL_*
+ * @check:	validates the copied-in struct before anything else happens
+ *		(flags, reserved fields, ranges): 0 or -errno; may be NULL
+ * @fn:		carries it out: 0 (or a new fd) or -errno
+ * @undo:	takes back what @fn did when its result cannot be written
+ *		back; may be NULL
+ */
+struct mmb_ioctl_desc {
+	unsigned int cmd;
+	u16 size;
+	u16 minsz;
+	u32 flags;
+	int (*check)(const void *arg);
+	long (*fn)(void *ctx, struct file *file, void *arg);
+	void (*undo)(void *ctx, struct file *file, void *arg);
+};
+
+/* An entry for @cmd, whose struct @type had @last as its first last field. */
+#define MMB_IOCTL(_cmd, _type, _last, _flags, _check, _fn)                \
+	{                                                                 \
+		.cmd = (_cmd),                                            \
+		.size = sizeof(_type) +                                   \
+			BUILD_BUG_ON_ZERO(sizeof(_type) > MMB_IOCTL_MAX), \
+		.minsz = offsetofend(_type, _last), .flags = (_flags),    \
+		.check = (_check), .fn = (_fn),                           \
+	}
+
+struct vm_area_struct;
+
+/**
+ * struct mmb_mechanism - what the core needs to know of a mechanism.
+ * @name:	for messages
+ * @ioctls:	its ioctls on the device file
+ * @nr_ioctls:	entries in @ioctls
+ * @mmap_first:	first page offset of the device file that @mmap maps
+ * @mmap_last:	last such page offset
+ * @mmap:	maps a range of the device file, or NULL
+ * @dev_init:	sets up its state of a device being allocated
+ * @dev_register: sees the device's registered description
+ * @dev_unplug:	stops its use of a removed device (unregistration)
+ * @dev_destroy: frees its state of a device at the last reference
+ * @file_open:	sets up its state of a file being opened
+ * @file_release: tears down its state of a file being closed
+ *
+ * Every hook is optional.  Devices and files go through the mechanisms'
+ * init, register and open hooks in the order of the core's list, and
+ * through unplug, destroy and release in the reverse order.
+ */
+struct mmb_mechanism {
+	const char *name;
+	const struct mmb_ioctl_desc *ioctls;
+	unsigned int nr_ioctls;
+	unsigned long mmap_first;
+	unsigned long mmap_last;
+	int (*mmap)(struct mmb_file *mf, struct vm_area_struct *vma);
+	int (*dev_init)(struct mmb_device *mdev);
+	int (*dev_register)(struct mmb_device *mdev);
+	void (*dev_unplug)(struct mmb_device *mdev);
+	void (*dev_destroy)(struct mmb_device *mdev);
+	void (*file_open)(struct mmb_file *mf);
+	void (*file_release)(struct mmb_file *mf, struct file *file);
+};
+
+extern const struct mmb_mechanism mmb_info_mech, mmb_notify_mech, mmb_copy_mech,
+	mmb_object_mech, mmb_region_mech, mmb_stream_mech, mmb_trigger_mech,
+	mmb_dma_mech;
+
 extern const struct file_operations mmb_fops;
+int mmb_mechanisms_init(struct mmb_device *mdev);
+int mmb_mechanisms_register(struct mmb_device *mdev);
+void mmb_mechanisms_unplug(struct mmb_device *mdev);
+void mmb_mechanisms_destroy(struct mmb_device *mdev);
 void mmb_file_put(struct mmb_file *mf);
 int mmb_get_args(void *karg, size_t ksize, size_t minsz, void __user *uarg);
 int mmb_get_out_args(void *karg, size_t ksize, size_t minsz, void __user *uarg);
+long mmb_ioctl_dispatch(const struct mmb_ioctl_desc *table, size_t n, void *ctx,
+			struct mmb_device *mdev, struct file *file,
+			unsigned int cmd, void __user *uarg);
+
+/* dma.c */
 int mmb_dma_kernel(struct mmb_device *mdev, u64 dev_offset, void *buf,
 		   size_t len, bool to_device);
+gfp_t mmb_dma_gfp(struct device *dev);
 
 /* mem.c */
 pgprot_t mmb_mem_pgprot(const struct mmb_mem *m, pgprot_t prot);
 
 /* stream.c */
 struct mmb_stream;
-int mmb_stream_setup(struct mmb_device *mdev,
-		     const struct mmb_stream_setup *ss);
-void mmb_stream_unplug(struct mmb_device *mdev);
 
 /* region.c */
 int mmb_region_fs_init(void);
 void mmb_region_fs_exit(void);
-int mmb_region_init(struct mmb_region *rg);
-void mmb_region_destroy(struct mmb_region *rg);
 struct address_space *mmb_region_mapping(struct mmb_device *mdev);
-int mmb_region_mmap(struct mmb_device *mdev, struct vm_area_struct *vma);
-int mmb_region_ctl(struct mmb_device *mdev, bool revoke,
-		   struct mmb_region_ctl *ctl);
-int mmb_region_info(struct mmb_device *mdev, struct mmb_region_info *ri);
-void mmb_region_unplug(struct mmb_device *mdev);
 
 /* object.c */
 struct mmb_file;
 int mmb_object_cache_init(void);
 void mmb_object_fault_inject(struct dentry *root);
 void mmb_object_cache_exit(void);
-void mmb_objects_init(struct mmb_objects *objs);
-int mmb_objects_register(struct mmb_device *mdev);
-void mmb_objects_destroy(struct mmb_objects *objs);
-int mmb_obj_create(struct mmb_file *mf, struct mmb_obj_create *oc);
-int mmb_obj_migrate(struct mmb_file *mf, u32 handle, u32 placement);
-int mmb_obj_destroy(struct mmb_file *mf, u32 handle);
-int mmb_obj_info(struct mmb_file *mf, struct mmb_obj_info *oi);
-int mmb_obj_mmap(struct mmb_file *mf, struct vm_area_struct *vma);
-void mmb_obj_release_file(struct mmb_file *mf);
-void mmb_objects_unplug(struct mmb_device *mdev);
 
 /* notify.c */
 struct vm_area_struct;
-int mmb_notify_init(struct mmb_notify *n);
-void mmb_notify_destroy(struct mmb_notify *n);
 void mmb_notify_region(struct mmb_device *mdev, u32 cause, u32 state);
-void mmb_notify_control(struct mmb_device *mdev, struct file *file,
-			bool enable);
-void mmb_notify_unplug(struct mmb_device *mdev);
 u64 mmb_notify_triggers(struct mmb_device *mdev);
 u64 mmb_notify_count(struct mmb_device *mdev);
 u64 mmb_notify_handled(struct mmb_device *mdev);
-int mmb_notify_mmap(struct mmb_device *mdev, struct vm_area_struct *vma);
-void mmb_notify_fd_init(struct mmb_notify_fd *nfd);
-void mmb_notify_fd_release(struct mmb_device *mdev, struct mmb_notify_fd *nfd,
-			   struct file *file);
-int mmb_notify_pin_ring(struct mmb_device *mdev, struct mmb_notify_fd *nfd,
-			struct mmb_pin_region *pr);
-int mmb_notify_unpin_ring(struct mmb_device *mdev, struct mmb_notify_fd *nfd,
-			  u32 id);
-int mmb_notify_set_eventfd(struct mmb_device *mdev, struct mmb_notify_fd *nfd,
-			   int fd);
-int mmb_notify_event_open(struct mmb_device *mdev, u32 flags);
 
 /* remote.c */
 int mmb_remote_init(void);
@@ -447,19 +500,12 @@ void mmb_copy_run(struct mmb_copy *c, void *bounce);
 struct iov_iter;
 struct kiocb;
 struct poll_table_struct;
-void mmb_copyfd_init(struct mmb_copy_fd *cfd);
-void mmb_copyfd_release(struct mmb_copy_fd *cfd);
 ssize_t mmb_copyfd_read_iter(struct mmb_copy_fd *cfd, struct kiocb *iocb,
 			     struct iov_iter *to);
 ssize_t mmb_copyfd_write_iter(struct mmb_copy_fd *cfd, struct kiocb *iocb,
 			      struct iov_iter *from);
 __poll_t mmb_copyfd_poll(struct mmb_copy_fd *cfd, struct file *file,
 			 struct poll_table_struct *wait);
-int mmb_copyfd_config(struct mmb_copy_fd *cfd, struct file *file,
-		      const struct mmb_copy_config *cc);
-void mmb_copyfd_status(struct mmb_copy_fd *cfd, struct mmb_copy_status *st);
-int mmb_copyfd_irq_copy(struct mmb_copy_fd *cfd, struct mmb_device *mdev,
-			const struct mmb_irq_copy *ic);
 void mmb_irq_copy_event(struct mmb_device *mdev, u64 irq_count, u64 now);
 
 #endif /* _MMB_PRIV_H */

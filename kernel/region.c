@@ -173,8 +173,7 @@ static bool mmb_region_huge_ok(struct vm_fault *vmf, unsigned int order)
 	unsigned long addr = ALIGN_DOWN(vmf->address, size);
 
 	if (order != PMD_ORDER || !mmb_mem_is_io(&mdev->map) ||
-	    addr < vma->vm_start ||
-	    addr + size > vma->vm_end)
+	    addr < vma->vm_start || addr + size > vma->vm_end)
 		return false;
 	return mmb_region_offset(vma, addr) + size <= mdev->map.size &&
 	       IS_ALIGNED(mdev->map.phys + mmb_region_offset(vma, addr), size);
@@ -402,7 +401,8 @@ static int mmb_region_access(struct vm_area_struct *vma, unsigned long addr,
 	} else if (off + len > mdev->map.size) {
 		ret = -EIO;
 	} else if (mmb_mem_is_io(&mdev->map) &&
-		   mdev->map.cache == MMB_CACHE_UC && !IS_ALIGNED(off | len, 4)) {
+		   mdev->map.cache == MMB_CACHE_UC &&
+		   !IS_ALIGNED(off | len, 4)) {
 		ret = -EIO; /* registers: whole 32-bit words only */
 	} else if (write) {
 		mmb_mem_write(&mdev->map, off, buf, len);
@@ -436,7 +436,7 @@ static const struct vm_operations_struct mmb_region_vm_ops = {
  * Return: 0, -ENODEV without a region, -EINVAL for MAP_PRIVATE or an
  * unknown policy, -ENXIO for a range outside the region, -ENOMEM.
  */
-int mmb_region_mmap(struct mmb_device *mdev, struct vm_area_struct *vma)
+static int mmb_region_mmap(struct mmb_device *mdev, struct vm_area_struct *vma)
 {
 	u64 space = vma->vm_pgoff >> MMB_REGION_PGSHIFT;
 	u64 pgoff = vma->vm_pgoff & MMB_REGION_PGMASK;
@@ -536,7 +536,7 @@ int mmb_region_revoke(struct mmb_device *mdev)
 {
 	return mmb_region_set(mdev, MMB_REGION_REVOKED_DEVICE, true, NULL);
 }
-MMB_EXPORT(mmb_region_revoke);
+EXPORT_SYMBOL_GPL(mmb_region_revoke);
 
 /**
  * mmb_region_restore() - undo mmb_region_revoke().
@@ -551,17 +551,12 @@ int mmb_region_restore(struct mmb_device *mdev)
 {
 	return mmb_region_set(mdev, MMB_REGION_REVOKED_DEVICE, false, NULL);
 }
-MMB_EXPORT(mmb_region_restore);
+EXPORT_SYMBOL_GPL(mmb_region_restore);
 
 /* MMB_IOC_REGION_REVOKE / RESTORE: the user's revocation reason. */
-int mmb_region_ctl(struct mmb_device *mdev, bool revoke,
-		   struct mmb_region_ctl *ctl)
-{
-	return mmb_region_set(mdev, MMB_REGION_REVOKED_USER, revoke, ctl);
-}
 
 /* MMB_IOC_REGION_INFO */
-int mmb_region_info(struct mmb_device *mdev, struct mmb_region_info *ri)
+static int mmb_region_info(struct mmb_device *mdev, struct mmb_region_info *ri)
 {
 	struct mmb_region *rg = &mdev->core->region;
 
@@ -593,7 +588,7 @@ int mmb_region_info(struct mmb_device *mdev, struct mmb_region_info *ri)
  * Removal: revoke for good before the backend frees the memory.  Waiters
  * wake and get SIGBUS; DISCARD mappings keep their scratch pages.
  */
-void mmb_region_unplug(struct mmb_device *mdev)
+static void mmb_region_unplug(struct mmb_device *mdev)
 {
 	if (mdev->core->caps & MMB_CAP_MAP)
 		mmb_region_set(mdev, MMB_REGION_GONE, true, NULL);
@@ -605,7 +600,7 @@ struct address_space *mmb_region_mapping(struct mmb_device *mdev)
 	return mdev->core->region.inode->i_mapping;
 }
 
-int mmb_region_init(struct mmb_region *rg)
+static int mmb_region_init(struct mmb_region *rg)
 {
 	rg->inode = alloc_anon_inode(mmb_mnt->mnt_sb);
 	if (IS_ERR(rg->inode))
@@ -615,10 +610,86 @@ int mmb_region_init(struct mmb_region *rg)
 	return 0;
 }
 
-void mmb_region_destroy(struct mmb_region *rg)
+static void mmb_region_destroy(struct mmb_region *rg)
 {
 	iput(rg->inode);
 }
+
+static int mmb_region_dev_init(struct mmb_device *mdev)
+{
+	return mmb_region_init(&mdev->core->region);
+}
+
+static void mmb_region_dev_destroy(struct mmb_device *mdev)
+{
+	mmb_region_destroy(&mdev->core->region);
+}
+
+static int mmb_region_file_mmap(struct mmb_file *mf, struct vm_area_struct *vma)
+{
+	return mmb_region_mmap(mf->mdev, vma);
+}
+
+/*
+ * Revocation by the user cuts every process's mappings of the device,
+ * whoever made them, so it is an administrator's operation: opening the
+ * node is not enough.
+ */
+static int mmb_region_ctl_check(const void *arg)
+{
+	const struct mmb_region_ctl *ctl = arg;
+
+	return ctl->flags || ctl->reserved ? -EINVAL : 0;
+}
+
+static long mmb_ioctl_region_revoke(void *ctx, struct file *file, void *arg)
+{
+	return mmb_region_set(((struct mmb_file *)ctx)->mdev,
+			      MMB_REGION_REVOKED_USER, true, arg);
+}
+
+static long mmb_ioctl_region_restore(void *ctx, struct file *file, void *arg)
+{
+	return mmb_region_set(((struct mmb_file *)ctx)->mdev,
+			      MMB_REGION_REVOKED_USER, false, arg);
+}
+
+static int mmb_region_info_check(const void *arg)
+{
+	const struct mmb_region_info *ri = arg;
+
+	return ri->flags ? -EINVAL : 0;
+}
+
+static long mmb_ioctl_region_info(void *ctx, struct file *file, void *arg)
+{
+	return mmb_region_info(((struct mmb_file *)ctx)->mdev, arg);
+}
+
+#define MMB_REGION_CTL_FLAGS (MMB_IOCTL_ADMIN | MMB_IOCTL_OUT | MMB_IOCTL_ALIVE)
+
+static const struct mmb_ioctl_desc mmb_region_ioctls[] = {
+	MMB_IOCTL(MMB_IOC_REGION_REVOKE, struct mmb_region_ctl, restores,
+		  MMB_REGION_CTL_FLAGS, mmb_region_ctl_check,
+		  mmb_ioctl_region_revoke),
+	MMB_IOCTL(MMB_IOC_REGION_RESTORE, struct mmb_region_ctl, restores,
+		  MMB_REGION_CTL_FLAGS, mmb_region_ctl_check,
+		  mmb_ioctl_region_restore),
+	MMB_IOCTL(MMB_IOC_REGION_INFO, struct mmb_region_info, wait_faults,
+		  MMB_IOCTL_OUT, mmb_region_info_check, mmb_ioctl_region_info),
+};
+
+const struct mmb_mechanism mmb_region_mech = {
+	.name = "region",
+	.ioctls = mmb_region_ioctls,
+	.nr_ioctls = ARRAY_SIZE(mmb_region_ioctls),
+	.mmap_first = MMB_MMAP_REGION(MMB_FAULT_DISCARD) >> PAGE_SHIFT,
+	.mmap_last = (MMB_MMAP_OBJECT(0) >> PAGE_SHIFT) - 1,
+	.mmap = mmb_region_file_mmap,
+	.dev_init = mmb_region_dev_init,
+	.dev_unplug = mmb_region_unplug,
+	.dev_destroy = mmb_region_dev_destroy,
+};
 
 int mmb_region_fs_init(void)
 {

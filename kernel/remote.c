@@ -694,7 +694,7 @@ void mmb_copy_submit(struct mmb_copy *c)
 	c->watch_copied = 0;
 	mmb_copy_queue(w, c);
 }
-MMB_EXPORT(mmb_copy_submit);
+EXPORT_SYMBOL_GPL(mmb_copy_submit);
 
 /**
  * mmb_copy_cancel() - ask a submitted copy to stop.
@@ -722,7 +722,7 @@ void mmb_copy_cancel(struct mmb_copy *c)
 	}
 	spin_unlock(&mmb_engine.lock);
 }
-MMB_EXPORT(mmb_copy_cancel);
+EXPORT_SYMBOL_GPL(mmb_copy_cancel);
 
 /**
  * mmb_copy_cancel_async() - ask a submitted copy to stop, from any context.
@@ -740,7 +740,7 @@ void mmb_copy_cancel_async(struct mmb_copy *c)
 	WRITE_ONCE(c->cancel, true);
 	mmb_watch_kick();
 }
-MMB_EXPORT(mmb_copy_cancel_async);
+EXPORT_SYMBOL_GPL(mmb_copy_cancel_async);
 
 int mmb_remote_init(void)
 {

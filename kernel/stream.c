@@ -626,7 +626,7 @@ static void mmb_stream_halt(struct mmb_stream *s)
  * completes, which the backend's teardown makes happen before its remove
  * returns.
  */
-void mmb_stream_unplug(struct mmb_device *mdev)
+static void mmb_stream_unplug(struct mmb_device *mdev)
 {
 	struct mmb_stream *s;
 	unsigned long flags;
@@ -874,106 +874,110 @@ static int mmb_stream_mmap(struct file *file, struct vm_area_struct *vma)
 	return ret;
 }
 
-static long mmb_stream_ioctl_ctl(struct mmb_stream *s, unsigned int cmd,
-				 void __user *uarg)
+/* Stream fd ioctls: on the stream's own file, @ctx is the stream. */
+static int mmb_stream_ctl_check(const void *arg)
 {
-	struct mmb_stream_ctl ctl;
-	int ret;
+	const struct mmb_stream_ctl *ctl = arg;
 
-	ret = mmb_get_args(&ctl, sizeof(ctl), sizeof(ctl), uarg);
-	if (ret)
-		return ret;
-	if (ctl.flags)
-		return -EINVAL;
-	if (cmd == MMB_IOC_STREAM_START)
-		return mmb_stream_start(s);
+	return ctl->flags ? -EINVAL : 0;
+}
+
+static long mmb_stream_ioctl_start(void *ctx, struct file *file, void *arg)
+{
+	return mmb_stream_start(ctx);
+}
+
+static long mmb_stream_ioctl_stop(void *ctx, struct file *file, void *arg)
+{
+	struct mmb_stream *s = ctx;
+
 	mutex_lock(&s->ctl);
 	mmb_stream_halt(s);
 	mutex_unlock(&s->ctl);
 	return READ_ONCE(s->dead) ? -ENODEV : 0;
 }
 
-static long mmb_stream_ioctl_status(struct mmb_stream *s, void __user *uarg)
+static int mmb_stream_status_check(const void *arg)
 {
-	struct mmb_stream_status st;
-	unsigned long flags;
-	u32 argsz, i;
-	int ret;
+	const struct mmb_stream_status *st = arg;
 
-	ret = mmb_get_out_args(&st, sizeof(st),
-			       offsetofend(struct mmb_stream_status, errors),
-			       uarg);
-	if (ret)
-		return ret;
-	if (st.flags)
-		return -EINVAL;
-	argsz = st.argsz;
+	return st->flags ? -EINVAL : 0;
+}
+
+static long mmb_stream_ioctl_status(void *ctx, struct file *file, void *arg)
+{
+	struct mmb_stream_status *st = arg;
+	struct mmb_stream *s = ctx;
+	unsigned long flags;
+	u32 i;
+
 	spin_lock_irqsave(&s->lock, flags);
 	if (s->dead) {
 		spin_unlock_irqrestore(&s->lock, flags);
 		return -ENODEV;
 	}
-	st = s->st;
-	st.ready = s->fifo_count;
-	for (i = 0, st.owned = 0; i < s->nr; i++)
-		st.owned += s->frames[i].state == MMB_FRAME_OWNED;
+	*st = s->st;
+	st->ready = s->fifo_count;
+	for (i = 0, st->owned = 0; i < s->nr; i++)
+		st->owned += s->frames[i].state == MMB_FRAME_OWNED;
 	spin_unlock_irqrestore(&s->lock, flags);
-	st.argsz = argsz;
-	st.flags = 0;
-	st.nr_frames = s->nr;
-	st.frame_size = s->size;
-	st.pattern_size = s->pattern;
-	st.sg_entries = s->sg_entries;
-	return copy_to_user(uarg, &st, min_t(u32, argsz, sizeof(st))) ?
-		       -EFAULT :
-		       0;
+	st->flags = 0;
+	st->nr_frames = s->nr;
+	st->frame_size = s->size;
+	st->pattern_size = s->pattern;
+	st->sg_entries = s->sg_entries;
+	return 0;
 }
 
-static long mmb_stream_ioctl_fetch(struct mmb_stream *s, struct file *file,
-				   void __user *uarg)
+static int mmb_stream_fetch_check(const void *arg)
 {
-	struct mmb_stream_fetch fe;
-	int idx, ret;
+	const struct mmb_stream_fetch *fe = arg;
 
-	/* Written first: a frame is taken only when it can be reported. */
-	ret = mmb_get_out_args(&fe, sizeof(fe), sizeof(fe), uarg);
-	if (ret)
-		return ret;
-	if (fe.flags)
-		return -EINVAL;
+	return fe->flags ? -EINVAL : 0;
+}
+
+/* The struct is written once before: a frame is taken only when it can be reported. */
+static long mmb_stream_ioctl_fetch(void *ctx, struct file *file, void *arg)
+{
+	struct mmb_stream_fetch *fe = arg;
+	struct mmb_stream *s = ctx;
+	int idx;
+
 	if (READ_ONCE(s->dead))
 		return -ENODEV;
-	if (s->mode != MMB_STREAM_NAIVE || fe.length < s->size)
+	if (s->mode != MMB_STREAM_NAIVE || fe->length < s->size)
 		return -EINVAL;
 	idx = mmb_stream_take(s, true);
 	if (idx < 0)
 		return idx;
-	mmb_stream_frame_info(s, idx, &fe.frame);
-	ret = mmb_stream_copy_out(s, idx, NULL, u64_to_user_ptr(fe.user_addr));
-	if (ret)
-		return ret;
-	return copy_to_user(uarg, &fe, min_t(u32, fe.argsz, sizeof(fe))) ?
-		       -EFAULT :
-		       0;
+	mmb_stream_frame_info(s, idx, &fe->frame);
+	return mmb_stream_copy_out(s, idx, NULL,
+				   u64_to_user_ptr(fe->user_addr));
 }
+
+static const struct mmb_ioctl_desc mmb_stream_fd_ioctls[] = {
+	MMB_IOCTL(MMB_IOC_STREAM_START, struct mmb_stream_ctl, flags, 0,
+		  mmb_stream_ctl_check, mmb_stream_ioctl_start),
+	MMB_IOCTL(MMB_IOC_STREAM_STOP, struct mmb_stream_ctl, flags, 0,
+		  mmb_stream_ctl_check, mmb_stream_ioctl_stop),
+	MMB_IOCTL(MMB_IOC_STREAM_STATUS, struct mmb_stream_status, errors,
+		  MMB_IOCTL_OUT, mmb_stream_status_check,
+		  mmb_stream_ioctl_status),
+	MMB_IOCTL(MMB_IOC_STREAM_FETCH, struct mmb_stream_fetch, frame,
+		  MMB_IOCTL_OUT, mmb_stream_fetch_check,
+		  mmb_stream_ioctl_fetch),
+};
 
 static long mmb_stream_ioctl(struct file *file, unsigned int cmd,
 			     unsigned long arg)
 {
 	struct mmb_stream *s = file->private_data;
-	void __user *uarg = (void __user *)arg;
+	long ret;
 
-	switch (cmd) {
-	case MMB_IOC_STREAM_START:
-	case MMB_IOC_STREAM_STOP:
-		return mmb_stream_ioctl_ctl(s, cmd, uarg);
-	case MMB_IOC_STREAM_STATUS:
-		return mmb_stream_ioctl_status(s, uarg);
-	case MMB_IOC_STREAM_FETCH:
-		return mmb_stream_ioctl_fetch(s, file, uarg);
-	default:
-		return -ENOTTY;
-	}
+	ret = mmb_ioctl_dispatch(mmb_stream_fd_ioctls,
+				 ARRAY_SIZE(mmb_stream_fd_ioctls), s, s->mdev,
+				 file, cmd, (void __user *)arg);
+	return ret == -ENOIOCTLCMD ? -ENOTTY : ret;
 }
 
 static void mmb_stream_free(struct mmb_stream *s)
@@ -1274,7 +1278,8 @@ static int mmb_stream_check(struct mmb_device *mdev,
  *
  * Return: the stream fd or -errno.
  */
-int mmb_stream_setup(struct mmb_device *mdev, const struct mmb_stream_setup *ss)
+static int mmb_stream_setup(struct mmb_device *mdev,
+			    const struct mmb_stream_setup *ss)
 {
 	struct mmb_stream *s;
 	int ret, fd, oflags = O_RDWR;
@@ -1363,3 +1368,21 @@ err_free:
 	mmb_stream_free(s);
 	return ret;
 }
+
+/* MMB_IOC_STREAM_SETUP, on the device file: a new stream's fd. */
+static long mmb_ioctl_stream_setup(void *ctx, struct file *file, void *arg)
+{
+	return mmb_stream_setup(((struct mmb_file *)ctx)->mdev, arg);
+}
+
+static const struct mmb_ioctl_desc mmb_stream_ioctls[] = {
+	MMB_IOCTL(MMB_IOC_STREAM_SETUP, struct mmb_stream_setup, reserved,
+		  MMB_IOCTL_ALIVE, NULL, mmb_ioctl_stream_setup),
+};
+
+const struct mmb_mechanism mmb_stream_mech = {
+	.name = "stream",
+	.ioctls = mmb_stream_ioctls,
+	.nr_ioctls = ARRAY_SIZE(mmb_stream_ioctls),
+	.dev_unplug = mmb_stream_unplug,
+};

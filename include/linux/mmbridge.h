@@ -41,14 +41,13 @@
 #include <uapi/linux/mmbridge.h>
 
 /*
- * The symbol namespace of mmbridge's exports.  6.13 turned the namespace
- * argument of the export and import macros from a token into a string.
+ * mmbridge's exports are in the symbol namespace MMBRIDGE; a driver
+ * imports it with MODULE_IMPORT_NS_MMBRIDGE().  6.13 turned the namespace
+ * argument of the import macro from a token into a string.
  */
 #if KERNEL_VERSION(6, 13, 0) > LINUX_VERSION_CODE
-#define MMB_EXPORT(sym) EXPORT_SYMBOL_NS_GPL(sym, MMBRIDGE)
 #define MODULE_IMPORT_NS_MMBRIDGE() MODULE_IMPORT_NS(MMBRIDGE)
 #else
-#define MMB_EXPORT(sym) EXPORT_SYMBOL_NS_GPL(sym, "MMBRIDGE")
 #define MODULE_IMPORT_NS_MMBRIDGE() MODULE_IMPORT_NS("MMBRIDGE")
 #endif
 
@@ -181,7 +180,6 @@ struct mmb_device_ops {
  *		(&mmb_dma_req.cpu_addr: a software engine); otherwise by bus
  *		address (&mmb_dma_req.dma_addr, mapped with the DMA API for
  *		the device's parent)
- * @core:	mmbridge's own state; not for drivers
  *
  * The driver sets @mem, @map, @pool and the DMA fields between
  * mmb_device_alloc() and mmb_device_register(); they are constant
@@ -222,11 +220,13 @@ struct mmb_device *_mmb_device_alloc(size_t size, struct device *parent,
  * Return: the driver's struct, or an ERR_PTR; free with mmb_device_put().
  */
 #define mmb_device_alloc(type, member, parent, ops, name)                      \
-	container_of(_mmb_device_alloc(sizeof(type) +                          \
-					       BUILD_BUG_ON_ZERO(offsetof(     \
-						       type, member)),         \
-				       parent, ops, name),                     \
+	container_of(_mmb_device_alloc(_mmb_device_size(type, member), parent, \
+				       ops, name),                             \
 		     type, member)
+
+/* The struct mmb_device must come first: the core frees the struct. */
+#define _mmb_device_size(type, member) \
+	(sizeof(type) + BUILD_BUG_ON_ZERO(offsetof(type, member)))
 
 int mmb_device_register(struct mmb_device *mdev,
 			const struct attribute_group **groups);
