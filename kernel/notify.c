@@ -45,7 +45,6 @@
 /**
  * struct mmb_ring_reg - a registered pinned ring.
  * @node:	on mmb_notify.rings; mmb_notify.lock
- * @fnode:	on mmb_notify_fd.rings; mmb_notify_fd.lock
  * @pin:	the pinned, vmapped range
  * @ring:	the ring header in the kernel mapping
  * @head:	records written; mmb_notify.lock
@@ -55,7 +54,6 @@
  */
 struct mmb_ring_reg {
 	struct list_head node;
-	struct list_head fnode;
 	struct mmb_pin pin;
 	struct mmb_ring *ring;
 	u64 head;
@@ -424,7 +422,8 @@ static int mmb_notify_mmap(struct mmb_device *mdev, struct vm_area_struct *vma)
 static void mmb_notify_fd_init(struct mmb_notify_fd *nfd)
 {
 	mutex_init(&nfd->lock);
-	INIT_LIST_HEAD(&nfd->rings);
+	/* Handles from 1, cycling through 32 bits before one is reused. */
+	xa_init_flags(&nfd->rings, XA_FLAGS_ALLOC1);
 }
 
 /* Take a ring off the device; after this no handler writes into it. */
@@ -489,13 +488,15 @@ static int mmb_notify_pin_ring(struct mmb_device *mdev,
 	memset(r->ring, 0, sizeof(*r->ring));
 	r->ring->nr_slots = r->nr_slots;
 	r->ring->record_size = sizeof(struct mmb_ring_record);
-	if (++nfd->next_id == 0)
-		nfd->next_id = 1;
-	r->id = nfd->next_id;
+	ret = xa_alloc_cyclic(&nfd->rings, &r->id, r, XA_LIMIT(1, U32_MAX),
+			      &nfd->next_id, GFP_KERNEL);
+	if (ret < 0)
+		goto err_unpin;
 
 	raw_spin_lock_irqsave(&n->lock, flags);
 	if (n->nr_rings >= MMB_RINGS_PER_DEVICE) {
 		raw_spin_unlock_irqrestore(&n->lock, flags);
+		xa_erase(&nfd->rings, r->id);
 		ret = -ENOSPC;
 		goto err_unpin;
 	}
@@ -503,7 +504,6 @@ static int mmb_notify_pin_ring(struct mmb_device *mdev,
 	list_add_tail(&r->node, &n->rings);
 	raw_spin_unlock_irqrestore(&n->lock, flags);
 
-	list_add_tail(&r->fnode, &nfd->rings);
 	nfd->nr_rings++;
 	mutex_unlock(&nfd->lock);
 	pr->id = r->id;
@@ -530,21 +530,16 @@ err_unlock:
 static int mmb_notify_unpin_ring(struct mmb_device *mdev,
 				 struct mmb_notify_fd *nfd, u32 id)
 {
-	struct mmb_ring_reg *r, *found = NULL;
+	struct mmb_ring_reg *r;
 
 	mutex_lock(&nfd->lock);
-	list_for_each_entry(r, &nfd->rings, fnode) {
-		if (r->id == id) {
-			found = r;
-			list_del(&r->fnode);
-			nfd->nr_rings--;
-			break;
-		}
-	}
+	r = id ? xa_erase(&nfd->rings, id) : NULL;
+	if (r)
+		nfd->nr_rings--;
 	mutex_unlock(&nfd->lock);
-	if (!found)
+	if (!r)
 		return -ENOENT;
-	mmb_ring_unregister(mdev, found);
+	mmb_ring_unregister(mdev, r);
 	return 0;
 }
 
@@ -608,13 +603,15 @@ static int mmb_notify_set_eventfd(struct mmb_device *mdev,
 static void mmb_notify_fd_release(struct mmb_device *mdev,
 				  struct mmb_notify_fd *nfd, struct file *file)
 {
-	struct mmb_ring_reg *r, *tmp;
+	struct mmb_ring_reg *r;
+	unsigned long id;
 
 	mmb_notify_set_eventfd(mdev, nfd, -1);
-	list_for_each_entry_safe(r, tmp, &nfd->rings, fnode) {
-		list_del(&r->fnode);
+	xa_for_each(&nfd->rings, id, r) {
+		xa_erase(&nfd->rings, id);
 		mmb_ring_unregister(mdev, r);
 	}
+	xa_destroy(&nfd->rings);
 	nfd->nr_rings = 0;
 	mmb_notify_drop_owner(mdev, file);
 }

@@ -211,15 +211,15 @@ struct mmb_objects {
 
 /**
  * struct mmb_notify_fd - a file's registrations with notify.c.
- * @lock:	@rings, @nr_rings, @next_id, @efd
- * @rings:	this file's pinned rings
- * @nr_rings:	length of @rings
- * @next_id:	last ring handle given out
+ * @lock:	@nr_rings, @next_id, @efd; changes of @rings
+ * @rings:	handle -> this file's pinned ring (struct mmb_ring_reg)
+ * @nr_rings:	entries in @rings
+ * @next_id:	where the search for the next free handle starts
  * @efd:	this file's eventfd registration, or NULL
  */
 struct mmb_notify_fd {
 	struct mutex lock; /* registrations of this file */
-	struct list_head rings;
+	struct xarray rings;
 	unsigned int nr_rings;
 	u32 next_id;
 	struct mmb_efd_reg *efd;
