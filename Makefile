@@ -14,8 +14,10 @@
 #   make guest         static test programs and CLI for the QEMU guest
 #   make check         checkpatch --strict, sparse, clang-format, kernel-doc,
 #                      documentation (scripts/check.sh)
-#   make install       module (KVER), udev rule, library, header, pkg-config
-#                      file, CLI, man pages; honours DESTDIR and PREFIX
+#   make install       modules (KVER), udev rule, library, header, pkg-config
+#                      file, CLI, man pages, and the SDK for drivers (install-sdk:
+#                      kernel header and Module.symvers under PREFIX/src/mmbridge-VERSION);
+#                      honours DESTDIR and PREFIX
 #   make uninstall     removes what install put there
 #   make dkms          registers the sources with DKMS and installs for KVER
 #   make clean
@@ -48,6 +50,9 @@ INCLUDEDIR ?= $(PREFIX)/include
 MANDIR ?= $(PREFIX)/share/man
 UDEVDIR ?= /etc/udev/rules.d
 MODDIR ?= /lib/modules/$(KVER)/updates
+# What a driver of its own builds against (Documentation/writing-a-driver.rst):
+# include/linux/mmbridge.h, include/uapi/linux/mmbridge.h, <release>/Module.symvers
+SDKDIR ?= $(PREFIX)/src/mmbridge-$(VERSION)
 
 KSRC := Kbuild dkms.conf $(wildcard kernel/*.c kernel/*.h) backends/Kbuild $(wildcard backends/*.c) \
 	include/linux/mmbridge.h include/uapi/linux/mmbridge.h
@@ -59,7 +64,7 @@ CLI_HDR := tools/bench.h tools/region.h tools/object.h
 TEST_SRC := $(wildcard tests/*.c)
 TEST_HDR := $(wildcard tests/*.h)
 
-.PHONY: all module sample lib cli guest test test-debug demo bench check install uninstall \
+.PHONY: all module sample lib cli guest test test-debug demo bench check install install-sdk uninstall \
 	dkms dkms-source clean
 
 all: module lib cli
@@ -79,12 +84,15 @@ $(BUILD)/mod/%/mmbridge.ko: $(KSRC)
 # The sample driver (samples/mmb_sample), linked against that module build.
 sample: $(BUILD)/sample/$(KVER)/mmb_sample.ko
 
+# The sample driver (samples/mmb_sample), built as a driver outside this
+# tree is: against what `make install-sdk` installed (in build/sdk/<release>/).
 $(BUILD)/sample/%/mmb_sample.ko: samples/mmb_sample/mmb_sample.c samples/mmb_sample/Kbuild \
 		include/linux/mmbridge.h $(BUILD)/mod/%/mmbridge.ko
-	@mkdir -p $(@D)
+	@rm -rf $(BUILD)/sdk/$* $(@D) && mkdir -p $(@D)
+	@$(MAKE) -s install-sdk KVER=$* DESTDIR=$(BUILD)/sdk/$* PREFIX=/usr
 	@cp -a samples/mmb_sample/* $(@D)/
-	$(MAKE) -C $(call kdir_of,$*) M=$(@D) MMB_INCLUDE=$(TOP)/include \
-		KBUILD_EXTRA_SYMBOLS=$(BUILD)/mod/$*/Module.symvers MMB_WERROR=$(MMB_WERROR) modules
+	$(MAKE) -C $(call kdir_of,$*) M=$(@D) MMB_SDK=$(BUILD)/sdk/$*/usr/src/mmbridge-$(VERSION) \
+		MMB_WERROR=$(MMB_WERROR) modules
 
 lib: $(BUILD)/lib/libmmbridge.a $(BUILD)/lib/$(LIB_REAL)
 
@@ -95,8 +103,10 @@ $(BUILD)/lib/libmmbridge.o: $(LIB_SRC) $(LIB_HDR)
 $(BUILD)/lib/libmmbridge.a: $(BUILD)/lib/libmmbridge.o
 	ar rcs $@ $^
 
-$(BUILD)/lib/$(LIB_REAL): $(BUILD)/lib/libmmbridge.o
-	$(CC) -shared -Wl,-soname,libmmbridge.so.$(LIB_SOVER) -o $@ $^
+# Exactly the symbols lib/libmmbridge.map lists, versioned.
+$(BUILD)/lib/$(LIB_REAL): $(BUILD)/lib/libmmbridge.o lib/libmmbridge.map
+	$(CC) -shared -Wl,-soname,libmmbridge.so.$(LIB_SOVER) \
+		-Wl,--version-script,lib/libmmbridge.map -o $@ $(BUILD)/lib/libmmbridge.o
 	ln -sf $(LIB_REAL) $(BUILD)/lib/libmmbridge.so.$(LIB_SOVER)
 	ln -sf libmmbridge.so.$(LIB_SOVER) $(BUILD)/lib/libmmbridge.so
 
@@ -123,7 +133,13 @@ $(BUILD)/bin/mmb-hostcheck: tests/hostcheck.c tests/pattern.h
 	@mkdir -p $(@D)
 	$(CC) $(USER_CFLAGS) -o $@ $<
 
-install: module lib cli
+install-sdk: module
+	install -D -m 0644 include/linux/mmbridge.h $(DESTDIR)$(SDKDIR)/include/linux/mmbridge.h
+	install -D -m 0644 include/uapi/linux/mmbridge.h \
+		$(DESTDIR)$(SDKDIR)/include/uapi/linux/mmbridge.h
+	install -D -m 0644 $(BUILD)/mod/$(KVER)/Module.symvers $(DESTDIR)$(SDKDIR)/$(KVER)/Module.symvers
+
+install: module lib cli install-sdk
 	install -D -m 0644 $(BUILD)/mod/$(KVER)/mmbridge.ko $(DESTDIR)$(MODDIR)/mmbridge.ko
 	install -D -m 0644 -t $(DESTDIR)$(MODDIR) $(BUILD)/mod/$(KVER)/backends/mmb_soft.ko \
 		$(BUILD)/mod/$(KVER)/backends/mmb_edu.ko $(BUILD)/mod/$(KVER)/backends/mmb_ivshmem.ko
@@ -154,6 +170,8 @@ uninstall:
 	      $(DESTDIR)$(LIBDIR)/pkgconfig/mmbridge.pc $(DESTDIR)$(INCLUDEDIR)/mmbridge.h \
 	      $(DESTDIR)$(INCLUDEDIR)/linux/mmbridge.h $(DESTDIR)$(BINDIR)/mmbridge \
 	      $(DESTDIR)$(MANDIR)/man1/mmbridge.1 $(DESTDIR)$(MANDIR)/man3/libmmbridge.3
+	rm -rf $(DESTDIR)$(SDKDIR)/include $(DESTDIR)$(SDKDIR)/$(KVER)
+	-rmdir $(DESTDIR)$(SDKDIR) 2>/dev/null
 	@if [ -z "$(DESTDIR)" ]; then depmod -a $(KVER); ldconfig; fi
 
 # DKMS: the module's sources under /usr/src/mmbridge-<version>, built and

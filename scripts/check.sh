@@ -83,10 +83,12 @@ for k in $CHECK_KERNELS; do
 	make -s -C "/lib/modules/$rel/build" M="$d" C=2 MMB_WERROR=1 modules \
 		>"$d/log" 2>&1 || echo "$rel: build failed" >>"$out"
 	grep -E 'warning:|error:' "$d/log" | sed "s|$d/||; s|^|$rel: |" >>"$out"
-	# The sample driver, against that build's symbols.
+	# The sample driver, against that build as an SDK.
 	cp -a samples "$d/"
+	mkdir -p "$d/sdk/$rel" && cp "$d/Module.symvers" "$d/sdk/$rel/" &&
+		ln -sfn "$d/include" "$d/sdk/include"
 	make -s -C "/lib/modules/$rel/build" M="$d/samples/mmb_sample" C=2 \
-		MMB_INCLUDE="$d/include" KBUILD_EXTRA_SYMBOLS="$d/Module.symvers" MMB_WERROR=1 modules \
+		MMB_SDK="$d/sdk" MMB_WERROR=1 modules \
 		>"$d/sample.log" 2>&1 || echo "$rel: sample build failed" >>"$out"
 	grep -E 'warning:|error:' "$d/sample.log" | sed "s|$d/||; s|^|$rel: |" >>"$out"
 done
@@ -107,6 +109,14 @@ for f in kernel/*.c; do
 	done
 done
 report "kernel-doc -Wall, $(cat kernel/*.c | grep -c '^EXPORT_SYMBOL') exported functions" "$out"
+
+# The library exports exactly the functions its header declares, each in
+# the version script (lib/libmmbridge.map).
+out=$CHECK/libexports.txt
+sed -n 's/^[a-z].*[ *]\(mmb_[a-z0-9_]*\)(.*/\1/p' lib/include/mmbridge.h | sort -u >"$CHECK/lib-declared"
+sed -n 's/^\t\(mmb_[a-z0-9_]*\);$/\1/p' lib/libmmbridge.map | sort -u >"$CHECK/lib-versioned"
+diff "$CHECK/lib-declared" "$CHECK/lib-versioned" | sed -n 's/^< \(.*\)/\1: declared, not in lib\/libmmbridge.map/p; s/^> \(.*\)/\1: in lib\/libmmbridge.map, not declared/p' >"$out"
+report "library exports ($(grep -c . "$CHECK/lib-versioned") versioned)" "$out"
 
 # Documentation: reStructuredText with warnings as errors; man pages.
 out=$CHECK/docs.txt
