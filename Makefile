@@ -81,12 +81,11 @@ $(BUILD)/mod/%/mmbridge.ko: $(KSRC)
 	@cp -a Kbuild dkms.conf kernel backends include $(BUILD)/mod/$*/
 	$(MAKE) -C $(call kdir_of,$*) M=$(BUILD)/mod/$* MMB_WERROR=$(MMB_WERROR) modules
 
-# The sample driver (samples/mmb_sample), linked against that module build.
 sample: $(BUILD)/sample/$(KVER)/mmb_sample.ko
 
 # The sample driver (samples/mmb_sample), built as a driver outside this
 # tree is: against what `make install-sdk` installed (in build/sdk/<release>/).
-$(BUILD)/sample/%/mmb_sample.ko: samples/mmb_sample/mmb_sample.c samples/mmb_sample/Kbuild \
+$(BUILD)/sample/%/mmb_sample.ko: $(wildcard samples/mmb_sample/*.[ch]) samples/mmb_sample/Kbuild \
 		include/linux/mmbridge.h $(BUILD)/mod/%/mmbridge.ko
 	@rm -rf $(BUILD)/sdk/$* $(@D) && mkdir -p $(@D)
 	@$(MAKE) -s install-sdk KVER=$* DESTDIR=$(BUILD)/sdk/$* PREFIX=/usr

@@ -229,8 +229,9 @@ static void mmb_fanout(struct mmb_device *mdev, u64 count, u64 now)
  * @cause:	enum mmb_event_cause
  *
  * Called by drivers from their interrupt handler, for each cause the
- * interrupt reports (MMB_EVENT_TRIGGER, _TIMER, _DMA, _DMA_ERROR): any
- * context, hard-IRQ included, also on PREEMPT_RT.  Does not sleep.
+ * interrupt reports (MMB_EVENT_TRIGGER, _TIMER, _DMA, _DMA_ERROR): hard-IRQ
+ * context (on PREEMPT_RT the handler's thread, or a softirq hrtimer), or
+ * process context.  Does not sleep.
  * Between mmb_device_register() and the return of mmb_device_unregister()
  * only.  While delivery is disabled the interrupt is only counted as
  * masked and remembered for mmb_notify_control().

@@ -1007,7 +1007,7 @@ static int iommu_blocks_stray_dma(void)
 	size_t win;
 	long bad;
 
-	EXPECT(!access(STRAY_HOOK, F_OK), "no %s with test_hooks=1",
+	EXPECT(!access(STRAY_HOOK, F_OK), "no %s with edu_test_hooks=1",
 	       STRAY_HOOK);
 	fd = dev_open("edu0");
 	EXPECT_OK(fd);
@@ -1079,7 +1079,7 @@ static int iommu_blocks_stray_dma(void)
 }
 
 /*
- * The hook exists only while the module parameter test_hooks is set: the
+ * The hook exists only while the module parameter edu_test_hooks is set: the
  * case loads mmbridge with it and then again as the harness did.  Locked
  * pages may still be moved by compaction (compact_unevictable_allowed),
  * which is off during the case, so the page stays where the DMA goes.
@@ -1097,16 +1097,16 @@ static int test_iommu_blocks_stray_dma(void)
 	if (access("/sys/kernel/debug/mmbridge", F_OK))
 		SKIP("no debugfs");
 	EXPECT(access(STRAY_HOOK, F_OK) && errno == ENOENT,
-	       "%s exists without test_hooks", STRAY_HOOK);
+	       "%s exists without edu_test_hooks", STRAY_HOOK);
 	if (!read_line(cu, old, sizeof(old)))
 		EXPECT_OK(write_str(cu, "0"));
-	r = with_module_params("test_hooks=1", iommu_blocks_stray_dma);
+	r = with_module_params("edu_test_hooks=1", iommu_blocks_stray_dma);
 	if (old[0])
 		write_str(cu, old);
 	if (r != T_PASS)
 		return r;
 	EXPECT(access(STRAY_HOOK, F_OK) && errno == ENOENT,
-	       "%s left after a reload without test_hooks", STRAY_HOOK);
+	       "%s left after a reload without edu_test_hooks", STRAY_HOOK);
 	return T_PASS;
 }
 

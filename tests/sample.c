@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * samples/mmb_sample: another driver built on mmbridge's exported API.
- * The tests load it, use both of its ioctls, and check that it holds
- * mmbridge while loaded and leaves no pin behind.
+ * samples/mmb_sample: another driver built on mmbridge's exported API,
+ * against an installed SDK.  The tests load it, use its own device
+ * (sample0) through every mechanism and both of its ioctls, and check that
+ * it holds mmbridge while loaded, that its unload with users present is a
+ * removal, and that it leaves no pin behind.
  */
 #include <fcntl.h>
 #include <signal.h>
@@ -15,7 +17,7 @@
 
 #include "harness.h"
 
-/* The sample's ABI (samples/mmb_sample/mmb_sample.c). */
+/* The sample's ABI (samples/mmb_sample/mmb_sample_main.c). */
 struct mmb_sample_watch {
 	uint64_t addr;
 	uint64_t len;
@@ -208,8 +210,174 @@ static int test_killed_while_watching(void)
 }
 
 /* Unloaded, it lets mmbridge go again; mmbridge is untouched. */
+#define SAMPLE_NODE MMB_DEV_DIR "/sample0"
+#define SAMPLE_MEM (1024 * 1024)	/* sample_mem_kb's default */
+
+static int wait_sample_node(void)
+{
+	int i;
+
+	for (i = 0; i < 50 && access(SAMPLE_NODE, F_OK); i++)
+		usleep(100000);
+	return access(SAMPLE_NODE, F_OK) ? -errno : 0;
+}
+
+/* Byte @i of pattern @seed. */
+static uint8_t pat(uint32_t seed, size_t i)
+{
+	return (uint8_t)(seed + i * 7 + (i >> 8));
+}
+
+static void fill(uint8_t *p, size_t len, uint32_t seed)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		p[i] = pat(seed, i);
+}
+
+/* The first byte of @p that is not pattern @seed, or -1. */
+static long mismatch(const volatile uint8_t *p, size_t len, uint32_t seed)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (p[i] != pat(seed, i))
+			return i;
+	return -1;
+}
+
+/*
+ * sample0, the sample driver's own device, registered through the public
+ * header: the capabilities follow from what it registered, and each
+ * mechanism works on it with exact data and exact event counts.
+ */
+static int test_device_mechanisms(void)
+{
+	static uint8_t buf[3][16384];
+	const struct mmb_counters *page;
+	struct mmb_counters c0, c1;
+	struct mmb_region_ctl rc;
+	struct mmb_info info;
+	volatile uint8_t *map, *obj;
+	uint32_t raised, h;
+	uint64_t off;
+	int fd;
+
+	EXPECT_OK(sample_load());
+	EXPECT_OK(wait_sample_node());
+	fd = dev_open("sample0");
+	EXPECT_OK(fd);
+	EXPECT_OK(mmb_info(fd, &info));
+	EXPECT(!strcmp(info.name, "sample0"), "name %.16s", info.name);
+	EXPECT(!strcmp(info.driver, "sample"), "driver %.16s", info.driver);
+	EXPECT_EQ(info.caps, MMB_CAP_IRQ | MMB_CAP_IRQ_TIMER | MMB_CAP_DMA |
+				     MMB_CAP_DEVMEM | MMB_CAP_MAP |
+				     MMB_CAP_OBJECT);
+	EXPECT_EQ(info.mem_size, SAMPLE_MEM);
+	EXPECT_EQ(info.dma_window, SAMPLE_MEM);
+	page = mmb_counters_map(fd);
+	EXPECT(page, "counter page: %s", strerror(errno));
+	mmb_counters_read(page, &c0);
+
+	/* Interrupts: five raised, five delivered as triggers. */
+	EXPECT_OK(mmb_irq_trigger(fd, 5, &raised));
+	EXPECT_EQ(raised, 5);
+
+	/* Device memory through the CPU, then through the DMA engine. */
+	fill(buf[0], sizeof(buf[0]), 1);
+	EXPECT_OK(mmb_mem_write(fd, 4096, buf[0], sizeof(buf[0])));
+	EXPECT_OK(mmb_mem_read(fd, 4096, buf[1], sizeof(buf[1])));
+	EXPECT_EQ(mismatch(buf[1], sizeof(buf[1]), 1), -1);
+	fill(buf[0], sizeof(buf[0]), 2);
+	EXPECT_OK(mmb_dma(fd, MMB_XFER_TO_DEVICE, 65536, buf[0],
+			  sizeof(buf[0])));
+	EXPECT_OK(mmb_mem_read(fd, 65536, buf[1], sizeof(buf[1])));
+	EXPECT_EQ(mismatch(buf[1], sizeof(buf[1]), 2), -1);
+	memset(buf[2], 0, sizeof(buf[2]));
+	EXPECT_OK(mmb_dma(fd, MMB_XFER_FROM_DEVICE, 4096, buf[2],
+			  sizeof(buf[2])));
+	EXPECT_EQ(mismatch(buf[2], sizeof(buf[2]), 1), -1);
+	mmb_counters_read(page, &c1);
+	EXPECT_EQ(c1.trigger_count - c0.trigger_count, 5);
+	EXPECT_EQ(c1.dma_count - c0.dma_count, 2);
+
+	/* The region: the same memory, revoked and restored. */
+	map = mmb_region_map(fd, MMB_FAULT_DISCARD, 0, 8192);
+	EXPECT(map, "region: %s", strerror(errno));
+	EXPECT_EQ(mismatch(map + 4096, 4096, 1), -1);
+	EXPECT_OK(mmb_region_revoke(fd, &rc));
+	EXPECT_EQ(map[4096], 0);	/* DISCARD: a zeroed scratch page */
+	EXPECT_OK(mmb_region_restore(fd, &rc));
+	EXPECT_EQ(mismatch(map + 4096, 4096, 1), -1);
+	EXPECT_OK(mmb_region_unmap((void *)map, 8192));
+
+	/* An object in the pool, moved to RAM under its mapping. */
+	EXPECT_OK(mmb_obj_create(fd, 8192, MMB_OBJ_DEVICE, &h, &off));
+	obj = mmb_obj_map(fd, off, 8192);
+	EXPECT(obj, "object: %s", strerror(errno));
+	fill((uint8_t *)obj, 8192, 3);
+	EXPECT_OK(mmb_obj_migrate(fd, h, MMB_OBJ_RAM));
+	EXPECT_EQ(mismatch(obj, 8192, 3), -1);
+	EXPECT_OK(mmb_obj_migrate(fd, h, MMB_OBJ_DEVICE));
+	EXPECT_EQ(mismatch(obj, 8192, 3), -1);
+	EXPECT_EQ(munmap((void *)obj, 8192), 0);
+	EXPECT_OK(mmb_obj_destroy(fd, h));
+
+	/* The periodic timer ticks, and stops when told. */
+	mmb_counters_read(page, &c0);
+	EXPECT_OK(mmb_irq_timer(fd, 1000000));
+	usleep(100000);
+	EXPECT_OK(mmb_irq_timer(fd, 0));
+	mmb_counters_read(page, &c1);
+	EXPECT(c1.timer_count > c0.timer_count, "no tick in 100 ms");
+	usleep(20000);
+	mmb_counters_read(page, &c0);
+	EXPECT_EQ(c0.timer_count, c1.timer_count);
+	mmb_counters_unmap(page);
+	close(fd);
+	return dev_smoke("sample0");
+}
+
+/*
+ * rmmod of the sample with users of sample0 present is a removal: the
+ * file says -ENODEV, the region mapping reads zeros (DISCARD, revoked for
+ * good), an object keeps its bytes in RAM; mmbridge stays usable.
+ */
+static int test_unload_with_users(void)
+{
+	volatile uint8_t *map, *obj;
+	struct mmb_info info;
+	uint64_t off;
+	uint32_t h;
+	int fd;
+
+	EXPECT_OK(sample_load());
+	EXPECT_OK(wait_sample_node());
+	fd = dev_open("sample0");
+	EXPECT_OK(fd);
+	map = mmb_region_map(fd, MMB_FAULT_DISCARD, 0, 4096);
+	EXPECT(map, "region: %s", strerror(errno));
+	EXPECT_OK(mmb_obj_create(fd, 4096, MMB_OBJ_DEVICE, &h, &off));
+	obj = mmb_obj_map(fd, off, 4096);
+	EXPECT(obj, "object: %s", strerror(errno));
+	fill((uint8_t *)obj, 4096, 4);
+	EXPECT_OK(sample_unload());
+	EXPECT(access(SAMPLE_NODE, F_OK) && errno == ENOENT,
+	       "sample0 still present");
+	EXPECT_ERR(mmb_info(fd, &info), ENODEV);
+	EXPECT_EQ(map[0], 0);
+	EXPECT_EQ(mismatch(obj, 4096, 4), -1);
+	EXPECT_EQ(munmap((void *)obj, 4096), 0);
+	EXPECT_OK(mmb_region_unmap((void *)map, 4096));
+	close(fd);
+	EXPECT_OK(dev_smoke("soft0"));
+	return T_PASS;
+}
+
 static int test_unload(void)
 {
+	EXPECT_OK(sample_load());
 	EXPECT_OK(sample_unload());
 	EXPECT(access("/sys/module/mmb_sample", F_OK) && errno == ENOENT,
 	       "mmb_sample still loaded");
@@ -223,6 +391,8 @@ const struct mmb_test sample_tests[] = {
 	{ "sample/watch_ticks", test_watch_ticks },
 	{ "sample/irq_queued_copy", test_irq_queued_copy },
 	{ "sample/killed_while_watching", test_killed_while_watching },
+	{ "sample/device_mechanisms", test_device_mechanisms },
+	{ "sample/unload_with_users", test_unload_with_users },
 	{ "sample/unload", test_unload },
 	{ NULL, NULL },
 };

@@ -17,9 +17,12 @@
  * Contexts, in brief (each function's comment has the details):
  *  - mmb_device_alloc(), _register(), _unregister(), _put(),
  *    mmb_region_revoke() and _restore() sleep: process context only.
- *  - mmb_irq_event() and mmb_copy_submit() work in any context, hard-IRQ
- *    included (also on PREEMPT_RT, from an IRQF_NO_THREAD handler or an
- *    HRTIMER_MODE_HARD timer).
+ *  - mmb_irq_event() is called where the device's interrupt handler runs
+ *    (hard-IRQ context; on PREEMPT_RT, the handler's thread), and so is a
+ *    DMA request's completion.
+ *  - mmb_copy_submit() works in any context, hard-IRQ included, also on
+ *    PREEMPT_RT from an IRQF_NO_THREAD handler or an HRTIMER_MODE_HARD
+ *    timer.
  *  - The driver's struct mmb_device_ops are called in process or softirq
  *    context as each says, never with a driver lock held by mmbridge.
  */
@@ -116,8 +119,9 @@ unsigned long mmb_mem_pfn(const struct mmb_mem *m, u64 off);
  * @to_device:	true: host RAM -> device; false: device -> host RAM
  * @status:	0 or -errno, set by the engine before @done
  * @done:	mmbridge's; the engine calls it exactly once per accepted
- *		request, in any context (hard-IRQ included), without holding
- *		a lock that its own submit path takes
+ *		request, from its completion interrupt handler (hard-IRQ
+ *		context; on PREEMPT_RT the handler's thread) or from process
+ *		context, without holding a lock that its own submit path takes
  */
 struct mmb_dma_req {
 	struct list_head node;
