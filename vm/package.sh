@@ -29,6 +29,9 @@ package_install_test() {
 		usr/lib/pkgconfig/mmbridge.pc
 		usr/share/man/man1/mmbridge.1
 		usr/share/man/man3/libmmbridge.3
+		"usr/src/mmbridge-$VERSION/include/linux/mmbridge.h"
+		"usr/src/mmbridge-$VERSION/include/uapi/linux/mmbridge.h"
+		"usr/src/mmbridge-$VERSION/$rel/Module.symvers"
 	)
 	local got f pcflags pclibs pcstatic
 
