@@ -139,7 +139,7 @@ long long proc_irq_count(const char *action);
 /* Value of key=value in /proc/cmdline, or NULL. */
 const char *cmdline_get(const char *key, char *buf, size_t size);
 
-/* A numeric module parameter of mmbridge, or -1. */
+/* A numeric module parameter of mmbridge or of the driver whose prefix @name has, or -1. */
 long long module_param(const char *name);
 
 /* A counter of /proc/vmstat, exact (per-CPU deltas folded in), or -1. */

@@ -435,11 +435,27 @@ const char *cmdline_get(const char *key, char *buf, size_t size)
 	return NULL;
 }
 
+/*
+ * The drivers on top of mmbridge, in load order, and the prefix of their
+ * parameters in $MMB_PARAMS (anything else is mmbridge's).
+ */
+const char *const mmb_drivers[] = { "mmb_soft", "mmb_edu", "mmb_ivshmem",
+				    NULL };
+static const char *const mmb_driver_prefix[] = { "soft_", "edu_",
+						 "ivshmem_" };
+
 long long module_param(const char *name)
 {
+	const char *module = "mmbridge";
 	char path[128], buf[32];
+	int d;
 
-	snprintf(path, sizeof(path), "/sys/module/mmbridge/parameters/%s", name);
+	for (d = 0; mmb_drivers[d]; d++)
+		if (!strncmp(name, mmb_driver_prefix[d],
+			     strlen(mmb_driver_prefix[d])))
+			module = mmb_drivers[d];
+	snprintf(path, sizeof(path), "/sys/module/%s/parameters/%s", module,
+		 name);
 	if (read_line(path, buf, sizeof(buf)))
 		return -1;
 	return strtoll(buf, NULL, 0);
@@ -856,15 +872,6 @@ static int restore_devices(char *who, size_t size)
 	}
 	return n;
 }
-
-/*
- * The drivers on top of mmbridge, in load order, and the prefix of their
- * parameters in $MMB_PARAMS (anything else is mmbridge's).
- */
-const char *const mmb_drivers[] = { "mmb_soft", "mmb_edu", "mmb_ivshmem",
-				    NULL };
-static const char *const mmb_driver_prefix[] = { "soft_", "edu_",
-						 "ivshmem_" };
 
 /* The words of @params that belong to @module, space-separated, in @out. */
 static void module_params_of(const char *module, const char *params,
