@@ -279,12 +279,18 @@ boot_guest() {
 	else
 		truncate -s "${IVSHMEM_MB}M" "$shm"
 	fi
+	# tsc=reliable: under TCG a loaded host skews the TSC against the HPET;
+	# the clocksource watchdog then marks the TSC unstable and patches
+	# sched_clock's static key while other vCPUs run that code, and QEMU's
+	# emulation of that cross-modifying code lost guests (an "Oops: int3" in
+	# sched_clock_cpu, or QEMU exiting).  Time in the guest is emulated
+	# anyway; nothing here measures the TSC against another clock.
 	# shellcheck disable=SC2086
 	timeout -s KILL "$VM_TIMEOUT" qemu-system-x86_64 \
 		-machine q35 $accel_opt -smp "$VM_CPUS" -m "$VM_MEM" \
 		-nodefaults -no-user-config -display none -no-reboot \
 		-kernel "$(kernel_image "$rel")" -initrd "$dir/initramfs.gz" \
-		-append "console=ttyS0 panic=-1 rdinit=/init mmb.mode=$mode mmb.expect=edu0,ivshmem0,soft0 mmb.ivshmem_mb=$IVSHMEM_MB mmb.params=$params mmb.uio=$uio mmb.vfio=$vfio mmb.tests=$MMB_TESTS mmb.bench=${BENCH_SECTIONS:-all} $debug ${MMB_CMDLINE:-}" \
+		-append "console=ttyS0 panic=-1 tsc=reliable rdinit=/init mmb.mode=$mode mmb.expect=edu0,ivshmem0,soft0 mmb.ivshmem_mb=$IVSHMEM_MB mmb.params=$params mmb.uio=$uio mmb.vfio=$vfio mmb.tests=$MMB_TESTS mmb.bench=${BENCH_SECTIONS:-all} $debug ${MMB_CMDLINE:-}" \
 		-serial "file:$dir/console.log" -serial stdio "${iommu[@]}" \
 		-device edu,dma_mask=0xffffffffffffffff \
 		-object "memory-backend-file,id=ivshmem,size=${IVSHMEM_MB}M,share=on,mem-path=$shm" \
