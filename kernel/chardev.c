@@ -656,8 +656,9 @@ static long mmb_ioctl_mem_rw(struct mmb_device *mdev, void __user *uarg)
 }
 
 /*
- * Copy-engine ioctls: validated here, carried out in copyfd.c.  New work is
- * refused on a removed device; completions can still be reaped.
+ * Copy-engine ioctls: validated here, carried out in copyfd.c.  A new
+ * configuration is refused on a removed device; the counters can still be
+ * read.
  */
 static long mmb_ioctl_copy_config(struct file *file, void __user *uarg)
 {
@@ -670,35 +671,6 @@ static long mmb_ioctl_copy_config(struct file *file, void __user *uarg)
 	if (!ret)
 		ret = mmb_device_alive(mf->mdev);
 	return ret ? ret : mmb_copyfd_config(&mf->copy, file, &cc);
-}
-
-static long mmb_ioctl_copy_submit(struct mmb_file *mf, void __user *uarg)
-{
-	struct mmb_copy_submit cs;
-	int ret;
-
-	ret = mmb_get_args(&cs, sizeof(cs),
-			   offsetofend(struct mmb_copy_submit, cookie), uarg);
-	if (!ret)
-		ret = mmb_device_alive(mf->mdev);
-	return ret ? ret : mmb_copyfd_submit(&mf->copy, &cs);
-}
-
-static long mmb_ioctl_copy_reap(struct mmb_file *mf, void __user *uarg)
-{
-	struct mmb_copy_reap rp;
-	int ret;
-
-	ret = mmb_get_out_args(&rp, sizeof(rp),
-			       offsetofend(struct mmb_copy_reap, entries),
-			       uarg);
-	if (ret)
-		return ret;
-	rp.count = 0;
-	ret = mmb_copyfd_reap(&mf->copy, &rp);
-	if (ret)
-		return ret;
-	return mmb_put_args(uarg, &rp, sizeof(rp), rp.argsz);
 }
 
 static long mmb_ioctl_copy_status(struct mmb_file *mf, void __user *uarg)
@@ -983,13 +955,6 @@ static ssize_t mmb_write_iter(struct kiocb *iocb, struct iov_iter *from)
 	return ret ? ret : mmb_copyfd_write_iter(&mf->copy, iocb, from);
 }
 
-static __poll_t mmb_poll(struct file *file, poll_table *wait)
-{
-	struct mmb_file *mf = file->private_data;
-
-	return mmb_copyfd_poll(&mf->copy, file, wait);
-}
-
 static long mmb_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	struct mmb_file *mf = file->private_data;
@@ -1009,10 +974,6 @@ static long mmb_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return mmb_ioctl_mem_rw(mdev, uarg);
 	case MMB_IOC_COPY_CONFIG:
 		return mmb_ioctl_copy_config(file, uarg);
-	case MMB_IOC_COPY_SUBMIT:
-		return mmb_ioctl_copy_submit(mf, uarg);
-	case MMB_IOC_COPY_REAP:
-		return mmb_ioctl_copy_reap(mf, uarg);
 	case MMB_IOC_COPY_STATUS:
 		return mmb_ioctl_copy_status(mf, uarg);
 	case MMB_IOC_IRQ_COPY:
@@ -1045,6 +1006,13 @@ static long mmb_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	default:
 		return -ENOTTY;
 	}
+}
+
+static __poll_t mmb_poll(struct file *file, poll_table *wait)
+{
+	struct mmb_file *mf = file->private_data;
+
+	return mmb_copyfd_poll(&mf->copy, file, wait);
 }
 
 const struct file_operations mmb_fops = {

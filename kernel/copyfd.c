@@ -4,9 +4,10 @@
  *
  * read() copies a data source into the caller's buffer, in the caller
  * (SYNC) or in a worker that adopts the caller's mm while the caller sleeps
- * (WORKER); ASYNC files submit copies and reap completions.  Every request
- * of a file is on its inflight list until its ->done() ran, so release can
- * cancel them all and wait: after close() no worker writes for this file.
+ * (WORKER), waited for or, for an aio or io_uring read, completed through
+ * its kiocb.  Every request of a file is on its inflight list until its
+ * ->done() ran, so release can cancel them all and wait: after close() no
+ * worker writes for this file.
  * The wait is bounded: cancellation interrupts a worker that sleeps in a
  * fault, and release waits only while the file's copies make progress.
  * A copy stuck where even SIGKILL does not reach (a FUSE request that its
@@ -48,21 +49,19 @@ static void mmb_kbuf_put(struct mmb_kbuf *kb)
 }
 
 /*
- * One copy submitted by a file: a read in WORKER mode (waited for, or
- * completed through its kiocb), or MMB_IOC_COPY_SUBMIT's.
+ * One copy submitted by a file: a read in WORKER mode, waited for, or
+ * completed through its kiocb.
  */
 struct mmb_fd_copy {
 	struct mmb_copy c;
 	struct mmb_copy_fd *cfd;
 	struct mmb_kbuf *kbuf; /* source reference, or NULL */
 	u64 seed;
-	u64 cookie;
 	struct iov_iter iter; /* the reader's destination, owned */
 	const void *iter_mem; /* its segment array, or NULL */
 	struct kiocb *iocb; /* completed with ki_complete(), or NULL */
-	bool async;
-	bool finished; /* ->done() ran (sync requests) */
-	struct list_head link; /* cfd->alock: inflight or ready */
+	bool finished; /* ->done() ran (waited-for requests) */
+	struct list_head link; /* cfd->inflight, under cfd->alock */
 	wait_queue_head_t waiter; /* the sleeping submitter */
 	refcount_t ref;
 };
@@ -108,7 +107,6 @@ void mmb_copyfd_init(struct mmb_copy_fd *cfd)
 	mutex_init(&cfd->lock);
 	spin_lock_init(&cfd->alock);
 	INIT_LIST_HEAD(&cfd->inflight);
-	INIT_LIST_HEAD(&cfd->ready);
 	init_waitqueue_head(&cfd->wq);
 }
 
@@ -161,15 +159,18 @@ static struct mmb_device *mmb_cfd_dev(struct mmb_copy_fd *cfd)
  */
 #define MMB_COPY_GIVE_UP (HZ / 4)
 
-/* Count a finished request in the file's status; alock held. */
-static void mmb_fd_copy_count(struct mmb_copy_fd *cfd, const struct mmb_copy *c)
+/* @r is done: count it and take it off the inflight list.  cfd->alock held. */
+static void mmb_fd_copy_finish(struct mmb_copy_fd *cfd, struct mmb_fd_copy *r)
 {
 	lockdep_assert_held(&cfd->alock);
 	cfd->completed++;
-	if (c->status == -ECANCELED)
+	if (r->c.status == -ECANCELED)
 		cfd->cancelled++;
-	if (c->worker_pid)
-		cfd->last_worker = c->worker_pid;
+	if (r->c.worker_pid)
+		cfd->last_worker = r->c.worker_pid;
+	list_del_init(&r->link);
+	cfd->nr_inflight--;
+	wake_up(&cfd->wq);
 }
 
 static long mmb_fd_copy_result(struct mmb_fd_copy *r)
@@ -190,10 +191,7 @@ static void mmb_fd_copy_complete(struct mmb_fd_copy *r)
 	struct mmb_copy *c = &r->c;
 
 	spin_lock(&cfd->alock);
-	mmb_fd_copy_count(cfd, c);
-	list_del_init(&r->link);
-	cfd->nr_inflight--;
-	wake_up(&cfd->wq);
+	mmb_fd_copy_finish(cfd, r);
 	spin_unlock(&cfd->alock);
 	put_task_struct(c->owner);
 	iocb->ki_pos += c->copied;
@@ -207,12 +205,6 @@ static void mmb_fd_copy_done(struct mmb_copy *c)
 	struct mmb_fd_copy *r = container_of(c, struct mmb_fd_copy, c);
 	struct mmb_copy_fd *cfd = r->cfd;
 	struct mmb_file *mf = mmb_cfd_file(cfd);
-	/*
-	 * Once alock is dropped, an async @r belongs to the ready list, and
-	 * a reap or release may free it at once: nothing of it is read after
-	 * the unlock.  cfd stays until the reference @r holds is dropped.
-	 */
-	bool async = r->async, orphan;
 
 	mmb_stat_copy(mmb_cfd_dev(cfd), c);
 	mmdrop(c->mm);
@@ -221,42 +213,25 @@ static void mmb_fd_copy_done(struct mmb_copy *c)
 		return;
 	}
 	spin_lock(&cfd->alock);
-	mmb_fd_copy_count(cfd, c);
-	/* A completion of a closed file has nobody to reap it. */
-	orphan = async && cfd->released;
-	if (orphan) {
-		list_del_init(&r->link);
-	} else if (async) {
-		list_move_tail(&r->link, &cfd->ready);
-		cfd->nr_ready++;
-	} else {
-		list_del_init(&r->link);
-		WRITE_ONCE(r->finished, true);
-		/*
-		 * The worker sleeps next: a sync wake-up keeps the submitter on
-		 * this CPU, where its memory is warm in the TLB.
-		 */
-		wake_up_sync(&r->waiter);
-	}
-	cfd->nr_inflight--;
-	wake_up(&cfd->wq);
+	mmb_fd_copy_finish(cfd, r);
+	WRITE_ONCE(r->finished, true);
+	/*
+	 * The worker sleeps next: a sync wake-up keeps the submitter on this
+	 * CPU, where its memory is warm in the TLB.
+	 */
+	wake_up_sync(&r->waiter);
 	spin_unlock(&cfd->alock);
-	if (!async || orphan)
-		mmb_fd_copy_put(r);
+	mmb_fd_copy_put(r);
 	mmb_file_put(mf);
 }
 
-static struct mmb_fd_copy *mmb_fd_copy_alloc(struct mmb_copy_fd *cfd,
-					     unsigned long uaddr, size_t len,
-					     gfp_t gfp)
+static struct mmb_fd_copy *mmb_fd_copy_alloc(struct mmb_copy_fd *cfd, gfp_t gfp)
 {
 	struct mmb_fd_copy *r = kzalloc(sizeof(*r), gfp);
 
 	if (!r)
 		return NULL;
 	r->cfd = cfd;
-	r->c.uaddr = uaddr;
-	r->c.len = len;
 	r->c.done = mmb_fd_copy_done;
 	INIT_LIST_HEAD(&r->link);
 	init_waitqueue_head(&r->waiter);
@@ -452,7 +427,7 @@ ssize_t mmb_copyfd_read_iter(struct mmb_copy_fd *cfd, struct kiocb *iocb,
 		goto err_unlock;
 	if (async) {
 		spin_lock(&cfd->alock);
-		if (cfd->nr_inflight + cfd->nr_ready >= MMB_COPY_MAX_INFLIGHT)
+		if (cfd->nr_inflight >= MMB_COPY_MAX_INFLIGHT)
 			ret = -EAGAIN;
 		else
 			ret = 0;
@@ -461,7 +436,7 @@ ssize_t mmb_copyfd_read_iter(struct mmb_copy_fd *cfd, struct kiocb *iocb,
 			goto err_unlock;
 	}
 	ret = -ENOMEM;
-	r = mmb_fd_copy_alloc(cfd, 0, count, gfp);
+	r = mmb_fd_copy_alloc(cfd, gfp);
 	if (!r)
 		goto err_unlock;
 	ret = mmb_fd_copy_iter(r, to, count, gfp);
@@ -541,25 +516,16 @@ ssize_t mmb_copyfd_write_iter(struct mmb_copy_fd *cfd, struct kiocb *iocb,
 	return count;
 }
 
+/*
+ * A read never waits for data, nor a write for room: the file is readable
+ * and writable.  io_uring waits by poll() for a read whose nonblocking
+ * attempt was -EAGAIN (the file busy, the destination not resident); it
+ * retries at once, then from a thread that may block.
+ */
 __poll_t mmb_copyfd_poll(struct mmb_copy_fd *cfd, struct file *file,
 			 poll_table *wait)
 {
-	__poll_t mask = EPOLLOUT | EPOLLWRNORM;
-
-	poll_wait(file, &cfd->wq, wait);
-	spin_lock(&cfd->alock);
-	if (cfd->nr_ready)
-		mask |= EPOLLIN | EPOLLRDNORM;
-	spin_unlock(&cfd->alock);
-	/*
-	 * A read of a SYNC or WORKER file never waits for data: the file is
-	 * readable.  io_uring waits by poll() for a read whose nonblocking
-	 * attempt was -EAGAIN (the file busy, the destination not resident);
-	 * it retries at once, then from a thread that may block.
-	 */
-	if (READ_ONCE(cfd->mode) != MMB_COPY_ASYNC)
-		mask |= EPOLLIN | EPOLLRDNORM;
-	return mask;
+	return EPOLLIN | EPOLLRDNORM | EPOLLOUT | EPOLLWRNORM;
 }
 
 int mmb_copyfd_config(struct mmb_copy_fd *cfd, struct file *file,
@@ -570,7 +536,7 @@ int mmb_copyfd_config(struct mmb_copy_fd *cfd, struct file *file,
 
 	if (cc->flags & ~(MMB_COPY_SET_OFFSET | MMB_COPY_CLEAR_BUFFER))
 		return -EINVAL;
-	if (cc->mode > MMB_COPY_ASYNC || cc->source > MMB_SRC_BUFFER)
+	if (cc->mode > MMB_COPY_WORKER || cc->source > MMB_SRC_BUFFER)
 		return -EINVAL;
 	/* The offset is the file position, a loff_t. */
 	if ((cc->flags & MMB_COPY_SET_OFFSET) && cc->offset > LLONG_MAX)
@@ -597,127 +563,11 @@ int mmb_copyfd_config(struct mmb_copy_fd *cfd, struct file *file,
 	return ret;
 }
 
-int mmb_copyfd_submit(struct mmb_copy_fd *cfd, const struct mmb_copy_submit *s)
-{
-	struct mmb_fd_copy *r;
-	u64 end;
-	int ret;
-
-	if (s->flags)
-		return -EINVAL;
-	if (!s->length || s->length > MMB_XFER_MAX ||
-	    check_add_overflow(s->user_addr, s->length, &end))
-		return -EINVAL;
-	if (!access_ok(u64_to_user_ptr(s->user_addr), s->length))
-		return -EFAULT;
-
-	r = mmb_fd_copy_alloc(cfd, s->user_addr, s->length, GFP_KERNEL);
-	if (!r)
-		return -ENOMEM;
-	r->async = true;
-	r->cookie = s->cookie;
-
-	if (mutex_lock_interruptible(&cfd->lock)) {
-		mmb_fd_copy_put(r);
-		return -ERESTARTSYS;
-	}
-	if (cfd->mode != MMB_COPY_ASYNC) {
-		ret = -EINVAL;
-		goto err_unlock;
-	}
-	spin_lock(&cfd->alock);
-	ret = cfd->nr_inflight + cfd->nr_ready >= MMB_COPY_MAX_INFLIGHT ?
-		      -EAGAIN :
-		      0;
-	spin_unlock(&cfd->alock);
-	if (ret)
-		goto err_unlock;
-	ret = mmb_copy_set_source(cfd, r, s->offset);
-	if (ret)
-		goto err_unlock;
-	mmb_fd_copy_submit(cfd, r, current->mm);
-	mutex_unlock(&cfd->lock);
-	return 0;
-
-err_unlock:
-	mutex_unlock(&cfd->lock);
-	mmb_fd_copy_put(r);
-	return ret;
-}
-
-/* Something to reap, or nothing in flight that could become so. */
-static bool mmb_reap_ready(struct mmb_copy_fd *cfd)
-{
-	return READ_ONCE(cfd->nr_ready) || !READ_ONCE(cfd->nr_inflight);
-}
-
-/*
- * Hand out up to @rp->max completions.  They leave the ready list only once
- * they reached user space, so a fault loses none.
- */
-int mmb_copyfd_reap(struct mmb_copy_fd *cfd, struct mmb_copy_reap *rp)
-{
-	struct mmb_copy_completion *out;
-	struct mmb_fd_copy *r, *tmp;
-	unsigned int n = 0;
-	int ret = 0;
-
-	if (rp->flags & ~MMB_REAP_WAIT)
-		return -EINVAL;
-	if (!rp->max || rp->max > MMB_COPY_MAX_INFLIGHT)
-		return -EINVAL;
-	if (rp->flags & MMB_REAP_WAIT) {
-		ret = wait_event_interruptible(cfd->wq, mmb_reap_ready(cfd));
-		if (ret)
-			return ret;
-	}
-	out = kcalloc(rp->max, sizeof(*out), GFP_KERNEL);
-	if (!out)
-		return -ENOMEM;
-	if (mutex_lock_interruptible(&cfd->lock)) {
-		kfree(out);
-		return -ERESTARTSYS;
-	}
-	spin_lock(&cfd->alock);
-	list_for_each_entry(r, &cfd->ready, link) {
-		if (n == rp->max)
-			break;
-		out[n].cookie = r->cookie;
-		out[n].result = mmb_fd_copy_result(r);
-		out[n].worker_pid = r->c.worker_pid;
-		n++;
-	}
-	spin_unlock(&cfd->alock);
-
-	if (n &&
-	    copy_to_user(u64_to_user_ptr(rp->entries), out, n * sizeof(*out))) {
-		ret = -EFAULT;
-	} else {
-		LIST_HEAD(gone);
-		unsigned int i = 0;
-
-		spin_lock(&cfd->alock);
-		list_for_each_entry_safe(r, tmp, &cfd->ready, link) {
-			if (i++ == n)
-				break;
-			list_move_tail(&r->link, &gone);
-		}
-		cfd->nr_ready -= n;
-		spin_unlock(&cfd->alock);
-		list_for_each_entry_safe(r, tmp, &gone, link)
-			mmb_fd_copy_put(r);
-		rp->count = n;
-	}
-	mutex_unlock(&cfd->lock);
-	kfree(out);
-	return ret;
-}
-
 void mmb_copyfd_status(struct mmb_copy_fd *cfd, struct mmb_copy_status *st)
 {
 	spin_lock(&cfd->alock);
 	st->inflight = cfd->nr_inflight;
-	st->ready = cfd->nr_ready;
+	st->ready = 0; /* nothing waits to be reaped */
 	st->last_worker_pid = cfd->last_worker;
 	st->completed = cfd->completed;
 	st->cancelled = cfd->cancelled;
@@ -932,8 +782,7 @@ static u64 mmb_copyfd_progress(struct mmb_copy_fd *cfd)
  */
 void mmb_copyfd_release(struct mmb_copy_fd *cfd)
 {
-	struct mmb_fd_copy *r, *tmp;
-	LIST_HEAD(ready);
+	struct mmb_fd_copy *r;
 	u64 seen, now;
 
 	if (cfd->irq_reg)
@@ -950,13 +799,9 @@ void mmb_copyfd_release(struct mmb_copy_fd *cfd)
 			break;
 		seen = now;
 	}
-	/* What still ends frees itself; each holds a reference to the file. */
-	spin_lock(&cfd->alock);
-	cfd->released = true;
-	list_splice_init(&cfd->ready, &ready);
-	cfd->nr_ready = 0;
-	spin_unlock(&cfd->alock);
-	list_for_each_entry_safe(r, tmp, &ready, link)
-		mmb_fd_copy_put(r);
+	/*
+	 * What still runs ends by itself and frees itself: each copy holds a
+	 * reference to the file's state.
+	 */
 	mmb_kbuf_put(cfd->kbuf);
 }

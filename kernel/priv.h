@@ -413,14 +413,11 @@ static inline void mmb_stat_pinned(struct mmb_device *mdev,
  * @irq_reg:	this file's interrupt-copy registration, or NULL; @lock
  * @alock:	the lists and counters below
  * @inflight:	submitted requests whose ->done() has not run; @alock
- * @ready:	finished async requests not yet reaped; @alock
  * @nr_inflight: length of @inflight; @alock
- * @nr_ready:	length of @ready; @alock
  * @completed:	requests finished; @alock
  * @cancelled:	requests cancelled before they finished; @alock
  * @last_worker: pid of the worker of the last finished request; @alock
- * @released:	the file is closed: a copy that ends now frees itself; @alock
- * @wq:		poll, reap and release wait here
+ * @wq:		release waits here for @inflight to drain
  */
 struct mmb_copy_fd {
 	struct mutex lock; /* configuration and read() */
@@ -432,13 +429,10 @@ struct mmb_copy_fd {
 
 	spinlock_t alock; /* request lists and counters */
 	struct list_head inflight;
-	struct list_head ready;
 	unsigned int nr_inflight;
-	unsigned int nr_ready;
 	u64 completed;
 	u64 cancelled;
 	pid_t last_worker;
-	bool released;
 	wait_queue_head_t wq;
 };
 
@@ -560,8 +554,6 @@ __poll_t mmb_copyfd_poll(struct mmb_copy_fd *cfd, struct file *file,
 			 struct poll_table_struct *wait);
 int mmb_copyfd_config(struct mmb_copy_fd *cfd, struct file *file,
 		      const struct mmb_copy_config *cc);
-int mmb_copyfd_submit(struct mmb_copy_fd *cfd, const struct mmb_copy_submit *s);
-int mmb_copyfd_reap(struct mmb_copy_fd *cfd, struct mmb_copy_reap *rp);
 void mmb_copyfd_status(struct mmb_copy_fd *cfd, struct mmb_copy_status *st);
 int mmb_copyfd_irq_copy(struct mmb_copy_fd *cfd, struct mmb_device *mdev,
 			const struct mmb_irq_copy *ic);

@@ -130,34 +130,6 @@ int mmb_copy_config(int fd, uint32_t mode, uint32_t source, uint64_t seed,
 	return mmb_ioctl(fd, MMB_IOC_COPY_CONFIG, &cc);
 }
 
-int mmb_copy_submit(int fd, void *dst, size_t len, uint64_t offset,
-		    uint64_t cookie)
-{
-	struct mmb_copy_submit cs = {
-		.argsz = sizeof(cs),
-		.user_addr = (uintptr_t)dst,
-		.length = len,
-		.offset = offset,
-		.cookie = cookie,
-	};
-
-	return mmb_ioctl(fd, MMB_IOC_COPY_SUBMIT, &cs);
-}
-
-int mmb_copy_reap(int fd, struct mmb_copy_completion *out, uint32_t max,
-		  uint32_t flags)
-{
-	struct mmb_copy_reap rp = {
-		.argsz = sizeof(rp),
-		.flags = flags,
-		.max = max,
-		.entries = (uintptr_t)out,
-	};
-	int ret = mmb_ioctl(fd, MMB_IOC_COPY_REAP, &rp);
-
-	return ret ? ret : (int)rp.count;
-}
-
 int mmb_copy_status(int fd, struct mmb_copy_status *st)
 {
 	memset(st, 0, sizeof(*st));

@@ -455,20 +455,17 @@ static int test_readonly_struct(void)
 	struct mmb_obj_create oc = { .argsz = sizeof(oc), .size = 4096 };
 	struct mmb_obj_info oi = { .argsz = sizeof(oi) }, oi0, oi1;
 	struct mmb_stream_status sst = { .argsz = sizeof(sst) };
-	struct mmb_copy_completion comp[2];
-	struct mmb_copy_reap rp = { .argsz = sizeof(rp), .max = 2,
-				    .entries = (uintptr_t)comp };
 	struct mmb_stream_fetch fe = { .argsz = sizeof(fe) };
 	static uint64_t ring[512] __attribute__((aligned(4096)));
 	struct mmb_pin_region pr = { .argsz = sizeof(pr),
 				     .user_addr = (uintptr_t)ring,
 				     .length = sizeof(ring) };
-	static uint8_t dst[4096], frame[4096];
+	static uint8_t frame[4096];
 	struct mmb_stream_status st;
 	struct mmb_frame fr;
 	struct pins p0, p1;
 	uint64_t c0;
-	int fd = dev_open("soft0"), edu, sfd, i, r;
+	int fd = dev_open("soft0"), edu, sfd, r;
 
 	EXPECT_OK(fd);
 	EXPECT_RO_EFAULT(fd, MMB_IOC_INFO, info);
@@ -515,23 +512,6 @@ static int test_readonly_struct(void)
 	EXPECT_EQ(p1.acquired, p0.acquired);
 	EXPECT_EQ(p1.released, p0.released);
 
-	/* COPY_REAP loses no completion. */
-	EXPECT_OK(mmb_copy_config(fd, MMB_COPY_ASYNC, MMB_SRC_GEN, 7, 0, 0));
-	EXPECT_OK(mmb_copy_submit(fd, dst, sizeof(dst), 0, 0xc00c1e));
-	for (i = 0; i < 10000; i++) {
-		EXPECT_OK(mmb_copy_status(fd, &cst));
-		if (cst.ready)
-			break;
-		usleep(1000);
-	}
-	EXPECT(cst.ready == 1, "the copy did not finish in 10 s");
-	EXPECT_RO_EFAULT(fd, MMB_IOC_COPY_REAP, rp);
-	EXPECT_OK(mmb_copy_status(fd, &cst));
-	EXPECT_EQ(cst.ready, 1);
-	EXPECT_EQ(mmb_copy_reap(fd, comp, 2, 0), 1);
-	EXPECT_EQ(comp[0].cookie, 0xc00c1e);
-	EXPECT_EQ(comp[0].result, sizeof(dst));
-	cst.argsz = sizeof(cst);
 	EXPECT_RO_EFAULT(fd, MMB_IOC_COPY_STATUS, cst);
 
 	/* STREAM_FETCH consumes no frame. */

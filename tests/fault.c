@@ -212,29 +212,37 @@ static int test_unmapped_partial(void)
  * not at a page of the destination's start: each mode reports exactly
  * the bytes before the hole, the last of them is right, nothing after it
  * was written, and the stream (read()) advanced by exactly that much.
+ * HOLE_AIO: an aio read of a WORKER file, which reports the same count.
  */
+#define HOLE_AIO 100
+
 static int hole_mid_chunk(uint32_t mode)
 {
 	const size_t len = 2 << 20, skew = 100, hole = len / 2 + 4096;
 	const size_t want = hole - skew;
 	uint64_t seed = test_seed() ^ mode;
 	uint8_t *buf = map_anon(len, PROT_READ | PROT_WRITE);
-	struct mmb_copy_completion cc;
 	struct mmb_copy_status st;
 	uint8_t next[64], ref[64];
 	int fd = dev_open("soft0");
+	struct io_event ev;
+	struct iocb cb;
+	uint64_t ctx;
 	long got;
 
 	EXPECT_OK(fd);
 	EXPECT(buf, "mmap");
-	EXPECT_OK(mmb_copy_config(fd, mode, MMB_SRC_GEN, seed,
-				  MMB_COPY_SET_OFFSET, 0));
+	EXPECT_OK(mmb_copy_config(fd, mode == HOLE_AIO ? MMB_COPY_WORKER : mode,
+				  MMB_SRC_GEN, seed, MMB_COPY_SET_OFFSET, 0));
 	EXPECT_EQ(munmap(buf + hole, len - hole), 0);
-	if (mode == MMB_COPY_ASYNC) {
-		EXPECT_OK(mmb_copy_submit(fd, buf + skew, len - skew, 0, 7));
-		EXPECT_EQ(mmb_copy_reap(fd, &cc, 1, MMB_REAP_WAIT), 1);
-		EXPECT_EQ(cc.cookie, 7);
-		got = cc.result;
+	if (mode == HOLE_AIO) {
+		EXPECT_OK(kaio_setup(1, &ctx));
+		EXPECT_OK(kaio_read(ctx, &cb, fd, buf + skew, len - skew, 0, 0,
+				    7));
+		EXPECT_EQ(kaio_reap(ctx, 1, 1, &ev, 20000), 1);
+		EXPECT_EQ(ev.data, 7);
+		got = ev.res;
+		kaio_destroy(ctx);
 	} else {
 		got = read(fd, buf + skew, len - skew);
 		if (got < 0)
@@ -247,7 +255,7 @@ static int hole_mid_chunk(uint32_t mode)
 	pattern_fill(ref, sizeof(ref), seed, want - 1);
 	EXPECT(buf[hole - 1] == ref[0], "mode %u: last byte 0x%02x, not 0x%02x",
 	       mode, buf[hole - 1], ref[0]);
-	if (mode != MMB_COPY_ASYNC) {
+	if (mode != HOLE_AIO) {
 		/* The stream continues right after the last byte copied. */
 		EXPECT_EQ(read(fd, next, sizeof(next)), (long)sizeof(next));
 		EXPECT(pattern_check(next, sizeof(next), seed, want) < 0,
@@ -264,7 +272,7 @@ static int hole_mid_chunk(uint32_t mode)
 static int test_hole_mid_chunk(void)
 {
 	static const uint32_t modes[] = { MMB_COPY_SYNC, MMB_COPY_WORKER,
-					  MMB_COPY_ASYNC };
+					  HOLE_AIO };
 	size_t i;
 	int r;
 
@@ -421,8 +429,10 @@ static int test_hostile_targets(void)
 		0x8000000000000000ULL, 0,
 	};
 	uint8_t *none = map_anon(4 * PAGE, PROT_NONE);
-	struct mmb_copy_completion cc;
 	const struct mmb_counters *page;
+	struct io_event ev;
+	struct iocb cb;
+	uint64_t ctx;
 	int fd = dev_open("soft0"), mode;
 	size_t i;
 
@@ -439,11 +449,13 @@ static int test_hostile_targets(void)
 			EXPECT_ERR(read(fd, (void *)(uintptr_t)kaddrs[i], 64) < 0 ?
 				   -errno : 0, EFAULT);
 	}
-	/* Async: the completion carries -EFAULT. */
-	EXPECT_OK(mmb_copy_config(fd, MMB_COPY_ASYNC, MMB_SRC_GEN, 1, 0, 0));
-	EXPECT_OK(mmb_copy_submit(fd, none, PAGE, 0, 5));
-	EXPECT_EQ(mmb_copy_reap(fd, &cc, 1, MMB_REAP_WAIT), 1);
-	EXPECT_EQ(cc.result, -EFAULT);
+	/* An aio read of a WORKER file: the completion carries -EFAULT. */
+	EXPECT_OK(kaio_setup(1, &ctx));
+	EXPECT_OK(kaio_read(ctx, &cb, fd, none, PAGE, 0, 0, 5));
+	EXPECT_EQ(kaio_reap(ctx, 1, 1, &ev, 20000), 1);
+	EXPECT_EQ(ev.data, 5);
+	EXPECT_EQ(ev.res, -EFAULT);
+	kaio_destroy(ctx);
 	EXPECT_EQ(page->size, sizeof(*page));
 	EXPECT_EQ(mprotect(none, 4 * PAGE, PROT_READ), 0);
 	for (i = 0; i < 4 * PAGE; i++)
@@ -749,7 +761,7 @@ static void stall_victim(enum stall_kind kind, int note)
 
 /*
  * Another process's copies of every kind, on the victim's CPU: a WORKER
- * read(), async copies, a remote write, an interrupt copy.  0 when all of
+ * read(), aio reads, a remote write, an interrupt copy.  0 when all of
  * them were exact.
  */
 static int stall_bystander(void)
@@ -757,8 +769,9 @@ static int stall_bystander(void)
 	const size_t len = 1 << 20, one = 64 * 1024, nr = len / one;
 	static struct mmb_irq_record rec;
 	volatile struct mmb_irq_record *vr = &rec;
-	struct mmb_copy_completion cc[16];
-	uint64_t seed = test_seed(), deadline;
+	static struct iocb cbs[16];
+	struct io_event ev[16];
+	uint64_t seed = test_seed(), deadline, ctx;
 	uint8_t *buf = map_anon(len, PROT_READ | PROT_WRITE), src[4096];
 	size_t i, got = 0;
 	int fd, n;
@@ -770,20 +783,23 @@ static int stall_bystander(void)
 		return 31;
 	if (read(fd, buf, len) != (ssize_t)len || pattern_check(buf, len, seed, 0) >= 0)
 		return 32;
-	if (mmb_copy_config(fd, MMB_COPY_ASYNC, MMB_SRC_GEN, seed + 1, 0, 0))
+	if (mmb_copy_config(fd, MMB_COPY_WORKER, MMB_SRC_GEN, seed + 1, 0, 0) ||
+	    kaio_setup(nr, &ctx))
 		return 33;
 	for (i = 0; i < nr; i++)
-		if (mmb_copy_submit(fd, buf + i * one, one, i * one, i))
+		if (kaio_read(ctx, &cbs[i], fd, buf + i * one, one, 0, i * one,
+			      i))
 			return 34;
 	while (got < nr) {
-		n = mmb_copy_reap(fd, cc, 16, MMB_REAP_WAIT);
+		n = kaio_reap(ctx, 1, 16, ev, 30000);
 		if (n <= 0)
 			return 35;
 		for (i = 0; i < (size_t)n; i++)
-			if (cc[i].result != (int64_t)one)
+			if (ev[i].res != (int64_t)one)
 				return 36;
 		got += n;
 	}
+	kaio_destroy(ctx);
 	if (pattern_check(buf, len, seed + 1, 0) >= 0)
 		return 37;
 	pattern_fill(src, sizeof(src), seed + 2, 0);

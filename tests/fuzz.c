@@ -7,7 +7,9 @@
  * ioctl with valid, boundary and random arguments (NULL, kernel addresses,
  * unmapped and read-only memory, misaligned and overflowing ranges, struct
  * sizes that are too small, too large or run into a guard page), read,
- * write and poll on device, event and stream fds, mmap/munmap/mremap/
+ * write and poll on device, event and stream fds, Linux aio reads of
+ * device fds (io_submit, io_getevents, io_cancel, io_destroy), the removed
+ * ioctl numbers (which must fail with ENOTTY), mmap/munmap/mremap/
  * mprotect/madvise with odd offsets and lengths, loads and stores through
  * the mappings, /proc/self/mem and process_vm_readv on them, forks.  The
  * parent kills workers at random moments and starts new ones until the
@@ -54,6 +56,7 @@
  */
 #include <dirent.h>
 #include <fcntl.h>
+#include <linux/aio_abi.h>
 #include <poll.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -96,7 +99,7 @@ static struct {
 	uint8_t *argpage;	/* ioctl argument structs, guard after it */
 } L;
 
-#define FZ_NR_CMDS	27	/* entries of cmds[] */
+#define FZ_NR_CMDS	25	/* entries of cmds[] */
 
 /* Calls whose errnos are told apart: the ioctls (cmds[]), then these. */
 enum {
@@ -105,6 +108,12 @@ enum {
 	FO_POLL = FO_WRITE + 4,
 	FO_MMAP,
 	FO_OPEN,
+	FO_AIO_SUBMIT,
+	FO_AIO_GETEVENTS,
+	FO_AIO_CANCEL,
+	FO_AIO_DESTROY,
+	FO_AIO_RESULT,		/* the res of a completion */
+	FO_GONE,		/* a removed ioctl number */
 	FZ_NR_OPS
 };
 
@@ -116,6 +125,7 @@ struct fz_shared {
 	atomic_ullong ops;
 	atomic_ullong ok[FZ_NR_CMDS];	/* ioctls that succeeded, per cmds[] */
 	atomic_ullong maps_ok, touches, forks;
+	atomic_ullong aio_reads, aio_events, gone;	/* submitted, reaped */
 	atomic_int stop;
 	atomic_int inject;	/* workers arm fault injection */
 	atomic_int inst[3];	/* current instance of each of kinds[] */
@@ -593,8 +603,6 @@ static union {
 	struct mmb_irq_timer timer;
 	struct mmb_xfer xfer;
 	struct mmb_copy_config cc;
-	struct mmb_copy_submit cs;
-	struct mmb_copy_reap cr;
 	struct mmb_copy_status cst;
 	struct mmb_irq_copy ic;
 	struct mmb_event_open eo;
@@ -626,8 +634,6 @@ static const struct {
 	C(MMB_IOC_DMA, mmb_xfer),
 	C(MMB_IOC_MEM_RW, mmb_xfer),
 	C(MMB_IOC_COPY_CONFIG, mmb_copy_config),
-	C(MMB_IOC_COPY_SUBMIT, mmb_copy_submit),
-	C(MMB_IOC_COPY_REAP, mmb_copy_reap),
 	C(MMB_IOC_COPY_STATUS, mmb_copy_status),
 	C(MMB_IOC_IRQ_COPY, mmb_irq_copy),
 	C(MMB_IOC_EVENT_OPEN, mmb_event_open),
@@ -689,22 +695,10 @@ static void fill_args(int i, uint32_t id)
 		break;
 	case MMB_IOC_COPY_CONFIG:
 		A.cc.flags = fz_u32(below(4));
-		A.cc.mode = fz_u32(below(3));
+		A.cc.mode = fz_u32(below(3));	/* 2: once ASYNC, -EINVAL */
 		A.cc.source = fz_u32(below(2));
 		A.cc.seed = rnd();
 		A.cc.offset = fz_u64(below(1 << 20));
-		break;
-	case MMB_IOC_COPY_SUBMIT:
-		A.cs.flags = fz_u32(0);
-		A.cs.length = fz_len(1 + below(4 * PG));
-		A.cs.user_addr = fz_ptr(A.cs.length);
-		A.cs.offset = fz_u64(below(1 << 20));
-		A.cs.cookie = rnd();
-		break;
-	case MMB_IOC_COPY_REAP:
-		A.cr.flags = fz_u32(one_in(4) ? MMB_REAP_WAIT : 0);
-		A.cr.max = fz_u32(1 + below(8));
-		A.cr.entries = fz_ptr(A.cr.max * sizeof(struct mmb_copy_completion));
 		break;
 	case MMB_IOC_IRQ_COPY:
 		A.ic.flags = fz_u32(0);
@@ -903,9 +897,6 @@ static void op_ioctl(void)
 		       FF_STREAM : FF_DEV);
 	fd = rec ? rec->fd : f ? f->fd : -1;
 	dev = f ? f->dev : 0;
-	/* Submissions need an fd in async mode. */
-	if (cmd == MMB_IOC_COPY_SUBMIT && one_in(2))
-		mmb_copy_config(fd, MMB_COPY_ASYNC, below(2), rnd(), 0, 0);
 	fill_args(i, rec ? rec->id : fz_u32(1 + below(4)));
 	if (one_in(40)) {	/* unknown numbers, other encodings */
 		switch (below(3)) {
@@ -1005,6 +996,136 @@ static void op_poll(void)
 	mode = fi_arm(-1);
 	r = poll(pf, nr_fds, one_in(2) ? 0 : 5);
 	fi_done(mode, FO_POLL, r, errno);
+}
+
+/*
+ * Linux aio reads of device fds.  One context per worker, made when there
+ * is none; the reads in flight are remembered by their iocbs.
+ */
+#define FZ_AIO_NR	16
+static aio_context_t aio_ctx;
+static struct iocb aio_cbs[FZ_AIO_NR];
+static bool aio_busy[FZ_AIO_NR];
+static struct iovec aio_iov[FZ_AIO_NR][2];
+
+/* A completion's res is bytes or -errno, never a kernel-internal code. */
+static void aio_events(const struct io_event *ev, long n)
+{
+	long i, res;
+	int k;
+
+	for (i = 0; i < n; i++) {
+		res = ev[i].res;
+		atomic_fetch_add(&S->aio_events, 1);
+		fi_count(FI_PLAIN, FO_AIO_RESULT, res, res < 0 ? (int)-res : 0);
+		k = (struct iocb *)(uintptr_t)ev[i].obj - aio_cbs;
+		if (k >= 0 && k < FZ_AIO_NR)
+			aio_busy[k] = false;
+	}
+}
+
+static void op_aio_submit(void)
+{
+	struct iocb *cb, *list[1];
+	struct fz_fd *f;
+	int k, mode, nvec;
+	long r;
+
+	if (!aio_ctx && syscall(SYS_io_setup, FZ_AIO_NR, &aio_ctx))
+		aio_ctx = 0;
+	for (k = 0; k < FZ_AIO_NR && aio_busy[k]; k++)
+		;
+	if (k == FZ_AIO_NR)
+		k = below(FZ_AIO_NR);	/* a second request on one iocb */
+	cb = &aio_cbs[k];
+	f = fd_of_kind(FF_DEV);
+	memset(cb, 0, sizeof(*cb));
+	cb->aio_fildes = f ? f->fd : some_fd();
+	if (f && f->kind == FF_DEV && one_in(2))
+		mmb_copy_config(f->fd, MMB_COPY_WORKER, below(2), rnd(), 0, 0);
+	if (one_in(3)) {
+		nvec = 1 + below(2);
+		aio_iov[k][0].iov_len = fz_len(1 + below(2 * PG));
+		aio_iov[k][0].iov_base = (void *)(uintptr_t)fz_ptr(aio_iov[k][0].iov_len);
+		aio_iov[k][1].iov_len = fz_len(1 + below(PG));
+		aio_iov[k][1].iov_base = (void *)(uintptr_t)fz_ptr(aio_iov[k][1].iov_len);
+		cb->aio_lio_opcode = IOCB_CMD_PREADV;
+		cb->aio_buf = one_in(16) ? fz_ptr(16) : (uintptr_t)aio_iov[k];
+		cb->aio_nbytes = one_in(16) ? fz_u64(nvec) : (uint64_t)nvec;
+	} else {
+		cb->aio_lio_opcode = one_in(16) ? IOCB_CMD_PWRITE : IOCB_CMD_PREAD;
+		cb->aio_nbytes = fz_len(1 + below(4 * PG));
+		cb->aio_buf = fz_ptr(cb->aio_nbytes);
+	}
+	cb->aio_offset = one_in(16) ? (int64_t)rnd() : (int64_t)below(1 << 20);
+	if (one_in(16))
+		cb->aio_rw_flags = RWF_NOWAIT;
+	cb->aio_data = k;
+	list[0] = cb;
+	mode = fi_arm(cb->aio_fildes);
+	r = syscall(SYS_io_submit, aio_ctx, 1L, list);
+	fi_done(mode, FO_AIO_SUBMIT, r, errno);
+	if (r == 1) {
+		aio_busy[k] = true;
+		atomic_fetch_add(&S->aio_reads, 1);
+	}
+}
+
+static void op_aio_getevents(void)
+{
+	struct io_event ev[FZ_AIO_NR];
+	struct timespec ts = { 0, (long)below(3) * 1000000 };
+	long r;
+
+	r = syscall(SYS_io_getevents, aio_ctx, (long)below(2),
+		    (long)(1 + below(FZ_AIO_NR)), ev, one_in(8) ? NULL : &ts);
+	fi_count(FI_PLAIN, FO_AIO_GETEVENTS, r, errno);
+	if (r > 0)
+		aio_events(ev, r);
+}
+
+static void op_aio_cancel(void)
+{
+	struct io_event ev;
+	int k = below(FZ_AIO_NR);
+	long r;
+
+	r = syscall(SYS_io_cancel, aio_ctx, &aio_cbs[k], &ev);
+	fi_count(FI_PLAIN, FO_AIO_CANCEL, r, errno);
+}
+
+/* Cancels what is in flight and waits for it. */
+static void op_aio_destroy(void)
+{
+	long r = syscall(SYS_io_destroy, aio_ctx);
+
+	fi_count(FI_PLAIN, FO_AIO_DESTROY, r, errno);
+	aio_ctx = 0;
+	memset(aio_busy, 0, sizeof(aio_busy));
+}
+
+/*
+ * 0x11 and 0x12 (once COPY_SUBMIT and COPY_REAP) and 0x14 (once
+ * REMOTE_WRITE) on any fd, with any argument: -ENOTTY, or -EBADF for an
+ * fd that is not open; nothing else.
+ */
+static void op_gone(void)
+{
+	static const unsigned int nr[] = { 0x11, 0x12, 0x14 };
+	struct fz_fd *f = fd_of_kind(below(4));
+	int fd = f ? f->fd : some_fd(), err;
+	uint64_t arg;
+	long r;
+
+	fill_args(below(NR_CMDS), fz_u32(1 + below(4)));
+	A.info.argsz = fz_u32(one_in(2) ? 40 : below(64));
+	arg = one_in(8) ? fz_u64(0) : place_args(A.info.argsz);
+	r = syscall(SYS_ioctl, fd, _IO(MMB_IOC_MAGIC, nr[below(3)]), arg);
+	err = errno;
+	atomic_fetch_add(&S->gone, 1);
+	fi_count(FI_PLAIN, FO_GONE, r, err);
+	if (r >= 0 || (err != ENOTTY && err != EBADF))
+		fi_bad(FO_GONE, r >= 0 ? 0 : err);
 }
 
 static uint64_t mmap_offset(int *fd)
@@ -1252,8 +1373,18 @@ static void worker(uint64_t seed, uint64_t quota)
 				op_unmap();
 			else if (pick < 85)
 				op_remap();
-			else if (pick < 99)
+			else if (pick < 93)
 				op_touch();
+			else if (pick < 95)
+				op_aio_submit();
+			else if (pick < 96)
+				op_aio_getevents();
+			else if (pick < 97)
+				op_aio_cancel();
+			else if (pick < 98)
+				op_aio_destroy();
+			else if (pick < 99)
+				op_gone();
 			else
 				op_fork();
 		}
@@ -1610,7 +1741,9 @@ static const char *op_name(int op)
 	static const char *const others[] = {
 		"read(device)", "read(event)", "read(stream)", "read(eventfd)",
 		"write(device)", "write(event)", "write(stream)",
-		"write(eventfd)", "poll", "mmap", "open",
+		"write(eventfd)", "poll", "mmap", "open", "io_submit",
+		"io_getevents", "io_cancel", "io_destroy", "aio result",
+		"removed ioctl",
 	};
 
 	if (op >= 0 && op < FZ_NR_CMDS)
@@ -2018,6 +2151,7 @@ static int fi_setup(void)
 /* What one call of the sweep works on. */
 struct sw {
 	int fd, efd, sfd;	/* soft0, an event fd or eventfd, a stream */
+	uint64_t ctx;		/* an aio context, or 0 */
 	uint8_t *buf;		/* SW_BUF bytes, touched */
 	uint32_t id;
 	void *map;
@@ -2065,9 +2199,12 @@ static int sw_worker(struct sw *s)
 			       MMB_COPY_SET_OFFSET, 0);
 }
 
-static int sw_async(struct sw *s)
+/* A WORKER file and an aio context. */
+static int sw_aio_new(struct sw *s)
 {
-	return mmb_copy_config(s->fd, MMB_COPY_ASYNC, MMB_SRC_GEN, 3, 0, 0);
+	int r = sw_worker(s);
+
+	return r ? r : kaio_setup(1, &s->ctx);
 }
 
 static long sw_read(struct sw *s)
@@ -2101,17 +2238,32 @@ static long sw_mem_read(struct sw *s)
 	return mmb_mem_read(s->fd, 0, s->buf, SW_LEN);
 }
 
-static long sw_submit(struct sw *s)
+/*
+ * An aio read, submitted and waited for: its completion's result.  Its
+ * allocations are in the submitter (the worker's are not injected);
+ * io_submit() reports a failure of aio's own as EAGAIN, which is ENOMEM
+ * here.
+ */
+static long sw_aio_read(struct sw *s)
 {
-	return mmb_copy_submit(s->fd, s->buf, 4096, 0, 7);
+	struct io_event ev;
+	struct iocb cb;
+	int r;
+
+	r = kaio_read(s->ctx, &cb, s->fd, s->buf, SW_LEN, 0, 0, 7);
+	if (r)
+		return r == -EAGAIN ? -ENOMEM : r;
+	r = kaio_reap(s->ctx, 1, 1, &ev, 20000);
+	if (r != 1)
+		return r < 0 ? r : -ETIMEDOUT;
+	return ev.res;
 }
 
-static void sw_reap(struct sw *s, long r)
+/* What the call left unreaped (a lost copy-out of the event) ends. */
+static void sw_aio_end(struct sw *s, long r)
 {
-	struct mmb_copy_completion c;
-
-	if (r >= 0)
-		mmb_copy_reap(s->fd, &c, 1, MMB_REAP_WAIT);
+	kaio_destroy(s->ctx);
+	s->ctx = 0;
 }
 
 static long sw_irq_copy(struct sw *s)
@@ -2311,7 +2463,8 @@ static const struct sw_call sw_calls[] = {
 	{ "DMA from the device", "soft0", 0, NULL, sw_dma_from, NULL },
 	{ "MEM_RW", "soft0", 0, NULL, sw_mem_read, NULL },
 	{ "MEM_RW", "ivshmem0", 0, NULL, sw_mem_read, NULL },
-	{ "COPY_SUBMIT", "soft0", 0, sw_async, sw_submit, sw_reap },
+	{ "aio read (worker)", "soft0", 0, sw_aio_new, sw_aio_read,
+	  sw_aio_end },
 	{ "IRQ_COPY", "soft0", 0, NULL, sw_irq_copy, sw_irq_copy_off },
 	{ "IRQ_TRIGGER", "soft0", 0, NULL, sw_trigger, NULL },
 	{ "EVENT_OPEN", "soft0", 0, NULL, sw_event_open, sw_close_efd },
@@ -2635,10 +2788,13 @@ static int fuzz_run(const struct fz_opts *o)
 	       (unsigned long long)R.deaths + FZ_WORKERS, replugs);
 	EXPECT(atomic_load(&S->ops) >= target, "only %llu operations",
 	       (unsigned long long)atomic_load(&S->ops));
-	printf("# %s: %llu mmaps, %llu loads/stores, %llu forks; ioctls that succeeded:\n#  ",
+	printf("# %s: %llu mmaps, %llu loads/stores, %llu forks, %llu aio reads submitted, %llu reaped, %llu removed ioctls; ioctls that succeeded:\n#  ",
 	       o->name, (unsigned long long)atomic_load(&S->maps_ok),
 	       (unsigned long long)atomic_load(&S->touches),
-	       (unsigned long long)atomic_load(&S->forks));
+	       (unsigned long long)atomic_load(&S->forks),
+	       (unsigned long long)atomic_load(&S->aio_reads),
+	       (unsigned long long)atomic_load(&S->aio_events),
+	       (unsigned long long)atomic_load(&S->gone));
 	for (i = 0; i < NR_CMDS; i++)
 		printf(" %s %llu%s", cmds[i].name + 8,
 		       (unsigned long long)atomic_load(&S->ok[i]),
@@ -2660,6 +2816,10 @@ static int fuzz_run(const struct fz_opts *o)
 		EXPECT(atomic_load(&S->ok[i]) || cmds[i].cmd == MMB_IOC_STREAM_FETCH,
 		       "seed %#llx: %s never succeeded", (unsigned long long)R.seed,
 		       cmds[i].name);
+	EXPECT(atomic_load(&S->aio_reads) && atomic_load(&S->aio_events) &&
+	       atomic_load(&S->gone),
+	       "seed %#llx: no aio read submitted or reaped, or no removed ioctl",
+	       (unsigned long long)R.seed);
 	if (o->unload) {
 		EXPECT_EQ(R.reloads, 1);
 		EXPECT(R.rmmods, "seed %#llx: no rmmod tried in %llu rounds",

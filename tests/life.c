@@ -5,6 +5,7 @@
  */
 #include <fcntl.h>
 #include <libgen.h>
+#include <linux/aio_abi.h>
 #include <linux/userfaultfd.h>
 #include <poll.h>
 #include <pthread.h>
@@ -678,42 +679,45 @@ static int test_unbind_during_trigger(void)
 }
 
 /*
- * After removal a file starts no new copy work (-ENODEV), but a completion
- * that was ready is still handed out.
+ * After removal a file starts no new copy work (-ENODEV, an aio read's
+ * completion too), but an aio read submitted before completes exactly.
  */
 static int test_copy_after_unbind(void)
 {
 	const char *drv = "/sys/bus/platform/drivers/mmbridge-soft";
-	struct mmb_copy_completion comp;
-	struct mmb_copy_status st;
-	static uint8_t buf[4096];
+	static uint8_t buf[4096], buf2[16];
 	struct mmb_irq_record rec;
+	struct io_event ev;
+	struct iocb cb[2];
 	char path[128];
+	uint64_t ctx;
 	int fd = dev_open("soft0");
 
 	EXPECT_OK(fd);
-	EXPECT_OK(mmb_copy_config(fd, MMB_COPY_ASYNC, MMB_SRC_GEN, 8, 0, 0));
-	EXPECT_OK(mmb_copy_submit(fd, buf, sizeof(buf), 0, 77));
-	do {
-		EXPECT_OK(mmb_copy_status(fd, &st));
-	} while (!st.ready);
+	EXPECT_OK(mmb_copy_config(fd, MMB_COPY_WORKER, MMB_SRC_GEN, 8, 0, 0));
+	EXPECT_OK(kaio_setup(2, &ctx));
+	EXPECT_OK(kaio_read(ctx, &cb[0], fd, buf, sizeof(buf), 0, 0, 77));
 
 	snprintf(path, sizeof(path), "%s/unbind", drv);
 	EXPECT_OK(write_str(path, "mmbridge-soft"));
 	EXPECT_OK(wait_node("soft0", false));
 
-	EXPECT_ERR(mmb_copy_submit(fd, buf, sizeof(buf), 0, 1), ENODEV);
 	EXPECT_ERR(mmb_copy_config(fd, MMB_COPY_SYNC, MMB_SRC_GEN, 8, 0, 0),
 		   ENODEV);
-	EXPECT(read(fd, buf, 16) < 0 && errno == ENODEV, "read: %s",
+	EXPECT(read(fd, buf2, 16) < 0 && errno == ENODEV, "read: %s",
 	       strerror(errno));
-	EXPECT(write(fd, buf, 16) < 0 && errno == ENODEV, "write: %s",
+	EXPECT(write(fd, buf2, 16) < 0 && errno == ENODEV, "write: %s",
 	       strerror(errno));
 	EXPECT_ERR(mmb_irq_copy(fd, &rec), ENODEV);
-	EXPECT_EQ(mmb_copy_reap(fd, &comp, 1, 0), 1);
-	EXPECT_EQ(comp.cookie, 77);
-	EXPECT_EQ(comp.result, sizeof(buf));
+	EXPECT_EQ(kaio_reap(ctx, 1, 1, &ev, 20000), 1);
+	EXPECT_EQ(ev.data, 77);
+	EXPECT_EQ(ev.res, sizeof(buf));
 	EXPECT(pattern_check(buf, sizeof(buf), 8, 0) < 0, "data wrong");
+	EXPECT_OK(kaio_read(ctx, &cb[1], fd, buf2, sizeof(buf2), 0, 0, 78));
+	EXPECT_EQ(kaio_reap(ctx, 1, 1, &ev, 20000), 1);
+	EXPECT_EQ(ev.data, 78);
+	EXPECT_EQ(ev.res, -ENODEV);
+	kaio_destroy(ctx);
 	EXPECT_EQ(close(fd), 0);
 
 	snprintf(path, sizeof(path), "%s/bind", drv);

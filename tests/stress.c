@@ -13,6 +13,7 @@
  * down (no hang, no leak, no splat) whatever the mechanism was doing.
  */
 #include <fcntl.h>
+#include <linux/aio_abi.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -54,34 +55,40 @@ static int role_copy_worker(void)
 	return T_PASS;
 }
 
-/* Batches of async copies, reaped and checked. */
+/* Batches of aio reads of a WORKER file, reaped and checked. */
 static int role_copy_async(void)
 {
 	const size_t one = 64 << 10;
-	struct mmb_copy_completion cc[8];
 	uint8_t *buf = map_anon(8 * one, PROT_READ | PROT_WRITE);
 	int fd = dev_open("soft0"), k, got;
+	struct io_event ev[8];
+	struct iocb cbs[8];
+	uint64_t ctx;
 	size_t i;
 
 	EXPECT(buf, "mmap");
 	EXPECT_OK(fd);
-	EXPECT_OK(mmb_copy_config(fd, MMB_COPY_ASYNC, MMB_SRC_GEN, 7, 0, 0));
+	EXPECT_OK(mmb_copy_config(fd, MMB_COPY_WORKER, MMB_SRC_GEN, 7, 0, 0));
+	EXPECT_OK(kaio_setup(8, &ctx));
 	while (!atomic_load(stop)) {
+		memset(buf, 0, 8 * one);
 		for (k = 0; k < 8; k++)
-			EXPECT_OK(mmb_copy_submit(fd, buf + k * one, one, k * one, k));
+			EXPECT_OK(kaio_read(ctx, &cbs[k], fd, buf + k * one, one,
+					    0, k * one, k));
 		for (got = 0; got < 8;) {
-			int n = mmb_copy_reap(fd, cc, 8, MMB_REAP_WAIT);
+			int n = kaio_reap(ctx, 1, 8, ev, 60000);
 
-			EXPECT(n > 0, "reap: %d", n);
+			EXPECT(n > 0, "io_getevents: %d", n);
 			for (k = 0; k < n; k++)
-				EXPECT_EQ(cc[k].result, one);
+				EXPECT_EQ(ev[k].res, one);
 			got += n;
 		}
 		for (i = 0; i < 8 * one / 8; i++)
 			EXPECT(((uint64_t *)buf)[i] == mmb_gen_word(7, i),
-			       "async copy: word %zu", i);
+			       "aio read: word %zu", i);
 		iters++;
 	}
+	kaio_destroy(ctx);
 	return T_PASS;
 }
 
@@ -469,11 +476,18 @@ static int start_mechanism(int k, uint64_t seed)
 	case 0:	/* a worker copy of 4 MiB */
 		mmb_copy_config(fd, MMB_COPY_WORKER, MMB_SRC_GEN, seed, 0, 0);
 		return read(fd, mem, 4 << 20) < 0 ? -errno : 0;
-	case 1:	/* 64 async copies in flight, never reaped */
-		mmb_copy_config(fd, MMB_COPY_ASYNC, MMB_SRC_GEN, seed, 0, 0);
+	case 1: {	/* 64 aio reads in flight, never reaped */
+		static struct iocb cbs[64];
+		uint64_t ctx;
+
+		mmb_copy_config(fd, MMB_COPY_WORKER, MMB_SRC_GEN, seed, 0, 0);
+		if (kaio_setup(64, &ctx))
+			return -EIO;
 		for (i = 0; i < 64; i++)
-			mmb_copy_submit(fd, mem + i * 65536, 65536, 0, i);
+			kaio_read(ctx, &cbs[i], fd, mem + i * 65536, 65536, 0, 0,
+				  i);
 		return 0;
+	}
 	case 2: {	/* a zero-copy stream running flat out */
 		void *frames[8];
 

@@ -20,10 +20,11 @@
  *   copy_worker     the same read() on an fd in MMB_COPY_WORKER: the caller
  *                   sleeps while the mmb-copy worker of its CPU adopts its
  *                   mm and runs the same copy loop.
- *   copy_async      a submitter thread on an fd in MMB_COPY_ASYNC keeps Q
- *                   copies in flight (MMB_IOC_COPY_SUBMIT, each into its
- *                   own buffer), reaping with MMB_IOC_COPY_REAP (waiting);
- *                   the engine spreads them over its N workers.
+ *   copy_async      a submitter thread on an fd in MMB_COPY_WORKER keeps Q
+ *                   Linux aio reads in flight (IOCB_CMD_PREAD, each into
+ *                   its own buffer, the free ones submitted together with
+ *                   one io_submit()), reaping with io_getevents()
+ *                   (waiting); the engine spreads them over its N workers.
  *   copy_sync_threads  N threads, each doing copy_sync on an fd of its own:
  *                   N copies in flight, each in its caller's system call.
  * N is the number of mmb-copy/N kernel threads (one per guest CPU unless
@@ -79,6 +80,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <dirent.h>
+#include <linux/aio_abi.h>
 #include <linux/futex.h>
 #include <sched.h>
 #include <sys/mman.h>
@@ -162,7 +164,7 @@ static void buf_free(struct buf *b)
 	b->p = NULL;
 }
 
-/* fds of the copy modes: sync, worker, async */
+/* fds of the variants: sync, worker, async (the last two in WORKER mode) */
 #define NMODES		3
 
 struct job {
@@ -210,6 +212,8 @@ struct thread {
 	uint8_t *dst;
 	struct buf dst_buf;
 	size_t ring;
+	aio_context_t ctx;		/* async: its aio context, or 0 */
+	struct iocb cbs[MAX_QD];	/* async: per buffer, its read */
 	uint64_t last_off[MAX_QD];	/* per buffer: offset last copied in */
 	bool used[MAX_QD];
 	double bytes, copies;
@@ -326,41 +330,54 @@ static void loop_read(struct thread *t)
 
 static void loop_async(struct thread *t)
 {
-	struct mmb_copy_completion comp[MAX_QD];
-	int free_slot[MAX_QD], nfree = t->j->qd, inflight = 0, i, k;
+	struct iocb *list[MAX_QD];
+	struct io_event ev[MAX_QD];
+	int free_slot[MAX_QD], nfree = t->j->qd, inflight = 0, i, n;
 	size_t size = t->j->size, off = 0;
 	bool started = false;
+	long k;
 
 	for (i = 0; i < nfree; i++)
 		free_slot[i] = i;
 	for (;;) {
-		while (nfree && (!stopped(t->c) || !started)) {
+		for (n = 0; nfree && (!stopped(t->c) || !started); n++) {
 			int slot = free_slot[--nfree];
+			struct iocb *cb = &t->cbs[slot];
 
-			if (mmb_copy_submit(t->fd, t->dst + slot * size, size,
-					    off, slot)) {
-				t->error = "MMB_IOC_COPY_SUBMIT";
-				return;
-			}
+			memset(cb, 0, sizeof(*cb));
+			cb->aio_fildes = t->fd;
+			cb->aio_lio_opcode = IOCB_CMD_PREAD;
+			cb->aio_buf = (uintptr_t)(t->dst + slot * size);
+			cb->aio_nbytes = size;
+			cb->aio_offset = off;
+			cb->aio_data = slot;
+			list[n] = cb;
 			t->last_off[slot] = off;
 			off = (off + size) % t->ring;
-			inflight++;
 			started = true;
 		}
+		if (n && syscall(SYS_io_submit, t->ctx, (long)n, list) != n) {
+			t->error = "io_submit";
+			return;
+		}
+		inflight += n;
 		if (!inflight)
 			break;
-		k = mmb_copy_reap(t->fd, comp, t->j->qd, MMB_REAP_WAIT);
+		k = syscall(SYS_io_getevents, t->ctx, 1L, (long)t->j->qd, ev,
+			    NULL);
+		if (k < 0 && errno == EINTR)
+			continue;
 		if (k <= 0) {
-			t->error = "MMB_IOC_COPY_REAP";
+			t->error = "io_getevents";
 			return;
 		}
 		for (i = 0; i < k; i++) {
-			if (comp[i].result != (int64_t)size) {
+			if (ev[i].res != (int64_t)size) {
 				t->error = "async copy short";
 				return;
 			}
-			t->used[comp[i].cookie] = true;
-			free_slot[nfree++] = comp[i].cookie;
+			t->used[ev[i].data] = true;
+			free_slot[nfree++] = ev[i].data;
 		}
 		inflight -= k;
 		t->copies += k;
@@ -399,22 +416,23 @@ static void *thread_main(void *arg)
  * The fd of copy mode @mode for thread @i, its buffer source a ring of
  * @ring bytes of c->src, read from offset 0 on.
  */
-static int mode_fd(struct copy_ctx *c, int mode, int i, size_t ring)
+static int mode_fd(struct copy_ctx *c, enum kind kind, int i, size_t ring)
 {
-	int *fd = &c->fd[mode][i];
+	int mode = kind == K_SYNC ? MMB_COPY_SYNC : MMB_COPY_WORKER;
+	int *fd = &c->fd[kind - K_SYNC][i];
 
 	if (*fd < 0) {
 		*fd = mmb_open("soft0", 0);
 		if (*fd < 0)
 			return *fd;
-		c->fd_ring[mode][i] = 0;
+		c->fd_ring[kind - K_SYNC][i] = 0;
 	}
-	if (c->fd_ring[mode][i] != ring) {
+	if (c->fd_ring[kind - K_SYNC][i] != ring) {
 		if (mmb_copy_config(*fd, mode, MMB_SRC_BUFFER, 0,
 				    MMB_COPY_CLEAR_BUFFER, 0) ||
 		    write(*fd, c->src, ring) != (ssize_t)ring)
 			return -EIO;
-		c->fd_ring[mode][i] = ring;
+		c->fd_ring[kind - K_SYNC][i] = ring;
 	}
 	if (mmb_copy_config(*fd, mode, MMB_SRC_BUFFER, 0, MMB_COPY_SET_OFFSET,
 			    0))
@@ -470,18 +488,20 @@ static int run_job(struct copy_ctx *c, const struct job *j, double secs,
 		t->go = &go;
 		t->ring = ring;
 		t->fd = -1;
-		if (j->kind == K_SYNC || j->kind == K_WORKER ||
-		    j->kind == K_ASYNC) {
-			int mode = j->kind == K_SYNC ? MMB_COPY_SYNC :
-				   j->kind == K_WORKER ? MMB_COPY_WORKER :
-							 MMB_COPY_ASYNC;
-
-			t->fd = mode_fd(c, mode, i, ring);
+		if (j->kind != K_MEMCPY) {
+			t->fd = mode_fd(c, j->kind, i, ring);
 			if (t->fd < 0) {
 				c->error = "soft0 copy fd";
 				ret = t->fd;
 				break;
 			}
+		}
+		if (j->kind == K_ASYNC &&
+		    syscall(SYS_io_setup, (long)j->qd, &t->ctx)) {
+			t->ctx = 0;
+			c->error = "io_setup";
+			ret = -errno;
+			break;
 		}
 		t->dst = buf_alloc(&t->dst_buf, dst_len, AT_DST);
 		if (!t->dst) {
@@ -532,6 +552,8 @@ static int run_job(struct copy_ctx *c, const struct job *j, double secs,
 				ret = -EIO;
 			}
 		}
+		if (t->ctx)
+			syscall(SYS_io_destroy, t->ctx);
 		buf_free(&t->dst_buf);
 	}
 	if (!ret && !res->copies) {

@@ -55,16 +55,12 @@ int mmb_mem_write(int fd, uint64_t off, const void *buf, size_t len);
 
 /*
  * Foreign-context copy (see include/uapi/linux/mmbridge.h).  read() on the
- * fd copies the configured source; write() appends to the buffer source.
+ * fd copies the configured source, and so do Linux aio and io_uring reads
+ * (asynchronous in MMB_COPY_WORKER); write() appends to the buffer source.
  * @flags of mmb_copy_config: MMB_COPY_SET_OFFSET, MMB_COPY_CLEAR_BUFFER.
  */
 int mmb_copy_config(int fd, uint32_t mode, uint32_t source, uint64_t seed,
 		    uint32_t flags, uint64_t offset);
-int mmb_copy_submit(int fd, void *dst, size_t len, uint64_t offset,
-		    uint64_t cookie);
-/* Returns how many completions were stored in @out, or -errno. */
-int mmb_copy_reap(int fd, struct mmb_copy_completion *out, uint32_t max,
-		  uint32_t flags);
 int mmb_copy_status(int fd, struct mmb_copy_status *st);
 /*
  * Returns bytes written into process @pid, or -errno: process_vm_writev()

@@ -200,19 +200,27 @@ struct mmb_xfer {
  *                    stores nothing (-ENOMEM without the memory).
  * The copy runs in the caller (MMB_COPY_SYNC) or in a worker kernel thread
  * that adopts the caller's address space while the caller sleeps
- * (MMB_COPY_WORKER); an aio or io_uring read in WORKER mode completes
- * asynchronously when the worker is done.  RWF_NOWAIT never sleeps: SYNC
- * copies what is resident (-EAGAIN if nothing is), a synchronous WORKER
- * read is -EAGAIN.  In MMB_COPY_ASYNC, reads are refused (-EINVAL) and
- * copies are submitted with MMB_IOC_COPY_SUBMIT and reaped with
- * MMB_IOC_COPY_REAP; poll() reports POLLIN while completions wait.  A file
- * starts in the mode named by the device's sysfs attribute copy_mode.
+ * (MMB_COPY_WORKER).  An aio or io_uring read in WORKER mode returns at
+ * once and completes when the worker is done: at most
+ * MMB_COPY_MAX_INFLIGHT of them per fd are in flight, one more completes
+ * with -EAGAIN; io_cancel() or the death of the submitting process cancels
+ * one (-ECANCELED if nothing was copied yet).  RWF_NOWAIT never sleeps:
+ * SYNC copies what is resident (-EAGAIN if nothing is), a synchronous
+ * WORKER read is -EAGAIN.  A file starts in the mode named by the device's
+ * sysfs attribute copy_mode.  poll() reports the device fd readable and
+ * writable at all times: a read never waits for data (it may sleep for
+ * the copy itself).
+ *
+ * Mode 2 was MMB_COPY_ASYNC, in which copies were submitted and reaped by
+ * ioctl; aio and io_uring reads do that job.  MMB_IOC_COPY_CONFIG with
+ * mode 2 fails with -EINVAL.
  */
 enum mmb_copy_mode {
 	MMB_COPY_SYNC = 0,
 	MMB_COPY_WORKER = 1,
-	MMB_COPY_ASYNC = 2,
 };
+
+#define MMB_COPY_MAX_INFLIGHT 256
 
 enum mmb_copy_source {
 	MMB_SRC_GEN = 0,
@@ -256,73 +264,20 @@ struct mmb_copy_config {
 
 #define MMB_IOC_COPY_CONFIG _IO(MMB_IOC_MAGIC, 0x10)
 
-/**
- * struct mmb_copy_submit - MMB_IOC_COPY_SUBMIT: queue an asynchronous copy.
- * @argsz:	size of this struct (in)
- * @flags:	must be 0 (in)
- * @user_addr:	destination in the caller's address space (in)
- * @length:	bytes, 1 to MMB_XFER_MAX (in)
- * @offset:	stream offset of the first byte in the fd's source (in)
- * @cookie:	returned in the completion (in)
- *
- * Only in MMB_COPY_ASYNC mode (-EINVAL otherwise).  Returns at once; at most
- * MMB_COPY_MAX_INFLIGHT copies per fd are outstanding (-EAGAIN beyond).
+/*
+ * Numbers 0x11 and 0x12 were MMB_IOC_COPY_SUBMIT and MMB_IOC_COPY_REAP,
+ * copies submitted and their completions collected by ioctl (with struct
+ * mmb_copy_submit, struct mmb_copy_reap and struct mmb_copy_completion).
+ * They are gone: aio and io_uring reads of a WORKER file are the
+ * asynchronous copy.  The numbers are not reused: they fail with -ENOTTY.
  */
-struct mmb_copy_submit {
-	__u32 argsz;
-	__u32 flags;
-	__u64 user_addr;
-	__u64 length;
-	__u64 offset;
-	__u64 cookie;
-};
-
-#define MMB_COPY_MAX_INFLIGHT 256
-#define MMB_IOC_COPY_SUBMIT _IO(MMB_IOC_MAGIC, 0x11)
-
-/**
- * struct mmb_copy_completion - one finished copy.
- * @cookie:	from the submission
- * @result:	bytes copied, or -errno when none was (-EFAULT: the
- *		destination was unwritable; -ESRCH: the address space was gone;
- *		-ECANCELED: cancelled before it started)
- * @worker_pid:	pid of the kernel thread that copied (0 if none did)
- * @reserved:	0
- */
-struct mmb_copy_completion {
-	__u64 cookie;
-	__s64 result;
-	__u32 worker_pid;
-	__u32 reserved;
-};
-
-/* MMB_IOC_COPY_REAP flags */
-#define MMB_REAP_WAIT (1U << 0) /* sleep until at least one */
-
-/**
- * struct mmb_copy_reap - MMB_IOC_COPY_REAP: collect finished copies.
- * @argsz:	size of this struct (in)
- * @flags:	MMB_REAP_WAIT (in)
- * @max:	room in @entries, 1 to MMB_COPY_MAX_INFLIGHT (in)
- * @count:	completions written (out)
- * @entries:	array of struct mmb_copy_completion (in)
- */
-struct mmb_copy_reap {
-	__u32 argsz;
-	__u32 flags;
-	__u32 max;
-	__u32 count;
-	__u64 entries;
-};
-
-#define MMB_IOC_COPY_REAP _IO(MMB_IOC_MAGIC, 0x12)
 
 /**
  * struct mmb_copy_status - MMB_IOC_COPY_STATUS: the fd's copy counters (out).
  * @argsz:	size of this struct (in)
  * @flags:	must be 0 (in)
- * @inflight:	submitted copies not yet finished
- * @ready:	finished copies not yet reaped
+ * @inflight:	copies in a worker's hands, not yet finished
+ * @ready:	always 0 (once the completions waiting for MMB_IOC_COPY_REAP)
  * @last_worker_pid: pid of the kernel thread of the last worker copy
  * @reserved:	0
  * @completed:	copies finished since open
