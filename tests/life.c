@@ -82,13 +82,70 @@ static int wait_node(const char *name, bool present)
 }
 
 /*
+ * How the cases below take a device away and bring it back: by unbinding
+ * it from its driver (life/unbind_* and the others), or by unloading the
+ * driver's module and loading it again (framework/unload_backend_with_users
+ * runs the same cases, with the same expectations, that way).
+ */
+static bool removal_by_rmmod;
+
+static bool module_loaded(const char *name)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "/sys/module/%s", name);
+	return !access(path, F_OK);
+}
+
+static const char *dev_module(const char *name)
+{
+	if (!strncmp(name, "edu", 3))
+		return "mmb_edu";
+	if (!strncmp(name, "ivshmem", 7))
+		return "mmb_ivshmem";
+	return "mmb_soft";
+}
+
+/* Unbind (@bind false) or bind the device behind node @name. */
+static int bind_dev(const char *name, bool bind)
+{
+	bool pci = !strncmp(name, "edu", 3);
+	char id[64], path[128];
+	int r;
+
+	if (removal_by_rmmod) {
+		r = bind ? module_load_driver(getenv("MMB_KO"),
+					      dev_module(name),
+					      getenv("MMB_PARAMS")) :
+			   module_unload(dev_module(name));
+		return r ? r : wait_node(name, bind);
+	}
+	if (pci) {
+		/* The node is gone once unbound: remember its address. */
+		static char bdf[64];
+
+		if (!bind) {
+			r = device_bdf(name, bdf, sizeof(bdf));
+			if (r)
+				return r;
+		}
+		snprintf(id, sizeof(id), "%s", bdf);
+	} else {
+		snprintf(id, sizeof(id), "mmbridge-soft");
+	}
+	snprintf(path, sizeof(path), "/sys/bus/%s/drivers/mmbridge-%s/%s",
+		 pci ? "pci" : "platform", pci ? "edu" : "soft",
+		 bind ? "bind" : "unbind");
+	r = write_str(path, id);
+	return r ? r : wait_node(name, bind);
+}
+
+/*
  * The device goes away under an open file: the node disappears, the file
  * gets -ENODEV, closing it is fine, and a rebind brings the device back.
  */
 static int test_unbind_with_open_fd(void)
 {
-	const char *drv = "/sys/bus/pci/drivers/mmbridge-edu";
-	char bdf[64], path[128];
 	struct mmb_info info;
 	uint8_t buf[64];
 	uint32_t raised = 0;
@@ -97,11 +154,7 @@ static int test_unbind_with_open_fd(void)
 	if (fd == -ENOENT)
 		SKIP("no edu device");
 	EXPECT_OK(fd);
-	EXPECT_OK(device_bdf("edu0", bdf, sizeof(bdf)));
-	snprintf(path, sizeof(path), "%s/unbind", drv);
-	EXPECT_OK(write_str(path, bdf));
-
-	EXPECT_OK(wait_node("edu0", false));
+	EXPECT_OK(bind_dev("edu0", false));
 	EXPECT_ERR(mmb_info(fd, &info), ENODEV);
 	EXPECT_ERR(mmb_irq_trigger(fd, 1, &raised), ENODEV);
 	EXPECT_EQ(raised, 0);
@@ -109,9 +162,7 @@ static int test_unbind_with_open_fd(void)
 		   ENODEV);
 	EXPECT_EQ(close(fd), 0);
 
-	snprintf(path, sizeof(path), "%s/bind", drv);
-	EXPECT_OK(write_str(path, bdf));
-	EXPECT_OK(wait_node("edu0", true));
+	EXPECT_OK(bind_dev("edu0", true));
 	fd = dev_open("edu0");
 	EXPECT_OK(fd);
 	EXPECT_OK(mmb_irq_trigger(fd, 5, &raised));
@@ -128,14 +179,12 @@ static int test_unbind_with_open_fd(void)
  */
 static int test_unbind_with_event_users(void)
 {
-	const char *drv = "/sys/bus/pci/drivers/mmbridge-edu";
 	struct mmb_ring *ring = mmap(NULL, 4 * 4096, PROT_READ | PROT_WRITE,
 				     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	const struct mmb_counters *page;
 	struct mmb_counters snap;
 	struct pollfd pfd;
 	long long acq, rel;
-	char bdf[64], path[128];
 	int fd = dev_open("edu0"), efd, evfd, st;
 	uint32_t id, on = 1;
 	uint64_t v, base;
@@ -178,10 +227,7 @@ static int test_unbind_with_event_users(void)
 	usleep(200000);
 	EXPECT(waitpid(pid, &st, WNOHANG) == 0, "reader did not sleep");
 
-	EXPECT_OK(device_bdf("edu0", bdf, sizeof(bdf)));
-	snprintf(path, sizeof(path), "%s/unbind", drv);
-	EXPECT_OK(write_str(path, bdf));
-	EXPECT_OK(wait_node("edu0", false));
+	EXPECT_OK(bind_dev("edu0", false));
 
 	EXPECT_EQ(waitpid(pid, &st, 0), pid);
 	EXPECT(WIFEXITED(st) && !WEXITSTATUS(st), "reader 0x%x", st);
@@ -211,9 +257,7 @@ static int test_unbind_with_event_users(void)
 	EXPECT_EQ(close(fd), 0);
 	close(evfd);
 
-	snprintf(path, sizeof(path), "%s/bind", drv);
-	EXPECT_OK(write_str(path, bdf));
-	EXPECT_OK(wait_node("edu0", true));
+	EXPECT_OK(bind_dev("edu0", true));
 	return T_PASS;
 }
 
@@ -223,7 +267,6 @@ static int test_unbind_with_event_users(void)
  */
 static int test_unbind_during_stream(void)
 {
-	const char *drv = "/sys/bus/pci/drivers/mmbridge-edu";
 	uint8_t *buf = mmap(NULL, 4 * 4096, PROT_READ | PROT_WRITE,
 			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	long long acq = vmstat_get("nr_foll_pin_acquired");
@@ -231,7 +274,6 @@ static int test_unbind_during_stream(void)
 	void *frames[2] = { buf, buf + 2 * 4096 };
 	struct pollfd pfd;
 	struct mmb_frame fr;
-	char bdf[64], path[128];
 	int fd = dev_open("edu0"), sfd, st;
 	pid_t pid;
 
@@ -254,10 +296,7 @@ static int test_unbind_during_stream(void)
 		_exit(r == -ENODEV ? 0 : 1);
 	}
 	usleep(300000);
-	EXPECT_OK(device_bdf("edu0", bdf, sizeof(bdf)));
-	snprintf(path, sizeof(path), "%s/unbind", drv);
-	EXPECT_OK(write_str(path, bdf));
-	EXPECT_OK(wait_node("edu0", false));
+	EXPECT_OK(bind_dev("edu0", false));
 	EXPECT_EQ(waitpid(pid, &st, 0), pid);
 	EXPECT(WIFEXITED(st) && !WEXITSTATUS(st), "reader 0x%x", st);
 	pfd.fd = sfd;
@@ -270,9 +309,7 @@ static int test_unbind_during_stream(void)
 	EXPECT_EQ(vmstat_get("nr_foll_pin_acquired") - acq, 4);
 	EXPECT_EQ(vmstat_get("nr_foll_pin_released") - rel, 4);
 
-	snprintf(path, sizeof(path), "%s/bind", drv);
-	EXPECT_OK(write_str(path, bdf));
-	EXPECT_OK(wait_node("edu0", true));
+	EXPECT_OK(bind_dev("edu0", true));
 	munmap(buf, 4 * 4096);
 	return T_PASS;
 }
@@ -285,33 +322,6 @@ static long dma_mappings(void)
 			  sizeof(line));
 
 	return r ? r : atol(line);
-}
-
-/* Unbind (@bind false) or bind the backend device behind node @name. */
-static int bind_dev(const char *name, bool bind)
-{
-	bool pci = !strncmp(name, "edu", 3);
-	char id[64], path[128];
-	int r;
-
-	if (pci) {
-		/* The node is gone once unbound: remember its address. */
-		static char bdf[64];
-
-		if (!bind) {
-			r = device_bdf(name, bdf, sizeof(bdf));
-			if (r)
-				return r;
-		}
-		snprintf(id, sizeof(id), "%s", bdf);
-	} else {
-		snprintf(id, sizeof(id), "mmbridge-soft");
-	}
-	snprintf(path, sizeof(path), "/sys/bus/%s/drivers/mmbridge-%s/%s",
-		 pci ? "pci" : "platform", pci ? "edu" : "soft",
-		 bind ? "bind" : "unbind");
-	r = write_str(path, id);
-	return r ? r : wait_node(name, bind);
 }
 
 static const char *const stream_mode_names[] = { "zero copy", "bounce",
@@ -591,9 +601,7 @@ static void *dma_worker(void *arg)
  */
 static int test_unbind_during_dma(void)
 {
-	const char *drv = "/sys/bus/pci/drivers/mmbridge-edu";
 	static struct dma_job job;
-	char bdf[64], path[128];
 	pthread_t th;
 	long bad;
 	int fd = dev_open("edu0");
@@ -606,12 +614,10 @@ static int test_unbind_during_dma(void)
 	pattern_fill(job.buf, 4000, job.seed, 0);
 	EXPECT_OK(mmb_dma(fd, MMB_XFER_TO_DEVICE, 0, job.buf, 4000));
 	memset(job.buf, 0, sizeof(job.buf));
-	EXPECT_OK(device_bdf("edu0", bdf, sizeof(bdf)));
 
 	EXPECT_EQ(pthread_create(&th, NULL, dma_worker, &job), 0);
 	usleep(20000);
-	snprintf(path, sizeof(path), "%s/unbind", drv);
-	EXPECT_OK(write_str(path, bdf));
+	EXPECT_OK(bind_dev("edu0", false));
 	pthread_join(th, NULL);
 
 	if (job.ret == 0) {
@@ -625,9 +631,7 @@ static int test_unbind_during_dma(void)
 	EXPECT_ERR(mmb_dma(fd, MMB_XFER_FROM_DEVICE, 0, job.buf, 16), ENODEV);
 	close(fd);
 
-	snprintf(path, sizeof(path), "%s/bind", drv);
-	EXPECT_OK(write_str(path, bdf));
-	EXPECT_OK(wait_node("edu0", true));
+	EXPECT_OK(bind_dev("edu0", true));
 	return T_PASS;
 }
 
@@ -651,10 +655,8 @@ static void *trigger_worker(void *arg)
  */
 static int test_unbind_during_trigger(void)
 {
-	const char *drv = "/sys/bus/platform/drivers/mmbridge-soft";
 	struct trigger_job job = { 0 };
 	struct mmb_info info;
-	char path[128];
 	pthread_t th;
 	int fd = dev_open("soft0");
 
@@ -662,8 +664,7 @@ static int test_unbind_during_trigger(void)
 	job.fd = fd;
 	EXPECT_EQ(pthread_create(&th, NULL, trigger_worker, &job), 0);
 	usleep(50000);
-	snprintf(path, sizeof(path), "%s/unbind", drv);
-	EXPECT_OK(write_str(path, "mmbridge-soft"));
+	EXPECT_OK(bind_dev("soft0", false));
 	pthread_join(th, NULL);
 
 	EXPECT_EQ(job.ret, -ENODEV);
@@ -672,9 +673,7 @@ static int test_unbind_during_trigger(void)
 	EXPECT_ERR(mmb_info(fd, &info), ENODEV);
 	close(fd);
 
-	snprintf(path, sizeof(path), "%s/bind", drv);
-	EXPECT_OK(write_str(path, "mmbridge-soft"));
-	EXPECT_OK(wait_node("soft0", true));
+	EXPECT_OK(bind_dev("soft0", true));
 	return T_PASS;
 }
 
@@ -684,12 +683,10 @@ static int test_unbind_during_trigger(void)
  */
 static int test_copy_after_unbind(void)
 {
-	const char *drv = "/sys/bus/platform/drivers/mmbridge-soft";
 	static uint8_t buf[4096], buf2[16];
 	struct mmb_irq_record rec;
 	struct io_event ev;
 	struct iocb cb[2];
-	char path[128];
 	uint64_t ctx;
 	int fd = dev_open("soft0");
 
@@ -698,9 +695,7 @@ static int test_copy_after_unbind(void)
 	EXPECT_OK(kaio_setup(2, &ctx));
 	EXPECT_OK(kaio_read(ctx, &cb[0], fd, buf, sizeof(buf), 0, 0, 77));
 
-	snprintf(path, sizeof(path), "%s/unbind", drv);
-	EXPECT_OK(write_str(path, "mmbridge-soft"));
-	EXPECT_OK(wait_node("soft0", false));
+	EXPECT_OK(bind_dev("soft0", false));
 
 	EXPECT_ERR(mmb_copy_config(fd, MMB_COPY_SYNC, MMB_SRC_GEN, 8, 0, 0),
 		   ENODEV);
@@ -720,38 +715,74 @@ static int test_copy_after_unbind(void)
 	kaio_destroy(ctx);
 	EXPECT_EQ(close(fd), 0);
 
-	snprintf(path, sizeof(path), "%s/bind", drv);
-	EXPECT_OK(write_str(path, "mmbridge-soft"));
-	EXPECT_OK(wait_node("soft0", true));
+	EXPECT_OK(bind_dev("soft0", true));
 	return T_PASS;
 }
 
 /* The soft device removed while its timer runs for an open file. */
 static int test_soft_unbind_timer_running(void)
 {
-	const char *drv = "/sys/bus/platform/drivers/mmbridge-soft";
-	char path[128];
 	struct mmb_info info;
 	int fd = dev_open("soft0");
 
 	EXPECT_OK(fd);
 	EXPECT_OK(mmb_irq_timer(fd, 100000));
 	usleep(20000);
-	snprintf(path, sizeof(path), "%s/unbind", drv);
-	EXPECT_OK(write_str(path, "mmbridge-soft"));
-	EXPECT_OK(wait_node("soft0", false));
+	EXPECT_OK(bind_dev("soft0", false));
 	EXPECT_ERR(mmb_info(fd, &info), ENODEV);
 	EXPECT_ERR(mmb_irq_timer(fd, 0), ENODEV);
 	EXPECT_EQ(close(fd), 0);
 
-	snprintf(path, sizeof(path), "%s/bind", drv);
-	EXPECT_OK(write_str(path, "mmbridge-soft"));
-	EXPECT_OK(wait_node("soft0", true));
+	EXPECT_OK(bind_dev("soft0", true));
 	fd = dev_open("soft0");
 	EXPECT_OK(fd);
 	EXPECT_OK(mmb_info(fd, &info));
 	EXPECT_EQ(info.instance, 0);
 	close(fd);
+	return T_PASS;
+}
+
+/*
+ * The removal cases above again, with rmmod of the device's driver module
+ * in place of unbind and loading it again in place of bind: open files,
+ * event waiters, pinned rings, streams in flight, DMA in flight, a running
+ * timer and copies behave exactly as they do at unbind, and mmbridge stays
+ * loaded throughout.
+ */
+static int test_unload_backend_with_users(void)
+{
+	static const struct mmb_test cases[] = {
+		{ "unbind_with_open_fd", test_unbind_with_open_fd },
+		{ "unbind_with_event_users", test_unbind_with_event_users },
+		{ "unbind_during_stream", test_unbind_during_stream },
+		{ "unbind_during_dma", test_unbind_during_dma },
+		{ "unbind_with_live_stream", test_unbind_with_live_stream },
+		{ "unbind_after_killed_dma", test_unbind_after_killed_dma },
+		{ "unbind_with_dma_buffer_held",
+		  test_unbind_with_dma_buffer_held },
+		{ "unbind_during_trigger", test_unbind_during_trigger },
+		{ "soft_unbind_timer_running", test_soft_unbind_timer_running },
+		{ "copy_after_unbind", test_copy_after_unbind },
+	};
+	char msg[512];
+	size_t i;
+	int r;
+
+	if (!getenv("MMB_KO"))
+		SKIP("MMB_KO not set");
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		removal_by_rmmod = true;
+		r = cases[i].fn();
+		removal_by_rmmod = false;
+		printf("# %s, by rmmod: %s\n", cases[i].name,
+		       r == T_PASS ? "ok" : r == T_SKIP ? "skipped" : "failed");
+		if (r == T_FAIL) {
+			snprintf(msg, sizeof(msg), "%s", t_last_msg());
+			FAIL("%s, by rmmod: %s", cases[i].name, msg);
+		}
+		EXPECT(module_loaded("mmbridge"), "mmbridge unloaded by %s",
+		       cases[i].name);
+	}
 	return T_PASS;
 }
 
@@ -767,13 +798,6 @@ static int unload_refused(const char *name, const char *what)
 	return -EBUSY;
 }
 
-static bool module_present(const char *name)
-{
-	char path[128];
-
-	snprintf(path, sizeof(path), "/sys/module/%s", name);
-	return !access(path, F_OK);
-}
 
 /*
  * Bad parameters: a driver module whose init fails leaves nothing behind
@@ -797,7 +821,7 @@ static int test_bad_module_params(void)
 		   EINVAL);
 	EXPECT_ERR(module_load_driver(ko, "mmb_soft", "soft_pool_mb=1025"),
 		   EINVAL);
-	EXPECT(!module_present("mmb_soft"), "mmb_soft left behind by a failed init");
+	EXPECT(!module_loaded("mmb_soft"), "mmb_soft left behind by a failed init");
 	EXPECT(!access("/sys/class/mmbridge", F_OK),
 	       "no mmbridge class with mmbridge loaded alone");
 
@@ -925,7 +949,7 @@ static int test_module_unload(void)
 	EXPECT_EQ(munmap((void *)obj, 4096), 0);
 
 	EXPECT_OK(module_unload("mmbridge"));
-	EXPECT(!module_present("mmbridge"), "/sys/module/mmbridge still present");
+	EXPECT(!module_loaded("mmbridge"), "/sys/module/mmbridge still present");
 
 	EXPECT_OK(module_reload());
 	EXPECT_OK(wait_node("soft0", true));
@@ -1127,5 +1151,7 @@ const struct mmb_test life_tests[] = {
 	{ "life/bad_module_params", test_bad_module_params },
 	{ "life/edu_dma_window_small", test_edu_dma_window_small },
 	{ "life/module_unload", test_module_unload },
+	{ "framework/unload_backend_with_users", test_unload_backend_with_users,
+	  600 },
 	{ NULL }
 };
