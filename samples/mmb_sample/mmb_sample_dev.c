@@ -36,12 +36,12 @@
 static unsigned int sample_mem_kb = 1024;
 module_param(sample_mem_kb, uint, 0444);
 MODULE_PARM_DESC(sample_mem_kb,
-		 "Local memory of sample0 in KiB, a page multiple, 4 to 65536 (default: 1024)");
+		 "Local memory of sample0, KiB (pages, 4-65536; 1024)");
 
 static unsigned int sample_pool_kb = 1024;
 module_param(sample_pool_kb, uint, 0444);
 MODULE_PARM_DESC(sample_pool_kb,
-		 "Object pool of sample0 in KiB, a page multiple, 0 to 65536 (default: 1024)");
+		 "Object pool of sample0, KiB (pages, 0-65536; 1024)");
 
 struct sample_dev {
 	struct mmb_device mdev; /* first: mmb_device_alloc() */
@@ -244,8 +244,8 @@ int mmb_sample_dev_init(void)
 		       sample_mem_kb, sample_pool_kb);
 		return -EINVAL;
 	}
-	sample_pdev = platform_device_register_simple("mmb_sample", -1, NULL,
-						      0);
+	sample_pdev =
+		platform_device_register_simple("mmb_sample", -1, NULL, 0);
 	if (IS_ERR(sample_pdev))
 		return PTR_ERR(sample_pdev);
 

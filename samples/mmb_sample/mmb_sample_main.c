@@ -284,6 +284,6 @@ static void __exit mmb_sample_exit(void)
 module_init(mmb_sample_init);
 module_exit(mmb_sample_exit);
 
-MODULE_DESCRIPTION("mmbridge sample: a device of its own, pinned IRQ writes and IRQ-queued copies");
+MODULE_DESCRIPTION("mmbridge sample: a device, IRQ writes, IRQ-queued copies");
 MODULE_LICENSE("GPL");
 MODULE_IMPORT_NS_MMBRIDGE();
