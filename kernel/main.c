@@ -29,7 +29,12 @@ static DEFINE_IDA(mmb_minor_ida);
 struct workqueue_struct *mmb_wq;
 atomic_long_t mmb_dma_mappings = ATOMIC_LONG_INIT(0);
 
-#define MMB_STEM_MAX 16
+/*
+ * The longest stem: <stem><N> and its NUL fit MMB_IOC_INFO's name for
+ * every instance number N, which is below MMB_MAX_DEVICES (two digits).
+ */
+#define MMB_STEM_MAX (sizeof_field(struct mmb_info, name) - 3)
+static_assert(MMB_MAX_DEVICES <= 100);
 
 /*
  * A node name's stem ("edu") and the instance numbers given out for it:
@@ -39,22 +44,30 @@ atomic_long_t mmb_dma_mappings = ATOMIC_LONG_INIT(0);
 struct mmb_stem {
 	struct list_head node;
 	struct ida ida;
-	char name[MMB_STEM_MAX];
+	char name[MMB_STEM_MAX + 1];
 };
 
 static LIST_HEAD(mmb_stems);
 static DEFINE_MUTEX(mmb_stems_lock); /* @mmb_stems */
 
+/*
+ * 1 to MMB_STEM_MAX characters of [a-z0-9_], not ending in a digit (so
+ * that <stem><N> names one device of one stem).  ASCII only: the kernel's
+ * islower() also takes Latin-1 letters.
+ */
 static bool mmb_stem_valid(const char *name)
 {
-	size_t len = strnlen(name, MMB_STEM_MAX);
+	size_t len = strnlen(name, MMB_STEM_MAX + 1);
 	size_t i;
+	char c;
 
-	if (!len || len == MMB_STEM_MAX || isdigit(name[len - 1]))
+	if (!len || len > MMB_STEM_MAX || isdigit(name[len - 1]))
 		return false;
-	for (i = 0; i < len; i++)
-		if (!islower(name[i]) && !isdigit(name[i]) && name[i] != '_')
+	for (i = 0; i < len; i++) {
+		c = name[i];
+		if ((c < 'a' || c > 'z') && (c < '0' || c > '9') && c != '_')
 			return false;
+	}
 	return true;
 }
 
