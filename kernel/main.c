@@ -12,10 +12,12 @@
 #include <linux/ctype.h>
 #include <linux/debugfs.h>
 #include <linux/fs.h>
+#include <linux/mm.h>
 #include <linux/idr.h>
 #include <linux/module.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
+#include <linux/vmalloc.h>
 #include <linux/workqueue.h>
 
 #include "compat.h"
@@ -355,6 +357,16 @@ static int mmb_dma_mappings_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(mmb_dma_mappings);
 
+/* mmb_mem_pfn() knows the pages of vmalloc'd and linear-map RAM only. */
+static bool mmb_mem_ram_ok(const struct mmb_mem *m)
+{
+	const void *last = m->virt + m->size - 1;
+
+	if (is_vmalloc_addr(m->virt))
+		return is_vmalloc_addr(last);
+	return virt_addr_valid(m->virt) && virt_addr_valid(last);
+}
+
 /* A memory descriptor is well-formed; mappable memory also page-sized. */
 static int mmb_mem_check(struct mmb_device *mdev, const struct mmb_mem *m,
 			 const char *what, bool mappable)
@@ -371,8 +383,14 @@ static int mmb_mem_check(struct mmb_device *mdev, const struct mmb_mem *m,
 	}
 	if (!mappable)
 		return 0;
-	if (!PAGE_ALIGNED(m->size) || (m->io && !PAGE_ALIGNED(m->phys))) {
+	if (!PAGE_ALIGNED(m->size) || (m->io && !PAGE_ALIGNED(m->phys)) ||
+	    (m->virt && !PAGE_ALIGNED(m->virt))) {
 		dev_err(&mdev->dev, "%s: not whole pages\n", what);
+		return -EINVAL;
+	}
+	if (m->virt && !mmb_mem_ram_ok(m)) {
+		dev_err(&mdev->dev, "%s: not vmalloc'd or linear-map RAM\n",
+			what);
 		return -EINVAL;
 	}
 	/*
@@ -384,6 +402,18 @@ static int mmb_mem_check(struct mmb_device *mdev, const struct mmb_mem *m,
 		return -EINVAL;
 	}
 	return 0;
+}
+
+/* Whether two memory descriptions share a byte. */
+static bool mmb_mem_overlap(const struct mmb_mem *a, const struct mmb_mem *b)
+{
+	u64 x, y;
+
+	if (!a->size || !b->size || mmb_mem_is_io(a) != mmb_mem_is_io(b))
+		return false;
+	x = mmb_mem_is_io(a) ? a->phys : (unsigned long)a->virt;
+	y = mmb_mem_is_io(b) ? b->phys : (unsigned long)b->virt;
+	return x < y + b->size && y < x + a->size;
 }
 
 /* What user space sees the device do follows from what was registered. */
@@ -400,6 +430,12 @@ static int mmb_device_caps(struct mmb_device *mdev)
 		ret = mmb_mem_check(mdev, &mdev->pool, "pool", true);
 	if (ret)
 		return ret;
+	/* An object's bytes are nobody else's. */
+	if (mmb_mem_overlap(&mdev->pool, &mdev->mem) ||
+	    mmb_mem_overlap(&mdev->pool, &mdev->map)) {
+		dev_err(&mdev->dev, "pool: shares memory with mem or map\n");
+		return -EINVAL;
+	}
 	if (!ops->dma_submit != !mdev->dma_window) {
 		dev_err(&mdev->dev,
 			"a DMA engine needs dma_submit and a window\n");
