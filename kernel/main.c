@@ -463,9 +463,11 @@ static int mmb_device_caps(struct mmb_device *mdev)
  *
  * Checks the description: every memory has exactly one of a kernel
  * virtual address (RAM) and an iomem mapping, RAM is cached, memory that
- * user space maps is whole pages and declared safe to map; a DMA window
- * comes with a dma_submit operation.  Then creates /dev/mmbridge/<name>,
- * its sysfs attributes and its debugfs directory.  Process context.
+ * user space maps is whole pages (RAM starting on a page, vmalloc'd or in
+ * the linear map) and declared safe to map, the pool shares no byte with
+ * the other two; a DMA window comes with a dma_submit operation.  Then
+ * creates /dev/mmbridge/<name>, its sysfs attributes and its debugfs
+ * directory.  Process context.
  *
  * Return: 0; -EINVAL for a bad description, -ENOMEM, or another error
  * from creating the node.  On error the caller still owns its reference.

@@ -69,7 +69,8 @@ struct task_struct;
  * @phys:	memory behind a BAR: its physical address, which user
  *		mappings map
  * @size:	bytes; 0: the device has no such memory.  Memory that user
- *		space may map is a whole number of pages.
+ *		space may map is a whole number of pages, and RAM of it starts
+ *		on a page.
  * @cache:	enum mmb_region_cache of user mappings (and of ->access());
  *		RAM is always MMB_CACHE_WB
  * @user_safe:	the driver declares this memory safe to map into the
