@@ -64,7 +64,7 @@ CLI_HDR := tools/bench.h tools/region.h tools/object.h
 TEST_SRC := $(wildcard tests/*.c)
 TEST_HDR := $(wildcard tests/*.h)
 
-.PHONY: all module sample lib cli guest test test-debug demo bench check install install-sdk uninstall \
+.PHONY: all module sample regtest lib cli guest test test-debug demo bench check install install-sdk uninstall \
 	dkms dkms-source clean
 
 all: module lib cli
@@ -90,6 +90,17 @@ $(BUILD)/sample/%/mmb_sample.ko: $(wildcard samples/mmb_sample/*.[ch]) samples/m
 	@rm -rf $(BUILD)/sdk/$* $(@D) && mkdir -p $(@D)
 	@$(MAKE) -s install-sdk KVER=$* DESTDIR=$(BUILD)/sdk/$* PREFIX=/usr
 	@cp -a samples/mmb_sample/* $(@D)/
+	$(MAKE) -C $(call kdir_of,$*) M=$(@D) MMB_SDK=$(BUILD)/sdk/$*/usr/src/mmbridge-$(VERSION) \
+		MMB_WERROR=$(MMB_WERROR) modules
+
+# The tests' own driver (tests/kmod), built against the SDK the sample's
+# build installed.
+regtest: $(BUILD)/regtest/$(KVER)/mmb_regtest.ko
+
+$(BUILD)/regtest/%/mmb_regtest.ko: tests/kmod/mmb_regtest.c tests/kmod/Kbuild \
+		$(BUILD)/sample/%/mmb_sample.ko
+	@rm -rf $(@D) && mkdir -p $(@D)
+	@cp -a tests/kmod/* $(@D)/
 	$(MAKE) -C $(call kdir_of,$*) M=$(@D) MMB_SDK=$(BUILD)/sdk/$*/usr/src/mmbridge-$(VERSION) \
 		MMB_WERROR=$(MMB_WERROR) modules
 

@@ -12,10 +12,12 @@
 #include <linux/ctype.h>
 #include <linux/debugfs.h>
 #include <linux/fs.h>
+#include <linux/mm.h>
 #include <linux/idr.h>
 #include <linux/module.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
+#include <linux/vmalloc.h>
 #include <linux/workqueue.h>
 
 #include "compat.h"
@@ -29,7 +31,12 @@ static DEFINE_IDA(mmb_minor_ida);
 struct workqueue_struct *mmb_wq;
 atomic_long_t mmb_dma_mappings = ATOMIC_LONG_INIT(0);
 
-#define MMB_STEM_MAX 16
+/*
+ * The longest stem: <stem><N> and its NUL fit MMB_IOC_INFO's name for
+ * every instance number N, which is below MMB_MAX_DEVICES (two digits).
+ */
+#define MMB_STEM_MAX (sizeof_field(struct mmb_info, name) - 3)
+static_assert(MMB_MAX_DEVICES <= 100);
 
 /*
  * A node name's stem ("edu") and the instance numbers given out for it:
@@ -39,22 +46,30 @@ atomic_long_t mmb_dma_mappings = ATOMIC_LONG_INIT(0);
 struct mmb_stem {
 	struct list_head node;
 	struct ida ida;
-	char name[MMB_STEM_MAX];
+	char name[MMB_STEM_MAX + 1];
 };
 
 static LIST_HEAD(mmb_stems);
 static DEFINE_MUTEX(mmb_stems_lock); /* @mmb_stems */
 
+/*
+ * 1 to MMB_STEM_MAX characters of [a-z0-9_], not ending in a digit (so
+ * that <stem><N> names one device of one stem).  ASCII only: the kernel's
+ * islower() also takes Latin-1 letters.
+ */
 static bool mmb_stem_valid(const char *name)
 {
-	size_t len = strnlen(name, MMB_STEM_MAX);
+	size_t len = strnlen(name, MMB_STEM_MAX + 1);
 	size_t i;
+	char c;
 
-	if (!len || len == MMB_STEM_MAX || isdigit(name[len - 1]))
+	if (!len || len > MMB_STEM_MAX || isdigit(name[len - 1]))
 		return false;
-	for (i = 0; i < len; i++)
-		if (!islower(name[i]) && !isdigit(name[i]) && name[i] != '_')
+	for (i = 0; i < len; i++) {
+		c = name[i];
+		if ((c < 'a' || c > 'z') && (c < '0' || c > '9') && c != '_')
 			return false;
+	}
 	return true;
 }
 
@@ -342,6 +357,16 @@ static int mmb_dma_mappings_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(mmb_dma_mappings);
 
+/* mmb_mem_pfn() knows the pages of vmalloc'd and linear-map RAM only. */
+static bool mmb_mem_ram_ok(const struct mmb_mem *m)
+{
+	const void *last = m->virt + m->size - 1;
+
+	if (is_vmalloc_addr(m->virt))
+		return is_vmalloc_addr(last);
+	return virt_addr_valid(m->virt) && virt_addr_valid(last);
+}
+
 /* A memory descriptor is well-formed; mappable memory also page-sized. */
 static int mmb_mem_check(struct mmb_device *mdev, const struct mmb_mem *m,
 			 const char *what, bool mappable)
@@ -358,8 +383,14 @@ static int mmb_mem_check(struct mmb_device *mdev, const struct mmb_mem *m,
 	}
 	if (!mappable)
 		return 0;
-	if (!PAGE_ALIGNED(m->size) || (m->io && !PAGE_ALIGNED(m->phys))) {
+	if (!PAGE_ALIGNED(m->size) || (m->io && !PAGE_ALIGNED(m->phys)) ||
+	    (m->virt && !PAGE_ALIGNED(m->virt))) {
 		dev_err(&mdev->dev, "%s: not whole pages\n", what);
+		return -EINVAL;
+	}
+	if (m->virt && !mmb_mem_ram_ok(m)) {
+		dev_err(&mdev->dev, "%s: not vmalloc'd or linear-map RAM\n",
+			what);
 		return -EINVAL;
 	}
 	/*
@@ -371,6 +402,18 @@ static int mmb_mem_check(struct mmb_device *mdev, const struct mmb_mem *m,
 		return -EINVAL;
 	}
 	return 0;
+}
+
+/* Whether two memory descriptions share a byte. */
+static bool mmb_mem_overlap(const struct mmb_mem *a, const struct mmb_mem *b)
+{
+	u64 x, y;
+
+	if (!a->size || !b->size || mmb_mem_is_io(a) != mmb_mem_is_io(b))
+		return false;
+	x = mmb_mem_is_io(a) ? a->phys : (unsigned long)a->virt;
+	y = mmb_mem_is_io(b) ? b->phys : (unsigned long)b->virt;
+	return x < y + b->size && y < x + a->size;
 }
 
 /* What user space sees the device do follows from what was registered. */
@@ -387,6 +430,12 @@ static int mmb_device_caps(struct mmb_device *mdev)
 		ret = mmb_mem_check(mdev, &mdev->pool, "pool", true);
 	if (ret)
 		return ret;
+	/* An object's bytes are nobody else's. */
+	if (mmb_mem_overlap(&mdev->pool, &mdev->mem) ||
+	    mmb_mem_overlap(&mdev->pool, &mdev->map)) {
+		dev_err(&mdev->dev, "pool: shares memory with mem or map\n");
+		return -EINVAL;
+	}
 	if (!ops->dma_submit != !mdev->dma_window) {
 		dev_err(&mdev->dev,
 			"a DMA engine needs dma_submit and a window\n");
@@ -414,9 +463,11 @@ static int mmb_device_caps(struct mmb_device *mdev)
  *
  * Checks the description: every memory has exactly one of a kernel
  * virtual address (RAM) and an iomem mapping, RAM is cached, memory that
- * user space maps is whole pages and declared safe to map; a DMA window
- * comes with a dma_submit operation.  Then creates /dev/mmbridge/<name>,
- * its sysfs attributes and its debugfs directory.  Process context.
+ * user space maps is whole pages (RAM starting on a page, vmalloc'd or in
+ * the linear map) and declared safe to map, the pool shares no byte with
+ * the other two; a DMA window comes with a dma_submit operation.  Then
+ * creates /dev/mmbridge/<name>, its sysfs attributes and its debugfs
+ * directory.  Process context.
  *
  * Return: 0; -EINVAL for a bad description, -ENOMEM, or another error
  * from creating the node.  On error the caller still owns its reference.

@@ -18,7 +18,7 @@ CHECK_KERNELS=${CHECK_KERNELS:-6.1 6.12}
 . vm/lib.sh
 
 KCODE=(kernel/*.c kernel/*.h backends/*.c include/linux/mmbridge.h
-       include/uapi/linux/mmbridge.h samples/mmb_sample/*.[ch])
+       include/uapi/linux/mmbridge.h samples/mmb_sample/*.[ch] tests/kmod/*.c)
 failed=0
 report() {	# name, findings file
 	local n

@@ -151,8 +151,82 @@ static int test_driver_modinfo(void)
 	return T_PASS;
 }
 
+#define REGTEST_KO "/lib/mmb_regtest.ko"
+
+/* Load the test driver with regtest_case=@c: -errno of its init. */
+static int regtest_load(const char *c)
+{
+	char params[64];
+	int fd = open(REGTEST_KO, O_RDONLY | O_CLOEXEC), r;
+
+	if (fd < 0)
+		return -errno;
+	snprintf(params, sizeof(params), "regtest_case=%s", c);
+	r = syscall(SYS_finit_module, fd, params, 0) ? -errno : 0;
+	close(fd);
+	return r;
+}
+
+/*
+ * mmb_device_register() refuses memory that user space must not map as
+ * described (tests/kmod/mmb_regtest.c): RAM that does not start on a page
+ * (its first page would show what is before it), RAM that is neither in
+ * the linear map nor vmalloc'd (no PFN of it is known), and a pool that
+ * is the mappable memory too.  Each is -EINVAL and the driver does not
+ * load; a good description registers regtest0.
+ */
+static int test_register_checks(void)
+{
+	static const char *const bad[] = { "virt_unaligned", "virt_not_linear",
+					   "pool_overlaps_map" };
+	struct mmb_info info;
+	int r, fd, wrong = 0;
+	size_t i;
+
+	if (access(REGTEST_KO, F_OK))
+		FAIL("%s is not in the guest", REGTEST_KO);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		r = regtest_load(bad[i]);
+		if (!r) {
+			memset(&info, 0, sizeof(info));
+			fw_wait_node("regtest0", true);
+			fd = dev_open("regtest0");
+			if (fd >= 0) {
+				mmb_info(fd, &info);
+				close(fd);
+			}
+			module_unload("mmb_regtest");
+			fw_wait_node("regtest0", false);
+			printf("# %s: registered as regtest0, caps 0x%llx\n",
+			       bad[i], (unsigned long long)info.caps);
+			wrong++;
+		} else if (r != -EINVAL) {
+			printf("# %s: %s\n", bad[i], strerror(-r));
+			wrong++;
+		}
+		EXPECT(!fw_loaded("mmb_regtest"), "mmb_regtest loaded");
+	}
+	EXPECT(!wrong, "%d of %zu bad descriptions not refused with EINVAL",
+	       wrong, sizeof(bad) / sizeof(bad[0]));
+	EXPECT_OK(regtest_load("ok"));
+	memset(&info, 0, sizeof(info));
+	r = fw_wait_node("regtest0", true);
+	fd = dev_open("regtest0");
+	if (fd >= 0) {
+		r = mmb_info(fd, &info);
+		close(fd);
+	}
+	EXPECT_OK(module_unload("mmb_regtest"));
+	EXPECT_OK(fd < 0 ? fd : r);
+	EXPECT_EQ(info.caps, MMB_CAP_DEVMEM | MMB_CAP_MAP | MMB_CAP_OBJECT);
+	EXPECT_EQ(info.mem_size, 8192);
+	EXPECT_OK(fw_wait_node("regtest0", false));
+	return T_PASS;
+}
+
 const struct mmb_test framework_tests[] = {
 	{ "framework/driver_modinfo", test_driver_modinfo },
 	{ "framework/backend_modules", test_backend_modules },
+	{ "framework/register_checks", test_register_checks },
 	{},
 };

@@ -339,6 +339,94 @@ static int test_device_mechanisms(void)
 	return dev_smoke("sample0");
 }
 
+/* Load the sample with @params; -errno of finit_module(). */
+static int sample_load_params(const char *params)
+{
+	int fd = open(SAMPLE_KO, O_RDONLY | O_CLOEXEC), r;
+
+	if (fd < 0)
+		return -errno;
+	r = syscall(SYS_finit_module, fd, params, 0) ? -errno : 0;
+	close(fd);
+	return r;
+}
+
+/*
+ * The sample loaded with sample_name=@stem: MMB_IOC_INFO of node
+ * <stem>0 into @info (the node is waited for).  The sample is unloaded
+ * again before this returns.
+ */
+static int sample_named_info(const char *stem, struct mmb_info *info)
+{
+	char params[64], node[64], path[128];
+	int fd = -ENOENT, r, i;
+
+	snprintf(params, sizeof(params), "sample_name=%s", stem);
+	r = sample_load_params(params);
+	if (r)
+		return r;
+	snprintf(node, sizeof(node), "%s0", stem);
+	snprintf(path, sizeof(path), MMB_DEV_DIR "/%s", node);
+	for (i = 0; i < 50 && access(path, F_OK); i++)
+		usleep(100000);
+	fd = dev_open(node);
+	r = fd < 0 ? fd : mmb_info(fd, info);
+	if (fd >= 0)
+		close(fd);
+	sample_unload();
+	return r;
+}
+
+/*
+ * A driver's node name: a stem of [a-z0-9_] not ending in a digit, short
+ * enough that <stem><N> fits MMB_IOC_INFO's name (15 characters and a NUL
+ * for every instance number up to 63): 13 characters at most.  Every other
+ * stem is refused with -EINVAL at mmb_device_alloc(), and the module does
+ * not load; an accepted one names the node exactly as MMB_IOC_INFO does.
+ */
+static int test_device_names(void)
+{
+	static const char *const bad[] = {
+		"",			/* empty */
+		"Sample",		/* upper case */
+		"sample7",		/* ends in a digit */
+		"sa-mple",		/* not [a-z0-9_] */
+		"s\xe9x",		/* Latin-1 lower case: not [a-z] */
+		"\xdf",		/* the same, alone */
+		"abcdefghijklmn",	/* 14: edu10 would not fit */
+		"abcdefghijklmno",	/* 15: not even <stem>0 fits */
+		"abcdefghijklmnop",	/* 16 */
+	};
+	struct mmb_info info;
+	int r, wrong = 0;
+	size_t i;
+
+	sample_unload();
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		memset(&info, 0, sizeof(info));
+		r = sample_named_info(bad[i], &info);
+		if (r != -EINVAL) {
+			printf("# stem \"%s\" (%zu bytes): %s; MMB_IOC_INFO name \"%.16s\", driver \"%.16s\"\n",
+			       bad[i], strlen(bad[i]),
+			       r ? strerror(-r) : "loaded", info.name,
+			       info.driver);
+			wrong++;
+		}
+		EXPECT(access("/sys/module/mmb_sample", F_OK) && errno == ENOENT,
+		       "mmb_sample loaded after stem \"%s\"", bad[i]);
+	}
+	EXPECT(!wrong, "%d of %zu bad stems not refused with EINVAL", wrong,
+	       sizeof(bad) / sizeof(bad[0]));
+	memset(&info, 0, sizeof(info));
+	EXPECT_OK(sample_named_info("abcdefghijk_m", &info));
+	EXPECT(!strcmp(info.name, "abcdefghijk_m0"), "name \"%.16s\"",
+	       info.name);
+	EXPECT(!strcmp(info.driver, "abcdefghijk_m"), "driver \"%.16s\"",
+	       info.driver);
+	EXPECT_OK(dev_smoke("soft0"));
+	return T_PASS;
+}
+
 /*
  * rmmod of the sample with users of sample0 present is a removal: the
  * file says -ENODEV, the region mapping reads zeros (DISCARD, revoked for
@@ -392,6 +480,7 @@ const struct mmb_test sample_tests[] = {
 	{ "sample/irq_queued_copy", test_irq_queued_copy },
 	{ "sample/killed_while_watching", test_killed_while_watching },
 	{ "sample/device_mechanisms", test_device_mechanisms },
+	{ "sample/device_names", test_device_names },
 	{ "sample/unload_with_users", test_unload_with_users },
 	{ "sample/unload", test_unload },
 	{ NULL, NULL },

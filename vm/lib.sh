@@ -92,7 +92,7 @@ kernel_image() {
 # Build the module (warnings are errors) and the guest programs.
 build_for() {
 	local rel=$1
-	make -s -C "$TOP" module sample KVER="$rel" MMB_WERROR=1 >"$BUILD/build-$rel.log" 2>&1 ||
+	make -s -C "$TOP" module sample regtest KVER="$rel" MMB_WERROR=1 >"$BUILD/build-$rel.log" 2>&1 ||
 		{ cat "$BUILD/build-$rel.log" >&2; return 1; }
 	make -s -C "$TOP" guest >>"$BUILD/build-$rel.log" 2>&1 ||
 		{ cat "$BUILD/build-$rel.log" >&2; return 1; }
@@ -173,6 +173,7 @@ make_initramfs() {
 	chmod 755 "$root/init"
 	cp "$BUILD/mod/$rel/mmbridge.ko" "$BUILD/mod/$rel"/backends/*.ko "$root/lib/"
 	cp "$BUILD/sample/$rel/mmb_sample.ko" "$root/lib/mmb_sample.ko"
+	cp "$BUILD/regtest/$rel/mmb_regtest.ko" "$root/lib/mmb_regtest.ko"
 	# What vm/package.sh built: the DKMS modules, installed programs.
 	if [ -f "$BUILD/dkms/out/$rel/mmbridge.ko" ]; then
 		mkdir -p "$root/lib/dkms"

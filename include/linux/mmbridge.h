@@ -69,7 +69,8 @@ struct task_struct;
  * @phys:	memory behind a BAR: its physical address, which user
  *		mappings map
  * @size:	bytes; 0: the device has no such memory.  Memory that user
- *		space may map is a whole number of pages.
+ *		space may map is a whole number of pages, and RAM of it starts
+ *		on a page.
  * @cache:	enum mmb_region_cache of user mappings (and of ->access());
  *		RAM is always MMB_CACHE_WB
  * @user_safe:	the driver declares this memory safe to map into the
@@ -215,8 +216,8 @@ struct mmb_device *_mmb_device_alloc(size_t size, struct device *parent,
  *		maps for it
  * @ops:	the driver's operations (may be empty)
  * @name:	the node name's stem, e.g. "edu": the device becomes "edu0",
- *		"edu1", ... (1 to 15 characters of [a-z0-9_], not ending in a
- *		digit)
+ *		"edu1", ... (1 to 13 characters of [a-z0-9_], not ending in a
+ *		digit, so that every node name fits &mmb_info.name)
  *
  * The struct is zeroed.  The caller fills in its memory and DMA fields,
  * then calls mmb_device_register().  Process context.

@@ -43,6 +43,11 @@ module_param(sample_pool_kb, uint, 0444);
 MODULE_PARM_DESC(sample_pool_kb,
 		 "Object pool of sample0, KiB (pages, 0-65536; 1024)");
 
+/* The node name's stem: mmbridge checks it and numbers the device. */
+static char *sample_name = "sample";
+module_param(sample_name, charp, 0444);
+MODULE_PARM_DESC(sample_name, "Stem of the node name (default: sample)");
+
 struct sample_dev {
 	struct mmb_device mdev; /* first: mmb_device_alloc() */
 	void *mem;
@@ -250,7 +255,7 @@ int mmb_sample_dev_init(void)
 		return PTR_ERR(sample_pdev);
 
 	sd = mmb_device_alloc(struct sample_dev, mdev, &sample_pdev->dev,
-			      &sample_ops, "sample");
+			      &sample_ops, sample_name);
 	if (IS_ERR(sd)) {
 		ret = PTR_ERR(sd);
 		goto err_pdev;
