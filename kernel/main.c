@@ -377,7 +377,9 @@ static int mmb_mem_check(struct mmb_device *mdev, const struct mmb_mem *m,
 		dev_err(&mdev->dev, "%s: exactly one of virt and io\n", what);
 		return -EINVAL;
 	}
-	if (m->virt ? m->cache != MMB_CACHE_WB : m->cache > MMB_CACHE_UC) {
+	/* RAM is cached; a BAR is write-combined or uncached, never cached. */
+	if (m->virt ? m->cache != MMB_CACHE_WB :
+		      m->cache != MMB_CACHE_WC && m->cache != MMB_CACHE_UC) {
 		dev_err(&mdev->dev, "%s: caching %u\n", what, m->cache);
 		return -EINVAL;
 	}

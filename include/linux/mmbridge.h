@@ -39,20 +39,16 @@
 #include <linux/scatterlist.h>
 #include <linux/stddef.h>
 #include <linux/types.h>
-#include <linux/version.h>
 
 #include <uapi/linux/mmbridge.h>
 
 /*
  * mmbridge's exports are in the symbol namespace MMBRIDGE; a driver
- * imports it with MODULE_IMPORT_NS_MMBRIDGE().  6.13 turned the namespace
- * argument of the import macro from a token into a string.
+ * imports it with MODULE_IMPORT_NS_MMBRIDGE().  The modinfo string is
+ * written out: MODULE_IMPORT_NS() took a token before 6.13 and a string
+ * after, and stable kernels may take either.
  */
-#if KERNEL_VERSION(6, 13, 0) > LINUX_VERSION_CODE
-#define MODULE_IMPORT_NS_MMBRIDGE() MODULE_IMPORT_NS(MMBRIDGE)
-#else
-#define MODULE_IMPORT_NS_MMBRIDGE() MODULE_IMPORT_NS("MMBRIDGE")
-#endif
+#define MODULE_IMPORT_NS_MMBRIDGE() MODULE_INFO(import_ns, "MMBRIDGE")
 
 struct dentry;
 struct iov_iter;
@@ -72,7 +68,8 @@ struct task_struct;
  *		space may map is a whole number of pages, and RAM of it starts
  *		on a page.
  * @cache:	enum mmb_region_cache of user mappings (and of ->access());
- *		RAM is always MMB_CACHE_WB
+ *		RAM is always MMB_CACHE_WB, memory behind a BAR MMB_CACHE_WC
+ *		or MMB_CACHE_UC
  * @user_safe:	the driver declares this memory safe to map into the
  *		address space of anyone who may open the device node: plain
  *		memory, no register that controls DMA, interrupts or any other

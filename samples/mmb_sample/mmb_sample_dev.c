@@ -89,7 +89,12 @@ static enum hrtimer_restart sample_irq(struct hrtimer *t)
 		tick = true;
 		sd->next_tick = ktime_add_ns(sd->next_tick, sd->period_ns);
 	}
-	if (sd->period_ns) {
+	/*
+	 * A raise or a completion that started the timer (under @lock)
+	 * after this expiry has queued it again: its expiry is not this
+	 * callback's to change any more, and it runs again at once.
+	 */
+	if (sd->period_ns && !hrtimer_is_queued(t)) {
 		hrtimer_set_expires(t, sd->next_tick);
 		ret = HRTIMER_RESTART;
 	}

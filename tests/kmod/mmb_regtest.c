@@ -12,6 +12,8 @@
  *			in the linear map nor vmalloc'd: no PFN of it is
  *			known
  *  pool_overlaps_map	the object pool is the mappable memory itself
+ *  iomem_cached	memory behind a "BAR" asked to be mapped write-back
+ *			(refused before anything touches it: io is the RAM)
  *
  * Built like any driver outside mmbridge's tree, against its SDK.
  */
@@ -77,6 +79,15 @@ static int __init regtest_init(void)
 		rd->mdev.mem = rd->mdev.map;
 	} else if (!strcmp(regtest_case, "pool_overlaps_map")) {
 		rd->mdev.pool = ram;
+	} else if (!strcmp(regtest_case, "iomem_cached")) {
+		rd->mdev.map = (struct mmb_mem){
+			.io = (void __iomem *)regtest_mem,
+			.phys = PAGE_SIZE,
+			.size = PAGE_SIZE,
+			.cache = MMB_CACHE_WB,
+			.user_safe = true,
+		};
+		rd->mdev.mem = rd->mdev.map;
 	} else {
 		ret = -ENOENT;
 		goto err_put;

@@ -30,7 +30,12 @@
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
-#define MMB_ABI_VERSION 1
+/*
+ * 2: MMB_IOC_COPY_SUBMIT, MMB_IOC_COPY_REAP, MMB_COPY_ASYNC and
+ * MMB_IOC_REMOTE_WRITE are gone (-ENOTTY, -EINVAL); mmb_info.backend is
+ * reserved0 and mmb_info.driver names the driver.
+ */
+#define MMB_ABI_VERSION 2
 
 /*
  * Device nodes are /dev/mmbridge/<driver><instance>, e.g. /dev/mmbridge/edu0:
