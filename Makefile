@@ -14,8 +14,10 @@
 #   make guest         static test programs and CLI for the QEMU guest
 #   make check         checkpatch --strict, sparse, clang-format, kernel-doc,
 #                      documentation (scripts/check.sh)
-#   make install       module (KVER), udev rule, library, header, pkg-config
-#                      file, CLI, man pages; honours DESTDIR and PREFIX
+#   make install       modules (KVER), udev rule, library, header, pkg-config
+#                      file, CLI, man pages, and the SDK for drivers (install-sdk:
+#                      kernel header and Module.symvers under PREFIX/src/mmbridge-VERSION);
+#                      honours DESTDIR and PREFIX
 #   make uninstall     removes what install put there
 #   make dkms          registers the sources with DKMS and installs for KVER
 #   make clean
@@ -48,8 +50,12 @@ INCLUDEDIR ?= $(PREFIX)/include
 MANDIR ?= $(PREFIX)/share/man
 UDEVDIR ?= /etc/udev/rules.d
 MODDIR ?= /lib/modules/$(KVER)/updates
+# What a driver of its own builds against (Documentation/writing-a-driver.rst):
+# include/linux/mmbridge.h, include/uapi/linux/mmbridge.h, <release>/Module.symvers
+SDKDIR ?= $(PREFIX)/src/mmbridge-$(VERSION)
 
-KSRC := Kbuild dkms.conf $(wildcard kernel/*.c kernel/*.h) include/uapi/linux/mmbridge.h
+KSRC := Kbuild dkms.conf $(wildcard kernel/*.c kernel/*.h) backends/Kbuild $(wildcard backends/*.c) \
+	include/linux/mmbridge.h include/uapi/linux/mmbridge.h
 LIB_SRC := lib/libmmbridge.c
 LIB_HDR := lib/include/mmbridge.h include/uapi/linux/mmbridge.h
 CLI_SRC := tools/mmbridge.c tools/bench.c tools/bench_out.c tools/bench_irq.c \
@@ -58,7 +64,7 @@ CLI_HDR := tools/bench.h tools/region.h tools/object.h
 TEST_SRC := $(wildcard tests/*.c)
 TEST_HDR := $(wildcard tests/*.h)
 
-.PHONY: all module sample lib cli guest test test-debug demo bench check install uninstall \
+.PHONY: all module sample regtest lib cli guest test test-debug demo bench check install install-sdk uninstall \
 	dkms dkms-source clean
 
 all: module lib cli
@@ -72,18 +78,31 @@ $(BUILD)/mod/%/mmbridge.ko: $(KSRC)
 		echo "mmbridge: no kernel headers for $*; install linux-headers-$*" >&2; \
 		exit 1; fi
 	@mkdir -p $(BUILD)/mod/$*
-	@cp -a Kbuild dkms.conf kernel include $(BUILD)/mod/$*/
+	@cp -a Kbuild dkms.conf kernel backends include $(BUILD)/mod/$*/
 	$(MAKE) -C $(call kdir_of,$*) M=$(BUILD)/mod/$* MMB_WERROR=$(MMB_WERROR) modules
 
-# The sample driver (samples/mmb_sample), linked against that module build.
 sample: $(BUILD)/sample/$(KVER)/mmb_sample.ko
 
-$(BUILD)/sample/%/mmb_sample.ko: samples/mmb_sample/mmb_sample.c samples/mmb_sample/Kbuild \
-		kernel/pin.h kernel/remote.h $(BUILD)/mod/%/mmbridge.ko
-	@mkdir -p $(@D)
+# The sample driver (samples/mmb_sample), built as a driver outside this
+# tree is: against what `make install-sdk` installed (in build/sdk/<release>/).
+$(BUILD)/sample/%/mmb_sample.ko: $(wildcard samples/mmb_sample/*.[ch]) samples/mmb_sample/Kbuild \
+		include/linux/mmbridge.h $(BUILD)/mod/%/mmbridge.ko
+	@rm -rf $(BUILD)/sdk/$* $(@D) && mkdir -p $(@D)
+	@$(MAKE) -s install-sdk KVER=$* DESTDIR=$(BUILD)/sdk/$* PREFIX=/usr
 	@cp -a samples/mmb_sample/* $(@D)/
-	$(MAKE) -C $(call kdir_of,$*) M=$(@D) MMB_KERNEL=$(TOP)/kernel \
-		KBUILD_EXTRA_SYMBOLS=$(BUILD)/mod/$*/Module.symvers MMB_WERROR=$(MMB_WERROR) modules
+	$(MAKE) -C $(call kdir_of,$*) M=$(@D) MMB_SDK=$(BUILD)/sdk/$*/usr/src/mmbridge-$(VERSION) \
+		MMB_WERROR=$(MMB_WERROR) modules
+
+# The tests' own driver (tests/kmod), built against the SDK the sample's
+# build installed.
+regtest: $(BUILD)/regtest/$(KVER)/mmb_regtest.ko
+
+$(BUILD)/regtest/%/mmb_regtest.ko: tests/kmod/mmb_regtest.c tests/kmod/Kbuild \
+		$(BUILD)/sample/%/mmb_sample.ko
+	@rm -rf $(@D) && mkdir -p $(@D)
+	@cp -a tests/kmod/* $(@D)/
+	$(MAKE) -C $(call kdir_of,$*) M=$(@D) MMB_SDK=$(BUILD)/sdk/$*/usr/src/mmbridge-$(VERSION) \
+		MMB_WERROR=$(MMB_WERROR) modules
 
 lib: $(BUILD)/lib/libmmbridge.a $(BUILD)/lib/$(LIB_REAL)
 
@@ -94,8 +113,10 @@ $(BUILD)/lib/libmmbridge.o: $(LIB_SRC) $(LIB_HDR)
 $(BUILD)/lib/libmmbridge.a: $(BUILD)/lib/libmmbridge.o
 	ar rcs $@ $^
 
-$(BUILD)/lib/$(LIB_REAL): $(BUILD)/lib/libmmbridge.o
-	$(CC) -shared -Wl,-soname,libmmbridge.so.$(LIB_SOVER) -o $@ $^
+# Exactly the symbols lib/libmmbridge.map lists, versioned.
+$(BUILD)/lib/$(LIB_REAL): $(BUILD)/lib/libmmbridge.o lib/libmmbridge.map
+	$(CC) -shared -Wl,-soname,libmmbridge.so.$(LIB_SOVER) \
+		-Wl,--version-script,lib/libmmbridge.map -o $@ $(BUILD)/lib/libmmbridge.o
 	ln -sf $(LIB_REAL) $(BUILD)/lib/libmmbridge.so.$(LIB_SOVER)
 	ln -sf libmmbridge.so.$(LIB_SOVER) $(BUILD)/lib/libmmbridge.so
 
@@ -122,8 +143,16 @@ $(BUILD)/bin/mmb-hostcheck: tests/hostcheck.c tests/pattern.h
 	@mkdir -p $(@D)
 	$(CC) $(USER_CFLAGS) -o $@ $<
 
-install: module lib cli
+install-sdk: module
+	install -D -m 0644 include/linux/mmbridge.h $(DESTDIR)$(SDKDIR)/include/linux/mmbridge.h
+	install -D -m 0644 include/uapi/linux/mmbridge.h \
+		$(DESTDIR)$(SDKDIR)/include/uapi/linux/mmbridge.h
+	install -D -m 0644 $(BUILD)/mod/$(KVER)/Module.symvers $(DESTDIR)$(SDKDIR)/$(KVER)/Module.symvers
+
+install: module lib cli install-sdk
 	install -D -m 0644 $(BUILD)/mod/$(KVER)/mmbridge.ko $(DESTDIR)$(MODDIR)/mmbridge.ko
+	install -D -m 0644 -t $(DESTDIR)$(MODDIR) $(BUILD)/mod/$(KVER)/backends/mmb_soft.ko \
+		$(BUILD)/mod/$(KVER)/backends/mmb_edu.ko $(BUILD)/mod/$(KVER)/backends/mmb_ivshmem.ko
 	install -D -m 0644 udev/60-mmbridge.rules $(DESTDIR)$(UDEVDIR)/60-mmbridge.rules
 	install -D -m 0644 $(BUILD)/lib/libmmbridge.a $(DESTDIR)$(LIBDIR)/libmmbridge.a
 	install -D -m 0755 $(BUILD)/lib/$(LIB_REAL) $(DESTDIR)$(LIBDIR)/$(LIB_REAL)
@@ -143,12 +172,16 @@ install: module lib cli
 	fi
 
 uninstall:
-	rm -f $(DESTDIR)$(MODDIR)/mmbridge.ko $(DESTDIR)$(UDEVDIR)/60-mmbridge.rules \
+	rm -f $(DESTDIR)$(MODDIR)/mmbridge.ko $(DESTDIR)$(MODDIR)/mmb_soft.ko \
+	      $(DESTDIR)$(MODDIR)/mmb_edu.ko $(DESTDIR)$(MODDIR)/mmb_ivshmem.ko \
+	      $(DESTDIR)$(UDEVDIR)/60-mmbridge.rules \
 	      $(DESTDIR)$(LIBDIR)/libmmbridge.a $(DESTDIR)$(LIBDIR)/$(LIB_REAL) \
 	      $(DESTDIR)$(LIBDIR)/libmmbridge.so.$(LIB_SOVER) $(DESTDIR)$(LIBDIR)/libmmbridge.so \
 	      $(DESTDIR)$(LIBDIR)/pkgconfig/mmbridge.pc $(DESTDIR)$(INCLUDEDIR)/mmbridge.h \
 	      $(DESTDIR)$(INCLUDEDIR)/linux/mmbridge.h $(DESTDIR)$(BINDIR)/mmbridge \
 	      $(DESTDIR)$(MANDIR)/man1/mmbridge.1 $(DESTDIR)$(MANDIR)/man3/libmmbridge.3
+	rm -rf $(DESTDIR)$(SDKDIR)/include $(DESTDIR)$(SDKDIR)/$(KVER)
+	-rmdir $(DESTDIR)$(SDKDIR) 2>/dev/null
 	@if [ -z "$(DESTDIR)" ]; then depmod -a $(KVER); ldconfig; fi
 
 # DKMS: the module's sources under /usr/src/mmbridge-<version>, built and
@@ -157,7 +190,7 @@ DKMS_SRC ?= /usr/src/mmbridge-$(VERSION)
 dkms-source:
 	rm -rf $(DESTDIR)$(DKMS_SRC)
 	mkdir -p $(DESTDIR)$(DKMS_SRC)
-	cp -a Kbuild dkms.conf kernel include $(DESTDIR)$(DKMS_SRC)/
+	cp -a Kbuild dkms.conf kernel backends include $(DESTDIR)$(DKMS_SRC)/
 
 dkms: dkms-source
 	dkms add -m mmbridge -v $(VERSION)

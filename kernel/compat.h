@@ -19,16 +19,6 @@
 #define mmb_devnode_device const struct device
 #endif
 
-/*
- * 6.11 made platform_driver.remove() return void; before it, the void form
- * was called remove_new().
- */
-#if KERNEL_VERSION(6, 11, 0) > LINUX_VERSION_CODE
-#define MMB_PLATFORM_REMOVE remove_new
-#else
-#define MMB_PLATFORM_REMOVE remove
-#endif
-
 /* 6.3 made vma->vm_flags read-only outside the vm_flags_*() helpers. */
 static inline void mmb_vm_flags_clear(struct vm_area_struct *vma,
 				      unsigned long flags)

@@ -27,7 +27,6 @@
 #include <linux/uio.h>
 
 #include "priv.h"
-#include "remote.h"
 #include "trace.h"
 
 /* Bytes written to a file with write(), shared by the copies that read them. */
@@ -102,12 +101,16 @@ static void mmb_gen_fill(struct mmb_copy *c, u64 off, void *dst, size_t len)
 	}
 }
 
-void mmb_copyfd_init(struct mmb_copy_fd *cfd)
+/* A new file copies in the mode its device's sysfs copy_mode names. */
+static void mmb_copyfd_open(struct mmb_file *mf)
 {
+	struct mmb_copy_fd *cfd = &mf->copy;
+
 	mutex_init(&cfd->lock);
 	spin_lock_init(&cfd->alock);
 	INIT_LIST_HEAD(&cfd->inflight);
 	init_waitqueue_head(&cfd->wq);
+	cfd->mode = READ_ONCE(mf->mdev->core->copy_mode);
 }
 
 /*
@@ -528,8 +531,8 @@ __poll_t mmb_copyfd_poll(struct mmb_copy_fd *cfd, struct file *file,
 	return EPOLLIN | EPOLLRDNORM | EPOLLOUT | EPOLLWRNORM;
 }
 
-int mmb_copyfd_config(struct mmb_copy_fd *cfd, struct file *file,
-		      const struct mmb_copy_config *cc)
+static int mmb_copyfd_config(struct mmb_copy_fd *cfd, struct file *file,
+			     const struct mmb_copy_config *cc)
 {
 	struct mmb_kbuf *old = NULL;
 	int ret = 0;
@@ -563,7 +566,8 @@ int mmb_copyfd_config(struct mmb_copy_fd *cfd, struct file *file,
 	return ret;
 }
 
-void mmb_copyfd_status(struct mmb_copy_fd *cfd, struct mmb_copy_status *st)
+static void mmb_copyfd_status(struct mmb_copy_fd *cfd,
+			      struct mmb_copy_status *st)
 {
 	spin_lock(&cfd->alock);
 	st->inflight = cfd->nr_inflight;
@@ -581,7 +585,7 @@ void mmb_copyfd_status(struct mmb_copy_fd *cfd, struct mmb_copy_status *st)
  * waited for in the handler.
  */
 struct mmb_irq_copy_reg {
-	struct list_head node; /* mdev->irq_copies */
+	struct list_head node; /* mdev->core->irq_copies */
 	struct mmb_device *mdev;
 	struct mmb_file *mf;
 	struct mmb_copy c;
@@ -645,8 +649,8 @@ void mmb_irq_copy_event(struct mmb_device *mdev, u64 irq_count, u64 now)
 	struct mmb_irq_copy_reg *reg;
 	unsigned long flags;
 
-	spin_lock_irqsave(&mdev->irq_copy_lock, flags);
-	list_for_each_entry(reg, &mdev->irq_copies, node) {
+	spin_lock_irqsave(&mdev->core->irq_copy_lock, flags);
+	list_for_each_entry(reg, &mdev->core->irq_copies, node) {
 		spin_lock(&reg->lock);
 		reg->rec.irq_count = irq_count;
 		reg->rec.timestamp_ns = now;
@@ -658,7 +662,7 @@ void mmb_irq_copy_event(struct mmb_device *mdev, u64 irq_count, u64 now)
 		}
 		spin_unlock(&reg->lock);
 	}
-	spin_unlock_irqrestore(&mdev->irq_copy_lock, flags);
+	spin_unlock_irqrestore(&mdev->core->irq_copy_lock, flags);
 }
 
 static bool mmb_irq_copy_idle(struct mmb_irq_copy_reg *reg)
@@ -677,9 +681,9 @@ static void mmb_irq_copy_unregister(struct mmb_irq_copy_reg *reg)
 	struct mmb_device *mdev = reg->mdev;
 	unsigned long flags;
 
-	spin_lock_irqsave(&mdev->irq_copy_lock, flags);
+	spin_lock_irqsave(&mdev->core->irq_copy_lock, flags);
 	list_del(&reg->node);
-	spin_unlock_irqrestore(&mdev->irq_copy_lock, flags);
+	spin_unlock_irqrestore(&mdev->core->irq_copy_lock, flags);
 
 	spin_lock_irqsave(&reg->lock, flags);
 	reg->dying = true;
@@ -704,8 +708,8 @@ static void mmb_irq_copy_unregister(struct mmb_irq_copy_reg *reg)
 	mmb_irq_copy_free(reg);
 }
 
-int mmb_copyfd_irq_copy(struct mmb_copy_fd *cfd, struct mmb_device *mdev,
-			const struct mmb_irq_copy *ic)
+static int mmb_copyfd_irq_copy(struct mmb_copy_fd *cfd, struct mmb_device *mdev,
+			       const struct mmb_irq_copy *ic)
 {
 	struct mmb_irq_copy_reg *reg = NULL, *old;
 	unsigned long flags;
@@ -718,7 +722,7 @@ int mmb_copyfd_irq_copy(struct mmb_copy_fd *cfd, struct mmb_device *mdev,
 		if (!access_ok(u64_to_user_ptr(ic->user_addr),
 			       sizeof(struct mmb_irq_record)))
 			return -EFAULT;
-		if (!(mdev->caps & MMB_CAP_IRQ))
+		if (!(mdev->core->caps & MMB_CAP_IRQ))
 			return -EOPNOTSUPP;
 		reg = kzalloc(sizeof(*reg), GFP_KERNEL);
 		if (!reg)
@@ -740,9 +744,9 @@ int mmb_copyfd_irq_copy(struct mmb_copy_fd *cfd, struct mmb_device *mdev,
 	old = cfd->irq_reg;
 	cfd->irq_reg = reg;
 	if (reg) {
-		spin_lock_irqsave(&mdev->irq_copy_lock, flags);
-		list_add_tail(&reg->node, &mdev->irq_copies);
-		spin_unlock_irqrestore(&mdev->irq_copy_lock, flags);
+		spin_lock_irqsave(&mdev->core->irq_copy_lock, flags);
+		list_add_tail(&reg->node, &mdev->core->irq_copies);
+		spin_unlock_irqrestore(&mdev->core->irq_copy_lock, flags);
 	}
 	mutex_unlock(&cfd->lock);
 	if (old)
@@ -780,8 +784,9 @@ static u64 mmb_copyfd_progress(struct mmb_copy_fd *cfd)
  * sleeping in a fault, so a copy either ends at once or sleeps where
  * SIGKILL does not reach; release never waits for that one.
  */
-void mmb_copyfd_release(struct mmb_copy_fd *cfd)
+static void mmb_copyfd_release(struct mmb_file *mf, struct file *file)
 {
+	struct mmb_copy_fd *cfd = &mf->copy;
 	struct mmb_fd_copy *r;
 	u64 seen, now;
 
@@ -805,3 +810,52 @@ void mmb_copyfd_release(struct mmb_copy_fd *cfd)
 	 */
 	mmb_kbuf_put(cfd->kbuf);
 }
+
+/*
+ * The copy engine's ioctls.  New work is refused on a removed device; the
+ * status can still be read.
+ */
+static long mmb_ioctl_copy_config(void *ctx, struct file *file, void *arg)
+{
+	return mmb_copyfd_config(&((struct mmb_file *)ctx)->copy, file, arg);
+}
+
+static int mmb_copy_status_check(const void *arg)
+{
+	const struct mmb_copy_status *st = arg;
+
+	return st->flags ? -EINVAL : 0;
+}
+
+static long mmb_ioctl_copy_status(void *ctx, struct file *file, void *arg)
+{
+	struct mmb_copy_status *st = arg;
+
+	mmb_copyfd_status(&((struct mmb_file *)ctx)->copy, st);
+	st->reserved = 0;
+	return 0;
+}
+
+static long mmb_ioctl_irq_copy(void *ctx, struct file *file, void *arg)
+{
+	struct mmb_file *mf = ctx;
+
+	return mmb_copyfd_irq_copy(&mf->copy, mf->mdev, arg);
+}
+
+static const struct mmb_ioctl_desc mmb_copy_ioctls[] = {
+	MMB_IOCTL(MMB_IOC_COPY_CONFIG, struct mmb_copy_config, offset,
+		  MMB_IOCTL_ALIVE, NULL, mmb_ioctl_copy_config),
+	MMB_IOCTL(MMB_IOC_COPY_STATUS, struct mmb_copy_status, cancelled,
+		  MMB_IOCTL_OUT, mmb_copy_status_check, mmb_ioctl_copy_status),
+	MMB_IOCTL(MMB_IOC_IRQ_COPY, struct mmb_irq_copy, user_addr,
+		  MMB_IOCTL_ALIVE, NULL, mmb_ioctl_irq_copy),
+};
+
+const struct mmb_mechanism mmb_copy_mech = {
+	.name = "copy",
+	.ioctls = mmb_copy_ioctls,
+	.nr_ioctls = ARRAY_SIZE(mmb_copy_ioctls),
+	.file_open = mmb_copyfd_open,
+	.file_release = mmb_copyfd_release,
+};

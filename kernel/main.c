@@ -2,19 +2,22 @@
 /*
  * mmbridge: module init/exit and device registration.
  *
- * A backend allocates an mmb_device for each device instance it drives,
- * registers it (which creates /dev/mmbridge/<backend><N> and its sysfs
+ * A driver allocates an mmb_device for each device instance it drives,
+ * registers it (which creates /dev/mmbridge/<stem><N> and its sysfs
  * attributes) and unregisters it on remove.  Open files keep the struct
  * alive after unregistration; they see -ENODEV from then on.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/ctype.h>
 #include <linux/debugfs.h>
 #include <linux/fs.h>
+#include <linux/mm.h>
 #include <linux/idr.h>
 #include <linux/module.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
+#include <linux/vmalloc.h>
 #include <linux/workqueue.h>
 
 #include "compat.h"
@@ -25,29 +28,89 @@
 
 static dev_t mmb_devt;
 static DEFINE_IDA(mmb_minor_ida);
-/* Instance numbers per backend kind: edu0, edu1, ... */
-static struct ida mmb_instance_ida[MMB_BACKEND_IVSHMEM + 1];
 struct workqueue_struct *mmb_wq;
 atomic_long_t mmb_dma_mappings = ATOMIC_LONG_INIT(0);
 
-bool mmb_test_hooks;
-module_param_named(test_hooks, mmb_test_hooks, bool, 0444);
-/* clang-format off */
-MODULE_PARM_DESC(test_hooks,
-		 "Test facilities in debugfs, root only: edu's stray_dma aims the DMA engine at any bus address; never set outside tests (default: off)");
-/* clang-format on */
+/*
+ * The longest stem: <stem><N> and its NUL fit MMB_IOC_INFO's name for
+ * every instance number N, which is below MMB_MAX_DEVICES (two digits).
+ */
+#define MMB_STEM_MAX (sizeof_field(struct mmb_info, name) - 3)
+static_assert(MMB_MAX_DEVICES <= 100);
 
-static const char *const mmb_backend_names[] = {
-	[MMB_BACKEND_SOFT] = "soft",
-	[MMB_BACKEND_EDU] = "edu",
-	[MMB_BACKEND_IVSHMEM] = "ivshmem",
+/*
+ * A node name's stem ("edu") and the instance numbers given out for it:
+ * edu0, edu1, ...  Stems are kept until the module goes, so a driver that
+ * is unloaded and loaded again numbers its devices from 0 again.
+ */
+struct mmb_stem {
+	struct list_head node;
+	struct ida ida;
+	char name[MMB_STEM_MAX + 1];
 };
 
-const char *mmb_backend_name(enum mmb_backend_kind kind)
+static LIST_HEAD(mmb_stems);
+static DEFINE_MUTEX(mmb_stems_lock); /* @mmb_stems */
+
+/*
+ * 1 to MMB_STEM_MAX characters of [a-z0-9_], not ending in a digit (so
+ * that <stem><N> names one device of one stem).  ASCII only: the kernel's
+ * islower() also takes Latin-1 letters.
+ */
+static bool mmb_stem_valid(const char *name)
 {
-	if (kind < ARRAY_SIZE(mmb_backend_names) && mmb_backend_names[kind])
-		return mmb_backend_names[kind];
-	return "unknown";
+	size_t len = strnlen(name, MMB_STEM_MAX + 1);
+	size_t i;
+	char c;
+
+	if (!len || len > MMB_STEM_MAX || isdigit(name[len - 1]))
+		return false;
+	for (i = 0; i < len; i++) {
+		c = name[i];
+		if ((c < 'a' || c > 'z') && (c < '0' || c > '9') && c != '_')
+			return false;
+	}
+	return true;
+}
+
+static struct mmb_stem *mmb_stem_get(const char *name)
+{
+	struct mmb_stem *stem;
+
+	mutex_lock(&mmb_stems_lock);
+	list_for_each_entry(stem, &mmb_stems, node)
+		if (!strcmp(stem->name, name))
+			goto out;
+	stem = kzalloc(sizeof(*stem), GFP_KERNEL);
+	if (stem) {
+		ida_init(&stem->ida);
+		strscpy(stem->name, name, sizeof(stem->name));
+		list_add(&stem->node, &mmb_stems);
+	}
+out:
+	mutex_unlock(&mmb_stems_lock);
+	return stem;
+}
+
+static void mmb_stems_free(void)
+{
+	struct mmb_stem *stem, *tmp;
+
+	list_for_each_entry_safe(stem, tmp, &mmb_stems, node) {
+		ida_destroy(&stem->ida);
+		kfree(stem);
+	}
+}
+
+/**
+ * mmb_device_stem() - the stem of a device's node name.
+ * @mdev:	the device
+ *
+ * Return: "edu" for edu0; what sysfs shows as the device's backend.
+ */
+const char *mmb_device_stem(struct mmb_device *mdev)
+{
+	return mdev->core->stem->name;
 }
 
 static inline struct mmb_device *to_mmb(struct device *dev)
@@ -58,21 +121,21 @@ static inline struct mmb_device *to_mmb(struct device *dev)
 static ssize_t backend_show(struct device *dev, struct device_attribute *attr,
 			    char *buf)
 {
-	return sysfs_emit(buf, "%s\n", mmb_backend_name(to_mmb(dev)->kind));
+	return sysfs_emit(buf, "%s\n", mmb_device_stem(to_mmb(dev)));
 }
 static DEVICE_ATTR_RO(backend);
 
 static ssize_t caps_show(struct device *dev, struct device_attribute *attr,
 			 char *buf)
 {
-	return sysfs_emit(buf, "0x%llx\n", to_mmb(dev)->caps);
+	return sysfs_emit(buf, "0x%llx\n", to_mmb(dev)->core->caps);
 }
 static DEVICE_ATTR_RO(caps);
 
 static ssize_t mem_size_show(struct device *dev, struct device_attribute *attr,
 			     char *buf)
 {
-	return sysfs_emit(buf, "%llu\n", to_mmb(dev)->mem_size);
+	return sysfs_emit(buf, "%llu\n", to_mmb(dev)->mem.size);
 }
 static DEVICE_ATTR_RO(mem_size);
 
@@ -105,7 +168,7 @@ static const char *const mmb_copy_mode_names[] = {
 static ssize_t copy_mode_show(struct device *dev, struct device_attribute *attr,
 			      char *buf)
 {
-	u32 mode = READ_ONCE(to_mmb(dev)->copy_mode);
+	u32 mode = READ_ONCE(to_mmb(dev)->core->copy_mode);
 
 	return sysfs_emit(buf, "%s\n", mmb_copy_mode_names[mode]);
 }
@@ -118,7 +181,7 @@ static ssize_t copy_mode_store(struct device *dev,
 
 	if (mode < 0)
 		return mode;
-	WRITE_ONCE(to_mmb(dev)->copy_mode, mode);
+	WRITE_ONCE(to_mmb(dev)->core->copy_mode, mode);
 	return count;
 }
 static DEVICE_ATTR_RW(copy_mode);
@@ -156,68 +219,75 @@ static struct class mmb_class = {
 static void mmb_device_release(struct device *dev)
 {
 	struct mmb_device *mdev = to_mmb(dev);
+	struct mmb_core *core = mdev->core;
 
-	ida_free(&mmb_instance_ida[mdev->kind], mdev->instance);
+	ida_free(&core->stem->ida, core->instance);
 	ida_free(&mmb_minor_ida, MINOR(dev->devt));
-	put_device(mdev->dma_dev);
-	mmb_objects_destroy(&mdev->objects);
-	mmb_region_destroy(&mdev->region);
-	mmb_notify_destroy(&mdev->notify);
+	put_device(core->dma_dev);
+	mmb_mechanisms_destroy(mdev);
+	kfree(core);
+	/* The driver's struct, which embeds @mdev at its start. */
 	kfree(mdev);
 }
 
 /**
- * mmb_device_alloc() - allocate a device for a backend instance.
- * @parent:	the backend's device (PCI or platform device)
- * @kind:	which backend
- * @ops:	the backend's operations
- * @priv:	backend state, reachable as mdev->priv while registered
+ * _mmb_device_alloc() - allocate a device; drivers use mmb_device_alloc().
+ * @size:	bytes of the driver's struct, which starts with the
+ *		struct mmb_device
+ * @parent:	the driver's device (PCI or platform device)
+ * @ops:	the driver's operations
+ * @name:	the node name's stem
  *
- * The caller fills in caps, memory and DMA fields, then calls
- * mmb_device_register().  Release with mmb_device_put().
- *
- * Return: the device, or an ERR_PTR.
+ * Return: the device, or an ERR_PTR: -EINVAL for a bad @name or @size,
+ * -ENOSPC when all device numbers are in use, -ENOMEM.
  */
-struct mmb_device *mmb_device_alloc(struct device *parent,
-				    enum mmb_backend_kind kind,
-				    const struct mmb_backend_ops *ops,
-				    void *priv)
+struct mmb_device *_mmb_device_alloc(size_t size, struct device *parent,
+				     const struct mmb_device_ops *ops,
+				     const char *name)
 {
 	struct mmb_device *mdev;
+	struct mmb_core *core;
+	struct mmb_stem *stem;
 	int minor, instance, ret;
 
-	mdev = kzalloc(sizeof(*mdev), GFP_KERNEL);
-	if (!mdev)
+	if (size < sizeof(*mdev) || !parent || !ops || !name ||
+	    !mmb_stem_valid(name))
+		return ERR_PTR(-EINVAL);
+	stem = mmb_stem_get(name);
+	if (!stem)
 		return ERR_PTR(-ENOMEM);
-	ret = mmb_notify_init(&mdev->notify);
+	mdev = kzalloc(size, GFP_KERNEL);
+	core = kzalloc(sizeof(*core), GFP_KERNEL);
+	if (!mdev || !core) {
+		ret = -ENOMEM;
+		goto err_free;
+	}
+	mdev->core = core;
+	core->mdev = mdev;
+	ret = mmb_mechanisms_init(mdev);
 	if (ret)
 		goto err_free;
-	ret = mmb_region_init(&mdev->region);
-	if (ret)
-		goto err_notify;
-	mmb_objects_init(&mdev->objects);
 
 	minor = ida_alloc_max(&mmb_minor_ida, MMB_MAX_DEVICES - 1, GFP_KERNEL);
 	if (minor < 0) {
 		ret = minor;
-		goto err_region;
+		goto err_mechanisms;
 	}
-	instance = ida_alloc(&mmb_instance_ida[kind], GFP_KERNEL);
+	instance = ida_alloc(&stem->ida, GFP_KERNEL);
 	if (instance < 0) {
 		ret = instance;
 		goto err_minor;
 	}
 
-	mdev->kind = kind;
-	mdev->instance = instance;
+	core->stem = stem;
+	core->instance = instance;
 	mdev->ops = ops;
-	mdev->priv = priv;
-	mdev->dma_dev = get_device(parent);
-	init_rwsem(&mdev->unplug_rwsem);
-	mutex_init(&mdev->ctl_lock);
-	mutex_init(&mdev->stream_lock);
-	spin_lock_init(&mdev->irq_copy_lock);
-	INIT_LIST_HEAD(&mdev->irq_copies);
+	core->dma_dev = get_device(parent);
+	init_rwsem(&core->unplug_rwsem);
+	mutex_init(&core->ctl_lock);
+	mutex_init(&core->stream_lock);
+	spin_lock_init(&core->irq_copy_lock);
+	INIT_LIST_HEAD(&core->irq_copies);
 
 	device_initialize(&mdev->dev);
 	mdev->dev.class = &mmb_class;
@@ -225,11 +295,10 @@ struct mmb_device *mmb_device_alloc(struct device *parent,
 	mdev->dev.devt = MKDEV(MAJOR(mmb_devt), minor);
 	mdev->dev.release = mmb_device_release;
 	dev_set_drvdata(&mdev->dev, mdev);
-	cdev_init(&mdev->cdev, &mmb_fops);
-	mdev->cdev.owner = THIS_MODULE;
-	/* From here on, mmb_device_release() frees the ids and the struct. */
-	if (dev_set_name(&mdev->dev, "%s%d", mmb_backend_name(kind),
-			 instance)) {
+	cdev_init(&core->cdev, &mmb_fops);
+	core->cdev.owner = THIS_MODULE;
+	/* From here on, mmb_device_release() frees the ids and the structs. */
+	if (dev_set_name(&mdev->dev, "%s%d", stem->name, instance)) {
 		put_device(&mdev->dev);
 		return ERR_PTR(-ENOMEM);
 	}
@@ -237,14 +306,14 @@ struct mmb_device *mmb_device_alloc(struct device *parent,
 
 err_minor:
 	ida_free(&mmb_minor_ida, minor);
-err_region:
-	mmb_region_destroy(&mdev->region);
-err_notify:
-	mmb_notify_destroy(&mdev->notify);
+err_mechanisms:
+	mmb_mechanisms_destroy(mdev);
 err_free:
+	kfree(core);
 	kfree(mdev);
 	return ERR_PTR(ret);
 }
+EXPORT_SYMBOL_GPL(_mmb_device_alloc);
 
 static struct dentry *mmb_debugfs_root;
 
@@ -273,8 +342,9 @@ static int mmb_stats_show(struct seq_file *m, void *v)
 	seq_printf(m, "events %llu\n", mmb_notify_count(mdev));
 	for (i = 0; i < MMB_STAT_NR; i++)
 		seq_printf(m, "%s %lld\n", mmb_stat_names[i],
-			   atomic64_read(&mdev->stats[i]));
-	seq_printf(m, "region_state 0x%x\n", READ_ONCE(mdev->region.state));
+			   atomic64_read(&mdev->core->stats[i]));
+	seq_printf(m, "region_state 0x%x\n",
+		   READ_ONCE(mdev->core->region.state));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(mmb_stats);
@@ -287,89 +357,215 @@ static int mmb_dma_mappings_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(mmb_dma_mappings);
 
-/**
- * mmb_device_register() - make the device visible to user space.
- * @mdev:	from mmb_device_alloc()
- * @groups:	backend-specific sysfs attribute groups, or NULL
- *
- * Return: 0 or -errno; on error the caller still owns its reference.
- */
-int mmb_device_register(struct mmb_device *mdev,
-			const struct attribute_group **groups)
+/* mmb_mem_pfn() knows the pages of vmalloc'd and linear-map RAM only. */
+static bool mmb_mem_ram_ok(const struct mmb_mem *m)
 {
-	int ret;
+	const void *last = m->virt + m->size - 1;
 
-	/*
-	 * User space maps only memory its backend declares safe for any
-	 * opener: never a register window that controls DMA or interrupts.
-	 */
-	if ((mdev->map_size && !mdev->map_user_safe) ||
-	    (mdev->pool_size && !mdev->pool_user_safe)) {
-		dev_err(&mdev->dev, "memory not declared safe to map\n");
+	if (is_vmalloc_addr(m->virt))
+		return is_vmalloc_addr(last);
+	return virt_addr_valid(m->virt) && virt_addr_valid(last);
+}
+
+/* A memory descriptor is well-formed; mappable memory also page-sized. */
+static int mmb_mem_check(struct mmb_device *mdev, const struct mmb_mem *m,
+			 const char *what, bool mappable)
+{
+	if (!m->size)
+		return 0;
+	if (!m->virt == !m->io) {
+		dev_err(&mdev->dev, "%s: exactly one of virt and io\n", what);
 		return -EINVAL;
 	}
-	mdev->caps &= ~MMB_CAP_MAP;
-	if (mdev->map_size)
-		mdev->caps |= MMB_CAP_MAP;
-	ret = mmb_objects_register(mdev);
+	/* RAM is cached; a BAR is write-combined or uncached, never cached. */
+	if (m->virt ? m->cache != MMB_CACHE_WB :
+		      m->cache != MMB_CACHE_WC && m->cache != MMB_CACHE_UC) {
+		dev_err(&mdev->dev, "%s: caching %u\n", what, m->cache);
+		return -EINVAL;
+	}
+	if (!mappable)
+		return 0;
+	if (!PAGE_ALIGNED(m->size) || (m->io && !PAGE_ALIGNED(m->phys)) ||
+	    (m->virt && !PAGE_ALIGNED(m->virt))) {
+		dev_err(&mdev->dev, "%s: not whole pages\n", what);
+		return -EINVAL;
+	}
+	if (m->virt && !mmb_mem_ram_ok(m)) {
+		dev_err(&mdev->dev, "%s: not vmalloc'd or linear-map RAM\n",
+			what);
+		return -EINVAL;
+	}
+	/*
+	 * User space maps only memory its driver declares safe for any
+	 * opener: never a register window that controls DMA or interrupts.
+	 */
+	if (!m->user_safe) {
+		dev_err(&mdev->dev, "%s: not declared safe to map\n", what);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Whether two memory descriptions share a byte. */
+static bool mmb_mem_overlap(const struct mmb_mem *a, const struct mmb_mem *b)
+{
+	u64 x, y;
+
+	if (!a->size || !b->size || mmb_mem_is_io(a) != mmb_mem_is_io(b))
+		return false;
+	x = mmb_mem_is_io(a) ? a->phys : (unsigned long)a->virt;
+	y = mmb_mem_is_io(b) ? b->phys : (unsigned long)b->virt;
+	return x < y + b->size && y < x + a->size;
+}
+
+/* What user space sees the device do follows from what was registered. */
+static int mmb_device_caps(struct mmb_device *mdev)
+{
+	const struct mmb_device_ops *ops = mdev->ops;
+	u64 caps = 0;
+	int ret;
+
+	ret = mmb_mem_check(mdev, &mdev->mem, "mem", false);
+	if (!ret)
+		ret = mmb_mem_check(mdev, &mdev->map, "map", true);
+	if (!ret)
+		ret = mmb_mem_check(mdev, &mdev->pool, "pool", true);
 	if (ret)
 		return ret;
-	mdev->dev.groups = groups;
-	mdev->alive = true;
-	ret = cdev_device_add(&mdev->cdev, &mdev->dev);
-	if (ret) {
-		mdev->alive = false;
-		return ret;
+	/* An object's bytes are nobody else's. */
+	if (mmb_mem_overlap(&mdev->pool, &mdev->mem) ||
+	    mmb_mem_overlap(&mdev->pool, &mdev->map)) {
+		dev_err(&mdev->dev, "pool: shares memory with mem or map\n");
+		return -EINVAL;
 	}
-	/* debugfs is optional: its functions take and ignore error values. */
-	mdev->debugfs =
-		debugfs_create_dir(dev_name(&mdev->dev), mmb_debugfs_root);
-	debugfs_create_file("stats", 0400, mdev->debugfs, mdev,
-			    &mmb_stats_fops);
-	dev_dbg(&mdev->dev, "registered, caps 0x%llx\n", mdev->caps);
+	if (!ops->dma_submit != !mdev->dma_window) {
+		dev_err(&mdev->dev,
+			"a DMA engine needs dma_submit and a window\n");
+		return -EINVAL;
+	}
+	if (ops->irq_raise)
+		caps |= MMB_CAP_IRQ;
+	if (ops->irq_timer)
+		caps |= MMB_CAP_IRQ_TIMER;
+	if (ops->dma_submit)
+		caps |= MMB_CAP_DMA;
+	if (mdev->mem.size)
+		caps |= MMB_CAP_DEVMEM;
+	if (mdev->map.size)
+		caps |= MMB_CAP_MAP;
+	mdev->core->caps = caps;
 	return 0;
 }
 
 /**
- * mmb_device_unregister() - detach the device from its backend.
+ * mmb_device_register() - make the device visible to user space.
+ * @mdev:	from mmb_device_alloc(), its memory and DMA fields set
+ * @groups:	the driver's sysfs attribute groups for the device node, or
+ *		NULL
+ *
+ * Checks the description: every memory has exactly one of a kernel
+ * virtual address (RAM) and an iomem mapping, RAM is cached, memory that
+ * user space maps is whole pages (RAM starting on a page, vmalloc'd or in
+ * the linear map) and declared safe to map, the pool shares no byte with
+ * the other two; a DMA window comes with a dma_submit operation.  Then
+ * creates /dev/mmbridge/<name>, its sysfs attributes and its debugfs
+ * directory.  Process context.
+ *
+ * Return: 0; -EINVAL for a bad description, -ENOMEM, or another error
+ * from creating the node.  On error the caller still owns its reference.
+ */
+int mmb_device_register(struct mmb_device *mdev,
+			const struct attribute_group **groups)
+{
+	struct mmb_core *core = mdev->core;
+	int ret;
+
+	if (WARN_ON(core->alive))
+		return -EBUSY;
+	ret = mmb_device_caps(mdev);
+	if (ret)
+		return ret;
+	ret = mmb_mechanisms_register(mdev);
+	if (ret)
+		return ret;
+	mdev->dev.groups = groups;
+	core->alive = true;
+	ret = cdev_device_add(&core->cdev, &mdev->dev);
+	if (ret) {
+		core->alive = false;
+		return ret;
+	}
+	/* debugfs is optional: its functions take and ignore error values. */
+	core->debugfs =
+		debugfs_create_dir(dev_name(&mdev->dev), mmb_debugfs_root);
+	debugfs_create_file("stats", 0400, core->debugfs, mdev,
+			    &mmb_stats_fops);
+	dev_dbg(&mdev->dev, "registered, caps 0x%llx\n", core->caps);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(mmb_device_register);
+
+/**
+ * mmb_device_unregister() - detach the device from its driver.
  * @mdev:	a registered device
  *
  * Removes the device node, waits until no file operation is inside the
- * backend and marks the device dead, so that open files get -ENODEV; its
- * region is revoked for good, so no mapping reaches the memory.  The
- * backend may free its resources when this returns; the caller still holds
- * its reference and drops it with mmb_device_put().
+ * driver and marks the device dead, so that open files get -ENODEV from
+ * then on.  Before it returns: the periodic interrupt timer a file started
+ * is stopped, the stream is stopped and its frames are failed, the
+ * mappable memory is revoked for good (no page table maps it and no fault
+ * can map it again), objects in the pool are moved to RAM (or, failing
+ * that, lost: their mappings get SIGBUS), event waiters are woken, and no
+ * operation of @mdev->ops is called any more.  The driver then finishes or
+ * fails what its DMA engine still holds and may free its memory; it drops
+ * its reference with mmb_device_put().  Process context; sleeps.
  */
 void mmb_device_unregister(struct mmb_device *mdev)
 {
-	/* Waits for readers of the stats file. */
-	debugfs_remove_recursive(mdev->debugfs);
-	mdev->debugfs = NULL;
-	cdev_device_del(&mdev->cdev, &mdev->dev);
+	struct mmb_core *core = mdev->core;
 
-	down_write(&mdev->unplug_rwsem);
-	mdev->alive = false;
-	up_write(&mdev->unplug_rwsem);
+	/* Waits for readers of the stats file and the driver's files. */
+	debugfs_remove_recursive(core->debugfs);
+	core->debugfs = NULL;
+	cdev_device_del(&core->cdev, &mdev->dev);
 
-	/* A timer started by a still-open file must not outlive the backend. */
-	mutex_lock(&mdev->ctl_lock);
-	mdev->timer_owner = NULL;
-	mutex_unlock(&mdev->ctl_lock);
+	down_write(&core->unplug_rwsem);
+	core->alive = false;
+	up_write(&core->unplug_rwsem);
 
-	mmb_stream_unplug(mdev);
-	mmb_region_unplug(mdev);
-	mmb_objects_unplug(mdev);
-	mmb_notify_unplug(mdev);
+	mmb_mechanisms_unplug(mdev);
 }
+EXPORT_SYMBOL_GPL(mmb_device_unregister);
 
 /**
  * mmb_device_put() - drop a reference taken by mmb_device_alloc().
  * @mdev:	the device
+ *
+ * The last reference (the driver's, or an open file's after the driver's
+ * remove) frees the driver's struct with the device.  Any context that may
+ * sleep.
  */
 void mmb_device_put(struct mmb_device *mdev)
 {
 	put_device(&mdev->dev);
 }
+EXPORT_SYMBOL_GPL(mmb_device_put);
+
+/**
+ * mmb_device_debugfs() - the device's debugfs directory.
+ * @mdev:	a registered device
+ *
+ * mmbridge/<name>/ in debugfs, for the driver's own files; removed, and
+ * its files' operations waited for, by mmb_device_unregister().
+ *
+ * Return: the directory, or an error pointer when debugfs is unavailable
+ * (debugfs functions accept and ignore it).
+ */
+struct dentry *mmb_device_debugfs(struct mmb_device *mdev)
+{
+	return mdev->core->debugfs;
+}
+EXPORT_SYMBOL_GPL(mmb_device_debugfs);
 
 /**
  * mmb_device_enter() - start an operation that reaches the backend.
@@ -379,9 +575,9 @@ void mmb_device_put(struct mmb_device *mdev)
  */
 int mmb_device_enter(struct mmb_device *mdev)
 {
-	down_read(&mdev->unplug_rwsem);
-	if (!mdev->alive) {
-		up_read(&mdev->unplug_rwsem);
+	down_read(&mdev->core->unplug_rwsem);
+	if (!mdev->core->alive) {
+		up_read(&mdev->core->unplug_rwsem);
 		return -ENODEV;
 	}
 	return 0;
@@ -412,15 +608,12 @@ int mmb_device_alive(struct mmb_device *mdev)
  */
 void mmb_device_leave(struct mmb_device *mdev)
 {
-	up_read(&mdev->unplug_rwsem);
+	up_read(&mdev->core->unplug_rwsem);
 }
 
 static int __init mmb_init(void)
 {
-	int i, ret;
-
-	for (i = 0; i < ARRAY_SIZE(mmb_instance_ida); i++)
-		ida_init(&mmb_instance_ida[i]);
+	int ret;
 
 	mmb_wq = alloc_workqueue(MMB_DRV_NAME, WQ_UNBOUND, 0);
 	if (!mmb_wq)
@@ -448,25 +641,9 @@ static int __init mmb_init(void)
 	if (ret)
 		goto err_chrdev;
 
-	ret = mmb_soft_init();
-	if (ret)
-		goto err_class;
-	ret = mmb_edu_init();
-	if (ret)
-		goto err_soft;
-	ret = mmb_ivshmem_init();
-	if (ret)
-		goto err_edu;
-
 	pr_info("ABI %d loaded\n", MMB_ABI_VERSION);
 	return 0;
 
-err_edu:
-	mmb_edu_exit();
-err_soft:
-	mmb_soft_exit();
-err_class:
-	class_unregister(&mmb_class);
 err_chrdev:
 	unregister_chrdev_region(mmb_devt, MMB_MAX_DEVICES);
 err_debugfs:
@@ -481,13 +658,12 @@ err_wq:
 	return ret;
 }
 
+/*
+ * No driver is left (each holds the module through the symbols it uses)
+ * and no file is open (each holds it through the character device).
+ */
 static void __exit mmb_exit(void)
 {
-	int i;
-
-	mmb_ivshmem_exit();
-	mmb_edu_exit();
-	mmb_soft_exit();
 	/* Deferred frees of abandoned transfers run before the code goes. */
 	destroy_workqueue(mmb_wq);
 	class_unregister(&mmb_class);
@@ -496,8 +672,7 @@ static void __exit mmb_exit(void)
 	mmb_object_cache_exit();
 	mmb_remote_exit();
 	mmb_region_fs_exit();
-	for (i = 0; i < ARRAY_SIZE(mmb_instance_ida); i++)
-		ida_destroy(&mmb_instance_ida[i]);
+	mmb_stems_free();
 	ida_destroy(&mmb_minor_ida);
 }
 

@@ -37,7 +37,6 @@
 #include <linux/wait.h>
 
 #include "compat.h"
-#include "pin.h"
 #include "priv.h"
 
 /* Rings on one device, over all files: bounds the handler's work. */
@@ -46,7 +45,6 @@
 /**
  * struct mmb_ring_reg - a registered pinned ring.
  * @node:	on mmb_notify.rings; mmb_notify.lock
- * @fnode:	on mmb_notify_fd.rings; mmb_notify_fd.lock
  * @pin:	the pinned, vmapped range
  * @ring:	the ring header in the kernel mapping
  * @head:	records written; mmb_notify.lock
@@ -56,7 +54,6 @@
  */
 struct mmb_ring_reg {
 	struct list_head node;
-	struct list_head fnode;
 	struct mmb_pin pin;
 	struct mmb_ring *ring;
 	u64 head;
@@ -87,7 +84,7 @@ struct mmb_event_file {
 	u64 seen;
 };
 
-int mmb_notify_init(struct mmb_notify *n)
+static int mmb_notify_init(struct mmb_notify *n)
 {
 	n->page = (struct mmb_counters *)get_zeroed_page(GFP_KERNEL);
 	if (!n->page)
@@ -106,7 +103,7 @@ int mmb_notify_init(struct mmb_notify *n)
 }
 
 /* Called when the device struct is freed: nothing maps the page any more. */
-void mmb_notify_destroy(struct mmb_notify *n)
+static void mmb_notify_destroy(struct mmb_notify *n)
 {
 	free_page((unsigned long)n->page);
 }
@@ -211,11 +208,11 @@ static u64 mmb_deliver_locked(struct mmb_notify *n, u32 cause, u64 now)
 /* The part of a delivery that may take spinlock_t locks. */
 static void mmb_fanout(struct mmb_device *mdev, u64 count, u64 now)
 {
-	struct mmb_notify *n = &mdev->notify;
+	struct mmb_notify *n = &mdev->core->notify;
 	struct mmb_efd_reg *e;
 	unsigned long flags;
 
-	if (!list_empty(&mdev->irq_copies))
+	if (!list_empty(&mdev->core->irq_copies))
 		mmb_irq_copy_event(mdev, count, now);
 	if (!list_empty(&n->eventfds)) {
 		spin_lock_irqsave(&n->efd_lock, flags);
@@ -231,14 +228,17 @@ static void mmb_fanout(struct mmb_device *mdev, u64 count, u64 now)
  * @mdev:	the device that interrupted
  * @cause:	enum mmb_event_cause
  *
- * Called by backends from their interrupt handler: hard-IRQ context, or on
- * PREEMPT_RT the forced IRQ thread or softirq-expiry hrtimer.  Does not
- * sleep.  While delivery is disabled the interrupt is only counted as
+ * Called by drivers from their interrupt handler, for each cause the
+ * interrupt reports (MMB_EVENT_TRIGGER, _TIMER, _DMA, _DMA_ERROR): hard-IRQ
+ * context (on PREEMPT_RT the handler's thread, or a softirq hrtimer), or
+ * process context.  Does not sleep.
+ * Between mmb_device_register() and the return of mmb_device_unregister()
+ * only.  While delivery is disabled the interrupt is only counted as
  * masked and remembered for mmb_notify_control().
  */
 void mmb_irq_event(struct mmb_device *mdev, u32 cause)
 {
-	struct mmb_notify *n = &mdev->notify;
+	struct mmb_notify *n = &mdev->core->notify;
 	u64 now = ktime_get_ns();
 	unsigned long flags;
 	u64 count = 0;
@@ -269,6 +269,7 @@ void mmb_irq_event(struct mmb_device *mdev, u32 cause)
 		wake_up_all(&n->wq);
 	}
 }
+EXPORT_SYMBOL_GPL(mmb_irq_event);
 
 /**
  * mmb_notify_region() - report a change of the device region's state.
@@ -282,7 +283,7 @@ void mmb_irq_event(struct mmb_device *mdev, u32 cause)
  */
 void mmb_notify_region(struct mmb_device *mdev, u32 cause, u32 state)
 {
-	struct mmb_notify *n = &mdev->notify;
+	struct mmb_notify *n = &mdev->core->notify;
 	u64 now = ktime_get_ns();
 	unsigned long flags;
 	u64 count = 0;
@@ -309,11 +310,11 @@ void mmb_notify_region(struct mmb_device *mdev, u32 cause, u32 state)
 static u64 mmb_notify_control_locked(struct mmb_device *mdev, struct file *file,
 				     bool enable, u64 *now)
 {
-	struct mmb_notify *n = &mdev->notify;
+	struct mmb_notify *n = &mdev->core->notify;
 	unsigned long flags;
 	u64 count = 0;
 
-	lockdep_assert_held(&mdev->ctl_lock);
+	lockdep_assert_held(&mdev->core->ctl_lock);
 	n->mask_owner = enable ? NULL : file;
 	raw_spin_lock_irqsave(&n->lock, flags);
 	n->masked = !enable;
@@ -339,13 +340,14 @@ static u64 mmb_notify_control_locked(struct mmb_device *mdev, struct file *file,
  * Enabling delivers the interrupts that arrived while disabled as one
  * event.  Process context.
  */
-void mmb_notify_control(struct mmb_device *mdev, struct file *file, bool enable)
+static void mmb_notify_control(struct mmb_device *mdev, struct file *file,
+			       bool enable)
 {
 	u64 count, now = 0;
 
-	mutex_lock(&mdev->ctl_lock);
+	mutex_lock(&mdev->core->ctl_lock);
 	count = mmb_notify_control_locked(mdev, file, enable, &now);
-	mutex_unlock(&mdev->ctl_lock);
+	mutex_unlock(&mdev->core->ctl_lock);
 	if (count)
 		mmb_fanout(mdev, count, now);
 }
@@ -359,37 +361,37 @@ static void mmb_notify_drop_owner(struct mmb_device *mdev, struct file *file)
 {
 	u64 count = 0, now = 0;
 
-	mutex_lock(&mdev->ctl_lock);
-	if (mdev->notify.mask_owner == file)
+	mutex_lock(&mdev->core->ctl_lock);
+	if (mdev->core->notify.mask_owner == file)
 		count = mmb_notify_control_locked(mdev, file, true, &now);
-	mutex_unlock(&mdev->ctl_lock);
+	mutex_unlock(&mdev->core->ctl_lock);
 	if (count)
 		mmb_fanout(mdev, count, now);
 }
 
 /* Wake every sleeper so that it notices the device is gone. */
-void mmb_notify_unplug(struct mmb_device *mdev)
+static void mmb_notify_unplug(struct mmb_device *mdev)
 {
-	WRITE_ONCE(mdev->notify.dead, true);
-	wake_up_all(&mdev->notify.wq);
+	WRITE_ONCE(mdev->core->notify.dead, true);
+	wake_up_all(&mdev->core->notify.wq);
 }
 
 /* Triggers: the handler has seen a raised interrupt since @before. */
 u64 mmb_notify_triggers(struct mmb_device *mdev)
 {
-	return atomic64_read(&mdev->notify.triggers_seen);
+	return atomic64_read(&mdev->core->notify.triggers_seen);
 }
 
 /* Delivered events. */
 u64 mmb_notify_count(struct mmb_device *mdev)
 {
-	return atomic64_read(&mdev->notify.delivered);
+	return atomic64_read(&mdev->core->notify.delivered);
 }
 
 /* Interrupts reported by the backend, delivered or held back. */
 u64 mmb_notify_handled(struct mmb_device *mdev)
 {
-	return atomic64_read(&mdev->notify.handled);
+	return atomic64_read(&mdev->core->notify.handled);
 }
 
 /**
@@ -406,7 +408,7 @@ u64 mmb_notify_handled(struct mmb_device *mdev)
  * Return: 0; -EINVAL for another size; -EPERM for a writable mapping;
  * -ENOMEM.
  */
-int mmb_notify_mmap(struct mmb_device *mdev, struct vm_area_struct *vma)
+static int mmb_notify_mmap(struct mmb_device *mdev, struct vm_area_struct *vma)
 {
 	if (vma->vm_end - vma->vm_start != PAGE_SIZE)
 		return -EINVAL;
@@ -415,19 +417,20 @@ int mmb_notify_mmap(struct mmb_device *mdev, struct vm_area_struct *vma)
 	mmb_vm_flags_clear(vma, VM_MAYWRITE);
 	mmb_vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
 	return vm_insert_page(vma, vma->vm_start,
-			      virt_to_page(mdev->notify.page));
+			      virt_to_page(mdev->core->notify.page));
 }
 
-void mmb_notify_fd_init(struct mmb_notify_fd *nfd)
+static void mmb_notify_fd_init(struct mmb_notify_fd *nfd)
 {
 	mutex_init(&nfd->lock);
-	INIT_LIST_HEAD(&nfd->rings);
+	/* Handles from 1, cycling through 32 bits before one is reused. */
+	xa_init_flags(&nfd->rings, XA_FLAGS_ALLOC1);
 }
 
 /* Take a ring off the device; after this no handler writes into it. */
 static void mmb_ring_unregister(struct mmb_device *mdev, struct mmb_ring_reg *r)
 {
-	struct mmb_notify *n = &mdev->notify;
+	struct mmb_notify *n = &mdev->core->notify;
 	unsigned long flags;
 
 	raw_spin_lock_irqsave(&n->lock, flags);
@@ -447,10 +450,11 @@ static void mmb_ring_unregister(struct mmb_device *mdev, struct mmb_ring_reg *r)
  *
  * Return: 0 or -errno as documented for MMB_IOC_PIN_REGION.
  */
-int mmb_notify_pin_ring(struct mmb_device *mdev, struct mmb_notify_fd *nfd,
-			struct mmb_pin_region *pr)
+static int mmb_notify_pin_ring(struct mmb_device *mdev,
+			       struct mmb_notify_fd *nfd,
+			       struct mmb_pin_region *pr)
 {
-	struct mmb_notify *n = &mdev->notify;
+	struct mmb_notify *n = &mdev->core->notify;
 	struct mmb_ring_reg *r;
 	unsigned long flags;
 	int ret;
@@ -485,13 +489,15 @@ int mmb_notify_pin_ring(struct mmb_device *mdev, struct mmb_notify_fd *nfd,
 	memset(r->ring, 0, sizeof(*r->ring));
 	r->ring->nr_slots = r->nr_slots;
 	r->ring->record_size = sizeof(struct mmb_ring_record);
-	if (++nfd->next_id == 0)
-		nfd->next_id = 1;
-	r->id = nfd->next_id;
+	ret = xa_alloc_cyclic(&nfd->rings, &r->id, r, XA_LIMIT(1, U32_MAX),
+			      &nfd->next_id, GFP_KERNEL);
+	if (ret < 0)
+		goto err_unpin;
 
 	raw_spin_lock_irqsave(&n->lock, flags);
 	if (n->nr_rings >= MMB_RINGS_PER_DEVICE) {
 		raw_spin_unlock_irqrestore(&n->lock, flags);
+		xa_erase(&nfd->rings, r->id);
 		ret = -ENOSPC;
 		goto err_unpin;
 	}
@@ -499,7 +505,6 @@ int mmb_notify_pin_ring(struct mmb_device *mdev, struct mmb_notify_fd *nfd,
 	list_add_tail(&r->node, &n->rings);
 	raw_spin_unlock_irqrestore(&n->lock, flags);
 
-	list_add_tail(&r->fnode, &nfd->rings);
 	nfd->nr_rings++;
 	mutex_unlock(&nfd->lock);
 	pr->id = r->id;
@@ -523,24 +528,19 @@ err_unlock:
  *
  * Return: 0, or -ENOENT for an unknown @id.
  */
-int mmb_notify_unpin_ring(struct mmb_device *mdev, struct mmb_notify_fd *nfd,
-			  u32 id)
+static int mmb_notify_unpin_ring(struct mmb_device *mdev,
+				 struct mmb_notify_fd *nfd, u32 id)
 {
-	struct mmb_ring_reg *r, *found = NULL;
+	struct mmb_ring_reg *r;
 
 	mutex_lock(&nfd->lock);
-	list_for_each_entry(r, &nfd->rings, fnode) {
-		if (r->id == id) {
-			found = r;
-			list_del(&r->fnode);
-			nfd->nr_rings--;
-			break;
-		}
-	}
+	r = id ? xa_erase(&nfd->rings, id) : NULL;
+	if (r)
+		nfd->nr_rings--;
 	mutex_unlock(&nfd->lock);
-	if (!found)
+	if (!r)
 		return -ENOENT;
-	mmb_ring_unregister(mdev, found);
+	mmb_ring_unregister(mdev, r);
 	return 0;
 }
 
@@ -552,10 +552,10 @@ int mmb_notify_unpin_ring(struct mmb_device *mdev, struct mmb_notify_fd *nfd,
  *
  * Return: 0; -EBADF for a bad @fd; -EINVAL when it is not an eventfd.
  */
-int mmb_notify_set_eventfd(struct mmb_device *mdev, struct mmb_notify_fd *nfd,
-			   int fd)
+static int mmb_notify_set_eventfd(struct mmb_device *mdev,
+				  struct mmb_notify_fd *nfd, int fd)
 {
-	struct mmb_notify *n = &mdev->notify;
+	struct mmb_notify *n = &mdev->core->notify;
 	struct mmb_efd_reg *e = NULL, *old;
 	struct eventfd_ctx *ctx;
 	unsigned long flags;
@@ -601,16 +601,18 @@ int mmb_notify_set_eventfd(struct mmb_device *mdev, struct mmb_notify_fd *nfd,
  * Unregisters its eventfd and rings (unpinning them) and enables delivery
  * if this file had disabled it.
  */
-void mmb_notify_fd_release(struct mmb_device *mdev, struct mmb_notify_fd *nfd,
-			   struct file *file)
+static void mmb_notify_fd_release(struct mmb_device *mdev,
+				  struct mmb_notify_fd *nfd, struct file *file)
 {
-	struct mmb_ring_reg *r, *tmp;
+	struct mmb_ring_reg *r;
+	unsigned long id;
 
 	mmb_notify_set_eventfd(mdev, nfd, -1);
-	list_for_each_entry_safe(r, tmp, &nfd->rings, fnode) {
-		list_del(&r->fnode);
+	xa_for_each(&nfd->rings, id, r) {
+		xa_erase(&nfd->rings, id);
 		mmb_ring_unregister(mdev, r);
 	}
+	xa_destroy(&nfd->rings);
 	nfd->nr_rings = 0;
 	mmb_notify_drop_owner(mdev, file);
 }
@@ -621,7 +623,7 @@ static bool mmb_event_ready(struct mmb_event_file *ef)
 {
 	struct mmb_device *mdev = ef->mdev;
 
-	return READ_ONCE(mdev->notify.dead) ||
+	return READ_ONCE(mdev->core->notify.dead) ||
 	       mmb_notify_count(mdev) != READ_ONCE(ef->seen);
 }
 
@@ -643,7 +645,7 @@ static ssize_t mmb_event_read(struct file *file, char __user *buf, size_t len,
 			      loff_t *ppos)
 {
 	struct mmb_event_file *ef = file->private_data;
-	struct mmb_notify *n = &ef->mdev->notify;
+	struct mmb_notify *n = &ef->mdev->core->notify;
 	u64 count;
 	int ret;
 
@@ -677,7 +679,7 @@ static ssize_t mmb_event_write(struct file *file, const char __user *buf,
 		return -EFAULT;
 	if (on > 1)
 		return -EINVAL;
-	if (READ_ONCE(ef->mdev->notify.dead))
+	if (READ_ONCE(ef->mdev->core->notify.dead))
 		return -ENODEV;
 	mmb_notify_control(ef->mdev, file, on);
 	return sizeof(on);
@@ -686,7 +688,7 @@ static ssize_t mmb_event_write(struct file *file, const char __user *buf,
 static __poll_t mmb_event_poll(struct file *file, poll_table *wait)
 {
 	struct mmb_event_file *ef = file->private_data;
-	struct mmb_notify *n = &ef->mdev->notify;
+	struct mmb_notify *n = &ef->mdev->core->notify;
 
 	poll_wait(file, &n->wq, wait);
 	if (READ_ONCE(n->dead))
@@ -722,7 +724,7 @@ static const struct file_operations mmb_event_fops = {
  *
  * Return: the new file descriptor or -errno.
  */
-int mmb_notify_event_open(struct mmb_device *mdev, u32 flags)
+static int mmb_notify_event_open(struct mmb_device *mdev, u32 flags)
 {
 	struct mmb_event_file *ef;
 	int oflags = O_RDWR;
@@ -746,3 +748,151 @@ int mmb_notify_event_open(struct mmb_device *mdev, u32 flags)
 	}
 	return fd;
 }
+
+static int mmb_notify_dev_init(struct mmb_device *mdev)
+{
+	return mmb_notify_init(&mdev->core->notify);
+}
+
+static void mmb_notify_dev_destroy(struct mmb_device *mdev)
+{
+	mmb_notify_destroy(&mdev->core->notify);
+}
+
+static void mmb_notify_file_open(struct mmb_file *mf)
+{
+	mmb_notify_fd_init(&mf->notify);
+}
+
+static void mmb_notify_file_release(struct mmb_file *mf, struct file *file)
+{
+	mmb_notify_fd_release(mf->mdev, &mf->notify, file);
+}
+
+static int mmb_notify_file_mmap(struct mmb_file *mf, struct vm_area_struct *vma)
+{
+	return mmb_notify_mmap(mf->mdev, vma);
+}
+
+/*
+ * Event delivery's ioctls.  Registrations are refused on a removed device;
+ * unregistering always works.
+ */
+static int mmb_event_open_check(const void *arg)
+{
+	const struct mmb_event_open *eo = arg;
+
+	return eo->flags & ~(MMB_EVENT_NONBLOCK | MMB_EVENT_CLOEXEC) ? -EINVAL :
+								       0;
+}
+
+static long mmb_ioctl_event_open(void *ctx, struct file *file, void *arg)
+{
+	const struct mmb_event_open *eo = arg;
+
+	return mmb_notify_event_open(((struct mmb_file *)ctx)->mdev, eo->flags);
+}
+
+static int mmb_eventfd_check(const void *arg)
+{
+	const struct mmb_eventfd *ev = arg;
+
+	return ev->flags || ev->reserved ? -EINVAL : 0;
+}
+
+static long mmb_ioctl_eventfd(void *ctx, struct file *file, void *arg)
+{
+	const struct mmb_eventfd *ev = arg;
+	struct mmb_file *mf = ctx;
+	int ret;
+
+	if (ev->fd != -1) {
+		ret = mmb_device_alive(mf->mdev);
+		if (ret)
+			return ret;
+	}
+	return mmb_notify_set_eventfd(mf->mdev, &mf->notify, ev->fd);
+}
+
+static int mmb_irq_control_check(const void *arg)
+{
+	const struct mmb_irq_control *ctl = arg;
+
+	return ctl->flags != MMB_IRQ_ENABLE && ctl->flags != MMB_IRQ_DISABLE ?
+		       -EINVAL :
+		       0;
+}
+
+static long mmb_ioctl_irq_control(void *ctx, struct file *file, void *arg)
+{
+	const struct mmb_irq_control *ctl = arg;
+
+	mmb_notify_control(((struct mmb_file *)ctx)->mdev, file,
+			   ctl->flags == MMB_IRQ_ENABLE);
+	return 0;
+}
+
+static long mmb_ioctl_pin_region(void *ctx, struct file *file, void *arg)
+{
+	struct mmb_file *mf = ctx;
+
+	return mmb_notify_pin_ring(mf->mdev, &mf->notify, arg);
+}
+
+/* The ring's handle could not be written back: nobody could unpin it. */
+static void mmb_ioctl_pin_region_undo(void *ctx, struct file *file, void *arg)
+{
+	const struct mmb_pin_region *pr = arg;
+	struct mmb_file *mf = ctx;
+
+	mmb_notify_unpin_ring(mf->mdev, &mf->notify, pr->id);
+}
+
+static int mmb_unpin_region_check(const void *arg)
+{
+	const struct mmb_unpin_region *ur = arg;
+
+	return ur->flags || ur->reserved ? -EINVAL : 0;
+}
+
+static long mmb_ioctl_unpin_region(void *ctx, struct file *file, void *arg)
+{
+	const struct mmb_unpin_region *ur = arg;
+	struct mmb_file *mf = ctx;
+
+	return mmb_notify_unpin_ring(mf->mdev, &mf->notify, ur->id);
+}
+
+static const struct mmb_ioctl_desc mmb_notify_ioctls[] = {
+	MMB_IOCTL(MMB_IOC_EVENT_OPEN, struct mmb_event_open, flags,
+		  MMB_IOCTL_ALIVE, mmb_event_open_check, mmb_ioctl_event_open),
+	MMB_IOCTL(MMB_IOC_EVENTFD, struct mmb_eventfd, reserved, 0,
+		  mmb_eventfd_check, mmb_ioctl_eventfd),
+	MMB_IOCTL(MMB_IOC_IRQ_CONTROL, struct mmb_irq_control, flags,
+		  MMB_IOCTL_ALIVE, mmb_irq_control_check,
+		  mmb_ioctl_irq_control),
+	{
+		.cmd = MMB_IOC_PIN_REGION,
+		.size = sizeof(struct mmb_pin_region),
+		.minsz = offsetofend(struct mmb_pin_region, nr_slots),
+		.flags = MMB_IOCTL_OUT | MMB_IOCTL_ALIVE,
+		.fn = mmb_ioctl_pin_region,
+		.undo = mmb_ioctl_pin_region_undo,
+	},
+	MMB_IOCTL(MMB_IOC_UNPIN_REGION, struct mmb_unpin_region, reserved, 0,
+		  mmb_unpin_region_check, mmb_ioctl_unpin_region),
+};
+
+const struct mmb_mechanism mmb_notify_mech = {
+	.name = "notify",
+	.ioctls = mmb_notify_ioctls,
+	.nr_ioctls = ARRAY_SIZE(mmb_notify_ioctls),
+	.mmap_first = MMB_MMAP_COUNTERS >> PAGE_SHIFT,
+	.mmap_last = MMB_MMAP_COUNTERS >> PAGE_SHIFT,
+	.mmap = mmb_notify_file_mmap,
+	.dev_init = mmb_notify_dev_init,
+	.dev_unplug = mmb_notify_unplug,
+	.dev_destroy = mmb_notify_dev_destroy,
+	.file_open = mmb_notify_file_open,
+	.file_release = mmb_notify_file_release,
+};

@@ -348,22 +348,9 @@ static void mmb_obj_pages_free(struct mmb_object *obj, struct page **pages)
 	spin_unlock(&mmb_cache.lock);
 }
 
-/* The kernel address of pool page @pg, for pools in RAM. */
-static void *mmb_pool_virt(struct mmb_device *mdev, unsigned long pg)
-{
-	return mdev->pool_virt + (pg << PAGE_SHIFT);
-}
-
-static void __iomem *mmb_pool_io(struct mmb_device *mdev, unsigned long pg)
-{
-	return mdev->pool_io + (pg << PAGE_SHIFT);
-}
-
 static unsigned long mmb_pool_pfn(struct mmb_device *mdev, unsigned long pg)
 {
-	if (mdev->pool_virt)
-		return vmalloc_to_pfn(mmb_pool_virt(mdev, pg));
-	return PHYS_PFN(mdev->pool_phys) + pg;
+	return mmb_mem_pfn(&mdev->pool, (u64)pg << PAGE_SHIFT);
 }
 
 /* Pages per chunk of a copy or clear: 1 MiB. */
@@ -389,16 +376,14 @@ static int mmb_obj_copy(struct mmb_device *mdev, struct page **pages,
 			cond_resched();
 		}
 		p = kmap_local_page(pages[i]);
-
-		if (mdev->pool_virt && to_pool)
-			copy_page(mmb_pool_virt(mdev, first + i), p);
-		else if (mdev->pool_virt)
-			copy_page(p, mmb_pool_virt(mdev, first + i));
-		else if (to_pool)
-			memcpy_toio(mmb_pool_io(mdev, first + i), p, PAGE_SIZE);
-		else
-			memcpy_fromio(p, mmb_pool_io(mdev, first + i),
+		if (to_pool)
+			mmb_mem_write(&mdev->pool,
+				      (u64)(first + i) << PAGE_SHIFT, p,
 				      PAGE_SIZE);
+		else
+			mmb_mem_read(&mdev->pool,
+				     (u64)(first + i) << PAGE_SHIFT, p,
+				     PAGE_SIZE);
 		kunmap_local(p);
 	}
 	return 0;
@@ -412,10 +397,8 @@ static int mmb_pool_clear(struct mmb_device *mdev, unsigned long first,
 
 	for (;;) {
 		n = min_t(unsigned long, npages, MMB_OBJ_STEP);
-		if (mdev->pool_virt)
-			memset(mmb_pool_virt(mdev, first), 0, n << PAGE_SHIFT);
-		else
-			memset_io(mmb_pool_io(mdev, first), 0, n << PAGE_SHIFT);
+		mmb_mem_clear(&mdev->pool, (u64)first << PAGE_SHIFT,
+			      n << PAGE_SHIFT);
 		first += n;
 		npages -= n;
 		if (!npages)
@@ -437,11 +420,11 @@ static void mmb_pool_put(struct mmb_objects *objs, unsigned long first,
 
 /* Freed with xa_lock held (kref_put_lock); drops it. */
 static void mmb_obj_release(struct kref *ref)
-	__releases(&obj->mdev->objects.xa.xa_lock)
+	__releases(&obj->mdev->core->objects.xa.xa_lock)
 {
 	struct mmb_object *obj = container_of(ref, struct mmb_object, ref);
 	struct mmb_device *mdev = obj->mdev;
-	struct mmb_objects *objs = &mdev->objects;
+	struct mmb_objects *objs = &mdev->core->objects;
 
 	__xa_erase(&objs->xa, obj->id);
 	if (obj->placement == MMB_OBJ_DEVICE && !obj->lost) {
@@ -460,13 +443,13 @@ static void mmb_obj_release(struct kref *ref)
 static void mmb_obj_put(struct mmb_object *obj)
 {
 	kref_put_lock(&obj->ref, mmb_obj_release,
-		      &obj->mdev->objects.xa.xa_lock);
+		      &obj->mdev->core->objects.xa.xa_lock);
 }
 
 /* The object @id if @mf owns it, referenced; or NULL. */
 static struct mmb_object *mmb_obj_get(struct mmb_file *mf, u32 id)
 {
-	struct mmb_objects *objs = &mf->mdev->objects;
+	struct mmb_objects *objs = &mf->mdev->core->objects;
 	struct mmb_object *obj;
 
 	xa_lock(&objs->xa);
@@ -491,7 +474,7 @@ static int mmb_obj_switch(struct mmb_object *obj, struct page **pages,
 			  unsigned long first, bool killable)
 {
 	struct mmb_device *mdev = obj->mdev;
-	struct mmb_objects *objs = &mdev->objects;
+	struct mmb_objects *objs = &mdev->core->objects;
 	int ret;
 
 	lockdep_assert_held_write(&obj->sem);
@@ -580,7 +563,7 @@ static int mmb_obj_to_ram(struct mmb_object *obj, bool killable)
  */
 static long mmb_pool_get(struct mmb_device *mdev, unsigned long npages)
 {
-	struct mmb_objects *objs = &mdev->objects;
+	struct mmb_objects *objs = &mdev->core->objects;
 	unsigned long *map = objs->bitmap, size = objs->pool_pages;
 	struct mmb_object *victim;
 	unsigned long first;
@@ -655,7 +638,7 @@ static long mmb_pool_get(struct mmb_device *mdev, unsigned long npages)
 static int mmb_obj_to_device(struct mmb_object *obj)
 {
 	struct mmb_device *mdev = obj->mdev;
-	struct mmb_objects *objs = &mdev->objects;
+	struct mmb_objects *objs = &mdev->core->objects;
 	bool placed = false;
 	long first;
 	int ret = 0;
@@ -697,16 +680,16 @@ static int mmb_obj_to_device(struct mmb_object *obj)
  * Return: 0 or -errno (see struct mmb_obj_create); -EINTR when the task is
  * killed while it waits for move_lock, evicts or zeroes.
  */
-int mmb_obj_create(struct mmb_file *mf, struct mmb_obj_create *oc)
+static int mmb_obj_create(struct mmb_file *mf, struct mmb_obj_create *oc)
 {
 	struct mmb_device *mdev = mf->mdev;
-	struct mmb_objects *objs = &mdev->objects;
+	struct mmb_objects *objs = &mdev->core->objects;
 	struct mmb_object *obj;
 	long first;
 	u32 id;
 	int ret;
 
-	if (!(mdev->caps & MMB_CAP_OBJECT))
+	if (!(mdev->core->caps & MMB_CAP_OBJECT))
 		return -EOPNOTSUPP;
 
 	obj = kzalloc(sizeof(*obj), GFP_KERNEL_ACCOUNT);
@@ -789,12 +772,12 @@ err_put_mdev:
  * when the task is killed while it waits for move_lock or the object, or
  * moves; the object is then whole where it was.
  */
-int mmb_obj_migrate(struct mmb_file *mf, u32 handle, u32 placement)
+static int mmb_obj_migrate(struct mmb_file *mf, u32 handle, u32 placement)
 {
 	struct mmb_object *obj;
 	int ret;
 
-	if (!(mf->mdev->caps & MMB_CAP_OBJECT))
+	if (!(mf->mdev->core->caps & MMB_CAP_OBJECT))
 		return -EOPNOTSUPP;
 	obj = mmb_obj_get(mf, handle);
 	if (!obj)
@@ -816,12 +799,12 @@ int mmb_obj_migrate(struct mmb_file *mf, u32 handle, u32 placement)
  *
  * Return: 0 or -ENOENT.
  */
-int mmb_obj_destroy(struct mmb_file *mf, u32 handle)
+static int mmb_obj_destroy(struct mmb_file *mf, u32 handle)
 {
-	struct mmb_objects *objs = &mf->mdev->objects;
+	struct mmb_objects *objs = &mf->mdev->core->objects;
 	struct mmb_object *obj;
 
-	if (!(mf->mdev->caps & MMB_CAP_OBJECT))
+	if (!(mf->mdev->core->caps & MMB_CAP_OBJECT))
 		return -EOPNOTSUPP;
 	xa_lock(&objs->xa);
 	obj = xa_load(&objs->xa, handle);
@@ -842,13 +825,13 @@ int mmb_obj_destroy(struct mmb_file *mf, u32 handle)
  *
  * Return: 0, -EOPNOTSUPP, -ENOENT.
  */
-int mmb_obj_info(struct mmb_file *mf, struct mmb_obj_info *oi)
+static int mmb_obj_info(struct mmb_file *mf, struct mmb_obj_info *oi)
 {
-	struct mmb_objects *objs = &mf->mdev->objects;
+	struct mmb_objects *objs = &mf->mdev->core->objects;
 	struct mmb_object *obj;
 	unsigned long id;
 
-	if (!(mf->mdev->caps & MMB_CAP_OBJECT))
+	if (!(mf->mdev->core->caps & MMB_CAP_OBJECT))
 		return -EOPNOTSUPP;
 	if (oi->handle) {
 		obj = mmb_obj_get(mf, oi->handle);
@@ -908,7 +891,7 @@ static vm_fault_t mmb_obj_fault(struct vm_fault *vmf)
 	struct vm_area_struct *vma = vmf->vma;
 	struct mmb_object *obj = vma->vm_private_data;
 	struct mmb_device *mdev = obj->mdev;
-	struct mmb_objects *objs = &mdev->objects;
+	struct mmb_objects *objs = &mdev->core->objects;
 	unsigned long pg = mmb_obj_page(vma, vmf->address);
 	pgprot_t prot = vma->vm_page_prot;
 	unsigned long pfn;
@@ -924,11 +907,7 @@ static vm_fault_t mmb_obj_fault(struct vm_fault *vmf)
 		pfn = page_to_pfn(obj->pages[pg]);
 	} else {
 		pfn = mmb_pool_pfn(mdev, obj->first + pg);
-		if (mdev->pool_cache == MMB_CACHE_WC)
-			prot = pgprot_writecombine(prot);
-		/* A BAR: never encrypted on SME/SEV hosts (as vfio-pci). */
-		if (!mdev->pool_virt)
-			prot = pgprot_decrypted(prot);
+		prot = mmb_mem_pgprot(&mdev->pool, prot);
 		xa_lock(&objs->xa);
 		list_move_tail(&obj->lru, &objs->lru);
 		xa_unlock(&objs->xa);
@@ -971,17 +950,14 @@ static int mmb_obj_access(struct vm_area_struct *vma, unsigned long addr,
 		else
 			memcpy(buf, p, len);
 		kunmap_local(p);
-	} else if (mdev->pool_virt) {
-		p = mmb_pool_virt(mdev, obj->first + pg) + off;
-		if (write)
-			memcpy(p, buf, len);
-		else
-			memcpy(buf, p, len);
 	} else if (write) {
-		memcpy_toio(mmb_pool_io(mdev, obj->first + pg) + off, buf, len);
-	} else {
-		memcpy_fromio(buf, mmb_pool_io(mdev, obj->first + pg) + off,
+		mmb_mem_write(&mdev->pool,
+			      ((u64)(obj->first + pg) << PAGE_SHIFT) + off, buf,
 			      len);
+	} else {
+		mmb_mem_read(&mdev->pool,
+			     ((u64)(obj->first + pg) << PAGE_SHIFT) + off, buf,
+			     len);
 	}
 	up_read(&obj->sem);
 	return len;
@@ -1002,13 +978,13 @@ static const struct vm_operations_struct mmb_obj_vm_ops = {
  * Return: 0, -ENODEV without objects, -EINVAL for MAP_PRIVATE, -ENXIO for
  * an offset that names none of the file's objects or a range outside it.
  */
-int mmb_obj_mmap(struct mmb_file *mf, struct vm_area_struct *vma)
+static int mmb_obj_mmap(struct mmb_file *mf, struct vm_area_struct *vma)
 {
 	unsigned long slot = vma->vm_pgoff - MMB_OBJ_BASE_PGOFF;
 	unsigned long pgoff = slot & ((1UL << MMB_OBJ_SLOT_PGSHIFT) - 1);
 	struct mmb_object *obj;
 
-	if (!(mf->mdev->caps & MMB_CAP_OBJECT))
+	if (!(mf->mdev->core->caps & MMB_CAP_OBJECT))
 		return -ENODEV;
 	if (!(vma->vm_flags & VM_SHARED))
 		return -EINVAL;
@@ -1030,13 +1006,13 @@ int mmb_obj_mmap(struct mmb_file *mf, struct vm_area_struct *vma)
 }
 
 /* Close of @mf: its handles end; mapped objects live on. */
-void mmb_obj_release_file(struct mmb_file *mf)
+static void mmb_obj_release_file(struct mmb_file *mf)
 {
-	struct mmb_objects *objs = &mf->mdev->objects;
+	struct mmb_objects *objs = &mf->mdev->core->objects;
 	struct mmb_object *obj;
 	unsigned long id;
 
-	if (!(mf->mdev->caps & MMB_CAP_OBJECT))
+	if (!(mf->mdev->core->caps & MMB_CAP_OBJECT))
 		return;
 	xa_lock(&objs->xa);
 	xa_for_each(&objs->xa, id, obj) {
@@ -1058,7 +1034,7 @@ void mmb_obj_release_file(struct mmb_file *mf)
 static void mmb_obj_lose(struct mmb_object *obj)
 {
 	struct mmb_device *mdev = obj->mdev;
-	struct mmb_objects *objs = &mdev->objects;
+	struct mmb_objects *objs = &mdev->core->objects;
 	bool lost = false;
 
 	down_write(&obj->sem);
@@ -1095,12 +1071,12 @@ static void mmb_obj_lose(struct mmb_object *obj)
  * check can take move_lock first (a mutex hands itself to a waiter that
  * keeps losing it).
  */
-void mmb_objects_unplug(struct mmb_device *mdev)
+static void mmb_objects_unplug(struct mmb_device *mdev)
 {
-	struct mmb_objects *objs = &mdev->objects;
+	struct mmb_objects *objs = &mdev->core->objects;
 	struct mmb_object *obj;
 
-	if (!(mdev->caps & MMB_CAP_OBJECT))
+	if (!(mdev->core->caps & MMB_CAP_OBJECT))
 		return;
 	mutex_lock(&objs->move_lock);
 	objs->dead = true;
@@ -1144,33 +1120,142 @@ void mmb_object_cache_exit(void)
 }
 
 /* At allocation of the device. */
-void mmb_objects_init(struct mmb_objects *objs)
+static int mmb_objects_init(struct mmb_device *mdev)
 {
+	struct mmb_objects *objs = &mdev->core->objects;
+
 	xa_init_flags(&objs->xa, XA_FLAGS_ALLOC1);
 	mutex_init(&objs->move_lock);
 	INIT_LIST_HEAD(&objs->lru);
+	return 0;
 }
 
-/* At registration: the pool's bookkeeping, if the backend has a pool. */
-int mmb_objects_register(struct mmb_device *mdev)
+/* At registration: the pool's bookkeeping, if the driver has a pool. */
+static int mmb_objects_register(struct mmb_device *mdev)
 {
-	struct mmb_objects *objs = &mdev->objects;
+	struct mmb_objects *objs = &mdev->core->objects;
 
-	if (!mdev->pool_size || objs->bitmap)
+	if (!mdev->pool.size || objs->bitmap)
 		return 0;
-	objs->pool_pages = mdev->pool_size >> PAGE_SHIFT;
+	objs->pool_pages = mdev->pool.size >> PAGE_SHIFT;
 	objs->pool_free = objs->pool_pages;
 	objs->bitmap = bitmap_zalloc(objs->pool_pages, GFP_KERNEL);
 	if (!objs->bitmap)
 		return -ENOMEM;
-	mdev->caps |= MMB_CAP_OBJECT;
+	mdev->core->caps |= MMB_CAP_OBJECT;
 	return 0;
 }
 
 /* At release of the device: every object is gone (each held the device). */
-void mmb_objects_destroy(struct mmb_objects *objs)
+static void mmb_objects_destroy(struct mmb_device *mdev)
 {
+	struct mmb_objects *objs = &mdev->core->objects;
+
 	WARN_ON(!xa_empty(&objs->xa));
 	xa_destroy(&objs->xa);
 	bitmap_free(objs->bitmap);
 }
+
+static void mmb_objects_file_release(struct mmb_file *mf, struct file *file)
+{
+	mmb_obj_release_file(mf);
+}
+
+/* Objects' ioctls.  New objects and moves are refused on a removed device. */
+static int mmb_obj_create_check(const void *arg)
+{
+	const struct mmb_obj_create *oc = arg;
+
+	if (oc->flags || !oc->size || !PAGE_ALIGNED(oc->size) ||
+	    oc->size > MMB_OBJ_MAX_SIZE || oc->placement > MMB_OBJ_DEVICE)
+		return -EINVAL;
+	return 0;
+}
+
+static long mmb_ioctl_obj_create(void *ctx, struct file *file, void *arg)
+{
+	return mmb_obj_create(ctx, arg);
+}
+
+/* Unwritable after all (unmapped meanwhile): no object either. */
+static void mmb_ioctl_obj_create_undo(void *ctx, struct file *file, void *arg)
+{
+	const struct mmb_obj_create *oc = arg;
+
+	mmb_obj_destroy(ctx, oc->handle);
+}
+
+static int mmb_obj_migrate_check(const void *arg)
+{
+	const struct mmb_obj_ctl *ctl = arg;
+
+	if (ctl->flags || !ctl->handle || ctl->placement > MMB_OBJ_DEVICE)
+		return -EINVAL;
+	return 0;
+}
+
+static long mmb_ioctl_obj_migrate(void *ctx, struct file *file, void *arg)
+{
+	const struct mmb_obj_ctl *ctl = arg;
+
+	return mmb_obj_migrate(ctx, ctl->handle, ctl->placement);
+}
+
+static int mmb_obj_destroy_check(const void *arg)
+{
+	const struct mmb_obj_ctl *ctl = arg;
+
+	return ctl->flags || !ctl->handle || ctl->placement ? -EINVAL : 0;
+}
+
+static long mmb_ioctl_obj_destroy(void *ctx, struct file *file, void *arg)
+{
+	const struct mmb_obj_ctl *ctl = arg;
+
+	return mmb_obj_destroy(ctx, ctl->handle);
+}
+
+static int mmb_obj_info_check(const void *arg)
+{
+	const struct mmb_obj_info *oi = arg;
+
+	return oi->flags ? -EINVAL : 0;
+}
+
+static long mmb_ioctl_obj_info(void *ctx, struct file *file, void *arg)
+{
+	return mmb_obj_info(ctx, arg);
+}
+
+static const struct mmb_ioctl_desc mmb_object_ioctls[] = {
+	{
+		.cmd = MMB_IOC_OBJ_CREATE,
+		.size = sizeof(struct mmb_obj_create),
+		.minsz = offsetofend(struct mmb_obj_create, mmap_offset),
+		.flags = MMB_IOCTL_OUT | MMB_IOCTL_ALIVE,
+		.check = mmb_obj_create_check,
+		.fn = mmb_ioctl_obj_create,
+		.undo = mmb_ioctl_obj_create_undo,
+	},
+	MMB_IOCTL(MMB_IOC_OBJ_MIGRATE, struct mmb_obj_ctl, placement,
+		  MMB_IOCTL_ALIVE, mmb_obj_migrate_check,
+		  mmb_ioctl_obj_migrate),
+	MMB_IOCTL(MMB_IOC_OBJ_DESTROY, struct mmb_obj_ctl, placement, 0,
+		  mmb_obj_destroy_check, mmb_ioctl_obj_destroy),
+	MMB_IOCTL(MMB_IOC_OBJ_INFO, struct mmb_obj_info, ram_cache,
+		  MMB_IOCTL_OUT, mmb_obj_info_check, mmb_ioctl_obj_info),
+};
+
+const struct mmb_mechanism mmb_object_mech = {
+	.name = "object",
+	.ioctls = mmb_object_ioctls,
+	.nr_ioctls = ARRAY_SIZE(mmb_object_ioctls),
+	.mmap_first = MMB_MMAP_OBJECT(0) >> PAGE_SHIFT,
+	.mmap_last = ULONG_MAX,
+	.mmap = mmb_obj_mmap,
+	.dev_init = mmb_objects_init,
+	.dev_register = mmb_objects_register,
+	.dev_unplug = mmb_objects_unplug,
+	.dev_destroy = mmb_objects_destroy,
+	.file_release = mmb_objects_file_release,
+};

@@ -16,7 +16,7 @@
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
 
-#include "pin.h"
+#include "priv.h"
 #include "trace.h"
 
 /**

@@ -77,7 +77,7 @@
 #include <linux/wait.h>
 #include <linux/xarray.h>
 
-#include "../include/uapi/linux/mmbridge.h"
+#include <linux/mmbridge.h>
 
 #define MMB_DRV_NAME "mmbridge"
 #define MMB_MAX_DEVICES 64
@@ -103,51 +103,6 @@ enum mmb_stat {
 	MMB_STAT_MIGRATIONS, /* object moves, evictions included */
 	MMB_STAT_MIGRATED_BYTES,
 	MMB_STAT_NR
-};
-
-/**
- * struct mmb_dma_req - one transfer for a backend's DMA engine.
- * @node:	engine queue link; owned by the engine between submit and done
- * @dma_addr:	host RAM as the device addresses it (real devices)
- * @cpu_addr:	the same host RAM for the CPU (software engine)
- * @dev_offset:	offset in the device's DMA window
- * @len:	bytes
- * @to_device:	true: host RAM -> device; false: device -> host RAM
- * @status:	0 or -errno, valid when @done runs
- * @done:	called once per submitted request, possibly in hard-IRQ context
- */
-struct mmb_dma_req {
-	struct list_head node;
-	dma_addr_t dma_addr;
-	void *cpu_addr;
-	u64 dev_offset;
-	u32 len;
-	bool to_device;
-	int status;
-	void (*done)(struct mmb_dma_req *req);
-};
-
-/**
- * struct mmb_backend_ops - what a backend offers to the mechanisms.
- * @irq_raise:	make the device raise one interrupt; the handler reports it
- *		with mmb_irq_event(..., MMB_EVENT_TRIGGER)
- * @irq_timer:	start periodic interrupts every @period_ns, or stop them (0)
- * @dma_submit:	queue @req; the engine calls @req->done exactly once.  Every
- *		queued request completes before the backend's remove returns:
- *		the completions undo the DMA mappings of their buffers, so
- *		none outlives the remove.
- *		Callable in any context (the stream engine submits from
- *		completions and timers).
- *
- * An absent operation means the backend lacks the capability.  Operations
- * are called with unplug_rwsem read-held, so the backend is alive; the
- * one exception is the stream engine's dma_submit, which stops submitting
- * in mmb_stream_unplug() before mmb_device_unregister() returns.
- */
-struct mmb_backend_ops {
-	int (*irq_raise)(struct mmb_device *mdev);
-	int (*irq_timer)(struct mmb_device *mdev, u64 period_ns);
-	int (*dma_submit)(struct mmb_device *mdev, struct mmb_dma_req *req);
 };
 
 /**
@@ -256,55 +211,33 @@ struct mmb_objects {
 
 /**
  * struct mmb_notify_fd - a file's registrations with notify.c.
- * @lock:	@rings, @nr_rings, @next_id, @efd
- * @rings:	this file's pinned rings
- * @nr_rings:	length of @rings
- * @next_id:	last ring handle given out
+ * @lock:	@nr_rings, @next_id, @efd; changes of @rings
+ * @rings:	handle -> this file's pinned ring (struct mmb_ring_reg)
+ * @nr_rings:	entries in @rings
+ * @next_id:	where the search for the next free handle starts
  * @efd:	this file's eventfd registration, or NULL
  */
 struct mmb_notify_fd {
 	struct mutex lock; /* registrations of this file */
-	struct list_head rings;
+	struct xarray rings;
 	unsigned int nr_rings;
 	u32 next_id;
 	struct mmb_efd_reg *efd;
 };
 
+struct mmb_stem;
+
 /**
- * struct mmb_device - one mmbridge device node.
- * @dev:	sysfs device; its release frees the struct
- * @cdev:	the character device; open files hold @dev through it
- * @kind:	which backend
- * @instance:	N in the node name <backend><N>
- * @caps:	MMB_CAP_* bits
+ * struct mmb_core - mmbridge's state of a registered device.
+ * @mdev:	the device (the driver's struct embeds it)
+ * @cdev:	the character device; open files hold @mdev->dev through it
+ * @stem:	the node name's stem and the instance numbers given out for it
+ * @instance:	N in the node name <stem><N>
+ * @caps:	MMB_CAP_* bits, derived at registration
  * @copy_mode:	enum mmb_copy_mode a newly opened file starts in (sysfs)
- * @ops:	the backend's operations
- * @priv:	the backend's state
- * @dma_dev:	device for the DMA API (the backend's PCI or platform device);
+ * @dma_dev:	device for the DMA API (the driver's PCI or platform device);
  *		referenced for the life of the struct
- * @dma_window:	bytes of device-side buffer the DMA engine reaches
- * @dma_cpu:	the engine reaches host RAM through the CPU (req->cpu_addr,
- *		any kernel-virtually contiguous range) rather than by bus
- *		address (req->dma_addr, DMA-API mapped)
- * @mem_io:	device memory behind a BAR, or NULL
- * @mem_virt:	device memory in RAM, or NULL
- * @mem_size:	bytes of device memory
- * @map_phys:	physical address of the mappable region (a BAR), or 0
- * @map_virt:	the mappable region in vmalloc'd RAM, or NULL
- * @map_io:	the kernel's mapping of a region at @map_phys
- * @map_size:	bytes of the mappable region, a page multiple; 0: none
- * @map_cache:	enum mmb_region_cache of its mappings
- * @map_user_safe: the backend declares the region safe to map into the
- *		address space of anyone who may open the node: plain memory,
- *		no register that controls DMA, interrupts or any other device
- *		state.  Registration refuses a region without it.
- * @pool_phys:	physical address of the object pool (a BAR), or 0
- * @pool_virt:	the object pool in vmalloc'd RAM, or NULL
- * @pool_io:	the kernel's mapping of a pool at @pool_phys
- * @pool_size:	bytes of the object pool, a page multiple; 0: none
- * @pool_cache:	enum mmb_region_cache of mappings of pool memory
- * @pool_user_safe: as @map_user_safe, for the object pool
- * @unplug_rwsem: read-held by file operations inside the backend,
+ * @unplug_rwsem: read-held by file operations that reach the driver,
  *		write-held by mmb_device_unregister()
  * @alive:	false once unregistered; protected by @unplug_rwsem
  * @ctl_lock:	serializes interrupt trigger and timer control
@@ -314,44 +247,23 @@ struct mmb_notify_fd {
  * @irq_copies:	files that receive interrupt records (MMB_IOC_IRQ_COPY)
  * @stream_lock: protects @stream
  * @stream:	the device's frame stream, or NULL (one at a time)
- * @region:	revocable mappings of the mappable region
- *
+ * @region:	revocable mappings of the mappable memory
  * @objects:	migratable objects
  * @stats:	event totals (enum mmb_stat); atomic
  * @debugfs:	the device's debugfs directory, or NULL
  *
- * Fields from @kind to @pool_user_safe are set before registration and
- * constant afterwards.  The struct lives until the last reference to @dev goes; the
- * backend behind it only until mmb_device_unregister() returns.
+ * Allocated with the device and freed with it, when the last reference to
+ * @mdev->dev goes; the driver behind it is there only until
+ * mmb_device_unregister() returns.
  */
-struct mmb_device {
-	struct device dev;
+struct mmb_core {
+	struct mmb_device *mdev;
 	struct cdev cdev;
-
-	enum mmb_backend_kind kind;
+	struct mmb_stem *stem;
 	int instance;
 	u64 caps;
 	u32 copy_mode;
-	const struct mmb_backend_ops *ops;
-	void *priv;
 	struct device *dma_dev;
-	u32 dma_window;
-	bool dma_cpu;
-	void __iomem *mem_io;
-	void *mem_virt;
-	u64 mem_size;
-	phys_addr_t map_phys;
-	void *map_virt;
-	void __iomem *map_io;
-	u64 map_size;
-	u32 map_cache;
-	bool map_user_safe;
-	phys_addr_t pool_phys;
-	void *pool_virt;
-	void __iomem *pool_io;
-	u64 pool_size;
-	u32 pool_cache;
-	bool pool_user_safe;
 
 	struct rw_semaphore unplug_rwsem;
 	bool alive;
@@ -376,14 +288,10 @@ struct mmb_device {
 
 static inline void mmb_stat_add(struct mmb_device *mdev, enum mmb_stat s, u64 n)
 {
-	atomic64_add(n, &mdev->stats[s]);
+	atomic64_add(n, &mdev->core->stats[s]);
 }
 
 extern atomic_long_t mmb_dma_mappings;
-/* Module parameter test_hooks: create the test facilities in debugfs. */
-extern bool mmb_test_hooks;
-gfp_t mmb_dma_gfp(struct device *dev);
-
 /*
  * DMA mappings (streaming mappings and coherent buffers) mmbridge holds
  * against a backend's device, all devices together: debugfs
@@ -452,119 +360,152 @@ struct mmb_file {
 	struct mmb_notify_fd notify;
 };
 
-/* main.c: device registration for backends. */
-struct mmb_device *mmb_device_alloc(struct device *parent,
-				    enum mmb_backend_kind kind,
-				    const struct mmb_backend_ops *ops,
-				    void *priv);
-int mmb_device_register(struct mmb_device *mdev,
-			const struct attribute_group **groups);
-void mmb_device_unregister(struct mmb_device *mdev);
-void mmb_device_put(struct mmb_device *mdev);
+/* main.c: device lifetime (the rest is in <linux/mmbridge.h>). */
 int mmb_device_enter(struct mmb_device *mdev);
 void mmb_device_leave(struct mmb_device *mdev);
 int mmb_device_alive(struct mmb_device *mdev);
-const char *mmb_backend_name(enum mmb_backend_kind kind);
+const char *mmb_device_stem(struct mmb_device *mdev);
 
 extern struct workqueue_struct *mmb_wq;
 
-/* chardev.c */
+/* chardev.c: dispatch to the mechanisms. */
+
+/* Bytes of the largest ioctl argument struct. */
+#define MMB_IOCTL_MAX 256
+
+#define MMB_IOCTL_OUT BIT(0) /* the struct is written back on success */
+#define MMB_IOCTL_OUT_ERR BIT(1) /* ... and on failure */
+#define MMB_IOCTL_ALIVE BIT(2) /* -ENODEV on a removed device */
+#define MMB_IOCTL_ADMIN BIT(3) /* CAP_SYS_ADMIN, before anything else */
+
+/**
+ * struct mmb_ioctl_desc - one ioctl of a mechanism.
+ * @cmd:	the command
+ * @size:	the kernel's size of its argument struct
+ * @minsz:	the size of the struct's first version
+ * @flags:	MMB_IOCTL_*
+ * @check:	validates the copied-in struct before anything else happens
+ *		(flags, reserved fields, ranges): 0 or -errno; may be NULL
+ * @fn:		carries it out: 0 (or a new fd) or -errno
+ * @undo:	takes back what @fn did when its result cannot be written
+ *		back; may be NULL
+ */
+struct mmb_ioctl_desc {
+	unsigned int cmd;
+	u16 size;
+	u16 minsz;
+	u32 flags;
+	int (*check)(const void *arg);
+	long (*fn)(void *ctx, struct file *file, void *arg);
+	void (*undo)(void *ctx, struct file *file, void *arg);
+};
+
+/* An entry for @cmd, whose struct @type had @last as its first last field. */
+#define MMB_IOCTL(_cmd, _type, _last, _flags, _check, _fn)                \
+	{                                                                 \
+		.cmd = (_cmd),                                            \
+		.size = sizeof(_type) +                                   \
+			BUILD_BUG_ON_ZERO(sizeof(_type) > MMB_IOCTL_MAX), \
+		.minsz = offsetofend(_type, _last), .flags = (_flags),    \
+		.check = (_check), .fn = (_fn),                           \
+	}
+
+struct vm_area_struct;
+
+/**
+ * struct mmb_mechanism - what the core needs to know of a mechanism.
+ * @name:	for messages
+ * @ioctls:	its ioctls on the device file
+ * @nr_ioctls:	entries in @ioctls
+ * @mmap_first:	first page offset of the device file that @mmap maps
+ * @mmap_last:	last such page offset
+ * @mmap:	maps a range of the device file, or NULL
+ * @dev_init:	sets up its state of a device being allocated
+ * @dev_register: sees the device's registered description
+ * @dev_unplug:	stops its use of a removed device (unregistration)
+ * @dev_destroy: frees its state of a device at the last reference
+ * @file_open:	sets up its state of a file being opened
+ * @file_release: tears down its state of a file being closed
+ *
+ * Every hook is optional.  Devices and files go through the mechanisms'
+ * init, register and open hooks in the order of the core's list, and
+ * through unplug, destroy and release in the reverse order.
+ */
+struct mmb_mechanism {
+	const char *name;
+	const struct mmb_ioctl_desc *ioctls;
+	unsigned int nr_ioctls;
+	unsigned long mmap_first;
+	unsigned long mmap_last;
+	int (*mmap)(struct mmb_file *mf, struct vm_area_struct *vma);
+	int (*dev_init)(struct mmb_device *mdev);
+	int (*dev_register)(struct mmb_device *mdev);
+	void (*dev_unplug)(struct mmb_device *mdev);
+	void (*dev_destroy)(struct mmb_device *mdev);
+	void (*file_open)(struct mmb_file *mf);
+	void (*file_release)(struct mmb_file *mf, struct file *file);
+};
+
+extern const struct mmb_mechanism mmb_info_mech, mmb_notify_mech, mmb_copy_mech,
+	mmb_object_mech, mmb_region_mech, mmb_stream_mech, mmb_trigger_mech,
+	mmb_dma_mech;
+
 extern const struct file_operations mmb_fops;
+int mmb_mechanisms_init(struct mmb_device *mdev);
+int mmb_mechanisms_register(struct mmb_device *mdev);
+void mmb_mechanisms_unplug(struct mmb_device *mdev);
+void mmb_mechanisms_destroy(struct mmb_device *mdev);
 void mmb_file_put(struct mmb_file *mf);
 int mmb_get_args(void *karg, size_t ksize, size_t minsz, void __user *uarg);
 int mmb_get_out_args(void *karg, size_t ksize, size_t minsz, void __user *uarg);
+long mmb_ioctl_dispatch(const struct mmb_ioctl_desc *table, size_t n, void *ctx,
+			struct mmb_device *mdev, struct file *file,
+			unsigned int cmd, void __user *uarg);
+
+/* dma.c */
 int mmb_dma_kernel(struct mmb_device *mdev, u64 dev_offset, void *buf,
 		   size_t len, bool to_device);
+gfp_t mmb_dma_gfp(struct device *dev);
+
+/* mem.c */
+pgprot_t mmb_mem_pgprot(const struct mmb_mem *m, pgprot_t prot);
 
 /* stream.c */
 struct mmb_stream;
-int mmb_stream_setup(struct mmb_device *mdev,
-		     const struct mmb_stream_setup *ss);
-void mmb_stream_unplug(struct mmb_device *mdev);
 
 /* region.c */
 int mmb_region_fs_init(void);
 void mmb_region_fs_exit(void);
-int mmb_region_init(struct mmb_region *rg);
-void mmb_region_destroy(struct mmb_region *rg);
 struct address_space *mmb_region_mapping(struct mmb_device *mdev);
-int mmb_region_mmap(struct mmb_device *mdev, struct vm_area_struct *vma);
-int mmb_region_ctl(struct mmb_device *mdev, bool revoke,
-		   struct mmb_region_ctl *ctl);
-int mmb_region_info(struct mmb_device *mdev, struct mmb_region_info *ri);
-void mmb_region_unplug(struct mmb_device *mdev);
-int mmb_region_revoke(struct mmb_device *mdev);
-int mmb_region_restore(struct mmb_device *mdev);
 
 /* object.c */
 struct mmb_file;
 int mmb_object_cache_init(void);
 void mmb_object_fault_inject(struct dentry *root);
 void mmb_object_cache_exit(void);
-void mmb_objects_init(struct mmb_objects *objs);
-int mmb_objects_register(struct mmb_device *mdev);
-void mmb_objects_destroy(struct mmb_objects *objs);
-int mmb_obj_create(struct mmb_file *mf, struct mmb_obj_create *oc);
-int mmb_obj_migrate(struct mmb_file *mf, u32 handle, u32 placement);
-int mmb_obj_destroy(struct mmb_file *mf, u32 handle);
-int mmb_obj_info(struct mmb_file *mf, struct mmb_obj_info *oi);
-int mmb_obj_mmap(struct mmb_file *mf, struct vm_area_struct *vma);
-void mmb_obj_release_file(struct mmb_file *mf);
-void mmb_objects_unplug(struct mmb_device *mdev);
 
 /* notify.c */
 struct vm_area_struct;
-int mmb_notify_init(struct mmb_notify *n);
-void mmb_notify_destroy(struct mmb_notify *n);
-void mmb_irq_event(struct mmb_device *mdev, u32 cause);
 void mmb_notify_region(struct mmb_device *mdev, u32 cause, u32 state);
-void mmb_notify_control(struct mmb_device *mdev, struct file *file,
-			bool enable);
-void mmb_notify_unplug(struct mmb_device *mdev);
 u64 mmb_notify_triggers(struct mmb_device *mdev);
 u64 mmb_notify_count(struct mmb_device *mdev);
 u64 mmb_notify_handled(struct mmb_device *mdev);
-int mmb_notify_mmap(struct mmb_device *mdev, struct vm_area_struct *vma);
-void mmb_notify_fd_init(struct mmb_notify_fd *nfd);
-void mmb_notify_fd_release(struct mmb_device *mdev, struct mmb_notify_fd *nfd,
-			   struct file *file);
-int mmb_notify_pin_ring(struct mmb_device *mdev, struct mmb_notify_fd *nfd,
-			struct mmb_pin_region *pr);
-int mmb_notify_unpin_ring(struct mmb_device *mdev, struct mmb_notify_fd *nfd,
-			  u32 id);
-int mmb_notify_set_eventfd(struct mmb_device *mdev, struct mmb_notify_fd *nfd,
-			   int fd);
-int mmb_notify_event_open(struct mmb_device *mdev, u32 flags);
 
 /* remote.c */
 int mmb_remote_init(void);
 void mmb_remote_exit(void);
+void mmb_copy_run(struct mmb_copy *c, void *bounce);
 
 /* copyfd.c */
 struct iov_iter;
 struct kiocb;
 struct poll_table_struct;
-void mmb_copyfd_init(struct mmb_copy_fd *cfd);
-void mmb_copyfd_release(struct mmb_copy_fd *cfd);
 ssize_t mmb_copyfd_read_iter(struct mmb_copy_fd *cfd, struct kiocb *iocb,
 			     struct iov_iter *to);
 ssize_t mmb_copyfd_write_iter(struct mmb_copy_fd *cfd, struct kiocb *iocb,
 			      struct iov_iter *from);
 __poll_t mmb_copyfd_poll(struct mmb_copy_fd *cfd, struct file *file,
 			 struct poll_table_struct *wait);
-int mmb_copyfd_config(struct mmb_copy_fd *cfd, struct file *file,
-		      const struct mmb_copy_config *cc);
-void mmb_copyfd_status(struct mmb_copy_fd *cfd, struct mmb_copy_status *st);
-int mmb_copyfd_irq_copy(struct mmb_copy_fd *cfd, struct mmb_device *mdev,
-			const struct mmb_irq_copy *ic);
 void mmb_irq_copy_event(struct mmb_device *mdev, u64 irq_count, u64 now);
-
-/* Backends. */
-int mmb_edu_init(void);
-void mmb_edu_exit(void);
-int mmb_ivshmem_init(void);
-void mmb_ivshmem_exit(void);
-int mmb_soft_init(void);
-void mmb_soft_exit(void);
 
 #endif /* _MMB_PRIV_H */

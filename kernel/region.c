@@ -106,14 +106,14 @@ static void mmb_region_vm_open(struct vm_area_struct *vma)
 	struct mmb_map *map = vma->vm_private_data;
 
 	kref_get(&map->ref);
-	atomic64_inc(&map->mdev->region.mappings);
+	atomic64_inc(&map->mdev->core->region.mappings);
 }
 
 static void mmb_region_vm_close(struct vm_area_struct *vma)
 {
 	struct mmb_map *map = vma->vm_private_data;
 
-	atomic64_dec(&map->mdev->region.mappings);
+	atomic64_dec(&map->mdev->core->region.mappings);
 	kref_put(&map->ref, mmb_map_free);
 }
 
@@ -126,9 +126,7 @@ static u64 mmb_region_offset(struct vm_area_struct *vma, unsigned long addr)
 
 static unsigned long mmb_region_pfn(struct mmb_device *mdev, u64 off)
 {
-	if (mdev->map_virt)
-		return vmalloc_to_pfn(mdev->map_virt + off);
-	return PHYS_PFN(mdev->map_phys + off);
+	return mmb_mem_pfn(&mdev->map, off);
 }
 
 /* The device page (order 0) or PMD (PMD_ORDER) at the fault; region live. */
@@ -136,13 +134,13 @@ static vm_fault_t mmb_region_insert(struct vm_fault *vmf, unsigned int order)
 {
 	struct vm_area_struct *vma = vmf->vma;
 	struct mmb_map *map = vma->vm_private_data;
-	struct mmb_region *rg = &map->mdev->region;
+	struct mmb_region *rg = &map->mdev->core->region;
 	unsigned long addr = ALIGN_DOWN(vmf->address, PAGE_SIZE << order);
 	u64 off = mmb_region_offset(vma, addr);
 	vm_fault_t ret;
 
 	lockdep_assert_held(&rg->sem);
-	if (off >= map->mdev->map_size)
+	if (off >= map->mdev->map.size)
 		return VM_FAULT_SIGBUS;
 	if (!order) {
 		ret = vmf_insert_pfn(vma, addr, mmb_region_pfn(map->mdev, off));
@@ -174,11 +172,11 @@ static bool mmb_region_huge_ok(struct vm_fault *vmf, unsigned int order)
 	unsigned long size = PAGE_SIZE << order;
 	unsigned long addr = ALIGN_DOWN(vmf->address, size);
 
-	if (order != PMD_ORDER || mdev->map_virt || addr < vma->vm_start ||
-	    addr + size > vma->vm_end)
+	if (order != PMD_ORDER || !mmb_mem_is_io(&mdev->map) ||
+	    addr < vma->vm_start || addr + size > vma->vm_end)
 		return false;
-	return mmb_region_offset(vma, addr) + size <= mdev->map_size &&
-	       IS_ALIGNED(mdev->map_phys + mmb_region_offset(vma, addr), size);
+	return mmb_region_offset(vma, addr) + size <= mdev->map.size &&
+	       IS_ALIGNED(mdev->map.phys + mmb_region_offset(vma, addr), size);
 }
 #else
 static bool mmb_region_huge_ok(struct vm_fault *vmf, unsigned int order)
@@ -196,7 +194,7 @@ static bool mmb_region_huge_ok(struct vm_fault *vmf, unsigned int order)
  */
 static struct page *mmb_scratch_page(struct mmb_map *map, u64 off)
 {
-	struct mmb_region *rg = &map->mdev->region;
+	struct mmb_region *rg = &map->mdev->core->region;
 	unsigned long idx = off >> PAGE_SHIFT;
 	struct page *page;
 
@@ -225,7 +223,7 @@ static struct page *mmb_scratch_page(struct mmb_map *map, u64 off)
 static vm_fault_t mmb_region_discard(struct vm_fault *vmf)
 {
 	struct mmb_map *map = vmf->vma->vm_private_data;
-	struct mmb_region *rg = &map->mdev->region;
+	struct mmb_region *rg = &map->mdev->core->region;
 	unsigned long addr = vmf->address & PAGE_MASK;
 	struct page *page;
 
@@ -258,7 +256,7 @@ static void mmb_region_account(struct vm_fault *vmf, vm_fault_t ret)
 	mmb_stat_add(mdev, MMB_STAT_REGION_FAULTS, 1);
 	trace_mmb_fault(mdev, 0, vmf->address,
 			mmb_region_offset(vmf->vma, vmf->address),
-			READ_ONCE(mdev->region.state),
+			READ_ONCE(mdev->core->region.state),
 			(__force unsigned int)ret);
 }
 
@@ -276,7 +274,7 @@ static void mmb_region_account(struct vm_fault *vmf, vm_fault_t ret)
 static vm_fault_t mmb_region_wait(struct vm_fault *vmf)
 {
 	struct mmb_map *map = vmf->vma->vm_private_data;
-	struct mmb_region *rg = &map->mdev->region;
+	struct mmb_region *rg = &map->mdev->core->region;
 	unsigned int flags = vmf->flags;
 	struct file *file;
 
@@ -323,7 +321,7 @@ static vm_fault_t mmb_region_huge_fault(struct vm_fault *vmf,
 					unsigned int order)
 {
 	struct mmb_map *map = vmf->vma->vm_private_data;
-	struct mmb_region *rg = &map->mdev->region;
+	struct mmb_region *rg = &map->mdev->core->region;
 	vm_fault_t ret = VM_FAULT_FALLBACK;
 
 	if (order && !mmb_region_huge_ok(vmf, order))
@@ -371,9 +369,9 @@ static int mmb_region_access(struct vm_area_struct *vma, unsigned long addr,
 {
 	struct mmb_map *map = vma->vm_private_data;
 	struct mmb_device *mdev = map->mdev;
-	struct mmb_region *rg = &mdev->region;
+	struct mmb_region *rg = &mdev->core->region;
 	u64 off = mmb_region_offset(vma, addr);
-	int ret, i;
+	int ret;
 
 	len = min_t(unsigned long, len, PAGE_SIZE - offset_in_page(addr));
 	ret = len;
@@ -400,30 +398,16 @@ static int mmb_region_access(struct vm_area_struct *vma, unsigned long addr,
 			}
 			mutex_unlock(&map->lock);
 		}
-	} else if (off + len > mdev->map_size) {
+	} else if (off + len > mdev->map.size) {
 		ret = -EIO;
-	} else if (mdev->map_virt) {
-		if (write)
-			memcpy(mdev->map_virt + off, buf, len);
-		else
-			memcpy(buf, mdev->map_virt + off, len);
-	} else if (mdev->map_cache == MMB_CACHE_UC) {
-		if (!IS_ALIGNED(off | len, 4)) {
-			ret = -EIO;
-		} else {
-			void __iomem *io = mdev->map_io + off;
-
-			for (i = 0; i < len; i += 4) {
-				if (write)
-					iowrite32(*(u32 *)(buf + i), io + i);
-				else
-					*(u32 *)(buf + i) = ioread32(io + i);
-			}
-		}
+	} else if (mmb_mem_is_io(&mdev->map) &&
+		   mdev->map.cache == MMB_CACHE_UC &&
+		   !IS_ALIGNED(off | len, 4)) {
+		ret = -EIO; /* registers: whole 32-bit words only */
 	} else if (write) {
-		memcpy_toio(mdev->map_io + off, buf, len);
+		mmb_mem_write(&mdev->map, off, buf, len);
 	} else {
-		memcpy_fromio(buf, mdev->map_io + off, len);
+		mmb_mem_read(&mdev->map, off, buf, len);
 	}
 	up_read(&rg->sem);
 	return ret;
@@ -452,14 +436,14 @@ static const struct vm_operations_struct mmb_region_vm_ops = {
  * Return: 0, -ENODEV without a region, -EINVAL for MAP_PRIVATE or an
  * unknown policy, -ENXIO for a range outside the region, -ENOMEM.
  */
-int mmb_region_mmap(struct mmb_device *mdev, struct vm_area_struct *vma)
+static int mmb_region_mmap(struct mmb_device *mdev, struct vm_area_struct *vma)
 {
 	u64 space = vma->vm_pgoff >> MMB_REGION_PGSHIFT;
 	u64 pgoff = vma->vm_pgoff & MMB_REGION_PGMASK;
-	u64 npages = mdev->map_size >> PAGE_SHIFT;
+	u64 npages = mdev->map.size >> PAGE_SHIFT;
 	struct mmb_map *map;
 
-	if (!(mdev->caps & MMB_CAP_MAP) || !mdev->map_user_safe)
+	if (!(mdev->core->caps & MMB_CAP_MAP) || !mdev->map.user_safe)
 		return -ENODEV;
 	if (space < 1 || space > MMB_FAULT_WAIT + 1)
 		return -EINVAL;
@@ -478,20 +462,11 @@ int mmb_region_mmap(struct mmb_device *mdev, struct vm_area_struct *vma)
 	get_device(&mdev->dev);
 	map->mdev = mdev;
 
-	switch (mdev->map_cache) {
-	case MMB_CACHE_UC:
-		vma->vm_page_prot = pgprot_noncached(vma->vm_page_prot);
-		break;
-	case MMB_CACHE_WC:
-		vma->vm_page_prot = pgprot_writecombine(vma->vm_page_prot);
-		break;
-	}
-	if (!mdev->map_virt)
-		vma->vm_page_prot = pgprot_decrypted(vma->vm_page_prot);
+	vma->vm_page_prot = mmb_mem_pgprot(&mdev->map, vma->vm_page_prot);
 	mmb_vm_flags_set(vma, VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP);
 	vma->vm_ops = &mmb_region_vm_ops;
 	vma->vm_private_data = map;
-	atomic64_inc(&mdev->region.mappings);
+	atomic64_inc(&mdev->core->region.mappings);
 	return 0;
 }
 
@@ -503,10 +478,10 @@ int mmb_region_mmap(struct mmb_device *mdev, struct vm_area_struct *vma)
 static int mmb_region_set(struct mmb_device *mdev, u32 reason, bool set,
 			  struct mmb_region_ctl *out)
 {
-	struct mmb_region *rg = &mdev->region;
+	struct mmb_region *rg = &mdev->core->region;
 	u32 old, state, cause = 0;
 
-	if (!(mdev->caps & MMB_CAP_MAP))
+	if (!(mdev->core->caps & MMB_CAP_MAP))
 		return -EOPNOTSUPP;
 
 	down_write(&rg->sem);
@@ -579,27 +554,22 @@ int mmb_region_restore(struct mmb_device *mdev)
 EXPORT_SYMBOL_GPL(mmb_region_restore);
 
 /* MMB_IOC_REGION_REVOKE / RESTORE: the user's revocation reason. */
-int mmb_region_ctl(struct mmb_device *mdev, bool revoke,
-		   struct mmb_region_ctl *ctl)
-{
-	return mmb_region_set(mdev, MMB_REGION_REVOKED_USER, revoke, ctl);
-}
 
 /* MMB_IOC_REGION_INFO */
-int mmb_region_info(struct mmb_device *mdev, struct mmb_region_info *ri)
+static int mmb_region_info(struct mmb_device *mdev, struct mmb_region_info *ri)
 {
-	struct mmb_region *rg = &mdev->region;
+	struct mmb_region *rg = &mdev->core->region;
 
-	if (!(mdev->caps & MMB_CAP_MAP))
+	if (!(mdev->core->caps & MMB_CAP_MAP))
 		return -EOPNOTSUPP;
 	down_read(&rg->sem);
-	ri->size = mdev->map_size;
+	ri->size = mdev->map.size;
 	ri->state = rg->state;
-	ri->cache = mdev->map_cache;
+	ri->cache = mdev->map.cache;
 	ri->features = 0;
 #ifdef CONFIG_ARCH_SUPPORTS_PMD_PFNMAP
-	if (!mdev->map_virt && mdev->map_size >= PMD_SIZE &&
-	    IS_ALIGNED(mdev->map_phys, PMD_SIZE))
+	if (mmb_mem_is_io(&mdev->map) && mdev->map.size >= PMD_SIZE &&
+	    IS_ALIGNED(mdev->map.phys, PMD_SIZE))
 		ri->features |= MMB_REGION_HUGE;
 #endif
 	ri->revokes = rg->revokes;
@@ -618,19 +588,19 @@ int mmb_region_info(struct mmb_device *mdev, struct mmb_region_info *ri)
  * Removal: revoke for good before the backend frees the memory.  Waiters
  * wake and get SIGBUS; DISCARD mappings keep their scratch pages.
  */
-void mmb_region_unplug(struct mmb_device *mdev)
+static void mmb_region_unplug(struct mmb_device *mdev)
 {
-	if (mdev->caps & MMB_CAP_MAP)
+	if (mdev->core->caps & MMB_CAP_MAP)
 		mmb_region_set(mdev, MMB_REGION_GONE, true, NULL);
 }
 
 /* The address_space every open file of @mdev maps through. */
 struct address_space *mmb_region_mapping(struct mmb_device *mdev)
 {
-	return mdev->region.inode->i_mapping;
+	return mdev->core->region.inode->i_mapping;
 }
 
-int mmb_region_init(struct mmb_region *rg)
+static int mmb_region_init(struct mmb_region *rg)
 {
 	rg->inode = alloc_anon_inode(mmb_mnt->mnt_sb);
 	if (IS_ERR(rg->inode))
@@ -640,10 +610,86 @@ int mmb_region_init(struct mmb_region *rg)
 	return 0;
 }
 
-void mmb_region_destroy(struct mmb_region *rg)
+static void mmb_region_destroy(struct mmb_region *rg)
 {
 	iput(rg->inode);
 }
+
+static int mmb_region_dev_init(struct mmb_device *mdev)
+{
+	return mmb_region_init(&mdev->core->region);
+}
+
+static void mmb_region_dev_destroy(struct mmb_device *mdev)
+{
+	mmb_region_destroy(&mdev->core->region);
+}
+
+static int mmb_region_file_mmap(struct mmb_file *mf, struct vm_area_struct *vma)
+{
+	return mmb_region_mmap(mf->mdev, vma);
+}
+
+/*
+ * Revocation by the user cuts every process's mappings of the device,
+ * whoever made them, so it is an administrator's operation: opening the
+ * node is not enough.
+ */
+static int mmb_region_ctl_check(const void *arg)
+{
+	const struct mmb_region_ctl *ctl = arg;
+
+	return ctl->flags || ctl->reserved ? -EINVAL : 0;
+}
+
+static long mmb_ioctl_region_revoke(void *ctx, struct file *file, void *arg)
+{
+	return mmb_region_set(((struct mmb_file *)ctx)->mdev,
+			      MMB_REGION_REVOKED_USER, true, arg);
+}
+
+static long mmb_ioctl_region_restore(void *ctx, struct file *file, void *arg)
+{
+	return mmb_region_set(((struct mmb_file *)ctx)->mdev,
+			      MMB_REGION_REVOKED_USER, false, arg);
+}
+
+static int mmb_region_info_check(const void *arg)
+{
+	const struct mmb_region_info *ri = arg;
+
+	return ri->flags ? -EINVAL : 0;
+}
+
+static long mmb_ioctl_region_info(void *ctx, struct file *file, void *arg)
+{
+	return mmb_region_info(((struct mmb_file *)ctx)->mdev, arg);
+}
+
+#define MMB_REGION_CTL_FLAGS (MMB_IOCTL_ADMIN | MMB_IOCTL_OUT | MMB_IOCTL_ALIVE)
+
+static const struct mmb_ioctl_desc mmb_region_ioctls[] = {
+	MMB_IOCTL(MMB_IOC_REGION_REVOKE, struct mmb_region_ctl, restores,
+		  MMB_REGION_CTL_FLAGS, mmb_region_ctl_check,
+		  mmb_ioctl_region_revoke),
+	MMB_IOCTL(MMB_IOC_REGION_RESTORE, struct mmb_region_ctl, restores,
+		  MMB_REGION_CTL_FLAGS, mmb_region_ctl_check,
+		  mmb_ioctl_region_restore),
+	MMB_IOCTL(MMB_IOC_REGION_INFO, struct mmb_region_info, wait_faults,
+		  MMB_IOCTL_OUT, mmb_region_info_check, mmb_ioctl_region_info),
+};
+
+const struct mmb_mechanism mmb_region_mech = {
+	.name = "region",
+	.ioctls = mmb_region_ioctls,
+	.nr_ioctls = ARRAY_SIZE(mmb_region_ioctls),
+	.mmap_first = MMB_MMAP_REGION(MMB_FAULT_DISCARD) >> PAGE_SHIFT,
+	.mmap_last = (MMB_MMAP_OBJECT(0) >> PAGE_SHIFT) - 1,
+	.mmap = mmb_region_file_mmap,
+	.dev_init = mmb_region_dev_init,
+	.dev_unplug = mmb_region_unplug,
+	.dev_destroy = mmb_region_dev_destroy,
+};
 
 int mmb_region_fs_init(void)
 {

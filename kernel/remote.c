@@ -20,7 +20,6 @@
 #include <linux/wait.h>
 
 #include "priv.h"
-#include "remote.h"
 #include "trace.h"
 
 static unsigned int copy_workers;
@@ -172,7 +171,6 @@ void mmb_copy_run(struct mmb_copy *c, void *bounce)
 		cond_resched();
 	}
 }
-EXPORT_SYMBOL_GPL(mmb_copy_run);
 
 /*
  * Give up the address space the thread adopted.  Ours may be the last

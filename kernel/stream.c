@@ -62,7 +62,6 @@
 #include <linux/vmalloc.h>
 
 #include "compat.h"
-#include "pin.h"
 #include "priv.h"
 
 /* Largest single request for engines that use CPU addresses. */
@@ -627,13 +626,13 @@ static void mmb_stream_halt(struct mmb_stream *s)
  * completes, which the backend's teardown makes happen before its remove
  * returns.
  */
-void mmb_stream_unplug(struct mmb_device *mdev)
+static void mmb_stream_unplug(struct mmb_device *mdev)
 {
 	struct mmb_stream *s;
 	unsigned long flags;
 
-	mutex_lock(&mdev->stream_lock);
-	s = mdev->stream;
+	mutex_lock(&mdev->core->stream_lock);
+	s = mdev->core->stream;
 	if (s) {
 		spin_lock_irqsave(&s->lock, flags);
 		s->dead = true;
@@ -645,7 +644,7 @@ void mmb_stream_unplug(struct mmb_device *mdev)
 		hrtimer_cancel(&s->tick);
 		wake_up_all(&s->wq);
 	}
-	mutex_unlock(&mdev->stream_lock);
+	mutex_unlock(&mdev->core->stream_lock);
 }
 
 /* Take the oldest ready frame for the process; -1 if none. */
@@ -875,106 +874,110 @@ static int mmb_stream_mmap(struct file *file, struct vm_area_struct *vma)
 	return ret;
 }
 
-static long mmb_stream_ioctl_ctl(struct mmb_stream *s, unsigned int cmd,
-				 void __user *uarg)
+/* Stream fd ioctls: on the stream's own file, @ctx is the stream. */
+static int mmb_stream_ctl_check(const void *arg)
 {
-	struct mmb_stream_ctl ctl;
-	int ret;
+	const struct mmb_stream_ctl *ctl = arg;
 
-	ret = mmb_get_args(&ctl, sizeof(ctl), sizeof(ctl), uarg);
-	if (ret)
-		return ret;
-	if (ctl.flags)
-		return -EINVAL;
-	if (cmd == MMB_IOC_STREAM_START)
-		return mmb_stream_start(s);
+	return ctl->flags ? -EINVAL : 0;
+}
+
+static long mmb_stream_ioctl_start(void *ctx, struct file *file, void *arg)
+{
+	return mmb_stream_start(ctx);
+}
+
+static long mmb_stream_ioctl_stop(void *ctx, struct file *file, void *arg)
+{
+	struct mmb_stream *s = ctx;
+
 	mutex_lock(&s->ctl);
 	mmb_stream_halt(s);
 	mutex_unlock(&s->ctl);
 	return READ_ONCE(s->dead) ? -ENODEV : 0;
 }
 
-static long mmb_stream_ioctl_status(struct mmb_stream *s, void __user *uarg)
+static int mmb_stream_status_check(const void *arg)
 {
-	struct mmb_stream_status st;
-	unsigned long flags;
-	u32 argsz, i;
-	int ret;
+	const struct mmb_stream_status *st = arg;
 
-	ret = mmb_get_out_args(&st, sizeof(st),
-			       offsetofend(struct mmb_stream_status, errors),
-			       uarg);
-	if (ret)
-		return ret;
-	if (st.flags)
-		return -EINVAL;
-	argsz = st.argsz;
+	return st->flags ? -EINVAL : 0;
+}
+
+static long mmb_stream_ioctl_status(void *ctx, struct file *file, void *arg)
+{
+	struct mmb_stream_status *st = arg;
+	struct mmb_stream *s = ctx;
+	unsigned long flags;
+	u32 i;
+
 	spin_lock_irqsave(&s->lock, flags);
 	if (s->dead) {
 		spin_unlock_irqrestore(&s->lock, flags);
 		return -ENODEV;
 	}
-	st = s->st;
-	st.ready = s->fifo_count;
-	for (i = 0, st.owned = 0; i < s->nr; i++)
-		st.owned += s->frames[i].state == MMB_FRAME_OWNED;
+	*st = s->st;
+	st->ready = s->fifo_count;
+	for (i = 0, st->owned = 0; i < s->nr; i++)
+		st->owned += s->frames[i].state == MMB_FRAME_OWNED;
 	spin_unlock_irqrestore(&s->lock, flags);
-	st.argsz = argsz;
-	st.flags = 0;
-	st.nr_frames = s->nr;
-	st.frame_size = s->size;
-	st.pattern_size = s->pattern;
-	st.sg_entries = s->sg_entries;
-	return copy_to_user(uarg, &st, min_t(u32, argsz, sizeof(st))) ?
-		       -EFAULT :
-		       0;
+	st->flags = 0;
+	st->nr_frames = s->nr;
+	st->frame_size = s->size;
+	st->pattern_size = s->pattern;
+	st->sg_entries = s->sg_entries;
+	return 0;
 }
 
-static long mmb_stream_ioctl_fetch(struct mmb_stream *s, struct file *file,
-				   void __user *uarg)
+static int mmb_stream_fetch_check(const void *arg)
 {
-	struct mmb_stream_fetch fe;
-	int idx, ret;
+	const struct mmb_stream_fetch *fe = arg;
 
-	/* Written first: a frame is taken only when it can be reported. */
-	ret = mmb_get_out_args(&fe, sizeof(fe), sizeof(fe), uarg);
-	if (ret)
-		return ret;
-	if (fe.flags)
-		return -EINVAL;
+	return fe->flags ? -EINVAL : 0;
+}
+
+/* The struct is written once before: a frame is taken only when it can be reported. */
+static long mmb_stream_ioctl_fetch(void *ctx, struct file *file, void *arg)
+{
+	struct mmb_stream_fetch *fe = arg;
+	struct mmb_stream *s = ctx;
+	int idx;
+
 	if (READ_ONCE(s->dead))
 		return -ENODEV;
-	if (s->mode != MMB_STREAM_NAIVE || fe.length < s->size)
+	if (s->mode != MMB_STREAM_NAIVE || fe->length < s->size)
 		return -EINVAL;
 	idx = mmb_stream_take(s, true);
 	if (idx < 0)
 		return idx;
-	mmb_stream_frame_info(s, idx, &fe.frame);
-	ret = mmb_stream_copy_out(s, idx, NULL, u64_to_user_ptr(fe.user_addr));
-	if (ret)
-		return ret;
-	return copy_to_user(uarg, &fe, min_t(u32, fe.argsz, sizeof(fe))) ?
-		       -EFAULT :
-		       0;
+	mmb_stream_frame_info(s, idx, &fe->frame);
+	return mmb_stream_copy_out(s, idx, NULL,
+				   u64_to_user_ptr(fe->user_addr));
 }
+
+static const struct mmb_ioctl_desc mmb_stream_fd_ioctls[] = {
+	MMB_IOCTL(MMB_IOC_STREAM_START, struct mmb_stream_ctl, flags, 0,
+		  mmb_stream_ctl_check, mmb_stream_ioctl_start),
+	MMB_IOCTL(MMB_IOC_STREAM_STOP, struct mmb_stream_ctl, flags, 0,
+		  mmb_stream_ctl_check, mmb_stream_ioctl_stop),
+	MMB_IOCTL(MMB_IOC_STREAM_STATUS, struct mmb_stream_status, errors,
+		  MMB_IOCTL_OUT, mmb_stream_status_check,
+		  mmb_stream_ioctl_status),
+	MMB_IOCTL(MMB_IOC_STREAM_FETCH, struct mmb_stream_fetch, frame,
+		  MMB_IOCTL_OUT, mmb_stream_fetch_check,
+		  mmb_stream_ioctl_fetch),
+};
 
 static long mmb_stream_ioctl(struct file *file, unsigned int cmd,
 			     unsigned long arg)
 {
 	struct mmb_stream *s = file->private_data;
-	void __user *uarg = (void __user *)arg;
+	long ret;
 
-	switch (cmd) {
-	case MMB_IOC_STREAM_START:
-	case MMB_IOC_STREAM_STOP:
-		return mmb_stream_ioctl_ctl(s, cmd, uarg);
-	case MMB_IOC_STREAM_STATUS:
-		return mmb_stream_ioctl_status(s, uarg);
-	case MMB_IOC_STREAM_FETCH:
-		return mmb_stream_ioctl_fetch(s, file, uarg);
-	default:
-		return -ENOTTY;
-	}
+	ret = mmb_ioctl_dispatch(mmb_stream_fd_ioctls,
+				 ARRAY_SIZE(mmb_stream_fd_ioctls), s, s->mdev,
+				 file, cmd, (void __user *)arg);
+	return ret == -ENOIOCTLCMD ? -ENOTTY : ret;
 }
 
 static void mmb_stream_free(struct mmb_stream *s)
@@ -1016,13 +1019,13 @@ static int mmb_stream_release(struct inode *inode, struct file *file)
 	mmb_stream_halt(s);
 	mutex_unlock(&s->ctl);
 	/* Unmapped while the device cannot be removed under us. */
-	mutex_lock(&mdev->stream_lock);
+	mutex_lock(&mdev->core->stream_lock);
 	spin_lock_irqsave(&s->lock, flags);
 	mmb_stream_unmap(s);
 	spin_unlock_irqrestore(&s->lock, flags);
-	if (mdev->stream == s)
-		mdev->stream = NULL;
-	mutex_unlock(&mdev->stream_lock);
+	if (mdev->core->stream == s)
+		mdev->core->stream = NULL;
+	mutex_unlock(&mdev->core->stream_lock);
 	mmb_stream_free(s);
 	return 0;
 }
@@ -1197,7 +1200,7 @@ static int mmb_stream_alloc_kbufs(struct mmb_stream *s)
 
 /*
  * Map every frame for a bus-address engine.  Called with
- * mdev->stream_lock held and the device alive, so that a removal unmaps
+ * mdev->core->stream_lock held and the device alive, so that a removal unmaps
  * what this maps.
  */
 static int mmb_stream_map(struct mmb_stream *s)
@@ -1260,7 +1263,7 @@ static int mmb_stream_check(struct mmb_device *mdev,
 		return -EINVAL;
 	if (naive != !!ss->signal || ss->signal > _NSIG)
 		return -EINVAL;
-	if (!(mdev->caps & MMB_CAP_DMA))
+	if (!(mdev->core->caps & MMB_CAP_DMA))
 		return -EOPNOTSUPP;
 	/* The pattern is whole words of the window (edu refuses less). */
 	if (mdev->dma_window < 8)
@@ -1275,7 +1278,8 @@ static int mmb_stream_check(struct mmb_device *mdev,
  *
  * Return: the stream fd or -errno.
  */
-int mmb_stream_setup(struct mmb_device *mdev, const struct mmb_stream_setup *ss)
+static int mmb_stream_setup(struct mmb_device *mdev,
+			    const struct mmb_stream_setup *ss)
 {
 	struct mmb_stream *s;
 	int ret, fd, oflags = O_RDWR;
@@ -1289,7 +1293,7 @@ int mmb_stream_setup(struct mmb_device *mdev, const struct mmb_stream_setup *ss)
 		return -ENOMEM;
 	get_device(&mdev->dev);
 	s->mdev = mdev;
-	s->dma_dev = get_device(mdev->dma_dev);
+	s->dma_dev = get_device(mdev->core->dma_dev);
 	s->mode = ss->mode;
 	s->nr = ss->nr_frames;
 	s->size = ss->frame_size;
@@ -1334,14 +1338,14 @@ int mmb_stream_setup(struct mmb_device *mdev, const struct mmb_stream_setup *ss)
 		}
 	}
 
-	mutex_lock(&mdev->stream_lock);
+	mutex_lock(&mdev->core->stream_lock);
 	ret = mmb_device_alive(mdev);
-	if (!ret && mdev->stream)
+	if (!ret && mdev->core->stream)
 		ret = -EBUSY;
 	if (!ret && !mmb_stream_cpu(s))
 		ret = mmb_stream_map(s);
 	if (ret) {
-		mutex_unlock(&mdev->stream_lock);
+		mutex_unlock(&mdev->core->stream_lock);
 		goto err_free;
 	}
 	if (ss->flags & MMB_EVENT_NONBLOCK)
@@ -1350,10 +1354,10 @@ int mmb_stream_setup(struct mmb_device *mdev, const struct mmb_stream_setup *ss)
 		oflags |= O_CLOEXEC;
 	fd = anon_inode_getfd("[mmbridge-stream]", &mmb_stream_fops, s, oflags);
 	if (fd >= 0)
-		mdev->stream = s;
+		mdev->core->stream = s;
 	else
 		mmb_stream_unmap(s);
-	mutex_unlock(&mdev->stream_lock);
+	mutex_unlock(&mdev->core->stream_lock);
 	if (fd < 0) {
 		ret = fd;
 		goto err_free;
@@ -1364,3 +1368,21 @@ err_free:
 	mmb_stream_free(s);
 	return ret;
 }
+
+/* MMB_IOC_STREAM_SETUP, on the device file: a new stream's fd. */
+static long mmb_ioctl_stream_setup(void *ctx, struct file *file, void *arg)
+{
+	return mmb_stream_setup(((struct mmb_file *)ctx)->mdev, arg);
+}
+
+static const struct mmb_ioctl_desc mmb_stream_ioctls[] = {
+	MMB_IOCTL(MMB_IOC_STREAM_SETUP, struct mmb_stream_setup, reserved,
+		  MMB_IOCTL_ALIVE, NULL, mmb_ioctl_stream_setup),
+};
+
+const struct mmb_mechanism mmb_stream_mech = {
+	.name = "stream",
+	.ioctls = mmb_stream_ioctls,
+	.nr_ioctls = ARRAY_SIZE(mmb_stream_ioctls),
+	.dev_unplug = mmb_stream_unplug,
+};

@@ -13,9 +13,7 @@
 
 #include <linux/tracepoint.h>
 
-#include "pin.h"
 #include "priv.h"
-#include "remote.h"
 
 #define MMB_TRACE_NAME 16
 

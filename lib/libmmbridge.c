@@ -2,6 +2,7 @@
 /*
  * libmmbridge: C API over the mmbridge ioctls.
  */
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -47,9 +48,20 @@ int mmb_open(const char *name, int oflags)
 
 int mmb_info(int fd, struct mmb_info *info)
 {
+	size_t n;
+	int ret;
+
 	memset(info, 0, sizeof(*info));
 	info->argsz = sizeof(*info);
-	return mmb_ioctl(fd, MMB_IOC_INFO, info);
+	ret = mmb_ioctl(fd, MMB_IOC_INFO, info);
+	if (ret || info->driver[0])
+		return ret;
+	/* A kernel that does not fill in @driver: the stem of the name. */
+	n = strnlen(info->name, sizeof(info->name));
+	while (n && isdigit((unsigned char)info->name[n - 1]))
+		n--;
+	memcpy(info->driver, info->name, n);
+	return 0;
 }
 
 int mmb_irq_trigger(int fd, uint32_t count, uint32_t *raised)
@@ -484,20 +496,6 @@ int mmb_stat_get(const char *name, const char *stat, uint64_t *value)
 		}
 	}
 	return -ENOENT;
-}
-
-const char *mmb_backend_str(uint32_t backend)
-{
-	switch (backend) {
-	case MMB_BACKEND_SOFT:
-		return "soft";
-	case MMB_BACKEND_EDU:
-		return "edu";
-	case MMB_BACKEND_IVSHMEM:
-		return "ivshmem";
-	default:
-		return "unknown";
-	}
 }
 
 void *mmb_region_map(int fd, uint32_t policy, uint64_t offset, size_t len)

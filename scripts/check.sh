@@ -17,7 +17,8 @@ CHECK=$BUILD/check
 CHECK_KERNELS=${CHECK_KERNELS:-6.1 6.12}
 . vm/lib.sh
 
-KCODE=(kernel/*.c kernel/*.h include/uapi/linux/mmbridge.h samples/mmb_sample/*.c)
+KCODE=(kernel/*.c kernel/*.h backends/*.c include/linux/mmbridge.h
+       include/uapi/linux/mmbridge.h samples/mmb_sample/*.[ch] tests/kmod/*.c)
 failed=0
 report() {	# name, findings file
 	local n
@@ -50,13 +51,20 @@ if [ ! -x "$SRC/scripts/checkpatch.pl" ] || [ "$tarball" -nt "$SRC/scripts/check
 	touch "$SRC/scripts/checkpatch.pl"
 fi
 
-# checkpatch: compat.h is where version tests belong (LINUX_VERSION_CODE is
-# the one thing an out-of-tree module has to test); nowhere else.
+# checkpatch: compat.h is where the core's version tests belong
+# (LINUX_VERSION_CODE is the one thing an out-of-tree module has to test);
+# the public header and the drivers, which cannot include compat.h, have
+# one each (the namespace syntax; platform_driver.remove).
 out=$CHECK/checkpatch.txt
 : >"$out"
 for f in "${KCODE[@]}"; do
 	ign=
-	[ "$f" = kernel/compat.h ] && ign=--ignore=LINUX_VERSION_CODE
+	# mmb_device_alloc() names a type and a member twice: no side
+	# effects to repeat.
+	case $f in
+	kernel/compat.h | backends/mmb_soft.c) ign=--ignore=LINUX_VERSION_CODE ;;
+	include/linux/mmbridge.h) ign=--ignore=LINUX_VERSION_CODE,MACRO_ARG_REUSE ;;
+	esac
 	"$SRC/scripts/checkpatch.pl" --strict --no-tree --terse --show-types $ign -f "$f" |
 		grep -v '^total: 0 errors, 0 warnings' >>"$out"
 done
@@ -71,14 +79,16 @@ for k in $CHECK_KERNELS; do
 		echo "no headers for kernel $k" >>"$out"; continue; }
 	d=$CHECK/sparse/$rel
 	rm -rf "$d" && mkdir -p "$d"
-	cp -a Kbuild dkms.conf kernel include "$d/"
+	cp -a Kbuild dkms.conf kernel backends include "$d/"
 	make -s -C "/lib/modules/$rel/build" M="$d" C=2 MMB_WERROR=1 modules \
 		>"$d/log" 2>&1 || echo "$rel: build failed" >>"$out"
 	grep -E 'warning:|error:' "$d/log" | sed "s|$d/||; s|^|$rel: |" >>"$out"
-	# The sample driver, against that build's symbols.
+	# The sample driver, against that build as an SDK.
 	cp -a samples "$d/"
+	mkdir -p "$d/sdk/$rel" && cp "$d/Module.symvers" "$d/sdk/$rel/" &&
+		ln -sfn "$d/include" "$d/sdk/include"
 	make -s -C "/lib/modules/$rel/build" M="$d/samples/mmb_sample" C=2 \
-		MMB_KERNEL="$d/kernel" KBUILD_EXTRA_SYMBOLS="$d/Module.symvers" MMB_WERROR=1 modules \
+		MMB_SDK="$d/sdk" MMB_WERROR=1 modules \
 		>"$d/sample.log" 2>&1 || echo "$rel: sample build failed" >>"$out"
 	grep -E 'warning:|error:' "$d/sample.log" | sed "s|$d/||; s|^|$rel: |" >>"$out"
 done
@@ -99,6 +109,14 @@ for f in kernel/*.c; do
 	done
 done
 report "kernel-doc -Wall, $(cat kernel/*.c | grep -c '^EXPORT_SYMBOL') exported functions" "$out"
+
+# The library exports exactly the functions its header declares, each in
+# the version script (lib/libmmbridge.map).
+out=$CHECK/libexports.txt
+sed -n 's/^[a-z].*[ *]\(mmb_[a-z0-9_]*\)(.*/\1/p' lib/include/mmbridge.h | sort -u >"$CHECK/lib-declared"
+sed -n 's/^\t\(mmb_[a-z0-9_]*\);$/\1/p' lib/libmmbridge.map | sort -u >"$CHECK/lib-versioned"
+diff "$CHECK/lib-declared" "$CHECK/lib-versioned" | sed -n 's/^< \(.*\)/\1: declared, not in lib\/libmmbridge.map/p; s/^> \(.*\)/\1: in lib\/libmmbridge.map, not declared/p' >"$out"
+report "library exports ($(grep -c . "$CHECK/lib-versioned") versioned)" "$out"
 
 # Documentation: reStructuredText with warnings as errors; man pages.
 out=$CHECK/docs.txt

@@ -139,7 +139,7 @@ long long proc_irq_count(const char *action);
 /* Value of key=value in /proc/cmdline, or NULL. */
 const char *cmdline_get(const char *key, char *buf, size_t size);
 
-/* A numeric module parameter of mmbridge, or -1. */
+/* A numeric module parameter of mmbridge or of the driver whose prefix @name has, or -1. */
 long long module_param(const char *name);
 
 /* A counter of /proc/vmstat, exact (per-CPU deltas folded in), or -1. */
@@ -209,12 +209,29 @@ int for_each_irq_dev(int (*fn)(const char *name));
 int dev_smoke(const char *name);
 
 /*
- * rmmod mmbridge (waiting a little for the last deferred fputs) and load
- * it again with $MMB_PARAMS.  0, 1 when $MMB_KO is not set, or -errno.
+ * mmbridge.ko is $MMB_KO; its drivers (mmb_drivers[]: mmb_soft.ko,
+ * mmb_edu.ko, mmb_ivshmem.ko) are in the same directory.  $MMB_PARAMS
+ * holds the parameters of all of them: soft_* are mmb_soft's, edu_*
+ * mmb_edu's, ivshmem_* mmb_ivshmem's, the others mmbridge's.
+ */
+extern const char *const mmb_drivers[];
+
+/*
+ * rmmod the drivers and mmbridge (waiting a little for the last deferred
+ * fputs), then load mmbridge and its drivers again with $MMB_PARAMS.  0, 1
+ * when $MMB_KO is not set, or -errno.
  */
 int module_reload(void);
 /* The same with the module file @ko (another build of mmbridge). */
 int module_load(const char *ko);
+/* rmmod @name, waiting up to 5 s while it is in use; 0 if not loaded. */
+int module_unload(const char *name);
+/* rmmod the sample, the drivers and mmbridge; 0 or the first -errno. */
+int module_unload_all(void);
+/* finit_module() of the file @ko with @params; 0 or -errno. */
+int module_insert(const char *ko, const char *params);
+/* Load driver @name from @ko's directory with its words of @params. */
+int module_load_driver(const char *ko, const char *name, const char *params);
 
 /*
  * Reload mmbridge with $MMB_PARAMS and @extra (more parameters), run @fn
@@ -253,6 +270,7 @@ extern const struct mmb_test abi_tests[], edu_tests[], ivshmem_tests[],
 	soft_tests[], remote_tests[], fault_tests[], notify_tests[],
 	pin_tests[], stream_tests[], region_tests[], object_tests[],
 	access_tests[], fuzz_tests[], security_tests[], stress_tests[],
-	observe_tests[], sample_tests[], package_tests[], life_tests[];
+	observe_tests[], sample_tests[], framework_tests[], package_tests[],
+	life_tests[];
 
 #endif /* MMB_TEST_HARNESS_H */

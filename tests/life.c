@@ -82,13 +82,70 @@ static int wait_node(const char *name, bool present)
 }
 
 /*
+ * How the cases below take a device away and bring it back: by unbinding
+ * it from its driver (life/unbind_* and the others), or by unloading the
+ * driver's module and loading it again (framework/unload_backend_with_users
+ * runs the same cases, with the same expectations, that way).
+ */
+static bool removal_by_rmmod;
+
+static bool module_loaded(const char *name)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "/sys/module/%s", name);
+	return !access(path, F_OK);
+}
+
+static const char *dev_module(const char *name)
+{
+	if (!strncmp(name, "edu", 3))
+		return "mmb_edu";
+	if (!strncmp(name, "ivshmem", 7))
+		return "mmb_ivshmem";
+	return "mmb_soft";
+}
+
+/* Unbind (@bind false) or bind the device behind node @name. */
+static int bind_dev(const char *name, bool bind)
+{
+	bool pci = !strncmp(name, "edu", 3);
+	char id[64], path[128];
+	int r;
+
+	if (removal_by_rmmod) {
+		r = bind ? module_load_driver(getenv("MMB_KO"),
+					      dev_module(name),
+					      getenv("MMB_PARAMS")) :
+			   module_unload(dev_module(name));
+		return r ? r : wait_node(name, bind);
+	}
+	if (pci) {
+		/* The node is gone once unbound: remember its address. */
+		static char bdf[64];
+
+		if (!bind) {
+			r = device_bdf(name, bdf, sizeof(bdf));
+			if (r)
+				return r;
+		}
+		snprintf(id, sizeof(id), "%s", bdf);
+	} else {
+		snprintf(id, sizeof(id), "mmbridge-soft");
+	}
+	snprintf(path, sizeof(path), "/sys/bus/%s/drivers/mmbridge-%s/%s",
+		 pci ? "pci" : "platform", pci ? "edu" : "soft",
+		 bind ? "bind" : "unbind");
+	r = write_str(path, id);
+	return r ? r : wait_node(name, bind);
+}
+
+/*
  * The device goes away under an open file: the node disappears, the file
  * gets -ENODEV, closing it is fine, and a rebind brings the device back.
  */
 static int test_unbind_with_open_fd(void)
 {
-	const char *drv = "/sys/bus/pci/drivers/mmbridge-edu";
-	char bdf[64], path[128];
 	struct mmb_info info;
 	uint8_t buf[64];
 	uint32_t raised = 0;
@@ -97,11 +154,7 @@ static int test_unbind_with_open_fd(void)
 	if (fd == -ENOENT)
 		SKIP("no edu device");
 	EXPECT_OK(fd);
-	EXPECT_OK(device_bdf("edu0", bdf, sizeof(bdf)));
-	snprintf(path, sizeof(path), "%s/unbind", drv);
-	EXPECT_OK(write_str(path, bdf));
-
-	EXPECT_OK(wait_node("edu0", false));
+	EXPECT_OK(bind_dev("edu0", false));
 	EXPECT_ERR(mmb_info(fd, &info), ENODEV);
 	EXPECT_ERR(mmb_irq_trigger(fd, 1, &raised), ENODEV);
 	EXPECT_EQ(raised, 0);
@@ -109,9 +162,7 @@ static int test_unbind_with_open_fd(void)
 		   ENODEV);
 	EXPECT_EQ(close(fd), 0);
 
-	snprintf(path, sizeof(path), "%s/bind", drv);
-	EXPECT_OK(write_str(path, bdf));
-	EXPECT_OK(wait_node("edu0", true));
+	EXPECT_OK(bind_dev("edu0", true));
 	fd = dev_open("edu0");
 	EXPECT_OK(fd);
 	EXPECT_OK(mmb_irq_trigger(fd, 5, &raised));
@@ -128,14 +179,12 @@ static int test_unbind_with_open_fd(void)
  */
 static int test_unbind_with_event_users(void)
 {
-	const char *drv = "/sys/bus/pci/drivers/mmbridge-edu";
 	struct mmb_ring *ring = mmap(NULL, 4 * 4096, PROT_READ | PROT_WRITE,
 				     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	const struct mmb_counters *page;
 	struct mmb_counters snap;
 	struct pollfd pfd;
 	long long acq, rel;
-	char bdf[64], path[128];
 	int fd = dev_open("edu0"), efd, evfd, st;
 	uint32_t id, on = 1;
 	uint64_t v, base;
@@ -178,10 +227,7 @@ static int test_unbind_with_event_users(void)
 	usleep(200000);
 	EXPECT(waitpid(pid, &st, WNOHANG) == 0, "reader did not sleep");
 
-	EXPECT_OK(device_bdf("edu0", bdf, sizeof(bdf)));
-	snprintf(path, sizeof(path), "%s/unbind", drv);
-	EXPECT_OK(write_str(path, bdf));
-	EXPECT_OK(wait_node("edu0", false));
+	EXPECT_OK(bind_dev("edu0", false));
 
 	EXPECT_EQ(waitpid(pid, &st, 0), pid);
 	EXPECT(WIFEXITED(st) && !WEXITSTATUS(st), "reader 0x%x", st);
@@ -211,9 +257,7 @@ static int test_unbind_with_event_users(void)
 	EXPECT_EQ(close(fd), 0);
 	close(evfd);
 
-	snprintf(path, sizeof(path), "%s/bind", drv);
-	EXPECT_OK(write_str(path, bdf));
-	EXPECT_OK(wait_node("edu0", true));
+	EXPECT_OK(bind_dev("edu0", true));
 	return T_PASS;
 }
 
@@ -223,7 +267,6 @@ static int test_unbind_with_event_users(void)
  */
 static int test_unbind_during_stream(void)
 {
-	const char *drv = "/sys/bus/pci/drivers/mmbridge-edu";
 	uint8_t *buf = mmap(NULL, 4 * 4096, PROT_READ | PROT_WRITE,
 			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	long long acq = vmstat_get("nr_foll_pin_acquired");
@@ -231,7 +274,6 @@ static int test_unbind_during_stream(void)
 	void *frames[2] = { buf, buf + 2 * 4096 };
 	struct pollfd pfd;
 	struct mmb_frame fr;
-	char bdf[64], path[128];
 	int fd = dev_open("edu0"), sfd, st;
 	pid_t pid;
 
@@ -254,10 +296,7 @@ static int test_unbind_during_stream(void)
 		_exit(r == -ENODEV ? 0 : 1);
 	}
 	usleep(300000);
-	EXPECT_OK(device_bdf("edu0", bdf, sizeof(bdf)));
-	snprintf(path, sizeof(path), "%s/unbind", drv);
-	EXPECT_OK(write_str(path, bdf));
-	EXPECT_OK(wait_node("edu0", false));
+	EXPECT_OK(bind_dev("edu0", false));
 	EXPECT_EQ(waitpid(pid, &st, 0), pid);
 	EXPECT(WIFEXITED(st) && !WEXITSTATUS(st), "reader 0x%x", st);
 	pfd.fd = sfd;
@@ -270,9 +309,7 @@ static int test_unbind_during_stream(void)
 	EXPECT_EQ(vmstat_get("nr_foll_pin_acquired") - acq, 4);
 	EXPECT_EQ(vmstat_get("nr_foll_pin_released") - rel, 4);
 
-	snprintf(path, sizeof(path), "%s/bind", drv);
-	EXPECT_OK(write_str(path, bdf));
-	EXPECT_OK(wait_node("edu0", true));
+	EXPECT_OK(bind_dev("edu0", true));
 	munmap(buf, 4 * 4096);
 	return T_PASS;
 }
@@ -285,33 +322,6 @@ static long dma_mappings(void)
 			  sizeof(line));
 
 	return r ? r : atol(line);
-}
-
-/* Unbind (@bind false) or bind the backend device behind node @name. */
-static int bind_dev(const char *name, bool bind)
-{
-	bool pci = !strncmp(name, "edu", 3);
-	char id[64], path[128];
-	int r;
-
-	if (pci) {
-		/* The node is gone once unbound: remember its address. */
-		static char bdf[64];
-
-		if (!bind) {
-			r = device_bdf(name, bdf, sizeof(bdf));
-			if (r)
-				return r;
-		}
-		snprintf(id, sizeof(id), "%s", bdf);
-	} else {
-		snprintf(id, sizeof(id), "mmbridge-soft");
-	}
-	snprintf(path, sizeof(path), "/sys/bus/%s/drivers/mmbridge-%s/%s",
-		 pci ? "pci" : "platform", pci ? "edu" : "soft",
-		 bind ? "bind" : "unbind");
-	r = write_str(path, id);
-	return r ? r : wait_node(name, bind);
 }
 
 static const char *const stream_mode_names[] = { "zero copy", "bounce",
@@ -591,9 +601,7 @@ static void *dma_worker(void *arg)
  */
 static int test_unbind_during_dma(void)
 {
-	const char *drv = "/sys/bus/pci/drivers/mmbridge-edu";
 	static struct dma_job job;
-	char bdf[64], path[128];
 	pthread_t th;
 	long bad;
 	int fd = dev_open("edu0");
@@ -606,12 +614,10 @@ static int test_unbind_during_dma(void)
 	pattern_fill(job.buf, 4000, job.seed, 0);
 	EXPECT_OK(mmb_dma(fd, MMB_XFER_TO_DEVICE, 0, job.buf, 4000));
 	memset(job.buf, 0, sizeof(job.buf));
-	EXPECT_OK(device_bdf("edu0", bdf, sizeof(bdf)));
 
 	EXPECT_EQ(pthread_create(&th, NULL, dma_worker, &job), 0);
 	usleep(20000);
-	snprintf(path, sizeof(path), "%s/unbind", drv);
-	EXPECT_OK(write_str(path, bdf));
+	EXPECT_OK(bind_dev("edu0", false));
 	pthread_join(th, NULL);
 
 	if (job.ret == 0) {
@@ -625,9 +631,7 @@ static int test_unbind_during_dma(void)
 	EXPECT_ERR(mmb_dma(fd, MMB_XFER_FROM_DEVICE, 0, job.buf, 16), ENODEV);
 	close(fd);
 
-	snprintf(path, sizeof(path), "%s/bind", drv);
-	EXPECT_OK(write_str(path, bdf));
-	EXPECT_OK(wait_node("edu0", true));
+	EXPECT_OK(bind_dev("edu0", true));
 	return T_PASS;
 }
 
@@ -651,10 +655,8 @@ static void *trigger_worker(void *arg)
  */
 static int test_unbind_during_trigger(void)
 {
-	const char *drv = "/sys/bus/platform/drivers/mmbridge-soft";
 	struct trigger_job job = { 0 };
 	struct mmb_info info;
-	char path[128];
 	pthread_t th;
 	int fd = dev_open("soft0");
 
@@ -662,8 +664,7 @@ static int test_unbind_during_trigger(void)
 	job.fd = fd;
 	EXPECT_EQ(pthread_create(&th, NULL, trigger_worker, &job), 0);
 	usleep(50000);
-	snprintf(path, sizeof(path), "%s/unbind", drv);
-	EXPECT_OK(write_str(path, "mmbridge-soft"));
+	EXPECT_OK(bind_dev("soft0", false));
 	pthread_join(th, NULL);
 
 	EXPECT_EQ(job.ret, -ENODEV);
@@ -672,9 +673,7 @@ static int test_unbind_during_trigger(void)
 	EXPECT_ERR(mmb_info(fd, &info), ENODEV);
 	close(fd);
 
-	snprintf(path, sizeof(path), "%s/bind", drv);
-	EXPECT_OK(write_str(path, "mmbridge-soft"));
-	EXPECT_OK(wait_node("soft0", true));
+	EXPECT_OK(bind_dev("soft0", true));
 	return T_PASS;
 }
 
@@ -684,12 +683,10 @@ static int test_unbind_during_trigger(void)
  */
 static int test_copy_after_unbind(void)
 {
-	const char *drv = "/sys/bus/platform/drivers/mmbridge-soft";
 	static uint8_t buf[4096], buf2[16];
 	struct mmb_irq_record rec;
 	struct io_event ev;
 	struct iocb cb[2];
-	char path[128];
 	uint64_t ctx;
 	int fd = dev_open("soft0");
 
@@ -698,9 +695,7 @@ static int test_copy_after_unbind(void)
 	EXPECT_OK(kaio_setup(2, &ctx));
 	EXPECT_OK(kaio_read(ctx, &cb[0], fd, buf, sizeof(buf), 0, 0, 77));
 
-	snprintf(path, sizeof(path), "%s/unbind", drv);
-	EXPECT_OK(write_str(path, "mmbridge-soft"));
-	EXPECT_OK(wait_node("soft0", false));
+	EXPECT_OK(bind_dev("soft0", false));
 
 	EXPECT_ERR(mmb_copy_config(fd, MMB_COPY_SYNC, MMB_SRC_GEN, 8, 0, 0),
 		   ENODEV);
@@ -720,33 +715,25 @@ static int test_copy_after_unbind(void)
 	kaio_destroy(ctx);
 	EXPECT_EQ(close(fd), 0);
 
-	snprintf(path, sizeof(path), "%s/bind", drv);
-	EXPECT_OK(write_str(path, "mmbridge-soft"));
-	EXPECT_OK(wait_node("soft0", true));
+	EXPECT_OK(bind_dev("soft0", true));
 	return T_PASS;
 }
 
 /* The soft device removed while its timer runs for an open file. */
 static int test_soft_unbind_timer_running(void)
 {
-	const char *drv = "/sys/bus/platform/drivers/mmbridge-soft";
-	char path[128];
 	struct mmb_info info;
 	int fd = dev_open("soft0");
 
 	EXPECT_OK(fd);
 	EXPECT_OK(mmb_irq_timer(fd, 100000));
 	usleep(20000);
-	snprintf(path, sizeof(path), "%s/unbind", drv);
-	EXPECT_OK(write_str(path, "mmbridge-soft"));
-	EXPECT_OK(wait_node("soft0", false));
+	EXPECT_OK(bind_dev("soft0", false));
 	EXPECT_ERR(mmb_info(fd, &info), ENODEV);
 	EXPECT_ERR(mmb_irq_timer(fd, 0), ENODEV);
 	EXPECT_EQ(close(fd), 0);
 
-	snprintf(path, sizeof(path), "%s/bind", drv);
-	EXPECT_OK(write_str(path, "mmbridge-soft"));
-	EXPECT_OK(wait_node("soft0", true));
+	EXPECT_OK(bind_dev("soft0", true));
 	fd = dev_open("soft0");
 	EXPECT_OK(fd);
 	EXPECT_OK(mmb_info(fd, &info));
@@ -755,57 +742,93 @@ static int test_soft_unbind_timer_running(void)
 	return T_PASS;
 }
 
-static int load_module(const char *ko, const char *params)
+/*
+ * The removal cases above again, with rmmod of the device's driver module
+ * in place of unbind and loading it again in place of bind: open files,
+ * event waiters, pinned rings, streams in flight, DMA in flight, a running
+ * timer and copies behave exactly as they do at unbind, and mmbridge stays
+ * loaded throughout.
+ */
+static int test_unload_backend_with_users(void)
 {
-	int kofd = open(ko, O_RDONLY | O_CLOEXEC), r;
+	static const struct mmb_test cases[] = {
+		{ "unbind_with_open_fd", test_unbind_with_open_fd },
+		{ "unbind_with_event_users", test_unbind_with_event_users },
+		{ "unbind_during_stream", test_unbind_during_stream },
+		{ "unbind_during_dma", test_unbind_during_dma },
+		{ "unbind_with_live_stream", test_unbind_with_live_stream },
+		{ "unbind_after_killed_dma", test_unbind_after_killed_dma },
+		{ "unbind_with_dma_buffer_held",
+		  test_unbind_with_dma_buffer_held },
+		{ "unbind_during_trigger", test_unbind_during_trigger },
+		{ "soft_unbind_timer_running", test_soft_unbind_timer_running },
+		{ "copy_after_unbind", test_copy_after_unbind },
+	};
+	char msg[512];
+	size_t i;
+	int r;
 
-	if (kofd < 0)
-		return -errno;
-	r = syscall(SYS_finit_module, kofd, params, 0);
-	r = r ? -errno : 0;
-	close(kofd);
-	return r;
+	if (!getenv("MMB_KO"))
+		SKIP("MMB_KO not set");
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		removal_by_rmmod = true;
+		r = cases[i].fn();
+		removal_by_rmmod = false;
+		printf("# %s, by rmmod: %s\n", cases[i].name,
+		       r == T_PASS ? "ok" : r == T_SKIP ? "skipped" : "failed");
+		if (r == T_FAIL) {
+			snprintf(msg, sizeof(msg), "%s", t_last_msg());
+			FAIL("%s, by rmmod: %s", cases[i].name, msg);
+		}
+		EXPECT(module_loaded("mmbridge"), "mmbridge unloaded by %s",
+		       cases[i].name);
+	}
+	return T_PASS;
 }
 
-static int unload_module(void)
+/* rmmod @name must be refused (-EWOULDBLOCK) while @what keeps it. */
+static int unload_refused(const char *name, const char *what)
 {
-	return syscall(SYS_delete_module, "mmbridge", O_NONBLOCK) ? -errno : 0;
-}
-
-/* rmmod must be refused (-EWOULDBLOCK) while @what keeps the module. */
-static int unload_refused(const char *what)
-{
-	int r = syscall(SYS_delete_module, "mmbridge", O_NONBLOCK);
+	int r = syscall(SYS_delete_module, name, O_NONBLOCK);
 
 	if (r == -1 && errno == EWOULDBLOCK)
 		return 0;
-	printf("# delete_module with %s: %d (%s)\n", what, r, strerror(errno));
+	printf("# delete_module(%s) with %s: %d (%s)\n", name, what, r,
+	       strerror(errno));
 	return -EBUSY;
 }
 
+
 /*
- * Bad parameters: a module init that fails leaves nothing behind (it loads
- * again at once), and a backend whose probe fails leaves the others working.
+ * Bad parameters: a driver module whose init fails leaves nothing behind
+ * (it loads again at once), a driver whose probe fails leaves the others
+ * working, and mmbridge works without any of them.
  */
 static int test_bad_module_params(void)
 {
 	const char *ko = getenv("MMB_KO");
-	char params[256];
 	struct mmb_info info;
 	int fd;
 
 	if (!ko)
 		SKIP("MMB_KO not set");
-	EXPECT_OK(unload_module());
+	EXPECT_OK(module_unload_all());
 	EXPECT_OK(wait_node("soft0", false));
+	EXPECT_OK(module_insert(ko, ""));
 
-	EXPECT_ERR(load_module(ko, "soft_mem_mb=0"), EINVAL);
-	EXPECT_ERR(load_module(ko, "soft_mem_mb=1025"), EINVAL);
-	EXPECT(access("/sys/class/mmbridge", F_OK) && errno == ENOENT,
-	       "class left behind by a failed init");
+	EXPECT_ERR(module_load_driver(ko, "mmb_soft", "soft_mem_mb=0"), EINVAL);
+	EXPECT_ERR(module_load_driver(ko, "mmb_soft", "soft_mem_mb=1025"),
+		   EINVAL);
+	EXPECT_ERR(module_load_driver(ko, "mmb_soft", "soft_pool_mb=1025"),
+		   EINVAL);
+	EXPECT(!module_loaded("mmb_soft"), "mmb_soft left behind by a failed init");
+	EXPECT(!access("/sys/class/mmbridge", F_OK),
+	       "no mmbridge class with mmbridge loaded alone");
 
-	/* edu refuses to probe; soft and ivshmem come up. */
-	EXPECT_OK(load_module(ko, "edu_dma_window=4097 edu_dma_bits=64"));
+	/* edu refuses to probe; the module loads, soft comes up beside it. */
+	EXPECT_OK(module_load_driver(ko, "mmb_edu",
+				     "edu_dma_window=4097 edu_dma_bits=64"));
+	EXPECT_OK(module_load_driver(ko, "mmb_soft", ""));
 	EXPECT_OK(wait_node("soft0", true));
 	fd = dev_open("soft0");
 	EXPECT_OK(fd);
@@ -814,30 +837,27 @@ static int test_bad_module_params(void)
 	usleep(100000);
 	EXPECT(access(MMB_DEV_DIR "/edu0", F_OK) && errno == ENOENT,
 	       "edu0 exists with edu_dma_window=4097");
-	EXPECT_OK(unload_module());
+	EXPECT_OK(module_unload("mmb_soft"));
 	EXPECT_OK(wait_node("soft0", false));
 
-	/* soft_enable=0: no soft0, the module works without it. */
-	EXPECT_OK(load_module(ko, "soft_enable=0 edu_dma_bits=64"));
+	/* soft_enable=0: no soft0. */
+	EXPECT_OK(module_load_driver(ko, "mmb_soft", "soft_enable=0"));
 	usleep(100000);
 	EXPECT(access(MMB_DEV_DIR "/soft0", F_OK) && errno == ENOENT,
 	       "soft0 exists with soft_enable=0");
-	EXPECT_OK(unload_module());
 
-	snprintf(params, sizeof(params), "%s", getenv("MMB_PARAMS") ?: "");
-	EXPECT_OK(load_module(ko, params));
+	EXPECT_OK(module_reload());
 	EXPECT_OK(wait_node("soft0", true));
 	return T_PASS;
 }
 
 /*
  * edu_dma_window below 8 leaves the stream no whole word of pattern: edu
- * refuses to probe (as above 4096), the rest of the module comes up.
+ * refuses to probe (as above 4096); the other drivers are not touched.
  */
 static int test_edu_dma_window_small(void)
 {
 	const char *ko = getenv("MMB_KO");
-	char params[256];
 	int fd, sfd, st = 0, i;
 	pid_t pid;
 
@@ -847,10 +867,10 @@ static int test_edu_dma_window_small(void)
 	if (fd == -ENOENT)
 		SKIP("no edu device");
 	close(fd);
-	EXPECT_OK(unload_module());
-	EXPECT_OK(wait_node("soft0", false));
-	EXPECT_OK(load_module(ko, "edu_dma_window=4 edu_dma_bits=64"));
-	EXPECT_OK(wait_node("soft0", true));
+	EXPECT_OK(module_unload("mmb_edu"));
+	EXPECT_OK(wait_node("edu0", false));
+	EXPECT_OK(module_load_driver(ko, "mmb_edu",
+				     "edu_dma_window=4 edu_dma_bits=64"));
 	usleep(100000);
 	fd = dev_open("edu0");
 	if (fd >= 0) {
@@ -867,85 +887,71 @@ static int test_edu_dma_window_small(void)
 		FAIL("edu0 exists with edu_dma_window=4; a stream start %s 0x%x",
 		     i == 100 ? "hangs," : "ended with status", st);
 	}
-	EXPECT_OK(unload_module());
-	EXPECT_OK(wait_node("soft0", false));
-	snprintf(params, sizeof(params), "%s", getenv("MMB_PARAMS") ?: "");
-	EXPECT_OK(load_module(ko, params));
-	EXPECT_OK(wait_node("soft0", true));
+	EXPECT_OK(access(MMB_DEV_DIR "/soft0", F_OK));
+	EXPECT_OK(module_unload("mmb_edu"));
+	EXPECT_OK(module_load_driver(ko, "mmb_edu", getenv("MMB_PARAMS")));
+	EXPECT_OK(wait_node("edu0", true));
 	return T_PASS;
 }
 
 /*
- * rmmod is refused while a file is open (the module stays usable), works
- * once it is closed, and the module loads again.
+ * mmbridge cannot go while a driver is loaded.  rmmod of a driver with
+ * users present is a removal: its files get -ENODEV, its objects stay in
+ * RAM under their mappings.  What is left (a file, an event fd, a mapping
+ * of the counter page, of the region or of an object) keeps mmbridge
+ * loaded until it goes; then mmbridge unloads and everything loads again.
  */
 static int test_module_unload(void)
 {
 	const char *ko = getenv("MMB_KO");
-	const char *params = getenv("MMB_PARAMS");
 	const struct mmb_counters *page;
-	volatile uint64_t *region;
+	volatile uint64_t *region, *obj;
 	struct mmb_info info;
-	uint32_t raised = 0;
-	int fd, efd;
+	uint32_t raised = 0, h;
+	uint64_t off;
+	int fd, efd, d;
 
 	if (!ko)
 		SKIP("MMB_KO not set");
 	fd = dev_open("soft0");
 	EXPECT_OK(fd);
-
-	EXPECT_OK(unload_refused("an open file"));
-	EXPECT_OK(mmb_info(fd, &info));
 	EXPECT_OK(mmb_irq_trigger(fd, 3, &raised));
 	EXPECT_EQ(raised, 3);
-
-	/* An event fd or a counter-page mapping alone keeps it loaded too. */
 	efd = mmb_event_open(fd, 0);
 	EXPECT_OK(efd);
 	page = mmb_counters_map(fd);
 	EXPECT(page, "counter page: %s", strerror(errno));
-	EXPECT_EQ(close(fd), 0);
-	EXPECT_OK(unload_refused("an event fd and a mapping"));
-	EXPECT_EQ(close(efd), 0);
-	EXPECT_OK(unload_refused("a mapping"));
-	mmb_counters_unmap(page);
-
-	/* So does a mapping of the device region, still usable. */
-	fd = dev_open("soft0");
-	EXPECT_OK(fd);
-	region = mmb_region_map(fd, MMB_FAULT_SIGBUS, 0, 4096);
+	region = mmb_region_map(fd, MMB_FAULT_DISCARD, 0, 4096);
 	EXPECT(region, "region: %s", strerror(errno));
-	EXPECT_EQ(close(fd), 0);
-	EXPECT_OK(unload_refused("a region mapping"));
-	region[0] = 0x600d;
-	EXPECT_EQ(region[0], 0x600d);
-	region[0] = 0;
-	EXPECT_OK(mmb_region_unmap((void *)region, 4096));
+	EXPECT_OK(mmb_obj_create(fd, 4096, MMB_OBJ_DEVICE, &h, &off));
+	obj = mmb_obj_map(fd, off, 4096);
+	EXPECT(obj, "object: %s", strerror(errno));
+	obj[1] = 0x0b1;
 
-	/* And a mapping of an object whose handle and fd are gone. */
-	fd = dev_open("soft0");
-	EXPECT_OK(fd);
-	{
-		uint64_t off;
-		uint32_t h;
-
-		EXPECT_OK(mmb_obj_create(fd, 4096, MMB_OBJ_DEVICE, &h, &off));
-		region = mmb_obj_map(fd, off, 4096);
-		EXPECT(region, "object: %s", strerror(errno));
-	}
-	EXPECT_EQ(close(fd), 0);
-	EXPECT_OK(unload_refused("an object mapping"));
-	region[1] = 0x0b1;
-	EXPECT_EQ(region[1], 0x0b1);
-	EXPECT_EQ(munmap((void *)region, 4096), 0);
-
-	EXPECT_OK(unload_module());
-	EXPECT(access("/sys/module/mmbridge", F_OK) && errno == ENOENT,
-	       "/sys/module/mmbridge still present");
+	EXPECT_OK(unload_refused("mmbridge", "its drivers loaded"));
+	for (d = 0; mmb_drivers[d]; d++)
+		EXPECT_OK(module_unload(mmb_drivers[d]));
 	EXPECT_OK(wait_node("soft0", false));
+	EXPECT_ERR(mmb_info(fd, &info), ENODEV);
+	EXPECT_EQ(page->irq_count, 4);	/* 3 interrupts, 1 revocation */
+	EXPECT_EQ(region[0], 0);	/* revoked for good: DISCARD's zeros */
+	EXPECT_EQ(obj[1], 0x0b1);	/* moved to RAM, still mapped */
 
-	EXPECT_OK(load_module(ko, params ? params : ""));
+	EXPECT_EQ(close(fd), 0);
+	EXPECT_OK(unload_refused("mmbridge", "an event fd and mappings"));
+	EXPECT_EQ(close(efd), 0);
+	EXPECT_OK(unload_refused("mmbridge", "three mappings"));
+	mmb_counters_unmap(page);
+	EXPECT_OK(unload_refused("mmbridge", "a region and an object mapping"));
+	EXPECT_OK(mmb_region_unmap((void *)region, 4096));
+	EXPECT_OK(unload_refused("mmbridge", "an object mapping"));
+	EXPECT_EQ(obj[1], 0x0b1);
+	EXPECT_EQ(munmap((void *)obj, 4096), 0);
 
+	EXPECT_OK(module_unload("mmbridge"));
+	EXPECT(!module_loaded("mmbridge"), "/sys/module/mmbridge still present");
+
+	EXPECT_OK(module_reload());
 	EXPECT_OK(wait_node("soft0", true));
 	fd = dev_open("soft0");
 	EXPECT_OK(fd);
@@ -1025,7 +1031,7 @@ static int iommu_blocks_stray_dma(void)
 	size_t win;
 	long bad;
 
-	EXPECT(!access(STRAY_HOOK, F_OK), "no %s with test_hooks=1",
+	EXPECT(!access(STRAY_HOOK, F_OK), "no %s with edu_test_hooks=1",
 	       STRAY_HOOK);
 	fd = dev_open("edu0");
 	EXPECT_OK(fd);
@@ -1097,7 +1103,7 @@ static int iommu_blocks_stray_dma(void)
 }
 
 /*
- * The hook exists only while the module parameter test_hooks is set: the
+ * The hook exists only while the module parameter edu_test_hooks is set: the
  * case loads mmbridge with it and then again as the harness did.  Locked
  * pages may still be moved by compaction (compact_unevictable_allowed),
  * which is off during the case, so the page stays where the DMA goes.
@@ -1115,16 +1121,16 @@ static int test_iommu_blocks_stray_dma(void)
 	if (access("/sys/kernel/debug/mmbridge", F_OK))
 		SKIP("no debugfs");
 	EXPECT(access(STRAY_HOOK, F_OK) && errno == ENOENT,
-	       "%s exists without test_hooks", STRAY_HOOK);
+	       "%s exists without edu_test_hooks", STRAY_HOOK);
 	if (!read_line(cu, old, sizeof(old)))
 		EXPECT_OK(write_str(cu, "0"));
-	r = with_module_params("test_hooks=1", iommu_blocks_stray_dma);
+	r = with_module_params("edu_test_hooks=1", iommu_blocks_stray_dma);
 	if (old[0])
 		write_str(cu, old);
 	if (r != T_PASS)
 		return r;
 	EXPECT(access(STRAY_HOOK, F_OK) && errno == ENOENT,
-	       "%s left after a reload without test_hooks", STRAY_HOOK);
+	       "%s left after a reload without edu_test_hooks", STRAY_HOOK);
 	return T_PASS;
 }
 
@@ -1145,5 +1151,7 @@ const struct mmb_test life_tests[] = {
 	{ "life/bad_module_params", test_bad_module_params },
 	{ "life/edu_dma_window_small", test_edu_dma_window_small },
 	{ "life/module_unload", test_module_unload },
+	{ "framework/unload_backend_with_users", test_unload_backend_with_users,
+	  600 },
 	{ NULL }
 };

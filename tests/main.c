@@ -10,6 +10,7 @@
  */
 #include <dirent.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdarg.h>
@@ -17,6 +18,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -32,7 +34,7 @@ static const struct mmb_test *const suites[] = {
 	abi_tests, security_tests, fuzz_tests, edu_tests, ivshmem_tests,
 	soft_tests, remote_tests, fault_tests, notify_tests, pin_tests,
 	stream_tests, region_tests, object_tests, access_tests, observe_tests,
-	sample_tests, package_tests, stress_tests, life_tests,
+	sample_tests, framework_tests, package_tests, stress_tests, life_tests,
 };
 
 static char t_msg[512];
@@ -433,11 +435,27 @@ const char *cmdline_get(const char *key, char *buf, size_t size)
 	return NULL;
 }
 
+/*
+ * The drivers on top of mmbridge, in load order, and the prefix of their
+ * parameters in $MMB_PARAMS (anything else is mmbridge's).
+ */
+const char *const mmb_drivers[] = { "mmb_soft", "mmb_edu", "mmb_ivshmem",
+				    NULL };
+static const char *const mmb_driver_prefix[] = { "soft_", "edu_",
+						 "ivshmem_" };
+
 long long module_param(const char *name)
 {
+	const char *module = "mmbridge";
 	char path[128], buf[32];
+	int d;
 
-	snprintf(path, sizeof(path), "/sys/module/mmbridge/parameters/%s", name);
+	for (d = 0; mmb_drivers[d]; d++)
+		if (!strncmp(name, mmb_driver_prefix[d],
+			     strlen(mmb_driver_prefix[d])))
+			module = mmb_drivers[d];
+	snprintf(path, sizeof(path), "/sys/module/%s/parameters/%s", module,
+		 name);
 	if (read_line(path, buf, sizeof(buf)))
 		return -1;
 	return strtoll(buf, NULL, 0);
@@ -855,6 +873,109 @@ static int restore_devices(char *who, size_t size)
 	return n;
 }
 
+/* The words of @params that belong to @module, space-separated, in @out. */
+static void module_params_of(const char *module, const char *params,
+			     char *out, size_t size)
+{
+	char copy[1024], *w, *save;
+	size_t len = 0;
+	int d, owner;
+
+	out[0] = 0;
+	snprintf(copy, sizeof(copy), "%s", params ? params : "");
+	for (w = strtok_r(copy, " ,", &save); w;
+	     w = strtok_r(NULL, " ,", &save)) {
+		owner = -1;
+		for (d = 0; mmb_drivers[d]; d++)
+			if (!strncmp(w, mmb_driver_prefix[d],
+				     strlen(mmb_driver_prefix[d])))
+				owner = d;
+		if (owner >= 0 ? strcmp(module, mmb_drivers[owner]) :
+				 strcmp(module, "mmbridge"))
+			continue;
+		len += snprintf(out + len, len < size ? size - len : 0, "%s%s",
+				len ? " " : "", w);
+	}
+}
+
+int module_unload(const char *name)
+{
+	int i, r = -1;
+
+	/* The last deferred fputs of a file may still hold the module. */
+	for (i = 0; i < 50; i++) {
+		r = syscall(SYS_delete_module, name, O_NONBLOCK);
+		if (!r || errno != EWOULDBLOCK)
+			break;
+		usleep(100000);
+	}
+	if (r && errno == ENOENT)
+		return 0;
+	return r ? -errno : 0;
+}
+
+int module_unload_all(void)
+{
+	int d, r;
+
+	/* The sample driver holds mmbridge, if an earlier case left it. */
+	module_unload("mmb_sample");
+	for (d = 0; mmb_drivers[d]; d++) {
+		r = module_unload(mmb_drivers[d]);
+		if (r)
+			return r;
+	}
+	return module_unload("mmbridge");
+}
+
+int module_insert(const char *ko, const char *params)
+{
+	int kofd = open(ko, O_RDONLY | O_CLOEXEC), r;
+
+	if (kofd < 0)
+		return -errno;
+	r = syscall(SYS_finit_module, kofd, params ? params : "", 0);
+	r = r ? -errno : 0;
+	close(kofd);
+	return r;
+}
+
+int module_load_driver(const char *ko, const char *name, const char *params)
+{
+	char path[PATH_MAX], own[512];
+	const char *slash = strrchr(ko, '/');
+
+	snprintf(path, sizeof(path), "%.*s/%s.ko",
+		 slash ? (int)(slash - ko) : 1, slash ? ko : ".", name);
+	module_params_of(name, params, own, sizeof(own));
+	return module_insert(path, own);
+}
+
+int module_load(const char *ko)
+{
+	const char *params = getenv("MMB_PARAMS");
+	char own[512];
+	int d, r, i;
+
+	r = module_unload_all();
+	if (r)
+		return r;
+	module_params_of("mmbridge", params, own, sizeof(own));
+	r = module_insert(ko, own);
+	for (d = 0; !r && mmb_drivers[d]; d++)
+		r = module_load_driver(ko, mmb_drivers[d], params);
+	for (i = 0; !r && i < 50 && access(MMB_DEV_DIR "/soft0", F_OK); i++)
+		usleep(100000);
+	return r;
+}
+
+int module_reload(void)
+{
+	const char *ko = getenv("MMB_KO");
+
+	return ko ? module_load(ko) : 1;
+}
+
 int with_module_params(const char *extra, int (*fn)(void))
 {
 	const char *ko = getenv("MMB_KO"), *params = getenv("MMB_PARAMS");
@@ -875,7 +996,8 @@ int with_module_params(const char *extra, int (*fn)(void))
 		module_load(ko);
 		wait_expected_nodes();
 		free(saved);
-		FAIL("loading mmbridge with %s: %s", more, strerror(-r));
+		FAIL("loading mmbridge and its drivers with %s: %s", more,
+		     strerror(-r));
 	}
 	wait_expected_nodes();
 

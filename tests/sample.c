@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * samples/mmb_sample: another driver built on mmbridge's exported API.
- * The tests load it, use both of its ioctls, and check that it holds
- * mmbridge while loaded and leaves no pin behind.
+ * samples/mmb_sample: another driver built on mmbridge's exported API,
+ * against an installed SDK.  The tests load it, use its own device
+ * (sample0) through every mechanism and both of its ioctls, and check that
+ * it holds mmbridge while loaded, that its unload with users present is a
+ * removal, and that it leaves no pin behind.
  */
 #include <fcntl.h>
 #include <signal.h>
@@ -15,7 +17,7 @@
 
 #include "harness.h"
 
-/* The sample's ABI (samples/mmb_sample/mmb_sample.c). */
+/* The sample's ABI (samples/mmb_sample/mmb_sample_main.c). */
 struct mmb_sample_watch {
 	uint64_t addr;
 	uint64_t len;
@@ -208,8 +210,262 @@ static int test_killed_while_watching(void)
 }
 
 /* Unloaded, it lets mmbridge go again; mmbridge is untouched. */
+#define SAMPLE_NODE MMB_DEV_DIR "/sample0"
+#define SAMPLE_MEM (1024 * 1024)	/* sample_mem_kb's default */
+
+static int wait_sample_node(void)
+{
+	int i;
+
+	for (i = 0; i < 50 && access(SAMPLE_NODE, F_OK); i++)
+		usleep(100000);
+	return access(SAMPLE_NODE, F_OK) ? -errno : 0;
+}
+
+/* Byte @i of pattern @seed. */
+static uint8_t pat(uint32_t seed, size_t i)
+{
+	return (uint8_t)(seed + i * 7 + (i >> 8));
+}
+
+static void fill(uint8_t *p, size_t len, uint32_t seed)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		p[i] = pat(seed, i);
+}
+
+/* The first byte of @p that is not pattern @seed, or -1. */
+static long mismatch(const volatile uint8_t *p, size_t len, uint32_t seed)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (p[i] != pat(seed, i))
+			return i;
+	return -1;
+}
+
+/*
+ * sample0, the sample driver's own device, registered through the public
+ * header: the capabilities follow from what it registered, and each
+ * mechanism works on it with exact data and exact event counts.
+ */
+static int test_device_mechanisms(void)
+{
+	static uint8_t buf[3][16384];
+	const struct mmb_counters *page;
+	struct mmb_counters c0, c1;
+	struct mmb_region_ctl rc;
+	struct mmb_info info;
+	volatile uint8_t *map, *obj;
+	uint32_t raised, h;
+	uint64_t off;
+	int fd;
+
+	EXPECT_OK(sample_load());
+	EXPECT_OK(wait_sample_node());
+	fd = dev_open("sample0");
+	EXPECT_OK(fd);
+	EXPECT_OK(mmb_info(fd, &info));
+	EXPECT(!strcmp(info.name, "sample0"), "name %.16s", info.name);
+	EXPECT(!strcmp(info.driver, "sample"), "driver %.16s", info.driver);
+	EXPECT_EQ(info.caps, MMB_CAP_IRQ | MMB_CAP_IRQ_TIMER | MMB_CAP_DMA |
+				     MMB_CAP_DEVMEM | MMB_CAP_MAP |
+				     MMB_CAP_OBJECT);
+	EXPECT_EQ(info.mem_size, SAMPLE_MEM);
+	EXPECT_EQ(info.dma_window, SAMPLE_MEM);
+	page = mmb_counters_map(fd);
+	EXPECT(page, "counter page: %s", strerror(errno));
+	mmb_counters_read(page, &c0);
+
+	/* Interrupts: five raised, five delivered as triggers. */
+	EXPECT_OK(mmb_irq_trigger(fd, 5, &raised));
+	EXPECT_EQ(raised, 5);
+
+	/* Device memory through the CPU, then through the DMA engine. */
+	fill(buf[0], sizeof(buf[0]), 1);
+	EXPECT_OK(mmb_mem_write(fd, 4096, buf[0], sizeof(buf[0])));
+	EXPECT_OK(mmb_mem_read(fd, 4096, buf[1], sizeof(buf[1])));
+	EXPECT_EQ(mismatch(buf[1], sizeof(buf[1]), 1), -1);
+	fill(buf[0], sizeof(buf[0]), 2);
+	EXPECT_OK(mmb_dma(fd, MMB_XFER_TO_DEVICE, 65536, buf[0],
+			  sizeof(buf[0])));
+	EXPECT_OK(mmb_mem_read(fd, 65536, buf[1], sizeof(buf[1])));
+	EXPECT_EQ(mismatch(buf[1], sizeof(buf[1]), 2), -1);
+	memset(buf[2], 0, sizeof(buf[2]));
+	EXPECT_OK(mmb_dma(fd, MMB_XFER_FROM_DEVICE, 4096, buf[2],
+			  sizeof(buf[2])));
+	EXPECT_EQ(mismatch(buf[2], sizeof(buf[2]), 1), -1);
+	mmb_counters_read(page, &c1);
+	EXPECT_EQ(c1.trigger_count - c0.trigger_count, 5);
+	EXPECT_EQ(c1.dma_count - c0.dma_count, 2);
+
+	/* The region: the same memory, revoked and restored. */
+	map = mmb_region_map(fd, MMB_FAULT_DISCARD, 0, 8192);
+	EXPECT(map, "region: %s", strerror(errno));
+	EXPECT_EQ(mismatch(map + 4096, 4096, 1), -1);
+	EXPECT_OK(mmb_region_revoke(fd, &rc));
+	EXPECT_EQ(map[4096], 0);	/* DISCARD: a zeroed scratch page */
+	EXPECT_OK(mmb_region_restore(fd, &rc));
+	EXPECT_EQ(mismatch(map + 4096, 4096, 1), -1);
+	EXPECT_OK(mmb_region_unmap((void *)map, 8192));
+
+	/* An object in the pool, moved to RAM under its mapping. */
+	EXPECT_OK(mmb_obj_create(fd, 8192, MMB_OBJ_DEVICE, &h, &off));
+	obj = mmb_obj_map(fd, off, 8192);
+	EXPECT(obj, "object: %s", strerror(errno));
+	fill((uint8_t *)obj, 8192, 3);
+	EXPECT_OK(mmb_obj_migrate(fd, h, MMB_OBJ_RAM));
+	EXPECT_EQ(mismatch(obj, 8192, 3), -1);
+	EXPECT_OK(mmb_obj_migrate(fd, h, MMB_OBJ_DEVICE));
+	EXPECT_EQ(mismatch(obj, 8192, 3), -1);
+	EXPECT_EQ(munmap((void *)obj, 8192), 0);
+	EXPECT_OK(mmb_obj_destroy(fd, h));
+
+	/* The periodic timer ticks, and stops when told. */
+	mmb_counters_read(page, &c0);
+	EXPECT_OK(mmb_irq_timer(fd, 1000000));
+	usleep(100000);
+	EXPECT_OK(mmb_irq_timer(fd, 0));
+	mmb_counters_read(page, &c1);
+	EXPECT(c1.timer_count > c0.timer_count, "no tick in 100 ms");
+	usleep(20000);
+	mmb_counters_read(page, &c0);
+	EXPECT_EQ(c0.timer_count, c1.timer_count);
+	mmb_counters_unmap(page);
+	close(fd);
+	return dev_smoke("sample0");
+}
+
+/* Load the sample with @params; -errno of finit_module(). */
+static int sample_load_params(const char *params)
+{
+	int fd = open(SAMPLE_KO, O_RDONLY | O_CLOEXEC), r;
+
+	if (fd < 0)
+		return -errno;
+	r = syscall(SYS_finit_module, fd, params, 0) ? -errno : 0;
+	close(fd);
+	return r;
+}
+
+/*
+ * The sample loaded with sample_name=@stem: MMB_IOC_INFO of node
+ * <stem>0 into @info (the node is waited for).  The sample is unloaded
+ * again before this returns.
+ */
+static int sample_named_info(const char *stem, struct mmb_info *info)
+{
+	char params[64], node[64], path[128];
+	int fd = -ENOENT, r, i;
+
+	snprintf(params, sizeof(params), "sample_name=%s", stem);
+	r = sample_load_params(params);
+	if (r)
+		return r;
+	snprintf(node, sizeof(node), "%s0", stem);
+	snprintf(path, sizeof(path), MMB_DEV_DIR "/%s", node);
+	for (i = 0; i < 50 && access(path, F_OK); i++)
+		usleep(100000);
+	fd = dev_open(node);
+	r = fd < 0 ? fd : mmb_info(fd, info);
+	if (fd >= 0)
+		close(fd);
+	sample_unload();
+	return r;
+}
+
+/*
+ * A driver's node name: a stem of [a-z0-9_] not ending in a digit, short
+ * enough that <stem><N> fits MMB_IOC_INFO's name (15 characters and a NUL
+ * for every instance number up to 63): 13 characters at most.  Every other
+ * stem is refused with -EINVAL at mmb_device_alloc(), and the module does
+ * not load; an accepted one names the node exactly as MMB_IOC_INFO does.
+ */
+static int test_device_names(void)
+{
+	static const char *const bad[] = {
+		"",			/* empty */
+		"Sample",		/* upper case */
+		"sample7",		/* ends in a digit */
+		"sa-mple",		/* not [a-z0-9_] */
+		"s\xe9x",		/* Latin-1 lower case: not [a-z] */
+		"\xdf",		/* the same, alone */
+		"abcdefghijklmn",	/* 14: edu10 would not fit */
+		"abcdefghijklmno",	/* 15: not even <stem>0 fits */
+		"abcdefghijklmnop",	/* 16 */
+	};
+	struct mmb_info info;
+	int r, wrong = 0;
+	size_t i;
+
+	sample_unload();
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		memset(&info, 0, sizeof(info));
+		r = sample_named_info(bad[i], &info);
+		if (r != -EINVAL) {
+			printf("# stem \"%s\" (%zu bytes): %s; MMB_IOC_INFO name \"%.16s\", driver \"%.16s\"\n",
+			       bad[i], strlen(bad[i]),
+			       r ? strerror(-r) : "loaded", info.name,
+			       info.driver);
+			wrong++;
+		}
+		EXPECT(access("/sys/module/mmb_sample", F_OK) && errno == ENOENT,
+		       "mmb_sample loaded after stem \"%s\"", bad[i]);
+	}
+	EXPECT(!wrong, "%d of %zu bad stems not refused with EINVAL", wrong,
+	       sizeof(bad) / sizeof(bad[0]));
+	memset(&info, 0, sizeof(info));
+	EXPECT_OK(sample_named_info("abcdefghijk_m", &info));
+	EXPECT(!strcmp(info.name, "abcdefghijk_m0"), "name \"%.16s\"",
+	       info.name);
+	EXPECT(!strcmp(info.driver, "abcdefghijk_m"), "driver \"%.16s\"",
+	       info.driver);
+	EXPECT_OK(dev_smoke("soft0"));
+	return T_PASS;
+}
+
+/*
+ * rmmod of the sample with users of sample0 present is a removal: the
+ * file says -ENODEV, the region mapping reads zeros (DISCARD, revoked for
+ * good), an object keeps its bytes in RAM; mmbridge stays usable.
+ */
+static int test_unload_with_users(void)
+{
+	volatile uint8_t *map, *obj;
+	struct mmb_info info;
+	uint64_t off;
+	uint32_t h;
+	int fd;
+
+	EXPECT_OK(sample_load());
+	EXPECT_OK(wait_sample_node());
+	fd = dev_open("sample0");
+	EXPECT_OK(fd);
+	map = mmb_region_map(fd, MMB_FAULT_DISCARD, 0, 4096);
+	EXPECT(map, "region: %s", strerror(errno));
+	EXPECT_OK(mmb_obj_create(fd, 4096, MMB_OBJ_DEVICE, &h, &off));
+	obj = mmb_obj_map(fd, off, 4096);
+	EXPECT(obj, "object: %s", strerror(errno));
+	fill((uint8_t *)obj, 4096, 4);
+	EXPECT_OK(sample_unload());
+	EXPECT(access(SAMPLE_NODE, F_OK) && errno == ENOENT,
+	       "sample0 still present");
+	EXPECT_ERR(mmb_info(fd, &info), ENODEV);
+	EXPECT_EQ(map[0], 0);
+	EXPECT_EQ(mismatch(obj, 4096, 4), -1);
+	EXPECT_EQ(munmap((void *)obj, 4096), 0);
+	EXPECT_OK(mmb_region_unmap((void *)map, 4096));
+	close(fd);
+	EXPECT_OK(dev_smoke("soft0"));
+	return T_PASS;
+}
+
 static int test_unload(void)
 {
+	EXPECT_OK(sample_load());
 	EXPECT_OK(sample_unload());
 	EXPECT(access("/sys/module/mmb_sample", F_OK) && errno == ENOENT,
 	       "mmb_sample still loaded");
@@ -223,6 +479,9 @@ const struct mmb_test sample_tests[] = {
 	{ "sample/watch_ticks", test_watch_ticks },
 	{ "sample/irq_queued_copy", test_irq_queued_copy },
 	{ "sample/killed_while_watching", test_killed_while_watching },
+	{ "sample/device_mechanisms", test_device_mechanisms },
+	{ "sample/device_names", test_device_names },
+	{ "sample/unload_with_users", test_unload_with_users },
 	{ "sample/unload", test_unload },
 	{ NULL, NULL },
 };

@@ -104,7 +104,7 @@ static int cmd_list(void)
 		}
 		caps_str(info.caps, caps, sizeof(caps));
 		printf("  %-10s %-8s %-26s %llu KiB / %u B\n", info.name,
-		       mmb_backend_str(info.backend), caps,
+		       info.driver, caps,
 		       (unsigned long long)info.mem_size >> 10, info.dma_window);
 	}
 	return 0;
@@ -124,7 +124,7 @@ static int cmd_info(const char *name)
 	}
 	caps_str(info.caps, caps, sizeof(caps));
 	printf("name:        %s\n", info.name);
-	printf("backend:     %s\n", mmb_backend_str(info.backend));
+	printf("driver:      %s\n", info.driver);
 	printf("abi:         %u\n", info.abi_version);
 	printf("caps:        %s (0x%llx)\n", caps, (unsigned long long)info.caps);
 	printf("mem_size:    %llu\n", (unsigned long long)info.mem_size);
@@ -699,7 +699,7 @@ static int cmd_demo(void)
 		}
 		if (info.caps & MMB_CAP_IRQ) {
 			printf("\n== Interrupt round trip on %s (%s)\n", info.name,
-			       info.backend == MMB_BACKEND_EDU ?
+			       !strcmp(info.driver, "edu") ?
 			       "register write -> MSI -> handler -> waiter woken" :
 			       "hrtimer interrupt -> handler -> waiter woken");
 			failed += demo_step("irq", irq_roundtrip(fd, 1000, false));
@@ -715,7 +715,7 @@ static int cmd_demo(void)
 			failed += cmd_timer(info.name, 1000, 200);
 		}
 		if (info.caps & MMB_CAP_DMA) {
-			bool soft = info.backend == MMB_BACKEND_SOFT;
+			bool soft = !strcmp(info.driver, "soft");
 
 			printf("\n== Zero-copy frame streaming from %s\n",
 			       info.name);
@@ -729,13 +729,13 @@ static int cmd_demo(void)
 				info.dma_window < (1u << 20) ? info.dma_window :
 							       1u << 20));
 		}
-		if (info.backend == MMB_BACKEND_SOFT) {
+		if (!strcmp(info.driver, "soft")) {
 			printf("\n== Foreign-context copy through %s: a kernel thread "
 			       "writes into this process\n", info.name);
 			failed += demo_step("copy", demo_copy(info.name));
 		}
 		if ((info.caps & MMB_CAP_MAP) &&
-		    info.backend != MMB_BACKEND_EDU) {
+		    strcmp(info.driver, "edu")) {
 			fd = mmb_open(info.name, 0);
 			printf("\n== Revocable mapping of %s's memory\n", info.name);
 			failed += demo_step("region", fd < 0 ? fd :

@@ -92,7 +92,7 @@ kernel_image() {
 # Build the module (warnings are errors) and the guest programs.
 build_for() {
 	local rel=$1
-	make -s -C "$TOP" module sample KVER="$rel" MMB_WERROR=1 >"$BUILD/build-$rel.log" 2>&1 ||
+	make -s -C "$TOP" module sample regtest KVER="$rel" MMB_WERROR=1 >"$BUILD/build-$rel.log" 2>&1 ||
 		{ cat "$BUILD/build-$rel.log" >&2; return 1; }
 	make -s -C "$TOP" guest >>"$BUILD/build-$rel.log" 2>&1 ||
 		{ cat "$BUILD/build-$rel.log" >&2; return 1; }
@@ -160,8 +160,8 @@ add_module() {
 	echo "$m" >>"$dir/order"
 }
 
-# initramfs: busybox, the modules for virtio-9p and zram, mmbridge.ko, guest
-# programs; with MMB_VFIO_KO (a vfio.ko from vfio_noiommu_ko()), vfio-pci's
+# initramfs: busybox, the modules for virtio-9p and zram, mmbridge.ko and its
+# drivers, guest programs; with MMB_VFIO_KO (a vfio.ko from vfio_noiommu_ko()), vfio-pci's
 # modules in lib/modules/bench/, which the guest loads for benchmarks only.
 make_initramfs() {
 	local rel=$1 out=$2 root mods m f
@@ -171,12 +171,13 @@ make_initramfs() {
 	cp /bin/busybox "$root/bin/busybox"
 	cp "$TOP/vm/init" "$root/init"
 	chmod 755 "$root/init"
-	cp "$BUILD/mod/$rel/mmbridge.ko" "$root/lib/mmbridge.ko"
+	cp "$BUILD/mod/$rel/mmbridge.ko" "$BUILD/mod/$rel"/backends/*.ko "$root/lib/"
 	cp "$BUILD/sample/$rel/mmb_sample.ko" "$root/lib/mmb_sample.ko"
-	# What vm/package.sh built: the DKMS module, installed programs.
+	cp "$BUILD/regtest/$rel/mmb_regtest.ko" "$root/lib/mmb_regtest.ko"
+	# What vm/package.sh built: the DKMS modules, installed programs.
 	if [ -f "$BUILD/dkms/out/$rel/mmbridge.ko" ]; then
 		mkdir -p "$root/lib/dkms"
-		cp "$BUILD/dkms/out/$rel/mmbridge.ko" "$root/lib/dkms/"
+		cp "$BUILD/dkms/out/$rel"/*.ko "$root/lib/dkms/"
 	fi
 	[ -d "$BUILD/pkgtest/opt/bin" ] && cp -a "$BUILD/pkgtest/opt" "$root/opt"
 	cp "$BUILD"/guest/* "$root/bin/"

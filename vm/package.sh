@@ -3,7 +3,7 @@
 # vm/evaluate.sh (tap).  What they produce goes into every initramfs
 # (make_initramfs), where tests/package.c uses it:
 #   build/pkgtest/opt/   programs built against a `make install` DESTDIR
-#   build/dkms/out/<release>/mmbridge.ko   the module as DKMS installed it
+#   build/dkms/out/<release>/*.ko   mmbridge and its drivers as DKMS installed them
 
 PKG=$BUILD/pkgtest
 DKMS_TREE=$BUILD/dkms
@@ -15,6 +15,9 @@ package_install_test() {
 	local rel=$1 root=$PKG/root why=
 	local -a want=(
 		"lib/modules/$rel/updates/mmbridge.ko"
+		"lib/modules/$rel/updates/mmb_soft.ko"
+		"lib/modules/$rel/updates/mmb_edu.ko"
+		"lib/modules/$rel/updates/mmb_ivshmem.ko"
 		etc/udev/rules.d/60-mmbridge.rules
 		usr/bin/mmbridge
 		usr/include/mmbridge.h
@@ -26,6 +29,9 @@ package_install_test() {
 		usr/lib/pkgconfig/mmbridge.pc
 		usr/share/man/man1/mmbridge.1
 		usr/share/man/man3/libmmbridge.3
+		"usr/src/mmbridge-$VERSION/include/linux/mmbridge.h"
+		"usr/src/mmbridge-$VERSION/include/uapi/linux/mmbridge.h"
+		"usr/src/mmbridge-$VERSION/$rel/Module.symvers"
 	)
 	local got f pcflags pclibs pcstatic
 
@@ -109,17 +115,20 @@ package_dkms_test() {
 	fi
 	# Compressed as the kernel's own modules are (xz on Debian 6.12).
 	mkdir -p "$out"
-	src=$DKMS_TREE/install/$rel/updates/dkms/mmbridge.ko
-	if [ -f "$src.xz" ]; then
-		xz -dc "$src.xz" >"$out/mmbridge.ko"
-	elif [ -f "$src.zst" ]; then
-		zstd -qdc "$src.zst" >"$out/mmbridge.ko"
-	elif [ -f "$src" ]; then
-		cp "$src" "$out/mmbridge.ko"
-	else
-		tap not-ok package/dkms_build "$rel: nothing installed under $DKMS_TREE/install/$rel"
-		return
-	fi
+	for m in mmbridge mmb_soft mmb_edu mmb_ivshmem; do
+		src=$DKMS_TREE/install/$rel/updates/dkms/$m.ko
+		if [ -f "$src.xz" ]; then
+			xz -dc "$src.xz" >"$out/$m.ko"
+		elif [ -f "$src.zst" ]; then
+			zstd -qdc "$src.zst" >"$out/$m.ko"
+		elif [ -f "$src" ]; then
+			cp "$src" "$out/$m.ko"
+		else
+			rm -rf "$out"
+			tap not-ok package/dkms_build "$rel: no $m.ko installed under $DKMS_TREE/install/$rel"
+			return
+		fi
+	done
 	src=$out/mmbridge.ko
 	if [ "$(modinfo -F vermagic "$src" | cut -d' ' -f1)" != "$rel" ]; then
 		rm -rf "$out"

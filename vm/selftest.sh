@@ -27,7 +27,7 @@ clean_run() {
 		fi
 	done
 	echo "### DMESG"
-	echo "[    1.000000] mmbridge: ABI 1 loaded"
+	echo "[    1.000000] mmbridge: ABI 2 loaded"
 	[ -n "${1:-}" ] && echo "$1"
 	echo "### END"
 }

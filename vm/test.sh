@@ -13,6 +13,7 @@ mkdir -p "$BUILD"
 num=0 k_pass=0 k_fail=0 k_skip=0 t_pass=0 t_fail=0 t_skip=0
 . vm/evaluate.sh
 . vm/package.sh
+. vm/framework.sh
 
 ensure_packages dkms pkg-config man-db fio
 start_all=$SECONDS
@@ -57,6 +58,7 @@ fi
 first=$(kernel_release "${KERNELS%% *}")
 [ -n "$first" ] && make -s -C "$TOP" module KVER="$first" >/dev/null 2>&1
 package_install_test "${first:-none}"
+framework_include_test
 rm -rf "$DKMS_TREE"
 t_pass=$k_pass t_fail=$k_fail t_skip=$k_skip
 for k in $KERNELS; do
@@ -86,6 +88,7 @@ for k in $KERNELS; do
 	else
 		echo "# kernel $rel"
 		package_dkms_test "$rel"
+		framework_oot_test "$rel"
 		run_kernel "$rel" "$BUILD/vm/$rel"
 	fi
 	echo "# kernel $rel took $((SECONDS - start)) s"

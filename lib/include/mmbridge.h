@@ -156,9 +156,6 @@ struct mmb_stat {
 int mmb_stats(const char *name, struct mmb_stat *out, int max);
 int mmb_stat_get(const char *name, const char *stat, uint64_t *value);
 
-/* "soft", "edu", "ivshmem" or "unknown". */
-const char *mmb_backend_str(uint32_t backend);
-
 #ifdef __cplusplus
 }
 #endif

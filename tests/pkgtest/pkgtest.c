@@ -48,7 +48,7 @@ int main(void)
 	    !strstr(dl.dli_fname, "libmmbridge"))
 		dl.dli_fname = "static";
 	printf("pkgtest: devices %d backend %s raised %u copy ok lib %s\n", n,
-	       mmb_backend_str(info.backend), raised, dl.dli_fname);
+	       info.driver, raised, dl.dli_fname);
 	close(fd);
 	return 0;
 }

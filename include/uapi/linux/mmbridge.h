@@ -30,16 +30,18 @@
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
-#define MMB_ABI_VERSION 1
+/*
+ * 2: MMB_IOC_COPY_SUBMIT, MMB_IOC_COPY_REAP, MMB_COPY_ASYNC and
+ * MMB_IOC_REMOTE_WRITE are gone (-ENOTTY, -EINVAL); mmb_info.backend is
+ * reserved0 and mmb_info.driver names the driver.
+ */
+#define MMB_ABI_VERSION 2
 
-/* Device nodes are /dev/mmbridge/<backend><instance>, e.g. /dev/mmbridge/edu0. */
+/*
+ * Device nodes are /dev/mmbridge/<driver><instance>, e.g. /dev/mmbridge/edu0:
+ * the driver that registered the device names it (mmb_info.driver).
+ */
 #define MMB_DEV_DIR "/dev/mmbridge"
-
-enum mmb_backend_kind {
-	MMB_BACKEND_SOFT = 1, /* software device, present on any machine */
-	MMB_BACKEND_EDU = 2, /* QEMU edu PCI device (1234:11e8) */
-	MMB_BACKEND_IVSHMEM = 3, /* QEMU ivshmem-plain PCI device (1af4:1110) */
-};
 
 /* Capability bits reported by MMB_IOC_INFO. */
 #define MMB_CAP_IRQ (1ULL << 0) /* MMB_IOC_IRQ_TRIGGER works */
@@ -56,7 +58,8 @@ enum mmb_backend_kind {
  * @argsz:	size of this struct as the caller knows it (in)
  * @flags:	must be 0 (in)
  * @abi_version: MMB_ABI_VERSION of the kernel module
- * @backend:	enum mmb_backend_kind
+ * @reserved0:	0 (this field numbered the drivers known to the module
+ *		before drivers became modules of their own: see @driver)
  * @caps:	MMB_CAP_* bits
  * @mem_size:	bytes of device memory (0 when the backend has none)
  * @event_count: events delivered since the device was probed: the counter
@@ -74,12 +77,16 @@ enum mmb_backend_kind {
  *		enabled or not; revocations and restorations are no
  *		interrupts.  Kernels before this field was added write back
  *		only up to @name (an @argsz of 64).
+ * @driver:	the driver that registered the device, NUL-terminated: the
+ *		stem of @name ("edu" for "edu0"), as sysfs "backend" shows
+ *		it.  Kernels before this field was added write back only up
+ *		to @irq_handled (an @argsz of 72).
  */
 struct mmb_info {
 	__u32 argsz;
 	__u32 flags;
 	__u32 abi_version;
-	__u32 backend;
+	__u32 reserved0;
 	__u64 caps;
 	__u64 mem_size;
 	union {
@@ -90,6 +97,7 @@ struct mmb_info {
 	__u32 instance;
 	char name[16];
 	__u64 irq_handled;
+	char driver[16];
 };
 
 #define MMB_IOC_INFO _IO(MMB_IOC_MAGIC, 0x00)

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * mmbridge soft backend: a software device present on any machine.
+ * mmb_soft: a software device present on any machine, soft0.
  *
  *  - interrupts are hrtimer expiries (one-shot for MMB_IOC_IRQ_TRIGGER,
  *    periodic for MMB_IOC_IRQ_TIMER);
@@ -12,17 +12,18 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/dma-mapping.h>
 #include <linux/hrtimer.h>
 #include <linux/kthread.h>
 #include <linux/module.h>
 #include <linux/platform_device.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
+#include <linux/version.h>
 #include <linux/vmalloc.h>
 #include <linux/workqueue.h>
 
-#include "compat.h"
-#include "priv.h"
+#include <linux/mmbridge.h>
 
 #define SOFT_DRV_NAME "mmbridge-soft"
 
@@ -41,7 +42,7 @@ MODULE_PARM_DESC(soft_pool_mb,
 		 "Object pool of soft0 in MiB, 0 (none) to 1024 (default: 8)");
 
 struct mmb_soft {
-	struct mmb_device *mdev;
+	struct mmb_device mdev; /* first: mmb_device_alloc() */
 	void *mem;
 	void *pool;
 
@@ -65,7 +66,7 @@ static enum hrtimer_restart soft_raise_fn(struct hrtimer *t)
 {
 	struct mmb_soft *soft = container_of(t, struct mmb_soft, raise_timer);
 
-	mmb_irq_event(soft->mdev, MMB_EVENT_TRIGGER);
+	mmb_irq_event(&soft->mdev, MMB_EVENT_TRIGGER);
 	return HRTIMER_NORESTART;
 }
 
@@ -73,7 +74,7 @@ static enum hrtimer_restart soft_period_fn(struct hrtimer *t)
 {
 	struct mmb_soft *soft = container_of(t, struct mmb_soft, period_timer);
 
-	mmb_irq_event(soft->mdev, MMB_EVENT_TIMER);
+	mmb_irq_event(&soft->mdev, MMB_EVENT_TIMER);
 	hrtimer_forward_now(t, ns_to_ktime(READ_ONCE(soft->period_ns)));
 	return HRTIMER_RESTART;
 }
@@ -101,7 +102,7 @@ static enum hrtimer_restart soft_dma_irq_fn(struct hrtimer *t)
 	spin_unlock_irqrestore(&soft->dma_lock, flags);
 
 	if (!list_empty(&done)) {
-		mmb_irq_event(soft->mdev, MMB_EVENT_DMA);
+		mmb_irq_event(&soft->mdev, MMB_EVENT_DMA);
 		soft_complete_list(&done, 0);
 	}
 	return HRTIMER_NORESTART;
@@ -149,9 +150,14 @@ static int soft_dma_thread(void *data)
 	return 0;
 }
 
+static struct mmb_soft *to_soft(struct mmb_device *mdev)
+{
+	return container_of(mdev, struct mmb_soft, mdev);
+}
+
 static int soft_irq_raise(struct mmb_device *mdev)
 {
-	struct mmb_soft *soft = mdev->priv;
+	struct mmb_soft *soft = to_soft(mdev);
 
 	hrtimer_start(&soft->raise_timer, 0, HRTIMER_MODE_REL);
 	return 0;
@@ -159,9 +165,8 @@ static int soft_irq_raise(struct mmb_device *mdev)
 
 static int soft_irq_timer(struct mmb_device *mdev, u64 period_ns)
 {
-	struct mmb_soft *soft = mdev->priv;
+	struct mmb_soft *soft = to_soft(mdev);
 
-	lockdep_assert_held(&mdev->ctl_lock);
 	hrtimer_cancel(&soft->period_timer);
 	WRITE_ONCE(soft->period_ns, period_ns);
 	if (period_ns)
@@ -172,7 +177,7 @@ static int soft_irq_timer(struct mmb_device *mdev, u64 period_ns)
 
 static int soft_dma_submit(struct mmb_device *mdev, struct mmb_dma_req *req)
 {
-	struct mmb_soft *soft = mdev->priv;
+	struct mmb_soft *soft = to_soft(mdev);
 	unsigned long flags;
 
 	if (req->dev_offset + req->len > mdev->dma_window)
@@ -184,7 +189,7 @@ static int soft_dma_submit(struct mmb_device *mdev, struct mmb_dma_req *req)
 	return 0;
 }
 
-static const struct mmb_backend_ops soft_ops = {
+static const struct mmb_device_ops soft_ops = {
 	.irq_raise = soft_irq_raise,
 	.irq_timer = soft_irq_timer,
 	.dma_submit = soft_dma_submit,
@@ -201,13 +206,13 @@ static void soft_dma_stop(struct mmb_soft *soft)
 	list_splice_init(&soft->dma_done, &left);
 	spin_unlock_irq(&soft->dma_lock);
 	if (!list_empty(&left))
-		mmb_irq_event(soft->mdev, MMB_EVENT_DMA);
+		mmb_irq_event(&soft->mdev, MMB_EVENT_DMA);
 	soft_complete_list(&left, 0);
 	spin_lock_irq(&soft->dma_lock);
 	list_splice_init(&soft->dma_queue, &left);
 	spin_unlock_irq(&soft->dma_lock);
 	if (!list_empty(&left))
-		mmb_irq_event(soft->mdev, MMB_EVENT_DMA_ERROR);
+		mmb_irq_event(&soft->mdev, MMB_EVENT_DMA_ERROR);
 	soft_complete_list(&left, -ENODEV);
 }
 
@@ -220,15 +225,15 @@ static void soft_outage_end(struct work_struct *work)
 	struct mmb_soft *soft = container_of(to_delayed_work(work),
 					     struct mmb_soft, outage_end);
 
-	mmb_region_restore(soft->mdev);
+	mmb_region_restore(&soft->mdev);
 }
 
 static ssize_t outage_ms_store(struct device *dev,
 			       struct device_attribute *attr, const char *buf,
 			       size_t count)
 {
-	struct mmb_device *mdev = dev_get_drvdata(dev);
-	struct mmb_soft *soft = mdev->priv;
+	struct mmb_device *mdev = mmb_device_from_dev(dev);
+	struct mmb_soft *soft = to_soft(mdev);
 	unsigned int ms;
 	int ret;
 
@@ -255,23 +260,23 @@ ATTRIBUTE_GROUPS(soft);
 
 static int soft_probe(struct platform_device *pdev)
 {
-	struct mmb_device *mdev;
 	struct mmb_soft *soft;
 	int ret;
 
-	soft = kzalloc(sizeof(*soft), GFP_KERNEL);
-	if (!soft)
-		return -ENOMEM;
+	soft = mmb_device_alloc(struct mmb_soft, mdev, &pdev->dev, &soft_ops,
+				"soft");
+	if (IS_ERR(soft))
+		return PTR_ERR(soft);
 	soft->mem = vzalloc((size_t)soft_mem_mb << 20);
 	if (!soft->mem) {
 		ret = -ENOMEM;
-		goto err_free_soft;
+		goto err_put;
 	}
 	if (soft_pool_mb) {
 		soft->pool = vzalloc((size_t)soft_pool_mb << 20);
 		if (!soft->pool) {
 			ret = -ENOMEM;
-			goto err_free_mem;
+			goto err_put;
 		}
 	}
 	spin_lock_init(&soft->dma_lock);
@@ -286,52 +291,44 @@ static int soft_probe(struct platform_device *pdev)
 	soft->dma_irq_timer.function = soft_dma_irq_fn;
 	INIT_DELAYED_WORK(&soft->outage_end, soft_outage_end);
 
-	mdev = mmb_device_alloc(&pdev->dev, MMB_BACKEND_SOFT, &soft_ops, soft);
-	if (IS_ERR(mdev)) {
-		ret = PTR_ERR(mdev);
-		goto err_free_pool;
-	}
-	soft->mdev = mdev;
-	mdev->caps = MMB_CAP_IRQ | MMB_CAP_IRQ_TIMER | MMB_CAP_DMA |
-		     MMB_CAP_DEVMEM;
-	mdev->mem_virt = soft->mem;
-	mdev->mem_size = (u64)soft_mem_mb << 20;
-	mdev->dma_window = mdev->mem_size;
-	mdev->dma_cpu = true;
-	mdev->map_virt = soft->mem;
-	mdev->map_size = mdev->mem_size;
-	mdev->map_cache = MMB_CACHE_WB;
-	mdev->map_user_safe = true; /* RAM standing in for device memory */
-	mdev->pool_virt = soft->pool;
-	mdev->pool_size = (u64)soft_pool_mb << 20;
-	mdev->pool_cache = MMB_CACHE_WB;
-	mdev->pool_user_safe = true;
+	/* RAM standing in for device memory: safe to map for anyone. */
+	soft->mdev.mem = (struct mmb_mem){
+		.virt = soft->mem,
+		.size = (u64)soft_mem_mb << 20,
+		.cache = MMB_CACHE_WB,
+		.user_safe = true,
+	};
+	soft->mdev.map = soft->mdev.mem;
+	soft->mdev.pool = (struct mmb_mem){
+		.virt = soft->pool,
+		.size = (u64)soft_pool_mb << 20,
+		.cache = MMB_CACHE_WB,
+		.user_safe = true,
+	};
+	soft->mdev.dma_window = soft->mdev.mem.size;
+	soft->mdev.dma_cpu = true;
 
 	soft->dma_thread = kthread_run(soft_dma_thread, soft, "mmb-soft-dma");
 	if (IS_ERR(soft->dma_thread)) {
 		ret = PTR_ERR(soft->dma_thread);
-		goto err_put_mdev;
+		goto err_put;
 	}
 
-	ret = mmb_device_register(mdev, soft_groups);
+	ret = mmb_device_register(&soft->mdev, soft_groups);
 	if (ret)
 		goto err_stop_dma;
 
 	platform_set_drvdata(pdev, soft);
-	dev_info(&pdev->dev, "%s: %u MiB device memory\n", dev_name(&mdev->dev),
-		 soft_mem_mb);
+	dev_info(&pdev->dev, "%s: %u MiB device memory\n",
+		 dev_name(&soft->mdev.dev), soft_mem_mb);
 	return 0;
 
 err_stop_dma:
 	soft_dma_stop(soft);
-err_put_mdev:
-	mmb_device_put(mdev);
-err_free_pool:
+err_put:
 	vfree(soft->pool);
-err_free_mem:
 	vfree(soft->mem);
-err_free_soft:
-	kfree(soft);
+	mmb_device_put(&soft->mdev);
 	return ret;
 }
 
@@ -339,15 +336,15 @@ static void soft_remove(struct platform_device *pdev)
 {
 	struct mmb_soft *soft = platform_get_drvdata(pdev);
 
-	mmb_device_unregister(soft->mdev);
+	mmb_device_unregister(&soft->mdev);
 	cancel_delayed_work_sync(&soft->outage_end);
 	hrtimer_cancel(&soft->period_timer);
 	hrtimer_cancel(&soft->raise_timer);
 	soft_dma_stop(soft);
-	mmb_device_put(soft->mdev);
 	vfree(soft->pool);
 	vfree(soft->mem);
-	kfree(soft);
+	/* Open files may keep @soft, not what it pointed to. */
+	mmb_device_put(&soft->mdev);
 }
 
 static struct platform_driver soft_driver = {
@@ -355,10 +352,14 @@ static struct platform_driver soft_driver = {
 		.name = SOFT_DRV_NAME,
 	},
 	.probe = soft_probe,
-	.MMB_PLATFORM_REMOVE = soft_remove,
+#if KERNEL_VERSION(6, 11, 0) > LINUX_VERSION_CODE
+	.remove_new = soft_remove, /* the void form before 6.11 */
+#else
+	.remove = soft_remove,
+#endif
 };
 
-int mmb_soft_init(void)
+static int __init mmb_soft_init(void)
 {
 	struct platform_device_info info = {
 		.name = SOFT_DRV_NAME,
@@ -390,7 +391,7 @@ int mmb_soft_init(void)
 	return 0;
 }
 
-void mmb_soft_exit(void)
+static void __exit mmb_soft_exit(void)
 {
 	if (!soft_pdev)
 		return;
@@ -398,3 +399,10 @@ void mmb_soft_exit(void)
 	soft_pdev = NULL;
 	platform_driver_unregister(&soft_driver);
 }
+
+module_init(mmb_soft_init);
+module_exit(mmb_soft_exit);
+
+MODULE_DESCRIPTION("mmbridge software device");
+MODULE_LICENSE("GPL");
+MODULE_IMPORT_NS_MMBRIDGE();

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * mmbridge edu backend: QEMU's "edu" educational PCI device (1234:11e8).
+ * mmb_edu: QEMU's "edu" educational PCI device (1234:11e8) as an mmbridge
+ * device, edu0, edu1, ...
  *
  * BAR0 holds the registers and, at 0x40000, a 4 KiB buffer that only the
  * device's DMA engine reaches; none of it is mapped into user space.
@@ -9,7 +10,7 @@
  * The engine runs one transfer at a time; queued requests start from the
  * interrupt handler of the previous one.
  *
- * With the module parameter test_hooks, debugfs mmbridge/<edu>/stray_dma
+ * With the module parameter edu_test_hooks, debugfs mmbridge/<edu>/stray_dma
  * (root only) makes the engine write its buffer to a bus address that
  * nothing mapped, so a test can see what an IOMMU does to such a DMA.
  */
@@ -26,7 +27,7 @@
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 
-#include "priv.h"
+#include <linux/mmbridge.h>
 
 #define EDU_DRV_NAME "mmbridge-edu"
 
@@ -65,6 +66,13 @@ MODULE_PARM_DESC(edu_dma_window,
 		 "Bytes of the edu DMA buffer to use, 8 to 4096 (default: 4095; 4096 needs QEMU >= 8.0)");
 /* clang-format on */
 
+static bool edu_test_hooks;
+module_param(edu_test_hooks, bool, 0444);
+/* clang-format off */
+MODULE_PARM_DESC(edu_test_hooks,
+		 "Test facilities in debugfs, root only: stray_dma aims the DMA engine at any bus address; never set outside tests (default: off)");
+/* clang-format on */
+
 static unsigned int edu_dma_bits = 28;
 module_param(edu_dma_bits, uint, 0444);
 /* clang-format off */
@@ -73,8 +81,8 @@ MODULE_PARM_DESC(edu_dma_bits,
 /* clang-format on */
 
 struct mmb_edu {
+	struct mmb_device mdev; /* first: mmb_device_alloc() */
 	struct pci_dev *pdev;
-	struct mmb_device *mdev;
 	void __iomem *bar;
 	u32 ident;
 	int irq;
@@ -146,17 +154,22 @@ static irqreturn_t edu_irq(int irq, void *data)
 	 * interrupt is already counted and delivered (as on soft).
 	 */
 	if (status & EDU_IRQ_DMA) {
-		mmb_irq_event(edu->mdev, MMB_EVENT_DMA);
+		mmb_irq_event(&edu->mdev, MMB_EVENT_DMA);
 		edu_dma_complete(edu);
 	}
 	if (status & ~EDU_IRQ_DMA)
-		mmb_irq_event(edu->mdev, MMB_EVENT_TRIGGER);
+		mmb_irq_event(&edu->mdev, MMB_EVENT_TRIGGER);
 	return IRQ_HANDLED;
+}
+
+static struct mmb_edu *to_edu(struct mmb_device *mdev)
+{
+	return container_of(mdev, struct mmb_edu, mdev);
 }
 
 static int edu_irq_raise(struct mmb_device *mdev)
 {
-	struct mmb_edu *edu = mdev->priv;
+	struct mmb_edu *edu = to_edu(mdev);
 
 	iowrite32(EDU_IRQ_TRIGGER, edu->bar + EDU_REG_IRQ_RAISE);
 	return 0;
@@ -164,7 +177,7 @@ static int edu_irq_raise(struct mmb_device *mdev)
 
 static int edu_dma_submit(struct mmb_device *mdev, struct mmb_dma_req *req)
 {
-	struct mmb_edu *edu = mdev->priv;
+	struct mmb_edu *edu = to_edu(mdev);
 	unsigned long flags;
 
 	if (req->dev_offset + req->len > edu_dma_window)
@@ -176,7 +189,7 @@ static int edu_dma_submit(struct mmb_device *mdev, struct mmb_dma_req *req)
 	return 0;
 }
 
-static const struct mmb_backend_ops edu_ops = {
+static const struct mmb_device_ops edu_ops = {
 	.irq_raise = edu_irq_raise,
 	.dma_submit = edu_dma_submit,
 };
@@ -215,7 +228,7 @@ static void edu_dma_drain(struct mmb_edu *edu)
 	spin_unlock_irq(&edu->dma_lock);
 	list_for_each_entry_safe(req, tmp, &left, node) {
 		list_del(&req->node);
-		mmb_irq_event(edu->mdev, MMB_EVENT_DMA_ERROR);
+		mmb_irq_event(&edu->mdev, MMB_EVENT_DMA_ERROR);
 		req->status = -EIO;
 		req->done(req);
 	}
@@ -258,7 +271,6 @@ static ssize_t edu_stray_dma_write(struct file *file, const char __user *buf,
 				   size_t count, loff_t *ppos)
 {
 	struct mmb_edu *edu = file->private_data;
-	struct mmb_device *mdev = edu->mdev;
 	struct edu_stray *s;
 	ssize_t ret;
 	long left;
@@ -284,11 +296,11 @@ static ssize_t edu_stray_dma_write(struct file *file, const char __user *buf,
 
 	dev_info(&edu->pdev->dev, "test hook: DMA of %u bytes to 0x%llx\n",
 		 edu_dma_window, addr);
-	ret = mmb_device_enter(mdev);
-	if (!ret) {
-		ret = edu_dma_submit(mdev, &s->req);
-		mmb_device_leave(mdev);
-	}
+	/*
+	 * The engine runs: unregistration removes this file, waiting for
+	 * this write, before the remove drains the engine.
+	 */
+	ret = edu_dma_submit(&edu->mdev, &s->req);
 	if (ret) {
 		kfree(s);
 		return ret;
@@ -311,10 +323,8 @@ static const struct file_operations edu_stray_dma_fops = {
 static ssize_t ident_show(struct device *dev, struct device_attribute *attr,
 			  char *buf)
 {
-	struct mmb_device *mdev = dev_get_drvdata(dev);
-
 	return sysfs_emit(buf, "0x%08x\n",
-			  ((struct mmb_edu *)mdev->priv)->ident);
+			  to_edu(mmb_device_from_dev(dev))->ident);
 }
 static DEVICE_ATTR_RO(ident);
 
@@ -348,7 +358,6 @@ static int edu_check_alive(struct mmb_edu *edu)
 
 static int edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 {
-	struct mmb_device *mdev;
 	struct mmb_edu *edu;
 	int ret;
 
@@ -364,66 +373,58 @@ static int edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		return -EINVAL;
 	}
 
-	edu = kzalloc(sizeof(*edu), GFP_KERNEL);
-	if (!edu)
-		return -ENOMEM;
+	/* Released by devres after edu_remove() or a failed probe. */
+	ret = pcim_enable_device(pdev);
+	if (ret)
+		return ret;
+	ret = pcim_iomap_regions(pdev, BIT(0), EDU_DRV_NAME);
+	if (ret)
+		return ret;
+	ret = dma_set_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(edu_dma_bits));
+	if (ret)
+		return ret;
+
+	edu = mmb_device_alloc(struct mmb_edu, mdev, &pdev->dev, &edu_ops,
+			       "edu");
+	if (IS_ERR(edu))
+		return PTR_ERR(edu);
 	edu->pdev = pdev;
+	edu->bar = pcim_iomap_table(pdev)[0];
 	spin_lock_init(&edu->dma_lock);
 	INIT_LIST_HEAD(&edu->dma_queue);
 	init_waitqueue_head(&edu->dma_idle_wq);
-
-	ret = pci_enable_device(pdev);
-	if (ret)
-		goto err_free;
-	ret = pci_request_region(pdev, 0, EDU_DRV_NAME);
-	if (ret)
-		goto err_disable;
-	edu->bar = pci_iomap(pdev, 0, 0);
-	if (!edu->bar) {
-		ret = -ENOMEM;
-		goto err_release;
-	}
 	ret = edu_check_alive(edu);
 	if (ret)
-		goto err_unmap;
-	ret = dma_set_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(edu_dma_bits));
-	if (ret)
-		goto err_unmap;
-
-	mdev = mmb_device_alloc(&pdev->dev, MMB_BACKEND_EDU, &edu_ops, edu);
-	if (IS_ERR(mdev)) {
-		ret = PTR_ERR(mdev);
-		goto err_unmap;
-	}
-	edu->mdev = mdev;
-	mdev->caps = MMB_CAP_IRQ | MMB_CAP_DMA;
-	mdev->dma_window = edu_dma_window;
+		goto err_put;
 	/*
-	 * No mappable region: every page of BAR0 holds registers or the DMA
-	 * buffer, and the register page programs the DMA engine (any address
-	 * the DMA mask reaches) and raises and acknowledges interrupts.
+	 * A DMA engine with interrupts, and no mappable memory: every page of
+	 * BAR0 holds registers or the DMA buffer, and the register page
+	 * programs the DMA engine (any address the DMA mask reaches) and
+	 * raises and acknowledges interrupts.
 	 */
+	edu->mdev.dma_window = edu_dma_window;
 
 	ret = pci_alloc_irq_vectors(pdev, 1, 1, PCI_IRQ_MSI);
 	if (ret < 0)
-		goto err_put_mdev;
+		goto err_put;
 	edu->irq = pci_irq_vector(pdev, 0);
 	ret = request_irq(edu->irq, edu_irq, 0, EDU_DRV_NAME, edu);
 	if (ret)
 		goto err_free_vectors;
 	pci_set_master(pdev);
 
-	ret = mmb_device_register(mdev, edu_groups);
+	ret = mmb_device_register(&edu->mdev, edu_groups);
 	if (ret)
 		goto err_free_irq;
 
 	pci_set_drvdata(pdev, edu);
 	/* Removed with the device's directory, before the engine stops. */
-	if (mmb_test_hooks)
-		debugfs_create_file("stray_dma", 0200, mdev->debugfs, edu,
+	if (edu_test_hooks)
+		debugfs_create_file("stray_dma", 0200,
+				    mmb_device_debugfs(&edu->mdev), edu,
 				    &edu_stray_dma_fops);
 	dev_info(&pdev->dev, "%s: ident 0x%08x, MSI irq %d, %u-bit DMA\n",
-		 dev_name(&mdev->dev), edu->ident, edu->irq, edu_dma_bits);
+		 dev_name(&edu->mdev.dev), edu->ident, edu->irq, edu_dma_bits);
 	return 0;
 
 err_free_irq:
@@ -431,16 +432,8 @@ err_free_irq:
 	free_irq(edu->irq, edu);
 err_free_vectors:
 	pci_free_irq_vectors(pdev);
-err_put_mdev:
-	mmb_device_put(mdev);
-err_unmap:
-	pci_iounmap(pdev, edu->bar);
-err_release:
-	pci_release_region(pdev, 0);
-err_disable:
-	pci_disable_device(pdev);
-err_free:
-	kfree(edu);
+err_put:
+	mmb_device_put(&edu->mdev);
 	return ret;
 }
 
@@ -448,14 +441,11 @@ static void edu_remove(struct pci_dev *pdev)
 {
 	struct mmb_edu *edu = pci_get_drvdata(pdev);
 
-	mmb_device_unregister(edu->mdev);
+	mmb_device_unregister(&edu->mdev);
 	edu_dma_drain(edu); /* also frees the IRQ */
 	pci_free_irq_vectors(pdev);
-	mmb_device_put(edu->mdev);
-	pci_iounmap(pdev, edu->bar);
-	pci_release_region(pdev, 0);
-	pci_disable_device(pdev);
-	kfree(edu);
+	/* Open files may keep @edu; the BAR goes with devres after this. */
+	mmb_device_put(&edu->mdev);
 }
 
 static const struct pci_device_id edu_ids[] = { { PCI_DEVICE(0x1234, 0x11e8) },
@@ -469,12 +459,8 @@ static struct pci_driver edu_driver = {
 	.remove = edu_remove,
 };
 
-int mmb_edu_init(void)
-{
-	return pci_register_driver(&edu_driver);
-}
+module_pci_driver(edu_driver);
 
-void mmb_edu_exit(void)
-{
-	pci_unregister_driver(&edu_driver);
-}
+MODULE_DESCRIPTION("mmbridge driver for QEMU's edu PCI device");
+MODULE_LICENSE("GPL");
+MODULE_IMPORT_NS_MMBRIDGE();

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * mmb_sample: a driver that uses mmbridge's in-kernel API instead of
- * re-inventing it.  It offers /dev/mmb_sample with two ioctls:
+ * re-inventing it.  It registers a device of its own with mmbridge,
+ * sample0 (mmb_sample_dev.c), and offers /dev/mmb_sample with two ioctls:
  *
  *  MMB_SAMPLE_WATCH  pins a buffer of the caller (mmb_pin_user() +
  *                    mmb_pin_vmap()); from then on, a high-resolution
@@ -31,8 +32,9 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
-#include "pin.h"
-#include "remote.h"
+#include <linux/mmbridge.h>
+
+#include "mmb_sample.h"
 
 /* The sample's ABI; tests/sample.c has the same definitions. */
 struct mmb_sample_watch {
@@ -261,7 +263,27 @@ static struct miscdevice mmb_sample_misc = {
 	.mode = 0600,
 };
 
-module_misc_device(mmb_sample_misc);
+static int __init mmb_sample_init(void)
+{
+	int ret = mmb_sample_dev_init();
 
-MODULE_DESCRIPTION("mmbridge sample: pinned IRQ writes and IRQ-queued copies");
+	if (ret)
+		return ret;
+	ret = misc_register(&mmb_sample_misc);
+	if (ret)
+		mmb_sample_dev_exit();
+	return ret;
+}
+
+static void __exit mmb_sample_exit(void)
+{
+	misc_deregister(&mmb_sample_misc);
+	mmb_sample_dev_exit();
+}
+
+module_init(mmb_sample_init);
+module_exit(mmb_sample_exit);
+
+MODULE_DESCRIPTION("mmbridge sample: a device, IRQ writes, IRQ-queued copies");
 MODULE_LICENSE("GPL");
+MODULE_IMPORT_NS_MMBRIDGE();

@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mmb_regtest: a driver for tests of mmb_device_register()'s checks.  Its
+ * parameter regtest_case names a description of device memory; the module
+ * registers one device, regtest0, with it, and its init returns what the
+ * registration returned, so that loading the module is the test:
+ *
+ *  ok			8 KiB of vmalloc'd RAM, mappable: registers
+ *  virt_unaligned	the same RAM from byte 64: a user mapping of its
+ *			first page would show the 64 bytes before it
+ *  virt_not_linear	a page of the module's own data, which is neither
+ *			in the linear map nor vmalloc'd: no PFN of it is
+ *			known
+ *  pool_overlaps_map	the object pool is the mappable memory itself
+ *  iomem_cached	memory behind a "BAR" asked to be mapped write-back
+ *			(refused before anything touches it: io is the RAM)
+ *
+ * Built like any driver outside mmbridge's tree, against its SDK.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/mmbridge.h>
+#include <linux/module.h>
+#include <linux/platform_device.h>
+#include <linux/vmalloc.h>
+
+static char *regtest_case = "ok";
+module_param(regtest_case, charp, 0444);
+MODULE_PARM_DESC(regtest_case, "The description to register (see the source)");
+
+struct regtest_dev {
+	struct mmb_device mdev; /* first: mmb_device_alloc() */
+};
+
+static const struct mmb_device_ops regtest_ops = {};
+
+static struct platform_device *regtest_pdev;
+static struct regtest_dev *regtest_dev;
+static void *regtest_mem;
+static u8 regtest_static[PAGE_SIZE] __aligned(PAGE_SIZE);
+
+static int __init regtest_init(void)
+{
+	struct mmb_mem ram = {
+		.size = 2 * PAGE_SIZE,
+		.cache = MMB_CACHE_WB,
+		.user_safe = true,
+	};
+	struct regtest_dev *rd;
+	int ret;
+
+	regtest_mem = vzalloc(4 * PAGE_SIZE);
+	if (!regtest_mem)
+		return -ENOMEM;
+	ram.virt = regtest_mem;
+	regtest_pdev =
+		platform_device_register_simple("mmb_regtest", -1, NULL, 0);
+	if (IS_ERR(regtest_pdev)) {
+		ret = PTR_ERR(regtest_pdev);
+		goto err_mem;
+	}
+	rd = mmb_device_alloc(struct regtest_dev, mdev, &regtest_pdev->dev,
+			      &regtest_ops, "regtest");
+	if (IS_ERR(rd)) {
+		ret = PTR_ERR(rd);
+		goto err_pdev;
+	}
+	rd->mdev.mem = ram;
+	rd->mdev.map = ram;
+	if (!strcmp(regtest_case, "ok")) {
+		rd->mdev.pool = ram;
+		rd->mdev.pool.virt += 2 * PAGE_SIZE;
+	} else if (!strcmp(regtest_case, "virt_unaligned")) {
+		rd->mdev.map.virt += 64;
+		rd->mdev.mem = rd->mdev.map;
+	} else if (!strcmp(regtest_case, "virt_not_linear")) {
+		rd->mdev.map.virt = regtest_static;
+		rd->mdev.map.size = PAGE_SIZE;
+		rd->mdev.mem = rd->mdev.map;
+	} else if (!strcmp(regtest_case, "pool_overlaps_map")) {
+		rd->mdev.pool = ram;
+	} else if (!strcmp(regtest_case, "iomem_cached")) {
+		rd->mdev.map = (struct mmb_mem){
+			.io = (void __iomem *)regtest_mem,
+			.phys = PAGE_SIZE,
+			.size = PAGE_SIZE,
+			.cache = MMB_CACHE_WB,
+			.user_safe = true,
+		};
+		rd->mdev.mem = rd->mdev.map;
+	} else {
+		ret = -ENOENT;
+		goto err_put;
+	}
+	ret = mmb_device_register(&rd->mdev, NULL);
+	if (ret)
+		goto err_put;
+	regtest_dev = rd;
+	return 0;
+
+err_put:
+	mmb_device_put(&rd->mdev);
+err_pdev:
+	platform_device_unregister(regtest_pdev);
+err_mem:
+	vfree(regtest_mem);
+	return ret;
+}
+
+static void __exit regtest_exit(void)
+{
+	mmb_device_unregister(&regtest_dev->mdev);
+	mmb_device_put(&regtest_dev->mdev);
+	platform_device_unregister(regtest_pdev);
+	vfree(regtest_mem);
+}
+
+module_init(regtest_init);
+module_exit(regtest_exit);
+
+MODULE_DESCRIPTION("mmbridge test driver: registration checks");
+MODULE_LICENSE("GPL");
+MODULE_IMPORT_NS_MMBRIDGE();
