@@ -76,7 +76,7 @@ static int test_irq_count(void)
 /*
  * The whole DMA window RAM -> device -> RAM, then a sub-range overwritten at
  * an offset.  The window is the 4 KiB buffer, less its last byte on QEMU
- * before 8.0 (see edu_dma_window in kernel/edu.c).
+ * before 8.0 (see edu_dma_window in backends/mmb_edu.c).
  */
 static int test_dma_roundtrip(void)
 {

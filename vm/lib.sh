@@ -10,7 +10,7 @@ VM_CPUS=${VM_CPUS:-2}
 IVSHMEM_MB=${IVSHMEM_MB:-32}
 MMB_TESTS=${MMB_TESTS:-}			# test prefixes to run (comma-separated), all if empty
 ACCEL=${ACCEL:-tcg}
-# edu's full 4 KiB DMA buffer is safe only from QEMU 8.0 on (see kernel/edu.c).
+# edu's full 4 KiB DMA buffer is safe only from QEMU 8.0 on (see backends/mmb_edu.c).
 qemu_major() { qemu-system-x86_64 --version 2>/dev/null | sed -n 's/^QEMU emulator version \([0-9]*\).*/\1/p'; }
 default_params() {
 	if [ "$(qemu_major)" -ge 8 ] 2>/dev/null; then
