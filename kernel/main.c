@@ -31,6 +31,10 @@ static DEFINE_IDA(mmb_minor_ida);
 struct workqueue_struct *mmb_wq;
 atomic_long_t mmb_dma_mappings = ATOMIC_LONG_INIT(0);
 
+bool mmb_test_interface;
+module_param_named(test_interface, mmb_test_interface, bool, 0444);
+MODULE_PARM_DESC(test_interface, "the test interface (kernel/mmb_test_uapi.h)");
+
 /*
  * The longest stem: <stem><N> and its NUL fit MMB_IOC_INFO's name for
  * every instance number N, which is below MMB_MAX_DEVICES (two digits).

@@ -368,6 +368,12 @@ const char *mmb_device_stem(struct mmb_device *mdev);
 
 extern struct workqueue_struct *mmb_wq;
 
+/*
+ * The module parameter test_interface: the ioctls, copy source and stream
+ * modes of mmb_test_uapi.h are there (constant after load).
+ */
+extern bool mmb_test_interface;
+
 /* chardev.c: dispatch to the mechanisms. */
 
 /* Bytes of the largest ioctl argument struct. */
@@ -377,6 +383,7 @@ extern struct workqueue_struct *mmb_wq;
 #define MMB_IOCTL_OUT_ERR BIT(1) /* ... and on failure */
 #define MMB_IOCTL_ALIVE BIT(2) /* -ENODEV on a removed device */
 #define MMB_IOCTL_ADMIN BIT(3) /* CAP_SYS_ADMIN, before anything else */
+#define MMB_IOCTL_TEST BIT(4) /* the test interface's: -ENOTTY without it */
 
 /**
  * struct mmb_ioctl_desc - one ioctl of a mechanism.

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "mmbridge.h"
+#include "../lib/mmb_test.h"
 #include "pattern.h"
 
 /*
