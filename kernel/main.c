@@ -19,6 +19,7 @@
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 #include <linux/workqueue.h>
+#include <linux/xarray.h>
 
 #include "compat.h"
 #include "priv.h"
@@ -410,16 +411,40 @@ static int mmb_mem_check(struct mmb_device *mdev, const struct mmb_mem *m,
 	return 0;
 }
 
-/* Whether two memory descriptions share a byte. */
-static bool mmb_mem_overlap(const struct mmb_mem *a, const struct mmb_mem *b)
+/*
+ * Whether @a (mappable: whole pages whose frames mmb_mem_pfn() knows) and
+ * @b share memory: 1 or 0, or -ENOMEM.  Two addresses of one page (a
+ * vmap() of linear-map pages) are one page.
+ */
+static int mmb_mem_overlap(const struct mmb_mem *a, const struct mmb_mem *b)
 {
-	u64 x, y;
+	unsigned long va = (unsigned long)a->virt, vb = (unsigned long)b->virt;
+	unsigned long p, pfn;
+	struct xarray pfns;
+	int ret = 0;
+	u64 off;
 
 	if (!a->size || !b->size || mmb_mem_is_io(a) != mmb_mem_is_io(b))
-		return false;
-	x = mmb_mem_is_io(a) ? a->phys : (unsigned long)a->virt;
-	y = mmb_mem_is_io(b) ? b->phys : (unsigned long)b->virt;
-	return x < y + b->size && y < x + a->size;
+		return 0;
+	if (mmb_mem_is_io(a))
+		return a->phys < b->phys + b->size &&
+		       b->phys < a->phys + a->size;
+	/* RAM of unknown pages (neither vmalloc'd nor linear): by address. */
+	if (!mmb_mem_ram_ok(b))
+		return va < vb + b->size && vb < va + a->size;
+	/* By page frame: a vmalloc alias of linear-map RAM is the same RAM. */
+	xa_init(&pfns);
+	for (off = 0; off < a->size && !ret; off += PAGE_SIZE)
+		ret = xa_err(xa_store(&pfns, mmb_mem_pfn(a, off),
+				      xa_mk_value(0), GFP_KERNEL));
+	for (p = ALIGN_DOWN(vb, PAGE_SIZE); !ret && p < vb + b->size;
+	     p += PAGE_SIZE) {
+		pfn = is_vmalloc_addr((void *)p) ? vmalloc_to_pfn((void *)p) :
+						   PHYS_PFN(__pa(p));
+		ret = xa_load(&pfns, pfn) ? 1 : 0;
+	}
+	xa_destroy(&pfns);
+	return ret;
 }
 
 /* What user space sees the device do follows from what was registered. */
@@ -437,8 +462,12 @@ static int mmb_device_caps(struct mmb_device *mdev)
 	if (ret)
 		return ret;
 	/* An object's bytes are nobody else's. */
-	if (mmb_mem_overlap(&mdev->pool, &mdev->mem) ||
-	    mmb_mem_overlap(&mdev->pool, &mdev->map)) {
+	ret = mmb_mem_overlap(&mdev->pool, &mdev->mem);
+	if (!ret)
+		ret = mmb_mem_overlap(&mdev->pool, &mdev->map);
+	if (ret < 0)
+		return ret;
+	if (ret) {
 		dev_err(&mdev->dev, "pool: shares memory with mem or map\n");
 		return -EINVAL;
 	}
@@ -475,8 +504,12 @@ static int mmb_device_caps(struct mmb_device *mdev)
  * creates /dev/mmbridge/<name>, its sysfs attributes and its debugfs
  * directory.  Process context.
  *
- * Return: 0; -EINVAL for a bad description, -ENOMEM, or another error
- * from creating the node.  On error the caller still owns its reference.
+ * A device is registered once: after mmb_device_unregister() the driver
+ * allocates a new one.
+ *
+ * Return: 0; -EINVAL for a bad description or a device registered before,
+ * -ENOMEM, or another error from creating the node.  On error the caller
+ * still owns its reference.
  */
 int mmb_device_register(struct mmb_device *mdev,
 			const struct attribute_group **groups)
@@ -484,8 +517,10 @@ int mmb_device_register(struct mmb_device *mdev,
 	struct mmb_core *core = mdev->core;
 	int ret;
 
-	if (WARN_ON(core->alive))
-		return -EBUSY;
+	if (core->registered) {
+		dev_err(&mdev->dev, "registered before: allocate a new device\n");
+		return -EINVAL;
+	}
 	ret = mmb_device_caps(mdev);
 	if (ret)
 		return ret;
@@ -499,6 +534,7 @@ int mmb_device_register(struct mmb_device *mdev,
 		core->alive = false;
 		return ret;
 	}
+	core->registered = true;
 	/* debugfs is optional: its functions take and ignore error values. */
 	core->debugfs =
 		debugfs_create_dir(dev_name(&mdev->dev), mmb_debugfs_root);

@@ -240,6 +240,8 @@ struct mmb_stem;
  * @unplug_rwsem: read-held by file operations that reach the driver,
  *		write-held by mmb_device_unregister()
  * @alive:	false once unregistered; protected by @unplug_rwsem
+ * @registered:	mmb_device_register() succeeded once: a device is
+ *		registered at most once (the driver's calls are serialized)
  * @ctl_lock:	serializes interrupt trigger and timer control
  * @timer_owner: the file that started the periodic timer; @ctl_lock
  * @notify:	interrupt bookkeeping
@@ -267,6 +269,7 @@ struct mmb_core {
 
 	struct rw_semaphore unplug_rwsem;
 	bool alive;
+	bool registered;
 
 	struct mutex ctl_lock; /* interrupt trigger and timer control */
 	struct file *timer_owner;

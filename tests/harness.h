@@ -73,6 +73,23 @@ int xioctl(int fd, unsigned long cmd, void *arg);
 /* Open /dev/mmbridge/<name>, or return -ENOENT if the device is absent. */
 int dev_open(const char *name);
 
+/*
+ * The device the per-device cases run on: "soft0", or the device that
+ * $MMB_DUT names (framework/foreign_device_suite runs them on the sample
+ * driver's device).  dut_path() is its node, dut_sysfs() the path of its
+ * sysfs attribute @attr (a static buffer each).  NEED_SOFT() skips a case
+ * that needs soft0 itself: its module parameters, its removal by
+ * unbind, its own attributes.
+ */
+extern const char *mmb_dut;
+const char *dut_path(void);
+const char *dut_sysfs(const char *attr);
+#define NEED_SOFT()                                                      \
+	do {                                                             \
+		if (strcmp(mmb_dut, "soft0"))                            \
+			SKIP("needs soft0 itself, not %s", mmb_dut);      \
+	} while (0)
+
 /* First line of a file into @buf without the newline; -errno on failure. */
 int read_line(const char *path, char *buf, size_t size);
 int write_str(const char *path, const char *s);

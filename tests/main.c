@@ -70,9 +70,43 @@ int xioctl(int fd, unsigned long cmd, void *arg)
 	return ioctl(fd, cmd, arg) < 0 ? -errno : 0;
 }
 
+const char *mmb_dut = "soft0";
+static pid_t case_pid;
+
+/*
+ * With another device under test than soft0, a case that opens a device
+ * of its own choosing (edu0, ivshmem0) is not a case of "the device": it
+ * ends as skipped there (a process it forked gets -ENOENT).
+ */
 int dev_open(const char *name)
 {
+	if (strcmp(mmb_dut, "soft0") && strcmp(name, mmb_dut) &&
+	    strncmp(name, "/", 1)) {
+		if (getpid() != case_pid)
+			return -ENOENT;
+		printf("# opens %s, not the device under test %s: skipped\n",
+		       name, mmb_dut);
+		fflush(stdout);
+		_exit(T_SKIP);
+	}
 	return mmb_open(name, 0);
+}
+
+const char *dut_path(void)
+{
+	static char path[64];
+
+	snprintf(path, sizeof(path), MMB_DEV_DIR "/%s", mmb_dut);
+	return path;
+}
+
+const char *dut_sysfs(const char *attr)
+{
+	static char path[128];
+
+	snprintf(path, sizeof(path), "/sys/class/mmbridge/%s/%s", mmb_dut,
+		 attr);
+	return path;
 }
 
 int read_line(const char *path, char *buf, size_t size)
@@ -360,11 +394,12 @@ uint64_t dev_count(int fd)
 
 int for_each_irq_dev(int (*fn)(const char *name))
 {
-	static const char *const devs[] = { "soft0", "edu0" };
+	const char *const devs[] = { mmb_dut, "edu0" };
 	int fd, r, ran = 0;
 	size_t i;
 
-	for (i = 0; i < sizeof(devs) / sizeof(devs[0]); i++) {
+	/* Another device under test than soft0: that one alone. */
+	for (i = 0; i < (strcmp(mmb_dut, "soft0") ? 1 : 2); i++) {
 		fd = dev_open(devs[i]);
 		if (fd == -ENOENT) {
 			printf("# %s absent\n", devs[i]);
@@ -738,6 +773,7 @@ static int run_one(const struct mmb_test *t, char *msg, size_t size)
 
 		close(pfd[0]);
 		setpgid(0, 0);
+		case_pid = getpid();
 		r = t->fn();
 		if (write(pfd[1], t_msg, strlen(t_msg)) < 0)
 			r = T_FAIL;
@@ -1049,6 +1085,8 @@ int main(int argc, char **argv)
 		argv++;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (getenv("MMB_DUT"))
+		mmb_dut = getenv("MMB_DUT");
 	/* Every process a case leaves behind comes back here (reap_leftovers). */
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	for (s = 0; s < sizeof(suites) / sizeof(suites[0]); s++) {

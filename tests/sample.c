@@ -7,6 +7,7 @@
  * removal, and that it leaves no pin behind.
  */
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
@@ -474,6 +475,59 @@ static int test_unload(void)
 	return T_PASS;
 }
 
+/*
+ * The per-device cases, run again on the sample's device: it is built
+ * against the installed SDK alone and registers its memory, pool,
+ * interrupts and DMA engine through <linux/mmbridge.h>.  A second run of
+ * this program (MMB_DUT=sample0) takes the areas whose cases use "the
+ * device" (soft0 otherwise) and prints its lines here as comments; a case
+ * that needs soft0 itself (its parameters, its removal by unbind) skips.
+ * The sample gets soft0's default sizes, 8 MiB of memory and of pool.
+ */
+#define FOREIGN_AREAS "region/ object/ notify/ stream/ access/ pin/"
+
+static int test_foreign_device_suite(void)
+{
+	int ok = 0, skipped = 0, bad = 0, i, st;
+	bool was_loaded = !access(SAMPLE_DEV, F_OK);
+	char self[PATH_MAX], cmd[PATH_MAX + 128], line[1024], first[512];
+	ssize_t n;
+	FILE *f;
+
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	EXPECT(n > 0, "readlink /proc/self/exe: %s", strerror(errno));
+	self[n] = 0;
+	sample_unload();
+	EXPECT_OK(sample_load_params("sample_mem_kb=8192 sample_pool_kb=8192"));
+	for (i = 0; i < 50 && access(MMB_DEV_DIR "/sample0", F_OK); i++)
+		usleep(100000);
+	snprintf(cmd, sizeof(cmd), "MMB_DUT=sample0 %s " FOREIGN_AREAS " 2>&1",
+		 self);
+	f = popen(cmd, "r");
+	EXPECT(f, "popen: %s", strerror(errno));
+	first[0] = 0;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "ok - ", 5) && strstr(line, "# SKIP"))
+			skipped++;
+		else if (!strncmp(line, "ok - ", 5))
+			ok++;
+		else if (!strncmp(line, "not ok - ", 9) && !bad++)
+			snprintf(first, sizeof(first), "%.*s",
+				 (int)strcspn(line + 9, "\n"), line + 9);
+		printf("# sample0: %s", line);
+	}
+	st = pclose(f);
+	sample_unload();
+	if (was_loaded)
+		sample_load();
+	printf("# framework/foreign_device_suite: on sample0 %d passed, %d failed, %d skipped\n",
+	       ok, bad, skipped);
+	EXPECT(st == 0, "the run on sample0 ended with status %#x", st);
+	EXPECT(!bad, "%d case(s) failed on sample0, the first: %s", bad, first);
+	EXPECT(ok >= 100, "only %d case(s) passed on sample0", ok);
+	return T_PASS;
+}
+
 const struct mmb_test sample_tests[] = {
 	{ "sample/load", test_load },
 	{ "sample/watch_ticks", test_watch_ticks },
@@ -481,6 +535,7 @@ const struct mmb_test sample_tests[] = {
 	{ "sample/killed_while_watching", test_killed_while_watching },
 	{ "sample/device_mechanisms", test_device_mechanisms },
 	{ "sample/device_names", test_device_names },
+	{ "framework/foreign_device_suite", test_foreign_device_suite, 900 },
 	{ "sample/unload_with_users", test_unload_with_users },
 	{ "sample/unload", test_unload },
 	{ NULL, NULL },
