@@ -518,7 +518,8 @@ int mmb_device_register(struct mmb_device *mdev,
 	int ret;
 
 	if (core->registered) {
-		dev_err(&mdev->dev, "registered before: allocate a new device\n");
+		dev_err(&mdev->dev,
+			"registered before: allocate a new device\n");
 		return -EINVAL;
 	}
 	ret = mmb_device_caps(mdev);
