@@ -265,7 +265,7 @@ static int test_proc_pid_mem(void)
 		return r;
 	for (uint32_t pl = MMB_OBJ_RAM; pl <= MMB_OBJ_DEVICE; pl++) {
 		r = proc_mem_object(mmb_dut, pl);
-		if (r == T_PASS && !access("/dev/mmbridge/ivshmem0", F_OK))
+		if (r == T_PASS && dev_present("ivshmem0"))
 			r = proc_mem_object("ivshmem0", pl);
 		if (r != T_PASS)
 			return r;
@@ -588,7 +588,7 @@ static int test_during_migration(void)
 {
 	int r = during_migration_on(mmb_dut);
 
-	if (r == T_PASS && !access("/dev/mmbridge/ivshmem0", F_OK))
+	if (r == T_PASS && dev_present("ivshmem0"))
 		r = during_migration_on("ivshmem0");
 	return r;
 }

@@ -687,16 +687,13 @@ static int test_bad_args(void)
  * the pool: mappings, destroyed objects' included, keep their data and
  * keep working; nothing new enters the pool; rebind brings a fresh device.
  */
-/* Bind soft0 again; *@fd is its new file, the device holds no object. */
-static int bind_soft_empty(int *fd)
+/* Bring @name back; *@fd is its new file, the device holds no object. */
+static int bind_empty(const char *name, int *fd)
 {
 	struct mmb_obj_info oi;
-	int i;
 
-	EXPECT_OK(write_str("/sys/bus/platform/drivers/mmbridge-soft/bind",
-			    "mmbridge-soft"));
-	for (i = 0; i < 200 && (*fd = dev_open(mmb_dut)) < 0; i++)
-		usleep(10000);
+	EXPECT_OK(bind_dev(name, true));
+	*fd = dev_open(name);
 	EXPECT_OK(*fd);
 	oi = oinfo(*fd, 0);
 	EXPECT_EQ(oi.objects, 0);
@@ -704,21 +701,18 @@ static int bind_soft_empty(int *fd)
 	return T_PASS;
 }
 
-static int test_remove_with_objects(void)
+static int remove_with_objects_on(const char *name)
 {
-	NEED_SOFT();
-	const char *drv = "/sys/bus/platform/drivers/mmbridge-soft";
 	const size_t la = 16 * PG, lc = 4 * PG;
 	uint64_t seed = test_seed() ^ 0x4e3;
-	int fd = dev_open(mmb_dut), r;
+	int fd = dev_open(name), r;
 	uint8_t *a, *b, *c;
 	uint32_t ha, hb, hc;
 	struct mmb_obj_info oi;
-	char path[128];
 	long bad;
 
 	if (fd == -ENOENT)
-		SKIP("no soft0");
+		SKIP("no %s", name);
 	EXPECT_OK(fd);
 	a = obj_new(fd, la, MMB_OBJ_DEVICE, &ha);
 	b = obj_new(fd, la, MMB_OBJ_RAM, &hb);
@@ -729,8 +723,7 @@ static int test_remove_with_objects(void)
 	pattern_fill(c, lc, seed + 2, 0);
 	EXPECT_OK(mmb_obj_destroy(fd, hc));
 
-	snprintf(path, sizeof(path), "%s/unbind", drv);
-	EXPECT_OK(write_str(path, "mmbridge-soft"));
+	EXPECT_OK(bind_dev(name, false));
 
 	bad = pattern_check(a, la, seed, 0);
 	EXPECT(bad < 0, "pool object after removal: byte %ld differs", bad);
@@ -754,7 +747,7 @@ static int test_remove_with_objects(void)
 	EXPECT_EQ(oinfo(fd, 0).objects, 2);	/* a and b: handles of fd */
 	close(fd);
 
-	r = bind_soft_empty(&fd);
+	r = bind_empty(name, &fd);
 	if (r)
 		return r;
 	a = obj_new(fd, la, MMB_OBJ_DEVICE, &ha);
@@ -762,6 +755,31 @@ static int test_remove_with_objects(void)
 	EXPECT(all_zero(a, la), "new pool object not zeroed");
 	close(fd);
 	return T_PASS;
+}
+
+static int test_remove_with_objects(void)
+{
+	NEED_SOFT();
+	return remove_with_objects_on("soft0");
+}
+
+/*
+ * framework/unload_backend_with_users: the same on soft0 and on ivshmem0
+ * (a pool behind a BAR), by removal_by_rmmod when it is set.
+ */
+int object_remove_with_objects(void)
+{
+	int r = remove_with_objects_on("soft0"), fd;
+
+	if (r != T_PASS)
+		return r;
+	fd = dev_open("ivshmem0");
+	if (fd == -ENOENT)
+		return T_PASS;
+	EXPECT_OK(fd);
+	close(fd);
+	printf("# and on ivshmem0\n");
+	return remove_with_objects_on("ivshmem0");
 }
 
 #define FAIL_FN "/sys/kernel/debug/mmbridge/fail_object_ram"
@@ -822,7 +840,7 @@ static int test_lost_at_removal(void)
 	write_str("/proc/thread-self/make-it-fail", "0");
 	fail_object_ram(false);
 	if (r != T_PASS && access(dut_path(), F_OK) &&
-	    bind_soft_empty(&fd) == T_PASS)
+	    bind_empty("soft0", &fd) == T_PASS)
 		close(fd);
 	return r;
 }
@@ -897,7 +915,7 @@ static int lost_at_removal(void)
 		EXPECT_EQ(munmap(b, la), 0);
 		close(fd);
 
-		r = bind_soft_empty(&fd);
+		r = bind_empty("soft0", &fd);
 		if (r)
 			return r;
 		close(fd);
@@ -1959,7 +1977,7 @@ static int removal_killed_saves_all(void)
 		EXPECT_EQ(munmap(p[i], 2 * PG), 0);
 	}
 	close(fd);
-	r = bind_soft_empty(&fd);
+	r = bind_empty("soft0", &fd);
 	if (r)
 		return r;
 	close(fd);

@@ -1063,14 +1063,12 @@ static int remove_child(int fd, int ready, int go)
  * wakes with SIGBUS, SIGBUS mappings signal, DISCARD ones keep running;
  * the memory is never reached again, and the device comes back on rebind.
  */
-static int test_remove_with_mappings(void)
+static int remove_with_mappings_on(const char *name)
 {
-	NEED_SOFT();
-	const char *drv = "/sys/bus/platform/drivers/mmbridge-soft";
 	struct mmb_region_info ri;
-	int fd = open_region(mmb_dut, &ri), ready[2], go[2], status;
+	int fd = open_region(name, &ri), ready[2], go[2], status;
 	struct mmb_info info;
-	char path[128], c;
+	char c;
 	pid_t pid;
 
 	EXPECT_OK(fd);
@@ -1085,8 +1083,7 @@ static int test_remove_with_mappings(void)
 	EXPECT_EQ(write(go[1], "g", 1), 1);
 	EXPECT_OK(wait_for_waiters(fd, ri.wait_faults, 1));
 
-	snprintf(path, sizeof(path), "%s/unbind", drv);
-	EXPECT_OK(write_str(path, "mmbridge-soft"));
+	EXPECT_OK(bind_dev(name, false));
 	EXPECT_EQ(waitpid(pid, &status, 0), pid);
 	EXPECT(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 	       "child status 0x%x", status);
@@ -1102,10 +1099,8 @@ static int test_remove_with_mappings(void)
 	close(go[0]);
 	close(go[1]);
 
-	snprintf(path, sizeof(path), "%s/bind", drv);
-	EXPECT_OK(write_str(path, "mmbridge-soft"));
-	for (int i = 0; i < 200 && (fd = dev_open(mmb_dut)) < 0; i++)
-		usleep(10000);
+	EXPECT_OK(bind_dev(name, true));
+	fd = dev_open(name);
 	EXPECT_OK(fd);
 	EXPECT_OK(mmb_info(fd, &info));
 	EXPECT_EQ(info.instance, 0);
@@ -1114,6 +1109,31 @@ static int test_remove_with_mappings(void)
 	EXPECT_EQ(ri.revokes, 0);
 	close(fd);
 	return T_PASS;
+}
+
+static int test_remove_with_mappings(void)
+{
+	NEED_SOFT();
+	return remove_with_mappings_on("soft0");
+}
+
+/*
+ * framework/unload_backend_with_users: the same on soft0 and on ivshmem0
+ * (device memory behind a BAR), by removal_by_rmmod when it is set.
+ */
+int region_remove_with_mappings(void)
+{
+	int r = remove_with_mappings_on("soft0"), fd;
+
+	if (r != T_PASS)
+		return r;
+	fd = dev_open("ivshmem0");
+	if (fd == -ENOENT)
+		return T_PASS;
+	EXPECT_OK(fd);
+	close(fd);
+	printf("# and on ivshmem0\n");
+	return remove_with_mappings_on("ivshmem0");
 }
 
 /* Pin the calling thread to @cpu. */
