@@ -68,6 +68,7 @@ static int test_info(void)
 	long long ivs = -1;
 	int r;
 
+	NEED_SOFT();	/* sample/device_mechanisms checks the sample's */
 	/* ivshmem's BAR: the first half is device memory, the rest the pool. */
 	if (cmdline_get("mmb.ivshmem_mb", buf, sizeof(buf)))
 		ivs = atoll(buf) << 19;
@@ -97,7 +98,7 @@ static int test_info_argsz_larger(void)
 		uint8_t tail[24];
 	} big;
 	size_t i;
-	int fd = dev_open("soft0");
+	int fd = dev_open(mmb_dut);
 
 	EXPECT_OK(fd);
 	memset(&big, 0, sizeof(big));
@@ -123,7 +124,7 @@ static int test_unknown_ioctl(void)
 	};
 	struct mmb_info info = { .argsz = sizeof(info) };
 	size_t i;
-	int fd = dev_open("soft0");
+	int fd = dev_open(mmb_dut);
 
 	EXPECT_OK(fd);
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
@@ -159,7 +160,7 @@ static int test_bad_argsz(void)
 {
 	uint8_t buf[256];
 	size_t i;
-	int fd = dev_open("soft0"), r;
+	int fd = dev_open(mmb_dut), r;
 
 	EXPECT_OK(fd);
 	for (i = 0; i < sizeof(ioctls) / sizeof(ioctls[0]); i++) {
@@ -216,7 +217,7 @@ static int test_bad_flags(void)
 	uint8_t data[64] = { 0 };
 	struct mmb_info before, after;
 	size_t i;
-	int fd = dev_open("soft0");
+	int fd = dev_open(mmb_dut);
 
 	EXPECT_OK(fd);
 	EXPECT_OK(mmb_info(fd, &before));
@@ -250,7 +251,7 @@ static int test_reserved_nonzero(void)
 		.reserved = 1ULL << 63,
 	};
 	struct mmb_info before, after;
-	int fd = dev_open("soft0");
+	int fd = dev_open(mmb_dut);
 
 	EXPECT_OK(fd);
 	EXPECT_OK(mmb_info(fd, &before));
@@ -309,7 +310,7 @@ static int test_bad_ranges(void)
 {
 	struct mmb_irq_timer tm = { .argsz = sizeof(tm) };
 	struct mmb_info info;
-	int fd = dev_open("soft0"), r;
+	int fd = dev_open(mmb_dut), r;
 
 	EXPECT_OK(fd);
 	EXPECT_OK(mmb_info(fd, &info));
@@ -363,7 +364,7 @@ static int test_unsupported(void)
  */
 static int test_seek(void)
 {
-	int fd = dev_open("soft0");
+	int fd = dev_open(mmb_dut);
 
 	EXPECT_OK(fd);
 	EXPECT_EQ(lseek(fd, 0, SEEK_CUR), 0);
@@ -474,7 +475,7 @@ static int test_readonly_struct(void)
 	struct mmb_frame fr;
 	struct pins p0, p1;
 	uint64_t c0;
-	int fd = dev_open("soft0"), edu, sfd, r;
+	int fd = dev_open(mmb_dut), edu, sfd, r;
 
 	EXPECT_OK(fd);
 	EXPECT_RO_EFAULT(fd, MMB_IOC_INFO, info);
@@ -557,7 +558,7 @@ static int test_output_fields_ignored(void)
 				     .handle = 77, .mmap_offset = 1 };
 	struct mmb_stream_fetch fe = { .argsz = sizeof(fe) };
 	static uint8_t frame[4096];
-	int fd = dev_open("soft0"), sfd, r;
+	int fd = dev_open(mmb_dut), sfd, r;
 
 	EXPECT_OK(fd);
 	EXPECT_OK(xioctl(fd, MMB_IOC_PIN_REGION, &pr));
@@ -600,7 +601,7 @@ static int test_write_efbig(void)
 	struct mmb_copy_status st;
 	uint8_t b[8] = { 0 };
 	char *buf;
-	int fd = dev_open("soft0");
+	int fd = dev_open(mmb_dut);
 
 	EXPECT_OK(fd);
 	buf = map_anon(max, PROT_READ);
@@ -657,10 +658,10 @@ static int interface_off(void)
 	int fd, sfd;
 
 	EXPECT_EQ(test_interface_param(), 'N');
-	fd = dev_open("soft0");
+	fd = dev_open(mmb_dut);
 	EXPECT_OK(fd);
 	EXPECT_OK(mmb_info(fd, &info));
-	EXPECT(info.caps & MMB_CAP_IRQ, "soft0 lost MMB_CAP_IRQ: caps %#llx",
+	EXPECT(info.caps & MMB_CAP_IRQ, "%s lost MMB_CAP_IRQ: caps %#llx", mmb_dut,
 	       (unsigned long long)info.caps);
 	EXPECT_ERR(xioctl(fd, MMB_IOC_IRQ_TRIGGER, &trig), ENOTTY);
 	EXPECT_ERR(xioctl(fd, MMB_IOC_IRQ_TIMER, &tm), ENOTTY);
@@ -709,7 +710,7 @@ static int test_interface_gated(void)
 	int fd;
 
 	EXPECT_EQ(test_interface_param(), 'Y');
-	fd = dev_open("soft0");
+	fd = dev_open(mmb_dut);
 	EXPECT_OK(fd);
 	EXPECT_EQ(pread(fd, w, sizeof(w), 0), (ssize_t)sizeof(w));
 	EXPECT_EQ(w[0], mmb_gen_word(0, 0));

@@ -1142,6 +1142,7 @@ int with_module_params(const char *extra, int (*fn)(void))
 
 	if (!ko)
 		SKIP("MMB_KO not set");
+	NEED_SOFT();	/* a reload takes every other driver's device away */
 	saved = strdup(params ? params : "");
 	EXPECT(saved, "strdup");
 	snprintf(more, sizeof(more), "%s %s", saved, extra);

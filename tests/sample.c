@@ -486,7 +486,8 @@ static int test_unload(void)
  * a case that reported nothing fails this one.  The sample gets soft0's
  * default sizes, 8 MiB of memory and of pool.
  */
-#define FOREIGN_AREAS "region/ object/ notify/ stream/ access/ pin/"
+#define FOREIGN_AREAS \
+	"abi/ security/ region/ object/ notify/ stream/ access/ pin/"
 
 /* The reasons a case may skip on the sample's device. */
 static bool foreign_skip_ok(const char *line)
