@@ -39,7 +39,7 @@ CC ?= cc
 USER_CFLAGS := -O2 -g -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Werror -std=gnu11 \
 	       -D_GNU_SOURCE -I$(TOP)/include/uapi -I$(TOP)/lib/include
 VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' $(TOP)/dkms.conf)
-LIB_SOVER := 2
+LIB_SOVER := 3
 LIB_REAL := libmmbridge.so.$(VERSION)
 
 # make install

@@ -240,8 +240,10 @@ struct mmb_stem;
  * @unplug_rwsem: read-held by file operations that reach the driver,
  *		write-held by mmb_device_unregister()
  * @alive:	false once unregistered; protected by @unplug_rwsem
- * @registered:	mmb_device_register() succeeded once: a device is
- *		registered at most once (the driver's calls are serialized)
+ * @registered:	mmb_device_register() was called: a device is registered
+ *		at most once, a failed attempt counts (the driver's calls are
+ *		serialized)
+ * @added:	registered and not yet unregistered
  * @ctl_lock:	serializes interrupt trigger and timer control
  * @timer_owner: the file that started the periodic timer; @ctl_lock
  * @notify:	interrupt bookkeeping
@@ -270,6 +272,7 @@ struct mmb_core {
 	struct rw_semaphore unplug_rwsem;
 	bool alive;
 	bool registered;
+	bool added;
 
 	struct mutex ctl_lock; /* interrupt trigger and timer control */
 	struct file *timer_owner;

@@ -888,6 +888,7 @@ static int run_one(const struct mmb_test *t, char *msg, size_t size)
 		setpgid(0, 0);
 		case_pid = getpid();
 		case_msg_fd = pfd[1];
+		dut_opened = false;
 		r = t->fn();
 		if (write(pfd[1], t_msg, strlen(t_msg)) < 0)
 			r = T_FAIL;
@@ -951,7 +952,7 @@ static int restore_regions(char *who, size_t size)
 	while ((e = readdir(d))) {
 		if (e->d_name[0] == '.')
 			continue;
-		fd = dev_open(e->d_name);
+		fd = mmb_open(e->d_name, 0);	/* any device, not only the DUT */
 		if (fd < 0)
 			continue;
 		if (!mmb_region_info(fd, &ri) && ri.state &&

@@ -79,7 +79,7 @@ static int test_installed_program(void)
 	if (access(HOST_LD, X_OK))
 		FAIL("no host loader at %s", HOST_LD);
 	snprintf(want, sizeof(want),
-		 "pkgtest: devices %d backend soft counters ok copy ok lib /opt/lib/libmmbridge.so.2",
+		 "pkgtest: devices %d backend soft counters ok copy ok lib /opt/lib/libmmbridge.so.3",
 		 n);
 	EXPECT_EQ(run_line(HOST_LD " --library-path /opt/lib:/host/lib/x86_64-linux-gnu "
 			   "/opt/bin/pkgtest-shared 2>&1", out, sizeof(out)), 0);

@@ -17,6 +17,8 @@
  *  pool_aliases_map	the pool is a second kernel mapping (vmap()) of the
  *			mappable memory's pages: other addresses, the
  *			same RAM
+ *  iomem_no_phys	device memory behind a "BAR" without its physical
+ *			address (io is the RAM; refused before use)
  *  register_twice	the good description, registered, unregistered and
  *			registered again: a device is registered once
  *
@@ -94,6 +96,12 @@ static int __init regtest_init(void)
 			.user_safe = true,
 		};
 		rd->mdev.mem = rd->mdev.map;
+	} else if (!strcmp(regtest_case, "iomem_no_phys")) {
+		rd->mdev.mem = (struct mmb_mem){
+			.io = (void __iomem *)regtest_mem,
+			.size = PAGE_SIZE,
+			.cache = MMB_CACHE_UC,
+		};
 	} else if (!strcmp(regtest_case, "pool_aliases_map")) {
 		struct page *pages[2] = { vmalloc_to_page(regtest_mem),
 					  vmalloc_to_page(regtest_mem +

@@ -34,8 +34,12 @@
  * 2: MMB_IOC_COPY_SUBMIT, MMB_IOC_COPY_REAP, MMB_COPY_ASYNC and
  * MMB_IOC_REMOTE_WRITE are gone (-ENOTTY, -EINVAL); mmb_info.backend is
  * reserved0 and mmb_info.driver names the driver.
+ * 3: MMB_IOC_IRQ_TRIGGER, MMB_IOC_IRQ_TIMER, MMB_IOC_STREAM_FETCH, the
+ * copy source MMB_SRC_GEN and the stream modes MMB_STREAM_BOUNCE and
+ * MMB_STREAM_NAIVE are the test interface's, there only with the module
+ * parameter test_interface (-ENOTTY, -EINVAL without it).
  */
-#define MMB_ABI_VERSION 2
+#define MMB_ABI_VERSION 3
 
 /*
  * Device nodes are /dev/mmbridge/<driver><instance>, e.g. /dev/mmbridge/edu0:
@@ -561,8 +565,10 @@ struct mmb_unpin_region {
  * MMB_IOC_STREAM_SETUP returns a stream fd: a ring of @nr_frames frames of
  * @frame_size bytes that the device's DMA engine fills one after another.
  * The data stand for what a capture device would deliver: with P the byte
- * stream of the generator for @seed (byte i is byte i % 8 of the test
- * interface's mmb_gen_word(seed, i / 8)) and W the pattern_size of
+ * stream of the generator for @seed (byte i is byte i % 8 of
+ * mmb_gen_word(seed, i / 8), the splitmix64 finalizer of
+ * seed + (i / 8 + 1) * 0x9e3779b97f4a7c15, as the test interface's header
+ * writes it out) and W the pattern_size of
  * MMB_IOC_STREAM_STATUS (the device's DMA window in whole 8-byte words,
  * at most 4 MiB), byte o of the frame with sequence number q is
  * P[(q * (frame_size + 64) + o) % W].  The device holds the W bytes,
