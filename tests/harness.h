@@ -100,6 +100,9 @@ bool module_loaded(const char *name);
 int wait_node(const char *name, bool present);
 int device_bdf(const char *name, char *bdf, size_t size);
 
+/* @fn(name) on soft0, then on ivshmem0 when it is there. */
+int on_soft0_and_ivshmem0(int (*fn)(const char *name));
+
 /* Removal cases that framework/unload_backend_with_users runs by rmmod. */
 int region_remove_with_mappings(void);
 int object_remove_with_objects(void);

@@ -159,6 +159,21 @@ int bind_dev(const char *name, bool bind)
 	return r ? r : wait_node(name, bind);
 }
 
+int on_soft0_and_ivshmem0(int (*fn)(const char *name))
+{
+	int r = fn("soft0"), fd;
+
+	if (r != T_PASS)
+		return r;
+	fd = dev_open("ivshmem0");
+	if (fd == -ENOENT)
+		return T_PASS;
+	EXPECT_OK(fd);
+	close(fd);
+	printf("# and on ivshmem0\n");
+	return fn("ivshmem0");
+}
+
 const char *mmb_dut = "soft0";
 static pid_t case_pid;
 static int case_msg_fd = -1;

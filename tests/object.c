@@ -769,17 +769,7 @@ static int test_remove_with_objects(void)
  */
 int object_remove_with_objects(void)
 {
-	int r = remove_with_objects_on("soft0"), fd;
-
-	if (r != T_PASS)
-		return r;
-	fd = dev_open("ivshmem0");
-	if (fd == -ENOENT)
-		return T_PASS;
-	EXPECT_OK(fd);
-	close(fd);
-	printf("# and on ivshmem0\n");
-	return remove_with_objects_on("ivshmem0");
+	return on_soft0_and_ivshmem0(remove_with_objects_on);
 }
 
 #define FAIL_FN "/sys/kernel/debug/mmbridge/fail_object_ram"

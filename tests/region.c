@@ -1123,17 +1123,7 @@ static int test_remove_with_mappings(void)
  */
 int region_remove_with_mappings(void)
 {
-	int r = remove_with_mappings_on("soft0"), fd;
-
-	if (r != T_PASS)
-		return r;
-	fd = dev_open("ivshmem0");
-	if (fd == -ENOENT)
-		return T_PASS;
-	EXPECT_OK(fd);
-	close(fd);
-	printf("# and on ivshmem0\n");
-	return remove_with_mappings_on("ivshmem0");
+	return on_soft0_and_ivshmem0(remove_with_mappings_on);
 }
 
 /* Pin the calling thread to @cpu. */
