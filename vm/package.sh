@@ -48,7 +48,7 @@ package_install_test() {
 	elif [ "$(readlink "$root/usr/lib/libmmbridge.so")" != libmmbridge.so.3 ] ||
 	     [ "$(readlink "$root/usr/lib/libmmbridge.so.3")" != "libmmbridge.so.$VERSION" ]; then
 		why="library symlinks wrong"
-	elif ! readelf -d "$root/usr/lib/libmmbridge.so.$VERSION" | grep -q 'SONAME.*\[libmmbridge\.so\.2\]'; then
+	elif ! readelf -d "$root/usr/lib/libmmbridge.so.$VERSION" | grep -q 'SONAME.*\[libmmbridge\.so\.3\]'; then
 		why="no soname libmmbridge.so.3"
 	elif [ "$(stat -c %a "$root/usr/bin/mmbridge")" != 755 ] ||
 	     [ "$(stat -c %a "$root/usr/include/mmbridge.h")" != 644 ]; then
@@ -80,7 +80,7 @@ package_install_test() {
 		tap not-ok package/pkgconfig_build "$(head -n 3 "$PKG/build.log" | tr '\n' ' ')"
 		return
 	fi
-	if ! readelf -d "$PKG/opt/bin/pkgtest-shared" | grep -q 'NEEDED.*\[libmmbridge\.so\.2\]'; then
+	if ! readelf -d "$PKG/opt/bin/pkgtest-shared" | grep -q 'NEEDED.*\[libmmbridge\.so\.3\]'; then
 		tap not-ok package/pkgconfig_build "the shared build does not need libmmbridge.so.3"
 		return
 	fi
