@@ -847,6 +847,8 @@ static int unpin_dirties_child(void)
 		left = resident_pages(ring, len);
 		if (!left)
 			break;
+		/* Pages still under writeback to swap are in the swap cache. */
+		usleep(100000);
 	}
 	EXPECT(!left, "%zu of %zu pages stayed in memory", left, len / PG);
 	/* A fresh path: read(), from swap. */

@@ -482,7 +482,8 @@ static int test_unload(void)
  * this program (MMB_DUT=sample0) takes the areas whose cases use "the
  * device" (soft0 otherwise) and prints its lines here as comments; a case
  * that needs soft0 itself (its parameters, its removal by unbind) skips,
- * as does one about edu0 or ivshmem0 alone; any other skip, a failure or
+ * as does one about edu0 or ivshmem0 alone (or fault injection on a kernel
+ * without it); any other skip, a failure or
  * a case that reported nothing fails this one.  The sample gets soft0's
  * default sizes, 8 MiB of memory and of pool.
  */
@@ -493,7 +494,8 @@ static int test_unload(void)
 static bool foreign_skip_ok(const char *line)
 {
 	static const char *const why[] = { "needs soft0 itself", "no edu device",
-					   "no ivshmem device", "opens " };
+					   "no ivshmem device", "opens ",
+					   "no fault injection in this kernel" };
 	const char *r = strstr(line, "# SKIP ");
 	size_t i;
 
