@@ -39,7 +39,7 @@ CC ?= cc
 USER_CFLAGS := -O2 -g -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Werror -std=gnu11 \
 	       -D_GNU_SOURCE -I$(TOP)/include/uapi -I$(TOP)/lib/include
 VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' $(TOP)/dkms.conf)
-LIB_SOVER := 2
+LIB_SOVER := 3
 LIB_REAL := libmmbridge.so.$(VERSION)
 
 # make install
@@ -59,8 +59,12 @@ KSRC := Kbuild dkms.conf $(wildcard kernel/*.c kernel/*.h) backends/Kbuild $(wil
 LIB_SRC := lib/libmmbridge.c
 LIB_HDR := lib/include/mmbridge.h include/uapi/linux/mmbridge.h
 CLI_SRC := tools/mmbridge.c tools/bench.c tools/bench_out.c tools/bench_irq.c \
-	   tools/bench_stream.c tools/bench_fio.c tools/region.c tools/object.c
-CLI_HDR := tools/bench.h tools/region.h tools/object.h
+	   tools/bench_stream.c tools/bench_fio.c tools/region.c tools/object.c \
+	   lib/mmb_test.c
+# The test interface (lib/mmb_test.h): the CLI's demo and benchmarks and the
+# tests use it; it is not part of the library.
+TEST_IF := lib/mmb_test.c lib/mmb_test.h kernel/mmb_test_uapi.h
+CLI_HDR := tools/bench.h tools/region.h tools/object.h lib/mmb_test.h kernel/mmb_test_uapi.h
 TEST_SRC := $(wildcard tests/*.c)
 TEST_HDR := $(wildcard tests/*.h)
 
@@ -133,9 +137,9 @@ $(BUILD)/guest/mmbridge: $(CLI_SRC) $(CLI_HDR) $(BUILD)/lib/libmmbridge.a $(LIB_
 	@mkdir -p $(@D)
 	$(CC) $(USER_CFLAGS) -static -o $@ $(CLI_SRC) $(BUILD)/lib/libmmbridge.a -lpthread
 
-$(BUILD)/guest/mmb-tests: $(TEST_SRC) $(TEST_HDR) $(BUILD)/lib/libmmbridge.a $(LIB_HDR)
+$(BUILD)/guest/mmb-tests: $(TEST_SRC) $(TEST_HDR) $(TEST_IF) $(BUILD)/lib/libmmbridge.a $(LIB_HDR)
 	@mkdir -p $(@D)
-	$(CC) $(USER_CFLAGS) -static -o $@ $(filter-out tests/hostcheck.c,$(TEST_SRC)) \
+	$(CC) $(USER_CFLAGS) -static -o $@ $(filter-out tests/hostcheck.c,$(TEST_SRC)) lib/mmb_test.c \
 		$(BUILD)/lib/libmmbridge.a -luring -lpthread
 
 # Runs on the host after a guest run: checks what the guest left in files.

@@ -257,6 +257,7 @@ int mmb_get_out_args(void *karg, size_t ksize, size_t minsz, void __user *uarg)
  * @cmd:	the command
  * @uarg:	the user's argument struct
  *
+ * An entry with MMB_IOCTL_TEST is there only with the test interface.
  * In order: CAP_SYS_ADMIN for MMB_IOCTL_ADMIN (-EPERM), the argument
  * struct copied in by the uapi's rules (mmb_get_args(), or
  * mmb_get_out_args() when it is written back), the entry's check (its
@@ -282,7 +283,8 @@ long mmb_ioctl_dispatch(const struct mmb_ioctl_desc *table, size_t n, void *ctx,
 	for (d = table; d < table + n; d++)
 		if (d->cmd == cmd)
 			break;
-	if (d == table + n)
+	if (d == table + n ||
+	    ((d->flags & MMB_IOCTL_TEST) && !mmb_test_interface))
 		return -ENOIOCTLCMD;
 	if ((d->flags & MMB_IOCTL_ADMIN) && !capable(CAP_SYS_ADMIN))
 		return -EPERM;

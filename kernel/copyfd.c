@@ -26,6 +26,7 @@
 #include <linux/uaccess.h>
 #include <linux/uio.h>
 
+#include "mmb_test_uapi.h"
 #include "priv.h"
 #include "trace.h"
 
@@ -101,7 +102,11 @@ static void mmb_gen_fill(struct mmb_copy *c, u64 off, void *dst, size_t len)
 	}
 }
 
-/* A new file copies in the mode its device's sysfs copy_mode names. */
+/*
+ * A new file copies in the mode its device's sysfs copy_mode names, from
+ * the test interface's generator when it is there and from what write()
+ * stored otherwise.
+ */
 static void mmb_copyfd_open(struct mmb_file *mf)
 {
 	struct mmb_copy_fd *cfd = &mf->copy;
@@ -111,6 +116,7 @@ static void mmb_copyfd_open(struct mmb_file *mf)
 	INIT_LIST_HEAD(&cfd->inflight);
 	init_waitqueue_head(&cfd->wq);
 	cfd->mode = READ_ONCE(mf->mdev->core->copy_mode);
+	cfd->source = mmb_test_interface ? MMB_SRC_GEN : MMB_SRC_BUFFER;
 }
 
 /*
@@ -539,7 +545,8 @@ static int mmb_copyfd_config(struct mmb_copy_fd *cfd, struct file *file,
 
 	if (cc->flags & ~(MMB_COPY_SET_OFFSET | MMB_COPY_CLEAR_BUFFER))
 		return -EINVAL;
-	if (cc->mode > MMB_COPY_WORKER || cc->source > MMB_SRC_BUFFER)
+	if (cc->mode > MMB_COPY_WORKER || cc->source > MMB_SRC_BUFFER ||
+	    (cc->source == MMB_SRC_GEN && !mmb_test_interface))
 		return -EINVAL;
 	/* The offset is the file position, a loff_t. */
 	if ((cc->flags & MMB_COPY_SET_OFFSET) && cc->offset > LLONG_MAX)

@@ -9,6 +9,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/bsearch.h>
 #include <linux/ctype.h>
 #include <linux/debugfs.h>
 #include <linux/fs.h>
@@ -17,6 +18,7 @@
 #include <linux/module.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
+#include <linux/sort.h>
 #include <linux/vmalloc.h>
 #include <linux/workqueue.h>
 
@@ -30,6 +32,10 @@ static dev_t mmb_devt;
 static DEFINE_IDA(mmb_minor_ida);
 struct workqueue_struct *mmb_wq;
 atomic_long_t mmb_dma_mappings = ATOMIC_LONG_INIT(0);
+
+bool mmb_test_interface;
+module_param_named(test_interface, mmb_test_interface, bool, 0444);
+MODULE_PARM_DESC(test_interface, "the test interface (kernel/mmb_test_uapi.h)");
 
 /*
  * The longest stem: <stem><N> and its NUL fit MMB_IOC_INFO's name for
@@ -377,6 +383,12 @@ static int mmb_mem_check(struct mmb_device *mdev, const struct mmb_mem *m,
 		dev_err(&mdev->dev, "%s: exactly one of virt and io\n", what);
 		return -EINVAL;
 	}
+	/* A BAR's physical address is what its overlaps are found by. */
+	if (m->io && !m->phys) {
+		dev_err(&mdev->dev, "%s: iomem without its physical address\n",
+			what);
+		return -EINVAL;
+	}
 	/* RAM is cached; a BAR is write-combined or uncached, never cached. */
 	if (m->virt ? m->cache != MMB_CACHE_WB :
 		      m->cache != MMB_CACHE_WC && m->cache != MMB_CACHE_UC) {
@@ -406,22 +418,77 @@ static int mmb_mem_check(struct mmb_device *mdev, const struct mmb_mem *m,
 	return 0;
 }
 
-/* Whether two memory descriptions share a byte. */
-static bool mmb_mem_overlap(const struct mmb_mem *a, const struct mmb_mem *b)
+static int mmb_pfn_cmp(const void *a, const void *b)
 {
-	u64 x, y;
+	unsigned long x = *(const unsigned long *)a;
+	unsigned long y = *(const unsigned long *)b;
 
-	if (!a->size || !b->size || mmb_mem_is_io(a) != mmb_mem_is_io(b))
-		return false;
-	x = mmb_mem_is_io(a) ? a->phys : (unsigned long)a->virt;
-	y = mmb_mem_is_io(b) ? b->phys : (unsigned long)b->virt;
-	return x < y + b->size && y < x + a->size;
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * The page frames of @pool (mappable: whole pages whose frames
+ * mmb_mem_pfn() knows), sorted, in a kvmalloc'd array; NULL when they are
+ * one range (a BAR, linear-map RAM) or on -ENOMEM (*@err).
+ */
+static unsigned long *mmb_pool_pfns(const struct mmb_mem *pool, int *err)
+{
+	unsigned long n = pool->size >> PAGE_SHIFT, i, *pfns;
+
+	*err = 0;
+	if (!pool->size || mmb_mem_is_io(pool) || !is_vmalloc_addr(pool->virt))
+		return NULL;
+	pfns = kvmalloc_array(n, sizeof(*pfns), GFP_KERNEL);
+	if (!pfns) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	for (i = 0; i < n; i++) {
+		pfns[i] = mmb_mem_pfn(pool, (u64)i << PAGE_SHIFT);
+		cond_resched();
+	}
+	sort(pfns, n, sizeof(*pfns), mmb_pfn_cmp, NULL);
+	return pfns;
+}
+
+/*
+ * Whether @b shares memory with @pool, whose frames @pfns lists (or NULL:
+ * one range of frames): 1 or 0.  Two addresses of one page (a vmap() of
+ * linear-map pages) are one page.  RAM of @b whose frames are not known
+ * (neither vmalloc'd nor in the linear map) is compared by address.
+ */
+static int mmb_mem_overlap(const struct mmb_mem *pool,
+			   const unsigned long *pfns, const struct mmb_mem *b)
+{
+	unsigned long vb = (unsigned long)b->virt,
+		      va = (unsigned long)pool->virt;
+	unsigned long n = pool->size >> PAGE_SHIFT, first, p, pfn;
+
+	if (!pool->size || !b->size || mmb_mem_is_io(pool) != mmb_mem_is_io(b))
+		return 0;
+	if (mmb_mem_is_io(pool))
+		return pool->phys < b->phys + b->size &&
+		       b->phys < pool->phys + pool->size;
+	if (!mmb_mem_ram_ok(b))
+		return va < vb + b->size && vb < va + pool->size;
+	first = mmb_mem_pfn(pool, 0);
+	for (p = ALIGN_DOWN(vb, PAGE_SIZE); p < vb + b->size; p += PAGE_SIZE) {
+		pfn = is_vmalloc_addr((void *)p) ? vmalloc_to_pfn((void *)p) :
+						   PHYS_PFN(__pa(p));
+		if (pfns ? !!bsearch(&pfn, pfns, n, sizeof(*pfns),
+				     mmb_pfn_cmp) :
+			   pfn - first < n)
+			return 1;
+		cond_resched();
+	}
+	return 0;
 }
 
 /* What user space sees the device do follows from what was registered. */
 static int mmb_device_caps(struct mmb_device *mdev)
 {
 	const struct mmb_device_ops *ops = mdev->ops;
+	unsigned long *pfns;
 	u64 caps = 0;
 	int ret;
 
@@ -433,8 +500,13 @@ static int mmb_device_caps(struct mmb_device *mdev)
 	if (ret)
 		return ret;
 	/* An object's bytes are nobody else's. */
-	if (mmb_mem_overlap(&mdev->pool, &mdev->mem) ||
-	    mmb_mem_overlap(&mdev->pool, &mdev->map)) {
+	pfns = mmb_pool_pfns(&mdev->pool, &ret);
+	if (ret)
+		return ret;
+	ret = mmb_mem_overlap(&mdev->pool, pfns, &mdev->mem) ||
+	      mmb_mem_overlap(&mdev->pool, pfns, &mdev->map);
+	kvfree(pfns);
+	if (ret) {
 		dev_err(&mdev->dev, "pool: shares memory with mem or map\n");
 		return -EINVAL;
 	}
@@ -471,8 +543,12 @@ static int mmb_device_caps(struct mmb_device *mdev)
  * creates /dev/mmbridge/<name>, its sysfs attributes and its debugfs
  * directory.  Process context.
  *
- * Return: 0; -EINVAL for a bad description, -ENOMEM, or another error
- * from creating the node.  On error the caller still owns its reference.
+ * A device is registered once: after mmb_device_unregister(), or after a
+ * failed mmb_device_register(), the driver allocates a new one.
+ *
+ * Return: 0; -EINVAL for a bad description or a device registered before,
+ * -ENOMEM, or another error from creating the node.  On error the caller
+ * still owns its reference.
  */
 int mmb_device_register(struct mmb_device *mdev,
 			const struct attribute_group **groups)
@@ -480,8 +556,13 @@ int mmb_device_register(struct mmb_device *mdev,
 	struct mmb_core *core = mdev->core;
 	int ret;
 
-	if (WARN_ON(core->alive))
-		return -EBUSY;
+	if (core->registered) {
+		dev_err(&mdev->dev,
+			"registered before: allocate a new device\n");
+		return -EINVAL;
+	}
+	/* Every attempt uses the device up, a failed one too. */
+	core->registered = true;
 	ret = mmb_device_caps(mdev);
 	if (ret)
 		return ret;
@@ -495,6 +576,7 @@ int mmb_device_register(struct mmb_device *mdev,
 		core->alive = false;
 		return ret;
 	}
+	core->added = true;
 	/* debugfs is optional: its functions take and ignore error values. */
 	core->debugfs =
 		debugfs_create_dir(dev_name(&mdev->dev), mmb_debugfs_root);
@@ -524,6 +606,10 @@ void mmb_device_unregister(struct mmb_device *mdev)
 {
 	struct mmb_core *core = mdev->core;
 
+	/* Only a device that registered, once. */
+	if (WARN_ON(!core->added))
+		return;
+	core->added = false;
 	/* Waits for readers of the stats file and the driver's files. */
 	debugfs_remove_recursive(core->debugfs);
 	core->debugfs = NULL;

@@ -240,6 +240,10 @@ struct mmb_stem;
  * @unplug_rwsem: read-held by file operations that reach the driver,
  *		write-held by mmb_device_unregister()
  * @alive:	false once unregistered; protected by @unplug_rwsem
+ * @registered:	mmb_device_register() was called: a device is registered
+ *		at most once, a failed attempt counts (the driver's calls are
+ *		serialized)
+ * @added:	registered and not yet unregistered
  * @ctl_lock:	serializes interrupt trigger and timer control
  * @timer_owner: the file that started the periodic timer; @ctl_lock
  * @notify:	interrupt bookkeeping
@@ -267,6 +271,8 @@ struct mmb_core {
 
 	struct rw_semaphore unplug_rwsem;
 	bool alive;
+	bool registered;
+	bool added;
 
 	struct mutex ctl_lock; /* interrupt trigger and timer control */
 	struct file *timer_owner;
@@ -368,6 +374,12 @@ const char *mmb_device_stem(struct mmb_device *mdev);
 
 extern struct workqueue_struct *mmb_wq;
 
+/*
+ * The module parameter test_interface: the ioctls, copy source and stream
+ * modes of mmb_test_uapi.h are there (constant after load).
+ */
+extern bool mmb_test_interface;
+
 /* chardev.c: dispatch to the mechanisms. */
 
 /* Bytes of the largest ioctl argument struct. */
@@ -377,6 +389,7 @@ extern struct workqueue_struct *mmb_wq;
 #define MMB_IOCTL_OUT_ERR BIT(1) /* ... and on failure */
 #define MMB_IOCTL_ALIVE BIT(2) /* -ENODEV on a removed device */
 #define MMB_IOCTL_ADMIN BIT(3) /* CAP_SYS_ADMIN, before anything else */
+#define MMB_IOCTL_TEST BIT(4) /* the test interface's: -ENOTTY without it */
 
 /**
  * struct mmb_ioctl_desc - one ioctl of a mechanism.

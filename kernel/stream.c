@@ -62,6 +62,7 @@
 #include <linux/vmalloc.h>
 
 #include "compat.h"
+#include "mmb_test_uapi.h"
 #include "priv.h"
 
 /* Largest single request for engines that use CPU addresses. */
@@ -964,7 +965,7 @@ static const struct mmb_ioctl_desc mmb_stream_fd_ioctls[] = {
 		  MMB_IOCTL_OUT, mmb_stream_status_check,
 		  mmb_stream_ioctl_status),
 	MMB_IOCTL(MMB_IOC_STREAM_FETCH, struct mmb_stream_fetch, frame,
-		  MMB_IOCTL_OUT, mmb_stream_fetch_check,
+		  MMB_IOCTL_OUT | MMB_IOCTL_TEST, mmb_stream_fetch_check,
 		  mmb_stream_ioctl_fetch),
 };
 
@@ -1250,6 +1251,9 @@ static int mmb_stream_check(struct mmb_device *mdev,
 	    ss->reserved)
 		return -EINVAL;
 	if (ss->mode > MMB_STREAM_RING)
+		return -EINVAL;
+	/* Bounce and naive are the test interface's. */
+	if ((ss->mode == MMB_STREAM_BOUNCE || naive) && !mmb_test_interface)
 		return -EINVAL;
 	if (!ss->nr_frames || ss->nr_frames > MMB_STREAM_MAX_FRAMES)
 		return -EINVAL;

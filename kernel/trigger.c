@@ -4,11 +4,12 @@
  * interrupts (struct mmb_device_ops.irq_raise) and waits until its handler
  * has reported them; MMB_IOC_IRQ_TIMER starts and stops the device's
  * periodic interrupt (.irq_timer), which stops when the file that started
- * it is closed.
+ * it is closed.  Both are the test interface's (mmb_test_uapi.h).
  */
 #include <linux/sched/signal.h>
 #include <linux/wait.h>
 
+#include "mmb_test_uapi.h"
 #include "priv.h"
 
 static bool mmb_trigger_seen(struct mmb_device *mdev, u64 before)
@@ -176,10 +177,10 @@ static void mmb_trigger_unplug(struct mmb_device *mdev)
 
 static const struct mmb_ioctl_desc mmb_trigger_ioctls[] = {
 	MMB_IOCTL(MMB_IOC_IRQ_TRIGGER, struct mmb_irq_trigger, reserved,
-		  MMB_IOCTL_OUT_ERR, mmb_irq_trigger_check,
+		  MMB_IOCTL_OUT_ERR | MMB_IOCTL_TEST, mmb_irq_trigger_check,
 		  mmb_ioctl_irq_trigger),
-	MMB_IOCTL(MMB_IOC_IRQ_TIMER, struct mmb_irq_timer, period_ns, 0,
-		  mmb_irq_timer_check, mmb_ioctl_irq_timer),
+	MMB_IOCTL(MMB_IOC_IRQ_TIMER, struct mmb_irq_timer, period_ns,
+		  MMB_IOCTL_TEST, mmb_irq_timer_check, mmb_ioctl_irq_timer),
 };
 
 const struct mmb_mechanism mmb_trigger_mech = {

@@ -2,6 +2,7 @@
 /*
  * abi/: MMB_IOC_INFO and the validation every ioctl performs.
  */
+#include <fcntl.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -67,6 +68,7 @@ static int test_info(void)
 	long long ivs = -1;
 	int r;
 
+	NEED_SOFT();	/* sample/device_mechanisms checks the sample's */
 	/* ivshmem's BAR: the first half is device memory, the rest the pool. */
 	if (cmdline_get("mmb.ivshmem_mb", buf, sizeof(buf)))
 		ivs = atoll(buf) << 19;
@@ -96,7 +98,7 @@ static int test_info_argsz_larger(void)
 		uint8_t tail[24];
 	} big;
 	size_t i;
-	int fd = dev_open("soft0");
+	int fd = dev_open(mmb_dut);
 
 	EXPECT_OK(fd);
 	memset(&big, 0, sizeof(big));
@@ -122,7 +124,7 @@ static int test_unknown_ioctl(void)
 	};
 	struct mmb_info info = { .argsz = sizeof(info) };
 	size_t i;
-	int fd = dev_open("soft0");
+	int fd = dev_open(mmb_dut);
 
 	EXPECT_OK(fd);
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
@@ -158,7 +160,7 @@ static int test_bad_argsz(void)
 {
 	uint8_t buf[256];
 	size_t i;
-	int fd = dev_open("soft0"), r;
+	int fd = dev_open(mmb_dut), r;
 
 	EXPECT_OK(fd);
 	for (i = 0; i < sizeof(ioctls) / sizeof(ioctls[0]); i++) {
@@ -215,7 +217,7 @@ static int test_bad_flags(void)
 	uint8_t data[64] = { 0 };
 	struct mmb_info before, after;
 	size_t i;
-	int fd = dev_open("soft0");
+	int fd = dev_open(mmb_dut);
 
 	EXPECT_OK(fd);
 	EXPECT_OK(mmb_info(fd, &before));
@@ -249,7 +251,7 @@ static int test_reserved_nonzero(void)
 		.reserved = 1ULL << 63,
 	};
 	struct mmb_info before, after;
-	int fd = dev_open("soft0");
+	int fd = dev_open(mmb_dut);
 
 	EXPECT_OK(fd);
 	EXPECT_OK(mmb_info(fd, &before));
@@ -308,7 +310,7 @@ static int test_bad_ranges(void)
 {
 	struct mmb_irq_timer tm = { .argsz = sizeof(tm) };
 	struct mmb_info info;
-	int fd = dev_open("soft0"), r;
+	int fd = dev_open(mmb_dut), r;
 
 	EXPECT_OK(fd);
 	EXPECT_OK(mmb_info(fd, &info));
@@ -362,7 +364,7 @@ static int test_unsupported(void)
  */
 static int test_seek(void)
 {
-	int fd = dev_open("soft0");
+	int fd = dev_open(mmb_dut);
 
 	EXPECT_OK(fd);
 	EXPECT_EQ(lseek(fd, 0, SEEK_CUR), 0);
@@ -473,7 +475,7 @@ static int test_readonly_struct(void)
 	struct mmb_frame fr;
 	struct pins p0, p1;
 	uint64_t c0;
-	int fd = dev_open("soft0"), edu, sfd, r;
+	int fd = dev_open(mmb_dut), edu, sfd, r;
 
 	EXPECT_OK(fd);
 	EXPECT_RO_EFAULT(fd, MMB_IOC_INFO, info);
@@ -556,7 +558,7 @@ static int test_output_fields_ignored(void)
 				     .handle = 77, .mmap_offset = 1 };
 	struct mmb_stream_fetch fe = { .argsz = sizeof(fe) };
 	static uint8_t frame[4096];
-	int fd = dev_open("soft0"), sfd, r;
+	int fd = dev_open(mmb_dut), sfd, r;
 
 	EXPECT_OK(fd);
 	EXPECT_OK(xioctl(fd, MMB_IOC_PIN_REGION, &pr));
@@ -599,7 +601,7 @@ static int test_write_efbig(void)
 	struct mmb_copy_status st;
 	uint8_t b[8] = { 0 };
 	char *buf;
-	int fd = dev_open("soft0");
+	int fd = dev_open(mmb_dut);
 
 	EXPECT_OK(fd);
 	buf = map_anon(max, PROT_READ);
@@ -623,6 +625,100 @@ static int test_write_efbig(void)
 	return T_PASS;
 }
 
+/* Read /sys/module/mmbridge/parameters/test_interface: 'Y' or 'N'. */
+static char test_interface_param(void)
+{
+	char c = 0;
+	int fd = open("/sys/module/mmbridge/parameters/test_interface",
+		      O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return 0;
+	if (read(fd, &c, 1) != 1)
+		c = 0;
+	close(fd);
+	return c;
+}
+
+/*
+ * Without the module parameter test_interface, nothing of
+ * kernel/mmb_test_uapi.h is there: its ioctls are unknown commands
+ * (-ENOTTY), its copy source and stream modes bad values (-EINVAL), and a
+ * new file reads what write() stored (nothing: 0 bytes).  The product's
+ * own calls, the zero-copy and ring streams among them, still work.
+ */
+static int interface_off(void)
+{
+	struct mmb_irq_trigger trig = { .argsz = sizeof(trig), .count = 1 };
+	struct mmb_irq_timer tm = { .argsz = sizeof(tm), .period_ns = 1000000 };
+	struct mmb_stream_fetch fe = { .argsz = sizeof(fe) };
+	struct mmb_info info;
+	uint8_t b[16];
+	void *frame;
+	int fd, sfd;
+
+	EXPECT_EQ(test_interface_param(), 'N');
+	fd = dev_open(mmb_dut);
+	EXPECT_OK(fd);
+	EXPECT_OK(mmb_info(fd, &info));
+	EXPECT(info.caps & MMB_CAP_IRQ, "%s lost MMB_CAP_IRQ: caps %#llx", mmb_dut,
+	       (unsigned long long)info.caps);
+	EXPECT_ERR(xioctl(fd, MMB_IOC_IRQ_TRIGGER, &trig), ENOTTY);
+	EXPECT_ERR(xioctl(fd, MMB_IOC_IRQ_TIMER, &tm), ENOTTY);
+	EXPECT_ERR(mmb_irq_raise_nowait(fd), ENOTTY);
+
+	/* Source 0 is the generator's; a new file starts with the buffer. */
+	EXPECT_EQ(read(fd, b, sizeof(b)), 0);
+	EXPECT_ERR(mmb_copy_config(fd, MMB_COPY_SYNC, MMB_SRC_GEN, 1, 0, 0),
+		   EINVAL);
+	EXPECT_ERR(mmb_copy_config(fd, MMB_COPY_WORKER, MMB_SRC_GEN, 1, 0, 0),
+		   EINVAL);
+	EXPECT_OK(mmb_copy_config(fd, MMB_COPY_SYNC, MMB_SRC_BUFFER, 0, 0, 0));
+	EXPECT_EQ(write(fd, "0123456789abcdef", 16), 16);
+	EXPECT_EQ(pread(fd, b, sizeof(b), 0), 16);
+	EXPECT(!memcmp(b, "0123456789abcdef", 16), "the buffer read back wrong");
+
+	EXPECT_ERR(mmb_stream_setup(fd, MMB_STREAM_BOUNCE, 1, 4096, NULL, 1, 0,
+				    0, 0),
+		   EINVAL);
+	EXPECT_ERR(mmb_stream_setup(fd, MMB_STREAM_NAIVE, 1, 4096, NULL, 1, 0,
+				    SIGUSR1, 0),
+		   EINVAL);
+	sfd = mmb_stream_setup(fd, MMB_STREAM_RING, 1, 4096, NULL, 1, 0, 0, 0);
+	EXPECT_OK(sfd);
+	EXPECT_ERR(xioctl(sfd, MMB_IOC_STREAM_FETCH, &fe), ENOTTY);
+	close(sfd);
+	frame = map_anon(4096, PROT_READ | PROT_WRITE);
+	EXPECT(frame, "mmap: %s", strerror(errno));
+	sfd = mmb_stream_setup(fd, MMB_STREAM_ZERO_COPY, 1, 4096, &frame, 1, 0,
+			       0, 0);
+	EXPECT_OK(sfd);
+	close(sfd);
+	munmap(frame, 4096);
+	close(fd);
+	return T_PASS;
+}
+
+/*
+ * The test interface is a module parameter, off by default: the cases run
+ * with it on (checked here, with a new file reading the generator), and
+ * interface_off() runs with mmbridge loaded without it.
+ */
+static int test_interface_gated(void)
+{
+	uint64_t w[2];
+	int fd;
+
+	EXPECT_EQ(test_interface_param(), 'Y');
+	fd = dev_open(mmb_dut);
+	EXPECT_OK(fd);
+	EXPECT_EQ(pread(fd, w, sizeof(w), 0), (ssize_t)sizeof(w));
+	EXPECT_EQ(w[0], mmb_gen_word(0, 0));
+	EXPECT_EQ(w[1], mmb_gen_word(0, 1));
+	close(fd);
+	return with_module_params("test_interface=0", interface_off);
+}
+
 const struct mmb_test abi_tests[] = {
 	{ "abi/info", test_info },
 	{ "abi/info_argsz_larger", test_info_argsz_larger },
@@ -636,5 +732,6 @@ const struct mmb_test abi_tests[] = {
 	{ "abi/readonly_struct", test_readonly_struct },
 	{ "abi/output_fields_ignored", test_output_fields_ignored },
 	{ "abi/write_efbig", test_write_efbig },
+	{ "abi/test_interface_gated", test_interface_gated },
 	{ NULL }
 };

@@ -257,15 +257,15 @@ static int proc_mem_object(const char *name, uint32_t placement)
 
 static int test_proc_pid_mem(void)
 {
-	int r = proc_mem_on("soft0", 3 * PG);
+	int r = proc_mem_on(mmb_dut, 3 * PG);
 
 	if (r == T_PASS || r == T_SKIP)
 		r = proc_mem_on("ivshmem0", 14 * 1024 * 1024);
 	if (r != T_PASS && r != T_SKIP)
 		return r;
 	for (uint32_t pl = MMB_OBJ_RAM; pl <= MMB_OBJ_DEVICE; pl++) {
-		r = proc_mem_object("soft0", pl);
-		if (r == T_PASS && !access("/dev/mmbridge/ivshmem0", F_OK))
+		r = proc_mem_object(mmb_dut, pl);
+		if (r == T_PASS && dev_present("ivshmem0"))
 			r = proc_mem_object("ivshmem0", pl);
 		if (r != T_PASS)
 			return r;
@@ -290,12 +290,12 @@ static int test_ptrace_peek_poke(void)
 	volatile uint64_t *addr;
 	uint64_t v = 0x1234abcd5678ef90ULL, got = 0;
 	long word;
-	int fd = dev_open("soft0");
+	int fd = dev_open(mmb_dut);
 	pid_t pid;
 
 	EXPECT_OK(fd);
 	EXPECT_OK(mmb_mem_write(fd, 9 * PG + 16, &v, 8));
-	pid = mapping_child("soft0", MMB_FAULT_WAIT, 8 * PG, 2 * PG, &addr);
+	pid = mapping_child(mmb_dut, MMB_FAULT_WAIT, 8 * PG, 2 * PG, &addr);
 	EXPECT_OK(pid);
 	EXPECT_OK(trace_stop(pid));
 	errno = 0;
@@ -316,7 +316,7 @@ static int test_ptrace_peek_poke(void)
 		uint64_t seed = test_seed() + pl, moves;
 		struct obj_child c;
 
-		EXPECT_OK(obj_child_start("soft0", pl, 2 * PG, seed, false, &c));
+		EXPECT_OK(obj_child_start(mmb_dut, pl, 2 * PG, seed, false, &c));
 		EXPECT_OK(trace_stop(c.pid));
 		errno = 0;
 		word = ptrace(PTRACE_PEEKDATA, c.pid, (void *)(c.addr + 600), NULL);
@@ -364,14 +364,14 @@ static int test_revoked_region(void)
 	volatile uint64_t *d, *s, *w;
 	uint64_t v = 0x0a0b0c0d, got = 1;
 	pid_t pd, ps, pw;
-	int fd = dev_open("soft0"), mfd;
+	int fd = dev_open(mmb_dut), mfd;
 	long word;
 
 	EXPECT_OK(fd);
 	EXPECT_OK(mmb_mem_write(fd, 12 * PG, &v, 8));
-	pd = mapping_child("soft0", MMB_FAULT_DISCARD, 12 * PG, PG, &d);
-	ps = mapping_child("soft0", MMB_FAULT_SIGBUS, 12 * PG, PG, &s);
-	pw = mapping_child("soft0", MMB_FAULT_WAIT, 12 * PG, PG, &w);
+	pd = mapping_child(mmb_dut, MMB_FAULT_DISCARD, 12 * PG, PG, &d);
+	ps = mapping_child(mmb_dut, MMB_FAULT_SIGBUS, 12 * PG, PG, &s);
+	pw = mapping_child(mmb_dut, MMB_FAULT_WAIT, 12 * PG, PG, &w);
 	EXPECT(pd > 0 && ps > 0 && pw > 0, "children");
 	EXPECT_OK(mmb_region_revoke(fd, NULL));
 
@@ -467,7 +467,7 @@ static int gup_refused_on(int fd, volatile uint64_t *p, const char *what)
 static int test_gup_refused(void)
 {
 	volatile uint64_t *p;
-	int fd = dev_open("soft0"), r;
+	int fd = dev_open(mmb_dut), r;
 	uint32_t h, pl;
 
 	EXPECT_OK(fd);
@@ -509,7 +509,7 @@ static int test_gdb_reads_region(void)
 	volatile uint64_t *addr;
 	char cmd[1024], line[512], want[32], out[2048];
 	bool seen = false;
-	int fd = dev_open("soft0");
+	int fd = dev_open(mmb_dut);
 	FILE *f;
 	pid_t pid;
 
@@ -517,7 +517,7 @@ static int test_gdb_reads_region(void)
 		SKIP("no gdb on the host");
 	EXPECT_OK(fd);
 	EXPECT_OK(mmb_mem_write(fd, 16 * PG + 40, &v, 8));
-	pid = mapping_child("soft0", MMB_FAULT_SIGBUS, 16 * PG, PG, &addr);
+	pid = mapping_child(mmb_dut, MMB_FAULT_SIGBUS, 16 * PG, PG, &addr);
 	EXPECT_OK(pid);
 	snprintf(cmd, sizeof(cmd),
 		 "PYTHONHOME=/host/usr DEBUGINFOD_URLS= %s --library-path "
@@ -586,9 +586,9 @@ static int during_migration_on(const char *name)
 
 static int test_during_migration(void)
 {
-	int r = during_migration_on("soft0");
+	int r = during_migration_on(mmb_dut);
 
-	if (r == T_PASS && !access("/dev/mmbridge/ivshmem0", F_OK))
+	if (r == T_PASS && dev_present("ivshmem0"))
 		r = during_migration_on("ivshmem0");
 	return r;
 }
@@ -606,7 +606,7 @@ static int test_gdb_reads_object(void)
 
 	if (access("/host/usr/bin/gdb", X_OK) || access(ld, X_OK))
 		SKIP("no gdb on the host");
-	EXPECT_OK(obj_child_start("soft0", MMB_OBJ_DEVICE, 4 * PG, seed, false,
+	EXPECT_OK(obj_child_start(mmb_dut, MMB_OBJ_DEVICE, 4 * PG, seed, false,
 				  &c));
 	snprintf(cmd, sizeof(cmd),
 		 "PYTHONHOME=/host/usr DEBUGINFOD_URLS= %s --library-path "

@@ -172,14 +172,18 @@ static int regtest_load(const char *c)
  * described (tests/kmod/mmb_regtest.c): RAM that does not start on a page
  * (its first page would show what is before it), RAM that is neither in
  * the linear map nor vmalloc'd (no PFN of it is known), and a pool that
- * is the mappable memory too, or memory behind a BAR to be mapped
- * write-back.  Each is -EINVAL and the driver does not
+ * is the mappable memory too (by address, or through a second kernel
+ * mapping of its pages), or memory behind a BAR to be mapped
+ * write-back, or behind a BAR without its physical address; and a device
+ * registered a second time, after its unregistration.  Each is -EINVAL and the driver does not
  * load; a good description registers regtest0.
  */
 static int test_register_checks(void)
 {
 	static const char *const bad[] = { "virt_unaligned", "virt_not_linear",
-					   "pool_overlaps_map", "iomem_cached" };
+					   "pool_overlaps_map", "pool_aliases_map",
+					   "iomem_cached", "iomem_no_phys",
+					   "register_twice" };
 	struct mmb_info info;
 	int r, fd, wrong = 0;
 	size_t i;

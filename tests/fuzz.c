@@ -2912,6 +2912,7 @@ static int test_fuzz(void)
 		.unload = true,
 	};
 
+	NEED_SOFT();	/* every node, removals and a reload: the whole stack */
 	return fuzz_run(&o);
 }
 
@@ -2924,7 +2925,10 @@ static int test_fuzz_fault_injection(void)
 		.ops = FZ_FI_OPS_DEFAULT,
 		.inject = true,
 	};
-	int r = fi_setup();
+	int r;
+
+	NEED_SOFT();	/* every node and removals: the whole stack */
+	r = fi_setup();
 
 	if (r == T_PASS)
 		r = fuzz_run(&o);

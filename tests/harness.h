@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "mmbridge.h"
+#include "../lib/mmb_test.h"
 #include "pattern.h"
 
 /*
@@ -71,6 +72,48 @@ int xioctl(int fd, unsigned long cmd, void *arg);
 
 /* Open /dev/mmbridge/<name>, or return -ENOENT if the device is absent. */
 int dev_open(const char *name);
+
+/*
+ * The device the per-device cases run on: "soft0", or the device that
+ * $MMB_DUT names (framework/foreign_device_suite runs them on the sample
+ * driver's device).  dut_path() is its node, dut_sysfs() the path of its
+ * sysfs attribute @attr (a static buffer each).  With another device
+ * under test, dev_open() of any other device is -ENOENT once the case has
+ * opened that one (its other devices are then absent), and before that
+ * ends the case as skipped; dev_present() is false for them.  NEED_SOFT()
+ * skips a case
+ * that needs soft0 itself: its module parameters, its removal by
+ * unbind, its own attributes.
+ */
+extern const char *mmb_dut;
+
+/*
+ * Removal: bind_dev(@name, false) takes the device away, by unbinding it
+ * from its driver or, with removal_by_rmmod, by unloading the driver's
+ * module (dev_module()); bind_dev(@name, true) brings it back.  Both wait
+ * for the node.  device_bdf() is a PCI device's address.
+ */
+extern bool removal_by_rmmod;
+int bind_dev(const char *name, bool bind);
+const char *dev_module(const char *name);
+bool module_loaded(const char *name);
+int wait_node(const char *name, bool present);
+int device_bdf(const char *name, char *bdf, size_t size);
+
+/* @fn(name) on soft0, then on ivshmem0 when it is there. */
+int on_soft0_and_ivshmem0(int (*fn)(const char *name));
+
+/* Removal cases that framework/unload_backend_with_users runs by rmmod. */
+int region_remove_with_mappings(void);
+int object_remove_with_objects(void);
+bool dev_present(const char *name);
+const char *dut_path(void);
+const char *dut_sysfs(const char *attr);
+#define NEED_SOFT()                                                      \
+	do {                                                             \
+		if (strcmp(mmb_dut, "soft0"))                            \
+			SKIP("needs soft0 itself, not %s", mmb_dut);      \
+	} while (0)
 
 /* First line of a file into @buf without the newline; -errno on failure. */
 int read_line(const char *path, char *buf, size_t size);

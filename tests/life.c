@@ -52,94 +52,6 @@ static int test_devices_present(void)
 	return T_PASS;
 }
 
-/* PCI address of a device, from its sysfs link. */
-static int device_bdf(const char *name, char *bdf, size_t size)
-{
-	char path[128], target[256];
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "/sys/class/mmbridge/%s/device", name);
-	n = readlink(path, target, sizeof(target) - 1);
-	if (n < 0)
-		return -errno;
-	target[n] = 0;
-	snprintf(bdf, size, "%s", basename(target));
-	return 0;
-}
-
-static int wait_node(const char *name, bool present)
-{
-	char path[128];
-	int i;
-
-	snprintf(path, sizeof(path), MMB_DEV_DIR "/%s", name);
-	for (i = 0; i < 200; i++) {
-		if ((access(path, F_OK) == 0) == present)
-			return 0;
-		usleep(10000);
-	}
-	return -ETIMEDOUT;
-}
-
-/*
- * How the cases below take a device away and bring it back: by unbinding
- * it from its driver (life/unbind_* and the others), or by unloading the
- * driver's module and loading it again (framework/unload_backend_with_users
- * runs the same cases, with the same expectations, that way).
- */
-static bool removal_by_rmmod;
-
-static bool module_loaded(const char *name)
-{
-	char path[128];
-
-	snprintf(path, sizeof(path), "/sys/module/%s", name);
-	return !access(path, F_OK);
-}
-
-static const char *dev_module(const char *name)
-{
-	if (!strncmp(name, "edu", 3))
-		return "mmb_edu";
-	if (!strncmp(name, "ivshmem", 7))
-		return "mmb_ivshmem";
-	return "mmb_soft";
-}
-
-/* Unbind (@bind false) or bind the device behind node @name. */
-static int bind_dev(const char *name, bool bind)
-{
-	bool pci = !strncmp(name, "edu", 3);
-	char id[64], path[128];
-	int r;
-
-	if (removal_by_rmmod) {
-		r = bind ? module_load_driver(getenv("MMB_KO"),
-					      dev_module(name),
-					      getenv("MMB_PARAMS")) :
-			   module_unload(dev_module(name));
-		return r ? r : wait_node(name, bind);
-	}
-	if (pci) {
-		/* The node is gone once unbound: remember its address. */
-		static char bdf[64];
-
-		if (!bind) {
-			r = device_bdf(name, bdf, sizeof(bdf));
-			if (r)
-				return r;
-		}
-		snprintf(id, sizeof(id), "%s", bdf);
-	} else {
-		snprintf(id, sizeof(id), "mmbridge-soft");
-	}
-	snprintf(path, sizeof(path), "/sys/bus/%s/drivers/mmbridge-%s/%s",
-		 pci ? "pci" : "platform", pci ? "edu" : "soft",
-		 bind ? "bind" : "unbind");
-	r = write_str(path, id);
-	return r ? r : wait_node(name, bind);
-}
-
 /*
  * The device goes away under an open file: the node disappears, the file
  * gets -ENODEV, closing it is fine, and a rebind brings the device back.
@@ -746,8 +658,9 @@ static int test_soft_unbind_timer_running(void)
  * The removal cases above again, with rmmod of the device's driver module
  * in place of unbind and loading it again in place of bind: open files,
  * event waiters, pinned rings, streams in flight, DMA in flight, a running
- * timer and copies behave exactly as they do at unbind, and mmbridge stays
- * loaded throughout.
+ * timer, copies, mappings of every policy (RAM and a BAR) and objects in
+ * the pool (RAM and a BAR) behave exactly as they do at unbind, and
+ * mmbridge stays loaded throughout.
  */
 static int test_unload_backend_with_users(void)
 {
@@ -763,6 +676,10 @@ static int test_unload_backend_with_users(void)
 		{ "unbind_during_trigger", test_unbind_during_trigger },
 		{ "soft_unbind_timer_running", test_soft_unbind_timer_running },
 		{ "copy_after_unbind", test_copy_after_unbind },
+		{ "region/remove_with_mappings (soft0, ivshmem0)",
+		  region_remove_with_mappings },
+		{ "object/remove_with_objects (soft0, ivshmem0)",
+		  object_remove_with_objects },
 	};
 	char msg[512];
 	size_t i;

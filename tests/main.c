@@ -10,6 +10,7 @@
  */
 #include <dirent.h>
 #include <fcntl.h>
+#include <libgen.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -70,9 +71,170 @@ int xioctl(int fd, unsigned long cmd, void *arg)
 	return ioctl(fd, cmd, arg) < 0 ? -errno : 0;
 }
 
+/* PCI address of a device, from its sysfs link. */
+int device_bdf(const char *name, char *bdf, size_t size)
+{
+	char path[128], target[256];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/sys/class/mmbridge/%s/device", name);
+	n = readlink(path, target, sizeof(target) - 1);
+	if (n < 0)
+		return -errno;
+	target[n] = 0;
+	snprintf(bdf, size, "%s", basename(target));
+	return 0;
+}
+
+int wait_node(const char *name, bool present)
+{
+	char path[128];
+	int i;
+
+	snprintf(path, sizeof(path), MMB_DEV_DIR "/%s", name);
+	for (i = 0; i < 200; i++) {
+		if ((access(path, F_OK) == 0) == present)
+			return 0;
+		usleep(10000);
+	}
+	return -ETIMEDOUT;
+}
+
+/*
+ * How the cases below take a device away and bring it back: by unbinding
+ * it from its driver (life/unbind_* and the others), or by unloading the
+ * driver's module and loading it again (framework/unload_backend_with_users
+ * runs the same cases, with the same expectations, that way).
+ */
+bool removal_by_rmmod;
+
+bool module_loaded(const char *name)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "/sys/module/%s", name);
+	return !access(path, F_OK);
+}
+
+const char *dev_module(const char *name)
+{
+	if (!strncmp(name, "edu", 3))
+		return "mmb_edu";
+	if (!strncmp(name, "ivshmem", 7))
+		return "mmb_ivshmem";
+	return "mmb_soft";
+}
+
+/* Unbind (@bind false) or bind the device behind node @name. */
+int bind_dev(const char *name, bool bind)
+{
+	bool pci = strncmp(name, "soft", 4);
+	char id[64], path[128];
+	int r;
+
+	if (removal_by_rmmod) {
+		r = bind ? module_load_driver(getenv("MMB_KO"),
+					      dev_module(name),
+					      getenv("MMB_PARAMS")) :
+			   module_unload(dev_module(name));
+		return r ? r : wait_node(name, bind);
+	}
+	if (pci) {
+		/* The node is gone once unbound: remember its address. */
+		static char bdf[64];
+
+		if (!bind) {
+			r = device_bdf(name, bdf, sizeof(bdf));
+			if (r)
+				return r;
+		}
+		snprintf(id, sizeof(id), "%s", bdf);
+	} else {
+		snprintf(id, sizeof(id), "mmbridge-soft");
+	}
+	snprintf(path, sizeof(path), "/sys/bus/%s/drivers/mmbridge-%s/%s",
+		 pci ? "pci" : "platform", dev_module(name) + 4,
+		 bind ? "bind" : "unbind");
+	r = write_str(path, id);
+	return r ? r : wait_node(name, bind);
+}
+
+int on_soft0_and_ivshmem0(int (*fn)(const char *name))
+{
+	int r = fn("soft0"), fd;
+
+	if (r != T_PASS)
+		return r;
+	fd = dev_open("ivshmem0");
+	if (fd == -ENOENT)
+		return T_PASS;
+	EXPECT_OK(fd);
+	close(fd);
+	printf("# and on ivshmem0\n");
+	return fn("ivshmem0");
+}
+
+const char *mmb_dut = "soft0";
+static pid_t case_pid;
+static int case_msg_fd = -1;
+static bool dut_opened;
+
+static bool other_than_dut(const char *name)
+{
+	return strcmp(mmb_dut, "soft0") && strcmp(name, mmb_dut);
+}
+
+bool dev_present(const char *name)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), MMB_DEV_DIR "/%s", name);
+	return !other_than_dut(name) && !access(path, F_OK);
+}
+
+/*
+ * With another device under test than soft0, a case that begins with a
+ * device of its own choosing (edu0, ivshmem0) is not a case of "the
+ * device": it ends as skipped.  A case that went on to another device
+ * after the one under test finds it absent (-ENOENT), as do the processes
+ * it forks.
+ */
 int dev_open(const char *name)
 {
-	return mmb_open(name, 0);
+	int fd;
+
+	if (other_than_dut(name) && name[0] != '/') {
+		if (dut_opened || getpid() != case_pid)
+			return -ENOENT;
+		snprintf(t_msg, sizeof(t_msg),
+			 "opens %s, not the device under test %s", name,
+			 mmb_dut);
+		if (write(case_msg_fd, t_msg, strlen(t_msg)) < 0)
+			_exit(T_FAIL);
+		fflush(stdout);
+		_exit(T_SKIP);
+	}
+	fd = mmb_open(name, 0);
+	if (fd >= 0 && !strcmp(name, mmb_dut))
+		dut_opened = true;
+	return fd;
+}
+
+const char *dut_path(void)
+{
+	static char path[64];
+
+	snprintf(path, sizeof(path), MMB_DEV_DIR "/%s", mmb_dut);
+	return path;
+}
+
+const char *dut_sysfs(const char *attr)
+{
+	static char path[128];
+
+	snprintf(path, sizeof(path), "/sys/class/mmbridge/%s/%s", mmb_dut,
+		 attr);
+	return path;
 }
 
 int read_line(const char *path, char *buf, size_t size)
@@ -360,11 +522,12 @@ uint64_t dev_count(int fd)
 
 int for_each_irq_dev(int (*fn)(const char *name))
 {
-	static const char *const devs[] = { "soft0", "edu0" };
+	const char *const devs[] = { mmb_dut, "edu0" };
 	int fd, r, ran = 0;
 	size_t i;
 
-	for (i = 0; i < sizeof(devs) / sizeof(devs[0]); i++) {
+	/* Another device under test than soft0: that one alone. */
+	for (i = 0; i < (strcmp(mmb_dut, "soft0") ? 1 : 2); i++) {
 		fd = dev_open(devs[i]);
 		if (fd == -ENOENT) {
 			printf("# %s absent\n", devs[i]);
@@ -738,6 +901,9 @@ static int run_one(const struct mmb_test *t, char *msg, size_t size)
 
 		close(pfd[0]);
 		setpgid(0, 0);
+		case_pid = getpid();
+		case_msg_fd = pfd[1];
+		dut_opened = false;
 		r = t->fn();
 		if (write(pfd[1], t_msg, strlen(t_msg)) < 0)
 			r = T_FAIL;
@@ -801,7 +967,7 @@ static int restore_regions(char *who, size_t size)
 	while ((e = readdir(d))) {
 		if (e->d_name[0] == '.')
 			continue;
-		fd = dev_open(e->d_name);
+		fd = mmb_open(e->d_name, 0);	/* any device, not only the DUT */
 		if (fd < 0)
 			continue;
 		if (!mmb_region_info(fd, &ri) && ri.state &&
@@ -873,7 +1039,10 @@ static int restore_devices(char *who, size_t size)
 	return n;
 }
 
-/* The words of @params that belong to @module, space-separated, in @out. */
+/*
+ * The words of @params that belong to @module, space-separated, in @out;
+ * mmbridge's begin with test_interface=1.
+ */
 static void module_params_of(const char *module, const char *params,
 			     char *out, size_t size)
 {
@@ -882,6 +1051,9 @@ static void module_params_of(const char *module, const char *params,
 	int d, owner;
 
 	out[0] = 0;
+	/* The tests use the test interface; a later word may turn it off. */
+	if (!strcmp(module, "mmbridge"))
+		len = snprintf(out, size, "test_interface=1");
 	snprintf(copy, sizeof(copy), "%s", params ? params : "");
 	for (w = strtok_r(copy, " ,", &save); w;
 	     w = strtok_r(NULL, " ,", &save)) {
@@ -986,6 +1158,7 @@ int with_module_params(const char *extra, int (*fn)(void))
 
 	if (!ko)
 		SKIP("MMB_KO not set");
+	NEED_SOFT();	/* a reload takes every other driver's device away */
 	saved = strdup(params ? params : "");
 	EXPECT(saved, "strdup");
 	snprintf(more, sizeof(more), "%s %s", saved, extra);
@@ -1043,6 +1216,8 @@ int main(int argc, char **argv)
 		argv++;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (getenv("MMB_DUT"))
+		mmb_dut = getenv("MMB_DUT");
 	/* Every process a case leaves behind comes back here (reap_leftovers). */
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	for (s = 0; s < sizeof(suites) / sizeof(suites[0]); s++) {

@@ -48,7 +48,7 @@ static int start_storm(int fd, const char *name)
 {
 	pid_t pid;
 
-	if (!strcmp(name, "soft0"))
+	if (!strcmp(name, mmb_dut))
 		return mmb_irq_timer(fd, MMB_IRQ_PERIOD_MIN_NS);
 	pid = fork();
 	if (pid < 0)
@@ -569,7 +569,7 @@ static long long soft_attr(const char *attr)
 {
 	char path[96], buf[32];
 
-	snprintf(path, sizeof(path), "/sys/class/mmbridge/soft0/%s", attr);
+	snprintf(path, sizeof(path), "%s", dut_sysfs(attr));
 	return read_line(path, buf, sizeof(buf)) ? -1 : atoll(buf);
 }
 
@@ -585,7 +585,7 @@ static int test_irq_count_meaning(void)
 	struct mmb_counters c0, c1;
 	const struct mmb_counters *pg;
 	struct mmb_info i0, i1;
-	int fd = dev_open("soft0");
+	int fd = dev_open(mmb_dut);
 
 	EXPECT_OK(fd);
 	pg = mmb_counters_map(fd);
@@ -650,7 +650,7 @@ static int test_counter_seq_exact(void)
 {
 	const struct mmb_counters *pg;
 	uint32_t s0, s1;
-	int fd = dev_open("soft0"), i;
+	int fd = dev_open(mmb_dut), i;
 
 	EXPECT_OK(fd);
 	pg = mmb_counters_map(fd);
@@ -702,14 +702,14 @@ static int test_close_keeps_other_disable(void)
 	const struct mmb_counters *pg;
 	pthread_barrier_t go;
 	int round;
-	int fd = dev_open("soft0");
+	int fd = dev_open(mmb_dut);
 
 	EXPECT_OK(fd);
 	pg = mmb_counters_map(fd);
 	EXPECT(pg, "counter page: %s", strerror(errno));
 	/* Not the owner: B's close leaves A's disable alone. */
 	{
-		int a = dev_open("soft0"), b = dev_open("soft0");
+		int a = dev_open(mmb_dut), b = dev_open(mmb_dut);
 
 		EXPECT_OK(a);
 		EXPECT_OK(b);
@@ -724,11 +724,11 @@ static int test_close_keeps_other_disable(void)
 	pthread_barrier_init(&go, NULL, 2);
 	for (round = 0; round < 2000; round++) {
 		struct disabler d = { .go = &go };
-		int a = dev_open("soft0");
+		int a = dev_open(mmb_dut);
 		pthread_t th;
 		void *r;
 
-		d.fd = dev_open("soft0");
+		d.fd = dev_open(mmb_dut);
 		EXPECT_OK(a);
 		EXPECT_OK(d.fd);
 		EXPECT_OK(mmb_irq_control(a, 0));

@@ -24,7 +24,11 @@
 #define PG		4096UL
 #define MIB		(1024UL * 1024)
 
-static const char *const pool_devs[] = { "soft0", "ivshmem0" };
+/* The devices with a pool: the device under test first, then ivshmem0. */
+static const char *pool_dev(size_t i)
+{
+	return i ? "ivshmem0" : mmb_dut;
+}
 
 static struct mmb_obj_info oinfo(int fd, uint32_t h)
 {
@@ -54,17 +58,18 @@ static int for_each_pool_dev(int (*fn)(const char *name, int fd))
 	int ran = 0, r;
 	size_t i;
 
-	for (i = 0; i < sizeof(pool_devs) / sizeof(pool_devs[0]); i++) {
-		int fd = dev_open(pool_devs[i]);
+	/* Another device under test than soft0: that one alone. */
+	for (i = 0; i < (strcmp(mmb_dut, "soft0") ? 1 : 2); i++) {
+		int fd = dev_open(pool_dev(i));
 
 		if (fd == -ENOENT)
 			continue;
 		EXPECT_OK(fd);
-		r = fn(pool_devs[i], fd);
+		r = fn(pool_dev(i), fd);
 		close(fd);
 		if (r != T_PASS) {
 			if (r == T_FAIL)
-				printf("# on %s\n", pool_devs[i]);
+				printf("# on %s\n", pool_dev(i));
 			return r;
 		}
 		ran++;
@@ -154,7 +159,7 @@ static int create_map_rw_on(const char *name, int fd)
 static int test_ram_cache(void)
 {
 	const size_t len = 64 * PG;
-	int fd = dev_open("soft0");
+	int fd = dev_open(mmb_dut);
 	uint64_t seed = test_seed(), before;
 	uint8_t *a, *b;
 	uint32_t ha, hb;
@@ -274,9 +279,9 @@ static int test_migrate_roundtrip_exact(void)
 {
 	int r = T_SKIP, fd;
 
-	fd = dev_open("soft0");
+	fd = dev_open(mmb_dut);
 	if (fd >= 0) {
-		r = roundtrip_on("soft0", fd);
+		r = roundtrip_on(mmb_dut, fd);
 		close(fd);
 		if (r != T_PASS)
 			return r;
@@ -546,7 +551,7 @@ static int test_bad_args(void)
 	struct mmb_obj_ctl ctl = { .argsz = sizeof(ctl) };
 	struct mmb_obj_info oi = { .argsz = sizeof(oi) };
 	struct { struct mmb_obj_create oc; uint64_t extra; } big;
-	int fd = dev_open("soft0"), fd2, efd;
+	int fd = dev_open(mmb_dut), fd2, efd;
 	uint64_t off;
 	uint32_t h, h2;
 	void *p;
@@ -623,7 +628,7 @@ static int test_bad_args(void)
 	EXPECT_ERR(xioctl(fd, MMB_IOC_OBJ_INFO, NULL), EFAULT);
 
 	/* Another fd of the same device does not see this fd's objects. */
-	fd2 = dev_open("soft0");
+	fd2 = dev_open(mmb_dut);
 	EXPECT_OK(fd2);
 	EXPECT_ERR(mmb_obj_migrate(fd2, h, MMB_OBJ_DEVICE), ENOENT);
 	EXPECT_ERR(mmb_obj_destroy(fd2, h), ENOENT);
@@ -682,16 +687,13 @@ static int test_bad_args(void)
  * the pool: mappings, destroyed objects' included, keep their data and
  * keep working; nothing new enters the pool; rebind brings a fresh device.
  */
-/* Bind soft0 again; *@fd is its new file, the device holds no object. */
-static int bind_soft_empty(int *fd)
+/* Bring @name back; *@fd is its new file, the device holds no object. */
+static int bind_empty(const char *name, int *fd)
 {
 	struct mmb_obj_info oi;
-	int i;
 
-	EXPECT_OK(write_str("/sys/bus/platform/drivers/mmbridge-soft/bind",
-			    "mmbridge-soft"));
-	for (i = 0; i < 200 && (*fd = dev_open("soft0")) < 0; i++)
-		usleep(10000);
+	EXPECT_OK(bind_dev(name, true));
+	*fd = dev_open(name);
 	EXPECT_OK(*fd);
 	oi = oinfo(*fd, 0);
 	EXPECT_EQ(oi.objects, 0);
@@ -699,20 +701,18 @@ static int bind_soft_empty(int *fd)
 	return T_PASS;
 }
 
-static int test_remove_with_objects(void)
+static int remove_with_objects_on(const char *name)
 {
-	const char *drv = "/sys/bus/platform/drivers/mmbridge-soft";
 	const size_t la = 16 * PG, lc = 4 * PG;
 	uint64_t seed = test_seed() ^ 0x4e3;
-	int fd = dev_open("soft0"), r;
+	int fd = dev_open(name), r;
 	uint8_t *a, *b, *c;
 	uint32_t ha, hb, hc;
 	struct mmb_obj_info oi;
-	char path[128];
 	long bad;
 
 	if (fd == -ENOENT)
-		SKIP("no soft0");
+		SKIP("no %s", name);
 	EXPECT_OK(fd);
 	a = obj_new(fd, la, MMB_OBJ_DEVICE, &ha);
 	b = obj_new(fd, la, MMB_OBJ_RAM, &hb);
@@ -723,8 +723,7 @@ static int test_remove_with_objects(void)
 	pattern_fill(c, lc, seed + 2, 0);
 	EXPECT_OK(mmb_obj_destroy(fd, hc));
 
-	snprintf(path, sizeof(path), "%s/unbind", drv);
-	EXPECT_OK(write_str(path, "mmbridge-soft"));
+	EXPECT_OK(bind_dev(name, false));
 
 	bad = pattern_check(a, la, seed, 0);
 	EXPECT(bad < 0, "pool object after removal: byte %ld differs", bad);
@@ -748,7 +747,7 @@ static int test_remove_with_objects(void)
 	EXPECT_EQ(oinfo(fd, 0).objects, 2);	/* a and b: handles of fd */
 	close(fd);
 
-	r = bind_soft_empty(&fd);
+	r = bind_empty(name, &fd);
 	if (r)
 		return r;
 	a = obj_new(fd, la, MMB_OBJ_DEVICE, &ha);
@@ -756,6 +755,21 @@ static int test_remove_with_objects(void)
 	EXPECT(all_zero(a, la), "new pool object not zeroed");
 	close(fd);
 	return T_PASS;
+}
+
+static int test_remove_with_objects(void)
+{
+	NEED_SOFT();
+	return remove_with_objects_on("soft0");
+}
+
+/*
+ * framework/unload_backend_with_users: the same on soft0 and on ivshmem0
+ * (a pool behind a BAR), by removal_by_rmmod when it is set.
+ */
+int object_remove_with_objects(void)
+{
+	return on_soft0_and_ivshmem0(remove_with_objects_on);
 }
 
 #define FAIL_FN "/sys/kernel/debug/mmbridge/fail_object_ram"
@@ -810,12 +824,13 @@ static int lost_at_removal(void);
 /* Whatever lost_at_removal() left, soft0 is bound again afterwards. */
 static int test_lost_at_removal(void)
 {
+	NEED_SOFT();
 	int r = lost_at_removal(), fd;
 
 	write_str("/proc/thread-self/make-it-fail", "0");
 	fail_object_ram(false);
-	if (r != T_PASS && access(MMB_DEV_DIR "/soft0", F_OK) &&
-	    bind_soft_empty(&fd) == T_PASS)
+	if (r != T_PASS && access(dut_path(), F_OK) &&
+	    bind_empty("soft0", &fd) == T_PASS)
 		close(fd);
 	return r;
 }
@@ -839,7 +854,7 @@ static int lost_at_removal(void)
 	kfd = kmsg_open();
 	EXPECT_OK(kfd);
 	for (round = 0; round < 8; round++) {
-		fd = dev_open("soft0");
+		fd = dev_open(mmb_dut);
 		EXPECT_OK(fd);
 		a = obj_new(fd, la, MMB_OBJ_DEVICE, &ha);
 		b = obj_new(fd, la, MMB_OBJ_DEVICE, &hb);
@@ -890,7 +905,7 @@ static int lost_at_removal(void)
 		EXPECT_EQ(munmap(b, la), 0);
 		close(fd);
 
-		r = bind_soft_empty(&fd);
+		r = bind_empty("soft0", &fd);
 		if (r)
 			return r;
 		close(fd);
@@ -916,7 +931,7 @@ static int test_migrate_racing_fork(void)
 	int k, st;
 	size_t i;
 
-	m.fd = dev_open("soft0");
+	m.fd = dev_open(mmb_dut);
 	if (m.fd == -ENOENT)
 		SKIP("no soft0");
 	EXPECT_OK(m.fd);
@@ -1566,7 +1581,7 @@ static int mlk_holder(int fd, uint32_t hx)
 
 static int mlk_waiter(int unused, uint32_t unused2)
 {
-	int fd = dev_open("soft0");
+	int fd = dev_open(mmb_dut);
 	uint32_t h;
 
 	return fd < 0 ? 101 : -mmb_obj_create(fd, PG, MMB_OBJ_DEVICE, &h, NULL);
@@ -1590,7 +1605,7 @@ static int move_lock_killable(void)
 	uint8_t *p;
 	long bad;
 
-	fd = dev_open("soft0");
+	fd = dev_open(mmb_dut);
 	EXPECT_OK(fd);
 	oi = oinfo(fd, 0);
 	EXPECT_EQ(oi.pool_size, (uint64_t)MLK_POOL_MB * MIB);
@@ -1765,7 +1780,7 @@ static int move_lock_killable(void)
 
 static int mlk_creator(int unused, uint32_t pages)
 {
-	int fd = dev_open("soft0");
+	int fd = dev_open(mmb_dut);
 	uint32_t h;
 
 	return fd < 0 ? 101 :
@@ -1802,7 +1817,7 @@ static int move_killed_mid_copy(void)
 	uint8_t *p;
 	long bad;
 
-	fd = dev_open("soft0");
+	fd = dev_open(mmb_dut);
 	EXPECT_OK(fd);
 	oi = oinfo(fd, 0);
 	EXPECT_EQ(oi.pool_size, (uint64_t)MLK_POOL_MB * MIB);
@@ -1893,6 +1908,7 @@ static int mlk_unbinder(int unused, uint32_t unused2)
  */
 static int removal_killed_saves_all(void)
 {
+	NEED_SOFT();
 	const uint64_t seed = test_seed() ^ 0x5a7e;
 	int fd, kfd, go[2], n, i, st, lost, r;
 	struct mmb_obj_info oi;
@@ -1902,7 +1918,7 @@ static int removal_killed_saves_all(void)
 	pid_t pid;
 	long bad;
 
-	fd = dev_open("soft0");
+	fd = dev_open(mmb_dut);
 	EXPECT_OK(fd);
 	oi = oinfo(fd, 0);
 	EXPECT_EQ(oi.pool_size, (uint64_t)MLK_POOL_MB * MIB);
@@ -1929,7 +1945,7 @@ static int removal_killed_saves_all(void)
 	EXPECT_EQ(kill(pid, SIGKILL), 0);
 	EXPECT_EQ(waitpid(pid, &st, 0), pid);
 	EXPECT(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL, "status %#x", st);
-	EXPECT(access(MMB_DEV_DIR "/soft0", F_OK), "soft0 is still there");
+	EXPECT(access(dut_path(), F_OK), "soft0 is still there");
 
 	lost = mlk_lost_lines(kfd);
 	close(kfd);
@@ -1951,7 +1967,7 @@ static int removal_killed_saves_all(void)
 		EXPECT_EQ(munmap(p[i], 2 * PG), 0);
 	}
 	close(fd);
-	r = bind_soft_empty(&fd);
+	r = bind_empty("soft0", &fd);
 	if (r)
 		return r;
 	close(fd);
@@ -1961,9 +1977,10 @@ static int removal_killed_saves_all(void)
 /* soft0 with a large pool for @fn, then as the harness loaded it. */
 static int with_big_pool(int (*fn)(void))
 {
+	NEED_SOFT();
 	char param[32];
 
-	if (access(MMB_DEV_DIR "/soft0", F_OK))
+	if (access(dut_path(), F_OK))
 		SKIP("no soft0");
 	snprintf(param, sizeof(param), "soft_pool_mb=%d", MLK_POOL_MB);
 	return with_module_params(param, fn);

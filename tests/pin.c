@@ -152,7 +152,7 @@ static int test_unpin_balanced(void)
 	struct pins p0, p1;
 	long pin0;
 	size_t i, total = 0;
-	int fd = dev_open("soft0");
+	int fd = dev_open(mmb_dut);
 
 	EXPECT_OK(fd);
 	EXPECT(mem, "mmap");
@@ -194,7 +194,7 @@ static int test_unpin_balanced(void)
 static int exit_setup(void)
 {
 	uint8_t *mem = map_anon(64 * PG, PROT_READ | PROT_WRITE);
-	int fd = dev_open("soft0");
+	int fd = dev_open(mmb_dut);
 	uint32_t id;
 
 	if (!mem || fd < 0 ||
@@ -222,7 +222,7 @@ static int test_munmap_while_pinned(void)
 	struct pins p0, p1;
 	uint32_t id;
 	size_t i;
-	int fd = dev_open("soft0");
+	int fd = dev_open(mmb_dut);
 
 	EXPECT_OK(fd);
 	EXPECT(mem, "mmap");
@@ -323,7 +323,7 @@ static int rlimit_child(void)
 {
 	struct rlimit rl = { 16 * PG, 16 * PG };
 	uint8_t *mem = map_anon(64 * PG, PROT_READ | PROT_WRITE);
-	int fd = dev_open("soft0");
+	int fd = dev_open(mmb_dut);
 	uint32_t a, b;
 
 	EXPECT_OK(fd);
@@ -377,7 +377,7 @@ static int test_rlimit(void)
 	if (!pid) {
 		struct rlimit rl = { PG, PG };
 		uint8_t *mem = map_anon(32 * PG, PROT_READ | PROT_WRITE);
-		int fd = dev_open("soft0");
+		int fd = dev_open(mmb_dut);
 		uint32_t id;
 
 		if (setrlimit(RLIMIT_MEMLOCK, &rl) || !mem || fd < 0)
@@ -402,7 +402,7 @@ static int test_bad_ranges(void)
 	const struct mmb_counters *page;
 	uint32_t ids[MMB_PIN_MAX_REGIONS], id;
 	struct pins p0, p1;
-	int fd = dev_open("soft0"), i;
+	int fd = dev_open(mmb_dut), i;
 
 	EXPECT_OK(fd);
 	EXPECT(rw && ro && none && gone, "mmap");
@@ -465,7 +465,7 @@ static int test_no_writes_after_unpin(void)
 	uint8_t *frames = map_anon(4 * 4 * PG, PROT_READ | PROT_WRITE);
 	void *fl[4];
 	uint32_t id, raised;
-	int fd = dev_open("soft0"), sfd, i;
+	int fd = dev_open(mmb_dut), sfd, i;
 	struct mmb_frame f;
 	size_t k;
 
@@ -526,7 +526,7 @@ static int limited_child(int (*fn)(int dev, long arg), long arg)
 		return CHILD_BROKEN;
 	if (!pid) {
 		struct rlimit rl = { MEMLOCK_PAGES * PG, MEMLOCK_PAGES * PG };
-		int dev = dev_open("soft0"), r;
+		int dev = dev_open(mmb_dut), r;
 
 		if (dev < 0 || setrlimit(RLIMIT_MEMLOCK, &rl) ||
 		    setgroups(0, NULL) ||
@@ -788,7 +788,7 @@ static int test_file_backed_refused(void)
 
 	if (!kernel_has_fs("ext4"))
 		SKIP("no ext4 in this kernel");
-	fd = dev_open("soft0");
+	fd = dev_open(mmb_dut);
 	EXPECT_OK(fd);
 	r = ext4_mount(&loop);
 	EXPECT(!r, "ext4 on a loop device (%s): %s", EXT4_IMG, strerror(-r));
@@ -817,7 +817,7 @@ static int unpin_dirties_child(void)
 {
 	const size_t len = 16 * PG;
 	const uint32_t n = 100;
-	int mfd = memfd_create("mmb-ring", MFD_CLOEXEC), fd = dev_open("soft0");
+	int mfd = memfd_create("mmb-ring", MFD_CLOEXEC), fd = dev_open(mmb_dut);
 	struct mmb_ring *ring, *back = malloc(len);
 	size_t left = 0;
 	uint32_t id, i, sum = 0;
@@ -847,6 +847,8 @@ static int unpin_dirties_child(void)
 		left = resident_pages(ring, len);
 		if (!left)
 			break;
+		/* Pages still under writeback to swap are in the swap cache. */
+		usleep(100000);
 	}
 	EXPECT(!left, "%zu of %zu pages stayed in memory", left, len / PG);
 	/* A fresh path: read(), from swap. */
@@ -927,7 +929,7 @@ static int test_shared_anon_hugetlb(void)
 	EXPECT(ret > 0, "read %s", nr);
 	old[ret] = 0;
 	EXPECT_OK(write_sysctl(nr, "4"));
-	fd = dev_open("soft0");
+	fd = dev_open(mmb_dut);
 	EXPECT_OK(fd);
 	priv = mmap(NULL, len, PROT_READ | PROT_WRITE,
 		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);

@@ -114,25 +114,27 @@ static int map_rw_soft(void)
 	size_t len;
 	uint8_t *p, *buf;
 	long bad;
-	int fd = open_region("soft0", &ri);
+	int fd = open_region(mmb_dut, &ri);
 
 	EXPECT_OK(fd);
 	EXPECT_EQ(ri.cache, MMB_CACHE_WB);
 	EXPECT_EQ(ri.state, 0);
 	len = ri.size;
 	p = mmb_region_map(fd, MMB_FAULT_DISCARD, 0, len);
-	EXPECT(p, "map soft0: %s", strerror(errno));
+	EXPECT(p, "map %s: %s", mmb_dut, strerror(errno));
 	pattern_fill(p, len, seed, 0);
 	buf = malloc(len);
 	EXPECT(buf, "malloc");
 	EXPECT_OK(mmb_mem_read(fd, 0, buf, len));
 	bad = pattern_check(buf, len, seed, 0);
-	EXPECT(bad < 0, "soft0 device byte %ld differs from what was stored", bad);
+	EXPECT(bad < 0, "%s device byte %ld differs from what was stored",
+	       mmb_dut, bad);
 	/* And the other way: the device's writes are seen in the mapping. */
 	pattern_fill(buf, len, seed + 1, 0);
 	EXPECT_OK(mmb_mem_write(fd, 0, buf, len));
 	bad = pattern_check(p, len, seed + 1, 0);
-	EXPECT(bad < 0, "soft0 mapping byte %ld differs from the device", bad);
+	EXPECT(bad < 0, "%s mapping byte %ld differs from the device", mmb_dut,
+	       bad);
 	faults = ri.faults;
 	EXPECT_OK(region_info(fd, &ri));
 	EXPECT_EQ(ri.faults, faults + len / PG);
@@ -248,7 +250,7 @@ static int test_revoke_discard_live(void)
 
 	fd = open_region(name, &ri);
 	if (fd == -ENOENT) {
-		name = "soft0";
+		name = mmb_dut;
 		off = 2 * MIB;
 		fd = open_region(name, &ri);
 	}
@@ -318,7 +320,7 @@ static int test_revoke_sigbus(void)
 	struct mmb_region_info ri, after;
 	volatile uint64_t *p;
 	uint64_t v = 0;
-	int fd = open_region("soft0", &ri), sig;
+	int fd = open_region(mmb_dut, &ri), sig;
 
 	EXPECT_OK(fd);
 	p = mmb_region_map(fd, MMB_FAULT_SIGBUS, 0, 8 * PG);
@@ -388,7 +390,7 @@ static int test_revoke_wait_restore(void)
 	struct waiter w = { .val = 0x57414954ULL };
 	pthread_t th;
 	volatile uint64_t *p;
-	int fd = open_region("soft0", &ri);
+	int fd = open_region(mmb_dut, &ri);
 
 	EXPECT_OK(fd);
 	p = mmb_region_map(fd, MMB_FAULT_WAIT, 0, 4 * PG);
@@ -431,7 +433,7 @@ static void usr1_handler(int sig)
 static int test_wait_is_killable(void)
 {
 	struct mmb_region_info ri;
-	int fd = open_region("soft0", &ri), pfd[2], status;
+	int fd = open_region(mmb_dut, &ri), pfd[2], status;
 	uint64_t maps;
 	struct pollfd pf;
 	pid_t pid;
@@ -488,7 +490,7 @@ static int test_wait_does_not_block_mm(void)
 	char buf[4096];
 	pthread_t th;
 	volatile uint64_t *p;
-	int fd = open_region("soft0", &ri), i, mfd;
+	int fd = open_region(mmb_dut, &ri), i, mfd;
 	ssize_t n, total = 0;
 
 	EXPECT_OK(fd);
@@ -560,7 +562,7 @@ static int test_revoke_restore_cycles(void)
 	atomic_int stop = 0;
 	volatile uint64_t *d, *w;
 	const size_t len = 64 * PG;
-	int fd = open_region("soft0", &ri), i, t;
+	int fd = open_region(mmb_dut, &ri), i, t;
 	size_t k;
 
 	EXPECT_OK(fd);
@@ -621,13 +623,13 @@ static int event_next(int efd, uint64_t *count)
  */
 static int test_revoke_events(void)
 {
-	const char *outage = "/sys/class/mmbridge/soft0/outage_ms";
+	const char *outage = dut_sysfs("outage_ms");
 	const struct mmb_counters *page;
 	struct mmb_counters s0, s1;
 	struct mmb_region_ctl ctl;
 	struct mmb_region_info ri;
 	uint64_t count, base, evc;
-	int fd = open_region("soft0", &ri), efd, evfd;
+	int fd = open_region(mmb_dut, &ri), efd, evfd;
 
 	EXPECT_OK(fd);
 	page = mmb_counters_map(fd);
@@ -666,7 +668,12 @@ static int test_revoke_events(void)
 	EXPECT_EQ(s1.irq_count, base + 2);
 	EXPECT_EQ(s1.masked_count, s0.masked_count);
 
-	/* The device revokes on its own and restores a second later. */
+	/*
+	 * The device revokes on its own and restores a second later (soft0's
+	 * outage_ms; another device has no such attribute).
+	 */
+	if (strcmp(mmb_dut, "soft0"))
+		goto out;
 	EXPECT_OK(write_str(outage, "1000"));
 	COUNTERS_READ(page, &s1);
 	EXPECT_EQ(s1.region_state, MMB_REGION_REVOKED_DEVICE);
@@ -695,7 +702,7 @@ static int test_revoke_events(void)
 	EXPECT_EQ(s1.restore_count, s0.restore_count + 3);
 	EXPECT_ERR(write_str(outage, "60001"), ERANGE);
 	EXPECT_ERR(write_str(outage, "x"), EINVAL);
-
+out:
 	EXPECT_OK(mmb_irq_control(fd, 1));
 	EXPECT_OK(mmb_eventfd(fd, -1));
 	close(evfd);
@@ -713,7 +720,7 @@ static int test_fork_child(void)
 {
 	struct mmb_region_info ri;
 	volatile uint64_t *p;
-	int fd = open_region("soft0", &ri), go[2], ready[2], status;
+	int fd = open_region(mmb_dut, &ri), go[2], ready[2], status;
 	uint64_t maps = ri.mappings;
 	pid_t pid;
 	char c;
@@ -774,7 +781,7 @@ static int test_close_while_mapped(void)
 {
 	struct mmb_region_info ri;
 	volatile uint64_t *p;
-	int fd = open_region("soft0", &ri), fd2;
+	int fd = open_region(mmb_dut, &ri), fd2;
 	uint64_t v = 0;
 
 	EXPECT_OK(fd);
@@ -782,7 +789,7 @@ static int test_close_while_mapped(void)
 	EXPECT(p, "map: %s", strerror(errno));
 	EXPECT_EQ(close(fd), 0);
 	p[1] = 0xc105ed;
-	fd2 = dev_open("soft0");
+	fd2 = dev_open(mmb_dut);
 	EXPECT_OK(fd2);
 	EXPECT_EQ(dev_word(fd2, 6 * PG + 8), 0xc105ed);
 	EXPECT_EQ(region_mappings(fd2), ri.mappings + 1);
@@ -804,7 +811,7 @@ static int test_partial_munmap(void)
 {
 	struct mmb_region_info ri;
 	volatile uint64_t *p;
-	int fd = open_region("soft0", &ri), i;
+	int fd = open_region(mmb_dut, &ri), i;
 	uint64_t maps = ri.mappings, v;
 
 	EXPECT_OK(fd);
@@ -847,7 +854,7 @@ static int test_mremap(void)
 	struct mmb_region_info ri;
 	volatile uint64_t *p, *q;
 	void *spot, *r;
-	int fd = open_region("soft0", &ri);
+	int fd = open_region(mmb_dut, &ri);
 	uint64_t maps = ri.mappings;
 
 	EXPECT_OK(fd);
@@ -912,7 +919,7 @@ static int test_bad_mmap(void)
 		1000, 0xffff, 0x3ffffe,
 	};
 	struct mmb_region_info ri;
-	int fd = open_region("soft0", &ri);
+	int fd = open_region(mmb_dut, &ri);
 	uint64_t base = MMB_MMAP_REGION(MMB_FAULT_DISCARD);
 	size_t i;
 
@@ -955,7 +962,7 @@ static int test_bad_ctl(void)
 {
 	struct mmb_region_ctl ctl = { .argsz = sizeof(ctl) };
 	struct mmb_region_info ri = { .argsz = sizeof(ri) };
-	int fd = dev_open("soft0");
+	int fd = dev_open(mmb_dut);
 
 	EXPECT_OK(fd);
 	ctl.flags = 1;
@@ -1056,13 +1063,12 @@ static int remove_child(int fd, int ready, int go)
  * wakes with SIGBUS, SIGBUS mappings signal, DISCARD ones keep running;
  * the memory is never reached again, and the device comes back on rebind.
  */
-static int test_remove_with_mappings(void)
+static int remove_with_mappings_on(const char *name)
 {
-	const char *drv = "/sys/bus/platform/drivers/mmbridge-soft";
 	struct mmb_region_info ri;
-	int fd = open_region("soft0", &ri), ready[2], go[2], status;
+	int fd = open_region(name, &ri), ready[2], go[2], status;
 	struct mmb_info info;
-	char path[128], c;
+	char c;
 	pid_t pid;
 
 	EXPECT_OK(fd);
@@ -1077,8 +1083,7 @@ static int test_remove_with_mappings(void)
 	EXPECT_EQ(write(go[1], "g", 1), 1);
 	EXPECT_OK(wait_for_waiters(fd, ri.wait_faults, 1));
 
-	snprintf(path, sizeof(path), "%s/unbind", drv);
-	EXPECT_OK(write_str(path, "mmbridge-soft"));
+	EXPECT_OK(bind_dev(name, false));
 	EXPECT_EQ(waitpid(pid, &status, 0), pid);
 	EXPECT(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 	       "child status 0x%x", status);
@@ -1094,10 +1099,8 @@ static int test_remove_with_mappings(void)
 	close(go[0]);
 	close(go[1]);
 
-	snprintf(path, sizeof(path), "%s/bind", drv);
-	EXPECT_OK(write_str(path, "mmbridge-soft"));
-	for (int i = 0; i < 200 && (fd = dev_open("soft0")) < 0; i++)
-		usleep(10000);
+	EXPECT_OK(bind_dev(name, true));
+	fd = dev_open(name);
 	EXPECT_OK(fd);
 	EXPECT_OK(mmb_info(fd, &info));
 	EXPECT_EQ(info.instance, 0);
@@ -1106,6 +1109,21 @@ static int test_remove_with_mappings(void)
 	EXPECT_EQ(ri.revokes, 0);
 	close(fd);
 	return T_PASS;
+}
+
+static int test_remove_with_mappings(void)
+{
+	NEED_SOFT();
+	return remove_with_mappings_on("soft0");
+}
+
+/*
+ * framework/unload_backend_with_users: the same on soft0 and on ivshmem0
+ * (device memory behind a BAR), by removal_by_rmmod when it is set.
+ */
+int region_remove_with_mappings(void)
+{
+	return on_soft0_and_ivshmem0(remove_with_mappings_on);
 }
 
 /* Pin the calling thread to @cpu. */
@@ -1168,6 +1186,7 @@ static void *hog_fn(void *arg)
  */
 static int test_wait_fault_outlives_file(void)
 {
+	NEED_SOFT();
 	const char *drv = "/sys/bus/platform/drivers/mmbridge-soft";
 	const char *rt = "/proc/sys/kernel/sched_rt_runtime_us";
 	struct cpu1_waiter w = { .val = 0x4f55544c49564553ULL };
@@ -1181,7 +1200,7 @@ static int test_wait_fault_outlives_file(void)
 
 	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
 		SKIP("needs two CPUs");
-	fd = open_region("soft0", &ri);
+	fd = open_region(mmb_dut, &ri);
 	EXPECT_OK(fd);
 	kfd = kmsg_open();
 	EXPECT_OK(kfd);
@@ -1228,7 +1247,7 @@ static int test_wait_fault_outlives_file(void)
 
 	/* SLUB checks the freed device's memory (slub_debug=FZP). */
 	EXPECT(slab_validate() > 0, "no kmalloc cache to validate");
-	for (i = 0; i < 200 && (fd = dev_open("soft0")) < 0; i++)
+	for (i = 0; i < 200 && (fd = dev_open(mmb_dut)) < 0; i++)
 		usleep(10000);
 	EXPECT_OK(fd);
 	EXPECT_OK(mmb_region_info(fd, &ri));
@@ -1269,7 +1288,7 @@ static int test_wait_kernel_access_efault(void)
 	struct pipe_reader r = { 0 };
 	char data[PG];
 	pthread_t th;
-	int fd = open_region("soft0", &ri), pfd[2], i;
+	int fd = open_region(mmb_dut, &ri), pfd[2], i;
 	void *p;
 
 	EXPECT_OK(fd);
@@ -1348,7 +1367,7 @@ static int test_discard_per_page(void)
 	struct mmb_region_info ri;
 	uint64_t dev[N * PG / 8], back[PG / 8], w;
 	volatile uint64_t *p;
-	int fd = open_region("soft0", &ri), mem, i, r;
+	int fd = open_region(mmb_dut, &ri), mem, i, r;
 	size_t k;
 
 	EXPECT_OK(fd);
@@ -1423,7 +1442,7 @@ static int test_discard_fork_shared(void)
 	const uint64_t a = 0xaaaa5555aaaa0001ULL, b = 0xbbbb4444bbbb0002ULL;
 	struct mmb_region_info ri;
 	volatile uint64_t *p;
-	int fd = open_region("soft0", &ri), status, r;
+	int fd = open_region(mmb_dut, &ri), status, r;
 	pid_t pid;
 
 	EXPECT_OK(fd);
@@ -1478,7 +1497,7 @@ static void scratch_child(void)
 {
 	static volatile char *maps[SCRATCH_MAPS];
 	long long before, after;
-	int fd = dev_open("soft0"), i;
+	int fd = dev_open(mmb_dut), i;
 
 	if (fd < 0 || write_str(SCRATCH_CG "/cgroup.procs", "0"))
 		_exit(3);

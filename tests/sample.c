@@ -7,6 +7,7 @@
  * removal, and that it leaves no pin behind.
  */
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
@@ -474,6 +475,101 @@ static int test_unload(void)
 	return T_PASS;
 }
 
+/*
+ * The per-device cases, run again on the sample's device: it is built
+ * against the installed SDK alone and registers its memory, pool,
+ * interrupts and DMA engine through <linux/mmbridge.h>.  A second run of
+ * this program (MMB_DUT=sample0) takes the areas whose cases use "the
+ * device" (soft0 otherwise) and prints its lines here as comments; a case
+ * that needs soft0 itself (its parameters, its removal by unbind) skips,
+ * as does one about edu0 or ivshmem0 alone (or fault injection on a kernel
+ * without it); any other skip, a failure or
+ * a case that reported nothing fails this one.  The sample gets soft0's
+ * default sizes, 8 MiB of memory and of pool.
+ */
+#define FOREIGN_AREAS \
+	"abi/ security/ region/ object/ notify/ stream/ access/ pin/"
+
+/* The reasons a case may skip on the sample's device. */
+static bool foreign_skip_ok(const char *line)
+{
+	static const char *const why[] = { "needs soft0 itself", "no edu device",
+					   "no ivshmem device", "opens ",
+					   "no fault injection in this kernel" };
+	const char *r = strstr(line, "# SKIP ");
+	size_t i;
+
+	for (i = 0; r && i < sizeof(why) / sizeof(why[0]); i++)
+		if (!strncmp(r + 7, why[i], strlen(why[i])))
+			return true;
+	return false;
+}
+
+/* How many cases this program has in FOREIGN_AREAS. */
+static int foreign_cases(const char *self)
+{
+	char cmd[PATH_MAX + 128], line[256];
+	int n = 0;
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd), "%s -l " FOREIGN_AREAS, self);
+	f = popen(cmd, "r");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f))
+		n++;
+	return pclose(f) ? -EIO : n;
+}
+
+static int test_foreign_device_suite(void)
+{
+	int ok = 0, skipped = 0, bad = 0, total, i, st;
+	bool was_loaded = !access(SAMPLE_DEV, F_OK);
+	char self[PATH_MAX], cmd[PATH_MAX + 128], line[1024], first[512];
+	ssize_t n;
+	FILE *f;
+
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	EXPECT(n > 0, "readlink /proc/self/exe: %s", strerror(errno));
+	self[n] = 0;
+	total = foreign_cases(self);
+	EXPECT(total > 0, "listing the cases: %s", strerror(-total));
+	sample_unload();
+	EXPECT_OK(sample_load_params("sample_mem_kb=8192 sample_pool_kb=8192"));
+	for (i = 0; i < 50 && access(MMB_DEV_DIR "/sample0", F_OK); i++)
+		usleep(100000);
+	snprintf(cmd, sizeof(cmd), "MMB_DUT=sample0 %s " FOREIGN_AREAS " 2>&1",
+		 self);
+	f = popen(cmd, "r");
+	EXPECT(f, "popen: %s", strerror(errno));
+	first[0] = 0;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "ok - ", 5) && foreign_skip_ok(line))
+			skipped++;
+		else if (!strncmp(line, "ok - ", 5) && !strstr(line, "# SKIP"))
+			ok++;
+		else if (!strncmp(line, "ok - ", 5) ||
+			 !strncmp(line, "not ok - ", 9))
+			if (!bad++)
+				snprintf(first, sizeof(first), "%.*s",
+					 (int)strcspn(line, "\n"), line);
+		printf("# sample0: %s", line);
+	}
+	st = pclose(f);
+	sample_unload();
+	if (was_loaded)
+		sample_load();
+	printf("# framework/foreign_device_suite: %d cases, on sample0 %d passed, %d failed, %d skipped\n",
+	       total, ok, bad, skipped);
+	EXPECT(st == 0, "the run on sample0 ended with status %#x", st);
+	EXPECT(!bad, "%d case(s) failed or skipped for a reason of their own on sample0, the first: %s",
+	       bad, first);
+	EXPECT(ok + skipped == total,
+	       "%d of %d cases passed or skipped on sample0: the others reported nothing",
+	       ok + skipped, total);
+	return T_PASS;
+}
+
 const struct mmb_test sample_tests[] = {
 	{ "sample/load", test_load },
 	{ "sample/watch_ticks", test_watch_ticks },
@@ -481,6 +577,7 @@ const struct mmb_test sample_tests[] = {
 	{ "sample/killed_while_watching", test_killed_while_watching },
 	{ "sample/device_mechanisms", test_device_mechanisms },
 	{ "sample/device_names", test_device_names },
+	{ "framework/foreign_device_suite", test_foreign_device_suite, 900 },
 	{ "sample/unload_with_users", test_unload_with_users },
 	{ "sample/unload", test_unload },
 	{ NULL, NULL },

@@ -120,7 +120,7 @@ static int owner(int tell, int go)
 	int fd;
 
 	EXPECT_OK(become(UID_A));
-	fd = dev_open("soft0");
+	fd = dev_open(mmb_dut);
 	EXPECT_OK(fd);
 	EXPECT_OK(mmb_obj_create(fd, PG, MMB_OBJ_RAM, &m.handle_ram, &m.off_ram));
 	EXPECT_OK(mmb_obj_create(fd, PG, MMB_OBJ_DEVICE, &m.handle_dev,
@@ -166,7 +166,7 @@ static int intruder(const struct owner_msg *m)
 	int fd;
 
 	EXPECT_OK(become(UID_B));
-	fd = dev_open("soft0");
+	fd = dev_open(mmb_dut);
 	EXPECT_OK(fd);
 
 	/* A's objects: no such handle, no mapping, no move, no destroy. */
@@ -238,7 +238,7 @@ static int child_verdict(pid_t pid, int msg_fd, const char *who)
 
 static int test_cross_user_isolation(void)
 {
-	const char *node = MMB_DEV_DIR "/soft0";
+	const char *node = dut_path();
 	int tell[2], go[2], amsg[2], bmsg[2], r, ra;
 	struct owner_msg m;
 	pid_t a, b;
@@ -348,7 +348,7 @@ static int test_edu_no_register_mapping(void)
 static int test_counter_page_read_only(void)
 {
 	volatile uint32_t *p;
-	int fd = dev_open("soft0");
+	int fd = dev_open(mmb_dut);
 
 	EXPECT_OK(fd);
 	EXPECT_ERR(map_try(fd, PG, PROT_READ | PROT_WRITE, MAP_SHARED,
@@ -378,7 +378,7 @@ static int test_shared_device_state(void)
 	volatile uint64_t *ra;
 	uint8_t *buf = map_anon(2 * PG, PROT_READ | PROT_WRITE);
 	void *frames[2];
-	int a = dev_open("soft0"), b = dev_open("soft0"), sa, sb;
+	int a = dev_open(mmb_dut), b = dev_open(mmb_dut), sa, sb;
 
 	EXPECT_OK(a);
 	EXPECT_OK(b);
@@ -406,7 +406,7 @@ static int test_shared_device_state(void)
 	mmb_counters_unmap(cb);
 
 	/* One stream per device: B's is -EBUSY while A's fd is open. */
-	a = dev_open("soft0");
+	a = dev_open(mmb_dut);
 	EXPECT_OK(a);
 	frames[0] = buf;
 	frames[1] = buf + PG;
@@ -500,14 +500,14 @@ static int test_no_stale_kernel_data(void)
 	long at;
 	int fd, r;
 
-	r = fresh_objects_zero("soft0");
+	r = fresh_objects_zero(mmb_dut);
 	if (r != T_PASS)
 		return r;
 	r = fresh_objects_zero("ivshmem0");
 	if (r != T_PASS)
 		return r;
 
-	fd = dev_open("soft0");
+	fd = dev_open(mmb_dut);
 	EXPECT_OK(fd);
 	/* The counter page: the struct, then zeros to the page's end. */
 	dirty_free_memory(32 << 20);

@@ -66,11 +66,13 @@ static int test_soft_frames_exact(void)
 	uint8_t *buf = map_anon(nr * size, PROT_READ | PROT_WRITE);
 	uint64_t seed = test_seed(), seq = 0;
 	struct mmb_stream_status st;
+	struct mmb_info info;
 	void *frames[8];
-	int fd = dev_open("soft0"), sfd, r;
+	int fd = dev_open(mmb_dut), sfd, r;
 
 	EXPECT_OK(fd);
 	EXPECT(buf, "mmap");
+	EXPECT_OK(mmb_info(fd, &info));
 	frames_of(buf, nr, size, frames);
 	sfd = mmb_stream_setup(fd, MMB_STREAM_ZERO_COPY, nr, size, frames,
 			       seed, 0, 0, MMB_EVENT_CLOEXEC);
@@ -79,9 +81,9 @@ static int test_soft_frames_exact(void)
 	EXPECT_EQ(st.running, 0);
 	EXPECT_EQ(st.nr_frames, nr);
 	EXPECT_EQ(st.frame_size, size);
-	/* The window, at most 4 MiB of it. */
-	EXPECT_EQ(st.pattern_size, module_param("soft_mem_mb") >= 4 ?
-				   4 << 20 : module_param("soft_mem_mb") << 20);
+	/* The window in whole words, at most 4 MiB of it. */
+	EXPECT_EQ(st.pattern_size, info.dma_window >= (4 << 20) ?
+				   4 << 20 : info.dma_window & ~7U);
 	EXPECT_OK(mmb_stream_start(sfd));
 	r = read_exact(sfd, frames, size, seed, &seq, 40);
 	if (r != T_PASS)
@@ -146,7 +148,7 @@ static int test_sg_merges_contiguous(void)
 	char old[32];
 	struct mmb_stream_status st;
 	void *frames[2], *p;
-	int fd = dev_open("soft0"), sfd, r;
+	int fd = dev_open(mmb_dut), sfd, r;
 
 	EXPECT_OK(fd);
 	EXPECT_OK(read_line("/proc/sys/vm/nr_hugepages", old, sizeof(old)));
@@ -188,7 +190,7 @@ static int test_overrun_counted(void)
 	uint64_t seed = test_seed(), seq = 0;
 	struct mmb_stream_status st;
 	void *frames[4];
-	int fd = dev_open("soft0"), sfd, r;
+	int fd = dev_open(mmb_dut), sfd, r;
 
 	EXPECT_OK(fd);
 	EXPECT(buf, "mmap");
@@ -237,7 +239,7 @@ static int test_frame_clock_exact(void)
 	uint64_t seed = test_seed(), seq = 0, t0, t1, t2, t3, lo, hi;
 	struct mmb_stream_status st;
 	void *frames[4];
-	int fd = dev_open("soft0"), sfd, r;
+	int fd = dev_open(mmb_dut), sfd, r;
 
 	EXPECT_OK(fd);
 	EXPECT(buf, "mmap");
@@ -306,7 +308,7 @@ static int test_owned_frame_untouched(void)
 	uint32_t two[2];
 	void *frames[4];
 	long bad;
-	int fd = dev_open("soft0"), sfd, i;
+	int fd = dev_open(mmb_dut), sfd, i;
 
 	EXPECT_OK(fd);
 	EXPECT(buf, "mmap");
@@ -377,7 +379,7 @@ static int test_stop_restart(void)
 	struct mmb_frame fr;
 	int64_t last = -1;
 	void *frames[4];
-	int fd = dev_open("soft0"), sfd, k, r;
+	int fd = dev_open(mmb_dut), sfd, k, r;
 
 	EXPECT_OK(fd);
 	EXPECT(buf, "mmap");
@@ -423,7 +425,7 @@ static int midstream_setup(void)
 {
 	const size_t size = 256 * 1024;
 	uint8_t *buf = map_anon(8 * size, PROT_READ | PROT_WRITE);
-	int fd = dev_open("soft0"), sfd;
+	int fd = dev_open(mmb_dut), sfd;
 	struct mmb_frame fr;
 	void *frames[8];
 
@@ -448,7 +450,7 @@ static int test_exit_midstream(void)
 	r = exit_and_kill_release(midstream_setup, 8 * 64);
 	if (r != T_PASS)
 		return r;
-	fd = dev_open("soft0");
+	fd = dev_open(mmb_dut);
 	EXPECT_OK(fd);
 	sfd = mmb_stream_setup(fd, MMB_STREAM_BOUNCE, 1, PG, NULL, 1, 0, 0, 0);
 	EXPECT_OK(sfd);
@@ -466,7 +468,7 @@ static int test_bad_setup(void)
 	struct mmb_stream_setup ss = { .argsz = sizeof(ss) };
 	void *f2[2] = { NULL, NULL }, *f1[1];
 	struct pins p0, p1;
-	int fd = dev_open("soft0"), sfd, ivs;
+	int fd = dev_open(mmb_dut), sfd, ivs;
 
 	EXPECT_OK(fd);
 	EXPECT(rw && ro && gone, "mmap");
@@ -559,7 +561,7 @@ static int test_bounce_and_naive(void)
 	struct mmb_frame fr;
 	struct sigaction sa = { .sa_handler = on_frame };
 	long bad;
-	int fd = dev_open("soft0"), sfd, i;
+	int fd = dev_open(mmb_dut), sfd, i;
 
 	EXPECT_OK(fd);
 	EXPECT(buf, "malloc");
@@ -647,7 +649,7 @@ static int test_naive_signal_after_setuid(void)
 	EXPECT(pid >= 0, "fork: %s", strerror(errno));
 	if (!pid) {
 		close(sp[0]);
-		fd = dev_open("soft0");
+		fd = dev_open(mmb_dut);
 		sfd = fd < 0 ? fd :
 			       mmb_stream_setup(fd, MMB_STREAM_NAIVE, 2, size,
 						NULL, 5, 0, SIGKILL, 0);
@@ -741,7 +743,7 @@ static int test_naive_signal_vs_close(void)
 	CPU_ZERO(&cpu0);
 	CPU_SET(0, &cpu0);
 	EXPECT_OK(sched_getaffinity(0, sizeof(all), &all) ? -errno : 0);
-	fd = dev_open("soft0");
+	fd = dev_open(mmb_dut);
 	EXPECT_OK(fd);
 	kfd = kmsg_open();
 	EXPECT_OK(kfd);
@@ -935,17 +937,18 @@ static int test_overlapping_frames(void)
 	return T_PASS;
 }
 
-/* The soft device's naive polling thread: its PID, or 0 when there is none. */
+/* The device's naive polling thread: its PID, or 0 when there is none. */
 static pid_t naive_thread(char *state)
 {
 	struct dirent *de;
-	char path[64], line[256];
+	char path[64], line[256], comm[48];
 	pid_t found = 0;
 	int n = 0;
 	DIR *d = opendir("/proc");
 
 	if (!d)
 		return -errno;
+	snprintf(comm, sizeof(comm), "(mmb-naive/%s)", mmb_dut);
 	while ((de = readdir(d))) {
 		pid_t pid = atoi(de->d_name);
 		char *p;
@@ -957,7 +960,7 @@ static pid_t naive_thread(char *state)
 			continue;
 		/* pid (comm) state ... */
 		p = strrchr(line, ')');
-		if (!strstr(line, "(mmb-naive/soft0)") || !p || !p[1])
+		if (!strstr(line, comm) || !p || !p[1])
 			continue;
 		found = pid;
 		if (state)
@@ -1065,7 +1068,7 @@ static int test_naive_polling_thread(void)
 	char state = 0;
 	pid_t t;
 	long bad;
-	int fd = dev_open("soft0"), sfd, i, r;
+	int fd = dev_open(mmb_dut), sfd, i, r;
 
 	EXPECT_OK(fd);
 	EXPECT(buf, "malloc");
@@ -1091,7 +1094,7 @@ static int test_naive_polling_thread(void)
 			       SIGURG, 0);
 	EXPECT_OK(sfd);
 	t = naive_thread(&state);
-	EXPECT(t > 0, "no mmb-naive/soft0 thread after setup (%d)", t);
+	EXPECT(t > 0, "no mmb-naive/%s thread after setup (%d)", mmb_dut, t);
 	/* Before start it sleeps (once it has run at all). */
 	for (i = 0; i < 100 && state != 'S'; i++) {
 		usleep(10000);
@@ -1160,7 +1163,7 @@ static int test_naive_poller_idles(void)
 	uint64_t seq;
 	char state = 0;
 	pid_t t;
-	int fd = dev_open("soft0"), sfd, i, k, r;
+	int fd = dev_open(mmb_dut), sfd, i, k, r;
 
 	EXPECT_OK(fd);
 	EXPECT(buf, "malloc");
@@ -1172,7 +1175,7 @@ static int test_naive_poller_idles(void)
 				       k ? 400000000 : 0, SIGURG, 0);
 		EXPECT_OK(sfd);
 		t = naive_thread(NULL);
-		EXPECT(t > 0, "no mmb-naive/soft0 thread (%d)", t);
+		EXPECT(t > 0, "no mmb-naive/%s thread (%d)", mmb_dut, t);
 		EXPECT_OK(mmb_stream_start(sfd));
 		for (i = 0; i < 1000; i++) {
 			EXPECT_OK(mmb_stream_status(sfd, &st));
@@ -1308,7 +1311,7 @@ static int ring_case(const char *name, uint32_t nr, size_t size, int n)
  */
 static int test_ring_frames_exact(void)
 {
-	int r = ring_case("soft0", 8, 64 * PG, 40);
+	int r = ring_case(mmb_dut, 8, 64 * PG, 40);
 
 	if (r != T_PASS)
 		return r;
@@ -1331,7 +1334,7 @@ static int test_ring_mmap_rules(void)
 	void *frames[4], *p;
 	uint8_t *ring;
 	uint32_t idx;
-	int fd = dev_open("soft0"), sfd, st, mode;
+	int fd = dev_open(mmb_dut), sfd, st, mode;
 	pid_t pid;
 
 	EXPECT_OK(fd);
@@ -1452,7 +1455,7 @@ static int test_ring_teardown(void)
 	struct mmb_stream_status st;
 	struct mmb_frame fr;
 	uint8_t *ring, *ring2;
-	int fd = dev_open("soft0"), sfd, k, wst;
+	int fd = dev_open(mmb_dut), sfd, k, wst;
 	pid_t pid;
 
 	EXPECT_OK(fd);
@@ -1521,7 +1524,7 @@ static int test_ring_no_write_pages_outlive(void)
 	struct mmb_stream_status sst;
 	struct mmb_frame fr;
 	struct iovec iov;
-	int fd = dev_open("soft0"), sfd, mem, pp[2], wst, k;
+	int fd = dev_open(mmb_dut), sfd, mem, pp[2], wst, k;
 	pid_t pid;
 
 	EXPECT_OK(fd);
@@ -1626,7 +1629,7 @@ static int test_ring_runs_while_mapped(void)
 	uint8_t *ring;
 	uint32_t i;
 	long bad, refs;
-	int fd = dev_open("soft0"), sfd;
+	int fd = dev_open(mmb_dut), sfd;
 
 	EXPECT_OK(fd);
 	page = mmb_counters_map(fd);

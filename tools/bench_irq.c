@@ -86,6 +86,7 @@
 
 #include "bench.h"
 #include "mmbridge.h"
+#include "../lib/mmb_test.h"
 
 #define REPEATS		5
 #define CHUNK		200		/* samples of a variant in a row */

@@ -61,6 +61,7 @@
 
 #include "bench.h"
 #include "mmbridge.h"
+#include "../lib/mmb_test.h"
 
 #define NFRAMES		16
 #define WARM		4

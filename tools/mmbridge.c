@@ -27,6 +27,7 @@
 #include "object.h"
 #include "region.h"
 #include "mmbridge.h"
+#include "../lib/mmb_test.h"
 
 #define MAX_DEVS	64
 
@@ -156,6 +157,20 @@ static int cmd_region(const char *what, const char *name)
 	return ret;
 }
 
+/*
+ * The reason for @err, and when the call is the test interface's and it
+ * is off (-ENOTTY, -EINVAL), how to turn it on.
+ */
+static const char *test_if_error(int err)
+{
+	static char msg[160];
+
+	snprintf(msg, sizeof(msg), "%s%s", strerror(-err),
+		 err == -ENOTTY || err == -EINVAL ?
+			 " (needs mmbridge loaded with test_interface=1)" : "");
+	return msg;
+}
+
 /* Raise @n interrupts; print the mean round trip.  0 or -errno. */
 static int irq_roundtrip(int fd, uint32_t n, bool quiet)
 {
@@ -190,7 +205,7 @@ static int cmd_irq(const char *name, uint32_t n)
 	ret = irq_roundtrip(fd, n, false);
 	close(fd);
 	if (ret)
-		fprintf(stderr, "mmbridge: irq: %s\n", strerror(-ret));
+		fprintf(stderr, "mmbridge: irq: %s\n", test_if_error(ret));
 	return ret ? 1 : 0;
 }
 
@@ -210,7 +225,7 @@ static int cmd_timer(const char *name, uint64_t period_us, uint64_t ms)
 		ret = mmb_info(fd, &after);
 	close(fd);
 	if (ret) {
-		fprintf(stderr, "mmbridge: timer: %s\n", strerror(-ret));
+		fprintf(stderr, "mmbridge: timer: %s\n", test_if_error(ret));
 		return 1;
 	}
 	printf("  %llu timer interrupts in %llu ms at a %llu us period\n",
@@ -675,7 +690,7 @@ static int demo_stream(const char *name, uint32_t nr, size_t size,
 static int demo_step(const char *what, int ret)
 {
 	if (ret)
-		printf("  FAILED: %s: %s\n", what, strerror(-ret));
+		printf("  FAILED: %s: %s\n", what, test_if_error(ret));
 	return ret ? 1 : 0;
 }
 

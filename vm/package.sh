@@ -24,7 +24,7 @@ package_install_test() {
 		usr/include/linux/mmbridge.h
 		usr/lib/libmmbridge.a
 		"usr/lib/libmmbridge.so.$VERSION"
-		usr/lib/libmmbridge.so.2
+		usr/lib/libmmbridge.so.3
 		usr/lib/libmmbridge.so
 		usr/lib/pkgconfig/mmbridge.pc
 		usr/share/man/man1/mmbridge.1
@@ -45,11 +45,11 @@ package_install_test() {
 	got=$(cd "$root" && find . \( -type f -o -type l \) | sed 's|^\./||' | sort)
 	if [ "$got" != "$(printf '%s\n' "${want[@]}" | sort)" ]; then
 		why="installed files differ: $(echo "$got" | tr '\n' ' ')"
-	elif [ "$(readlink "$root/usr/lib/libmmbridge.so")" != libmmbridge.so.2 ] ||
-	     [ "$(readlink "$root/usr/lib/libmmbridge.so.2")" != "libmmbridge.so.$VERSION" ]; then
+	elif [ "$(readlink "$root/usr/lib/libmmbridge.so")" != libmmbridge.so.3 ] ||
+	     [ "$(readlink "$root/usr/lib/libmmbridge.so.3")" != "libmmbridge.so.$VERSION" ]; then
 		why="library symlinks wrong"
-	elif ! readelf -d "$root/usr/lib/libmmbridge.so.$VERSION" | grep -q 'SONAME.*\[libmmbridge\.so\.2\]'; then
-		why="no soname libmmbridge.so.2"
+	elif ! readelf -d "$root/usr/lib/libmmbridge.so.$VERSION" | grep -q 'SONAME.*\[libmmbridge\.so\.3\]'; then
+		why="no soname libmmbridge.so.3"
 	elif [ "$(stat -c %a "$root/usr/bin/mmbridge")" != 755 ] ||
 	     [ "$(stat -c %a "$root/usr/include/mmbridge.h")" != 644 ]; then
 		why="modes wrong"
@@ -80,8 +80,8 @@ package_install_test() {
 		tap not-ok package/pkgconfig_build "$(head -n 3 "$PKG/build.log" | tr '\n' ' ')"
 		return
 	fi
-	if ! readelf -d "$PKG/opt/bin/pkgtest-shared" | grep -q 'NEEDED.*\[libmmbridge\.so\.2\]'; then
-		tap not-ok package/pkgconfig_build "the shared build does not need libmmbridge.so.2"
+	if ! readelf -d "$PKG/opt/bin/pkgtest-shared" | grep -q 'NEEDED.*\[libmmbridge\.so\.3\]'; then
+		tap not-ok package/pkgconfig_build "the shared build does not need libmmbridge.so.3"
 		return
 	fi
 	cp -a "$root/usr/lib/"libmmbridge.so* "$PKG/opt/lib/"

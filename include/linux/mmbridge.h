@@ -62,8 +62,8 @@ struct task_struct;
  *		for memory behind a BAR
  * @io:		memory behind a BAR: the kernel's mapping of it
  *		(pci_iomap(), pci_ioremap_wc_bar())
- * @phys:	memory behind a BAR: its physical address, which user
- *		mappings map
+ * @phys:	memory behind a BAR: its physical address (required), which
+ *		user mappings map
  * @size:	bytes; 0: the device has no such memory.  Memory that user
  *		space may map is a whole number of pages, and RAM of it starts
  *		on a page.

@@ -28,22 +28,6 @@ int mmb_open(const char *name, int oflags);
 int mmb_info(int fd, struct mmb_info *info);
 
 /*
- * Make the device raise @count interrupts, one at a time, each seen by the
- * handler before the next.  *@raised (may be NULL) gets how many were
- * raised, also on error.
- */
-int mmb_irq_trigger(int fd, uint32_t count, uint32_t *raised);
-
-/*
- * Raise one interrupt and return without waiting for the handler
- * (MMB_IRQ_TRIGGER_NOWAIT).
- */
-int mmb_irq_raise_nowait(int fd);
-
-/* Periodic interrupts every @period_ns; 0 stops them. */
-int mmb_irq_timer(int fd, uint64_t period_ns);
-
-/*
  * Move @len bytes between @buf and the device's DMA window at @dev_off with
  * the device's DMA engine.  @dir is MMB_XFER_TO_DEVICE or MMB_XFER_FROM_DEVICE.
  */
@@ -116,9 +100,7 @@ uint64_t mmb_ring_head(const struct mmb_ring *ring);
  * Frame streams (see include/uapi/linux/mmbridge.h).  mmb_stream_setup()
  * returns the stream fd; @frames (zero copy only, else NULL) lists the
  * @nr frame buffers.  mmb_stream_next() waits for a frame (zero copy),
- * mmb_stream_release() hands it back.  mmb_stream_check() compares a frame
- * with what the device sent for sequence number @seq: -1 when exact, else
- * the first wrong offset.
+ * mmb_stream_release() hands it back.
  */
 int mmb_stream_setup(int fd, uint32_t mode, uint32_t nr, uint64_t size,
 		     void *const *frames, uint64_t seed, uint64_t period_ns,
@@ -128,9 +110,6 @@ int mmb_stream_stop(int sfd);
 int mmb_stream_status(int sfd, struct mmb_stream_status *st);
 int mmb_stream_next(int sfd, struct mmb_frame *frame);
 int mmb_stream_release(int sfd, uint32_t index);
-int mmb_stream_fetch(int sfd, void *buf, size_t len, struct mmb_frame *frame);
-long mmb_stream_check(const void *frame, uint64_t size, uint64_t seed,
-		      uint64_t pattern_size, uint64_t seq);
 
 /*
  * List the device names in /dev/mmbridge, sorted, into @names (each

@@ -14,6 +14,13 @@
  *  pool_overlaps_map	the object pool is the mappable memory itself
  *  iomem_cached	memory behind a "BAR" asked to be mapped write-back
  *			(refused before anything touches it: io is the RAM)
+ *  pool_aliases_map	the pool is a second kernel mapping (vmap()) of the
+ *			mappable memory's pages: other addresses, the
+ *			same RAM
+ *  iomem_no_phys	device memory behind a "BAR" without its physical
+ *			address (io is the RAM; refused before use)
+ *  register_twice	the good description, registered, unregistered and
+ *			registered again: a device is registered once
  *
  * Built like any driver outside mmbridge's tree, against its SDK.
  */
@@ -37,6 +44,7 @@ static const struct mmb_device_ops regtest_ops = {};
 static struct platform_device *regtest_pdev;
 static struct regtest_dev *regtest_dev;
 static void *regtest_mem;
+static void *regtest_alias; /* pool_aliases_map: vmap() of regtest_mem */
 static u8 regtest_static[PAGE_SIZE] __aligned(PAGE_SIZE);
 
 static int __init regtest_init(void)
@@ -88,6 +96,31 @@ static int __init regtest_init(void)
 			.user_safe = true,
 		};
 		rd->mdev.mem = rd->mdev.map;
+	} else if (!strcmp(regtest_case, "iomem_no_phys")) {
+		rd->mdev.mem = (struct mmb_mem){
+			.io = (void __iomem *)regtest_mem,
+			.size = PAGE_SIZE,
+			.cache = MMB_CACHE_UC,
+		};
+	} else if (!strcmp(regtest_case, "pool_aliases_map")) {
+		struct page *pages[2] = { vmalloc_to_page(regtest_mem),
+					  vmalloc_to_page(regtest_mem +
+							  PAGE_SIZE) };
+
+		regtest_alias = vmap(pages, 2, VM_MAP, PAGE_KERNEL);
+		if (!regtest_alias) {
+			ret = -ENOMEM;
+			goto err_put;
+		}
+		rd->mdev.pool = ram;
+		rd->mdev.pool.virt = regtest_alias;
+	} else if (!strcmp(regtest_case, "register_twice")) {
+		rd->mdev.pool = ram;
+		rd->mdev.pool.virt += 2 * PAGE_SIZE;
+		ret = mmb_device_register(&rd->mdev, NULL);
+		if (ret)
+			goto err_put;
+		mmb_device_unregister(&rd->mdev);
 	} else {
 		ret = -ENOENT;
 		goto err_put;
@@ -103,6 +136,8 @@ err_put:
 err_pdev:
 	platform_device_unregister(regtest_pdev);
 err_mem:
+	if (regtest_alias)
+		vunmap(regtest_alias);
 	vfree(regtest_mem);
 	return ret;
 }
@@ -112,6 +147,8 @@ static void __exit regtest_exit(void)
 	mmb_device_unregister(&regtest_dev->mdev);
 	mmb_device_put(&regtest_dev->mdev);
 	platform_device_unregister(regtest_pdev);
+	if (regtest_alias)
+		vunmap(regtest_alias);
 	vfree(regtest_mem);
 }
 

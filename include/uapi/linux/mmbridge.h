@@ -34,8 +34,12 @@
  * 2: MMB_IOC_COPY_SUBMIT, MMB_IOC_COPY_REAP, MMB_COPY_ASYNC and
  * MMB_IOC_REMOTE_WRITE are gone (-ENOTTY, -EINVAL); mmb_info.backend is
  * reserved0 and mmb_info.driver names the driver.
+ * 3: MMB_IOC_IRQ_TRIGGER, MMB_IOC_IRQ_TIMER, MMB_IOC_STREAM_FETCH, the
+ * copy source MMB_SRC_GEN and the stream modes MMB_STREAM_BOUNCE and
+ * MMB_STREAM_NAIVE are the test interface's, there only with the module
+ * parameter test_interface (-ENOTTY, -EINVAL without it).
  */
-#define MMB_ABI_VERSION 2
+#define MMB_ABI_VERSION 3
 
 /*
  * Device nodes are /dev/mmbridge/<driver><instance>, e.g. /dev/mmbridge/edu0:
@@ -44,8 +48,14 @@
 #define MMB_DEV_DIR "/dev/mmbridge"
 
 /* Capability bits reported by MMB_IOC_INFO. */
-#define MMB_CAP_IRQ (1ULL << 0) /* MMB_IOC_IRQ_TRIGGER works */
-#define MMB_CAP_IRQ_TIMER (1ULL << 1) /* MMB_IOC_IRQ_TIMER works */
+/*
+ * MMB_CAP_IRQ: the driver raises an interrupt on request, and with
+ * MMB_CAP_IRQ_TIMER periodically (events of cause MMB_EVENT_TRIGGER and
+ * MMB_EVENT_TIMER); the test interface's MMB_IOC_IRQ_TRIGGER and
+ * MMB_IOC_IRQ_TIMER use them.
+ */
+#define MMB_CAP_IRQ (1ULL << 0)
+#define MMB_CAP_IRQ_TIMER (1ULL << 1)
 #define MMB_CAP_DMA (1ULL << 2) /* MMB_IOC_DMA works */
 #define MMB_CAP_DEVMEM (1ULL << 3) /* device memory, MMB_IOC_MEM_RW */
 #define MMB_CAP_MAP (1ULL << 4) /* a mappable region (revocable) */
@@ -102,62 +112,12 @@ struct mmb_info {
 
 #define MMB_IOC_INFO _IO(MMB_IOC_MAGIC, 0x00)
 
-/**
- * struct mmb_irq_trigger - MMB_IOC_IRQ_TRIGGER: make the device interrupt.
- * @argsz:	size of this struct (in)
- * @flags:	MMB_IRQ_TRIGGER_NOWAIT (in)
- * @count:	interrupts to raise, 1 to MMB_IRQ_TRIGGER_MAX (in)
- * @raised:	interrupts raised and seen by the handler (out)
- * @reserved:	must be 0 (in)
- *
- * The device raises one interrupt at a time and the call waits until the
- * interrupt handler has delivered it (counter page, rings, eventfds) before
- * raising the next, so exactly @count interrupts reach the handler and all
- * of them are visible when the call returns.  The call looks for a signal
- * (SIGKILL included) before each interrupt and waits for the one in
- * flight: interrupted, it returns -EINTR after writing back how many were
- * @raised, exactly the number that reached the handler, none after (with
- * none raised yet the call is restarted under SA_RESTART).  @raised is
- * also written back with -ETIMEDOUT, when the handler did not run within a
- * second, and -ENODEV, when the device went away.  Interrupts of concurrent triggers on one
- * device do not overlap.
- *
- * With MMB_IRQ_TRIGGER_NOWAIT, @count must be 1: the call raises the
- * interrupt and returns at once, before the handler runs (for measuring
- * interrupt-to-wake-up latency).  A waiting trigger running at the same
- * time may then take that interrupt for its own.
+/*
+ * Numbers 0x01 and 0x02 (MMB_IOC_IRQ_TRIGGER, MMB_IOC_IRQ_TIMER: make the
+ * device interrupt on request) and 0x34 (MMB_IOC_STREAM_FETCH) belong to
+ * the test interface, which the module parameter test_interface enables;
+ * without it they fail with -ENOTTY like any unknown command.
  */
-struct mmb_irq_trigger {
-	__u32 argsz;
-	__u32 flags;
-	__u32 count;
-	__u32 raised;
-	__u64 reserved;
-};
-
-#define MMB_IRQ_TRIGGER_MAX 100000
-#define MMB_IRQ_TRIGGER_NOWAIT (1U << 0)
-#define MMB_IOC_IRQ_TRIGGER _IO(MMB_IOC_MAGIC, 0x01)
-
-/**
- * struct mmb_irq_timer - MMB_IOC_IRQ_TIMER: periodic device interrupts.
- * @argsz:	size of this struct (in)
- * @flags:	must be 0 (in)
- * @period_ns:	interrupt period, MMB_IRQ_PERIOD_MIN_NS to MMB_IRQ_PERIOD_MAX_NS;
- *		0 stops the timer (in)
- *
- * Only backends with MMB_CAP_IRQ_TIMER.  The timer runs until stopped, until
- * the file that started it is closed, or until the device goes away.
- */
-struct mmb_irq_timer {
-	__u32 argsz;
-	__u32 flags;
-	__u64 period_ns;
-};
-
-#define MMB_IRQ_PERIOD_MIN_NS 20000ULL /* 20 us */
-#define MMB_IRQ_PERIOD_MAX_NS 10000000000ULL /* 10 s */
-#define MMB_IOC_IRQ_TIMER _IO(MMB_IOC_MAGIC, 0x02)
 
 /* Direction flags shared by MMB_IOC_DMA and MMB_IOC_MEM_RW; exactly one is set. */
 #define MMB_XFER_TO_DEVICE (1U << 0) /* user memory -> device */
@@ -199,8 +159,6 @@ struct mmb_xfer {
  * copy bytes of a data source into the caller's buffers, from the stream
  * offset that is the file position (lseek() SEEK_SET/SEEK_CUR, or the
  * read's own offset).  The source byte at stream offset o is:
- *  - MMB_SRC_GEN:    byte (o % 8) of mmb_gen_word(seed, o / 8) (below), so
- *                    every byte can be checked on its own;
  *  - MMB_SRC_BUFFER: byte (o % n) of the n bytes written to the fd with
  *                    write() (read() returns 0 while nothing was written).
  *                    The buffer holds at most MMB_XFER_MAX bytes: a
@@ -219,6 +177,11 @@ struct mmb_xfer {
  * writable at all times: a read never waits for data (it may sleep for
  * the copy itself).
  *
+ * Source 0 is the test interface's generator (MMB_SRC_GEN, a pattern every
+ * byte of which can be checked on its own); a file starts with it when the
+ * module parameter test_interface is set, and with MMB_SRC_BUFFER
+ * otherwise.  Without the test interface, source 0 fails with -EINVAL.
+ *
  * Mode 2 was MMB_COPY_ASYNC, in which copies were submitted and reaped by
  * ioctl; aio and io_uring reads do that job.  MMB_IOC_COPY_CONFIG with
  * mode 2 fails with -EINVAL.
@@ -231,19 +194,8 @@ enum mmb_copy_mode {
 #define MMB_COPY_MAX_INFLIGHT 256
 
 enum mmb_copy_source {
-	MMB_SRC_GEN = 0,
 	MMB_SRC_BUFFER = 1,
 };
-
-/* Generator of MMB_SRC_GEN (splitmix64 of seed and word index). */
-static __inline__ __u64 mmb_gen_word(__u64 seed, __u64 index)
-{
-	__u64 z = seed + (index + 1) * 0x9e3779b97f4a7c15ULL;
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
 
 /* MMB_IOC_COPY_CONFIG flags */
 #define MMB_COPY_SET_OFFSET (1U << 0) /* set the stream offset */
@@ -255,7 +207,7 @@ static __inline__ __u64 mmb_gen_word(__u64 seed, __u64 index)
  * @flags:	MMB_COPY_SET_OFFSET, MMB_COPY_CLEAR_BUFFER (in)
  * @mode:	enum mmb_copy_mode (in)
  * @source:	enum mmb_copy_source (in)
- * @seed:	generator seed for MMB_SRC_GEN (in)
+ * @seed:	generator seed for the test interface's MMB_SRC_GEN (in)
  * @offset:	stream offset of the next read(), the file position, with
  *		MMB_COPY_SET_OFFSET (in; at most 2^63 - 1, else -EINVAL)
  *
@@ -371,7 +323,7 @@ struct mmb_irq_copy {
  * state change that is no event) raise it by 2 as well.
  */
 enum mmb_event_cause {
-	MMB_EVENT_TRIGGER = 1, /* raised by MMB_IOC_IRQ_TRIGGER */
+	MMB_EVENT_TRIGGER = 1, /* raised on request (MMB_CAP_IRQ) */
 	MMB_EVENT_TIMER = 2, /* the periodic timer */
 	MMB_EVENT_DMA = 3, /* a DMA transfer finished */
 	MMB_EVENT_DMA_ERROR = 4, /* a DMA transfer failed */
@@ -613,8 +565,10 @@ struct mmb_unpin_region {
  * MMB_IOC_STREAM_SETUP returns a stream fd: a ring of @nr_frames frames of
  * @frame_size bytes that the device's DMA engine fills one after another.
  * The data stand for what a capture device would deliver: with P the byte
- * stream of MMB_SRC_GEN for @seed (byte i is byte i % 8 of
- * mmb_gen_word(seed, i / 8)) and W the pattern_size of
+ * stream of the generator for @seed (byte i is byte i % 8 of
+ * mmb_gen_word(seed, i / 8), the splitmix64 finalizer of
+ * seed + (i / 8 + 1) * 0x9e3779b97f4a7c15, as the test interface's header
+ * writes it out) and W the pattern_size of
  * MMB_IOC_STREAM_STATUS (the device's DMA window in whole 8-byte words,
  * at most 4 MiB), byte o of the frame with sequence number q is
  * P[(q * (frame_size + 64) + o) % W].  The device holds the W bytes,
@@ -635,20 +589,9 @@ struct mmb_unpin_region {
  *    work as in zero copy: the process reads a frame in place between the
  *    two.  A mapping keeps the ring (and the stream) alive after close()
  *    of the fd, until it is unmapped.
- *  - MMB_STREAM_BOUNCE: the device fills kernel buffers; read() with room
- *    for a struct mmb_frame followed by frame_size bytes copies the oldest
- *    frame out and hands its buffer back.
- *  - MMB_STREAM_NAIVE: the device fills kernel buffers in transfers of at
- *    most 256 KiB, each submitted by a kernel thread of the stream that
- *    polls the engine while a frame is being filled (and sleeps while
- *    none is: no frame free, or the next tick of the frame clock still
- *    to come); each frame sends @signal to the process that set the
- *    stream up, and MMB_IOC_STREAM_FETCH copies the oldest frame out and
- *    hands its buffer back.  The signal is sent
- *    only while that process has the credentials it had at setup (user
- *    and group IDs, no new permitted capability); once it changes them
- *    (setuid(), an exec of a set-user-ID program) no signal is sent, so
- *    whoever holds the stream fd cannot signal it.
+ *  - Modes 1 and 2 (MMB_STREAM_BOUNCE, MMB_STREAM_NAIVE) are designs
+ *    kept for comparison in benchmarks, in the test interface; without
+ *    it they fail with -EINVAL.
  * poll() reports EPOLLIN while a frame is ready.  With @period_ns 0 the
  * engine starts a frame as soon as one is free; otherwise a frame clock
  * ticks every @period_ns, frames start at ticks only, and a tick that
@@ -666,8 +609,6 @@ struct mmb_unpin_region {
  */
 enum mmb_stream_mode {
 	MMB_STREAM_ZERO_COPY = 0,
-	MMB_STREAM_BOUNCE = 1,
-	MMB_STREAM_NAIVE = 2,
 	MMB_STREAM_RING = 3,
 };
 
@@ -684,7 +625,8 @@ enum mmb_stream_mode {
  *		caller, no two sharing memory; otherwise 0 (in)
  * @seed:	pattern seed (in)
  * @period_ns:	0, or the frame clock's period, 100 us to 10 s (in)
- * @signal:	MMB_STREAM_NAIVE: signal per frame, 1 to 64; otherwise 0 (in)
+ * @signal:	MMB_STREAM_NAIVE of the test interface: signal per frame,
+ *		1 to 64; otherwise 0 (in)
  * @reserved:	must be 0 (in)
  *
  * Errors: bad @mode, @nr_frames, @frame_size, @period_ns, @signal, a
@@ -694,13 +636,13 @@ enum mmb_stream_mode {
  * frame that is not writable memory of the caller that MMB_IOC_PIN_REGION
  * would pin, -EFAULT; frames beyond RLIMIT_MEMLOCK, -ENOMEM; a backend
  * without DMA, -EOPNOTSUPP.
- * Ring, bounce and naive frames are physically contiguous kernel
- * buffers: one larger than the page allocator can give (4 MiB on x86-64
- * without CMA) is -ENOMEM.  A device whose DMA window is under 8 bytes cannot stream:
- * -EOPNOTSUPP.
- * Zero-copy frames are pinned long-term, ring, bounce and naive frames
- * are kernel buffers; both are charged like MMB_IOC_PIN_REGION's pages,
- * until the stream fd is closed (and, for a ring, its last mapping gone).
+ * Ring frames (and those of the test interface's modes) are physically
+ * contiguous kernel buffers: one larger than the page allocator can give
+ * (4 MiB on x86-64 without CMA) is -ENOMEM.  A device whose DMA window is
+ * under 8 bytes cannot stream: -EOPNOTSUPP.
+ * Zero-copy frames are pinned long-term, ring frames are kernel buffers;
+ * both are charged like MMB_IOC_PIN_REGION's pages, until the stream fd
+ * is closed (and, for a ring, its last mapping gone).
  * Returns the stream fd.
  */
 struct mmb_stream_setup {
@@ -794,27 +736,6 @@ struct mmb_stream_status {
 };
 
 #define MMB_IOC_STREAM_STATUS _IO(MMB_IOC_MAGIC, 0x33)
-
-/**
- * struct mmb_stream_fetch - MMB_IOC_STREAM_FETCH: copy a frame out (naive).
- * @argsz:	size of this struct (in)
- * @flags:	must be 0 (in)
- * @user_addr:	destination, frame_size bytes (in)
- * @length:	bytes of room at @user_addr, at least frame_size (in)
- * @frame:	the frame copied (out)
- *
- * MMB_STREAM_NAIVE only (-EINVAL otherwise); -EAGAIN when no frame is
- * ready.
- */
-struct mmb_stream_fetch {
-	__u32 argsz;
-	__u32 flags;
-	__u64 user_addr;
-	__u64 length;
-	struct mmb_frame frame;
-};
-
-#define MMB_IOC_STREAM_FETCH _IO(MMB_IOC_MAGIC, 0x34)
 
 /*
  * Revocable device mappings.
