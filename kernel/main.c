@@ -576,7 +576,6 @@ int mmb_device_register(struct mmb_device *mdev,
 		core->alive = false;
 		return ret;
 	}
-	core->added = true;
 	/* debugfs is optional: its functions take and ignore error values. */
 	core->debugfs =
 		debugfs_create_dir(dev_name(&mdev->dev), mmb_debugfs_root);
@@ -606,10 +605,12 @@ void mmb_device_unregister(struct mmb_device *mdev)
 {
 	struct mmb_core *core = mdev->core;
 
-	/* Only a device that registered, once. */
-	if (WARN_ON(!core->added))
+	/*
+	 * Only a device that registered, once (@alive: the driver's calls are
+	 * serialized, and only they write it).
+	 */
+	if (WARN_ON(!core->alive))
 		return;
-	core->added = false;
 	/* Waits for readers of the stats file and the driver's files. */
 	debugfs_remove_recursive(core->debugfs);
 	core->debugfs = NULL;

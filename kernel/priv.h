@@ -239,11 +239,12 @@ struct mmb_stem;
  *		referenced for the life of the struct
  * @unplug_rwsem: read-held by file operations that reach the driver,
  *		write-held by mmb_device_unregister()
- * @alive:	false once unregistered; protected by @unplug_rwsem
+ * @alive:	true between registration and unregistration; written only by
+ *		those (serialized) calls, under @unplug_rwsem once the node
+ *		exists; file operations read it under @unplug_rwsem
  * @registered:	mmb_device_register() was called: a device is registered
  *		at most once, a failed attempt counts (the driver's calls are
  *		serialized)
- * @added:	registered and not yet unregistered
  * @ctl_lock:	serializes interrupt trigger and timer control
  * @timer_owner: the file that started the periodic timer; @ctl_lock
  * @notify:	interrupt bookkeeping
@@ -272,7 +273,6 @@ struct mmb_core {
 	struct rw_semaphore unplug_rwsem;
 	bool alive;
 	bool registered;
-	bool added;
 
 	struct mutex ctl_lock; /* interrupt trigger and timer control */
 	struct file *timer_owner;
