@@ -180,6 +180,7 @@ struct mmb_region {
 	atomic64_t discard_faults;
 	atomic64_t sigbus_faults;
 	atomic64_t wait_faults;
+	atomic64_t dmabufs;
 };
 
 /**
@@ -460,8 +461,8 @@ struct mmb_mechanism {
 };
 
 extern const struct mmb_mechanism mmb_info_mech, mmb_notify_mech, mmb_copy_mech,
-	mmb_object_mech, mmb_region_mech, mmb_stream_mech, mmb_trigger_mech,
-	mmb_dma_mech;
+	mmb_object_mech, mmb_region_mech, mmb_dmabuf_mech, mmb_stream_mech,
+	mmb_trigger_mech, mmb_dma_mech;
 
 extern const struct file_operations mmb_fops;
 int mmb_mechanisms_init(struct mmb_device *mdev);
@@ -490,12 +491,24 @@ struct mmb_stream;
 int mmb_region_fs_init(void);
 void mmb_region_fs_exit(void);
 struct address_space *mmb_region_mapping(struct mmb_device *mdev);
+int mmb_region_vma(struct mmb_device *mdev, struct vm_area_struct *vma,
+		   u32 policy);
 
 /* object.c */
 struct mmb_file;
 int mmb_object_cache_init(void);
 void mmb_object_fault_inject(struct dentry *root);
 void mmb_object_cache_exit(void);
+struct mmb_object;
+struct mmb_object *mmb_obj_export_get(struct mmb_file *mf, u32 handle);
+void mmb_obj_export_put(struct mmb_object *obj);
+void mmb_obj_put(struct mmb_object *obj);
+int mmb_obj_pin(struct mmb_object *obj, bool killable);
+void mmb_obj_unpin(struct mmb_object *obj);
+struct page **mmb_obj_pages(struct mmb_object *obj, unsigned long *npages);
+u32 mmb_obj_id(struct mmb_object *obj);
+u64 mmb_obj_bytes(struct mmb_object *obj);
+int mmb_obj_vma(struct mmb_object *obj, struct vm_area_struct *vma);
 
 /* notify.c */
 struct vm_area_struct;

@@ -441,7 +441,6 @@ static int mmb_region_mmap(struct mmb_device *mdev, struct vm_area_struct *vma)
 	u64 space = vma->vm_pgoff >> MMB_REGION_PGSHIFT;
 	u64 pgoff = vma->vm_pgoff & MMB_REGION_PGMASK;
 	u64 npages = mdev->map.size >> PAGE_SHIFT;
-	struct mmb_map *map;
 
 	if (!(mdev->core->caps & MMB_CAP_MAP) || !mdev->map.user_safe)
 		return -ENODEV;
@@ -452,13 +451,32 @@ static int mmb_region_mmap(struct mmb_device *mdev, struct vm_area_struct *vma)
 	if (pgoff >= npages || vma_pages(vma) > npages - pgoff)
 		return -ENXIO;
 
+	return mmb_region_vma(mdev, vma, space - 1);
+}
+
+/**
+ * mmb_region_vma() - set up a region mapping whose checks are done.
+ * @mdev:	the device
+ * @vma:	MAP_SHARED; vm_pgoff is MMB_MMAP_REGION(@policy) plus the page
+ *		offset in the region, and the range is inside the region
+ * @policy:	enum mmb_fault_policy
+ *
+ * For mmap() of the device fd and of a region's dma-buf (dmabuf.c).
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int mmb_region_vma(struct mmb_device *mdev, struct vm_area_struct *vma,
+		   u32 policy)
+{
+	struct mmb_map *map;
+
 	map = kzalloc(sizeof(*map), GFP_KERNEL_ACCOUNT);
 	if (!map)
 		return -ENOMEM;
 	xa_init(&map->scratch);
 	kref_init(&map->ref);
 	mutex_init(&map->lock);
-	map->policy = space - 1;
+	map->policy = policy;
 	get_device(&mdev->dev);
 	map->mdev = mdev;
 
@@ -581,6 +599,7 @@ static int mmb_region_info(struct mmb_device *mdev, struct mmb_region_info *ri)
 	ri->discard_faults = atomic64_read(&rg->discard_faults);
 	ri->sigbus_faults = atomic64_read(&rg->sigbus_faults);
 	ri->wait_faults = atomic64_read(&rg->wait_faults);
+	ri->dmabufs = atomic64_read(&rg->dmabufs);
 	return 0;
 }
 

@@ -524,6 +524,33 @@ int mmb_obj_destroy(int fd, uint32_t handle)
 	return mmb_obj_ctl(fd, MMB_IOC_OBJ_DESTROY, handle, 0);
 }
 
+int mmb_obj_export(int fd, uint32_t handle, uint32_t flags)
+{
+	struct mmb_export e = {
+		.argsz = sizeof(e),
+		.flags = flags,
+		.handle = handle,
+	};
+	int ret = ioctl(fd, MMB_IOC_OBJ_EXPORT, &e);
+
+	return ret < 0 ? -errno : ret;
+}
+
+int mmb_region_export(int fd, uint64_t offset, uint64_t size, uint32_t policy,
+		      uint32_t flags)
+{
+	struct mmb_export e = {
+		.argsz = sizeof(e),
+		.flags = flags,
+		.policy = policy,
+		.offset = offset,
+		.size = size,
+	};
+	int ret = ioctl(fd, MMB_IOC_REGION_EXPORT, &e);
+
+	return ret < 0 ? -errno : ret;
+}
+
 int mmb_obj_info(int fd, uint32_t handle, struct mmb_obj_info *info)
 {
 	memset(info, 0, sizeof(*info));

@@ -35,7 +35,8 @@ static const struct mmb_test *const suites[] = {
 	abi_tests, security_tests, fuzz_tests, edu_tests, ivshmem_tests,
 	soft_tests, remote_tests, fault_tests, notify_tests, pin_tests,
 	stream_tests, region_tests, object_tests, access_tests, observe_tests,
-	sample_tests, framework_tests, package_tests, stress_tests, life_tests,
+	dmabuf_tests, sample_tests, framework_tests, package_tests,
+	stress_tests, life_tests,
 };
 
 static char t_msg[512];

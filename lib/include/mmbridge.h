@@ -173,4 +173,14 @@ int mmb_obj_info(int fd, uint32_t handle, struct mmb_obj_info *info);
 /* "ram", "device" or "unknown". */
 const char *mmb_placement_str(uint32_t placement);
 
+/*
+ * dma-bufs (see include/uapi/linux/mmbridge.h).  mmb_obj_export() makes
+ * the object @handle, mmb_region_export() @size bytes of the region from
+ * @offset under fault policy @policy, a dma-buf; @flags are MMB_EXPORT_*.
+ * Both return the dma-buf's fd or -errno.
+ */
+int mmb_obj_export(int fd, uint32_t handle, uint32_t flags);
+int mmb_region_export(int fd, uint64_t offset, uint64_t size, uint32_t policy,
+		      uint32_t flags);
+
 #endif /* MMBRIDGE_H */

@@ -1,0 +1,906 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dmabuf/: objects and region ranges as dma-bufs, mapped by other
+ * processes and imported by a driver no one here wrote: vgem (DRM PRIME),
+ * loaded by the cases from the guest kernel's own modules
+ * (lib/modules/vgem/order in the initramfs) or built in (debug kernel).
+ */
+#include <dirent.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <linux/dma-buf.h>
+
+#include "harness.h"
+
+#define PG 4096UL
+
+/* DRM's uapi (include/uapi/drm/drm.h), which the build host lacks. */
+struct drm_version {
+	int version_major;
+	int version_minor;
+	int version_patchlevel;
+	size_t name_len;
+	char *name;
+	size_t date_len;
+	char *date;
+	size_t desc_len;
+	char *desc;
+};
+
+struct drm_gem_close {
+	uint32_t handle;
+	uint32_t pad;
+};
+
+struct drm_prime_handle {
+	uint32_t handle;
+	uint32_t flags;
+	int32_t fd;
+};
+
+#define DRM_IOCTL_VERSION _IOWR('d', 0x00, struct drm_version)
+#define DRM_IOCTL_GEM_CLOSE _IOW('d', 0x09, struct drm_gem_close)
+#define DRM_IOCTL_PRIME_HANDLE_TO_FD _IOWR('d', 0x2d, struct drm_prime_handle)
+#define DRM_IOCTL_PRIME_FD_TO_HANDLE _IOWR('d', 0x2e, struct drm_prime_handle)
+
+/* Whether module @name is in the kernel (loaded or built in). */
+static bool kmod_present(const char *name)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "/sys/module/%s", name);
+	return !access(path, F_OK);
+}
+
+/* Whether @name is a loadable module that is loaded (not built in). */
+static bool kmod_loadable(const char *name)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "/sys/module/%s/refcnt", name);
+	return !access(path, F_OK);
+}
+
+/*
+ * Load importer @name and what it depends on from lib/modules/<name>/,
+ * unless it is there already.  0, or -ENOENT when this kernel has no such
+ * module, or -errno.
+ */
+static int importer_load(const char *name)
+{
+	char dir[128], path[256], line[128];
+	FILE *f;
+	int r = 0;
+
+	if (kmod_present(name))
+		return 0;
+	snprintf(dir, sizeof(dir), "/lib/modules/%s", name);
+	snprintf(path, sizeof(path), "%s/order", dir);
+	f = fopen(path, "r");
+	if (!f)
+		return -ENOENT;
+	while (!r && fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = 0;
+		snprintf(path, sizeof(path), "%s/%s", dir, line);
+		r = module_insert(path, "");
+		if (r == -EEXIST)
+			r = 0;
+	}
+	fclose(f);
+	if (!r && !kmod_present(name))
+		r = -ENOENT;
+	return r;
+}
+
+/*
+ * The render node of the DRM driver @drv (e.g. "vgem"), looked for @tries
+ * times 100 ms apart (devtmpfs makes the node a little after the driver
+ * registers), or -ENOENT.
+ */
+static int drm_open(const char *drv, int tries)
+{
+	char path[300], name[32];
+	struct dirent *de;
+	DIR *d;
+	int i, fd;
+
+	for (i = 0; i < tries; i++) {
+		if (i)
+			usleep(100000);
+		d = opendir("/dev/dri");
+		while (d && (de = readdir(d))) {
+			struct drm_version v = { .name = name,
+						 .name_len = sizeof(name) - 1 };
+
+			if (strncmp(de->d_name, "renderD", 7))
+				continue;
+			snprintf(path, sizeof(path), "/dev/dri/%s", de->d_name);
+			fd = open(path, O_RDWR | O_CLOEXEC);
+			if (fd < 0)
+				continue;
+			memset(name, 0, sizeof(name));
+			if (!ioctl(fd, DRM_IOCTL_VERSION, &v) &&
+			    !strcmp(name, drv)) {
+				closedir(d);
+				return fd;
+			}
+			close(fd);
+		}
+		if (d)
+			closedir(d);
+	}
+	return -ENOENT;
+}
+
+/* vgem's render node, vgem loaded first if need be; or -errno. */
+static int vgem_open(void)
+{
+	int fd = drm_open("vgem", 1), r;
+
+	if (fd >= 0)
+		return fd; /* loaded, or built in */
+	r = importer_load("vgem");
+	return r ? r : drm_open("vgem", 50);
+}
+
+/* vgem's render node into @fdvar; SKIP where the kernel has no vgem. */
+#define VGEM_OPEN(fdvar)                                          \
+	do {                                                      \
+		(fdvar) = vgem_open();                            \
+		if ((fdvar) == -ENOENT)                           \
+			SKIP("this kernel has no vgem");          \
+		EXPECT_OK(fdvar);                                 \
+	} while (0)
+
+static int prime_import(int drm, int dmabuf, uint32_t *handle)
+{
+	struct drm_prime_handle p = { .fd = dmabuf };
+	int r = xioctl(drm, DRM_IOCTL_PRIME_FD_TO_HANDLE, &p);
+
+	*handle = p.handle;
+	return r;
+}
+
+static int prime_export(int drm, uint32_t handle)
+{
+	struct drm_prime_handle p = { .handle = handle,
+				      .flags = O_CLOEXEC | O_RDWR };
+	int r = xioctl(drm, DRM_IOCTL_PRIME_HANDLE_TO_FD, &p);
+
+	return r ? r : p.fd;
+}
+
+static int gem_close(int drm, uint32_t handle)
+{
+	struct drm_gem_close c = { .handle = handle };
+
+	return xioctl(drm, DRM_IOCTL_GEM_CLOSE, &c);
+}
+
+static struct mmb_obj_info oinfo(int fd, uint32_t h)
+{
+	struct mmb_obj_info oi;
+
+	if (mmb_obj_info(fd, h, &oi))
+		memset(&oi, 0xff, sizeof(oi));
+	return oi;
+}
+
+static ino_t fd_ino(int fd)
+{
+	struct stat st;
+
+	return fstat(fd, &st) ? 0 : st.st_ino;
+}
+
+/* A dma-buf mapping, or NULL with errno set. */
+static void *dmabuf_map(int fd, size_t len, int prot, int flags, off_t off)
+{
+	void *p = mmap(NULL, len, prot, flags, fd, off);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static int mmap_err(int fd, size_t len, int prot, int flags, off_t off)
+{
+	void *p = mmap(NULL, len, prot, flags, fd, off);
+
+	if (p != MAP_FAILED) {
+		munmap(p, len);
+		return 0;
+	}
+	return -errno;
+}
+
+/* The devices with a pool: the device under test, then ivshmem0. */
+static int for_each_pool_dev(int (*fn)(const char *name, int fd))
+{
+	const char *devs[] = { mmb_dut, "ivshmem0" };
+	int ran = 0, r;
+	size_t i;
+
+	for (i = 0; i < (strcmp(mmb_dut, "soft0") ? 1 : 2); i++) {
+		int fd = dev_open(devs[i]);
+
+		if (fd == -ENOENT)
+			continue;
+		EXPECT_OK(fd);
+		r = fn(devs[i], fd);
+		close(fd);
+		if (r != T_PASS) {
+			if (r == T_FAIL)
+				printf("# on %s\n", devs[i]);
+			return r;
+		}
+		ran++;
+	}
+	if (!ran)
+		SKIP("no device with an object pool");
+	return T_PASS;
+}
+
+/*
+ * The dma-buf's mapping follows the object's moves both ways: a store
+ * through it after a move lands in the new backing (seen through the
+ * device fd's mapping), and a store through the device fd's mapping is
+ * seen through it.  Mappings outlive the dma-buf fd, and the export ends
+ * with the last of them.
+ */
+static int object_mmap_on(const char *name, int fd)
+{
+	const size_t len = 16 * PG;
+	uint64_t seed = test_seed(), off;
+	struct mmb_obj_info oi;
+	uint8_t *p, *q;
+	uint32_t h;
+	int b, step;
+	long bad;
+
+	EXPECT_OK(mmb_obj_create(fd, len, MMB_OBJ_DEVICE, &h, &off));
+	p = mmb_obj_map(fd, off, len);
+	EXPECT(p, "map: %s", strerror(errno));
+	pattern_fill(p, len, seed, 0);
+	b = mmb_obj_export(fd, h, MMB_EXPORT_WRITE | MMB_EXPORT_CLOEXEC);
+	EXPECT_OK(b);
+	EXPECT_EQ(fcntl(b, F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);
+	EXPECT_EQ(lseek(b, 0, SEEK_END), (off_t)len);
+	q = dmabuf_map(b, len, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+	EXPECT(q, "dma-buf map: %s", strerror(errno));
+	bad = pattern_check(q, len, seed, 0);
+	EXPECT(bad < 0, "in the pool: byte %ld differs", bad);
+	oi = oinfo(fd, h);
+	EXPECT_EQ(oi.dmabuf, 1);
+	EXPECT_EQ(oi.dmabuf_pins, 0);
+	EXPECT_EQ(oi.mappings, 2);
+
+	for (step = 0; step < 4; step++) {
+		uint32_t to = step % 2 ? MMB_OBJ_DEVICE : MMB_OBJ_RAM;
+		uint8_t *w = step < 2 ? q : p, *r = step < 2 ? p : q;
+
+		EXPECT_OK(mmb_obj_migrate(fd, h, to));
+		EXPECT_EQ(oinfo(fd, h).placement, to);
+		bad = pattern_check(q, len, seed + step, 0);
+		EXPECT(bad < 0, "after move %d, dma-buf map: byte %ld differs",
+		       step, bad);
+		pattern_fill(w, len, seed + step + 1, 0);
+		bad = pattern_check(r, len, seed + step + 1, 0);
+		EXPECT(bad < 0, "move %d, store through the %s: byte %ld differs",
+		       step, step < 2 ? "dma-buf" : "device fd", bad);
+	}
+
+	/* The mapping holds the dma-buf: its fd may go first. */
+	close(b);
+	EXPECT_EQ(oinfo(fd, h).dmabuf, 1);
+	bad = pattern_check(q, len, seed + 4, 0);
+	EXPECT(bad < 0, "after close: byte %ld differs", bad);
+	munmap(q, len);
+	EXPECT_EQ(oinfo(fd, h).dmabuf, 0);
+	oi = oinfo(fd, h);
+	EXPECT_EQ(oi.mappings, 1);
+	munmap(p, len);
+	EXPECT_OK(mmb_obj_destroy(fd, h));
+	EXPECT_EQ(oinfo(fd, 0).objects, 0);
+	(void)name;
+	return T_PASS;
+}
+
+static int test_object_mmap(void)
+{
+	return for_each_pool_dev(object_mmap_on);
+}
+
+/*
+ * The dma-buf keeps the object: its handle destroyed and the device fd
+ * closed, the data is still there, and the object goes with the dma-buf.
+ * Another process maps it (the fd passed by fork()).
+ */
+static int test_object_outlives_handle(void)
+{
+	const size_t len = 8 * PG;
+	uint64_t seed = test_seed(), off;
+	int fd = dev_open(mmb_dut), fd2, b, st;
+	uint8_t *p;
+	uint32_t h;
+	pid_t pid;
+
+	EXPECT_OK(fd);
+	EXPECT_OK(mmb_obj_create(fd, len, MMB_OBJ_RAM, &h, &off));
+	p = mmb_obj_map(fd, off, len);
+	EXPECT(p, "map: %s", strerror(errno));
+	pattern_fill(p, len, seed, 0);
+	munmap(p, len);
+	b = mmb_obj_export(fd, h, 0);
+	EXPECT_OK(b);
+	EXPECT_OK(mmb_obj_destroy(fd, h));
+	close(fd);
+
+	pid = fork();
+	EXPECT(pid >= 0, "fork");
+	if (!pid) {
+		p = dmabuf_map(b, len, PROT_READ, MAP_SHARED, 0);
+		_exit(!p ? 2 : pattern_check(p, len, seed, 0) < 0 ? 0 : 3);
+	}
+	EXPECT_EQ(waitpid(pid, &st, 0), pid);
+	EXPECT(WIFEXITED(st) && !WEXITSTATUS(st), "child: status %#x", st);
+
+	/* Read-only export: no writable mapping. */
+	EXPECT_ERR(mmap_err(b, len, PROT_READ | PROT_WRITE, MAP_SHARED, 0),
+		   EACCES);
+	fd2 = dev_open(mmb_dut);
+	EXPECT_OK(fd2);
+	EXPECT_EQ(oinfo(fd2, 0).objects, 1);
+	close(b);
+	EXPECT_EQ(oinfo(fd2, 0).objects, 0);
+	close(fd2);
+	return T_PASS;
+}
+
+/* Every bad request, with its errno. */
+static int test_export_errors(void)
+{
+	int fd = dev_open(mmb_dut), other, b, edu;
+	struct mmb_export e = { .argsz = sizeof(e) };
+	struct mmb_region_info ri;
+	uint32_t h, h2;
+	uint64_t off;
+
+	EXPECT_OK(fd);
+	EXPECT_OK(mmb_obj_create(fd, 4 * PG, MMB_OBJ_RAM, &h, &off));
+
+	/* Objects. */
+	EXPECT_ERR(mmb_obj_export(fd, h, 1U << 2), EINVAL);
+	EXPECT_ERR(mmb_obj_export(fd, 0, 0), EINVAL);
+	e.handle = h;
+	e.policy = 1;
+	EXPECT_ERR(xioctl(fd, MMB_IOC_OBJ_EXPORT, &e), EINVAL);
+	e.policy = 0;
+	e.offset = PG;
+	EXPECT_ERR(xioctl(fd, MMB_IOC_OBJ_EXPORT, &e), EINVAL);
+	e.offset = 0;
+	e.size = PG;
+	EXPECT_ERR(xioctl(fd, MMB_IOC_OBJ_EXPORT, &e), EINVAL);
+	e.size = 0;
+	e.argsz = offsetof(struct mmb_export, size);
+	EXPECT_ERR(xioctl(fd, MMB_IOC_OBJ_EXPORT, &e), EINVAL);
+	EXPECT_ERR(mmb_obj_export(fd, h + 1, 0), ENOENT);
+	other = dev_open(mmb_dut);
+	EXPECT_OK(other);
+	EXPECT_OK(mmb_obj_create(other, PG, MMB_OBJ_RAM, &h2, &off));
+	EXPECT_ERR(mmb_obj_export(fd, h2, 0), ENOENT);
+	close(other);
+
+	/* Once at a time; again once the dma-buf is gone. */
+	b = mmb_obj_export(fd, h, MMB_EXPORT_WRITE);
+	EXPECT_OK(b);
+	EXPECT_ERR(mmb_obj_export(fd, h, MMB_EXPORT_WRITE), EBUSY);
+	/* A dma-buf is no device fd, and maps only as it should. */
+	EXPECT_ERR(xioctl(b, MMB_IOC_OBJ_EXPORT, &e), ENOTTY);
+	EXPECT_ERR(mmap_err(b, 4 * PG, PROT_READ, MAP_PRIVATE, 0), EINVAL);
+	EXPECT_ERR(mmap_err(b, 5 * PG, PROT_READ, MAP_SHARED, 0), EINVAL);
+	EXPECT_ERR(mmap_err(b, PG, PROT_READ, MAP_SHARED, 4 * PG), EINVAL);
+	EXPECT_OK(mmap_err(b, PG, PROT_READ, MAP_SHARED, 3 * PG));
+	close(b);
+	b = mmb_obj_export(fd, h, 0);
+	EXPECT_OK(b);
+	close(b);
+
+	/* Region ranges. */
+	EXPECT_OK(mmb_region_info(fd, &ri));
+	EXPECT_ERR(mmb_region_export(fd, 0, 0, MMB_FAULT_SIGBUS, 0), EINVAL);
+	EXPECT_ERR(mmb_region_export(fd, 1, PG, MMB_FAULT_SIGBUS, 0), EINVAL);
+	EXPECT_ERR(mmb_region_export(fd, 0, PG + 1, MMB_FAULT_SIGBUS, 0),
+		   EINVAL);
+	EXPECT_ERR(mmb_region_export(fd, 0, PG, 3, 0), EINVAL);
+	EXPECT_ERR(mmb_region_export(fd, 0, PG, MMB_FAULT_SIGBUS, 4), EINVAL);
+	e = (struct mmb_export){ .argsz = sizeof(e), .handle = h, .size = PG };
+	EXPECT_ERR(xioctl(fd, MMB_IOC_REGION_EXPORT, &e), EINVAL);
+	EXPECT_ERR(mmb_region_export(fd, ri.size, PG, MMB_FAULT_SIGBUS, 0),
+		   ENXIO);
+	EXPECT_ERR(mmb_region_export(fd, ri.size - PG, 2 * PG,
+				     MMB_FAULT_SIGBUS, 0),
+		   ENXIO);
+	EXPECT_ERR(mmb_region_export(fd, PG, UINT64_MAX & ~(PG - 1),
+				     MMB_FAULT_SIGBUS, 0),
+		   ENXIO);
+	b = mmb_region_export(fd, ri.size - PG, PG, MMB_FAULT_WAIT, 0);
+	EXPECT_OK(b);
+	EXPECT_ERR(mmap_err(b, PG, PROT_READ | PROT_WRITE, MAP_SHARED, 0),
+		   EACCES);
+	EXPECT_ERR(mmap_err(b, PG, PROT_READ, MAP_PRIVATE, 0), EINVAL);
+	EXPECT_OK(mmap_err(b, PG, PROT_READ, MAP_SHARED, 0));
+	close(b);
+	close(fd);
+
+	/* edu has neither objects nor a region. */
+	edu = dev_open("edu0");
+	if (edu == -ENOENT)
+		return T_PASS;
+	EXPECT_OK(edu);
+	EXPECT_ERR(mmb_obj_export(edu, 1, 0), EOPNOTSUPP);
+	EXPECT_ERR(mmb_region_export(edu, 0, PG, MMB_FAULT_SIGBUS, 0),
+		   EOPNOTSUPP);
+	close(edu);
+	return T_PASS;
+}
+
+/* SIGBUS / SIGSEGV of one access, caught. */
+static sigjmp_buf fault_jmp;
+static volatile sig_atomic_t fault_sig;
+
+static void fault_handler(int sig)
+{
+	fault_sig = sig;
+	siglongjmp(fault_jmp, 1);
+}
+
+/* Read the word at @p into *@out; the signal the read raised, or 0. */
+static int touch(volatile uint64_t *p, uint64_t *out)
+{
+	signal(SIGBUS, fault_handler);
+	fault_sig = 0;
+	if (sigsetjmp(fault_jmp, 1))
+		return fault_sig;
+	*out = *p;
+	return 0;
+}
+
+/*
+ * A range of the region as dma-bufs under two policies: their mappings
+ * are region mappings of that range, and revocation reaches them.
+ */
+static int test_region_mmap_revoke(void)
+{
+	const size_t len = 4 * PG;
+	const uint64_t at = 8 * PG;
+	uint64_t seed = test_seed(), v;
+	int fd = dev_open(mmb_dut), bd, bs, drm;
+	struct mmb_region_info ri;
+	uint8_t *r, *d, *s;
+	uint32_t gh;
+	long bad;
+
+	EXPECT_OK(fd);
+	r = mmb_region_map(fd, MMB_FAULT_SIGBUS, at, len);
+	EXPECT(r, "region map: %s", strerror(errno));
+	pattern_fill(r, len, seed, 0);
+	bd = mmb_region_export(fd, at, len, MMB_FAULT_DISCARD,
+			       MMB_EXPORT_WRITE);
+	EXPECT_OK(bd);
+	bs = mmb_region_export(fd, at, len, MMB_FAULT_SIGBUS, 0);
+	EXPECT_OK(bs);
+	EXPECT_OK(mmb_region_info(fd, &ri));
+	EXPECT_EQ(ri.dmabufs, 2);
+	d = dmabuf_map(bd, len, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+	EXPECT(d, "dma-buf map: %s", strerror(errno));
+	s = dmabuf_map(bs, len, PROT_READ, MAP_SHARED, 0);
+	EXPECT(s, "dma-buf map: %s", strerror(errno));
+	bad = pattern_check(d, len, seed, 0);
+	EXPECT(bad < 0, "discard dma-buf: byte %ld differs", bad);
+	bad = pattern_check(s, len, seed, 0);
+	EXPECT(bad < 0, "sigbus dma-buf: byte %ld differs", bad);
+	pattern_fill(d + PG, PG, seed + 1, PG);
+	bad = pattern_check(r + PG, PG, seed + 1, PG);
+	EXPECT(bad < 0, "store through the dma-buf: byte %ld differs", bad);
+
+	EXPECT_OK(mmb_region_revoke(fd, NULL));
+	EXPECT_EQ(touch((uint64_t *)(s + 2 * PG), &v), SIGBUS);
+	EXPECT_EQ(touch((uint64_t *)(d + 2 * PG), &v), 0);
+	EXPECT_EQ(v, 0);
+	d[3 * PG] = 0x5a; /* a scratch page: never the device */
+	EXPECT_OK(mmb_region_restore(fd, NULL));
+	EXPECT_EQ(touch((uint64_t *)(s + 3 * PG), &v), 0);
+	bad = pattern_check(s, PG, seed, 0);
+	EXPECT(bad < 0, "after restore: byte %ld differs", bad);
+	bad = pattern_check(d + 2 * PG, 2 * PG, seed, 2 * PG);
+	EXPECT(bad < 0, "after restore: byte %ld differs", bad);
+
+	/* No importing device reaches the region. */
+	drm = vgem_open();
+	if (drm != -ENOENT) {
+		EXPECT_OK(drm);
+		EXPECT_ERR(prime_import(drm, bs, &gh), EOPNOTSUPP);
+		close(drm);
+	}
+
+	munmap(d, len);
+	munmap(s, len);
+	close(bd);
+	close(bs);
+	EXPECT_OK(mmb_region_info(fd, &ri));
+	EXPECT_EQ(ri.dmabufs, 0);
+	munmap(r, len);
+	close(fd);
+	return T_PASS;
+}
+
+/* Whether the kernel's bufinfo lists dma-buf @ino as mmbridge's @name,
+ * with @importer attached (NULL: nothing attached). */
+static bool bufinfo_has(ino_t ino, const char *name, const char *importer)
+{
+	char line[512], want[160];
+	bool in = false, found = false;
+	int attached = -1;
+	FILE *f = fopen("/sys/kernel/debug/dma_buf/bufinfo", "r");
+
+	if (!f)
+		return false;
+	snprintf(want, sizeof(want), "\tmmbridge\t%08lu\t%s\n",
+		 (unsigned long)ino, name);
+	while (fgets(line, sizeof(line), f)) {
+		if (!in) {
+			char *p = strstr(line, "\tmmbridge\t");
+
+			in = p && !strcmp(p, want);
+			attached = 0;
+			continue;
+		}
+		if (!strncmp(line, "Total ", 6)) {
+			found = importer ? attached == 1 : attached == 0;
+			break;
+		}
+		if (line[0] == '\t' && importer &&
+		    !strncmp(line + 1, importer, strlen(importer)))
+			attached++;
+		else if (line[0] == '\t' && strstr(line, "Attached"))
+			continue;
+		else if (line[0] == '\t')
+			attached += 100; /* someone else */
+	}
+	fclose(f);
+	return found;
+}
+
+/*
+ * vgem imports an object: it is moved to RAM and pinned there while vgem
+ * holds it (migration to the device -EBUSY), vgem's export of it is the
+ * same dma-buf, bufinfo names both, and once vgem lets go the object
+ * moves again.
+ */
+static int vgem_import_on(const char *name, int fd)
+{
+	const size_t len = 32 * PG;
+	uint64_t seed = test_seed(), off;
+	struct mmb_obj_info oi;
+	int drm, b, b2;
+	uint8_t *p, *q;
+	char bname[64];
+	uint32_t h, gh, gh2;
+	long bad;
+
+	VGEM_OPEN(drm);
+	EXPECT_OK(mmb_obj_create(fd, len, MMB_OBJ_DEVICE, &h, &off));
+	p = mmb_obj_map(fd, off, len);
+	EXPECT(p, "map: %s", strerror(errno));
+	pattern_fill(p, len, seed, 0);
+	b = mmb_obj_export(fd, h, MMB_EXPORT_WRITE);
+	EXPECT_OK(b);
+	EXPECT_OK(prime_import(drm, b, &gh));
+	oi = oinfo(fd, h);
+	EXPECT_EQ(oi.placement, MMB_OBJ_RAM);
+	EXPECT_EQ(oi.dmabuf_pins, 1);
+	EXPECT_EQ(oi.migrations, 1);
+	EXPECT_ERR(mmb_obj_migrate(fd, h, MMB_OBJ_DEVICE), EBUSY);
+	EXPECT_EQ(oinfo(fd, h).placement, MMB_OBJ_RAM);
+	bad = pattern_check(p, len, seed, 0);
+	EXPECT(bad < 0, "moved for vgem: byte %ld differs", bad);
+	snprintf(bname, sizeof(bname), "%s object %u", name, h);
+	EXPECT(bufinfo_has(fd_ino(b), bname, "vgem"),
+	       "bufinfo does not list %s with vgem attached", bname);
+
+	/* vgem's export of what it imported is the same dma-buf. */
+	b2 = prime_export(drm, gh);
+	EXPECT_OK(b2);
+	EXPECT_EQ(fd_ino(b2), fd_ino(b));
+	q = dmabuf_map(b2, len, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+	EXPECT(q, "map of vgem's export: %s", strerror(errno));
+	pattern_fill(q, len, seed + 1, 0);
+	bad = pattern_check(p, len, seed + 1, 0);
+	EXPECT(bad < 0, "store through vgem's export: byte %ld differs", bad);
+	munmap(q, len);
+	close(b2);
+
+	/* Importing it again is the same import: still one pin. */
+	EXPECT_OK(prime_import(drm, b, &gh2));
+	EXPECT_EQ(gh2, gh);
+	EXPECT_EQ(oinfo(fd, h).dmabuf_pins, 1);
+
+	EXPECT_OK(gem_close(drm, gh));
+	EXPECT_EQ(oinfo(fd, h).dmabuf_pins, 0);
+	EXPECT(bufinfo_has(fd_ino(b), bname, NULL),
+	       "bufinfo still lists an importer of %s", bname);
+	EXPECT_OK(mmb_obj_migrate(fd, h, MMB_OBJ_DEVICE));
+	bad = pattern_check(p, len, seed + 1, 0);
+	EXPECT(bad < 0, "back in the pool: byte %ld differs", bad);
+	close(b);
+	close(drm);
+	munmap(p, len);
+	EXPECT_OK(mmb_obj_destroy(fd, h));
+	return T_PASS;
+}
+
+static int test_vgem_import(void)
+{
+	return for_each_pool_dev(vgem_import_on);
+}
+
+/*
+ * The device goes while vgem holds its object: removal completes (the
+ * object is in RAM already), the data stays reachable through the
+ * dma-buf, and every file closes afterwards without a splat.
+ */
+static const char *rm_dev;
+
+static int removal_under_import(const char *name)
+{
+	const size_t len = 16 * PG;
+	uint64_t seed = test_seed(), off;
+	int fd, drm, b, k;
+	uint8_t *q;
+	uint32_t h, gh;
+	char line[512];
+	long bad;
+
+	rm_dev = name;
+	VGEM_OPEN(drm);
+	k = kmsg_open();
+	EXPECT_OK(k);
+	fd = dev_open(name);
+	EXPECT_OK(fd);
+	EXPECT_OK(mmb_obj_create(fd, len, MMB_OBJ_DEVICE, &h, &off));
+	b = mmb_obj_export(fd, h, MMB_EXPORT_WRITE);
+	EXPECT_OK(b);
+	q = dmabuf_map(b, len, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+	EXPECT(q, "dma-buf map: %s", strerror(errno));
+	pattern_fill(q, len, seed, 0);
+	EXPECT_OK(prime_import(drm, b, &gh));
+	close(b);
+	EXPECT_OK(mmb_obj_destroy(fd, h));
+
+	EXPECT_OK(bind_dev(name, false));
+	EXPECT_ERR(mmb_obj_export(fd, h, 0), ENODEV);
+	EXPECT_ERR(mmb_region_export(fd, 0, PG, MMB_FAULT_SIGBUS, 0), ENODEV);
+	bad = pattern_check(q, len, seed, 0);
+	EXPECT(bad < 0, "after removal: byte %ld differs", bad);
+	pattern_fill(q, len, seed + 1, 0);
+	close(fd);
+	b = prime_export(drm, gh);
+	EXPECT_OK(b);
+	munmap(q, len);
+	q = dmabuf_map(b, len, PROT_READ, MAP_SHARED, 0);
+	EXPECT(q, "map after removal: %s", strerror(errno));
+	bad = pattern_check(q, len, seed + 1, 0);
+	EXPECT(bad < 0, "mapped after removal: byte %ld differs", bad);
+	munmap(q, len);
+	close(b);
+	EXPECT_OK(gem_close(drm, gh));
+	close(drm);
+	EXPECT_OK(bind_dev(name, true));
+	EXPECT(!kmsg_splat(k, line, sizeof(line)), "kernel: %s", line);
+	close(k);
+	return T_PASS;
+}
+
+static int test_removal_under_import(void)
+{
+	return on_soft0_and_ivshmem0(removal_under_import);
+}
+
+/* mmbridge's module reference count, or -1. */
+static long long mmb_refcnt(void)
+{
+	char buf[32];
+
+	if (read_line("/sys/module/mmbridge/refcnt", buf, sizeof(buf)))
+		return -1;
+	return atoll(buf);
+}
+
+/*
+ * Every order of letting go of the four holders of an exported object
+ * (the device fd with the handle, the dma-buf fd, its mapping, vgem's
+ * import): nothing stays behind (no object, no module reference), and
+ * the data is right to the last holder.
+ */
+static int test_close_orders(void)
+{
+	static const int perms[24][4] = {
+		{ 0, 1, 2, 3 }, { 0, 1, 3, 2 }, { 0, 2, 1, 3 }, { 0, 2, 3, 1 },
+		{ 0, 3, 1, 2 }, { 0, 3, 2, 1 }, { 1, 0, 2, 3 }, { 1, 0, 3, 2 },
+		{ 1, 2, 0, 3 }, { 1, 2, 3, 0 }, { 1, 3, 0, 2 }, { 1, 3, 2, 0 },
+		{ 2, 0, 1, 3 }, { 2, 0, 3, 1 }, { 2, 1, 0, 3 }, { 2, 1, 3, 0 },
+		{ 2, 3, 0, 1 }, { 2, 3, 1, 0 }, { 3, 0, 1, 2 }, { 3, 0, 2, 1 },
+		{ 3, 1, 0, 2 }, { 3, 1, 2, 0 }, { 3, 2, 0, 1 }, { 3, 2, 1, 0 },
+	};
+	const size_t len = 4 * PG;
+	long long ref0;
+	int drm, watch, i, j;
+
+	VGEM_OPEN(drm);
+	watch = dev_open(mmb_dut);
+	EXPECT_OK(watch);
+	ref0 = mmb_refcnt();
+	for (i = 0; i < 24; i++) {
+		uint64_t seed = test_seed() + i, off;
+		int fd = dev_open(mmb_dut), b;
+		uint8_t *q;
+		uint32_t h, gh;
+		long bad;
+
+		EXPECT_OK(fd);
+		EXPECT_OK(mmb_obj_create(fd, len, MMB_OBJ_DEVICE, &h, &off));
+		b = mmb_obj_export(fd, h, MMB_EXPORT_WRITE);
+		EXPECT_OK(b);
+		q = dmabuf_map(b, len, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+		EXPECT(q, "dma-buf map: %s", strerror(errno));
+		pattern_fill(q, len, seed, 0);
+		EXPECT_OK(prime_import(drm, b, &gh));
+		for (j = 0; j < 4; j++) {
+			switch (perms[i][j]) {
+			case 0:
+				close(fd);
+				break;
+			case 1:
+				close(b);
+				break;
+			case 2:
+				bad = pattern_check(q, len, seed, 0);
+				EXPECT(bad < 0, "order %d: byte %ld differs", i,
+				       bad);
+				munmap(q, len);
+				break;
+			case 3:
+				EXPECT_OK(gem_close(drm, gh));
+				break;
+			}
+		}
+		EXPECT_EQ(oinfo(watch, 0).objects, 0);
+	}
+	close(drm);
+	close(watch);
+	/* Deferred fputs of the last files. */
+	for (i = 0; i < 50 && mmb_refcnt() != ref0 - 1; i++)
+		usleep(100000);
+	EXPECT_EQ(mmb_refcnt(), ref0 - 1);
+	return T_PASS;
+}
+
+/*
+ * The importer's module goes first (the dma-buf lives on, unpinned) or
+ * last (vgem alone holds the dma-buf: mmbridge stays loaded, referenced,
+ * until vgem lets go).  Where vgem is built in, that part is skipped.
+ */
+static int test_importer_module_first_last(void)
+{
+	const size_t len = 4 * PG;
+	uint64_t seed = test_seed(), off;
+	long long ref;
+	int fd, drm, b, i;
+	uint32_t h, gh;
+	uint8_t *q;
+	long bad;
+
+	VGEM_OPEN(drm);
+	if (!kmod_loadable("vgem")) {
+		close(drm);
+		SKIP("vgem is built in");
+	}
+	fd = dev_open(mmb_dut);
+	EXPECT_OK(fd);
+
+	/* First: vgem unloaded while the dma-buf lives. */
+	EXPECT_OK(mmb_obj_create(fd, len, MMB_OBJ_DEVICE, &h, &off));
+	b = mmb_obj_export(fd, h, MMB_EXPORT_WRITE);
+	EXPECT_OK(b);
+	EXPECT_OK(prime_import(drm, b, &gh));
+	EXPECT_ERR(module_unload("vgem"), EWOULDBLOCK);
+	close(drm);
+	EXPECT_OK(module_unload("vgem"));
+	EXPECT_EQ(oinfo(fd, h).dmabuf_pins, 0);
+	q = dmabuf_map(b, len, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+	EXPECT(q, "dma-buf map: %s", strerror(errno));
+	pattern_fill(q, len, seed, 0);
+	EXPECT_OK(mmb_obj_migrate(fd, h, MMB_OBJ_DEVICE));
+	bad = pattern_check(q, len, seed, 0);
+	EXPECT(bad < 0, "byte %ld differs", bad);
+	munmap(q, len);
+	close(b);
+	EXPECT_OK(mmb_obj_destroy(fd, h));
+
+	/* Last: vgem holds the only reference. */
+	VGEM_OPEN(drm);
+	ref = mmb_refcnt();
+	EXPECT_OK(mmb_obj_create(fd, len, MMB_OBJ_DEVICE, &h, &off));
+	b = mmb_obj_export(fd, h, MMB_EXPORT_WRITE);
+	EXPECT_OK(b);
+	EXPECT_EQ(mmb_refcnt(), ref + 1);
+	EXPECT_OK(prime_import(drm, b, &gh));
+	close(b);
+	EXPECT_OK(mmb_obj_destroy(fd, h));
+	EXPECT_EQ(oinfo(fd, 0).objects, 1);
+	EXPECT_EQ(mmb_refcnt(), ref + 1);
+	close(drm);
+	for (i = 0; i < 50 && mmb_refcnt() != ref; i++)
+		usleep(100000);
+	EXPECT_EQ(mmb_refcnt(), ref);
+	EXPECT_EQ(oinfo(fd, 0).objects, 0);
+	EXPECT_OK(module_unload("vgem"));
+	close(fd);
+	return T_PASS;
+}
+
+/* DMA_BUF_IOCTL_SYNC brackets, and its own checks. */
+static int test_sync(void)
+{
+	struct dma_buf_sync s;
+	int fd = dev_open(mmb_dut), b, drm = -1;
+	uint64_t off;
+	uint32_t h, gh;
+
+	EXPECT_OK(fd);
+	EXPECT_OK(mmb_obj_create(fd, 4 * PG, MMB_OBJ_RAM, &h, &off));
+	b = mmb_obj_export(fd, h, MMB_EXPORT_WRITE);
+	EXPECT_OK(b);
+	drm = vgem_open();
+	if (drm != -ENOENT) {
+		EXPECT_OK(drm);
+		EXPECT_OK(prime_import(drm, b, &gh));
+	}
+	s.flags = DMA_BUF_SYNC_START | DMA_BUF_SYNC_RW;
+	EXPECT_OK(xioctl(b, DMA_BUF_IOCTL_SYNC, &s));
+	s.flags = DMA_BUF_SYNC_END | DMA_BUF_SYNC_RW;
+	EXPECT_OK(xioctl(b, DMA_BUF_IOCTL_SYNC, &s));
+	s.flags = DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ;
+	EXPECT_OK(xioctl(b, DMA_BUF_IOCTL_SYNC, &s));
+	s.flags = DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ;
+	EXPECT_OK(xioctl(b, DMA_BUF_IOCTL_SYNC, &s));
+	s.flags = 1ULL << 8;
+	EXPECT_ERR(xioctl(b, DMA_BUF_IOCTL_SYNC, &s), EINVAL);
+	if (drm >= 0)
+		close(drm);
+	close(b);
+	EXPECT_OK(mmb_obj_destroy(fd, h));
+	close(fd);
+	return T_PASS;
+}
+
+const struct mmb_test dmabuf_tests[] = {
+	{ "dmabuf/object_mmap", test_object_mmap },
+	{ "dmabuf/object_outlives_handle", test_object_outlives_handle },
+	{ "dmabuf/export_errors", test_export_errors },
+	{ "dmabuf/region_mmap_revoke", test_region_mmap_revoke },
+	{ "dmabuf/vgem_import", test_vgem_import },
+	{ "dmabuf/removal_under_import", test_removal_under_import },
+	{ "dmabuf/close_orders", test_close_orders },
+	{ "dmabuf/importer_module_first_last",
+	  test_importer_module_first_last },
+	{ "dmabuf/sync", test_sync },
+	{ NULL }
+};
