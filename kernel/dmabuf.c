@@ -67,14 +67,40 @@ struct mmb_dmabuf {
  * @node:	in mmb_dmabuf.maps
  * @attach:	the attachment
  * @dir:	the direction it was mapped with
- * @sgt:	the object's pages, mapped for @attach->dev
+ * @sgt:	the object's pages, mapped for @attach->dev: what the CPU
+ *		access brackets sync and unmapping unmaps
+ * @out:	a copy of @sgt for the importer, which the dma-buf core may
+ *		scramble while the importer holds it (CONFIG_DMABUF_DEBUG
+ *		hides the pages from importers that way)
  */
 struct mmb_dmabuf_map {
 	struct list_head node;
 	struct dma_buf_attachment *attach;
 	enum dma_data_direction dir;
 	struct sg_table sgt;
+	struct sg_table out;
 };
+
+/* @to: a copy of the DMA-mapped @from, pages and bus addresses alike. */
+static int mmb_sgt_copy(struct sg_table *to, const struct sg_table *from)
+{
+	struct scatterlist *s, *d;
+	unsigned int i;
+	int ret;
+
+	ret = sg_alloc_table(to, from->orig_nents, GFP_KERNEL);
+	if (ret)
+		return ret;
+	d = to->sgl;
+	for_each_sg(from->sgl, s, from->orig_nents, i) {
+		sg_set_page(d, sg_page(s), s->length, s->offset);
+		sg_dma_address(d) = sg_dma_address(s);
+		sg_dma_len(d) = sg_dma_len(s);
+		d = sg_next(d);
+	}
+	to->nents = from->nents;
+	return 0;
+}
 
 static struct sg_table *mmb_obj_map_dma_buf(struct dma_buf_attachment *attach,
 					    enum dma_data_direction dir)
@@ -99,13 +125,18 @@ static struct sg_table *mmb_obj_map_dma_buf(struct dma_buf_attachment *attach,
 	ret = dma_map_sgtable(attach->dev, &m->sgt, dir, 0);
 	if (ret)
 		goto err_sgt;
+	ret = mmb_sgt_copy(&m->out, &m->sgt);
+	if (ret)
+		goto err_unmap;
 	m->attach = attach;
 	m->dir = dir;
 	mutex_lock(&ex->lock);
 	list_add(&m->node, &ex->maps);
 	mutex_unlock(&ex->lock);
-	return &m->sgt;
+	return &m->out;
 
+err_unmap:
+	dma_unmap_sgtable(attach->dev, &m->sgt, dir, 0);
 err_sgt:
 	sg_free_table(&m->sgt);
 err_unpin:
@@ -119,14 +150,15 @@ static void mmb_obj_unmap_dma_buf(struct dma_buf_attachment *attach,
 				  struct sg_table *sgt,
 				  enum dma_data_direction dir)
 {
-	struct mmb_dmabuf_map *m = container_of(sgt, struct mmb_dmabuf_map, sgt);
+	struct mmb_dmabuf_map *m = container_of(sgt, struct mmb_dmabuf_map, out);
 	struct mmb_dmabuf *ex = attach->dmabuf->priv;
 
 	mutex_lock(&ex->lock);
 	list_del(&m->node);
 	mutex_unlock(&ex->lock);
-	dma_unmap_sgtable(attach->dev, sgt, dir, 0);
-	sg_free_table(sgt);
+	dma_unmap_sgtable(attach->dev, &m->sgt, m->dir, 0);
+	sg_free_table(&m->sgt);
+	sg_free_table(&m->out);
 	kfree(m);
 	mmb_obj_unpin(ex->obj);
 }
@@ -266,7 +298,8 @@ static int mmb_region_dmabuf_mmap(struct dma_buf *dmabuf,
 	struct mmb_dmabuf *ex = dmabuf->priv;
 	int ret;
 
-	if (!(vma->vm_flags & VM_SHARED))
+	/* A read-only dma-buf's shared mappings lack VM_SHARED. */
+	if (!(vma->vm_flags & VM_MAYSHARE))
 		return -EINVAL;
 	ret = mmb_device_alive(ex->mdev);
 	if (ret)

@@ -1112,7 +1112,8 @@ static const struct vm_operations_struct mmb_obj_vm_ops = {
  */
 int mmb_obj_vma(struct mmb_object *obj, struct vm_area_struct *vma)
 {
-	if (!(vma->vm_flags & VM_SHARED))
+	/* A read-only dma-buf's shared mappings lack VM_SHARED. */
+	if (!(vma->vm_flags & VM_MAYSHARE))
 		return -EINVAL;
 	kref_get(&obj->ref);
 	vma->vm_pgoff += obj->pgoff;
