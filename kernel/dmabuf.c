@@ -317,6 +317,12 @@ static const struct dma_buf_ops mmb_region_dmabuf_ops = {
 	.release = mmb_dmabuf_release,
 };
 
+/* Whether @dmabuf is a region's export (which no device may import). */
+bool mmb_dmabuf_is_region(struct dma_buf *dmabuf)
+{
+	return dmabuf->ops == &mmb_region_dmabuf_ops;
+}
+
 /*
  * Make the dma-buf of @ex (its fields set, the references taken; a
  * region's counted) and its fd, named @name.  On failure everything of @ex

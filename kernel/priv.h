@@ -487,6 +487,10 @@ pgprot_t mmb_mem_pgprot(const struct mmb_mem *m, pgprot_t prot);
 /* stream.c */
 struct mmb_stream;
 
+/* dmabuf.c */
+struct dma_buf;
+bool mmb_dmabuf_is_region(struct dma_buf *dmabuf);
+
 /* region.c */
 int mmb_region_fs_init(void);
 void mmb_region_fs_exit(void);

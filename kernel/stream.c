@@ -42,10 +42,19 @@
  * vm_insert_pages(): each mapping holds a reference to the pages and to
  * the stream file, so the stream (and its buffers) lives until the fd is
  * closed and the last mapping is gone.
+ *
+ * Imported frames (MMB_STREAM_DMABUF) are dma-bufs the stream holds.  For
+ * a bus-address engine the stream attaches to each and maps it for the
+ * device while the device lives; for a software engine it maps each into
+ * the kernel (vmap).  A dma-buf is mapped and unmapped only in process
+ * context (the exporter takes its reservation lock), so their mappings do
+ * not go in completion context as the others do: removal waits for the
+ * transfer in flight, as close() does, and unmaps them then.
  */
 #include <linux/anon_inodes.h>
 #include <linux/capability.h>
 #include <linux/cred.h>
+#include <linux/dma-buf.h>
 #include <linux/dma-mapping.h>
 #include <linux/file.h>
 #include <linux/fs.h>
@@ -94,6 +103,12 @@ enum mmb_frame_state {
  * @kdma:	its bus address while @mapped
  * @mapped:	@sgt or @kbuf is DMA-mapped for mmb_stream.dma_dev;
  *		mmb_stream.lock once the stream is attached
+ * @dmabuf:	imported: the frame's dma-buf, referenced
+ * @doff:	imported: the frame's offset in it
+ * @attach:	imported, bus-address engine: the attachment for the device
+ * @dsgt:	imported, bus-address engine: the exporter's table mapped for
+ *		the device, or NULL; unmapped in process context only
+ * @dmap:	imported, software engine: the dma-buf's kernel mapping
  * @state:	enum mmb_frame_state; mmb_stream.lock
  * @seq:	sequence number of the data in it; mmb_stream.lock
  * @ts:		completion time; mmb_stream.lock
@@ -104,6 +119,11 @@ struct mmb_sframe {
 	void *kbuf;
 	dma_addr_t kdma;
 	bool mapped;
+	struct dma_buf *dmabuf;
+	u64 doff;
+	struct dma_buf_attachment *attach;
+	struct sg_table *dsgt;
+	struct iosys_map dmap;
 	u8 state;
 	u64 seq;
 	u64 ts;
@@ -125,6 +145,7 @@ struct mmb_sframe {
  * @poller:	naive: the thread that polls the engine and submits
  * @frames:	the ring
  * @sg_entries:	scatter-gather entries over all frames
+ * @max_seg:	imported, bus-address engine: the device's largest segment
  * @kmem:	ring, bounce and naive: the frames' RLIMIT_MEMLOCK charge
  * @ctl:	serializes start, stop and release
  * @lock:	everything below; IRQ-safe
@@ -158,6 +179,7 @@ struct mmb_stream {
 	struct task_struct *poller;
 	struct mmb_sframe *frames;
 	u64 sg_entries;
+	unsigned int max_seg;
 	struct mmb_memlock kmem;
 
 	struct mutex ctl; /* start, stop, release */
@@ -188,7 +210,14 @@ static bool mmb_stream_cpu(struct mmb_stream *s)
 /* Frames the process owns in place (read() an index, write() it back). */
 static bool mmb_stream_in_place(struct mmb_stream *s)
 {
-	return s->mode == MMB_STREAM_ZERO_COPY || s->mode == MMB_STREAM_RING;
+	return s->mode == MMB_STREAM_ZERO_COPY || s->mode == MMB_STREAM_RING ||
+	       s->mode == MMB_STREAM_DMABUF;
+}
+
+/* Frames in dma-bufs. */
+static bool mmb_stream_imported(struct mmb_stream *s)
+{
+	return s->mode == MMB_STREAM_DMABUF;
 }
 
 /* Pattern offset of byte @off of the frame with sequence number @seq. */
@@ -207,6 +236,7 @@ static void mmb_stream_chunk(struct mmb_stream *s)
 	struct mmb_sframe *f = &s->frames[s->cur];
 	u64 off = s->cur_off, dev = mmb_stream_src(s, f->seq, off);
 	u64 len = min(s->size - off, s->pattern - dev);
+	struct sg_table *sgt = &f->sgt;
 	struct scatterlist *sg;
 	u64 pos = 0;
 	int i;
@@ -218,16 +248,23 @@ static void mmb_stream_chunk(struct mmb_stream *s)
 		len = min_t(u64, len, MMB_STREAM_NAIVE_CHUNK);
 		s->req.cpu_addr = f->kbuf + off;
 		s->req.dma_addr = f->kdma + off;
-	} else if (s->mode != MMB_STREAM_ZERO_COPY) {
+	} else if (!mmb_stream_in_place(s) || s->mode == MMB_STREAM_RING) {
 		len = min_t(u64, len, MMB_STREAM_CHUNK);
 		s->req.cpu_addr = f->kbuf + off;
 		s->req.dma_addr = f->kdma + off;
 	} else if (mmb_stream_cpu(s)) {
 		len = min_t(u64, len, MMB_STREAM_CHUNK);
-		s->req.cpu_addr = f->pin.vaddr + off;
+		s->req.cpu_addr = f->dmabuf ? f->dmap.vaddr + f->doff + off :
+					      f->pin.vaddr + off;
 	} else {
+		/* An imported table: the exporter's segments, capped. */
+		if (f->dmabuf) {
+			sgt = f->dsgt;
+			off += f->doff;
+			len = min_t(u64, len, s->max_seg);
+		}
 		/* Within one DMA segment. */
-		for_each_sgtable_dma_sg(&f->sgt, sg, i) {
+		for_each_sgtable_dma_sg(sgt, sg, i) {
 			u64 seg = sg_dma_len(sg);
 
 			if (off < pos + seg) {
@@ -242,7 +279,10 @@ static void mmb_stream_chunk(struct mmb_stream *s)
 	s->req.len = len;
 }
 
-/* Undo the frames' DMA mappings; any context, mmb_stream.lock held. */
+/*
+ * Undo the frames' DMA mappings; any context, mmb_stream.lock held.  Not
+ * imported frames': mmb_stream_detach() does theirs.
+ */
 static void mmb_stream_unmap(struct mmb_stream *s)
 {
 	u32 i;
@@ -250,7 +290,7 @@ static void mmb_stream_unmap(struct mmb_stream *s)
 	for (i = 0; s->frames && i < s->nr; i++) {
 		struct mmb_sframe *f = &s->frames[i];
 
-		if (!f->mapped)
+		if (!f->mapped || f->dmabuf)
 			continue;
 		/*
 		 * No sync for the CPU: a finished frame was synced when it
@@ -270,10 +310,14 @@ static void mmb_stream_unmap(struct mmb_stream *s)
 	}
 }
 
-/* The engine is done with frame @f: its bytes are the CPU's. */
+/*
+ * The engine is done with frame @f: its bytes are the CPU's.  An imported
+ * frame's table is the exporter's, synced by its begin_cpu_access (the
+ * reader's DMA_BUF_IOCTL_SYNC).
+ */
 static void mmb_stream_sync_cpu(struct mmb_stream *s, struct mmb_sframe *f)
 {
-	if (!f->mapped)
+	if (!f->mapped || f->dmabuf)
 		return;
 	if (s->mode == MMB_STREAM_ZERO_COPY)
 		dma_sync_sgtable_for_cpu(s->dma_dev, &f->sgt, DMA_FROM_DEVICE);
@@ -285,7 +329,7 @@ static void mmb_stream_sync_cpu(struct mmb_stream *s, struct mmb_sframe *f)
 /* Frame @f goes back to the engine. */
 static void mmb_stream_sync_dev(struct mmb_stream *s, struct mmb_sframe *f)
 {
-	if (!f->mapped)
+	if (!f->mapped || f->dmabuf)
 		return;
 	if (s->mode == MMB_STREAM_ZERO_COPY)
 		dma_sync_sgtable_for_device(s->dma_dev, &f->sgt,
@@ -293,6 +337,30 @@ static void mmb_stream_sync_dev(struct mmb_stream *s, struct mmb_sframe *f)
 	else
 		dma_sync_single_for_device(s->dma_dev, f->kdma, s->size,
 					   DMA_FROM_DEVICE);
+}
+
+/*
+ * Unmap imported frames from the device and detach from their dma-bufs;
+ * process context, the engine holding no transfer of the stream.
+ */
+static void mmb_stream_detach(struct mmb_stream *s)
+{
+	u32 i;
+
+	for (i = 0; s->frames && i < s->nr; i++) {
+		struct mmb_sframe *f = &s->frames[i];
+
+		if (f->dsgt) {
+			mmb_dma_buf_unmap(f->attach, f->dsgt, DMA_FROM_DEVICE);
+			f->dsgt = NULL;
+			f->mapped = false;
+			mmb_dma_mapped(-1);
+		}
+		if (f->attach) {
+			dma_buf_detach(f->dmabuf, f->attach);
+			f->attach = NULL;
+		}
+	}
 }
 
 /* The same user and group IDs, and no capability beyond @old's. */
@@ -625,7 +693,9 @@ static void mmb_stream_halt(struct mmb_stream *s)
  * Called by mmb_device_unregister().  The stream's DMA mappings go now if
  * its engine holds no transfer of it, otherwise when that transfer
  * completes, which the backend's teardown makes happen before its remove
- * returns.
+ * returns.  A stream of imported frames waits for that transfer here and
+ * unmaps them before returning (a dma-buf is unmapped in process context
+ * only).
  */
 static void mmb_stream_unplug(struct mmb_device *mdev)
 {
@@ -644,6 +714,14 @@ static void mmb_stream_unplug(struct mmb_device *mdev)
 		spin_unlock_irqrestore(&s->lock, flags);
 		hrtimer_cancel(&s->tick);
 		wake_up_all(&s->wq);
+		/*
+		 * Imported frames are unmapped here, in process context, once
+		 * the transfer in flight is done, as close() waits for it.
+		 */
+		if (mmb_stream_imported(s)) {
+			wait_event(s->wq, mmb_stream_idle(s));
+			mmb_stream_detach(s);
+		}
 	}
 	mutex_unlock(&mdev->core->stream_lock);
 }
@@ -998,6 +1076,11 @@ static void mmb_stream_free(struct mmb_stream *s)
 		sg_free_table(&f->sgt);
 		if (f->kbuf)
 			free_pages_exact(f->kbuf, s->size);
+		WARN_ON_ONCE(f->attach);
+		if (f->dmap.vaddr)
+			mmb_dma_buf_vunmap(f->dmabuf, &f->dmap);
+		if (f->dmabuf)
+			dma_buf_put(f->dmabuf);
 	}
 	mmb_memlock_uncharge(&s->kmem);
 	kvfree(s->frames);
@@ -1024,6 +1107,7 @@ static int mmb_stream_release(struct inode *inode, struct file *file)
 	spin_lock_irqsave(&s->lock, flags);
 	mmb_stream_unmap(s);
 	spin_unlock_irqrestore(&s->lock, flags);
+	mmb_stream_detach(s);
 	if (mdev->core->stream == s)
 		mdev->core->stream = NULL;
 	mutex_unlock(&mdev->core->stream_lock);
@@ -1172,6 +1256,71 @@ static int mmb_stream_pin_frames(struct mmb_stream *s, u64 __user *uframes)
 }
 
 /*
+ * Take the process's dma-bufs (struct mmb_stream_dmabuf), each frame
+ * inside its own and no two frames on the same bytes; for a software
+ * engine, map each into the kernel.  Mapping for a bus-address engine
+ * comes later, with the device held (mmb_stream_map()).
+ */
+static int mmb_stream_import_frames(struct mmb_stream *s, void __user *uframes)
+{
+	struct mmb_stream_dmabuf *d;
+	u32 i, j;
+	int ret = 0;
+
+	d = kmalloc_array(s->nr, sizeof(*d), GFP_KERNEL);
+	if (!d)
+		return -ENOMEM;
+	if (copy_from_user(d, uframes, s->nr * sizeof(*d))) {
+		kfree(d);
+		return -EFAULT;
+	}
+	for (i = 0; i < s->nr && !ret; i++) {
+		struct mmb_sframe *f = &s->frames[i];
+
+		if (d[i].reserved || !PAGE_ALIGNED(d[i].offset)) {
+			ret = -EINVAL;
+			break;
+		}
+		f->dmabuf = dma_buf_get(d[i].fd);
+		if (IS_ERR(f->dmabuf)) {
+			ret = PTR_ERR(f->dmabuf);
+			f->dmabuf = NULL;
+			break;
+		}
+		f->doff = d[i].offset;
+		if (f->doff >= f->dmabuf->size ||
+		    s->size > f->dmabuf->size - f->doff) {
+			ret = -ENXIO;
+			break;
+		}
+		/* Device memory, never under another device's DMA. */
+		if (mmb_dmabuf_is_region(f->dmabuf)) {
+			ret = -EOPNOTSUPP;
+			break;
+		}
+		for (j = 0; j < i; j++)
+			if (s->frames[j].dmabuf == f->dmabuf &&
+			    f->doff < s->frames[j].doff + s->size &&
+			    s->frames[j].doff < f->doff + s->size)
+				ret = -EINVAL;
+		if (ret || !mmb_stream_cpu(s))
+			continue;
+		ret = mmb_dma_buf_vmap(f->dmabuf, &f->dmap);
+		if (ret) {
+			iosys_map_clear(&f->dmap);
+		} else if (f->dmap.is_iomem) {
+			mmb_dma_buf_vunmap(f->dmabuf, &f->dmap);
+			iosys_map_clear(&f->dmap);
+			ret = -EOPNOTSUPP;
+		} else {
+			s->sg_entries++;
+		}
+	}
+	kfree(d);
+	return ret;
+}
+
+/*
  * Kernel buffers the user asked for, as long-lived as the stream file: they
  * are charged like pinned frames, to the user's RLIMIT_MEMLOCK.
  */
@@ -1200,6 +1349,32 @@ static int mmb_stream_alloc_kbufs(struct mmb_stream *s)
 }
 
 /*
+ * An imported frame for a bus-address engine: attached to its dma-buf as
+ * the device, the exporter's table mapped for it.
+ */
+static int mmb_stream_attach(struct mmb_stream *s, struct mmb_sframe *f)
+{
+	struct sg_table *sgt;
+	struct scatterlist *sg;
+	int i;
+
+	f->attach = dma_buf_attach(f->dmabuf, s->dma_dev);
+	if (IS_ERR(f->attach)) {
+		int ret = PTR_ERR(f->attach);
+
+		f->attach = NULL;
+		return ret;
+	}
+	sgt = mmb_dma_buf_map(f->attach, DMA_FROM_DEVICE);
+	if (IS_ERR(sgt))
+		return PTR_ERR(sgt);
+	f->dsgt = sgt;
+	for_each_sgtable_dma_sg(sgt, sg, i)
+		s->sg_entries++;
+	return 0;
+}
+
+/*
  * Map every frame for a bus-address engine.  Called with
  * mdev->core->stream_lock held and the device alive, so that a removal unmaps
  * what this maps.
@@ -1212,7 +1387,9 @@ static int mmb_stream_map(struct mmb_stream *s)
 	for (i = 0; i < s->nr; i++) {
 		struct mmb_sframe *f = &s->frames[i];
 
-		if (s->mode == MMB_STREAM_ZERO_COPY) {
+		if (mmb_stream_imported(s)) {
+			ret = mmb_stream_attach(s, f);
+		} else if (s->mode == MMB_STREAM_ZERO_COPY) {
 			/*
 			 * Another stream (another device's) may have the
 			 * same pages: the DMA API does not support
@@ -1233,6 +1410,7 @@ static int mmb_stream_map(struct mmb_stream *s)
 		}
 		if (ret) {
 			mmb_stream_unmap(s);
+			mmb_stream_detach(s);
 			return ret;
 		}
 		f->mapped = true;
@@ -1244,13 +1422,14 @@ static int mmb_stream_map(struct mmb_stream *s)
 static int mmb_stream_check(struct mmb_device *mdev,
 			    const struct mmb_stream_setup *ss)
 {
-	bool zero_copy = ss->mode == MMB_STREAM_ZERO_COPY;
+	bool zero_copy = ss->mode == MMB_STREAM_ZERO_COPY ||
+			 ss->mode == MMB_STREAM_DMABUF;
 	bool naive = ss->mode == MMB_STREAM_NAIVE;
 
 	if (ss->flags & ~(MMB_EVENT_NONBLOCK | MMB_EVENT_CLOEXEC) ||
 	    ss->reserved)
 		return -EINVAL;
-	if (ss->mode > MMB_STREAM_RING)
+	if (ss->mode > MMB_STREAM_DMABUF)
 		return -EINVAL;
 	/* Bounce and naive are the test interface's. */
 	if ((ss->mode == MMB_STREAM_BOUNCE || naive) && !mmb_test_interface)
@@ -1317,6 +1496,7 @@ static int mmb_stream_setup(struct mmb_device *mdev,
 	hrtimer_init(&s->tick, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
 	s->tick.function = mmb_stream_tick;
 	s->req.done = mmb_stream_done;
+	s->max_seg = dma_get_max_seg_size(s->dma_dev) & PAGE_MASK;
 
 	/* A failure is the caller's -ENOMEM, not a report in the log. */
 	s->frames =
@@ -1328,6 +1508,8 @@ static int mmb_stream_setup(struct mmb_device *mdev,
 	}
 	if (s->mode == MMB_STREAM_ZERO_COPY)
 		ret = mmb_stream_pin_frames(s, u64_to_user_ptr(ss->frames));
+	else if (mmb_stream_imported(s))
+		ret = mmb_stream_import_frames(s, u64_to_user_ptr(ss->frames));
 	else
 		ret = mmb_stream_alloc_kbufs(s);
 	if (ret)
@@ -1357,10 +1539,12 @@ static int mmb_stream_setup(struct mmb_device *mdev,
 	if (ss->flags & MMB_EVENT_CLOEXEC)
 		oflags |= O_CLOEXEC;
 	fd = anon_inode_getfd("[mmbridge-stream]", &mmb_stream_fops, s, oflags);
-	if (fd >= 0)
+	if (fd >= 0) {
 		mdev->core->stream = s;
-	else
+	} else {
 		mmb_stream_unmap(s);
+		mmb_stream_detach(s);
+	}
 	mutex_unlock(&mdev->core->stream_lock);
 	if (fd < 0) {
 		ret = fd;

@@ -17,6 +17,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <linux/dma-buf.h>
+#include <linux/dma-heap.h>
+#include <linux/udmabuf.h>
 
 #include "harness.h"
 
@@ -46,7 +48,18 @@ struct drm_prime_handle {
 	int32_t fd;
 };
 
+struct drm_mode_create_dumb {
+	uint32_t height;
+	uint32_t width;
+	uint32_t bpp;
+	uint32_t flags;
+	uint32_t handle;
+	uint32_t pitch;
+	uint64_t size;
+};
+
 #define DRM_IOCTL_VERSION _IOWR('d', 0x00, struct drm_version)
+#define DRM_IOCTL_MODE_CREATE_DUMB _IOWR('d', 0xB2, struct drm_mode_create_dumb)
 #define DRM_IOCTL_GEM_CLOSE _IOW('d', 0x09, struct drm_gem_close)
 #define DRM_IOCTL_PRIME_HANDLE_TO_FD _IOWR('d', 0x2d, struct drm_prime_handle)
 #define DRM_IOCTL_PRIME_FD_TO_HANDLE _IOWR('d', 0x2e, struct drm_prime_handle)
@@ -906,6 +919,341 @@ static int test_sync(void)
 	return T_PASS;
 }
 
+/*
+ * Stream frames in dma-bufs of four exporters: the system dma-heap,
+ * udmabuf, vgem (a dumb buffer through PRIME) and mmbridge itself (an
+ * object).  The first two exist from 6.12 on, vgem where it is a module.
+ */
+enum { SRC_HEAP, SRC_UDMABUF, SRC_VGEM, SRC_OBJECT, NR_SRC };
+static const char *const src_name[] = { "system heap", "udmabuf", "vgem",
+					"mmbridge object" };
+
+/*
+ * A dma-buf of @len bytes from @src, or -ENOENT without that exporter;
+ * @dev is an mmbridge device with objects, @drm vgem or -1.
+ */
+static int dmabuf_new(int src, size_t len, int dev, int drm)
+{
+	int fd = -ENOENT, h, r;
+
+	switch (src) {
+	case SRC_HEAP: {
+		struct dma_heap_allocation_data d = {
+			.len = len, .fd_flags = O_RDWR | O_CLOEXEC };
+
+		h = open("/dev/dma_heap/system", O_RDONLY | O_CLOEXEC);
+		if (h < 0)
+			return errno == ENOENT ? -ENOENT : -errno;
+		r = xioctl(h, DMA_HEAP_IOCTL_ALLOC, &d);
+		close(h);
+		return r ? r : (int)d.fd;
+	}
+	case SRC_UDMABUF: {
+		struct udmabuf_create c = { .flags = UDMABUF_FLAGS_CLOEXEC,
+					    .size = len };
+		int mfd = memfd_create("mmb-udmabuf",
+				       MFD_ALLOW_SEALING | MFD_CLOEXEC);
+
+		h = open("/dev/udmabuf", O_RDWR | O_CLOEXEC);
+		if (h < 0) {
+			r = errno == ENOENT ? -ENOENT : -errno;
+			close(mfd);
+			return r;
+		}
+		if (mfd < 0 || ftruncate(mfd, len) ||
+		    fcntl(mfd, F_ADD_SEALS, F_SEAL_SHRINK)) {
+			r = -errno;
+		} else {
+			c.memfd = mfd;
+			fd = ioctl(h, UDMABUF_CREATE, &c);
+			r = fd < 0 ? -errno : fd;
+		}
+		close(h);
+		if (mfd >= 0)
+			close(mfd);
+		return r;
+	}
+	case SRC_VGEM: {
+		struct drm_mode_create_dumb c = { .width = 1024, .bpp = 32,
+						  .height = len / 4096 };
+
+		if (drm < 0)
+			return -ENOENT;
+		r = xioctl(drm, DRM_IOCTL_MODE_CREATE_DUMB, &c);
+		if (r)
+			return r;
+		fd = prime_export(drm, c.handle);
+		gem_close(drm, c.handle); /* the dma-buf holds it */
+		return fd;
+	}
+	default: {
+		uint64_t off;
+		uint32_t oh;
+
+		r = mmb_obj_create(dev, len, MMB_OBJ_RAM, &oh, &off);
+		if (r)
+			return r;
+		fd = mmb_obj_export(dev, oh, MMB_EXPORT_WRITE |
+					     MMB_EXPORT_CLOEXEC);
+		mmb_obj_destroy(dev, oh); /* the dma-buf holds it */
+		return fd;
+	}
+	}
+}
+
+static long dma_mappings(void)
+{
+	char line[32];
+	int r = read_line("/sys/kernel/debug/mmbridge/dma_mappings", line,
+			  sizeof(line));
+
+	return r ? r : atol(line);
+}
+
+static int sync_buf(int fd, uint64_t flags)
+{
+	struct dma_buf_sync s = { .flags = flags };
+
+	return xioctl(fd, DMA_BUF_IOCTL_SYNC, &s);
+}
+
+/*
+ * Four frames in three dma-bufs of @src (frames 0 and 1 share one, at
+ * offsets 0 and @size); each dma-buf poisoned first, and every frame read
+ * through the dma-buf's own mapping, bracketed by DMA_BUF_IOCTL_SYNC, must
+ * be exactly the device's.  On a bus-address engine (edu) every frame is
+ * mapped for the device while the stream lives.  A consumer (vgem) holds
+ * the first dma-buf imported meanwhile.
+ */
+static int stream_into(const char *name, int src, int drm, int *ran)
+{
+	const uint32_t nr = 4;
+	const size_t size = strcmp(name, "edu0") ? 64 * 1024 : 4 * PG;
+	uint64_t seed = test_seed() + src, seq = 0;
+	struct mmb_stream_dmabuf fr[4];
+	struct mmb_stream_status st;
+	uint8_t *map[3], *frame[4];
+	size_t blen[3] = { 2 * size, size, size };
+	int fd = dev_open(name), ofd = dev_open(mmb_dut), buf[3], sfd, i;
+	long before = dma_mappings(), bad;
+	uint32_t gh = 0;
+
+	EXPECT_OK(fd);
+	EXPECT_OK(ofd);
+	for (i = 0; i < 3; i++) {
+		buf[i] = dmabuf_new(src, blen[i], ofd, drm);
+		if (buf[i] == -ENOENT) {
+			printf("# %s: no %s\n", name, src_name[src]);
+			while (i--) {
+				munmap(map[i], blen[i]);
+				close(buf[i]);
+			}
+			close(ofd);
+			close(fd);
+			return T_PASS;
+		}
+		EXPECT_OK(buf[i]);
+		map[i] = dmabuf_map(buf[i], blen[i], PROT_READ | PROT_WRITE,
+				    MAP_SHARED, 0);
+		EXPECT(map[i], "%s: map: %s", src_name[src], strerror(errno));
+		EXPECT_OK(sync_buf(buf[i], DMA_BUF_SYNC_START | DMA_BUF_SYNC_WRITE));
+		memset(map[i], 0xa5, blen[i]);
+		EXPECT_OK(sync_buf(buf[i], DMA_BUF_SYNC_END | DMA_BUF_SYNC_WRITE));
+	}
+	fr[0] = (struct mmb_stream_dmabuf){ .fd = buf[0], .offset = 0 };
+	fr[1] = (struct mmb_stream_dmabuf){ .fd = buf[0], .offset = size };
+	fr[2] = (struct mmb_stream_dmabuf){ .fd = buf[1] };
+	fr[3] = (struct mmb_stream_dmabuf){ .fd = buf[2] };
+	frame[0] = map[0];
+	frame[1] = map[0] + size;
+	frame[2] = map[1];
+	frame[3] = map[2];
+	if (drm >= 0 && src != SRC_VGEM)
+		EXPECT_OK(prime_import(drm, buf[0], &gh));
+
+	sfd = mmb_stream_import(fd, nr, size, fr, seed, 0, MMB_EVENT_CLOEXEC);
+	EXPECT_OK(sfd);
+	if (!strcmp(name, "edu0"))
+		EXPECT_EQ(dma_mappings() - before, 4);
+	EXPECT_OK(mmb_stream_status(sfd, &st));
+	EXPECT_OK(mmb_stream_start(sfd));
+	for (i = 0; i < 12; i++, seq++) {
+		struct mmb_frame f;
+		int b;
+
+		EXPECT_OK(mmb_stream_next(sfd, &f));
+		EXPECT(f.index < nr, "index %u", f.index);
+		EXPECT_EQ(f.seq, seq);
+		b = f.index < 2 ? buf[0] : buf[f.index - 1];
+		EXPECT_OK(sync_buf(b, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ));
+		bad = mmb_stream_check(frame[f.index], size, seed,
+				       st.pattern_size, f.seq);
+		EXPECT_OK(sync_buf(b, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ));
+		EXPECT(bad < 0, "%s: frame %u (index %u): byte %ld wrong",
+		       src_name[src], i, f.index, bad);
+		EXPECT_OK(mmb_stream_release(sfd, f.index));
+	}
+	EXPECT_OK(mmb_stream_stop(sfd));
+	EXPECT_OK(mmb_stream_status(sfd, &st));
+	EXPECT_EQ(st.errors, 0);
+	EXPECT_EQ(st.delivered, 12);
+	close(sfd);
+	EXPECT_EQ(dma_mappings(), before);
+	if (gh)
+		EXPECT_OK(gem_close(drm, gh));
+	for (i = 0; i < 3; i++) {
+		munmap(map[i], blen[i]);
+		close(buf[i]);
+	}
+	close(ofd);
+	close(fd);
+	(*ran)++;
+	return T_PASS;
+}
+
+static int test_stream_into_dmabufs(void)
+{
+	const char *devs[] = { mmb_dut, "edu0" };
+	int drm = vgem_open(), ran = 0, src, r;
+	size_t d;
+
+	if (drm == -ENOENT)
+		printf("# no vgem\n");
+	else
+		EXPECT_OK(drm);
+	for (d = 0; d < 2; d++) {
+		if (!dev_present(devs[d]))
+			continue;
+		for (src = 0; src < NR_SRC; src++) {
+			r = stream_into(devs[d], src, drm, &ran);
+			if (r != T_PASS) {
+				printf("# %s, %s\n", devs[d], src_name[src]);
+				return r;
+			}
+		}
+	}
+	if (drm >= 0)
+		close(drm);
+	/* The object is there everywhere; the others where the kernel has them. */
+	EXPECT(ran >= 1, "no stream ran");
+	return T_PASS;
+}
+
+/* Bad frames, each with its errno; nothing of them stays behind. */
+static int test_stream_import_errors(void)
+{
+	const size_t size = 2 * PG;
+	struct mmb_stream_dmabuf fr[2];
+	struct mmb_stream_setup ss = { .argsz = sizeof(ss),
+				       .mode = MMB_STREAM_DMABUF,
+				       .nr_frames = 1, .frame_size = size };
+	int fd = dev_open(mmb_dut), a, small, rg, sfd;
+
+	EXPECT_OK(fd);
+	a = dmabuf_new(SRC_OBJECT, 2 * size, fd, -1);
+	EXPECT_OK(a);
+	small = dmabuf_new(SRC_OBJECT, size - PG, fd, -1);
+	EXPECT_OK(small);
+	rg = mmb_region_export(fd, 0, size, MMB_FAULT_SIGBUS,
+			       MMB_EXPORT_WRITE);
+	EXPECT_OK(rg);
+
+	fr[0] = (struct mmb_stream_dmabuf){ .fd = -1 };
+	EXPECT_ERR(mmb_stream_import(fd, 1, size, fr, 1, 0, 0), EBADF);
+	fr[0].fd = fd;
+	EXPECT_ERR(mmb_stream_import(fd, 1, size, fr, 1, 0, 0), EINVAL);
+	fr[0] = (struct mmb_stream_dmabuf){ .fd = a, .offset = 1 };
+	EXPECT_ERR(mmb_stream_import(fd, 1, size, fr, 1, 0, 0), EINVAL);
+	fr[0] = (struct mmb_stream_dmabuf){ .fd = a, .reserved = 1 };
+	EXPECT_ERR(mmb_stream_import(fd, 1, size, fr, 1, 0, 0), EINVAL);
+	fr[0] = (struct mmb_stream_dmabuf){ .fd = a, .offset = 2 * size };
+	EXPECT_ERR(mmb_stream_import(fd, 1, size, fr, 1, 0, 0), ENXIO);
+	fr[0] = (struct mmb_stream_dmabuf){ .fd = a, .offset = size + PG };
+	EXPECT_ERR(mmb_stream_import(fd, 1, size, fr, 1, 0, 0), ENXIO);
+	fr[0] = (struct mmb_stream_dmabuf){ .fd = small };
+	EXPECT_ERR(mmb_stream_import(fd, 1, size, fr, 1, 0, 0), ENXIO);
+	fr[0] = (struct mmb_stream_dmabuf){ .fd = a, .offset = 0 };
+	fr[1] = (struct mmb_stream_dmabuf){ .fd = a, .offset = PG };
+	EXPECT_ERR(mmb_stream_import(fd, 2, size, fr, 1, 0, 0), EINVAL);
+	fr[0] = (struct mmb_stream_dmabuf){ .fd = rg };
+	EXPECT_ERR(mmb_stream_import(fd, 1, size, fr, 1, 0, 0), EOPNOTSUPP);
+	EXPECT_ERR(xioctl(fd, MMB_IOC_STREAM_SETUP, &ss), EINVAL);
+	ss.frames = 8;
+	EXPECT_ERR(xioctl(fd, MMB_IOC_STREAM_SETUP, &ss), EFAULT);
+	/* Two frames side by side in one dma-buf are fine. */
+	fr[1].offset = size;
+	fr[0] = (struct mmb_stream_dmabuf){ .fd = a, .offset = 0 };
+	sfd = mmb_stream_import(fd, 2, size, fr, 1, 0, 0);
+	EXPECT_OK(sfd);
+	close(sfd);
+
+	close(a);
+	close(small);
+	close(rg);
+	/* What the refused setups took of the dma-bufs went back. */
+	EXPECT_EQ(oinfo(fd, 0).objects, 0);
+	close(fd);
+	return T_PASS;
+}
+
+/*
+ * The device goes while the stream writes into imported frames: when the
+ * unbind returns no DMA mapping of the stream is left, the stream is dead
+ * (-ENODEV), and the frames keep what was delivered.
+ */
+static int import_removal(const char *name)
+{
+	const size_t size = 4 * PG;
+	uint64_t seed = test_seed();
+	struct mmb_stream_dmabuf fr[2];
+	struct mmb_stream_status st;
+	struct mmb_frame f, f2;
+	int fd = dev_open(name), ofd, buf, sfd;
+	long before = dma_mappings(), bad;
+	uint8_t *map;
+
+	if (fd == -ENOENT)
+		return T_PASS;
+	EXPECT_OK(fd);
+	ofd = dev_open("soft0");
+	EXPECT_OK(ofd);
+	buf = dmabuf_new(SRC_OBJECT, 2 * size, ofd, -1);
+	close(ofd);
+	EXPECT_OK(buf);
+	map = dmabuf_map(buf, 2 * size, PROT_READ, MAP_SHARED, 0);
+	EXPECT(map, "map: %s", strerror(errno));
+	fr[0] = (struct mmb_stream_dmabuf){ .fd = buf };
+	fr[1] = (struct mmb_stream_dmabuf){ .fd = buf, .offset = size };
+	sfd = mmb_stream_import(fd, 2, size, fr, seed, 0, 0);
+	EXPECT_OK(sfd);
+	EXPECT_OK(mmb_stream_status(sfd, &st));
+	EXPECT_OK(mmb_stream_start(sfd));
+	EXPECT_OK(mmb_stream_next(sfd, &f));
+	if (!strcmp(name, "edu0"))
+		EXPECT_EQ(dma_mappings() - before, 2);
+	EXPECT_OK(bind_dev(name, false));
+	EXPECT_EQ(dma_mappings(), before);
+	EXPECT_ERR(mmb_stream_next(sfd, &f2), ENODEV);
+	bad = mmb_stream_check(map + f.index * size, size, seed,
+			       st.pattern_size, f.seq);
+	EXPECT(bad < 0, "%s: held frame: byte %ld wrong", name, bad);
+	close(sfd);
+	munmap(map, 2 * size);
+	close(buf);
+	close(fd);
+	EXPECT_OK(bind_dev(name, true));
+	return T_PASS;
+}
+
+static int test_stream_import_removal(void)
+{
+	int r;
+
+	NEED_SOFT();
+	r = import_removal("soft0");
+	return r == T_PASS ? import_removal("edu0") : r;
+}
+
 const struct mmb_test dmabuf_tests[] = {
 	{ "dmabuf/object_mmap", test_object_mmap },
 	{ "dmabuf/object_outlives_handle", test_object_outlives_handle },
@@ -917,5 +1265,8 @@ const struct mmb_test dmabuf_tests[] = {
 	{ "dmabuf/importer_module_first_last",
 	  test_importer_module_first_last },
 	{ "dmabuf/sync", test_sync },
+	{ "dmabuf/stream_into_dmabufs", test_stream_into_dmabufs, 300 },
+	{ "dmabuf/stream_import_errors", test_stream_import_errors },
+	{ "dmabuf/stream_import_removal", test_stream_import_removal },
 	{ NULL }
 };

@@ -105,6 +105,13 @@ uint64_t mmb_ring_head(const struct mmb_ring *ring);
 int mmb_stream_setup(int fd, uint32_t mode, uint32_t nr, uint64_t size,
 		     void *const *frames, uint64_t seed, uint64_t period_ns,
 		     uint32_t signal, uint32_t flags);
+/*
+ * mmb_stream_import() sets up an MMB_STREAM_DMABUF stream of @nr frames
+ * in dma-bufs (@frames: fd and offset of each) and returns its fd.
+ */
+int mmb_stream_import(int fd, uint32_t nr, uint64_t size,
+		      const struct mmb_stream_dmabuf *frames, uint64_t seed,
+		      uint64_t period_ns, uint32_t flags);
 int mmb_stream_start(int sfd);
 int mmb_stream_stop(int sfd);
 int mmb_stream_status(int sfd, struct mmb_stream_status *st);

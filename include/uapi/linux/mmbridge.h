@@ -591,6 +591,18 @@ struct mmb_unpin_region {
  *    work as in zero copy: the process reads a frame in place between the
  *    two.  A mapping keeps the ring (and the stream) alive after close()
  *    of the fd, until it is unmapped.
+ *  - MMB_STREAM_DMABUF: zero copy into dma-bufs (@frames lists struct
+ *    mmb_stream_dmabuf): frame i is @frame_size bytes of a dma-buf from
+ *    its page-aligned offset, a buffer of the system dma-heap, of
+ *    udmabuf, another driver's export (a DRM dumb buffer through PRIME)
+ *    or mmbridge's own.  The stream holds each dma-buf and, for a device
+ *    whose engine uses bus addresses, attaches to it and maps it for the
+ *    device; a software engine writes through the dma-buf's kernel
+ *    mapping.  read() and write() work as in zero copy; the process, or
+ *    the driver it passes the dma-buf to, sees the data through its own
+ *    mapping or import of the dma-buf, with DMA_BUF_IOCTL_SYNC around CPU
+ *    access as for any dma-buf.  Two frames may share a dma-buf, not
+ *    bytes of it.
  *  - Modes 1 and 2 (MMB_STREAM_BOUNCE, MMB_STREAM_NAIVE) are designs
  *    kept for comparison in benchmarks, in the test interface; without
  *    it they fail with -EINVAL.
@@ -612,6 +624,20 @@ struct mmb_unpin_region {
 enum mmb_stream_mode {
 	MMB_STREAM_ZERO_COPY = 0,
 	MMB_STREAM_RING = 3,
+	MMB_STREAM_DMABUF = 4,
+};
+
+/**
+ * struct mmb_stream_dmabuf - one frame of an MMB_STREAM_DMABUF stream.
+ * @fd:		a dma-buf fd (a bad fd: -EBADF; another file: -EINVAL)
+ * @reserved:	must be 0
+ * @offset:	where the frame starts in it, a multiple of 4096 (-EINVAL);
+ *		the frame must end inside the dma-buf (-ENXIO)
+ */
+struct mmb_stream_dmabuf {
+	__s32 fd;
+	__u32 reserved;
+	__u64 offset;
 };
 
 /**
@@ -624,7 +650,9 @@ enum mmb_stream_mode {
  *		MMB_STREAM_MAX_FRAME (in)
  * @frames:	MMB_STREAM_ZERO_COPY: address of an array of @nr_frames __u64
  *		frame addresses, each 4096-aligned, writable memory of the
- *		caller, no two sharing memory; otherwise 0 (in)
+ *		caller, no two sharing memory; MMB_STREAM_DMABUF: address of
+ *		an array of @nr_frames struct mmb_stream_dmabuf; otherwise 0
+ *		(in)
  * @seed:	pattern seed (in)
  * @period_ns:	0, or the frame clock's period, 100 us to 10 s (in)
  * @signal:	MMB_STREAM_NAIVE of the test interface: signal per frame,
@@ -637,7 +665,11 @@ enum mmb_stream_mode {
  * a frame whose end overflows, -EOVERFLOW; a
  * frame that is not writable memory of the caller that MMB_IOC_PIN_REGION
  * would pin, -EFAULT; frames beyond RLIMIT_MEMLOCK, -ENOMEM; a backend
- * without DMA, -EOPNOTSUPP.
+ * without DMA, -EOPNOTSUPP.  MMB_STREAM_DMABUF: see struct
+ * mmb_stream_dmabuf; a dma-buf of a region of mmbridge's (device memory)
+ * or whose kernel mapping is I/O memory (which a software engine cannot
+ * write), -EOPNOTSUPP; one that cannot be mapped for the device or into
+ * the kernel, its exporter's error.
  * Ring frames (and those of the test interface's modes) are physically
  * contiguous kernel buffers: one larger than the page allocator can give
  * (4 MiB on x86-64 without CMA) is -ENOMEM.  A device whose DMA window is
