@@ -19,6 +19,7 @@
 #include <linux/dma-buf.h>
 #include <linux/dma-heap.h>
 #include <linux/udmabuf.h>
+#include <linux/videodev2.h>
 
 #include "harness.h"
 
@@ -114,11 +115,12 @@ static int importer_load(const char *name)
 }
 
 /*
- * The render node of the DRM driver @drv (e.g. "vgem"), looked for @tries
- * times 100 ms apart (devtmpfs makes the node a little after the driver
- * registers), or -ENOENT.
+ * The node @kind ("renderD", or "card": the primary node, whose first
+ * opener is its master and may make dumb buffers) of the DRM driver @drv
+ * (e.g. "vgem"), looked for @tries times 100 ms apart (devtmpfs makes the
+ * node a little after the driver registers), or -ENOENT.
  */
-static int drm_open(const char *drv, int tries)
+static int drm_node(const char *drv, const char *kind, int tries)
 {
 	char path[300], name[32];
 	struct dirent *de;
@@ -133,7 +135,7 @@ static int drm_open(const char *drv, int tries)
 			struct drm_version v = { .name = name,
 						 .name_len = sizeof(name) - 1 };
 
-			if (strncmp(de->d_name, "renderD", 7))
+			if (strncmp(de->d_name, kind, strlen(kind)))
 				continue;
 			snprintf(path, sizeof(path), "/dev/dri/%s", de->d_name);
 			fd = open(path, O_RDWR | O_CLOEXEC);
@@ -156,12 +158,12 @@ static int drm_open(const char *drv, int tries)
 /* vgem's render node, vgem loaded first if need be; or -errno. */
 static int vgem_open(void)
 {
-	int fd = drm_open("vgem", 1), r;
+	int fd = drm_node("vgem", "renderD", 1), r;
 
 	if (fd >= 0)
 		return fd; /* loaded, or built in */
 	r = importer_load("vgem");
-	return r ? r : drm_open("vgem", 50);
+	return r ? r : drm_node("vgem", "renderD", 50);
 }
 
 /* vgem's render node into @fdvar; SKIP where the kernel has no vgem. */
@@ -930,7 +932,7 @@ static const char *const src_name[] = { "system heap", "udmabuf", "vgem",
 
 /*
  * A dma-buf of @len bytes from @src, or -ENOENT without that exporter;
- * @dev is an mmbridge device with objects, @drm vgem or -1.
+ * @dev is an mmbridge device with objects, @drm vgem's primary node or -1.
  */
 static int dmabuf_new(int src, size_t len, int dev, int drm)
 {
@@ -1025,7 +1027,8 @@ static int sync_buf(int fd, uint64_t flags)
  * mapped for the device while the stream lives.  A consumer (vgem) holds
  * the first dma-buf imported meanwhile.
  */
-static int stream_into(const char *name, int src, int drm, int *ran)
+static int stream_into(const char *name, int src, int drm, int card,
+		       int *ran)
 {
 	const uint32_t nr = 4;
 	const size_t size = strcmp(name, "edu0") ? 64 * 1024 : 4 * PG;
@@ -1041,7 +1044,7 @@ static int stream_into(const char *name, int src, int drm, int *ran)
 	EXPECT_OK(fd);
 	EXPECT_OK(ofd);
 	for (i = 0; i < 3; i++) {
-		buf[i] = dmabuf_new(src, blen[i], ofd, drm);
+		buf[i] = dmabuf_new(src, blen[i], ofd, card);
 		if (buf[i] == -ENOENT) {
 			printf("# %s: no %s\n", name, src_name[src]);
 			while (i--) {
@@ -1114,18 +1117,21 @@ static int stream_into(const char *name, int src, int drm, int *ran)
 static int test_stream_into_dmabufs(void)
 {
 	const char *devs[] = { mmb_dut, "edu0" };
-	int drm = vgem_open(), ran = 0, src, r;
+	int drm = vgem_open(), card = -1, ran = 0, src, r;
 	size_t d;
 
-	if (drm == -ENOENT)
+	if (drm == -ENOENT) {
 		printf("# no vgem\n");
-	else
+	} else {
 		EXPECT_OK(drm);
+		card = drm_node("vgem", "card", 1);
+		EXPECT_OK(card);
+	}
 	for (d = 0; d < 2; d++) {
 		if (!dev_present(devs[d]))
 			continue;
 		for (src = 0; src < NR_SRC; src++) {
-			r = stream_into(devs[d], src, drm, &ran);
+			r = stream_into(devs[d], src, drm, card, &ran);
 			if (r != T_PASS) {
 				printf("# %s, %s\n", devs[d], src_name[src]);
 				return r;
@@ -1134,6 +1140,8 @@ static int test_stream_into_dmabufs(void)
 	}
 	if (drm >= 0)
 		close(drm);
+	if (card >= 0)
+		close(card);
 	/* The object is there everywhere; the others where the kernel has them. */
 	EXPECT(ran >= 1, "no stream ran");
 	return T_PASS;
@@ -1254,6 +1262,166 @@ static int test_stream_import_removal(void)
 	return r == T_PASS ? import_removal("edu0") : r;
 }
 
+/* vivid's single-planar video capture node, or -errno. */
+static int vivid_open(void)
+{
+	char path[32];
+	int i, j, fd, r;
+
+
+	if (!kmod_present("vivid")) {
+		r = importer_load("vivid");
+		if (r)
+			return r;
+	}
+	for (j = 0; j < 50; j++) {
+		for (i = 0; i < 64; i++) {
+			struct v4l2_capability cap;
+
+			snprintf(path, sizeof(path), "/dev/video%d", i);
+			fd = open(path, O_RDWR | O_CLOEXEC);
+			if (fd < 0)
+				continue;
+			memset(&cap, 0, sizeof(cap));
+			if (!ioctl(fd, VIDIOC_QUERYCAP, &cap) &&
+			    !strcmp((char *)cap.driver, "vivid") &&
+			    (cap.device_caps & V4L2_CAP_VIDEO_CAPTURE) &&
+			    (cap.device_caps & V4L2_CAP_STREAMING))
+				return fd;
+			close(fd);
+		}
+		usleep(100000);
+	}
+	return -ENOENT;
+}
+
+/* Set the control called @name to @val. */
+static int v4l2_ctrl_by_name(int fd, const char *name, int val)
+{
+	struct v4l2_queryctrl q = { .id = V4L2_CTRL_FLAG_NEXT_CTRL };
+	struct v4l2_control c;
+
+	while (!ioctl(fd, VIDIOC_QUERYCTRL, &q)) {
+		if (!strcmp((char *)q.name, name)) {
+			c.id = q.id;
+			c.value = val;
+			return xioctl(fd, VIDIOC_S_CTRL, &c);
+		}
+		q.id |= V4L2_CTRL_FLAG_NEXT_CTRL;
+	}
+	return -ENOENT;
+}
+
+/* Queue buffer 0 of the queue set up with @memory (a dma-buf: @dmabuf). */
+static int v4l2_qbuf(int fd, uint32_t memory, int dmabuf, size_t len)
+{
+	struct v4l2_buffer b = { .type = V4L2_BUF_TYPE_VIDEO_CAPTURE,
+				 .memory = memory };
+
+	if (memory == V4L2_MEMORY_DMABUF) {
+		b.m.fd = dmabuf;
+		b.length = len;
+	}
+	return xioctl(fd, VIDIOC_QBUF, &b);
+}
+
+/* Capture into the buffer queued. */
+static int v4l2_capture(int fd, uint32_t memory)
+{
+	struct v4l2_buffer b = { .type = V4L2_BUF_TYPE_VIDEO_CAPTURE,
+				 .memory = memory };
+	int type = V4L2_BUF_TYPE_VIDEO_CAPTURE, r;
+
+	r = xioctl(fd, VIDIOC_STREAMON, &type);
+	if (!r)
+		r = xioctl(fd, VIDIOC_DQBUF, &b);
+	if (!r)
+		r = xioctl(fd, VIDIOC_STREAMOFF, &type);
+	return r;
+}
+
+static int v4l2_reqbufs(int fd, uint32_t memory, uint32_t count)
+{
+	struct v4l2_requestbuffers rb = { .count = count, .memory = memory,
+					  .type = V4L2_BUF_TYPE_VIDEO_CAPTURE };
+	int r = xioctl(fd, VIDIOC_REQBUFS, &rb);
+
+	return r ? r : (int)rb.count;
+}
+
+/*
+ * vivid (V4L2, vb2-vmalloc) captures into an exported object: it maps the
+ * dma-buf into the kernel (vmap), which moves the object to RAM and pins
+ * it, and writes the frame there; the frame is byte for byte what vivid
+ * writes into a buffer of its own, with its text overlay off so that
+ * every frame of its colour bars is the same.  Once vivid lets go of the
+ * buffer the object is unpinned and moves again.
+ */
+static int test_vivid_capture(void)
+{
+	struct v4l2_format fmt = { .type = V4L2_BUF_TYPE_VIDEO_CAPTURE };
+	struct v4l2_buffer qb = { .type = V4L2_BUF_TYPE_VIDEO_CAPTURE,
+				  .memory = V4L2_MEMORY_MMAP };
+	int v = vivid_open(), fd, b, n;
+	uint8_t *ref, *p, *mine;
+	size_t len, olen;
+	uint64_t off;
+	uint32_t h;
+
+	if (v == -ENOENT)
+		SKIP("this kernel has no vivid");
+	EXPECT_OK(v);
+	EXPECT_OK(v4l2_ctrl_by_name(v, "OSD Text Mode", 2));
+	EXPECT_OK(xioctl(v, VIDIOC_G_FMT, &fmt));
+	len = fmt.fmt.pix.sizeimage;
+	olen = (len + PG - 1) & ~(PG - 1);
+
+	/* vivid's own buffer. */
+	n = v4l2_reqbufs(v, V4L2_MEMORY_MMAP, 1);
+	EXPECT(n >= 1, "REQBUFS MMAP: %s", strerror(-n));
+	qb.index = 0;
+	EXPECT_OK(xioctl(v, VIDIOC_QUERYBUF, &qb));
+	mine = mmap(NULL, qb.length, PROT_READ, MAP_SHARED, v, qb.m.offset);
+	EXPECT(mine != MAP_FAILED, "mmap: %s", strerror(errno));
+	EXPECT_OK(v4l2_qbuf(v, V4L2_MEMORY_MMAP, -1, 0));
+	EXPECT_OK(v4l2_capture(v, V4L2_MEMORY_MMAP));
+	ref = malloc(len);
+	EXPECT(ref, "malloc");
+	memcpy(ref, mine, len);
+	munmap(mine, qb.length);
+	EXPECT_EQ(v4l2_reqbufs(v, V4L2_MEMORY_MMAP, 0), 0);
+
+	/* An object, in the pool, exported and queued. */
+	fd = dev_open(mmb_dut);
+	EXPECT_OK(fd);
+	EXPECT_OK(mmb_obj_create(fd, olen, MMB_OBJ_DEVICE, &h, &off));
+	p = mmb_obj_map(fd, off, olen);
+	EXPECT(p, "map: %s", strerror(errno));
+	memset(p, 0x5a, olen);
+	b = mmb_obj_export(fd, h, MMB_EXPORT_WRITE);
+	EXPECT_OK(b);
+	n = v4l2_reqbufs(v, V4L2_MEMORY_DMABUF, 1);
+	EXPECT(n >= 1, "REQBUFS DMABUF: %s", strerror(-n));
+	/* Queued, it is in vivid's kernel mapping: in RAM, pinned. */
+	EXPECT_OK(v4l2_qbuf(v, V4L2_MEMORY_DMABUF, b, olen));
+	EXPECT_EQ(oinfo(fd, h).placement, MMB_OBJ_RAM);
+	EXPECT_EQ(oinfo(fd, h).dmabuf_pins, 1);
+	EXPECT_ERR(mmb_obj_migrate(fd, h, MMB_OBJ_DEVICE), EBUSY);
+	EXPECT_OK(v4l2_capture(v, V4L2_MEMORY_DMABUF));
+	EXPECT(!memcmp(p, ref, len), "vivid's frame in the object differs");
+	EXPECT_EQ(v4l2_reqbufs(v, V4L2_MEMORY_DMABUF, 0), 0);
+	EXPECT_EQ(oinfo(fd, h).dmabuf_pins, 0);
+	EXPECT_OK(mmb_obj_migrate(fd, h, MMB_OBJ_DEVICE));
+	EXPECT(!memcmp(p, ref, len), "the frame changed when the object moved");
+	close(v);
+	close(b);
+	munmap(p, olen);
+	EXPECT_OK(mmb_obj_destroy(fd, h));
+	close(fd);
+	free(ref);
+	return T_PASS;
+}
+
 const struct mmb_test dmabuf_tests[] = {
 	{ "dmabuf/object_mmap", test_object_mmap },
 	{ "dmabuf/object_outlives_handle", test_object_outlives_handle },
@@ -1265,6 +1433,7 @@ const struct mmb_test dmabuf_tests[] = {
 	{ "dmabuf/importer_module_first_last",
 	  test_importer_module_first_last },
 	{ "dmabuf/sync", test_sync },
+	{ "dmabuf/vivid_capture", test_vivid_capture },
 	{ "dmabuf/stream_into_dmabufs", test_stream_into_dmabufs, 300 },
 	{ "dmabuf/stream_import_errors", test_stream_import_errors },
 	{ "dmabuf/stream_import_removal", test_stream_import_removal },

@@ -197,7 +197,7 @@ make_initramfs() {
 	# Importers of the dmabuf/ cases, which load them (and unload them)
 	# themselves: lib/modules/<name>/order.  The debug kernel has them
 	# built in.
-	for m in vgem; do
+	for m in vgem vivid; do
 		mkdir -p "$root/lib/modules/$m"
 		: >"$root/lib/modules/$m/order"
 		for f in $(modprobe -S "$rel" --show-depends "$m" 2>/dev/null |
