@@ -14,6 +14,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <linux/dma-buf.h>
@@ -1020,6 +1021,22 @@ static int sync_buf(int fd, uint64_t flags)
 }
 
 /*
+ * Whether DMA_BUF_IOCTL_SYNC of a system-heap buffer with an importer
+ * attached is safe here.  The 6.12 system heap syncs every attachment's
+ * table in begin_cpu_access, and with CONFIG_DMABUF_DEBUG (on in the
+ * debug kernel, "-mmb-debug") the dma-buf core has scrambled the page
+ * links of those tables while the importers hold them: the sync oopses
+ * in sg_phys() (mmbridge's own exporter keeps a table of its own).  The
+ * reads are then done without the bracket, which x86 does not need.
+ */
+static bool heap_sync_ok(void)
+{
+	struct utsname u;
+
+	return uname(&u) || !strstr(u.release, "-mmb-debug");
+}
+
+/*
  * Four frames in three dma-bufs of @src (frames 0 and 1 share one, at
  * offsets 0 and @size); each dma-buf poisoned first, and every frame read
  * through the dma-buf's own mapping, bracketed by DMA_BUF_IOCTL_SYNC, must
@@ -1038,6 +1055,7 @@ static int stream_into(const char *name, int src, int drm, int card,
 	uint8_t *map[3], *frame[4];
 	size_t blen[3] = { 2 * size, size, size };
 	int fd = dev_open(name), ofd = dev_open(mmb_dut), buf[3], sfd, i;
+	bool sync = src != SRC_HEAP || heap_sync_ok();
 	long before = dma_mappings(), bad;
 	uint32_t gh = 0;
 
@@ -1088,10 +1106,14 @@ static int stream_into(const char *name, int src, int drm, int card,
 		EXPECT(f.index < nr, "index %u", f.index);
 		EXPECT_EQ(f.seq, seq);
 		b = f.index < 2 ? buf[0] : buf[f.index - 1];
-		EXPECT_OK(sync_buf(b, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ));
+		if (sync)
+			EXPECT_OK(sync_buf(b, DMA_BUF_SYNC_START |
+					      DMA_BUF_SYNC_READ));
 		bad = mmb_stream_check(frame[f.index], size, seed,
 				       st.pattern_size, f.seq);
-		EXPECT_OK(sync_buf(b, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ));
+		if (sync)
+			EXPECT_OK(sync_buf(b, DMA_BUF_SYNC_END |
+					      DMA_BUF_SYNC_READ));
 		EXPECT(bad < 0, "%s: frame %u (index %u): byte %ld wrong",
 		       src_name[src], i, f.index, bad);
 		EXPECT_OK(mmb_stream_release(sfd, f.index));
