@@ -1077,9 +1077,15 @@ static int stream_into(const char *name, int src, int drm, int card,
 		map[i] = dmabuf_map(buf[i], blen[i], PROT_READ | PROT_WRITE,
 				    MAP_SHARED, 0);
 		EXPECT(map[i], "%s: map: %s", src_name[src], strerror(errno));
-		EXPECT_OK(sync_buf(buf[i], DMA_BUF_SYNC_START | DMA_BUF_SYNC_WRITE));
+		/*
+		 * Read and write: udmabuf maps its table for the CPU
+		 * bracket with the first bracket's direction and syncs it
+		 * with each later one's, which the DMA API checks refuse
+		 * unless that first one was both.
+		 */
+		EXPECT_OK(sync_buf(buf[i], DMA_BUF_SYNC_START | DMA_BUF_SYNC_RW));
 		memset(map[i], 0xa5, blen[i]);
-		EXPECT_OK(sync_buf(buf[i], DMA_BUF_SYNC_END | DMA_BUF_SYNC_WRITE));
+		EXPECT_OK(sync_buf(buf[i], DMA_BUF_SYNC_END | DMA_BUF_SYNC_RW));
 	}
 	fr[0] = (struct mmb_stream_dmabuf){ .fd = buf[0], .offset = 0 };
 	fr[1] = (struct mmb_stream_dmabuf){ .fd = buf[0], .offset = size };
@@ -1444,6 +1450,59 @@ static int test_vivid_capture(void)
 	return T_PASS;
 }
 
+/*
+ * `mmbridge info` lists the device's exports as bufinfo does, with their
+ * importers.
+ */
+static int test_cli_info(void)
+{
+	char cmd[96], want[2][192], line[512];
+	int fd = dev_open(mmb_dut), drm = vgem_open(), b, rb, seen = 0;
+	uint32_t h, gh;
+	uint64_t off;
+	FILE *f;
+
+	if (access("/sys/kernel/debug/dma_buf/bufinfo", R_OK))
+		SKIP("no debugfs dma_buf/bufinfo");
+	EXPECT_OK(fd);
+	EXPECT_OK(mmb_obj_create(fd, 3 * PG, MMB_OBJ_RAM, &h, &off));
+	b = mmb_obj_export(fd, h, MMB_EXPORT_WRITE);
+	EXPECT_OK(b);
+	rb = mmb_region_export(fd, PG, 2 * PG, MMB_FAULT_WAIT, 0);
+	EXPECT_OK(rb);
+	if (drm != -ENOENT) {
+		EXPECT_OK(drm);
+		EXPECT_OK(prime_import(drm, b, &gh));
+	}
+	snprintf(want[0], sizeof(want[0]),
+		 "dma-buf:     object %u, %lu bytes, inode %lu; attached: %s",
+		 h, 3 * PG, (unsigned long)fd_ino(b),
+		 drm >= 0 ? "vgem" : "none");
+	snprintf(want[1], sizeof(want[1]),
+		 "dma-buf:     region 0x1000+0x2000, %lu bytes, inode %lu; attached: none",
+		 2 * PG, (unsigned long)fd_ino(rb));
+	snprintf(cmd, sizeof(cmd), "mmbridge info %s 2>&1", mmb_dut);
+	f = popen(cmd, "r");
+	EXPECT(f, "popen: %s", strerror(errno));
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = 0;
+		if (!strncmp(line, "dma-buf", 7)) {
+			EXPECT(!strcmp(line, want[0]) || !strcmp(line, want[1]),
+			       "unexpected line: %s", line);
+			seen |= !strcmp(line, want[0]) ? 1 : 2;
+		}
+	}
+	EXPECT_EQ(pclose(f), 0);
+	EXPECT_EQ(seen, 3);
+	if (drm >= 0)
+		close(drm);
+	close(rb);
+	close(b);
+	EXPECT_OK(mmb_obj_destroy(fd, h));
+	close(fd);
+	return T_PASS;
+}
+
 const struct mmb_test dmabuf_tests[] = {
 	{ "dmabuf/object_mmap", test_object_mmap },
 	{ "dmabuf/object_outlives_handle", test_object_outlives_handle },
@@ -1456,6 +1515,7 @@ const struct mmb_test dmabuf_tests[] = {
 	  test_importer_module_first_last },
 	{ "dmabuf/sync", test_sync },
 	{ "dmabuf/vivid_capture", test_vivid_capture },
+	{ "dmabuf/cli_info", test_cli_info },
 	{ "dmabuf/stream_into_dmabufs", test_stream_into_dmabufs, 300 },
 	{ "dmabuf/stream_import_errors", test_stream_import_errors },
 	{ "dmabuf/stream_import_removal", test_stream_import_removal },
