@@ -102,6 +102,13 @@ static int mmb_sgt_copy(struct sg_table *to, const struct sg_table *from)
 	return 0;
 }
 
+/* The largest DMA segment of @dev, in whole pages. */
+static unsigned int mmb_max_seg(struct device *dev)
+{
+	return max_t(unsigned int, dma_get_max_seg_size(dev) & PAGE_MASK,
+		     PAGE_SIZE);
+}
+
 static struct sg_table *mmb_obj_map_dma_buf(struct dma_buf_attachment *attach,
 					    enum dma_data_direction dir)
 {
@@ -118,8 +125,11 @@ static struct sg_table *mmb_obj_map_dma_buf(struct dma_buf_attachment *attach,
 	if (ret)
 		goto err_free;
 	pages = mmb_obj_pages(ex->obj, &npages);
-	ret = sg_alloc_table_from_pages(&m->sgt, pages, npages, 0,
-					npages << PAGE_SHIFT, GFP_KERNEL);
+	/* Segments no longer than the importing device takes. */
+	ret = sg_alloc_table_from_pages_segment(&m->sgt, pages, npages, 0,
+						npages << PAGE_SHIFT,
+						mmb_max_seg(attach->dev),
+						GFP_KERNEL);
 	if (ret)
 		goto err_unpin;
 	ret = dma_map_sgtable(attach->dev, &m->sgt, dir, 0);

@@ -57,6 +57,14 @@
  *     mmb_object.sem (read)
  *       mmb_objects.xa lock		LRU update
  *
+ *   dma_resv lock of a dma-buf		the dma-buf core around map, vmap
+ *     mmb_object.sem (write)		mmb_obj_pin(): a move to RAM, a pin
+ *       mmb_dmabuf.lock		an export's DMA mappings
+ *   mmb_device.stream_lock (mutex)	a stream importing dma-bufs
+ *     dma_resv lock of each		map or vmap for the stream
+ *   mmbridge takes no dma_resv lock of its own, and none while holding
+ *   a lock above it.
+ *
  * Rule: user memory is never touched (copy_{to,from}_user, get/pin_user_pages)
  * while unplug_rwsem is held.  A page fault takes mmap_lock and then, in
  * mmbridge's own fault handlers, region.sem; keeping user memory out from
