@@ -1496,7 +1496,9 @@ static int mmb_stream_setup(struct mmb_device *mdev,
 	hrtimer_init(&s->tick, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
 	s->tick.function = mmb_stream_tick;
 	s->req.done = mmb_stream_done;
-	s->max_seg = dma_get_max_seg_size(s->dma_dev) & PAGE_MASK;
+	s->max_seg = max_t(unsigned int,
+			   dma_get_max_seg_size(s->dma_dev) & PAGE_MASK,
+			   PAGE_SIZE);
 
 	/* A failure is the caller's -ENOMEM, not a report in the log. */
 	s->frames =
