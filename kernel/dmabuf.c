@@ -160,7 +160,8 @@ static void mmb_obj_unmap_dma_buf(struct dma_buf_attachment *attach,
 				  struct sg_table *sgt,
 				  enum dma_data_direction dir)
 {
-	struct mmb_dmabuf_map *m = container_of(sgt, struct mmb_dmabuf_map, out);
+	struct mmb_dmabuf_map *m =
+		container_of(sgt, struct mmb_dmabuf_map, out);
 	struct mmb_dmabuf *ex = attach->dmabuf->priv;
 
 	mutex_lock(&ex->lock);
@@ -387,8 +388,8 @@ static int mmb_obj_export_check(const void *arg)
 {
 	const struct mmb_export *e = arg;
 
-	if (e->flags & ~(MMB_EXPORT_CLOEXEC | MMB_EXPORT_WRITE) ||
-	    !e->handle || e->policy || e->offset || e->size)
+	if (e->flags & ~(MMB_EXPORT_CLOEXEC | MMB_EXPORT_WRITE) || !e->handle ||
+	    e->policy || e->offset || e->size)
 		return -EINVAL;
 	return 0;
 }
@@ -429,8 +430,8 @@ static int mmb_region_export_check(const void *arg)
 {
 	const struct mmb_export *e = arg;
 
-	if (e->flags & ~(MMB_EXPORT_CLOEXEC | MMB_EXPORT_WRITE) ||
-	    e->handle || e->policy > MMB_FAULT_WAIT || !e->size ||
+	if (e->flags & ~(MMB_EXPORT_CLOEXEC | MMB_EXPORT_WRITE) || e->handle ||
+	    e->policy > MMB_FAULT_WAIT || !e->size ||
 	    !PAGE_ALIGNED(e->offset) || !PAGE_ALIGNED(e->size))
 		return -EINVAL;
 	return 0;

@@ -173,6 +173,7 @@ struct mmb_efd_reg;
  * @discard_faults: scratch pages inserted
  * @sigbus_faults: faults answered with SIGBUS
  * @wait_faults: faults that slept for a restore
+ * @dmabufs:	dma-bufs of the region alive (dmabuf.c)
  */
 struct mmb_region {
 	struct inode *inode;
