@@ -105,9 +105,12 @@ enum mmb_frame_state {
  *		mmb_stream.lock once the stream is attached
  * @dmabuf:	imported: the frame's dma-buf, referenced
  * @doff:	imported: the frame's offset in it
- * @attach:	imported, bus-address engine: the attachment for the device
+ * @attach:	imported, bus-address engine: the attachment for the device,
+ *		one per dma-buf: the first frame in a dma-buf owns it
+ *		(@attach_owner), later frames in it share it
  * @dsgt:	imported, bus-address engine: the exporter's table mapped for
  *		the device, or NULL; unmapped in process context only
+ * @attach_owner: this frame attached, mapped, and undoes both
  * @dmap:	imported, software engine: the dma-buf's kernel mapping
  * @state:	enum mmb_frame_state; mmb_stream.lock
  * @seq:	sequence number of the data in it; mmb_stream.lock
@@ -123,6 +126,7 @@ struct mmb_sframe {
 	u64 doff;
 	struct dma_buf_attachment *attach;
 	struct sg_table *dsgt;
+	bool attach_owner;
 	struct iosys_map dmap;
 	u8 state;
 	u64 seq;
@@ -350,16 +354,16 @@ static void mmb_stream_detach(struct mmb_stream *s)
 	for (i = 0; s->frames && i < s->nr; i++) {
 		struct mmb_sframe *f = &s->frames[i];
 
-		if (f->dsgt) {
+		if (f->dsgt && f->attach_owner) {
 			mmb_dma_buf_unmap(f->attach, f->dsgt, DMA_FROM_DEVICE);
-			f->dsgt = NULL;
-			f->mapped = false;
 			mmb_dma_mapped(-1);
 		}
-		if (f->attach) {
+		if (f->attach && f->attach_owner)
 			dma_buf_detach(f->dmabuf, f->attach);
-			f->attach = NULL;
-		}
+		f->dsgt = NULL;
+		f->attach = NULL;
+		f->attach_owner = false;
+		f->mapped = false;
 	}
 }
 
@@ -1350,14 +1354,26 @@ static int mmb_stream_alloc_kbufs(struct mmb_stream *s)
 
 /*
  * An imported frame for a bus-address engine: attached to its dma-buf as
- * the device, the exporter's table mapped for it.
+ * the device, the exporter's table mapped for it; a frame in a dma-buf an
+ * earlier frame attached to shares that attachment (two mappings of the
+ * same pages for one device would overlap, which the DMA API does not
+ * support).
  */
 static int mmb_stream_attach(struct mmb_stream *s, struct mmb_sframe *f)
 {
 	struct sg_table *sgt;
 	struct scatterlist *sg;
+	struct mmb_sframe *g;
 	int i;
 
+	for (g = s->frames; g < f; g++) {
+		if (g->dmabuf == f->dmabuf && g->attach_owner) {
+			f->attach = g->attach;
+			f->dsgt = g->dsgt;
+			return 0;
+		}
+	}
+	f->attach_owner = true;
 	f->attach = dma_buf_attach(f->dmabuf, s->dma_dev);
 	if (IS_ERR(f->attach)) {
 		int ret = PTR_ERR(f->attach);
@@ -1389,6 +1405,10 @@ static int mmb_stream_map(struct mmb_stream *s)
 
 		if (mmb_stream_imported(s)) {
 			ret = mmb_stream_attach(s, f);
+			if (!ret && !f->attach_owner) {
+				f->mapped = true; /* counted by its owner */
+				continue;
+			}
 		} else if (s->mode == MMB_STREAM_ZERO_COPY) {
 			/*
 			 * Another stream (another device's) may have the
