@@ -132,7 +132,13 @@ static struct sg_table *mmb_obj_map_dma_buf(struct dma_buf_attachment *attach,
 						GFP_KERNEL);
 	if (ret)
 		goto err_unpin;
-	ret = dma_map_sgtable(attach->dev, &m->sgt, dir, 0);
+	/*
+	 * As DRM's PRIME helpers map: several importers may map the object
+	 * at once, which the DMA API supports only without syncs of its
+	 * own; CPU access is bracketed by begin/end_cpu_access.
+	 */
+	ret = dma_map_sgtable(attach->dev, &m->sgt, dir,
+			      DMA_ATTR_SKIP_CPU_SYNC);
 	if (ret)
 		goto err_sgt;
 	ret = mmb_sgt_copy(&m->out, &m->sgt);
@@ -146,7 +152,7 @@ static struct sg_table *mmb_obj_map_dma_buf(struct dma_buf_attachment *attach,
 	return &m->out;
 
 err_unmap:
-	dma_unmap_sgtable(attach->dev, &m->sgt, dir, 0);
+	dma_unmap_sgtable(attach->dev, &m->sgt, dir, DMA_ATTR_SKIP_CPU_SYNC);
 err_sgt:
 	sg_free_table(&m->sgt);
 err_unpin:
@@ -167,7 +173,7 @@ static void mmb_obj_unmap_dma_buf(struct dma_buf_attachment *attach,
 	mutex_lock(&ex->lock);
 	list_del(&m->node);
 	mutex_unlock(&ex->lock);
-	dma_unmap_sgtable(attach->dev, &m->sgt, m->dir, 0);
+	dma_unmap_sgtable(attach->dev, &m->sgt, m->dir, DMA_ATTR_SKIP_CPU_SYNC);
 	sg_free_table(&m->sgt);
 	sg_free_table(&m->out);
 	kfree(m);
