@@ -38,6 +38,7 @@
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 
+#include "compat.h"
 #include "priv.h"
 
 MODULE_IMPORT_NS(DMA_BUF);
@@ -102,10 +103,17 @@ static int mmb_sgt_copy(struct sg_table *to, const struct sg_table *from)
 	return 0;
 }
 
-/* The largest DMA segment of @dev, in whole pages. */
+/*
+ * The largest DMA segment of @dev, in whole pages: what it takes, and what
+ * one mapping may be (swiotlb's bounce slots, for a device that needs
+ * them).
+ */
 static unsigned int mmb_max_seg(struct device *dev)
 {
-	return max_t(unsigned int, dma_get_max_seg_size(dev) & PAGE_MASK,
+	size_t max = min_t(size_t, dma_get_max_seg_size(dev),
+			   dma_max_mapping_size(dev));
+
+	return max_t(size_t, min_t(size_t, max, UINT_MAX) & PAGE_MASK,
 		     PAGE_SIZE);
 }
 
@@ -211,9 +219,12 @@ static int mmb_obj_end_cpu_access(struct dma_buf *dmabuf,
 }
 
 /*
- * The kernel mapping: the object pinned in RAM, mapped contiguously.  The
- * core calls this once for all its users and WARNs on failure, so it waits
- * without regard to signals (for one move of the object at most).
+ * The kernel mapping: the object pinned in RAM, mapped contiguously, for
+ * as long as the importers keep it (vmap(), not the short-lived
+ * vm_map_ram()).  The core calls this once for all its users and WARNs on
+ * failure, so it waits without regard to signals (for one move of the
+ * object at most); mmbridge's own importer pins first, killably
+ * (mmb_dmabuf_pin()).
  */
 static int mmb_obj_vmap(struct dma_buf *dmabuf, struct iosys_map *map)
 {
@@ -227,7 +238,7 @@ static int mmb_obj_vmap(struct dma_buf *dmabuf, struct iosys_map *map)
 	if (ret)
 		return ret;
 	pages = mmb_obj_pages(ex->obj, &npages);
-	vaddr = vm_map_ram(pages, npages, NUMA_NO_NODE);
+	vaddr = vmap(pages, npages, VM_MAP, PAGE_KERNEL);
 	if (!vaddr) {
 		mmb_obj_unpin(ex->obj);
 		return -ENOMEM;
@@ -242,13 +253,11 @@ static int mmb_obj_vmap(struct dma_buf *dmabuf, struct iosys_map *map)
 static void mmb_obj_vunmap(struct dma_buf *dmabuf, struct iosys_map *map)
 {
 	struct mmb_dmabuf *ex = dmabuf->priv;
-	unsigned long npages;
 
-	mmb_obj_pages(ex->obj, &npages);
 	mutex_lock(&ex->lock);
 	ex->vaddr = NULL;
 	mutex_unlock(&ex->lock);
-	vm_unmap_ram(map->vaddr, npages);
+	vunmap(map->vaddr);
 	mmb_obj_unpin(ex->obj);
 }
 
@@ -318,6 +327,12 @@ static int mmb_region_dmabuf_mmap(struct dma_buf *dmabuf,
 	/* A read-only dma-buf's shared mappings lack VM_SHARED. */
 	if (!(vma->vm_flags & VM_MAYSHARE))
 		return -EINVAL;
+	/* An importer's dma_buf_mmap() brings its own file's flags. */
+	if (!(dmabuf->file->f_mode & FMODE_WRITE)) {
+		if (vma->vm_flags & VM_WRITE)
+			return -EACCES;
+		mmb_vm_flags_clear(vma, VM_MAYWRITE);
+	}
 	ret = mmb_device_alive(ex->mdev);
 	if (ret)
 		return ret;
@@ -333,6 +348,29 @@ static const struct dma_buf_ops mmb_region_dmabuf_ops = {
 	.mmap = mmb_region_dmabuf_mmap,
 	.release = mmb_dmabuf_release,
 };
+
+/*
+ * mmbridge as an importer (a stream's frames): an object of its own is
+ * pinned in RAM here first, killably and without the core's WARN on a
+ * failed vmap; the vmap then finds it in RAM and holds a pin of its own.
+ * 0 for another exporter's dma-buf.
+ */
+int mmb_dmabuf_pin(struct dma_buf *dmabuf)
+{
+	struct mmb_dmabuf *ex = dmabuf->priv;
+
+	if (dmabuf->ops != &mmb_obj_dmabuf_ops)
+		return 0;
+	return mmb_obj_pin(ex->obj, true);
+}
+
+void mmb_dmabuf_unpin(struct dma_buf *dmabuf)
+{
+	struct mmb_dmabuf *ex = dmabuf->priv;
+
+	if (dmabuf->ops == &mmb_obj_dmabuf_ops)
+		mmb_obj_unpin(ex->obj);
+}
 
 /* Whether @dmabuf is a region's export (which no device may import). */
 bool mmb_dmabuf_is_region(struct dma_buf *dmabuf)

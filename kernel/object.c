@@ -1054,7 +1054,9 @@ out:
 /*
  * Debugger access (ptrace, /proc/<pid>/mem): the current backing, under
  * the semaphore a move holds, so an access during a move waits for it and
- * then reaches the new place.  At most to the end of the page.
+ * then reaches the new place.  At most to the end of the page.  A mapping
+ * without PROT_WRITE is not written (-EACCES), as get_user_pages() refuses
+ * a forced write into a shared mapping: a read-only dma-buf stays so.
  */
 static int mmb_obj_access(struct vm_area_struct *vma, unsigned long addr,
 			  void *buf, int len, int write)
@@ -1065,6 +1067,9 @@ static int mmb_obj_access(struct vm_area_struct *vma, unsigned long addr,
 	unsigned int off = offset_in_page(addr);
 	void *p;
 
+	/* As for any shared mapping: no write where the mapping has none. */
+	if (write && !(vma->vm_flags & VM_WRITE))
+		return -EACCES;
 	len = min_t(unsigned long, len, PAGE_SIZE - off);
 	down_read(&obj->sem);
 	if (obj->lost || pg >= obj->npages) {
@@ -1108,13 +1113,23 @@ static const struct vm_operations_struct mmb_obj_vm_ops = {
  * dmabuf.c), and vm_pgoff becomes the object's own, so every move of the
  * object zaps this mapping as it zaps the device fd's.
  *
- * Return: 0, or -EINVAL for MAP_PRIVATE.
+ * Return: 0, -EINVAL for MAP_PRIVATE, -EACCES for a writable mapping of
+ * a read-only dma-buf.
  */
 int mmb_obj_vma(struct mmb_object *obj, struct vm_area_struct *vma)
 {
 	/* A read-only dma-buf's shared mappings lack VM_SHARED. */
 	if (!(vma->vm_flags & VM_MAYSHARE))
 		return -EINVAL;
+	/*
+	 * An importer that maps through dma_buf_mmap() brings the flags of
+	 * its own file: a read-only dma-buf is never mapped writable.
+	 */
+	if (!(vma->vm_file->f_mode & FMODE_WRITE)) {
+		if (vma->vm_flags & VM_WRITE)
+			return -EACCES;
+		mmb_vm_flags_clear(vma, VM_MAYWRITE);
+	}
 	kref_get(&obj->ref);
 	vma->vm_pgoff += obj->pgoff;
 	mmb_vm_flags_set(vma, VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP);

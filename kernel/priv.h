@@ -499,6 +499,8 @@ struct mmb_stream;
 /* dmabuf.c */
 struct dma_buf;
 bool mmb_dmabuf_is_region(struct dma_buf *dmabuf);
+int mmb_dmabuf_pin(struct dma_buf *dmabuf);
+void mmb_dmabuf_unpin(struct dma_buf *dmabuf);
 
 /* region.c */
 int mmb_region_fs_init(void);

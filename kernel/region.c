@@ -362,7 +362,9 @@ static vm_fault_t mmb_region_fault(struct vm_fault *vmf)
  * under the same semaphore: live, the device memory itself (registers 32
  * bits at a time); revoked, a DISCARD mapping's scratch page and nothing
  * (-EIO) for the others, since a debugger must not sleep in WAIT while it
- * holds the process's mmap_lock.  At most to the end of the page.
+ * holds the process's mmap_lock.  At most to the end of the page.  A
+ * mapping without PROT_WRITE is not written (-EACCES), as get_user_pages()
+ * refuses a forced write into a shared mapping.
  */
 static int mmb_region_access(struct vm_area_struct *vma, unsigned long addr,
 			     void *buf, int len, int write)
@@ -373,6 +375,9 @@ static int mmb_region_access(struct vm_area_struct *vma, unsigned long addr,
 	u64 off = mmb_region_offset(vma, addr);
 	int ret;
 
+	/* As for any shared mapping: no write where the mapping has none. */
+	if (write && !(vma->vm_flags & VM_WRITE))
+		return -EACCES;
 	len = min_t(unsigned long, len, PAGE_SIZE - offset_in_page(addr));
 	ret = len;
 	down_read(&rg->sem);

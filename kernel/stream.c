@@ -167,6 +167,10 @@ struct mmb_sframe {
  * @st:		counters reported by MMB_IOC_STREAM_STATUS
  * @tick:	the frame clock
  * @wq:		readers, poll, stop
+ * @detach_late: imported frames: removal found the engine stuck on a
+ *		transfer, and the completion the driver's teardown gives it
+ *		queues @detach_work; mmb_stream.lock
+ * @detach_work: unmaps imported frames in process context then
  */
 struct mmb_stream {
 	struct mmb_device *mdev;
@@ -204,6 +208,8 @@ struct mmb_stream {
 
 	struct hrtimer tick;
 	wait_queue_head_t wq;
+	bool detach_late;
+	struct work_struct detach_work;
 };
 
 static bool mmb_stream_cpu(struct mmb_stream *s)
@@ -473,6 +479,8 @@ static void mmb_stream_done(struct mmb_dma_req *req)
 		/* The device is going: its engine has nothing of ours left. */
 		if (s->dead)
 			mmb_stream_unmap(s);
+		if (s->dead && s->detach_late)
+			queue_work(mmb_wq, &s->detach_work);
 		wake_up_all(&s->wq);
 		spin_unlock_irqrestore(&s->lock, flags);
 		return;
@@ -690,6 +698,48 @@ static void mmb_stream_halt(struct mmb_stream *s)
 	spin_unlock_irqrestore(&s->lock, flags);
 }
 
+/* How long removal waits for an imported stream's transfer in flight. */
+#define MMB_STREAM_UNPLUG_WAIT (5 * HZ)
+
+/*
+ * Removal of a stream with imported frames: unmap them once the transfer
+ * in flight is done.  A working engine completes it in microseconds; one
+ * that is stuck (bus mastering off, the device gone) only completes it
+ * when the driver's teardown fails it, after mmb_device_unregister()
+ * returns, so the wait is bounded and the unmap is then left to that
+ * completion (detach_work).  stream_lock held.
+ */
+static void mmb_stream_unplug_imported(struct mmb_stream *s)
+{
+	unsigned long flags;
+	bool late = false;
+
+	if (!wait_event_timeout(s->wq, mmb_stream_idle(s),
+				MMB_STREAM_UNPLUG_WAIT)) {
+		spin_lock_irqsave(&s->lock, flags);
+		late = s->inflight;
+		s->detach_late = late;
+		spin_unlock_irqrestore(&s->lock, flags);
+	}
+	if (late)
+		dev_warn(
+			&s->mdev->dev,
+			"removal: DMA engine stuck on a stream transfer; its dma-bufs are unmapped when the driver fails it\n");
+	else
+		mmb_stream_detach(s);
+}
+
+/* The late unmap of imported frames, after a stuck engine's completion. */
+static void mmb_stream_detach_work(struct work_struct *work)
+{
+	struct mmb_stream *s =
+		container_of(work, struct mmb_stream, detach_work);
+
+	mutex_lock(&s->mdev->core->stream_lock);
+	mmb_stream_detach(s);
+	mutex_unlock(&s->mdev->core->stream_lock);
+}
+
 /**
  * mmb_stream_unplug() - the device is going away: submit nothing more.
  * @mdev:	the device
@@ -697,9 +747,8 @@ static void mmb_stream_halt(struct mmb_stream *s)
  * Called by mmb_device_unregister().  The stream's DMA mappings go now if
  * its engine holds no transfer of it, otherwise when that transfer
  * completes, which the backend's teardown makes happen before its remove
- * returns.  A stream of imported frames waits for that transfer here and
- * unmaps them before returning (a dma-buf is unmapped in process context
- * only).
+ * returns.  A stream of imported frames waits a little for that transfer
+ * here and unmaps them (a dma-buf is unmapped in process context only).
  */
 static void mmb_stream_unplug(struct mmb_device *mdev)
 {
@@ -718,14 +767,8 @@ static void mmb_stream_unplug(struct mmb_device *mdev)
 		spin_unlock_irqrestore(&s->lock, flags);
 		hrtimer_cancel(&s->tick);
 		wake_up_all(&s->wq);
-		/*
-		 * Imported frames are unmapped here, in process context, once
-		 * the transfer in flight is done, as close() waits for it.
-		 */
-		if (mmb_stream_imported(s)) {
-			wait_event(s->wq, mmb_stream_idle(s));
-			mmb_stream_detach(s);
-		}
+		if (mmb_stream_imported(s))
+			mmb_stream_unplug_imported(s);
 	}
 	mutex_unlock(&mdev->core->stream_lock);
 }
@@ -1106,6 +1149,8 @@ static int mmb_stream_release(struct inode *inode, struct file *file)
 	mutex_lock(&s->ctl);
 	mmb_stream_halt(s);
 	mutex_unlock(&s->ctl);
+	/* A late unmap queued by the last completion (it takes stream_lock). */
+	flush_work(&s->detach_work);
 	/* Unmapped while the device cannot be removed under us. */
 	mutex_lock(&mdev->core->stream_lock);
 	spin_lock_irqsave(&s->lock, flags);
@@ -1302,6 +1347,11 @@ static int mmb_stream_import_frames(struct mmb_stream *s, void __user *uframes)
 			ret = -EOPNOTSUPP;
 			break;
 		}
+		/* The engine writes it: a read-only dma-buf is not a frame. */
+		if (!(f->dmabuf->file->f_mode & FMODE_WRITE)) {
+			ret = -EACCES;
+			break;
+		}
 		for (j = 0; j < i; j++)
 			if (s->frames[j].dmabuf == f->dmabuf &&
 			    f->doff < s->frames[j].doff + s->size &&
@@ -1309,7 +1359,11 @@ static int mmb_stream_import_frames(struct mmb_stream *s, void __user *uframes)
 				ret = -EINVAL;
 		if (ret || !mmb_stream_cpu(s))
 			continue;
+		ret = mmb_dmabuf_pin(f->dmabuf);
+		if (ret)
+			break;
 		ret = mmb_dma_buf_vmap(f->dmabuf, &f->dmap);
+		mmb_dmabuf_unpin(f->dmabuf);
 		if (ret) {
 			iosys_map_clear(&f->dmap);
 		} else if (f->dmap.is_iomem) {
@@ -1364,6 +1418,7 @@ static int mmb_stream_attach(struct mmb_stream *s, struct mmb_sframe *f)
 	struct sg_table *sgt;
 	struct scatterlist *sg;
 	struct mmb_sframe *g;
+	u64 len = 0;
 	int i;
 
 	for (g = s->frames; g < f; g++) {
@@ -1385,8 +1440,14 @@ static int mmb_stream_attach(struct mmb_stream *s, struct mmb_sframe *f)
 	if (IS_ERR(sgt))
 		return PTR_ERR(sgt);
 	f->dsgt = sgt;
-	for_each_sgtable_dma_sg(sgt, sg, i)
+	for_each_sgtable_dma_sg(sgt, sg, i) {
 		s->sg_entries++;
+		len += sg_dma_len(sg);
+	}
+	/* The frames in it must be inside what the exporter mapped. */
+	for (g = f; g < s->frames + s->nr; g++)
+		if (g->dmabuf == f->dmabuf && g->doff + s->size > len)
+			return -ENXIO;
 	return 0;
 }
 
@@ -1516,6 +1577,7 @@ static int mmb_stream_setup(struct mmb_device *mdev,
 	hrtimer_init(&s->tick, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
 	s->tick.function = mmb_stream_tick;
 	s->req.done = mmb_stream_done;
+	INIT_WORK(&s->detach_work, mmb_stream_detach_work);
 	s->max_seg = max_t(unsigned int,
 			   dma_get_max_seg_size(s->dma_dev) & PAGE_MASK,
 			   PAGE_SIZE);

@@ -379,6 +379,34 @@ static int test_object_outlives_handle(void)
 	return T_PASS;
 }
 
+/*
+ * A read-only dma-buf mapped read-only and written through /proc/self/mem
+ * (as a debugger would): refused, and the byte at @off stays as it was.
+ * 0, or a description of what went wrong as a negative number.
+ */
+static int ro_poke(int b, off_t off)
+{
+	volatile uint8_t *q = dmabuf_map(b, PG, PROT_READ, MAP_SHARED, off);
+	uint8_t was, x;
+	int mem, r = 0;
+
+	if (!q)
+		return -1;
+	was = q[0];
+	x = ~was;
+	mem = open("/proc/self/mem", O_RDWR | O_CLOEXEC);
+	if (mem < 0)
+		r = -2;
+	else if (pwrite(mem, &x, 1, (off_t)(uintptr_t)q) == 1)
+		r = -3; /* written */
+	else if (q[0] != was)
+		r = -4;
+	if (mem >= 0)
+		close(mem);
+	munmap((void *)q, PG);
+	return r;
+}
+
 /* Every bad request, with its errno. */
 static int test_export_errors(void)
 {
@@ -426,6 +454,7 @@ static int test_export_errors(void)
 	close(b);
 	b = mmb_obj_export(fd, h, 0);
 	EXPECT_OK(b);
+	EXPECT_EQ(ro_poke(b, 3 * PG), 0);
 	close(b);
 
 	/* Region ranges. */
@@ -452,6 +481,7 @@ static int test_export_errors(void)
 		   EACCES);
 	EXPECT_ERR(mmap_err(b, PG, PROT_READ, MAP_PRIVATE, 0), EINVAL);
 	EXPECT_OK(mmap_err(b, PG, PROT_READ, MAP_SHARED, 0));
+	EXPECT_EQ(ro_poke(b, 0), 0);
 	close(b);
 	close(fd);
 
@@ -1190,7 +1220,9 @@ static int test_stream_import_errors(void)
 	struct mmb_stream_setup ss = { .argsz = sizeof(ss),
 				       .mode = MMB_STREAM_DMABUF,
 				       .nr_frames = 1, .frame_size = size };
-	int fd = dev_open(mmb_dut), a, small, rg, sfd;
+	int fd = dev_open(mmb_dut), a, small, rg, sfd, ro;
+	uint64_t off;
+	uint32_t oh;
 
 	EXPECT_OK(fd);
 	a = dmabuf_new(SRC_OBJECT, 2 * size, fd, -1);
@@ -1220,6 +1252,14 @@ static int test_stream_import_errors(void)
 	EXPECT_ERR(mmb_stream_import(fd, 2, size, fr, 1, 0, 0), EINVAL);
 	fr[0] = (struct mmb_stream_dmabuf){ .fd = rg };
 	EXPECT_ERR(mmb_stream_import(fd, 1, size, fr, 1, 0, 0), EOPNOTSUPP);
+	/* A read-only dma-buf is no frame. */
+	EXPECT_OK(mmb_obj_create(fd, size, MMB_OBJ_RAM, &oh, &off));
+	ro = mmb_obj_export(fd, oh, 0);
+	EXPECT_OK(ro);
+	EXPECT_OK(mmb_obj_destroy(fd, oh));
+	fr[0] = (struct mmb_stream_dmabuf){ .fd = ro };
+	EXPECT_ERR(mmb_stream_import(fd, 1, size, fr, 1, 0, 0), EACCES);
+	close(ro);
 	EXPECT_ERR(xioctl(fd, MMB_IOC_STREAM_SETUP, &ss), EINVAL);
 	ss.frames = 8;
 	EXPECT_ERR(xioctl(fd, MMB_IOC_STREAM_SETUP, &ss), EFAULT);
@@ -1510,6 +1550,82 @@ static int test_cli_info(void)
 	return T_PASS;
 }
 
+/* Clear (or set) bus mastering in the PCI command register of @bdf. */
+static int bus_master(const char *bdf, bool on)
+{
+	char path[128];
+	uint16_t cmd;
+	int fd, r = 0;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/config", bdf);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (pread(fd, &cmd, 2, 4) != 2) {
+		r = -EIO;
+	} else {
+		cmd = on ? cmd | 4 : cmd & ~4;
+		if (pwrite(fd, &cmd, 2, 4) != 2)
+			r = -EIO;
+	}
+	close(fd);
+	return r;
+}
+
+/*
+ * edu's engine stuck on a transfer into an imported frame (bus mastering
+ * turned off under it: the transfer never happens and its completion
+ * interrupt is never sent) when the device goes: removal does not wait
+ * for it forever.  It says so, the driver's teardown fails the transfer,
+ * and that completion unmaps the dma-buf; the stream is dead, and
+ * everything closes and binds again.
+ */
+static int test_stream_import_stuck_engine(void)
+{
+	const size_t size = 4 * PG;
+	struct mmb_stream_dmabuf fr[2];
+	int fd = dev_open("edu0"), ofd, buf, sfd, k, i, seen = 0;
+	long before = dma_mappings();
+	char bdf[32], line[512];
+	struct mmb_frame f;
+
+	if (fd == -ENOENT)
+		SKIP("no edu device");
+	EXPECT_OK(fd);
+	EXPECT_OK(device_bdf("edu0", bdf, sizeof(bdf)));
+	ofd = dev_open("soft0");
+	EXPECT_OK(ofd);
+	buf = dmabuf_new(SRC_OBJECT, 2 * size, ofd, -1);
+	EXPECT_OK(buf);
+	close(ofd);
+	fr[0] = (struct mmb_stream_dmabuf){ .fd = buf };
+	fr[1] = (struct mmb_stream_dmabuf){ .fd = buf, .offset = size };
+	sfd = mmb_stream_import(fd, 2, size, fr, 1, 0, 0);
+	EXPECT_OK(sfd);
+	EXPECT_EQ(dma_mappings() - before, 1);
+	k = kmsg_open();
+	EXPECT_OK(k);
+	EXPECT_OK(mmb_stream_start(sfd));
+	EXPECT_OK(bus_master(bdf, false));
+	EXPECT_OK(bind_dev("edu0", false));
+	EXPECT(!kmsg_splat_except(k, "mmbridge edu0: removal: DMA engine stuck",
+				  &seen, line, sizeof(line)),
+	       "kernel: %s", line);
+	EXPECT_EQ(seen, 1);
+	/* The driver failed the transfer; its completion queued the unmap. */
+	for (i = 0; i < 50 && dma_mappings() != before; i++)
+		usleep(100000);
+	EXPECT_EQ(dma_mappings(), before);
+	EXPECT_ERR(mmb_stream_next(sfd, &f), ENODEV);
+	close(sfd);
+	close(buf);
+	close(fd);
+	EXPECT_OK(bind_dev("edu0", true));
+	EXPECT(!kmsg_splat(k, line, sizeof(line)), "kernel: %s", line);
+	close(k);
+	return T_PASS;
+}
+
 const struct mmb_test dmabuf_tests[] = {
 	{ "dmabuf/object_mmap", test_object_mmap },
 	{ "dmabuf/object_outlives_handle", test_object_outlives_handle },
@@ -1526,5 +1642,7 @@ const struct mmb_test dmabuf_tests[] = {
 	{ "dmabuf/stream_into_dmabufs", test_stream_into_dmabufs, 300 },
 	{ "dmabuf/stream_import_errors", test_stream_import_errors },
 	{ "dmabuf/stream_import_removal", test_stream_import_removal },
+	{ "dmabuf/stream_import_stuck_engine", test_stream_import_stuck_engine,
+	  300 },
 	{ NULL }
 };

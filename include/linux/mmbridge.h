@@ -145,10 +145,11 @@ struct mmb_dma_req {
  *		then finishes or fails (status -EIO or -ENODEV) what its
  *		engine still holds.  An engine that is working completes a
  *		request on its own, without waiting for that teardown:
- *		mmb_device_unregister() waits for the one transfer in flight
- *		of a stream whose frames are dma-bufs (they are unmapped in
- *		process context only), as closing a stream does.  Optional:
- *		without it the device has no MMB_CAP_DMA.
+ *		mmb_device_unregister() waits up to 5 s for the one transfer
+ *		in flight of a stream whose frames are dma-bufs (they are
+ *		unmapped in process context only), and leaves their unmap to
+ *		that transfer's completion when the engine is stuck.
+ *		Optional: without it the device has no MMB_CAP_DMA.
  * @irq_raise:	make the device raise one interrupt, which its handler
  *		reports with mmb_irq_event(..., MMB_EVENT_TRIGGER).  Process
  *		context; calls are serialized.  Optional (MMB_CAP_IRQ).

@@ -629,7 +629,8 @@ enum mmb_stream_mode {
 
 /**
  * struct mmb_stream_dmabuf - one frame of an MMB_STREAM_DMABUF stream.
- * @fd:		a dma-buf fd (a bad fd: -EBADF; another file: -EINVAL)
+ * @fd:		a dma-buf fd (a bad fd: -EBADF; another file: -EINVAL), writable
+ *		(a read-only dma-buf: -EACCES)
  * @reserved:	must be 0
  * @offset:	where the frame starts in it, a multiple of 4096 (-EINVAL);
  *		the frame must end inside the dma-buf (-ENXIO)
