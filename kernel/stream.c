@@ -721,12 +721,14 @@ static void mmb_stream_unplug_imported(struct mmb_stream *s)
 		s->detach_late = late;
 		spin_unlock_irqrestore(&s->lock, flags);
 	}
-	if (late)
-		dev_warn(
-			&s->mdev->dev,
-			"removal: DMA engine stuck on a stream transfer; its dma-bufs are unmapped when the driver fails it\n");
-	else
+	if (!late) {
 		mmb_stream_detach(s);
+		return;
+	}
+	/* clang-format off */
+	dev_warn(&s->mdev->dev,
+		 "removal: DMA engine stuck on a stream transfer; its dma-bufs are unmapped when the driver fails it\n");
+	/* clang-format on */
 }
 
 /* The late unmap of imported frames, after a stuck engine's completion. */
