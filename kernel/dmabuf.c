@@ -261,12 +261,34 @@ static void mmb_obj_vunmap(struct dma_buf *dmabuf, struct iosys_map *map)
 	mmb_obj_unpin(ex->obj);
 }
 
+/*
+ * What every mapping of a dma-buf of mmbridge must be: shared (a
+ * read-only dma-buf's shared mappings lack VM_SHARED, not VM_MAYSHARE),
+ * and never writable when the dma-buf is not: an importer that passes
+ * mmap() on with dma_buf_mmap() brings its own file's flags.
+ */
+static int mmb_dmabuf_mmap_check(struct dma_buf *dmabuf,
+				 struct vm_area_struct *vma)
+{
+	if (!(vma->vm_flags & VM_MAYSHARE))
+		return -EINVAL;
+	if (!(dmabuf->file->f_mode & FMODE_WRITE)) {
+		if (vma->vm_flags & VM_WRITE)
+			return -EACCES;
+		mmb_vm_flags_clear(vma, VM_MAYWRITE);
+	}
+	return 0;
+}
+
 static int mmb_obj_dmabuf_mmap(struct dma_buf *dmabuf,
 			       struct vm_area_struct *vma)
 {
 	struct mmb_dmabuf *ex = dmabuf->priv;
+	int ret = mmb_dmabuf_mmap_check(dmabuf, vma);
 
-	return mmb_obj_vma(ex->obj, vma);
+	if (!ret)
+		mmb_obj_vma(ex->obj, vma);
+	return ret;
 }
 
 /* Drop what @ex holds, and @ex. */
@@ -322,18 +344,10 @@ static int mmb_region_dmabuf_mmap(struct dma_buf *dmabuf,
 				  struct vm_area_struct *vma)
 {
 	struct mmb_dmabuf *ex = dmabuf->priv;
-	int ret;
+	int ret = mmb_dmabuf_mmap_check(dmabuf, vma);
 
-	/* A read-only dma-buf's shared mappings lack VM_SHARED. */
-	if (!(vma->vm_flags & VM_MAYSHARE))
-		return -EINVAL;
-	/* An importer's dma_buf_mmap() brings its own file's flags. */
-	if (!(dmabuf->file->f_mode & FMODE_WRITE)) {
-		if (vma->vm_flags & VM_WRITE)
-			return -EACCES;
-		mmb_vm_flags_clear(vma, VM_MAYWRITE);
-	}
-	ret = mmb_device_alive(ex->mdev);
+	if (!ret)
+		ret = mmb_device_alive(ex->mdev);
 	if (ret)
 		return ret;
 	vma->vm_pgoff += (MMB_MMAP_REGION(ex->policy) + ex->offset) >>

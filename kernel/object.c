@@ -1106,37 +1106,21 @@ static const struct vm_operations_struct mmb_obj_vm_ops = {
 /**
  * mmb_obj_vma() - map an object through its dma-buf.
  * @obj:	the object; the mapping takes a reference
- * @vma:	the new mapping; vm_pgoff is the page offset in the object,
- *		checked by the dma-buf core
+ * @vma:	the new mapping, shared; vm_pgoff is the page offset in the
+ *		object, checked by the dma-buf core
  *
  * The dma-buf's file maps through the device's address_space (see
  * dmabuf.c), and vm_pgoff becomes the object's own, so every move of the
  * object zaps this mapping as it zaps the device fd's.
- *
- * Return: 0, -EINVAL for MAP_PRIVATE, -EACCES for a writable mapping of
- * a read-only dma-buf.
  */
-int mmb_obj_vma(struct mmb_object *obj, struct vm_area_struct *vma)
+void mmb_obj_vma(struct mmb_object *obj, struct vm_area_struct *vma)
 {
-	/* A read-only dma-buf's shared mappings lack VM_SHARED. */
-	if (!(vma->vm_flags & VM_MAYSHARE))
-		return -EINVAL;
-	/*
-	 * An importer that maps through dma_buf_mmap() brings the flags of
-	 * its own file: a read-only dma-buf is never mapped writable.
-	 */
-	if (!(vma->vm_file->f_mode & FMODE_WRITE)) {
-		if (vma->vm_flags & VM_WRITE)
-			return -EACCES;
-		mmb_vm_flags_clear(vma, VM_MAYWRITE);
-	}
 	kref_get(&obj->ref);
 	vma->vm_pgoff += obj->pgoff;
 	mmb_vm_flags_set(vma, VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP);
 	vma->vm_ops = &mmb_obj_vm_ops;
 	vma->vm_private_data = obj;
 	atomic64_inc(&obj->mappings);
-	return 0;
 }
 
 /**

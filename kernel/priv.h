@@ -523,7 +523,7 @@ void mmb_obj_unpin(struct mmb_object *obj);
 struct page **mmb_obj_pages(struct mmb_object *obj, unsigned long *npages);
 u32 mmb_obj_id(struct mmb_object *obj);
 u64 mmb_obj_bytes(struct mmb_object *obj);
-int mmb_obj_vma(struct mmb_object *obj, struct vm_area_struct *vma);
+void mmb_obj_vma(struct mmb_object *obj, struct vm_area_struct *vma);
 
 /* notify.c */
 struct vm_area_struct;

@@ -698,35 +698,48 @@ static int test_vgem_import(void)
 }
 
 /*
+ * An object of @len bytes in @fd's pool, exported writable (*@b), mapped
+ * (*@q) and filled with the pattern of @seed, then imported by vgem
+ * (*@gh); its handle in *@h.  T_PASS or the failure.
+ */
+static int vgem_holds_object(int fd, int drm, size_t len, uint64_t seed,
+			     uint32_t *h, int *b, uint8_t **q, uint32_t *gh)
+{
+	uint64_t off;
+
+	EXPECT_OK(mmb_obj_create(fd, len, MMB_OBJ_DEVICE, h, &off));
+	*b = mmb_obj_export(fd, *h, MMB_EXPORT_WRITE);
+	EXPECT_OK(*b);
+	*q = dmabuf_map(*b, len, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+	EXPECT(*q, "dma-buf map: %s", strerror(errno));
+	pattern_fill(*q, len, seed, 0);
+	EXPECT_OK(prime_import(drm, *b, gh));
+	return T_PASS;
+}
+
+/*
  * The device goes while vgem holds its object: removal completes (the
  * object is in RAM already), the data stays reachable through the
  * dma-buf, and every file closes afterwards without a splat.
  */
-static const char *rm_dev;
-
 static int removal_under_import(const char *name)
 {
 	const size_t len = 16 * PG;
-	uint64_t seed = test_seed(), off;
-	int fd, drm, b, k;
+	uint64_t seed = test_seed();
+	int fd, drm, b, k, r;
 	uint8_t *q;
 	uint32_t h, gh;
 	char line[512];
 	long bad;
 
-	rm_dev = name;
 	VGEM_OPEN(drm);
 	k = kmsg_open();
 	EXPECT_OK(k);
 	fd = dev_open(name);
 	EXPECT_OK(fd);
-	EXPECT_OK(mmb_obj_create(fd, len, MMB_OBJ_DEVICE, &h, &off));
-	b = mmb_obj_export(fd, h, MMB_EXPORT_WRITE);
-	EXPECT_OK(b);
-	q = dmabuf_map(b, len, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
-	EXPECT(q, "dma-buf map: %s", strerror(errno));
-	pattern_fill(q, len, seed, 0);
-	EXPECT_OK(prime_import(drm, b, &gh));
+	r = vgem_holds_object(fd, drm, len, seed, &h, &b, &q, &gh);
+	if (r != T_PASS)
+		return r;
 	close(b);
 	EXPECT_OK(mmb_obj_destroy(fd, h));
 
@@ -812,20 +825,16 @@ static int test_close_orders(void)
 	EXPECT_OK(watch);
 	ref0 = refcnt_settled();
 	for (i = 0; i < 24; i++) {
-		uint64_t seed = test_seed() + i, off;
-		int fd = dev_open(mmb_dut), b;
+		uint64_t seed = test_seed() + i;
+		int fd = dev_open(mmb_dut), b, r;
 		uint8_t *q;
 		uint32_t h, gh;
 		long bad;
 
 		EXPECT_OK(fd);
-		EXPECT_OK(mmb_obj_create(fd, len, MMB_OBJ_DEVICE, &h, &off));
-		b = mmb_obj_export(fd, h, MMB_EXPORT_WRITE);
-		EXPECT_OK(b);
-		q = dmabuf_map(b, len, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
-		EXPECT(q, "dma-buf map: %s", strerror(errno));
-		pattern_fill(q, len, seed, 0);
-		EXPECT_OK(prime_import(drm, b, &gh));
+		r = vgem_holds_object(fd, drm, len, seed, &h, &b, &q, &gh);
+		if (r != T_PASS)
+			return r;
 		for (j = 0; j < 4; j++) {
 			switch (perms[i][j]) {
 			case 0:
@@ -1034,14 +1043,6 @@ static int dmabuf_new(int src, size_t len, int dev, int drm)
 	}
 }
 
-static long dma_mappings(void)
-{
-	char line[32];
-	int r = read_line("/sys/kernel/debug/mmbridge/dma_mappings", line,
-			  sizeof(line));
-
-	return r ? r : atol(line);
-}
 
 static int sync_buf(int fd, uint64_t flags)
 {

@@ -231,6 +231,9 @@ int pin_cpu(int cpu);
 int fuse_stall_mount(const char *dir, int note);
 int fuse_available(void);
 
+/* DMA mappings mmbridge holds now, all devices (debugfs); -errno. */
+long dma_mappings(void);
+
 /* A private anonymous mapping, or NULL. */
 void *map_anon(size_t len, int prot);
 

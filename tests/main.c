@@ -1101,6 +1101,15 @@ int module_unload_all(void)
 	return module_unload("mmbridge");
 }
 
+long dma_mappings(void)
+{
+	char line[64];
+	int r = read_line("/sys/kernel/debug/mmbridge/dma_mappings", line,
+			  sizeof(line));
+
+	return r ? r : atol(line);
+}
+
 int module_insert(const char *ko, const char *params)
 {
 	int kofd = open(ko, O_RDONLY | O_CLOEXEC), r;
