@@ -299,7 +299,7 @@ static void mmb_dmabuf_free(struct mmb_dmabuf *ex)
 		mmb_obj_export_put(ex->obj);
 	else
 		atomic64_dec(&ex->mdev->core->region.dmabufs);
-	mmb_device_put(ex->mdev);
+	put_device(&ex->mdev->dev);
 	kfree(ex);
 }
 

@@ -440,7 +440,7 @@ static void mmb_obj_release(struct kref *ref)
 	if (obj->pages)
 		mmb_obj_pages_free(obj, obj->pages);
 	mem_cgroup_put(obj->memcg);
-	mmb_device_put(mdev);
+	put_device(&mdev->dev);
 	kfree(obj);
 }
 
@@ -769,7 +769,7 @@ err_erase:
 	xa_erase(&objs->xa, id);
 err_put_mdev:
 	mem_cgroup_put(obj->memcg);
-	mmb_device_put(mdev);
+	put_device(&mdev->dev);
 	kfree(obj);
 	return ret == -EBUSY ? -ENOSPC : ret;
 }

@@ -495,6 +495,7 @@ pgprot_t mmb_mem_pgprot(const struct mmb_mem *m, pgprot_t prot);
 
 /* stream.c */
 struct mmb_stream;
+void mmb_stream_quiesce(struct mmb_device *mdev);
 
 /* dmabuf.c */
 struct dma_buf;

@@ -97,7 +97,7 @@ static void mmb_map_free(struct kref *ref)
 	xa_for_each(&map->scratch, idx, page)
 		__free_page(page);
 	xa_destroy(&map->scratch);
-	mmb_device_put(map->mdev);
+	put_device(&map->mdev->dev);
 	kfree(map);
 }
 

@@ -362,7 +362,8 @@ static void mmb_stream_detach(struct mmb_stream *s)
 
 		if (f->dsgt && f->attach_owner) {
 			mmb_dma_buf_unmap(f->attach, f->dsgt, DMA_FROM_DEVICE);
-			mmb_dma_mapped(-1);
+			if (f->mapped) /* counted once mmb_stream_map() took it */
+				mmb_dma_mapped(-1);
 		}
 		if (f->attach && f->attach_owner)
 			dma_buf_detach(f->dmabuf, f->attach);
@@ -731,6 +732,37 @@ static void mmb_stream_unplug_imported(struct mmb_stream *s)
 	/* clang-format on */
 }
 
+/**
+ * mmb_stream_quiesce() - unmap what a stuck engine's stream left mapped.
+ * @mdev:	the device, its driver done with its engine (or not
+ *		registered)
+ *
+ * Called from the driver's mmb_device_put(): by then its teardown has
+ * failed the transfer that mmb_stream_unplug_imported() gave up waiting
+ * for, so the imported frames are unmapped before the driver's remove
+ * returns; detach_work, which that completion queued, finds nothing left.
+ */
+void mmb_stream_quiesce(struct mmb_device *mdev)
+{
+	struct mmb_core *core = mdev->core;
+	struct mmb_stream *s;
+	unsigned long flags;
+	bool late;
+
+	if (!core)
+		return;
+	mutex_lock(&core->stream_lock);
+	s = core->stream;
+	if (s) {
+		spin_lock_irqsave(&s->lock, flags);
+		late = s->detach_late && !s->inflight;
+		spin_unlock_irqrestore(&s->lock, flags);
+		if (late)
+			mmb_stream_detach(s);
+	}
+	mutex_unlock(&core->stream_lock);
+}
+
 /* The late unmap of imported frames, after a stuck engine's completion. */
 static void mmb_stream_detach_work(struct work_struct *work)
 {
@@ -769,7 +801,8 @@ static void mmb_stream_unplug(struct mmb_device *mdev)
 		spin_unlock_irqrestore(&s->lock, flags);
 		hrtimer_cancel(&s->tick);
 		wake_up_all(&s->wq);
-		if (mmb_stream_imported(s))
+		/* A software engine maps nothing for the device. */
+		if (mmb_stream_imported(s) && !mmb_stream_cpu(s))
 			mmb_stream_unplug_imported(s);
 	}
 	mutex_unlock(&mdev->core->stream_lock);

@@ -147,8 +147,10 @@ struct mmb_dma_req {
  *		request on its own, without waiting for that teardown:
  *		mmb_device_unregister() waits up to 5 s for the one transfer
  *		in flight of a stream whose frames are dma-bufs (they are
- *		unmapped in process context only), and leaves their unmap to
- *		that transfer's completion when the engine is stuck.
+ *		unmapped in process context only); when the engine is stuck
+ *		past that, they are unmapped once the teardown has failed
+ *		the transfer, by the driver's mmb_device_put(), the last
+ *		call of its remove.
  *		Optional: without it the device has no MMB_CAP_DMA.
  * @irq_raise:	make the device raise one interrupt, which its handler
  *		reports with mmb_irq_event(..., MMB_EVENT_TRIGGER).  Process
