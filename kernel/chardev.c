@@ -32,6 +32,7 @@ static const struct mmb_mechanism *const mmb_mechanisms[] = {
 	&mmb_copy_mech, /* read(), IRQ copies */
 	&mmb_object_mech, /* migratable objects */
 	&mmb_region_mech, /* revocable mappings */
+	&mmb_dmabuf_mech, /* objects and the region as dma-bufs */
 	&mmb_stream_mech, /* DMA streams */
 	&mmb_trigger_mech, /* interrupt triggers, the periodic timer */
 	&mmb_dma_mech, /* MMB_IOC_DMA, MMB_IOC_MEM_RW */

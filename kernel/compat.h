@@ -104,4 +104,22 @@ static inline void mmb_shrinker_unregister(struct shrinker *s)
 #endif
 }
 
+/*
+ * 6.2 made importers take a dma-buf's reservation lock around map and
+ * vmap, with _unlocked variants that take it; before, static importers
+ * called them bare.
+ */
+#if KERNEL_VERSION(6, 2, 0) > LINUX_VERSION_CODE
+#define mmb_dma_buf_map(a, dir) dma_buf_map_attachment(a, dir)
+#define mmb_dma_buf_unmap(a, sgt, dir) dma_buf_unmap_attachment(a, sgt, dir)
+#define mmb_dma_buf_vmap(b, map) dma_buf_vmap(b, map)
+#define mmb_dma_buf_vunmap(b, map) dma_buf_vunmap(b, map)
+#else
+#define mmb_dma_buf_map(a, dir) dma_buf_map_attachment_unlocked(a, dir)
+#define mmb_dma_buf_unmap(a, sgt, dir) \
+	dma_buf_unmap_attachment_unlocked(a, sgt, dir)
+#define mmb_dma_buf_vmap(b, map) dma_buf_vmap_unlocked(b, map)
+#define mmb_dma_buf_vunmap(b, map) dma_buf_vunmap_unlocked(b, map)
+#endif
+
 #endif /* _MMB_COMPAT_H */

@@ -629,11 +629,15 @@ EXPORT_SYMBOL_GPL(mmb_device_unregister);
  * @mdev:	the device
  *
  * The last reference (the driver's, or an open file's after the driver's
- * remove) frees the driver's struct with the device.  Any context that may
- * sleep.
+ * remove) frees the driver's struct with the device.  In the driver's
+ * remove this is the last call, after its DMA engine has completed or
+ * failed every request: the dma-buf frames of a stream whose transfer was
+ * stuck at mmb_device_unregister() are unmapped here at the latest, while
+ * the device is still the driver's.  Any context that may sleep.
  */
 void mmb_device_put(struct mmb_device *mdev)
 {
+	mmb_stream_quiesce(mdev);
 	put_device(&mdev->dev);
 }
 EXPORT_SYMBOL_GPL(mmb_device_put);

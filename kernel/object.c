@@ -83,9 +83,11 @@
  * @sem:	faults and accesses read-hold it, moves write-hold it
  * @placement:	enum mmb_obj_placement; @sem
  * @lost:	removal could not save the device copy; @sem
+ * @pins:	importers' mappings of its dma-buf that hold it in RAM; @sem
  * @pages:	RAM backing, or NULL; @sem
  * @first:	first pool page while in the pool; @sem
  * @owner:	the file whose handle it is, NULL once destroyed; xa_lock
+ * @exported:	its dma-buf exists (dmabuf.c); xa_lock
  * @lru:	link in mmb_objects.lru while in the pool; xa_lock
  * @evict_gen:	the last placement that failed to evict it; xa_lock
  * @migrations:	moves so far; @sem
@@ -102,9 +104,11 @@ struct mmb_object {
 	struct rw_semaphore sem; /* the backing against faults */
 	u32 placement;
 	bool lost;
+	unsigned int pins;
 	struct page **pages;
 	unsigned long first;
 	struct mmb_file *owner;
+	bool exported;
 	struct list_head lru;
 	u64 evict_gen;
 	u64 migrations;
@@ -436,11 +440,11 @@ static void mmb_obj_release(struct kref *ref)
 	if (obj->pages)
 		mmb_obj_pages_free(obj, obj->pages);
 	mem_cgroup_put(obj->memcg);
-	mmb_device_put(mdev);
+	put_device(&mdev->dev);
 	kfree(obj);
 }
 
-static void mmb_obj_put(struct mmb_object *obj)
+void mmb_obj_put(struct mmb_object *obj)
 {
 	kref_put_lock(&obj->ref, mmb_obj_release,
 		      &obj->mdev->core->objects.xa.xa_lock);
@@ -633,7 +637,8 @@ static long mmb_pool_get(struct mmb_device *mdev, unsigned long npages)
 /*
  * Move @obj into the pool (a no-op if it is there).  Killed on the way
  * (-EINTR), the task leaves @obj in RAM, whole, and gives back the pool
- * pages it took for it; what it evicted stays evicted.
+ * pages it took for it; what it evicted stays evicted.  -EBUSY while an
+ * importer of its dma-buf holds it in RAM.
  */
 static int mmb_obj_to_device(struct mmb_object *obj)
 {
@@ -649,6 +654,11 @@ static int mmb_obj_to_device(struct mmb_object *obj)
 		mutex_unlock(&objs->move_lock);
 		return 0;
 	}
+	/* Held in RAM by an importer: not worth evicting anything for. */
+	if (READ_ONCE(obj->pins)) {
+		mutex_unlock(&objs->move_lock);
+		return -EBUSY;
+	}
 	first = mmb_pool_get(mdev, obj->npages);
 	if (first < 0) {
 		mutex_unlock(&objs->move_lock);
@@ -657,7 +667,9 @@ static int mmb_obj_to_device(struct mmb_object *obj)
 	if (down_write_killable(&obj->sem)) {
 		ret = -EINTR;
 	} else {
-		if (obj->placement == MMB_OBJ_RAM) {
+		if (obj->pins) {
+			ret = -EBUSY;
+		} else if (obj->placement == MMB_OBJ_RAM) {
 			ret = mmb_obj_switch(obj, NULL, first, true);
 			placed = !ret;
 		}
@@ -757,7 +769,7 @@ err_erase:
 	xa_erase(&objs->xa, id);
 err_put_mdev:
 	mem_cgroup_put(obj->memcg);
-	mmb_device_put(mdev);
+	put_device(&mdev->dev);
 	kfree(obj);
 	return ret == -EBUSY ? -ENOSPC : ret;
 }
@@ -768,9 +780,10 @@ err_put_mdev:
  * @handle:	the object
  * @placement:	where to; validated
  *
- * Return: 0, -ENOENT, -ENOSPC, -ENOMEM, -ENODEV after removal, -EINTR
- * when the task is killed while it waits for move_lock or the object, or
- * moves; the object is then whole where it was.
+ * Return: 0, -ENOENT, -ENOSPC, -ENOMEM, -ENODEV after removal, -EBUSY
+ * while an importer holds it in RAM, -EINTR when the task is killed while
+ * it waits for move_lock or the object, or moves; the object is then
+ * whole where it was.
  */
 static int mmb_obj_migrate(struct mmb_file *mf, u32 handle, u32 placement)
 {
@@ -840,7 +853,9 @@ static int mmb_obj_info(struct mmb_file *mf, struct mmb_obj_info *oi)
 		down_read(&obj->sem);
 		oi->placement = obj->placement;
 		oi->migrations = obj->migrations;
+		oi->dmabuf_pins = obj->pins;
 		up_read(&obj->sem);
+		oi->dmabuf = READ_ONCE(obj->exported);
 		oi->size = mmb_obj_size(obj);
 		oi->mmap_offset = MMB_MMAP_OBJECT(obj->id);
 		oi->mappings = atomic64_read(&obj->mappings);
@@ -858,6 +873,119 @@ static int mmb_obj_info(struct mmb_file *mf, struct mmb_obj_info *oi)
 	oi->reserved = 0;
 	oi->ram_cache = (u64)READ_ONCE(mmb_cache.count) << PAGE_SHIFT;
 	return 0;
+}
+
+/*
+ * dma-buf export (dmabuf.c): the object behind a handle, referenced and
+ * marked exported, or ERR_PTR(-ENOENT), ERR_PTR(-EBUSY) if it is already.
+ */
+struct mmb_object *mmb_obj_export_get(struct mmb_file *mf, u32 handle)
+{
+	struct mmb_objects *objs = &mf->mdev->core->objects;
+	struct mmb_object *obj;
+
+	xa_lock(&objs->xa);
+	obj = xa_load(&objs->xa, handle);
+	if (!obj || obj->owner != mf) {
+		obj = ERR_PTR(-ENOENT);
+	} else if (obj->exported) {
+		obj = ERR_PTR(-EBUSY);
+	} else {
+		obj->exported = true;
+		kref_get(&obj->ref);
+	}
+	xa_unlock(&objs->xa);
+	return obj;
+}
+
+/* The dma-buf of @obj is released: it may be exported again. */
+void mmb_obj_export_put(struct mmb_object *obj)
+{
+	struct mmb_objects *objs = &obj->mdev->core->objects;
+
+	xa_lock(&objs->xa);
+	obj->exported = false;
+	xa_unlock(&objs->xa);
+	mmb_obj_put(obj);
+}
+
+/**
+ * mmb_obj_pin() - hold an object in RAM for an importer.
+ * @obj:	the object, referenced by the caller
+ * @killable:	a fatal signal may end the wait and the move (-EINTR)
+ *
+ * Moves @obj to RAM if it is in the pool and counts a pin, under its
+ * semaphore, so that no move to the device comes in between: until
+ * mmb_obj_unpin(), mmb_obj_pages() are its backing and stay.
+ *
+ * Return: 0, -ENOMEM, -ENODEV for an object lost at removal, -EINTR.
+ */
+int mmb_obj_pin(struct mmb_object *obj, bool killable)
+{
+	struct page **pages = NULL;
+	int ret;
+
+	for (;;) {
+		if (!killable)
+			down_write(&obj->sem);
+		else if (down_write_killable(&obj->sem))
+			break;
+		if (obj->lost) {
+			ret = -ENODEV;
+		} else if (obj->placement == MMB_OBJ_RAM) {
+			obj->pins++;
+			ret = 0;
+		} else if (pages) {
+			ret = mmb_obj_switch(obj, pages, 0, killable);
+			if (!ret) {
+				pages = NULL;
+				obj->pins++;
+			}
+		} else {
+			ret = -EAGAIN; /* RAM first, without the semaphore */
+		}
+		up_write(&obj->sem);
+		if (ret != -EAGAIN)
+			goto out;
+		pages = mmb_obj_pages_alloc(obj, false, killable);
+		if (IS_ERR(pages)) {
+			ret = PTR_ERR(pages);
+			pages = NULL;
+			goto out;
+		}
+	}
+	ret = -EINTR;
+out:
+	if (pages)
+		mmb_obj_pages_free(obj, pages);
+	return ret;
+}
+
+/* Undo mmb_obj_pin(). */
+void mmb_obj_unpin(struct mmb_object *obj)
+{
+	down_write(&obj->sem);
+	WARN_ON(!obj->pins);
+	obj->pins--;
+	up_write(&obj->sem);
+}
+
+/* The RAM backing of a pinned object, and its size in pages. */
+struct page **mmb_obj_pages(struct mmb_object *obj, unsigned long *npages)
+{
+	*npages = obj->npages;
+	return obj->pages;
+}
+
+/* For the dma-buf's name: the object's handle. */
+u32 mmb_obj_id(struct mmb_object *obj)
+{
+	return obj->id;
+}
+
+u64 mmb_obj_bytes(struct mmb_object *obj)
+{
+	return mmb_obj_size(obj);
 }
 
 static void mmb_obj_vm_open(struct vm_area_struct *vma)
@@ -926,7 +1054,9 @@ out:
 /*
  * Debugger access (ptrace, /proc/<pid>/mem): the current backing, under
  * the semaphore a move holds, so an access during a move waits for it and
- * then reaches the new place.  At most to the end of the page.
+ * then reaches the new place.  At most to the end of the page.  A mapping
+ * without PROT_WRITE is not written (-EACCES), as get_user_pages() refuses
+ * a forced write into a shared mapping: a read-only dma-buf stays so.
  */
 static int mmb_obj_access(struct vm_area_struct *vma, unsigned long addr,
 			  void *buf, int len, int write)
@@ -937,6 +1067,9 @@ static int mmb_obj_access(struct vm_area_struct *vma, unsigned long addr,
 	unsigned int off = offset_in_page(addr);
 	void *p;
 
+	/* As for any shared mapping: no write where the mapping has none. */
+	if (write && !(vma->vm_flags & VM_WRITE))
+		return -EACCES;
 	len = min_t(unsigned long, len, PAGE_SIZE - off);
 	down_read(&obj->sem);
 	if (obj->lost || pg >= obj->npages) {
@@ -969,6 +1102,26 @@ static const struct vm_operations_struct mmb_obj_vm_ops = {
 	.close = mmb_obj_vm_close,
 	.fault = mmb_obj_fault,
 };
+
+/**
+ * mmb_obj_vma() - map an object through its dma-buf.
+ * @obj:	the object; the mapping takes a reference
+ * @vma:	the new mapping, shared; vm_pgoff is the page offset in the
+ *		object, checked by the dma-buf core
+ *
+ * The dma-buf's file maps through the device's address_space (see
+ * dmabuf.c), and vm_pgoff becomes the object's own, so every move of the
+ * object zaps this mapping as it zaps the device fd's.
+ */
+void mmb_obj_vma(struct mmb_object *obj, struct vm_area_struct *vma)
+{
+	kref_get(&obj->ref);
+	vma->vm_pgoff += obj->pgoff;
+	mmb_vm_flags_set(vma, VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP);
+	vma->vm_ops = &mmb_obj_vm_ops;
+	vma->vm_private_data = obj;
+	atomic64_inc(&obj->mappings);
+}
 
 /**
  * mmb_obj_mmap() - map an object (mmap offset MMB_MMAP_OBJECT()).

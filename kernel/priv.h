@@ -57,6 +57,14 @@
  *     mmb_object.sem (read)
  *       mmb_objects.xa lock		LRU update
  *
+ *   dma_resv lock of a dma-buf		the dma-buf core around map, vmap
+ *     mmb_object.sem (write)		mmb_obj_pin(): a move to RAM, a pin
+ *       mmb_dmabuf.lock		an export's DMA mappings
+ *   mmb_device.stream_lock (mutex)	a stream importing dma-bufs
+ *     dma_resv lock of each		map or vmap for the stream
+ *   mmbridge takes no dma_resv lock of its own, and none while holding
+ *   a lock above it.
+ *
  * Rule: user memory is never touched (copy_{to,from}_user, get/pin_user_pages)
  * while unplug_rwsem is held.  A page fault takes mmap_lock and then, in
  * mmbridge's own fault handlers, region.sem; keeping user memory out from
@@ -165,6 +173,7 @@ struct mmb_efd_reg;
  * @discard_faults: scratch pages inserted
  * @sigbus_faults: faults answered with SIGBUS
  * @wait_faults: faults that slept for a restore
+ * @dmabufs:	dma-bufs of the region alive (dmabuf.c)
  */
 struct mmb_region {
 	struct inode *inode;
@@ -180,6 +189,7 @@ struct mmb_region {
 	atomic64_t discard_faults;
 	atomic64_t sigbus_faults;
 	atomic64_t wait_faults;
+	atomic64_t dmabufs;
 };
 
 /**
@@ -460,8 +470,8 @@ struct mmb_mechanism {
 };
 
 extern const struct mmb_mechanism mmb_info_mech, mmb_notify_mech, mmb_copy_mech,
-	mmb_object_mech, mmb_region_mech, mmb_stream_mech, mmb_trigger_mech,
-	mmb_dma_mech;
+	mmb_object_mech, mmb_region_mech, mmb_dmabuf_mech, mmb_stream_mech,
+	mmb_trigger_mech, mmb_dma_mech;
 
 extern const struct file_operations mmb_fops;
 int mmb_mechanisms_init(struct mmb_device *mdev);
@@ -485,17 +495,36 @@ pgprot_t mmb_mem_pgprot(const struct mmb_mem *m, pgprot_t prot);
 
 /* stream.c */
 struct mmb_stream;
+void mmb_stream_quiesce(struct mmb_device *mdev);
+
+/* dmabuf.c */
+struct dma_buf;
+bool mmb_dmabuf_is_region(struct dma_buf *dmabuf);
+int mmb_dmabuf_pin(struct dma_buf *dmabuf);
+void mmb_dmabuf_unpin(struct dma_buf *dmabuf);
 
 /* region.c */
 int mmb_region_fs_init(void);
 void mmb_region_fs_exit(void);
 struct address_space *mmb_region_mapping(struct mmb_device *mdev);
+int mmb_region_vma(struct mmb_device *mdev, struct vm_area_struct *vma,
+		   u32 policy);
 
 /* object.c */
 struct mmb_file;
 int mmb_object_cache_init(void);
 void mmb_object_fault_inject(struct dentry *root);
 void mmb_object_cache_exit(void);
+struct mmb_object;
+struct mmb_object *mmb_obj_export_get(struct mmb_file *mf, u32 handle);
+void mmb_obj_export_put(struct mmb_object *obj);
+void mmb_obj_put(struct mmb_object *obj);
+int mmb_obj_pin(struct mmb_object *obj, bool killable);
+void mmb_obj_unpin(struct mmb_object *obj);
+struct page **mmb_obj_pages(struct mmb_object *obj, unsigned long *npages);
+u32 mmb_obj_id(struct mmb_object *obj);
+u64 mmb_obj_bytes(struct mmb_object *obj);
+void mmb_obj_vma(struct mmb_object *obj, struct vm_area_struct *vma);
 
 /* notify.c */
 struct vm_area_struct;

@@ -97,7 +97,7 @@ static void mmb_map_free(struct kref *ref)
 	xa_for_each(&map->scratch, idx, page)
 		__free_page(page);
 	xa_destroy(&map->scratch);
-	mmb_device_put(map->mdev);
+	put_device(&map->mdev->dev);
 	kfree(map);
 }
 
@@ -362,7 +362,9 @@ static vm_fault_t mmb_region_fault(struct vm_fault *vmf)
  * under the same semaphore: live, the device memory itself (registers 32
  * bits at a time); revoked, a DISCARD mapping's scratch page and nothing
  * (-EIO) for the others, since a debugger must not sleep in WAIT while it
- * holds the process's mmap_lock.  At most to the end of the page.
+ * holds the process's mmap_lock.  At most to the end of the page.  A
+ * mapping without PROT_WRITE is not written (-EACCES), as get_user_pages()
+ * refuses a forced write into a shared mapping.
  */
 static int mmb_region_access(struct vm_area_struct *vma, unsigned long addr,
 			     void *buf, int len, int write)
@@ -373,6 +375,9 @@ static int mmb_region_access(struct vm_area_struct *vma, unsigned long addr,
 	u64 off = mmb_region_offset(vma, addr);
 	int ret;
 
+	/* As for any shared mapping: no write where the mapping has none. */
+	if (write && !(vma->vm_flags & VM_WRITE))
+		return -EACCES;
 	len = min_t(unsigned long, len, PAGE_SIZE - offset_in_page(addr));
 	ret = len;
 	down_read(&rg->sem);
@@ -441,7 +446,6 @@ static int mmb_region_mmap(struct mmb_device *mdev, struct vm_area_struct *vma)
 	u64 space = vma->vm_pgoff >> MMB_REGION_PGSHIFT;
 	u64 pgoff = vma->vm_pgoff & MMB_REGION_PGMASK;
 	u64 npages = mdev->map.size >> PAGE_SHIFT;
-	struct mmb_map *map;
 
 	if (!(mdev->core->caps & MMB_CAP_MAP) || !mdev->map.user_safe)
 		return -ENODEV;
@@ -452,13 +456,32 @@ static int mmb_region_mmap(struct mmb_device *mdev, struct vm_area_struct *vma)
 	if (pgoff >= npages || vma_pages(vma) > npages - pgoff)
 		return -ENXIO;
 
+	return mmb_region_vma(mdev, vma, space - 1);
+}
+
+/**
+ * mmb_region_vma() - set up a region mapping whose checks are done.
+ * @mdev:	the device
+ * @vma:	MAP_SHARED; vm_pgoff is MMB_MMAP_REGION(@policy) plus the page
+ *		offset in the region, and the range is inside the region
+ * @policy:	enum mmb_fault_policy
+ *
+ * For mmap() of the device fd and of a region's dma-buf (dmabuf.c).
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int mmb_region_vma(struct mmb_device *mdev, struct vm_area_struct *vma,
+		   u32 policy)
+{
+	struct mmb_map *map;
+
 	map = kzalloc(sizeof(*map), GFP_KERNEL_ACCOUNT);
 	if (!map)
 		return -ENOMEM;
 	xa_init(&map->scratch);
 	kref_init(&map->ref);
 	mutex_init(&map->lock);
-	map->policy = space - 1;
+	map->policy = policy;
 	get_device(&mdev->dev);
 	map->mdev = mdev;
 
@@ -581,6 +604,7 @@ static int mmb_region_info(struct mmb_device *mdev, struct mmb_region_info *ri)
 	ri->discard_faults = atomic64_read(&rg->discard_faults);
 	ri->sigbus_faults = atomic64_read(&rg->sigbus_faults);
 	ri->wait_faults = atomic64_read(&rg->wait_faults);
+	ri->dmabufs = atomic64_read(&rg->dmabufs);
 	return 0;
 }
 

@@ -42,10 +42,19 @@
  * vm_insert_pages(): each mapping holds a reference to the pages and to
  * the stream file, so the stream (and its buffers) lives until the fd is
  * closed and the last mapping is gone.
+ *
+ * Imported frames (MMB_STREAM_DMABUF) are dma-bufs the stream holds.  For
+ * a bus-address engine the stream attaches to each and maps it for the
+ * device while the device lives; for a software engine it maps each into
+ * the kernel (vmap).  A dma-buf is mapped and unmapped only in process
+ * context (the exporter takes its reservation lock), so their mappings do
+ * not go in completion context as the others do: removal waits for the
+ * transfer in flight, as close() does, and unmaps them then.
  */
 #include <linux/anon_inodes.h>
 #include <linux/capability.h>
 #include <linux/cred.h>
+#include <linux/dma-buf.h>
 #include <linux/dma-mapping.h>
 #include <linux/file.h>
 #include <linux/fs.h>
@@ -94,6 +103,15 @@ enum mmb_frame_state {
  * @kdma:	its bus address while @mapped
  * @mapped:	@sgt or @kbuf is DMA-mapped for mmb_stream.dma_dev;
  *		mmb_stream.lock once the stream is attached
+ * @dmabuf:	imported: the frame's dma-buf, referenced
+ * @doff:	imported: the frame's offset in it
+ * @attach:	imported, bus-address engine: the attachment for the device,
+ *		one per dma-buf: the first frame in a dma-buf owns it
+ *		(@attach_owner), later frames in it share it
+ * @dsgt:	imported, bus-address engine: the exporter's table mapped for
+ *		the device, or NULL; unmapped in process context only
+ * @attach_owner: this frame attached, mapped, and undoes both
+ * @dmap:	imported, software engine: the dma-buf's kernel mapping
  * @state:	enum mmb_frame_state; mmb_stream.lock
  * @seq:	sequence number of the data in it; mmb_stream.lock
  * @ts:		completion time; mmb_stream.lock
@@ -104,6 +122,12 @@ struct mmb_sframe {
 	void *kbuf;
 	dma_addr_t kdma;
 	bool mapped;
+	struct dma_buf *dmabuf;
+	u64 doff;
+	struct dma_buf_attachment *attach;
+	struct sg_table *dsgt;
+	bool attach_owner;
+	struct iosys_map dmap;
 	u8 state;
 	u64 seq;
 	u64 ts;
@@ -125,6 +149,7 @@ struct mmb_sframe {
  * @poller:	naive: the thread that polls the engine and submits
  * @frames:	the ring
  * @sg_entries:	scatter-gather entries over all frames
+ * @max_seg:	imported, bus-address engine: the device's largest segment
  * @kmem:	ring, bounce and naive: the frames' RLIMIT_MEMLOCK charge
  * @ctl:	serializes start, stop and release
  * @lock:	everything below; IRQ-safe
@@ -142,6 +167,10 @@ struct mmb_sframe {
  * @st:		counters reported by MMB_IOC_STREAM_STATUS
  * @tick:	the frame clock
  * @wq:		readers, poll, stop
+ * @detach_late: imported frames: removal found the engine stuck on a
+ *		transfer, and the completion the driver's teardown gives it
+ *		queues @detach_work; mmb_stream.lock
+ * @detach_work: unmaps imported frames in process context then
  */
 struct mmb_stream {
 	struct mmb_device *mdev;
@@ -158,6 +187,7 @@ struct mmb_stream {
 	struct task_struct *poller;
 	struct mmb_sframe *frames;
 	u64 sg_entries;
+	unsigned int max_seg;
 	struct mmb_memlock kmem;
 
 	struct mutex ctl; /* start, stop, release */
@@ -178,6 +208,8 @@ struct mmb_stream {
 
 	struct hrtimer tick;
 	wait_queue_head_t wq;
+	bool detach_late;
+	struct work_struct detach_work;
 };
 
 static bool mmb_stream_cpu(struct mmb_stream *s)
@@ -188,7 +220,14 @@ static bool mmb_stream_cpu(struct mmb_stream *s)
 /* Frames the process owns in place (read() an index, write() it back). */
 static bool mmb_stream_in_place(struct mmb_stream *s)
 {
-	return s->mode == MMB_STREAM_ZERO_COPY || s->mode == MMB_STREAM_RING;
+	return s->mode == MMB_STREAM_ZERO_COPY || s->mode == MMB_STREAM_RING ||
+	       s->mode == MMB_STREAM_DMABUF;
+}
+
+/* Frames in dma-bufs. */
+static bool mmb_stream_imported(struct mmb_stream *s)
+{
+	return s->mode == MMB_STREAM_DMABUF;
 }
 
 /* Pattern offset of byte @off of the frame with sequence number @seq. */
@@ -207,6 +246,7 @@ static void mmb_stream_chunk(struct mmb_stream *s)
 	struct mmb_sframe *f = &s->frames[s->cur];
 	u64 off = s->cur_off, dev = mmb_stream_src(s, f->seq, off);
 	u64 len = min(s->size - off, s->pattern - dev);
+	struct sg_table *sgt = &f->sgt;
 	struct scatterlist *sg;
 	u64 pos = 0;
 	int i;
@@ -218,16 +258,23 @@ static void mmb_stream_chunk(struct mmb_stream *s)
 		len = min_t(u64, len, MMB_STREAM_NAIVE_CHUNK);
 		s->req.cpu_addr = f->kbuf + off;
 		s->req.dma_addr = f->kdma + off;
-	} else if (s->mode != MMB_STREAM_ZERO_COPY) {
+	} else if (!mmb_stream_in_place(s) || s->mode == MMB_STREAM_RING) {
 		len = min_t(u64, len, MMB_STREAM_CHUNK);
 		s->req.cpu_addr = f->kbuf + off;
 		s->req.dma_addr = f->kdma + off;
 	} else if (mmb_stream_cpu(s)) {
 		len = min_t(u64, len, MMB_STREAM_CHUNK);
-		s->req.cpu_addr = f->pin.vaddr + off;
+		s->req.cpu_addr = f->dmabuf ? f->dmap.vaddr + f->doff + off :
+					      f->pin.vaddr + off;
 	} else {
+		/* An imported table: the exporter's segments, capped. */
+		if (f->dmabuf) {
+			sgt = f->dsgt;
+			off += f->doff;
+			len = min_t(u64, len, s->max_seg);
+		}
 		/* Within one DMA segment. */
-		for_each_sgtable_dma_sg(&f->sgt, sg, i) {
+		for_each_sgtable_dma_sg(sgt, sg, i) {
 			u64 seg = sg_dma_len(sg);
 
 			if (off < pos + seg) {
@@ -242,7 +289,10 @@ static void mmb_stream_chunk(struct mmb_stream *s)
 	s->req.len = len;
 }
 
-/* Undo the frames' DMA mappings; any context, mmb_stream.lock held. */
+/*
+ * Undo the frames' DMA mappings; any context, mmb_stream.lock held.  Not
+ * imported frames': mmb_stream_detach() does theirs.
+ */
 static void mmb_stream_unmap(struct mmb_stream *s)
 {
 	u32 i;
@@ -250,7 +300,7 @@ static void mmb_stream_unmap(struct mmb_stream *s)
 	for (i = 0; s->frames && i < s->nr; i++) {
 		struct mmb_sframe *f = &s->frames[i];
 
-		if (!f->mapped)
+		if (!f->mapped || f->dmabuf)
 			continue;
 		/*
 		 * No sync for the CPU: a finished frame was synced when it
@@ -270,10 +320,14 @@ static void mmb_stream_unmap(struct mmb_stream *s)
 	}
 }
 
-/* The engine is done with frame @f: its bytes are the CPU's. */
+/*
+ * The engine is done with frame @f: its bytes are the CPU's.  An imported
+ * frame's table is the exporter's, synced by its begin_cpu_access (the
+ * reader's DMA_BUF_IOCTL_SYNC).
+ */
 static void mmb_stream_sync_cpu(struct mmb_stream *s, struct mmb_sframe *f)
 {
-	if (!f->mapped)
+	if (!f->mapped || f->dmabuf)
 		return;
 	if (s->mode == MMB_STREAM_ZERO_COPY)
 		dma_sync_sgtable_for_cpu(s->dma_dev, &f->sgt, DMA_FROM_DEVICE);
@@ -285,7 +339,7 @@ static void mmb_stream_sync_cpu(struct mmb_stream *s, struct mmb_sframe *f)
 /* Frame @f goes back to the engine. */
 static void mmb_stream_sync_dev(struct mmb_stream *s, struct mmb_sframe *f)
 {
-	if (!f->mapped)
+	if (!f->mapped || f->dmabuf)
 		return;
 	if (s->mode == MMB_STREAM_ZERO_COPY)
 		dma_sync_sgtable_for_device(s->dma_dev, &f->sgt,
@@ -293,6 +347,31 @@ static void mmb_stream_sync_dev(struct mmb_stream *s, struct mmb_sframe *f)
 	else
 		dma_sync_single_for_device(s->dma_dev, f->kdma, s->size,
 					   DMA_FROM_DEVICE);
+}
+
+/*
+ * Unmap imported frames from the device and detach from their dma-bufs;
+ * process context, the engine holding no transfer of the stream.
+ */
+static void mmb_stream_detach(struct mmb_stream *s)
+{
+	u32 i;
+
+	for (i = 0; s->frames && i < s->nr; i++) {
+		struct mmb_sframe *f = &s->frames[i];
+
+		if (f->dsgt && f->attach_owner) {
+			mmb_dma_buf_unmap(f->attach, f->dsgt, DMA_FROM_DEVICE);
+			if (f->mapped) /* counted once mmb_stream_map() took it */
+				mmb_dma_mapped(-1);
+		}
+		if (f->attach && f->attach_owner)
+			dma_buf_detach(f->dmabuf, f->attach);
+		f->dsgt = NULL;
+		f->attach = NULL;
+		f->attach_owner = false;
+		f->mapped = false;
+	}
 }
 
 /* The same user and group IDs, and no capability beyond @old's. */
@@ -401,6 +480,8 @@ static void mmb_stream_done(struct mmb_dma_req *req)
 		/* The device is going: its engine has nothing of ours left. */
 		if (s->dead)
 			mmb_stream_unmap(s);
+		if (s->dead && s->detach_late)
+			queue_work(mmb_wq, &s->detach_work);
 		wake_up_all(&s->wq);
 		spin_unlock_irqrestore(&s->lock, flags);
 		return;
@@ -618,6 +699,81 @@ static void mmb_stream_halt(struct mmb_stream *s)
 	spin_unlock_irqrestore(&s->lock, flags);
 }
 
+/* How long removal waits for an imported stream's transfer in flight. */
+#define MMB_STREAM_UNPLUG_WAIT (5 * HZ)
+
+/*
+ * Removal of a stream with imported frames: unmap them once the transfer
+ * in flight is done.  A working engine completes it in microseconds; one
+ * that is stuck (bus mastering off, the device gone) only completes it
+ * when the driver's teardown fails it, after mmb_device_unregister()
+ * returns, so the wait is bounded and the unmap is then left to that
+ * completion (detach_work).  stream_lock held.
+ */
+static void mmb_stream_unplug_imported(struct mmb_stream *s)
+{
+	unsigned long flags;
+	bool late = false;
+
+	if (!wait_event_timeout(s->wq, mmb_stream_idle(s),
+				MMB_STREAM_UNPLUG_WAIT)) {
+		spin_lock_irqsave(&s->lock, flags);
+		late = s->inflight;
+		s->detach_late = late;
+		spin_unlock_irqrestore(&s->lock, flags);
+	}
+	if (!late) {
+		mmb_stream_detach(s);
+		return;
+	}
+	/* clang-format off */
+	dev_warn(&s->mdev->dev,
+		 "removal: DMA engine stuck on a stream transfer; its dma-bufs are unmapped when the driver fails it\n");
+	/* clang-format on */
+}
+
+/**
+ * mmb_stream_quiesce() - unmap what a stuck engine's stream left mapped.
+ * @mdev:	the device, its driver done with its engine (or not
+ *		registered)
+ *
+ * Called from the driver's mmb_device_put(): by then its teardown has
+ * failed the transfer that mmb_stream_unplug_imported() gave up waiting
+ * for, so the imported frames are unmapped before the driver's remove
+ * returns; detach_work, which that completion queued, finds nothing left.
+ */
+void mmb_stream_quiesce(struct mmb_device *mdev)
+{
+	struct mmb_core *core = mdev->core;
+	struct mmb_stream *s;
+	unsigned long flags;
+	bool late;
+
+	if (!core)
+		return;
+	mutex_lock(&core->stream_lock);
+	s = core->stream;
+	if (s) {
+		spin_lock_irqsave(&s->lock, flags);
+		late = s->detach_late && !s->inflight;
+		spin_unlock_irqrestore(&s->lock, flags);
+		if (late)
+			mmb_stream_detach(s);
+	}
+	mutex_unlock(&core->stream_lock);
+}
+
+/* The late unmap of imported frames, after a stuck engine's completion. */
+static void mmb_stream_detach_work(struct work_struct *work)
+{
+	struct mmb_stream *s =
+		container_of(work, struct mmb_stream, detach_work);
+
+	mutex_lock(&s->mdev->core->stream_lock);
+	mmb_stream_detach(s);
+	mutex_unlock(&s->mdev->core->stream_lock);
+}
+
 /**
  * mmb_stream_unplug() - the device is going away: submit nothing more.
  * @mdev:	the device
@@ -625,7 +781,8 @@ static void mmb_stream_halt(struct mmb_stream *s)
  * Called by mmb_device_unregister().  The stream's DMA mappings go now if
  * its engine holds no transfer of it, otherwise when that transfer
  * completes, which the backend's teardown makes happen before its remove
- * returns.
+ * returns.  A stream of imported frames waits a little for that transfer
+ * here and unmaps them (a dma-buf is unmapped in process context only).
  */
 static void mmb_stream_unplug(struct mmb_device *mdev)
 {
@@ -644,6 +801,9 @@ static void mmb_stream_unplug(struct mmb_device *mdev)
 		spin_unlock_irqrestore(&s->lock, flags);
 		hrtimer_cancel(&s->tick);
 		wake_up_all(&s->wq);
+		/* A software engine maps nothing for the device. */
+		if (mmb_stream_imported(s) && !mmb_stream_cpu(s))
+			mmb_stream_unplug_imported(s);
 	}
 	mutex_unlock(&mdev->core->stream_lock);
 }
@@ -998,6 +1158,11 @@ static void mmb_stream_free(struct mmb_stream *s)
 		sg_free_table(&f->sgt);
 		if (f->kbuf)
 			free_pages_exact(f->kbuf, s->size);
+		WARN_ON_ONCE(f->attach);
+		if (f->dmap.vaddr)
+			mmb_dma_buf_vunmap(f->dmabuf, &f->dmap);
+		if (f->dmabuf)
+			dma_buf_put(f->dmabuf);
 	}
 	mmb_memlock_uncharge(&s->kmem);
 	kvfree(s->frames);
@@ -1019,11 +1184,14 @@ static int mmb_stream_release(struct inode *inode, struct file *file)
 	mutex_lock(&s->ctl);
 	mmb_stream_halt(s);
 	mutex_unlock(&s->ctl);
+	/* A late unmap queued by the last completion (it takes stream_lock). */
+	flush_work(&s->detach_work);
 	/* Unmapped while the device cannot be removed under us. */
 	mutex_lock(&mdev->core->stream_lock);
 	spin_lock_irqsave(&s->lock, flags);
 	mmb_stream_unmap(s);
 	spin_unlock_irqrestore(&s->lock, flags);
+	mmb_stream_detach(s);
 	if (mdev->core->stream == s)
 		mdev->core->stream = NULL;
 	mutex_unlock(&mdev->core->stream_lock);
@@ -1172,6 +1340,80 @@ static int mmb_stream_pin_frames(struct mmb_stream *s, u64 __user *uframes)
 }
 
 /*
+ * Take the process's dma-bufs (struct mmb_stream_dmabuf), each frame
+ * inside its own and no two frames on the same bytes; for a software
+ * engine, map each into the kernel.  Mapping for a bus-address engine
+ * comes later, with the device held (mmb_stream_map()).
+ */
+static int mmb_stream_import_frames(struct mmb_stream *s, void __user *uframes)
+{
+	struct mmb_stream_dmabuf *d;
+	u32 i, j;
+	int ret = 0;
+
+	d = kmalloc_array(s->nr, sizeof(*d), GFP_KERNEL);
+	if (!d)
+		return -ENOMEM;
+	if (copy_from_user(d, uframes, s->nr * sizeof(*d))) {
+		kfree(d);
+		return -EFAULT;
+	}
+	for (i = 0; i < s->nr && !ret; i++) {
+		struct mmb_sframe *f = &s->frames[i];
+
+		if (d[i].reserved || !PAGE_ALIGNED(d[i].offset)) {
+			ret = -EINVAL;
+			break;
+		}
+		f->dmabuf = dma_buf_get(d[i].fd);
+		if (IS_ERR(f->dmabuf)) {
+			ret = PTR_ERR(f->dmabuf);
+			f->dmabuf = NULL;
+			break;
+		}
+		f->doff = d[i].offset;
+		if (f->doff >= f->dmabuf->size ||
+		    s->size > f->dmabuf->size - f->doff) {
+			ret = -ENXIO;
+			break;
+		}
+		/* Device memory, never under another device's DMA. */
+		if (mmb_dmabuf_is_region(f->dmabuf)) {
+			ret = -EOPNOTSUPP;
+			break;
+		}
+		/* The engine writes it: a read-only dma-buf is not a frame. */
+		if (!(f->dmabuf->file->f_mode & FMODE_WRITE)) {
+			ret = -EACCES;
+			break;
+		}
+		for (j = 0; j < i; j++)
+			if (s->frames[j].dmabuf == f->dmabuf &&
+			    f->doff < s->frames[j].doff + s->size &&
+			    s->frames[j].doff < f->doff + s->size)
+				ret = -EINVAL;
+		if (ret || !mmb_stream_cpu(s))
+			continue;
+		ret = mmb_dmabuf_pin(f->dmabuf);
+		if (ret)
+			break;
+		ret = mmb_dma_buf_vmap(f->dmabuf, &f->dmap);
+		mmb_dmabuf_unpin(f->dmabuf);
+		if (ret) {
+			iosys_map_clear(&f->dmap);
+		} else if (f->dmap.is_iomem) {
+			mmb_dma_buf_vunmap(f->dmabuf, &f->dmap);
+			iosys_map_clear(&f->dmap);
+			ret = -EOPNOTSUPP;
+		} else {
+			s->sg_entries++;
+		}
+	}
+	kfree(d);
+	return ret;
+}
+
+/*
  * Kernel buffers the user asked for, as long-lived as the stream file: they
  * are charged like pinned frames, to the user's RLIMIT_MEMLOCK.
  */
@@ -1200,6 +1442,51 @@ static int mmb_stream_alloc_kbufs(struct mmb_stream *s)
 }
 
 /*
+ * An imported frame for a bus-address engine: attached to its dma-buf as
+ * the device, the exporter's table mapped for it; a frame in a dma-buf an
+ * earlier frame attached to shares that attachment (two mappings of the
+ * same pages for one device would overlap, which the DMA API does not
+ * support).
+ */
+static int mmb_stream_attach(struct mmb_stream *s, struct mmb_sframe *f)
+{
+	struct sg_table *sgt;
+	struct scatterlist *sg;
+	struct mmb_sframe *g;
+	u64 len = 0;
+	int i;
+
+	for (g = s->frames; g < f; g++) {
+		if (g->dmabuf == f->dmabuf && g->attach_owner) {
+			f->attach = g->attach;
+			f->dsgt = g->dsgt;
+			return 0;
+		}
+	}
+	f->attach_owner = true;
+	f->attach = dma_buf_attach(f->dmabuf, s->dma_dev);
+	if (IS_ERR(f->attach)) {
+		int ret = PTR_ERR(f->attach);
+
+		f->attach = NULL;
+		return ret;
+	}
+	sgt = mmb_dma_buf_map(f->attach, DMA_FROM_DEVICE);
+	if (IS_ERR(sgt))
+		return PTR_ERR(sgt);
+	f->dsgt = sgt;
+	for_each_sgtable_dma_sg(sgt, sg, i) {
+		s->sg_entries++;
+		len += sg_dma_len(sg);
+	}
+	/* The frames in it must be inside what the exporter mapped. */
+	for (g = f; g < s->frames + s->nr; g++)
+		if (g->dmabuf == f->dmabuf && g->doff + s->size > len)
+			return -ENXIO;
+	return 0;
+}
+
+/*
  * Map every frame for a bus-address engine.  Called with
  * mdev->core->stream_lock held and the device alive, so that a removal unmaps
  * what this maps.
@@ -1212,7 +1499,13 @@ static int mmb_stream_map(struct mmb_stream *s)
 	for (i = 0; i < s->nr; i++) {
 		struct mmb_sframe *f = &s->frames[i];
 
-		if (s->mode == MMB_STREAM_ZERO_COPY) {
+		if (mmb_stream_imported(s)) {
+			ret = mmb_stream_attach(s, f);
+			if (!ret && !f->attach_owner) {
+				f->mapped = true; /* counted by its owner */
+				continue;
+			}
+		} else if (s->mode == MMB_STREAM_ZERO_COPY) {
 			/*
 			 * Another stream (another device's) may have the
 			 * same pages: the DMA API does not support
@@ -1233,6 +1526,7 @@ static int mmb_stream_map(struct mmb_stream *s)
 		}
 		if (ret) {
 			mmb_stream_unmap(s);
+			mmb_stream_detach(s);
 			return ret;
 		}
 		f->mapped = true;
@@ -1244,13 +1538,14 @@ static int mmb_stream_map(struct mmb_stream *s)
 static int mmb_stream_check(struct mmb_device *mdev,
 			    const struct mmb_stream_setup *ss)
 {
-	bool zero_copy = ss->mode == MMB_STREAM_ZERO_COPY;
+	bool zero_copy = ss->mode == MMB_STREAM_ZERO_COPY ||
+			 ss->mode == MMB_STREAM_DMABUF;
 	bool naive = ss->mode == MMB_STREAM_NAIVE;
 
 	if (ss->flags & ~(MMB_EVENT_NONBLOCK | MMB_EVENT_CLOEXEC) ||
 	    ss->reserved)
 		return -EINVAL;
-	if (ss->mode > MMB_STREAM_RING)
+	if (ss->mode > MMB_STREAM_DMABUF)
 		return -EINVAL;
 	/* Bounce and naive are the test interface's. */
 	if ((ss->mode == MMB_STREAM_BOUNCE || naive) && !mmb_test_interface)
@@ -1317,6 +1612,10 @@ static int mmb_stream_setup(struct mmb_device *mdev,
 	hrtimer_init(&s->tick, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
 	s->tick.function = mmb_stream_tick;
 	s->req.done = mmb_stream_done;
+	INIT_WORK(&s->detach_work, mmb_stream_detach_work);
+	s->max_seg = max_t(unsigned int,
+			   dma_get_max_seg_size(s->dma_dev) & PAGE_MASK,
+			   PAGE_SIZE);
 
 	/* A failure is the caller's -ENOMEM, not a report in the log. */
 	s->frames =
@@ -1328,6 +1627,8 @@ static int mmb_stream_setup(struct mmb_device *mdev,
 	}
 	if (s->mode == MMB_STREAM_ZERO_COPY)
 		ret = mmb_stream_pin_frames(s, u64_to_user_ptr(ss->frames));
+	else if (mmb_stream_imported(s))
+		ret = mmb_stream_import_frames(s, u64_to_user_ptr(ss->frames));
 	else
 		ret = mmb_stream_alloc_kbufs(s);
 	if (ret)
@@ -1357,10 +1658,12 @@ static int mmb_stream_setup(struct mmb_device *mdev,
 	if (ss->flags & MMB_EVENT_CLOEXEC)
 		oflags |= O_CLOEXEC;
 	fd = anon_inode_getfd("[mmbridge-stream]", &mmb_stream_fops, s, oflags);
-	if (fd >= 0)
+	if (fd >= 0) {
 		mdev->core->stream = s;
-	else
+	} else {
 		mmb_stream_unmap(s);
+		mmb_stream_detach(s);
+	}
 	mutex_unlock(&mdev->core->stream_lock);
 	if (fd < 0) {
 		ret = fd;

@@ -277,6 +277,25 @@ uint64_t mmb_ring_head(const struct mmb_ring *ring)
 	return __atomic_load_n(&ring->head, __ATOMIC_ACQUIRE);
 }
 
+int mmb_stream_import(int fd, uint32_t nr, uint64_t size,
+		      const struct mmb_stream_dmabuf *frames, uint64_t seed,
+		      uint64_t period_ns, uint32_t flags)
+{
+	struct mmb_stream_setup ss = {
+		.argsz = sizeof(ss),
+		.flags = flags,
+		.mode = MMB_STREAM_DMABUF,
+		.nr_frames = nr,
+		.frame_size = size,
+		.frames = (uintptr_t)frames,
+		.seed = seed,
+		.period_ns = period_ns,
+	};
+	int ret = ioctl(fd, MMB_IOC_STREAM_SETUP, &ss);
+
+	return ret < 0 ? -errno : ret;
+}
+
 int mmb_stream_setup(int fd, uint32_t mode, uint32_t nr, uint64_t size,
 		     void *const *frames, uint64_t seed, uint64_t period_ns,
 		     uint32_t signal, uint32_t flags)
@@ -522,6 +541,33 @@ int mmb_obj_migrate(int fd, uint32_t handle, uint32_t placement)
 int mmb_obj_destroy(int fd, uint32_t handle)
 {
 	return mmb_obj_ctl(fd, MMB_IOC_OBJ_DESTROY, handle, 0);
+}
+
+int mmb_obj_export(int fd, uint32_t handle, uint32_t flags)
+{
+	struct mmb_export e = {
+		.argsz = sizeof(e),
+		.flags = flags,
+		.handle = handle,
+	};
+	int ret = ioctl(fd, MMB_IOC_OBJ_EXPORT, &e);
+
+	return ret < 0 ? -errno : ret;
+}
+
+int mmb_region_export(int fd, uint64_t offset, uint64_t size, uint32_t policy,
+		      uint32_t flags)
+{
+	struct mmb_export e = {
+		.argsz = sizeof(e),
+		.flags = flags,
+		.policy = policy,
+		.offset = offset,
+		.size = size,
+	};
+	int ret = ioctl(fd, MMB_IOC_REGION_EXPORT, &e);
+
+	return ret < 0 ? -errno : ret;
 }
 
 int mmb_obj_info(int fd, uint32_t handle, struct mmb_obj_info *info)

@@ -231,6 +231,9 @@ int pin_cpu(int cpu);
 int fuse_stall_mount(const char *dir, int note);
 int fuse_available(void);
 
+/* DMA mappings mmbridge holds now, all devices (debugfs); -errno. */
+long dma_mappings(void);
+
 /* A private anonymous mapping, or NULL. */
 void *map_anon(size_t len, int prot);
 
@@ -314,6 +317,6 @@ extern const struct mmb_test abi_tests[], edu_tests[], ivshmem_tests[],
 	pin_tests[], stream_tests[], region_tests[], object_tests[],
 	access_tests[], fuzz_tests[], security_tests[], stress_tests[],
 	observe_tests[], sample_tests[], framework_tests[], package_tests[],
-	life_tests[];
+	life_tests[], dmabuf_tests[];
 
 #endif /* MMB_TEST_HARNESS_H */

@@ -226,15 +226,6 @@ static int test_unbind_during_stream(void)
 	return T_PASS;
 }
 
-/* DMA mappings mmbridge holds now, all devices (debugfs); -errno. */
-static long dma_mappings(void)
-{
-	char line[64];
-	int r = read_line("/sys/kernel/debug/mmbridge/dma_mappings", line,
-			  sizeof(line));
-
-	return r ? r : atol(line);
-}
 
 static const char *const stream_mode_names[] = { "zero copy", "bounce",
 						 "naive", "ring" };

@@ -35,7 +35,8 @@ static const struct mmb_test *const suites[] = {
 	abi_tests, security_tests, fuzz_tests, edu_tests, ivshmem_tests,
 	soft_tests, remote_tests, fault_tests, notify_tests, pin_tests,
 	stream_tests, region_tests, object_tests, access_tests, observe_tests,
-	sample_tests, framework_tests, package_tests, stress_tests, life_tests,
+	dmabuf_tests, sample_tests, framework_tests, package_tests,
+	stress_tests, life_tests,
 };
 
 static char t_msg[512];
@@ -1098,6 +1099,15 @@ int module_unload_all(void)
 			return r;
 	}
 	return module_unload("mmbridge");
+}
+
+long dma_mappings(void)
+{
+	char line[64];
+	int r = read_line("/sys/kernel/debug/mmbridge/dma_mappings", line,
+			  sizeof(line));
+
+	return r ? r : atol(line);
 }
 
 int module_insert(const char *ko, const char *params)

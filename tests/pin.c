@@ -841,8 +841,12 @@ static int unpin_dirties_child(void)
 	EXPECT_OK(mmb_irq_trigger(fd, n, NULL));
 	EXPECT_OK(mmb_unpin_region(fd, id));
 	EXPECT_OK(madvise(ring, len, MADV_PAGEOUT) ? -errno : 0);
-	/* Out of memory for good: what is not dirty is dropped, not written. */
-	for (i = 0; i < 10; i++) {
+	/*
+	 * Out of memory for good: what is not dirty is dropped, not written.
+	 * Writeback to swap under an emulated CPU shared with another guest
+	 * can take seconds; the loop ends as soon as nothing is left.
+	 */
+	for (i = 0; i < 100; i++) {
 		write_str(CG_DIR "/memory.reclaim", "64M");
 		left = resident_pages(ring, len);
 		if (!left)

@@ -17,6 +17,12 @@
  *   bounce     the engine writes kernel buffers; read() copies a frame
  *              out (one per call) and hands its buffer back, the consumer
  *              checksums the copy
+ *   dmabuf     zero copy into dma-bufs (MMB_STREAM_DMABUF): one buffer of
+ *              the system dma-heap per frame (udmabuf's, or a mmbridge
+ *              object's export, where the kernel has no heap), each mapped
+ *              by the consumer, which checksums a frame in place between
+ *              DMA_BUF_IOCTL_SYNC start and end, as a dma-buf's CPU user
+ *              must; read() and write() as zero copy
  *   naive      the design zero copy replaces: a kernel thread of the
  *              stream polls the engine and feeds it 256 KiB transfers; a
  *              signal per frame, whose handler calls the fetch ioctl
@@ -56,8 +62,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
+#include <linux/dma-buf.h>
+#include <linux/dma-heap.h>
+#include <linux/udmabuf.h>
 
 #include "bench.h"
 #include "mmbridge.h"
@@ -75,10 +86,12 @@
 #define ACQ_TICKS	10000
 #define ACQ_SECONDS	30.0
 
-enum { V_ZERO, V_RING, V_BOUNCE, V_NAIVE, V_MEMCPY, V_CSUM, V_ENGINE, NVAR };
+enum { V_ZERO, V_RING, V_BOUNCE, V_NAIVE, V_MEMCPY, V_CSUM, V_ENGINE,
+       V_DMABUF, NVAR };
 
 static const char *const var_name[NVAR] = {
 	"zero_copy", "ring", "bounce", "naive", "memcpy", "checksum", "engine",
+	"dmabuf",
 };
 
 /* Frame sizes: the two of the headline figures first, then the sweep. */
@@ -188,6 +201,8 @@ struct stream_ctx {
 	uint64_t bad;		/* frames with a wrong checksum or number */
 	uint64_t first_bad;	/* the first one's sequence number */
 	const char *error;
+	int dmabuf[NFRAMES];	/* dmabuf: a buffer per frame */
+	uint8_t *dmamap[NFRAMES]; /* its mapping */
 };
 
 /* Frame @seq, delivered at @p: the one expected, with the right bytes. */
@@ -252,6 +267,111 @@ static int take_in_place(struct stream_ctx *c, int sfd, const uint8_t *base,
 	return n;
 }
 
+/* The dma-buf frames as take_in_place() takes the others. */
+static int take_dmabuf(struct stream_ctx *c, int sfd)
+{
+	struct mmb_frame fr[NFRAMES];
+	uint32_t idx[NFRAMES];
+	ssize_t got = read(sfd, fr, sizeof(fr));
+	int n = got / (ssize_t)sizeof(fr[0]), i;
+	struct dma_buf_sync sy;
+
+	if (got < (ssize_t)sizeof(fr[0]))
+		return got < 0 ? -errno : -EIO;
+	for (i = 0; i < n; i++) {
+		int b = c->dmabuf[fr[i].index];
+
+		sy.flags = DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ;
+		if (ioctl(b, DMA_BUF_IOCTL_SYNC, &sy))
+			return -errno;
+		verify(c, c->dmamap[fr[i].index], fr[i].seq);
+		sy.flags = DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ;
+		if (ioctl(b, DMA_BUF_IOCTL_SYNC, &sy))
+			return -errno;
+		idx[i] = fr[i].index;
+	}
+	if (write(sfd, idx, n * sizeof(idx[0])) != (ssize_t)(n * sizeof(idx[0])))
+		return -errno;
+	return n;
+}
+
+/* A dma-buf of @len: the system heap's, else udmabuf's, else an object's. */
+static int dmabuf_alloc(int dev, size_t len)
+{
+	struct dma_heap_allocation_data d = { .len = len,
+					      .fd_flags = O_RDWR | O_CLOEXEC };
+	struct udmabuf_create uc = { .flags = UDMABUF_FLAGS_CLOEXEC,
+				     .size = len };
+	int h = open("/dev/dma_heap/system", O_RDONLY | O_CLOEXEC), fd = -1;
+	uint64_t off;
+	uint32_t oh;
+
+	if (h >= 0) {
+		fd = ioctl(h, DMA_HEAP_IOCTL_ALLOC, &d) ? -errno : (int)d.fd;
+		close(h);
+		return fd;
+	}
+	h = open("/dev/udmabuf", O_RDWR | O_CLOEXEC);
+	if (h >= 0) {
+		int mfd = memfd_create("mmb-bench", MFD_ALLOW_SEALING |
+						    MFD_CLOEXEC);
+
+		if (mfd >= 0 && !ftruncate(mfd, len) &&
+		    !fcntl(mfd, F_ADD_SEALS, F_SEAL_SHRINK)) {
+			uc.memfd = mfd;
+			fd = ioctl(h, UDMABUF_CREATE, &uc);
+		}
+		fd = fd < 0 ? -errno : fd;
+		if (mfd >= 0)
+			close(mfd);
+		close(h);
+		return fd;
+	}
+	fd = mmb_obj_create(dev, len, MMB_OBJ_RAM, &oh, &off);
+	if (fd)
+		return fd;
+	fd = mmb_obj_export(dev, oh, MMB_EXPORT_WRITE | MMB_EXPORT_CLOEXEC);
+	mmb_obj_destroy(dev, oh);
+	return fd;
+}
+
+static void dmabufs_free(struct stream_ctx *c)
+{
+	int i;
+
+	for (i = 0; i < NFRAMES; i++) {
+		if (c->dmamap[i])
+			munmap(c->dmamap[i], c->size);
+		if (c->dmabuf[i] >= 0)
+			close(c->dmabuf[i]);
+		c->dmamap[i] = NULL;
+		c->dmabuf[i] = -1;
+	}
+}
+
+/* NFRAMES dma-bufs of this run's frame size, mapped; a stream of them. */
+static int dmabuf_stream(struct stream_ctx *c)
+{
+	struct mmb_stream_dmabuf fr[NFRAMES] = { { 0 } };
+	void *p;
+	int i;
+
+	for (i = 0; i < NFRAMES; i++)
+		c->dmabuf[i] = -1;
+	for (i = 0; i < NFRAMES; i++) {
+		c->dmabuf[i] = dmabuf_alloc(c->dev, c->size);
+		if (c->dmabuf[i] < 0)
+			return c->dmabuf[i];
+		p = mmap(NULL, c->size, PROT_READ, MAP_SHARED, c->dmabuf[i], 0);
+		if (p == MAP_FAILED)
+			return -errno;
+		c->dmamap[i] = p;
+		fr[i].fd = c->dmabuf[i];
+	}
+	return mmb_stream_import(c->dev, NFRAMES, c->size, fr, SEED, 0,
+				 MMB_EVENT_CLOEXEC);
+}
+
 /*
  * Frames to the process, checked, and back to the engine: each mode as
  * its interface allows.  The number of frames, or -errno.
@@ -269,6 +389,8 @@ static int take(struct stream_ctx *c, int v, int sfd, const uint8_t *ring)
 		return take_in_place(c, sfd, c->frames, v == V_ZERO);
 	case V_RING:
 		return take_in_place(c, sfd, ring, true);
+	case V_DMABUF:
+		return take_dmabuf(c, sfd);
 	case V_BOUNCE:
 		/* One frame per read(), which hands its buffer back. */
 		want = sizeof(fr) + c->size;
@@ -347,11 +469,17 @@ static int run_stream(struct stream_ctx *c, int v, int n, struct sample *s)
 
 	for (i = 0; i < NFRAMES; i++)
 		frames[i] = c->frames + (size_t)i * c->size;
-	sfd = mmb_stream_setup(c->dev, mode[v], NFRAMES, c->size,
-			       mode[v] == MMB_STREAM_ZERO_COPY ? frames : NULL,
-			       SEED, 0,
-			       v == V_NAIVE ? SIGRTMIN : 0, MMB_EVENT_CLOEXEC);
+	if (v == V_DMABUF)
+		sfd = dmabuf_stream(c);
+	else
+		sfd = mmb_stream_setup(c->dev, mode[v], NFRAMES, c->size,
+				       mode[v] == MMB_STREAM_ZERO_COPY ? frames :
+									 NULL,
+				       SEED, 0, v == V_NAIVE ? SIGRTMIN : 0,
+				       MMB_EVENT_CLOEXEC);
 	if (sfd < 0) {
+		if (v == V_DMABUF)
+			dmabufs_free(c);
 		c->error = "setup";
 		return sfd;
 	}
@@ -380,6 +508,8 @@ static int run_stream(struct stream_ctx *c, int v, int n, struct sample *s)
 	if (ring)
 		munmap(ring, ring_len);
 	close(sfd);
+	if (v == V_DMABUF)
+		dmabufs_free(c);
 	/* Signals of frames nobody fetched. */
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGRTMIN);
@@ -450,6 +580,13 @@ static void record_size(struct bench_out *out, int k, struct sample *s[NVAR],
 	bench_ratio(out, name, mbps[V_ZERO], mbps[V_ENGINE], reps);
 	snprintf(name, sizeof(name), "ratio_stream_bounce_vs_engine_%s", tag);
 	bench_ratio(out, name, mbps[V_BOUNCE], mbps[V_ENGINE], reps);
+	/* Frames in imported heap buffers against the process's own. */
+	snprintf(name, sizeof(name), "ratio_stream_into_dmabuf_vs_zero_copy%s%s",
+		 k ? "_" : "", k ? tag : "");
+	bench_ratio(out, name, mbps[V_DMABUF], mbps[V_ZERO], reps);
+	if (k == 0)
+		bench_ratio(out, "ratio_stream_into_dmabuf_vs_zero_copy_cpu_per_gb",
+			    cons[V_DMABUF], cons[V_ZERO], reps);
 	if (k == 0) {
 		double dz[REPEATS], db[REPEATS];
 

@@ -111,6 +111,60 @@ static int cmd_list(void)
 	return 0;
 }
 
+/*
+ * The device's dma-bufs as the kernel lists them (debugfs
+ * dma_buf/bufinfo, root only): each export of mmbridge whose name starts
+ * with the device's, its size and inode, and the devices attached.
+ */
+static void dmabuf_print(const char *dev)
+{
+	const char *path = "/sys/kernel/debug/dma_buf/bufinfo";
+	char line[512], prefix[48], attached[256] = "";
+	FILE *f = fopen(path, "r");
+	bool in = false, devs = false;
+	int n = 0;
+
+	if (!f) {
+		printf("dma-bufs:    (%s: %s)\n", path, strerror(errno));
+		return;
+	}
+	snprintf(prefix, sizeof(prefix), "%s ", dev);
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long size, ino;
+		char exp[32], bname[128];
+
+		line[strcspn(line, "\n")] = 0;
+		if (sscanf(line, "%lu %*x %*x %*d %31s %lu %127[^\n]", &size,
+			   exp, &ino, bname) == 4) {
+			in = !strcmp(exp, "mmbridge") &&
+			     !strncmp(bname, prefix, strlen(prefix));
+			if (in)
+				printf("dma-buf:     %s, %lu bytes, inode %lu",
+				       bname + strlen(prefix), size, ino);
+			attached[0] = 0;
+			devs = false;
+			continue;
+		}
+		if (!in)
+			continue;
+		if (!strncmp(line, "Total ", 6)) {
+			printf("; attached: %s\n", attached[0] ? attached : "none");
+			in = false;
+			n++;
+		} else if (!strcmp(line, "\tAttached Devices:")) {
+			devs = true; /* the lines before are its fences */
+		} else if (devs && line[0] == '\t') {
+			size_t k = strlen(attached);
+
+			snprintf(attached + k, sizeof(attached) - k, "%s%.64s",
+				 k ? ", " : "", line + 1);
+		}
+	}
+	fclose(f);
+	if (!n)
+		printf("dma-bufs:    none\n");
+}
+
 static int cmd_info(const char *name)
 {
 	struct mmb_info info;
@@ -141,6 +195,7 @@ static int cmd_info(const char *name)
 		object_print(fd);
 		close(fd);
 	}
+	dmabuf_print(info.name);
 	return 0;
 }
 

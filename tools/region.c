@@ -26,6 +26,12 @@
  *   devmap_pmd  all 16 MiB of ivshmem0's region from offset 0: a store
  *               every 2 MiB, each one PMD fault (counters checked),
  *               PMD_CYCLES / FAULT_CYCLES cycles a round.
+ *   dmabuf      devmap's 8 MiB through a dma-buf of that range of the
+ *               region (MMB_IOC_REGION_EXPORT, SIGBUS policy), mapped with
+ *               mmap() of the dma-buf: the same fault path behind another
+ *               file (counters checked as for devmap);
+ *               ratio_dmabuf_mmap_fault_vs_region_fault is its fault time
+ *               over devmap's, round by round.
  *
  * bench region, revocation: a 64 MiB mapping (16384 PTEs) of soft0's
  * region (DISCARD), populated by a store into every page before each
@@ -299,15 +305,17 @@ static void touch(volatile uint8_t *p, size_t len, size_t step, uint8_t v)
 		p[i] = v;
 }
 
-enum { F_DEVMAP, F_SHMEM, F_REMAP, F_PMD, F_NVAR };
+enum { F_DEVMAP, F_SHMEM, F_REMAP, F_PMD, F_DMABUF, F_NVAR };
 
-static const char *const fault_name[F_NVAR] = { "devmap", "shmem",
-						 "remap_pfn", "devmap_pmd" };
+static const char *const fault_name[F_NVAR] = {
+	"devmap", "shmem", "remap_pfn", "devmap_pmd", "dmabuf"
+};
 
 struct fault_ctx {
 	int ivs;		/* ivshmem0 (soft0 without it) */
 	int memfd;		/* FAULT_LEN of page cache, populated */
 	int res;		/* ivshmem's BAR2 through PCI sysfs, or -1 */
+	int dmabuf;		/* devmap's pages as a dma-buf of the region */
 	bool huge;		/* ivshmem0 maps PMDs */
 	uint8_t *at;		/* 2 MiB aligned, free between cycles */
 };
@@ -333,6 +341,9 @@ static int fault_target(struct fault_ctx *c, int v, off_t *off, size_t *len,
 	case F_REMAP:		/* the same pages of BAR2 */
 		*off = PG;
 		return c->res;
+	case F_DMABUF:		/* the same pages through a dma-buf */
+		*off = 0;
+		return c->dmabuf;
 	default:
 		*off = MMB_MMAP_REGION(MMB_FAULT_SIGBUS);
 		*len = PMD_LEN;
@@ -378,8 +389,8 @@ static int fault_cycle(struct fault_ctx *c, int v, struct fault_sum *s)
 	s->events += n = len / step;
 	if (mmb_region_info(c->ivs, &b))
 		return -EIO;
-	if ((v == F_DEVMAP && (b.faults - a.faults != n ||
-			       b.huge_faults != a.huge_faults)) ||
+	if (((v == F_DEVMAP || v == F_DMABUF) &&
+	     (b.faults - a.faults != n || b.huge_faults != a.huge_faults)) ||
 	    (v == F_PMD && b.huge_faults - a.huge_faults != n)) {
 		fprintf(stderr, "bench region: %s: %llu faults, %llu PMD, expected %.0f %s\n",
 			fault_name[v],
@@ -444,7 +455,7 @@ static int fault_setup(struct fault_ctx *c)
 	bool ivshmem = true;
 
 	memset(c, 0, sizeof(*c));
-	c->memfd = c->res = -1;
+	c->memfd = c->res = c->dmabuf = -1;
 	c->ivs = mmb_open("ivshmem0", 0);
 	if (c->ivs < 0) {
 		ivshmem = false;
@@ -459,6 +470,10 @@ static int fault_setup(struct fault_ctx *c)
 		return -ENOSPC;
 	}
 	c->huge = ri.features & MMB_REGION_HUGE;
+	c->dmabuf = mmb_region_export(c->ivs, PG, FAULT_LEN, MMB_FAULT_SIGBUS,
+				      MMB_EXPORT_WRITE | MMB_EXPORT_CLOEXEC);
+	if (c->dmabuf < 0)
+		return c->dmabuf;
 	c->at = free_aligned(PMD_LEN);
 	c->memfd = memfd_create("mmb-bench-shmem", MFD_CLOEXEC);
 	if (!c->at || c->memfd < 0 ||
@@ -482,6 +497,8 @@ static void fault_teardown(struct fault_ctx *c)
 		close(c->res);
 	if (c->memfd >= 0)
 		close(c->memfd);
+	if (c->dmabuf >= 0)
+		close(c->dmabuf);
 	if (c->ivs >= 0)
 		close(c->ivs);
 }
@@ -511,6 +528,7 @@ static int bench_faults(struct bench_out *out)
 	double touch[F_NVAR][REPS] = { { 0 } }, maptouch[F_NVAR][REPS] = { { 0 } };
 	double cpu[F_NVAR][REPS] = { { 0 } };
 	double rdev[REPS], rpmd[REPS] = { 0 }, rmap[REPS] = { 0 };
+	double rbuf[REPS];
 	struct fault_ctx c;
 	int r, i, j, k, ret;
 
@@ -552,6 +570,7 @@ static int bench_faults(struct bench_out *out)
 			cpu[k][r] = bench_median_of(cp[k], FAULT_CYCLES);
 		}
 		rdev[r] = median_ratio(t[F_DEVMAP], t[F_SHMEM], FAULT_CYCLES);
+		rbuf[r] = median_ratio(t[F_DMABUF], t[F_DEVMAP], FAULT_CYCLES);
 		if (c.huge)
 			rpmd[r] = median_ratio(t[F_PMD], t[F_SHMEM],
 					       FAULT_CYCLES) / 512;
@@ -565,6 +584,11 @@ static int bench_faults(struct bench_out *out)
 	bench_samples(out, "fault_shmem_ns", touch[F_SHMEM], REPS);
 	bench_samples(out, "fault_shmem_cpu_us_per_event", cpu[F_SHMEM], REPS);
 	bench_samples(out, "ratio_fault_devmap_vs_shmem", rdev, REPS);
+	bench_samples(out, "fault_dmabuf_ns", touch[F_DMABUF], REPS);
+	bench_samples(out, "fault_dmabuf_cpu_us_per_event", cpu[F_DMABUF],
+		      REPS);
+	bench_samples(out, "ratio_dmabuf_mmap_fault_vs_region_fault", rbuf,
+		      REPS);
 	if (c.huge) {
 		bench_samples(out, "fault_devmap_pmd_ns", touch[F_PMD], REPS);
 		bench_samples(out, "fault_devmap_pmd_cpu_us_per_event",

@@ -194,6 +194,17 @@ make_initramfs() {
 	for f in $mods; do
 		add_module "$f" "$root/lib/modules"
 	done
+	# Importers of the dmabuf/ cases, which load them (and unload them)
+	# themselves: lib/modules/<name>/order.  The debug kernel has them
+	# built in.
+	for m in vgem vivid; do
+		mkdir -p "$root/lib/modules/$m"
+		: >"$root/lib/modules/$m/order"
+		for f in $(modprobe -S "$rel" --show-depends "$m" 2>/dev/null |
+			awk '$1 == "insmod" && !seen[$2]++ { print $2 }'); do
+			add_module "$f" "$root/lib/modules/$m"
+		done
+	done
 	# vfio-pci with vfio_iommu_type1: a no-IOMMU container uses vfio's own
 	# no-IOMMU driver, a guest with an IOMMU (MMB_IOMMU=1) type 1.
 	if [ -n "${MMB_VFIO_KO:-}" ]; then

@@ -18,8 +18,9 @@ num=0 k_pass=0 k_fail=0 k_skip=0 t_pass=0 t_fail=0 t_skip=0
 ensure_packages dkms pkg-config man-db fio
 start_all=$SECONDS
 # What the IOMMU guest runs: DMA by the device, streams, removal, and that
-# the IOMMU translates edu's DMA and faults a stray one.
-IOMMU_TESTS=edu/,stream/,life/unbind,life/copy_after_unbind,life/iommu_translates,life/iommu_blocks_stray_dma
+# the IOMMU translates edu's DMA and faults a stray one; edu streams into
+# dma-bufs and vgem imports objects behind it.
+IOMMU_TESTS=edu/,stream/,dmabuf/stream_,dmabuf/vgem_import,life/unbind,life/copy_after_unbind,life/iommu_translates,life/iommu_blocks_stray_dma
 
 # Build, boot and evaluate one guest in $2 (TAP lines and gates).
 run_kernel() {

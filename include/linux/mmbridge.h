@@ -143,8 +143,15 @@ struct mmb_dma_req {
  *		driver's remove returns: at removal the driver calls
  *		mmb_device_unregister() first (which stops new submissions),
  *		then finishes or fails (status -EIO or -ENODEV) what its
- *		engine still holds.  Optional: without it the device has no
- *		MMB_CAP_DMA.
+ *		engine still holds.  An engine that is working completes a
+ *		request on its own, without waiting for that teardown:
+ *		mmb_device_unregister() waits up to 5 s for the one transfer
+ *		in flight of a stream whose frames are dma-bufs (they are
+ *		unmapped in process context only); when the engine is stuck
+ *		past that, they are unmapped once the teardown has failed
+ *		the transfer, by the driver's mmb_device_put(), the last
+ *		call of its remove.
+ *		Optional: without it the device has no MMB_CAP_DMA.
  * @irq_raise:	make the device raise one interrupt, which its handler
  *		reports with mmb_irq_event(..., MMB_EVENT_TRIGGER).  Process
  *		context; calls are serialized.  Optional (MMB_CAP_IRQ).

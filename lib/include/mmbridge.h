@@ -105,6 +105,13 @@ uint64_t mmb_ring_head(const struct mmb_ring *ring);
 int mmb_stream_setup(int fd, uint32_t mode, uint32_t nr, uint64_t size,
 		     void *const *frames, uint64_t seed, uint64_t period_ns,
 		     uint32_t signal, uint32_t flags);
+/*
+ * mmb_stream_import() sets up an MMB_STREAM_DMABUF stream of @nr frames
+ * in dma-bufs (@frames: fd and offset of each) and returns its fd.
+ */
+int mmb_stream_import(int fd, uint32_t nr, uint64_t size,
+		      const struct mmb_stream_dmabuf *frames, uint64_t seed,
+		      uint64_t period_ns, uint32_t flags);
 int mmb_stream_start(int sfd);
 int mmb_stream_stop(int sfd);
 int mmb_stream_status(int sfd, struct mmb_stream_status *st);
@@ -172,5 +179,15 @@ int mmb_obj_destroy(int fd, uint32_t handle);
 int mmb_obj_info(int fd, uint32_t handle, struct mmb_obj_info *info);
 /* "ram", "device" or "unknown". */
 const char *mmb_placement_str(uint32_t placement);
+
+/*
+ * dma-bufs (see include/uapi/linux/mmbridge.h).  mmb_obj_export() makes
+ * the object @handle, mmb_region_export() @size bytes of the region from
+ * @offset under fault policy @policy, a dma-buf; @flags are MMB_EXPORT_*.
+ * Both return the dma-buf's fd or -errno.
+ */
+int mmb_obj_export(int fd, uint32_t handle, uint32_t flags);
+int mmb_region_export(int fd, uint64_t offset, uint64_t size, uint32_t policy,
+		      uint32_t flags);
 
 #endif /* MMBRIDGE_H */

@@ -38,8 +38,10 @@
  * copy source MMB_SRC_GEN and the stream modes MMB_STREAM_BOUNCE and
  * MMB_STREAM_NAIVE are the test interface's, there only with the module
  * parameter test_interface (-ENOTTY, -EINVAL without it).
+ * 4: MMB_IOC_OBJ_EXPORT and MMB_IOC_REGION_EXPORT (dma-bufs); the
+ * dma-buf fields of struct mmb_obj_info and struct mmb_region_info.
  */
-#define MMB_ABI_VERSION 3
+#define MMB_ABI_VERSION 4
 
 /*
  * Device nodes are /dev/mmbridge/<driver><instance>, e.g. /dev/mmbridge/edu0:
@@ -589,6 +591,18 @@ struct mmb_unpin_region {
  *    work as in zero copy: the process reads a frame in place between the
  *    two.  A mapping keeps the ring (and the stream) alive after close()
  *    of the fd, until it is unmapped.
+ *  - MMB_STREAM_DMABUF: zero copy into dma-bufs (@frames lists struct
+ *    mmb_stream_dmabuf): frame i is @frame_size bytes of a dma-buf from
+ *    its page-aligned offset, a buffer of the system dma-heap, of
+ *    udmabuf, another driver's export (a DRM dumb buffer through PRIME)
+ *    or mmbridge's own.  The stream holds each dma-buf and, for a device
+ *    whose engine uses bus addresses, attaches to it and maps it for the
+ *    device; a software engine writes through the dma-buf's kernel
+ *    mapping.  read() and write() work as in zero copy; the process, or
+ *    the driver it passes the dma-buf to, sees the data through its own
+ *    mapping or import of the dma-buf, with DMA_BUF_IOCTL_SYNC around CPU
+ *    access as for any dma-buf.  Two frames may share a dma-buf, not
+ *    bytes of it.
  *  - Modes 1 and 2 (MMB_STREAM_BOUNCE, MMB_STREAM_NAIVE) are designs
  *    kept for comparison in benchmarks, in the test interface; without
  *    it they fail with -EINVAL.
@@ -610,6 +624,21 @@ struct mmb_unpin_region {
 enum mmb_stream_mode {
 	MMB_STREAM_ZERO_COPY = 0,
 	MMB_STREAM_RING = 3,
+	MMB_STREAM_DMABUF = 4,
+};
+
+/**
+ * struct mmb_stream_dmabuf - one frame of an MMB_STREAM_DMABUF stream.
+ * @fd:		a dma-buf fd (a bad fd: -EBADF; another file: -EINVAL), writable
+ *		(a read-only dma-buf: -EACCES)
+ * @reserved:	must be 0
+ * @offset:	where the frame starts in it, a multiple of 4096 (-EINVAL);
+ *		the frame must end inside the dma-buf (-ENXIO)
+ */
+struct mmb_stream_dmabuf {
+	__s32 fd;
+	__u32 reserved;
+	__u64 offset;
 };
 
 /**
@@ -622,7 +651,9 @@ enum mmb_stream_mode {
  *		MMB_STREAM_MAX_FRAME (in)
  * @frames:	MMB_STREAM_ZERO_COPY: address of an array of @nr_frames __u64
  *		frame addresses, each 4096-aligned, writable memory of the
- *		caller, no two sharing memory; otherwise 0 (in)
+ *		caller, no two sharing memory; MMB_STREAM_DMABUF: address of
+ *		an array of @nr_frames struct mmb_stream_dmabuf; otherwise 0
+ *		(in)
  * @seed:	pattern seed (in)
  * @period_ns:	0, or the frame clock's period, 100 us to 10 s (in)
  * @signal:	MMB_STREAM_NAIVE of the test interface: signal per frame,
@@ -635,7 +666,11 @@ enum mmb_stream_mode {
  * a frame whose end overflows, -EOVERFLOW; a
  * frame that is not writable memory of the caller that MMB_IOC_PIN_REGION
  * would pin, -EFAULT; frames beyond RLIMIT_MEMLOCK, -ENOMEM; a backend
- * without DMA, -EOPNOTSUPP.
+ * without DMA, -EOPNOTSUPP.  MMB_STREAM_DMABUF: see struct
+ * mmb_stream_dmabuf; a dma-buf of a region of mmbridge's (device memory)
+ * or whose kernel mapping is I/O memory (which a software engine cannot
+ * write), -EOPNOTSUPP; one that cannot be mapped for the device or into
+ * the kernel, its exporter's error.
  * Ring frames (and those of the test interface's modes) are physically
  * contiguous kernel buffers: one larger than the page allocator can give
  * (4 MiB on x86-64 without CMA) is -ENOMEM.  A device whose DMA window is
@@ -852,6 +887,7 @@ struct mmb_region_ctl {
  * @discard_faults: scratch pages mapped (out)
  * @sigbus_faults: accesses answered with SIGBUS (out)
  * @wait_faults: accesses that waited for a restore (out)
+ * @dmabufs:	dma-bufs of the region (MMB_IOC_REGION_EXPORT) alive now (out)
  */
 struct mmb_region_info {
 	__u32 argsz;
@@ -869,6 +905,7 @@ struct mmb_region_info {
 	__u64 discard_faults;
 	__u64 sigbus_faults;
 	__u64 wait_faults;
+	__u64 dmabufs;
 };
 
 #define MMB_IOC_REGION_INFO _IO(MMB_IOC_MAGIC, 0x42)
@@ -953,6 +990,8 @@ struct mmb_obj_create {
  * -ENOMEM when the RAM cannot be had or the object's memory cgroup is at
  * its limit.  A fatal signal ends it early (-EINTR): the object stays
  * whole where it was, and the objects evicted for it so far stay in RAM.
+ * An object that an importer of its dma-buf holds in RAM (struct
+ * mmb_obj_info.dmabuf_pins) does not move to the device: -EBUSY.
  */
 struct mmb_obj_ctl {
 	__u32 argsz;
@@ -984,6 +1023,10 @@ struct mmb_obj_ctl {
  *		the module parameter object_cache_mb) for moves back to RAM;
  *		the kernel takes them back under memory pressure; only objects
  *		of the root memory cgroup give and take them (out)
+ * @dmabuf:	1 while the object is exported (MMB_IOC_OBJ_EXPORT), else 0
+ *		(out)
+ * @dmabuf_pins: importers' DMA and kernel mappings that hold the object
+ *		in RAM now (out)
  */
 struct mmb_obj_info {
 	__u32 argsz;
@@ -1001,8 +1044,85 @@ struct mmb_obj_info {
 	__u32 objects;
 	__u32 reserved;
 	__u64 ram_cache;
+	__u32 dmabuf;
+	__u32 dmabuf_pins;
 };
 
 #define MMB_IOC_OBJ_INFO _IO(MMB_IOC_MAGIC, 0x53)
+
+/*
+ * Sharing with other drivers: dma-bufs.
+ *
+ * MMB_IOC_OBJ_EXPORT turns an object of the fd, and MMB_IOC_REGION_EXPORT
+ * a range of the device region, into a dma-buf: a file that other
+ * processes map (mmap() at offset 0 up to its size, MAP_SHARED) and that
+ * other drivers import (V4L2's V4L2_MEMORY_DMABUF, DRM's PRIME, ...).  The
+ * ioctl returns the new fd.  A dma-buf keeps what it exports, and the
+ * device struct, alive; closing the device fd or destroying the handle
+ * does not end it.
+ *
+ * Objects.  A mapping of the dma-buf is an object mapping: it follows the
+ * object's migrations as every mapping does.  An importing device reaches
+ * the object only in RAM: mapping it for the importer's DMA, or into the
+ * kernel (vmap), moves it to RAM first, and it stays there, pinned, until
+ * every such mapping is gone (@dmabuf_pins of struct mmb_obj_info).
+ * Meanwhile MMB_IOC_OBJ_MIGRATE to the device is -EBUSY and evictions
+ * pass it over, so no importer's DMA reaches memory the object has left.
+ * An object is exported once at a time: a second MMB_IOC_OBJ_EXPORT while
+ * its dma-buf lives is -EBUSY (share that fd).  Removal of the device
+ * moves the object to RAM as it does for every object; the dma-buf and
+ * its importers keep working on it.
+ *
+ * Regions.  A mapping of the dma-buf is a region mapping of the range
+ * under the policy given at export: revocation and removal reach it as
+ * they reach every mapping of the region.  Device memory cannot be pinned
+ * for another device's DMA without giving up revocation, and reaching it
+ * peer to peer needs a dynamic importer and CONFIG_PCI_P2PDMA: an
+ * importing device's attachment is refused with -EOPNOTSUPP, as is a
+ * kernel mapping (vmap).  After removal mmap() of the dma-buf is -ENODEV.
+ * Any number of dma-bufs of any ranges may exist.
+ *
+ * DMA_BUF_IOCTL_SYNC brackets CPU access as for any dma-buf.  Exports are
+ * listed by the kernel's debugfs dma_buf/bufinfo with exp_name "mmbridge"
+ * and the name "<device> object <handle>" or "<device> region
+ * <offset>+<size>", with the devices attached to each.
+ */
+
+/* struct mmb_export.flags */
+#define MMB_EXPORT_CLOEXEC (1U << 0) /* the new fd is close-on-exec */
+#define MMB_EXPORT_WRITE (1U << 1) /* writable: PROT_WRITE mappings */
+
+/**
+ * struct mmb_export - MMB_IOC_OBJ_EXPORT, MMB_IOC_REGION_EXPORT: a dma-buf.
+ * @argsz:	size of this struct (in)
+ * @flags:	MMB_EXPORT_* (in)
+ * @handle:	OBJ_EXPORT: the object, one of the fd's; REGION_EXPORT: 0 (in)
+ * @policy:	REGION_EXPORT: enum mmb_fault_policy of the dma-buf's
+ *		mappings; OBJ_EXPORT: 0 (in)
+ * @offset:	REGION_EXPORT: byte offset in the region, page aligned;
+ *		OBJ_EXPORT: 0 (in)
+ * @size:	REGION_EXPORT: bytes, a non-zero page multiple; OBJ_EXPORT: 0
+ *		(the dma-buf is the whole object) (in)
+ *
+ * Returns the dma-buf's fd.  Errors: -EINVAL for unknown flags, a field
+ * that must be 0 and is not, an unknown policy, an unaligned or empty
+ * range; -ENOENT for a handle that is not one of the fd's objects; -EBUSY
+ * for an object exported already; -ENXIO for a range outside the region;
+ * -EOPNOTSUPP without objects (MMB_CAP_OBJECT) or a region (MMB_CAP_MAP);
+ * -ENODEV after removal; -EMFILE, -ENOMEM.  Exporting a revoked region is
+ * allowed: its mappings follow their policy until it is restored, as
+ * mmap() of the device fd does.
+ */
+struct mmb_export {
+	__u32 argsz;
+	__u32 flags;
+	__u32 handle;
+	__u32 policy;
+	__u64 offset;
+	__u64 size;
+};
+
+#define MMB_IOC_OBJ_EXPORT _IO(MMB_IOC_MAGIC, 0x54)
+#define MMB_IOC_REGION_EXPORT _IO(MMB_IOC_MAGIC, 0x43)
 
 #endif /* _UAPI_LINUX_MMBRIDGE_H */

@@ -1,0 +1,1647 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dmabuf/: objects and region ranges as dma-bufs, mapped by other
+ * processes and imported by a driver no one here wrote: vgem (DRM PRIME),
+ * loaded by the cases from the guest kernel's own modules
+ * (lib/modules/vgem/order in the initramfs) or built in (debug kernel).
+ */
+#include <dirent.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <linux/dma-buf.h>
+#include <linux/dma-heap.h>
+#include <linux/udmabuf.h>
+#include <linux/videodev2.h>
+
+#include "harness.h"
+
+#define PG 4096UL
+
+/* DRM's uapi (include/uapi/drm/drm.h), which the build host lacks. */
+struct drm_version {
+	int version_major;
+	int version_minor;
+	int version_patchlevel;
+	size_t name_len;
+	char *name;
+	size_t date_len;
+	char *date;
+	size_t desc_len;
+	char *desc;
+};
+
+struct drm_gem_close {
+	uint32_t handle;
+	uint32_t pad;
+};
+
+struct drm_prime_handle {
+	uint32_t handle;
+	uint32_t flags;
+	int32_t fd;
+};
+
+struct drm_mode_create_dumb {
+	uint32_t height;
+	uint32_t width;
+	uint32_t bpp;
+	uint32_t flags;
+	uint32_t handle;
+	uint32_t pitch;
+	uint64_t size;
+};
+
+#define DRM_IOCTL_VERSION _IOWR('d', 0x00, struct drm_version)
+#define DRM_IOCTL_MODE_CREATE_DUMB _IOWR('d', 0xB2, struct drm_mode_create_dumb)
+#define DRM_IOCTL_GEM_CLOSE _IOW('d', 0x09, struct drm_gem_close)
+#define DRM_IOCTL_PRIME_HANDLE_TO_FD _IOWR('d', 0x2d, struct drm_prime_handle)
+#define DRM_IOCTL_PRIME_FD_TO_HANDLE _IOWR('d', 0x2e, struct drm_prime_handle)
+
+/* Whether module @name is in the kernel (loaded or built in). */
+static bool kmod_present(const char *name)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "/sys/module/%s", name);
+	return !access(path, F_OK);
+}
+
+/* Whether @name is a loadable module that is loaded (not built in). */
+static bool kmod_loadable(const char *name)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "/sys/module/%s/refcnt", name);
+	return !access(path, F_OK);
+}
+
+/*
+ * Load importer @name and what it depends on from lib/modules/<name>/,
+ * unless it is there already.  0, or -ENOENT when this kernel has no such
+ * module, or -errno.
+ */
+static int importer_load(const char *name)
+{
+	char dir[128], path[256], line[128];
+	FILE *f;
+	int r = 0;
+
+	if (kmod_present(name))
+		return 0;
+	snprintf(dir, sizeof(dir), "/lib/modules/%s", name);
+	snprintf(path, sizeof(path), "%s/order", dir);
+	f = fopen(path, "r");
+	if (!f)
+		return -ENOENT;
+	while (!r && fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = 0;
+		snprintf(path, sizeof(path), "%s/%s", dir, line);
+		r = module_insert(path, "");
+		if (r == -EEXIST)
+			r = 0;
+	}
+	fclose(f);
+	if (!r && !kmod_present(name))
+		r = -ENOENT;
+	return r;
+}
+
+/*
+ * The node @kind ("renderD", or "card": the primary node, whose first
+ * opener is its master and may make dumb buffers) of the DRM driver @drv
+ * (e.g. "vgem"), looked for @tries times 100 ms apart (devtmpfs makes the
+ * node a little after the driver registers), or -ENOENT.
+ */
+static int drm_node(const char *drv, const char *kind, int tries)
+{
+	char path[300], name[32];
+	struct dirent *de;
+	DIR *d;
+	int i, fd;
+
+	for (i = 0; i < tries; i++) {
+		if (i)
+			usleep(100000);
+		d = opendir("/dev/dri");
+		while (d && (de = readdir(d))) {
+			struct drm_version v = { .name = name,
+						 .name_len = sizeof(name) - 1 };
+
+			if (strncmp(de->d_name, kind, strlen(kind)))
+				continue;
+			snprintf(path, sizeof(path), "/dev/dri/%s", de->d_name);
+			fd = open(path, O_RDWR | O_CLOEXEC);
+			if (fd < 0)
+				continue;
+			memset(name, 0, sizeof(name));
+			if (!ioctl(fd, DRM_IOCTL_VERSION, &v) &&
+			    !strcmp(name, drv)) {
+				closedir(d);
+				return fd;
+			}
+			close(fd);
+		}
+		if (d)
+			closedir(d);
+	}
+	return -ENOENT;
+}
+
+/* vgem's render node, vgem loaded first if need be; or -errno. */
+static int vgem_open(void)
+{
+	int fd = drm_node("vgem", "renderD", 1), r;
+
+	if (fd >= 0)
+		return fd; /* loaded, or built in */
+	r = importer_load("vgem");
+	return r ? r : drm_node("vgem", "renderD", 50);
+}
+
+/* vgem's render node into @fdvar; SKIP where the kernel has no vgem. */
+#define VGEM_OPEN(fdvar)                                          \
+	do {                                                      \
+		(fdvar) = vgem_open();                            \
+		if ((fdvar) == -ENOENT)                           \
+			SKIP("this kernel has no vgem");          \
+		EXPECT_OK(fdvar);                                 \
+	} while (0)
+
+static int prime_import(int drm, int dmabuf, uint32_t *handle)
+{
+	struct drm_prime_handle p = { .fd = dmabuf };
+	int r = xioctl(drm, DRM_IOCTL_PRIME_FD_TO_HANDLE, &p);
+
+	*handle = p.handle;
+	return r;
+}
+
+static int prime_export(int drm, uint32_t handle)
+{
+	struct drm_prime_handle p = { .handle = handle,
+				      .flags = O_CLOEXEC | O_RDWR };
+	int r = xioctl(drm, DRM_IOCTL_PRIME_HANDLE_TO_FD, &p);
+
+	return r ? r : p.fd;
+}
+
+static int gem_close(int drm, uint32_t handle)
+{
+	struct drm_gem_close c = { .handle = handle };
+
+	return xioctl(drm, DRM_IOCTL_GEM_CLOSE, &c);
+}
+
+static struct mmb_obj_info oinfo(int fd, uint32_t h)
+{
+	struct mmb_obj_info oi;
+
+	if (mmb_obj_info(fd, h, &oi))
+		memset(&oi, 0xff, sizeof(oi));
+	return oi;
+}
+
+static ino_t fd_ino(int fd)
+{
+	struct stat st;
+
+	return fstat(fd, &st) ? 0 : st.st_ino;
+}
+
+/* A dma-buf mapping, or NULL with errno set. */
+static void *dmabuf_map(int fd, size_t len, int prot, int flags, off_t off)
+{
+	void *p = mmap(NULL, len, prot, flags, fd, off);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static int mmap_err(int fd, size_t len, int prot, int flags, off_t off)
+{
+	void *p = mmap(NULL, len, prot, flags, fd, off);
+
+	if (p != MAP_FAILED) {
+		munmap(p, len);
+		return 0;
+	}
+	return -errno;
+}
+
+/* The devices with a pool: the device under test, then ivshmem0. */
+static int for_each_pool_dev(int (*fn)(const char *name, int fd))
+{
+	const char *devs[] = { mmb_dut, "ivshmem0" };
+	int ran = 0, r;
+	size_t i;
+
+	for (i = 0; i < (strcmp(mmb_dut, "soft0") ? 1 : 2); i++) {
+		int fd = dev_open(devs[i]);
+
+		if (fd == -ENOENT)
+			continue;
+		EXPECT_OK(fd);
+		r = fn(devs[i], fd);
+		close(fd);
+		if (r != T_PASS) {
+			if (r == T_FAIL)
+				printf("# on %s\n", devs[i]);
+			return r;
+		}
+		ran++;
+	}
+	if (!ran)
+		SKIP("no device with an object pool");
+	return T_PASS;
+}
+
+/*
+ * The dma-buf's mapping follows the object's moves both ways: a store
+ * through it after a move lands in the new backing (seen through the
+ * device fd's mapping), and a store through the device fd's mapping is
+ * seen through it.  Mappings outlive the dma-buf fd, and the export ends
+ * with the last of them.
+ */
+static int object_mmap_on(const char *name, int fd)
+{
+	const size_t len = 16 * PG;
+	uint64_t seed = test_seed(), off;
+	struct mmb_obj_info oi;
+	uint8_t *p, *q;
+	uint32_t h;
+	int b, step;
+	long bad;
+
+	EXPECT_OK(mmb_obj_create(fd, len, MMB_OBJ_DEVICE, &h, &off));
+	p = mmb_obj_map(fd, off, len);
+	EXPECT(p, "map: %s", strerror(errno));
+	pattern_fill(p, len, seed, 0);
+	b = mmb_obj_export(fd, h, MMB_EXPORT_WRITE | MMB_EXPORT_CLOEXEC);
+	EXPECT_OK(b);
+	EXPECT_EQ(fcntl(b, F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);
+	EXPECT_EQ(lseek(b, 0, SEEK_END), (off_t)len);
+	q = dmabuf_map(b, len, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+	EXPECT(q, "dma-buf map: %s", strerror(errno));
+	bad = pattern_check(q, len, seed, 0);
+	EXPECT(bad < 0, "in the pool: byte %ld differs", bad);
+	oi = oinfo(fd, h);
+	EXPECT_EQ(oi.dmabuf, 1);
+	EXPECT_EQ(oi.dmabuf_pins, 0);
+	EXPECT_EQ(oi.mappings, 2);
+
+	for (step = 0; step < 4; step++) {
+		uint32_t to = step % 2 ? MMB_OBJ_DEVICE : MMB_OBJ_RAM;
+		uint8_t *w = step < 2 ? q : p, *r = step < 2 ? p : q;
+
+		EXPECT_OK(mmb_obj_migrate(fd, h, to));
+		EXPECT_EQ(oinfo(fd, h).placement, to);
+		bad = pattern_check(q, len, seed + step, 0);
+		EXPECT(bad < 0, "after move %d, dma-buf map: byte %ld differs",
+		       step, bad);
+		pattern_fill(w, len, seed + step + 1, 0);
+		bad = pattern_check(r, len, seed + step + 1, 0);
+		EXPECT(bad < 0, "move %d, store through the %s: byte %ld differs",
+		       step, step < 2 ? "dma-buf" : "device fd", bad);
+	}
+
+	/* The mapping holds the dma-buf: its fd may go first. */
+	close(b);
+	EXPECT_EQ(oinfo(fd, h).dmabuf, 1);
+	bad = pattern_check(q, len, seed + 4, 0);
+	EXPECT(bad < 0, "after close: byte %ld differs", bad);
+	munmap(q, len);
+	EXPECT_EQ(oinfo(fd, h).dmabuf, 0);
+	oi = oinfo(fd, h);
+	EXPECT_EQ(oi.mappings, 1);
+	munmap(p, len);
+	EXPECT_OK(mmb_obj_destroy(fd, h));
+	EXPECT_EQ(oinfo(fd, 0).objects, 0);
+	(void)name;
+	return T_PASS;
+}
+
+static int test_object_mmap(void)
+{
+	return for_each_pool_dev(object_mmap_on);
+}
+
+/*
+ * The dma-buf keeps the object: its handle destroyed and the device fd
+ * closed, the data is still there, and the object goes with the dma-buf.
+ * Another process maps it (the fd passed by fork()).
+ */
+static int test_object_outlives_handle(void)
+{
+	const size_t len = 8 * PG;
+	uint64_t seed = test_seed(), off;
+	int fd = dev_open(mmb_dut), fd2, b, st;
+	uint8_t *p;
+	uint32_t h;
+	pid_t pid;
+
+	EXPECT_OK(fd);
+	EXPECT_OK(mmb_obj_create(fd, len, MMB_OBJ_RAM, &h, &off));
+	p = mmb_obj_map(fd, off, len);
+	EXPECT(p, "map: %s", strerror(errno));
+	pattern_fill(p, len, seed, 0);
+	munmap(p, len);
+	b = mmb_obj_export(fd, h, 0);
+	EXPECT_OK(b);
+	EXPECT_OK(mmb_obj_destroy(fd, h));
+	close(fd);
+
+	pid = fork();
+	EXPECT(pid >= 0, "fork");
+	if (!pid) {
+		p = dmabuf_map(b, len, PROT_READ, MAP_SHARED, 0);
+		_exit(!p ? 2 : pattern_check(p, len, seed, 0) < 0 ? 0 : 3);
+	}
+	EXPECT_EQ(waitpid(pid, &st, 0), pid);
+	EXPECT(WIFEXITED(st) && !WEXITSTATUS(st), "child: status %#x", st);
+
+	/* Read-only export: no writable mapping. */
+	EXPECT_ERR(mmap_err(b, len, PROT_READ | PROT_WRITE, MAP_SHARED, 0),
+		   EACCES);
+	fd2 = dev_open(mmb_dut);
+	EXPECT_OK(fd2);
+	EXPECT_EQ(oinfo(fd2, 0).objects, 1);
+	close(b);
+	EXPECT_EQ(oinfo(fd2, 0).objects, 0);
+	close(fd2);
+	return T_PASS;
+}
+
+/*
+ * A read-only dma-buf mapped read-only and written through /proc/self/mem
+ * (as a debugger would): refused, and the byte at @off stays as it was.
+ * 0, or a description of what went wrong as a negative number.
+ */
+static int ro_poke(int b, off_t off)
+{
+	volatile uint8_t *q = dmabuf_map(b, PG, PROT_READ, MAP_SHARED, off);
+	uint8_t was, x;
+	int mem, r = 0;
+
+	if (!q)
+		return -1;
+	was = q[0];
+	x = ~was;
+	mem = open("/proc/self/mem", O_RDWR | O_CLOEXEC);
+	if (mem < 0)
+		r = -2;
+	else if (pwrite(mem, &x, 1, (off_t)(uintptr_t)q) == 1)
+		r = -3; /* written */
+	else if (q[0] != was)
+		r = -4;
+	if (mem >= 0)
+		close(mem);
+	munmap((void *)q, PG);
+	return r;
+}
+
+/* Every bad request, with its errno. */
+static int test_export_errors(void)
+{
+	int fd = dev_open(mmb_dut), other, b, edu;
+	struct mmb_export e = { .argsz = sizeof(e) };
+	struct mmb_region_info ri;
+	uint32_t h, h2;
+	uint64_t off;
+
+	EXPECT_OK(fd);
+	EXPECT_OK(mmb_obj_create(fd, 4 * PG, MMB_OBJ_RAM, &h, &off));
+
+	/* Objects. */
+	EXPECT_ERR(mmb_obj_export(fd, h, 1U << 2), EINVAL);
+	EXPECT_ERR(mmb_obj_export(fd, 0, 0), EINVAL);
+	e.handle = h;
+	e.policy = 1;
+	EXPECT_ERR(xioctl(fd, MMB_IOC_OBJ_EXPORT, &e), EINVAL);
+	e.policy = 0;
+	e.offset = PG;
+	EXPECT_ERR(xioctl(fd, MMB_IOC_OBJ_EXPORT, &e), EINVAL);
+	e.offset = 0;
+	e.size = PG;
+	EXPECT_ERR(xioctl(fd, MMB_IOC_OBJ_EXPORT, &e), EINVAL);
+	e.size = 0;
+	e.argsz = offsetof(struct mmb_export, size);
+	EXPECT_ERR(xioctl(fd, MMB_IOC_OBJ_EXPORT, &e), EINVAL);
+	EXPECT_ERR(mmb_obj_export(fd, h + 1, 0), ENOENT);
+	other = dev_open(mmb_dut);
+	EXPECT_OK(other);
+	EXPECT_OK(mmb_obj_create(other, PG, MMB_OBJ_RAM, &h2, &off));
+	EXPECT_ERR(mmb_obj_export(fd, h2, 0), ENOENT);
+	close(other);
+
+	/* Once at a time; again once the dma-buf is gone. */
+	b = mmb_obj_export(fd, h, MMB_EXPORT_WRITE);
+	EXPECT_OK(b);
+	EXPECT_ERR(mmb_obj_export(fd, h, MMB_EXPORT_WRITE), EBUSY);
+	/* A dma-buf is no device fd, and maps only as it should. */
+	EXPECT_ERR(xioctl(b, MMB_IOC_OBJ_EXPORT, &e), ENOTTY);
+	EXPECT_ERR(mmap_err(b, 4 * PG, PROT_READ, MAP_PRIVATE, 0), EINVAL);
+	EXPECT_ERR(mmap_err(b, 5 * PG, PROT_READ, MAP_SHARED, 0), EINVAL);
+	EXPECT_ERR(mmap_err(b, PG, PROT_READ, MAP_SHARED, 4 * PG), EINVAL);
+	EXPECT_OK(mmap_err(b, PG, PROT_READ, MAP_SHARED, 3 * PG));
+	close(b);
+	b = mmb_obj_export(fd, h, 0);
+	EXPECT_OK(b);
+	EXPECT_EQ(ro_poke(b, 3 * PG), 0);
+	close(b);
+
+	/* Region ranges. */
+	EXPECT_OK(mmb_region_info(fd, &ri));
+	EXPECT_ERR(mmb_region_export(fd, 0, 0, MMB_FAULT_SIGBUS, 0), EINVAL);
+	EXPECT_ERR(mmb_region_export(fd, 1, PG, MMB_FAULT_SIGBUS, 0), EINVAL);
+	EXPECT_ERR(mmb_region_export(fd, 0, PG + 1, MMB_FAULT_SIGBUS, 0),
+		   EINVAL);
+	EXPECT_ERR(mmb_region_export(fd, 0, PG, 3, 0), EINVAL);
+	EXPECT_ERR(mmb_region_export(fd, 0, PG, MMB_FAULT_SIGBUS, 4), EINVAL);
+	e = (struct mmb_export){ .argsz = sizeof(e), .handle = h, .size = PG };
+	EXPECT_ERR(xioctl(fd, MMB_IOC_REGION_EXPORT, &e), EINVAL);
+	EXPECT_ERR(mmb_region_export(fd, ri.size, PG, MMB_FAULT_SIGBUS, 0),
+		   ENXIO);
+	EXPECT_ERR(mmb_region_export(fd, ri.size - PG, 2 * PG,
+				     MMB_FAULT_SIGBUS, 0),
+		   ENXIO);
+	EXPECT_ERR(mmb_region_export(fd, PG, UINT64_MAX & ~(PG - 1),
+				     MMB_FAULT_SIGBUS, 0),
+		   ENXIO);
+	b = mmb_region_export(fd, ri.size - PG, PG, MMB_FAULT_WAIT, 0);
+	EXPECT_OK(b);
+	EXPECT_ERR(mmap_err(b, PG, PROT_READ | PROT_WRITE, MAP_SHARED, 0),
+		   EACCES);
+	EXPECT_ERR(mmap_err(b, PG, PROT_READ, MAP_PRIVATE, 0), EINVAL);
+	EXPECT_OK(mmap_err(b, PG, PROT_READ, MAP_SHARED, 0));
+	EXPECT_EQ(ro_poke(b, 0), 0);
+	close(b);
+	close(fd);
+
+	/* edu has neither objects nor a region. */
+	edu = dev_open("edu0");
+	if (edu == -ENOENT)
+		return T_PASS;
+	EXPECT_OK(edu);
+	EXPECT_ERR(mmb_obj_export(edu, 1, 0), EOPNOTSUPP);
+	EXPECT_ERR(mmb_region_export(edu, 0, PG, MMB_FAULT_SIGBUS, 0),
+		   EOPNOTSUPP);
+	close(edu);
+	return T_PASS;
+}
+
+/* SIGBUS / SIGSEGV of one access, caught. */
+static sigjmp_buf fault_jmp;
+static volatile sig_atomic_t fault_sig;
+
+static void fault_handler(int sig)
+{
+	fault_sig = sig;
+	siglongjmp(fault_jmp, 1);
+}
+
+/* Read the word at @p into *@out; the signal the read raised, or 0. */
+static int touch(volatile uint64_t *p, uint64_t *out)
+{
+	signal(SIGBUS, fault_handler);
+	fault_sig = 0;
+	if (sigsetjmp(fault_jmp, 1))
+		return fault_sig;
+	*out = *p;
+	return 0;
+}
+
+/*
+ * A range of the region as dma-bufs under two policies: their mappings
+ * are region mappings of that range, and revocation reaches them.
+ */
+static int test_region_mmap_revoke(void)
+{
+	const size_t len = 4 * PG;
+	const uint64_t at = 8 * PG;
+	uint64_t seed = test_seed(), v;
+	int fd = dev_open(mmb_dut), bd, bs, drm;
+	struct mmb_region_info ri;
+	uint8_t *r, *d, *s;
+	uint32_t gh;
+	long bad;
+
+	EXPECT_OK(fd);
+	r = mmb_region_map(fd, MMB_FAULT_SIGBUS, at, len);
+	EXPECT(r, "region map: %s", strerror(errno));
+	pattern_fill(r, len, seed, 0);
+	bd = mmb_region_export(fd, at, len, MMB_FAULT_DISCARD,
+			       MMB_EXPORT_WRITE);
+	EXPECT_OK(bd);
+	bs = mmb_region_export(fd, at, len, MMB_FAULT_SIGBUS, 0);
+	EXPECT_OK(bs);
+	EXPECT_OK(mmb_region_info(fd, &ri));
+	EXPECT_EQ(ri.dmabufs, 2);
+	d = dmabuf_map(bd, len, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+	EXPECT(d, "dma-buf map: %s", strerror(errno));
+	s = dmabuf_map(bs, len, PROT_READ, MAP_SHARED, 0);
+	EXPECT(s, "dma-buf map: %s", strerror(errno));
+	bad = pattern_check(d, len, seed, 0);
+	EXPECT(bad < 0, "discard dma-buf: byte %ld differs", bad);
+	bad = pattern_check(s, len, seed, 0);
+	EXPECT(bad < 0, "sigbus dma-buf: byte %ld differs", bad);
+	pattern_fill(d + PG, PG, seed + 1, PG);
+	bad = pattern_check(r + PG, PG, seed + 1, PG);
+	EXPECT(bad < 0, "store through the dma-buf: byte %ld differs", bad);
+
+	EXPECT_OK(mmb_region_revoke(fd, NULL));
+	EXPECT_EQ(touch((uint64_t *)(s + 2 * PG), &v), SIGBUS);
+	EXPECT_EQ(touch((uint64_t *)(d + 2 * PG), &v), 0);
+	EXPECT_EQ(v, 0);
+	d[3 * PG] = 0x5a; /* a scratch page: never the device */
+	EXPECT_OK(mmb_region_restore(fd, NULL));
+	EXPECT_EQ(touch((uint64_t *)(s + 3 * PG), &v), 0);
+	bad = pattern_check(s, PG, seed, 0);
+	EXPECT(bad < 0, "after restore: byte %ld differs", bad);
+	bad = pattern_check(d + 2 * PG, 2 * PG, seed, 2 * PG);
+	EXPECT(bad < 0, "after restore: byte %ld differs", bad);
+
+	/* No importing device reaches the region. */
+	drm = vgem_open();
+	if (drm != -ENOENT) {
+		EXPECT_OK(drm);
+		EXPECT_ERR(prime_import(drm, bs, &gh), EOPNOTSUPP);
+		close(drm);
+	}
+
+	munmap(d, len);
+	munmap(s, len);
+	close(bd);
+	close(bs);
+	EXPECT_OK(mmb_region_info(fd, &ri));
+	EXPECT_EQ(ri.dmabufs, 0);
+	munmap(r, len);
+	close(fd);
+	return T_PASS;
+}
+
+/* Whether the kernel's bufinfo lists dma-buf @ino as mmbridge's @name,
+ * with @importer attached (NULL: nothing attached). */
+static bool bufinfo_has(ino_t ino, const char *name, const char *importer)
+{
+	char line[512], want[160];
+	bool in = false, found = false;
+	int attached = -1;
+	FILE *f = fopen("/sys/kernel/debug/dma_buf/bufinfo", "r");
+
+	if (!f)
+		return false;
+	snprintf(want, sizeof(want), "\tmmbridge\t%08lu\t%s\n",
+		 (unsigned long)ino, name);
+	while (fgets(line, sizeof(line), f)) {
+		if (!in) {
+			char *p = strstr(line, "\tmmbridge\t");
+
+			in = p && !strcmp(p, want);
+			attached = 0;
+			continue;
+		}
+		if (!strncmp(line, "Total ", 6)) {
+			found = importer ? attached == 1 : attached == 0;
+			break;
+		}
+		if (line[0] == '\t' && importer &&
+		    !strncmp(line + 1, importer, strlen(importer)))
+			attached++;
+		else if (line[0] == '\t' && strstr(line, "Attached"))
+			continue;
+		else if (line[0] == '\t')
+			attached += 100; /* someone else */
+	}
+	fclose(f);
+	return found;
+}
+
+/*
+ * vgem imports an object: it is moved to RAM and pinned there while vgem
+ * holds it (migration to the device -EBUSY), vgem's export of it is the
+ * same dma-buf, bufinfo names both, and once vgem lets go the object
+ * moves again.
+ */
+static int vgem_import_on(const char *name, int fd)
+{
+	const size_t len = 32 * PG;
+	uint64_t seed = test_seed(), off;
+	struct mmb_obj_info oi;
+	int drm, b, b2;
+	uint8_t *p, *q;
+	char bname[64];
+	uint32_t h, gh, gh2;
+	long bad;
+
+	VGEM_OPEN(drm);
+	EXPECT_OK(mmb_obj_create(fd, len, MMB_OBJ_DEVICE, &h, &off));
+	p = mmb_obj_map(fd, off, len);
+	EXPECT(p, "map: %s", strerror(errno));
+	pattern_fill(p, len, seed, 0);
+	b = mmb_obj_export(fd, h, MMB_EXPORT_WRITE);
+	EXPECT_OK(b);
+	EXPECT_OK(prime_import(drm, b, &gh));
+	oi = oinfo(fd, h);
+	EXPECT_EQ(oi.placement, MMB_OBJ_RAM);
+	EXPECT_EQ(oi.dmabuf_pins, 1);
+	EXPECT_EQ(oi.migrations, 1);
+	EXPECT_ERR(mmb_obj_migrate(fd, h, MMB_OBJ_DEVICE), EBUSY);
+	EXPECT_EQ(oinfo(fd, h).placement, MMB_OBJ_RAM);
+	bad = pattern_check(p, len, seed, 0);
+	EXPECT(bad < 0, "moved for vgem: byte %ld differs", bad);
+	snprintf(bname, sizeof(bname), "%s object %u", name, h);
+	EXPECT(bufinfo_has(fd_ino(b), bname, "vgem"),
+	       "bufinfo does not list %s with vgem attached", bname);
+
+	/* vgem's export of what it imported is the same dma-buf. */
+	b2 = prime_export(drm, gh);
+	EXPECT_OK(b2);
+	EXPECT_EQ(fd_ino(b2), fd_ino(b));
+	q = dmabuf_map(b2, len, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+	EXPECT(q, "map of vgem's export: %s", strerror(errno));
+	pattern_fill(q, len, seed + 1, 0);
+	bad = pattern_check(p, len, seed + 1, 0);
+	EXPECT(bad < 0, "store through vgem's export: byte %ld differs", bad);
+	munmap(q, len);
+	close(b2);
+
+	/* Importing it again is the same import: still one pin. */
+	EXPECT_OK(prime_import(drm, b, &gh2));
+	EXPECT_EQ(gh2, gh);
+	EXPECT_EQ(oinfo(fd, h).dmabuf_pins, 1);
+
+	EXPECT_OK(gem_close(drm, gh));
+	EXPECT_EQ(oinfo(fd, h).dmabuf_pins, 0);
+	EXPECT(bufinfo_has(fd_ino(b), bname, NULL),
+	       "bufinfo still lists an importer of %s", bname);
+	EXPECT_OK(mmb_obj_migrate(fd, h, MMB_OBJ_DEVICE));
+	bad = pattern_check(p, len, seed + 1, 0);
+	EXPECT(bad < 0, "back in the pool: byte %ld differs", bad);
+	close(b);
+	close(drm);
+	munmap(p, len);
+	EXPECT_OK(mmb_obj_destroy(fd, h));
+	return T_PASS;
+}
+
+static int test_vgem_import(void)
+{
+	return for_each_pool_dev(vgem_import_on);
+}
+
+/*
+ * An object of @len bytes in @fd's pool, exported writable (*@b), mapped
+ * (*@q) and filled with the pattern of @seed, then imported by vgem
+ * (*@gh); its handle in *@h.  T_PASS or the failure.
+ */
+static int vgem_holds_object(int fd, int drm, size_t len, uint64_t seed,
+			     uint32_t *h, int *b, uint8_t **q, uint32_t *gh)
+{
+	uint64_t off;
+
+	EXPECT_OK(mmb_obj_create(fd, len, MMB_OBJ_DEVICE, h, &off));
+	*b = mmb_obj_export(fd, *h, MMB_EXPORT_WRITE);
+	EXPECT_OK(*b);
+	*q = dmabuf_map(*b, len, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+	EXPECT(*q, "dma-buf map: %s", strerror(errno));
+	pattern_fill(*q, len, seed, 0);
+	EXPECT_OK(prime_import(drm, *b, gh));
+	return T_PASS;
+}
+
+/*
+ * The device goes while vgem holds its object: removal completes (the
+ * object is in RAM already), the data stays reachable through the
+ * dma-buf, and every file closes afterwards without a splat.
+ */
+static int removal_under_import(const char *name)
+{
+	const size_t len = 16 * PG;
+	uint64_t seed = test_seed();
+	int fd, drm, b, k, r;
+	uint8_t *q;
+	uint32_t h, gh;
+	char line[512];
+	long bad;
+
+	VGEM_OPEN(drm);
+	k = kmsg_open();
+	EXPECT_OK(k);
+	fd = dev_open(name);
+	EXPECT_OK(fd);
+	r = vgem_holds_object(fd, drm, len, seed, &h, &b, &q, &gh);
+	if (r != T_PASS)
+		return r;
+	close(b);
+	EXPECT_OK(mmb_obj_destroy(fd, h));
+
+	EXPECT_OK(bind_dev(name, false));
+	EXPECT_ERR(mmb_obj_export(fd, h, 0), ENODEV);
+	EXPECT_ERR(mmb_region_export(fd, 0, PG, MMB_FAULT_SIGBUS, 0), ENODEV);
+	bad = pattern_check(q, len, seed, 0);
+	EXPECT(bad < 0, "after removal: byte %ld differs", bad);
+	pattern_fill(q, len, seed + 1, 0);
+	close(fd);
+	b = prime_export(drm, gh);
+	EXPECT_OK(b);
+	munmap(q, len);
+	q = dmabuf_map(b, len, PROT_READ, MAP_SHARED, 0);
+	EXPECT(q, "map after removal: %s", strerror(errno));
+	bad = pattern_check(q, len, seed + 1, 0);
+	EXPECT(bad < 0, "mapped after removal: byte %ld differs", bad);
+	munmap(q, len);
+	close(b);
+	EXPECT_OK(gem_close(drm, gh));
+	close(drm);
+	EXPECT_OK(bind_dev(name, true));
+	EXPECT(!kmsg_splat(k, line, sizeof(line)), "kernel: %s", line);
+	close(k);
+	return T_PASS;
+}
+
+static int test_removal_under_import(void)
+{
+	return on_soft0_and_ivshmem0(removal_under_import);
+}
+
+/* mmbridge's module reference count, or -1. */
+static long long mmb_refcnt(void)
+{
+	char buf[32];
+
+	if (read_line("/sys/module/mmbridge/refcnt", buf, sizeof(buf)))
+		return -1;
+	return atoll(buf);
+}
+
+/*
+ * The count once it has stayed the same for 300 ms (the deferred fputs of
+ * files closed just before), at most 5 s.
+ */
+static long long refcnt_settled(void)
+{
+	long long n = mmb_refcnt(), m;
+	int i, same = 0;
+
+	for (i = 0; i < 50 && same < 3; i++) {
+		usleep(100000);
+		m = mmb_refcnt();
+		same = m == n ? same + 1 : 0;
+		n = m;
+	}
+	return n;
+}
+
+/*
+ * Every order of letting go of the four holders of an exported object
+ * (the device fd with the handle, the dma-buf fd, its mapping, vgem's
+ * import): nothing stays behind (no object, no module reference), and
+ * the data is right to the last holder.
+ */
+static int test_close_orders(void)
+{
+	static const int perms[24][4] = {
+		{ 0, 1, 2, 3 }, { 0, 1, 3, 2 }, { 0, 2, 1, 3 }, { 0, 2, 3, 1 },
+		{ 0, 3, 1, 2 }, { 0, 3, 2, 1 }, { 1, 0, 2, 3 }, { 1, 0, 3, 2 },
+		{ 1, 2, 0, 3 }, { 1, 2, 3, 0 }, { 1, 3, 0, 2 }, { 1, 3, 2, 0 },
+		{ 2, 0, 1, 3 }, { 2, 0, 3, 1 }, { 2, 1, 0, 3 }, { 2, 1, 3, 0 },
+		{ 2, 3, 0, 1 }, { 2, 3, 1, 0 }, { 3, 0, 1, 2 }, { 3, 0, 2, 1 },
+		{ 3, 1, 0, 2 }, { 3, 1, 2, 0 }, { 3, 2, 0, 1 }, { 3, 2, 1, 0 },
+	};
+	const size_t len = 4 * PG;
+	long long ref0;
+	int drm, watch, i, j;
+
+	VGEM_OPEN(drm);
+	watch = dev_open(mmb_dut);
+	EXPECT_OK(watch);
+	ref0 = refcnt_settled();
+	for (i = 0; i < 24; i++) {
+		uint64_t seed = test_seed() + i;
+		int fd = dev_open(mmb_dut), b, r;
+		uint8_t *q;
+		uint32_t h, gh;
+		long bad;
+
+		EXPECT_OK(fd);
+		r = vgem_holds_object(fd, drm, len, seed, &h, &b, &q, &gh);
+		if (r != T_PASS)
+			return r;
+		for (j = 0; j < 4; j++) {
+			switch (perms[i][j]) {
+			case 0:
+				close(fd);
+				break;
+			case 1:
+				close(b);
+				break;
+			case 2:
+				bad = pattern_check(q, len, seed, 0);
+				EXPECT(bad < 0, "order %d: byte %ld differs", i,
+				       bad);
+				munmap(q, len);
+				break;
+			case 3:
+				EXPECT_OK(gem_close(drm, gh));
+				break;
+			}
+		}
+		EXPECT_EQ(oinfo(watch, 0).objects, 0);
+	}
+	close(drm);
+	EXPECT_EQ(refcnt_settled(), ref0);
+	close(watch);
+	return T_PASS;
+}
+
+/*
+ * The importer's module goes first (the dma-buf lives on, unpinned) or
+ * last (vgem alone holds the dma-buf: mmbridge stays loaded, referenced,
+ * until vgem lets go).  Where vgem is built in, that part is skipped.
+ */
+static int test_importer_module_first_last(void)
+{
+	const size_t len = 4 * PG;
+	uint64_t seed = test_seed(), off;
+	long long ref;
+	int fd, drm, b, i;
+	uint32_t h, gh;
+	uint8_t *q;
+	long bad;
+
+	VGEM_OPEN(drm);
+	if (!kmod_loadable("vgem")) {
+		close(drm);
+		SKIP("vgem is built in");
+	}
+	fd = dev_open(mmb_dut);
+	EXPECT_OK(fd);
+
+	/* First: vgem unloaded while the dma-buf lives. */
+	EXPECT_OK(mmb_obj_create(fd, len, MMB_OBJ_DEVICE, &h, &off));
+	b = mmb_obj_export(fd, h, MMB_EXPORT_WRITE);
+	EXPECT_OK(b);
+	EXPECT_OK(prime_import(drm, b, &gh));
+	EXPECT_ERR(module_unload("vgem"), EWOULDBLOCK);
+	close(drm);
+	EXPECT_OK(module_unload("vgem"));
+	EXPECT_EQ(oinfo(fd, h).dmabuf_pins, 0);
+	q = dmabuf_map(b, len, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+	EXPECT(q, "dma-buf map: %s", strerror(errno));
+	pattern_fill(q, len, seed, 0);
+	EXPECT_OK(mmb_obj_migrate(fd, h, MMB_OBJ_DEVICE));
+	bad = pattern_check(q, len, seed, 0);
+	EXPECT(bad < 0, "byte %ld differs", bad);
+	munmap(q, len);
+	close(b);
+	EXPECT_OK(mmb_obj_destroy(fd, h));
+
+	/* Last: vgem holds the only reference. */
+	VGEM_OPEN(drm);
+	ref = mmb_refcnt();
+	EXPECT_OK(mmb_obj_create(fd, len, MMB_OBJ_DEVICE, &h, &off));
+	b = mmb_obj_export(fd, h, MMB_EXPORT_WRITE);
+	EXPECT_OK(b);
+	EXPECT_EQ(mmb_refcnt(), ref + 1);
+	EXPECT_OK(prime_import(drm, b, &gh));
+	close(b);
+	EXPECT_OK(mmb_obj_destroy(fd, h));
+	EXPECT_EQ(oinfo(fd, 0).objects, 1);
+	EXPECT_EQ(mmb_refcnt(), ref + 1);
+	close(drm);
+	for (i = 0; i < 50 && mmb_refcnt() != ref; i++)
+		usleep(100000);
+	EXPECT_EQ(mmb_refcnt(), ref);
+	EXPECT_EQ(oinfo(fd, 0).objects, 0);
+	EXPECT_OK(module_unload("vgem"));
+	close(fd);
+	return T_PASS;
+}
+
+/* DMA_BUF_IOCTL_SYNC brackets, and its own checks. */
+static int test_sync(void)
+{
+	struct dma_buf_sync s;
+	int fd = dev_open(mmb_dut), b, drm = -1;
+	uint64_t off;
+	uint32_t h, gh;
+
+	EXPECT_OK(fd);
+	EXPECT_OK(mmb_obj_create(fd, 4 * PG, MMB_OBJ_RAM, &h, &off));
+	b = mmb_obj_export(fd, h, MMB_EXPORT_WRITE);
+	EXPECT_OK(b);
+	drm = vgem_open();
+	if (drm != -ENOENT) {
+		EXPECT_OK(drm);
+		EXPECT_OK(prime_import(drm, b, &gh));
+	}
+	s.flags = DMA_BUF_SYNC_START | DMA_BUF_SYNC_RW;
+	EXPECT_OK(xioctl(b, DMA_BUF_IOCTL_SYNC, &s));
+	s.flags = DMA_BUF_SYNC_END | DMA_BUF_SYNC_RW;
+	EXPECT_OK(xioctl(b, DMA_BUF_IOCTL_SYNC, &s));
+	s.flags = DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ;
+	EXPECT_OK(xioctl(b, DMA_BUF_IOCTL_SYNC, &s));
+	s.flags = DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ;
+	EXPECT_OK(xioctl(b, DMA_BUF_IOCTL_SYNC, &s));
+	s.flags = 1ULL << 8;
+	EXPECT_ERR(xioctl(b, DMA_BUF_IOCTL_SYNC, &s), EINVAL);
+	if (drm >= 0)
+		close(drm);
+	close(b);
+	EXPECT_OK(mmb_obj_destroy(fd, h));
+	close(fd);
+	return T_PASS;
+}
+
+/*
+ * Stream frames in dma-bufs of four exporters: the system dma-heap,
+ * udmabuf, vgem (a dumb buffer through PRIME) and mmbridge itself (an
+ * object).  The first two exist from 6.12 on, vgem where it is a module.
+ */
+enum { SRC_HEAP, SRC_UDMABUF, SRC_VGEM, SRC_OBJECT, NR_SRC };
+static const char *const src_name[] = { "system heap", "udmabuf", "vgem",
+					"mmbridge object" };
+
+/*
+ * A dma-buf of @len bytes from @src, or -ENOENT without that exporter;
+ * @dev is an mmbridge device with objects, @drm vgem's primary node or -1.
+ */
+static int dmabuf_new(int src, size_t len, int dev, int drm)
+{
+	int fd = -ENOENT, h, r;
+
+	switch (src) {
+	case SRC_HEAP: {
+		struct dma_heap_allocation_data d = {
+			.len = len, .fd_flags = O_RDWR | O_CLOEXEC };
+
+		h = open("/dev/dma_heap/system", O_RDONLY | O_CLOEXEC);
+		if (h < 0)
+			return errno == ENOENT ? -ENOENT : -errno;
+		r = xioctl(h, DMA_HEAP_IOCTL_ALLOC, &d);
+		close(h);
+		return r ? r : (int)d.fd;
+	}
+	case SRC_UDMABUF: {
+		struct udmabuf_create c = { .flags = UDMABUF_FLAGS_CLOEXEC,
+					    .size = len };
+		int mfd = memfd_create("mmb-udmabuf",
+				       MFD_ALLOW_SEALING | MFD_CLOEXEC);
+
+		h = open("/dev/udmabuf", O_RDWR | O_CLOEXEC);
+		if (h < 0) {
+			r = errno == ENOENT ? -ENOENT : -errno;
+			close(mfd);
+			return r;
+		}
+		if (mfd < 0 || ftruncate(mfd, len) ||
+		    fcntl(mfd, F_ADD_SEALS, F_SEAL_SHRINK)) {
+			r = -errno;
+		} else {
+			c.memfd = mfd;
+			fd = ioctl(h, UDMABUF_CREATE, &c);
+			r = fd < 0 ? -errno : fd;
+		}
+		close(h);
+		if (mfd >= 0)
+			close(mfd);
+		return r;
+	}
+	case SRC_VGEM: {
+		struct drm_mode_create_dumb c = { .width = 1024, .bpp = 32,
+						  .height = len / 4096 };
+
+		if (drm < 0)
+			return -ENOENT;
+		r = xioctl(drm, DRM_IOCTL_MODE_CREATE_DUMB, &c);
+		if (r)
+			return r;
+		fd = prime_export(drm, c.handle);
+		gem_close(drm, c.handle); /* the dma-buf holds it */
+		return fd;
+	}
+	default: {
+		uint64_t off;
+		uint32_t oh;
+
+		r = mmb_obj_create(dev, len, MMB_OBJ_RAM, &oh, &off);
+		if (r)
+			return r;
+		fd = mmb_obj_export(dev, oh, MMB_EXPORT_WRITE |
+					     MMB_EXPORT_CLOEXEC);
+		mmb_obj_destroy(dev, oh); /* the dma-buf holds it */
+		return fd;
+	}
+	}
+}
+
+
+static int sync_buf(int fd, uint64_t flags)
+{
+	struct dma_buf_sync s = { .flags = flags };
+
+	return xioctl(fd, DMA_BUF_IOCTL_SYNC, &s);
+}
+
+/*
+ * Whether DMA_BUF_IOCTL_SYNC of a system-heap buffer with an importer
+ * attached is safe here.  The 6.12 system heap syncs every attachment's
+ * table in begin_cpu_access, and with CONFIG_DMABUF_DEBUG (on in the
+ * debug kernel, "-mmb-debug") the dma-buf core has scrambled the page
+ * links of those tables while the importers hold them: the sync oopses
+ * in sg_phys() (mmbridge's own exporter keeps a table of its own).  The
+ * reads are then done without the bracket, which x86 does not need.
+ */
+static bool heap_sync_ok(void)
+{
+	struct utsname u;
+
+	return uname(&u) || !strstr(u.release, "-mmb-debug");
+}
+
+/*
+ * Four frames in three dma-bufs of @src (frames 0 and 1 share one, at
+ * offsets 0 and @size); each dma-buf poisoned first, and every frame read
+ * through the dma-buf's own mapping, bracketed by DMA_BUF_IOCTL_SYNC, must
+ * be exactly the device's.  On a bus-address engine (edu) every dma-buf is
+ * mapped for the device once while the stream lives.  A consumer (vgem) holds
+ * the first dma-buf imported meanwhile.
+ */
+static int stream_into(const char *name, int src, int drm, int card,
+		       int *ran)
+{
+	const uint32_t nr = 4;
+	const size_t size = strcmp(name, "edu0") ? 64 * 1024 : 4 * PG;
+	uint64_t seed = test_seed() + src, seq = 0;
+	struct mmb_stream_dmabuf fr[4];
+	struct mmb_stream_status st;
+	uint8_t *map[3], *frame[4];
+	size_t blen[3] = { 2 * size, size, size };
+	int fd = dev_open(name), ofd = dev_open(mmb_dut), buf[3], sfd, i;
+	bool sync = src != SRC_HEAP || heap_sync_ok();
+	long before = dma_mappings(), bad;
+	uint32_t gh = 0;
+
+	EXPECT_OK(fd);
+	EXPECT_OK(ofd);
+	for (i = 0; i < 3; i++) {
+		buf[i] = dmabuf_new(src, blen[i], ofd, card);
+		if (buf[i] == -ENOENT) {
+			printf("# %s: no %s\n", name, src_name[src]);
+			while (i--) {
+				munmap(map[i], blen[i]);
+				close(buf[i]);
+			}
+			close(ofd);
+			close(fd);
+			return T_PASS;
+		}
+		EXPECT_OK(buf[i]);
+		map[i] = dmabuf_map(buf[i], blen[i], PROT_READ | PROT_WRITE,
+				    MAP_SHARED, 0);
+		EXPECT(map[i], "%s: map: %s", src_name[src], strerror(errno));
+		/*
+		 * Read and write: udmabuf maps its table for the CPU
+		 * bracket with the first bracket's direction and syncs it
+		 * with each later one's, which the DMA API checks refuse
+		 * unless that first one was both.
+		 */
+		EXPECT_OK(sync_buf(buf[i], DMA_BUF_SYNC_START | DMA_BUF_SYNC_RW));
+		memset(map[i], 0xa5, blen[i]);
+		EXPECT_OK(sync_buf(buf[i], DMA_BUF_SYNC_END | DMA_BUF_SYNC_RW));
+	}
+	fr[0] = (struct mmb_stream_dmabuf){ .fd = buf[0], .offset = 0 };
+	fr[1] = (struct mmb_stream_dmabuf){ .fd = buf[0], .offset = size };
+	fr[2] = (struct mmb_stream_dmabuf){ .fd = buf[1] };
+	fr[3] = (struct mmb_stream_dmabuf){ .fd = buf[2] };
+	frame[0] = map[0];
+	frame[1] = map[0] + size;
+	frame[2] = map[1];
+	frame[3] = map[2];
+	/*
+	 * Not beside edu: the heap and udmabuf map for each importer with
+	 * CPU syncs, and DMA-API debugging tracks cache lines across all
+	 * devices, so two devices' mappings of one buffer are reported as
+	 * overlapping (vgem's and mmbridge's exports map without them).
+	 */
+	if (drm >= 0 && src != SRC_VGEM && strcmp(name, "edu0"))
+		EXPECT_OK(prime_import(drm, buf[0], &gh));
+
+	sfd = mmb_stream_import(fd, nr, size, fr, seed, 0, MMB_EVENT_CLOEXEC);
+	EXPECT_OK(sfd);
+	/* One mapping per dma-buf: frames 0 and 1 share theirs. */
+	if (!strcmp(name, "edu0"))
+		EXPECT_EQ(dma_mappings() - before, 3);
+	EXPECT_OK(mmb_stream_status(sfd, &st));
+	EXPECT_OK(mmb_stream_start(sfd));
+	for (i = 0; i < 12; i++, seq++) {
+		struct mmb_frame f;
+		int b;
+
+		EXPECT_OK(mmb_stream_next(sfd, &f));
+		EXPECT(f.index < nr, "index %u", f.index);
+		EXPECT_EQ(f.seq, seq);
+		b = f.index < 2 ? buf[0] : buf[f.index - 1];
+		if (sync)
+			EXPECT_OK(sync_buf(b, DMA_BUF_SYNC_START |
+					      DMA_BUF_SYNC_READ));
+		bad = mmb_stream_check(frame[f.index], size, seed,
+				       st.pattern_size, f.seq);
+		if (sync)
+			EXPECT_OK(sync_buf(b, DMA_BUF_SYNC_END |
+					      DMA_BUF_SYNC_READ));
+		EXPECT(bad < 0, "%s: frame %u (index %u): byte %ld wrong",
+		       src_name[src], i, f.index, bad);
+		EXPECT_OK(mmb_stream_release(sfd, f.index));
+	}
+	EXPECT_OK(mmb_stream_stop(sfd));
+	EXPECT_OK(mmb_stream_status(sfd, &st));
+	EXPECT_EQ(st.errors, 0);
+	EXPECT_EQ(st.delivered, 12);
+	close(sfd);
+	EXPECT_EQ(dma_mappings(), before);
+	if (gh)
+		EXPECT_OK(gem_close(drm, gh));
+	for (i = 0; i < 3; i++) {
+		munmap(map[i], blen[i]);
+		close(buf[i]);
+	}
+	close(ofd);
+	close(fd);
+	(*ran)++;
+	return T_PASS;
+}
+
+static int test_stream_into_dmabufs(void)
+{
+	const char *devs[] = { mmb_dut, "edu0" };
+	int drm = vgem_open(), card = -1, ran = 0, src, r;
+	size_t d;
+
+	if (drm == -ENOENT) {
+		printf("# no vgem\n");
+	} else {
+		EXPECT_OK(drm);
+		card = drm_node("vgem", "card", 1);
+		EXPECT_OK(card);
+	}
+	for (d = 0; d < 2; d++) {
+		if (!dev_present(devs[d]))
+			continue;
+		for (src = 0; src < NR_SRC; src++) {
+			r = stream_into(devs[d], src, drm, card, &ran);
+			if (r != T_PASS) {
+				printf("# %s, %s\n", devs[d], src_name[src]);
+				return r;
+			}
+		}
+	}
+	if (drm >= 0)
+		close(drm);
+	if (card >= 0)
+		close(card);
+	/* The object is there everywhere; the others where the kernel has them. */
+	EXPECT(ran >= 1, "no stream ran");
+	return T_PASS;
+}
+
+/* Bad frames, each with its errno; nothing of them stays behind. */
+static int test_stream_import_errors(void)
+{
+	const size_t size = 2 * PG;
+	struct mmb_stream_dmabuf fr[2];
+	struct mmb_stream_setup ss = { .argsz = sizeof(ss),
+				       .mode = MMB_STREAM_DMABUF,
+				       .nr_frames = 1, .frame_size = size };
+	int fd = dev_open(mmb_dut), a, small, rg, sfd, ro;
+	uint64_t off;
+	uint32_t oh;
+
+	EXPECT_OK(fd);
+	a = dmabuf_new(SRC_OBJECT, 2 * size, fd, -1);
+	EXPECT_OK(a);
+	small = dmabuf_new(SRC_OBJECT, size - PG, fd, -1);
+	EXPECT_OK(small);
+	rg = mmb_region_export(fd, 0, size, MMB_FAULT_SIGBUS,
+			       MMB_EXPORT_WRITE);
+	EXPECT_OK(rg);
+
+	fr[0] = (struct mmb_stream_dmabuf){ .fd = -1 };
+	EXPECT_ERR(mmb_stream_import(fd, 1, size, fr, 1, 0, 0), EBADF);
+	fr[0].fd = fd;
+	EXPECT_ERR(mmb_stream_import(fd, 1, size, fr, 1, 0, 0), EINVAL);
+	fr[0] = (struct mmb_stream_dmabuf){ .fd = a, .offset = 1 };
+	EXPECT_ERR(mmb_stream_import(fd, 1, size, fr, 1, 0, 0), EINVAL);
+	fr[0] = (struct mmb_stream_dmabuf){ .fd = a, .reserved = 1 };
+	EXPECT_ERR(mmb_stream_import(fd, 1, size, fr, 1, 0, 0), EINVAL);
+	fr[0] = (struct mmb_stream_dmabuf){ .fd = a, .offset = 2 * size };
+	EXPECT_ERR(mmb_stream_import(fd, 1, size, fr, 1, 0, 0), ENXIO);
+	fr[0] = (struct mmb_stream_dmabuf){ .fd = a, .offset = size + PG };
+	EXPECT_ERR(mmb_stream_import(fd, 1, size, fr, 1, 0, 0), ENXIO);
+	fr[0] = (struct mmb_stream_dmabuf){ .fd = small };
+	EXPECT_ERR(mmb_stream_import(fd, 1, size, fr, 1, 0, 0), ENXIO);
+	fr[0] = (struct mmb_stream_dmabuf){ .fd = a, .offset = 0 };
+	fr[1] = (struct mmb_stream_dmabuf){ .fd = a, .offset = PG };
+	EXPECT_ERR(mmb_stream_import(fd, 2, size, fr, 1, 0, 0), EINVAL);
+	fr[0] = (struct mmb_stream_dmabuf){ .fd = rg };
+	EXPECT_ERR(mmb_stream_import(fd, 1, size, fr, 1, 0, 0), EOPNOTSUPP);
+	/* A read-only dma-buf is no frame. */
+	EXPECT_OK(mmb_obj_create(fd, size, MMB_OBJ_RAM, &oh, &off));
+	ro = mmb_obj_export(fd, oh, 0);
+	EXPECT_OK(ro);
+	EXPECT_OK(mmb_obj_destroy(fd, oh));
+	fr[0] = (struct mmb_stream_dmabuf){ .fd = ro };
+	EXPECT_ERR(mmb_stream_import(fd, 1, size, fr, 1, 0, 0), EACCES);
+	close(ro);
+	EXPECT_ERR(xioctl(fd, MMB_IOC_STREAM_SETUP, &ss), EINVAL);
+	ss.frames = 8;
+	EXPECT_ERR(xioctl(fd, MMB_IOC_STREAM_SETUP, &ss), EFAULT);
+	/* Two frames side by side in one dma-buf are fine. */
+	fr[1].offset = size;
+	fr[0] = (struct mmb_stream_dmabuf){ .fd = a, .offset = 0 };
+	sfd = mmb_stream_import(fd, 2, size, fr, 1, 0, 0);
+	EXPECT_OK(sfd);
+	close(sfd);
+
+	close(a);
+	close(small);
+	close(rg);
+	/* What the refused setups took of the dma-bufs went back. */
+	EXPECT_EQ(oinfo(fd, 0).objects, 0);
+	close(fd);
+	return T_PASS;
+}
+
+/*
+ * The device goes while the stream writes into imported frames: when the
+ * unbind returns no DMA mapping of the stream is left, the stream is dead
+ * (-ENODEV), and the frames keep what was delivered.
+ */
+static int import_removal(const char *name)
+{
+	const size_t size = 4 * PG;
+	uint64_t seed = test_seed();
+	struct mmb_stream_dmabuf fr[2];
+	struct mmb_stream_status st;
+	struct mmb_frame f, f2;
+	int fd = dev_open(name), ofd, buf, sfd;
+	long before = dma_mappings(), bad;
+	uint8_t *map;
+
+	if (fd == -ENOENT)
+		return T_PASS;
+	EXPECT_OK(fd);
+	ofd = dev_open("soft0");
+	EXPECT_OK(ofd);
+	buf = dmabuf_new(SRC_OBJECT, 2 * size, ofd, -1);
+	close(ofd);
+	EXPECT_OK(buf);
+	map = dmabuf_map(buf, 2 * size, PROT_READ, MAP_SHARED, 0);
+	EXPECT(map, "map: %s", strerror(errno));
+	fr[0] = (struct mmb_stream_dmabuf){ .fd = buf };
+	fr[1] = (struct mmb_stream_dmabuf){ .fd = buf, .offset = size };
+	sfd = mmb_stream_import(fd, 2, size, fr, seed, 0, 0);
+	EXPECT_OK(sfd);
+	EXPECT_OK(mmb_stream_status(sfd, &st));
+	EXPECT_OK(mmb_stream_start(sfd));
+	EXPECT_OK(mmb_stream_next(sfd, &f));
+	if (!strcmp(name, "edu0"))
+		EXPECT_EQ(dma_mappings() - before, 1);
+	EXPECT_OK(bind_dev(name, false));
+	EXPECT_EQ(dma_mappings(), before);
+	EXPECT_ERR(mmb_stream_next(sfd, &f2), ENODEV);
+	bad = mmb_stream_check(map + f.index * size, size, seed,
+			       st.pattern_size, f.seq);
+	EXPECT(bad < 0, "%s: held frame: byte %ld wrong", name, bad);
+	close(sfd);
+	munmap(map, 2 * size);
+	close(buf);
+	close(fd);
+	EXPECT_OK(bind_dev(name, true));
+	return T_PASS;
+}
+
+static int test_stream_import_removal(void)
+{
+	int r;
+
+	NEED_SOFT();
+	r = import_removal("soft0");
+	return r == T_PASS ? import_removal("edu0") : r;
+}
+
+/* vivid's single-planar video capture node, or -errno. */
+static int vivid_open(void)
+{
+	char path[32];
+	int i, j, fd, r;
+
+
+	if (!kmod_present("vivid")) {
+		r = importer_load("vivid");
+		if (r)
+			return r;
+	}
+	for (j = 0; j < 50; j++) {
+		for (i = 0; i < 64; i++) {
+			struct v4l2_capability cap;
+
+			snprintf(path, sizeof(path), "/dev/video%d", i);
+			fd = open(path, O_RDWR | O_CLOEXEC);
+			if (fd < 0)
+				continue;
+			memset(&cap, 0, sizeof(cap));
+			if (!ioctl(fd, VIDIOC_QUERYCAP, &cap) &&
+			    !strcmp((char *)cap.driver, "vivid") &&
+			    (cap.device_caps & V4L2_CAP_VIDEO_CAPTURE) &&
+			    (cap.device_caps & V4L2_CAP_STREAMING))
+				return fd;
+			close(fd);
+		}
+		usleep(100000);
+	}
+	return -ENOENT;
+}
+
+/* Set the control called @name to @val. */
+static int v4l2_ctrl_by_name(int fd, const char *name, int val)
+{
+	struct v4l2_queryctrl q = { .id = V4L2_CTRL_FLAG_NEXT_CTRL };
+	struct v4l2_control c;
+
+	while (!ioctl(fd, VIDIOC_QUERYCTRL, &q)) {
+		if (!strcmp((char *)q.name, name)) {
+			c.id = q.id;
+			c.value = val;
+			return xioctl(fd, VIDIOC_S_CTRL, &c);
+		}
+		q.id |= V4L2_CTRL_FLAG_NEXT_CTRL;
+	}
+	return -ENOENT;
+}
+
+/* Queue buffer 0 of the queue set up with @memory (a dma-buf: @dmabuf). */
+static int v4l2_qbuf(int fd, uint32_t memory, int dmabuf, size_t len)
+{
+	struct v4l2_buffer b = { .type = V4L2_BUF_TYPE_VIDEO_CAPTURE,
+				 .memory = memory };
+
+	if (memory == V4L2_MEMORY_DMABUF) {
+		b.m.fd = dmabuf;
+		b.length = len;
+	}
+	return xioctl(fd, VIDIOC_QBUF, &b);
+}
+
+/* Capture into the buffer queued. */
+static int v4l2_capture(int fd, uint32_t memory)
+{
+	struct v4l2_buffer b = { .type = V4L2_BUF_TYPE_VIDEO_CAPTURE,
+				 .memory = memory };
+	int type = V4L2_BUF_TYPE_VIDEO_CAPTURE, r;
+
+	r = xioctl(fd, VIDIOC_STREAMON, &type);
+	if (!r)
+		r = xioctl(fd, VIDIOC_DQBUF, &b);
+	if (!r)
+		r = xioctl(fd, VIDIOC_STREAMOFF, &type);
+	return r;
+}
+
+static int v4l2_reqbufs(int fd, uint32_t memory, uint32_t count)
+{
+	struct v4l2_requestbuffers rb = { .count = count, .memory = memory,
+					  .type = V4L2_BUF_TYPE_VIDEO_CAPTURE };
+	int r = xioctl(fd, VIDIOC_REQBUFS, &rb);
+
+	return r ? r : (int)rb.count;
+}
+
+/*
+ * vivid (V4L2, vb2-vmalloc) captures into an exported object: it maps the
+ * dma-buf into the kernel (vmap), which moves the object to RAM and pins
+ * it, and writes the frame there; the frame is byte for byte what vivid
+ * writes into a buffer of its own, with its text overlay off so that
+ * every frame of its colour bars is the same.  Once vivid lets go of the
+ * buffer the object is unpinned and moves again.
+ */
+static int test_vivid_capture(void)
+{
+	struct v4l2_format fmt = { .type = V4L2_BUF_TYPE_VIDEO_CAPTURE };
+	struct v4l2_buffer qb = { .type = V4L2_BUF_TYPE_VIDEO_CAPTURE,
+				  .memory = V4L2_MEMORY_MMAP };
+	int v = vivid_open(), fd, b, n;
+	uint8_t *ref, *p, *mine;
+	size_t len, olen;
+	uint64_t off;
+	uint32_t h;
+
+	if (v == -ENOENT)
+		SKIP("this kernel has no vivid");
+	EXPECT_OK(v);
+	EXPECT_OK(v4l2_ctrl_by_name(v, "OSD Text Mode", 2));
+	EXPECT_OK(xioctl(v, VIDIOC_G_FMT, &fmt));
+	len = fmt.fmt.pix.sizeimage;
+	olen = (len + PG - 1) & ~(PG - 1);
+
+	/* vivid's own buffer. */
+	n = v4l2_reqbufs(v, V4L2_MEMORY_MMAP, 1);
+	EXPECT(n >= 1, "REQBUFS MMAP: %s", strerror(-n));
+	qb.index = 0;
+	EXPECT_OK(xioctl(v, VIDIOC_QUERYBUF, &qb));
+	mine = mmap(NULL, qb.length, PROT_READ, MAP_SHARED, v, qb.m.offset);
+	EXPECT(mine != MAP_FAILED, "mmap: %s", strerror(errno));
+	EXPECT_OK(v4l2_qbuf(v, V4L2_MEMORY_MMAP, -1, 0));
+	EXPECT_OK(v4l2_capture(v, V4L2_MEMORY_MMAP));
+	ref = malloc(len);
+	EXPECT(ref, "malloc");
+	memcpy(ref, mine, len);
+	munmap(mine, qb.length);
+	EXPECT_EQ(v4l2_reqbufs(v, V4L2_MEMORY_MMAP, 0), 0);
+
+	/* An object, in the pool, exported and queued. */
+	fd = dev_open(mmb_dut);
+	EXPECT_OK(fd);
+	EXPECT_OK(mmb_obj_create(fd, olen, MMB_OBJ_DEVICE, &h, &off));
+	p = mmb_obj_map(fd, off, olen);
+	EXPECT(p, "map: %s", strerror(errno));
+	memset(p, 0x5a, olen);
+	b = mmb_obj_export(fd, h, MMB_EXPORT_WRITE);
+	EXPECT_OK(b);
+	n = v4l2_reqbufs(v, V4L2_MEMORY_DMABUF, 1);
+	EXPECT(n >= 1, "REQBUFS DMABUF: %s", strerror(-n));
+	/* Queued, it is in vivid's kernel mapping: in RAM, pinned. */
+	EXPECT_OK(v4l2_qbuf(v, V4L2_MEMORY_DMABUF, b, olen));
+	EXPECT_EQ(oinfo(fd, h).placement, MMB_OBJ_RAM);
+	EXPECT_EQ(oinfo(fd, h).dmabuf_pins, 1);
+	EXPECT_ERR(mmb_obj_migrate(fd, h, MMB_OBJ_DEVICE), EBUSY);
+	EXPECT_OK(v4l2_capture(v, V4L2_MEMORY_DMABUF));
+	EXPECT(!memcmp(p, ref, len), "vivid's frame in the object differs");
+	EXPECT_EQ(v4l2_reqbufs(v, V4L2_MEMORY_DMABUF, 0), 0);
+	EXPECT_EQ(oinfo(fd, h).dmabuf_pins, 0);
+	EXPECT_OK(mmb_obj_migrate(fd, h, MMB_OBJ_DEVICE));
+	EXPECT(!memcmp(p, ref, len), "the frame changed when the object moved");
+	close(v);
+	close(b);
+	munmap(p, olen);
+	EXPECT_OK(mmb_obj_destroy(fd, h));
+	close(fd);
+	free(ref);
+	return T_PASS;
+}
+
+/*
+ * `mmbridge info` lists the device's exports as bufinfo does, with their
+ * importers.
+ */
+static int test_cli_info(void)
+{
+	char cmd[96], want[2][192], line[512];
+	int fd = dev_open(mmb_dut), drm = vgem_open(), b, rb, seen = 0;
+	uint32_t h, gh;
+	uint64_t off;
+	FILE *f;
+
+	if (access("/sys/kernel/debug/dma_buf/bufinfo", R_OK))
+		SKIP("no debugfs dma_buf/bufinfo");
+	EXPECT_OK(fd);
+	EXPECT_OK(mmb_obj_create(fd, 3 * PG, MMB_OBJ_RAM, &h, &off));
+	b = mmb_obj_export(fd, h, MMB_EXPORT_WRITE);
+	EXPECT_OK(b);
+	rb = mmb_region_export(fd, PG, 2 * PG, MMB_FAULT_WAIT, 0);
+	EXPECT_OK(rb);
+	if (drm != -ENOENT) {
+		EXPECT_OK(drm);
+		EXPECT_OK(prime_import(drm, b, &gh));
+	}
+	snprintf(want[0], sizeof(want[0]),
+		 "dma-buf:     object %u, %lu bytes, inode %lu; attached: %s",
+		 h, 3 * PG, (unsigned long)fd_ino(b),
+		 drm >= 0 ? "vgem" : "none");
+	snprintf(want[1], sizeof(want[1]),
+		 "dma-buf:     region 0x1000+0x2000, %lu bytes, inode %lu; attached: none",
+		 2 * PG, (unsigned long)fd_ino(rb));
+	snprintf(cmd, sizeof(cmd), "mmbridge info %s 2>&1", mmb_dut);
+	f = popen(cmd, "r");
+	EXPECT(f, "popen: %s", strerror(errno));
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = 0;
+		if (!strncmp(line, "dma-buf", 7)) {
+			EXPECT(!strcmp(line, want[0]) || !strcmp(line, want[1]),
+			       "unexpected line: %s", line);
+			seen |= !strcmp(line, want[0]) ? 1 : 2;
+		}
+	}
+	EXPECT_EQ(pclose(f), 0);
+	EXPECT_EQ(seen, 3);
+	if (drm >= 0)
+		close(drm);
+	close(rb);
+	close(b);
+	EXPECT_OK(mmb_obj_destroy(fd, h));
+	close(fd);
+	return T_PASS;
+}
+
+/* Clear (or set) bus mastering in the PCI command register of @bdf. */
+static int bus_master(const char *bdf, bool on)
+{
+	char path[128];
+	uint16_t cmd;
+	int fd, r = 0;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/config", bdf);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (pread(fd, &cmd, 2, 4) != 2) {
+		r = -EIO;
+	} else {
+		cmd = on ? cmd | 4 : cmd & ~4;
+		if (pwrite(fd, &cmd, 2, 4) != 2)
+			r = -EIO;
+	}
+	close(fd);
+	return r;
+}
+
+/*
+ * edu's engine stuck on a transfer into an imported frame (bus mastering
+ * turned off under it: the transfer never happens and its completion
+ * interrupt is never sent) when the device goes: removal does not wait
+ * for it forever.  It says so, the driver's teardown fails the transfer,
+ * and the driver's last put unmaps the dma-buf before the unbind returns;
+ * the stream is dead, and everything closes and binds again.
+ */
+static int test_stream_import_stuck_engine(void)
+{
+	const size_t size = 4 * PG;
+	struct mmb_stream_dmabuf fr[2];
+	int fd = dev_open("edu0"), ofd, buf, sfd, k, seen = 0;
+	long before = dma_mappings();
+	char bdf[32], line[512];
+	struct mmb_frame f;
+
+	if (fd == -ENOENT)
+		SKIP("no edu device");
+	EXPECT_OK(fd);
+	EXPECT_OK(device_bdf("edu0", bdf, sizeof(bdf)));
+	ofd = dev_open("soft0");
+	EXPECT_OK(ofd);
+	buf = dmabuf_new(SRC_OBJECT, 2 * size, ofd, -1);
+	EXPECT_OK(buf);
+	close(ofd);
+	fr[0] = (struct mmb_stream_dmabuf){ .fd = buf };
+	fr[1] = (struct mmb_stream_dmabuf){ .fd = buf, .offset = size };
+	sfd = mmb_stream_import(fd, 2, size, fr, 1, 0, 0);
+	EXPECT_OK(sfd);
+	EXPECT_EQ(dma_mappings() - before, 1);
+	k = kmsg_open();
+	EXPECT_OK(k);
+	EXPECT_OK(mmb_stream_start(sfd));
+	EXPECT_OK(bus_master(bdf, false));
+	EXPECT_OK(bind_dev("edu0", false));
+	EXPECT(!kmsg_splat_except(k, "mmbridge edu0: removal: DMA engine stuck",
+				  &seen, line, sizeof(line)),
+	       "kernel: %s", line);
+	EXPECT_EQ(seen, 1);
+	/* The driver failed the transfer, and its last put unmapped. */
+	EXPECT_EQ(dma_mappings(), before);
+	EXPECT_ERR(mmb_stream_next(sfd, &f), ENODEV);
+	close(sfd);
+	close(buf);
+	close(fd);
+	EXPECT_OK(bind_dev("edu0", true));
+	EXPECT(!kmsg_splat(k, line, sizeof(line)), "kernel: %s", line);
+	close(k);
+	return T_PASS;
+}
+
+const struct mmb_test dmabuf_tests[] = {
+	{ "dmabuf/object_mmap", test_object_mmap },
+	{ "dmabuf/object_outlives_handle", test_object_outlives_handle },
+	{ "dmabuf/export_errors", test_export_errors },
+	{ "dmabuf/region_mmap_revoke", test_region_mmap_revoke },
+	{ "dmabuf/vgem_import", test_vgem_import },
+	{ "dmabuf/removal_under_import", test_removal_under_import },
+	{ "dmabuf/close_orders", test_close_orders },
+	{ "dmabuf/importer_module_first_last",
+	  test_importer_module_first_last },
+	{ "dmabuf/sync", test_sync },
+	{ "dmabuf/vivid_capture", test_vivid_capture },
+	{ "dmabuf/cli_info", test_cli_info },
+	{ "dmabuf/stream_into_dmabufs", test_stream_into_dmabufs, 300 },
+	{ "dmabuf/stream_import_errors", test_stream_import_errors },
+	{ "dmabuf/stream_import_removal", test_stream_import_removal },
+	{ "dmabuf/stream_import_stuck_engine", test_stream_import_stuck_engine,
+	  300 },
+	{ NULL }
+};
