@@ -23,6 +23,7 @@
 #include <linux/videodev2.h>
 
 #include "harness.h"
+#include "kmod/mmb_dynimp.h"
 
 #define PG 4096UL
 
@@ -1625,12 +1626,251 @@ static int test_stream_import_stuck_engine(void)
 	return T_PASS;
 }
 
+/*
+ * The tests' own importer (tests/kmod/mmb_dynimp.c): one importing device
+ * per open file, loaded first if need be; an fd or -errno.
+ */
+static int dynimp_open(void)
+{
+	int r, fd, i;
+
+	if (!module_loaded("mmb_dynimp")) {
+		r = module_insert("/lib/mmb_dynimp.ko", "");
+		if (r && r != -EEXIST)
+			return r;
+	}
+	/* devtmpfs makes the node a little after misc_register(). */
+	for (i = 0; i < 50; i++) {
+		fd = open("/dev/mmb_dynimp", O_RDWR | O_CLOEXEC);
+		if (fd >= 0 || errno != ENOENT)
+			return fd >= 0 ? fd : -errno;
+		usleep(20000);
+	}
+	return -ENOENT;
+}
+
+static int di_attach(int di, int dmabuf, uint32_t flags)
+{
+	struct dynimp_attach a = { .fd = dmabuf, .flags = flags };
+
+	return xioctl(di, DYNIMP_IOC_ATTACH, &a);
+}
+
+/* @len bytes at @off of what the importer's DMA reaches, to or from @buf. */
+static int di_rw(int di, uint64_t off, void *buf, size_t len, bool write)
+{
+	struct dynimp_rw rw = { .offset = off, .size = len,
+				.buf = (uintptr_t)buf, .write = write };
+
+	return xioctl(di, DYNIMP_IOC_RW, &rw);
+}
+
+static struct dynimp_info di_info(int di)
+{
+	struct dynimp_info info;
+
+	if (xioctl(di, DYNIMP_IOC_INFO, &info))
+		memset(&info, 0xff, sizeof(info));
+	return info;
+}
+
+/*
+ * An importer that pins and one that does not.  A static attachment pins
+ * the object in RAM at once, and a move to the device returns -EBUSY until
+ * it is gone.  A dynamic importer's attachment leaves the object where it
+ * is; its mapping moves it to RAM, and then, where the kernel lets a
+ * dynamic importer map without pinning (CONFIG_DMABUF_MOVE_NOTIFY), a move
+ * to the device tells it (move_notify: it unmaps) and goes ahead, the data
+ * moving with the object; elsewhere the mapping pins, and the move waits
+ * for the unmap.  Through each mapping the importer reads what the object
+ * holds and writes what its CPU mapping then reads, byte-exact.
+ */
+static int dynamic_importer_on(const char *name, int fd)
+{
+	const size_t len = 8 * PG;
+	uint64_t seed = test_seed(), off;
+	struct dynimp_info info;
+	uint8_t *p, *buf;
+	int b, di;
+	uint32_t h;
+	bool mn;
+	long bad;
+
+	buf = malloc(len);
+	EXPECT(buf, "malloc");
+	EXPECT_OK(mmb_obj_create(fd, len, MMB_OBJ_DEVICE, &h, &off));
+	p = mmb_obj_map(fd, off, len);
+	EXPECT(p, "map: %s", strerror(errno));
+	pattern_fill(p, len, seed, 0);
+	b = mmb_obj_export(fd, h, MMB_EXPORT_WRITE | MMB_EXPORT_CLOEXEC);
+	EXPECT_OK(b);
+
+	/* A static importer: pinned from the attach on. */
+	di = dynimp_open();
+	EXPECT_OK(di);
+	EXPECT_OK(di_attach(di, b, 0));
+	EXPECT_EQ(oinfo(fd, h).placement, MMB_OBJ_RAM);
+	EXPECT_EQ(oinfo(fd, h).dmabuf_pins, 1);
+	EXPECT_ERR(mmb_obj_migrate(fd, h, MMB_OBJ_DEVICE), EBUSY);
+	EXPECT_OK(xioctl(di, DYNIMP_IOC_MAP, NULL));
+	EXPECT_OK(di_rw(di, 0, buf, len, false));
+	bad = pattern_check(buf, len, seed, 0);
+	EXPECT(bad < 0, "static importer: byte %ld differs", bad);
+	close(di);
+	EXPECT_EQ(oinfo(fd, h).dmabuf_pins, 0);
+	EXPECT_OK(mmb_obj_migrate(fd, h, MMB_OBJ_DEVICE));
+
+	/* A dynamic one. */
+	di = dynimp_open();
+	EXPECT_OK(di);
+	mn = di_info(di).move_notify;
+	printf("# %s: CONFIG_DMABUF_MOVE_NOTIFY %s\n", name, mn ? "on" : "off");
+	EXPECT_OK(di_attach(di, b, DYNIMP_DYNAMIC));
+	EXPECT_EQ(oinfo(fd, h).placement, MMB_OBJ_DEVICE);
+	EXPECT_EQ(oinfo(fd, h).dmabuf_pins, 0);
+	EXPECT_ERR(di_rw(di, 0, buf, len, false), ESTALE);
+	EXPECT_OK(xioctl(di, DYNIMP_IOC_MAP, NULL));
+	EXPECT_EQ(oinfo(fd, h).placement, MMB_OBJ_RAM);
+	EXPECT_EQ(oinfo(fd, h).dmabuf_pins, mn ? 0 : 1);
+	EXPECT_OK(di_rw(di, 0, buf, len, false));
+	bad = pattern_check(buf, len, seed, 0);
+	EXPECT(bad < 0, "dynamic importer: byte %ld differs", bad);
+	pattern_fill(buf, len, seed + 1, 0);
+	EXPECT_OK(di_rw(di, 0, buf, len, true));
+	bad = pattern_check(p, len, seed + 1, 0);
+	EXPECT(bad < 0, "the importer's store, read by the CPU: byte %ld differs",
+	       bad);
+
+	if (mn) {
+		EXPECT_OK(mmb_obj_migrate(fd, h, MMB_OBJ_DEVICE));
+		info = di_info(di);
+		EXPECT_EQ(info.notified, 1);
+		EXPECT_EQ(info.mapped, 0);
+	} else {
+		EXPECT_ERR(mmb_obj_migrate(fd, h, MMB_OBJ_DEVICE), EBUSY);
+		info = di_info(di);
+		EXPECT_EQ(info.notified, 0);
+		EXPECT_EQ(info.mapped, 1);
+		EXPECT_EQ(oinfo(fd, h).placement, MMB_OBJ_RAM);
+		EXPECT_OK(xioctl(di, DYNIMP_IOC_UNMAP, NULL));
+		EXPECT_EQ(oinfo(fd, h).dmabuf_pins, 0);
+		EXPECT_OK(mmb_obj_migrate(fd, h, MMB_OBJ_DEVICE));
+		/* Told all the same, with nothing mapped. */
+		EXPECT_EQ(di_info(di).notified, 1);
+	}
+	EXPECT_EQ(oinfo(fd, h).placement, MMB_OBJ_DEVICE);
+	bad = pattern_check(p, len, seed + 1, 0);
+	EXPECT(bad < 0, "in the pool: byte %ld differs", bad);
+	EXPECT_ERR(di_rw(di, 0, buf, len, false), ESTALE);
+
+	/* Mapped again: RAM again, with what the pool held. */
+	pattern_fill(p, len, seed + 2, 0);
+	EXPECT_OK(xioctl(di, DYNIMP_IOC_MAP, NULL));
+	EXPECT_EQ(oinfo(fd, h).placement, MMB_OBJ_RAM);
+	EXPECT_OK(di_rw(di, 0, buf, len, false));
+	bad = pattern_check(buf, len, seed + 2, 0);
+	EXPECT(bad < 0, "mapped again: byte %ld differs", bad);
+
+	/* The importer goes with its mapping; the dma-buf stays. */
+	close(di);
+	EXPECT_EQ(oinfo(fd, h).dmabuf_pins, 0);
+	EXPECT_EQ(oinfo(fd, h).dmabuf, 1);
+	close(b);
+	munmap(p, len);
+	EXPECT_OK(mmb_obj_destroy(fd, h));
+	EXPECT_EQ(oinfo(fd, 0).objects, 0);
+	free(buf);
+	return T_PASS;
+}
+
+static int test_dynamic_importer(void)
+{
+	return for_each_pool_dev(dynamic_importer_on);
+}
+
+/*
+ * A broken dynamic importer keeps using its mapping after move_notify.
+ * Its DMA must reach pages of its own, neither the object (which moved)
+ * nor another object: here B, moved to RAM right after, which would get
+ * the pages A gave up if they were cached for reuse.  The pages are freed
+ * when the importer unmaps (KASAN and the page allocator's checks see any
+ * use after that).
+ */
+static int ignored_notify_on(const char *name, int fd)
+{
+	const size_t len = 4 * PG;
+	uint64_t seed = test_seed(), offa, offb;
+	uint8_t *pa, *pb, *buf;
+	uint32_t ha, hb;
+	int b, di;
+	long bad;
+
+	buf = malloc(len);
+	EXPECT(buf, "malloc");
+	di = dynimp_open();
+	EXPECT_OK(di);
+	if (!di_info(di).move_notify) {
+		close(di);
+		free(buf);
+		SKIP("CONFIG_DMABUF_MOVE_NOTIFY is off: dynamic importers pin");
+	}
+	EXPECT_OK(mmb_obj_create(fd, len, MMB_OBJ_RAM, &ha, &offa));
+	pa = mmb_obj_map(fd, offa, len);
+	EXPECT(pa, "map: %s", strerror(errno));
+	pattern_fill(pa, len, seed, 0);
+	b = mmb_obj_export(fd, ha, MMB_EXPORT_WRITE | MMB_EXPORT_CLOEXEC);
+	EXPECT_OK(b);
+	EXPECT_OK(di_attach(di, b, DYNIMP_DYNAMIC | DYNIMP_IGNORE));
+	EXPECT_OK(xioctl(di, DYNIMP_IOC_MAP, NULL));
+	EXPECT_OK(mmb_obj_migrate(fd, ha, MMB_OBJ_DEVICE));
+	EXPECT_EQ(di_info(di).notified, 1);
+	EXPECT_EQ(di_info(di).mapped, 1);
+
+	EXPECT_OK(mmb_obj_create(fd, len, MMB_OBJ_DEVICE, &hb, &offb));
+	pb = mmb_obj_map(fd, offb, len);
+	EXPECT(pb, "map: %s", strerror(errno));
+	pattern_fill(pb, len, seed + 1, 0);
+	EXPECT_OK(mmb_obj_migrate(fd, hb, MMB_OBJ_RAM));
+
+	/* The stale mapping still reads what A held, and takes a store. */
+	EXPECT_OK(di_rw(di, 0, buf, len, false));
+	bad = pattern_check(buf, len, seed, 0);
+	EXPECT(bad < 0, "the stale mapping: byte %ld differs", bad);
+	pattern_fill(buf, len, seed + 2, 0);
+	EXPECT_OK(di_rw(di, 0, buf, len, true));
+	bad = pattern_check(pb, len, seed + 1, 0);
+	EXPECT(bad < 0, "%s: object B changed by the store through A's old "
+	       "pages: byte %ld differs", name, bad);
+	bad = pattern_check(pa, len, seed, 0);
+	EXPECT(bad < 0, "object A changed by the stale store: byte %ld differs",
+	       bad);
+
+	EXPECT_OK(xioctl(di, DYNIMP_IOC_UNMAP, NULL));
+	close(di);
+	close(b);
+	munmap(pa, len);
+	munmap(pb, len);
+	EXPECT_OK(mmb_obj_destroy(fd, ha));
+	EXPECT_OK(mmb_obj_destroy(fd, hb));
+	EXPECT_EQ(oinfo(fd, 0).objects, 0);
+	free(buf);
+	return T_PASS;
+}
+
+static int test_dynamic_importer_ignores_notify(void)
+{
+	return for_each_pool_dev(ignored_notify_on);
+}
+
 const struct mmb_test dmabuf_tests[] = {
 	{ "dmabuf/object_mmap", test_object_mmap },
 	{ "dmabuf/object_outlives_handle", test_object_outlives_handle },
 	{ "dmabuf/export_errors", test_export_errors },
 	{ "dmabuf/region_mmap_revoke", test_region_mmap_revoke },
 	{ "dmabuf/vgem_import", test_vgem_import },
+	{ "dmabuf/dynamic_importer", test_dynamic_importer },
+	{ "dmabuf/dynamic_importer_ignores_notify",
+	  test_dynamic_importer_ignores_notify },
 	{ "dmabuf/removal_under_import", test_removal_under_import },
 	{ "dmabuf/close_orders", test_close_orders },
 	{ "dmabuf/importer_module_first_last",
