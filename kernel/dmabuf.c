@@ -248,23 +248,14 @@ static void mmb_obj_dmabuf_unpin(struct dma_buf_attachment *attach)
 	mmb_obj_unpin(ex->obj);
 }
 
-/**
- * mmb_dmabuf_move_notify() - before a move of an object to the device.
- * @dmabuf:	the object's dma-buf; its reservation lock held
- *
- * Tells the importers that map without pinning to let go of their
- * mappings, and waits for every fence of the reservation.
- *
- * Return: 0, or -ERESTARTSYS when a signal ended the wait.
+/*
+ * Before a move of an object to the device, its reservation lock held:
+ * the importers that map without pinning are told to let go of their
+ * mappings (the caller then waits for the reservation's fences).
  */
-int mmb_dmabuf_move_notify(struct dma_buf *dmabuf)
+void mmb_dmabuf_move_notify(struct dma_buf *dmabuf)
 {
-	long ret;
-
 	dma_buf_move_notify(dmabuf);
-	ret = dma_resv_wait_timeout(dmabuf->resv, DMA_RESV_USAGE_BOOKKEEP,
-				    true, MAX_SCHEDULE_TIMEOUT);
-	return ret < 0 ? ret : 0;
 }
 
 /*

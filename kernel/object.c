@@ -93,7 +93,8 @@
  * @exported:	its dma-buf exists (dmabuf.c); xa_lock
  * @resv:	its dma-buf's reservation object: a move away from RAM holds
  *		it, so no importer maps meanwhile
- * @dmabuf:	its dma-buf, NULL before export and after release; @resv
+ * @dmabuf_lock: @dmabuf against the dma-buf's release
+ * @dmabuf:	its dma-buf, NULL before export and after release
  * @lru:	link in mmb_objects.lru while in the pool; xa_lock
  * @evict_gen:	the last placement that failed to evict it; xa_lock
  * @migrations:	moves so far; @sem
@@ -117,6 +118,7 @@ struct mmb_object {
 	struct mmb_file *owner;
 	bool exported;
 	struct dma_resv resv;
+	struct mutex dmabuf_lock; /* @dmabuf */
 	struct dma_buf *dmabuf;
 	struct list_head lru;
 	u64 evict_gen;
@@ -662,6 +664,25 @@ static long mmb_pool_get(struct mmb_device *mdev, unsigned long npages)
 }
 
 /*
+ * Before a move of @obj to the device, its reservation held: tell the
+ * importers that map without pinning (move_notify), and wait for the
+ * reservation's fences.  0, or -ERESTARTSYS when a signal ended the wait.
+ */
+static int mmb_obj_notify_importers(struct mmb_object *obj)
+{
+	long ret;
+
+	dma_resv_assert_held(&obj->resv);
+	mutex_lock(&obj->dmabuf_lock);
+	if (obj->dmabuf)
+		mmb_dmabuf_move_notify(obj->dmabuf);
+	mutex_unlock(&obj->dmabuf_lock);
+	ret = dma_resv_wait_timeout(&obj->resv, DMA_RESV_USAGE_BOOKKEEP, true,
+				    MAX_SCHEDULE_TIMEOUT);
+	return ret < 0 ? ret : 0;
+}
+
+/*
  * Move @obj into the pool (a no-op if it is there).  Killed on the way
  * (-EINTR), the task leaves @obj in RAM, whole, and gives back the pool
  * pages it took for it; what it evicted stays evicted.  -EBUSY while an
@@ -683,28 +704,34 @@ static int mmb_obj_to_device(struct mmb_object *obj)
 	 */
 	if (dma_resv_lock_interruptible(&obj->resv, NULL))
 		return -ERESTARTSYS;
+	if (READ_ONCE(obj->placement) == MMB_OBJ_DEVICE)
+		goto out_resv;
+	/* Held in RAM by an importer: not worth evicting anything for. */
+	if (READ_ONCE(obj->pins)) {
+		ret = -EBUSY;
+		goto out_resv;
+	}
+	/*
+	 * Importers that map without pinning let go of the pages, and
+	 * their fences are waited for, before move_lock: fences are the
+	 * importers' and user space's (DMA_BUF_IOCTL_IMPORT_SYNC_FILE),
+	 * and removal waits for move_lock.
+	 */
+	ret = mmb_obj_notify_importers(obj);
+	if (ret)
+		goto out_resv;
 	if (mutex_lock_killable(&objs->move_lock)) {
 		ret = -EINTR;
 		goto out_resv;
 	}
 	if (READ_ONCE(obj->placement) == MMB_OBJ_DEVICE)
 		goto out;
-	/* Held in RAM by an importer: not worth evicting anything for. */
-	if (READ_ONCE(obj->pins)) {
-		ret = -EBUSY;
-		goto out;
-	}
 	first = mmb_pool_get(mdev, obj->npages);
 	if (first < 0) {
 		ret = first;
 		goto out;
 	}
-	/* Importers that map without pinning let go of the pages first. */
-	if (obj->dmabuf)
-		ret = mmb_dmabuf_move_notify(obj->dmabuf);
-	if (ret) {
-		/* interrupted */
-	} else if (down_write_killable(&obj->sem)) {
+	if (down_write_killable(&obj->sem)) {
 		ret = -EINTR;
 	} else {
 		if (obj->pins) {
@@ -753,6 +780,7 @@ static int mmb_obj_create(struct mmb_file *mf, struct mmb_obj_create *oc)
 	kref_init(&obj->ref);
 	init_rwsem(&obj->sem);
 	dma_resv_init(&obj->resv);
+	mutex_init(&obj->dmabuf_lock);
 	INIT_LIST_HEAD(&obj->lru);
 	obj->npages = oc->size >> PAGE_SHIFT;
 	obj->placement = oc->placement;
@@ -1048,12 +1076,16 @@ struct dma_resv *mmb_obj_resv(struct mmb_object *obj)
 	return &obj->resv;
 }
 
-/* @obj's dma-buf is @dmabuf, or none (NULL): what a move tells. */
+/*
+ * @obj's dma-buf is @dmabuf, or none (NULL, from its release): what a
+ * move tells.  Not under the reservation lock, which a move holds while it
+ * waits for fences.
+ */
 void mmb_obj_set_dmabuf(struct mmb_object *obj, struct dma_buf *dmabuf)
 {
-	dma_resv_lock(&obj->resv, NULL);
+	mutex_lock(&obj->dmabuf_lock);
 	obj->dmabuf = dmabuf;
-	dma_resv_unlock(&obj->resv);
+	mutex_unlock(&obj->dmabuf_lock);
 }
 
 /* The RAM backing of a pinned object, and its size in pages. */

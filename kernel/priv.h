@@ -60,6 +60,7 @@
  *   dma_resv lock of a dma-buf		the dma-buf core around pin, map,
  *					vmap; a move of the object to the
  *					device (move_notify)
+ *     mmb_object.dmabuf_lock		move_notify; the dma-buf's release
  *     mmb_objects.move_lock		the move to the device
  *     mmb_object.sem (write)		mmb_obj_pin(): a move to RAM, a pin
  *       mmb_dmabuf.lock		an export's DMA mappings
@@ -506,7 +507,7 @@ struct dma_resv;
 bool mmb_dmabuf_is_region(struct dma_buf *dmabuf);
 int mmb_dmabuf_pin(struct dma_buf *dmabuf);
 void mmb_dmabuf_unpin(struct dma_buf *dmabuf);
-int mmb_dmabuf_move_notify(struct dma_buf *dmabuf);
+void mmb_dmabuf_move_notify(struct dma_buf *dmabuf);
 
 /* region.c */
 int mmb_region_fs_init(void);
