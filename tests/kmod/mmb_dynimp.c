@@ -4,14 +4,15 @@
  * attach, map for DMA under the reservation lock, and for a dynamic
  * importer, a move_notify that unmaps (as RDMA's and amdgpu's do), or, for
  * a broken importer (DYNIMP_IGNORE), one that keeps using the old
- * mapping.  The "device" reads and writes the pages of the scatterlist it
- * was given, through the CPU: what its DMA would reach.
+ * mapping.  The "device" reads and writes, through the CPU, the memory
+ * at the DMA addresses it was given: what its DMA would reach.
  *
  * It knows nothing of mmbridge: any exporter's dma-buf is imported alike.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/dma-buf.h>
+#include <linux/dma-direct.h>
 #include <linux/dma-mapping.h>
 #include <linux/dma-resv.h>
 #include <linux/fs.h>
@@ -144,15 +145,53 @@ static int dynimp_unmap(struct dynimp *di)
 }
 
 /*
- * Copy between @buf and the mapped pages, under the reservation lock (no
- * move comes in between), through a buffer of the module's own: user
- * memory is not touched under a reservation lock.
+ * Copy between @bounce and the memory at the mapping's DMA addresses, as
+ * the device would reach it: the platform device has no IOMMU, so a DMA
+ * address is a physical one (dma_to_phys()).  The pages of the
+ * scatterlist are not used: an importer must not (CONFIG_DMABUF_DEBUG
+ * scrambles them).  The reservation lock held.
+ */
+static int dynimp_copy(struct dynimp *di, u64 off, void *bounce, size_t size,
+		       bool write)
+{
+	struct device *dev = &dynimp_pdev->dev;
+	struct scatterlist *sg;
+	size_t done = 0, n;
+	unsigned int i;
+	phys_addr_t phys;
+	u64 pos = 0, end;
+	void *va;
+
+	for_each_sgtable_dma_sg(di->sgt, sg, i) {
+		end = pos + sg_dma_len(sg);
+		while (done < size && off + done >= pos && off + done < end) {
+			phys = dma_to_phys(dev, sg_dma_address(sg) + off + done -
+							pos);
+			n = min3(size - done, (size_t)(end - off - done),
+				 (size_t)(PAGE_SIZE - offset_in_page(phys)));
+			va = kmap_local_page(pfn_to_page(PHYS_PFN(phys)));
+			if (write)
+				memcpy(va + offset_in_page(phys), bounce + done,
+				       n);
+			else
+				memcpy(bounce + done, va + offset_in_page(phys),
+				       n);
+			kunmap_local(va);
+			done += n;
+		}
+		pos = end;
+	}
+	return done == size ? 0 : -EIO;
+}
+
+/*
+ * Copy between @buf and what the mapping reaches, under the reservation
+ * lock (no move comes in between), through a buffer of the module's own:
+ * user memory is not touched under a reservation lock.
  */
 static int dynimp_rw(struct dynimp *di, const struct dynimp_rw *rw)
 {
 	void __user *ubuf = u64_to_user_ptr(rw->buf);
-	struct sg_page_iter it;
-	size_t done = 0, skip;
 	void *bounce;
 	int ret = 0;
 
@@ -170,26 +209,10 @@ static int dynimp_rw(struct dynimp *di, const struct dynimp_rw *rw)
 		goto out;
 	}
 	dma_resv_lock(di->dmabuf->resv, NULL);
-	if (!di->sgt) {
+	if (!di->sgt)
 		ret = -ESTALE;
-	} else {
-		for_each_sgtable_page(di->sgt, &it, rw->offset >> PAGE_SHIFT) {
-			size_t len;
-			void *va;
-
-			skip = done ? 0 : offset_in_page(rw->offset);
-			len = min_t(size_t, PAGE_SIZE - skip, rw->size - done);
-			va = kmap_local_page(sg_page_iter_page(&it));
-			if (rw->write)
-				memcpy(va + skip, bounce + done, len);
-			else
-				memcpy(bounce + done, va + skip, len);
-			kunmap_local(va);
-			done += len;
-			if (done == rw->size)
-				break;
-		}
-	}
+	else
+		ret = dynimp_copy(di, rw->offset, bounce, rw->size, rw->write);
 	dma_resv_unlock(di->dmabuf->resv);
 	if (!ret && !rw->write && copy_to_user(ubuf, bounce, rw->size))
 		ret = -EFAULT;
