@@ -158,6 +158,14 @@ static struct sg_table *mmb_obj_map_dma_buf(struct dma_buf_attachment *attach,
 	struct page **pages;
 	int ret;
 
+	/*
+	 * A read-only dma-buf is read by devices only, whatever direction
+	 * the importer asks for (the core asks for both when it maps for a
+	 * static importer at attach): behind an IOMMU, its device cannot
+	 * write the object.
+	 */
+	if (!(attach->dmabuf->file->f_mode & FMODE_WRITE))
+		dir = DMA_TO_DEVICE;
 	m = kzalloc(sizeof(*m), GFP_KERNEL);
 	if (!m)
 		return ERR_PTR(-ENOMEM);

@@ -663,10 +663,17 @@ static long mmb_pool_get(struct mmb_device *mdev, unsigned long npages)
 	}
 }
 
+/* How long others may wait behind a move for the importers' fences. */
+#define MMB_OBJ_FENCE_LOCKED_WAIT	(HZ / 10)
+
 /*
  * Before a move of @obj to the device, its reservation held: tell the
  * importers that map without pinning (move_notify), and wait for the
- * reservation's fences.  0, or -ERESTARTSYS when a signal ended the wait.
+ * fences of the reservation (their invalidations), for a short while
+ * only: everyone who maps or polls the dma-buf waits behind the lock,
+ * uninterruptibly, and fences are user space's to add
+ * (DMA_BUF_IOCTL_IMPORT_SYNC_FILE).  0 when they have signalled; -ETIME
+ * when the caller should wait without the lock and come back.
  */
 static int mmb_obj_notify_importers(struct mmb_object *obj)
 {
@@ -678,8 +685,10 @@ static int mmb_obj_notify_importers(struct mmb_object *obj)
 		mmb_dmabuf_move_notify(obj->dmabuf);
 	mutex_unlock(&obj->dmabuf_lock);
 	ret = dma_resv_wait_timeout(&obj->resv, DMA_RESV_USAGE_BOOKKEEP, true,
-				    MAX_SCHEDULE_TIMEOUT);
-	return ret < 0 ? ret : 0;
+				    MMB_OBJ_FENCE_LOCKED_WAIT);
+	if (ret < 0)
+		return ret;
+	return ret ? 0 : -ETIME;
 }
 
 /*
@@ -689,6 +698,7 @@ static int mmb_obj_notify_importers(struct mmb_object *obj)
  * importer of its dma-buf holds it in RAM (a pin).  Importers that map it
  * without pinning are told first (move_notify), and their fences waited
  * for; pages they have not unmapped yet stay theirs (mmb_obj_hold()).
+ * Any signal ends those waits (-ERESTARTSYS).
  */
 static int mmb_obj_to_device(struct mmb_object *obj)
 {
@@ -700,24 +710,32 @@ static int mmb_obj_to_device(struct mmb_object *obj)
 
 	/*
 	 * The reservation comes first, as dma-buf orders it: no importer
-	 * maps while the object moves, and a signal restarts the call.
+	 * maps while the object moves.  Importers that map without pinning
+	 * let go of the pages, and the reservation's fences are waited for,
+	 * before move_lock, which removal waits for; fences already there
+	 * are waited for without the lock.  A signal ends the waits
+	 * (restarted where the handler asks for it).
 	 */
-	if (dma_resv_lock_interruptible(&obj->resv, NULL))
-		return -ERESTARTSYS;
-	if (READ_ONCE(obj->placement) == MMB_OBJ_DEVICE)
-		goto out_resv;
-	/* Held in RAM by an importer: not worth evicting anything for. */
-	if (READ_ONCE(obj->pins)) {
-		ret = -EBUSY;
-		goto out_resv;
+	for (;;) {
+		ret = dma_resv_wait_timeout(&obj->resv, DMA_RESV_USAGE_BOOKKEEP,
+					    true, MAX_SCHEDULE_TIMEOUT);
+		if (ret < 0)
+			return ret;
+		if (dma_resv_lock_interruptible(&obj->resv, NULL))
+			return -ERESTARTSYS;
+		ret = 0;
+		if (READ_ONCE(obj->placement) == MMB_OBJ_DEVICE)
+			goto out_resv;
+		/* Held in RAM by an importer: not worth evicting for. */
+		if (READ_ONCE(obj->pins)) {
+			ret = -EBUSY;
+			goto out_resv;
+		}
+		ret = mmb_obj_notify_importers(obj);
+		if (ret != -ETIME)
+			break;
+		dma_resv_unlock(&obj->resv);
 	}
-	/*
-	 * Importers that map without pinning let go of the pages, and
-	 * their fences are waited for, before move_lock: fences are the
-	 * importers' and user space's (DMA_BUF_IOCTL_IMPORT_SYNC_FILE),
-	 * and removal waits for move_lock.
-	 */
-	ret = mmb_obj_notify_importers(obj);
 	if (ret)
 		goto out_resv;
 	if (mutex_lock_killable(&objs->move_lock)) {

@@ -7,6 +7,7 @@
  */
 #include <dirent.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -1792,16 +1793,16 @@ static int test_dynamic_importer(void)
  * A broken dynamic importer keeps using its mapping after move_notify.
  * Its DMA must reach pages of its own, neither the object (which moved)
  * nor another object: here B, moved to RAM right after, which would get
- * the pages A gave up if they were cached for reuse.  The pages are freed
- * when the importer unmaps (KASAN and the page allocator's checks see any
- * use after that).
+ * the pages A gave up if they were cached for reuse (the cache does not
+ * grow by them).  The pages are freed when the importer unmaps (KASAN and
+ * the page allocator's checks see any use after that).
  */
 static int ignored_notify_on(const char *name, int fd)
 {
 	const size_t len = 4 * PG;
-	uint64_t seed = test_seed(), offa, offb;
+	uint64_t seed = test_seed(), offa, offb, offc, cache;
 	uint8_t *pa, *pb, *buf;
-	uint32_t ha, hb;
+	uint32_t ha, hb, hc;
 	int b, di;
 	long bad;
 
@@ -1822,9 +1823,22 @@ static int ignored_notify_on(const char *name, int fd)
 	EXPECT_OK(b);
 	EXPECT_OK(di_attach(di, b, DYNIMP_DYNAMIC | DYNIMP_IGNORE));
 	EXPECT_OK(xioctl(di, DYNIMP_IOC_MAP, NULL));
+
+	/*
+	 * The premise: an object that nobody imports leaves its pages to
+	 * the cache (the module was loaded afresh for this case, so the
+	 * cache has room).  A, whose pages the importer still maps, must not.
+	 */
+	EXPECT_OK(mmb_obj_create(fd, len, MMB_OBJ_RAM, &hc, &offc));
+	cache = oinfo(fd, 0).ram_cache;
+	EXPECT_OK(mmb_obj_migrate(fd, hc, MMB_OBJ_DEVICE));
+	EXPECT_EQ(oinfo(fd, 0).ram_cache, cache + len);
+	EXPECT_OK(mmb_obj_destroy(fd, hc));
+	cache = oinfo(fd, 0).ram_cache;
 	EXPECT_OK(mmb_obj_migrate(fd, ha, MMB_OBJ_DEVICE));
 	EXPECT_EQ(di_info(di).notified, 1);
 	EXPECT_EQ(di_info(di).mapped, 1);
+	EXPECT_EQ(oinfo(fd, 0).ram_cache, cache);
 
 	EXPECT_OK(mmb_obj_create(fd, len, MMB_OBJ_DEVICE, &hb, &offb));
 	pb = mmb_obj_map(fd, offb, len);
@@ -1857,9 +1871,151 @@ static int ignored_notify_on(const char *name, int fd)
 	return T_PASS;
 }
 
-static int test_dynamic_importer_ignores_notify(void)
+static int ignored_notify(void)
 {
 	return for_each_pool_dev(ignored_notify_on);
+}
+
+static int test_dynamic_importer_ignores_notify(void)
+{
+	return with_module_params("", ignored_notify);
+}
+
+/* vgem's fences (include/uapi/drm/vgem_drm.h) */
+struct drm_vgem_fence_attach {
+	uint32_t handle;
+	uint32_t flags;
+	uint32_t out_fence;
+	uint32_t pad;
+};
+
+struct drm_vgem_fence_signal {
+	uint32_t fence;
+	uint32_t flags;
+};
+
+#define VGEM_FENCE_WRITE 0x1
+#define DRM_IOCTL_VGEM_FENCE_ATTACH \
+	_IOWR('d', 0x41, struct drm_vgem_fence_attach)
+#define DRM_IOCTL_VGEM_FENCE_SIGNAL \
+	_IOW('d', 0x42, struct drm_vgem_fence_signal)
+
+/*
+ * A fence of vgem's, unsignalled until DRM_IOCTL_VGEM_FENCE_SIGNAL of
+ * *@fence on @drm (or vgem's own 10 s timeout), added to the dma-buf @b
+ * with DMA_BUF_IOCTL_IMPORT_SYNC_FILE, as any holder of @b may.
+ */
+static int fence_on(int drm, int b, uint32_t *fence)
+{
+	struct drm_mode_create_dumb cd = { .width = 1024, .height = 1,
+					   .bpp = 32 };
+	struct drm_vgem_fence_attach fa = { .flags = VGEM_FENCE_WRITE };
+	struct dma_buf_export_sync_file ex = { .flags = DMA_BUF_SYNC_RW,
+					       .fd = -1 };
+	struct dma_buf_import_sync_file im = { .flags = DMA_BUF_SYNC_WRITE };
+	int r, vb;
+
+	r = xioctl(drm, DRM_IOCTL_MODE_CREATE_DUMB, &cd);
+	if (r)
+		return r;
+	fa.handle = cd.handle;
+	r = xioctl(drm, DRM_IOCTL_VGEM_FENCE_ATTACH, &fa);
+	vb = r ? r : prime_export(drm, cd.handle);
+	gem_close(drm, cd.handle);
+	if (vb < 0)
+		return vb;
+	r = xioctl(vb, DMA_BUF_IOCTL_EXPORT_SYNC_FILE, &ex);
+	close(vb);
+	if (r)
+		return r;
+	im.fd = ex.fd;
+	r = xioctl(b, DMA_BUF_IOCTL_IMPORT_SYNC_FILE, &im);
+	close(ex.fd);
+	*fence = fa.out_fence;
+	return r;
+}
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+}
+
+/*
+ * A move to the device waits for the fences of the object's dma-buf (an
+ * importer's DMA in flight), and waits without its reservation lock:
+ * meanwhile poll() of the dma-buf, which takes that lock, returns at once,
+ * and an importer maps.  A signal ends the wait (-EINTR, the object where
+ * it was); the fence signalled, the move completes.
+ */
+static int test_migrate_waits_for_fences(void)
+{
+	const size_t len = 4 * PG;
+	struct sigaction sa = { .sa_handler = on_alarm };
+	uint64_t seed = test_seed(), off;
+	struct drm_vgem_fence_signal fs = { 0 };
+	struct pollfd pfd;
+	uint32_t h, fence = 0;
+	int fd, drm, b, st, r;
+	uint8_t *p;
+	pid_t pid;
+	long bad;
+
+	VGEM_OPEN(drm);
+	fd = dev_open(mmb_dut);
+	EXPECT_OK(fd);
+	EXPECT_OK(mmb_obj_create(fd, len, MMB_OBJ_RAM, &h, &off));
+	p = mmb_obj_map(fd, off, len);
+	EXPECT(p, "map: %s", strerror(errno));
+	pattern_fill(p, len, seed, 0);
+	b = mmb_obj_export(fd, h, MMB_EXPORT_WRITE | MMB_EXPORT_CLOEXEC);
+	EXPECT_OK(b);
+
+	/* Interrupted: -EINTR, and the object still in RAM. */
+	EXPECT_OK(fence_on(drm, b, &fence));
+	pid = fork();
+	EXPECT(pid >= 0, "fork: %s", strerror(errno));
+	if (!pid) {
+		struct mmb_obj_ctl ctl = { .argsz = sizeof(ctl), .handle = h,
+					   .placement = MMB_OBJ_DEVICE };
+
+		sigaction(SIGALRM, &sa, NULL); /* no SA_RESTART */
+		alarm(1);
+		r = ioctl(fd, MMB_IOC_OBJ_MIGRATE, &ctl) ? errno : 0;
+		_exit(r == EINTR ? 0 : 100 + r);
+	}
+	EXPECT_EQ(waitpid(pid, &st, 0), pid);
+	EXPECT(WIFEXITED(st) && !WEXITSTATUS(st),
+	       "the interrupted move: status 0x%x (100 + errno)", st);
+	EXPECT_EQ(oinfo(fd, h).placement, MMB_OBJ_RAM);
+	fs.fence = fence;
+	EXPECT_OK(xioctl(drm, DRM_IOCTL_VGEM_FENCE_SIGNAL, &fs));
+
+	/* Waiting, without the lock; then done once the fence signals. */
+	EXPECT_OK(fence_on(drm, b, &fence));
+	pid = fork();
+	EXPECT(pid >= 0, "fork: %s", strerror(errno));
+	if (!pid)
+		_exit(-mmb_obj_migrate(fd, h, MMB_OBJ_DEVICE));
+	usleep(300000);
+	pfd = (struct pollfd){ .fd = b, .events = POLLIN | POLLOUT };
+	EXPECT_EQ(poll(&pfd, 1, 0), 0); /* the fence: neither ready */
+	EXPECT_EQ(waitpid(pid, &st, WNOHANG), 0);
+	EXPECT_EQ(oinfo(fd, h).placement, MMB_OBJ_RAM);
+	fs.fence = fence;
+	EXPECT_OK(xioctl(drm, DRM_IOCTL_VGEM_FENCE_SIGNAL, &fs));
+	EXPECT_EQ(waitpid(pid, &st, 0), pid);
+	EXPECT(WIFEXITED(st) && !WEXITSTATUS(st),
+	       "the move after the fence: status 0x%x (errno)", st);
+	EXPECT_EQ(oinfo(fd, h).placement, MMB_OBJ_DEVICE);
+	bad = pattern_check(p, len, seed, 0);
+	EXPECT(bad < 0, "in the pool: byte %ld differs", bad);
+
+	close(b);
+	munmap(p, len);
+	EXPECT_OK(mmb_obj_destroy(fd, h));
+	close(fd);
+	close(drm);
+	return T_PASS;
 }
 
 const struct mmb_test dmabuf_tests[] = {
@@ -1871,6 +2027,7 @@ const struct mmb_test dmabuf_tests[] = {
 	{ "dmabuf/dynamic_importer", test_dynamic_importer },
 	{ "dmabuf/dynamic_importer_ignores_notify",
 	  test_dynamic_importer_ignores_notify },
+	{ "dmabuf/migrate_waits_for_fences", test_migrate_waits_for_fences },
 	{ "dmabuf/removal_under_import", test_removal_under_import },
 	{ "dmabuf/close_orders", test_close_orders },
 	{ "dmabuf/importer_module_first_last",
