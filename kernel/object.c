@@ -664,7 +664,7 @@ static long mmb_pool_get(struct mmb_device *mdev, unsigned long npages)
 }
 
 /* How long others may wait behind a move for the importers' fences. */
-#define MMB_OBJ_FENCE_LOCKED_WAIT	(HZ / 10)
+#define MMB_OBJ_FENCE_LOCKED_WAIT (HZ / 10)
 
 /*
  * Before a move of @obj to the device, its reservation held: tell the

@@ -88,10 +88,9 @@ static int dynimp_attach(struct dynimp *di, const struct dynimp_attach *a)
 	if (IS_ERR(dmabuf))
 		return PTR_ERR(dmabuf);
 	di->flags = a->flags;
-	attach = dma_buf_dynamic_attach(dmabuf, &dynimp_pdev->dev,
-					a->flags & DYNIMP_DYNAMIC ?
-						&dynimp_attach_ops : NULL,
-					di);
+	attach = dma_buf_dynamic_attach(
+		dmabuf, &dynimp_pdev->dev,
+		a->flags & DYNIMP_DYNAMIC ? &dynimp_attach_ops : NULL, di);
 	if (IS_ERR(attach)) {
 		dma_buf_put(dmabuf);
 		return PTR_ERR(attach);
@@ -165,8 +164,8 @@ static int dynimp_copy(struct dynimp *di, u64 off, void *bounce, size_t size,
 	for_each_sgtable_dma_sg(di->sgt, sg, i) {
 		end = pos + sg_dma_len(sg);
 		while (done < size && off + done >= pos && off + done < end) {
-			phys = dma_to_phys(dev, sg_dma_address(sg) + off + done -
-							pos);
+			phys = dma_to_phys(dev, sg_dma_address(sg) + off +
+							done - pos);
 			n = min3(size - done, (size_t)(end - off - done),
 				 (size_t)(PAGE_SIZE - offset_in_page(phys)));
 			va = kmap_local_page(pfn_to_page(PHYS_PFN(phys)));
@@ -234,8 +233,7 @@ static int dynimp_info(struct dynimp *di, struct dynimp_info *info)
 	return 0;
 }
 
-static long dynimp_ioctl(struct file *file, unsigned int cmd,
-			 unsigned long arg)
+static long dynimp_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	struct dynimp *di = file->private_data;
 	void __user *uarg = (void __user *)arg;
@@ -247,8 +245,9 @@ static long dynimp_ioctl(struct file *file, unsigned int cmd,
 	mutex_lock(&di->lock);
 	switch (cmd) {
 	case DYNIMP_IOC_ATTACH:
-		ret = copy_from_user(&a, uarg, sizeof(a)) ? -EFAULT :
-							     dynimp_attach(di, &a);
+		ret = -EFAULT;
+		if (!copy_from_user(&a, uarg, sizeof(a)))
+			ret = dynimp_attach(di, &a);
 		break;
 	case DYNIMP_IOC_MAP:
 		ret = dynimp_map(di);
@@ -257,8 +256,9 @@ static long dynimp_ioctl(struct file *file, unsigned int cmd,
 		ret = dynimp_unmap(di);
 		break;
 	case DYNIMP_IOC_RW:
-		ret = copy_from_user(&rw, uarg, sizeof(rw)) ? -EFAULT :
-							       dynimp_rw(di, &rw);
+		ret = -EFAULT;
+		if (!copy_from_user(&rw, uarg, sizeof(rw)))
+			ret = dynimp_rw(di, &rw);
 		break;
 	case DYNIMP_IOC_INFO:
 		ret = dynimp_info(di, &info);
@@ -306,12 +306,11 @@ static int __init dynimp_init(void)
 {
 	int ret;
 
-	dynimp_pdev = platform_device_register_simple("mmb_dynimp", -1, NULL,
-						      0);
+	dynimp_pdev =
+		platform_device_register_simple("mmb_dynimp", -1, NULL, 0);
 	if (IS_ERR(dynimp_pdev))
 		return PTR_ERR(dynimp_pdev);
-	ret = dma_coerce_mask_and_coherent(&dynimp_pdev->dev,
-					   DMA_BIT_MASK(64));
+	ret = dma_coerce_mask_and_coherent(&dynimp_pdev->dev, DMA_BIT_MASK(64));
 	if (!ret)
 		ret = misc_register(&dynimp_misc);
 	if (ret)
