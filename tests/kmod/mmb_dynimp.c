@@ -77,6 +77,7 @@ static int dynimp_open(struct inode *inode, struct file *file)
 
 static int dynimp_attach(struct dynimp *di, const struct dynimp_attach *a)
 {
+	const struct dma_buf_attach_ops *ops;
 	struct dma_buf_attachment *attach;
 	struct dma_buf *dmabuf;
 
@@ -88,9 +89,8 @@ static int dynimp_attach(struct dynimp *di, const struct dynimp_attach *a)
 	if (IS_ERR(dmabuf))
 		return PTR_ERR(dmabuf);
 	di->flags = a->flags;
-	attach = dma_buf_dynamic_attach(
-		dmabuf, &dynimp_pdev->dev,
-		a->flags & DYNIMP_DYNAMIC ? &dynimp_attach_ops : NULL, di);
+	ops = a->flags & DYNIMP_DYNAMIC ? &dynimp_attach_ops : NULL;
+	attach = dma_buf_dynamic_attach(dmabuf, &dynimp_pdev->dev, ops, di);
 	if (IS_ERR(attach)) {
 		dma_buf_put(dmabuf);
 		return PTR_ERR(attach);
