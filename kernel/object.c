@@ -705,7 +705,7 @@ static int mmb_obj_to_device(struct mmb_object *obj)
 	struct mmb_device *mdev = obj->mdev;
 	struct mmb_objects *objs = &mdev->core->objects;
 	bool placed = false;
-	long first;
+	long first, wait;
 	int ret = 0;
 
 	/*
@@ -717,10 +717,11 @@ static int mmb_obj_to_device(struct mmb_object *obj)
 	 * (restarted where the handler asks for it).
 	 */
 	for (;;) {
-		ret = dma_resv_wait_timeout(&obj->resv, DMA_RESV_USAGE_BOOKKEEP,
-					    true, MAX_SCHEDULE_TIMEOUT);
-		if (ret < 0)
-			return ret;
+		wait = dma_resv_wait_timeout(&obj->resv,
+					     DMA_RESV_USAGE_BOOKKEEP, true,
+					     MAX_SCHEDULE_TIMEOUT);
+		if (wait < 0)
+			return wait;
 		if (dma_resv_lock_interruptible(&obj->resv, NULL))
 			return -ERESTARTSYS;
 		ret = 0;

@@ -2203,7 +2203,8 @@ struct drm_vgem_fence_signal {
 
 /*
  * A fence of vgem's, unsignalled until DRM_IOCTL_VGEM_FENCE_SIGNAL of
- * *@fence on @drm (or vgem's own 10 s timeout), added to the dma-buf @b
+ * *@fence on @drm, vgem's primary node (or vgem's own 10 s timeout),
+ * added to the dma-buf @b
  * with DMA_BUF_IOCTL_IMPORT_SYNC_FILE, as any holder of @b may.
  */
 static int fence_on(int drm, int b, uint32_t *fence)
@@ -2261,7 +2262,11 @@ static int test_migrate_waits_for_fences(void)
 	pid_t pid;
 	long bad;
 
+	/* The primary node: dumb buffers are not made on render nodes. */
 	VGEM_OPEN(drm);
+	close(drm);
+	drm = drm_node("vgem", "card", 1);
+	EXPECT_OK(drm);
 	fd = dev_open(mmb_dut);
 	EXPECT_OK(fd);
 	EXPECT_OK(mmb_obj_create(fd, len, MMB_OBJ_RAM, &h, &off));
