@@ -238,6 +238,26 @@ static int mmap_err(int fd, size_t len, int prot, int flags, off_t off)
 	return -errno;
 }
 
+/*
+ * A new object of @len bytes at @placement on @fd, its handle in *@h,
+ * mapped at *@p and filled with the pattern of @seed; its dma-buf,
+ * exported writable and close-on-exec, is returned, or -errno.
+ */
+static int object_exported(int fd, size_t len, uint32_t placement,
+			   uint64_t seed, uint32_t *h, uint8_t **p)
+{
+	uint64_t off;
+	int r = mmb_obj_create(fd, len, placement, h, &off);
+
+	if (r)
+		return r;
+	*p = mmb_obj_map(fd, off, len);
+	if (!*p)
+		return -errno;
+	pattern_fill(*p, len, seed, 0);
+	return mmb_obj_export(fd, *h, MMB_EXPORT_WRITE | MMB_EXPORT_CLOEXEC);
+}
+
 /* The devices with a pool: the device under test, then ivshmem0. */
 static int for_each_pool_dev(int (*fn)(const char *name, int fd))
 {
@@ -275,18 +295,14 @@ static int for_each_pool_dev(int (*fn)(const char *name, int fd))
 static int object_mmap_on(const char *name, int fd)
 {
 	const size_t len = 16 * PG;
-	uint64_t seed = test_seed(), off;
+	uint64_t seed = test_seed();
 	struct mmb_obj_info oi;
 	uint8_t *p, *q;
 	uint32_t h;
 	int b, step;
 	long bad;
 
-	EXPECT_OK(mmb_obj_create(fd, len, MMB_OBJ_DEVICE, &h, &off));
-	p = mmb_obj_map(fd, off, len);
-	EXPECT(p, "map: %s", strerror(errno));
-	pattern_fill(p, len, seed, 0);
-	b = mmb_obj_export(fd, h, MMB_EXPORT_WRITE | MMB_EXPORT_CLOEXEC);
+	b = object_exported(fd, len, MMB_OBJ_DEVICE, seed, &h, &p);
 	EXPECT_OK(b);
 	EXPECT_EQ(fcntl(b, F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);
 	EXPECT_EQ(lseek(b, 0, SEEK_END), (off_t)len);
@@ -1990,7 +2006,7 @@ static struct dynimp_info di_info(int di)
 static int dynamic_importer_on(const char *name, int fd)
 {
 	const size_t len = 8 * PG;
-	uint64_t seed = test_seed(), off;
+	uint64_t seed = test_seed();
 	struct dynimp_info info;
 	uint8_t *p, *buf;
 	int b, di;
@@ -2000,11 +2016,7 @@ static int dynamic_importer_on(const char *name, int fd)
 
 	buf = malloc(len);
 	EXPECT(buf, "malloc");
-	EXPECT_OK(mmb_obj_create(fd, len, MMB_OBJ_DEVICE, &h, &off));
-	p = mmb_obj_map(fd, off, len);
-	EXPECT(p, "map: %s", strerror(errno));
-	pattern_fill(p, len, seed, 0);
-	b = mmb_obj_export(fd, h, MMB_EXPORT_WRITE | MMB_EXPORT_CLOEXEC);
+	b = object_exported(fd, len, MMB_OBJ_DEVICE, seed, &h, &p);
 	EXPECT_OK(b);
 
 	/* A static importer: pinned from the attach on. */
@@ -2101,7 +2113,7 @@ static int test_dynamic_importer(void)
 static int ignored_notify_on(const char *name, int fd)
 {
 	const size_t len = 4 * PG;
-	uint64_t seed = test_seed(), offa, offb, offc, cache;
+	uint64_t seed = test_seed(), offb, offc, cache;
 	uint8_t *pa, *pb, *buf;
 	uint32_t ha, hb, hc;
 	int b, di;
@@ -2116,11 +2128,7 @@ static int ignored_notify_on(const char *name, int fd)
 		free(buf);
 		SKIP("CONFIG_DMABUF_MOVE_NOTIFY is off: dynamic importers pin");
 	}
-	EXPECT_OK(mmb_obj_create(fd, len, MMB_OBJ_RAM, &ha, &offa));
-	pa = mmb_obj_map(fd, offa, len);
-	EXPECT(pa, "map: %s", strerror(errno));
-	pattern_fill(pa, len, seed, 0);
-	b = mmb_obj_export(fd, ha, MMB_EXPORT_WRITE | MMB_EXPORT_CLOEXEC);
+	b = object_exported(fd, len, MMB_OBJ_RAM, seed, &ha, &pa);
 	EXPECT_OK(b);
 	EXPECT_OK(di_attach(di, b, DYNIMP_DYNAMIC | DYNIMP_IGNORE));
 	EXPECT_OK(xioctl(di, DYNIMP_IOC_MAP, NULL));
@@ -2253,7 +2261,7 @@ static int test_migrate_waits_for_fences(void)
 {
 	const size_t len = 4 * PG;
 	struct sigaction sa = { .sa_handler = on_alarm };
-	uint64_t seed = test_seed(), off;
+	uint64_t seed = test_seed();
 	struct drm_vgem_fence_signal fs = { 0 };
 	struct pollfd pfd;
 	uint32_t h, fence = 0;
@@ -2269,11 +2277,7 @@ static int test_migrate_waits_for_fences(void)
 	EXPECT_OK(drm);
 	fd = dev_open(mmb_dut);
 	EXPECT_OK(fd);
-	EXPECT_OK(mmb_obj_create(fd, len, MMB_OBJ_RAM, &h, &off));
-	p = mmb_obj_map(fd, off, len);
-	EXPECT(p, "map: %s", strerror(errno));
-	pattern_fill(p, len, seed, 0);
-	b = mmb_obj_export(fd, h, MMB_EXPORT_WRITE | MMB_EXPORT_CLOEXEC);
+	b = object_exported(fd, len, MMB_OBJ_RAM, seed, &h, &p);
 	EXPECT_OK(b);
 
 	/* Interrupted: -EINTR, and the object still in RAM. */
