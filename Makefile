@@ -97,11 +97,11 @@ $(BUILD)/sample/%/mmb_sample.ko: $(wildcard samples/mmb_sample/*.[ch]) samples/m
 	$(MAKE) -C $(call kdir_of,$*) M=$(@D) MMB_SDK=$(BUILD)/sdk/$*/usr/src/mmbridge-$(VERSION) \
 		MMB_WERROR=$(MMB_WERROR) modules
 
-# The tests' own driver (tests/kmod), built against the SDK the sample's
+# The tests' own drivers (tests/kmod), built against the SDK the sample's
 # build installed.
 regtest: $(BUILD)/regtest/$(KVER)/mmb_regtest.ko
 
-$(BUILD)/regtest/%/mmb_regtest.ko: tests/kmod/mmb_regtest.c tests/kmod/Kbuild \
+$(BUILD)/regtest/%/mmb_regtest.ko: $(wildcard tests/kmod/*.[ch]) tests/kmod/Kbuild \
 		$(BUILD)/sample/%/mmb_sample.ko
 	@rm -rf $(@D) && mkdir -p $(@D)
 	@cp -a tests/kmod/* $(@D)/

@@ -10,12 +10,26 @@
  * removal finds them with the others, and their faults decide as the
  * others' do.
  *
- * Importing devices reach objects only in RAM.  The exporter is a static
- * one in dma-buf's terms: every DMA mapping of an attachment, and the
- * kernel mapping (vmap), pins the object in RAM (moving it there first)
- * until it is unmapped, so no move, eviction or removal changes the pages
- * an importer's DMA may reach, and the pages are freed only after the
- * last mapping is gone.  No move_notify is needed, and none is sent.
+ * Importing devices reach objects only in RAM, and an object's exporter is
+ * a dynamic one in dma-buf's terms (pin and unpin ops; the object's own
+ * reservation object):
+ *
+ *  - An importer that pins (every static importer, at attach; a dynamic
+ *    one at each mapping on a kernel without CONFIG_DMABUF_MOVE_NOTIFY),
+ *    and the kernel mapping (vmap), hold the object in RAM (moving it
+ *    there first) until they let go: a move to the device returns -EBUSY
+ *    meanwhile.  Evictions and removal only ever move objects to RAM.
+ *  - A dynamic importer's mapping does not pin.  A move to the device
+ *    takes the reservation lock, tells the importers (move_notify), waits
+ *    for the reservation's fences, and only then moves.  An importer that
+ *    keeps mapping the old pages anyway reaches pages of its own: each
+ *    DMA mapping holds a reference to the pages it maps, and pages given
+ *    up by an object that importers still map are freed when the last
+ *    mapping is undone, never handed to another object.
+ *
+ * So no importer's DMA reaches memory that was freed or handed to someone
+ * else, and a pinning importer's pages are the object's for as long as it
+ * holds them.
  *
  * The region is device memory that can be revoked at any moment: pinning
  * it for another device would end revocation, and reaching it peer to peer
@@ -24,13 +38,14 @@
  * refuse pinning; its mappings are user mappings only, revocable.
  *
  * Lock order: the dma-buf's reservation lock (held by the core around
- * map and vmap) -> mmb_object.sem (mmb_obj_pin()) -> mmb_dmabuf.lock.
- * Nothing of mmbridge takes a reservation lock.
+ * pin, map and vmap; by a move of the object to the device) ->
+ * mmb_object.sem (mmb_obj_pin()) -> mmb_dmabuf.lock.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/dma-buf.h>
 #include <linux/dma-mapping.h>
+#include <linux/dma-resv.h>
 #include <linux/fcntl.h>
 #include <linux/fs.h>
 #include <linux/module.h>
@@ -103,6 +118,23 @@ static int mmb_sgt_copy(struct sg_table *to, const struct sg_table *from)
 	return 0;
 }
 
+/* A reference to every page of @sgt, for as long as it maps them. */
+static void mmb_sgt_get_pages(struct sg_table *sgt)
+{
+	struct sg_page_iter it;
+
+	for_each_sgtable_page(sgt, &it, 0)
+		get_page(sg_page_iter_page(&it));
+}
+
+static void mmb_sgt_put_pages(struct sg_table *sgt)
+{
+	struct sg_page_iter it;
+
+	for_each_sgtable_page(sgt, &it, 0)
+		put_page(sg_page_iter_page(&it));
+}
+
 /*
  * The largest DMA segment of @dev, in whole pages: what it takes, and what
  * one mapping may be (swiotlb's bounce slots, for a device that needs
@@ -126,9 +158,18 @@ static struct sg_table *mmb_obj_map_dma_buf(struct dma_buf_attachment *attach,
 	struct page **pages;
 	int ret;
 
+	/*
+	 * A read-only dma-buf is read by devices only, whatever direction
+	 * the importer asks for (the core asks for both when it maps for a
+	 * static importer at attach): behind an IOMMU, its device cannot
+	 * write the object.
+	 */
+	if (!(attach->dmabuf->file->f_mode & FMODE_WRITE))
+		dir = DMA_TO_DEVICE;
 	m = kzalloc(sizeof(*m), GFP_KERNEL);
 	if (!m)
 		return ERR_PTR(-ENOMEM);
+	/* In RAM, and held there while the mapping is made. */
 	ret = mmb_obj_pin(ex->obj, true);
 	if (ret)
 		goto err_free;
@@ -157,6 +198,13 @@ static struct sg_table *mmb_obj_map_dma_buf(struct dma_buf_attachment *attach,
 	mutex_lock(&ex->lock);
 	list_add(&m->node, &ex->maps);
 	mutex_unlock(&ex->lock);
+	/*
+	 * The pages are the mapping's until it is undone, wherever the
+	 * object goes: a pin of the importer's own (the pin op) is what
+	 * keeps it here.
+	 */
+	mmb_sgt_get_pages(&m->sgt);
+	mmb_obj_hold(ex->obj);
 	return &m->out;
 
 err_unmap:
@@ -182,10 +230,40 @@ static void mmb_obj_unmap_dma_buf(struct dma_buf_attachment *attach,
 	list_del(&m->node);
 	mutex_unlock(&ex->lock);
 	dma_unmap_sgtable(attach->dev, &m->sgt, m->dir, DMA_ATTR_SKIP_CPU_SYNC);
+	mmb_sgt_put_pages(&m->sgt);
 	sg_free_table(&m->sgt);
 	sg_free_table(&m->out);
 	kfree(m);
+	mmb_obj_unhold(ex->obj);
+}
+
+/*
+ * The pin op: the core's pin of a static importer's attachment, and of a
+ * dynamic importer's mapping on a kernel without CONFIG_DMABUF_MOVE_NOTIFY.
+ * Under the reservation lock, so no move to the device comes in between.
+ */
+static int mmb_obj_dmabuf_pin(struct dma_buf_attachment *attach)
+{
+	struct mmb_dmabuf *ex = attach->dmabuf->priv;
+
+	return mmb_obj_pin(ex->obj, true);
+}
+
+static void mmb_obj_dmabuf_unpin(struct dma_buf_attachment *attach)
+{
+	struct mmb_dmabuf *ex = attach->dmabuf->priv;
+
 	mmb_obj_unpin(ex->obj);
+}
+
+/*
+ * Before a move of an object to the device, its reservation lock held:
+ * the importers that map without pinning are told to let go of their
+ * mappings (the caller then waits for the reservation's fences).
+ */
+void mmb_dmabuf_move_notify(struct dma_buf *dmabuf)
+{
+	dma_buf_move_notify(dmabuf);
 }
 
 /*
@@ -305,10 +383,16 @@ static void mmb_dmabuf_free(struct mmb_dmabuf *ex)
 
 static void mmb_dmabuf_release(struct dma_buf *dmabuf)
 {
-	mmb_dmabuf_free(dmabuf->priv);
+	struct mmb_dmabuf *ex = dmabuf->priv;
+
+	if (ex->obj)
+		mmb_obj_set_dmabuf(ex->obj, NULL);
+	mmb_dmabuf_free(ex);
 }
 
 static const struct dma_buf_ops mmb_obj_dmabuf_ops = {
+	.pin = mmb_obj_dmabuf_pin,
+	.unpin = mmb_obj_dmabuf_unpin,
 	.map_dma_buf = mmb_obj_map_dma_buf,
 	.unmap_dma_buf = mmb_obj_unmap_dma_buf,
 	.begin_cpu_access = mmb_obj_begin_cpu_access,
@@ -410,12 +494,16 @@ static long mmb_dmabuf_fd(struct mmb_dmabuf *ex, const struct mmb_export *arg,
 	info.size = size;
 	info.flags = arg->flags & MMB_EXPORT_WRITE ? O_RDWR : O_RDONLY;
 	info.priv = ex;
+	if (ex->obj)
+		info.resv = mmb_obj_resv(ex->obj);
 	dmabuf = dma_buf_export(&info);
 	if (IS_ERR(dmabuf)) {
 		kfree(name);
 		mmb_dmabuf_free(ex);
 		return PTR_ERR(dmabuf);
 	}
+	if (ex->obj)
+		mmb_obj_set_dmabuf(ex->obj, dmabuf);
 	/* From here on, release drops what @ex holds. */
 	dmabuf->file->f_mapping = mmb_region_mapping(ex->mdev);
 	spin_lock(&dmabuf->name_lock);

@@ -49,6 +49,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/bitmap.h>
+#include <linux/dma-resv.h>
 #include <linux/fault-inject.h>
 #include <linux/fs.h>
 #include <linux/highmem.h>
@@ -83,11 +84,17 @@
  * @sem:	faults and accesses read-hold it, moves write-hold it
  * @placement:	enum mmb_obj_placement; @sem
  * @lost:	removal could not save the device copy; @sem
- * @pins:	importers' mappings of its dma-buf that hold it in RAM; @sem
+ * @pins:	importers' pins of its dma-buf that hold it in RAM; @sem
+ * @held:	importers' DMA mappings of its dma-buf, each holding a
+ *		reference to the pages it maps; @sem
  * @pages:	RAM backing, or NULL; @sem
  * @first:	first pool page while in the pool; @sem
  * @owner:	the file whose handle it is, NULL once destroyed; xa_lock
  * @exported:	its dma-buf exists (dmabuf.c); xa_lock
+ * @resv:	its dma-buf's reservation object: a move away from RAM holds
+ *		it, so no importer maps meanwhile
+ * @dmabuf_lock: @dmabuf against the dma-buf's release
+ * @dmabuf:	its dma-buf, NULL before export and after release
  * @lru:	link in mmb_objects.lru while in the pool; xa_lock
  * @evict_gen:	the last placement that failed to evict it; xa_lock
  * @migrations:	moves so far; @sem
@@ -105,10 +112,14 @@ struct mmb_object {
 	u32 placement;
 	bool lost;
 	unsigned int pins;
+	unsigned int held;
 	struct page **pages;
 	unsigned long first;
 	struct mmb_file *owner;
 	bool exported;
+	struct dma_resv resv;
+	struct mutex dmabuf_lock; /* @dmabuf */
+	struct dma_buf *dmabuf;
 	struct list_head lru;
 	u64 evict_gen;
 	u64 migrations;
@@ -352,6 +363,20 @@ static void mmb_obj_pages_free(struct mmb_object *obj, struct page **pages)
 	spin_unlock(&mmb_cache.lock);
 }
 
+/*
+ * Give up RAM backing that importers' DMA mappings still reference
+ * (mmb_obj_hold()): each page is freed when its last mapping is undone,
+ * never cached for another object.
+ */
+static void mmb_pages_put(struct page **pages, unsigned long npages)
+{
+	unsigned long i;
+
+	for (i = 0; i < npages; i++)
+		put_page(pages[i]);
+	kvfree(pages);
+}
+
 static unsigned long mmb_pool_pfn(struct mmb_device *mdev, unsigned long pg)
 {
 	return mmb_mem_pfn(&mdev->pool, (u64)pg << PAGE_SHIFT);
@@ -439,6 +464,7 @@ static void mmb_obj_release(struct kref *ref)
 
 	if (obj->pages)
 		mmb_obj_pages_free(obj, obj->pages);
+	dma_resv_fini(&obj->resv);
 	mem_cgroup_put(obj->memcg);
 	put_device(&mdev->dev);
 	kfree(obj);
@@ -501,7 +527,10 @@ static int mmb_obj_switch(struct mmb_object *obj, struct page **pages,
 				   killable);
 		if (ret)
 			return ret;
-		mmb_obj_pages_free(obj, obj->pages);
+		if (obj->held)
+			mmb_pages_put(obj->pages, obj->npages);
+		else
+			mmb_obj_pages_free(obj, obj->pages);
 		obj->pages = NULL;
 		obj->first = first;
 		obj->placement = MMB_OBJ_DEVICE;
@@ -634,35 +663,92 @@ static long mmb_pool_get(struct mmb_device *mdev, unsigned long npages)
 	}
 }
 
+/* How long others may wait behind a move for the importers' fences. */
+#define MMB_OBJ_FENCE_LOCKED_WAIT (HZ / 10)
+
+/*
+ * Before a move of @obj to the device, its reservation held: tell the
+ * importers that map without pinning (move_notify), and wait for the
+ * fences of the reservation (their invalidations), for a short while
+ * only: everyone who maps or polls the dma-buf waits behind the lock,
+ * uninterruptibly, and fences are user space's to add
+ * (DMA_BUF_IOCTL_IMPORT_SYNC_FILE).  0 when they have signalled; -ETIME
+ * when the caller should wait without the lock and come back.
+ */
+static int mmb_obj_notify_importers(struct mmb_object *obj)
+{
+	long ret;
+
+	dma_resv_assert_held(&obj->resv);
+	mutex_lock(&obj->dmabuf_lock);
+	if (obj->dmabuf)
+		mmb_dmabuf_move_notify(obj->dmabuf);
+	mutex_unlock(&obj->dmabuf_lock);
+	ret = dma_resv_wait_timeout(&obj->resv, DMA_RESV_USAGE_BOOKKEEP, true,
+				    MMB_OBJ_FENCE_LOCKED_WAIT);
+	if (ret < 0)
+		return ret;
+	return ret ? 0 : -ETIME;
+}
+
 /*
  * Move @obj into the pool (a no-op if it is there).  Killed on the way
  * (-EINTR), the task leaves @obj in RAM, whole, and gives back the pool
  * pages it took for it; what it evicted stays evicted.  -EBUSY while an
- * importer of its dma-buf holds it in RAM.
+ * importer of its dma-buf holds it in RAM (a pin).  Importers that map it
+ * without pinning are told first (move_notify), and their fences waited
+ * for; pages they have not unmapped yet stay theirs (mmb_obj_hold()).
+ * Any signal ends those waits (-ERESTARTSYS).
  */
 static int mmb_obj_to_device(struct mmb_object *obj)
 {
 	struct mmb_device *mdev = obj->mdev;
 	struct mmb_objects *objs = &mdev->core->objects;
 	bool placed = false;
-	long first;
+	long first, wait;
 	int ret = 0;
 
-	if (mutex_lock_killable(&objs->move_lock))
-		return -EINTR;
-	if (READ_ONCE(obj->placement) == MMB_OBJ_DEVICE) {
-		mutex_unlock(&objs->move_lock);
-		return 0;
+	/*
+	 * The reservation comes first, as dma-buf orders it: no importer
+	 * maps while the object moves.  Importers that map without pinning
+	 * let go of the pages, and the reservation's fences are waited for,
+	 * before move_lock, which removal waits for; fences already there
+	 * are waited for without the lock.  A signal ends the waits
+	 * (restarted where the handler asks for it).
+	 */
+	for (;;) {
+		wait = dma_resv_wait_timeout(&obj->resv,
+					     DMA_RESV_USAGE_BOOKKEEP, true,
+					     MAX_SCHEDULE_TIMEOUT);
+		if (wait < 0)
+			return wait;
+		if (dma_resv_lock_interruptible(&obj->resv, NULL))
+			return -ERESTARTSYS;
+		ret = 0;
+		if (READ_ONCE(obj->placement) == MMB_OBJ_DEVICE)
+			goto out_resv;
+		/* Held in RAM by an importer: not worth evicting for. */
+		if (READ_ONCE(obj->pins)) {
+			ret = -EBUSY;
+			goto out_resv;
+		}
+		ret = mmb_obj_notify_importers(obj);
+		if (ret != -ETIME)
+			break;
+		dma_resv_unlock(&obj->resv);
 	}
-	/* Held in RAM by an importer: not worth evicting anything for. */
-	if (READ_ONCE(obj->pins)) {
-		mutex_unlock(&objs->move_lock);
-		return -EBUSY;
+	if (ret)
+		goto out_resv;
+	if (mutex_lock_killable(&objs->move_lock)) {
+		ret = -EINTR;
+		goto out_resv;
 	}
+	if (READ_ONCE(obj->placement) == MMB_OBJ_DEVICE)
+		goto out;
 	first = mmb_pool_get(mdev, obj->npages);
 	if (first < 0) {
-		mutex_unlock(&objs->move_lock);
-		return first;
+		ret = first;
+		goto out;
 	}
 	if (down_write_killable(&obj->sem)) {
 		ret = -EINTR;
@@ -680,7 +766,10 @@ static int mmb_obj_to_device(struct mmb_object *obj)
 		mmb_pool_put(objs, first, obj->npages);
 		xa_unlock(&objs->xa);
 	}
+out:
 	mutex_unlock(&objs->move_lock);
+out_resv:
+	dma_resv_unlock(&obj->resv);
 	return ret;
 }
 
@@ -709,6 +798,8 @@ static int mmb_obj_create(struct mmb_file *mf, struct mmb_obj_create *oc)
 		return -ENOMEM;
 	kref_init(&obj->ref);
 	init_rwsem(&obj->sem);
+	dma_resv_init(&obj->resv);
+	mutex_init(&obj->dmabuf_lock);
 	INIT_LIST_HEAD(&obj->lru);
 	obj->npages = oc->size >> PAGE_SHIFT;
 	obj->placement = oc->placement;
@@ -768,6 +859,7 @@ static int mmb_obj_create(struct mmb_file *mf, struct mmb_obj_create *oc)
 err_erase:
 	xa_erase(&objs->xa, id);
 err_put_mdev:
+	dma_resv_fini(&obj->resv);
 	mem_cgroup_put(obj->memcg);
 	put_device(&mdev->dev);
 	kfree(obj);
@@ -968,6 +1060,51 @@ void mmb_obj_unpin(struct mmb_object *obj)
 	WARN_ON(!obj->pins);
 	obj->pins--;
 	up_write(&obj->sem);
+}
+
+/**
+ * mmb_obj_hold() - turn a pin into an importer's DMA mapping.
+ * @obj:	the object, pinned by the caller (mmb_obj_pin())
+ *
+ * The caller has taken a reference to every page of mmb_obj_pages() for
+ * the mapping.  The pin ends: the object may move away from RAM once the
+ * importer was told (a dynamic importer's mapping), and then the pages it
+ * left behind are freed only when the mapping puts them, never handed to
+ * another object.  Undone by mmb_obj_unhold() after the pages are put.
+ */
+void mmb_obj_hold(struct mmb_object *obj)
+{
+	down_write(&obj->sem);
+	WARN_ON(!obj->pins);
+	obj->pins--;
+	obj->held++;
+	up_write(&obj->sem);
+}
+
+void mmb_obj_unhold(struct mmb_object *obj)
+{
+	down_write(&obj->sem);
+	WARN_ON(!obj->held);
+	obj->held--;
+	up_write(&obj->sem);
+}
+
+/* The reservation object of @obj's dma-buf (dma_buf_export_info.resv). */
+struct dma_resv *mmb_obj_resv(struct mmb_object *obj)
+{
+	return &obj->resv;
+}
+
+/*
+ * @obj's dma-buf is @dmabuf, or none (NULL, from its release): what a
+ * move tells.  Not under the reservation lock, which a move holds while it
+ * waits for fences.
+ */
+void mmb_obj_set_dmabuf(struct mmb_object *obj, struct dma_buf *dmabuf)
+{
+	mutex_lock(&obj->dmabuf_lock);
+	obj->dmabuf = dmabuf;
+	mutex_unlock(&obj->dmabuf_lock);
 }
 
 /* The RAM backing of a pinned object, and its size in pages. */

@@ -57,13 +57,17 @@
  *     mmb_object.sem (read)
  *       mmb_objects.xa lock		LRU update
  *
- *   dma_resv lock of a dma-buf		the dma-buf core around map, vmap
+ *   dma_resv lock of a dma-buf		the dma-buf core around pin, map,
+ *					vmap; a move of the object to the
+ *					device (move_notify)
+ *     mmb_object.dmabuf_lock		move_notify; the dma-buf's release
+ *     mmb_objects.move_lock		the move to the device
  *     mmb_object.sem (write)		mmb_obj_pin(): a move to RAM, a pin
  *       mmb_dmabuf.lock		an export's DMA mappings
  *   mmb_device.stream_lock (mutex)	a stream importing dma-bufs
  *     dma_resv lock of each		map or vmap for the stream
- *   mmbridge takes no dma_resv lock of its own, and none while holding
- *   a lock above it.
+ *   The only dma_resv lock mmbridge takes itself is its own object's, in
+ *   the move to the device, and never while holding a lock above it.
  *
  * Rule: user memory is never touched (copy_{to,from}_user, get/pin_user_pages)
  * while unplug_rwsem is held.  A page fault takes mmap_lock and then, in
@@ -499,9 +503,11 @@ void mmb_stream_quiesce(struct mmb_device *mdev);
 
 /* dmabuf.c */
 struct dma_buf;
+struct dma_resv;
 bool mmb_dmabuf_is_region(struct dma_buf *dmabuf);
 int mmb_dmabuf_pin(struct dma_buf *dmabuf);
 void mmb_dmabuf_unpin(struct dma_buf *dmabuf);
+void mmb_dmabuf_move_notify(struct dma_buf *dmabuf);
 
 /* region.c */
 int mmb_region_fs_init(void);
@@ -521,6 +527,10 @@ void mmb_obj_export_put(struct mmb_object *obj);
 void mmb_obj_put(struct mmb_object *obj);
 int mmb_obj_pin(struct mmb_object *obj, bool killable);
 void mmb_obj_unpin(struct mmb_object *obj);
+void mmb_obj_hold(struct mmb_object *obj);
+void mmb_obj_unhold(struct mmb_object *obj);
+struct dma_resv *mmb_obj_resv(struct mmb_object *obj);
+void mmb_obj_set_dmabuf(struct mmb_object *obj, struct dma_buf *dmabuf);
 struct page **mmb_obj_pages(struct mmb_object *obj, unsigned long *npages);
 u32 mmb_obj_id(struct mmb_object *obj);
 u64 mmb_obj_bytes(struct mmb_object *obj);

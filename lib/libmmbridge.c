@@ -535,7 +535,13 @@ static int mmb_obj_ctl(int fd, unsigned long cmd, uint32_t handle,
 
 int mmb_obj_migrate(int fd, uint32_t handle, uint32_t placement)
 {
-	return mmb_obj_ctl(fd, MMB_IOC_OBJ_MIGRATE, handle, placement);
+	int ret;
+
+	/* A signal ends the wait for importers' fences: start again. */
+	do {
+		ret = mmb_obj_ctl(fd, MMB_IOC_OBJ_MIGRATE, handle, placement);
+	} while (ret == -EINTR);
+	return ret;
 }
 
 int mmb_obj_destroy(int fd, uint32_t handle)

@@ -7,6 +7,7 @@
  */
 #include <dirent.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -23,6 +24,7 @@
 #include <linux/videodev2.h>
 
 #include "harness.h"
+#include "kmod/mmb_dynimp.h"
 
 #define PG 4096UL
 
@@ -236,6 +238,26 @@ static int mmap_err(int fd, size_t len, int prot, int flags, off_t off)
 	return -errno;
 }
 
+/*
+ * A new object of @len bytes at @placement on @fd, its handle in *@h,
+ * mapped at *@p and filled with the pattern of @seed; its dma-buf,
+ * exported writable and close-on-exec, is returned, or -errno.
+ */
+static int object_exported(int fd, size_t len, uint32_t placement,
+			   uint64_t seed, uint32_t *h, uint8_t **p)
+{
+	uint64_t off;
+	int r = mmb_obj_create(fd, len, placement, h, &off);
+
+	if (r)
+		return r;
+	*p = mmb_obj_map(fd, off, len);
+	if (!*p)
+		return -errno;
+	pattern_fill(*p, len, seed, 0);
+	return mmb_obj_export(fd, *h, MMB_EXPORT_WRITE | MMB_EXPORT_CLOEXEC);
+}
+
 /* The devices with a pool: the device under test, then ivshmem0. */
 static int for_each_pool_dev(int (*fn)(const char *name, int fd))
 {
@@ -273,18 +295,14 @@ static int for_each_pool_dev(int (*fn)(const char *name, int fd))
 static int object_mmap_on(const char *name, int fd)
 {
 	const size_t len = 16 * PG;
-	uint64_t seed = test_seed(), off;
+	uint64_t seed = test_seed();
 	struct mmb_obj_info oi;
 	uint8_t *p, *q;
 	uint32_t h;
 	int b, step;
 	long bad;
 
-	EXPECT_OK(mmb_obj_create(fd, len, MMB_OBJ_DEVICE, &h, &off));
-	p = mmb_obj_map(fd, off, len);
-	EXPECT(p, "map: %s", strerror(errno));
-	pattern_fill(p, len, seed, 0);
-	b = mmb_obj_export(fd, h, MMB_EXPORT_WRITE | MMB_EXPORT_CLOEXEC);
+	b = object_exported(fd, len, MMB_OBJ_DEVICE, seed, &h, &p);
 	EXPECT_OK(b);
 	EXPECT_EQ(fcntl(b, F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);
 	EXPECT_EQ(lseek(b, 0, SEEK_END), (off_t)len);
@@ -1625,12 +1643,400 @@ static int test_stream_import_stuck_engine(void)
 	return T_PASS;
 }
 
+/*
+ * The tests' own importer (tests/kmod/mmb_dynimp.c): one importing device
+ * per open file, loaded first if need be; an fd or -errno.
+ */
+static int dynimp_open(void)
+{
+	int r, fd, i;
+
+	if (!module_loaded("mmb_dynimp")) {
+		r = module_insert("/lib/mmb_dynimp.ko", "");
+		if (r && r != -EEXIST)
+			return r;
+	}
+	/* devtmpfs makes the node a little after misc_register(). */
+	for (i = 0; i < 50; i++) {
+		fd = open("/dev/mmb_dynimp", O_RDWR | O_CLOEXEC);
+		if (fd >= 0 || errno != ENOENT)
+			return fd >= 0 ? fd : -errno;
+		usleep(20000);
+	}
+	return -ENOENT;
+}
+
+static int di_attach(int di, int dmabuf, uint32_t flags)
+{
+	struct dynimp_attach a = { .fd = dmabuf, .flags = flags };
+
+	return xioctl(di, DYNIMP_IOC_ATTACH, &a);
+}
+
+/* @len bytes at @off of what the importer's DMA reaches, to or from @buf. */
+static int di_rw(int di, uint64_t off, void *buf, size_t len, bool write)
+{
+	struct dynimp_rw rw = { .offset = off, .size = len,
+				.buf = (uintptr_t)buf, .write = write };
+
+	return xioctl(di, DYNIMP_IOC_RW, &rw);
+}
+
+static struct dynimp_info di_info(int di)
+{
+	struct dynimp_info info;
+
+	if (xioctl(di, DYNIMP_IOC_INFO, &info))
+		memset(&info, 0xff, sizeof(info));
+	return info;
+}
+
+/*
+ * An importer that pins and one that does not.  A static attachment pins
+ * the object in RAM at once, and a move to the device returns -EBUSY until
+ * it is gone.  A dynamic importer's attachment leaves the object where it
+ * is; its mapping moves it to RAM, and then, where the kernel lets a
+ * dynamic importer map without pinning (CONFIG_DMABUF_MOVE_NOTIFY), a move
+ * to the device tells it (move_notify: it unmaps) and goes ahead, the data
+ * moving with the object; elsewhere the mapping pins, and the move waits
+ * for the unmap.  Through each mapping the importer reads what the object
+ * holds and writes what its CPU mapping then reads, byte-exact.
+ */
+static int dynamic_importer_on(const char *name, int fd)
+{
+	const size_t len = 8 * PG;
+	uint64_t seed = test_seed();
+	struct dynimp_info info;
+	uint8_t *p, *buf;
+	int b, di;
+	uint32_t h;
+	bool mn;
+	long bad;
+
+	buf = malloc(len);
+	EXPECT(buf, "malloc");
+	b = object_exported(fd, len, MMB_OBJ_DEVICE, seed, &h, &p);
+	EXPECT_OK(b);
+
+	/* A static importer: pinned from the attach on. */
+	di = dynimp_open();
+	EXPECT_OK(di);
+	EXPECT_OK(di_attach(di, b, 0));
+	EXPECT_EQ(oinfo(fd, h).placement, MMB_OBJ_RAM);
+	EXPECT_EQ(oinfo(fd, h).dmabuf_pins, 1);
+	EXPECT_ERR(mmb_obj_migrate(fd, h, MMB_OBJ_DEVICE), EBUSY);
+	EXPECT_OK(xioctl(di, DYNIMP_IOC_MAP, NULL));
+	EXPECT_OK(di_rw(di, 0, buf, len, false));
+	bad = pattern_check(buf, len, seed, 0);
+	EXPECT(bad < 0, "static importer: byte %ld differs", bad);
+	close(di);
+	EXPECT_EQ(oinfo(fd, h).dmabuf_pins, 0);
+	EXPECT_OK(mmb_obj_migrate(fd, h, MMB_OBJ_DEVICE));
+
+	/* A dynamic one. */
+	di = dynimp_open();
+	EXPECT_OK(di);
+	mn = di_info(di).move_notify;
+	printf("# %s: CONFIG_DMABUF_MOVE_NOTIFY %s\n", name, mn ? "on" : "off");
+	EXPECT_OK(di_attach(di, b, DYNIMP_DYNAMIC));
+	EXPECT_EQ(oinfo(fd, h).placement, MMB_OBJ_DEVICE);
+	EXPECT_EQ(oinfo(fd, h).dmabuf_pins, 0);
+	EXPECT_ERR(di_rw(di, 0, buf, len, false), ESTALE);
+	EXPECT_OK(xioctl(di, DYNIMP_IOC_MAP, NULL));
+	EXPECT_EQ(oinfo(fd, h).placement, MMB_OBJ_RAM);
+	EXPECT_EQ(oinfo(fd, h).dmabuf_pins, mn ? 0 : 1);
+	EXPECT_OK(di_rw(di, 0, buf, len, false));
+	bad = pattern_check(buf, len, seed, 0);
+	EXPECT(bad < 0, "dynamic importer: byte %ld differs", bad);
+	pattern_fill(buf, len, seed + 1, 0);
+	EXPECT_OK(di_rw(di, 0, buf, len, true));
+	bad = pattern_check(p, len, seed + 1, 0);
+	EXPECT(bad < 0, "the importer's store, read by the CPU: byte %ld differs",
+	       bad);
+
+	if (mn) {
+		EXPECT_OK(mmb_obj_migrate(fd, h, MMB_OBJ_DEVICE));
+		info = di_info(di);
+		EXPECT_EQ(info.notified, 1);
+		EXPECT_EQ(info.mapped, 0);
+	} else {
+		EXPECT_ERR(mmb_obj_migrate(fd, h, MMB_OBJ_DEVICE), EBUSY);
+		info = di_info(di);
+		EXPECT_EQ(info.notified, 0);
+		EXPECT_EQ(info.mapped, 1);
+		EXPECT_EQ(oinfo(fd, h).placement, MMB_OBJ_RAM);
+		EXPECT_OK(xioctl(di, DYNIMP_IOC_UNMAP, NULL));
+		EXPECT_EQ(oinfo(fd, h).dmabuf_pins, 0);
+		EXPECT_OK(mmb_obj_migrate(fd, h, MMB_OBJ_DEVICE));
+		/* Told all the same, with nothing mapped. */
+		EXPECT_EQ(di_info(di).notified, 1);
+	}
+	EXPECT_EQ(oinfo(fd, h).placement, MMB_OBJ_DEVICE);
+	bad = pattern_check(p, len, seed + 1, 0);
+	EXPECT(bad < 0, "in the pool: byte %ld differs", bad);
+	EXPECT_ERR(di_rw(di, 0, buf, len, false), ESTALE);
+
+	/* Mapped again: RAM again, with what the pool held. */
+	pattern_fill(p, len, seed + 2, 0);
+	EXPECT_OK(xioctl(di, DYNIMP_IOC_MAP, NULL));
+	EXPECT_EQ(oinfo(fd, h).placement, MMB_OBJ_RAM);
+	EXPECT_OK(di_rw(di, 0, buf, len, false));
+	bad = pattern_check(buf, len, seed + 2, 0);
+	EXPECT(bad < 0, "mapped again: byte %ld differs", bad);
+
+	/* The importer goes with its mapping; the dma-buf stays. */
+	close(di);
+	EXPECT_EQ(oinfo(fd, h).dmabuf_pins, 0);
+	EXPECT_EQ(oinfo(fd, h).dmabuf, 1);
+	close(b);
+	munmap(p, len);
+	EXPECT_OK(mmb_obj_destroy(fd, h));
+	EXPECT_EQ(oinfo(fd, 0).objects, 0);
+	free(buf);
+	return T_PASS;
+}
+
+static int test_dynamic_importer(void)
+{
+	return for_each_pool_dev(dynamic_importer_on);
+}
+
+/*
+ * A broken dynamic importer keeps using its mapping after move_notify.
+ * Its DMA must reach pages of its own, neither the object (which moved)
+ * nor another object: here B, moved to RAM right after, which would get
+ * the pages A gave up if they were cached for reuse (the cache does not
+ * grow by them).  The pages are freed when the importer unmaps (KASAN and
+ * the page allocator's checks see any use after that).
+ */
+static int ignored_notify_on(const char *name, int fd)
+{
+	const size_t len = 4 * PG;
+	uint64_t seed = test_seed(), offb, offc, cache;
+	uint8_t *pa, *pb, *buf;
+	uint32_t ha, hb, hc;
+	int b, di;
+	long bad;
+
+	buf = malloc(len);
+	EXPECT(buf, "malloc");
+	di = dynimp_open();
+	EXPECT_OK(di);
+	if (!di_info(di).move_notify) {
+		close(di);
+		free(buf);
+		SKIP("CONFIG_DMABUF_MOVE_NOTIFY is off: dynamic importers pin");
+	}
+	b = object_exported(fd, len, MMB_OBJ_RAM, seed, &ha, &pa);
+	EXPECT_OK(b);
+	EXPECT_OK(di_attach(di, b, DYNIMP_DYNAMIC | DYNIMP_IGNORE));
+	EXPECT_OK(xioctl(di, DYNIMP_IOC_MAP, NULL));
+
+	/*
+	 * The premise: an object that nobody imports leaves its pages to
+	 * the cache (the module was loaded afresh for this case, so the
+	 * cache has room).  A, whose pages the importer still maps, must not.
+	 */
+	EXPECT_OK(mmb_obj_create(fd, len, MMB_OBJ_RAM, &hc, &offc));
+	cache = oinfo(fd, 0).ram_cache;
+	EXPECT_OK(mmb_obj_migrate(fd, hc, MMB_OBJ_DEVICE));
+	EXPECT_EQ(oinfo(fd, 0).ram_cache, cache + len);
+	EXPECT_OK(mmb_obj_destroy(fd, hc));
+	cache = oinfo(fd, 0).ram_cache;
+	EXPECT_OK(mmb_obj_migrate(fd, ha, MMB_OBJ_DEVICE));
+	EXPECT_EQ(di_info(di).notified, 1);
+	EXPECT_EQ(di_info(di).mapped, 1);
+	EXPECT_EQ(oinfo(fd, 0).ram_cache, cache);
+
+	EXPECT_OK(mmb_obj_create(fd, len, MMB_OBJ_DEVICE, &hb, &offb));
+	pb = mmb_obj_map(fd, offb, len);
+	EXPECT(pb, "map: %s", strerror(errno));
+	pattern_fill(pb, len, seed + 1, 0);
+	EXPECT_OK(mmb_obj_migrate(fd, hb, MMB_OBJ_RAM));
+
+	/* The stale mapping still reads what A held, and takes a store. */
+	EXPECT_OK(di_rw(di, 0, buf, len, false));
+	bad = pattern_check(buf, len, seed, 0);
+	EXPECT(bad < 0, "the stale mapping: byte %ld differs", bad);
+	pattern_fill(buf, len, seed + 2, 0);
+	EXPECT_OK(di_rw(di, 0, buf, len, true));
+	bad = pattern_check(pb, len, seed + 1, 0);
+	EXPECT(bad < 0, "%s: object B changed by the store through A's old "
+	       "pages: byte %ld differs", name, bad);
+	bad = pattern_check(pa, len, seed, 0);
+	EXPECT(bad < 0, "object A changed by the stale store: byte %ld differs",
+	       bad);
+
+	EXPECT_OK(xioctl(di, DYNIMP_IOC_UNMAP, NULL));
+	close(di);
+	close(b);
+	munmap(pa, len);
+	munmap(pb, len);
+	EXPECT_OK(mmb_obj_destroy(fd, ha));
+	EXPECT_OK(mmb_obj_destroy(fd, hb));
+	EXPECT_EQ(oinfo(fd, 0).objects, 0);
+	free(buf);
+	return T_PASS;
+}
+
+static int ignored_notify(void)
+{
+	return for_each_pool_dev(ignored_notify_on);
+}
+
+static int test_dynamic_importer_ignores_notify(void)
+{
+	return with_module_params("", ignored_notify);
+}
+
+/* vgem's fences (include/uapi/drm/vgem_drm.h) */
+struct drm_vgem_fence_attach {
+	uint32_t handle;
+	uint32_t flags;
+	uint32_t out_fence;
+	uint32_t pad;
+};
+
+struct drm_vgem_fence_signal {
+	uint32_t fence;
+	uint32_t flags;
+};
+
+#define VGEM_FENCE_WRITE 0x1
+#define DRM_IOCTL_VGEM_FENCE_ATTACH \
+	_IOWR('d', 0x41, struct drm_vgem_fence_attach)
+#define DRM_IOCTL_VGEM_FENCE_SIGNAL \
+	_IOW('d', 0x42, struct drm_vgem_fence_signal)
+
+/*
+ * A fence of vgem's, unsignalled until DRM_IOCTL_VGEM_FENCE_SIGNAL of
+ * *@fence on @drm, vgem's primary node (or vgem's own 10 s timeout),
+ * added to the dma-buf @b
+ * with DMA_BUF_IOCTL_IMPORT_SYNC_FILE, as any holder of @b may.
+ */
+static int fence_on(int drm, int b, uint32_t *fence)
+{
+	struct drm_mode_create_dumb cd = { .width = 1024, .height = 1,
+					   .bpp = 32 };
+	struct drm_vgem_fence_attach fa = { .flags = VGEM_FENCE_WRITE };
+	struct dma_buf_export_sync_file ex = { .flags = DMA_BUF_SYNC_RW,
+					       .fd = -1 };
+	struct dma_buf_import_sync_file im = { .flags = DMA_BUF_SYNC_WRITE };
+	int r, vb;
+
+	r = xioctl(drm, DRM_IOCTL_MODE_CREATE_DUMB, &cd);
+	if (r)
+		return r;
+	fa.handle = cd.handle;
+	r = xioctl(drm, DRM_IOCTL_VGEM_FENCE_ATTACH, &fa);
+	vb = r ? r : prime_export(drm, cd.handle);
+	gem_close(drm, cd.handle);
+	if (vb < 0)
+		return vb;
+	r = xioctl(vb, DMA_BUF_IOCTL_EXPORT_SYNC_FILE, &ex);
+	close(vb);
+	if (r)
+		return r;
+	im.fd = ex.fd;
+	r = xioctl(b, DMA_BUF_IOCTL_IMPORT_SYNC_FILE, &im);
+	close(ex.fd);
+	*fence = fa.out_fence;
+	return r;
+}
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+}
+
+/*
+ * A move to the device waits for the fences of the object's dma-buf (an
+ * importer's DMA in flight), and waits without its reservation lock:
+ * meanwhile poll() of the dma-buf, which takes that lock, returns at once,
+ * and an importer maps.  A signal ends the wait (-EINTR, the object where
+ * it was); the fence signalled, the move completes.
+ */
+static int test_migrate_waits_for_fences(void)
+{
+	const size_t len = 4 * PG;
+	struct sigaction sa = { .sa_handler = on_alarm };
+	uint64_t seed = test_seed();
+	struct drm_vgem_fence_signal fs = { 0 };
+	struct pollfd pfd;
+	uint32_t h, fence = 0;
+	int fd, drm, b, st, r;
+	uint8_t *p;
+	pid_t pid;
+	long bad;
+
+	/* The primary node: dumb buffers are not made on render nodes. */
+	VGEM_OPEN(drm);
+	close(drm);
+	drm = drm_node("vgem", "card", 1);
+	EXPECT_OK(drm);
+	fd = dev_open(mmb_dut);
+	EXPECT_OK(fd);
+	b = object_exported(fd, len, MMB_OBJ_RAM, seed, &h, &p);
+	EXPECT_OK(b);
+
+	/* Interrupted: -EINTR, and the object still in RAM. */
+	EXPECT_OK(fence_on(drm, b, &fence));
+	pid = fork();
+	EXPECT(pid >= 0, "fork: %s", strerror(errno));
+	if (!pid) {
+		struct mmb_obj_ctl ctl = { .argsz = sizeof(ctl), .handle = h,
+					   .placement = MMB_OBJ_DEVICE };
+
+		sigaction(SIGALRM, &sa, NULL); /* no SA_RESTART */
+		alarm(1);
+		r = ioctl(fd, MMB_IOC_OBJ_MIGRATE, &ctl) ? errno : 0;
+		_exit(r == EINTR ? 0 : 100 + r);
+	}
+	EXPECT_EQ(waitpid(pid, &st, 0), pid);
+	EXPECT(WIFEXITED(st) && !WEXITSTATUS(st),
+	       "the interrupted move: status 0x%x (100 + errno)", st);
+	EXPECT_EQ(oinfo(fd, h).placement, MMB_OBJ_RAM);
+	fs.fence = fence;
+	EXPECT_OK(xioctl(drm, DRM_IOCTL_VGEM_FENCE_SIGNAL, &fs));
+
+	/* Waiting, without the lock; then done once the fence signals. */
+	EXPECT_OK(fence_on(drm, b, &fence));
+	pid = fork();
+	EXPECT(pid >= 0, "fork: %s", strerror(errno));
+	if (!pid)
+		_exit(-mmb_obj_migrate(fd, h, MMB_OBJ_DEVICE));
+	usleep(300000);
+	pfd = (struct pollfd){ .fd = b, .events = POLLIN | POLLOUT };
+	EXPECT_EQ(poll(&pfd, 1, 0), 0); /* the fence: neither ready */
+	EXPECT_EQ(waitpid(pid, &st, WNOHANG), 0);
+	EXPECT_EQ(oinfo(fd, h).placement, MMB_OBJ_RAM);
+	fs.fence = fence;
+	EXPECT_OK(xioctl(drm, DRM_IOCTL_VGEM_FENCE_SIGNAL, &fs));
+	EXPECT_EQ(waitpid(pid, &st, 0), pid);
+	EXPECT(WIFEXITED(st) && !WEXITSTATUS(st),
+	       "the move after the fence: status 0x%x (errno)", st);
+	EXPECT_EQ(oinfo(fd, h).placement, MMB_OBJ_DEVICE);
+	bad = pattern_check(p, len, seed, 0);
+	EXPECT(bad < 0, "in the pool: byte %ld differs", bad);
+
+	close(b);
+	munmap(p, len);
+	EXPECT_OK(mmb_obj_destroy(fd, h));
+	close(fd);
+	close(drm);
+	return T_PASS;
+}
+
 const struct mmb_test dmabuf_tests[] = {
 	{ "dmabuf/object_mmap", test_object_mmap },
 	{ "dmabuf/object_outlives_handle", test_object_outlives_handle },
 	{ "dmabuf/export_errors", test_export_errors },
 	{ "dmabuf/region_mmap_revoke", test_region_mmap_revoke },
 	{ "dmabuf/vgem_import", test_vgem_import },
+	{ "dmabuf/dynamic_importer", test_dynamic_importer },
+	{ "dmabuf/dynamic_importer_ignores_notify",
+	  test_dynamic_importer_ignores_notify },
+	{ "dmabuf/migrate_waits_for_fences", test_migrate_waits_for_fences },
 	{ "dmabuf/removal_under_import", test_removal_under_import },
 	{ "dmabuf/close_orders", test_close_orders },
 	{ "dmabuf/importer_module_first_last",

@@ -174,6 +174,7 @@ make_initramfs() {
 	cp "$BUILD/mod/$rel/mmbridge.ko" "$BUILD/mod/$rel"/backends/*.ko "$root/lib/"
 	cp "$BUILD/sample/$rel/mmb_sample.ko" "$root/lib/mmb_sample.ko"
 	cp "$BUILD/regtest/$rel/mmb_regtest.ko" "$root/lib/mmb_regtest.ko"
+	cp "$BUILD/regtest/$rel/mmb_dynimp.ko" "$root/lib/mmb_dynimp.ko"
 	# What vm/package.sh built: the DKMS modules, installed programs.
 	if [ -f "$BUILD/dkms/out/$rel/mmbridge.ko" ]; then
 		mkdir -p "$root/lib/dkms"

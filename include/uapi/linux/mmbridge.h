@@ -991,7 +991,11 @@ struct mmb_obj_create {
  * its limit.  A fatal signal ends it early (-EINTR): the object stays
  * whole where it was, and the objects evicted for it so far stay in RAM.
  * An object that an importer of its dma-buf holds in RAM (struct
- * mmb_obj_info.dmabuf_pins) does not move to the device: -EBUSY.
+ * mmb_obj_info.dmabuf_pins) does not move to the device: -EBUSY.  Before
+ * an exported object moves to the device, the importers that map it
+ * without pinning are told, and the fences of its dma-buf waited for:
+ * any signal ends that wait (-EINTR, or the call restarts where the
+ * handler was installed with SA_RESTART; mmb_obj_migrate() retries).
  */
 struct mmb_obj_ctl {
 	__u32 argsz;
@@ -1064,10 +1068,16 @@ struct mmb_obj_info {
  * Objects.  A mapping of the dma-buf is an object mapping: it follows the
  * object's migrations as every mapping does.  An importing device reaches
  * the object only in RAM: mapping it for the importer's DMA, or into the
- * kernel (vmap), moves it to RAM first, and it stays there, pinned, until
- * every such mapping is gone (@dmabuf_pins of struct mmb_obj_info).
- * Meanwhile MMB_IOC_OBJ_MIGRATE to the device is -EBUSY and evictions
- * pass it over, so no importer's DMA reaches memory the object has left.
+ * kernel (vmap), moves it to RAM first.  An importer that pins (every
+ * static importer; every dynamic one on a kernel without
+ * CONFIG_DMABUF_MOVE_NOTIFY) and the kernel mapping hold it there until
+ * they let go (@dmabuf_pins of struct mmb_obj_info): meanwhile
+ * MMB_IOC_OBJ_MIGRATE to the device is -EBUSY.  A dynamic importer that
+ * maps without pinning is told before the object moves (move_notify), and
+ * the pages it still maps stay its own until it unmaps them.  Evictions
+ * and removal only move objects to RAM.  So no importer's DMA reaches
+ * memory that was freed or given to another object.  Devices map a
+ * read-only dma-buf for reading only (DMA_TO_DEVICE).
  * An object is exported once at a time: a second MMB_IOC_OBJ_EXPORT while
  * its dma-buf lives is -EBUSY (share that fd).  Removal of the device
  * moves the object to RAM as it does for every object; the dma-buf and
