@@ -462,6 +462,8 @@ static void mmb_obj_release(struct kref *ref)
 	}
 	xa_unlock(&objs->xa);
 
+	/* Importers' pins and mappings hold the dma-buf, which holds @obj. */
+	WARN_ON(obj->pins || obj->held);
 	if (obj->pages)
 		mmb_obj_pages_free(obj, obj->pages);
 	dma_resv_fini(&obj->resv);
