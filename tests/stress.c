@@ -130,6 +130,30 @@ static int role_irq(void)
 	return T_PASS;
 }
 
+/* What a bad frame held, and the stream's counts, for the log. */
+static void stream_report(int sfd, const uint8_t *p, uint64_t size,
+			  const struct mmb_frame *f, long bad)
+{
+	struct mmb_stream_status st;
+	uint64_t zeros = 0, i;
+
+	for (i = 0; i < size; i++)
+		zeros += !p[i];
+	printf("# frame %llu (index %u): bytes %ld..%ld:",
+	       (unsigned long long)f->seq, f->index, bad, bad + 15);
+	for (i = bad; i < size && i < (uint64_t)bad + 16; i++)
+		printf(" %02x", p[i]);
+	printf("; %llu of %llu bytes zero\n", (unsigned long long)zeros,
+	       (unsigned long long)size);
+	if (!mmb_stream_status(sfd, &st))
+		printf("# stream: produced %llu delivered %llu aborted %llu errors %llu pattern %llu\n",
+		       (unsigned long long)st.produced,
+		       (unsigned long long)st.delivered,
+		       (unsigned long long)st.aborted,
+		       (unsigned long long)st.errors,
+		       (unsigned long long)st.pattern_size);
+}
+
 /* Zero-copy DMA frames into the process's pinned memory, checked. */
 static int role_stream(void)
 {
@@ -156,6 +180,8 @@ static int role_stream(void)
 		EXPECT_OK(mmb_stream_next(sfd, &f));
 		bad = mmb_stream_check(frames[f.index], size, 11, st.pattern_size,
 				       f.seq);
+		if (bad >= 0)
+			stream_report(sfd, frames[f.index], size, &f, bad);
 		EXPECT(bad < 0, "frame %llu: byte %ld", (unsigned long long)f.seq,
 		       bad);
 		EXPECT_OK(mmb_stream_release(sfd, f.index));
