@@ -12,7 +12,10 @@
  *
  * With the module parameter edu_test_hooks, debugfs mmbridge/<edu>/stray_dma
  * (root only) makes the engine write its buffer to a bus address that
- * nothing mapped, so a test can see what an IOMMU does to such a DMA.
+ * nothing mapped, so a test can see what an IOMMU does to such a DMA, and
+ * mmbridge/<edu>/raise_irq sets the interrupt status bits written to it, as
+ * the raise register does, so a test can give the handler a DMA bit that no
+ * transfer of the driver's set.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -70,7 +73,7 @@ static bool edu_test_hooks;
 module_param(edu_test_hooks, bool, 0444);
 /* clang-format off */
 MODULE_PARM_DESC(edu_test_hooks,
-		 "Test facilities in debugfs, root only: stray_dma aims the DMA engine at any bus address; never set outside tests (default: off)");
+		 "Test facilities in debugfs, root only: stray_dma aims the DMA engine at any bus address, raise_irq sets interrupt status bits; never set outside tests (default: off)");
 /* clang-format on */
 
 static unsigned int edu_dma_bits = 28;
@@ -320,6 +323,32 @@ static const struct file_operations edu_stray_dma_fops = {
 	.write = edu_stray_dma_write,
 };
 
+/*
+ * Test hook (test_hooks): the interrupt status bits written (a number) are
+ * raised, as by a write to the raise register from anywhere else.
+ */
+static ssize_t edu_raise_irq_write(struct file *file, const char __user *buf,
+				   size_t count, loff_t *ppos)
+{
+	struct mmb_edu *edu = file->private_data;
+	u32 bits;
+	int ret;
+
+	if (!capable(CAP_SYS_RAWIO))
+		return -EPERM;
+	ret = kstrtou32_from_user(buf, count, 0, &bits);
+	if (ret)
+		return ret;
+	iowrite32(bits, edu->bar + EDU_REG_IRQ_RAISE);
+	return count;
+}
+
+static const struct file_operations edu_raise_irq_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.write = edu_raise_irq_write,
+};
+
 static ssize_t ident_show(struct device *dev, struct device_attribute *attr,
 			  char *buf)
 {
@@ -419,10 +448,14 @@ static int edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 
 	pci_set_drvdata(pdev, edu);
 	/* Removed with the device's directory, before the engine stops. */
-	if (edu_test_hooks)
+	if (edu_test_hooks) {
 		debugfs_create_file("stray_dma", 0200,
 				    mmb_device_debugfs(&edu->mdev), edu,
 				    &edu_stray_dma_fops);
+		debugfs_create_file("raise_irq", 0200,
+				    mmb_device_debugfs(&edu->mdev), edu,
+				    &edu_raise_irq_fops);
+	}
 	dev_info(&pdev->dev, "%s: ident 0x%08x, MSI irq %d, %u-bit DMA\n",
 		 dev_name(&edu->mdev.dev), edu->ident, edu->irq, edu_dma_bits);
 	return 0;
