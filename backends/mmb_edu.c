@@ -23,6 +23,7 @@
 #include <linux/debugfs.h>
 #include <linux/interrupt.h>
 #include <linux/io.h>
+#include <linux/iopoll.h>
 #include <linux/kstrtox.h>
 #include <linux/module.h>
 #include <linux/pci.h>
@@ -123,22 +124,30 @@ static void edu_dma_kick(struct mmb_edu *edu)
 	writeq(cmd, edu->bar + EDU_REG_DMA_CMD);
 }
 
-static void edu_dma_complete(struct mmb_edu *edu)
+/*
+ * The transfer on the engine if the engine has finished it, taken off it
+ * (and the next one started); else NULL.  The DMA bit of the interrupt
+ * status says that a transfer ended, not which one: a bit left from before
+ * this driver took the device, or set through the raise register, must not
+ * complete a transfer that is still running, whose buffer the device is
+ * about to write.  The command register's RUN bit says whether it is.
+ */
+static struct mmb_dma_req *edu_dma_finished(struct mmb_edu *edu)
 {
 	struct mmb_dma_req *req;
 
 	spin_lock(&edu->dma_lock);
 	req = edu->dma_cur;
-	edu->dma_cur = NULL;
-	edu_dma_kick(edu);
-	if (!edu->dma_cur)
-		wake_up(&edu->dma_idle_wq);
-	spin_unlock(&edu->dma_lock);
-
-	if (req) {
-		req->status = 0;
-		req->done(req);
+	if (req && !(readq(edu->bar + EDU_REG_DMA_CMD) & EDU_DMA_CMD_RUN)) {
+		edu->dma_cur = NULL;
+		edu_dma_kick(edu);
+		if (!edu->dma_cur)
+			wake_up(&edu->dma_idle_wq);
+	} else {
+		req = NULL;
 	}
+	spin_unlock(&edu->dma_lock);
+	return req;
 }
 
 static irqreturn_t edu_irq(int irq, void *data)
@@ -151,14 +160,20 @@ static irqreturn_t edu_irq(int irq, void *data)
 		return IRQ_NONE;
 	iowrite32(status, edu->bar + EDU_REG_IRQ_ACK);
 
-	/* One event per cause the interrupt reports. */
 	/*
-	 * The event first: when a transfer's waiter returns, the transfer's
-	 * interrupt is already counted and delivered (as on soft).
+	 * One event per cause the interrupt reports; a DMA bit is one only
+	 * when it ends the transfer on the engine.  The event first: when a
+	 * transfer's waiter returns, the transfer's interrupt is already
+	 * counted and delivered (as on soft).
 	 */
 	if (status & EDU_IRQ_DMA) {
-		mmb_irq_event(&edu->mdev, MMB_EVENT_DMA);
-		edu_dma_complete(edu);
+		struct mmb_dma_req *req = edu_dma_finished(edu);
+
+		if (req) {
+			mmb_irq_event(&edu->mdev, MMB_EVENT_DMA);
+			req->status = 0;
+			req->done(req);
+		}
 	}
 	if (status & ~EDU_IRQ_DMA)
 		mmb_irq_event(&edu->mdev, MMB_EVENT_TRIGGER);
@@ -385,6 +400,27 @@ static int edu_check_alive(struct mmb_edu *edu)
 	return 0;
 }
 
+/*
+ * Nothing left from a previous owner of the device: with bus mastering
+ * off, a transfer it started ends (in 100 ms) without reaching memory, and
+ * the interrupt bits it left are cleared, so that none is taken for one of
+ * this driver's.
+ */
+static int edu_quiesce(struct mmb_edu *edu)
+{
+	u64 cmd;
+
+	pci_clear_master(edu->pdev);
+	if (readq_poll_timeout(edu->bar + EDU_REG_DMA_CMD, cmd,
+			       !(cmd & EDU_DMA_CMD_RUN), 1000, 2 * USEC_PER_SEC)) {
+		dev_err(&edu->pdev->dev, "DMA engine busy\n");
+		return -EBUSY;
+	}
+	iowrite32(ioread32(edu->bar + EDU_REG_IRQ_STATUS),
+		  edu->bar + EDU_REG_IRQ_ACK);
+	return 0;
+}
+
 static int edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 {
 	struct mmb_edu *edu;
@@ -423,6 +459,8 @@ static int edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	INIT_LIST_HEAD(&edu->dma_queue);
 	init_waitqueue_head(&edu->dma_idle_wq);
 	ret = edu_check_alive(edu);
+	if (!ret)
+		ret = edu_quiesce(edu);
 	if (ret)
 		goto err_put;
 	/*
