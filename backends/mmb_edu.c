@@ -12,7 +12,10 @@
  *
  * With the module parameter edu_test_hooks, debugfs mmbridge/<edu>/stray_dma
  * (root only) makes the engine write its buffer to a bus address that
- * nothing mapped, so a test can see what an IOMMU does to such a DMA.
+ * nothing mapped, so a test can see what an IOMMU does to such a DMA, and
+ * mmbridge/<edu>/raise_irq sets the interrupt status bits written to it, as
+ * the raise register does, so a test can give the handler a DMA bit that no
+ * transfer of the driver's set.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -20,6 +23,7 @@
 #include <linux/debugfs.h>
 #include <linux/interrupt.h>
 #include <linux/io.h>
+#include <linux/iopoll.h>
 #include <linux/kstrtox.h>
 #include <linux/module.h>
 #include <linux/pci.h>
@@ -70,7 +74,7 @@ static bool edu_test_hooks;
 module_param(edu_test_hooks, bool, 0444);
 /* clang-format off */
 MODULE_PARM_DESC(edu_test_hooks,
-		 "Test facilities in debugfs, root only: stray_dma aims the DMA engine at any bus address; never set outside tests (default: off)");
+		 "Test facilities in debugfs, root only: stray_dma aims the DMA engine at any bus address, raise_irq sets interrupt status bits; never set outside tests (default: off)");
 /* clang-format on */
 
 static unsigned int edu_dma_bits = 28;
@@ -120,22 +124,30 @@ static void edu_dma_kick(struct mmb_edu *edu)
 	writeq(cmd, edu->bar + EDU_REG_DMA_CMD);
 }
 
-static void edu_dma_complete(struct mmb_edu *edu)
+/*
+ * The transfer on the engine if the engine has finished it, taken off it
+ * (and the next one started); else NULL.  The DMA bit of the interrupt
+ * status says that a transfer ended, not which one: a bit left from before
+ * this driver took the device, or set through the raise register, must not
+ * complete a transfer that is still running, whose buffer the device is
+ * about to write.  The command register's RUN bit says whether it is.
+ */
+static struct mmb_dma_req *edu_dma_finished(struct mmb_edu *edu)
 {
 	struct mmb_dma_req *req;
 
 	spin_lock(&edu->dma_lock);
 	req = edu->dma_cur;
-	edu->dma_cur = NULL;
-	edu_dma_kick(edu);
-	if (!edu->dma_cur)
-		wake_up(&edu->dma_idle_wq);
-	spin_unlock(&edu->dma_lock);
-
-	if (req) {
-		req->status = 0;
-		req->done(req);
+	if (req && !(readq(edu->bar + EDU_REG_DMA_CMD) & EDU_DMA_CMD_RUN)) {
+		edu->dma_cur = NULL;
+		edu_dma_kick(edu);
+		if (!edu->dma_cur)
+			wake_up(&edu->dma_idle_wq);
+	} else {
+		req = NULL;
 	}
+	spin_unlock(&edu->dma_lock);
+	return req;
 }
 
 static irqreturn_t edu_irq(int irq, void *data)
@@ -148,14 +160,20 @@ static irqreturn_t edu_irq(int irq, void *data)
 		return IRQ_NONE;
 	iowrite32(status, edu->bar + EDU_REG_IRQ_ACK);
 
-	/* One event per cause the interrupt reports. */
 	/*
-	 * The event first: when a transfer's waiter returns, the transfer's
-	 * interrupt is already counted and delivered (as on soft).
+	 * One event per cause the interrupt reports; a DMA bit is one only
+	 * when it ends the transfer on the engine.  The event first: when a
+	 * transfer's waiter returns, the transfer's interrupt is already
+	 * counted and delivered (as on soft).
 	 */
 	if (status & EDU_IRQ_DMA) {
-		mmb_irq_event(&edu->mdev, MMB_EVENT_DMA);
-		edu_dma_complete(edu);
+		struct mmb_dma_req *req = edu_dma_finished(edu);
+
+		if (req) {
+			mmb_irq_event(&edu->mdev, MMB_EVENT_DMA);
+			req->status = 0;
+			req->done(req);
+		}
 	}
 	if (status & ~EDU_IRQ_DMA)
 		mmb_irq_event(&edu->mdev, MMB_EVENT_TRIGGER);
@@ -320,6 +338,32 @@ static const struct file_operations edu_stray_dma_fops = {
 	.write = edu_stray_dma_write,
 };
 
+/*
+ * Test hook (test_hooks): the interrupt status bits written (a number) are
+ * raised, as by a write to the raise register from anywhere else.
+ */
+static ssize_t edu_raise_irq_write(struct file *file, const char __user *buf,
+				   size_t count, loff_t *ppos)
+{
+	struct mmb_edu *edu = file->private_data;
+	u32 bits;
+	int ret;
+
+	if (!capable(CAP_SYS_RAWIO))
+		return -EPERM;
+	ret = kstrtou32_from_user(buf, count, 0, &bits);
+	if (ret)
+		return ret;
+	iowrite32(bits, edu->bar + EDU_REG_IRQ_RAISE);
+	return count;
+}
+
+static const struct file_operations edu_raise_irq_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.write = edu_raise_irq_write,
+};
+
 static ssize_t ident_show(struct device *dev, struct device_attribute *attr,
 			  char *buf)
 {
@@ -353,6 +397,27 @@ static int edu_check_alive(struct mmb_edu *edu)
 			return -ENODEV;
 		}
 	}
+	return 0;
+}
+
+/*
+ * Nothing left from a previous owner of the device: with bus mastering
+ * off, a transfer it started ends (in 100 ms) without reaching memory, and
+ * the interrupt bits it left are cleared, so that none is taken for one of
+ * this driver's.
+ */
+static int edu_quiesce(struct mmb_edu *edu)
+{
+	u64 cmd;
+
+	pci_clear_master(edu->pdev);
+	if (readq_poll_timeout(edu->bar + EDU_REG_DMA_CMD, cmd,
+			       !(cmd & EDU_DMA_CMD_RUN), 1000, 2 * USEC_PER_SEC)) {
+		dev_err(&edu->pdev->dev, "DMA engine busy\n");
+		return -EBUSY;
+	}
+	iowrite32(ioread32(edu->bar + EDU_REG_IRQ_STATUS),
+		  edu->bar + EDU_REG_IRQ_ACK);
 	return 0;
 }
 
@@ -394,6 +459,8 @@ static int edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	INIT_LIST_HEAD(&edu->dma_queue);
 	init_waitqueue_head(&edu->dma_idle_wq);
 	ret = edu_check_alive(edu);
+	if (!ret)
+		ret = edu_quiesce(edu);
 	if (ret)
 		goto err_put;
 	/*
@@ -419,10 +486,14 @@ static int edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 
 	pci_set_drvdata(pdev, edu);
 	/* Removed with the device's directory, before the engine stops. */
-	if (edu_test_hooks)
+	if (edu_test_hooks) {
 		debugfs_create_file("stray_dma", 0200,
 				    mmb_device_debugfs(&edu->mdev), edu,
 				    &edu_stray_dma_fops);
+		debugfs_create_file("raise_irq", 0200,
+				    mmb_device_debugfs(&edu->mdev), edu,
+				    &edu_raise_irq_fops);
+	}
 	dev_info(&pdev->dev, "%s: ident 0x%08x, MSI irq %d, %u-bit DMA\n",
 		 dev_name(&edu->mdev.dev), edu->ident, edu->irq, edu_dma_bits);
 	return 0;
