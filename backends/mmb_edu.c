@@ -409,10 +409,12 @@ static int edu_check_alive(struct mmb_edu *edu)
 static int edu_quiesce(struct mmb_edu *edu)
 {
 	u64 cmd;
+	int ret;
 
 	pci_clear_master(edu->pdev);
-	if (readq_poll_timeout(edu->bar + EDU_REG_DMA_CMD, cmd,
-			       !(cmd & EDU_DMA_CMD_RUN), 1000, 2 * USEC_PER_SEC)) {
+	ret = readq_poll_timeout(edu->bar + EDU_REG_DMA_CMD, cmd,
+				 !(cmd & EDU_DMA_CMD_RUN), 1000, USEC_PER_SEC);
+	if (ret) {
 		dev_err(&edu->pdev->dev, "DMA engine busy\n");
 		return -EBUSY;
 	}
