@@ -1628,6 +1628,101 @@ static int vivid_connect(int v, const char *in_name, const char *out_name,
 }
 
 /*
+ * For the log of a failed loopback: what vivid_vid_can_loop() compares
+ * (formats, standards, rectangles, the connection).
+ */
+static void vivid_state(int v, int vo, const char *in_name)
+{
+	struct v4l2_format f = { .type = V4L2_BUF_TYPE_VIDEO_CAPTURE };
+	struct v4l2_format of = { .type = V4L2_BUF_TYPE_VIDEO_OUTPUT };
+	struct v4l2_selection sel;
+	struct v4l2_queryctrl q;
+	struct v4l2_control c;
+	v4l2_std_id s1 = 0, s2 = 0;
+	int in = -1, out = -1, t, k;
+	char ctrl[64];
+	static const struct { int type, target; const char *name; } sels[] = {
+		{ V4L2_BUF_TYPE_VIDEO_CAPTURE, V4L2_SEL_TGT_CROP, "cap crop" },
+		{ V4L2_BUF_TYPE_VIDEO_CAPTURE, V4L2_SEL_TGT_COMPOSE, "cap compose" },
+		{ V4L2_BUF_TYPE_VIDEO_OUTPUT, V4L2_SEL_TGT_CROP, "out crop" },
+		{ V4L2_BUF_TYPE_VIDEO_OUTPUT, V4L2_SEL_TGT_COMPOSE, "out compose" },
+	};
+
+	ioctl(v, VIDIOC_G_FMT, &f);
+	ioctl(vo, VIDIOC_G_FMT, &of);
+	ioctl(v, VIDIOC_G_STD, &s1);
+	ioctl(vo, VIDIOC_G_STD, &s2);
+	ioctl(v, VIDIOC_G_INPUT, &in);
+	ioctl(vo, VIDIOC_G_OUTPUT, &out);
+	printf("# cap %ux%u %.4s field %u bpl %u std %llx input %d; out %ux%u %.4s field %u bpl %u std %llx output %d\n",
+	       f.fmt.pix.width, f.fmt.pix.height,
+	       (char *)&f.fmt.pix.pixelformat, f.fmt.pix.field,
+	       f.fmt.pix.bytesperline, (unsigned long long)s1, in,
+	       of.fmt.pix.width, of.fmt.pix.height,
+	       (char *)&of.fmt.pix.pixelformat, of.fmt.pix.field,
+	       of.fmt.pix.bytesperline, (unsigned long long)s2, out);
+	for (k = 0; k < 4; k++) {
+		memset(&sel, 0, sizeof(sel));
+		sel.type = sels[k].type;
+		sel.target = sels[k].target;
+		t = ioctl(sels[k].type == V4L2_BUF_TYPE_VIDEO_CAPTURE ? v : vo,
+			  VIDIOC_G_SELECTION, &sel);
+		printf("# %s: %s %dx%d+%d+%d\n", sels[k].name,
+		       t ? strerror(errno) : "", sel.r.width, sel.r.height,
+		       sel.r.left, sel.r.top);
+	}
+	snprintf(ctrl, sizeof(ctrl), "%s Is Connected To", in_name);
+	for (k = 0; k < 3; k++) {
+		const char *n = (const char *[]){ ctrl, "Standard Signal Mode",
+						  "Loop Video" }[k];
+
+		if (v4l2_ctrl_find(v, n, &q)) {
+			printf("# control %s: none\n", n);
+			continue;
+		}
+		c.id = q.id;
+		t = ioctl(v, VIDIOC_G_CTRL, &c);
+		printf("# control %s: %d%s\n", n, t ? -1 : c.value,
+		       t ? " (error)" : "");
+	}
+}
+
+/*
+ * For the log of a failed loopback: the frame @cb that B @pb holds (@len
+ * bytes in lines of @stride) against A @pa, and how much of B's own
+ * pattern (@bseed) is left.
+ */
+static void loopback_report(const uint8_t *pa, const uint8_t *pb, size_t len,
+			    size_t stride, const struct v4l2_buffer *cb,
+			    uint64_t bseed)
+{
+	long untouched = pattern_check(pb, len, bseed, 0);
+	size_t k, l, same = 0;
+
+	printf("# seq %u field %u flags 0x%x bytesused %u\n", cb->sequence,
+	       cb->field, cb->flags, cb->bytesused);
+	printf("# B untouched up to byte %ld; A[0..16):", untouched);
+	for (k = 0; k < 16; k++)
+		printf(" %02x", pa[k]);
+	printf("\n# B[0..16):");
+	for (k = 0; k < 16; k++)
+		printf(" %02x", pb[k]);
+	printf("\n");
+	for (k = 0; k < len / stride; k++)
+		for (l = 0; l < len / stride; l++)
+			if (!memcmp(pb + k * stride, pa + l * stride, stride)) {
+				if (same++ < 8)
+					printf("# B line %zu = A line %zu\n", k,
+					       l);
+				break;
+			}
+	printf("# %zu of %zu lines of B are lines of A\n", same, len / stride);
+	for (k = 0; k < len && pb[k] == pb[0]; k++)
+		;
+	printf("# B constant for %zu bytes\n", k);
+}
+
+/*
  * The loopback of test_vivid_loopback() on vivid's capture node @v and
  * output node @vo, set to S-Video input @in_name and output @out_name.
  */
@@ -1725,6 +1820,11 @@ static int vivid_loopback(int v, int vo, const char *in_name,
 	EXPECT(ob.flags & V4L2_BUF_FLAG_QUEUED, "A left the output queue");
 	EXPECT_EQ(oinfo(fd, ha).dmabuf_pins, 1);
 	bad = pattern_check(pb, len, seed, 0);
+	if (bad >= 0) {
+		loopback_report(pa, pb, len, fmt.fmt.pix.bytesperline, &cb,
+				bseed);
+		vivid_state(v, vo, in_name);
+	}
 	EXPECT(bad < 0, "B differs from A's frame at byte %ld of %zu", bad,
 	       len);
 	bad = pattern_check(pb + len, olen - len, bseed, len);
