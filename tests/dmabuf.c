@@ -1356,12 +1356,14 @@ static int test_stream_import_removal(void)
 	return r == T_PASS ? import_removal("edu0") : r;
 }
 
-/* vivid's single-planar video capture node, or -errno. */
-static int vivid_open(void)
+/*
+ * vivid's single-planar video node with capability @caps (capture or
+ * output), or -errno.
+ */
+static int vivid_node(uint32_t caps)
 {
 	char path[32];
 	int i, j, fd, r;
-
 
 	if (!kmod_present("vivid")) {
 		r = importer_load("vivid");
@@ -1379,7 +1381,7 @@ static int vivid_open(void)
 			memset(&cap, 0, sizeof(cap));
 			if (!ioctl(fd, VIDIOC_QUERYCAP, &cap) &&
 			    !strcmp((char *)cap.driver, "vivid") &&
-			    (cap.device_caps & V4L2_CAP_VIDEO_CAPTURE) &&
+			    (cap.device_caps & caps) &&
 			    (cap.device_caps & V4L2_CAP_STREAMING))
 				return fd;
 			close(fd);
@@ -1389,34 +1391,80 @@ static int vivid_open(void)
 	return -ENOENT;
 }
 
-/* Set the control called @name to @val. */
-static int v4l2_ctrl_by_name(int fd, const char *name, int val)
+/* vivid's single-planar video capture node, or -errno. */
+static int vivid_open(void)
 {
-	struct v4l2_queryctrl q = { .id = V4L2_CTRL_FLAG_NEXT_CTRL };
-	struct v4l2_control c;
+	return vivid_node(V4L2_CAP_VIDEO_CAPTURE);
+}
 
-	while (!ioctl(fd, VIDIOC_QUERYCTRL, &q)) {
-		if (!strcmp((char *)q.name, name)) {
-			c.id = q.id;
-			c.value = val;
-			return xioctl(fd, VIDIOC_S_CTRL, &c);
-		}
-		q.id |= V4L2_CTRL_FLAG_NEXT_CTRL;
+/*
+ * The control called @name, into @q: 0 (its id in q->id), or -ENOENT.
+ */
+static int v4l2_ctrl_find(int fd, const char *name, struct v4l2_queryctrl *q)
+{
+	memset(q, 0, sizeof(*q));
+	q->id = V4L2_CTRL_FLAG_NEXT_CTRL;
+	while (!ioctl(fd, VIDIOC_QUERYCTRL, q)) {
+		if (!strcmp((char *)q->name, name))
+			return 0;
+		q->id |= V4L2_CTRL_FLAG_NEXT_CTRL;
 	}
 	return -ENOENT;
 }
 
-/* Queue buffer 0 of the queue set up with @memory (a dma-buf: @dmabuf). */
-static int v4l2_qbuf(int fd, uint32_t memory, int dmabuf, size_t len)
+/* Set the control called @name to @val. */
+static int v4l2_ctrl_by_name(int fd, const char *name, int val)
 {
-	struct v4l2_buffer b = { .type = V4L2_BUF_TYPE_VIDEO_CAPTURE,
-				 .memory = memory };
+	struct v4l2_queryctrl q;
+	struct v4l2_control c;
+
+	if (v4l2_ctrl_find(fd, name, &q))
+		return -ENOENT;
+	c.id = q.id;
+	c.value = val;
+	return xioctl(fd, VIDIOC_S_CTRL, &c);
+}
+
+/* The index of the item called @item of menu control @q, or -ENOENT. */
+static int v4l2_menu_index(int fd, const struct v4l2_queryctrl *q,
+			   const char *item)
+{
+	struct v4l2_querymenu m;
+	int i;
+
+	for (i = q->minimum; i <= q->maximum; i++) {
+		memset(&m, 0, sizeof(m));
+		m.id = q->id;
+		m.index = i;
+		if (!ioctl(fd, VIDIOC_QUERYMENU, &m) &&
+		    !strcmp((char *)m.name, item))
+			return i;
+	}
+	return -ENOENT;
+}
+
+/*
+ * Queue buffer 0 of the @type queue set up with @memory (a dma-buf:
+ * @dmabuf, of @len bytes), @used bytes of it filled for an output.
+ */
+static int v4l2_qbuf_type(int fd, uint32_t type, uint32_t memory, int dmabuf,
+			  size_t len, size_t used)
+{
+	struct v4l2_buffer b = { .type = type, .memory = memory,
+				 .bytesused = used };
 
 	if (memory == V4L2_MEMORY_DMABUF) {
 		b.m.fd = dmabuf;
 		b.length = len;
 	}
 	return xioctl(fd, VIDIOC_QBUF, &b);
+}
+
+/* Queue buffer 0 of the queue set up with @memory (a dma-buf: @dmabuf). */
+static int v4l2_qbuf(int fd, uint32_t memory, int dmabuf, size_t len)
+{
+	return v4l2_qbuf_type(fd, V4L2_BUF_TYPE_VIDEO_CAPTURE, memory, dmabuf,
+			      len, 0);
 }
 
 /* Capture into the buffer queued. */
@@ -1434,13 +1482,20 @@ static int v4l2_capture(int fd, uint32_t memory)
 	return r;
 }
 
-static int v4l2_reqbufs(int fd, uint32_t memory, uint32_t count)
+static int v4l2_reqbufs_type(int fd, uint32_t type, uint32_t memory,
+			     uint32_t count)
 {
 	struct v4l2_requestbuffers rb = { .count = count, .memory = memory,
-					  .type = V4L2_BUF_TYPE_VIDEO_CAPTURE };
+					  .type = type };
 	int r = xioctl(fd, VIDIOC_REQBUFS, &rb);
 
 	return r ? r : (int)rb.count;
+}
+
+static int v4l2_reqbufs(int fd, uint32_t memory, uint32_t count)
+{
+	return v4l2_reqbufs_type(fd, V4L2_BUF_TYPE_VIDEO_CAPTURE, memory,
+				 count);
 }
 
 /*
@@ -1514,6 +1569,352 @@ static int test_vivid_capture(void)
 	close(fd);
 	free(ref);
 	return T_PASS;
+}
+
+/*
+ * The first input (@out false) or output of vivid's node @fd whose name
+ * starts with @prefix, its name into @name: its index, or -ENOENT.
+ */
+static int vivid_port(int fd, bool out, const char *prefix, char name[32])
+{
+	struct v4l2_output o;
+	struct v4l2_input in;
+	uint32_t i;
+	int r;
+
+	for (i = 0;; i++) {
+		if (out) {
+			memset(&o, 0, sizeof(o));
+			o.index = i;
+			r = xioctl(fd, VIDIOC_ENUMOUTPUT, &o);
+			memcpy(name, o.name, 32);
+		} else {
+			memset(&in, 0, sizeof(in));
+			in.index = i;
+			r = xioctl(fd, VIDIOC_ENUMINPUT, &in);
+			memcpy(name, in.name, 32);
+		}
+		if (r)
+			return -ENOENT;
+		name[31] = 0;
+		if (!strncmp(name, prefix, strlen(prefix)))
+			return i;
+	}
+}
+
+/*
+ * Connect the input called @in_name of vivid's capture node @v to the
+ * output called @out_name: from 6.9 on through the input's "<input> Is
+ * Connected To" control, whose item "Output <output>" is the cable to that
+ * output; before, with the "Loop Video" control, which loops the
+ * instance's own output.  With @on false, disconnect them again (the
+ * input shows vivid's test pattern).  0 or -errno.
+ */
+static int vivid_connect(int v, const char *in_name, const char *out_name,
+			 bool on)
+{
+	struct v4l2_queryctrl q;
+	char ctrl[64], item[64];
+	int i;
+
+	snprintf(ctrl, sizeof(ctrl), "%s Is Connected To", in_name);
+	if (v4l2_ctrl_find(v, ctrl, &q))
+		return v4l2_ctrl_by_name(v, "Loop Video", on);
+	if (!on)
+		return v4l2_ctrl_by_name(v, ctrl, 0);
+	snprintf(item, sizeof(item), "Output %s", out_name);
+	i = v4l2_menu_index(v, &q, item);
+	return i < 0 ? i : v4l2_ctrl_by_name(v, ctrl, i);
+}
+
+/*
+ * For the log of a failed loopback: what vivid_vid_can_loop() compares
+ * (formats, standards, rectangles, the connection).
+ */
+static void vivid_state(int v, int vo, const char *in_name)
+{
+	struct v4l2_format f = { .type = V4L2_BUF_TYPE_VIDEO_CAPTURE };
+	struct v4l2_format of = { .type = V4L2_BUF_TYPE_VIDEO_OUTPUT };
+	struct v4l2_selection sel;
+	struct v4l2_queryctrl q;
+	struct v4l2_control c;
+	v4l2_std_id s1 = 0, s2 = 0;
+	int in = -1, out = -1, t, k;
+	char ctrl[64];
+	static const struct { int type, target; const char *name; } sels[] = {
+		{ V4L2_BUF_TYPE_VIDEO_CAPTURE, V4L2_SEL_TGT_CROP, "cap crop" },
+		{ V4L2_BUF_TYPE_VIDEO_CAPTURE, V4L2_SEL_TGT_COMPOSE, "cap compose" },
+		{ V4L2_BUF_TYPE_VIDEO_OUTPUT, V4L2_SEL_TGT_CROP, "out crop" },
+		{ V4L2_BUF_TYPE_VIDEO_OUTPUT, V4L2_SEL_TGT_COMPOSE, "out compose" },
+	};
+
+	ioctl(v, VIDIOC_G_FMT, &f);
+	ioctl(vo, VIDIOC_G_FMT, &of);
+	ioctl(v, VIDIOC_G_STD, &s1);
+	ioctl(vo, VIDIOC_G_STD, &s2);
+	ioctl(v, VIDIOC_G_INPUT, &in);
+	ioctl(vo, VIDIOC_G_OUTPUT, &out);
+	printf("# cap %ux%u %.4s field %u bpl %u std %llx input %d; out %ux%u %.4s field %u bpl %u std %llx output %d\n",
+	       f.fmt.pix.width, f.fmt.pix.height,
+	       (char *)&f.fmt.pix.pixelformat, f.fmt.pix.field,
+	       f.fmt.pix.bytesperline, (unsigned long long)s1, in,
+	       of.fmt.pix.width, of.fmt.pix.height,
+	       (char *)&of.fmt.pix.pixelformat, of.fmt.pix.field,
+	       of.fmt.pix.bytesperline, (unsigned long long)s2, out);
+	for (k = 0; k < 4; k++) {
+		memset(&sel, 0, sizeof(sel));
+		sel.type = sels[k].type;
+		sel.target = sels[k].target;
+		t = ioctl(sels[k].type == V4L2_BUF_TYPE_VIDEO_CAPTURE ? v : vo,
+			  VIDIOC_G_SELECTION, &sel);
+		printf("# %s: %s %dx%d+%d+%d\n", sels[k].name,
+		       t ? strerror(errno) : "", sel.r.width, sel.r.height,
+		       sel.r.left, sel.r.top);
+	}
+	snprintf(ctrl, sizeof(ctrl), "%s Is Connected To", in_name);
+	for (k = 0; k < 3; k++) {
+		const char *n = (const char *[]){ ctrl, "Standard Signal Mode",
+						  "Loop Video" }[k];
+
+		if (v4l2_ctrl_find(v, n, &q)) {
+			printf("# control %s: none\n", n);
+			continue;
+		}
+		c.id = q.id;
+		t = ioctl(v, VIDIOC_G_CTRL, &c);
+		printf("# control %s: %d%s\n", n, t ? -1 : c.value,
+		       t ? " (error)" : "");
+	}
+}
+
+/*
+ * For the log of a failed loopback: the frame @cb that B @pb holds (@len
+ * bytes in lines of @stride) against A @pa, and how much of B's own
+ * pattern (@bseed) is left.
+ */
+static void loopback_report(const uint8_t *pa, const uint8_t *pb, size_t len,
+			    size_t stride, const struct v4l2_buffer *cb,
+			    uint64_t bseed)
+{
+	long untouched = pattern_check(pb, len, bseed, 0);
+	size_t k, l, same = 0;
+
+	printf("# seq %u field %u flags 0x%x bytesused %u\n", cb->sequence,
+	       cb->field, cb->flags, cb->bytesused);
+	printf("# B untouched up to byte %ld; A[0..16):", untouched);
+	for (k = 0; k < 16; k++)
+		printf(" %02x", pa[k]);
+	printf("\n# B[0..16):");
+	for (k = 0; k < 16; k++)
+		printf(" %02x", pb[k]);
+	printf("\n");
+	for (k = 0; k < len / stride; k++)
+		for (l = 0; l < len / stride; l++)
+			if (!memcmp(pb + k * stride, pa + l * stride, stride)) {
+				if (same++ < 8)
+					printf("# B line %zu = A line %zu\n", k,
+					       l);
+				break;
+			}
+	printf("# %zu of %zu lines of B are lines of A\n", same, len / stride);
+	for (k = 0; k < len && pb[k] == pb[0]; k++)
+		;
+	printf("# B constant for %zu bytes\n", k);
+}
+
+/*
+ * The loopback of test_vivid_loopback() on vivid's capture node @v and
+ * output node @vo, set to S-Video input @in_name and output @out_name.
+ */
+static int vivid_loopback(int v, int vo, const char *in_name,
+			  const char *out_name)
+{
+	struct v4l2_format fmt = { .type = V4L2_BUF_TYPE_VIDEO_CAPTURE };
+	struct v4l2_format ofmt = { .type = V4L2_BUF_TYPE_VIDEO_OUTPUT };
+	struct v4l2_buffer cb = { .type = V4L2_BUF_TYPE_VIDEO_CAPTURE,
+				  .memory = V4L2_MEMORY_DMABUF };
+	struct v4l2_buffer ob = { .type = V4L2_BUF_TYPE_VIDEO_OUTPUT,
+				  .memory = V4L2_MEMORY_DMABUF };
+	int cap = V4L2_BUF_TYPE_VIDEO_CAPTURE;
+	int outq = V4L2_BUF_TYPE_VIDEO_OUTPUT;
+	const uint64_t seed = 0x1f00b5, bseed = 0xb0b;
+	v4l2_std_id std = V4L2_STD_PAL;
+	uint64_t aoff, boff;
+	uint32_t ha, hb;
+	size_t len, olen;
+	uint8_t *pa, *pb;
+	int fd, a, b, n;
+	long bad;
+
+	/* The same standard, so the same 720x576 frame, on both sides. */
+	EXPECT_OK(xioctl(v, VIDIOC_S_STD, &std));
+	EXPECT_OK(xioctl(vo, VIDIOC_S_STD, &std));
+	EXPECT_OK(vivid_connect(v, in_name, out_name, true));
+	EXPECT_OK(v4l2_ctrl_by_name(v, "Standard Signal Mode", 0));
+	EXPECT_OK(v4l2_ctrl_by_name(v, "OSD Text Mode", 2));
+	EXPECT_OK(v4l2_ctrl_by_name(v, "Fill Percentage of Frame", 100));
+
+	/* The output's format is the capture's. */
+	EXPECT_OK(xioctl(v, VIDIOC_G_FMT, &fmt));
+	EXPECT_EQ(fmt.fmt.pix.pixelformat, V4L2_PIX_FMT_YUYV);
+	ofmt.fmt.pix.width = fmt.fmt.pix.width;
+	ofmt.fmt.pix.height = fmt.fmt.pix.height;
+	ofmt.fmt.pix.pixelformat = fmt.fmt.pix.pixelformat;
+	ofmt.fmt.pix.field = fmt.fmt.pix.field;
+	ofmt.fmt.pix.bytesperline = fmt.fmt.pix.bytesperline;
+	EXPECT_OK(xioctl(vo, VIDIOC_S_FMT, &ofmt));
+	EXPECT_OK(xioctl(vo, VIDIOC_G_FMT, &ofmt));
+	EXPECT_EQ(ofmt.fmt.pix.width, fmt.fmt.pix.width);
+	EXPECT_EQ(ofmt.fmt.pix.height, fmt.fmt.pix.height);
+	EXPECT_EQ(ofmt.fmt.pix.pixelformat, fmt.fmt.pix.pixelformat);
+	EXPECT_EQ(ofmt.fmt.pix.field, fmt.fmt.pix.field);
+	EXPECT_EQ(ofmt.fmt.pix.bytesperline, fmt.fmt.pix.bytesperline);
+	EXPECT_EQ(ofmt.fmt.pix.sizeimage, fmt.fmt.pix.sizeimage);
+	len = fmt.fmt.pix.sizeimage;
+	EXPECT_EQ(len, (size_t)fmt.fmt.pix.bytesperline * fmt.fmt.pix.height);
+	olen = (len + PG - 1) & ~(PG - 1);
+
+	/* A holds the frame, B something else; both exported. */
+	fd = dev_open(mmb_dut);
+	EXPECT_OK(fd);
+	EXPECT_OK(mmb_obj_create(fd, olen, MMB_OBJ_DEVICE, &ha, &aoff));
+	EXPECT_OK(mmb_obj_create(fd, olen, MMB_OBJ_DEVICE, &hb, &boff));
+	pa = mmb_obj_map(fd, aoff, olen);
+	EXPECT(pa, "map A: %s", strerror(errno));
+	pb = mmb_obj_map(fd, boff, olen);
+	EXPECT(pb, "map B: %s", strerror(errno));
+	pattern_fill(pa, olen, seed, 0);
+	pattern_fill(pb, olen, bseed, 0);
+	a = mmb_obj_export(fd, ha, MMB_EXPORT_WRITE);
+	EXPECT_OK(a);
+	b = mmb_obj_export(fd, hb, MMB_EXPORT_WRITE);
+	EXPECT_OK(b);
+
+	/* A on the output, streaming; queued, it is in RAM and pinned. */
+	n = v4l2_reqbufs_type(vo, V4L2_BUF_TYPE_VIDEO_OUTPUT,
+			      V4L2_MEMORY_DMABUF, 1);
+	EXPECT(n >= 1, "REQBUFS DMABUF output: %s", strerror(-n));
+	EXPECT_OK(v4l2_qbuf_type(vo, V4L2_BUF_TYPE_VIDEO_OUTPUT,
+				 V4L2_MEMORY_DMABUF, a, olen, len));
+	EXPECT_EQ(oinfo(fd, ha).placement, MMB_OBJ_RAM);
+	EXPECT_EQ(oinfo(fd, ha).dmabuf_pins, 1);
+	EXPECT_ERR(mmb_obj_migrate(fd, ha, MMB_OBJ_DEVICE), EBUSY);
+	EXPECT_OK(xioctl(vo, VIDIOC_STREAMON, &outq));
+
+	/* B on the capture queue, likewise. */
+	n = v4l2_reqbufs(v, V4L2_MEMORY_DMABUF, 1);
+	EXPECT(n >= 1, "REQBUFS DMABUF capture: %s", strerror(-n));
+	EXPECT_OK(v4l2_qbuf(v, V4L2_MEMORY_DMABUF, b, olen));
+	EXPECT_EQ(oinfo(fd, hb).placement, MMB_OBJ_RAM);
+	EXPECT_EQ(oinfo(fd, hb).dmabuf_pins, 1);
+	EXPECT_ERR(mmb_obj_migrate(fd, hb, MMB_OBJ_DEVICE), EBUSY);
+
+	/* A frame: A's, looped into B. */
+	EXPECT_OK(xioctl(v, VIDIOC_STREAMON, &cap));
+	EXPECT_OK(xioctl(v, VIDIOC_DQBUF, &cb));
+	EXPECT_OK(xioctl(v, VIDIOC_STREAMOFF, &cap));
+	EXPECT(!(cb.flags & V4L2_BUF_FLAG_ERROR), "the frame has an error");
+	EXPECT_EQ(cb.bytesused, len);
+	/* A, the only output buffer, was queued throughout: still is. */
+	EXPECT_OK(xioctl(vo, VIDIOC_QUERYBUF, &ob));
+	EXPECT(ob.flags & V4L2_BUF_FLAG_QUEUED, "A left the output queue");
+	EXPECT_EQ(oinfo(fd, ha).dmabuf_pins, 1);
+	bad = pattern_check(pb, len, seed, 0);
+	if (bad >= 0) {
+		loopback_report(pa, pb, len, fmt.fmt.pix.bytesperline, &cb,
+				bseed);
+		vivid_state(v, vo, in_name);
+	}
+	EXPECT(bad < 0, "B differs from A's frame at byte %ld of %zu", bad,
+	       len);
+	bad = pattern_check(pb + len, olen - len, bseed, len);
+	EXPECT(bad < 0, "vivid wrote B beyond the frame, at byte %ld",
+	       (long)len + bad);
+	EXPECT(pattern_check(pa, olen, seed, 0) < 0, "A changed");
+	EXPECT_OK(xioctl(vo, VIDIOC_STREAMOFF, &outq));
+
+	/* Once both queues let go, both are unpinned and move intact. */
+	EXPECT_EQ(v4l2_reqbufs(v, V4L2_MEMORY_DMABUF, 0), 0);
+	n = v4l2_reqbufs_type(vo, V4L2_BUF_TYPE_VIDEO_OUTPUT,
+			      V4L2_MEMORY_DMABUF, 0);
+	EXPECT_EQ(n, 0);
+	EXPECT_EQ(oinfo(fd, ha).dmabuf_pins, 0);
+	EXPECT_EQ(oinfo(fd, hb).dmabuf_pins, 0);
+	EXPECT_OK(mmb_obj_migrate(fd, ha, MMB_OBJ_DEVICE));
+	EXPECT_OK(mmb_obj_migrate(fd, hb, MMB_OBJ_DEVICE));
+	EXPECT_EQ(oinfo(fd, ha).placement, MMB_OBJ_DEVICE);
+	EXPECT_EQ(oinfo(fd, hb).placement, MMB_OBJ_DEVICE);
+	EXPECT(pattern_check(pa, olen, seed, 0) < 0, "A changed when it moved");
+	EXPECT(pattern_check(pb, len, seed, 0) < 0,
+	       "the frame in B changed when B moved");
+	close(a);
+	close(b);
+	munmap(pa, olen);
+	munmap(pb, olen);
+	EXPECT_OK(mmb_obj_destroy(fd, ha));
+	EXPECT_OK(mmb_obj_destroy(fd, hb));
+	close(fd);
+	return T_PASS;
+}
+
+/*
+ * vivid's video loopback carries a frame from one exported object to
+ * another.  Object A, filled with a pattern, is queued on vivid's S-Video
+ * output, object B on its S-Video input, connected to that output; with
+ * the same resolution, pixel format (YUYV) and field on both sides and a
+ * valid signal, vivid copies the output buffer at the head of its queue
+ * into the capture buffer line by line (vivid_copy_buffer(),
+ * vivid-kthread-cap.c), through the kernel mappings (vmap) of both
+ * objects.  With YUYV every byte of the frame is pixel data.  What vivid
+ * writes into the capture buffer besides the copy: black where the
+ * cropped and composed rectangles leave lines or borders without video
+ * (none without cropping, composing or scaling, as here), the blanking of
+ * the lines past "Fill Percentage of Frame" (set to 100: none), and its
+ * text overlay, drawn over the copy in vivid_fillbuff() ("OSD Text Mode"
+ * 2 turns it off).  So B holds A's frame byte for byte, and nothing past
+ * it.  vivid's output thread dequeues an output buffer only while another
+ * is queued behind it (vivid_thread_vid_out_tick(), vivid-kthread-out.c),
+ * so A, the only one, is still queued when the frame is captured.  Queued,
+ * both objects are in RAM and pinned; once the queues let go of them they
+ * are unpinned and move with their data.  vivid is left on the input and
+ * output it was on, disconnected.
+ */
+static int test_vivid_loopback(void)
+{
+	char in_name[32], out_name[32];
+	int v = vivid_open(), vo, in, out, r;
+	int in0, out0;
+	int cap = V4L2_BUF_TYPE_VIDEO_CAPTURE;
+	int outq = V4L2_BUF_TYPE_VIDEO_OUTPUT;
+
+	if (v == -ENOENT)
+		SKIP("this kernel has no vivid");
+	EXPECT_OK(v);
+	vo = vivid_node(V4L2_CAP_VIDEO_OUTPUT);
+	EXPECT(vo >= 0, "vivid has no video output: %s", strerror(-vo));
+	in = vivid_port(v, false, "S-Video ", in_name);
+	EXPECT(in >= 0, "vivid has no S-Video input");
+	out = vivid_port(vo, true, "S-Video ", out_name);
+	EXPECT(out >= 0, "vivid has no S-Video output");
+	EXPECT_OK(xioctl(v, VIDIOC_G_INPUT, &in0));
+	EXPECT_OK(xioctl(vo, VIDIOC_G_OUTPUT, &out0));
+	EXPECT_OK(xioctl(v, VIDIOC_S_INPUT, &in));
+	EXPECT_OK(xioctl(vo, VIDIOC_S_OUTPUT, &out));
+
+	r = vivid_loopback(v, vo, in_name, out_name);
+
+	/* Whatever happened: streams off, buffers freed, cable out. */
+	ioctl(v, VIDIOC_STREAMOFF, &cap);
+	ioctl(vo, VIDIOC_STREAMOFF, &outq);
+	v4l2_reqbufs(v, V4L2_MEMORY_DMABUF, 0);
+	v4l2_reqbufs_type(vo, V4L2_BUF_TYPE_VIDEO_OUTPUT, V4L2_MEMORY_DMABUF,
+			  0);
+	EXPECT_OK(vivid_connect(v, in_name, out_name, false));
+	EXPECT_OK(xioctl(v, VIDIOC_S_INPUT, &in0));
+	EXPECT_OK(xioctl(vo, VIDIOC_S_OUTPUT, &out0));
+	close(vo);
+	close(v);
+	return r;
 }
 
 /*
@@ -2043,6 +2444,7 @@ const struct mmb_test dmabuf_tests[] = {
 	  test_importer_module_first_last },
 	{ "dmabuf/sync", test_sync },
 	{ "dmabuf/vivid_capture", test_vivid_capture },
+	{ "dmabuf/vivid_loopback", test_vivid_loopback },
 	{ "dmabuf/cli_info", test_cli_info },
 	{ "dmabuf/stream_into_dmabufs", test_stream_into_dmabufs, 300 },
 	{ "dmabuf/stream_import_errors", test_stream_import_errors },
