@@ -212,6 +212,25 @@ static struct mmb_obj_info oinfo(int fd, uint32_t h)
 	return oi;
 }
 
+/*
+ * Object @h is in RAM and pinned once, by its importer, so it cannot move
+ * to the device: T_PASS, or the failure.
+ */
+static int pinned_in_ram(int fd, uint32_t h)
+{
+	EXPECT_EQ(oinfo(fd, h).placement, MMB_OBJ_RAM);
+	EXPECT_EQ(oinfo(fd, h).dmabuf_pins, 1);
+	EXPECT_ERR(mmb_obj_migrate(fd, h, MMB_OBJ_DEVICE), EBUSY);
+	return T_PASS;
+}
+
+#define EXPECT_PINNED_IN_RAM(fd, h)				\
+	do {							\
+		int _p = pinned_in_ram(fd, h);			\
+		if (_p != T_PASS)				\
+			return _p;				\
+	} while (0)
+
 static ino_t fd_ino(int fd)
 {
 	struct stat st;
@@ -1553,9 +1572,7 @@ static int test_vivid_capture(void)
 	EXPECT(n >= 1, "REQBUFS DMABUF: %s", strerror(-n));
 	/* Queued, it is in vivid's kernel mapping: in RAM, pinned. */
 	EXPECT_OK(v4l2_qbuf(v, V4L2_MEMORY_DMABUF, b, olen));
-	EXPECT_EQ(oinfo(fd, h).placement, MMB_OBJ_RAM);
-	EXPECT_EQ(oinfo(fd, h).dmabuf_pins, 1);
-	EXPECT_ERR(mmb_obj_migrate(fd, h, MMB_OBJ_DEVICE), EBUSY);
+	EXPECT_PINNED_IN_RAM(fd, h);
 	EXPECT_OK(v4l2_capture(v, V4L2_MEMORY_DMABUF));
 	EXPECT(!memcmp(p, ref, len), "vivid's frame in the object differs");
 	EXPECT_EQ(v4l2_reqbufs(v, V4L2_MEMORY_DMABUF, 0), 0);
@@ -1796,18 +1813,14 @@ static int vivid_loopback(int v, int vo, const char *in_name,
 	EXPECT(n >= 1, "REQBUFS DMABUF output: %s", strerror(-n));
 	EXPECT_OK(v4l2_qbuf_type(vo, V4L2_BUF_TYPE_VIDEO_OUTPUT,
 				 V4L2_MEMORY_DMABUF, a, olen, len));
-	EXPECT_EQ(oinfo(fd, ha).placement, MMB_OBJ_RAM);
-	EXPECT_EQ(oinfo(fd, ha).dmabuf_pins, 1);
-	EXPECT_ERR(mmb_obj_migrate(fd, ha, MMB_OBJ_DEVICE), EBUSY);
+	EXPECT_PINNED_IN_RAM(fd, ha);
 	EXPECT_OK(xioctl(vo, VIDIOC_STREAMON, &outq));
 
 	/* B on the capture queue, likewise. */
 	n = v4l2_reqbufs(v, V4L2_MEMORY_DMABUF, 1);
 	EXPECT(n >= 1, "REQBUFS DMABUF capture: %s", strerror(-n));
 	EXPECT_OK(v4l2_qbuf(v, V4L2_MEMORY_DMABUF, b, olen));
-	EXPECT_EQ(oinfo(fd, hb).placement, MMB_OBJ_RAM);
-	EXPECT_EQ(oinfo(fd, hb).dmabuf_pins, 1);
-	EXPECT_ERR(mmb_obj_migrate(fd, hb, MMB_OBJ_DEVICE), EBUSY);
+	EXPECT_PINNED_IN_RAM(fd, hb);
 
 	/* A frame: A's, looped into B. */
 	EXPECT_OK(xioctl(v, VIDIOC_STREAMON, &cap));
@@ -2123,9 +2136,7 @@ static int dynamic_importer_on(const char *name, int fd)
 	di = dynimp_open();
 	EXPECT_OK(di);
 	EXPECT_OK(di_attach(di, b, 0));
-	EXPECT_EQ(oinfo(fd, h).placement, MMB_OBJ_RAM);
-	EXPECT_EQ(oinfo(fd, h).dmabuf_pins, 1);
-	EXPECT_ERR(mmb_obj_migrate(fd, h, MMB_OBJ_DEVICE), EBUSY);
+	EXPECT_PINNED_IN_RAM(fd, h);
 	EXPECT_OK(xioctl(di, DYNIMP_IOC_MAP, NULL));
 	EXPECT_OK(di_rw(di, 0, buf, len, false));
 	bad = pattern_check(buf, len, seed, 0);

@@ -348,13 +348,9 @@ static int spurious_dma_irq(void)
  */
 static int test_spurious_dma_irq(void)
 {
-	if (!getenv("MMB_KO"))
-		SKIP("MMB_KO not set");
-	if (access(MMB_DEV_DIR "/edu0", F_OK))
-		SKIP("no edu device");
-	if (access("/sys/kernel/debug/mmbridge", F_OK))
-		SKIP("no debugfs");
-	return with_module_params("edu_test_hooks=1", spurious_dma_irq);
+	int r = edu_hooks_usable();
+
+	return r ? r : with_module_params("edu_test_hooks=1", spurious_dma_irq);
 }
 
 const struct mmb_test edu_tests[] = {

@@ -100,6 +100,12 @@ bool module_loaded(const char *name);
 int wait_node(const char *name, bool present);
 int device_bdf(const char *name, char *bdf, size_t size);
 
+/*
+ * T_PASS when mmbridge can be reloaded with edu's test hooks (MMB_KO set,
+ * edu0 and debugfs there), else the reason to skip.
+ */
+int edu_hooks_usable(void);
+
 /* @fn(name) on soft0, then on ivshmem0 when it is there. */
 int on_soft0_and_ivshmem0(int (*fn)(const char *name));
 

@@ -1020,14 +1020,10 @@ static int test_iommu_blocks_stray_dma(void)
 {
 	const char *cu = "/proc/sys/vm/compact_unevictable_allowed";
 	char old[16] = "";
-	int r;
+	int r = edu_hooks_usable();
 
-	if (!getenv("MMB_KO"))
-		SKIP("MMB_KO not set");
-	if (access(MMB_DEV_DIR "/edu0", F_OK))
-		SKIP("no edu device");
-	if (access("/sys/kernel/debug/mmbridge", F_OK))
-		SKIP("no debugfs");
+	if (r)
+		return r;
 	EXPECT(access(STRAY_HOOK, F_OK) && errno == ENOENT,
 	       "%s exists without edu_test_hooks", STRAY_HOOK);
 	if (!read_line(cu, old, sizeof(old)))

@@ -1158,6 +1158,17 @@ int module_reload(void)
 	return ko ? module_load(ko) : 1;
 }
 
+int edu_hooks_usable(void)
+{
+	if (!getenv("MMB_KO"))
+		SKIP("MMB_KO not set");
+	if (access(MMB_DEV_DIR "/edu0", F_OK))
+		SKIP("no edu device");
+	if (access("/sys/kernel/debug/mmbridge", F_OK))
+		SKIP("no debugfs");
+	return T_PASS;
+}
+
 int with_module_params(const char *extra, int (*fn)(void))
 {
 	const char *ko = getenv("MMB_KO"), *params = getenv("MMB_PARAMS");
