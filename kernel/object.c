@@ -142,7 +142,7 @@ MODULE_PARM_DESC(object_cache_mb,
 static struct {
 	spinlock_t lock; /* @pages, @count */
 	struct list_head pages; /* linked through page->lru */
-	unsigned long count;
+	unsigned long count; /* listed, and reserved by a move not listed yet */
 	struct shrinker *shrinker;
 } mmb_cache;
 
@@ -153,7 +153,8 @@ static unsigned long mmb_cache_get(struct page **pages, unsigned long npages)
 	struct page *page;
 
 	spin_lock(&mmb_cache.lock);
-	while (n < npages && mmb_cache.count) {
+	/* By the list: @count includes pages reserved and not listed yet. */
+	while (n < npages && !list_empty(&mmb_cache.pages)) {
 		page = list_first_entry(&mmb_cache.pages, struct page, lru);
 		list_del_init(&page->lru);
 		mmb_cache.count--;
@@ -179,7 +180,7 @@ static unsigned long mmb_cache_drain(unsigned long nr)
 	LIST_HEAD(list);
 
 	spin_lock(&mmb_cache.lock);
-	while (n < nr && mmb_cache.count) {
+	while (n < nr && !list_empty(&mmb_cache.pages)) {
 		page = list_first_entry(&mmb_cache.pages, struct page, lru);
 		list_move(&page->lru, &list);
 		mmb_cache.count--;

@@ -203,6 +203,92 @@ static int test_ram_cache(void)
 	return T_PASS;
 }
 
+/*
+ * One of cache_vs_shrinker's movers: its own object, moved back and forth
+ * for @secs, its data checked after every move to RAM.  0, or the exit
+ * code that says what failed.
+ */
+static int cache_mover(int secs, uint64_t seed)
+{
+	const size_t len = 2 << 20;
+	uint64_t end = now_ns() + secs * 1000000000ULL;
+	int fd = dev_open("soft0");
+	volatile uint64_t *p;
+	long n = 0;
+	uint32_t h;
+	size_t i;
+
+	if (fd < 0)
+		return 10;
+	p = obj_new(fd, len, MMB_OBJ_RAM, &h);
+	if (!p)
+		return 11;
+	for (i = 0; i < len / 8; i += 509)
+		p[i] = seed + i;
+	while (now_ns() < end) {
+		if (mmb_obj_migrate(fd, h, n & 1 ? MMB_OBJ_RAM : MMB_OBJ_DEVICE))
+			return 12;
+		for (i = 0; (n & 1) && i < len / 8; i += 509)
+			if (p[i] != seed + i)
+				return 13;
+		n++;
+	}
+	printf("# mover %llx: %ld moves\n", (unsigned long long)seed, n);
+	return n > 1 ? 0 : 14;
+}
+
+/* cache_vs_shrinker's dropper: the shrinkers, as often as it can. */
+static int cache_dropper(int secs)
+{
+	uint64_t end = now_ns() + secs * 1000000000ULL;
+	long n = 0;
+
+	while (now_ns() < end) {
+		if (write_str("/proc/sys/vm/drop_caches", "2"))
+			return 20;
+		n++;
+	}
+	printf("# dropper: %ld drops\n", n);
+	return n ? 0 : 21;
+}
+
+/*
+ * The RAM cache's count includes pages that a move to the device has
+ * reserved room for and not yet put on the list: taking from it or
+ * draining it goes by the list, or a move to RAM or the shrinker that
+ * comes in between takes the list head for a page.  Two processes move
+ * objects of their own while a third runs the shrinkers; afterwards the
+ * shrinker empties the cache to exactly 0.
+ */
+static int test_cache_vs_shrinker(void)
+{
+	const int secs = 15;
+	pid_t pid[3];
+	int fd, i, st;
+
+	NEED_SOFT();
+	fd = dev_open("soft0");
+	EXPECT_OK(fd);
+	fflush(stdout);
+	for (i = 0; i < 3; i++) {
+		pid[i] = fork();
+		EXPECT(pid[i] >= 0, "fork: %s", strerror(errno));
+		if (!pid[i])
+			_exit(i < 2 ? cache_mover(secs, test_seed() + i) :
+				      cache_dropper(secs));
+	}
+	for (i = 0; i < 3; i++) {
+		EXPECT_EQ(waitpid(pid[i], &st, 0), pid[i]);
+		EXPECT(WIFEXITED(st) && !WEXITSTATUS(st),
+		       "%s %d: status 0x%x (exit 12: a move failed, 13: data "
+		       "differs)", i < 2 ? "mover" : "dropper", i, st);
+	}
+	EXPECT_EQ(write_str("/proc/sys/vm/drop_caches", "2"), 0);
+	EXPECT_EQ(oinfo(fd, 0).ram_cache, 0);
+	close(fd);
+	return T_PASS;
+}
+
 /* Each placement: zeroed at creation, read-write, shared between mappings. */
 static int test_create_map_rw(void)
 {
@@ -2022,5 +2108,6 @@ const struct mmb_test object_tests[] = {
 	  300 },
 	/* Last: it leaves data in ivshmem0's pool tail for the host. */
 	{ "object/migrate_roundtrip_exact", test_migrate_roundtrip_exact },
+	{ "object/cache_vs_shrinker", test_cache_vs_shrinker },
 	{ NULL }
 };
