@@ -263,12 +263,20 @@ static int cache_dropper(int secs)
 static int test_cache_vs_shrinker(void)
 {
 	const int secs = 15;
+	uint64_t off;
 	pid_t pid[3];
 	int fd, i, st;
+	uint32_t h;
 
 	NEED_SOFT();
 	fd = dev_open("soft0");
 	EXPECT_OK(fd);
+	/* The premise: a move to the device fills the cache. */
+	EXPECT_EQ(write_str("/proc/sys/vm/drop_caches", "2"), 0);
+	EXPECT_OK(mmb_obj_create(fd, 16 * PG, MMB_OBJ_RAM, &h, &off));
+	EXPECT_OK(mmb_obj_migrate(fd, h, MMB_OBJ_DEVICE));
+	EXPECT_EQ(oinfo(fd, 0).ram_cache, 16 * PG);
+	EXPECT_OK(mmb_obj_destroy(fd, h));
 	fflush(stdout);
 	for (i = 0; i < 3; i++) {
 		pid[i] = fork();
