@@ -774,6 +774,33 @@ static void show_user_stack(pid_t pid)
 	pclose(f);
 }
 
+/* The user and system time @pid has run, in seconds; -1 if unknown. */
+static double cpu_seconds(pid_t pid)
+{
+	unsigned long long ut, st;
+	char path[64], buf[512], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	/* After the comm: state ppid pgrp session tty tpgid flags minflt
+	 * cminflt majflt cmajflt utime stime.
+	 */
+	p = strrchr(buf, ')');
+	if (!p || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
+			 &ut, &st) != 2)
+		return -1;
+	return (double)(ut + st) / sysconf(_SC_CLK_TCK);
+}
+
 /*
  * A case that ran out of time: what each of its processes was waiting
  * for, so that a hang says where it is.
@@ -801,8 +828,9 @@ static void show_hung(pid_t root)
 			wchan[n > 0 ? n : 0] = 0;
 			close(fd);
 		}
-		printf("# timed out: pid %d (%s) state %c wchan %s\n", pid, comm,
-		       state, wchan[0] ? wchan : "-");
+		printf("# timed out: pid %d (%s) state %c wchan %s, %.1f s on a CPU\n",
+		       pid, comm, state, wchan[0] ? wchan : "-",
+		       cpu_seconds(pid));
 		/* The system call it is in, or "running" and its user pc. */
 		for (n = 0; n < 3; n++) {
 			char sc[256];
@@ -881,7 +909,7 @@ static int reap_leftovers(void)
 static int run_one(const struct mmb_test *t, char *msg, size_t size)
 {
 	unsigned int timeout = t->timeout_s ? t->timeout_s : DEFAULT_TIMEOUT_S;
-	uint64_t deadline;
+	uint64_t last, ran = 0;
 	int pfd[2], status = 0;
 	ssize_t n;
 	pid_t pid;
@@ -912,14 +940,28 @@ static int run_one(const struct mmb_test *t, char *msg, size_t size)
 	}
 	close(pfd[1]);
 
-	deadline = now_ns() + timeout * 1000000000ULL;
+	/*
+	 * The time the case has had, counted in steps of at most a second:
+	 * when the host does not run the guest for a while, its clock jumps
+	 * on resuming, and that jump is no time the case had.
+	 */
+	last = now_ns();
 	for (;;) {
 		pid_t w = waitpid(pid, &status, WNOHANG);
+		uint64_t now = now_ns(), step = now - last;
 
 		if (w == pid)
 			break;
-		if (now_ns() > deadline) {
+		last = now;
+		if (step > 5000000000ULL)
+			printf("# the guest's clock jumped %llu s\n",
+			       (unsigned long long)(step / 1000000000ULL));
+		ran += step < 1000000000ULL ? step : 1000000000ULL;
+		if (ran > timeout * 1000000000ULL) {
 			show_hung(pid);
+			if (waitpid(pid, &status, WNOHANG) == pid)
+				printf("# pid %d ended during this report\n",
+				       pid);
 			kill(-pid, SIGKILL);
 			kill(pid, SIGKILL);
 			waitpid(pid, &status, 0);
