@@ -232,9 +232,11 @@ static void mmb_fanout(struct mmb_device *mdev, u64 count, u64 now)
  * interrupt reports (MMB_EVENT_TRIGGER, _TIMER, _DMA, _DMA_ERROR): hard-IRQ
  * context (on PREEMPT_RT the handler's thread, or a softirq hrtimer), or
  * process context.  Does not sleep.
- * Between mmb_device_register() and the return of mmb_device_unregister()
- * only.  While delivery is disabled the interrupt is only counted as
- * masked and remembered for mmb_notify_control().
+ * Between mmb_device_register() and the driver's mmb_device_put(): after
+ * mmb_device_unregister() the driver may still report the requests its
+ * teardown fails (MMB_EVENT_DMA_ERROR); they are counted, and reach the
+ * files still open.  While delivery is disabled the interrupt is only
+ * counted as masked and remembered for mmb_notify_control().
  */
 void mmb_irq_event(struct mmb_device *mdev, u32 cause)
 {

@@ -2009,8 +2009,9 @@ static int bus_master(const char *bdf, bool on)
  * edu's engine stuck on a transfer into an imported frame (bus mastering
  * turned off under it: the transfer never happens and its completion
  * interrupt is never sent) when the device goes: removal does not wait
- * for it forever.  It says so, the driver's teardown fails the transfer,
- * and the driver's last put unmaps the dma-buf before the unbind returns;
+ * for it forever.  It says so, the driver's teardown fails the transfer
+ * (one MMB_EVENT_DMA_ERROR, counted after the unregistration), and the
+ * driver's last put unmaps the dma-buf before the unbind returns;
  * the stream is dead, and everything closes and binds again.
  */
 static int test_stream_import_stuck_engine(void)
@@ -2020,12 +2021,16 @@ static int test_stream_import_stuck_engine(void)
 	int fd = dev_open("edu0"), ofd, buf, sfd, k, seen = 0;
 	long before = dma_mappings();
 	char bdf[32], line[512];
+	const struct mmb_counters *pg;
+	struct mmb_counters c0, c1;
 	struct mmb_frame f;
 
 	if (fd == -ENOENT)
 		SKIP("no edu device");
 	EXPECT_OK(fd);
 	EXPECT_OK(device_bdf("edu0", bdf, sizeof(bdf)));
+	pg = mmb_counters_map(fd);
+	EXPECT(pg, "mmb_counters_map: %s", strerror(errno));
 	ofd = dev_open("soft0");
 	EXPECT_OK(ofd);
 	buf = dmabuf_new(SRC_OBJECT, 2 * size, ofd, -1);
@@ -2040,14 +2045,22 @@ static int test_stream_import_stuck_engine(void)
 	EXPECT_OK(k);
 	EXPECT_OK(mmb_stream_start(sfd));
 	EXPECT_OK(bus_master(bdf, false));
+	mmb_counters_read(pg, &c0);
 	EXPECT_OK(bind_dev("edu0", false));
 	EXPECT(!kmsg_splat_except(k, "mmbridge edu0: removal: DMA engine stuck",
 				  &seen, line, sizeof(line)),
 	       "kernel: %s", line);
 	EXPECT_EQ(seen, 1);
-	/* The driver failed the transfer, and its last put unmapped. */
+	/*
+	 * The driver failed the transfer, reported it after its
+	 * mmb_device_unregister() (the open file counted it), and its last
+	 * put unmapped.
+	 */
+	mmb_counters_read(pg, &c1);
+	EXPECT_EQ(c1.dma_errors - c0.dma_errors, 1);
 	EXPECT_EQ(dma_mappings(), before);
 	EXPECT_ERR(mmb_stream_next(sfd, &f), ENODEV);
+	mmb_counters_unmap(pg);
 	close(sfd);
 	close(buf);
 	close(fd);
