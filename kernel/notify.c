@@ -278,7 +278,8 @@ EXPORT_SYMBOL_GPL(mmb_irq_event);
  * @mdev:	the device
  * @cause:	MMB_EVENT_REVOKE, MMB_EVENT_RESTORE, or 0 for a change that
  *		is not an event of its own (removal of a revoked region)
- * @state:	the region's MMB_REGION_* bits now
+ * @state:	region 0's MMB_REGION_* bits now (the counter page's), or
+ *		U32_MAX when another region's state changed: an event only
  *
  * Not an interrupt: delivered while delivery is disabled too.  Process
  * context.
@@ -293,7 +294,7 @@ void mmb_notify_region(struct mmb_device *mdev, u32 cause, u32 state)
 	raw_spin_lock_irqsave(&n->lock, flags);
 	if (cause) {
 		count = mmb_deliver_state_locked(n, cause, now, state);
-	} else {
+	} else if (state != U32_MAX) {
 		mmb_page_begin(n->page);
 		WRITE_ONCE(n->page->region_state, state);
 		mmb_page_end(n->page);

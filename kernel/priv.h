@@ -161,10 +161,10 @@ struct mmb_notify {
 struct mmb_efd_reg;
 
 /**
- * struct mmb_region - revocation state of a device's mappable memory
+ * struct mmb_region - revocation state of one of a device's regions
  * (region.c).
- * @inode:	private inode whose address_space every open file of the
- *		device maps through
+ * @mem:	the memory (&mmb_device.regions[@index])
+ * @index:	the region's number
  * @sem:	faults read-hold it; state changes write-hold it
  * @state:	MMB_REGION_* reasons; 0 is live; @sem
  * @gen:	revocations so far, to re-zero scratch pages; @sem
@@ -180,7 +180,8 @@ struct mmb_efd_reg;
  * @dmabufs:	dma-bufs of the region alive (dmabuf.c)
  */
 struct mmb_region {
-	struct inode *inode;
+	const struct mmb_mem *mem;
+	unsigned int index;
 	struct rw_semaphore sem; /* @state against faults */
 	u32 state;
 	u64 gen;
@@ -194,6 +195,19 @@ struct mmb_region {
 	atomic64_t sigbus_faults;
 	atomic64_t wait_faults;
 	atomic64_t dmabufs;
+};
+
+/**
+ * struct mmb_regions - a device's regions (region.c).
+ * @inode:	private inode whose address_space every open file of the
+ *		device maps through
+ * @nr:		regions the device has
+ * @r:		the first @nr are the device's
+ */
+struct mmb_regions {
+	struct inode *inode;
+	unsigned int nr;
+	struct mmb_region r[MMB_REGIONS_MAX];
 };
 
 /**
@@ -299,7 +313,7 @@ struct mmb_core {
 	struct mutex stream_lock; /* @stream */
 	struct mmb_stream *stream;
 
-	struct mmb_region region;
+	struct mmb_regions regions;
 	struct mmb_objects objects;
 
 	atomic64_t stats[MMB_STAT_NR];
@@ -514,7 +528,10 @@ int mmb_region_fs_init(void);
 void mmb_region_fs_exit(void);
 struct address_space *mmb_region_mapping(struct mmb_device *mdev);
 int mmb_region_vma(struct mmb_device *mdev, struct vm_area_struct *vma,
-		   u32 policy);
+		   unsigned int index, u32 policy);
+struct mmb_region *mmb_region_get(struct mmb_device *mdev, u64 index,
+				  int *err);
+unsigned int mmb_region_count(struct mmb_device *mdev);
 
 /* object.c */
 struct mmb_file;

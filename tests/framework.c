@@ -174,16 +174,23 @@ static int regtest_load(const char *c)
  * the linear map nor vmalloc'd (no PFN of it is known), and a pool that
  * is the mappable memory too (by address, or through a second kernel
  * mapping of its pages), or memory behind a BAR to be mapped
- * write-back, or behind a BAR without its physical address; and a device
- * registered a second time, after its unregistration.  Each is -EINVAL and the driver does not
+ * write-back, or behind a BAR without its physical address; regions with
+ * a gap (region 2 after an empty region 1), a region neither safe for any
+ * opener nor raw, raw memory as the pool or as the device memory, a pool
+ * that is region 1; and a device registered a second time, after its
+ * unregistration.  Each is -EINVAL and the driver does not
  * load; a good description registers regtest0.
  */
 static int test_register_checks(void)
 {
-	static const char *const bad[] = { "virt_unaligned", "virt_not_linear",
-					   "pool_overlaps_map", "pool_aliases_map",
-					   "iomem_cached", "iomem_no_phys",
-					   "register_twice" };
+	static const char *const bad[] = {
+		"virt_unaligned",	 "virt_not_linear",
+		"pool_overlaps_map",	 "pool_aliases_map",
+		"iomem_cached",		 "iomem_no_phys",
+		"region_gap",		 "region_not_safe",
+		"raw_pool",		 "raw_mem",
+		"pool_overlaps_region1", "register_twice"
+	};
 	struct mmb_info info;
 	int r, fd, wrong = 0;
 	size_t i;

@@ -999,6 +999,7 @@ static int restore_regions(char *who, size_t size)
 {
 	struct mmb_region_info ri;
 	struct mmb_region_ctl ctl;
+	uint32_t k, nr;
 	struct dirent *e;
 	int n = 0, fd;
 	DIR *d;
@@ -1013,14 +1014,19 @@ static int restore_regions(char *who, size_t size)
 		fd = mmb_open(e->d_name, 0);	/* any device, not only the DUT */
 		if (fd < 0)
 			continue;
-		if (!mmb_region_info(fd, &ri) && ri.state &&
-		    !mmb_region_restore(fd, &ctl)) {
+		nr = 1;
+		for (k = 0; k < nr; k++) {
 			size_t len = strlen(who);
 
-			if (len + strlen(e->d_name) + 2 <= size) {
-				who[len] = ' ';
-				strcpy(who + len + 1, e->d_name);
-			}
+			if (mmb_region_info_at(fd, k, &ri))
+				break;
+			nr = ri.nr_regions;
+			if (!ri.state || mmb_region_restore_at(fd, k, &ctl))
+				continue;
+			if (len + strlen(e->d_name) + 14 <= size)
+				snprintf(who + len, size - len,
+					 k ? " %s region %u" : " %s", e->d_name,
+					 k);
 			n++;
 		}
 		close(fd);

@@ -73,8 +73,16 @@ struct task_struct;
  * @user_safe:	the driver declares this memory safe to map into the
  *		address space of anyone who may open the device node: plain
  *		memory, no register that controls DMA, interrupts or any other
- *		device state.  Registration refuses mappable memory without it.
+ *		device state.
+ * @raw:	a region only: memory that is not safe for every opener (a
+ *		BAR with registers, through which its holder may program the
+ *		device, its DMA included); only a process with CAP_SYS_RAWIO
+ *		maps it (-EPERM for others), and debuggers reach it only in
+ *		such a process.  A driver whose device an IOMMU confines may
+ *		judge the memory safe instead and set @user_safe.
  *
+ * Registration refuses mappable memory (a region, the pool) with neither
+ * @user_safe nor @raw, and a pool or device memory with @raw.
  * Exactly one of @virt and @io is set when @size is not 0.  The memory
  * stays valid until mmb_device_unregister() has returned; mmbridge no
  * longer touches it after that.
@@ -86,6 +94,7 @@ struct mmb_mem {
 	u64 size;
 	u32 cache;
 	bool user_safe;
+	bool raw;
 };
 
 /**
@@ -180,9 +189,13 @@ struct mmb_device_ops {
  * @ops:	the driver's operations; set by mmb_device_alloc()
  * @mem:	device memory that MMB_IOC_MEM_RW reads and writes
  *		(MMB_CAP_DEVMEM), or none
- * @map:	memory that processes map, revocably (MMB_CAP_MAP), or none
+ * @regions:	memory that processes map, revocably (MMB_CAP_MAP): region
+ *		N at mmap offset MMB_MMAP_REGION_AT(N, policy), numbered from
+ *		0 without gaps (the first of size 0 ends them); none when
+ *		@regions[0] has size 0.  Region 0 is also at
+ *		MMB_MMAP_REGION(policy).
  * @pool:	memory that holds migratable objects (MMB_CAP_OBJECT), or
- *		none; disjoint from @mem and @map
+ *		none; disjoint from @mem and every region
  * @dma_window:	bytes of device-side memory the DMA engine reaches
  *		(offsets 0 to @dma_window - 1 of struct mmb_dma_req)
  * @dma_cpu:	the engine reaches host RAM through the CPU
@@ -190,7 +203,7 @@ struct mmb_device_ops {
  *		address (&mmb_dma_req.dma_addr, mapped with the DMA API for
  *		the device's parent)
  *
- * The driver sets @mem, @map, @pool and the DMA fields between
+ * The driver sets @mem, @regions, @pool and the DMA fields between
  * mmb_device_alloc() and mmb_device_register(); they are constant
  * afterwards.  The capability bits user space sees follow from them and
  * from @ops.
@@ -199,7 +212,7 @@ struct mmb_device {
 	struct device dev;
 	const struct mmb_device_ops *ops;
 	struct mmb_mem mem;
-	struct mmb_mem map;
+	struct mmb_mem regions[MMB_REGIONS_MAX];
 	struct mmb_mem pool;
 	u32 dma_window;
 	bool dma_cpu;
