@@ -62,6 +62,7 @@ MODULE_IMPORT_NS(DMA_BUF);
  * struct mmb_dmabuf - one dma-buf of mmbridge (dma_buf.priv).
  * @mdev:	the device; referenced
  * @obj:	the object, referenced; NULL for a region range
+ * @rg:		the region of a region range; NULL for an object
  * @offset:	region: byte offset of the range
  * @policy:	region: enum mmb_fault_policy of the mappings
  * @lock:	@maps, @vaddr
@@ -605,12 +606,11 @@ static long mmb_ioctl_region_export(void *ctx, struct file *file, void *arg)
 	if (e->offset >= rg->mem->size || e->size > rg->mem->size - e->offset)
 		return -ENXIO;
 	/* Region 0 keeps the name it had before there were others. */
-	name = rg->index ?
-		       kasprintf(GFP_KERNEL, "%s region%u %#llx+%#llx",
-				 dev_name(&mdev->dev), rg->index, e->offset,
-				 e->size) :
-		       kasprintf(GFP_KERNEL, "%s region %#llx+%#llx",
-				 dev_name(&mdev->dev), e->offset, e->size);
+	name = rg->index ? kasprintf(GFP_KERNEL, "%s region%u %#llx+%#llx",
+				     dev_name(&mdev->dev), rg->index, e->offset,
+				     e->size) :
+			   kasprintf(GFP_KERNEL, "%s region %#llx+%#llx",
+				     dev_name(&mdev->dev), e->offset, e->size);
 	ex = mmb_dmabuf_alloc(mdev);
 	if (ex) {
 		ex->rg = rg;

@@ -513,8 +513,8 @@ static int mmb_device_caps(struct mmb_device *mdev)
 				what);
 			ret = -EINVAL;
 		} else {
-			ret = mmb_mem_check(mdev, &mdev->regions[i], what,
-					    true, true);
+			ret = mmb_mem_check(mdev, &mdev->regions[i], what, true,
+					    true);
 		}
 	}
 	if (!ret)
@@ -530,7 +530,8 @@ static int mmb_device_caps(struct mmb_device *mdev)
 		ret = mmb_mem_overlap(&mdev->pool, pfns, &mdev->regions[i]);
 	kvfree(pfns);
 	if (ret) {
-		dev_err(&mdev->dev, "pool: shares memory with mem or a region\n");
+		dev_err(&mdev->dev,
+			"pool: shares memory with mem or a region\n");
 		return -EINVAL;
 	}
 	if (!ops->dma_submit != !mdev->dma_window) {

@@ -280,7 +280,7 @@ struct mmb_stem;
  * @irq_copies:	files that receive interrupt records (MMB_IOC_IRQ_COPY)
  * @stream_lock: protects @stream
  * @stream:	the device's frame stream, or NULL (one at a time)
- * @region:	revocable mappings of the mappable memory
+ * @regions:	revocable mappings of the regions
  * @objects:	migratable objects
  * @stats:	event totals (enum mmb_stat); atomic
  * @debugfs:	the device's debugfs directory, or NULL
@@ -529,8 +529,7 @@ void mmb_region_fs_exit(void);
 struct address_space *mmb_region_mapping(struct mmb_device *mdev);
 int mmb_region_vma(struct mmb_device *mdev, struct vm_area_struct *vma,
 		   unsigned int index, u32 policy);
-struct mmb_region *mmb_region_get(struct mmb_device *mdev, u64 index,
-				  int *err);
+struct mmb_region *mmb_region_get(struct mmb_device *mdev, u64 index, int *err);
 unsigned int mmb_region_count(struct mmb_device *mdev);
 
 /* object.c */

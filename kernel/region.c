@@ -48,7 +48,7 @@
  */
 #define MMB_REGION_PGSHIFT (MMB_MMAP_REGION_SHIFT - PAGE_SHIFT)
 #define MMB_REGION_PGMASK ((1UL << MMB_REGION_PGSHIFT) - 1)
-#define MMB_REGION_SPAN                           \
+#define MMB_REGION_SPAN                              \
 	(MMB_MMAP_REGION_AT(0, MMB_FAULT_WAIT + 1) - \
 	 MMB_MMAP_REGION_AT(0, MMB_FAULT_DISCARD))
 
@@ -131,7 +131,6 @@ static u64 mmb_region_offset(struct vm_area_struct *vma, unsigned long addr)
 	       (addr - vma->vm_start);
 }
 
-
 /* The device page (order 0) or PMD (PMD_ORDER) at the fault; region live. */
 static vm_fault_t mmb_region_insert(struct vm_fault *vmf, unsigned int order)
 {
@@ -174,8 +173,8 @@ static bool mmb_region_huge_ok(struct vm_fault *vmf, unsigned int order)
 	unsigned long size = PAGE_SIZE << order;
 	unsigned long addr = ALIGN_DOWN(vmf->address, size);
 
-	if (order != PMD_ORDER || !mmb_mem_is_io(mem) ||
-	    addr < vma->vm_start || addr + size > vma->vm_end)
+	if (order != PMD_ORDER || !mmb_mem_is_io(mem) || addr < vma->vm_start ||
+	    addr + size > vma->vm_end)
 		return false;
 	return mmb_region_offset(vma, addr) + size <= mem->size &&
 	       IS_ALIGNED(mem->phys + mmb_region_offset(vma, addr), size);
@@ -258,8 +257,7 @@ static void mmb_region_account(struct vm_fault *vmf, vm_fault_t ret)
 	mmb_stat_add(mdev, MMB_STAT_REGION_FAULTS, 1);
 	trace_mmb_fault(mdev, 0, vmf->address,
 			mmb_region_offset(vmf->vma, vmf->address),
-			READ_ONCE(map->rg->state),
-			(__force unsigned int)ret);
+			READ_ONCE(map->rg->state), (__force unsigned int)ret);
 }
 
 /*
@@ -488,8 +486,7 @@ static int mmb_region_mmap(struct mmb_device *mdev, struct vm_area_struct *vma)
  *
  * Return: the region, or NULL and *@err.
  */
-struct mmb_region *mmb_region_get(struct mmb_device *mdev, u64 index,
-				  int *err)
+struct mmb_region *mmb_region_get(struct mmb_device *mdev, u64 index, int *err)
 {
 	struct mmb_region *rg = mmb_region_at(mdev, index);
 
@@ -643,7 +640,6 @@ int mmb_region_restore(struct mmb_device *mdev)
 	return mmb_region_set_all(mdev, MMB_REGION_REVOKED_DEVICE, false);
 }
 EXPORT_SYMBOL_GPL(mmb_region_restore);
-
 
 /* MMB_IOC_REGION_REVOKE / RESTORE: the user's revocation reason. */
 

@@ -840,7 +840,7 @@ enum mmb_fault_policy {
  */
 #define MMB_REGIONS_MAX 8
 #define MMB_MMAP_REGION_SHIFT 40
-#define MMB_MMAP_REGION_AT(index, policy)                  \
+#define MMB_MMAP_REGION_AT(index, policy)                \
 	((__u64)((((__u64)(index) << 8) | (policy)) + 1) \
 	 << MMB_MMAP_REGION_SHIFT)
 /* mmap offset of region 0's first byte under @policy */
