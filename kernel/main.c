@@ -504,18 +504,11 @@ static int mmb_device_caps(struct mmb_device *mdev)
 	int ret;
 
 	ret = mmb_mem_check(mdev, &mdev->mem, "mem", false, false);
-	for (i = 0; i < MMB_REGIONS_MAX && !ret; i++) {
+	for (i = 0; i < nr && !ret; i++) {
 		char what[16];
 
 		snprintf(what, sizeof(what), "regions[%u]", i);
-		if (i >= nr && mdev->regions[i].size) {
-			dev_err(&mdev->dev, "%s: after a region of size 0\n",
-				what);
-			ret = -EINVAL;
-		} else {
-			ret = mmb_mem_check(mdev, &mdev->regions[i], what, true,
-					    true);
-		}
+		ret = mmb_mem_check(mdev, &mdev->regions[i], what, true, true);
 	}
 	if (!ret)
 		ret = mmb_mem_check(mdev, &mdev->pool, "pool", true, false);

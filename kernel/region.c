@@ -431,10 +431,12 @@ static const struct vm_operations_struct mmb_region_vm_ops = {
 static struct mmb_region *mmb_region_at(struct mmb_device *mdev, u64 index)
 {
 	struct mmb_regions *rgs = &mdev->core->regions;
+	struct mmb_region *rg;
 
 	if (index >= rgs->nr)
 		return NULL;
-	return &rgs->r[array_index_nospec(index, rgs->nr)];
+	rg = &rgs->r[array_index_nospec(index, rgs->nr)];
+	return rg->mem->size ? rg : NULL;
 }
 
 /**
@@ -599,8 +601,11 @@ static int mmb_region_set_all(struct mmb_device *mdev, u32 reason, bool set)
 	if (!(mdev->core->caps & MMB_CAP_MAP))
 		return -EOPNOTSUPP;
 	for (i = 0; i < rgs->nr; i++) {
-		int r = mmb_region_set(mdev, &rgs->r[i], reason, set, NULL);
+		int r;
 
+		if (!rgs->r[i].mem->size)
+			continue; /* no region i */
+		r = mmb_region_set(mdev, &rgs->r[i], reason, set, NULL);
 		if (!ret)
 			ret = r;
 	}
@@ -724,14 +729,15 @@ static void mmb_region_dev_destroy(struct mmb_device *mdev)
  * mmb_region_count() - the regions the driver registered.
  * @mdev:	the device, its regions set
  *
- * Return: how many, the first of size 0 ending them.
+ * Return: one more than the highest numbered region (of a size other than
+ * 0), or 0 without regions.
  */
 unsigned int mmb_region_count(struct mmb_device *mdev)
 {
-	unsigned int n = 0;
+	unsigned int n = MMB_REGIONS_MAX;
 
-	while (n < MMB_REGIONS_MAX && mdev->regions[n].size)
-		n++;
+	while (n && !mdev->regions[n - 1].size)
+		n--;
 	mdev->core->regions.nr = n;
 	return n;
 }

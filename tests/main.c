@@ -1014,12 +1014,12 @@ static int restore_regions(char *who, size_t size)
 		fd = mmb_open(e->d_name, 0);	/* any device, not only the DUT */
 		if (fd < 0)
 			continue;
-		nr = 1;
+		nr = MMB_REGIONS_MAX;
 		for (k = 0; k < nr; k++) {
 			size_t len = strlen(who);
 
 			if (mmb_region_info_at(fd, k, &ri))
-				break;
+				continue; /* none, or no region k */
 			nr = ri.nr_regions;
 			if (!ri.state || mmb_region_restore_at(fd, k, &ctl))
 				continue;

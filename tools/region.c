@@ -112,21 +112,23 @@ static const char *cache_str(uint32_t cache)
 static void region_print_one(const struct mmb_region_info *ri,
 			     const char *label);
 
-/* Every region: "region:" for a device with one, "region N:" else. */
+/*
+ * Every region: "region:" for a device whose only region is region 0,
+ * "region N:" for each otherwise (numbers without a region are skipped).
+ */
 void region_print(int fd)
 {
 	struct mmb_region_info ri;
-	uint32_t i, nr = 1;
+	uint32_t i, nr = MMB_REGIONS_MAX;
 
 	for (i = 0; i < nr; i++) {
 		char label[24] = "region:";
 
 		if (mmb_region_info_at(fd, i, &ri))
-			return;
-		if (ri.nr_regions > 1) {
-			nr = ri.nr_regions;
+			continue;
+		nr = ri.nr_regions;
+		if (nr > 1)
 			snprintf(label, sizeof(label), "region %u:", i);
-		}
 		region_print_one(&ri, label);
 	}
 }

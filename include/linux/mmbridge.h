@@ -190,10 +190,10 @@ struct mmb_device_ops {
  * @mem:	device memory that MMB_IOC_MEM_RW reads and writes
  *		(MMB_CAP_DEVMEM), or none
  * @regions:	memory that processes map, revocably (MMB_CAP_MAP): region
- *		N at mmap offset MMB_MMAP_REGION_AT(N, policy), numbered from
- *		0 without gaps (the first of size 0 ends them); none when
- *		@regions[0] has size 0.  Region 0 is also at
- *		MMB_MMAP_REGION(policy).
+ *		N at mmap offset MMB_MMAP_REGION_AT(N, policy); a region of
+ *		size 0 is none (a PCI driver numbers its regions as its BARs,
+ *		and a BAR that is not memory is no region).  Region 0 is also
+ *		at MMB_MMAP_REGION(policy).
  * @pool:	memory that holds migratable objects (MMB_CAP_OBJECT), or
  *		none; disjoint from @mem and every region
  * @dma_window:	bytes of device-side memory the DMA engine reaches

@@ -19,7 +19,7 @@
  *			same RAM
  *  iomem_no_phys	device memory behind a "BAR" without its physical
  *			address (io is the RAM; refused before use)
- *  region_gap		region 2 after an empty region 1
+ *  region_gap		regions 0 and 2, none 1: registers (no region 1)
  *  region_not_safe	region 1 neither safe for any opener nor raw
  *  raw_pool		raw memory as the object pool
  *  raw_mem		raw memory as the device memory (MMB_IOC_MEM_RW)
@@ -120,7 +120,6 @@ static int __init regtest_init(void)
 		rd->mdev.pool = ram;
 		rd->mdev.pool.virt = regtest_alias;
 	} else if (!strcmp(regtest_case, "region_gap")) {
-		/* Region 2 after an empty region 1. */
 		rd->mdev.regions[2] = ram;
 		rd->mdev.regions[2].virt += 2 * PAGE_SIZE;
 	} else if (!strcmp(regtest_case, "region_not_safe")) {

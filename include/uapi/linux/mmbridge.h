@@ -832,11 +832,14 @@ enum mmb_fault_policy {
 
 /*
  * A device has up to MMB_REGIONS_MAX regions, numbered from 0 (a PCI
- * device's memory BARs, say); struct mmb_region_info.nr_regions says how
- * many.  Each is revoked and restored on its own, and has its own policy
- * spaces: region @index under @policy at MMB_MMAP_REGION_AT(index, policy).
- * MMB_MMAP_REGION(policy) is region 0.  A region index the device does not
- * have: -ENXIO, as for an offset past a region's end.
+ * device's memory BARs, say, numbered as its BARs);
+ * struct mmb_region_info.nr_regions is one more than the highest number,
+ * and a number below it may still be no region (a BAR that is not memory).
+ * Each is revoked and restored on its own, and has its own policy spaces:
+ * region @index under @policy (below 256) at
+ * MMB_MMAP_REGION_AT(index, policy).  MMB_MMAP_REGION(policy) is region 0.
+ * A region the device does not have: -ENXIO, as for an offset past a
+ * region's end.
  */
 #define MMB_REGIONS_MAX 8
 #define MMB_MMAP_REGION_SHIFT 40
@@ -909,7 +912,7 @@ struct mmb_region_ctl {
  * @dmabufs:	dma-bufs of the region (MMB_IOC_REGION_EXPORT) alive now (out)
  * @index:	the region (in); one the device does not have: -ENXIO.  A
  *		caller whose @argsz ends before it asks for region 0.
- * @nr_regions:	regions the device has (out)
+ * @nr_regions:	one more than the device's highest numbered region (out)
  */
 struct mmb_region_info {
 	__u32 argsz;
