@@ -191,6 +191,9 @@ static u64 mmb_deliver_state_locked(struct mmb_notify *n, u32 cause, u64 now,
 	case MMB_EVENT_RESTORE:
 		mmb_page_inc(&pg->restore_count);
 		break;
+	case MMB_EVENT_VECTOR:
+		mmb_page_inc(&pg->vector_count);
+		break;
 	}
 	mmb_page_end(pg);
 	atomic64_set(&n->delivered, count);
@@ -229,8 +232,10 @@ static void mmb_fanout(struct mmb_device *mdev, u64 count, u64 now)
  * @cause:	enum mmb_event_cause
  *
  * Called by drivers from their interrupt handler, for each cause the
- * interrupt reports (MMB_EVENT_TRIGGER, _TIMER, _DMA, _DMA_ERROR): hard-IRQ
- * context (on PREEMPT_RT the handler's thread, or a softirq hrtimer), or
+ * interrupt reports (MMB_EVENT_TRIGGER, _TIMER, _DMA, _DMA_ERROR, and
+ * _VECTOR for a driver that does not know what its device's interrupts
+ * mean): hard-IRQ context (on PREEMPT_RT the handler's thread, or a
+ * softirq hrtimer), or
  * process context.  Does not sleep.
  * Between mmb_device_register() and the driver's mmb_device_put(): after
  * mmb_device_unregister() the driver may still report the requests its
@@ -341,16 +346,26 @@ static u64 mmb_notify_control_locked(struct mmb_device *mdev, struct file *file,
  * @enable:	true to enable
  *
  * Enabling delivers the interrupts that arrived while disabled as one
- * event.  Process context.
+ * event, and has a driver whose interrupt masks itself (INTx) unmask it:
+ * every enable, whether or not delivery was disabled, as a write of 1 to a
+ * UIO node does.  Process context.
  */
 static void mmb_notify_control(struct mmb_device *mdev, struct file *file,
 			       bool enable)
 {
 	u64 count, now = 0;
+	bool unmask = enable && mdev->ops->irq_unmask;
 
+	/* The driver's op only while it is registered. */
+	if (unmask && mmb_device_enter(mdev))
+		unmask = false;
 	mutex_lock(&mdev->core->ctl_lock);
 	count = mmb_notify_control_locked(mdev, file, enable, &now);
+	if (unmask)
+		mdev->ops->irq_unmask(mdev);
 	mutex_unlock(&mdev->core->ctl_lock);
+	if (unmask)
+		mmb_device_leave(mdev);
 	if (count)
 		mmb_fanout(mdev, count, now);
 }

@@ -168,6 +168,13 @@ struct mmb_dma_req {
  *		MMB_EVENT_TIMER), or stop (0).  Process context; calls are
  *		serialized; mmbridge stops the timer at unregistration.
  *		Optional (MMB_CAP_IRQ_TIMER).
+ * @irq_unmask:	unmask an interrupt that masked itself when it fired (a
+ *		PCI INTx line the handler masked with
+ *		pci_check_and_mask_intx()), as user space asks once it has
+ *		quieted the device: at every enable of delivery
+ *		(MMB_IOC_IRQ_CONTROL, or a write of 1 to an event fd, as to a
+ *		UIO node).  Process context; serialized with the others.
+ *		Optional.
  *
  * mmbridge calls these only between mmb_device_register() and the return
  * of mmb_device_unregister(), never after.
@@ -176,6 +183,7 @@ struct mmb_device_ops {
 	int (*dma_submit)(struct mmb_device *mdev, struct mmb_dma_req *req);
 	int (*irq_raise)(struct mmb_device *mdev);
 	int (*irq_timer)(struct mmb_device *mdev, u64 period_ns);
+	void (*irq_unmask)(struct mmb_device *mdev);
 };
 
 /**

@@ -42,7 +42,8 @@
  * dma-buf fields of struct mmb_obj_info and struct mmb_region_info.
  * 5: several regions per device (MMB_MMAP_REGION_AT(), the region index of
  * struct mmb_region_ctl, struct mmb_region_info and struct mmb_export);
- * regions that only CAP_SYS_RAWIO maps.
+ * regions that only CAP_SYS_RAWIO maps; MMB_EVENT_VECTOR and
+ * struct mmb_counters.vector_count.
  */
 #define MMB_ABI_VERSION 5
 
@@ -334,6 +335,7 @@ enum mmb_event_cause {
 	MMB_EVENT_DMA_ERROR = 4, /* a DMA transfer failed */
 	MMB_EVENT_REVOKE = 5, /* the device region was revoked */
 	MMB_EVENT_RESTORE = 6, /* the device region was restored */
+	MMB_EVENT_VECTOR = 7, /* the device interrupted (a generic driver) */
 };
 
 #define MMB_MMAP_COUNTERS 0ULL /* mmap offset of the counter page */
@@ -354,6 +356,7 @@ enum mmb_event_cause {
  * @region_state: MMB_REGION_* bits of the device's region 0 (0: live)
  * @revoke_count: delivered events of cause MMB_EVENT_REVOKE
  * @restore_count: delivered events of cause MMB_EVENT_RESTORE
+ * @vector_count: delivered events of cause MMB_EVENT_VECTOR
  *
  * Revoke and restore events are not interrupts: MMB_IOC_IRQ_CONTROL does
  * not hold them back.
@@ -372,6 +375,7 @@ struct mmb_counters {
 	__u32 region_state;
 	__u64 revoke_count;
 	__u64 restore_count;
+	__u64 vector_count;
 };
 
 /* MMB_IOC_EVENT_OPEN flags */
