@@ -323,6 +323,6 @@ extern const struct mmb_test abi_tests[], edu_tests[], ivshmem_tests[],
 	pin_tests[], stream_tests[], region_tests[], object_tests[],
 	access_tests[], fuzz_tests[], security_tests[], stress_tests[],
 	observe_tests[], sample_tests[], framework_tests[], package_tests[],
-	life_tests[], dmabuf_tests[];
+	life_tests[], dmabuf_tests[], pci_tests[];
 
 #endif /* MMB_TEST_HARNESS_H */

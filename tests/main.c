@@ -36,7 +36,7 @@ static const struct mmb_test *const suites[] = {
 	soft_tests, remote_tests, fault_tests, notify_tests, pin_tests,
 	stream_tests, region_tests, object_tests, access_tests, observe_tests,
 	dmabuf_tests, sample_tests, framework_tests, package_tests,
-	stress_tests, life_tests,
+	pci_tests, stress_tests, life_tests,
 };
 
 static char t_msg[512];
