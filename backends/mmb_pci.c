@@ -104,6 +104,7 @@ static const struct mmb_device_ops mmb_pci_ops = {
  * this driver owns (and maps nothing in), its interrupts remapped so that
  * it cannot forge others.
  */
+#ifdef CONFIG_IOMMU_API
 static bool mmb_pci_confined(struct pci_dev *pdev)
 {
 	struct iommu_domain *dom = iommu_get_domain_for_dev(&pdev->dev);
@@ -124,6 +125,12 @@ static bool mmb_pci_confined(struct pci_dev *pdev)
 	iommu_group_put(group);
 	return msi_ok;
 }
+#else
+static bool mmb_pci_confined(struct pci_dev *pdev)
+{
+	return false; /* no IOMMU in this kernel */
+}
+#endif
 
 /* The memory BARs of whole pages, as the regions of their numbers. */
 static int mmb_pci_bars(struct mmb_pci *p)
