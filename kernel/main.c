@@ -494,6 +494,61 @@ static int mmb_mem_overlap(const struct mmb_mem *pool,
 	return 0;
 }
 
+/* Whether @a and @b share memory: 1, 0, or -ENOMEM. */
+static int mmb_mem_share(const struct mmb_mem *a, const struct mmb_mem *b)
+{
+	unsigned long *pfns;
+	int ret;
+
+	pfns = mmb_pool_pfns(a, &ret);
+	if (ret)
+		return ret;
+	ret = mmb_mem_overlap(a, pfns, b);
+	kvfree(pfns);
+	return ret;
+}
+
+/*
+ * Each region is its own memory, so that revoking one revokes its bytes;
+ * and raw bytes are raw everywhere: no other region, nor the memory that
+ * MMB_IOC_MEM_RW gives every opener, reaches them.  Each fits its mmap
+ * offsets.
+ */
+static int mmb_regions_check(struct mmb_device *mdev, unsigned int nr)
+{
+	unsigned int i, j;
+	int ret;
+
+	for (i = 0; i < nr; i++) {
+		const struct mmb_mem *a = &mdev->regions[i];
+
+		if (a->size >= BIT_ULL(MMB_MMAP_REGION_SHIFT)) {
+			dev_err(&mdev->dev,
+				"regions[%u]: too large for its mmap offsets\n",
+				i);
+			return -EINVAL;
+		}
+		for (j = i + 1; j < nr; j++) {
+			ret = mmb_mem_share(a, &mdev->regions[j]);
+			if (ret > 0)
+				dev_err(&mdev->dev,
+					"regions[%u] and [%u] share memory\n", i,
+					j);
+			if (ret)
+				return ret < 0 ? ret : -EINVAL;
+		}
+		if (!a->raw)
+			continue;
+		ret = mmb_mem_share(a, &mdev->mem);
+		if (ret > 0)
+			dev_err(&mdev->dev,
+				"regions[%u]: raw, and mem reaches it\n", i);
+		if (ret)
+			return ret < 0 ? ret : -EINVAL;
+	}
+	return 0;
+}
+
 /* What user space sees the device do follows from what was registered. */
 static int mmb_device_caps(struct mmb_device *mdev)
 {
@@ -512,6 +567,8 @@ static int mmb_device_caps(struct mmb_device *mdev)
 	}
 	if (!ret)
 		ret = mmb_mem_check(mdev, &mdev->pool, "pool", true, false);
+	if (!ret)
+		ret = mmb_regions_check(mdev, nr);
 	if (ret)
 		return ret;
 	/* An object's bytes are nobody else's. */

@@ -170,6 +170,7 @@ static u64 mmb_deliver_state_locked(struct mmb_notify *n, u32 cause, u64 now,
 	mmb_page_begin(pg);
 	if (state != U32_MAX)
 		WRITE_ONCE(pg->region_state, state);
+	WRITE_ONCE(pg->regions_down, n->down);
 	WRITE_ONCE(pg->irq_count, count);
 	WRITE_ONCE(pg->last_ns, now);
 	switch (cause) {
@@ -283,13 +284,16 @@ EXPORT_SYMBOL_GPL(mmb_irq_event);
  * @mdev:	the device
  * @cause:	MMB_EVENT_REVOKE, MMB_EVENT_RESTORE, or 0 for a change that
  *		is not an event of its own (removal of a revoked region)
+ * @index:	the region whose state changed
  * @state:	region 0's MMB_REGION_* bits now (the counter page's), or
- *		U32_MAX when another region's state changed: an event only
+ *		U32_MAX when another region's state changed
+ * @live:	whether region @index is live now
  *
  * Not an interrupt: delivered while delivery is disabled too.  Process
  * context.
  */
-void mmb_notify_region(struct mmb_device *mdev, u32 cause, u32 state)
+void mmb_notify_region(struct mmb_device *mdev, u32 cause, u32 index,
+		       u32 state, bool live)
 {
 	struct mmb_notify *n = &mdev->core->notify;
 	u64 now = ktime_get_ns();
@@ -297,11 +301,14 @@ void mmb_notify_region(struct mmb_device *mdev, u32 cause, u32 state)
 	u64 count = 0;
 
 	raw_spin_lock_irqsave(&n->lock, flags);
+	n->down = live ? n->down & ~BIT(index) : n->down | BIT(index);
 	if (cause) {
 		count = mmb_deliver_state_locked(n, cause, now, state);
-	} else if (state != U32_MAX) {
+	} else {
 		mmb_page_begin(n->page);
-		WRITE_ONCE(n->page->region_state, state);
+		if (state != U32_MAX)
+			WRITE_ONCE(n->page->region_state, state);
+		WRITE_ONCE(n->page->regions_down, n->down);
 		mmb_page_end(n->page);
 	}
 	raw_spin_unlock_irqrestore(&n->lock, flags);

@@ -131,6 +131,8 @@ enum mmb_stat {
  * @pending:	an interrupt arrived while @masked; @lock
  * @pending_cause: its cause; @lock
  * @pending_ns:	its time; @lock
+ * @down:	bit N set while region N is not live (the counter page's
+ *		regions_down); @lock
  * @mask_owner:	the file that disabled delivery; mmb_device.ctl_lock
  * @rings:	registered pinned rings; @lock
  * @nr_rings:	length of @rings; @lock
@@ -149,6 +151,7 @@ struct mmb_notify {
 	bool pending;
 	u32 pending_cause;
 	u64 pending_ns;
+	u32 down;
 	struct file *mask_owner;
 	struct list_head rings;
 	unsigned int nr_rings;
@@ -554,7 +557,8 @@ void mmb_obj_vma(struct mmb_object *obj, struct vm_area_struct *vma);
 
 /* notify.c */
 struct vm_area_struct;
-void mmb_notify_region(struct mmb_device *mdev, u32 cause, u32 state);
+void mmb_notify_region(struct mmb_device *mdev, u32 cause, u32 index,
+		       u32 state, bool live);
 u64 mmb_notify_triggers(struct mmb_device *mdev);
 u64 mmb_notify_count(struct mmb_device *mdev);
 u64 mmb_notify_handled(struct mmb_device *mdev);

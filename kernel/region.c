@@ -569,7 +569,7 @@ static int mmb_region_set(struct mmb_device *mdev, struct mmb_region *rg,
 		mmb_stat_add(mdev, MMB_STAT_RESTORES, 1);
 		cause = MMB_EVENT_RESTORE;
 	}
-	trace_mmb_region_state(mdev, reason, set, old, state);
+	trace_mmb_region_state(mdev, rg->index, reason, set, old, state);
 	WRITE_ONCE(rg->state, state);
 	if (cause)
 		unmap_mapping_range(mmb_region_mapping(mdev),
@@ -585,9 +585,10 @@ static int mmb_region_set(struct mmb_device *mdev, struct mmb_region *rg,
 
 	if (mmb_region_wait_over(rg))
 		wake_up_all(&rg->wq);
-	/* The counter page shows region 0's state; every region's events. */
-	if (cause || (state != old && !rg->index))
-		mmb_notify_region(mdev, cause, rg->index ? U32_MAX : state);
+	/* Every region's events; region 0's state; which regions are down. */
+	if (cause || state != old)
+		mmb_notify_region(mdev, cause, rg->index,
+				  rg->index ? U32_MAX : state, !state);
 	return 0;
 }
 

@@ -443,6 +443,12 @@ void *mmb_region_map_at(int fd, uint32_t index, uint32_t policy,
 	uint8_t *want = NULL, *p;
 	void *res;
 
+	/* Values the mmap offset cannot carry would name another one. */
+	if (index >= MMB_REGIONS_MAX || policy > 0xff ||
+	    offset >= 1ULL << MMB_MMAP_REGION_SHIFT) {
+		errno = policy > 0xff ? EINVAL : ENXIO;
+		return NULL;
+	}
 	/* Reserve room for an aligned placement, then map over it. */
 	if (len >= huge) {
 		res = mmap(NULL, len + huge, PROT_NONE,

@@ -220,8 +220,9 @@ static int regions_with_a_gap(void)
  * mapping of its pages), or memory behind a BAR to be mapped
  * write-back, or behind a BAR without its physical address; a region
  * neither safe for any opener nor raw, raw memory as the pool or as the
- * device memory, a pool that is region 1; and a device registered a
- * second time, after its unregistration.  Each is -EINVAL and the driver does not
+ * device memory, a pool that is region 1, a raw region that the device
+ * memory or a safe region also reaches, two regions of the same memory;
+ * and a device registered a second time, after its unregistration.  Each is -EINVAL and the driver does not
  * load; a good description registers regtest0.
  */
 static int test_register_checks(void)
@@ -232,7 +233,8 @@ static int test_register_checks(void)
 		"iomem_cached",		 "iomem_no_phys",
 		"region_not_safe",	 "raw_pool",
 		"raw_mem",		 "pool_overlaps_region1",
-		"register_twice"
+		"raw_region_is_mem",	 "raw_aliases_region0",
+		"regions_overlap",	 "register_twice"
 	};
 	struct mmb_info info;
 	int r, fd, wrong = 0;

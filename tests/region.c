@@ -937,6 +937,13 @@ static int test_bad_mmap(void)
 	EXPECT_ERR(try_mmap(fd, PG, MAP_PRIVATE, base), EINVAL);
 	EXPECT_ERR(try_mmap(fd, PG, MAP_SHARED,
 			    MMB_MMAP_REGION(MMB_FAULT_WAIT + 1)), EINVAL);
+	/* What the offset cannot carry, the library refuses. */
+	EXPECT(!mmb_region_map_at(fd, 0x10000, MMB_FAULT_SIGBUS, 0, PG) &&
+	       errno == ENXIO, "index 0x10000: %s", strerror(errno));
+	EXPECT(!mmb_region_map_at(fd, 0, 0x101, 0, PG) && errno == EINVAL,
+	       "policy 0x101: %s", strerror(errno));
+	EXPECT(!mmb_region_map(fd, MMB_FAULT_DISCARD, 1ULL << 40, PG) &&
+	       errno == ENXIO, "offset 2^40: %s", strerror(errno));
 	/* A region the device does not have. */
 	EXPECT_ERR(try_mmap(fd, PG, MAP_SHARED,
 			    MMB_MMAP_REGION_AT(ri.nr_regions, MMB_FAULT_SIGBUS)),
@@ -1626,7 +1633,8 @@ static int raw_child(int fd, int rawbuf)
  * memory, region 1 64 KiB of RAM, region 2 128 KiB that only CAP_SYS_RAWIO
  * maps.  Each region is its own memory, mapped at its own offsets, read by
  * debuggers and exported as its own; each is revoked and restored on its
- * own (one event each, the counter page's region_state being region 0's),
+ * own (one event each, the counter page's region_state being region 0's
+ * and its regions_down saying which are down),
  * and a device revocation takes them all.  A region the device does not
  * have is -ENXIO everywhere.
  */
@@ -1742,6 +1750,7 @@ static int several_regions(void)
 	EXPECT_EQ(c1.revoke_count, c0.revoke_count + 1);
 	EXPECT_EQ(c1.irq_count, c0.irq_count + 1);
 	EXPECT_EQ(c1.region_state, 0);
+	EXPECT_EQ(c1.regions_down, 1U << 1);
 	EXPECT_EQ(touch(&r1[5], false, 0, &w), SIGBUS);
 	EXPECT_EQ(touch(&b1[5], false, 0, &w), SIGBUS);
 	EXPECT_EQ(touch(&r1d[5], false, 0, &w), 0);
@@ -1762,6 +1771,7 @@ static int several_regions(void)
 	EXPECT_EQ(ctl.restores, 1);
 	COUNTERS_READ(page, &c1);
 	EXPECT_EQ(c1.restore_count, c0.restore_count + 1);
+	EXPECT_EQ(c1.regions_down, 0);
 	EXPECT_EQ(touch(&r1[5], false, 0, &w), 0);
 	EXPECT_EQ(w, region_word(1, 5));
 	EXPECT_EQ(b1[5], region_word(1, PG / 8 + 5));
@@ -1771,6 +1781,7 @@ static int several_regions(void)
 	COUNTERS_READ(page, &c1);
 	EXPECT_EQ(c1.revoke_count, c0.revoke_count + 4);
 	EXPECT_EQ(c1.region_state, MMB_REGION_REVOKED_DEVICE);
+	EXPECT_EQ(c1.regions_down, 7);
 	for (k = 0; k < 3; k++) {
 		EXPECT_OK(mmb_region_info_at(fd, k, &rx));
 		EXPECT_EQ(rx.state, MMB_REGION_REVOKED_DEVICE);
@@ -1781,6 +1792,7 @@ static int several_regions(void)
 	COUNTERS_READ(page, &c1);
 	EXPECT_EQ(c1.restore_count, c0.restore_count + 4);
 	EXPECT_EQ(c1.region_state, 0);
+	EXPECT_EQ(c1.regions_down, 0);
 	EXPECT_EQ(c1.irq_count, c0.irq_count + 8);
 	EXPECT_EQ(touch(&r2[5], false, 0, &w), 0);
 	EXPECT_EQ(w, region_word(2, 5));

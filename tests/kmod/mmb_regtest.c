@@ -24,6 +24,10 @@
  *  raw_pool		raw memory as the object pool
  *  raw_mem		raw memory as the device memory (MMB_IOC_MEM_RW)
  *  pool_overlaps_region1 the pool is region 1
+ *  raw_region_is_mem	region 0 raw, and the device memory the same RAM
+ *			(MMB_IOC_MEM_RW would give every opener its bytes)
+ *  raw_aliases_region0	region 1 raw, and the same RAM as the safe region 0
+ *  regions_overlap	regions 0 and 1 the same RAM
  *  register_twice	the good description, registered, unregistered and
  *			registered again: a device is registered once
  *
@@ -134,6 +138,17 @@ static int __init regtest_init(void)
 		rd->mdev.pool.raw = true;
 	} else if (!strcmp(regtest_case, "raw_mem")) {
 		rd->mdev.mem.raw = true;
+	} else if (!strcmp(regtest_case, "raw_region_is_mem")) {
+		rd->mdev.regions[0].user_safe = false;
+		rd->mdev.regions[0].raw = true;
+	} else if (!strcmp(regtest_case, "raw_aliases_region0")) {
+		rd->mdev.regions[1] = ram;
+		rd->mdev.regions[1].user_safe = false;
+		rd->mdev.regions[1].raw = true;
+	} else if (!strcmp(regtest_case, "regions_overlap")) {
+		rd->mdev.regions[1] = ram;
+		rd->mdev.regions[1].virt += PAGE_SIZE;
+		rd->mdev.regions[1].size = PAGE_SIZE;
 	} else if (!strcmp(regtest_case, "pool_overlaps_region1")) {
 		rd->mdev.regions[1] = ram;
 		rd->mdev.regions[1].virt += 2 * PAGE_SIZE;

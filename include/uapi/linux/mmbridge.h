@@ -357,6 +357,9 @@ enum mmb_event_cause {
  * @revoke_count: delivered events of cause MMB_EVENT_REVOKE
  * @restore_count: delivered events of cause MMB_EVENT_RESTORE
  * @vector_count: delivered events of cause MMB_EVENT_VECTOR
+ * @regions_down: bit N set while region N is not live (revoked or gone):
+ *		which region a MMB_EVENT_REVOKE or _RESTORE was about
+ * @reserved:	0
  *
  * Revoke and restore events are not interrupts: MMB_IOC_IRQ_CONTROL does
  * not hold them back.
@@ -376,6 +379,8 @@ struct mmb_counters {
 	__u64 revoke_count;
 	__u64 restore_count;
 	__u64 vector_count;
+	__u32 regions_down;
+	__u32 reserved;
 };
 
 /* MMB_IOC_EVENT_OPEN flags */
@@ -840,8 +845,10 @@ enum mmb_fault_policy {
  * struct mmb_region_info.nr_regions is one more than the highest number,
  * and a number below it may still be no region (a BAR that is not memory).
  * Each is revoked and restored on its own, and has its own policy spaces:
- * region @index under @policy (below 256) at
- * MMB_MMAP_REGION_AT(index, policy).  MMB_MMAP_REGION(policy) is region 0.
+ * region @index under @policy at MMB_MMAP_REGION_AT(index, policy), for
+ * an index below MMB_REGIONS_MAX and a policy below 256 (other values name
+ * other offsets: the macro cannot refuse them; mmb_region_map_at() does).
+ * MMB_MMAP_REGION(policy) is region 0.
  * A region the device does not have: -ENXIO, as for an offset past a
  * region's end.
  */
