@@ -191,9 +191,10 @@ static int mmb_pci_irqs(struct mmb_pci *p)
 	struct pci_dev *pdev = p->pdev;
 	unsigned int types;
 	int nvec, i, ret;
+	bool any = false;
 
 	if (!strcmp(pci_irq_mode, "auto"))
-		types = PCI_IRQ_MSIX | PCI_IRQ_MSI | PCI_IRQ_INTX;
+		types = PCI_IRQ_MSIX | PCI_IRQ_MSI | PCI_IRQ_INTX, any = true;
 	else if (!strcmp(pci_irq_mode, "msix"))
 		types = PCI_IRQ_MSIX;
 	else if (!strcmp(pci_irq_mode, "msi"))
@@ -205,13 +206,20 @@ static int mmb_pci_irqs(struct mmb_pci *p)
 	else
 		return -EINVAL;
 	/* INTx masking in the command register is what tells lines apart. */
-	if ((types & PCI_IRQ_INTX) && (!pdev->irq || !pci_intx_mask_supported(pdev)))
+	if ((types & PCI_IRQ_INTX) &&
+	    (!pdev->irq || !pci_intx_mask_supported(pdev)))
 		types &= ~PCI_IRQ_INTX;
-	if (!types)
-		return 0;
-	nvec = pci_alloc_irq_vectors(pdev, 1, MMB_PCI_MAX_VECTORS, types);
-	if (nvec < 0)
-		return types == PCI_IRQ_INTX ? 0 : nvec;
+	nvec = types ? pci_alloc_irq_vectors(pdev, 1, MMB_PCI_MAX_VECTORS,
+					     types) :
+		       -ENODEV;
+	/* A device without interrupts is fine, unless a kind was asked. */
+	if (nvec < 0) {
+		if (any)
+			return 0;
+		dev_err(&pdev->dev, "pci_irq_mode=%s: no such interrupt (%d)\n",
+			pci_irq_mode, nvec);
+		return nvec;
+	}
 	p->intx = !pdev->msi_enabled && !pdev->msix_enabled;
 	if (!p->intx)
 		pci_set_master(pdev); /* MSI is a write of the device's */

@@ -190,6 +190,10 @@ int mmb_counters_read_tries(const struct mmb_counters *page,
 		snap->region_state = pg->region_state;
 		snap->revoke_count = pg->revoke_count;
 		snap->restore_count = pg->restore_count;
+		/* Fields a kernel of ABI 4 does not write are 0 on its page. */
+		snap->vector_count = pg->vector_count;
+		snap->regions_down = pg->regions_down;
+		snap->reserved = 0;
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
 		if (__atomic_load_n(&page->seq, __ATOMIC_RELAXED) == seq)
 			break;
