@@ -11,6 +11,7 @@
  * not mapped; BAR2 is the shared memory, checked again on the host (15.5
  * MiB of it, a range no other case uses).
  */
+#include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/capability.h>
@@ -35,7 +36,7 @@
 #define PCI_CMD_INTX_DISABLE 0x400
 
 static char pci_bdf[32];
-static const char *pci_owner;	/* the device's own node, e.g. "edu0" */
+static const char *pci_owner;	/* the device's own node ("edu0"), or "" */
 
 /* Write @val to the sysfs file @path of the device @bdf ("" for the bus). */
 static int pci_sysfs(const char *bdf, const char *file, const char *val)
@@ -65,18 +66,21 @@ static int mmb_pci_load(const char *params)
 	return r == -EEXIST ? 0 : r;
 }
 
-/* Hand @owner's device to mmb_pci: pci0 appears. */
+/*
+ * Hand @owner's device (or, for "", the device at pci_bdf, which no
+ * driver has) to mmb_pci: pci0 appears.
+ */
 static int pci_take(const char *owner)
 {
-	int r = device_bdf(owner, pci_bdf, sizeof(pci_bdf));
+	int r = owner[0] ? device_bdf(owner, pci_bdf, sizeof(pci_bdf)) : 0;
 
 	if (r)
 		return r;
 	pci_owner = owner;
 	r = pci_sysfs(pci_bdf, "driver_override", "mmb_pci");
-	if (!r)
+	if (!r && owner[0])
 		r = pci_sysfs(pci_bdf, "driver/unbind", pci_bdf);
-	if (!r)
+	if (!r && owner[0])
 		r = wait_node(owner, false);
 	if (!r)
 		r = pci_sysfs("", "drivers_probe", pci_bdf);
@@ -102,7 +106,7 @@ static int pci_give_back(void)
 	r = r ? r : r2;
 	r2 = pci_sysfs("", "drivers_probe", pci_bdf);
 	r = r ? r : r2;
-	r2 = wait_node(pci_owner, true);
+	r2 = pci_owner[0] ? wait_node(pci_owner, true) : 0;
 	r = r ? r : r2;
 	r2 = module_unload("mmb_pci");
 	pci_owner = NULL;
@@ -116,7 +120,7 @@ static int on_mmb_pci(const char *owner, const char *params, int (*fn)(void))
 
 	if (!getenv("MMB_KO"))
 		SKIP("MMB_KO not set");
-	if (access(MMB_DEV_DIR "/", F_OK) || !dev_present(owner))
+	if (owner[0] && !dev_present(owner))
 		SKIP("no %s device", owner);
 	EXPECT_OK(mmb_pci_load(params));
 	r = pci_take(owner);
@@ -435,9 +439,99 @@ static int test_ivshmem_bar2(void)
 	return on_mmb_pci("ivshmem0", "", ivshmem_bar2);
 }
 
+/* The address of the first device @vendor:@device into pci_bdf: 0 or -ENOENT. */
+static int pci_find(unsigned int vendor, unsigned int device)
+{
+	DIR *d = opendir("/sys/bus/pci/devices");
+	struct dirent *e;
+	int r = -ENOENT;
+
+	while (d && r && (e = readdir(d))) {
+		char path[320], v[16], dv[16];
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/vendor",
+			 e->d_name);
+		if (read_line(path, v, sizeof(v)))
+			continue;
+		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/device",
+			 e->d_name);
+		if (read_line(path, dv, sizeof(dv)))
+			continue;
+		if (strtoul(v, NULL, 0) == vendor &&
+		    strtoul(dv, NULL, 0) == device) {
+			snprintf(pci_bdf, sizeof(pci_bdf), "%.31s", e->d_name);
+			r = 0;
+		}
+	}
+	if (d)
+		closedir(d);
+	return r;
+}
+
+/*
+ * A function reset through sysfs (QEMU's pci-testdev, which no driver
+ * has, alone behind a root port: a secondary bus reset) revokes the
+ * device's regions while it runs and restores them after: exactly one
+ * MMB_EVENT_REVOKE and one MMB_EVENT_RESTORE by the time the write
+ * returns, the region live and mapped again afterwards.
+ */
+static int testdev_reset(void)
+{
+	const struct mmb_counters *page;
+	struct mmb_counters c0, c1;
+	struct mmb_region_info ri;
+	volatile uint32_t *bar;
+	char method[64] = "";
+	char path[128];
+	uint32_t v;
+	int fd = dev_open("pci0");
+
+	EXPECT_OK(fd);
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/reset_method",
+		 pci_bdf);
+	read_line(path, method, sizeof(method));
+	printf("# %s reset methods: %s\n", pci_bdf, method);
+	EXPECT_OK(mmb_region_info_at(fd, 0, &ri));
+	EXPECT_EQ(ri.size, PG);
+	EXPECT_EQ(ri.cache, MMB_CACHE_UC);
+	bar = mmb_region_map_at(fd, 0, MMB_FAULT_SIGBUS, 0, PG);
+	EXPECT(bar, "map BAR0: %s", strerror(errno));
+	EXPECT_EQ(read32(bar, &v), 0);
+	page = mmb_counters_map(fd);
+	EXPECT(page, "counter page: %s", strerror(errno));
+	COUNTERS_READ(page, &c0);
+
+	EXPECT_OK(pci_sysfs(pci_bdf, "reset", "1"));
+	COUNTERS_READ(page, &c1);
+	EXPECT_EQ(c1.revoke_count - c0.revoke_count, 1);
+	EXPECT_EQ(c1.restore_count - c0.restore_count, 1);
+	EXPECT_EQ(c1.regions_down, 0);
+	EXPECT_EQ(c1.region_state, 0);
+	EXPECT_OK(mmb_region_info_at(fd, 0, &ri));
+	EXPECT_EQ(ri.state, 0);
+	EXPECT_EQ(ri.revokes, 1);
+	EXPECT_EQ(ri.restores, 1);
+	EXPECT_EQ(read32(bar, &v), 0);
+
+	munmap((void *)bar, PG);
+	mmb_counters_unmap(page);
+	close(fd);
+	return T_PASS;
+}
+
+static int test_testdev_reset(void)
+{
+	if (pci_find(0x1b36, 0x0005))
+		SKIP("no pci-testdev (1b36:0005)");
+	return on_mmb_pci("", "", testdev_reset);
+}
+
 const struct mmb_test pci_tests[] = {
 	{ "pci/edu_bar0", test_edu_bar0 },
 	{ "pci/edu_intx", test_edu_intx },
 	{ "pci/ivshmem_bar2", test_ivshmem_bar2 },
+	{ "pci/reset", test_testdev_reset },
 	{ NULL }
 };
