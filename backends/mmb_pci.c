@@ -148,8 +148,7 @@ static int mmb_pci_bars(struct mmb_pci *p)
 		if (!(flags & IORESOURCE_MEM) || !len)
 			continue;
 		if (!PAGE_ALIGNED(start) || !PAGE_ALIGNED(len)) {
-			dev_info(&pdev->dev,
-				 "BAR%d: %pa bytes, not whole pages: not mapped\n",
+			dev_info(&pdev->dev, "BAR%d: not whole pages, %pa bytes\n",
 				 bar, &len);
 			continue;
 		}
@@ -226,8 +225,8 @@ static int mmb_pci_irqs(struct mmb_pci *p)
 	for (i = 0; i < nvec; i++) {
 		ret = request_irq(pci_irq_vector(pdev, i),
 				  p->intx ? mmb_pci_intx_irq : mmb_pci_msi_irq,
-				  p->intx ? IRQF_SHARED : 0, dev_name(&p->mdev.dev),
-				  p);
+				  p->intx ? IRQF_SHARED : 0,
+				  dev_name(&p->mdev.dev), p);
 		if (ret)
 			break;
 		p->nvec++;

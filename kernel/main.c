@@ -532,8 +532,8 @@ static int mmb_regions_check(struct mmb_device *mdev, unsigned int nr)
 			ret = mmb_mem_share(a, &mdev->regions[j]);
 			if (ret > 0)
 				dev_err(&mdev->dev,
-					"regions[%u] and [%u] share memory\n", i,
-					j);
+					"regions[%u] and [%u] share memory\n",
+					i, j);
 			if (ret)
 				return ret < 0 ? ret : -EINVAL;
 		}

@@ -292,8 +292,8 @@ EXPORT_SYMBOL_GPL(mmb_irq_event);
  * Not an interrupt: delivered while delivery is disabled too.  Process
  * context.
  */
-void mmb_notify_region(struct mmb_device *mdev, u32 cause, u32 index,
-		       u32 state, bool live)
+void mmb_notify_region(struct mmb_device *mdev, u32 cause, u32 index, u32 state,
+		       bool live)
 {
 	struct mmb_notify *n = &mdev->core->notify;
 	u64 now = ktime_get_ns();

@@ -557,8 +557,8 @@ void mmb_obj_vma(struct mmb_object *obj, struct vm_area_struct *vma);
 
 /* notify.c */
 struct vm_area_struct;
-void mmb_notify_region(struct mmb_device *mdev, u32 cause, u32 index,
-		       u32 state, bool live);
+void mmb_notify_region(struct mmb_device *mdev, u32 cause, u32 index, u32 state,
+		       bool live);
 u64 mmb_notify_triggers(struct mmb_device *mdev);
 u64 mmb_notify_count(struct mmb_device *mdev);
 u64 mmb_notify_handled(struct mmb_device *mdev);
