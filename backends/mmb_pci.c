@@ -148,8 +148,9 @@ static int mmb_pci_bars(struct mmb_pci *p)
 		if (!(flags & IORESOURCE_MEM) || !len)
 			continue;
 		if (!PAGE_ALIGNED(start) || !PAGE_ALIGNED(len)) {
-			dev_info(&pdev->dev, "BAR%d: not whole pages, %pa bytes\n",
-				 bar, &len);
+			dev_info(&pdev->dev,
+				 "BAR%d: not whole pages, %pa bytes\n", bar,
+				 &len);
 			continue;
 		}
 		if (!devm_request_mem_region(&pdev->dev, start, len,
