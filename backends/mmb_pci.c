@@ -86,13 +86,18 @@ static irqreturn_t mmb_pci_intx_irq(int irq, void *data)
 	return IRQ_HANDLED;
 }
 
-/* User space quieted the device and enables delivery: INTx may fire again. */
+/*
+ * User space quieted the device and enables delivery: INTx may fire again.
+ * A line still asserted stays masked and is reported at once, as the
+ * interrupt it would raise (the masking and the check are atomic against
+ * the handler's under the PCI config lock, as vfio-pci unmasks).
+ */
 static void mmb_pci_irq_unmask(struct mmb_device *mdev)
 {
 	struct mmb_pci *p = to_mmb_pci(mdev);
 
-	if (p->intx)
-		pci_intx(p->pdev, 1);
+	if (p->intx && !pci_check_and_unmask_intx(p->pdev))
+		mmb_irq_event(mdev, MMB_EVENT_VECTOR);
 }
 
 static const struct mmb_device_ops mmb_pci_ops = {
@@ -147,10 +152,11 @@ static int mmb_pci_bars(struct mmb_pci *p)
 
 		if (!(flags & IORESOURCE_MEM) || !len)
 			continue;
-		if (!PAGE_ALIGNED(start) || !PAGE_ALIGNED(len)) {
-			dev_info(&pdev->dev,
-				 "BAR%d: not whole pages, %pa bytes\n", bar,
-				 &len);
+		/* The mmap offset of a region has room for 2^40 bytes. */
+		if (!PAGE_ALIGNED(start) || !PAGE_ALIGNED(len) ||
+		    len >= BIT_ULL(MMB_MMAP_REGION_SHIFT)) {
+			dev_info(&pdev->dev, "BAR%d: %pa bytes, not mapped\n",
+				 bar, &len);
 			continue;
 		}
 		if (!devm_request_mem_region(&pdev->dev, start, len,
@@ -259,12 +265,13 @@ static int mmb_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		ret = nbars;
 		goto err_put;
 	}
-	ret = mmb_pci_irqs(p);
-	if (ret < 0)
-		goto err_put;
 	ret = mmb_device_register(&p->mdev, NULL);
 	if (ret)
-		goto err_irqs;
+		goto err_put;
+	/* Handlers report events: only once the device is registered. */
+	ret = mmb_pci_irqs(p);
+	if (ret < 0)
+		goto err_unregister;
 	pci_set_drvdata(pdev, p);
 	dev_info(&pdev->dev, "%s: %d memory BARs (%s), %d %s vectors\n",
 		 dev_name(&p->mdev.dev), nbars,
@@ -275,8 +282,8 @@ static int mmb_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 				      "no");
 	return 0;
 
-err_irqs:
-	mmb_pci_free_irqs(p);
+err_unregister:
+	mmb_device_unregister(&p->mdev);
 err_put:
 	mmb_device_put(&p->mdev);
 	return ret;
