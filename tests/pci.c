@@ -172,19 +172,6 @@ static int read32(volatile uint32_t *p, uint32_t *v)
 	return r;
 }
 
-static int drop_rawio(void)
-{
-	struct __user_cap_header_struct h = {
-		.version = _LINUX_CAPABILITY_VERSION_3,
-	};
-	struct __user_cap_data_struct d[2];
-
-	if (syscall(SYS_capget, &h, d))
-		return -errno;
-	d[CAP_SYS_RAWIO / 32].effective &= ~(1U << (CAP_SYS_RAWIO % 32));
-	return syscall(SYS_capset, &h, d) ? -errno : 0;
-}
-
 /* Without CAP_SYS_RAWIO, in a child: what mmap() of region 0 returns. */
 static int mmap_without_rawio(int fd)
 {
@@ -198,7 +185,7 @@ static int mmap_without_rawio(int fd)
 	if (!pid) {
 		void *p;
 
-		if (drop_rawio())
+		if (cap_drop(CAP_SYS_RAWIO))
 			_exit(100);
 		p = mmap(NULL, PG, PROT_READ, MAP_SHARED, fd,
 			 MMB_MMAP_REGION_AT(0, MMB_FAULT_SIGBUS));

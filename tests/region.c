@@ -1579,20 +1579,6 @@ static int test_scratch_pages_charged(void)
 	return T_PASS;
 }
 
-/* Drop CAP_SYS_RAWIO from the effective set, keeping the rest. */
-static int drop_rawio(void)
-{
-	struct __user_cap_header_struct h = {
-		.version = _LINUX_CAPABILITY_VERSION_3,
-	};
-	struct __user_cap_data_struct d[2];
-
-	if (syscall(SYS_capget, &h, d))
-		return -errno;
-	d[CAP_SYS_RAWIO / 32].effective &= ~(1U << (CAP_SYS_RAWIO % 32));
-	return syscall(SYS_capset, &h, d) ? -errno : 0;
-}
-
 /* A word of region @k at word @i: which region and where, recognizably. */
 static uint64_t region_word(unsigned int k, size_t i)
 {
@@ -1609,7 +1595,7 @@ static int raw_child(int fd, int rawbuf)
 	struct mmb_region_info ri;
 	void *p;
 
-	if (drop_rawio())
+	if (cap_drop(CAP_SYS_RAWIO))
 		return 1;
 	p = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
 		 MMB_MMAP_REGION_AT(2, MMB_FAULT_SIGBUS));
