@@ -443,7 +443,10 @@ struct mmb_eventfd {
  * no record.  Enabling delivers the interrupts that arrived meanwhile as
  * one event, as a masked interrupt line with a pending bit does.  The
  * setting is per device; closing the fd that disabled delivery enables it
- * again.
+ * again.  On a device whose interrupt masks itself when it fires (a PCI
+ * INTx line under mmb_pci), every enable also unmasks it, once user space
+ * has quieted the device, as a write of 1 to a UIO node does; a line still
+ * asserted stays masked and is reported again as one event.
  */
 struct mmb_irq_control {
 	__u32 argsz;
