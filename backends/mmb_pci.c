@@ -12,9 +12,11 @@
  *    mapped.
  *  - A BAR lets its holder program the device, its DMA included: the
  *    regions are raw (only CAP_SYS_RAWIO maps them) unless an IOMMU
- *    confines the device: a translating domain of the driver's, which maps
- *    nothing (this driver does no DMA), and interrupts that the device
- *    cannot forge (isolated MSI).
+ *    confines the device: the driver owns the DMA of the device's whole
+ *    IOMMU group and blocks it (as vfio-pci owns a group; this driver does
+ *    no DMA), and the device cannot forge interrupts (isolated MSI).  A
+ *    group with another device in use, or a kernel before 6.3, confines
+ *    nothing.
  *  - Interrupts: MSI-X, MSI or INTx, in that order of preference (the
  *    module parameter pci_irq_mode restricts it); every interrupt is an
  *    event of cause MMB_EVENT_VECTOR.  INTx masks itself in the command
@@ -59,6 +61,7 @@ struct mmb_pci {
 	struct pci_dev *pdev;
 	int nvec; /* vectors requested */
 	bool intx;
+	bool dma_owner; /* the group's DMA is ours, and blocked */
 	bool confined;
 };
 
@@ -105,35 +108,43 @@ static const struct mmb_device_ops mmb_pci_ops = {
 };
 
 /*
- * Whether an IOMMU confines the device: its DMA translated in a domain
- * this driver owns (and maps nothing in), its interrupts remapped so that
- * it cannot forge others.
+ * Whether an IOMMU confines the device: the driver takes the DMA ownership
+ * of its whole group, which puts the group in a domain that blocks all DMA
+ * (nothing else in the group may be using the kernel's DMA domain), and
+ * the group's interrupts are remapped, so that the device cannot forge
+ * others.  Without an IOMMU, or with a group shared with a device in use,
+ * it is not confined.
  */
-#ifdef CONFIG_IOMMU_API
-static bool mmb_pci_confined(struct pci_dev *pdev)
+#if defined(CONFIG_IOMMU_API) && KERNEL_VERSION(6, 3, 0) <= LINUX_VERSION_CODE
+static bool mmb_pci_confine(struct mmb_pci *p)
 {
-	struct iommu_domain *dom = iommu_get_domain_for_dev(&pdev->dev);
+	struct device *dev = &p->pdev->dev;
 	struct iommu_group *group;
 	bool msi_ok;
 
-	if (!dom || !(dom->type & __IOMMU_DOMAIN_PAGING))
+	if (iommu_device_claim_dma_owner(dev, p))
 		return false;
-	group = iommu_group_get(&pdev->dev);
-	if (!group)
-		return false;
-#if KERNEL_VERSION(6, 3, 0) <= LINUX_VERSION_CODE
-	msi_ok = iommu_group_has_isolated_msi(group);
-#else
-	msi_ok = irq_domain_check_msi_remap() ||
-		 device_iommu_capable(&pdev->dev, IOMMU_CAP_INTR_REMAP);
-#endif
+	p->dma_owner = true;
+	group = iommu_group_get(dev);
+	msi_ok = group && iommu_group_has_isolated_msi(group);
 	iommu_group_put(group);
 	return msi_ok;
 }
-#else
-static bool mmb_pci_confined(struct pci_dev *pdev)
+
+static void mmb_pci_unconfine(struct mmb_pci *p)
 {
-	return false; /* no IOMMU in this kernel */
+	if (p->dma_owner)
+		iommu_device_release_dma_owner(&p->pdev->dev);
+	p->dma_owner = false;
+}
+#else
+static bool mmb_pci_confine(struct mmb_pci *p)
+{
+	return false;
+}
+
+static void mmb_pci_unconfine(struct mmb_pci *p)
+{
 }
 #endif
 
@@ -183,11 +194,12 @@ static void mmb_pci_free_irqs(struct mmb_pci *p)
 {
 	int i;
 
+	/* Masked first: a shared line then has nothing of ours to report. */
+	if (p->intx)
+		pci_intx(p->pdev, 0);
 	for (i = 0; i < p->nvec; i++)
 		free_irq(pci_irq_vector(p->pdev, i), p);
 	p->nvec = 0;
-	if (p->intx)
-		pci_intx(p->pdev, 0);
 	pci_free_irq_vectors(p->pdev);
 }
 
@@ -259,7 +271,7 @@ static int mmb_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	if (IS_ERR(p))
 		return PTR_ERR(p);
 	p->pdev = pdev;
-	p->confined = mmb_pci_confined(pdev);
+	p->confined = mmb_pci_confine(p);
 	nbars = mmb_pci_bars(p);
 	if (nbars < 0) {
 		ret = nbars;
@@ -272,19 +284,23 @@ static int mmb_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	ret = mmb_pci_irqs(p);
 	if (ret < 0)
 		goto err_unregister;
+	/* What AER recovery puts back: the device as this driver set it. */
+	pci_save_state(pdev);
 	pci_set_drvdata(pdev, p);
-	dev_info(&pdev->dev, "%s: %d memory BARs (%s), %d %s vectors\n",
+	dev_info(&pdev->dev,
+		 "%s: %d memory BARs (%s), %d interrupt vectors%s\n",
 		 dev_name(&p->mdev.dev), nbars,
 		 p->confined ? "IOMMU-confined" : "raw", p->nvec,
-		 pdev->msix_enabled ? "MSI-X" :
-		 pdev->msi_enabled  ? "MSI" :
-		 p->intx	    ? "INTx" :
-				      "no");
+		 pdev->msix_enabled ? " (MSI-X)" :
+		 pdev->msi_enabled  ? " (MSI)" :
+		 p->intx	    ? " (INTx)" :
+				      "");
 	return 0;
 
 err_unregister:
 	mmb_device_unregister(&p->mdev);
 err_put:
+	mmb_pci_unconfine(p);
 	mmb_device_put(&p->mdev);
 	return ret;
 }
@@ -297,6 +313,7 @@ static void mmb_pci_remove(struct pci_dev *pdev)
 	/* No handler runs on @p after this; files may keep it, not the BARs. */
 	mmb_pci_free_irqs(p);
 	pci_clear_master(pdev);
+	mmb_pci_unconfine(p);
 	mmb_device_put(&p->mdev);
 }
 
@@ -322,14 +339,21 @@ static pci_ers_result_t mmb_pci_error_detected(struct pci_dev *pdev,
 	struct mmb_pci *p = pci_get_drvdata(pdev);
 
 	mmb_region_revoke(&p->mdev);
-	if (state == pci_channel_io_perm_failure)
+	switch (state) {
+	case pci_channel_io_normal:
+		return PCI_ERS_RESULT_CAN_RECOVER;
+	case pci_channel_io_perm_failure:
 		return PCI_ERS_RESULT_DISCONNECT;
-	return PCI_ERS_RESULT_NEED_RESET;
+	default:
+		return PCI_ERS_RESULT_NEED_RESET;
+	}
 }
 
+/* After a reset: the state saved at probe, saved again for the next. */
 static pci_ers_result_t mmb_pci_slot_reset(struct pci_dev *pdev)
 {
 	pci_restore_state(pdev);
+	pci_save_state(pdev);
 	return PCI_ERS_RESULT_RECOVERED;
 }
 
@@ -358,6 +382,8 @@ static struct pci_driver mmb_pci_driver = {
 	.probe = mmb_pci_probe,
 	.remove = mmb_pci_remove,
 	.err_handler = &mmb_pci_err_handlers,
+	/* The group's DMA is blocked, not the kernel's: see mmb_pci_confine(). */
+	.driver_managed_dma = true,
 };
 
 module_pci_driver(mmb_pci_driver);

@@ -361,17 +361,18 @@ static void mmb_notify_control(struct mmb_device *mdev, struct file *file,
 			       bool enable)
 {
 	u64 count, now = 0;
-	bool unmask = enable && mdev->ops->irq_unmask;
+	/*
+	 * The driver's op only while it is registered: its ops (and its
+	 * module's text) may be gone the moment it is not.
+	 */
+	bool entered = enable && !mmb_device_enter(mdev);
 
-	/* The driver's op only while it is registered. */
-	if (unmask && mmb_device_enter(mdev))
-		unmask = false;
 	mutex_lock(&mdev->core->ctl_lock);
 	count = mmb_notify_control_locked(mdev, file, enable, &now);
-	if (unmask)
+	if (entered && mdev->ops->irq_unmask)
 		mdev->ops->irq_unmask(mdev);
 	mutex_unlock(&mdev->core->ctl_lock);
-	if (unmask)
+	if (entered)
 		mmb_device_leave(mdev);
 	if (count)
 		mmb_fanout(mdev, count, now);
