@@ -156,7 +156,8 @@ install-sdk: module
 install: module lib cli install-sdk
 	install -D -m 0644 $(BUILD)/mod/$(KVER)/mmbridge.ko $(DESTDIR)$(MODDIR)/mmbridge.ko
 	install -D -m 0644 -t $(DESTDIR)$(MODDIR) $(BUILD)/mod/$(KVER)/backends/mmb_soft.ko \
-		$(BUILD)/mod/$(KVER)/backends/mmb_edu.ko $(BUILD)/mod/$(KVER)/backends/mmb_ivshmem.ko
+		$(BUILD)/mod/$(KVER)/backends/mmb_edu.ko $(BUILD)/mod/$(KVER)/backends/mmb_ivshmem.ko \
+		$(BUILD)/mod/$(KVER)/backends/mmb_pci.ko
 	install -D -m 0644 udev/60-mmbridge.rules $(DESTDIR)$(UDEVDIR)/60-mmbridge.rules
 	install -D -m 0644 $(BUILD)/lib/libmmbridge.a $(DESTDIR)$(LIBDIR)/libmmbridge.a
 	install -D -m 0755 $(BUILD)/lib/$(LIB_REAL) $(DESTDIR)$(LIBDIR)/$(LIB_REAL)
@@ -178,6 +179,7 @@ install: module lib cli install-sdk
 uninstall:
 	rm -f $(DESTDIR)$(MODDIR)/mmbridge.ko $(DESTDIR)$(MODDIR)/mmb_soft.ko \
 	      $(DESTDIR)$(MODDIR)/mmb_edu.ko $(DESTDIR)$(MODDIR)/mmb_ivshmem.ko \
+	      $(DESTDIR)$(MODDIR)/mmb_pci.ko \
 	      $(DESTDIR)$(UDEVDIR)/60-mmbridge.rules \
 	      $(DESTDIR)$(LIBDIR)/libmmbridge.a $(DESTDIR)$(LIBDIR)/$(LIB_REAL) \
 	      $(DESTDIR)$(LIBDIR)/libmmbridge.so.$(LIB_SOVER) $(DESTDIR)$(LIBDIR)/libmmbridge.so \

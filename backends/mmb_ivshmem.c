@@ -63,7 +63,7 @@ static int ivshmem_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		.cache = MMB_CACHE_WC,
 		.user_safe = true,
 	};
-	ivs->mdev.map = ivs->mdev.mem;
+	ivs->mdev.regions[0] = ivs->mdev.mem;
 	ivs->mdev.pool = (struct mmb_mem){
 		.io = mem + half,
 		.phys = start + half,

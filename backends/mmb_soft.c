@@ -6,6 +6,10 @@
  *    periodic for MMB_IOC_IRQ_TIMER);
  *  - device memory is RAM (soft_mem_mb MiB), and so is the object pool
  *    (soft_pool_mb MiB);
+ *  - the device memory is region 0; with soft_regions=N there are N
+ *    regions, region K >= 1 being K * 64 KiB of RAM of its own, and
+ *    soft_raw_region=K makes region K raw (only CAP_SYS_RAWIO maps it),
+ *    as a BAR with registers would be;
  *  - a kernel thread is the DMA engine: it copies between host RAM and the
  *    device memory and signals completion with a timer "interrupt", so
  *    completions arrive in interrupt context as they do on real hardware.
@@ -41,10 +45,27 @@ module_param(soft_pool_mb, uint, 0444);
 MODULE_PARM_DESC(soft_pool_mb,
 		 "Object pool of soft0 in MiB, 0 (none) to 1024 (default: 8)");
 
+static unsigned int soft_regions = 1;
+module_param(soft_regions, uint, 0444);
+/* clang-format off */
+MODULE_PARM_DESC(soft_regions,
+		 "Regions of soft0, 1 to 8: region 0 is its device memory, region K >= 1 is K * 64 KiB of RAM (default: 1)");
+/* clang-format on */
+
+static unsigned int soft_raw_region;
+module_param(soft_raw_region, uint, 0444);
+/* clang-format off */
+MODULE_PARM_DESC(soft_raw_region,
+		 "A region K of 1 to soft_regions - 1 that only CAP_SYS_RAWIO maps, or 0 (none; default)");
+/* clang-format on */
+
+#define SOFT_REGION_UNIT (64 * 1024)
+
 struct mmb_soft {
 	struct mmb_device mdev; /* first: mmb_device_alloc() */
 	void *mem;
 	void *pool;
+	void *extra[MMB_REGIONS_MAX]; /* regions 1 and up */
 
 	struct hrtimer raise_timer; /* one-shot interrupt */
 	struct hrtimer period_timer; /* periodic interrupts */
@@ -258,6 +279,39 @@ static DEVICE_ATTR_WO(outage_ms);
 static struct attribute *soft_attrs[] = { &dev_attr_outage_ms.attr, NULL };
 ATTRIBUTE_GROUPS(soft);
 
+/* Regions 1 to soft_regions - 1: RAM of their own. */
+static int soft_extra_regions(struct mmb_soft *soft)
+{
+	unsigned int k;
+
+	for (k = 1; k < soft_regions; k++) {
+		size_t size = (size_t)k * SOFT_REGION_UNIT;
+
+		soft->extra[k] = vzalloc(size);
+		if (!soft->extra[k])
+			return -ENOMEM;
+		soft->mdev.regions[k] = (struct mmb_mem){
+			.virt = soft->extra[k],
+			.size = size,
+			.cache = MMB_CACHE_WB,
+			.user_safe = k != soft_raw_region,
+			.raw = k == soft_raw_region,
+		};
+	}
+	return 0;
+}
+
+/* The memory, after the device is unregistered (or never was). */
+static void soft_free(struct mmb_soft *soft)
+{
+	unsigned int k;
+
+	for (k = 1; k < MMB_REGIONS_MAX; k++)
+		vfree(soft->extra[k]);
+	vfree(soft->pool);
+	vfree(soft->mem);
+}
+
 static int soft_probe(struct platform_device *pdev)
 {
 	struct mmb_soft *soft;
@@ -298,7 +352,10 @@ static int soft_probe(struct platform_device *pdev)
 		.cache = MMB_CACHE_WB,
 		.user_safe = true,
 	};
-	soft->mdev.map = soft->mdev.mem;
+	soft->mdev.regions[0] = soft->mdev.mem;
+	ret = soft_extra_regions(soft);
+	if (ret)
+		goto err_put;
 	soft->mdev.pool = (struct mmb_mem){
 		.virt = soft->pool,
 		.size = (u64)soft_pool_mb << 20,
@@ -326,8 +383,7 @@ static int soft_probe(struct platform_device *pdev)
 err_stop_dma:
 	soft_dma_stop(soft);
 err_put:
-	vfree(soft->pool);
-	vfree(soft->mem);
+	soft_free(soft);
 	mmb_device_put(&soft->mdev);
 	return ret;
 }
@@ -341,8 +397,7 @@ static void soft_remove(struct platform_device *pdev)
 	hrtimer_cancel(&soft->period_timer);
 	hrtimer_cancel(&soft->raise_timer);
 	soft_dma_stop(soft);
-	vfree(soft->pool);
-	vfree(soft->mem);
+	soft_free(soft);
 	/* Open files may keep @soft, not what it pointed to. */
 	mmb_device_put(&soft->mdev);
 }
@@ -376,6 +431,12 @@ static int __init mmb_soft_init(void)
 	}
 	if (soft_pool_mb > 1024) {
 		pr_err("soft_pool_mb=%u is outside 0..1024\n", soft_pool_mb);
+		return -EINVAL;
+	}
+	if (soft_regions < 1 || soft_regions > MMB_REGIONS_MAX ||
+	    soft_raw_region >= soft_regions) {
+		pr_err("soft_regions=%u, soft_raw_region=%u: 1 to %u regions, the raw one below soft_regions\n",
+		       soft_regions, soft_raw_region, MMB_REGIONS_MAX);
 		return -EINVAL;
 	}
 	ret = platform_driver_register(&soft_driver);

@@ -62,6 +62,7 @@ MODULE_IMPORT_NS(DMA_BUF);
  * struct mmb_dmabuf - one dma-buf of mmbridge (dma_buf.priv).
  * @mdev:	the device; referenced
  * @obj:	the object, referenced; NULL for a region range
+ * @rg:		the region of a region range; NULL for an object
  * @offset:	region: byte offset of the range
  * @policy:	region: enum mmb_fault_policy of the mappings
  * @lock:	@maps, @vaddr
@@ -71,6 +72,7 @@ MODULE_IMPORT_NS(DMA_BUF);
 struct mmb_dmabuf {
 	struct mmb_device *mdev;
 	struct mmb_object *obj;
+	struct mmb_region *rg;
 	u64 offset;
 	u32 policy;
 	struct mutex lock; /* @maps, @vaddr */
@@ -375,8 +377,8 @@ static void mmb_dmabuf_free(struct mmb_dmabuf *ex)
 	WARN_ON(!list_empty(&ex->maps) || ex->vaddr);
 	if (ex->obj)
 		mmb_obj_export_put(ex->obj);
-	else
-		atomic64_dec(&ex->mdev->core->region.dmabufs);
+	else if (ex->rg)
+		atomic64_dec(&ex->rg->dmabufs);
 	put_device(&ex->mdev->dev);
 	kfree(ex);
 }
@@ -432,11 +434,15 @@ static int mmb_region_dmabuf_mmap(struct dma_buf *dmabuf,
 
 	if (!ret)
 		ret = mmb_device_alive(ex->mdev);
+	/* A raw region: whoever maps it needs CAP_SYS_RAWIO, here too. */
+	if (!ret && !mmb_region_get(ex->mdev, ex->rg->index, &ret))
+		return ret;
 	if (ret)
 		return ret;
-	vma->vm_pgoff += (MMB_MMAP_REGION(ex->policy) + ex->offset) >>
-			 PAGE_SHIFT;
-	return mmb_region_vma(ex->mdev, vma, ex->policy);
+	vma->vm_pgoff +=
+		(MMB_MMAP_REGION_AT(ex->rg->index, ex->policy) + ex->offset) >>
+		PAGE_SHIFT;
+	return mmb_region_vma(ex->mdev, vma, ex->rg->index, ex->policy);
 }
 
 static const struct dma_buf_ops mmb_region_dmabuf_ops = {
@@ -576,7 +582,7 @@ static int mmb_region_export_check(const void *arg)
 {
 	const struct mmb_export *e = arg;
 
-	if (e->flags & ~(MMB_EXPORT_CLOEXEC | MMB_EXPORT_WRITE) || e->handle ||
+	if (e->flags & ~(MMB_EXPORT_CLOEXEC | MMB_EXPORT_WRITE) ||
 	    e->policy > MMB_FAULT_WAIT || !e->size ||
 	    !PAGE_ALIGNED(e->offset) || !PAGE_ALIGNED(e->size))
 		return -EINVAL;
@@ -588,17 +594,28 @@ static long mmb_ioctl_region_export(void *ctx, struct file *file, void *arg)
 	struct mmb_device *mdev = ((struct mmb_file *)ctx)->mdev;
 	const struct mmb_export *e = arg;
 	struct mmb_dmabuf *ex;
+	struct mmb_region *rg;
 	char *name;
+	int ret;
 
-	if (!(mdev->core->caps & MMB_CAP_MAP) || !mdev->map.user_safe)
+	if (!(mdev->core->caps & MMB_CAP_MAP))
 		return -EOPNOTSUPP;
-	if (e->offset >= mdev->map.size || e->size > mdev->map.size - e->offset)
+	rg = mmb_region_get(mdev, e->handle, &ret);
+	if (!rg)
+		return ret;
+	if (e->offset >= rg->mem->size || e->size > rg->mem->size - e->offset)
 		return -ENXIO;
-	name = kasprintf(GFP_KERNEL, "%s region %#llx+%#llx",
-			 dev_name(&mdev->dev), e->offset, e->size);
+	/* Region 0 keeps the name it had before there were others. */
+	name = rg->index ? kasprintf(GFP_KERNEL, "%s region%u %#llx+%#llx",
+				     dev_name(&mdev->dev), rg->index, e->offset,
+				     e->size) :
+			   kasprintf(GFP_KERNEL, "%s region %#llx+%#llx",
+				     dev_name(&mdev->dev), e->offset, e->size);
 	ex = mmb_dmabuf_alloc(mdev);
-	if (ex)
-		atomic64_inc(&mdev->core->region.dmabufs);
+	if (ex) {
+		ex->rg = rg;
+		atomic64_inc(&rg->dmabufs);
+	}
 	if (!ex || !name) {
 		kfree(name);
 		if (ex)

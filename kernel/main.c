@@ -349,8 +349,12 @@ static int mmb_stats_show(struct seq_file *m, void *v)
 	for (i = 0; i < MMB_STAT_NR; i++)
 		seq_printf(m, "%s %lld\n", mmb_stat_names[i],
 			   atomic64_read(&mdev->core->stats[i]));
+	/* Region 0 as "region_state" (0 without one), the others by number. */
 	seq_printf(m, "region_state 0x%x\n",
-		   READ_ONCE(mdev->core->region.state));
+		   READ_ONCE(mdev->core->regions.r[0].state));
+	for (i = 1; i < mdev->core->regions.nr; i++)
+		seq_printf(m, "region%d_state 0x%x\n", i,
+			   READ_ONCE(mdev->core->regions.r[i].state));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(mmb_stats);
@@ -375,10 +379,15 @@ static bool mmb_mem_ram_ok(const struct mmb_mem *m)
 
 /* A memory descriptor is well-formed; mappable memory also page-sized. */
 static int mmb_mem_check(struct mmb_device *mdev, const struct mmb_mem *m,
-			 const char *what, bool mappable)
+			 const char *what, bool mappable, bool region)
 {
 	if (!m->size)
 		return 0;
+	if (m->raw && !region) {
+		dev_err(&mdev->dev, "%s: raw memory is for regions only\n",
+			what);
+		return -EINVAL;
+	}
 	if (!m->virt == !m->io) {
 		dev_err(&mdev->dev, "%s: exactly one of virt and io\n", what);
 		return -EINVAL;
@@ -409,9 +418,10 @@ static int mmb_mem_check(struct mmb_device *mdev, const struct mmb_mem *m,
 	}
 	/*
 	 * User space maps only memory its driver declares safe for any
-	 * opener: never a register window that controls DMA or interrupts.
+	 * opener, never a register window that controls DMA or interrupts;
+	 * or, a region only, raw memory that CAP_SYS_RAWIO alone maps.
 	 */
-	if (!m->user_safe) {
+	if (!m->user_safe && !(m->raw && region)) {
 		dev_err(&mdev->dev, "%s: not declared safe to map\n", what);
 		return -EINVAL;
 	}
@@ -484,30 +494,94 @@ static int mmb_mem_overlap(const struct mmb_mem *pool,
 	return 0;
 }
 
+/* Whether @a and @b share memory: 1, 0, or -ENOMEM. */
+static int mmb_mem_share(const struct mmb_mem *a, const struct mmb_mem *b)
+{
+	unsigned long *pfns;
+	int ret;
+
+	pfns = mmb_pool_pfns(a, &ret);
+	if (ret)
+		return ret;
+	ret = mmb_mem_overlap(a, pfns, b);
+	kvfree(pfns);
+	return ret;
+}
+
+/*
+ * Each region is its own memory, so that revoking one revokes its bytes;
+ * and raw bytes are raw everywhere: no other region, nor the memory that
+ * MMB_IOC_MEM_RW gives every opener, reaches them.  Each fits its mmap
+ * offsets.
+ */
+static int mmb_regions_check(struct mmb_device *mdev, unsigned int nr)
+{
+	unsigned int i, j;
+	int ret;
+
+	for (i = 0; i < nr; i++) {
+		const struct mmb_mem *a = &mdev->regions[i];
+
+		if (a->size >= BIT_ULL(MMB_MMAP_REGION_SHIFT)) {
+			dev_err(&mdev->dev,
+				"regions[%u]: too large for its mmap offsets\n",
+				i);
+			return -EINVAL;
+		}
+		for (j = i + 1; j < nr; j++) {
+			ret = mmb_mem_share(a, &mdev->regions[j]);
+			if (ret > 0)
+				dev_err(&mdev->dev,
+					"regions[%u] and [%u] share memory\n",
+					i, j);
+			if (ret)
+				return ret < 0 ? ret : -EINVAL;
+		}
+		if (!a->raw)
+			continue;
+		ret = mmb_mem_share(a, &mdev->mem);
+		if (ret > 0)
+			dev_err(&mdev->dev,
+				"regions[%u]: raw, and mem reaches it\n", i);
+		if (ret)
+			return ret < 0 ? ret : -EINVAL;
+	}
+	return 0;
+}
+
 /* What user space sees the device do follows from what was registered. */
 static int mmb_device_caps(struct mmb_device *mdev)
 {
 	const struct mmb_device_ops *ops = mdev->ops;
+	unsigned int i, nr = mmb_region_count(mdev);
 	unsigned long *pfns;
 	u64 caps = 0;
 	int ret;
 
-	ret = mmb_mem_check(mdev, &mdev->mem, "mem", false);
+	ret = mmb_mem_check(mdev, &mdev->mem, "mem", false, false);
+	for (i = 0; i < nr && !ret; i++) {
+		char what[16];
+
+		snprintf(what, sizeof(what), "regions[%u]", i);
+		ret = mmb_mem_check(mdev, &mdev->regions[i], what, true, true);
+	}
 	if (!ret)
-		ret = mmb_mem_check(mdev, &mdev->map, "map", true);
+		ret = mmb_mem_check(mdev, &mdev->pool, "pool", true, false);
 	if (!ret)
-		ret = mmb_mem_check(mdev, &mdev->pool, "pool", true);
+		ret = mmb_regions_check(mdev, nr);
 	if (ret)
 		return ret;
 	/* An object's bytes are nobody else's. */
 	pfns = mmb_pool_pfns(&mdev->pool, &ret);
 	if (ret)
 		return ret;
-	ret = mmb_mem_overlap(&mdev->pool, pfns, &mdev->mem) ||
-	      mmb_mem_overlap(&mdev->pool, pfns, &mdev->map);
+	ret = mmb_mem_overlap(&mdev->pool, pfns, &mdev->mem);
+	for (i = 0; i < nr && !ret; i++)
+		ret = mmb_mem_overlap(&mdev->pool, pfns, &mdev->regions[i]);
 	kvfree(pfns);
 	if (ret) {
-		dev_err(&mdev->dev, "pool: shares memory with mem or map\n");
+		dev_err(&mdev->dev,
+			"pool: shares memory with mem or a region\n");
 		return -EINVAL;
 	}
 	if (!ops->dma_submit != !mdev->dma_window) {
@@ -523,7 +597,7 @@ static int mmb_device_caps(struct mmb_device *mdev)
 		caps |= MMB_CAP_DMA;
 	if (mdev->mem.size)
 		caps |= MMB_CAP_DEVMEM;
-	if (mdev->map.size)
+	if (nr)
 		caps |= MMB_CAP_MAP;
 	mdev->core->caps = caps;
 	return 0;

@@ -170,6 +170,7 @@ static u64 mmb_deliver_state_locked(struct mmb_notify *n, u32 cause, u64 now,
 	mmb_page_begin(pg);
 	if (state != U32_MAX)
 		WRITE_ONCE(pg->region_state, state);
+	WRITE_ONCE(pg->regions_down, n->down);
 	WRITE_ONCE(pg->irq_count, count);
 	WRITE_ONCE(pg->last_ns, now);
 	switch (cause) {
@@ -190,6 +191,9 @@ static u64 mmb_deliver_state_locked(struct mmb_notify *n, u32 cause, u64 now,
 		break;
 	case MMB_EVENT_RESTORE:
 		mmb_page_inc(&pg->restore_count);
+		break;
+	case MMB_EVENT_VECTOR:
+		mmb_page_inc(&pg->vector_count);
 		break;
 	}
 	mmb_page_end(pg);
@@ -229,8 +233,10 @@ static void mmb_fanout(struct mmb_device *mdev, u64 count, u64 now)
  * @cause:	enum mmb_event_cause
  *
  * Called by drivers from their interrupt handler, for each cause the
- * interrupt reports (MMB_EVENT_TRIGGER, _TIMER, _DMA, _DMA_ERROR): hard-IRQ
- * context (on PREEMPT_RT the handler's thread, or a softirq hrtimer), or
+ * interrupt reports (MMB_EVENT_TRIGGER, _TIMER, _DMA, _DMA_ERROR, and
+ * _VECTOR for a driver that does not know what its device's interrupts
+ * mean): hard-IRQ context (on PREEMPT_RT the handler's thread, or a
+ * softirq hrtimer), or
  * process context.  Does not sleep.
  * Between mmb_device_register() and the driver's mmb_device_put(): after
  * mmb_device_unregister() the driver may still report the requests its
@@ -278,12 +284,16 @@ EXPORT_SYMBOL_GPL(mmb_irq_event);
  * @mdev:	the device
  * @cause:	MMB_EVENT_REVOKE, MMB_EVENT_RESTORE, or 0 for a change that
  *		is not an event of its own (removal of a revoked region)
- * @state:	the region's MMB_REGION_* bits now
+ * @index:	the region whose state changed
+ * @state:	region 0's MMB_REGION_* bits now (the counter page's), or
+ *		U32_MAX when another region's state changed
+ * @live:	whether region @index is live now
  *
  * Not an interrupt: delivered while delivery is disabled too.  Process
  * context.
  */
-void mmb_notify_region(struct mmb_device *mdev, u32 cause, u32 state)
+void mmb_notify_region(struct mmb_device *mdev, u32 cause, u32 index, u32 state,
+		       bool live)
 {
 	struct mmb_notify *n = &mdev->core->notify;
 	u64 now = ktime_get_ns();
@@ -291,11 +301,14 @@ void mmb_notify_region(struct mmb_device *mdev, u32 cause, u32 state)
 	u64 count = 0;
 
 	raw_spin_lock_irqsave(&n->lock, flags);
+	n->down = live ? n->down & ~BIT(index) : n->down | BIT(index);
 	if (cause) {
 		count = mmb_deliver_state_locked(n, cause, now, state);
 	} else {
 		mmb_page_begin(n->page);
-		WRITE_ONCE(n->page->region_state, state);
+		if (state != U32_MAX)
+			WRITE_ONCE(n->page->region_state, state);
+		WRITE_ONCE(n->page->regions_down, n->down);
 		mmb_page_end(n->page);
 	}
 	raw_spin_unlock_irqrestore(&n->lock, flags);
@@ -340,16 +353,27 @@ static u64 mmb_notify_control_locked(struct mmb_device *mdev, struct file *file,
  * @enable:	true to enable
  *
  * Enabling delivers the interrupts that arrived while disabled as one
- * event.  Process context.
+ * event, and has a driver whose interrupt masks itself (INTx) unmask it:
+ * every enable, whether or not delivery was disabled, as a write of 1 to a
+ * UIO node does.  Process context.
  */
 static void mmb_notify_control(struct mmb_device *mdev, struct file *file,
 			       bool enable)
 {
 	u64 count, now = 0;
+	/*
+	 * The driver's op only while it is registered: its ops (and its
+	 * module's text) may be gone the moment it is not.
+	 */
+	bool entered = enable && !mmb_device_enter(mdev);
 
 	mutex_lock(&mdev->core->ctl_lock);
 	count = mmb_notify_control_locked(mdev, file, enable, &now);
+	if (entered && mdev->ops->irq_unmask)
+		mdev->ops->irq_unmask(mdev);
 	mutex_unlock(&mdev->core->ctl_lock);
+	if (entered)
+		mmb_device_leave(mdev);
 	if (count)
 		mmb_fanout(mdev, count, now);
 }

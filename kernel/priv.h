@@ -131,6 +131,8 @@ enum mmb_stat {
  * @pending:	an interrupt arrived while @masked; @lock
  * @pending_cause: its cause; @lock
  * @pending_ns:	its time; @lock
+ * @down:	bit N set while region N is not live (the counter page's
+ *		regions_down); @lock
  * @mask_owner:	the file that disabled delivery; mmb_device.ctl_lock
  * @rings:	registered pinned rings; @lock
  * @nr_rings:	length of @rings; @lock
@@ -149,6 +151,7 @@ struct mmb_notify {
 	bool pending;
 	u32 pending_cause;
 	u64 pending_ns;
+	u32 down;
 	struct file *mask_owner;
 	struct list_head rings;
 	unsigned int nr_rings;
@@ -161,10 +164,10 @@ struct mmb_notify {
 struct mmb_efd_reg;
 
 /**
- * struct mmb_region - revocation state of a device's mappable memory
+ * struct mmb_region - revocation state of one of a device's regions
  * (region.c).
- * @inode:	private inode whose address_space every open file of the
- *		device maps through
+ * @mem:	the memory (&mmb_device.regions[@index])
+ * @index:	the region's number
  * @sem:	faults read-hold it; state changes write-hold it
  * @state:	MMB_REGION_* reasons; 0 is live; @sem
  * @gen:	revocations so far, to re-zero scratch pages; @sem
@@ -180,7 +183,8 @@ struct mmb_efd_reg;
  * @dmabufs:	dma-bufs of the region alive (dmabuf.c)
  */
 struct mmb_region {
-	struct inode *inode;
+	const struct mmb_mem *mem;
+	unsigned int index;
 	struct rw_semaphore sem; /* @state against faults */
 	u32 state;
 	u64 gen;
@@ -194,6 +198,19 @@ struct mmb_region {
 	atomic64_t sigbus_faults;
 	atomic64_t wait_faults;
 	atomic64_t dmabufs;
+};
+
+/**
+ * struct mmb_regions - a device's regions (region.c).
+ * @inode:	private inode whose address_space every open file of the
+ *		device maps through
+ * @nr:		regions the device has
+ * @r:		the first @nr are the device's
+ */
+struct mmb_regions {
+	struct inode *inode;
+	unsigned int nr;
+	struct mmb_region r[MMB_REGIONS_MAX];
 };
 
 /**
@@ -266,7 +283,7 @@ struct mmb_stem;
  * @irq_copies:	files that receive interrupt records (MMB_IOC_IRQ_COPY)
  * @stream_lock: protects @stream
  * @stream:	the device's frame stream, or NULL (one at a time)
- * @region:	revocable mappings of the mappable memory
+ * @regions:	revocable mappings of the regions
  * @objects:	migratable objects
  * @stats:	event totals (enum mmb_stat); atomic
  * @debugfs:	the device's debugfs directory, or NULL
@@ -299,7 +316,7 @@ struct mmb_core {
 	struct mutex stream_lock; /* @stream */
 	struct mmb_stream *stream;
 
-	struct mmb_region region;
+	struct mmb_regions regions;
 	struct mmb_objects objects;
 
 	atomic64_t stats[MMB_STAT_NR];
@@ -514,7 +531,9 @@ int mmb_region_fs_init(void);
 void mmb_region_fs_exit(void);
 struct address_space *mmb_region_mapping(struct mmb_device *mdev);
 int mmb_region_vma(struct mmb_device *mdev, struct vm_area_struct *vma,
-		   u32 policy);
+		   unsigned int index, u32 policy);
+struct mmb_region *mmb_region_get(struct mmb_device *mdev, u64 index, int *err);
+unsigned int mmb_region_count(struct mmb_device *mdev);
 
 /* object.c */
 struct mmb_file;
@@ -538,7 +557,8 @@ void mmb_obj_vma(struct mmb_object *obj, struct vm_area_struct *vma);
 
 /* notify.c */
 struct vm_area_struct;
-void mmb_notify_region(struct mmb_device *mdev, u32 cause, u32 state);
+void mmb_notify_region(struct mmb_device *mdev, u32 cause, u32 index, u32 state,
+		       bool live);
 u64 mmb_notify_triggers(struct mmb_device *mdev);
 u64 mmb_notify_count(struct mmb_device *mdev);
 u64 mmb_notify_handled(struct mmb_device *mdev);

@@ -22,12 +22,14 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/capability.h>
 #include <linux/fs.h>
 #include <linux/highmem.h>
 #include <linux/huge_mm.h>
 #include <linux/kref.h>
 #include <linux/mm.h>
 #include <linux/mount.h>
+#include <linux/nospec.h>
 #include <linux/pfn_t.h>
 #include <linux/pseudo_fs.h>
 #include <linux/sched/signal.h>
@@ -40,12 +42,15 @@
 
 #define MMB_FS_MAGIC 0x6d6d6272 /* "mmbr" */
 
-/* Page offsets: the policy space above, the offset in the region below. */
+/*
+ * Page offsets: the region's index and the policy above, the offset in the
+ * region below.  One region's policy spaces are contiguous.
+ */
 #define MMB_REGION_PGSHIFT (MMB_MMAP_REGION_SHIFT - PAGE_SHIFT)
 #define MMB_REGION_PGMASK ((1UL << MMB_REGION_PGSHIFT) - 1)
-#define MMB_REGION_SPAN                        \
-	(MMB_MMAP_REGION(MMB_FAULT_WAIT + 1) - \
-	 MMB_MMAP_REGION(MMB_FAULT_DISCARD))
+#define MMB_REGION_SPAN                              \
+	(MMB_MMAP_REGION_AT(0, MMB_FAULT_WAIT + 1) - \
+	 MMB_MMAP_REGION_AT(0, MMB_FAULT_DISCARD))
 
 static struct vfsmount *mmb_mnt;
 
@@ -69,6 +74,7 @@ static struct file_system_type mmb_fs_type = {
  * forked from it.
  * @ref:	one per VMA
  * @mdev:	the device; referenced
+ * @rg:		the region mapped (the device's)
  * @policy:	enum mmb_fault_policy
  * @lock:	@scratch, @scratch_gen and the scratch pages' contents
  * @scratch:	region page offset -> the scratch page DISCARD maps there
@@ -82,6 +88,7 @@ static struct file_system_type mmb_fs_type = {
 struct mmb_map {
 	struct kref ref;
 	struct mmb_device *mdev;
+	struct mmb_region *rg;
 	u32 policy;
 	struct mutex lock; /* scratch pages */
 	struct xarray scratch;
@@ -106,14 +113,14 @@ static void mmb_region_vm_open(struct vm_area_struct *vma)
 	struct mmb_map *map = vma->vm_private_data;
 
 	kref_get(&map->ref);
-	atomic64_inc(&map->mdev->core->region.mappings);
+	atomic64_inc(&map->rg->mappings);
 }
 
 static void mmb_region_vm_close(struct vm_area_struct *vma)
 {
 	struct mmb_map *map = vma->vm_private_data;
 
-	atomic64_dec(&map->mdev->core->region.mappings);
+	atomic64_dec(&map->rg->mappings);
 	kref_put(&map->ref, mmb_map_free);
 }
 
@@ -124,30 +131,24 @@ static u64 mmb_region_offset(struct vm_area_struct *vma, unsigned long addr)
 	       (addr - vma->vm_start);
 }
 
-static unsigned long mmb_region_pfn(struct mmb_device *mdev, u64 off)
-{
-	return mmb_mem_pfn(&mdev->map, off);
-}
-
 /* The device page (order 0) or PMD (PMD_ORDER) at the fault; region live. */
 static vm_fault_t mmb_region_insert(struct vm_fault *vmf, unsigned int order)
 {
 	struct vm_area_struct *vma = vmf->vma;
 	struct mmb_map *map = vma->vm_private_data;
-	struct mmb_region *rg = &map->mdev->core->region;
+	struct mmb_region *rg = map->rg;
 	unsigned long addr = ALIGN_DOWN(vmf->address, PAGE_SIZE << order);
 	u64 off = mmb_region_offset(vma, addr);
 	vm_fault_t ret;
 
 	lockdep_assert_held(&rg->sem);
-	if (off >= map->mdev->map.size)
+	if (off >= rg->mem->size)
 		return VM_FAULT_SIGBUS;
 	if (!order) {
-		ret = vmf_insert_pfn(vma, addr, mmb_region_pfn(map->mdev, off));
+		ret = vmf_insert_pfn(vma, addr, mmb_mem_pfn(rg->mem, off));
 	} else {
 #ifdef CONFIG_ARCH_SUPPORTS_PMD_PFNMAP
-		pfn_t pfn =
-			__pfn_to_pfn_t(mmb_region_pfn(map->mdev, off), PFN_DEV);
+		pfn_t pfn = __pfn_to_pfn_t(mmb_mem_pfn(rg->mem, off), PFN_DEV);
 
 		ret = vmf_insert_pfn_pmd(vmf, pfn,
 					 vmf->flags & FAULT_FLAG_WRITE);
@@ -168,15 +169,15 @@ static bool mmb_region_huge_ok(struct vm_fault *vmf, unsigned int order)
 {
 	struct vm_area_struct *vma = vmf->vma;
 	struct mmb_map *map = vma->vm_private_data;
-	struct mmb_device *mdev = map->mdev;
+	const struct mmb_mem *mem = map->rg->mem;
 	unsigned long size = PAGE_SIZE << order;
 	unsigned long addr = ALIGN_DOWN(vmf->address, size);
 
-	if (order != PMD_ORDER || !mmb_mem_is_io(&mdev->map) ||
-	    addr < vma->vm_start || addr + size > vma->vm_end)
+	if (order != PMD_ORDER || !mmb_mem_is_io(mem) || addr < vma->vm_start ||
+	    addr + size > vma->vm_end)
 		return false;
-	return mmb_region_offset(vma, addr) + size <= mdev->map.size &&
-	       IS_ALIGNED(mdev->map.phys + mmb_region_offset(vma, addr), size);
+	return mmb_region_offset(vma, addr) + size <= mem->size &&
+	       IS_ALIGNED(mem->phys + mmb_region_offset(vma, addr), size);
 }
 #else
 static bool mmb_region_huge_ok(struct vm_fault *vmf, unsigned int order)
@@ -194,7 +195,7 @@ static bool mmb_region_huge_ok(struct vm_fault *vmf, unsigned int order)
  */
 static struct page *mmb_scratch_page(struct mmb_map *map, u64 off)
 {
-	struct mmb_region *rg = &map->mdev->core->region;
+	struct mmb_region *rg = map->rg;
 	unsigned long idx = off >> PAGE_SHIFT;
 	struct page *page;
 
@@ -223,7 +224,7 @@ static struct page *mmb_scratch_page(struct mmb_map *map, u64 off)
 static vm_fault_t mmb_region_discard(struct vm_fault *vmf)
 {
 	struct mmb_map *map = vmf->vma->vm_private_data;
-	struct mmb_region *rg = &map->mdev->core->region;
+	struct mmb_region *rg = map->rg;
 	unsigned long addr = vmf->address & PAGE_MASK;
 	struct page *page;
 
@@ -256,8 +257,7 @@ static void mmb_region_account(struct vm_fault *vmf, vm_fault_t ret)
 	mmb_stat_add(mdev, MMB_STAT_REGION_FAULTS, 1);
 	trace_mmb_fault(mdev, 0, vmf->address,
 			mmb_region_offset(vmf->vma, vmf->address),
-			READ_ONCE(mdev->core->region.state),
-			(__force unsigned int)ret);
+			READ_ONCE(map->rg->state), (__force unsigned int)ret);
 }
 
 /*
@@ -274,7 +274,7 @@ static void mmb_region_account(struct vm_fault *vmf, vm_fault_t ret)
 static vm_fault_t mmb_region_wait(struct vm_fault *vmf)
 {
 	struct mmb_map *map = vmf->vma->vm_private_data;
-	struct mmb_region *rg = &map->mdev->core->region;
+	struct mmb_region *rg = map->rg;
 	unsigned int flags = vmf->flags;
 	struct file *file;
 
@@ -321,7 +321,7 @@ static vm_fault_t mmb_region_huge_fault(struct vm_fault *vmf,
 					unsigned int order)
 {
 	struct mmb_map *map = vmf->vma->vm_private_data;
-	struct mmb_region *rg = &map->mdev->core->region;
+	struct mmb_region *rg = map->rg;
 	vm_fault_t ret = VM_FAULT_FALLBACK;
 
 	if (order && !mmb_region_huge_ok(vmf, order))
@@ -370,8 +370,8 @@ static int mmb_region_access(struct vm_area_struct *vma, unsigned long addr,
 			     void *buf, int len, int write)
 {
 	struct mmb_map *map = vma->vm_private_data;
-	struct mmb_device *mdev = map->mdev;
-	struct mmb_region *rg = &mdev->core->region;
+	struct mmb_region *rg = map->rg;
+	const struct mmb_mem *mem = rg->mem;
 	u64 off = mmb_region_offset(vma, addr);
 	int ret;
 
@@ -403,16 +403,15 @@ static int mmb_region_access(struct vm_area_struct *vma, unsigned long addr,
 			}
 			mutex_unlock(&map->lock);
 		}
-	} else if (off + len > mdev->map.size) {
+	} else if (off + len > mem->size) {
 		ret = -EIO;
-	} else if (mmb_mem_is_io(&mdev->map) &&
-		   mdev->map.cache == MMB_CACHE_UC &&
+	} else if (mmb_mem_is_io(mem) && mem->cache == MMB_CACHE_UC &&
 		   !IS_ALIGNED(off | len, 4)) {
 		ret = -EIO; /* registers: whole 32-bit words only */
 	} else if (write) {
-		mmb_mem_write(&mdev->map, off, buf, len);
+		mmb_mem_write(mem, off, buf, len);
 	} else {
-		mmb_mem_read(&mdev->map, off, buf, len);
+		mmb_mem_read(mem, off, buf, len);
 	}
 	up_read(&rg->sem);
 	return ret;
@@ -428,6 +427,18 @@ static const struct vm_operations_struct mmb_region_vm_ops = {
 #endif
 };
 
+/* A region of the device by the number user space gave; NULL, -ENXIO. */
+static struct mmb_region *mmb_region_at(struct mmb_device *mdev, u64 index)
+{
+	struct mmb_regions *rgs = &mdev->core->regions;
+	struct mmb_region *rg;
+
+	if (index >= rgs->nr)
+		return NULL;
+	rg = &rgs->r[array_index_nospec(index, rgs->nr)];
+	return rg->mem->size ? rg : NULL;
+}
+
 /**
  * mmb_region_mmap() - map a device's region (mmap offset MMB_MMAP_REGION()).
  * @mdev:	the device
@@ -439,31 +450,66 @@ static const struct vm_operations_struct mmb_region_vm_ops = {
  * hosts.
  *
  * Return: 0, -ENODEV without a region, -EINVAL for MAP_PRIVATE or an
- * unknown policy, -ENXIO for a range outside the region, -ENOMEM.
+ * unknown policy, -ENXIO for a region the device does not have or a range
+ * outside the region, -EPERM for a raw region without CAP_SYS_RAWIO,
+ * -ENOMEM.
  */
 static int mmb_region_mmap(struct mmb_device *mdev, struct vm_area_struct *vma)
 {
-	u64 space = vma->vm_pgoff >> MMB_REGION_PGSHIFT;
+	u64 space = (vma->vm_pgoff >> MMB_REGION_PGSHIFT) - 1;
 	u64 pgoff = vma->vm_pgoff & MMB_REGION_PGMASK;
-	u64 npages = mdev->map.size >> PAGE_SHIFT;
+	u32 policy = space & 0xff;
+	struct mmb_region *rg;
+	u64 npages;
+	int ret;
 
-	if (!(mdev->core->caps & MMB_CAP_MAP) || !mdev->map.user_safe)
+	if (!(mdev->core->caps & MMB_CAP_MAP))
 		return -ENODEV;
-	if (space < 1 || space > MMB_FAULT_WAIT + 1)
+	if (policy > MMB_FAULT_WAIT)
 		return -EINVAL;
 	if (!(vma->vm_flags & VM_SHARED))
 		return -EINVAL;
+	rg = mmb_region_get(mdev, space >> 8, &ret);
+	if (!rg)
+		return ret;
+	npages = rg->mem->size >> PAGE_SHIFT;
 	if (pgoff >= npages || vma_pages(vma) > npages - pgoff)
 		return -ENXIO;
 
-	return mmb_region_vma(mdev, vma, space - 1);
+	return mmb_region_vma(mdev, vma, rg->index, policy);
+}
+
+/**
+ * mmb_region_get() - a region of a device, if the caller may use it.
+ * @mdev:	the device, with regions (MMB_CAP_MAP)
+ * @index:	the region's number, as user space gave it
+ * @err:	-ENXIO for a region the device does not have, -EPERM for a
+ *		raw region without CAP_SYS_RAWIO
+ *
+ * Return: the region, or NULL and *@err.
+ */
+struct mmb_region *mmb_region_get(struct mmb_device *mdev, u64 index, int *err)
+{
+	struct mmb_region *rg = mmb_region_at(mdev, index);
+
+	if (!rg) {
+		*err = -ENXIO;
+		return NULL;
+	}
+	if (rg->mem->raw && !capable(CAP_SYS_RAWIO)) {
+		*err = -EPERM;
+		return NULL;
+	}
+	return rg;
 }
 
 /**
  * mmb_region_vma() - set up a region mapping whose checks are done.
  * @mdev:	the device
- * @vma:	MAP_SHARED; vm_pgoff is MMB_MMAP_REGION(@policy) plus the page
- *		offset in the region, and the range is inside the region
+ * @vma:	MAP_SHARED; vm_pgoff is MMB_MMAP_REGION_AT(@index, @policy)
+ *		plus the page offset in the region, and the range is inside
+ *		the region
+ * @index:	the region, one the device has
  * @policy:	enum mmb_fault_policy
  *
  * For mmap() of the device fd and of a region's dma-buf (dmabuf.c).
@@ -471,8 +517,9 @@ static int mmb_region_mmap(struct mmb_device *mdev, struct vm_area_struct *vma)
  * Return: 0 or -ENOMEM.
  */
 int mmb_region_vma(struct mmb_device *mdev, struct vm_area_struct *vma,
-		   u32 policy)
+		   unsigned int index, u32 policy)
 {
+	struct mmb_region *rg = &mdev->core->regions.r[index];
 	struct mmb_map *map;
 
 	map = kzalloc(sizeof(*map), GFP_KERNEL_ACCOUNT);
@@ -484,28 +531,26 @@ int mmb_region_vma(struct mmb_device *mdev, struct vm_area_struct *vma,
 	map->policy = policy;
 	get_device(&mdev->dev);
 	map->mdev = mdev;
+	map->rg = rg;
 
-	vma->vm_page_prot = mmb_mem_pgprot(&mdev->map, vma->vm_page_prot);
+	vma->vm_page_prot = mmb_mem_pgprot(rg->mem, vma->vm_page_prot);
 	mmb_vm_flags_set(vma, VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP);
 	vma->vm_ops = &mmb_region_vm_ops;
 	vma->vm_private_data = map;
-	atomic64_inc(&mdev->core->region.mappings);
+	atomic64_inc(&rg->mappings);
 	return 0;
 }
 
 /*
- * Set or clear one revocation reason.  The region is live while no reason
- * is set; going from live to revoked or back zaps every mapping, so that
- * the next access faults and sees the new state.  Process context.
+ * Set or clear one revocation reason of one region.  The region is live
+ * while no reason is set; going from live to revoked or back zaps every
+ * mapping of it, so that the next access faults and sees the new state.
+ * Process context.
  */
-static int mmb_region_set(struct mmb_device *mdev, u32 reason, bool set,
-			  struct mmb_region_ctl *out)
+static int mmb_region_set(struct mmb_device *mdev, struct mmb_region *rg,
+			  u32 reason, bool set, struct mmb_region_ctl *out)
 {
-	struct mmb_region *rg = &mdev->core->region;
 	u32 old, state, cause = 0;
-
-	if (!(mdev->core->caps & MMB_CAP_MAP))
-		return -EOPNOTSUPP;
 
 	down_write(&rg->sem);
 	old = rg->state;
@@ -524,11 +569,12 @@ static int mmb_region_set(struct mmb_device *mdev, u32 reason, bool set,
 		mmb_stat_add(mdev, MMB_STAT_RESTORES, 1);
 		cause = MMB_EVENT_RESTORE;
 	}
-	trace_mmb_region_state(mdev, reason, set, old, state);
+	trace_mmb_region_state(mdev, rg->index, reason, set, old, state);
 	WRITE_ONCE(rg->state, state);
 	if (cause)
-		unmap_mapping_range(rg->inode->i_mapping,
-				    MMB_MMAP_REGION(MMB_FAULT_DISCARD),
+		unmap_mapping_range(mmb_region_mapping(mdev),
+				    MMB_MMAP_REGION_AT(rg->index,
+						       MMB_FAULT_DISCARD),
 				    MMB_REGION_SPAN, 1);
 	if (out) {
 		out->state = state;
@@ -539,25 +585,49 @@ static int mmb_region_set(struct mmb_device *mdev, u32 reason, bool set,
 
 	if (mmb_region_wait_over(rg))
 		wake_up_all(&rg->wq);
+	/* Every region's events; region 0's state; which regions are down. */
 	if (cause || state != old)
-		mmb_notify_region(mdev, cause, state);
+		mmb_notify_region(mdev, cause, rg->index,
+				  rg->index ? U32_MAX : state, !state);
 	return 0;
 }
 
+/* Set or clear @reason on every region of the device. */
+static int mmb_region_set_all(struct mmb_device *mdev, u32 reason, bool set)
+{
+	struct mmb_regions *rgs = &mdev->core->regions;
+	unsigned int i;
+	int ret = 0;
+
+	if (!(mdev->core->caps & MMB_CAP_MAP))
+		return -EOPNOTSUPP;
+	for (i = 0; i < rgs->nr; i++) {
+		int r;
+
+		if (!rgs->r[i].mem->size)
+			continue; /* no region i */
+		r = mmb_region_set(mdev, &rgs->r[i], reason, set, NULL);
+		if (!ret)
+			ret = r;
+	}
+	return ret;
+}
+
 /**
- * mmb_region_revoke() - revoke the region on the device's behalf.
+ * mmb_region_revoke() - revoke the device's regions on its behalf.
  * @mdev:	the device
  *
  * When this returns no user mapping reaches the device memory; accesses
  * follow each mapping's policy until mmb_region_restore().  Independent of
- * revocation by the user: the region is live again once both are undone.
+ * revocation by the user: a region is live again once both are undone.
+ * Each region that goes from live to revoked is one MMB_EVENT_REVOKE.
  * Process context (sleeps); idempotent.
  *
- * Return: 0, -EOPNOTSUPP without a region, -ENODEV after removal.
+ * Return: 0, -EOPNOTSUPP without regions, -ENODEV after removal.
  */
 int mmb_region_revoke(struct mmb_device *mdev)
 {
-	return mmb_region_set(mdev, MMB_REGION_REVOKED_DEVICE, true, NULL);
+	return mmb_region_set_all(mdev, MMB_REGION_REVOKED_DEVICE, true);
 }
 EXPORT_SYMBOL_GPL(mmb_region_revoke);
 
@@ -566,13 +636,14 @@ EXPORT_SYMBOL_GPL(mmb_region_revoke);
  * @mdev:	the device
  *
  * Mappings map the device again on their next access, unless the user
- * has revoked the region too.  Process context (sleeps); idempotent.
+ * has revoked their region too.  Each region that goes from revoked to
+ * live is one MMB_EVENT_RESTORE.  Process context (sleeps); idempotent.
  *
- * Return: 0, -EOPNOTSUPP without a region, -ENODEV after removal.
+ * Return: 0, -EOPNOTSUPP without regions, -ENODEV after removal.
  */
 int mmb_region_restore(struct mmb_device *mdev)
 {
-	return mmb_region_set(mdev, MMB_REGION_REVOKED_DEVICE, false, NULL);
+	return mmb_region_set_all(mdev, MMB_REGION_REVOKED_DEVICE, false);
 }
 EXPORT_SYMBOL_GPL(mmb_region_restore);
 
@@ -581,18 +652,22 @@ EXPORT_SYMBOL_GPL(mmb_region_restore);
 /* MMB_IOC_REGION_INFO */
 static int mmb_region_info(struct mmb_device *mdev, struct mmb_region_info *ri)
 {
-	struct mmb_region *rg = &mdev->core->region;
+	struct mmb_region *rg;
 
 	if (!(mdev->core->caps & MMB_CAP_MAP))
 		return -EOPNOTSUPP;
+	rg = mmb_region_at(mdev, ri->index);
+	if (!rg)
+		return -ENXIO;
+	ri->nr_regions = mdev->core->regions.nr;
 	down_read(&rg->sem);
-	ri->size = mdev->map.size;
+	ri->size = rg->mem->size;
 	ri->state = rg->state;
-	ri->cache = mdev->map.cache;
-	ri->features = 0;
+	ri->cache = rg->mem->cache;
+	ri->features = rg->mem->raw ? MMB_REGION_RAW : 0;
 #ifdef CONFIG_ARCH_SUPPORTS_PMD_PFNMAP
-	if (mmb_mem_is_io(&mdev->map) && mdev->map.size >= PMD_SIZE &&
-	    IS_ALIGNED(mdev->map.phys, PMD_SIZE))
+	if (mmb_mem_is_io(rg->mem) && rg->mem->size >= PMD_SIZE &&
+	    IS_ALIGNED(rg->mem->phys, PMD_SIZE))
 		ri->features |= MMB_REGION_HUGE;
 #endif
 	ri->revokes = rg->revokes;
@@ -614,39 +689,58 @@ static int mmb_region_info(struct mmb_device *mdev, struct mmb_region_info *ri)
  */
 static void mmb_region_unplug(struct mmb_device *mdev)
 {
-	if (mdev->core->caps & MMB_CAP_MAP)
-		mmb_region_set(mdev, MMB_REGION_GONE, true, NULL);
+	mmb_region_set_all(mdev, MMB_REGION_GONE, true);
 }
 
 /* The address_space every open file of @mdev maps through. */
 struct address_space *mmb_region_mapping(struct mmb_device *mdev)
 {
-	return mdev->core->region.inode->i_mapping;
+	return mdev->core->regions.inode->i_mapping;
 }
 
-static int mmb_region_init(struct mmb_region *rg)
-{
-	rg->inode = alloc_anon_inode(mmb_mnt->mnt_sb);
-	if (IS_ERR(rg->inode))
-		return PTR_ERR(rg->inode);
-	init_rwsem(&rg->sem);
-	init_waitqueue_head(&rg->wq);
-	return 0;
-}
-
-static void mmb_region_destroy(struct mmb_region *rg)
-{
-	iput(rg->inode);
-}
-
+/*
+ * At allocation: the inode every open file maps through (objects too);
+ * the regions are counted at registration (mmb_region_count()).
+ */
 static int mmb_region_dev_init(struct mmb_device *mdev)
 {
-	return mmb_region_init(&mdev->core->region);
+	struct mmb_regions *rgs = &mdev->core->regions;
+	unsigned int i;
+
+	rgs->inode = alloc_anon_inode(mmb_mnt->mnt_sb);
+	if (IS_ERR(rgs->inode))
+		return PTR_ERR(rgs->inode);
+	for (i = 0; i < MMB_REGIONS_MAX; i++) {
+		struct mmb_region *rg = &rgs->r[i];
+
+		rg->mem = &mdev->regions[i];
+		rg->index = i;
+		init_rwsem(&rg->sem);
+		init_waitqueue_head(&rg->wq);
+	}
+	return 0;
 }
 
 static void mmb_region_dev_destroy(struct mmb_device *mdev)
 {
-	mmb_region_destroy(&mdev->core->region);
+	iput(mdev->core->regions.inode);
+}
+
+/**
+ * mmb_region_count() - the regions the driver registered.
+ * @mdev:	the device, its regions set
+ *
+ * Return: one more than the highest numbered region (of a size other than
+ * 0), or 0 without regions.
+ */
+unsigned int mmb_region_count(struct mmb_device *mdev)
+{
+	unsigned int n = MMB_REGIONS_MAX;
+
+	while (n && !mdev->regions[n - 1].size)
+		n--;
+	mdev->core->regions.nr = n;
+	return n;
 }
 
 static int mmb_region_file_mmap(struct mmb_file *mf, struct vm_area_struct *vma)
@@ -663,19 +757,30 @@ static int mmb_region_ctl_check(const void *arg)
 {
 	const struct mmb_region_ctl *ctl = arg;
 
-	return ctl->flags || ctl->reserved ? -EINVAL : 0;
+	return ctl->flags ? -EINVAL : 0;
+}
+
+static long mmb_region_ctl(void *ctx, struct mmb_region_ctl *ctl, bool set)
+{
+	struct mmb_device *mdev = ((struct mmb_file *)ctx)->mdev;
+	struct mmb_region *rg;
+
+	if (!(mdev->core->caps & MMB_CAP_MAP))
+		return -EOPNOTSUPP;
+	rg = mmb_region_at(mdev, ctl->index);
+	if (!rg)
+		return -ENXIO;
+	return mmb_region_set(mdev, rg, MMB_REGION_REVOKED_USER, set, ctl);
 }
 
 static long mmb_ioctl_region_revoke(void *ctx, struct file *file, void *arg)
 {
-	return mmb_region_set(((struct mmb_file *)ctx)->mdev,
-			      MMB_REGION_REVOKED_USER, true, arg);
+	return mmb_region_ctl(ctx, arg, true);
 }
 
 static long mmb_ioctl_region_restore(void *ctx, struct file *file, void *arg)
 {
-	return mmb_region_set(((struct mmb_file *)ctx)->mdev,
-			      MMB_REGION_REVOKED_USER, false, arg);
+	return mmb_region_ctl(ctx, arg, false);
 }
 
 static int mmb_region_info_check(const void *arg)

@@ -109,20 +109,23 @@ TRACE_EVENT(mmb_fault,
 		      __entry->ret));
 
 TRACE_EVENT(mmb_region_state,
-	    TP_PROTO(struct mmb_device *mdev, u32 reason, bool set, u32 old,
-		     u32 state),
-	    TP_ARGS(mdev, reason, set, old, state),
+	    TP_PROTO(struct mmb_device *mdev, u32 index, u32 reason, bool set,
+		     u32 old, u32 state),
+	    TP_ARGS(mdev, index, reason, set, old, state),
 	    TP_STRUCT__entry(__array(char, dev, MMB_TRACE_NAME)
+			     __field(u32, index)
 			     __field(u32, reason)
 			     __field(bool, set)
 			     __field(u32, old)
 			     __field(u32, state)),
 	    TP_fast_assign(mmb_trace_dev(__entry->dev, mdev);
+			   __entry->index = index;
 			   __entry->reason = reason;
 			   __entry->set = set;
 			   __entry->old = old;
 			   __entry->state = state;),
-	    TP_printk("dev=%s %s reason=0x%x state=0x%x->0x%x%s", __entry->dev,
+	    TP_printk("dev=%s region=%u %s reason=0x%x state=0x%x->0x%x%s",
+		      __entry->dev, __entry->index,
 		      __entry->set ? "revoke" : "restore", __entry->reason,
 		      __entry->old, __entry->state,
 		      !__entry->old != !__entry->state ? " zapped" : ""));

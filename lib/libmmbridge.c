@@ -190,6 +190,10 @@ int mmb_counters_read_tries(const struct mmb_counters *page,
 		snap->region_state = pg->region_state;
 		snap->revoke_count = pg->revoke_count;
 		snap->restore_count = pg->restore_count;
+		/* Fields a kernel of ABI 4 does not write are 0 on its page. */
+		snap->vector_count = pg->vector_count;
+		snap->regions_down = pg->regions_down;
+		snap->reserved = 0;
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
 		if (__atomic_load_n(&page->seq, __ATOMIC_RELAXED) == seq)
 			break;
@@ -433,10 +437,22 @@ int mmb_stat_get(const char *name, const char *stat, uint64_t *value)
 
 void *mmb_region_map(int fd, uint32_t policy, uint64_t offset, size_t len)
 {
+	return mmb_region_map_at(fd, 0, policy, offset, len);
+}
+
+void *mmb_region_map_at(int fd, uint32_t index, uint32_t policy,
+			uint64_t offset, size_t len)
+{
 	const size_t huge = 2UL << 20;
 	uint8_t *want = NULL, *p;
 	void *res;
 
+	/* Values the mmap offset cannot carry would name another one. */
+	if (index >= MMB_REGIONS_MAX || policy > 0xff ||
+	    offset >= 1ULL << MMB_MMAP_REGION_SHIFT) {
+		errno = policy > 0xff ? EINVAL : ENXIO;
+		return NULL;
+	}
 	/* Reserve room for an aligned placement, then map over it. */
 	if (len >= huge) {
 		res = mmap(NULL, len + huge, PROT_NONE,
@@ -450,7 +466,7 @@ void *mmb_region_map(int fd, uint32_t policy, uint64_t offset, size_t len)
 	}
 	p = mmap(want, len, PROT_READ | PROT_WRITE,
 		 MAP_SHARED | (want ? MAP_FIXED : 0), fd,
-		 MMB_MMAP_REGION(policy) + offset);
+		 MMB_MMAP_REGION_AT(index, policy) + offset);
 	if (p == MAP_FAILED) {
 		int err = errno;
 
@@ -467,9 +483,10 @@ int mmb_region_unmap(void *addr, size_t len)
 	return munmap(addr, len) ? -errno : 0;
 }
 
-static int mmb_region_ctl(int fd, unsigned long cmd, struct mmb_region_ctl *out)
+static int mmb_region_ctl(int fd, unsigned long cmd, uint32_t index,
+			  struct mmb_region_ctl *out)
 {
-	struct mmb_region_ctl ctl = { .argsz = sizeof(ctl) };
+	struct mmb_region_ctl ctl = { .argsz = sizeof(ctl), .index = index };
 	int ret = mmb_ioctl(fd, cmd, &ctl);
 
 	if (!ret && out)
@@ -479,18 +496,34 @@ static int mmb_region_ctl(int fd, unsigned long cmd, struct mmb_region_ctl *out)
 
 int mmb_region_revoke(int fd, struct mmb_region_ctl *out)
 {
-	return mmb_region_ctl(fd, MMB_IOC_REGION_REVOKE, out);
+	return mmb_region_ctl(fd, MMB_IOC_REGION_REVOKE, 0, out);
 }
 
 int mmb_region_restore(int fd, struct mmb_region_ctl *out)
 {
-	return mmb_region_ctl(fd, MMB_IOC_REGION_RESTORE, out);
+	return mmb_region_ctl(fd, MMB_IOC_REGION_RESTORE, 0, out);
+}
+
+int mmb_region_revoke_at(int fd, uint32_t index, struct mmb_region_ctl *out)
+{
+	return mmb_region_ctl(fd, MMB_IOC_REGION_REVOKE, index, out);
+}
+
+int mmb_region_restore_at(int fd, uint32_t index, struct mmb_region_ctl *out)
+{
+	return mmb_region_ctl(fd, MMB_IOC_REGION_RESTORE, index, out);
 }
 
 int mmb_region_info(int fd, struct mmb_region_info *info)
 {
+	return mmb_region_info_at(fd, 0, info);
+}
+
+int mmb_region_info_at(int fd, uint32_t index, struct mmb_region_info *info)
+{
 	memset(info, 0, sizeof(*info));
 	info->argsz = sizeof(*info);
+	info->index = index;
 	return mmb_ioctl(fd, MMB_IOC_REGION_INFO, info);
 }
 
@@ -564,9 +597,16 @@ int mmb_obj_export(int fd, uint32_t handle, uint32_t flags)
 int mmb_region_export(int fd, uint64_t offset, uint64_t size, uint32_t policy,
 		      uint32_t flags)
 {
+	return mmb_region_export_at(fd, 0, offset, size, policy, flags);
+}
+
+int mmb_region_export_at(int fd, uint32_t index, uint64_t offset,
+			 uint64_t size, uint32_t policy, uint32_t flags)
+{
 	struct mmb_export e = {
 		.argsz = sizeof(e),
 		.flags = flags,
+		.handle = index,
 		.policy = policy,
 		.offset = offset,
 		.size = size,

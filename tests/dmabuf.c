@@ -502,8 +502,9 @@ static int test_export_errors(void)
 		   EINVAL);
 	EXPECT_ERR(mmb_region_export(fd, 0, PG, 3, 0), EINVAL);
 	EXPECT_ERR(mmb_region_export(fd, 0, PG, MMB_FAULT_SIGBUS, 4), EINVAL);
-	e = (struct mmb_export){ .argsz = sizeof(e), .handle = h, .size = PG };
-	EXPECT_ERR(xioctl(fd, MMB_IOC_REGION_EXPORT, &e), EINVAL);
+	/* REGION_EXPORT's handle is a region: soft0 has region 0 alone. */
+	e = (struct mmb_export){ .argsz = sizeof(e), .handle = 1, .size = PG };
+	EXPECT_ERR(xioctl(fd, MMB_IOC_REGION_EXPORT, &e), ENXIO);
 	EXPECT_ERR(mmb_region_export(fd, ri.size, PG, MMB_FAULT_SIGBUS, 0),
 		   ENXIO);
 	EXPECT_ERR(mmb_region_export(fd, ri.size - PG, 2 * PG,

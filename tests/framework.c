@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -168,22 +169,73 @@ static int regtest_load(const char *c)
 }
 
 /*
+ * Regions 0 and 2 and none 1, as a PCI device's BARs may be: region 1 is
+ * -ENXIO wherever a region is named, and the others work.
+ */
+static int regions_with_a_gap(void)
+{
+	struct mmb_region_info ri;
+	volatile uint64_t *p;
+	int fd;
+
+	EXPECT_OK(regtest_load("region_gap"));
+	EXPECT_OK(fw_wait_node("regtest0", true));
+	fd = dev_open("regtest0");
+	EXPECT_OK(fd);
+	EXPECT_OK(mmb_region_info_at(fd, 0, &ri));
+	EXPECT_EQ(ri.nr_regions, 3);
+	EXPECT_ERR(mmb_region_info_at(fd, 1, &ri), ENXIO);
+	EXPECT_ERR(mmb_region_revoke_at(fd, 1, NULL), ENXIO);
+	EXPECT_ERR(mmb_region_export_at(fd, 1, 0, 4096, MMB_FAULT_SIGBUS, 0),
+		   ENXIO);
+	EXPECT(!mmb_region_map_at(fd, 1, MMB_FAULT_SIGBUS, 0, 4096) &&
+	       errno == ENXIO, "region 1 mapped, or %s", strerror(errno));
+	EXPECT_OK(mmb_region_info_at(fd, 2, &ri));
+	EXPECT_EQ(ri.size, 8192);
+	p = mmb_region_map_at(fd, 2, MMB_FAULT_SIGBUS, 0, 8192);
+	EXPECT(p, "region 2: %s", strerror(errno));
+	p[1023] = 0x1234;
+	EXPECT_EQ(p[1023], 0x1234);
+	/* A revocation of the device's regions is one event each. */
+	EXPECT_OK(mmb_region_revoke_at(fd, 2, NULL));
+	EXPECT_OK(mmb_region_info_at(fd, 2, &ri));
+	EXPECT_EQ(ri.state, MMB_REGION_REVOKED_USER);
+	EXPECT_OK(mmb_region_info_at(fd, 0, &ri));
+	EXPECT_EQ(ri.state, 0);
+	EXPECT_OK(mmb_region_restore_at(fd, 2, NULL));
+	EXPECT_EQ(p[1023], 0x1234);
+	munmap((void *)p, 8192);
+	close(fd);
+	EXPECT_OK(module_unload("mmb_regtest"));
+	EXPECT_OK(fw_wait_node("regtest0", false));
+	return T_PASS;
+}
+
+/*
  * mmb_device_register() refuses memory that user space must not map as
  * described (tests/kmod/mmb_regtest.c): RAM that does not start on a page
  * (its first page would show what is before it), RAM that is neither in
  * the linear map nor vmalloc'd (no PFN of it is known), and a pool that
  * is the mappable memory too (by address, or through a second kernel
  * mapping of its pages), or memory behind a BAR to be mapped
- * write-back, or behind a BAR without its physical address; and a device
- * registered a second time, after its unregistration.  Each is -EINVAL and the driver does not
+ * write-back, or behind a BAR without its physical address; a region
+ * neither safe for any opener nor raw, raw memory as the pool or as the
+ * device memory, a pool that is region 1, a raw region that the device
+ * memory or a safe region also reaches, two regions of the same memory;
+ * and a device registered a second time, after its unregistration.  Each is -EINVAL and the driver does not
  * load; a good description registers regtest0.
  */
 static int test_register_checks(void)
 {
-	static const char *const bad[] = { "virt_unaligned", "virt_not_linear",
-					   "pool_overlaps_map", "pool_aliases_map",
-					   "iomem_cached", "iomem_no_phys",
-					   "register_twice" };
+	static const char *const bad[] = {
+		"virt_unaligned",	 "virt_not_linear",
+		"pool_overlaps_map",	 "pool_aliases_map",
+		"iomem_cached",		 "iomem_no_phys",
+		"region_not_safe",	 "raw_pool",
+		"raw_mem",		 "pool_overlaps_region1",
+		"raw_region_is_mem",	 "raw_aliases_region0",
+		"regions_overlap",	 "register_twice"
+	};
 	struct mmb_info info;
 	int r, fd, wrong = 0;
 	size_t i;
@@ -226,7 +278,7 @@ static int test_register_checks(void)
 	EXPECT_EQ(info.caps, MMB_CAP_DEVMEM | MMB_CAP_MAP | MMB_CAP_OBJECT);
 	EXPECT_EQ(info.mem_size, 8192);
 	EXPECT_OK(fw_wait_node("regtest0", false));
-	return T_PASS;
+	return regions_with_a_gap();
 }
 
 const struct mmb_test framework_tests[] = {

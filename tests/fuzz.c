@@ -767,7 +767,7 @@ static void fill_args(int i, uint32_t id)
 	case MMB_IOC_REGION_REVOKE:
 	case MMB_IOC_REGION_RESTORE:
 		A.rc.flags = fz_u32(0);
-		A.rc.reserved = one_in(16) ? rnd() : 0;
+		A.rc.index = one_in(16) ? rnd() : 0;
 		break;
 	case MMB_IOC_OBJ_CREATE: {
 		static const uint64_t sizes[] = {

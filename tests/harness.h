@@ -318,11 +318,14 @@ void *mover_fn(void *arg);
 uint64_t now_ns(void);
 uint64_t test_seed(void);
 
+/* Drop capability @cap from the calling thread's effective set: 0, -errno. */
+int cap_drop(int cap);
+
 extern const struct mmb_test abi_tests[], edu_tests[], ivshmem_tests[],
 	soft_tests[], remote_tests[], fault_tests[], notify_tests[],
 	pin_tests[], stream_tests[], region_tests[], object_tests[],
 	access_tests[], fuzz_tests[], security_tests[], stress_tests[],
 	observe_tests[], sample_tests[], framework_tests[], package_tests[],
-	life_tests[], dmabuf_tests[];
+	life_tests[], dmabuf_tests[], pci_tests[];
 
 #endif /* MMB_TEST_HARNESS_H */

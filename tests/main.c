@@ -11,6 +11,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <linux/capability.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -36,7 +37,7 @@ static const struct mmb_test *const suites[] = {
 	soft_tests, remote_tests, fault_tests, notify_tests, pin_tests,
 	stream_tests, region_tests, object_tests, access_tests, observe_tests,
 	dmabuf_tests, sample_tests, framework_tests, package_tests,
-	stress_tests, life_tests,
+	pci_tests, stress_tests, life_tests,
 };
 
 static char t_msg[512];
@@ -701,24 +702,47 @@ static int read_file_line(const char *path, char *buf, size_t size)
 	return 0;
 }
 
-/* The parent pid of a process, from /proc/<pid>/stat; -1 if it is gone. */
-static pid_t parent_of(pid_t pid, char *comm, size_t size, char *state)
+/*
+ * /proc/<pid>/stat into @buf; the ')' that ends the comm (which may hold
+ * spaces and parentheses: "pid (comm) state ppid ..."), or NULL.
+ */
+static char *proc_stat(pid_t pid, char *buf, size_t size)
 {
-	char path[64], buf[512], *p;
-	int ppid = -1, fd;
+	char path[64];
 	ssize_t n;
+	int fd;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
 	fd = open(path, O_RDONLY);
 	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
+		return NULL;
+	n = read(fd, buf, size - 1);
 	close(fd);
 	if (n <= 0)
-		return -1;
+		return NULL;
 	buf[n] = 0;
-	/* pid (comm) state ppid ...; comm may hold spaces and parentheses */
-	p = strrchr(buf, ')');
+	return strrchr(buf, ')');
+}
+
+int cap_drop(int cap)
+{
+	struct __user_cap_header_struct h = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct d[2];
+
+	if (syscall(SYS_capget, &h, d))
+		return -errno;
+	d[cap / 32].effective &= ~(1U << (cap % 32));
+	return syscall(SYS_capset, &h, d) ? -errno : 0;
+}
+
+/* The parent pid of a process, from /proc/<pid>/stat; -1 if it is gone. */
+static pid_t parent_of(pid_t pid, char *comm, size_t size, char *state)
+{
+	char buf[512], *p = proc_stat(pid, buf, sizeof(buf));
+	int ppid = -1;
+
 	if (!p || sscanf(p + 1, " %c %d", state, &ppid) != 2)
 		return -1;
 	if (comm) {
@@ -777,24 +801,12 @@ static void show_user_stack(pid_t pid)
 /* The user and system time @pid has run, in seconds; -1 if unknown. */
 static double cpu_seconds(pid_t pid)
 {
+	char buf[512], *p = proc_stat(pid, buf, sizeof(buf));
 	unsigned long long ut, st;
-	char path[64], buf[512], *p;
-	ssize_t n;
-	int fd;
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = 0;
 	/* After the comm: state ppid pgrp session tty tpgid flags minflt
 	 * cminflt majflt cmajflt utime stime.
 	 */
-	p = strrchr(buf, ')');
 	if (!p || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
 			 &ut, &st) != 2)
 		return -1;
@@ -999,6 +1011,7 @@ static int restore_regions(char *who, size_t size)
 {
 	struct mmb_region_info ri;
 	struct mmb_region_ctl ctl;
+	uint32_t k, nr;
 	struct dirent *e;
 	int n = 0, fd;
 	DIR *d;
@@ -1013,14 +1026,19 @@ static int restore_regions(char *who, size_t size)
 		fd = mmb_open(e->d_name, 0);	/* any device, not only the DUT */
 		if (fd < 0)
 			continue;
-		if (!mmb_region_info(fd, &ri) && ri.state &&
-		    !mmb_region_restore(fd, &ctl)) {
+		nr = MMB_REGIONS_MAX;
+		for (k = 0; k < nr; k++) {
 			size_t len = strlen(who);
 
-			if (len + strlen(e->d_name) + 2 <= size) {
-				who[len] = ' ';
-				strcpy(who + len + 1, e->d_name);
-			}
+			if (mmb_region_info_at(fd, k, &ri))
+				continue; /* none, or no region k */
+			nr = ri.nr_regions;
+			if (!ri.state || mmb_region_restore_at(fd, k, &ctl))
+				continue;
+			if (len + strlen(e->d_name) + 14 <= size)
+				snprintf(who + len, size - len,
+					 k ? " %s region %u" : " %s", e->d_name,
+					 k);
 			n++;
 		}
 		close(fd);

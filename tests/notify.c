@@ -373,7 +373,8 @@ static int counter_page_case(const char *name)
 		if ((s.seq & 1) ||
 		    s.irq_count != s.trigger_count + s.timer_count +
 				   s.dma_count + s.dma_errors +
-				   s.revoke_count + s.restore_count ||
+				   s.revoke_count + s.restore_count +
+				   s.vector_count ||
 		    s.irq_count < prev.irq_count || s.last_ns < prev.last_ns) {
 			stop_storm(fd, storm);
 			FAIL("torn snapshot %llu: seq %u count %llu = %llu+%llu+%llu+%llu+%llu+%llu, before %llu at %llu ns, now at %llu ns",

@@ -187,8 +187,8 @@ static int test_tracepoints(void)
 		{ W_REGION_PAGES, { "mmb_fault:", "dev=soft0 region", "state=0x0", NULL } },
 		{ 1, { "mmb_fault:", "dev=soft0 region", "state=0x1", NULL } },
 		{ 2 * W_OBJ_PAGES, { "mmb_fault:", "dev=soft0 object", NULL } },
-		{ 1, { "mmb_region_state:", "dev=soft0 revoke", "state=0x0->0x1 zapped", NULL } },
-		{ 1, { "mmb_region_state:", "dev=soft0 restore", "state=0x1->0x0 zapped", NULL } },
+		{ 1, { "mmb_region_state:", "dev=soft0 region=0 revoke", "state=0x0->0x1 zapped", NULL } },
+		{ 1, { "mmb_region_state:", "dev=soft0 region=0 restore", "state=0x1->0x0 zapped", NULL } },
 		{ 1, { "mmb_migrate:", "to=device size=8192", NULL } },
 		{ 1, { "mmb_migrate:", "to=ram size=8192", NULL } },
 	};

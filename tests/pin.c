@@ -305,19 +305,6 @@ static int test_fork_keeps_parent(void)
 	return for_each_irq_dev(fork_case);
 }
 
-/* Drop CAP_IPC_LOCK from the effective set, keeping the rest. */
-static int drop_ipc_lock(void)
-{
-	struct __user_cap_header_struct h = {
-		.version = _LINUX_CAPABILITY_VERSION_3,
-	};
-	struct __user_cap_data_struct d[2];
-
-	if (syscall(SYS_capget, &h, d))
-		return -errno;
-	d[CAP_IPC_LOCK / 32].effective &= ~(1U << (CAP_IPC_LOCK % 32));
-	return syscall(SYS_capset, &h, d) ? -errno : 0;
-}
 
 static int rlimit_child(void)
 {
@@ -329,7 +316,7 @@ static int rlimit_child(void)
 	EXPECT_OK(fd);
 	EXPECT(mem, "mmap");
 	EXPECT_OK(setrlimit(RLIMIT_MEMLOCK, &rl) ? -errno : 0);
-	EXPECT_OK(drop_ipc_lock());
+	EXPECT_OK(cap_drop(CAP_IPC_LOCK));
 	EXPECT_OK(mmb_pin_region(fd, mem, 10 * PG, &a, NULL));
 	EXPECT_OK(mmb_pin_region(fd, mem + 16 * PG, 6 * PG, &b, NULL));
 	EXPECT_ERR(mmb_pin_region(fd, mem + 32 * PG, PG, &b, NULL), ENOMEM);

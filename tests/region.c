@@ -9,11 +9,13 @@
  * huge_mapping 10-14, access/proc_pid_mem 14, access/ptrace_peek_poke 15.
  */
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <poll.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <sched.h>
 #include <sys/eventfd.h>
@@ -21,6 +23,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -934,6 +937,20 @@ static int test_bad_mmap(void)
 	EXPECT_ERR(try_mmap(fd, PG, MAP_PRIVATE, base), EINVAL);
 	EXPECT_ERR(try_mmap(fd, PG, MAP_SHARED,
 			    MMB_MMAP_REGION(MMB_FAULT_WAIT + 1)), EINVAL);
+	/* What the offset cannot carry, the library refuses. */
+	EXPECT(!mmb_region_map_at(fd, 0x10000, MMB_FAULT_SIGBUS, 0, PG) &&
+	       errno == ENXIO, "index 0x10000: %s", strerror(errno));
+	EXPECT(!mmb_region_map_at(fd, 0, 0x101, 0, PG) && errno == EINVAL,
+	       "policy 0x101: %s", strerror(errno));
+	EXPECT(!mmb_region_map(fd, MMB_FAULT_DISCARD, 1ULL << 40, PG) &&
+	       errno == ENXIO, "offset 2^40: %s", strerror(errno));
+	/* A region the device does not have. */
+	EXPECT_ERR(try_mmap(fd, PG, MAP_SHARED,
+			    MMB_MMAP_REGION_AT(ri.nr_regions, MMB_FAULT_SIGBUS)),
+		   ENXIO);
+	EXPECT_ERR(try_mmap(fd, PG, MAP_SHARED,
+			    MMB_MMAP_REGION_AT(0x3fff, MMB_FAULT_DISCARD)),
+		   ENXIO);
 	/* Every unknown policy whose offset fits below the objects' space. */
 	for (i = 0; i < sizeof(bad_policy) / sizeof(bad_policy[0]); i++) {
 		int r = try_mmap(fd, PG, MAP_SHARED,
@@ -968,20 +985,32 @@ static int test_bad_ctl(void)
 	ctl.flags = 1;
 	EXPECT_ERR(xioctl(fd, MMB_IOC_REGION_REVOKE, &ctl), EINVAL);
 	ctl.flags = 0;
-	ctl.reserved = 1;
-	EXPECT_ERR(xioctl(fd, MMB_IOC_REGION_RESTORE, &ctl), EINVAL);
-	ctl.reserved = 0;
+	ctl.index = 1;
+	EXPECT_ERR(xioctl(fd, MMB_IOC_REGION_RESTORE, &ctl), ENXIO);
+	ctl.index = UINT32_MAX;
+	EXPECT_ERR(xioctl(fd, MMB_IOC_REGION_REVOKE, &ctl), ENXIO);
+	ctl.index = 0;
 	ctl.argsz = 8;
 	EXPECT_ERR(xioctl(fd, MMB_IOC_REGION_REVOKE, &ctl), EINVAL);
 	ri.flags = 2;
 	EXPECT_ERR(xioctl(fd, MMB_IOC_REGION_INFO, &ri), EINVAL);
 	ri.flags = 0;
+	ri.index = 1;
+	EXPECT_ERR(xioctl(fd, MMB_IOC_REGION_INFO, &ri), ENXIO);
+	ri.index = 0;
 	ri.argsz = 4;
 	EXPECT_ERR(xioctl(fd, MMB_IOC_REGION_INFO, &ri), EINVAL);
 	EXPECT_ERR(xioctl(fd, MMB_IOC_REGION_INFO, NULL), EFAULT);
 	EXPECT_OK(mmb_region_info(fd, &ri));
 	EXPECT_EQ(ri.state, 0);
 	EXPECT_EQ(ri.revokes, ri.restores);
+	EXPECT_EQ(ri.nr_regions, 1);
+	/* An argsz that ends before the index asks for region 0. */
+	ri = (struct mmb_region_info){
+		.argsz = offsetof(struct mmb_region_info, index), .index = 5 };
+	EXPECT_OK(xioctl(fd, MMB_IOC_REGION_INFO, &ri));
+	EXPECT_EQ(ri.index, 5);
+	EXPECT(ri.size > 0, "region 0 has no size");
 	close(fd);
 	return T_PASS;
 }
@@ -1550,6 +1579,227 @@ static int test_scratch_pages_charged(void)
 	return T_PASS;
 }
 
+/* A word of region @k at word @i: which region and where, recognizably. */
+static uint64_t region_word(unsigned int k, size_t i)
+{
+	return 0x5245474e00000000ULL | (uint64_t)k << 24 | i;
+}
+
+/*
+ * Without CAP_SYS_RAWIO: the raw region 2 is neither mapped nor exported,
+ * nor is a dma-buf of it mapped (-EPERM); region 1 still maps, and the
+ * info of region 2 says it is raw.  A child's exit status: 0 or the line.
+ */
+static int raw_child(int fd, int rawbuf)
+{
+	struct mmb_region_info ri;
+	void *p;
+
+	if (cap_drop(CAP_SYS_RAWIO))
+		return 1;
+	p = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+		 MMB_MMAP_REGION_AT(2, MMB_FAULT_SIGBUS));
+	if (p != MAP_FAILED || errno != EPERM)
+		return 2;
+	if (mmb_region_export_at(fd, 2, 0, PG, MMB_FAULT_SIGBUS, 0) != -EPERM)
+		return 3;
+	p = mmap(NULL, PG, PROT_READ, MAP_SHARED, rawbuf, 0);
+	if (p != MAP_FAILED || errno != EPERM)
+		return 4;
+	p = mmb_region_map_at(fd, 1, MMB_FAULT_SIGBUS, 0, PG);
+	if (!p || *(volatile uint64_t *)p != region_word(1, 0))
+		return 5;
+	if (mmb_region_info_at(fd, 2, &ri) || ri.features != MMB_REGION_RAW)
+		return 6;
+	return 0;
+}
+
+/*
+ * soft0 with soft_regions=3 soft_raw_region=2: region 0 is its device
+ * memory, region 1 64 KiB of RAM, region 2 128 KiB that only CAP_SYS_RAWIO
+ * maps.  Each region is its own memory, mapped at its own offsets, read by
+ * debuggers and exported as its own; each is revoked and restored on its
+ * own (one event each, the counter page's region_state being region 0's
+ * and its regions_down saying which are down),
+ * and a device revocation takes them all.  A region the device does not
+ * have is -ENXIO everywhere.
+ */
+static int several_regions(void)
+{
+	struct mmb_region_info ri[3], rx;
+	const struct mmb_counters *page;
+	volatile uint64_t *r0, *r1, *r1d, *r2, *b1;
+	struct mmb_counters c0, c1;
+	struct mmb_region_ctl ctl;
+	uint64_t w = 0, v;
+	int fd = dev_open("soft0"), b, rawbuf, st, pmem;
+	unsigned int k;
+	char path[64];
+	size_t i;
+	pid_t pid;
+
+	EXPECT_OK(fd);
+	for (k = 0; k < 3; k++) {
+		EXPECT_OK(mmb_region_info_at(fd, k, &ri[k]));
+		EXPECT_EQ(ri[k].nr_regions, 3);
+		EXPECT_EQ(ri[k].state, 0);
+		EXPECT_EQ(ri[k].cache, MMB_CACHE_WB);
+	}
+	EXPECT_EQ(ri[1].size, 64 * 1024);
+	EXPECT_EQ(ri[2].size, 128 * 1024);
+	EXPECT_EQ(ri[0].features, 0);
+	EXPECT_EQ(ri[1].features, 0);
+	EXPECT_EQ(ri[2].features, MMB_REGION_RAW);
+
+	/* No region 3, nor any further. */
+	EXPECT_ERR(mmb_region_info_at(fd, 3, &rx), ENXIO);
+	EXPECT_ERR(mmb_region_info_at(fd, UINT32_MAX, &rx), ENXIO);
+	EXPECT_ERR(mmb_region_revoke_at(fd, 3, NULL), ENXIO);
+	EXPECT_ERR(mmb_region_restore_at(fd, 7, NULL), ENXIO);
+	EXPECT_ERR(try_mmap(fd, PG, MAP_SHARED,
+			    MMB_MMAP_REGION_AT(3, MMB_FAULT_SIGBUS)), ENXIO);
+	EXPECT_ERR(try_mmap(fd, PG, MAP_SHARED,
+			    MMB_MMAP_REGION_AT(0x3fff, MMB_FAULT_WAIT)), ENXIO);
+	EXPECT_ERR(mmb_region_export_at(fd, 3, 0, PG, MMB_FAULT_SIGBUS, 0),
+		   ENXIO);
+	/* Region 1's end is its own. */
+	EXPECT_ERR(try_mmap(fd, PG, MAP_SHARED,
+			    MMB_MMAP_REGION_AT(1, MMB_FAULT_SIGBUS) + ri[1].size),
+		   ENXIO);
+	EXPECT_ERR(try_mmap(fd, ri[1].size + PG, MAP_SHARED,
+			    MMB_MMAP_REGION_AT(1, MMB_FAULT_SIGBUS)), ENXIO);
+	EXPECT_ERR(mmb_region_export_at(fd, 1, ri[1].size - PG, 2 * PG,
+					MMB_FAULT_SIGBUS, 0), ENXIO);
+
+	/* Each region its own memory. */
+	r0 = mmb_region_map_at(fd, 0, MMB_FAULT_SIGBUS, 0, ri[1].size);
+	r1 = mmb_region_map_at(fd, 1, MMB_FAULT_SIGBUS, 0, ri[1].size);
+	r1d = mmb_region_map_at(fd, 1, MMB_FAULT_DISCARD, 0, ri[1].size);
+	r2 = mmb_region_map_at(fd, 2, MMB_FAULT_SIGBUS, 0, ri[2].size);
+	EXPECT(r0 && r1 && r1d && r2, "map: %s", strerror(errno));
+	for (i = 0; i < ri[1].size / 8; i++) {
+		r0[i] = region_word(0, i);
+		r1[i] = region_word(1, i);
+	}
+	for (i = 0; i < ri[2].size / 8; i++)
+		r2[i] = region_word(2, i);
+	for (i = 0; i < ri[1].size / 8; i++) {
+		EXPECT(r1d[i] == region_word(1, i), "region 1 word %zu: %#llx",
+		       i, (unsigned long long)r1d[i]);
+		EXPECT(r0[i] == region_word(0, i), "region 0 word %zu: %#llx",
+		       i, (unsigned long long)r0[i]);
+	}
+	EXPECT_EQ(dev_word(fd, 8 * 100), region_word(0, 100));
+	/* A debugger reads each through the process's own mapping. */
+	snprintf(path, sizeof(path), "/proc/%d/mem", getpid());
+	pmem = open(path, O_RDWR | O_CLOEXEC);
+	EXPECT(pmem >= 0, "%s: %s", path, strerror(errno));
+	EXPECT_EQ(pread(pmem, &v, 8, (uintptr_t)&r1[77]), 8);
+	EXPECT_EQ(v, region_word(1, 77));
+	EXPECT_EQ(pread(pmem, &v, 8, (uintptr_t)&r2[4000]), 8);
+	EXPECT_EQ(v, region_word(2, 4000));
+	close(pmem);
+
+	/* A dma-buf of region 1 is region 1's memory. */
+	b = mmb_region_export_at(fd, 1, PG, 2 * PG, MMB_FAULT_SIGBUS, 0);
+	EXPECT_OK(b);
+	b1 = mmap(NULL, 2 * PG, PROT_READ, MAP_SHARED, b, 0);
+	EXPECT(b1 != MAP_FAILED, "mmap of the dma-buf: %s", strerror(errno));
+	EXPECT_EQ(b1[3], region_word(1, PG / 8 + 3));
+	EXPECT_OK(mmb_region_info_at(fd, 1, &rx));
+	EXPECT_EQ(rx.dmabufs, 1);
+	EXPECT_OK(mmb_region_info_at(fd, 0, &rx));
+	EXPECT_EQ(rx.dmabufs, 0);
+
+	/* Without CAP_SYS_RAWIO, region 2 is out of reach. */
+	rawbuf = mmb_region_export_at(fd, 2, 0, PG, MMB_FAULT_SIGBUS, 0);
+	EXPECT_OK(rawbuf);
+	fflush(stdout);
+	pid = fork();
+	EXPECT(pid >= 0, "fork: %s", strerror(errno));
+	if (!pid)
+		_exit(raw_child(fd, rawbuf));
+	EXPECT_EQ(waitpid(pid, &st, 0), pid);
+	EXPECT(WIFEXITED(st) && !WEXITSTATUS(st),
+	       "without CAP_SYS_RAWIO: step %d failed", WEXITSTATUS(st));
+	close(rawbuf);
+
+	/* Region 1 revoked alone: one event; region 0 and 2 untouched. */
+	page = mmb_counters_map(fd);
+	EXPECT(page, "counter page: %s", strerror(errno));
+	COUNTERS_READ(page, &c0);
+	catch_faults();
+	EXPECT_OK(mmb_region_revoke_at(fd, 1, &ctl));
+	EXPECT_EQ(ctl.state, MMB_REGION_REVOKED_USER);
+	EXPECT_EQ(ctl.revokes, 1);
+	COUNTERS_READ(page, &c1);
+	EXPECT_EQ(c1.revoke_count, c0.revoke_count + 1);
+	EXPECT_EQ(c1.irq_count, c0.irq_count + 1);
+	EXPECT_EQ(c1.region_state, 0);
+	EXPECT_EQ(c1.regions_down, 1U << 1);
+	EXPECT_EQ(touch(&r1[5], false, 0, &w), SIGBUS);
+	EXPECT_EQ(touch(&b1[5], false, 0, &w), SIGBUS);
+	EXPECT_EQ(touch(&r1d[5], false, 0, &w), 0);
+	EXPECT_EQ(w, 0);
+	EXPECT_EQ(touch(&r0[5], false, 0, &w), 0);
+	EXPECT_EQ(w, region_word(0, 5));
+	EXPECT_EQ(touch(&r2[5], false, 0, &w), 0);
+	EXPECT_EQ(w, region_word(2, 5));
+	EXPECT_OK(mmb_region_info_at(fd, 1, &rx));
+	EXPECT_EQ(rx.state, MMB_REGION_REVOKED_USER);
+	EXPECT_EQ(rx.sigbus_faults, 2);
+	EXPECT_EQ(rx.discard_faults, 1);
+	EXPECT_OK(mmb_region_info_at(fd, 0, &rx));
+	EXPECT_EQ(rx.state, 0);
+	EXPECT_EQ(rx.sigbus_faults, ri[0].sigbus_faults);
+	EXPECT_OK(mmb_region_restore_at(fd, 1, &ctl));
+	EXPECT_EQ(ctl.state, 0);
+	EXPECT_EQ(ctl.restores, 1);
+	COUNTERS_READ(page, &c1);
+	EXPECT_EQ(c1.restore_count, c0.restore_count + 1);
+	EXPECT_EQ(c1.regions_down, 0);
+	EXPECT_EQ(touch(&r1[5], false, 0, &w), 0);
+	EXPECT_EQ(w, region_word(1, 5));
+	EXPECT_EQ(b1[5], region_word(1, PG / 8 + 5));
+
+	/* The device's revocation is every region's: three events each way. */
+	EXPECT_OK(write_str(dut_sysfs("outage_ms"), "60000"));
+	COUNTERS_READ(page, &c1);
+	EXPECT_EQ(c1.revoke_count, c0.revoke_count + 4);
+	EXPECT_EQ(c1.region_state, MMB_REGION_REVOKED_DEVICE);
+	EXPECT_EQ(c1.regions_down, 7);
+	for (k = 0; k < 3; k++) {
+		EXPECT_OK(mmb_region_info_at(fd, k, &rx));
+		EXPECT_EQ(rx.state, MMB_REGION_REVOKED_DEVICE);
+	}
+	EXPECT_EQ(touch(&r0[5], false, 0, &w), SIGBUS);
+	EXPECT_EQ(touch(&r2[5], false, 0, &w), SIGBUS);
+	EXPECT_OK(write_str(dut_sysfs("outage_ms"), "0"));
+	COUNTERS_READ(page, &c1);
+	EXPECT_EQ(c1.restore_count, c0.restore_count + 4);
+	EXPECT_EQ(c1.region_state, 0);
+	EXPECT_EQ(c1.regions_down, 0);
+	EXPECT_EQ(c1.irq_count, c0.irq_count + 8);
+	EXPECT_EQ(touch(&r2[5], false, 0, &w), 0);
+	EXPECT_EQ(w, region_word(2, 5));
+
+	mmb_counters_unmap(page);
+	munmap((void *)b1, 2 * PG);
+	close(b);
+	munmap((void *)r0, ri[1].size);
+	munmap((void *)r1, ri[1].size);
+	munmap((void *)r1d, ri[1].size);
+	munmap((void *)r2, ri[2].size);
+	close(fd);
+	return T_PASS;
+}
+
+static int test_several_regions(void)
+{
+	return with_module_params("soft_regions=3 soft_raw_region=2",
+				  several_regions);
+}
+
 const struct mmb_test region_tests[] = {
 	{ "region/scratch_pages_charged", test_scratch_pages_charged },
 	{ "region/map_rw", test_map_rw },
@@ -1572,5 +1822,6 @@ const struct mmb_test region_tests[] = {
 	{ "region/wait_kernel_access_efault", test_wait_kernel_access_efault },
 	{ "region/discard_per_page", test_discard_per_page },
 	{ "region/discard_fork_shared", test_discard_fork_shared },
+	{ "region/several_regions", test_several_regions },
 	{ NULL }
 };

@@ -199,15 +199,27 @@ static int cmd_info(const char *name)
 	return 0;
 }
 
-/* mmbridge region|revoke|restore DEV */
-static int cmd_region(const char *what, const char *name)
+/* mmbridge region DEV, mmbridge revoke|restore DEV [N] */
+static int cmd_region(const char *what, const char *name, const char *index)
 {
-	int fd = open_or_die(name), ret = 0;
+	unsigned long n = 0;
+	int fd, ret = 0;
+	char *end;
 
+	if (index) {
+		errno = 0;
+		n = strtoul(index, &end, 0);
+		if (errno || end == index || *end || n >= MMB_REGIONS_MAX) {
+			fprintf(stderr, "mmbridge: %s: not a region number\n",
+				index);
+			return 2;
+		}
+	}
+	fd = open_or_die(name);
 	if (!strcmp(what, "region"))
 		region_print(fd);
 	else
-		ret = cmd_region_ctl(fd, name, !strcmp(what, "revoke"));
+		ret = cmd_region_ctl(fd, name, n, !strcmp(what, "revoke"));
 	close(fd);
 	return ret;
 }
@@ -987,7 +999,8 @@ static void usage(void)
 		"       mmbridge info DEV\n"
 		"       mmbridge irq DEV [N]\n"
 		"       mmbridge timer DEV PERIOD_US DURATION_MS\n"
-		"       mmbridge region|revoke|restore DEV\n"
+		"       mmbridge region DEV\n"
+		"       mmbridge revoke|restore DEV [REGION]\n"
 		"       mmbridge migrate DEV [SIZE_MIB [ROUNDS]]\n"
 		"       mmbridge bench all|SECTION[,SECTION...] [--json]  (copy irq stream region object fio)\n"
 		"       mmbridge stat [DEV...]\n"
@@ -1012,9 +1025,11 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "bench") && (argc == 3 ||
 	    (argc == 4 && !strcmp(argv[3], "--json"))))
 		return cmd_bench(argv[2], argc == 4);
-	if ((!strcmp(argv[1], "region") || !strcmp(argv[1], "revoke") ||
-	     !strcmp(argv[1], "restore")) && argc == 3)
-		return cmd_region(argv[1], argv[2]);
+	if (!strcmp(argv[1], "region") && argc == 3)
+		return cmd_region(argv[1], argv[2], NULL);
+	if ((!strcmp(argv[1], "revoke") || !strcmp(argv[1], "restore")) &&
+	    (argc == 3 || argc == 4))
+		return cmd_region(argv[1], argv[2], argc == 4 ? argv[3] : NULL);
 	if (!strcmp(argv[1], "migrate") && argc >= 3 && argc <= 5) {
 		unsigned long mib = argc > 3 ? strtoul(argv[3], NULL, 0) : 4;
 		unsigned long rounds = argc > 4 ? strtoul(argv[4], NULL, 0) : 10;

@@ -109,41 +109,70 @@ static const char *cache_str(uint32_t cache)
 	return "?";
 }
 
+static void region_print_one(const struct mmb_region_info *ri,
+			     const char *label);
+
+/*
+ * Every region: "region:" for a device whose only region is region 0,
+ * "region N:" for each otherwise (numbers without a region are skipped).
+ */
 void region_print(int fd)
 {
 	struct mmb_region_info ri;
-	char st[64];
+	uint32_t i, nr = MMB_REGIONS_MAX;
 
-	if (mmb_region_info(fd, &ri))
-		return;
-	printf("region:      %llu bytes, %s, %s%s\n",
-	       (unsigned long long)ri.size, state_str(ri.state, st, sizeof(st)),
-	       cache_str(ri.cache),
-	       ri.features & MMB_REGION_HUGE ? ", PMD mappings" : "");
-	printf("             %llu revokes, %llu restores, %llu mappings; faults: "
-	       "%llu device (%llu PMD), %llu discard, %llu SIGBUS, %llu waited\n",
-	       (unsigned long long)ri.revokes, (unsigned long long)ri.restores,
-	       (unsigned long long)ri.mappings, (unsigned long long)ri.faults,
-	       (unsigned long long)ri.huge_faults,
-	       (unsigned long long)ri.discard_faults,
-	       (unsigned long long)ri.sigbus_faults,
-	       (unsigned long long)ri.wait_faults);
+	for (i = 0; i < nr; i++) {
+		char label[24] = "region:";
+
+		if (mmb_region_info_at(fd, i, &ri))
+			continue;
+		nr = ri.nr_regions;
+		if (nr > 1)
+			snprintf(label, sizeof(label), "region %u:", i);
+		region_print_one(&ri, label);
+	}
 }
 
-/* mmbridge revoke DEV / mmbridge restore DEV */
-int cmd_region_ctl(int fd, const char *name, bool revoke)
+static void region_print_one(const struct mmb_region_info *ri,
+			     const char *label)
+{
+	char st[64];
+
+	printf("%-13s%llu bytes, %s, %s%s%s\n", label,
+	       (unsigned long long)ri->size,
+	       state_str(ri->state, st, sizeof(st)), cache_str(ri->cache),
+	       ri->features & MMB_REGION_HUGE ? ", PMD mappings" : "",
+	       ri->features & MMB_REGION_RAW ? ", raw (CAP_SYS_RAWIO maps it)" :
+					       "");
+	printf("             %llu revokes, %llu restores, %llu mappings; faults: "
+	       "%llu device (%llu PMD), %llu discard, %llu SIGBUS, %llu waited\n",
+	       (unsigned long long)ri->revokes,
+	       (unsigned long long)ri->restores,
+	       (unsigned long long)ri->mappings,
+	       (unsigned long long)ri->faults,
+	       (unsigned long long)ri->huge_faults,
+	       (unsigned long long)ri->discard_faults,
+	       (unsigned long long)ri->sigbus_faults,
+	       (unsigned long long)ri->wait_faults);
+}
+
+/* mmbridge revoke DEV [N] / mmbridge restore DEV [N] */
+int cmd_region_ctl(int fd, const char *name, uint32_t index, bool revoke)
 {
 	struct mmb_region_ctl ctl;
-	char st[64];
-	int ret = revoke ? mmb_region_revoke(fd, &ctl) :
-			   mmb_region_restore(fd, &ctl);
+	char st[64], which[16] = "";
+	int ret = revoke ? mmb_region_revoke_at(fd, index, &ctl) :
+			   mmb_region_restore_at(fd, index, &ctl);
 
+	if (index)
+		snprintf(which, sizeof(which), " %u", index);
 	if (ret) {
-		fprintf(stderr, "mmbridge: %s %s: %s\n",
-			revoke ? "revoke" : "restore", name, strerror(-ret));
+		fprintf(stderr, "mmbridge: %s %s%s: %s\n",
+			revoke ? "revoke" : "restore", name, which,
+			strerror(-ret));
 		return 1;
 	}
-	printf("%s: region %s (%llu revokes, %llu restores)\n", name,
+	printf("%s: region%s %s (%llu revokes, %llu restores)\n", name, which,
 	       state_str(ctl.state, st, sizeof(st)),
 	       (unsigned long long)ctl.revokes,
 	       (unsigned long long)ctl.restores);

@@ -267,6 +267,14 @@ boot_guest() {
 	# (-mem-prealloc): otherwise the first use of each guest page costs a
 	# host page fault, which the page allocator's zeroing of fresh pages
 	# (a cold move to RAM) would pay several times over.
+	# Tests hand a device with no driver of its own to mmb_pci: QEMU's
+	# pci-testdev (1b36:0005, one page of registers in BAR0) alone behind
+	# a PCIe root port, so that a secondary bus reset resets it alone
+	# (its sysfs reset, which pci/reset uses).
+	if [ "$mode" = test ]; then
+		extra=(-device pcie-root-port,id=mmbrp,chassis=1,addr=0x12
+			-device pci-testdev,bus=mmbrp)
+	fi
 	if [ "$mode" = bench ]; then
 		extra=(-device "edu,dma_mask=0xffffffffffffffff,addr=0x10"
 			-device "edu,dma_mask=0xffffffffffffffff,addr=0x11"

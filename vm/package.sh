@@ -18,6 +18,7 @@ package_install_test() {
 		"lib/modules/$rel/updates/mmb_soft.ko"
 		"lib/modules/$rel/updates/mmb_edu.ko"
 		"lib/modules/$rel/updates/mmb_ivshmem.ko"
+		"lib/modules/$rel/updates/mmb_pci.ko"
 		etc/udev/rules.d/60-mmbridge.rules
 		usr/bin/mmbridge
 		usr/include/mmbridge.h
@@ -115,7 +116,7 @@ package_dkms_test() {
 	fi
 	# Compressed as the kernel's own modules are (xz on Debian 6.12).
 	mkdir -p "$out"
-	for m in mmbridge mmb_soft mmb_edu mmb_ivshmem; do
+	for m in mmbridge mmb_soft mmb_edu mmb_ivshmem mmb_pci; do
 		src=$DKMS_TREE/install/$rel/updates/dkms/$m.ko
 		if [ -f "$src.xz" ]; then
 			xz -dc "$src.xz" >"$out/$m.ko"

@@ -73,8 +73,16 @@ struct task_struct;
  * @user_safe:	the driver declares this memory safe to map into the
  *		address space of anyone who may open the device node: plain
  *		memory, no register that controls DMA, interrupts or any other
- *		device state.  Registration refuses mappable memory without it.
+ *		device state.
+ * @raw:	a region only: memory that is not safe for every opener (a
+ *		BAR with registers, through which its holder may program the
+ *		device, its DMA included); only a process with CAP_SYS_RAWIO
+ *		maps it (-EPERM for others), and debuggers reach it only in
+ *		such a process.  A driver whose device an IOMMU confines may
+ *		judge the memory safe instead and set @user_safe.
  *
+ * Registration refuses mappable memory (a region, the pool) with neither
+ * @user_safe nor @raw, and a pool or device memory with @raw.
  * Exactly one of @virt and @io is set when @size is not 0.  The memory
  * stays valid until mmb_device_unregister() has returned; mmbridge no
  * longer touches it after that.
@@ -86,6 +94,7 @@ struct mmb_mem {
 	u64 size;
 	u32 cache;
 	bool user_safe;
+	bool raw;
 };
 
 /**
@@ -159,6 +168,13 @@ struct mmb_dma_req {
  *		MMB_EVENT_TIMER), or stop (0).  Process context; calls are
  *		serialized; mmbridge stops the timer at unregistration.
  *		Optional (MMB_CAP_IRQ_TIMER).
+ * @irq_unmask:	unmask an interrupt that masked itself when it fired (a
+ *		PCI INTx line the handler masked with
+ *		pci_check_and_mask_intx()), as user space asks once it has
+ *		quieted the device: at every enable of delivery
+ *		(MMB_IOC_IRQ_CONTROL, or a write of 1 to an event fd, as to a
+ *		UIO node).  Process context; serialized with the others.
+ *		Optional.
  *
  * mmbridge calls these only between mmb_device_register() and the return
  * of mmb_device_unregister(), never after.
@@ -167,6 +183,7 @@ struct mmb_device_ops {
 	int (*dma_submit)(struct mmb_device *mdev, struct mmb_dma_req *req);
 	int (*irq_raise)(struct mmb_device *mdev);
 	int (*irq_timer)(struct mmb_device *mdev, u64 period_ns);
+	void (*irq_unmask)(struct mmb_device *mdev);
 };
 
 /**
@@ -180,9 +197,13 @@ struct mmb_device_ops {
  * @ops:	the driver's operations; set by mmb_device_alloc()
  * @mem:	device memory that MMB_IOC_MEM_RW reads and writes
  *		(MMB_CAP_DEVMEM), or none
- * @map:	memory that processes map, revocably (MMB_CAP_MAP), or none
+ * @regions:	memory that processes map, revocably (MMB_CAP_MAP): region
+ *		N at mmap offset MMB_MMAP_REGION_AT(N, policy); a region of
+ *		size 0 is none (a PCI driver numbers its regions as its BARs,
+ *		and a BAR that is not memory is no region).  Region 0 is also
+ *		at MMB_MMAP_REGION(policy).
  * @pool:	memory that holds migratable objects (MMB_CAP_OBJECT), or
- *		none; disjoint from @mem and @map
+ *		none; disjoint from @mem and every region
  * @dma_window:	bytes of device-side memory the DMA engine reaches
  *		(offsets 0 to @dma_window - 1 of struct mmb_dma_req)
  * @dma_cpu:	the engine reaches host RAM through the CPU
@@ -190,7 +211,7 @@ struct mmb_device_ops {
  *		address (&mmb_dma_req.dma_addr, mapped with the DMA API for
  *		the device's parent)
  *
- * The driver sets @mem, @map, @pool and the DMA fields between
+ * The driver sets @mem, @regions, @pool and the DMA fields between
  * mmb_device_alloc() and mmb_device_register(); they are constant
  * afterwards.  The capability bits user space sees follow from them and
  * from @ops.
@@ -199,7 +220,7 @@ struct mmb_device {
 	struct device dev;
 	const struct mmb_device_ops *ops;
 	struct mmb_mem mem;
-	struct mmb_mem map;
+	struct mmb_mem regions[MMB_REGIONS_MAX];
 	struct mmb_mem pool;
 	u32 dma_window;
 	bool dma_cpu;

@@ -154,13 +154,20 @@ int mmb_stat_get(const char *name, const char *stat, uint64_t *value);
  * mappings of 2 MiB or more are placed 2 MiB-aligned so that the kernel
  * can map them with PMDs.  Returns the address, or NULL with errno set.
  * mmb_region_revoke() and mmb_region_restore() store the result in *@out
- * when it is not NULL.
+ * when it is not NULL.  These work on region 0; the _at() forms on the
+ * region @index of a device with several (struct
+ * mmb_region_info.nr_regions).
  */
 void *mmb_region_map(int fd, uint32_t policy, uint64_t offset, size_t len);
 int mmb_region_unmap(void *addr, size_t len);
 int mmb_region_revoke(int fd, struct mmb_region_ctl *out);
 int mmb_region_restore(int fd, struct mmb_region_ctl *out);
 int mmb_region_info(int fd, struct mmb_region_info *info);
+void *mmb_region_map_at(int fd, uint32_t index, uint32_t policy,
+			uint64_t offset, size_t len);
+int mmb_region_revoke_at(int fd, uint32_t index, struct mmb_region_ctl *out);
+int mmb_region_restore_at(int fd, uint32_t index, struct mmb_region_ctl *out);
+int mmb_region_info_at(int fd, uint32_t index, struct mmb_region_info *info);
 
 /*
  * Migratable objects (see include/uapi/linux/mmbridge.h).
@@ -189,5 +196,7 @@ const char *mmb_placement_str(uint32_t placement);
 int mmb_obj_export(int fd, uint32_t handle, uint32_t flags);
 int mmb_region_export(int fd, uint64_t offset, uint64_t size, uint32_t policy,
 		      uint32_t flags);
+int mmb_region_export_at(int fd, uint32_t index, uint64_t offset,
+			 uint64_t size, uint32_t policy, uint32_t flags);
 
 #endif /* MMBRIDGE_H */

@@ -286,7 +286,7 @@ int mmb_sample_dev_init(void)
 		.cache = MMB_CACHE_WB,
 		.user_safe = true, /* plain memory, no registers */
 	};
-	sd->mdev.map = sd->mdev.mem;
+	sd->mdev.regions[0] = sd->mdev.mem;
 	sd->mdev.pool = (struct mmb_mem){
 		.virt = sd->pool,
 		.size = (u64)sample_pool_kb << 10,

@@ -19,6 +19,15 @@
  *			same RAM
  *  iomem_no_phys	device memory behind a "BAR" without its physical
  *			address (io is the RAM; refused before use)
+ *  region_gap		regions 0 and 2, none 1: registers (no region 1)
+ *  region_not_safe	region 1 neither safe for any opener nor raw
+ *  raw_pool		raw memory as the object pool
+ *  raw_mem		raw memory as the device memory (MMB_IOC_MEM_RW)
+ *  pool_overlaps_region1 the pool is region 1
+ *  raw_region_is_mem	region 0 raw, and the device memory the same RAM
+ *			(MMB_IOC_MEM_RW would give every opener its bytes)
+ *  raw_aliases_region0	region 1 raw, and the same RAM as the safe region 0
+ *  regions_overlap	regions 0 and 1 the same RAM
  *  register_twice	the good description, registered, unregistered and
  *			registered again: a device is registered once
  *
@@ -74,28 +83,28 @@ static int __init regtest_init(void)
 		goto err_pdev;
 	}
 	rd->mdev.mem = ram;
-	rd->mdev.map = ram;
+	rd->mdev.regions[0] = ram;
 	if (!strcmp(regtest_case, "ok")) {
 		rd->mdev.pool = ram;
 		rd->mdev.pool.virt += 2 * PAGE_SIZE;
 	} else if (!strcmp(regtest_case, "virt_unaligned")) {
-		rd->mdev.map.virt += 64;
-		rd->mdev.mem = rd->mdev.map;
+		rd->mdev.regions[0].virt += 64;
+		rd->mdev.mem = rd->mdev.regions[0];
 	} else if (!strcmp(regtest_case, "virt_not_linear")) {
-		rd->mdev.map.virt = regtest_static;
-		rd->mdev.map.size = PAGE_SIZE;
-		rd->mdev.mem = rd->mdev.map;
+		rd->mdev.regions[0].virt = regtest_static;
+		rd->mdev.regions[0].size = PAGE_SIZE;
+		rd->mdev.mem = rd->mdev.regions[0];
 	} else if (!strcmp(regtest_case, "pool_overlaps_map")) {
 		rd->mdev.pool = ram;
 	} else if (!strcmp(regtest_case, "iomem_cached")) {
-		rd->mdev.map = (struct mmb_mem){
+		rd->mdev.regions[0] = (struct mmb_mem){
 			.io = (void __iomem *)regtest_mem,
 			.phys = PAGE_SIZE,
 			.size = PAGE_SIZE,
 			.cache = MMB_CACHE_WB,
 			.user_safe = true,
 		};
-		rd->mdev.mem = rd->mdev.map;
+		rd->mdev.mem = rd->mdev.regions[0];
 	} else if (!strcmp(regtest_case, "iomem_no_phys")) {
 		rd->mdev.mem = (struct mmb_mem){
 			.io = (void __iomem *)regtest_mem,
@@ -114,6 +123,36 @@ static int __init regtest_init(void)
 		}
 		rd->mdev.pool = ram;
 		rd->mdev.pool.virt = regtest_alias;
+	} else if (!strcmp(regtest_case, "region_gap")) {
+		rd->mdev.regions[2] = ram;
+		rd->mdev.regions[2].virt += 2 * PAGE_SIZE;
+	} else if (!strcmp(regtest_case, "region_not_safe")) {
+		/* Neither safe for any opener nor raw. */
+		rd->mdev.regions[1] = ram;
+		rd->mdev.regions[1].virt += 2 * PAGE_SIZE;
+		rd->mdev.regions[1].user_safe = false;
+	} else if (!strcmp(regtest_case, "raw_pool")) {
+		rd->mdev.pool = ram;
+		rd->mdev.pool.virt += 2 * PAGE_SIZE;
+		rd->mdev.pool.user_safe = false;
+		rd->mdev.pool.raw = true;
+	} else if (!strcmp(regtest_case, "raw_mem")) {
+		rd->mdev.mem.raw = true;
+	} else if (!strcmp(regtest_case, "raw_region_is_mem")) {
+		rd->mdev.regions[0].user_safe = false;
+		rd->mdev.regions[0].raw = true;
+	} else if (!strcmp(regtest_case, "raw_aliases_region0")) {
+		rd->mdev.regions[1] = ram;
+		rd->mdev.regions[1].user_safe = false;
+		rd->mdev.regions[1].raw = true;
+	} else if (!strcmp(regtest_case, "regions_overlap")) {
+		rd->mdev.regions[1] = ram;
+		rd->mdev.regions[1].virt += PAGE_SIZE;
+		rd->mdev.regions[1].size = PAGE_SIZE;
+	} else if (!strcmp(regtest_case, "pool_overlaps_region1")) {
+		rd->mdev.regions[1] = ram;
+		rd->mdev.regions[1].virt += 2 * PAGE_SIZE;
+		rd->mdev.pool = rd->mdev.regions[1];
 	} else if (!strcmp(regtest_case, "register_twice")) {
 		rd->mdev.pool = ram;
 		rd->mdev.pool.virt += 2 * PAGE_SIZE;

@@ -40,8 +40,12 @@
  * parameter test_interface (-ENOTTY, -EINVAL without it).
  * 4: MMB_IOC_OBJ_EXPORT and MMB_IOC_REGION_EXPORT (dma-bufs); the
  * dma-buf fields of struct mmb_obj_info and struct mmb_region_info.
+ * 5: several regions per device (MMB_MMAP_REGION_AT(), the region index of
+ * struct mmb_region_ctl, struct mmb_region_info and struct mmb_export);
+ * regions that only CAP_SYS_RAWIO maps; MMB_EVENT_VECTOR and
+ * struct mmb_counters.vector_count.
  */
-#define MMB_ABI_VERSION 4
+#define MMB_ABI_VERSION 5
 
 /*
  * Device nodes are /dev/mmbridge/<driver><instance>, e.g. /dev/mmbridge/edu0:
@@ -331,6 +335,7 @@ enum mmb_event_cause {
 	MMB_EVENT_DMA_ERROR = 4, /* a DMA transfer failed */
 	MMB_EVENT_REVOKE = 5, /* the device region was revoked */
 	MMB_EVENT_RESTORE = 6, /* the device region was restored */
+	MMB_EVENT_VECTOR = 7, /* the device interrupted (a generic driver) */
 };
 
 #define MMB_MMAP_COUNTERS 0ULL /* mmap offset of the counter page */
@@ -348,9 +353,13 @@ enum mmb_event_cause {
  * @masked_count: interrupts that arrived while delivery was disabled
  *		(MMB_IOC_IRQ_CONTROL); not part of @irq_count
  * @enabled:	1 while delivery is enabled, 0 while disabled
- * @region_state: MMB_REGION_* bits of the device region (0: live)
+ * @region_state: MMB_REGION_* bits of the device's region 0 (0: live)
  * @revoke_count: delivered events of cause MMB_EVENT_REVOKE
  * @restore_count: delivered events of cause MMB_EVENT_RESTORE
+ * @vector_count: delivered events of cause MMB_EVENT_VECTOR
+ * @regions_down: bit N set while region N is not live (revoked or gone):
+ *		which region a MMB_EVENT_REVOKE or _RESTORE was about
+ * @reserved:	0
  *
  * Revoke and restore events are not interrupts: MMB_IOC_IRQ_CONTROL does
  * not hold them back.
@@ -369,6 +378,9 @@ struct mmb_counters {
 	__u32 region_state;
 	__u64 revoke_count;
 	__u64 restore_count;
+	__u64 vector_count;
+	__u32 regions_down;
+	__u32 reserved;
 };
 
 /* MMB_IOC_EVENT_OPEN flags */
@@ -431,7 +443,10 @@ struct mmb_eventfd {
  * no record.  Enabling delivers the interrupts that arrived meanwhile as
  * one event, as a masked interrupt line with a pending bit does.  The
  * setting is per device; closing the fd that disabled delivery enables it
- * again.
+ * again.  On a device whose interrupt masks itself when it fires (a PCI
+ * INTx line under mmb_pci), every enable also unmasks it, once user space
+ * has quieted the device, as a write of 1 to a UIO node does; a line still
+ * asserted stays masked and is reported again as one event.
  */
 struct mmb_irq_control {
 	__u32 argsz;
@@ -775,14 +790,17 @@ struct mmb_stream_status {
 /*
  * Revocable device mappings.
  *
- * A backend with MMB_CAP_MAP has a region of device memory that any device
- * fd maps with MAP_SHARED at MMB_MMAP_REGION(policy) + offset, where the
- * offset and the length are page multiples inside the region (otherwise
- * -ENXIO; MAP_PRIVATE: -EINVAL; a policy not listed below: -EINVAL, for
- * every policy whose offset fits below MMB_MMAP_OBJECT(0), that is up to
- * 0x3ffffe).  Only memory that the backend declares safe for anyone who may
- * open the node is a region: plain memory, never registers that control
- * DMA or interrupts.  Without MMB_CAP_MAP (edu has no region) mmap() of a
+ * A backend with MMB_CAP_MAP has regions of device memory that any device
+ * fd maps with MAP_SHARED at MMB_MMAP_REGION_AT(index, policy) + offset
+ * (region 0 also at MMB_MMAP_REGION(policy) + offset), where the offset
+ * and the length are page multiples inside the region (otherwise -ENXIO,
+ * also for an index the device does not have; MAP_PRIVATE: -EINVAL; a
+ * policy not listed below: -EINVAL).  A region is memory that the backend
+ * declares safe for anyone who may open the node (plain memory, never
+ * registers that control DMA or interrupts), or raw memory, registers
+ * included, that only a process with CAP_SYS_RAWIO maps (-EPERM for
+ * others; struct mmb_region_info.features has MMB_REGION_RAW).  Without
+ * MMB_CAP_MAP (edu has no region) mmap() of a
  * region offset is -ENODEV and the region ioctls are -EOPNOTSUPP.  Pages
  * are mapped on first touch.  The region can be revoked at any moment, by
  * MMB_IOC_REGION_REVOKE or by the device itself: when revocation returns,
@@ -824,9 +842,26 @@ enum mmb_fault_policy {
 	MMB_FAULT_WAIT = 2,
 };
 
+/*
+ * A device has up to MMB_REGIONS_MAX regions, numbered from 0 (a PCI
+ * device's memory BARs, say, numbered as its BARs);
+ * struct mmb_region_info.nr_regions is one more than the highest number,
+ * and a number below it may still be no region (a BAR that is not memory).
+ * Each is revoked and restored on its own, and has its own policy spaces:
+ * region @index under @policy at MMB_MMAP_REGION_AT(index, policy), for
+ * an index below MMB_REGIONS_MAX and a policy below 256 (other values name
+ * other offsets: the macro cannot refuse them; mmb_region_map_at() does).
+ * MMB_MMAP_REGION(policy) is region 0.
+ * A region the device does not have: -ENXIO, as for an offset past a
+ * region's end.
+ */
+#define MMB_REGIONS_MAX 8
 #define MMB_MMAP_REGION_SHIFT 40
-/* mmap offset of the device region's first byte under @policy */
-#define MMB_MMAP_REGION(policy) ((__u64)((policy) + 1) << MMB_MMAP_REGION_SHIFT)
+#define MMB_MMAP_REGION_AT(index, policy)                \
+	((__u64)((((__u64)(index) << 8) | (policy)) + 1) \
+	 << MMB_MMAP_REGION_SHIFT)
+/* mmap offset of region 0's first byte under @policy */
+#define MMB_MMAP_REGION(policy) MMB_MMAP_REGION_AT(0, policy)
 
 /* Device region state bits; 0 means live. */
 #define MMB_REGION_REVOKED_USER (1U << 0) /* MMB_IOC_REGION_REVOKE */
@@ -845,7 +880,7 @@ enum mmb_region_cache {
  * @argsz:	size of this struct (in)
  * @flags:	must be 0 (in)
  * @state:	MMB_REGION_* bits after the call (out)
- * @reserved:	must be 0 (in)
+ * @index:	the region (in); one the device does not have: -ENXIO
  * @revokes:	times the region went from live to revoked (out)
  * @restores:	times it went from revoked to live (out)
  *
@@ -859,7 +894,7 @@ struct mmb_region_ctl {
 	__u32 argsz;
 	__u32 flags;
 	__u32 state;
-	__u32 reserved;
+	__u32 index;
 	__u64 revokes;
 	__u64 restores;
 };
@@ -869,6 +904,7 @@ struct mmb_region_ctl {
 
 /* struct mmb_region_info.features */
 #define MMB_REGION_HUGE (1U << 0) /* PMD-sized mappings possible */
+#define MMB_REGION_RAW (1U << 1) /* only CAP_SYS_RAWIO maps it */
 
 /**
  * struct mmb_region_info - MMB_IOC_REGION_INFO: the device region.
@@ -877,7 +913,7 @@ struct mmb_region_ctl {
  * @size:	bytes (out)
  * @state:	MMB_REGION_* bits (out)
  * @cache:	enum mmb_region_cache (out)
- * @features:	MMB_REGION_HUGE (out)
+ * @features:	MMB_REGION_HUGE, MMB_REGION_RAW (out)
  * @reserved:	0 (out)
  * @revokes:	times the region went from live to revoked (out)
  * @restores:	times it went from revoked to live (out)
@@ -888,6 +924,9 @@ struct mmb_region_ctl {
  * @sigbus_faults: accesses answered with SIGBUS (out)
  * @wait_faults: accesses that waited for a restore (out)
  * @dmabufs:	dma-bufs of the region (MMB_IOC_REGION_EXPORT) alive now (out)
+ * @index:	the region (in); one the device does not have: -ENXIO.  A
+ *		caller whose @argsz ends before it asks for region 0.
+ * @nr_regions:	one more than the device's highest numbered region (out)
  */
 struct mmb_region_info {
 	__u32 argsz;
@@ -906,6 +945,8 @@ struct mmb_region_info {
 	__u64 sigbus_faults;
 	__u64 wait_faults;
 	__u64 dmabufs;
+	__u32 index;
+	__u32 nr_regions;
 };
 
 #define MMB_IOC_REGION_INFO _IO(MMB_IOC_MAGIC, 0x42)
@@ -1094,8 +1135,9 @@ struct mmb_obj_info {
  *
  * DMA_BUF_IOCTL_SYNC brackets CPU access as for any dma-buf.  Exports are
  * listed by the kernel's debugfs dma_buf/bufinfo with exp_name "mmbridge"
- * and the name "<device> object <handle>" or "<device> region
- * <offset>+<size>", with the devices attached to each.
+ * and the name "<device> object <handle>", "<device> region
+ * <offset>+<size>" (region 0) or "<device> region<index> <offset>+<size>",
+ * with the devices attached to each.
  */
 
 /* struct mmb_export.flags */
@@ -1106,7 +1148,8 @@ struct mmb_obj_info {
  * struct mmb_export - MMB_IOC_OBJ_EXPORT, MMB_IOC_REGION_EXPORT: a dma-buf.
  * @argsz:	size of this struct (in)
  * @flags:	MMB_EXPORT_* (in)
- * @handle:	OBJ_EXPORT: the object, one of the fd's; REGION_EXPORT: 0 (in)
+ * @handle:	OBJ_EXPORT: the object, one of the fd's; REGION_EXPORT: the
+ *		region's index (in)
  * @policy:	REGION_EXPORT: enum mmb_fault_policy of the dma-buf's
  *		mappings; OBJ_EXPORT: 0 (in)
  * @offset:	REGION_EXPORT: byte offset in the region, page aligned;
@@ -1118,6 +1161,8 @@ struct mmb_obj_info {
  * that must be 0 and is not, an unknown policy, an unaligned or empty
  * range; -ENOENT for a handle that is not one of the fd's objects; -EBUSY
  * for an object exported already; -ENXIO for a range outside the region;
+ * -ENXIO for a region the device does not have; -EPERM for a region that
+ * only CAP_SYS_RAWIO maps, without it;
  * -EOPNOTSUPP without objects (MMB_CAP_OBJECT) or a region (MMB_CAP_MAP);
  * -ENODEV after removal; -EMFILE, -ENOMEM.  Exporting a revoked region is
  * allowed: its mappings follow their policy until it is restored, as

@@ -1,0 +1,524 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pci/: mmb_pci, the generic PCI backend.  edu and ivshmem-plain are taken
+ * from their own drivers and handed to mmb_pci through driver_override, as
+ * an administrator hands it a card; every case gives the device back to
+ * its driver and unloads mmb_pci, whatever its verdict.
+ *
+ * edu's BAR0 (1 MiB, registers): 0x00 ident, 0x04 liveness (reads back
+ * inverted), 0x24 interrupt status, 0x60 raise, 0x64 acknowledge.
+ * ivshmem-plain's BAR0 (256 bytes of registers) is less than a page and
+ * not mapped; BAR2 is the shared memory, checked again on the host (15.5
+ * MiB of it, a range no other case uses).
+ */
+#include <dirent.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/capability.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+#define PG		4096UL
+#define MIB		(1024UL * 1024)
+#define EDU_IDENT	0x00
+#define EDU_LIVENESS	0x04
+#define EDU_IRQ_STATUS	0x24
+#define EDU_IRQ_RAISE	0x60
+#define EDU_IRQ_ACK	0x64
+#define PCI_CMD_INTX_DISABLE 0x400
+
+static char pci_bdf[32];
+static const char *pci_owner;	/* the device's own node ("edu0"), or "" */
+
+/* Write @val to the sysfs file @path of the device @bdf ("" for the bus). */
+static int pci_sysfs(const char *bdf, const char *file, const char *val)
+{
+	char path[160];
+
+	if (bdf[0])
+		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/%s", bdf,
+			 file);
+	else
+		snprintf(path, sizeof(path), "/sys/bus/pci/%s", file);
+	return write_str(path, val);
+}
+
+static int mmb_pci_load(const char *params)
+{
+	char ko[PATH_MAX];
+	const char *mmb = getenv("MMB_KO"), *slash;
+	int r;
+
+	if (!mmb)
+		return -ENOENT;
+	slash = strrchr(mmb, '/');
+	snprintf(ko, sizeof(ko), "%.*s/mmb_pci.ko",
+		 slash ? (int)(slash - mmb) : 1, slash ? mmb : ".");
+	r = module_insert(ko, params);
+	return r == -EEXIST ? 0 : r;
+}
+
+/*
+ * Hand @owner's device (or, for "", the device at pci_bdf, which no
+ * driver has) to mmb_pci: pci0 appears.
+ */
+static int pci_take(const char *owner)
+{
+	int r = owner[0] ? device_bdf(owner, pci_bdf, sizeof(pci_bdf)) : 0;
+
+	if (r)
+		return r;
+	pci_owner = owner;
+	r = pci_sysfs(pci_bdf, "driver_override", "mmb_pci");
+	if (!r && owner[0])
+		r = pci_sysfs(pci_bdf, "driver/unbind", pci_bdf);
+	if (!r && owner[0])
+		r = wait_node(owner, false);
+	if (!r)
+		r = pci_sysfs("", "drivers_probe", pci_bdf);
+	return r ? r : wait_node("pci0", true);
+}
+
+/*
+ * Give the device back to its own driver and unload mmb_pci, whatever
+ * happened before; -errno of the first step that failed.
+ */
+static int pci_give_back(void)
+{
+	char path[160];
+	int r = 0, r2;
+
+	if (!pci_owner)
+		return 0;
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver",
+		 pci_bdf);
+	if (!access(path, F_OK))
+		r = pci_sysfs(pci_bdf, "driver/unbind", pci_bdf);
+	r2 = pci_sysfs(pci_bdf, "driver_override", "\n");
+	r = r ? r : r2;
+	r2 = pci_sysfs("", "drivers_probe", pci_bdf);
+	r = r ? r : r2;
+	r2 = pci_owner[0] ? wait_node(pci_owner, true) : 0;
+	r = r ? r : r2;
+	r2 = module_unload("mmb_pci");
+	pci_owner = NULL;
+	return r ? r : r2;
+}
+
+/* Run @fn on @owner's device handed to mmb_pci loaded with @params. */
+static int on_mmb_pci(const char *owner, const char *params, int (*fn)(void))
+{
+	int r, r2;
+
+	if (!getenv("MMB_KO"))
+		SKIP("MMB_KO not set");
+	if (owner[0] && !dev_present(owner))
+		SKIP("no %s device", owner);
+	EXPECT_OK(mmb_pci_load(params));
+	r = pci_take(owner);
+	if (r) {
+		pci_give_back();
+		FAIL("handing %s to mmb_pci: %s", owner, strerror(-r));
+	}
+	r = fn();
+	r2 = pci_give_back();
+	if (r != T_PASS && r != T_HOST)
+		return r;
+	EXPECT_OK(r2);
+	return r;
+}
+
+/* mmap() of a page of region @index, unmapped at once: 0 or -errno. */
+static int try_region_map(int fd, uint32_t index)
+{
+	void *p = mmap(NULL, PG, PROT_READ, MAP_SHARED, fd,
+		       MMB_MMAP_REGION_AT(index, MMB_FAULT_SIGBUS));
+
+	if (p == MAP_FAILED)
+		return -errno;
+	munmap(p, PG);
+	return 0;
+}
+
+static sigjmp_buf bus_jmp;
+
+static void bus_handler(int sig)
+{
+	(void)sig;
+	siglongjmp(bus_jmp, 1);
+}
+
+/* Read the 32-bit word at @p: 0 and *@v, or SIGBUS. */
+static int read32(volatile uint32_t *p, uint32_t *v)
+{
+	struct sigaction sa = { .sa_handler = bus_handler }, old;
+	int r = 0;
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGBUS, &sa, &old);
+	if (sigsetjmp(bus_jmp, 1))
+		r = SIGBUS;
+	else
+		*v = *p;
+	sigaction(SIGBUS, &old, NULL);
+	return r;
+}
+
+/* Without CAP_SYS_RAWIO, in a child: what mmap() of region 0 returns. */
+static int mmap_without_rawio(int fd)
+{
+	int st;
+	pid_t pid;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (!pid) {
+		void *p;
+
+		if (cap_drop(CAP_SYS_RAWIO))
+			_exit(100);
+		p = mmap(NULL, PG, PROT_READ, MAP_SHARED, fd,
+			 MMB_MMAP_REGION_AT(0, MMB_FAULT_SIGBUS));
+		_exit(p == MAP_FAILED ? errno : 0);
+	}
+	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
+		return -ECHILD;
+	return -WEXITSTATUS(st);
+}
+
+/* The next event on @efd within 5 s: 0 and its count, or -ETIMEDOUT. */
+static int next_event(int efd, int ms, uint64_t *count)
+{
+	struct pollfd pf = { .fd = efd, .events = POLLIN };
+
+	if (poll(&pf, 1, ms) != 1)
+		return -ETIMEDOUT;
+	return read(efd, count, 8) == 8 ? 0 : -errno;
+}
+
+/*
+ * edu under mmb_pci: BAR0 is region 0, uncached registers, raw (no IOMMU
+ * confines edu here: QEMU's VT-d runs without interrupt remapping), so only
+ * CAP_SYS_RAWIO maps it; through the mapping, edu's ident and liveness
+ * registers answer, a debugger reads them, and each interrupt raised
+ * through the raise register is one MMB_EVENT_VECTOR event.  Unbinding
+ * mmb_pci with the mapping and the file open is a removal: the mapping
+ * gets SIGBUS, the file -ENODEV.
+ */
+static int edu_bar0(void)
+{
+	const struct mmb_counters *page;
+	struct mmb_counters c0, c1;
+	struct mmb_region_info ri;
+	volatile uint32_t *bar;
+	struct mmb_info info;
+	uint64_t count, first = 0;
+	char path[64];
+	uint32_t v;
+	int fd = dev_open("pci0"), efd, pmem, i;
+
+	EXPECT_OK(fd);
+	EXPECT_OK(mmb_info(fd, &info));
+	EXPECT(!strcmp(info.driver, "pci"), "driver %.16s", info.driver);
+	EXPECT_EQ(info.caps, MMB_CAP_MAP);
+	EXPECT_OK(mmb_region_info_at(fd, 0, &ri));
+	EXPECT_EQ(ri.nr_regions, 1);
+	EXPECT_EQ(ri.size, MIB);
+	EXPECT_EQ(ri.cache, MMB_CACHE_UC);
+	EXPECT_EQ(ri.features, MMB_REGION_RAW);
+	EXPECT_ERR(mmap_without_rawio(fd), EPERM);
+
+	bar = mmb_region_map_at(fd, 0, MMB_FAULT_SIGBUS, 0, PG);
+	EXPECT(bar, "map BAR0: %s", strerror(errno));
+	EXPECT_EQ(bar[EDU_IDENT / 4] & 0xff, 0xed);
+	bar[EDU_LIVENESS / 4] = 0x12345678;
+	EXPECT_EQ(bar[EDU_LIVENESS / 4], ~0x12345678U);
+	snprintf(path, sizeof(path), "/proc/%d/mem", getpid());
+	pmem = open(path, O_RDONLY | O_CLOEXEC);
+	EXPECT(pmem >= 0, "%s: %s", path, strerror(errno));
+	EXPECT_EQ(pread(pmem, &v, 4, (uintptr_t)&bar[EDU_IDENT / 4]), 4);
+	EXPECT_EQ(v, bar[EDU_IDENT / 4]);
+	/* Registers: whole words only. */
+	EXPECT_ERR(pread(pmem, &v, 2, (uintptr_t)&bar[EDU_IDENT / 4]) < 0 ?
+			   -errno : 0, EIO);
+	close(pmem);
+
+	page = mmb_counters_map(fd);
+	EXPECT(page, "counter page: %s", strerror(errno));
+	efd = mmb_event_open(fd, MMB_EVENT_NONBLOCK);
+	EXPECT_OK(efd);
+	COUNTERS_READ(page, &c0);
+	for (i = 0; i < 10; i++) {
+		bar[EDU_IRQ_RAISE / 4] = 1;
+		EXPECT_OK(next_event(efd, 5000, &count));
+		if (!i)
+			first = count;
+		EXPECT_EQ(count, first + i);
+		bar[EDU_IRQ_ACK / 4] = bar[EDU_IRQ_STATUS / 4];
+	}
+	usleep(100000);
+	EXPECT_ERR(next_event(efd, 0, &count), ETIMEDOUT);
+	COUNTERS_READ(page, &c1);
+	EXPECT_EQ(c1.vector_count - c0.vector_count, 10);
+	EXPECT_EQ(c1.irq_count - c0.irq_count, 10);
+	EXPECT_EQ(c1.trigger_count, c0.trigger_count);
+
+	/* Unbound with users present: a removal. */
+	EXPECT_OK(pci_sysfs(pci_bdf, "driver/unbind", pci_bdf));
+	EXPECT_OK(wait_node("pci0", false));
+	EXPECT_EQ(read32(&bar[EDU_IDENT / 4], &v), SIGBUS);
+	EXPECT_ERR(mmb_info(fd, &info), ENODEV);
+	EXPECT_ERR(next_event(efd, 1000, &count) ? -ENODEV : 0, ENODEV);
+	munmap((void *)bar, PG);
+	mmb_counters_unmap(page);
+	close(efd);
+	close(fd);
+	return T_PASS;
+}
+
+static int test_edu_bar0(void)
+{
+	return on_mmb_pci("edu0", "", edu_bar0);
+}
+
+/* The PCI command register of the device, or -errno. */
+static int pci_command(void)
+{
+	char path[96];
+	uint16_t cmd;
+	int fd, r;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/config",
+		 pci_bdf);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	r = pread(fd, &cmd, 2, 4) == 2 ? cmd : -EIO;
+	close(fd);
+	return r;
+}
+
+/*
+ * edu with MSI left off (pci_irq_mode=intx): its interrupt is INTx, which
+ * the handler masks in the command register when it fires.  A second
+ * raise before user space unmasks is no interrupt at all; enabling
+ * delivery unmasks, and the line, still asserted (not acknowledged), fires
+ * at once: one more event.  Acknowledged and unmasked, it stays quiet.
+ */
+static int edu_intx(void)
+{
+	const struct mmb_counters *page;
+	struct mmb_counters c0, c1;
+	volatile uint32_t *bar;
+	uint64_t count, first;
+	int fd = dev_open("pci0"), efd, cmd;
+
+	EXPECT_OK(fd);
+	bar = mmb_region_map_at(fd, 0, MMB_FAULT_SIGBUS, 0, PG);
+	EXPECT(bar, "map BAR0: %s", strerror(errno));
+	page = mmb_counters_map(fd);
+	EXPECT(page, "counter page: %s", strerror(errno));
+	efd = mmb_event_open(fd, MMB_EVENT_NONBLOCK);
+	EXPECT_OK(efd);
+	COUNTERS_READ(page, &c0);
+	cmd = pci_command();
+	EXPECT(cmd >= 0 && !(cmd & PCI_CMD_INTX_DISABLE),
+	       "command register %#x before an interrupt", cmd);
+
+	bar[EDU_IRQ_RAISE / 4] = 1;
+	EXPECT_OK(next_event(efd, 5000, &first));
+	cmd = pci_command();
+	EXPECT(cmd >= 0 && (cmd & PCI_CMD_INTX_DISABLE),
+	       "command register %#x after an interrupt: not masked", cmd);
+	/* Masked: nothing more, whatever the device does. */
+	bar[EDU_IRQ_RAISE / 4] = 2;
+	EXPECT_ERR(next_event(efd, 500, &count), ETIMEDOUT);
+	/* Unmasked while still asserted: it fires again, once. */
+	EXPECT_OK(mmb_irq_control(fd, 1));
+	EXPECT_OK(next_event(efd, 5000, &count));
+	EXPECT_EQ(count, first + 1);
+	bar[EDU_IRQ_ACK / 4] = bar[EDU_IRQ_STATUS / 4];
+	EXPECT_OK(mmb_irq_control(fd, 1));
+	EXPECT_ERR(next_event(efd, 500, &count), ETIMEDOUT);
+	cmd = pci_command();
+	EXPECT(cmd >= 0 && !(cmd & PCI_CMD_INTX_DISABLE),
+	       "command register %#x after the unmask", cmd);
+	COUNTERS_READ(page, &c1);
+	EXPECT_EQ(c1.vector_count - c0.vector_count, 2);
+	EXPECT_EQ(c1.masked_count, c0.masked_count);
+
+	munmap((void *)bar, PG);
+	mmb_counters_unmap(page);
+	close(efd);
+	close(fd);
+	return T_PASS;
+}
+
+static int test_edu_intx(void)
+{
+	return on_mmb_pci("edu0", "pci_irq_mode=intx", edu_intx);
+}
+
+/*
+ * ivshmem-plain under mmb_pci: BAR2 is region 2 (BAR0, 256 bytes, is no
+ * region, nor is 1), write-combined; stores through it reach the host's
+ * file; revoked, a SIGBUS mapping gets SIGBUS and a DISCARD one zeros, and
+ * restored both see the memory again.
+ */
+static int ivshmem_bar2(void)
+{
+	const uint64_t off = 15 * MIB + MIB / 2, len = MIB / 4;
+	struct mmb_region_info ri;
+	volatile uint64_t *s, *d;
+	uint64_t seed = test_seed();
+	uint32_t v;
+	long bad;
+	int fd = dev_open("pci0");
+
+	EXPECT_OK(fd);
+	EXPECT_ERR(mmb_region_info_at(fd, 0, &ri), ENXIO);
+	EXPECT_ERR(mmb_region_info_at(fd, 1, &ri), ENXIO);
+	EXPECT_OK(mmb_region_info_at(fd, 2, &ri));
+	EXPECT_EQ(ri.nr_regions, 3);
+	EXPECT_EQ(ri.cache, MMB_CACHE_WC);
+	EXPECT(ri.size >= off + len, "BAR2 of %llu bytes",
+	       (unsigned long long)ri.size);
+	EXPECT_ERR(try_region_map(fd, 0), ENXIO);
+
+	s = mmb_region_map_at(fd, 2, MMB_FAULT_SIGBUS, off, len);
+	d = mmb_region_map_at(fd, 2, MMB_FAULT_DISCARD, off, len);
+	EXPECT(s && d, "map BAR2: %s", strerror(errno));
+	pattern_fill((void *)s, len, seed, 0);
+	bad = pattern_check((void *)d, len, seed, 0);
+	EXPECT(bad < 0, "byte %ld differs through the second mapping", bad);
+
+	EXPECT_OK(mmb_region_revoke_at(fd, 2, NULL));
+	EXPECT_EQ(read32((volatile uint32_t *)s, &v), SIGBUS);
+	EXPECT_EQ(d[7], 0);
+	EXPECT_OK(mmb_region_restore_at(fd, 2, NULL));
+	bad = pattern_check((void *)s, len, seed, 0);
+	EXPECT(bad < 0, "byte %ld differs after the restore", bad);
+	EXPECT_OK(mmb_region_info_at(fd, 2, &ri));
+	EXPECT_EQ(ri.revokes, 1);
+	EXPECT_EQ(ri.restores, 1);
+	munmap((void *)s, len);
+	munmap((void *)d, len);
+	close(fd);
+	printf("# HOSTCHECK pci/ivshmem_bar2 %llu %llu %llu\n",
+	       (unsigned long long)off, (unsigned long long)len,
+	       (unsigned long long)seed);
+	fflush(stdout);
+	return T_HOST;
+}
+
+static int test_ivshmem_bar2(void)
+{
+	return on_mmb_pci("ivshmem0", "", ivshmem_bar2);
+}
+
+/* The address of the first device @vendor:@device into pci_bdf: 0 or -ENOENT. */
+static int pci_find(unsigned int vendor, unsigned int device)
+{
+	DIR *d = opendir("/sys/bus/pci/devices");
+	struct dirent *e;
+	int r = -ENOENT;
+
+	while (d && r && (e = readdir(d))) {
+		char path[320], v[16], dv[16];
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/vendor",
+			 e->d_name);
+		if (read_line(path, v, sizeof(v)))
+			continue;
+		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/device",
+			 e->d_name);
+		if (read_line(path, dv, sizeof(dv)))
+			continue;
+		if (strtoul(v, NULL, 0) == vendor &&
+		    strtoul(dv, NULL, 0) == device) {
+			snprintf(pci_bdf, sizeof(pci_bdf), "%.31s", e->d_name);
+			r = 0;
+		}
+	}
+	if (d)
+		closedir(d);
+	return r;
+}
+
+/*
+ * A function reset through sysfs (QEMU's pci-testdev, which no driver
+ * has, alone behind a root port: a secondary bus reset) revokes the
+ * device's regions while it runs and restores them after: exactly one
+ * MMB_EVENT_REVOKE and one MMB_EVENT_RESTORE by the time the write
+ * returns, the region live and mapped again afterwards.
+ */
+static int testdev_reset(void)
+{
+	const struct mmb_counters *page;
+	struct mmb_counters c0, c1;
+	struct mmb_region_info ri;
+	volatile uint32_t *bar;
+	char method[64] = "";
+	char path[128];
+	uint32_t v;
+	int fd = dev_open("pci0");
+
+	EXPECT_OK(fd);
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/reset_method",
+		 pci_bdf);
+	read_line(path, method, sizeof(method));
+	printf("# %s reset methods: %s\n", pci_bdf, method);
+	EXPECT_OK(mmb_region_info_at(fd, 0, &ri));
+	EXPECT_EQ(ri.size, PG);
+	EXPECT_EQ(ri.cache, MMB_CACHE_UC);
+	bar = mmb_region_map_at(fd, 0, MMB_FAULT_SIGBUS, 0, PG);
+	EXPECT(bar, "map BAR0: %s", strerror(errno));
+	EXPECT_EQ(read32(bar, &v), 0);
+	page = mmb_counters_map(fd);
+	EXPECT(page, "counter page: %s", strerror(errno));
+	COUNTERS_READ(page, &c0);
+
+	EXPECT_OK(pci_sysfs(pci_bdf, "reset", "1"));
+	COUNTERS_READ(page, &c1);
+	EXPECT_EQ(c1.revoke_count - c0.revoke_count, 1);
+	EXPECT_EQ(c1.restore_count - c0.restore_count, 1);
+	EXPECT_EQ(c1.regions_down, 0);
+	EXPECT_EQ(c1.region_state, 0);
+	EXPECT_OK(mmb_region_info_at(fd, 0, &ri));
+	EXPECT_EQ(ri.state, 0);
+	EXPECT_EQ(ri.revokes, 1);
+	EXPECT_EQ(ri.restores, 1);
+	EXPECT_EQ(read32(bar, &v), 0);
+
+	munmap((void *)bar, PG);
+	mmb_counters_unmap(page);
+	close(fd);
+	return T_PASS;
+}
+
+static int test_testdev_reset(void)
+{
+	if (pci_find(0x1b36, 0x0005))
+		SKIP("no pci-testdev (1b36:0005)");
+	return on_mmb_pci("", "", testdev_reset);
+}
+
+const struct mmb_test pci_tests[] = {
+	{ "pci/edu_bar0", test_edu_bar0 },
+	{ "pci/edu_intx", test_edu_intx },
+	{ "pci/ivshmem_bar2", test_ivshmem_bar2 },
+	{ "pci/reset", test_testdev_reset },
+	{ NULL }
+};
