@@ -1632,8 +1632,9 @@ static int vivid_connect(int v, const char *in_name, const char *out_name,
 			 bool on)
 {
 	struct v4l2_queryctrl q;
+	struct v4l2_control c;
 	char ctrl[64], item[64];
-	int i;
+	int i, tries, r;
 
 	snprintf(ctrl, sizeof(ctrl), "%s Is Connected To", in_name);
 	if (v4l2_ctrl_find(v, ctrl, &q))
@@ -1642,7 +1643,32 @@ static int vivid_connect(int v, const char *in_name, const char *out_name,
 		return v4l2_ctrl_by_name(v, ctrl, 0);
 	snprintf(item, sizeof(item), "Output %s", out_name);
 	i = v4l2_menu_index(v, &q, item);
-	return i < 0 ? i : v4l2_ctrl_by_name(v, ctrl, i);
+	if (i < 0)
+		return i;
+	/*
+	 * vivid (6.9 on) races with itself here: the set queues a work item
+	 * that narrows every connection menu, and when that work reads this
+	 * control's value before the set has stored it, it takes the new
+	 * value for a skipped item and puts the control back to its default
+	 * (not connected).  Set, let the work run, check; again if undone.
+	 */
+	for (tries = 0; tries < 10; tries++) {
+		r = v4l2_ctrl_by_name(v, ctrl, i);
+		if (r)
+			return r;
+		usleep(100000);
+		c.id = q.id;
+		r = xioctl(v, VIDIOC_G_CTRL, &c);
+		if (r)
+			return r;
+		if (c.value == i) {
+			if (tries)
+				printf("# vivid undid the connection %d times\n",
+				       tries);
+			return 0;
+		}
+	}
+	return -EAGAIN;
 }
 
 /*
