@@ -2013,23 +2013,9 @@ static int test_cli_info(void)
 /* Clear (or set) bus mastering in the PCI command register of @bdf. */
 static int bus_master(const char *bdf, bool on)
 {
-	char path[128];
-	uint16_t cmd;
-	int fd, r = 0;
+	int r = pci_command(bdf, on ? 4 : 0, on ? 0 : 4);
 
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/config", bdf);
-	fd = open(path, O_RDWR | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (pread(fd, &cmd, 2, 4) != 2) {
-		r = -EIO;
-	} else {
-		cmd = on ? cmd | 4 : cmd & ~4;
-		if (pwrite(fd, &cmd, 2, 4) != 2)
-			r = -EIO;
-	}
-	close(fd);
-	return r;
+	return r < 0 ? r : 0;
 }
 
 /*

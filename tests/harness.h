@@ -318,6 +318,12 @@ void *mover_fn(void *arg);
 uint64_t now_ns(void);
 uint64_t test_seed(void);
 
+/*
+ * The PCI command register of @bdf with the bits @set set and @clear
+ * cleared (written back unless both are 0): its new value, or -errno.
+ */
+int pci_command(const char *bdf, uint16_t set, uint16_t clear);
+
 /* Drop capability @cap from the calling thread's effective set: 0, -errno. */
 int cap_drop(int cap);
 

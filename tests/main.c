@@ -73,6 +73,28 @@ int xioctl(int fd, unsigned long cmd, void *arg)
 	return ioctl(fd, cmd, arg) < 0 ? -errno : 0;
 }
 
+int pci_command(const char *bdf, uint16_t set, uint16_t clear)
+{
+	char path[128];
+	uint16_t cmd;
+	int fd, r;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/config", bdf);
+	fd = open(path, ((set | clear) ? O_RDWR : O_RDONLY) | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (pread(fd, &cmd, 2, 4) != 2) {
+		r = -EIO;
+	} else {
+		cmd = (cmd | set) & ~clear;
+		r = cmd;
+		if ((set | clear) && pwrite(fd, &cmd, 2, 4) != 2)
+			r = -EIO;
+	}
+	close(fd);
+	return r;
+}
+
 /* PCI address of a device, from its sysfs link. */
 int device_bdf(const char *name, char *bdf, size_t size)
 {

@@ -178,8 +178,8 @@ static int read32(volatile uint32_t *p, uint32_t *v)
 	return r;
 }
 
-/* Without CAP_SYS_RAWIO, in a child: what mmap() of region 0 returns. */
-static int mmap_without_rawio(int fd)
+/* Without CAP_SYS_RAWIO, in a child: what mmap() of @fd at @off returns. */
+static int mmap_without_rawio(int fd, uint64_t off)
 {
 	int st;
 	pid_t pid;
@@ -193,8 +193,7 @@ static int mmap_without_rawio(int fd)
 
 		if (cap_drop(CAP_SYS_RAWIO))
 			_exit(100);
-		p = mmap(NULL, PG, PROT_READ, MAP_SHARED, fd,
-			 MMB_MMAP_REGION_AT(0, MMB_FAULT_SIGBUS));
+		p = mmap(NULL, PG, PROT_READ, MAP_SHARED, fd, off);
 		_exit(p == MAP_FAILED ? errno : 0);
 	}
 	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
@@ -242,7 +241,8 @@ static int edu_bar0(void)
 	EXPECT_EQ(ri.size, MIB);
 	EXPECT_EQ(ri.cache, MMB_CACHE_UC);
 	EXPECT_EQ(ri.features, MMB_REGION_RAW);
-	EXPECT_ERR(mmap_without_rawio(fd), EPERM);
+	EXPECT_ERR(mmap_without_rawio(fd, MMB_MMAP_REGION_AT(0, MMB_FAULT_SIGBUS)),
+		   EPERM);
 
 	bar = mmb_region_map_at(fd, 0, MMB_FAULT_SIGBUS, 0, PG);
 	EXPECT(bar, "map BAR0: %s", strerror(errno));
@@ -297,23 +297,6 @@ static int test_edu_bar0(void)
 	return on_mmb_pci("edu0", "", edu_bar0);
 }
 
-/* The PCI command register of the device, or -errno. */
-static int pci_command(void)
-{
-	char path[96];
-	uint16_t cmd;
-	int fd, r;
-
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/config",
-		 pci_bdf);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	r = pread(fd, &cmd, 2, 4) == 2 ? cmd : -EIO;
-	close(fd);
-	return r;
-}
-
 /*
  * edu with MSI left off (pci_irq_mode=intx): its interrupt is INTx, which
  * the handler masks in the command register when it fires.  A second
@@ -337,13 +320,13 @@ static int edu_intx(void)
 	efd = mmb_event_open(fd, MMB_EVENT_NONBLOCK);
 	EXPECT_OK(efd);
 	COUNTERS_READ(page, &c0);
-	cmd = pci_command();
+	cmd = pci_command(pci_bdf, 0, 0);
 	EXPECT(cmd >= 0 && !(cmd & PCI_CMD_INTX_DISABLE),
 	       "command register %#x before an interrupt", cmd);
 
 	bar[EDU_IRQ_RAISE / 4] = 1;
 	EXPECT_OK(next_event(efd, 5000, &first));
-	cmd = pci_command();
+	cmd = pci_command(pci_bdf, 0, 0);
 	EXPECT(cmd >= 0 && (cmd & PCI_CMD_INTX_DISABLE),
 	       "command register %#x after an interrupt: not masked", cmd);
 	/* Masked: nothing more, whatever the device does. */
@@ -356,7 +339,7 @@ static int edu_intx(void)
 	bar[EDU_IRQ_ACK / 4] = bar[EDU_IRQ_STATUS / 4];
 	EXPECT_OK(mmb_irq_control(fd, 1));
 	EXPECT_ERR(next_event(efd, 500, &count), ETIMEDOUT);
-	cmd = pci_command();
+	cmd = pci_command(pci_bdf, 0, 0);
 	EXPECT(cmd >= 0 && !(cmd & PCI_CMD_INTX_DISABLE),
 	       "command register %#x after the unmask", cmd);
 	COUNTERS_READ(page, &c1);
@@ -551,53 +534,6 @@ static int uio_open(void)
 	return fd;
 }
 
-/* Set or clear INTx masking in the command register, as UIO users do. */
-static int intx_mask(bool mask)
-{
-	char path[96];
-	uint16_t cmd;
-	int fd, r = 0;
-
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/config",
-		 pci_bdf);
-	fd = open(path, O_RDWR | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (pread(fd, &cmd, 2, 4) != 2) {
-		r = -EIO;
-	} else {
-		cmd = mask ? cmd | PCI_CMD_INTX_DISABLE :
-			     cmd & ~PCI_CMD_INTX_DISABLE;
-		if (pwrite(fd, &cmd, 2, 4) != 2)
-			r = -EIO;
-	}
-	close(fd);
-	return r;
-}
-
-/* In a child without CAP_SYS_RAWIO: what mmap() of @fd at 0 returns. */
-static int map_uio_without_rawio(int fd)
-{
-	int st;
-	pid_t pid;
-
-	fflush(stdout);
-	pid = fork();
-	if (pid < 0)
-		return -errno;
-	if (!pid) {
-		void *p;
-
-		if (cap_drop(CAP_SYS_RAWIO))
-			_exit(100);
-		p = mmap(NULL, PG, PROT_READ, MAP_SHARED, fd, 0);
-		_exit(p == MAP_FAILED ? errno : 0);
-	}
-	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
-		return -ECHILD;
-	return -WEXITSTATUS(st);
-}
-
 /* The next UIO interrupt count within @ms: 0 and *@count, or -errno. */
 static int uio_wait(int fd, int ms, uint32_t *count)
 {
@@ -616,7 +552,7 @@ static int uio_case(int fd, volatile uint32_t **barp)
 
 	*barp = NULL;
 	/* Any opener maps the registers, CAP_SYS_RAWIO or not. */
-	EXPECT_EQ(map_uio_without_rawio(fd), 0);
+	EXPECT_EQ(mmap_without_rawio(fd, 0), 0);
 	bar = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	EXPECT(bar != MAP_FAILED, "mmap of map 0: %s", strerror(errno));
 	*barp = bar;
@@ -625,16 +561,16 @@ static int uio_case(int fd, volatile uint32_t **barp)
 	/* INTx, masked by the handler; the user acknowledges and unmasks. */
 	bar[EDU_IRQ_RAISE / 4] = 1;
 	EXPECT_OK(uio_wait(fd, 5000, &first));
-	cmd = pci_command();
+	cmd = pci_command(pci_bdf, 0, 0);
 	EXPECT(cmd >= 0 && (cmd & PCI_CMD_INTX_DISABLE),
 	       "command register %#x after an interrupt: not masked", cmd);
 	bar[EDU_IRQ_ACK / 4] = bar[EDU_IRQ_STATUS / 4];
-	EXPECT_OK(intx_mask(false));
+	EXPECT(pci_command(pci_bdf, 0, PCI_CMD_INTX_DISABLE) >= 0, "unmask");
 	bar[EDU_IRQ_RAISE / 4] = 1;
 	EXPECT_OK(uio_wait(fd, 5000, &count));
 	EXPECT_EQ(count, first + 1);
 	bar[EDU_IRQ_ACK / 4] = bar[EDU_IRQ_STATUS / 4];
-	EXPECT_OK(intx_mask(false));
+	EXPECT(pci_command(pci_bdf, 0, PCI_CMD_INTX_DISABLE) >= 0, "unmask");
 
 	/* Unbound: the node is dead, and the mapping still reaches edu. */
 	EXPECT_OK(pci_sysfs(pci_bdf, "driver/unbind", pci_bdf));
