@@ -46,6 +46,7 @@
  *       page table locks
  *   mmb_region.sem (write)		revoke, restore, removal
  *     i_mmap_rwsem, page table locks	unmap_mapping_range()
+ *     mmb_notify.lock, efd_lock	the change's event (in this order)
  *   mmb_region.sem is never held while waiting for a restore, and a
  *   waiting fault has dropped mmap_lock (or its VMA lock) first.
  *

@@ -581,14 +581,18 @@ static int mmb_region_set(struct mmb_device *mdev, struct mmb_region *rg,
 		out->revokes = rg->revokes;
 		out->restores = rg->restores;
 	}
+	/*
+	 * Every region's events; region 0's state; which regions are down.
+	 * Under the semaphore, so that two changes of one region reach the
+	 * counter page in the order they were made.
+	 */
+	if (cause || state != old)
+		mmb_notify_region(mdev, cause, rg->index,
+				  rg->index ? U32_MAX : state, !state);
 	up_write(&rg->sem);
 
 	if (mmb_region_wait_over(rg))
 		wake_up_all(&rg->wq);
-	/* Every region's events; region 0's state; which regions are down. */
-	if (cause || state != old)
-		mmb_notify_region(mdev, cause, rg->index,
-				  rg->index ? U32_MAX : state, !state);
 	return 0;
 }
 
