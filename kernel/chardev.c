@@ -423,6 +423,8 @@ static long mmb_ioctl_info(void *ctx, struct file *file, void *arg)
 	info->instance = mdev->core->instance;
 	strscpy_pad(info->name, dev_name(&mdev->dev), sizeof(info->name));
 	strscpy_pad(info->driver, mmb_device_stem(mdev), sizeof(info->driver));
+	info->nr_vectors = mdev->nr_vectors;
+	info->reserved1 = 0;
 	mmb_device_leave(mdev);
 	return 0;
 }

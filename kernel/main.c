@@ -584,6 +584,11 @@ static int mmb_device_caps(struct mmb_device *mdev)
 			"pool: shares memory with mem or a region\n");
 		return -EINVAL;
 	}
+	if (mdev->nr_vectors > MMB_VECTORS_MAX) {
+		dev_err(&mdev->dev, "nr_vectors: %u, at most %u\n",
+			mdev->nr_vectors, MMB_VECTORS_MAX);
+		return -EINVAL;
+	}
 	if (!ops->dma_submit != !mdev->dma_window) {
 		dev_err(&mdev->dev,
 			"a DMA engine needs dma_submit and a window\n");
@@ -613,9 +618,9 @@ static int mmb_device_caps(struct mmb_device *mdev)
  * virtual address (RAM) and an iomem mapping, RAM is cached, memory that
  * user space maps is whole pages (RAM starting on a page, vmalloc'd or in
  * the linear map) and declared safe to map, the pool shares no byte with
- * the other two; a DMA window comes with a dma_submit operation.  Then
- * creates /dev/mmbridge/<name>, its sysfs attributes and its debugfs
- * directory.  Process context.
+ * the other two; a DMA window comes with a dma_submit operation; there are
+ * at most MMB_VECTORS_MAX vectors.  Then creates /dev/mmbridge/<name>, its
+ * sysfs attributes and its debugfs directory.  Process context.
  *
  * A device is registered once: after mmb_device_unregister(), or after a
  * failed mmb_device_register(), the driver allocates a new one.

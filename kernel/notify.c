@@ -63,29 +63,36 @@ struct mmb_ring_reg {
 };
 
 /**
- * struct mmb_efd_reg - an eventfd signalled on every event.
+ * struct mmb_efd_reg - an eventfd signalled on every event, or on every
+ *	event of one vector.
  * @node:	on mmb_notify.eventfds; mmb_notify.efd_lock
  * @ctx:	the eventfd
+ * @vector:	the vector, or -1 for every event
  */
 struct mmb_efd_reg {
 	struct list_head node;
 	struct eventfd_ctx *ctx;
+	int vector;
 };
 
 /**
  * struct mmb_event_file - an fd from MMB_IOC_EVENT_OPEN.
  * @mdev:	the device; referenced
+ * @vector:	the vector whose events it counts, or -1 for every event
  * @lock:	@seen
  * @seen:	event count this fd last returned
  */
 struct mmb_event_file {
 	struct mmb_device *mdev;
+	int vector;
 	spinlock_t lock; /* @seen */
 	u64 seen;
 };
 
 static int mmb_notify_init(struct mmb_notify *n)
 {
+	int i;
+
 	n->page = (struct mmb_counters *)get_zeroed_page(GFP_KERNEL);
 	if (!n->page)
 		return -ENOMEM;
@@ -93,6 +100,8 @@ static int mmb_notify_init(struct mmb_notify *n)
 	n->page->enabled = 1;
 	raw_spin_lock_init(&n->lock);
 	atomic64_set(&n->delivered, 0);
+	for (i = 0; i < MMB_VECTORS_MAX; i++)
+		atomic64_set(&n->vec_delivered[i], 0);
 	atomic64_set(&n->triggers_seen, 0);
 	atomic64_set(&n->handled, 0);
 	INIT_LIST_HEAD(&n->rings);
@@ -162,6 +171,7 @@ static u64 mmb_deliver_state_locked(struct mmb_notify *n, u32 cause, u64 now,
 				    u32 state)
 {
 	struct mmb_counters *pg = n->page;
+	u32 vector = MMB_EVENT_VECTOR_OF(cause);
 	struct mmb_ring_reg *r;
 	u64 count;
 
@@ -173,7 +183,7 @@ static u64 mmb_deliver_state_locked(struct mmb_notify *n, u32 cause, u64 now,
 	WRITE_ONCE(pg->regions_down, n->down);
 	WRITE_ONCE(pg->irq_count, count);
 	WRITE_ONCE(pg->last_ns, now);
-	switch (cause) {
+	switch (MMB_EVENT_CAUSE(cause)) {
 	case MMB_EVENT_TRIGGER:
 		mmb_page_inc(&pg->trigger_count);
 		break;
@@ -194,6 +204,9 @@ static u64 mmb_deliver_state_locked(struct mmb_notify *n, u32 cause, u64 now,
 		break;
 	case MMB_EVENT_VECTOR:
 		mmb_page_inc(&pg->vector_count);
+		mmb_page_inc(&pg->vector_counts[vector]);
+		atomic64_set(&n->vec_delivered[vector],
+			     pg->vector_counts[vector]);
 		break;
 	}
 	mmb_page_end(pg);
@@ -209,19 +222,39 @@ static u64 mmb_deliver_locked(struct mmb_notify *n, u32 cause, u64 now)
 	return mmb_deliver_state_locked(n, cause, now, U32_MAX);
 }
 
-/* The part of a delivery that may take spinlock_t locks. */
-static void mmb_fanout(struct mmb_device *mdev, u64 count, u64 now)
+/* The vector of an event of cause @cause as a bit, or 0 for another cause. */
+static u32 mmb_vector_bit(u32 cause)
+{
+	return MMB_EVENT_CAUSE(cause) == MMB_EVENT_VECTOR ?
+		       BIT(MMB_EVENT_VECTOR_OF(cause)) :
+		       0;
+}
+
+/*
+ * The part of a delivery that may take spinlock_t locks: @events events,
+ * the last one @count, among them one of each vector in @vectors.
+ */
+static void mmb_fanout(struct mmb_device *mdev, u64 count, u64 now,
+		       u32 vectors, unsigned int events)
 {
 	struct mmb_notify *n = &mdev->core->notify;
 	struct mmb_efd_reg *e;
 	unsigned long flags;
+	unsigned int i;
 
 	if (!list_empty(&mdev->core->irq_copies))
 		mmb_irq_copy_event(mdev, count, now);
 	if (!list_empty(&n->eventfds)) {
 		spin_lock_irqsave(&n->efd_lock, flags);
-		list_for_each_entry(e, &n->eventfds, node)
-			mmb_eventfd_signal(e->ctx);
+		list_for_each_entry(e, &n->eventfds, node) {
+			if (e->vector >= 0) {
+				if (vectors & BIT(e->vector))
+					mmb_eventfd_signal(e->ctx);
+				continue;
+			}
+			for (i = 0; i < events; i++)
+				mmb_eventfd_signal(e->ctx);
+		}
 		spin_unlock_irqrestore(&n->efd_lock, flags);
 	}
 	wake_up_all(&n->wq);
@@ -233,11 +266,10 @@ static void mmb_fanout(struct mmb_device *mdev, u64 count, u64 now)
  * @cause:	enum mmb_event_cause
  *
  * Called by drivers from their interrupt handler, for each cause the
- * interrupt reports (MMB_EVENT_TRIGGER, _TIMER, _DMA, _DMA_ERROR, and
- * _VECTOR for a driver that does not know what its device's interrupts
- * mean): hard-IRQ context (on PREEMPT_RT the handler's thread, or a
- * softirq hrtimer), or
- * process context.  Does not sleep.
+ * interrupt reports (MMB_EVENT_TRIGGER, _TIMER, _DMA, _DMA_ERROR; a driver
+ * that does not know what its device's interrupts mean reports vectors
+ * with mmb_irq_vector()): hard-IRQ context (on PREEMPT_RT the handler's
+ * thread, or a softirq hrtimer), or process context.  Does not sleep.
  * Between mmb_device_register() and the driver's mmb_device_put(): after
  * mmb_device_unregister() the driver may still report the requests its
  * teardown fails (MMB_EVENT_DMA_ERROR); they are counted, and reach the
@@ -247,18 +279,26 @@ static void mmb_fanout(struct mmb_device *mdev, u64 count, u64 now)
 void mmb_irq_event(struct mmb_device *mdev, u32 cause)
 {
 	struct mmb_notify *n = &mdev->core->notify;
+	u32 vector = mmb_vector_bit(cause);
 	u64 now = ktime_get_ns();
 	unsigned long flags;
 	u64 count = 0;
 
+	if (MMB_EVENT_CAUSE(cause) == MMB_EVENT_VECTOR &&
+	    WARN_ON_ONCE(MMB_EVENT_VECTOR_OF(cause) >= MMB_VECTORS_MAX))
+		return;
 	atomic64_inc(&n->handled);
 	raw_spin_lock_irqsave(&n->lock, flags);
 	if (n->masked) {
 		mmb_page_begin(n->page);
 		mmb_page_inc(&n->page->masked_count);
 		mmb_page_end(n->page);
-		n->pending = true;
-		n->pending_cause = cause;
+		if (vector) {
+			n->pending_vectors |= vector;
+		} else {
+			n->pending = true;
+			n->pending_cause = cause;
+		}
 		n->pending_ns = now;
 	} else {
 		count = mmb_deliver_locked(n, cause, now);
@@ -266,7 +306,7 @@ void mmb_irq_event(struct mmb_device *mdev, u32 cause)
 	raw_spin_unlock_irqrestore(&n->lock, flags);
 
 	if (count)
-		mmb_fanout(mdev, count, now);
+		mmb_fanout(mdev, count, now, vector, 1);
 	/*
 	 * A trigger counts as seen once it is fully delivered: when
 	 * MMB_IOC_IRQ_TRIGGER returns, its events are on the counter page,
@@ -278,6 +318,26 @@ void mmb_irq_event(struct mmb_device *mdev, u32 cause)
 	}
 }
 EXPORT_SYMBOL_GPL(mmb_irq_event);
+
+/**
+ * mmb_irq_vector() - report an interrupt of one of the device's vectors.
+ * @mdev:	the device that interrupted
+ * @vector:	the vector, below &mmb_device.nr_vectors
+ *
+ * For a driver that does not know what its device's interrupts mean (a
+ * generic one): each vector is an event source of its own, cause
+ * MMB_EVENT_VECTOR_N(@vector), counted on the counter page's
+ * vector_counts[@vector], and user space may wait for one vector's events
+ * alone (MMB_EVENT_ONE_VECTOR, MMB_EVENTFD_ONE_VECTOR).  Otherwise as
+ * mmb_irq_event(): any context, does not sleep.
+ */
+void mmb_irq_vector(struct mmb_device *mdev, unsigned int vector)
+{
+	if (WARN_ON_ONCE(vector >= mdev->nr_vectors))
+		return;
+	mmb_irq_event(mdev, MMB_EVENT_VECTOR_N(vector));
+}
+EXPORT_SYMBOL_GPL(mmb_irq_vector);
 
 /**
  * mmb_notify_region() - report a change of the device region's state.
@@ -314,35 +374,72 @@ void mmb_notify_region(struct mmb_device *mdev, u32 cause, u32 index, u32 state,
 	raw_spin_unlock_irqrestore(&n->lock, flags);
 
 	if (count)
-		mmb_fanout(mdev, count, now);
+		mmb_fanout(mdev, count, now, 0, 1);
 }
 
-/*
- * Set the masking state, ctl_lock held.  Returns the count of the event
- * that enabling delivered (0: none) for the caller to fan out once it has
- * dropped the lock, its time in *@now.
+/**
+ * struct mmb_held - what enabling delivery delivered, to fan out once
+ *	the locks are dropped.
+ * @count:	the count of the last event delivered; 0 for none
+ * @now:	the time of the last interrupt that was held back
+ * @vectors:	the vectors among the events
+ * @events:	events delivered
  */
-static u64 mmb_notify_control_locked(struct mmb_device *mdev, struct file *file,
-				     bool enable, u64 *now)
+struct mmb_held {
+	u64 count;
+	u64 now;
+	u32 vectors;
+	unsigned int events;
+};
+
+/*
+ * Set the masking state, ctl_lock held.  Enabling delivers the interrupts
+ * held back: one event for the causes other than vectors (the last one's)
+ * and one for each vector that interrupted, as masked lines with a pending
+ * bit each; what to fan out goes to *@held.
+ */
+static void mmb_notify_control_locked(struct mmb_device *mdev,
+				      struct file *file, bool enable,
+				      struct mmb_held *held)
 {
 	struct mmb_notify *n = &mdev->core->notify;
 	unsigned long flags;
-	u64 count = 0;
+	u32 v;
 
 	lockdep_assert_held(&mdev->core->ctl_lock);
+	memset(held, 0, sizeof(*held));
 	n->mask_owner = enable ? NULL : file;
 	raw_spin_lock_irqsave(&n->lock, flags);
 	n->masked = !enable;
 	mmb_page_begin(n->page);
 	WRITE_ONCE(n->page->enabled, enable);
 	mmb_page_end(n->page);
-	if (enable && n->pending) {
-		n->pending = false;
-		*now = n->pending_ns;
-		count = mmb_deliver_locked(n, n->pending_cause, *now);
+	if (enable) {
+		held->now = n->pending_ns;
+		if (n->pending) {
+			n->pending = false;
+			held->count = mmb_deliver_locked(n, n->pending_cause,
+							 held->now);
+			held->events++;
+		}
+		held->vectors = n->pending_vectors;
+		n->pending_vectors = 0;
+		for (v = 0; v < MMB_VECTORS_MAX; v++) {
+			if (!(held->vectors & BIT(v)))
+				continue;
+			held->count = mmb_deliver_locked(n, MMB_EVENT_VECTOR_N(v),
+							 held->now);
+			held->events++;
+		}
 	}
 	raw_spin_unlock_irqrestore(&n->lock, flags);
-	return count;
+}
+
+static void mmb_held_fanout(struct mmb_device *mdev, struct mmb_held *held)
+{
+	if (held->count)
+		mmb_fanout(mdev, held->count, held->now, held->vectors,
+			   held->events);
 }
 
 /**
@@ -352,15 +449,16 @@ static u64 mmb_notify_control_locked(struct mmb_device *mdev, struct file *file,
  *		again or is closed
  * @enable:	true to enable
  *
- * Enabling delivers the interrupts that arrived while disabled as one
- * event, and has a driver whose interrupt masks itself (INTx) unmask it:
+ * Enabling delivers the interrupts that arrived while disabled (one event
+ * for the causes, one per vector), and has a driver whose interrupt masks
+ * itself (INTx) unmask it:
  * every enable, whether or not delivery was disabled, as a write of 1 to a
  * UIO node does.  Process context.
  */
 static void mmb_notify_control(struct mmb_device *mdev, struct file *file,
 			       bool enable)
 {
-	u64 count, now = 0;
+	struct mmb_held held;
 	/*
 	 * The driver's op only while it is registered: its ops (and its
 	 * module's text) may be gone the moment it is not.
@@ -368,14 +466,13 @@ static void mmb_notify_control(struct mmb_device *mdev, struct file *file,
 	bool entered = enable && !mmb_device_enter(mdev);
 
 	mutex_lock(&mdev->core->ctl_lock);
-	count = mmb_notify_control_locked(mdev, file, enable, &now);
+	mmb_notify_control_locked(mdev, file, enable, &held);
 	if (entered && mdev->ops->irq_unmask)
 		mdev->ops->irq_unmask(mdev);
 	mutex_unlock(&mdev->core->ctl_lock);
 	if (entered)
 		mmb_device_leave(mdev);
-	if (count)
-		mmb_fanout(mdev, count, now);
+	mmb_held_fanout(mdev, &held);
 }
 
 /*
@@ -385,14 +482,13 @@ static void mmb_notify_control(struct mmb_device *mdev, struct file *file,
  */
 static void mmb_notify_drop_owner(struct mmb_device *mdev, struct file *file)
 {
-	u64 count = 0, now = 0;
+	struct mmb_held held = {};
 
 	mutex_lock(&mdev->core->ctl_lock);
 	if (mdev->core->notify.mask_owner == file)
-		count = mmb_notify_control_locked(mdev, file, true, &now);
+		mmb_notify_control_locked(mdev, file, true, &held);
 	mutex_unlock(&mdev->core->ctl_lock);
-	if (count)
-		mmb_fanout(mdev, count, now);
+	mmb_held_fanout(mdev, &held);
 }
 
 /* Wake every sleeper so that it notices the device is gone. */
@@ -575,11 +671,12 @@ static int mmb_notify_unpin_ring(struct mmb_device *mdev,
  * @mdev:	the device
  * @nfd:	the file's side
  * @fd:		an eventfd, or -1 to unregister
+ * @vector:	the vector whose events signal it, or -1 for every event
  *
  * Return: 0; -EBADF for a bad @fd; -EINVAL when it is not an eventfd.
  */
 static int mmb_notify_set_eventfd(struct mmb_device *mdev,
-				  struct mmb_notify_fd *nfd, int fd)
+				  struct mmb_notify_fd *nfd, int fd, int vector)
 {
 	struct mmb_notify *n = &mdev->core->notify;
 	struct mmb_efd_reg *e = NULL, *old;
@@ -598,16 +695,17 @@ static int mmb_notify_set_eventfd(struct mmb_device *mdev,
 			return -ENOMEM;
 		}
 		e->ctx = ctx;
+		e->vector = vector;
 	}
 
 	mutex_lock(&nfd->lock);
 	spin_lock_irqsave(&n->efd_lock, flags);
-	old = nfd->efd;
+	old = nfd->efd[vector + 1];
 	if (old)
 		list_del(&old->node);
 	if (e)
 		list_add_tail(&e->node, &n->eventfds);
-	nfd->efd = e;
+	nfd->efd[vector + 1] = e;
 	spin_unlock_irqrestore(&n->efd_lock, flags);
 	mutex_unlock(&nfd->lock);
 
@@ -624,7 +722,7 @@ static int mmb_notify_set_eventfd(struct mmb_device *mdev,
  * @nfd:	the file's side
  * @file:	the file
  *
- * Unregisters its eventfd and rings (unpinning them) and enables delivery
+ * Unregisters its eventfds and rings (unpinning them) and enables delivery
  * if this file had disabled it.
  */
 static void mmb_notify_fd_release(struct mmb_device *mdev,
@@ -632,8 +730,10 @@ static void mmb_notify_fd_release(struct mmb_device *mdev,
 {
 	struct mmb_ring_reg *r;
 	unsigned long id;
+	int v;
 
-	mmb_notify_set_eventfd(mdev, nfd, -1);
+	for (v = -1; v < MMB_VECTORS_MAX; v++)
+		mmb_notify_set_eventfd(mdev, nfd, -1, v);
 	xa_for_each(&nfd->rings, id, r) {
 		xa_erase(&nfd->rings, id);
 		mmb_ring_unregister(mdev, r);
@@ -643,14 +743,20 @@ static void mmb_notify_fd_release(struct mmb_device *mdev,
 	mmb_notify_drop_owner(mdev, file);
 }
 
-/* Event files: a UIO-like view of the event count. */
+/* Event files: a UIO-like view of the event count, or of one vector's. */
+
+static u64 mmb_event_count(struct mmb_event_file *ef)
+{
+	struct mmb_notify *n = &ef->mdev->core->notify;
+
+	return ef->vector < 0 ? mmb_notify_count(ef->mdev) :
+				atomic64_read(&n->vec_delivered[ef->vector]);
+}
 
 static bool mmb_event_ready(struct mmb_event_file *ef)
 {
-	struct mmb_device *mdev = ef->mdev;
-
-	return READ_ONCE(mdev->core->notify.dead) ||
-	       mmb_notify_count(mdev) != READ_ONCE(ef->seen);
+	return READ_ONCE(ef->mdev->core->notify.dead) ||
+	       mmb_event_count(ef) != READ_ONCE(ef->seen);
 }
 
 /* Take the count if it moved since this fd last returned it. */
@@ -659,7 +765,7 @@ static bool mmb_event_take(struct mmb_event_file *ef, u64 *count)
 	bool moved;
 
 	spin_lock(&ef->lock);
-	*count = mmb_notify_count(ef->mdev);
+	*count = mmb_event_count(ef);
 	moved = *count != ef->seen;
 	if (moved)
 		WRITE_ONCE(ef->seen, *count);
@@ -719,7 +825,7 @@ static __poll_t mmb_event_poll(struct file *file, poll_table *wait)
 	poll_wait(file, &n->wq, wait);
 	if (READ_ONCE(n->dead))
 		return EPOLLERR | EPOLLHUP;
-	if (mmb_notify_count(ef->mdev) != READ_ONCE(ef->seen))
+	if (mmb_event_count(ef) != READ_ONCE(ef->seen))
 		return EPOLLIN | EPOLLRDNORM;
 	return 0;
 }
@@ -747,10 +853,13 @@ static const struct file_operations mmb_event_fops = {
  * mmb_notify_event_open() - MMB_IOC_EVENT_OPEN.
  * @mdev:	the device
  * @flags:	MMB_EVENT_* (validated by the caller)
+ * @vector:	the vector whose events it counts, or -1 for every event
+ *		(validated by the caller)
  *
  * Return: the new file descriptor or -errno.
  */
-static int mmb_notify_event_open(struct mmb_device *mdev, u32 flags)
+static int mmb_notify_event_open(struct mmb_device *mdev, u32 flags,
+				 int vector)
 {
 	struct mmb_event_file *ef;
 	int oflags = O_RDWR;
@@ -761,7 +870,8 @@ static int mmb_notify_event_open(struct mmb_device *mdev, u32 flags)
 		return -ENOMEM;
 	spin_lock_init(&ef->lock);
 	ef->mdev = mdev;
-	ef->seen = mmb_notify_count(mdev);
+	ef->vector = vector;
+	ef->seen = mmb_event_count(ef);
 	if (flags & MMB_EVENT_NONBLOCK)
 		oflags |= O_NONBLOCK;
 	if (flags & MMB_EVENT_CLOEXEC)
@@ -804,40 +914,67 @@ static int mmb_notify_file_mmap(struct mmb_file *mf, struct vm_area_struct *vma)
  * Event delivery's ioctls.  Registrations are refused on a removed device;
  * unregistering always works.
  */
+/*
+ * The vector an fd or eventfd is about: -1 for every event; -EINVAL for
+ * one the device does not have.
+ */
+static int mmb_vector_arg(struct mmb_device *mdev, bool one, u32 vector,
+			  int *out)
+{
+	if (!one) {
+		*out = -1;
+		return vector ? -EINVAL : 0;
+	}
+	if (vector >= mdev->nr_vectors)
+		return -EINVAL;
+	*out = vector;
+	return 0;
+}
+
 static int mmb_event_open_check(const void *arg)
 {
 	const struct mmb_event_open *eo = arg;
 
-	return eo->flags & ~(MMB_EVENT_NONBLOCK | MMB_EVENT_CLOEXEC) ? -EINVAL :
-								       0;
+	return eo->flags & ~(MMB_EVENT_NONBLOCK | MMB_EVENT_CLOEXEC |
+			     MMB_EVENT_ONE_VECTOR) || eo->reserved ?
+		       -EINVAL :
+		       0;
 }
 
 static long mmb_ioctl_event_open(void *ctx, struct file *file, void *arg)
 {
 	const struct mmb_event_open *eo = arg;
+	struct mmb_device *mdev = ((struct mmb_file *)ctx)->mdev;
+	int ret, vector;
 
-	return mmb_notify_event_open(((struct mmb_file *)ctx)->mdev, eo->flags);
+	ret = mmb_vector_arg(mdev, eo->flags & MMB_EVENT_ONE_VECTOR,
+			     eo->vector, &vector);
+	return ret ? ret : mmb_notify_event_open(mdev, eo->flags, vector);
 }
 
 static int mmb_eventfd_check(const void *arg)
 {
 	const struct mmb_eventfd *ev = arg;
 
-	return ev->flags || ev->reserved ? -EINVAL : 0;
+	return ev->flags & ~MMB_EVENTFD_ONE_VECTOR ? -EINVAL : 0;
 }
 
 static long mmb_ioctl_eventfd(void *ctx, struct file *file, void *arg)
 {
 	const struct mmb_eventfd *ev = arg;
 	struct mmb_file *mf = ctx;
-	int ret;
+	int ret, vector;
 
+	ret = mmb_vector_arg(mf->mdev, ev->flags & MMB_EVENTFD_ONE_VECTOR,
+			     ev->vector, &vector);
+	if (ret)
+		return ret;
 	if (ev->fd != -1) {
 		ret = mmb_device_alive(mf->mdev);
 		if (ret)
 			return ret;
 	}
-	return mmb_notify_set_eventfd(mf->mdev, &mf->notify, ev->fd);
+	return mmb_notify_set_eventfd(mf->mdev, &mf->notify, ev->fd, vector);
 }
 
 static int mmb_irq_control_check(const void *arg)
@@ -892,7 +1029,7 @@ static long mmb_ioctl_unpin_region(void *ctx, struct file *file, void *arg)
 static const struct mmb_ioctl_desc mmb_notify_ioctls[] = {
 	MMB_IOCTL(MMB_IOC_EVENT_OPEN, struct mmb_event_open, flags,
 		  MMB_IOCTL_ALIVE, mmb_event_open_check, mmb_ioctl_event_open),
-	MMB_IOCTL(MMB_IOC_EVENTFD, struct mmb_eventfd, reserved, 0,
+	MMB_IOCTL(MMB_IOC_EVENTFD, struct mmb_eventfd, vector, 0,
 		  mmb_eventfd_check, mmb_ioctl_eventfd),
 	MMB_IOCTL(MMB_IOC_IRQ_CONTROL, struct mmb_irq_control, flags,
 		  MMB_IOCTL_ALIVE, mmb_irq_control_check,

@@ -124,14 +124,17 @@ enum mmb_stat {
  *		@page, the ring list and the masking state
  * @page:	the counter page, mapped read-only by user space
  * @delivered:	== @page->irq_count, for lockless readers
+ * @vec_delivered: == @page->vector_counts, for lockless readers
  * @triggers_seen: interrupts of cause MMB_EVENT_TRIGGER the handler has
  *		finished delivering (or counted as masked)
  * @handled:	interrupts reported with mmb_irq_event(), delivered or
  *		counted as masked
  * @masked:	delivery disabled; @lock
- * @pending:	an interrupt arrived while @masked; @lock
+ * @pending:	an interrupt of a cause other than MMB_EVENT_VECTOR arrived
+ *		while @masked; @lock
  * @pending_cause: its cause; @lock
- * @pending_ns:	its time; @lock
+ * @pending_vectors: bit N: vector N interrupted while @masked; @lock
+ * @pending_ns:	the time of the last interrupt while @masked; @lock
  * @down:	bit N set while region N is not live (the counter page's
  *		regions_down); @lock
  * @mask_owner:	the file that disabled delivery; mmb_device.ctl_lock
@@ -146,11 +149,13 @@ struct mmb_notify {
 	raw_spinlock_t lock;
 	struct mmb_counters *page;
 	atomic64_t delivered;
+	atomic64_t vec_delivered[MMB_VECTORS_MAX];
 	atomic64_t triggers_seen;
 	atomic64_t handled;
 	bool masked;
 	bool pending;
 	u32 pending_cause;
+	u32 pending_vectors;
 	u64 pending_ns;
 	u32 down;
 	struct file *mask_owner;
@@ -247,14 +252,15 @@ struct mmb_objects {
  * @rings:	handle -> this file's pinned ring (struct mmb_ring_reg)
  * @nr_rings:	entries in @rings
  * @next_id:	where the search for the next free handle starts
- * @efd:	this file's eventfd registration, or NULL
+ * @efd:	this file's eventfd registrations: [0] for every event,
+ *		[1 + N] for vector N's; NULL where there is none
  */
 struct mmb_notify_fd {
 	struct mutex lock; /* registrations of this file */
 	struct xarray rings;
 	unsigned int nr_rings;
 	u32 next_id;
-	struct mmb_efd_reg *efd;
+	struct mmb_efd_reg *efd[1 + MMB_VECTORS_MAX];
 };
 
 struct mmb_stem;

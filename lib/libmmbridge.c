@@ -169,6 +169,7 @@ int mmb_counters_read_tries(const struct mmb_counters *page,
 	const volatile struct mmb_counters *pg = page;
 	unsigned long n = 0;
 	uint32_t seq;
+	int i;
 
 	for (;; n++) {
 		if (tries && n == tries)
@@ -194,6 +195,11 @@ int mmb_counters_read_tries(const struct mmb_counters *page,
 		snap->vector_count = pg->vector_count;
 		snap->regions_down = pg->regions_down;
 		snap->reserved = 0;
+		/* A page of a kernel before ABI 6 ends before these. */
+		for (i = 0; i < MMB_VECTORS_MAX; i++)
+			snap->vector_counts[i] =
+				snap->size >= sizeof(*snap) ?
+					pg->vector_counts[i] : 0;
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
 		if (__atomic_load_n(&page->seq, __ATOMIC_RELAXED) == seq)
 			break;
@@ -219,6 +225,18 @@ int mmb_event_open(int fd, uint32_t flags)
 	return ret < 0 ? -errno : ret;
 }
 
+int mmb_event_open_vector(int fd, uint32_t flags, uint32_t vector)
+{
+	struct mmb_event_open eo = {
+		.argsz = sizeof(eo),
+		.flags = flags | MMB_EVENT_ONE_VECTOR,
+		.vector = vector,
+	};
+	int ret = ioctl(fd, MMB_IOC_EVENT_OPEN, &eo);
+
+	return ret < 0 ? -errno : ret;
+}
+
 int mmb_event_wait(int efd, uint64_t *count)
 {
 	ssize_t n = read(efd, count, sizeof(*count));
@@ -233,6 +251,18 @@ int mmb_eventfd(int fd, int efd)
 	struct mmb_eventfd ev = {
 		.argsz = sizeof(ev),
 		.fd = efd,
+	};
+
+	return mmb_ioctl(fd, MMB_IOC_EVENTFD, &ev);
+}
+
+int mmb_eventfd_vector(int fd, int efd, uint32_t vector)
+{
+	struct mmb_eventfd ev = {
+		.argsz = sizeof(ev),
+		.flags = MMB_EVENTFD_ONE_VECTOR,
+		.fd = efd,
+		.vector = vector,
 	};
 
 	return mmb_ioctl(fd, MMB_IOC_EVENTFD, &ev);

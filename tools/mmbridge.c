@@ -165,6 +165,23 @@ static void dmabuf_print(const char *dev)
 		printf("dma-bufs:    none\n");
 }
 
+/* A generic driver's vectors: each one's events, from the counter page. */
+static void vectors_print(int fd, uint32_t n)
+{
+	const struct mmb_counters *page = mmb_counters_map(fd);
+	struct mmb_counters c;
+	uint32_t v;
+
+	printf("vectors:     %u\n", n);
+	if (!page)
+		return;
+	mmb_counters_read(page, &c);
+	for (v = 0; v < n && v < MMB_VECTORS_MAX; v++)
+		printf("  vector %-2u  %llu events\n", v,
+		       (unsigned long long)c.vector_counts[v]);
+	mmb_counters_unmap(page);
+}
+
 static int cmd_info(const char *name)
 {
 	struct mmb_info info;
@@ -185,6 +202,11 @@ static int cmd_info(const char *name)
 	printf("mem_size:    %llu\n", (unsigned long long)info.mem_size);
 	printf("dma_window:  %u\n", info.dma_window);
 	printf("irq_count:   %llu\n", (unsigned long long)info.irq_count);
+	if (info.nr_vectors) {
+		fd = open_or_die(name);
+		vectors_print(fd, info.nr_vectors);
+		close(fd);
+	}
 	if (info.caps & MMB_CAP_MAP) {
 		fd = open_or_die(name);
 		region_print(fd);

@@ -17,9 +17,10 @@
  * Contexts, in brief (each function's comment has the details):
  *  - mmb_device_alloc(), _register(), _unregister(), _put(),
  *    mmb_region_revoke() and _restore() sleep: process context only.
- *  - mmb_irq_event() is called where the device's interrupt handler runs
- *    (hard-IRQ context; on PREEMPT_RT, the handler's thread), and so is a
- *    DMA request's completion.
+ *  - mmb_irq_event() and mmb_irq_vector() are called where the device's
+ *    interrupt handler runs
+ *    (hard-IRQ context; on PREEMPT_RT, the handler's thread), and so is
+ *    a DMA request's completion.
  *  - mmb_copy_submit() works in any context, hard-IRQ included, also on
  *    PREEMPT_RT from an IRQF_NO_THREAD handler or an HRTIMER_MODE_HARD
  *    timer.
@@ -210,8 +211,13 @@ struct mmb_device_ops {
  *		(&mmb_dma_req.cpu_addr: a software engine); otherwise by bus
  *		address (&mmb_dma_req.dma_addr, mapped with the DMA API for
  *		the device's parent)
+ * @nr_vectors:	interrupt vectors that are event sources of their own
+ *		(mmb_irq_vector()), at most MMB_VECTORS_MAX: for a driver
+ *		that does not know what its device's interrupts mean.  0 for
+ *		a driver that reports causes with mmb_irq_event().
  *
- * The driver sets @mem, @regions, @pool and the DMA fields between
+ * The driver sets @mem, @regions, @pool, the DMA fields and @nr_vectors
+ * between
  * mmb_device_alloc() and mmb_device_register(); they are constant
  * afterwards.  The capability bits user space sees follow from them and
  * from @ops.
@@ -224,6 +230,7 @@ struct mmb_device {
 	struct mmb_mem pool;
 	u32 dma_window;
 	bool dma_cpu;
+	unsigned int nr_vectors;
 	/* private: */
 	struct mmb_core *core;
 };
@@ -276,6 +283,7 @@ static inline struct mmb_device *mmb_device_from_dev(struct device *dev)
 }
 
 void mmb_irq_event(struct mmb_device *mdev, u32 cause);
+void mmb_irq_vector(struct mmb_device *mdev, unsigned int vector);
 int mmb_region_revoke(struct mmb_device *mdev);
 int mmb_region_restore(struct mmb_device *mdev);
 

@@ -78,9 +78,19 @@ int mmb_counters_read_tries(const struct mmb_counters *page,
  */
 int mmb_event_open(int fd, uint32_t flags);
 int mmb_event_wait(int efd, uint64_t *count);
+/*
+ * The same for interrupt vector @vector alone (MMB_EVENT_ONE_VECTOR): the
+ * count is the counter page's vector_counts[@vector].
+ */
+int mmb_event_open_vector(int fd, uint32_t flags, uint32_t vector);
 
 /* Signal eventfd @efd on every event; -1 unregisters. */
 int mmb_eventfd(int fd, int efd);
+/*
+ * Signal eventfd @efd on every event of interrupt vector @vector; -1
+ * unregisters.  Independent of mmb_eventfd() and of the other vectors'.
+ */
+int mmb_eventfd_vector(int fd, int efd, uint32_t vector);
 
 /* Enable (1) or disable (0) event delivery of the device. */
 int mmb_irq_control(int fd, int enable);

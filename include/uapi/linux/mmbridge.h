@@ -44,8 +44,11 @@
  * struct mmb_region_ctl, struct mmb_region_info and struct mmb_export);
  * regions that only CAP_SYS_RAWIO maps; MMB_EVENT_VECTOR and
  * struct mmb_counters.vector_count.
+ * 6: one event source per interrupt vector: MMB_EVENT_VECTOR_N(), struct
+ * mmb_counters.vector_counts, MMB_EVENT_ONE_VECTOR and
+ * MMB_EVENTFD_ONE_VECTOR, struct mmb_info.nr_vectors.
  */
-#define MMB_ABI_VERSION 5
+#define MMB_ABI_VERSION 6
 
 /*
  * Device nodes are /dev/mmbridge/<driver><instance>, e.g. /dev/mmbridge/edu0:
@@ -97,6 +100,12 @@
  *		stem of @name ("edu" for "edu0"), as sysfs "backend" shows
  *		it.  Kernels before this field was added write back only up
  *		to @irq_handled (an @argsz of 72).
+ * @nr_vectors:	the device's interrupt vectors that are event sources of
+ *		their own (MMB_EVENT_VECTOR_N(0) to (@nr_vectors - 1)); 0 for
+ *		a device whose driver reports what its interrupts mean.
+ *		Kernels before this field was added write back only up to
+ *		@driver (an @argsz of 88).
+ * @reserved1:	0
  */
 struct mmb_info {
 	__u32 argsz;
@@ -114,6 +123,8 @@ struct mmb_info {
 	char name[16];
 	__u64 irq_handled;
 	char driver[16];
+	__u32 nr_vectors;
+	__u32 reserved1;
 };
 
 #define MMB_IOC_INFO _IO(MMB_IOC_MAGIC, 0x00)
@@ -338,6 +349,18 @@ enum mmb_event_cause {
 	MMB_EVENT_VECTOR = 7, /* the device interrupted (a generic driver) */
 };
 
+/*
+ * A generic driver (mmb_pci) reports each of a device's interrupt vectors
+ * as an event source of its own: cause MMB_EVENT_VECTOR with the vector's
+ * number, 0 to MMB_VECTORS_MAX - 1, in bits 8 and up.  Vector 0's cause is
+ * MMB_EVENT_VECTOR itself.  A ring record's @cause carries the number;
+ * MMB_EVENT_CAUSE() and MMB_EVENT_VECTOR_OF() take it apart.
+ */
+#define MMB_VECTORS_MAX 32
+#define MMB_EVENT_VECTOR_N(n) (MMB_EVENT_VECTOR | ((__u32)(n) << 8))
+#define MMB_EVENT_CAUSE(cause) ((cause) & 0xff)
+#define MMB_EVENT_VECTOR_OF(cause) ((cause) >> 8)
+
 #define MMB_MMAP_COUNTERS 0ULL /* mmap offset of the counter page */
 
 /**
@@ -356,10 +379,13 @@ enum mmb_event_cause {
  * @region_state: MMB_REGION_* bits of the device's region 0 (0: live)
  * @revoke_count: delivered events of cause MMB_EVENT_REVOKE
  * @restore_count: delivered events of cause MMB_EVENT_RESTORE
- * @vector_count: delivered events of cause MMB_EVENT_VECTOR
+ * @vector_count: delivered events of cause MMB_EVENT_VECTOR, every vector
  * @regions_down: bit N set while region N is not live (revoked or gone):
  *		which region a MMB_EVENT_REVOKE or _RESTORE was about
  * @reserved:	0
+ * @vector_counts: delivered events of each vector: entry N counts
+ *		MMB_EVENT_VECTOR_N(N); together they are @vector_count.
+ *		Pages of kernels before ABI 6 (a @size of 112) end before.
  *
  * Revoke and restore events are not interrupts: MMB_IOC_IRQ_CONTROL does
  * not hold them back.
@@ -381,11 +407,13 @@ struct mmb_counters {
 	__u64 vector_count;
 	__u32 regions_down;
 	__u32 reserved;
+	__u64 vector_counts[MMB_VECTORS_MAX];
 };
 
 /* MMB_IOC_EVENT_OPEN flags */
 #define MMB_EVENT_NONBLOCK (1U << 0) /* the new fd is O_NONBLOCK */
 #define MMB_EVENT_CLOEXEC (1U << 1) /* the new fd is O_CLOEXEC */
+#define MMB_EVENT_ONE_VECTOR (1U << 2) /* count @vector's events only */
 
 /**
  * struct mmb_event_open - MMB_IOC_EVENT_OPEN: a file to wait for events on.
@@ -401,30 +429,47 @@ struct mmb_counters {
  * after removal.  write() of a __u32 1 or 0 enables or disables event
  * delivery as MMB_IOC_IRQ_CONTROL does.  Threads that share one such fd
  * share its count; independent waiters open one each.
+ *
+ * With MMB_EVENT_ONE_VECTOR the fd is about one interrupt vector of the
+ * device: its count is the counter page's vector_counts[@vector], and
+ * read() and poll() wait for that vector's events alone.  A @vector the
+ * device does not have (mmb_info.nr_vectors or more) is -EINVAL.
+ *
+ * @vector:	the vector, with MMB_EVENT_ONE_VECTOR; 0 otherwise (in)
+ * @reserved:	must be 0 (in)
  */
 struct mmb_event_open {
 	__u32 argsz;
 	__u32 flags;
+	__u32 vector;
+	__u32 reserved;
 };
 
 #define MMB_IOC_EVENT_OPEN _IO(MMB_IOC_MAGIC, 0x20)
 
+/* MMB_IOC_EVENTFD flags */
+#define MMB_EVENTFD_ONE_VECTOR (1U << 0) /* signal @vector's events only */
+
 /**
  * struct mmb_eventfd - MMB_IOC_EVENTFD: signal an eventfd on every event.
  * @argsz:	size of this struct (in)
- * @flags:	must be 0 (in)
+ * @flags:	0 or MMB_EVENTFD_ONE_VECTOR (in)
  * @fd:		an eventfd(2) file descriptor, or -1 to unregister (in)
- * @reserved:	must be 0 (in)
+ * @vector:	with MMB_EVENTFD_ONE_VECTOR, the interrupt vector whose
+ *		events signal @fd; 0 otherwise (in)
  *
  * The interrupt handler adds 1 to the eventfd's counter per delivered
- * event.  One eventfd per device fd; a new one replaces the old.  Not an
- * eventfd: -EINVAL; not a file descriptor: -EBADF.
+ * event.  A device fd has one eventfd for all events and one per vector
+ * (MMB_EVENTFD_ONE_VECTOR), as vfio-pci has one per vector; a new one
+ * replaces the old in its place, and -1 empties it.  Not an eventfd:
+ * -EINVAL; not a file descriptor: -EBADF; a @vector the device does not
+ * have (mmb_info.nr_vectors or more): -EINVAL.
  */
 struct mmb_eventfd {
 	__u32 argsz;
 	__u32 flags;
 	__s32 fd;
-	__u32 reserved;
+	__u32 vector;
 };
 
 #define MMB_IOC_EVENTFD _IO(MMB_IOC_MAGIC, 0x21)
@@ -489,7 +534,8 @@ struct mmb_irq_control {
  * @seq:	1 + the record's number in this ring
  * @irq_count:	the device's event count after this event
  * @timestamp_ns: CLOCK_MONOTONIC time of the event
- * @cause:	enum mmb_event_cause
+ * @cause:	enum mmb_event_cause; for MMB_EVENT_VECTOR, with the vector's
+ *		number in bits 8 and up (MMB_EVENT_VECTOR_N())
  * @cpu:	CPU whose handler wrote the record
  */
 struct mmb_ring_record {
