@@ -5,11 +5,12 @@
  * them.  It binds nothing by itself: an administrator hands it a device
  * through driver_override (or new_id), as with those two.
  *
- *  - Every memory BAR of whole pages is the region of the BAR's number,
- *    write-combined when prefetchable, uncached otherwise, revocable with
- *    every policy and reached by debuggers.  I/O-port BARs, ROMs and BARs
- *    smaller than a page (their page would show what follows them) are not
- *    mapped.
+ *  - Every memory BAR is the region of the BAR's number, write-combined
+ *    when prefetchable, uncached otherwise, revocable with every policy
+ *    and reached by debuggers.  A BAR smaller than a page is mapped as the
+ *    page it starts, when it starts one and the rest of the page can be
+ *    reserved, so that nothing else is ever placed there (as vfio-pci
+ *    does); otherwise, and for I/O-port BARs and ROMs, there is no region.
  *  - A BAR lets its holder program the device, its DMA included: the
  *    regions are raw (only CAP_SYS_RAWIO maps them) unless an IOMMU
  *    confines the device: the driver owns the DMA of the device's whole
@@ -18,8 +19,8 @@
  *    group with another device in use, or a kernel before 6.3, confines
  *    nothing.
  *  - Interrupts: MSI-X, MSI or INTx, in that order of preference (the
- *    module parameter pci_irq_mode restricts it); every interrupt is an
- *    event of cause MMB_EVENT_VECTOR.  INTx masks itself in the command
+ *    module parameter pci_irq_mode restricts it); each vector is an event
+ *    source of its own (mmb_irq_vector()).  INTx masks itself in the command
  *    register when it fires (the status bit tells a shared line's
  *    interrupts apart), and an enable of delivery by user space unmasks
  *    it, as a write of 1 to a UIO node does.
@@ -53,16 +54,23 @@ MODULE_PARM_DESC(pci_irq_mode,
 		 "Interrupts to use: auto (MSI-X, else MSI, else INTx), msix, msi, intx or none (default: auto)");
 /* clang-format on */
 
-/* Vectors asked for at most; each is one handler of the same event. */
-#define MMB_PCI_MAX_VECTORS 32
+struct mmb_pci;
+
+/* One interrupt vector: what its handler is given. */
+struct mmb_pci_vec {
+	struct mmb_pci *p;
+	unsigned int n;
+};
 
 struct mmb_pci {
 	struct mmb_device mdev; /* first: mmb_device_alloc() */
 	struct pci_dev *pdev;
-	int nvec; /* vectors requested */
+	int nvec; /* vectors allocated (mdev.nr_vectors) */
+	int nreq; /* of which handlers are requested */
 	bool intx;
 	bool dma_owner; /* the group's DMA is ours, and blocked */
 	bool confined;
+	struct mmb_pci_vec vec[MMB_VECTORS_MAX];
 };
 
 static struct mmb_pci *to_mmb_pci(struct mmb_device *mdev)
@@ -72,20 +80,20 @@ static struct mmb_pci *to_mmb_pci(struct mmb_device *mdev)
 
 static irqreturn_t mmb_pci_msi_irq(int irq, void *data)
 {
-	struct mmb_pci *p = data;
+	struct mmb_pci_vec *v = data;
 
-	mmb_irq_event(&p->mdev, MMB_EVENT_VECTOR);
+	mmb_irq_vector(&v->p->mdev, v->n);
 	return IRQ_HANDLED;
 }
 
 /* A shared line: only an interrupt the status bit says is ours. */
 static irqreturn_t mmb_pci_intx_irq(int irq, void *data)
 {
-	struct mmb_pci *p = data;
+	struct mmb_pci_vec *v = data;
 
-	if (!pci_check_and_mask_intx(p->pdev))
+	if (!pci_check_and_mask_intx(v->p->pdev))
 		return IRQ_NONE;
-	mmb_irq_event(&p->mdev, MMB_EVENT_VECTOR);
+	mmb_irq_vector(&v->p->mdev, 0);
 	return IRQ_HANDLED;
 }
 
@@ -100,7 +108,7 @@ static void mmb_pci_irq_unmask(struct mmb_device *mdev)
 	struct mmb_pci *p = to_mmb_pci(mdev);
 
 	if (p->intx && !pci_check_and_unmask_intx(p->pdev))
-		mmb_irq_event(mdev, MMB_EVENT_VECTOR);
+		mmb_irq_vector(mdev, 0);
 }
 
 static const struct mmb_device_ops mmb_pci_ops = {
@@ -148,7 +156,28 @@ static void mmb_pci_unconfine(struct mmb_pci *p)
 }
 #endif
 
-/* The memory BARs of whole pages, as the regions of their numbers. */
+/*
+ * A BAR smaller than a page that starts one: the rest of its page is
+ * reserved (released by devres), so that no BAR is ever placed there and
+ * the page shows this BAR alone.  Returns whether it could be.
+ */
+static bool mmb_pci_reserve_page(struct mmb_pci *p, int bar)
+{
+	struct resource *res = &p->pdev->resource[bar], *rest;
+
+	if (!PAGE_ALIGNED(res->start) || !res->parent)
+		return false;
+	rest = devm_kzalloc(&p->pdev->dev, sizeof(*rest), GFP_KERNEL);
+	if (!rest)
+		return false;
+	rest->name = MMB_PCI_DRV_NAME " sub-page reserved";
+	rest->start = res->end + 1;
+	rest->end = res->start + PAGE_SIZE - 1;
+	rest->flags = res->flags;
+	return !devm_request_resource(&p->pdev->dev, res->parent, rest);
+}
+
+/* The memory BARs, as the regions of their numbers. */
 static int mmb_pci_bars(struct mmb_pci *p)
 {
 	struct pci_dev *pdev = p->pdev;
@@ -159,13 +188,16 @@ static int mmb_pci_bars(struct mmb_pci *p)
 		resource_size_t start = pci_resource_start(pdev, bar);
 		resource_size_t len = pci_resource_len(pdev, bar);
 		bool wc = flags & IORESOURCE_PREFETCH;
+		resource_size_t size = len;
 		void __iomem *io;
 
 		if (!(flags & IORESOURCE_MEM) || !len)
 			continue;
+		if (len < PAGE_SIZE && mmb_pci_reserve_page(p, bar))
+			size = PAGE_SIZE;
 		/* The mmap offset of a region has room for 2^40 bytes. */
-		if (!PAGE_ALIGNED(start) || !PAGE_ALIGNED(len) ||
-		    len >= BIT_ULL(MMB_MMAP_REGION_SHIFT)) {
+		if (!PAGE_ALIGNED(start) || !PAGE_ALIGNED(size) ||
+		    size >= BIT_ULL(MMB_MMAP_REGION_SHIFT)) {
 			dev_info(&pdev->dev, "BAR%d: %pa bytes, not mapped\n",
 				 bar, &len);
 			continue;
@@ -173,14 +205,14 @@ static int mmb_pci_bars(struct mmb_pci *p)
 		if (!devm_request_mem_region(&pdev->dev, start, len,
 					     MMB_PCI_DRV_NAME))
 			return -EBUSY;
-		io = wc ? devm_ioremap_wc(&pdev->dev, start, len) :
-			  devm_ioremap(&pdev->dev, start, len);
+		io = wc ? devm_ioremap_wc(&pdev->dev, start, size) :
+			  devm_ioremap(&pdev->dev, start, size);
 		if (!io)
 			return -ENOMEM;
 		p->mdev.regions[bar] = (struct mmb_mem){
 			.io = io,
 			.phys = start,
-			.size = len,
+			.size = size,
 			.cache = wc ? MMB_CACHE_WC : MMB_CACHE_UC,
 			.user_safe = p->confined,
 			.raw = !p->confined,
@@ -190,26 +222,37 @@ static int mmb_pci_bars(struct mmb_pci *p)
 	return n;
 }
 
+/* Handlers first, then the vectors (before the device is unregistered). */
 static void mmb_pci_free_irqs(struct mmb_pci *p)
 {
 	int i;
 
 	/* Masked first: a shared line then has nothing of ours to report. */
-	if (p->intx)
+	if (p->intx && p->nreq)
 		pci_intx(p->pdev, 0);
-	for (i = 0; i < p->nvec; i++)
-		free_irq(pci_irq_vector(p->pdev, i), p);
-	p->nvec = 0;
-	pci_free_irq_vectors(p->pdev);
+	for (i = 0; i < p->nreq; i++)
+		free_irq(pci_irq_vector(p->pdev, i), &p->vec[i]);
+	p->nreq = 0;
 }
 
-/* MSI-X, MSI or INTx as pci_irq_mode allows; 0 with none. */
-static int mmb_pci_irqs(struct mmb_pci *p)
+static void mmb_pci_free_vectors(struct mmb_pci *p)
+{
+	if (p->nvec)
+		pci_free_irq_vectors(p->pdev);
+	p->nvec = 0;
+}
+
+/*
+ * MSI-X, MSI or INTx as pci_irq_mode allows, as many vectors as the device
+ * has (up to MMB_VECTORS_MAX), before the device is registered: its
+ * nr_vectors.  None is fine, unless a kind was asked for.
+ */
+static int mmb_pci_alloc_vectors(struct mmb_pci *p)
 {
 	struct pci_dev *pdev = p->pdev;
 	unsigned int types;
-	int nvec, i, ret;
 	bool any = false;
+	int nvec;
 
 	if (!strcmp(pci_irq_mode, "auto"))
 		types = PCI_IRQ_MSIX | PCI_IRQ_MSI | PCI_IRQ_INTX, any = true;
@@ -227,10 +270,8 @@ static int mmb_pci_irqs(struct mmb_pci *p)
 	if ((types & PCI_IRQ_INTX) &&
 	    (!pdev->irq || !pci_intx_mask_supported(pdev)))
 		types &= ~PCI_IRQ_INTX;
-	nvec = types ? pci_alloc_irq_vectors(pdev, 1, MMB_PCI_MAX_VECTORS,
-					     types) :
+	nvec = types ? pci_alloc_irq_vectors(pdev, 1, MMB_VECTORS_MAX, types) :
 		       -ENODEV;
-	/* A device without interrupts is fine, unless a kind was asked. */
 	if (nvec < 0) {
 		if (any)
 			return 0;
@@ -238,23 +279,33 @@ static int mmb_pci_irqs(struct mmb_pci *p)
 			pci_irq_mode, nvec);
 		return nvec;
 	}
+	p->nvec = nvec;
+	p->mdev.nr_vectors = nvec;
 	p->intx = !pdev->msi_enabled && !pdev->msix_enabled;
-	if (!p->intx)
+	return 0;
+}
+
+/* The handlers report events: only once the device is registered. */
+static int mmb_pci_request_irqs(struct mmb_pci *p)
+{
+	struct pci_dev *pdev = p->pdev;
+	int i, ret;
+
+	if (p->nvec && !p->intx)
 		pci_set_master(pdev); /* MSI is a write of the device's */
-	for (i = 0; i < nvec; i++) {
+	for (i = 0; i < p->nvec; i++) {
+		p->vec[i] = (struct mmb_pci_vec){ .p = p, .n = i };
 		ret = request_irq(pci_irq_vector(pdev, i),
 				  p->intx ? mmb_pci_intx_irq : mmb_pci_msi_irq,
 				  p->intx ? IRQF_SHARED : 0,
-				  dev_name(&p->mdev.dev), p);
-		if (ret)
-			break;
-		p->nvec++;
+				  dev_name(&p->mdev.dev), &p->vec[i]);
+		if (ret) {
+			mmb_pci_free_irqs(p);
+			return ret;
+		}
+		p->nreq++;
 	}
-	if (i < nvec) {
-		mmb_pci_free_irqs(p);
-		return ret;
-	}
-	return nvec;
+	return 0;
 }
 
 static int mmb_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
@@ -277,12 +328,14 @@ static int mmb_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		ret = nbars;
 		goto err_put;
 	}
-	ret = mmb_device_register(&p->mdev, NULL);
+	ret = mmb_pci_alloc_vectors(p);
 	if (ret)
 		goto err_put;
-	/* Handlers report events: only once the device is registered. */
-	ret = mmb_pci_irqs(p);
-	if (ret < 0)
+	ret = mmb_device_register(&p->mdev, NULL);
+	if (ret)
+		goto err_vectors;
+	ret = mmb_pci_request_irqs(p);
+	if (ret)
 		goto err_unregister;
 	/* What AER recovery puts back: the device as this driver set it. */
 	pci_save_state(pdev);
@@ -299,6 +352,8 @@ static int mmb_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 
 err_unregister:
 	mmb_device_unregister(&p->mdev);
+err_vectors:
+	mmb_pci_free_vectors(p);
 err_put:
 	mmb_pci_unconfine(p);
 	mmb_device_put(&p->mdev);
@@ -312,6 +367,7 @@ static void mmb_pci_remove(struct pci_dev *pdev)
 	mmb_device_unregister(&p->mdev);
 	/* No handler runs on @p after this; files may keep it, not the BARs. */
 	mmb_pci_free_irqs(p);
+	mmb_pci_free_vectors(p);
 	pci_clear_master(pdev);
 	mmb_pci_unconfine(p);
 	mmb_device_put(&p->mdev);
