@@ -131,7 +131,8 @@ $(BUILD)/bin/mmbridge: $(CLI_SRC) $(CLI_HDR) $(BUILD)/lib/libmmbridge.a $(LIB_HD
 	$(CC) $(USER_CFLAGS) -o $@ $(CLI_SRC) $(BUILD)/lib/libmmbridge.a -lpthread
 
 # Guest programs are static: the initramfs carries no C library.
-guest: $(BUILD)/guest/mmbridge $(BUILD)/guest/mmb-tests $(BUILD)/bin/mmb-hostcheck
+guest: $(BUILD)/guest/mmbridge $(BUILD)/guest/mmb-tests $(BUILD)/bin/mmb-hostcheck \
+	$(BUILD)/bin/mmb-ivshmem-server
 
 $(BUILD)/guest/mmbridge: $(CLI_SRC) $(CLI_HDR) $(BUILD)/lib/libmmbridge.a $(LIB_HDR)
 	@mkdir -p $(@D)
@@ -139,11 +140,16 @@ $(BUILD)/guest/mmbridge: $(CLI_SRC) $(CLI_HDR) $(BUILD)/lib/libmmbridge.a $(LIB_
 
 $(BUILD)/guest/mmb-tests: $(TEST_SRC) $(TEST_HDR) $(TEST_IF) $(BUILD)/lib/libmmbridge.a $(LIB_HDR)
 	@mkdir -p $(@D)
-	$(CC) $(USER_CFLAGS) -static -o $@ $(filter-out tests/hostcheck.c,$(TEST_SRC)) lib/mmb_test.c \
+	$(CC) $(USER_CFLAGS) -static -o $@ $(filter-out tests/hostcheck.c tests/ivshmem_server.c,$(TEST_SRC)) lib/mmb_test.c \
 		$(BUILD)/lib/libmmbridge.a -luring -lpthread
 
 # Runs on the host after a guest run: checks what the guest left in files.
 $(BUILD)/bin/mmb-hostcheck: tests/hostcheck.c tests/pattern.h
+	@mkdir -p $(@D)
+	$(CC) $(USER_CFLAGS) -o $@ $<
+
+# Runs on the host during a test run: the test guest's ivshmem-doorbell.
+$(BUILD)/bin/mmb-ivshmem-server: tests/ivshmem_server.c
 	@mkdir -p $(@D)
 	$(CC) $(USER_CFLAGS) -o $@ $<
 

@@ -40,6 +40,9 @@ static int check_info(const char *name, const char *driver, uint64_t caps,
 	EXPECT(!strcmp(raw.driver, driver), "driver \"%.16s\", expected \"%s\"",
 	       raw.driver, driver);
 	EXPECT_EQ(raw.reserved0, 0);
+	/* Drivers that report what their interrupts mean have no vectors. */
+	EXPECT_EQ(raw.nr_vectors, 0);
+	EXPECT_EQ(raw.reserved1, 0);
 	EXPECT_EQ(info.caps, caps);
 	if (mem_size >= 0)
 		EXPECT_EQ(info.mem_size, mem_size);

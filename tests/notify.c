@@ -180,7 +180,8 @@ static int test_poll(void)
 static int eventfd_case(const char *name)
 {
 	struct mmb_eventfd bad = { .argsz = sizeof(bad), .fd = 0,
-				   .reserved = 1 };
+				   .vector = 1 };
+	struct mmb_event_open eo = { .argsz = sizeof(eo) };
 	int fd = dev_open(name), e1, e2, devnull;
 	uint64_t v;
 
@@ -215,10 +216,23 @@ static int eventfd_case(const char *name)
 	EXPECT_ERR(mmb_eventfd(fd, devnull), EINVAL);
 	EXPECT_ERR(mmb_eventfd(fd, 999), EBADF);
 	EXPECT_ERR(mmb_eventfd(fd, -2), EBADF);
+	/* A vector without MMB_EVENTFD_ONE_VECTOR; unknown flags. */
 	EXPECT_ERR(xioctl(fd, MMB_IOC_EVENTFD, &bad), EINVAL);
-	bad.reserved = 0;
-	bad.flags = 1;
+	bad.vector = 0;
+	bad.flags = 2;
 	EXPECT_ERR(xioctl(fd, MMB_IOC_EVENTFD, &bad), EINVAL);
+	/* This device has no vectors (mmb_info.nr_vectors 0). */
+	EXPECT_ERR(mmb_eventfd_vector(fd, e2, 0), EINVAL);
+	EXPECT_ERR(mmb_eventfd_vector(fd, -1, 0), EINVAL);
+	EXPECT_ERR(mmb_event_open_vector(fd, 0, 0), EINVAL);
+	eo.vector = 1;
+	EXPECT_ERR(xioctl(fd, MMB_IOC_EVENT_OPEN, &eo), EINVAL);
+	eo.vector = 0;
+	eo.reserved = 1;
+	EXPECT_ERR(xioctl(fd, MMB_IOC_EVENT_OPEN, &eo), EINVAL);
+	eo.reserved = 0;
+	eo.flags = 1U << 3;
+	EXPECT_ERR(xioctl(fd, MMB_IOC_EVENT_OPEN, &eo), EINVAL);
 	close(devnull);
 	close(e2);
 	close(fd);

@@ -19,6 +19,7 @@
 #include <setjmp.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -37,6 +38,7 @@
 
 static char pci_bdf[32];
 static const char *pci_owner;	/* the device's own node ("edu0"), or "" */
+static char pci_override[32];	/* driver_override before pci_hand_to() */
 
 /* Write @val to the sysfs file @path of the device @bdf ("" for the bus). */
 static int pci_sysfs(const char *bdf, const char *file, const char *val)
@@ -73,9 +75,15 @@ static int mmb_pci_load(const char *params)
 static int pci_hand_to(const char *owner, const char *driver)
 {
 	int r = owner[0] ? device_bdf(owner, pci_bdf, sizeof(pci_bdf)) : 0;
+	char path[160];
 
 	if (r)
 		return r;
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver_override",
+		 pci_bdf);
+	if (read_line(path, pci_override, sizeof(pci_override)) ||
+	    !strcmp(pci_override, "(null)"))
+		pci_override[0] = 0;
 	pci_owner = owner;
 	r = pci_sysfs(pci_bdf, "driver_override", driver);
 	if (!r && owner[0])
@@ -95,7 +103,9 @@ static int pci_take(const char *owner)
 
 /*
  * Give the device back to its own driver and unload mmb_pci, whatever
- * happened before; -errno of the first step that failed.
+ * happened before; -errno of the first step that failed.  A device that
+ * was meant for one driver alone (its driver_override set before) keeps
+ * that setting, unbound.
  */
 static int pci_give_back(void)
 {
@@ -108,9 +118,10 @@ static int pci_give_back(void)
 		 pci_bdf);
 	if (!access(path, F_OK))
 		r = pci_sysfs(pci_bdf, "driver/unbind", pci_bdf);
-	r2 = pci_sysfs(pci_bdf, "driver_override", "\n");
+	r2 = pci_sysfs(pci_bdf, "driver_override",
+		       pci_override[0] ? pci_override : "\n");
 	r = r ? r : r2;
-	r2 = pci_sysfs("", "drivers_probe", pci_bdf);
+	r2 = pci_override[0] ? 0 : pci_sysfs("", "drivers_probe", pci_bdf);
 	r = r ? r : r2;
 	r2 = pci_owner[0] ? wait_node(pci_owner, true) : 0;
 	r = r ? r : r2;
@@ -211,6 +222,21 @@ static int next_event(int efd, int ms, uint64_t *count)
 	return read(efd, count, 8) == 8 ? 0 : -errno;
 }
 
+/* Until the counter page has counted @n masked interrupts: 0, or -ETIMEDOUT. */
+static int wait_masked(const struct mmb_counters *page, uint64_t n)
+{
+	struct mmb_counters c;
+	int i;
+
+	for (i = 0; i < 500; i++) {
+		mmb_counters_read(page, &c);
+		if (c.masked_count >= n)
+			return c.masked_count == n ? 0 : -EOVERFLOW;
+		usleep(10000);
+	}
+	return -ETIMEDOUT;
+}
+
 /*
  * edu under mmb_pci: BAR0 is region 0, uncached registers, raw (no IOMMU
  * confines edu here: QEMU's VT-d runs without interrupt remapping), so only
@@ -236,6 +262,7 @@ static int edu_bar0(void)
 	EXPECT_OK(mmb_info(fd, &info));
 	EXPECT(!strcmp(info.driver, "pci"), "driver %.16s", info.driver);
 	EXPECT_EQ(info.caps, MMB_CAP_MAP);
+	EXPECT_EQ(info.nr_vectors, 1); /* edu's one MSI vector */
 	EXPECT_OK(mmb_region_info_at(fd, 0, &ri));
 	EXPECT_EQ(ri.nr_regions, 1);
 	EXPECT_EQ(ri.size, MIB);
@@ -276,6 +303,7 @@ static int edu_bar0(void)
 	EXPECT_ERR(next_event(efd, 0, &count), ETIMEDOUT);
 	COUNTERS_READ(page, &c1);
 	EXPECT_EQ(c1.vector_count - c0.vector_count, 10);
+	EXPECT_EQ(c1.vector_counts[0] - c0.vector_counts[0], 10);
 	EXPECT_EQ(c1.irq_count - c0.irq_count, 10);
 	EXPECT_EQ(c1.trigger_count, c0.trigger_count);
 
@@ -346,6 +374,31 @@ static int edu_intx(void)
 	EXPECT_EQ(c1.vector_count - c0.vector_count, 2);
 	EXPECT_EQ(c1.masked_count, c0.masked_count);
 
+	/*
+	 * Delivery disabled: the line still masks itself, the interrupt is
+	 * only counted as masked; acknowledged, then enabled: one event,
+	 * and the line unmasked and quiet.
+	 */
+	EXPECT_OK(mmb_irq_control(fd, 0));
+	bar[EDU_IRQ_RAISE / 4] = 4;
+	EXPECT_OK(wait_masked(page, c1.masked_count + 1));
+	cmd = pci_command(pci_bdf, 0, 0);
+	EXPECT(cmd >= 0 && (cmd & PCI_CMD_INTX_DISABLE),
+	       "command register %#x while disabled: not masked", cmd);
+	EXPECT_ERR(next_event(efd, 200, &count), ETIMEDOUT);
+	bar[EDU_IRQ_ACK / 4] = bar[EDU_IRQ_STATUS / 4];
+	EXPECT_OK(mmb_irq_control(fd, 1));
+	EXPECT_OK(next_event(efd, 5000, &count));
+	EXPECT_EQ(count, first + 2);
+	EXPECT_ERR(next_event(efd, 500, &count), ETIMEDOUT);
+	cmd = pci_command(pci_bdf, 0, 0);
+	EXPECT(cmd >= 0 && !(cmd & PCI_CMD_INTX_DISABLE),
+	       "command register %#x after the enable", cmd);
+	COUNTERS_READ(page, &c0);
+	EXPECT_EQ(c0.vector_count - c1.vector_count, 1);
+	EXPECT_EQ(c0.vector_counts[0] - c1.vector_counts[0], 1);
+	EXPECT_EQ(c0.masked_count - c1.masked_count, 1);
+
 	munmap((void *)bar, PG);
 	mmb_counters_unmap(page);
 	close(efd);
@@ -359,8 +412,9 @@ static int test_edu_intx(void)
 }
 
 /*
- * ivshmem-plain under mmb_pci: BAR2 is region 2 (BAR0, 256 bytes, is no
- * region, nor is 1), write-combined; stores through it reach the host's
+ * ivshmem-plain under mmb_pci: BAR2 is region 2, write-combined; BAR0 (256
+ * bytes of registers that start a page) is region 0 as that page, and
+ * there is no BAR1; stores through BAR2 reach the host's
  * file; revoked, a SIGBUS mapping gets SIGBUS and a DISCARD one zeros, and
  * restored both see the memory again.
  */
@@ -375,14 +429,21 @@ static int ivshmem_bar2(void)
 	int fd = dev_open("pci0");
 
 	EXPECT_OK(fd);
-	EXPECT_ERR(mmb_region_info_at(fd, 0, &ri), ENXIO);
+	EXPECT_OK(mmb_region_info_at(fd, 0, &ri));
+	EXPECT_EQ(ri.size, PG);
+	EXPECT_EQ(ri.cache, MMB_CACHE_UC);
+	s = mmb_region_map_at(fd, 0, MMB_FAULT_SIGBUS, 0, PG);
+	EXPECT(s, "map BAR0: %s", strerror(errno));
+	EXPECT_EQ(read32((volatile uint32_t *)s, &v), 0); /* IntrMask */
+	EXPECT_EQ(v, 0);
+	munmap((void *)s, PG);
 	EXPECT_ERR(mmb_region_info_at(fd, 1, &ri), ENXIO);
 	EXPECT_OK(mmb_region_info_at(fd, 2, &ri));
 	EXPECT_EQ(ri.nr_regions, 3);
 	EXPECT_EQ(ri.cache, MMB_CACHE_WC);
 	EXPECT(ri.size >= off + len, "BAR2 of %llu bytes",
 	       (unsigned long long)ri.size);
-	EXPECT_ERR(try_region_map(fd, 0), ENXIO);
+	EXPECT_ERR(try_region_map(fd, 1), ENXIO);
 
 	s = mmb_region_map_at(fd, 2, MMB_FAULT_SIGBUS, off, len);
 	d = mmb_region_map_at(fd, 2, MMB_FAULT_DISCARD, off, len);
@@ -504,6 +565,213 @@ static int test_testdev_reset(void)
 	return on_mmb_pci("", "", testdev_reset);
 }
 
+/*
+ * ivshmem-doorbell (behind the root port at 00:13.0, for mmb_pci alone):
+ * 4 MSI-X vectors that a store to the doorbell register raises one by one
+ * ("peer << 16 | vector", the peer being the guest itself, ID 0).
+ */
+#define DB_IVPOSITION	0x08
+#define DB_DOORBELL	0x0c
+#define DB_VECTORS	4
+
+/* The device behind the bridge @bridge into pci_bdf: 0 or -ENOENT. */
+static int pci_find_behind(const char *bridge)
+{
+	char path[160];
+	struct dirent *e;
+	DIR *d;
+	int r = -ENOENT;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s", bridge);
+	d = opendir(path);
+	while (d && r && (e = readdir(d))) {
+		if (!strncmp(e->d_name, "0000:", 5)) {
+			snprintf(pci_bdf, sizeof(pci_bdf), "%.31s", e->d_name);
+			r = 0;
+		}
+	}
+	if (d)
+		closedir(d);
+	return r;
+}
+
+/* Ring vector @v and take its event from @vfd (bound to @v): 0 or -errno. */
+static int ring(volatile uint32_t *bar, int vfd, uint32_t v, uint64_t *count)
+{
+	bar[DB_DOORBELL / 4] = v;
+	return next_event(vfd, 5000, count);
+}
+
+/* eventfd @efd's count, read (and so reset): the count, or -errno. */
+static int64_t efd_take(int efd)
+{
+	uint64_t v;
+
+	if (read(efd, &v, 8) == 8)
+		return (int64_t)v;
+	return errno == EAGAIN ? 0 : -errno;
+}
+
+/*
+ * Each of ivshmem-doorbell's MSI-X vectors is an event source of its own:
+ * the counter page counts each vector's events (and only the vector rung),
+ * a ring record's cause carries the vector, an event fd and an eventfd
+ * bound to one vector see that vector's events alone, next to one eventfd
+ * for all.  Interrupts held back while delivery is disabled come out as
+ * one event per vector that fired.  The 256-byte register BAR is mapped
+ * as the page it starts (the rest of the page reserved).  Bad vectors get
+ * -EINVAL.
+ */
+static int doorbell_vectors(void)
+{
+	static const uint32_t order[] = { 3, 1, 2, 0, 1 };
+	const struct mmb_counters *page;
+	struct mmb_counters c0, c1;
+	struct mmb_region_info ri;
+	volatile uint32_t *bar;
+	struct mmb_ring *rg;
+	struct mmb_info info;
+	int fd = dev_open("pci0"), vfd[DB_VECTORS], all, e1, e2, i;
+	uint64_t count, head;
+	uint32_t id, v;
+
+	EXPECT_OK(fd);
+	EXPECT_OK(mmb_info(fd, &info));
+	EXPECT_EQ(info.nr_vectors, DB_VECTORS);
+	EXPECT_OK(mmb_region_info_at(fd, 0, &ri));
+	EXPECT_EQ(ri.size, PG); /* 256 bytes of registers, as their page */
+	EXPECT_EQ(ri.cache, MMB_CACHE_UC);
+	EXPECT_OK(mmb_region_info_at(fd, 2, &ri));
+	EXPECT_EQ(ri.size, MIB);
+	EXPECT_EQ(ri.cache, MMB_CACHE_WC);
+	bar = mmb_region_map_at(fd, 0, MMB_FAULT_SIGBUS, 0, PG);
+	EXPECT(bar, "map BAR0: %s", strerror(errno));
+	EXPECT_EQ(read32(&bar[DB_IVPOSITION / 4], &v), 0);
+	EXPECT_EQ(v, 0); /* the server's only client */
+
+	EXPECT_ERR(mmb_event_open_vector(fd, 0, DB_VECTORS), EINVAL);
+	EXPECT_ERR(mmb_eventfd_vector(fd, -1, DB_VECTORS), EINVAL);
+	EXPECT_ERR(mmb_event_open_vector(fd, 0, MMB_VECTORS_MAX), EINVAL);
+	for (i = 0; i < DB_VECTORS; i++) {
+		vfd[i] = mmb_event_open_vector(fd, MMB_EVENT_NONBLOCK, i);
+		EXPECT_OK(vfd[i]);
+	}
+	page = mmb_counters_map(fd);
+	EXPECT(page, "counter page: %s", strerror(errno));
+	rg = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		  -1, 0);
+	EXPECT(rg != MAP_FAILED, "ring: %s", strerror(errno));
+	EXPECT_OK(mmb_pin_region(fd, rg, PG, &id, NULL));
+	all = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	e1 = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	e2 = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	EXPECT(all >= 0 && e1 >= 0 && e2 >= 0, "eventfd: %s", strerror(errno));
+	EXPECT_OK(mmb_eventfd(fd, all));
+	EXPECT_OK(mmb_eventfd_vector(fd, e1, 1));
+	EXPECT_OK(mmb_eventfd_vector(fd, e2, 2));
+
+	/* Each vector alone, in an order of their own. */
+	COUNTERS_READ(page, &c0);
+	head = mmb_ring_head(rg);
+	for (i = 0; i < (int)(sizeof(order) / sizeof(order[0])); i++) {
+		uint32_t n = order[i], w;
+
+		EXPECT_OK(ring(bar, vfd[n], n, &count));
+		COUNTERS_READ(page, &c1);
+		EXPECT_EQ(count, c1.vector_counts[n]);
+		for (w = 0; w < DB_VECTORS; w++)
+			if (w != n)
+				EXPECT_ERR(next_event(vfd[w], 0, &count),
+					   ETIMEDOUT);
+	}
+	COUNTERS_READ(page, &c1);
+	EXPECT_EQ(c1.irq_count - c0.irq_count, 5);
+	EXPECT_EQ(c1.vector_count - c0.vector_count, 5);
+	EXPECT_EQ(c1.vector_counts[0] - c0.vector_counts[0], 1);
+	EXPECT_EQ(c1.vector_counts[1] - c0.vector_counts[1], 2);
+	EXPECT_EQ(c1.vector_counts[2] - c0.vector_counts[2], 1);
+	EXPECT_EQ(c1.vector_counts[3] - c0.vector_counts[3], 1);
+	for (i = DB_VECTORS; i < MMB_VECTORS_MAX; i++)
+		EXPECT_EQ(c1.vector_counts[i], 0);
+	EXPECT_EQ(efd_take(all), 5);
+	EXPECT_EQ(efd_take(e1), 2);
+	EXPECT_EQ(efd_take(e2), 1);
+	EXPECT_EQ(mmb_ring_head(rg) - head, 5);
+	for (i = 0; i < 5; i++) {
+		const struct mmb_ring_record *rec =
+			&rg->records[(head + i) % rg->nr_slots];
+
+		EXPECT_EQ(rec->seq, head + i + 1);
+		EXPECT_EQ(rec->cause, MMB_EVENT_VECTOR_N(order[i]));
+		EXPECT_EQ(MMB_EVENT_CAUSE(rec->cause), MMB_EVENT_VECTOR);
+		EXPECT_EQ(MMB_EVENT_VECTOR_OF(rec->cause), order[i]);
+		EXPECT_EQ(rec->irq_count, c0.irq_count + i + 1);
+	}
+
+	/*
+	 * Held back: 0, 1, 1 and 3 while delivery is disabled; enabled, one
+	 * event for each of 0, 1 and 3, in the order of the vectors.
+	 */
+	EXPECT_OK(mmb_irq_control(fd, 0));
+	bar[DB_DOORBELL / 4] = 0;
+	bar[DB_DOORBELL / 4] = 1;
+	EXPECT_OK(wait_masked(page, c1.masked_count + 2));
+	bar[DB_DOORBELL / 4] = 1;
+	bar[DB_DOORBELL / 4] = 3;
+	EXPECT_OK(wait_masked(page, c1.masked_count + 4));
+	for (i = 0; i < DB_VECTORS; i++)
+		EXPECT_ERR(next_event(vfd[i], 0, &count), ETIMEDOUT);
+	head = mmb_ring_head(rg);
+	EXPECT_OK(mmb_irq_control(fd, 1));
+	COUNTERS_READ(page, &c0);
+	EXPECT_EQ(c0.irq_count - c1.irq_count, 3);
+	EXPECT_EQ(c0.vector_counts[0] - c1.vector_counts[0], 1);
+	EXPECT_EQ(c0.vector_counts[1] - c1.vector_counts[1], 1);
+	EXPECT_EQ(c0.vector_counts[2], c1.vector_counts[2]);
+	EXPECT_EQ(c0.vector_counts[3] - c1.vector_counts[3], 1);
+	EXPECT_EQ(c0.masked_count - c1.masked_count, 4);
+	EXPECT_OK(next_event(vfd[0], 0, &count));
+	EXPECT_OK(next_event(vfd[1], 0, &count));
+	EXPECT_ERR(next_event(vfd[2], 0, &count), ETIMEDOUT);
+	EXPECT_OK(next_event(vfd[3], 0, &count));
+	EXPECT_EQ(efd_take(all), 3);
+	EXPECT_EQ(efd_take(e1), 1);
+	EXPECT_EQ(efd_take(e2), 0);
+	EXPECT_EQ(mmb_ring_head(rg) - head, 3);
+	EXPECT_EQ(rg->records[head % rg->nr_slots].cause, MMB_EVENT_VECTOR_N(0));
+	EXPECT_EQ(rg->records[(head + 1) % rg->nr_slots].cause,
+		  MMB_EVENT_VECTOR_N(1));
+	EXPECT_EQ(rg->records[(head + 2) % rg->nr_slots].cause,
+		  MMB_EVENT_VECTOR_N(3));
+
+	/* Vector 1's eventfd unregistered: the others stay. */
+	EXPECT_OK(mmb_eventfd_vector(fd, -1, 1));
+	EXPECT_OK(ring(bar, vfd[1], 1, &count));
+	EXPECT_OK(ring(bar, vfd[2], 2, &count));
+	EXPECT_EQ(efd_take(e1), 0);
+	EXPECT_EQ(efd_take(e2), 1);
+	EXPECT_EQ(efd_take(all), 2);
+
+	EXPECT_OK(mmb_unpin_region(fd, id));
+	munmap(rg, PG);
+	for (i = 0; i < DB_VECTORS; i++)
+		close(vfd[i]);
+	close(all);
+	close(e1);
+	close(e2);
+	munmap((void *)bar, PG);
+	mmb_counters_unmap(page);
+	close(fd);
+	return T_PASS;
+}
+
+static int test_doorbell_vectors(void)
+{
+	if (pci_find_behind("0000:00:13.0"))
+		SKIP("no ivshmem-doorbell behind 00:13.0");
+	return on_mmb_pci("", "", doorbell_vectors);
+}
+
 /* /dev/uioN of the device at pci_bdf, opened: an fd or -errno. */
 static int uio_open(void)
 {
@@ -615,6 +883,7 @@ const struct mmb_test pci_tests[] = {
 	{ "pci/edu_intx", test_edu_intx },
 	{ "pci/ivshmem_bar2", test_ivshmem_bar2 },
 	{ "pci/reset", test_testdev_reset },
+	{ "pci/vectors", test_doorbell_vectors },
 	{ "pci/uio_pci_generic", test_uio_pci_generic },
 	{ NULL }
 };

@@ -271,9 +271,30 @@ boot_guest() {
 	# pci-testdev (1b36:0005, one page of registers in BAR0) alone behind
 	# a PCIe root port, so that a secondary bus reset resets it alone
 	# (its sysfs reset, which pci/reset uses).
+	# And a device with several MSI-X vectors that user space raises one
+	# by one: ivshmem-doorbell (4 vectors, 1 MiB of memory from the
+	# server, registers in a 256-byte BAR0 that starts a page behind its
+	# own root port), served by mmb-ivshmem-server so that its doorbell
+	# rings the guest itself.  The guest hands it to mmb_pci alone.
+	local ivsrv=
 	if [ "$mode" = test ]; then
 		extra=(-device pcie-root-port,id=mmbrp,chassis=1,addr=0x12
 			-device pci-testdev,bus=mmbrp)
+		"$BUILD/bin/mmb-ivshmem-server" "$dir/doorbell.sock" 4 1048576 \
+			>"$dir/doorbell.out" 2>&1 &
+		ivsrv=$!
+		for _ in $(seq 50); do
+			grep -q '^ready' "$dir/doorbell.out" 2>/dev/null && break
+			sleep 0.1
+		done
+		if ! grep -q '^ready' "$dir/doorbell.out"; then
+			echo "mmb-ivshmem-server: $(cat "$dir/doorbell.out")" >&2
+			kill "$ivsrv" 2>/dev/null
+			return 1
+		fi
+		extra+=(-chardev "socket,id=mmbivs,path=$dir/doorbell.sock"
+			-device pcie-root-port,id=mmbrp2,chassis=2,addr=0x13
+			-device ivshmem-doorbell,chardev=mmbivs,vectors=4,bus=mmbrp2)
 	fi
 	if [ "$mode" = bench ]; then
 		extra=(-device "edu,dma_mask=0xffffffffffffffff,addr=0x10"
@@ -320,6 +341,10 @@ boot_guest() {
 		</dev/null
 	local rc=$?
 	[ "$mode" = bench ] && rm -f "$shm" "$dir/ivshmem.bin"
+	if [ -n "$ivsrv" ]; then
+		kill "$ivsrv" 2>/dev/null
+		wait "$ivsrv" 2>/dev/null
+	fi
 	return $rc
 }
 
