@@ -705,17 +705,19 @@ static void fill_args(int i, uint32_t id)
 		A.ic.user_addr = one_in(4) ? 0 : fz_ptr(sizeof(struct mmb_irq_record));
 		break;
 	case MMB_IOC_EVENT_OPEN:
-		A.eo.flags = fz_u32(MMB_EVENT_NONBLOCK | MMB_EVENT_CLOEXEC |
-				    MMB_EVENT_ONE_VECTOR);
-		A.eo.vector = one_in(4) ? rnd() : below(MMB_VECTORS_MAX);
+		/* The devices here have no vectors: binding one is -EINVAL. */
+		A.eo.flags = fz_u32(MMB_EVENT_NONBLOCK | MMB_EVENT_CLOEXEC);
+		if (one_in(8))
+			A.eo.flags |= MMB_EVENT_ONE_VECTOR;
+		A.eo.vector = one_in(8) ? (uint32_t)rnd() : 0;
 		A.eo.reserved = one_in(16) ? rnd() : 0;
 		break;
 	case MMB_IOC_EVENTFD: {
 		struct fz_fd *f = some_fd_of(FF_EVENTFD);
 
-		A.ef.flags = fz_u32(MMB_EVENTFD_ONE_VECTOR);
+		A.ef.flags = one_in(8) ? fz_u32(MMB_EVENTFD_ONE_VECTOR) : 0;
 		A.ef.fd = f && !one_in(4) ? f->fd : (int)fz_u32(some_fd());
-		A.ef.vector = one_in(4) ? rnd() : below(MMB_VECTORS_MAX);
+		A.ef.vector = one_in(8) ? (uint32_t)rnd() : 0;
 		break;
 	}
 	case MMB_IOC_IRQ_CONTROL:
