@@ -772,6 +772,83 @@ static int test_doorbell_vectors(void)
 	return on_mmb_pci("", "", doorbell_vectors);
 }
 
+/*
+ * mmb_pci unloaded while pci0 is open and mapped: the unbind that the
+ * unload does is a removal (the mapping gets SIGBUS, the file -ENODEV),
+ * and the open file does not keep the module.
+ */
+static int unload_busy(void)
+{
+	volatile uint32_t *bar;
+	struct mmb_info info;
+	uint32_t v;
+	int fd = dev_open("pci0");
+
+	EXPECT_OK(fd);
+	bar = mmb_region_map_at(fd, 0, MMB_FAULT_SIGBUS, 0, PG);
+	EXPECT(bar, "map BAR0: %s", strerror(errno));
+	EXPECT_EQ(read32(bar, &v), 0);
+	EXPECT_OK(module_unload("mmb_pci"));
+	EXPECT(!module_loaded("mmb_pci"), "mmb_pci still loaded");
+	EXPECT_OK(wait_node("pci0", false));
+	EXPECT_EQ(read32(bar, &v), SIGBUS);
+	EXPECT_ERR(mmb_info(fd, &info), ENODEV);
+	munmap((void *)bar, PG);
+	close(fd);
+	return T_PASS;
+}
+
+static int test_unload_busy(void)
+{
+	if (pci_find(0x1b36, 0x0005))
+		SKIP("no pci-testdev (1b36:0005)");
+	return on_mmb_pci("", "", unload_busy);
+}
+
+/*
+ * pci_irq_mode asks for a kind of interrupt the device (pci-testdev, with
+ * none at all) lacks, or is no mode: the probe fails and leaves nothing;
+ * "none" binds it without vectors.
+ */
+static int test_irq_modes(void)
+{
+	static const char *const bad[] = { "pci_irq_mode=msix",
+					   "pci_irq_mode=intx",
+					   "pci_irq_mode=bogus" };
+	struct mmb_info info;
+	char path[160];
+	unsigned int i;
+	int fd, r;
+
+	if (!getenv("MMB_KO"))
+		SKIP("MMB_KO not set");
+	if (pci_find(0x1b36, 0x0005))
+		SKIP("no pci-testdev (1b36:0005)");
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver", pci_bdf);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		EXPECT_OK(mmb_pci_load(bad[i]));
+		r = pci_hand_to("", "mmb_pci");
+		if (!r && !access(path, F_OK))
+			r = -EEXIST;
+		if (!r && dev_present("pci0"))
+			r = -EEXIST;
+		r = r ? r : pci_give_back();
+		EXPECT(!r, "%s: %s", bad[i], strerror(-r));
+	}
+	EXPECT_OK(mmb_pci_load("pci_irq_mode=none"));
+	r = pci_take("");
+	fd = r ? r : dev_open("pci0");
+	r = fd < 0 ? fd : mmb_info(fd, &info);
+	if (fd >= 0)
+		close(fd);
+	if (!r && info.nr_vectors)
+		r = -EOVERFLOW;
+	if (pci_give_back() && !r)
+		r = -EIO;
+	EXPECT(!r, "pci_irq_mode=none: %s", strerror(-r));
+	return T_PASS;
+}
+
 /* /dev/uioN of the device at pci_bdf, opened: an fd or -errno. */
 static int uio_open(void)
 {
@@ -884,6 +961,8 @@ const struct mmb_test pci_tests[] = {
 	{ "pci/ivshmem_bar2", test_ivshmem_bar2 },
 	{ "pci/reset", test_testdev_reset },
 	{ "pci/vectors", test_doorbell_vectors },
+	{ "pci/unload_busy", test_unload_busy },
+	{ "pci/irq_modes", test_irq_modes },
 	{ "pci/uio_pci_generic", test_uio_pci_generic },
 	{ NULL }
 };
