@@ -19,11 +19,11 @@
  *    group with another device in use, or a kernel before 6.3, confines
  *    nothing.
  *  - Interrupts: MSI-X, MSI or INTx, in that order of preference (the
- *    module parameter pci_irq_mode restricts it); each vector is an event
- *    source of its own (mmb_irq_vector()).  INTx masks itself in the command
- *    register when it fires (the status bit tells a shared line's
- *    interrupts apart), and an enable of delivery by user space unmasks
- *    it, as a write of 1 to a UIO node does.
+ *    module parameter pci_irq_mode, read at each probe, restricts it);
+ *    each vector is an event source of its own (mmb_irq_vector()).  INTx
+ *    masks itself in the command register when it fires (the status bit
+ *    tells a shared line's interrupts apart), and an enable of delivery by
+ *    user space unmasks it, as a write of 1 to a UIO node does.
  *  - A function reset (sysfs reset) and AER error recovery revoke every
  *    region for their duration and restore them after; a surprise removal
  *    is a removal.
@@ -47,11 +47,12 @@
 #define PCI_IRQ_INTX PCI_IRQ_LEGACY
 #endif
 
+/* Read at each probe: one card may take INTx, the next MSI. */
 static char *pci_irq_mode = "auto";
-module_param(pci_irq_mode, charp, 0444);
+module_param(pci_irq_mode, charp, 0644);
 /* clang-format off */
 MODULE_PARM_DESC(pci_irq_mode,
-		 "Interrupts to use: auto (MSI-X, else MSI, else INTx), msix, msi, intx or none (default: auto)");
+		 "Interrupts to use, read at each probe: auto (MSI-X, else MSI, else INTx), msix, msi, intx or none (default: auto)");
 /* clang-format on */
 
 struct mmb_pci;
@@ -250,22 +251,28 @@ static void mmb_pci_free_vectors(struct mmb_pci *p)
 static int mmb_pci_alloc_vectors(struct mmb_pci *p)
 {
 	struct pci_dev *pdev = p->pdev;
-	unsigned int types;
+	unsigned int types = 0;
 	bool any = false;
-	int nvec;
+	char mode[8];
+	int nvec, ret = 0;
 
-	if (!strcmp(pci_irq_mode, "auto"))
+	/* The parameter is writable: a write frees the string it replaces. */
+	kernel_param_lock(THIS_MODULE);
+	strscpy(mode, pci_irq_mode, sizeof(mode));
+	kernel_param_unlock(THIS_MODULE);
+	mode[strcspn(mode, "\n")] = 0; /* echo's newline */
+	if (!strcmp(mode, "auto"))
 		types = PCI_IRQ_MSIX | PCI_IRQ_MSI | PCI_IRQ_INTX, any = true;
-	else if (!strcmp(pci_irq_mode, "msix"))
+	else if (!strcmp(mode, "msix"))
 		types = PCI_IRQ_MSIX;
-	else if (!strcmp(pci_irq_mode, "msi"))
+	else if (!strcmp(mode, "msi"))
 		types = PCI_IRQ_MSI;
-	else if (!strcmp(pci_irq_mode, "intx"))
+	else if (!strcmp(mode, "intx"))
 		types = PCI_IRQ_INTX;
-	else if (!strcmp(pci_irq_mode, "none"))
-		return 0;
-	else
-		return -EINVAL;
+	else if (strcmp(mode, "none"))
+		ret = -EINVAL;
+	if (!types)
+		return ret;
 	/* INTx masking in the command register is what tells lines apart. */
 	if ((types & PCI_IRQ_INTX) &&
 	    (!pdev->irq || !pci_intx_mask_supported(pdev)))
@@ -276,7 +283,7 @@ static int mmb_pci_alloc_vectors(struct mmb_pci *p)
 		if (any)
 			return 0;
 		dev_err(&pdev->dev, "pci_irq_mode=%s: no such interrupt (%d)\n",
-			pci_irq_mode, nvec);
+			mode, nvec);
 		return nvec;
 	}
 	p->nvec = nvec;

@@ -3,10 +3,12 @@
  * mmbridge bench irq: how soon a process runs after a device interrupt,
  * against the kernel's UIO (uio_pci_generic) and vfio-pci in the same run.
  *
- * Three QEMU edu devices: edu0 driven by mmbridge (MSI), a second bound to
- * uio_pci_generic (legacy INTx, the only kind that driver handles) and a
+ * Five QEMU edu devices: edu0 driven by mmbridge (MSI), a second bound to
+ * uio_pci_generic (legacy INTx, the only kind that driver handles), a
  * third bound to vfio-pci in no-IOMMU mode (MSI, signalled to an eventfd
- * set with VFIO_DEVICE_SET_IRQS).  For every sample a waiter thread pinned
+ * set with VFIO_DEVICE_SET_IRQS), and two bound to mmb_pci, the generic
+ * PCI backend, one with INTx and one with MSI (vm/init binds them with
+ * pci_irq_mode=intx and msi).  For every sample a waiter thread pinned
  * to CPU 1 waits; once it has been asleep (or spinning) for 50 us, the
  * main thread on CPU 0 takes t0 and makes the device raise an interrupt
  * with one store to its raise register; the waiter takes t1 as soon as it
@@ -14,7 +16,9 @@
  * by a store through a user mapping of its registers: the sysfs resource0
  * mapping of edu0 (root; the bench guest runs with iomem=relaxed, without
  * which CONFIG_IO_STRICT_DEVMEM makes a region a driver claimed exclusive)
- * and of the UIO edu, the vfio region mmap of BAR0 of the vfio edu.
+ * and of the UIO edu, the vfio region mmap of BAR0 of the vfio edu,
+ * mmbridge's own mapping of region 0 (BAR0; CAP_SYS_RAWIO) of the mmb_pci
+ * edus.
  * Variants (what the waiter does):
  *   irq_wake          read() on an mmbridge event fd
  *   eventfd_wake      read() on an eventfd that mmbridge signals
@@ -28,14 +32,21 @@
  *   irq_wake_syscall  irq_wake, raised with MMB_IOC_IRQ_TRIGGER and
  *                     MMB_IRQ_TRIGGER_NOWAIT instead of a store (the call's
  *                     duration: irq_trigger_syscall_us)
+ *   pci_wake          read() on an mmbridge event fd of the mmb_pci edu
+ *                     with INTx; after t1 it acknowledges the device and
+ *                     writes 1 to the event fd, which unmasks INTx (mmb_pci
+ *                     masked it in its handler): uio_wake's work
+ *   pci_wake_msi      the same with the MSI edu, which needs no unmask
  * mmbridge's handler reads and acknowledges edu0's status itself, before it
- * signals; vfio-pci's signals without touching the device.  Each wake-up is
+ * signals; vfio-pci's and mmb_pci's MSI handler signal without touching the
+ * device; uio_pci_generic's and mmb_pci's INTx handler check the status
+ * bit in the config space and mask the line.  Each wake-up is
  * checked to report exactly one new interrupt (event count, eventfd value,
  * UIO count, counter page), and every chunk's interrupt count in
  * /proc/interrupts to equal its samples.  The waiter hands t1 back through
  * shared memory and wakes the main thread with a futex.
  *
- * Placement: all three devices' interrupts go to one CPU
+ * Placement: all the devices' interrupts go to one CPU
  * (/proc/irq/N/smp_affinity_list).  The main figures have them on the
  * waiter's CPU; *_xcpu on the trigger's CPU, whose handler then wakes the
  * waiter across CPUs.  irq_misplaced_interrupts counts interrupts that
@@ -54,8 +65,8 @@
  * interrupt whose affinity changed), the variants rotated from chunk to
  * chunk and the placements alternating.  10 000 samples in all for every
  * same-CPU idle variant and irq_wake_hog; 2 000 for the *_xcpu ones,
- * irq_wake_syscall, uio_wake_hog, vfio_wake_hog and irq_wake_hog_fifo;
- * 1 000 for each memory variant.
+ * irq_wake_syscall, pci_wake_msi, uio_wake_hog, vfio_wake_hog and
+ * irq_wake_hog_fifo; 1 000 for each memory variant.
  * Percentiles (p50, p99, p99.9) are per repeat; a figure is their median,
  * min and max over the repeats, a ratio the median of per-repeat ratios.
  * <variant>_cpu_us_per_event: busy time of all CPUs (elapsed time less
@@ -105,7 +116,10 @@
 #define EDU_IRQ_ACK	(0x64 / 4)
 #define EDU_REGS_LEN	4096
 
-enum mech { M_IRQ, M_EVENTFD, M_SPIN, M_UIO, M_VFIO, M_IRQ_SYSCALL, NMECH };
+enum mech {
+	M_IRQ, M_EVENTFD, M_SPIN, M_UIO, M_VFIO, M_IRQ_SYSCALL, M_PCI,
+	M_PCI_MSI, NMECH
+};
 
 struct variant {
 	const char *name;
@@ -124,6 +138,8 @@ static const struct variant variants[] = {
 	{ "uio_wake", M_UIO, false, false, BENCH_IDLE, 2000 },
 	{ "vfio_wake", M_VFIO, false, false, BENCH_IDLE, 2000 },
 	{ "irq_wake_syscall", M_IRQ_SYSCALL, false, false, BENCH_IDLE, 400 },
+	{ "pci_wake", M_PCI, false, false, BENCH_IDLE, 2000 },
+	{ "pci_wake_msi", M_PCI_MSI, false, false, BENCH_IDLE, 400 },
 	{ "irq_wake_xcpu", M_IRQ, true, false, BENCH_IDLE, 400 },
 	{ "spin_wake_xcpu", M_SPIN, true, false, BENCH_IDLE, 400 },
 	{ "uio_wake_xcpu", M_UIO, true, false, BENCH_IDLE, 400 },
@@ -142,6 +158,16 @@ static const struct variant variants[] = {
 struct cmd {
 	enum mech m;
 	int n;
+};
+
+/* An edu bound to mmb_pci: pciN, its BAR0 mapped through mmbridge. */
+struct pci_edu {
+	int dev;			/* -1: none */
+	int efd;			/* event fd */
+	volatile uint32_t *regs;	/* region 0 */
+	bool intx;			/* else MSI */
+	int irq;
+	uint64_t last_event;		/* the event fd's last count */
 };
 
 struct irq_ctx {
@@ -168,6 +194,9 @@ struct irq_ctx {
 	int vfio_efd;			/* its MSI eventfd */
 	volatile uint32_t *vfio_regs;	/* region mmap of BAR0 */
 	int vfio_irq;
+
+	/* mmb_pci: [0] with INTx (M_PCI), [1] with MSI (M_PCI_MSI) */
+	struct pci_edu pci[2];
 
 	int stat_fd;			/* the waiter's /proc stat */
 	volatile int stop;		/* the waiter gives up spinning */
@@ -229,9 +258,17 @@ static int set_fifo(pid_t tid, bool fifo)
 	return 0;
 }
 
+static struct pci_edu *mech_pci(struct irq_ctx *c, enum mech m)
+{
+	return m == M_PCI ? &c->pci[0] : m == M_PCI_MSI ? &c->pci[1] : NULL;
+}
+
 static bool has_mech(const struct irq_ctx *c, enum mech m)
 {
-	return (m != M_UIO || c->uio >= 0) && (m != M_VFIO || c->vfio_dev >= 0);
+	return (m != M_UIO || c->uio >= 0) &&
+	       (m != M_VFIO || c->vfio_dev >= 0) &&
+	       (m != M_PCI || c->pci[0].dev >= 0) &&
+	       (m != M_PCI_MSI || c->pci[1].dev >= 0);
 }
 
 static int read_u64(int fd, uint64_t *v)
@@ -242,6 +279,8 @@ static int read_u64(int fd, uint64_t *v)
 /* Wait (or spin) until the interrupt; *@t1 is when the waiter ran again. */
 static int wait_one(struct irq_ctx *c, enum mech m, uint64_t *t1)
 {
+	struct pci_edu *p = mech_pci(c, m);
+	const uint32_t one = 1;
 	uint64_t v, base;
 	int32_t count;
 	int ret;
@@ -295,6 +334,26 @@ static int wait_one(struct irq_ctx *c, enum mech m, uint64_t *t1)
 		c->vfio_regs[EDU_IRQ_ACK] = c->vfio_regs[EDU_IRQ_STATUS];
 		c->ack_ns = ns() - *t1;
 		return v == 1 ? 0 : -EPROTO;
+	case M_PCI:
+	case M_PCI_MSI:
+		c->armed = 1;
+		ret = mmb_event_wait(p->efd, &v);
+		*t1 = ns();
+		if (ret)
+			return ret;
+		if (v != p->last_event + 1)
+			ret = -EPROTO;
+		p->last_event = v;
+		/*
+		 * Acknowledge the device, then (INTx) enable delivery, which
+		 * unmasks the line mmb_pci masked in its handler: uio_wake's
+		 * work, with a write of 1 to the event fd for its config
+		 * space write.
+		 */
+		p->regs[EDU_IRQ_ACK] = p->regs[EDU_IRQ_STATUS];
+		if (p->intx && write(p->efd, &one, 4) != 4)
+			ret = -errno;
+		return ret;
 	default:
 		return -EINVAL;
 	}
@@ -445,8 +504,12 @@ static int irq_counts(int irq, long counts[2])
 	return ret;
 }
 
-static int mech_irq(const struct irq_ctx *c, enum mech m)
+static int mech_irq(struct irq_ctx *c, enum mech m)
 {
+	const struct pci_edu *p = mech_pci(c, m);
+
+	if (p)
+		return p->irq;
 	return m == M_UIO ? c->uio_irq : m == M_VFIO ? c->vfio_irq : c->edu_irq;
 }
 
@@ -474,7 +537,9 @@ static int place_irqs(struct irq_ctx *c, int cpu)
 	if (c->cur_cpu == cpu)
 		return 0;
 	if (set_affinity(c->edu_irq, cpu) || set_affinity(c->uio_irq, cpu) ||
-	    set_affinity(c->vfio_irq, cpu))
+	    set_affinity(c->vfio_irq, cpu) ||
+	    (c->pci[0].dev >= 0 && set_affinity(c->pci[0].irq, cpu)) ||
+	    (c->pci[1].dev >= 0 && set_affinity(c->pci[1].irq, cpu)))
 		return -EIO;
 	c->cur_cpu = cpu;
 	return 0;
@@ -483,7 +548,8 @@ static int place_irqs(struct irq_ctx *c, int cpu)
 /* Forget events that earlier chunks of other variants left behind. */
 static void drain(struct irq_ctx *c, enum mech m)
 {
-	int fd = m == M_EVENTFD ? c->evfd :
+	struct pci_edu *p = mech_pci(c, m);
+	int fd = p ? p->efd : m == M_EVENTFD ? c->evfd :
 		 m == M_IRQ || m == M_IRQ_SYSCALL ? c->efd : -1;
 	int fl;
 	uint64_t v;
@@ -495,6 +561,8 @@ static void drain(struct irq_ctx *c, enum mech m)
 	while (read(fd, &v, 8) == 8)
 		if (fd == c->efd)
 			c->last_event = v;
+		else if (p)
+			p->last_event = v;
 	fcntl(fd, F_SETFL, fl);
 }
 
@@ -511,6 +579,10 @@ static void trigger(struct irq_ctx *c, enum mech m)
 		break;
 	case M_VFIO:
 		c->vfio_regs[EDU_IRQ_RAISE] = 1;
+		break;
+	case M_PCI:
+	case M_PCI_MSI:
+		mech_pci(c, m)->regs[EDU_IRQ_RAISE] = 1;
 		break;
 	case M_IRQ_SYSCALL:
 		if (mmb_irq_raise_nowait(c->dev))
@@ -749,6 +821,12 @@ static void report(struct irq_ctx *c, struct bench_out *out)
 		bench_ratio(out, "ratio_irq_wake_vs_uio_p50", a, b, REPEATS);
 	if (pct("irq_wake", 0.99, a) && pct("uio_wake", 0.99, b))
 		bench_ratio(out, "ratio_irq_wake_vs_uio_p99", a, b, REPEATS);
+	/* mmb_pci against the kernel's drivers, same interrupt kind. */
+	if (pct("pci_wake", 0.5, a) && pct("uio_wake", 0.5, b))
+		bench_ratio(out, "ratio_pci_wake_vs_uio_p50", a, b, REPEATS);
+	if (pct("pci_wake_msi", 0.5, a) && pct("vfio_wake", 0.5, b))
+		bench_ratio(out, "ratio_pci_wake_msi_vs_vfio_p50", a, b,
+			    REPEATS);
 
 	/* The load sweep: x 1 idle, 2 cpu_hog, 3 memory. */
 	for (k = 0; k < 3; k++) {
@@ -1074,6 +1152,95 @@ static void close_vfio(struct irq_ctx *c)
 	c->vfio_dev = -1;
 }
 
+static void close_pci(struct irq_ctx *c)
+{
+	struct pci_edu *p;
+
+	for (p = c->pci; p < c->pci + 2; p++) {
+		if (p->regs)
+			mmb_region_unmap((void *)p->regs, EDU_REGS_LEN);
+		if (p->efd >= 0)
+			close(p->efd);
+		if (p->dev >= 0)
+			close(p->dev);
+		*p = (struct pci_edu){ .dev = -1, .efd = -1 };
+	}
+}
+
+/*
+ * An edu that mmb_pci drives as pciN: its event fd, BAR0 (region 0,
+ * CAP_SYS_RAWIO) mapped, nothing pending and (INTx) the line unmasked.
+ */
+static int open_pci_edu(struct pci_edu *p, const char *name,
+			const char *pcidir, bool intx)
+{
+	const uint32_t one = 1;
+	char irqf[340];
+
+	p->intx = intx;
+	if (intx) {
+		snprintf(irqf, sizeof(irqf), "%s/irq", pcidir);
+		p->irq = read_int_file(irqf, 10);
+	} else {
+		p->irq = first_msi_irq(pcidir);
+	}
+	p->dev = mmb_open(name, 0);
+	if (p->dev < 0) {
+		fprintf(stderr, "bench irq: %s: %s\n", name, strerror(-p->dev));
+		return p->dev;
+	}
+	p->efd = mmb_event_open(p->dev, MMB_EVENT_CLOEXEC);
+	p->regs = mmb_region_map_at(p->dev, 0, MMB_FAULT_SIGBUS, 0,
+				    EDU_REGS_LEN);
+	if (p->efd < 0 || !p->regs || p->irq <= 0) {
+		fprintf(stderr, "bench irq: %s: %s\n", name,
+			p->efd < 0 ? "no event fd" :
+			!p->regs ? "BAR0 cannot be mapped" : "no interrupt");
+		return -EIO;
+	}
+	p->regs[EDU_IRQ_ACK] = p->regs[EDU_IRQ_STATUS];
+	if (intx && write(p->efd, &one, 4) != 4)
+		return -errno;
+	return 0;
+}
+
+/*
+ * The edus bound to mmb_pci: the first with INTx into c->pci[0], the first
+ * with MSI into c->pci[1] (vm/init binds one of each).
+ */
+static int open_pci(struct irq_ctx *c)
+{
+	DIR *d = opendir("/sys/class/mmbridge");
+	char dir[320];
+	struct dirent *e;
+	struct pci_edu *p;
+	int ret = 0;
+	bool intx;
+
+	if (!d)
+		return 0;
+	while (!ret && (e = readdir(d))) {
+		if (strncmp(e->d_name, "pci", 3))
+			continue;
+		snprintf(dir, sizeof(dir), "/sys/class/mmbridge/%.32s/device",
+			 e->d_name);
+		if (!is_edu(dir))
+			continue;
+		intx = first_msi_irq(dir) < 0;
+		p = &c->pci[!intx];
+		if (p->dev < 0)
+			ret = open_pci_edu(p, e->d_name, dir, intx);
+	}
+	closedir(d);
+	if (!ret && c->pci[0].dev < 0)
+		fprintf(stderr,
+			"bench irq: no edu bound to mmb_pci with INTx; pci_wake left out\n");
+	if (!ret && c->pci[1].dev < 0)
+		fprintf(stderr,
+			"bench irq: no edu bound to mmb_pci with MSI; pci_wake_msi left out\n");
+	return ret;
+}
+
 static int open_edu0(struct irq_ctx *c)
 {
 	const char *dir = "/sys/class/mmbridge/edu0/device";
@@ -1099,6 +1266,7 @@ static int open_edu0(struct irq_ctx *c)
 
 static void close_all(struct irq_ctx *c)
 {
+	close_pci(c);
 	close_vfio(c);
 	if (c->uio_regs)
 		munmap((void *)c->uio_regs, EDU_REGS_LEN);
@@ -1162,6 +1330,7 @@ int bench_irq(struct bench_out *out)
 		.uio_irq = -1, .last_uio = -1, .vfio_container = -1,
 		.vfio_group = -1, .vfio_dev = -1, .vfio_efd = -1,
 		.vfio_irq = -1, .stat_fd = -1, .cur_cpu = -1,
+		.pci = { { .dev = -1, .efd = -1 }, { .dev = -1, .efd = -1 } },
 	};
 	char path[64];
 	pthread_t th;
@@ -1188,6 +1357,10 @@ int bench_irq(struct bench_out *out)
 	if (!ret && open_vfio(&c)) {
 		fprintf(stderr, "bench irq: vfio figures left out\n");
 		close_vfio(&c);
+	}
+	if (!ret && open_pci(&c)) {
+		fprintf(stderr, "bench irq: mmb_pci figures left out\n");
+		close_pci(&c);
 	}
 	if (ret || pipe2(c.to_waiter, O_CLOEXEC)) {
 		close_all(&c);

@@ -246,7 +246,7 @@ guest_cpu() {
 # Guest output (TAP or demo) goes to stdout; the console to $dir/console.log.
 boot_guest() {
 	local rel=$1 mode=$2 dir=$3 accel_opt params=${MMB_PARAMS:-$(default_params)}
-	local extra=() uio= vfio= debug= iommu=()
+	local extra=() uio= vfio= pci= pci_msi= debug= iommu=()
 	# Tests run with SLUB's red zones, poisoning and checks: a write to
 	# freed memory is reported (and fails the splat gate) on every kernel,
 	# not only on the KASAN one.  Benchmarks and the demo run without.
@@ -260,7 +260,9 @@ boot_guest() {
 	fi
 	# Benchmarks compare with UIO and vfio-pci: a second edu, at a fixed
 	# address, that the guest hands to uio_pci_generic, and a third for
-	# vfio-pci (vm/bench.sh boots them with iomem=relaxed, so that root
+	# vfio-pci; a fourth and a fifth go to mmb_pci, the fourth with INTx
+	# (its slot's INTA is not the UIO edu's line), the fifth with MSI
+	# (vm/bench.sh boots them with iomem=relaxed, so that root
 	# maps edu0's registers through sysfs although mmbridge claimed them
 	# and the irq benchmark raises every device's interrupt with a store).
 	# Their guest RAM is allocated on the host before the guest starts
@@ -299,9 +301,13 @@ boot_guest() {
 	if [ "$mode" = bench ]; then
 		extra=(-device "edu,dma_mask=0xffffffffffffffff,addr=0x10"
 			-device "edu,dma_mask=0xffffffffffffffff,addr=0x11"
+			-device "edu,dma_mask=0xffffffffffffffff,addr=0x13"
+			-device "edu,dma_mask=0xffffffffffffffff,addr=0x14"
 			-mem-prealloc)
 		uio=0000:00:10.0
 		vfio=0000:00:11.0
+		pci=0000:00:13.0
+		pci_msi=0000:00:14.0
 	fi
 	case $ACCEL in
 	tcg)	accel_opt="-accel tcg,thread=multi -cpu $(guest_cpu "$mode")" ;;
@@ -332,7 +338,7 @@ boot_guest() {
 		-machine q35 $accel_opt -smp "$VM_CPUS" -m "$VM_MEM" \
 		-nodefaults -no-user-config -display none -no-reboot \
 		-kernel "$(kernel_image "$rel")" -initrd "$dir/initramfs.gz" \
-		-append "console=ttyS0 panic=-1 tsc=reliable rdinit=/init mmb.mode=$mode mmb.expect=edu0,ivshmem0,soft0 mmb.ivshmem_mb=$IVSHMEM_MB mmb.params=$params mmb.uio=$uio mmb.vfio=$vfio mmb.tests=$MMB_TESTS mmb.bench=${BENCH_SECTIONS:-all} $debug ${MMB_CMDLINE:-}" \
+		-append "console=ttyS0 panic=-1 tsc=reliable rdinit=/init mmb.mode=$mode mmb.expect=edu0,ivshmem0,soft0 mmb.ivshmem_mb=$IVSHMEM_MB mmb.params=$params mmb.uio=$uio mmb.vfio=$vfio mmb.pci=$pci mmb.pci_msi=$pci_msi mmb.tests=$MMB_TESTS mmb.bench=${BENCH_SECTIONS:-all} $debug ${MMB_CMDLINE:-}" \
 		-serial "file:$dir/console.log" -serial stdio "${iommu[@]}" \
 		-device edu,dma_mask=0xffffffffffffffff \
 		-object "memory-backend-file,id=ivshmem,size=${IVSHMEM_MB}M,share=on,mem-path=$shm" \
