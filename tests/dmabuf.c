@@ -68,55 +68,6 @@ struct drm_mode_create_dumb {
 #define DRM_IOCTL_PRIME_HANDLE_TO_FD _IOWR('d', 0x2d, struct drm_prime_handle)
 #define DRM_IOCTL_PRIME_FD_TO_HANDLE _IOWR('d', 0x2e, struct drm_prime_handle)
 
-/* Whether module @name is in the kernel (loaded or built in). */
-static bool kmod_present(const char *name)
-{
-	char path[128];
-
-	snprintf(path, sizeof(path), "/sys/module/%s", name);
-	return !access(path, F_OK);
-}
-
-/* Whether @name is a loadable module that is loaded (not built in). */
-static bool kmod_loadable(const char *name)
-{
-	char path[128];
-
-	snprintf(path, sizeof(path), "/sys/module/%s/refcnt", name);
-	return !access(path, F_OK);
-}
-
-/*
- * Load importer @name and what it depends on from lib/modules/<name>/,
- * unless it is there already.  0, or -ENOENT when this kernel has no such
- * module, or -errno.
- */
-static int importer_load(const char *name)
-{
-	char dir[128], path[256], line[128];
-	FILE *f;
-	int r = 0;
-
-	if (kmod_present(name))
-		return 0;
-	snprintf(dir, sizeof(dir), "/lib/modules/%s", name);
-	snprintf(path, sizeof(path), "%s/order", dir);
-	f = fopen(path, "r");
-	if (!f)
-		return -ENOENT;
-	while (!r && fgets(line, sizeof(line), f)) {
-		line[strcspn(line, "\n")] = 0;
-		snprintf(path, sizeof(path), "%s/%s", dir, line);
-		r = module_insert(path, "");
-		if (r == -EEXIST)
-			r = 0;
-	}
-	fclose(f);
-	if (!r && !kmod_present(name))
-		r = -ENOENT;
-	return r;
-}
-
 /*
  * The node @kind ("renderD", or "card": the primary node, whose first
  * opener is its master and may make dumb buffers) of the DRM driver @drv
@@ -165,7 +116,7 @@ static int vgem_open(void)
 
 	if (fd >= 0)
 		return fd; /* loaded, or built in */
-	r = importer_load("vgem");
+	r = kmod_load("vgem");
 	return r ? r : drm_node("vgem", "renderD", 50);
 }
 
@@ -1386,7 +1337,7 @@ static int vivid_node(uint32_t caps)
 	int i, j, fd, r;
 
 	if (!kmod_present("vivid")) {
-		r = importer_load("vivid");
+		r = kmod_load("vivid");
 		if (r)
 			return r;
 	}

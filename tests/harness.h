@@ -282,6 +282,9 @@ int module_unload(const char *name);
 int module_unload_all(void);
 /* finit_module() of the file @ko with @params; 0 or -errno. */
 int module_insert(const char *ko, const char *params);
+bool kmod_present(const char *name);
+bool kmod_loadable(const char *name);
+int kmod_load(const char *name);
 /* Load driver @name from @ko's directory with its words of @params. */
 int module_load_driver(const char *ko, const char *name, const char *params);
 

@@ -1192,6 +1192,56 @@ long dma_mappings(void)
 	return r ? r : atol(line);
 }
 
+/* Whether module @name is in the kernel (loaded or built in). */
+bool kmod_present(const char *name)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "/sys/module/%s", name);
+	return !access(path, F_OK);
+}
+
+/* Whether @name is a loadable module that is loaded (not built in). */
+bool kmod_loadable(const char *name)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "/sys/module/%s/refcnt", name);
+	return !access(path, F_OK);
+}
+
+/*
+ * Load module @name and what it depends on from the initramfs's
+ * lib/modules/<name>/ (vm/lib.sh puts them there), unless it is there
+ * already.  0, or -ENOENT when this kernel has no such
+ * module, or -errno.
+ */
+int kmod_load(const char *name)
+{
+	char dir[128], path[256], line[128];
+	FILE *f;
+	int r = 0;
+
+	if (kmod_present(name))
+		return 0;
+	snprintf(dir, sizeof(dir), "/lib/modules/%s", name);
+	snprintf(path, sizeof(path), "%s/order", dir);
+	f = fopen(path, "r");
+	if (!f)
+		return -ENOENT;
+	while (!r && fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = 0;
+		snprintf(path, sizeof(path), "%s/%s", dir, line);
+		r = module_insert(path, "");
+		if (r == -EEXIST)
+			r = 0;
+	}
+	fclose(f);
+	if (!r && !kmod_present(name))
+		r = -ENOENT;
+	return r;
+}
+
 int module_insert(const char *ko, const char *params)
 {
 	int kofd = open(ko, O_RDONLY | O_CLOEXEC), r;

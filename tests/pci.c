@@ -772,6 +772,107 @@ static int test_doorbell_vectors(void)
 	return on_mmb_pci("", "", doorbell_vectors);
 }
 
+/* The AER error injector's request (drivers/pci/pcie/aer_inject.c). */
+struct aer_error_inj {
+	uint8_t bus, dev, fn;
+	uint32_t uncor_status, cor_status;
+	uint32_t header_log[4];
+	uint32_t domain;
+};
+
+#define AER_UNC_COMP_TIME	0x00004000	/* non-fatal by default */
+#define AER_UNC_MALF_TLP	0x00040000	/* fatal by default */
+
+/* Until the counter page has counted @n restores: 0, or -ETIMEDOUT. */
+static int wait_restores(const struct mmb_counters *page, uint64_t n)
+{
+	struct mmb_counters c;
+	int i;
+
+	for (i = 0; i < 1000; i++) {
+		mmb_counters_read(page, &c);
+		if (c.restore_count >= n)
+			return c.restore_count == n ? 0 : -EOVERFLOW;
+		usleep(10000);
+	}
+	return -ETIMEDOUT;
+}
+
+/*
+ * AER error recovery (pci-testdev behind its root port, the error injected
+ * at the root port by aer_inject, so that recovery walks the bus below
+ * it): a non-fatal error (the driver says it can recover) and a fatal one
+ * (recovery resets the bus, and the driver restores the state it saved)
+ * each revoke the region while recovery runs and restore it after:
+ * exactly one MMB_EVENT_REVOKE and one MMB_EVENT_RESTORE each, and the
+ * registers answer through the same mapping afterwards.
+ */
+static int testdev_aer(void)
+{
+	static const uint32_t errors[] = { AER_UNC_COMP_TIME, AER_UNC_MALF_TLP };
+	char path[160], link[PATH_MAX], *port;
+	const struct mmb_counters *page;
+	struct mmb_counters c0, c1;
+	struct mmb_region_info ri;
+	volatile uint32_t *bar;
+	unsigned int b, d, f, i;
+	uint32_t v;
+	int fd = dev_open("pci0"), inj;
+
+	EXPECT_OK(fd);
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s", pci_bdf);
+	EXPECT(realpath(path, link), "%s: %s", path, strerror(errno));
+	*strrchr(link, '/') = 0;
+	port = strrchr(link, '/') + 1;
+	EXPECT_EQ(sscanf(port, "0000:%x:%x.%x", &b, &d, &f), 3);
+	printf("# error injected at the root port %s\n", port);
+	bar = mmb_region_map_at(fd, 0, MMB_FAULT_SIGBUS, 0, PG);
+	EXPECT(bar, "map BAR0: %s", strerror(errno));
+	EXPECT_EQ(read32(bar, &v), 0);
+	page = mmb_counters_map(fd);
+	EXPECT(page, "counter page: %s", strerror(errno));
+	inj = open("/dev/aer_inject", O_WRONLY | O_CLOEXEC);
+	EXPECT(inj >= 0, "/dev/aer_inject: %s", strerror(errno));
+	COUNTERS_READ(page, &c0);
+	for (i = 0; i < 2; i++) {
+		struct aer_error_inj e = { .bus = b, .dev = d, .fn = f,
+					   .uncor_status = errors[i] };
+
+		EXPECT_EQ(write(inj, &e, sizeof(e)), (ssize_t)sizeof(e));
+		EXPECT_OK(wait_restores(page, c0.restore_count + i + 1));
+		COUNTERS_READ(page, &c1);
+		EXPECT_EQ(c1.revoke_count - c0.revoke_count, i + 1);
+		EXPECT_EQ(c1.regions_down, 0);
+		EXPECT_EQ(read32(bar, &v), 0);
+	}
+	close(inj);
+	EXPECT_OK(mmb_region_info_at(fd, 0, &ri));
+	EXPECT_EQ(ri.state, 0);
+	EXPECT_EQ(ri.revokes, 2);
+	EXPECT_EQ(ri.restores, 2);
+	munmap((void *)bar, PG);
+	mmb_counters_unmap(page);
+	close(fd);
+	return T_PASS;
+}
+
+static int test_testdev_aer(void)
+{
+	int r;
+
+	if (pci_find(0x1b36, 0x0005))
+		SKIP("no pci-testdev (1b36:0005)");
+	r = kmod_load("aer_inject");
+	if (r == -ENOENT)
+		SKIP("this kernel has no aer_inject");
+	EXPECT_OK(r);
+	r = on_mmb_pci("", "", testdev_aer);
+	/* It replaced the buses' config accessors: put them back. */
+	if (kmod_loadable("aer_inject"))
+		EXPECT_OK(module_unload("aer_inject"));
+	return r;
+}
+
 /*
  * mmb_pci unloaded while pci0 is open and mapped: the unbind that the
  * unload does is a removal (the mapping gets SIGBUS, the file -ENODEV),
@@ -960,6 +1061,7 @@ const struct mmb_test pci_tests[] = {
 	{ "pci/edu_intx", test_edu_intx },
 	{ "pci/ivshmem_bar2", test_ivshmem_bar2 },
 	{ "pci/reset", test_testdev_reset },
+	{ "pci/aer", test_testdev_aer },
 	{ "pci/vectors", test_doorbell_vectors },
 	{ "pci/unload_busy", test_unload_busy },
 	{ "pci/irq_modes", test_irq_modes },

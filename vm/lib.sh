@@ -197,8 +197,8 @@ make_initramfs() {
 	done
 	# Importers of the dmabuf/ cases, which load them (and unload them)
 	# themselves: lib/modules/<name>/order.  The debug kernel has them
-	# built in.
-	for m in vgem vivid; do
+	# built in.  So does pci/aer with the AER error injector.
+	for m in vgem vivid aer_inject; do
 		mkdir -p "$root/lib/modules/$m"
 		: >"$root/lib/modules/$m/order"
 		for f in $(modprobe -S "$rel" --show-depends "$m" 2>/dev/null |
