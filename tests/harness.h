@@ -243,6 +243,12 @@ long dma_mappings(void);
 /* A private anonymous mapping, or NULL. */
 void *map_anon(size_t len, int prot);
 
+/*
+ * Physical address of the page at @p (/proc/self/pagemap, which shows it
+ * to CAP_SYS_ADMIN only), or 0 when it has none.
+ */
+uint64_t page_phys(const void *p);
+
 /* The device's event count (MMB_IOC_INFO), UINT64_MAX on error. */
 uint64_t dev_count(int fd);
 

@@ -901,22 +901,6 @@ static int test_iommu_translates(void)
 
 #define STRAY_HOOK "/sys/kernel/debug/mmbridge/edu0/stray_dma"
 
-/* Physical address of the page at @p (/proc/self/pagemap), or 0. */
-static uint64_t page_phys(const void *p)
-{
-	int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
-	uint64_t e = 0;
-	ssize_t n;
-
-	if (fd < 0)
-		return 0;
-	n = pread(fd, &e, sizeof(e), (uintptr_t)p / 4096 * sizeof(e));
-	close(fd);
-	if (n != sizeof(e) || !(e >> 63))
-		return 0;
-	return (e & ((1ULL << 55) - 1)) * 4096;
-}
-
 /*
  * The edu engine aimed (test hook stray_dma) at a bus address nothing
  * mapped: the physical address of a locked page of this process, holding

@@ -535,6 +535,21 @@ void *map_anon(size_t len, int prot)
 	return p == MAP_FAILED ? NULL : p;
 }
 
+uint64_t page_phys(const void *p)
+{
+	int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	uint64_t e = 0;
+	ssize_t n;
+
+	if (fd < 0)
+		return 0;
+	n = pread(fd, &e, sizeof(e), (uintptr_t)p / 4096 * sizeof(e));
+	close(fd);
+	if (n != sizeof(e) || !(e >> 63))
+		return 0;
+	return (e & ((1ULL << 55) - 1)) * 4096;
+}
+
 uint64_t dev_count(int fd)
 {
 	struct mmb_info info;

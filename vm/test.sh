@@ -19,8 +19,9 @@ ensure_packages dkms pkg-config man-db fio
 start_all=$SECONDS
 # What the IOMMU guest runs: DMA by the device, streams, removal, and that
 # the IOMMU translates edu's DMA and faults a stray one; edu streams into
-# dma-bufs and vgem imports objects behind it.
-IOMMU_TESTS=edu/,stream/,dmabuf/stream_,dmabuf/vgem_import,life/unbind,life/copy_after_unbind,life/iommu_translates,life/iommu_blocks_stray_dma
+# dma-bufs and vgem imports objects behind it; mmb_pci confines the devices
+# handed to it, and blocks their DMA.
+IOMMU_TESTS=edu/,stream/,dmabuf/stream_,dmabuf/vgem_import,life/unbind,life/copy_after_unbind,life/iommu_translates,life/iommu_blocks_stray_dma,pci/
 
 # Build, boot and evaluate one guest in $2 (TAP lines and gates).
 run_kernel() {
