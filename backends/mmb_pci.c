@@ -367,6 +367,39 @@ err_put:
 	return ret;
 }
 
+/*
+ * Users the IOMMU confined programmed the device: a DMA they left it armed
+ * for must not start once its group is back in the kernel's DMA domain and
+ * the next driver turns bus mastering on.  So, while the group's DMA is
+ * still blocked, the device is reset (as vfio-pci resets a device its user
+ * lets go) and its config space put back as probe saved it.  The driver
+ * core holds the device's lock; the bridge's, which pci_reset_function()
+ * takes first, only if it is free, as vfio-pci does.
+ */
+static void mmb_pci_release_reset(struct mmb_pci *p)
+{
+	struct pci_dev *pdev = p->pdev, *bridge = pci_upstream_bridge(pdev);
+	int ret = -EBUSY;
+
+	if (!p->confined || pci_dev_is_disconnected(pdev))
+		return;
+	if (!bridge || pci_dev_trylock(bridge)) {
+		pci_cfg_access_lock(pdev);
+		ret = __pci_reset_function_locked(pdev);
+		pci_cfg_access_unlock(pdev);
+		if (bridge)
+			pci_dev_unlock(bridge);
+	}
+	pci_restore_state(pdev);
+	if (ret)
+		dev_warn(&pdev->dev,
+			 "%s: no reset at release (%d): a DMA its users left armed may start when a driver enables bus mastering\n",
+			 dev_name(&p->mdev.dev), ret);
+	else
+		dev_info(&pdev->dev, "%s: reset at release\n",
+			 dev_name(&p->mdev.dev));
+}
+
 static void mmb_pci_remove(struct pci_dev *pdev)
 {
 	struct mmb_pci *p = pci_get_drvdata(pdev);
@@ -376,6 +409,7 @@ static void mmb_pci_remove(struct pci_dev *pdev)
 	mmb_pci_free_irqs(p);
 	mmb_pci_free_vectors(p);
 	pci_clear_master(pdev);
+	mmb_pci_release_reset(p);
 	mmb_pci_unconfine(p);
 	mmb_device_put(&p->mdev);
 }

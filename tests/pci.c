@@ -1082,20 +1082,32 @@ static int test_testdev_aer(void)
 /*
  * mmb_pci unloaded while pci0 is open and mapped: the unbind that the
  * unload does is a removal (the mapping gets SIGBUS, the file -ENODEV),
- * and the open file does not keep the module.
+ * and the open file does not keep the module.  A confined device is reset
+ * before its group's DMA is handed back (pci-testdev, alone behind its
+ * root port, has a bus reset): exactly one "reset at release" in the
+ * kernel log, none for a raw one.
  */
 static int unload_busy(void)
 {
 	volatile uint32_t *bar;
 	struct mmb_info info;
+	char expected[96], splat[256];
+	int fd = dev_open("pci0"), kfd, seen = 0;
 	uint32_t v;
-	int fd = dev_open("pci0");
 
 	EXPECT_OK(fd);
 	bar = mmb_region_map_at(fd, 0, MMB_FAULT_SIGBUS, 0, PG);
 	EXPECT(bar, "map BAR0: %s", strerror(errno));
 	EXPECT_EQ(read32(bar, &v), 0);
+	snprintf(expected, sizeof(expected), "mmb_pci %s: pci0: reset at release",
+		 pci_bdf);
+	kfd = kmsg_open();
+	EXPECT_OK(kfd);
 	EXPECT_OK(module_unload("mmb_pci"));
+	EXPECT(!kmsg_splat_except(kfd, expected, &seen, splat, sizeof(splat)),
+	       "kernel log: %s", splat);
+	close(kfd);
+	EXPECT_EQ(seen, pci_confined() ? 1 : 0);
 	EXPECT(!module_loaded("mmb_pci"), "mmb_pci still loaded");
 	EXPECT_OK(wait_node("pci0", false));
 	EXPECT_EQ(read32(bar, &v), SIGBUS);
