@@ -392,8 +392,7 @@ static void mmb_pci_release_reset(struct mmb_pci *p)
 	}
 	pci_restore_state(pdev);
 	if (ret)
-		dev_warn(&pdev->dev,
-			 "%s: no reset at release (%d): a DMA its users left armed may start when a driver enables bus mastering\n",
+		dev_warn(&pdev->dev, "%s: no reset at release (%d)\n",
 			 dev_name(&p->mdev.dev), ret);
 	else
 		dev_info(&pdev->dev, "%s: reset at release\n",

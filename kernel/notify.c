@@ -234,8 +234,8 @@ static u32 mmb_vector_bit(u32 cause)
  * The part of a delivery that may take spinlock_t locks: @events events,
  * the last one @count, among them one of each vector in @vectors.
  */
-static void mmb_fanout(struct mmb_device *mdev, u64 count, u64 now,
-		       u32 vectors, unsigned int events)
+static void mmb_fanout(struct mmb_device *mdev, u64 count, u64 now, u32 vectors,
+		       unsigned int events)
 {
 	struct mmb_notify *n = &mdev->core->notify;
 	struct mmb_efd_reg *e;
@@ -427,8 +427,8 @@ static void mmb_notify_control_locked(struct mmb_device *mdev,
 		for (v = 0; v < MMB_VECTORS_MAX; v++) {
 			if (!(held->vectors & BIT(v)))
 				continue;
-			held->count = mmb_deliver_locked(n, MMB_EVENT_VECTOR_N(v),
-							 held->now);
+			held->count = mmb_deliver_locked(
+				n, MMB_EVENT_VECTOR_N(v), held->now);
 			held->events++;
 		}
 	}
@@ -858,8 +858,7 @@ static const struct file_operations mmb_event_fops = {
  *
  * Return: the new file descriptor or -errno.
  */
-static int mmb_notify_event_open(struct mmb_device *mdev, u32 flags,
-				 int vector)
+static int mmb_notify_event_open(struct mmb_device *mdev, u32 flags, int vector)
 {
 	struct mmb_event_file *ef;
 	int oflags = O_RDWR;
@@ -934,11 +933,12 @@ static int mmb_vector_arg(struct mmb_device *mdev, bool one, u32 vector,
 static int mmb_event_open_check(const void *arg)
 {
 	const struct mmb_event_open *eo = arg;
+	const u32 known = MMB_EVENT_NONBLOCK | MMB_EVENT_CLOEXEC |
+			  MMB_EVENT_ONE_VECTOR;
 
-	return eo->flags & ~(MMB_EVENT_NONBLOCK | MMB_EVENT_CLOEXEC |
-			     MMB_EVENT_ONE_VECTOR) || eo->reserved ?
-		       -EINVAL :
-		       0;
+	if (eo->flags & ~known)
+		return -EINVAL;
+	return eo->reserved ? -EINVAL : 0;
 }
 
 static long mmb_ioctl_event_open(void *ctx, struct file *file, void *arg)
@@ -947,8 +947,8 @@ static long mmb_ioctl_event_open(void *ctx, struct file *file, void *arg)
 	struct mmb_device *mdev = ((struct mmb_file *)ctx)->mdev;
 	int ret, vector;
 
-	ret = mmb_vector_arg(mdev, eo->flags & MMB_EVENT_ONE_VECTOR,
-			     eo->vector, &vector);
+	ret = mmb_vector_arg(mdev, eo->flags & MMB_EVENT_ONE_VECTOR, eo->vector,
+			     &vector);
 	return ret ? ret : mmb_notify_event_open(mdev, eo->flags, vector);
 }
 

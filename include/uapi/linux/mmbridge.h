@@ -358,7 +358,7 @@ enum mmb_event_cause {
  */
 #define MMB_VECTORS_MAX 32
 #define MMB_EVENT_VECTOR_N(n) (MMB_EVENT_VECTOR | ((__u32)(n) << 8))
-#define MMB_EVENT_CAUSE(cause) ((cause) & 0xff)
+#define MMB_EVENT_CAUSE(cause) (0xff & (cause))
 #define MMB_EVENT_VECTOR_OF(cause) ((cause) >> 8)
 
 #define MMB_MMAP_COUNTERS 0ULL /* mmap offset of the counter page */
