@@ -164,6 +164,19 @@ int kmsg_splat(int fd, char *line, size_t size);
  */
 int kmsg_splat_except(int fd, const char *expected, int *seen, char *line,
 		      size_t size);
+/* The same, reading for up to @ms until @expected has been seen once. */
+int kmsg_wait_expected(int fd, const char *expected, int *seen, char *line,
+		       size_t size, int ms);
+/*
+ * The verdict on one DMA of @len bytes into the page @page, which held
+ * pattern @seed, from a source that held @seed + 1: @blocked (an IOMMU
+ * stopped it), the page is unchanged and the kernel log (@kfd) reports the
+ * fault (the line starting with @expected) exactly once within 5 s;
+ * otherwise the first @len bytes are the source's and the rest unchanged.
+ * T_PASS, or T_FAIL having said why.
+ */
+int dma_verdict(const uint8_t *page, size_t len, uint64_t seed, bool blocked,
+		int kfd, const char *expected);
 
 /*
  * tests/kio.c: Linux aio by its system calls.  kaio_read() submits one

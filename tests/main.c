@@ -454,6 +454,48 @@ int kmsg_splat_except(int fd, const char *expected, int *seen, char *line,
 	}
 }
 
+int kmsg_wait_expected(int fd, const char *expected, int *seen, char *line,
+		       size_t size, int ms)
+{
+	uint64_t dl = now_ns() + ms * 1000000ULL;
+
+	for (;;) {
+		if (kmsg_splat_except(fd, expected, seen, line, size))
+			return 1;
+		if (*seen || now_ns() >= dl)
+			return 0;
+		usleep(10000);
+	}
+}
+
+int dma_verdict(const uint8_t *page, size_t len, uint64_t seed, bool blocked,
+		int kfd, const char *expected)
+{
+	char splat[256];
+	int seen = 0;
+	long bad;
+
+	if (blocked) {
+		bad = pattern_check(page, 4096, seed, 0);
+		EXPECT(bad < 0, "the DMA landed behind the IOMMU: byte %ld "
+		       "differs", bad);
+		/* Logged from the IOMMU's fault interrupt, maybe later. */
+		EXPECT(!kmsg_wait_expected(kfd, expected, &seen, splat,
+					   sizeof(splat), 5000),
+		       "kernel log: %s", splat);
+		EXPECT(seen == 1, "%d reports of the fault \"%s...\" in the "
+		       "kernel log, expected 1", seen, expected);
+		return T_PASS;
+	}
+	bad = pattern_check(page, len, seed + 1, 0);
+	EXPECT(bad < 0, "without an IOMMU the DMA did not land: byte %ld "
+	       "differs", bad);
+	bad = pattern_check(page + len, 4096 - len, seed, len);
+	EXPECT(bad < 0, "beyond the transfer: byte %ld differs",
+	       (long)len + bad);
+	return T_PASS;
+}
+
 int kmsg_splat(int fd, char *line, size_t size)
 {
 	return kmsg_splat_except(fd, NULL, NULL, line, size);
