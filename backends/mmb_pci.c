@@ -69,6 +69,7 @@ struct mmb_pci {
 	int nvec; /* vectors allocated (mdev.nr_vectors) */
 	int nreq; /* of which handlers are requested */
 	bool intx;
+	bool unmaskable; /* INTx, its handler requested; see irq_unmask */
 	bool dma_owner; /* the group's DMA is ours, and blocked */
 	bool confined;
 	struct mmb_pci_vec vec[MMB_VECTORS_MAX];
@@ -108,7 +109,9 @@ static void mmb_pci_irq_unmask(struct mmb_device *mdev)
 {
 	struct mmb_pci *p = to_mmb_pci(mdev);
 
-	if (p->intx && !pci_check_and_unmask_intx(p->pdev))
+	/* Not before the handler is there to mask it again. */
+	if (smp_load_acquire(&p->unmaskable) &&
+	    !pci_check_and_unmask_intx(p->pdev))
 		mmb_irq_vector(mdev, 0);
 }
 
@@ -312,6 +315,7 @@ static int mmb_pci_request_irqs(struct mmb_pci *p)
 		}
 		p->nreq++;
 	}
+	smp_store_release(&p->unmaskable, p->intx);
 	return 0;
 }
 
@@ -372,9 +376,10 @@ err_put:
  * for must not start once its group is back in the kernel's DMA domain and
  * the next driver turns bus mastering on.  So, while the group's DMA is
  * still blocked, the device is reset (as vfio-pci resets a device its user
- * lets go) and its config space put back as probe saved it.  The driver
- * core holds the device's lock; the bridge's, which pci_reset_function()
- * takes first, only if it is free, as vfio-pci does.
+ * lets go) and its config space put back as it is now: INTx masked, bus
+ * mastering and MSI off (as pci_reset_function() saves and restores it).
+ * The driver core holds the device's lock; the bridge's, which
+ * pci_reset_function() takes first, only if it is free, as vfio-pci does.
  */
 static void mmb_pci_release_reset(struct mmb_pci *p)
 {
@@ -383,6 +388,7 @@ static void mmb_pci_release_reset(struct mmb_pci *p)
 
 	if (!p->confined || pci_dev_is_disconnected(pdev))
 		return;
+	pci_save_state(pdev);
 	if (!bridge || pci_dev_trylock(bridge)) {
 		pci_cfg_access_lock(pdev);
 		ret = __pci_reset_function_locked(pdev);
@@ -390,7 +396,8 @@ static void mmb_pci_release_reset(struct mmb_pci *p)
 		if (bridge)
 			pci_dev_unlock(bridge);
 	}
-	pci_restore_state(pdev);
+	if (!ret)
+		pci_restore_state(pdev);
 	if (ret)
 		dev_warn(&pdev->dev, "%s: no reset at release (%d)\n",
 			 dev_name(&p->mdev.dev), ret);

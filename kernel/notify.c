@@ -39,8 +39,12 @@
 #include "compat.h"
 #include "priv.h"
 
-/* Rings on one device, over all files: bounds the handler's work. */
+/*
+ * Rings and eventfds on one device, over all files: they bound the
+ * handler's work, which runs with interrupts off.
+ */
 #define MMB_RINGS_PER_DEVICE 256
+#define MMB_EVENTFDS_PER_DEVICE 256
 
 /**
  * struct mmb_ring_reg - a registered pinned ring.
@@ -673,7 +677,8 @@ static int mmb_notify_unpin_ring(struct mmb_device *mdev,
  * @fd:		an eventfd, or -1 to unregister
  * @vector:	the vector whose events signal it, or -1 for every event
  *
- * Return: 0; -EBADF for a bad @fd; -EINVAL when it is not an eventfd.
+ * Return: 0; -EBADF for a bad @fd; -EINVAL when it is not an eventfd;
+ * -ENOSPC when the device has MMB_EVENTFDS_PER_DEVICE already.
  */
 static int mmb_notify_set_eventfd(struct mmb_device *mdev,
 				  struct mmb_notify_fd *nfd, int fd, int vector)
@@ -682,6 +687,7 @@ static int mmb_notify_set_eventfd(struct mmb_device *mdev,
 	struct mmb_efd_reg *e = NULL, *old;
 	struct eventfd_ctx *ctx;
 	unsigned long flags;
+	int ret = 0;
 
 	if (fd < -1)
 		return -EBADF;
@@ -701,11 +707,21 @@ static int mmb_notify_set_eventfd(struct mmb_device *mdev,
 	mutex_lock(&nfd->lock);
 	spin_lock_irqsave(&n->efd_lock, flags);
 	old = nfd->efd[vector + 1];
-	if (old)
-		list_del(&old->node);
-	if (e)
-		list_add_tail(&e->node, &n->eventfds);
-	nfd->efd[vector + 1] = e;
+	if (e && !old && n->nr_eventfds >= MMB_EVENTFDS_PER_DEVICE) {
+		/* A replacement always fits; a new registration may not. */
+		old = e;
+		ret = -ENOSPC;
+	} else {
+		if (old) {
+			list_del(&old->node);
+			n->nr_eventfds--;
+		}
+		if (e) {
+			list_add_tail(&e->node, &n->eventfds);
+			n->nr_eventfds++;
+		}
+		nfd->efd[vector + 1] = e;
+	}
 	spin_unlock_irqrestore(&n->efd_lock, flags);
 	mutex_unlock(&nfd->lock);
 
@@ -713,7 +729,7 @@ static int mmb_notify_set_eventfd(struct mmb_device *mdev,
 		eventfd_ctx_put(old->ctx);
 		kfree(old);
 	}
-	return 0;
+	return ret;
 }
 
 /**

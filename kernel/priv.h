@@ -142,6 +142,7 @@ enum mmb_stat {
  * @nr_rings:	length of @rings; @lock
  * @efd_lock:	@eventfds; IRQ-safe
  * @eventfds:	registered eventfds
+ * @nr_eventfds: length of @eventfds; @efd_lock
  * @dead:	the device was removed
  * @wq:		woken on every interrupt and on removal
  */
@@ -163,6 +164,7 @@ struct mmb_notify {
 	unsigned int nr_rings;
 	spinlock_t efd_lock; /* @eventfds; IRQ-safe */
 	struct list_head eventfds;
+	unsigned int nr_eventfds;
 	bool dead;
 	wait_queue_head_t wq;
 };

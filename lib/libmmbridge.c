@@ -158,6 +158,11 @@ void mmb_counters_unmap(const struct mmb_counters *page)
 		munmap((void *)page, sysconf(_SC_PAGESIZE));
 }
 
+/* struct mmb_counters as ABI 6 made it: up to its vector_counts. */
+#define MMB_COUNTERS_SIZE_6                           \
+	(offsetof(struct mmb_counters, vector_counts) + \
+	 sizeof(((struct mmb_counters *)0)->vector_counts))
+
 /*
  * The reader side of the kernel's sequence count: an even sequence number
  * that is the same before and after reading the fields proves that no
@@ -198,7 +203,7 @@ int mmb_counters_read_tries(const struct mmb_counters *page,
 		/* A page of a kernel before ABI 6 ends before these. */
 		for (i = 0; i < MMB_VECTORS_MAX; i++)
 			snap->vector_counts[i] =
-				snap->size >= sizeof(*snap) ?
+				snap->size >= MMB_COUNTERS_SIZE_6 ?
 					pg->vector_counts[i] : 0;
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
 		if (__atomic_load_n(&page->seq, __ATOMIC_RELAXED) == seq)

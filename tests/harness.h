@@ -345,6 +345,8 @@ uint64_t test_seed(void);
  * cleared (written back unless both are 0): its new value, or -errno.
  */
 int pci_command(const char *bdf, uint16_t set, uint16_t clear);
+/* The status register of PCI device @bdf: its value, or -errno. */
+int pci_status(const char *bdf);
 
 /* Drop capability @cap from the calling thread's effective set: 0, -errno. */
 int cap_drop(int cap);

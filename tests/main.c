@@ -95,6 +95,21 @@ int pci_command(const char *bdf, uint16_t set, uint16_t clear)
 	return r;
 }
 
+int pci_status(const char *bdf)
+{
+	char path[128];
+	uint16_t st;
+	int fd, r;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/config", bdf);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	r = pread(fd, &st, 2, 6) == 2 ? st : -EIO;
+	close(fd);
+	return r;
+}
+
 /* PCI address of a device, from its sysfs link. */
 int device_bdf(const char *name, char *bdf, size_t size)
 {

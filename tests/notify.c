@@ -244,10 +244,55 @@ static int test_eventfd(void)
 	return for_each_irq_dev(eventfd_case);
 }
 
+/*
+ * A device takes 256 eventfd registrations over all its files, which bounds
+ * what its interrupt handler does with interrupts off: the 257th is
+ * -ENOSPC, a replacement in a place taken still works, and a place given
+ * up (by -1 or by closing the file) takes a new one.  Every registration
+ * is signalled.
+ */
+static int test_eventfd_limit(void)
+{
+	enum { LIMIT = 256 };
+	int fds[LIMIT + 1], efd, efd2, i;
+	uint64_t v;
+
+	efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	efd2 = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	EXPECT(efd >= 0 && efd2 >= 0, "eventfd: %s", strerror(errno));
+	for (i = 0; i <= LIMIT; i++) {
+		fds[i] = dev_open("soft0");
+		EXPECT_OK(fds[i]);
+	}
+	for (i = 0; i < LIMIT; i++)
+		EXPECT_OK(mmb_eventfd(fds[i], efd));
+	EXPECT_ERR(mmb_eventfd(fds[LIMIT], efd), ENOSPC);
+	EXPECT_OK(mmb_eventfd(fds[0], efd2));	/* a replacement */
+	EXPECT_OK(mmb_irq_trigger(fds[0], 1, NULL));
+	EXPECT_EQ(read(efd, &v, 8), 8);
+	EXPECT_EQ(v, LIMIT - 1);
+	EXPECT_EQ(read(efd2, &v, 8), 8);
+	EXPECT_EQ(v, 1);
+	EXPECT_OK(mmb_eventfd(fds[1], -1));
+	EXPECT_OK(mmb_eventfd(fds[LIMIT], efd));
+	EXPECT_ERR(mmb_eventfd(fds[1], efd), ENOSPC);
+	close(fds[2]);
+	EXPECT_OK(mmb_eventfd(fds[1], efd));
+	EXPECT_OK(mmb_irq_trigger(fds[0], 1, NULL));
+	EXPECT_EQ(read(efd, &v, 8), 8);
+	EXPECT_EQ(v, LIMIT - 1);
+	for (i = 0; i <= LIMIT; i++)
+		if (i != 2)
+			close(fds[i]);
+	close(efd);
+	close(efd2);
+	return T_PASS;
+}
+
 /* O_NONBLOCK (at open or set later) makes a read with nothing new -EAGAIN. */
 static int nonblock_case(const char *name)
 {
-	struct mmb_event_open eo = { .argsz = sizeof(eo), .flags = 1U << 2 };
+	struct mmb_event_open eo = { .argsz = sizeof(eo), .flags = 1U << 3 };
 	int fd = dev_open(name), efd, efd2;
 	uint64_t c0, v;
 
@@ -770,6 +815,7 @@ const struct mmb_test notify_tests[] = {
 	{ "notify/read_blocks_until_irq", test_read_blocks_until_irq },
 	{ "notify/poll", test_poll },
 	{ "notify/eventfd", test_eventfd },
+	{ "notify/eventfd_limit", test_eventfd_limit },
 	{ "notify/nonblock_eagain", test_nonblock_eagain },
 	{ "notify/many_waiters", test_many_waiters },
 	{ "notify/counter_page_consistent", test_counter_page_consistent, 300 },

@@ -47,6 +47,7 @@
 #define EDU_DMA_TO_BUS	0x2
 #define EDU_DMA_BUF	0x40000
 #define PCI_CMD_INTX_DISABLE 0x400
+#define PCI_STATUS_INTX	0x08
 
 static char pci_bdf[32];
 static const char *pci_owner;	/* the device's own node ("edu0"), or "" */
@@ -736,6 +737,7 @@ static int testdev_reset(void)
 	bar = mmb_region_map_at(fd, 0, MMB_FAULT_SIGBUS, 0, PG);
 	EXPECT(bar, "map BAR0: %s", strerror(errno));
 	EXPECT_EQ(read32(bar, &v), 0);
+	EXPECT_EQ(v, 0); /* pci-testdev idle, decoding its BAR */
 	page = mmb_counters_map(fd);
 	EXPECT(page, "counter page: %s", strerror(errno));
 	COUNTERS_READ(page, &c0);
@@ -751,6 +753,7 @@ static int testdev_reset(void)
 	EXPECT_EQ(ri.revokes, 1);
 	EXPECT_EQ(ri.restores, 1);
 	EXPECT_EQ(read32(bar, &v), 0);
+	EXPECT_EQ(v, 0); /* pci-testdev idle, decoding its BAR */
 
 	munmap((void *)bar, PG);
 	mmb_counters_unmap(page);
@@ -1021,6 +1024,7 @@ static int testdev_aer(void)
 	bar = mmb_region_map_at(fd, 0, MMB_FAULT_SIGBUS, 0, PG);
 	EXPECT(bar, "map BAR0: %s", strerror(errno));
 	EXPECT_EQ(read32(bar, &v), 0);
+	EXPECT_EQ(v, 0); /* pci-testdev idle, decoding its BAR */
 	page = mmb_counters_map(fd);
 	EXPECT(page, "counter page: %s", strerror(errno));
 	inj = open("/dev/aer_inject", O_WRONLY | O_CLOEXEC);
@@ -1036,6 +1040,7 @@ static int testdev_aer(void)
 		EXPECT_EQ(c1.revoke_count - c0.revoke_count, i + 1);
 		EXPECT_EQ(c1.regions_down, 0);
 		EXPECT_EQ(read32(bar, &v), 0);
+		EXPECT_EQ(v, 0); /* pci-testdev idle, decoding its BAR */
 	}
 	close(inj);
 	EXPECT_OK(mmb_region_info_at(fd, 0, &ri));
@@ -1085,6 +1090,7 @@ static int unload_busy(void)
 	bar = mmb_region_map_at(fd, 0, MMB_FAULT_SIGBUS, 0, PG);
 	EXPECT(bar, "map BAR0: %s", strerror(errno));
 	EXPECT_EQ(read32(bar, &v), 0);
+	EXPECT_EQ(v, 0); /* pci-testdev idle, decoding its BAR */
 	snprintf(expected, sizeof(expected), "mmb_pci %s: pci0: reset at release",
 		 pci_bdf);
 	kfd = kmsg_open();
@@ -1101,6 +1107,48 @@ static int unload_busy(void)
 	munmap((void *)bar, PG);
 	close(fd);
 	return T_PASS;
+}
+
+/*
+ * INTx left asserted when mmb_pci lets edu go: delivery disabled, the
+ * interrupt raised and never acknowledged (the line masks itself, and
+ * stays masked when the close enables delivery again, being still
+ * asserted), then the unbind.  With no handler left, the line must stay
+ * masked in the command register, whatever the release does (a confined
+ * device's reset included): unmasked, a shared line would storm.
+ */
+static int edu_intx_release(void)
+{
+	const struct mmb_counters *page;
+	volatile uint32_t *bar;
+	struct mmb_counters c;
+	int fd = dev_open("pci0"), cmd, st;
+
+	EXPECT_OK(fd);
+	bar = mmb_region_map_at(fd, 0, MMB_FAULT_SIGBUS, 0, PG);
+	EXPECT(bar, "map BAR0: %s", strerror(errno));
+	page = mmb_counters_map(fd);
+	EXPECT(page, "counter page: %s", strerror(errno));
+	COUNTERS_READ(page, &c);
+	EXPECT_OK(mmb_irq_control(fd, 0));
+	bar[EDU_IRQ_RAISE / 4] = 1;
+	EXPECT_OK(wait_masked(page, c.masked_count + 1));
+	munmap((void *)bar, PG);
+	mmb_counters_unmap(page);
+	close(fd);
+	EXPECT_OK(pci_sysfs(pci_bdf, "driver/unbind", pci_bdf));
+	cmd = pci_command(pci_bdf, 0, 0);
+	st = pci_status(pci_bdf);
+	EXPECT(st >= 0 && (st & PCI_STATUS_INTX),
+	       "status %#x: INTx not asserted, the case proves nothing", st);
+	EXPECT(cmd >= 0 && (cmd & PCI_CMD_INTX_DISABLE),
+	       "command %#x: INTx asserted and unmasked with no driver", cmd);
+	return T_PASS;
+}
+
+static int test_edu_intx_release(void)
+{
+	return on_mmb_pci("edu0", "pci_irq_mode=intx", edu_intx_release);
 }
 
 static int test_unload_busy(void)
@@ -1267,6 +1315,7 @@ const struct mmb_test pci_tests[] = {
 	{ "pci/aer", test_testdev_aer },
 	{ "pci/vectors", test_doorbell_vectors },
 	{ "pci/unload_busy", test_unload_busy },
+	{ "pci/intx_release", test_edu_intx_release },
 	{ "pci/irq_modes", test_irq_modes },
 	{ "pci/uio_pci_generic", test_uio_pci_generic },
 	{ NULL }

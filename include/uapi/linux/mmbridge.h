@@ -463,7 +463,9 @@ struct mmb_event_open {
  * (MMB_EVENTFD_ONE_VECTOR), as vfio-pci has one per vector; a new one
  * replaces the old in its place, and -1 empties it.  Not an eventfd:
  * -EINVAL; not a file descriptor: -EBADF; a @vector the device does not
- * have (mmb_info.nr_vectors or more): -EINVAL.
+ * have (mmb_info.nr_vectors or more): -EINVAL; a new registration when
+ * the device has 256 (over all its files; they bound the interrupt
+ * handler's work): -ENOSPC.
  */
 struct mmb_eventfd {
 	__u32 argsz;
