@@ -315,6 +315,7 @@ static int mmb_pci_request_irqs(struct mmb_pci *p)
 		}
 		p->nreq++;
 	}
+	/* Pairs with irq_unmask's acquire: the handler is there before. */
 	smp_store_release(&p->unmaskable, p->intx);
 	return 0;
 }

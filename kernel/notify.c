@@ -408,7 +408,7 @@ static void mmb_notify_control_locked(struct mmb_device *mdev,
 {
 	struct mmb_notify *n = &mdev->core->notify;
 	unsigned long flags;
-	u32 v;
+	u32 v, cause;
 
 	lockdep_assert_held(&mdev->core->ctl_lock);
 	memset(held, 0, sizeof(*held));
@@ -431,8 +431,8 @@ static void mmb_notify_control_locked(struct mmb_device *mdev,
 		for (v = 0; v < MMB_VECTORS_MAX; v++) {
 			if (!(held->vectors & BIT(v)))
 				continue;
-			held->count = mmb_deliver_locked(
-				n, MMB_EVENT_VECTOR_N(v), held->now);
+			cause = MMB_EVENT_VECTOR_N(v);
+			held->count = mmb_deliver_locked(n, cause, held->now);
 			held->events++;
 		}
 	}
