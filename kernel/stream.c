@@ -391,8 +391,14 @@ static bool mmb_stream_same_creds(const struct cred *c, const struct cred *old)
  * an exec of a set-user-ID or file-capability program) whoever holds the
  * fd must not be able to signal it: the signal is not sent, as the kernel
  * drops a parent-death signal then.
+ *
+ * It is sent under the stream's lock, in the same section that counts the
+ * frame as produced: a stop, which takes the lock after the transfer in
+ * flight is done, returns only once every produced frame's signal is
+ * queued, and a closer woken by the completion cannot free the stream
+ * before the signal is out.
  */
-static struct pid *mmb_stream_signal_target(struct mmb_stream *s)
+static void mmb_stream_signal(struct mmb_stream *s)
 {
 	struct task_struct *t;
 	bool ok;
@@ -402,7 +408,8 @@ static struct pid *mmb_stream_signal_target(struct mmb_stream *s)
 	t = pid_task(s->sig_pid, PIDTYPE_TGID);
 	ok = t && mmb_stream_same_creds(__task_cred(t), s->sig_cred);
 	rcu_read_unlock();
-	return ok ? get_pid(s->sig_pid) : NULL;
+	if (ok)
+		kill_pid(s->sig_pid, s->sig, 1);
 }
 
 /* Submit the next chunk; on failure the frame goes back. */
@@ -459,10 +466,8 @@ static bool mmb_stream_kick(struct mmb_stream *s)
 static void mmb_stream_done(struct mmb_dma_req *req)
 {
 	struct mmb_stream *s = container_of(req, struct mmb_stream, req);
-	struct pid *sig_pid = NULL;
 	struct mmb_sframe *f;
 	unsigned long flags;
-	int sig = 0;
 
 	spin_lock_irqsave(&s->lock, flags);
 	f = &s->frames[s->cur];
@@ -500,23 +505,12 @@ static void mmb_stream_done(struct mmb_dma_req *req)
 	s->fifo_count++;
 	s->st.produced++;
 	s->cur = -1;
-	/*
-	 * The signal is sent after the lock is dropped, and by then a closer
-	 * woken below may have freed the stream: everything it needs is
-	 * taken now.
-	 */
-	if (s->mode == MMB_STREAM_NAIVE) {
-		sig_pid = mmb_stream_signal_target(s);
-		sig = s->sig;
-	}
+	if (s->mode == MMB_STREAM_NAIVE)
+		mmb_stream_signal(s);
 	if (!s->period)
 		mmb_stream_kick(s);
 	wake_up_all(&s->wq);
 	spin_unlock_irqrestore(&s->lock, flags);
-	if (sig_pid) {
-		kill_pid(sig_pid, sig, 1);
-		put_pid(sig_pid);
-	}
 }
 
 /*
