@@ -5,7 +5,10 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
 
+#include "include/mmbridge.h"
 #include "mmb_test.h"
 
 static int mmb_ioctl(int fd, unsigned long cmd, void *arg)
@@ -97,4 +100,33 @@ long mmb_stream_check(const void *frame, uint64_t size, uint64_t seed,
 		if (p[o] != (uint8_t)(w >> (8 * (src & 7))))
 			return o;
 	}
+}
+
+uint64_t mmb_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+size_t mmb_page_size(void)
+{
+	static size_t pg;
+
+	if (!pg)
+		pg = sysconf(_SC_PAGESIZE);
+	return pg;
+}
+
+void *mmb_obj_new(int fd, uint64_t size, uint32_t placement, uint32_t *h)
+{
+	uint64_t off;
+	int r = mmb_obj_create(fd, size, placement, h, &off);
+
+	if (r) {
+		errno = -r;
+		return NULL;
+	}
+	return mmb_obj_map(fd, off, size);
 }

@@ -39,4 +39,17 @@ int mmb_stream_fetch(int sfd, void *buf, size_t len, struct mmb_frame *frame);
 long mmb_stream_check(const void *frame, uint64_t size, uint64_t seed,
 		      uint64_t pattern_size, uint64_t seq);
 
+/* CLOCK_MONOTONIC in nanoseconds. */
+uint64_t mmb_now_ns(void);
+
+/* The page size, from sysconf(_SC_PAGESIZE). */
+size_t mmb_page_size(void);
+
+/*
+ * Create an object of @size bytes with @placement (MMB_IOC_OBJ_CREATE),
+ * its handle in *@h, and map all of it shared, read and write; NULL on
+ * failure, errno set.
+ */
+void *mmb_obj_new(int fd, uint64_t size, uint32_t placement, uint32_t *h);
+
 #endif /* MMB_TEST_H */

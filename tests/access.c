@@ -17,7 +17,6 @@
 
 #include "harness.h"
 
-#define PG	4096UL
 
 /*
  * A child that maps @len bytes of @name's region at @off with @policy,

@@ -26,7 +26,6 @@
 #include "harness.h"
 #include "kmod/mmb_dynimp.h"
 
-#define PG 4096UL
 
 /* DRM's uapi (include/uapi/drm/drm.h), which the build host lacks. */
 struct drm_version {

@@ -25,7 +25,6 @@
 
 #include "harness.h"
 
-#define PAGE	4096UL
 
 static int worker_fd(uint64_t seed)
 {
@@ -50,7 +49,7 @@ static uint64_t pagemap(const void *addr)
 
 	if (fd < 0)
 		return 0;
-	if (pread(fd, &e, sizeof(e), ((uintptr_t)addr / PAGE) * 8) != sizeof(e))
+	if (pread(fd, &e, sizeof(e), ((uintptr_t)addr / PG) * 8) != sizeof(e))
 		e = 0;
 	close(fd);
 	return e;
@@ -92,14 +91,14 @@ static int test_swapped_out(void)
 		size_t p;
 
 		EXPECT_OK(madvise(buf, len, MADV_PAGEOUT) ? -errno : 0);
-		for (p = 0; p < len; p += PAGE)
+		for (p = 0; p < len; p += PG)
 			swapped += !!(pagemap(buf + p) & PM_SWAP);
 	}
 	EXPECT(swapped > 0, "no page went to swap (is swap on?)");
 	EXPECT_EQ(read(fd, buf, len), len);
 	EXPECT(pattern_check(buf, len, seed, 0) < 0, "data wrong");
-	for (i = 0; i < len; i += PAGE)
-		EXPECT(pagemap(buf + i) & PM_PRESENT, "page %zu not back", i / PAGE);
+	for (i = 0; i < len; i += PG)
+		EXPECT(pagemap(buf + i) & PM_PRESENT, "page %zu not back", i / PG);
 	close(fd);
 	return T_PASS;
 }
@@ -428,7 +427,7 @@ static int test_hostile_targets(void)
 		0xffff888000000000ULL, 0xffffffff81000000ULL,
 		0x8000000000000000ULL, 0,
 	};
-	uint8_t *none = map_anon(4 * PAGE, PROT_NONE);
+	uint8_t *none = map_anon(4 * PG, PROT_NONE);
 	const struct mmb_counters *page;
 	struct io_event ev;
 	struct iocb cb;
@@ -443,7 +442,7 @@ static int test_hostile_targets(void)
 	for (mode = MMB_COPY_SYNC; mode <= MMB_COPY_WORKER; mode++) {
 		EXPECT_OK(mmb_copy_config(fd, mode, MMB_SRC_GEN, 1,
 					  MMB_COPY_SET_OFFSET, 0));
-		EXPECT_ERR(read(fd, none, PAGE) < 0 ? -errno : 0, EFAULT);
+		EXPECT_ERR(read(fd, none, PG) < 0 ? -errno : 0, EFAULT);
 		EXPECT_ERR(read(fd, (void *)page, 64) < 0 ? -errno : 0, EFAULT);
 		for (i = 0; i < sizeof(kaddrs) / sizeof(kaddrs[0]); i++)
 			EXPECT_ERR(read(fd, (void *)(uintptr_t)kaddrs[i], 64) < 0 ?
@@ -451,14 +450,14 @@ static int test_hostile_targets(void)
 	}
 	/* An aio read of a WORKER file: the completion carries -EFAULT. */
 	EXPECT_OK(kaio_setup(1, &ctx));
-	EXPECT_OK(kaio_read(ctx, &cb, fd, none, PAGE, 0, 0, 5));
+	EXPECT_OK(kaio_read(ctx, &cb, fd, none, PG, 0, 0, 5));
 	EXPECT_EQ(kaio_reap(ctx, 1, 1, &ev, 20000), 1);
 	EXPECT_EQ(ev.data, 5);
 	EXPECT_EQ(ev.res, -EFAULT);
 	kaio_destroy(ctx);
 	EXPECT_EQ(page->size, sizeof(*page));
-	EXPECT_EQ(mprotect(none, 4 * PAGE, PROT_READ), 0);
-	for (i = 0; i < 4 * PAGE; i++)
+	EXPECT_EQ(mprotect(none, 4 * PG, PROT_READ), 0);
+	for (i = 0; i < 4 * PG; i++)
 		EXPECT(!none[i], "PROT_NONE byte %zu written", i);
 	close(fd);
 	return T_PASS;
@@ -471,7 +470,7 @@ static int test_hostile_targets(void)
  */
 static int test_read_into_own_mapping(void)
 {
-	const size_t len = 16 * PAGE;
+	const size_t len = 16 * PG;
 	volatile uint8_t *reg, *obj, *sig, *wait;
 	uint64_t off;
 	uint32_t h;
@@ -535,9 +534,11 @@ struct uffd_server {
 static void *uffd_serve(void *arg)
 {
 	struct uffd_server *sv = arg;
-	static uint8_t src[PAGE] __attribute__((aligned(PAGE)));
+	uint8_t *src = map_anon(PG, PROT_READ | PROT_WRITE);
 
-	memset(src, 0xee, sizeof(src));
+	if (src == MAP_FAILED)
+		return NULL;
+	memset(src, 0xee, PG);
 	while (!atomic_load(&sv->stop)) {
 		struct pollfd pf = { sv->uffd, POLLIN, 0 };
 		struct uffd_msg msg;
@@ -548,12 +549,13 @@ static void *uffd_serve(void *arg)
 		if (read(sv->uffd, &msg, sizeof(msg)) != sizeof(msg) ||
 		    msg.event != UFFD_EVENT_PAGEFAULT)
 			continue;
-		cp.dst = msg.arg.pagefault.address & ~(PAGE - 1);
+		cp.dst = msg.arg.pagefault.address & ~(PG - 1);
 		cp.src = (uintptr_t)src;
-		cp.len = PAGE;
+		cp.len = PG;
 		if (!ioctl(sv->uffd, UFFDIO_COPY, &cp))
 			atomic_fetch_add(&sv->served, 1);
 	}
+	munmap(src, PG);
 	return NULL;
 }
 
@@ -565,7 +567,7 @@ static void *uffd_serve(void *arg)
  */
 static int test_userfaultfd_target(void)
 {
-	const size_t len = 8 * PAGE;
+	const size_t len = 8 * PG;
 	struct uffd_server sv = { 0 };
 	pthread_t th;
 	uint8_t *buf;
@@ -613,10 +615,10 @@ static int test_userfaultfd_target(void)
 	usleep(300000);
 	kill(pid, SIGKILL);
 	{
-		uint64_t deadline = now_ns() + 20000000000ULL;
+		uint64_t deadline = mmb_now_ns() + 20000000000ULL;
 		pid_t w;
 
-		while ((w = waitpid(pid, &st, WNOHANG)) == 0 && now_ns() < deadline)
+		while ((w = waitpid(pid, &st, WNOHANG)) == 0 && mmb_now_ns() < deadline)
 			usleep(1000);
 		EXPECT(w == pid, "reader stuck on its userfaultfd after SIGKILL");
 	}
@@ -808,8 +810,8 @@ static int stall_bystander(void)
 		return 38;
 	if (mmb_irq_copy(fd, &rec) || mmb_irq_trigger(fd, 1, NULL))
 		return 39;
-	deadline = now_ns() + 30000000000ULL;
-	while (!vr->irq_count && now_ns() < deadline)
+	deadline = mmb_now_ns() + 30000000000ULL;
+	while (!vr->irq_count && mmb_now_ns() < deadline)
 		usleep(1000);
 	if (!vr->irq_count)
 		return 40;
@@ -911,12 +913,12 @@ static int copy_threads_busy(void)
 /* Wait up to @ns for @pid; true if it was reaped, its status in *@st. */
 static bool reap_within(pid_t pid, uint64_t ns, int *st, uint64_t *took)
 {
-	uint64_t t0 = now_ns();
+	uint64_t t0 = mmb_now_ns();
 	pid_t w;
 
-	while (!(w = waitpid(pid, st, WNOHANG)) && now_ns() - t0 < ns)
+	while (!(w = waitpid(pid, st, WNOHANG)) && mmb_now_ns() - t0 < ns)
 		usleep(1000);
-	*took = now_ns() - t0;
+	*took = mmb_now_ns() - t0;
 	return w == pid;
 }
 
@@ -987,9 +989,9 @@ static int stall_run(enum stall_kind kind)
 	}
 	/* Its userfaultfd is still open here: the death ended the copy. */
 	if (held && dead) {
-		uint64_t t0 = now_ns();
+		uint64_t t0 = mmb_now_ns();
 
-		while ((busy = copy_threads_busy()) && now_ns() - t0 < 1000000000ULL)
+		while ((busy = copy_threads_busy()) && mmb_now_ns() - t0 < 1000000000ULL)
 			usleep(1000);
 		if (busy)
 			show_copy_threads();
@@ -1104,23 +1106,23 @@ static int exit_run(enum stall_kind kind)
 	dead = reap_within(victim, 40000000000ULL, &st, &took);
 	EXPECT(dead, "the victim was still there after 40 s");
 	EXPECT(WIFEXITED(st) && !WEXITSTATUS(st), "victim status %#x", st);
-	t0 = now_ns();
+	t0 = mmb_now_ns();
 	do {
 		EXPECT_OK(mmb_copy_status(fd, &cs));
 		if (!cs.inflight)
 			break;
 		usleep(1000);
-	} while (now_ns() - t0 < 2000000000ULL);
+	} while (mmb_now_ns() - t0 < 2000000000ULL);
 	printf("# %s: the victim exited; %u read(s) of it still in flight %.3f s later, %d copy thread(s) in its fault\n",
-	       stall_names[kind], cs.inflight, (now_ns() - t0) / 1e9,
+	       stall_names[kind], cs.inflight, (mmb_now_ns() - t0) / 1e9,
 	       copy_threads_busy());
 	if (cs.inflight)
 		show_copy_threads();
 	/* Whatever happened, closing the userfaultfd lets the copy end. */
 	close(u);
 	r = cs.inflight;
-	t0 = now_ns();
-	while (cs.inflight && now_ns() - t0 < 10000000000ULL) {
+	t0 = mmb_now_ns();
+	while (cs.inflight && mmb_now_ns() - t0 < 10000000000ULL) {
 		usleep(1000);
 		EXPECT_OK(mmb_copy_status(fd, &cs));
 	}
@@ -1222,8 +1224,8 @@ static int stall_parked(void)
 	for (i = 0; i < PARK_NR; i++)
 		EXPECT_OK(kaio_read(ctx, &cbs[i], fd, buf + i * pg, pg, 0, 0, i));
 	/* The worker's and four detached threads: five in all. */
-	t0 = now_ns();
-	while ((threads = copy_threads(false)) < 5 && now_ns() - t0 < 10000000000ULL)
+	t0 = mmb_now_ns();
+	while ((threads = copy_threads(false)) < 5 && mmb_now_ns() - t0 < 10000000000ULL)
 		usleep(10000);
 	usleep(300000);
 	threads = copy_threads(false);
@@ -1247,10 +1249,10 @@ static int stall_parked(void)
 	{
 		int st = 0;
 
-		t0 = now_ns();
-		while (!waitpid(by, &st, WNOHANG) && now_ns() - t0 < 10000000000ULL)
+		t0 = mmb_now_ns();
+		while (!waitpid(by, &st, WNOHANG) && mmb_now_ns() - t0 < 10000000000ULL)
 			usleep(1000);
-		t0 = now_ns() - t0;
+		t0 = mmb_now_ns() - t0;
 		if (t0 >= 10000000000ULL)
 			kill(by, SIGKILL);
 		EXPECT(t0 < 2000000000ULL, "another process's read() took %.3f s",
@@ -1260,14 +1262,14 @@ static int stall_parked(void)
 	}
 
 	/* Cancel them all: every one ends, parked ones included. */
-	t0 = now_ns();
+	t0 = mmb_now_ns();
 	for (i = 0; i < PARK_NR; i++)
 		EXPECT_OK(kaio_cancel(ctx, &cbs[i]));
 	for (got = 0; got < PARK_NR; got += n) {
 		n = kaio_reap(ctx, 1, PARK_NR - got, ev + got, 5000);
 		EXPECT(n > 0, "%d of %d cancelled reads ended", got, PARK_NR);
 	}
-	t0 = now_ns() - t0;
+	t0 = mmb_now_ns() - t0;
 	EXPECT(t0 < 1000000000ULL, "the cancelled reads ended %.3f s later",
 	       t0 / 1e9);
 	for (i = 0; i < PARK_NR; i++)
@@ -1275,8 +1277,8 @@ static int stall_parked(void)
 	EXPECT_OK(mmb_copy_status(fd, &cs));
 	EXPECT_EQ(cs.inflight, 0);
 	EXPECT_EQ(cs.cancelled, PARK_NR);
-	t0 = now_ns();
-	while ((threads = copy_threads(false)) > 1 && now_ns() - t0 < 2000000000ULL)
+	t0 = mmb_now_ns();
+	while ((threads = copy_threads(false)) > 1 && mmb_now_ns() - t0 < 2000000000ULL)
 		usleep(10000);
 	EXPECT_EQ(threads, 1);
 	kaio_destroy(ctx);

@@ -81,7 +81,6 @@
 #define FZ_MAX_MAPS	16
 #define FZ_MAX_IDS	16
 #define FZ_STUCK_S	60	/* a worker without progress this long is hung */
-#define PG		4096UL
 
 #define ARENA_LEN	(4UL << 20)
 #define HOLE_LEN	(4UL << 20)
@@ -543,7 +542,7 @@ static void on_fault(int sig)
 static void on_alarm(int sig)
 {
 	/* A load waiting for a revoked WAIT region: give up after a while. */
-	if (in_touch && now_ns() > touch_deadline)
+	if (in_touch && mmb_now_ns() > touch_deadline)
 		siglongjmp(touch_env, sig);
 }
 
@@ -583,7 +582,7 @@ static void touch(void)
 		return;
 	m = &maps[below(nr_maps)];
 	p = (volatile uint64_t *)(m->addr + (below(m->len) & ~7UL));
-	touch_deadline = now_ns() + 200000000ULL;
+	touch_deadline = mmb_now_ns() + 200000000ULL;
 	atomic_fetch_add(&S->touches, 1);
 	if (sigsetjmp(touch_env, 1) == 0) {
 		in_touch = 1;
@@ -775,7 +774,7 @@ static void fill_args(int i, uint32_t id)
 		A.rc.index = one_in(16) ? rnd() : 0;
 		break;
 	case MMB_IOC_OBJ_CREATE: {
-		static const uint64_t sizes[] = {
+		const uint64_t sizes[] = {
 			PG, 2 * PG, 16 * PG, 64 * PG, 256 * PG, 0, 1, PG - 1,
 			PG + 1, MMB_OBJ_MAX_SIZE + PG, 1ULL << 63, ~0ULL,
 			~0ULL - PG + 1,
@@ -1296,7 +1295,7 @@ static void op_touch(void)
 		volatile uint64_t *p = (volatile uint64_t *)
 			(maps[i].addr + (below(maps[i].len) & ~7UL));
 
-		touch_deadline = now_ns() + 200000000ULL;
+		touch_deadline = mmb_now_ns() + 200000000ULL;
 		if (sigsetjmp(touch_env, 1) == 0) {
 			in_touch = 1;
 			(void)*p;
@@ -1556,7 +1555,7 @@ static void fz_find_devices(void)
 /* Kill and reap every worker; false if one does not die in 60 s. */
 static bool kill_workers(void)
 {
-	uint64_t deadline = now_ns() + 60000000000ULL;
+	uint64_t deadline = mmb_now_ns() + 60000000000ULL;
 	int w, st;
 	pid_t pid;
 
@@ -1571,7 +1570,7 @@ static bool kill_workers(void)
 	/* As subreaper, this also reaps the children of killed workers. */
 	while ((pid = waitpid(-1, &st, WNOHANG)) >= 0) {
 		if (pid == 0) {
-			if (now_ns() > deadline)
+			if (mmb_now_ns() > deadline)
 				return false;
 			usleep(10000);
 		}
@@ -1769,7 +1768,7 @@ static int fz_reap(void)
 		R.gen[w]++;
 		EXPECT(spawn(w, worker_seed(R.seed, w, R.gen[w]), R.quota) > 0,
 		       "fork: %s", strerror(errno));
-		R.last_prog[w] = now_ns();
+		R.last_prog[w] = mmb_now_ns();
 	}
 	return T_PASS;
 }
@@ -1784,8 +1783,8 @@ static int fz_stuck(void)
 
 		if (d != R.last_done[w]) {
 			R.last_done[w] = d;
-			R.last_prog[w] = now_ns();
-		} else if (now_ns() - R.last_prog[w] > FZ_STUCK_S * 1000000000ULL) {
+			R.last_prog[w] = mmb_now_ns();
+		} else if (mmb_now_ns() - R.last_prog[w] > FZ_STUCK_S * 1000000000ULL) {
 			char path[64], stack[512] = "";
 
 			snprintf(path, sizeof(path), "/proc/%d/stack",
@@ -1876,10 +1875,10 @@ static int fz_rmmod_driver(void)
 		close(fd);
 
 	snprintf(mod, sizeof(mod), "mmb_%s", kinds[d]);
-	t0 = now_ns();
+	t0 = mmb_now_ns();
 	r = syscall(SYS_delete_module, mod, O_NONBLOCK);
 	err = errno;
-	t0 = now_ns() - t0;
+	t0 = mmb_now_ns() - t0;
 	R.rmmod_ns += t0;
 	if (r) {
 		kill_workers();
@@ -1936,7 +1935,7 @@ static int fz_rmmod_driver(void)
 static int fz_reload(void)
 {
 	const char *ko = getenv("MMB_KO");
-	uint64_t t0 = now_ns();
+	uint64_t t0 = mmb_now_ns();
 	char refs[32];
 	unsigned int i;
 	int d, r;
@@ -1962,7 +1961,7 @@ static int fz_reload(void)
 	R.reloads++;
 	printf("# %s: module reloaded after %llu operations in %.1f s\n",
 	       R.o->name, (unsigned long long)atomic_load(&S->ops),
-	       (now_ns() - t0) / 1e9);
+	       (mmb_now_ns() - t0) / 1e9);
 	return T_PASS;
 }
 
@@ -2653,7 +2652,7 @@ static int test_injected_failure_each_call(void)
 
 static int fuzz_run(const struct fz_opts *o)
 {
-	uint64_t target = o->ops, t0 = now_ns(), rounds = 0;
+	uint64_t target = o->ops, t0 = mmb_now_ns(), rounds = 0;
 	long long fired0[FI_NR_ATTRS], fired[FI_NR_ATTRS];
 	pid_t stopped = 0;
 	struct pins p0, p1;
@@ -2714,7 +2713,7 @@ static int fuzz_run(const struct fz_opts *o)
 		EXPECT(spawn(w, worker_seed(R.seed, w, 0), R.quota) > 0,
 		       "fork: %s", strerror(errno));
 		R.last_done[w] = 0;
-		R.last_prog[w] = now_ns();
+		R.last_prog[w] = mmb_now_ns();
 	}
 
 	while (atomic_load(&S->ops) < target) {
@@ -2771,7 +2770,7 @@ static int fuzz_run(const struct fz_opts *o)
 	}
 	printf("# %s: %llu operations in %.1f s, %llu kills, %llu worker lives, %u device removals\n",
 	       o->name, (unsigned long long)atomic_load(&S->ops),
-	       (now_ns() - t0) / 1e9, (unsigned long long)R.kills,
+	       (mmb_now_ns() - t0) / 1e9, (unsigned long long)R.kills,
 	       (unsigned long long)R.deaths + FZ_WORKERS, replugs);
 	EXPECT(atomic_load(&S->ops) >= target, "only %llu operations",
 	       (unsigned long long)atomic_load(&S->ops));

@@ -17,6 +17,9 @@
 #include "../lib/mmb_test.h"
 #include "pattern.h"
 
+/* The page size (sysconf), in the sizes and offsets of every area. */
+#define PG mmb_page_size()
+
 /*
  * T_HOST: the case printed "# HOSTCHECK <name> <args>" and its verdict is
  * given by the host after the guest has stopped.
@@ -337,7 +340,6 @@ void *mover_fn(void *arg);
 	       " an update never completed", COUNTER_READ_TRIES,	\
 	       (pg)->seq)
 
-uint64_t now_ns(void);
 uint64_t test_seed(void);
 
 /*

@@ -91,7 +91,7 @@ static int test_unbind_with_open_fd(void)
  */
 static int test_unbind_with_event_users(void)
 {
-	struct mmb_ring *ring = mmap(NULL, 4 * 4096, PROT_READ | PROT_WRITE,
+	struct mmb_ring *ring = mmap(NULL, 4 * PG, PROT_READ | PROT_WRITE,
 				     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	const struct mmb_counters *page;
 	struct mmb_counters snap;
@@ -114,7 +114,7 @@ static int test_unbind_with_event_users(void)
 	EXPECT_OK(mmb_eventfd(fd, evfd));
 	acq = vmstat_get("nr_foll_pin_acquired");
 	rel = vmstat_get("nr_foll_pin_released");
-	EXPECT_OK(mmb_pin_region(fd, ring, 4 * 4096, &id, NULL));
+	EXPECT_OK(mmb_pin_region(fd, ring, 4 * PG, &id, NULL));
 	base = dev_count(fd);
 	EXPECT_OK(mmb_irq_trigger(fd, 3, NULL));
 	/* The trigger returns once the handler saw them, maybe before all
@@ -158,7 +158,7 @@ static int test_unbind_with_event_users(void)
 	EXPECT_EQ(snap.region_state, 0);
 	EXPECT_ERR(mmb_event_open(fd, 0), ENODEV);
 	EXPECT_ERR(mmb_eventfd(fd, evfd), ENODEV);
-	EXPECT_ERR(mmb_pin_region(fd, ring, 4096, &id, NULL), ENODEV);
+	EXPECT_ERR(mmb_pin_region(fd, ring, PG, &id, NULL), ENODEV);
 	EXPECT_ERR(mmb_irq_control(fd, 0), ENODEV);
 	EXPECT_OK(mmb_eventfd(fd, -1));
 	EXPECT_OK(mmb_unpin_region(fd, id));
@@ -179,11 +179,11 @@ static int test_unbind_with_event_users(void)
  */
 static int test_unbind_during_stream(void)
 {
-	uint8_t *buf = mmap(NULL, 4 * 4096, PROT_READ | PROT_WRITE,
+	uint8_t *buf = mmap(NULL, 4 * PG, PROT_READ | PROT_WRITE,
 			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	long long acq = vmstat_get("nr_foll_pin_acquired");
 	long long rel = vmstat_get("nr_foll_pin_released");
-	void *frames[2] = { buf, buf + 2 * 4096 };
+	void *frames[2] = { buf, buf + 2 * PG };
 	struct pollfd pfd;
 	struct mmb_frame fr;
 	int fd = dev_open("edu0"), sfd, st;
@@ -192,7 +192,7 @@ static int test_unbind_during_stream(void)
 	if (fd == -ENOENT)
 		SKIP("no edu device");
 	EXPECT_OK(fd);
-	sfd = mmb_stream_setup(fd, MMB_STREAM_ZERO_COPY, 2, 2 * 4096, frames,
+	sfd = mmb_stream_setup(fd, MMB_STREAM_ZERO_COPY, 2, 2 * PG, frames,
 			       1, 0, 0, 0);
 	EXPECT_OK(sfd);
 	EXPECT_OK(mmb_stream_start(sfd));
@@ -222,7 +222,7 @@ static int test_unbind_during_stream(void)
 	EXPECT_EQ(vmstat_get("nr_foll_pin_released") - rel, 4);
 
 	EXPECT_OK(bind_dev("edu0", true));
-	munmap(buf, 4 * 4096);
+	munmap(buf, 4 * PG);
 	return T_PASS;
 }
 
@@ -273,7 +273,7 @@ static int live_stream_gone(const char *name, uint32_t mode, int sfd,
  */
 static int live_stream_unbind(const char *name, uint32_t mode)
 {
-	const size_t size = 2 * 4096;
+	const size_t size = 2 * PG;
 	uint8_t *buf = map_anon(2 * size, PROT_READ | PROT_WRITE);
 	uint8_t *out = malloc(sizeof(struct mmb_frame) + size);
 	void *frames[2] = { buf, buf + size };
@@ -449,13 +449,13 @@ static int test_unbind_with_dma_buffer_held(void)
 	if (h.fd == -ENOENT)
 		SKIP("no edu device");
 	EXPECT_OK(h.fd);
-	h.buf = map_anon(4096, PROT_READ | PROT_WRITE);
+	h.buf = map_anon(PG, PROT_READ | PROT_WRITE);
 	EXPECT(h.buf, "mmap");
 	u = syscall(SYS_userfaultfd, O_CLOEXEC);
 	EXPECT(u >= 0, "userfaultfd: %s", strerror(errno));
 	EXPECT(!ioctl(u, UFFDIO_API, &api), "UFFDIO_API: %s", strerror(errno));
 	reg.range.start = (uintptr_t)h.buf;
-	reg.range.len = 4096;
+	reg.range.len = PG;
 	EXPECT(!ioctl(u, UFFDIO_REGISTER, &reg), "UFFDIO_REGISTER: %s",
 	       strerror(errno));
 	EXPECT_EQ(pthread_create(&th, NULL, held_dma_worker, &h), 0);
@@ -468,7 +468,7 @@ static int test_unbind_with_dma_buffer_held(void)
 	r = bind_dev("edu0", false);
 	n = dma_mappings();
 	zp.range.start = (uintptr_t)h.buf;
-	zp.range.len = 4096;
+	zp.range.len = PG;
 	EXPECT(!ioctl(u, UFFDIO_ZEROPAGE, &zp), "UFFDIO_ZEROPAGE: %s",
 	       strerror(errno));
 	pthread_join(th, NULL);
@@ -478,7 +478,7 @@ static int test_unbind_with_dma_buffer_held(void)
 	EXPECT_OK(bind_dev("edu0", true));
 	EXPECT(n == 0, "%ld DMA mappings left after unbind", n);
 	EXPECT_EQ(h.ret, -ENODEV);
-	munmap(h.buf, 4096);
+	munmap(h.buf, PG);
 	return T_PASS;
 }
 
@@ -786,7 +786,7 @@ static int test_edu_dma_window_small(void)
 		pid = fork();
 		EXPECT(pid >= 0, "fork: %s", strerror(errno));
 		if (!pid) {
-			sfd = mmb_stream_setup(fd, MMB_STREAM_BOUNCE, 1, 4096,
+			sfd = mmb_stream_setup(fd, MMB_STREAM_BOUNCE, 1, PG,
 					       NULL, 1, 0, 0, 0);
 			_exit(sfd < 0 ? 2 : mmb_stream_start(sfd) ? 3 : 0);
 		}
@@ -829,10 +829,10 @@ static int test_module_unload(void)
 	EXPECT_OK(efd);
 	page = mmb_counters_map(fd);
 	EXPECT(page, "counter page: %s", strerror(errno));
-	region = mmb_region_map(fd, MMB_FAULT_DISCARD, 0, 4096);
+	region = mmb_region_map(fd, MMB_FAULT_DISCARD, 0, PG);
 	EXPECT(region, "region: %s", strerror(errno));
-	EXPECT_OK(mmb_obj_create(fd, 4096, MMB_OBJ_DEVICE, &h, &off));
-	obj = mmb_obj_map(fd, off, 4096);
+	EXPECT_OK(mmb_obj_create(fd, PG, MMB_OBJ_DEVICE, &h, &off));
+	obj = mmb_obj_map(fd, off, PG);
 	EXPECT(obj, "object: %s", strerror(errno));
 	obj[1] = 0x0b1;
 
@@ -851,10 +851,10 @@ static int test_module_unload(void)
 	EXPECT_OK(unload_refused("mmbridge", "three mappings"));
 	mmb_counters_unmap(page);
 	EXPECT_OK(unload_refused("mmbridge", "a region and an object mapping"));
-	EXPECT_OK(mmb_region_unmap((void *)region, 4096));
+	EXPECT_OK(mmb_region_unmap((void *)region, PG));
 	EXPECT_OK(unload_refused("mmbridge", "an object mapping"));
 	EXPECT_EQ(obj[1], 0x0b1);
-	EXPECT_EQ(munmap((void *)obj, 4096), 0);
+	EXPECT_EQ(munmap((void *)obj, PG), 0);
 
 	EXPECT_OK(module_unload("mmbridge"));
 	EXPECT(!module_loaded("mmbridge"), "/sys/module/mmbridge still present");
@@ -934,12 +934,12 @@ static int iommu_blocks_stray_dma(void)
 	EXPECT(strlen(bdf) == 12 && !strncmp(bdf, "0000:", 5),
 	       "edu0 at %s", bdf);
 
-	page = map_anon(4096, PROT_READ | PROT_WRITE);
+	page = map_anon(PG, PROT_READ | PROT_WRITE);
 	buf = malloc(win);
 	back = malloc(win);
 	EXPECT(page && buf && back, "memory");
-	EXPECT_EQ(mlock(page, 4096), 0);
-	pattern_fill(page, 4096, seed, 0);
+	EXPECT_EQ(mlock(page, PG), 0);
+	pattern_fill(page, PG, seed, 0);
 	phys = page_phys(page);
 	EXPECT(phys, "no physical address of the page in /proc/self/pagemap");
 

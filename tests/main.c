@@ -472,12 +472,12 @@ int kmsg_splat_except(int fd, const char *expected, int *seen, char *line,
 int kmsg_wait_expected(int fd, const char *expected, int *seen, char *line,
 		       size_t size, int ms)
 {
-	uint64_t dl = now_ns() + ms * 1000000ULL;
+	uint64_t dl = mmb_now_ns() + ms * 1000000ULL;
 
 	for (;;) {
 		if (kmsg_splat_except(fd, expected, seen, line, size))
 			return 1;
-		if (*seen || now_ns() >= dl)
+		if (*seen || mmb_now_ns() >= dl)
 			return 0;
 		usleep(10000);
 	}
@@ -746,22 +746,14 @@ bool pins_settle(struct pins p0, struct pins *p1)
 	return false;
 }
 
-uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
 uint64_t test_seed(void)
 {
-	uint64_t seed = now_ns();
+	uint64_t seed = mmb_now_ns();
 	int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
 
 	if (fd >= 0) {
 		if (read(fd, &seed, sizeof(seed)) != sizeof(seed))
-			seed = now_ns();
+			seed = mmb_now_ns();
 		close(fd);
 	}
 	return seed;
@@ -975,7 +967,7 @@ static void show_hung(pid_t root)
  */
 static int reap_leftovers(void)
 {
-	uint64_t give_up = now_ns() + 30000000000ULL;
+	uint64_t give_up = mmb_now_ns() + 30000000000ULL;
 	int left = 0;
 
 	for (;;) {
@@ -1002,7 +994,7 @@ static int reap_leftovers(void)
 			return left;
 		if (!left)
 			left = found;
-		if (now_ns() > give_up) {
+		if (mmb_now_ns() > give_up) {
 			printf("# %d processes of the last case cannot be reaped\n",
 			       found);
 			return left;
@@ -1051,10 +1043,10 @@ static int run_one(const struct mmb_test *t, char *msg, size_t size)
 	 * when the host does not run the guest for a while, its clock jumps
 	 * on resuming, and that jump is no time the case had.
 	 */
-	last = now_ns();
+	last = mmb_now_ns();
 	for (;;) {
 		pid_t w = waitpid(pid, &status, WNOHANG);
-		uint64_t now = now_ns(), step = now - last;
+		uint64_t now = mmb_now_ns(), step = now - last;
 
 		if (w == pid)
 			break;

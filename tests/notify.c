@@ -420,10 +420,10 @@ static int counter_page_case(const char *name)
 	 * At least 1.5 s and 100 changes; a loaded guest may need longer for
 	 * the changes (progress decides, within 60 s).
 	 */
-	t_min = now_ns() + 1500000000ULL;
+	t_min = mmb_now_ns() + 1500000000ULL;
 	t_end = t_min + 58500000000ULL;
 	for (;;) {
-		uint64_t t = now_ns();
+		uint64_t t = mmb_now_ns();
 
 		if (t >= t_end || (t >= t_min && moved > 100))
 			break;

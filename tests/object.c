@@ -21,7 +21,6 @@
 
 #include "harness.h"
 
-#define PG		4096UL
 #define MIB		(1024UL * 1024)
 
 /* The devices with a pool: the device under test first, then ivshmem0. */
@@ -39,18 +38,6 @@ static struct mmb_obj_info oinfo(int fd, uint32_t h)
 	return oi;
 }
 
-/* Create an object and map all of it; NULL on failure (errno set). */
-static void *obj_new(int fd, uint64_t size, uint32_t placement, uint32_t *h)
-{
-	uint64_t off;
-	int r = mmb_obj_create(fd, size, placement, h, &off);
-
-	if (r) {
-		errno = -r;
-		return NULL;
-	}
-	return mmb_obj_map(fd, off, size);
-}
 
 /* Run @fn on every device with a pool; SKIP if there is none. */
 static int for_each_pool_dev(int (*fn)(const char *name, int fd))
@@ -170,7 +157,7 @@ static int test_ram_cache(void)
 	EXPECT_OK(fd);
 	EXPECT_EQ(write_str("/proc/sys/vm/drop_caches", "2"), 0);
 	EXPECT_EQ(oinfo(fd, 0).ram_cache, 0);
-	a = obj_new(fd, len, MMB_OBJ_RAM, &ha);
+	a = mmb_obj_new(fd, len, MMB_OBJ_RAM, &ha);
 	EXPECT(a, "object: %s", strerror(errno));
 	memset(a, 0xff, len);
 	before = oinfo(fd, 0).ram_cache;
@@ -178,7 +165,7 @@ static int test_ram_cache(void)
 	EXPECT_EQ(oinfo(fd, 0).ram_cache, before + len);
 
 	/* A new object gets fresh zeroed pages, not the cached ones. */
-	b = obj_new(fd, len, MMB_OBJ_RAM, &hb);
+	b = mmb_obj_new(fd, len, MMB_OBJ_RAM, &hb);
 	EXPECT(b, "object: %s", strerror(errno));
 	EXPECT(all_zero(b, len), "a new object holds old data");
 	EXPECT_EQ(oinfo(fd, 0).ram_cache, before + len);
@@ -211,7 +198,7 @@ static int test_ram_cache(void)
 static int cache_mover(int secs, uint64_t seed)
 {
 	const size_t len = 2 << 20;
-	uint64_t end = now_ns() + secs * 1000000000ULL;
+	uint64_t end = mmb_now_ns() + secs * 1000000000ULL;
 	int fd = dev_open("soft0");
 	volatile uint64_t *p;
 	long n = 0;
@@ -220,12 +207,12 @@ static int cache_mover(int secs, uint64_t seed)
 
 	if (fd < 0)
 		return 10;
-	p = obj_new(fd, len, MMB_OBJ_RAM, &h);
+	p = mmb_obj_new(fd, len, MMB_OBJ_RAM, &h);
 	if (!p)
 		return 11;
 	for (i = 0; i < len / 8; i += 509)
 		p[i] = seed + i;
-	while (now_ns() < end) {
+	while (mmb_now_ns() < end) {
 		if (mmb_obj_migrate(fd, h, n & 1 ? MMB_OBJ_RAM : MMB_OBJ_DEVICE))
 			return 12;
 		for (i = 0; (n & 1) && i < len / 8; i += 509)
@@ -240,10 +227,10 @@ static int cache_mover(int secs, uint64_t seed)
 /* cache_vs_shrinker's dropper: the shrinkers, as often as it can. */
 static int cache_dropper(int secs)
 {
-	uint64_t end = now_ns() + secs * 1000000000ULL;
+	uint64_t end = mmb_now_ns() + secs * 1000000000ULL;
 	long n = 0;
 
-	while (now_ns() < end) {
+	while (mmb_now_ns() < end) {
 		if (write_str("/proc/sys/vm/drop_caches", "2"))
 			return 20;
 		n++;
@@ -317,7 +304,7 @@ static int roundtrip_on(const char *name, int fd)
 	uint8_t *p;
 	long bad;
 
-	p = obj_new(fd, len, MMB_OBJ_RAM, &h);
+	p = mmb_obj_new(fd, len, MMB_OBJ_RAM, &h);
 	EXPECT(p, "object: %s", strerror(errno));
 	pattern_fill(p, len, seed, 0);
 	faults = npages;
@@ -429,12 +416,12 @@ static int under_writers_on(const char *name, int fd)
 	struct writer w[WRITERS];
 	atomic_bool stop = false;
 	struct mmb_obj_info oi;
-	uint64_t t0 = now_ns();
+	uint64_t t0 = mmb_now_ns();
 	volatile uint64_t *p;
 	uint32_t h, i;
 	size_t k;
 
-	p = obj_new(fd, len, MMB_OBJ_RAM, &h);
+	p = mmb_obj_new(fd, len, MMB_OBJ_RAM, &h);
 	EXPECT(p, "object: %s", strerror(errno));
 	for (i = 0; i < WRITERS; i++) {
 		w[i] = (struct writer){ .p = p, .words = words, .idx = i,
@@ -460,7 +447,7 @@ static int under_writers_on(const char *name, int fd)
 	EXPECT_EQ(oi.migrations, MIGRATIONS);
 	EXPECT_EQ(oi.placement, MMB_OBJ_RAM);
 	printf("# %s: %u migrations in %llu ms, %llu faults, writer sweeps %llu/%llu/%llu\n",
-	       name, MIGRATIONS, (unsigned long long)(now_ns() - t0) / 1000000,
+	       name, MIGRATIONS, (unsigned long long)(mmb_now_ns() - t0) / 1000000,
 	       (unsigned long long)oi.faults,
 	       (unsigned long long)w[0].last_seq,
 	       (unsigned long long)w[1].last_seq,
@@ -515,7 +502,7 @@ static int evict_lru_on(const char *name, int fd)
 
 	EXPECT(n >= 4 && n <= 32, "pool of %llu bytes", (unsigned long long)pool.pool_size);
 	for (i = 0; i < n; i++) {
-		p[i] = obj_new(fd, sz, MMB_OBJ_DEVICE, &h[i]);
+		p[i] = mmb_obj_new(fd, sz, MMB_OBJ_DEVICE, &h[i]);
 		EXPECT(p[i], "object %d: %s", i, strerror(errno));
 		pattern_fill(p[i], sz, seed + i, 0);
 	}
@@ -530,7 +517,7 @@ static int evict_lru_on(const char *name, int fd)
 	EXPECT_EQ(p[0][0], pattern_byte(seed, 0));
 
 	/* One more: object 1 is now the least recently used. */
-	p[n] = obj_new(fd, sz, MMB_OBJ_DEVICE, &h[n]);
+	p[n] = mmb_obj_new(fd, sz, MMB_OBJ_DEVICE, &h[n]);
 	EXPECT(p[n], "object %d: %s", n, strerror(errno));
 	EXPECT_EQ(oinfo(fd, 0).evictions, base + 1);
 	placements(fd, h, n + 1, got);
@@ -622,7 +609,7 @@ static int destroy_while_mapped_on(const char *name, int fd)
 	/* Closing the fd instead. */
 	fd2 = dev_open(name);
 	EXPECT_OK(fd2);
-	p = obj_new(fd2, len, MMB_OBJ_RAM, &h);
+	p = mmb_obj_new(fd2, len, MMB_OBJ_RAM, &h);
 	EXPECT(p, "object: %s", strerror(errno));
 	pattern_fill(p, len, seed, 0);
 	close(fd2);
@@ -808,9 +795,9 @@ static int remove_with_objects_on(const char *name)
 	if (fd == -ENOENT)
 		SKIP("no %s", name);
 	EXPECT_OK(fd);
-	a = obj_new(fd, la, MMB_OBJ_DEVICE, &ha);
-	b = obj_new(fd, la, MMB_OBJ_RAM, &hb);
-	c = obj_new(fd, lc, MMB_OBJ_DEVICE, &hc);
+	a = mmb_obj_new(fd, la, MMB_OBJ_DEVICE, &ha);
+	b = mmb_obj_new(fd, la, MMB_OBJ_RAM, &hb);
+	c = mmb_obj_new(fd, lc, MMB_OBJ_DEVICE, &hc);
 	EXPECT(a && b && c, "objects: %s", strerror(errno));
 	pattern_fill(a, la, seed, 0);
 	pattern_fill(b, la, seed + 1, 0);
@@ -844,7 +831,7 @@ static int remove_with_objects_on(const char *name)
 	r = bind_empty(name, &fd);
 	if (r)
 		return r;
-	a = obj_new(fd, la, MMB_OBJ_DEVICE, &ha);
+	a = mmb_obj_new(fd, la, MMB_OBJ_DEVICE, &ha);
 	EXPECT(a, "object on the new device: %s", strerror(errno));
 	EXPECT(all_zero(a, la), "new pool object not zeroed");
 	close(fd);
@@ -950,8 +937,8 @@ static int lost_at_removal(void)
 	for (round = 0; round < 8; round++) {
 		fd = dev_open(mmb_dut);
 		EXPECT_OK(fd);
-		a = obj_new(fd, la, MMB_OBJ_DEVICE, &ha);
-		b = obj_new(fd, la, MMB_OBJ_DEVICE, &hb);
+		a = mmb_obj_new(fd, la, MMB_OBJ_DEVICE, &ha);
+		b = mmb_obj_new(fd, la, MMB_OBJ_DEVICE, &hb);
 		EXPECT(a && b, "objects: %s", strerror(errno));
 		pattern_fill(a, la, seed, 0);
 		pattern_fill(b, la, seed + 1, 0);
@@ -1029,7 +1016,7 @@ static int test_migrate_racing_fork(void)
 	if (m.fd == -ENOENT)
 		SKIP("no soft0");
 	EXPECT_OK(m.fd);
-	p = obj_new(m.fd, len, MMB_OBJ_RAM, &m.h);
+	p = mmb_obj_new(m.fd, len, MMB_OBJ_RAM, &m.h);
 	EXPECT(p, "object: %s", strerror(errno));
 	for (i = 0; i < len / 8; i++)
 		p[i] = i * 3;
@@ -1650,7 +1637,7 @@ static uint64_t mlk_reap(pid_t pid, uint64_t t0, int *st)
 {
 	while (waitpid(pid, st, WNOHANG) == 0)
 		usleep(1000);
-	return (now_ns() - t0) / 1000000;
+	return (mmb_now_ns() - t0) / 1000000;
 }
 
 /* A child that waits for a byte on @go, then runs @fn(@fd, @arg). */
@@ -1709,7 +1696,7 @@ static int move_lock_killable(void)
 	EXPECT(h, "calloc");
 
 	/* X: two pages in RAM; the holder moves it to the pool. */
-	p = obj_new(fd, 2 * PG, MMB_OBJ_RAM, &hx);
+	p = mmb_obj_new(fd, 2 * PG, MMB_OBJ_RAM, &hx);
 	EXPECT(p, "object: %s", strerror(errno));
 	pattern_fill(p, 2 * PG, seed ^ 0xffff, 0);
 	EXPECT_EQ(munmap(p, 2 * PG), 0);
@@ -1739,12 +1726,12 @@ static int move_lock_killable(void)
 
 	/* The holder starts evicting: it holds move_lock from now on. */
 	EXPECT_EQ(write(gh[1], "g", 1), 1);
-	for (dl = now_ns() + 10000000000ULL; mlk_evictions(fd) == base;)
-		EXPECT(now_ns() < dl, "no eviction within 10 s");
+	for (dl = mmb_now_ns() + 10000000000ULL; mlk_evictions(fd) == base;)
+		EXPECT(mmb_now_ns() < dl, "no eviction within 10 s");
 	/* The waiter asks for move_lock and sleeps in the kernel. */
 	EXPECT_EQ(write(gw[1], "g", 1), 1);
-	for (dl = now_ns() + 5000000000ULL; mlk_state(waiter) != 'D';)
-		EXPECT(now_ns() < dl, "the waiter is not asleep (state %c)",
+	for (dl = mmb_now_ns() + 5000000000ULL; mlk_state(waiter) != 'D';)
+		EXPECT(mmb_now_ns() < dl, "the waiter is not asleep (state %c)",
 		       mlk_state(waiter));
 	snprintf(wpath, sizeof(wpath), "/proc/%d/wchan", waiter);
 	if (read_line(wpath, wchan, sizeof(wchan)))
@@ -1756,16 +1743,16 @@ static int move_lock_killable(void)
 	       (unsigned long long)total);
 
 	/* Kill the waiter; then, before it is reaped or after, the holder. */
-	t_kw = now_ns();
+	t_kw = mmb_now_ns();
 	EXPECT_EQ(kill(waiter, SIGKILL), 0);
-	for (w_late = true; now_ns() - t_kw < MLK_BOUND_MS * 1000000ULL;) {
+	for (w_late = true; mmb_now_ns() - t_kw < MLK_BOUND_MS * 1000000ULL;) {
 		if (waitpid(waiter, &st, WNOHANG) == waiter) {
 			w_late = false;
 			break;
 		}
 		usleep(1000);
 	}
-	t_w = (now_ns() - t_kw) / 1000000;
+	t_w = (mmb_now_ns() - t_kw) / 1000000;
 	ev_w = mlk_evictions(fd) - base;
 	h_done = waitpid(holder, &j, WNOHANG) == holder;
 	if (!w_late) {
@@ -1779,13 +1766,13 @@ static int move_lock_killable(void)
 		       "%llu) before the waiter was reaped: too short to test",
 		       (unsigned long long)ev_w, (unsigned long long)total);
 		/* It goes on without the waiter. */
-		for (dl = now_ns() + 5000000000ULL;
+		for (dl = mmb_now_ns() + 5000000000ULL;
 		     mlk_evictions(fd) - base < ev_w + 16;)
-			EXPECT(now_ns() < dl, "the eviction stopped at %llu",
+			EXPECT(mmb_now_ns() < dl, "the eviction stopped at %llu",
 			       (unsigned long long)(mlk_evictions(fd) - base));
 	}
 	ev_k = mlk_evictions(fd) - base;
-	t = now_ns();
+	t = mmb_now_ns();
 	if (!h_done)
 		EXPECT_EQ(kill(holder, SIGKILL), 0);
 	t_h = mlk_reap(holder, t, &j);
@@ -1884,10 +1871,10 @@ static int mlk_creator(int unused, uint32_t pages)
 /* Wait until the pool has less than @bytes free; 0, or -ETIMEDOUT. */
 static int mlk_pool_taken(int fd, uint64_t bytes)
 {
-	uint64_t dl = now_ns() + 10000000000ULL;
+	uint64_t dl = mmb_now_ns() + 10000000000ULL;
 
 	while (oinfo(fd, 0).pool_free >= bytes)
-		if (now_ns() > dl)
+		if (mmb_now_ns() > dl)
 			return -ETIMEDOUT;
 	return 0;
 }
@@ -1915,7 +1902,7 @@ static int move_killed_mid_copy(void)
 	EXPECT_OK(fd);
 	oi = oinfo(fd, 0);
 	EXPECT_EQ(oi.pool_size, (uint64_t)MLK_POOL_MB * MIB);
-	p = obj_new(fd, len, MMB_OBJ_RAM, &hb);
+	p = mmb_obj_new(fd, len, MMB_OBJ_RAM, &hb);
 	EXPECT(p, "object: %s", strerror(errno));
 	pattern_fill(p, len, seed, 0);
 	EXPECT_EQ(munmap(p, len), 0);
@@ -1931,7 +1918,7 @@ static int move_killed_mid_copy(void)
 		EXPECT_EQ(write(go[1], "g", 1), 1);
 		close(go[1]);
 		EXPECT_OK(mlk_pool_taken(fd, oi.pool_size));
-		t = now_ns();
+		t = mmb_now_ns();
 		EXPECT_EQ(kill(pid, SIGKILL), 0);
 		ms = mlk_reap(pid, t, &st);
 		printf("# %s: killed once the pool space was taken, reaped "
@@ -2025,7 +2012,7 @@ static int removal_killed_saves_all(void)
 	EXPECT(pid > 0, "fork");
 	close(go[0]);
 	for (i = 0; i < n; i++) {
-		p[i] = obj_new(fd, 2 * PG, MMB_OBJ_DEVICE, &h[i]);
+		p[i] = mmb_obj_new(fd, 2 * PG, MMB_OBJ_DEVICE, &h[i]);
 		EXPECT(p[i], "object %d: %s", i, strerror(errno));
 		pattern_fill(p[i], 2 * PG, seed + i, 0);
 	}
@@ -2034,8 +2021,8 @@ static int removal_killed_saves_all(void)
 	EXPECT_OK(kfd);
 
 	EXPECT_EQ(write(go[1], "g", 1), 1);
-	for (t = now_ns() + 10000000000ULL; !oinfo(fd, 0).pool_free;)
-		EXPECT(now_ns() < t, "removal moved nothing in 10 s");
+	for (t = mmb_now_ns() + 10000000000ULL; !oinfo(fd, 0).pool_free;)
+		EXPECT(mmb_now_ns() < t, "removal moved nothing in 10 s");
 	EXPECT_EQ(kill(pid, SIGKILL), 0);
 	EXPECT_EQ(waitpid(pid, &st, 0), pid);
 	EXPECT(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL, "status %#x", st);

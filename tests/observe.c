@@ -13,7 +13,6 @@
 
 #include "harness.h"
 
-#define PG 4096
 #define W_READS 3		/* worker reads of W_LEN bytes */
 #define W_LEN (64 * 1024)
 #define W_RING_PAGES 3		/* pinned ring */
@@ -27,19 +26,6 @@ static const char *const stat_names[] = {
 	"migrations", "migrated_bytes",
 };
 #define NSTATS (sizeof(stat_names) / sizeof(stat_names[0]))
-
-/* What the workload adds to each statistic, in stat_names order. */
-static const uint64_t stat_delta[NSTATS] = {
-	W_IRQS + 2,			/* + revoke and restore events */
-	W_READS + 1,			/* + the one into read-only memory */
-	W_READS * W_LEN,
-	1,
-	1, W_RING_PAGES, 1,
-	W_REGION_PAGES + 1,		/* + one DISCARD fault while revoked */
-	W_OBJ_PAGES * 2,		/* touched in RAM, again in the pool */
-	1, 1,
-	2, 2 * W_OBJ_PAGES * PG,
-};
 
 static int stats_read(uint64_t *v)
 {
@@ -114,6 +100,18 @@ static int workload(void)
 /* Every statistic moves by exactly what the workload did. */
 static int test_debugfs_stats(void)
 {
+	/* What the workload adds to each statistic, in stat_names order. */
+	const uint64_t stat_delta[NSTATS] = {
+		W_IRQS + 2,			/* + revoke and restore events */
+		W_READS + 1,			/* + the one into read-only memory */
+		W_READS * W_LEN,
+		1,
+		1, W_RING_PAGES, 1,
+		W_REGION_PAGES + 1,		/* + one DISCARD fault while revoked */
+		W_OBJ_PAGES * 2,		/* touched in RAM, again in the pool */
+		1, 1,
+		2, 2 * W_OBJ_PAGES * PG,
+	};
 	uint64_t v0[NSTATS], v1[NSTATS];
 	char mode[64];
 	size_t i;

@@ -32,7 +32,6 @@
 
 #include "harness.h"
 
-#define PG		4096UL
 #define MIB		(1024UL * 1024)
 #define EDU_IDENT	0x00
 #define EDU_LIVENESS	0x04
@@ -492,14 +491,14 @@ static int edu_bar_dma(volatile uint32_t *bar, uint64_t src, uint64_t dst,
 		       uint32_t len, bool to_bus)
 {
 	volatile uint64_t *q = (volatile uint64_t *)bar;
-	uint64_t dl = now_ns() + 5000000000ULL;
+	uint64_t dl = mmb_now_ns() + 5000000000ULL;
 
 	q[EDU_DMA_SRC / 8] = src;
 	q[EDU_DMA_DST / 8] = dst;
 	q[EDU_DMA_COUNT / 8] = len;
 	q[EDU_DMA_CMD / 8] = EDU_DMA_RUN | (to_bus ? EDU_DMA_TO_BUS : 0);
 	while (bar[EDU_DMA_CMD / 4] & EDU_DMA_RUN) {
-		if (now_ns() > dl)
+		if (mmb_now_ns() > dl)
 			return -ETIMEDOUT;
 		usleep(10000);
 	}

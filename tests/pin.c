@@ -22,7 +22,6 @@
 
 #include "harness.h"
 
-#define PG	4096UL
 
 /* VmPin of this process in KiB, or -1. */
 static long vm_pinned_kb(void)
@@ -101,9 +100,9 @@ static int irq_writes_case(const char *name)
 	       "ids %u %u %u", id_big, id_small, id_odd);
 
 	c0 = dev_count(fd);
-	t0 = now_ns();
+	t0 = mmb_now_ns();
 	EXPECT_OK(mmb_irq_trigger(fd, n, NULL));
-	t1 = now_ns();
+	t1 = mmb_now_ns();
 	EXPECT_EQ(mmb_ring_head(big), n);
 	bad = check_records(big, 0, n, c0, MMB_EVENT_TRIGGER, t0, t1);
 	EXPECT(!bad, "record %ld of the big ring", -bad - 1);
@@ -139,7 +138,7 @@ static int test_irq_writes_region(void)
  */
 static int test_unpin_balanced(void)
 {
-	static const struct {
+	const struct {
 		size_t off, len, pages;
 	} r[] = {
 		{ 0, PG, 1 },

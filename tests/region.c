@@ -29,7 +29,6 @@
 
 #include "harness.h"
 
-#define PG		4096UL
 #define MIB		(1024UL * 1024)
 #define MARKER		0x5245564f4b45444dULL	/* "MDEKOVER" */
 
@@ -896,9 +895,11 @@ static int test_mremap(void)
 	EXPECT_EQ(munmap((void *)q, 2 * PG), 0);
 	EXPECT_EQ(region_mappings(fd), maps);
 	{
-		uint8_t zero[4 * PG] = { 0 };
+		uint8_t *zero = calloc(4, PG);
 
-		EXPECT_OK(mmb_mem_write(fd, 4 * PG, zero, sizeof(zero)));
+		EXPECT(zero, "calloc");
+		EXPECT_OK(mmb_mem_write(fd, 4 * PG, zero, 4 * PG));
+		free(zero);
 	}
 	close(fd);
 	return T_PASS;
@@ -1195,11 +1196,11 @@ static void *hog_fn(void *arg)
 {
 	struct sched_param sp = { .sched_priority = 50 };
 	atomic_int *stop = arg;
-	uint64_t end = now_ns() + 3000000000ULL;
+	uint64_t end = mmb_now_ns() + 3000000000ULL;
 
 	if (pin_to_cpu(1) || sched_setscheduler(0, SCHED_FIFO, &sp))
 		return (void *)1;
-	while (!atomic_load(stop) && now_ns() < end)
+	while (!atomic_load(stop) && mmb_now_ns() < end)
 		;
 	return NULL;
 }

@@ -449,12 +449,12 @@ static int inflight_then_leave(bool exec_instead)
 		_exit(0);
 	}
 	EXPECT_EQ(waitpid(pid, &status, 0), pid);
-	t = now_ns();
+	t = mmb_now_ns();
 	EXPECT(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 	       "child status 0x%x", status);
 	memcpy(snap, shared, len * nr);
 	EXPECT_EQ(mod_refs_back(refs), refs);
-	t = now_ns() - t;
+	t = mmb_now_ns() - t;
 	printf("# %s: the file was released %.3f s after the child was gone; "
 	       "the memory %s in between\n", exec_instead ? "exec" : "exit",
 	       t / 1e9, memcmp(snap, shared, len * nr) ? "changed" : "did not change");
@@ -605,11 +605,11 @@ static int test_irq_submit(void)
 	}
 	EXPECT_OK(mmb_irq_copy(fd, &rec));
 	for (i = 0; i < 20; i++) {
-		uint64_t deadline = now_ns() + 5000000000ULL;
+		uint64_t deadline = mmb_now_ns() + 5000000000ULL;
 
 		EXPECT_OK(mmb_irq_trigger(fd, 1, NULL));
 		EXPECT_OK(mmb_info(fd, &info));
-		while (vr->irq_count != info.irq_count && now_ns() < deadline)
+		while (vr->irq_count != info.irq_count && mmb_now_ns() < deadline)
 			usleep(1000);
 		EXPECT_EQ(vr->irq_count, info.irq_count);
 		EXPECT(vr->timestamp_ns > t_prev, "timestamps not increasing");
@@ -643,8 +643,8 @@ static int test_irq_copy_close_under_load(void)
 	EXPECT_OK(fd);
 	EXPECT_OK(mmb_irq_copy(fd, &rec));
 	EXPECT_OK(mmb_irq_timer(timer_fd, 50000));
-	deadline = now_ns() + 5000000000ULL;
-	while (vr->irq_count < 2 && now_ns() < deadline)
+	deadline = mmb_now_ns() + 5000000000ULL;
+	while (vr->irq_count < 2 && mmb_now_ns() < deadline)
 		usleep(1000);
 	EXPECT(vr->irq_count >= 2, "no record delivered");
 	EXPECT_EQ(close(fd), 0);
@@ -672,7 +672,7 @@ static void *stuck_kick_fn(void *arg)
 	struct stuck_kick *k = arg;
 
 	k->r = uffd_wait_fault(k->uffd, 20000);
-	k->t = now_ns();
+	k->t = mmb_now_ns();
 	pthread_kill(k->target, SIGUSR1);
 	return NULL;
 }
@@ -717,7 +717,7 @@ static int test_stuck_copy_interrupted(void)
 	k = (struct stuck_kick){ .uffd = u, .target = pthread_self() };
 	EXPECT_EQ(pthread_create(&th, NULL, stuck_kick_fn, &k), 0);
 	n = read(fd, buf, len);
-	t = now_ns();
+	t = mmb_now_ns();
 	pthread_join(th, NULL);
 	EXPECT_OK(k.r);
 	EXPECT(t - k.t < 1000000000ULL, "read() returned %.3f s after the signal",
@@ -734,9 +734,9 @@ static int test_stuck_copy_interrupted(void)
 	EXPECT_OK(mmb_irq_copy(fd, (void *)(buf + half)));
 	EXPECT_OK(mmb_irq_trigger(fd, 1, NULL));
 	EXPECT_OK(uffd_wait_fault(u, 20000));
-	t = now_ns();
+	t = mmb_now_ns();
 	EXPECT_OK(mmb_irq_copy(fd, NULL));
-	t = now_ns() - t;
+	t = mmb_now_ns() - t;
 	EXPECT(t < 1000000000ULL, "ending the interrupt copy took %.3f s",
 	       t / 1e9);
 
@@ -744,9 +744,9 @@ static int test_stuck_copy_interrupted(void)
 	EXPECT_OK(kaio_setup(1, &ctx));
 	EXPECT_OK(kaio_read(ctx, &cb, fd, buf + half, half, 0, 0, 1));
 	EXPECT_OK(uffd_wait_fault(u, 20000));
-	t = now_ns();
+	t = mmb_now_ns();
 	kaio_destroy(ctx);
-	t = now_ns() - t;
+	t = mmb_now_ns() - t;
 	EXPECT(t < 1000000000ULL, "io_destroy() took %.3f s", t / 1e9);
 	EXPECT_OK(mmb_copy_status(fd, &st));
 	EXPECT_EQ(st.inflight, 0);
@@ -960,10 +960,10 @@ static int test_aio_read(void)
 		EXPECT_OK(uffd_register(u, b + half, half));
 		EXPECT_OK(kaio_read(ctx, &cbs[1], fd, b, 2 * half, 0, 0, 9));
 		EXPECT_OK(uffd_wait_fault(u, 20000));
-		t = now_ns();
+		t = mmb_now_ns();
 		EXPECT_OK(kaio_cancel(ctx, &cbs[1]));
 		EXPECT_EQ(kaio_reap(ctx, 1, 1, ev, 10000), 1);
-		t = now_ns() - t;
+		t = mmb_now_ns() - t;
 		EXPECT(t < 1000000000ULL, "the cancelled read ended %.3f s later",
 		       t / 1e9);
 		EXPECT_EQ(ev[0].data, 9);
@@ -1386,7 +1386,7 @@ static int uring_closed_ring_stuck(void)
 	EXPECT(b, "mmap");
 	EXPECT_OK(uffd_register(u, b, len));
 	io_uring_prep_read(io_uring_get_sqe(&ring), fd, b, len, 0);
-	t0 = now_ns();
+	t0 = mmb_now_ns();
 	EXPECT_EQ(io_uring_submit(&ring), 1);
 	EXPECT_OK(uffd_wait_fault(u, 30000));
 	io_uring_queue_exit(&ring);
@@ -1397,7 +1397,7 @@ static int uring_closed_ring_stuck(void)
 	do {
 		usleep(10000);
 		EXPECT_OK(mmb_copy_status(fd, &cs));
-		t = now_ns() - t0;
+		t = mmb_now_ns() - t0;
 	} while (cs.inflight && t < 10000000000ULL);
 	splat = kmsg_splat(k, line, sizeof(line));
 	printf("# %.3f s after the submission: %u read(s) in flight\n", t / 1e9,
@@ -1457,8 +1457,8 @@ static int test_uring_inflight_limit(void)
 	EXPECT_EQ(cs.inflight, MMB_COPY_MAX_INFLIGHT);
 	/* Closed, the userfaultfd lets every fault be served as usual. */
 	close(u);
-	deadline = now_ns() + 30000000000ULL;
-	while (got < LIMIT_NR && now_ns() < deadline) {
+	deadline = mmb_now_ns() + 30000000000ULL;
+	while (got < LIMIT_NR && mmb_now_ns() < deadline) {
 		struct __kernel_timespec ts = { .tv_sec = 1 };
 		struct io_uring_cqe *cqe;
 

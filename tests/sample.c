@@ -40,7 +40,6 @@ struct mmb_sample_copy {
 
 #define SAMPLE_KO "/lib/mmb_sample.ko"
 #define SAMPLE_DEV "/dev/mmb_sample"
-#define PG 4096
 
 static int sample_load(void)
 {

@@ -30,7 +30,6 @@
 
 #include "harness.h"
 
-#define PG	4096UL
 #define UID_A	1001
 #define UID_B	1002
 #define UID_C	1003

@@ -17,11 +17,11 @@ static int test_irq_progress(void)
 
 	EXPECT_OK(fd);
 	c0 = dev_count(fd);
-	t0 = now_ns();
+	t0 = mmb_now_ns();
 	EXPECT_OK(mmb_irq_timer(fd, period));
 	usleep(300000);
 	EXPECT_OK(mmb_irq_timer(fd, 0));
-	t1 = now_ns();
+	t1 = mmb_now_ns();
 	c1 = dev_count(fd);
 	EXPECT(c1 > c0 + 10, "only %llu interrupts in %llu ms",
 	       (unsigned long long)(c1 - c0),

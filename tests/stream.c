@@ -19,7 +19,6 @@
 
 #include "harness.h"
 
-#define PG	4096UL
 
 /* @nr frames of @size back to back in @buf. */
 static void frames_of(uint8_t *buf, uint32_t nr, size_t size, void **frames)

@@ -23,7 +23,6 @@
 
 #include "harness.h"
 
-#define PG	4096UL
 
 static atomic_int *stop;
 
@@ -312,8 +311,8 @@ static int role_irq_copy(void)
 	while (!atomic_load(stop)) {
 		EXPECT_OK(mmb_irq_trigger(fd, 2, NULL));
 		EXPECT_OK(mmb_info(fd, &info));
-		deadline = now_ns() + 5000000000ULL;
-		while (vr->irq_count < info.irq_count && now_ns() < deadline)
+		deadline = mmb_now_ns() + 5000000000ULL;
+		while (vr->irq_count < info.irq_count && mmb_now_ns() < deadline)
 			usleep(500);
 		EXPECT(vr->irq_count >= info.irq_count,
 		       "record at %llu after interrupt %llu",
@@ -558,7 +557,7 @@ static int test_kill_storm(void)
 	const int rounds = 64, par = 4;
 	struct mmb_region_ctl rc;
 	struct pins p0, p1;
-	uint64_t t0 = now_ns();
+	uint64_t t0 = mmb_now_ns();
 	int ivs, r, k, st, n = 0;
 	pid_t pids[4];
 	int ready[4][2];
@@ -600,11 +599,11 @@ static int test_kill_storm(void)
 		for (k = 0; k < par; k++)
 			kill(pids[k], SIGKILL);
 		for (k = 0; k < par; k++) {
-			uint64_t deadline = now_ns() + 20000000000ULL;
+			uint64_t deadline = mmb_now_ns() + 20000000000ULL;
 			pid_t w;
 
 			while ((w = waitpid(pids[k], &st, WNOHANG)) == 0 &&
-			       now_ns() < deadline)
+			       mmb_now_ns() < deadline)
 				usleep(1000);
 			EXPECT(w == pids[k], "child with mechanism %d did not die "
 			       "within 20 s of SIGKILL", (r * par + k) % 8);
@@ -613,7 +612,7 @@ static int test_kill_storm(void)
 	}
 	EXPECT_OK(mmb_region_restore(ivs, &rc));
 	close(ivs);
-	printf("# %d children killed in %.1f s\n", n, (now_ns() - t0) / 1e9);
+	printf("# %d children killed in %.1f s\n", n, (mmb_now_ns() - t0) / 1e9);
 
 	EXPECT(pins_settle(p0, &p1),
 	       "%lld pins acquired, %lld released", p1.acquired - p0.acquired,

@@ -31,14 +31,6 @@
 
 #define MAX_DEVS	64
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
 static void caps_str(uint64_t caps, char *buf, size_t size)
 {
 	static const struct {
@@ -271,9 +263,9 @@ static int irq_roundtrip(int fd, uint32_t n, bool quiet)
 	ret = mmb_info(fd, &before);
 	if (ret)
 		return ret;
-	t0 = now_ns();
+	t0 = mmb_now_ns();
 	ret = mmb_irq_trigger(fd, n, &raised);
-	t1 = now_ns();
+	t1 = mmb_now_ns();
 	if (ret)
 		return ret;
 	ret = mmb_info(fd, &after);
@@ -353,19 +345,19 @@ static long demo_check(const uint8_t *buf, size_t len, uint64_t seed)
 static int demo_dma(const char *name, size_t len)
 {
 	uint8_t *out = malloc(len), *in = calloc(1, len);
-	uint64_t seed = now_ns(), t0, t1, t2;
+	uint64_t seed = mmb_now_ns(), t0, t1, t2;
 	int fd = mmb_open(name, 0), ret = -ENOMEM;
 	long bad;
 
 	if (fd < 0 || !out || !in)
 		goto out;
 	demo_fill(out, len, seed);
-	t0 = now_ns();
+	t0 = mmb_now_ns();
 	ret = mmb_dma(fd, MMB_XFER_TO_DEVICE, 0, out, len);
-	t1 = now_ns();
+	t1 = mmb_now_ns();
 	if (!ret)
 		ret = mmb_dma(fd, MMB_XFER_FROM_DEVICE, 0, in, len);
-	t2 = now_ns();
+	t2 = mmb_now_ns();
 	if (ret)
 		goto out;
 	bad = demo_check(in, len, seed);
@@ -384,7 +376,7 @@ out:
 static int demo_devmem(const char *name, size_t len)
 {
 	uint8_t *buf = malloc(len);
-	uint64_t seed = now_ns();
+	uint64_t seed = mmb_now_ns();
 	int fd = mmb_open(name, 0), ret = -ENOMEM;
 	long bad;
 
@@ -488,7 +480,7 @@ static int demo_copy(const char *name)
 	struct mmb_copy_status st;
 	struct mmb_irq_record rec = { 0 };
 	volatile struct mmb_irq_record *vr = &rec;
-	uint64_t seed = now_ns(), t0, t1;
+	uint64_t seed = mmb_now_ns(), t0, t1;
 	int fd = mmb_open(name, 0), ret = -ENOMEM, m, i;
 	char comm[32];
 	ssize_t n;
@@ -501,9 +493,9 @@ static int demo_copy(const char *name)
 		if (ret)
 			goto out;
 		memset(buf, 0, len);
-		t0 = now_ns();
+		t0 = mmb_now_ns();
 		n = read(fd, buf, len);
-		t1 = now_ns();
+		t1 = mmb_now_ns();
 		if (n != (ssize_t)len || gen_check(buf, len, seed) >= 0) {
 			ret = -EIO;
 			goto out;
@@ -533,13 +525,13 @@ static int demo_copy(const char *name)
 	ret = mmb_irq_copy(fd, &rec);
 	for (i = 0; !ret && i < 5; i++) {
 		struct mmb_info info;
-		uint64_t deadline = now_ns() + 2000000000ULL;
+		uint64_t deadline = mmb_now_ns() + 2000000000ULL;
 
 		ret = mmb_irq_trigger(fd, 1, NULL);
 		if (!ret)
 			ret = mmb_info(fd, &info);
 		while (!ret && vr->irq_count != info.irq_count &&
-		       now_ns() < deadline)
+		       mmb_now_ns() < deadline)
 			usleep(100);
 		if (!ret && vr->irq_count != info.irq_count)
 			ret = -ETIMEDOUT;
@@ -570,7 +562,7 @@ static void *wake_waiter(void *arg)
 	uint64_t count, t1;
 
 	while (mmb_event_wait(w->efd, &count) == 0) {
-		t1 = now_ns();
+		t1 = mmb_now_ns();
 		if (write(w->pipe[1], &t1, sizeof(t1)) != sizeof(t1))
 			break;
 	}
@@ -602,7 +594,7 @@ static int demo_wake(int fd)
 	}
 	for (i = 0; i < N && !ret; i++) {
 		nanosleep(&settle, NULL);	/* the waiter is asleep */
-		t0 = now_ns();
+		t0 = mmb_now_ns();
 		ret = mmb_irq_raise_nowait(fd);
 		if (!ret && read(w.pipe[0], &t1, sizeof(t1)) != sizeof(t1))
 			ret = -EIO;
@@ -742,12 +734,12 @@ static int demo_stream(const char *name, uint32_t nr, size_t size,
 		if (ret)
 			break;
 		if (!i)
-			t0 = now_ns();
+			t0 = mmb_now_ns();
 		bad += mmb_stream_check(frames[fr.index], size, seed,
 					st.pattern_size, fr.seq) >= 0;
 		ret = mmb_stream_release(sfd, fr.index);
 	}
-	t1 = now_ns();
+	t1 = mmb_now_ns();
 	if (!ret)
 		ret = mmb_stream_stop(sfd);
 	if (!ret)
@@ -884,7 +876,7 @@ void bench_progress(struct bench_out *out, const char *section, int percent)
 		return;
 	if (section != last_section) {
 		last_section = section;
-		t0 = now_ns();
+		t0 = mmb_now_ns();
 		last_quarter = 0;
 	}
 	if (isatty(2)) {
@@ -893,7 +885,7 @@ void bench_progress(struct bench_out *out, const char *section, int percent)
 	} else if (percent / 25 > last_quarter) {
 		last_quarter = percent / 25;
 		fprintf(stderr, "  bench %s: %3d%% after %.1f s\n", section,
-			percent, (now_ns() - t0) / 1e9);
+			percent, (mmb_now_ns() - t0) / 1e9);
 	}
 }
 

@@ -51,19 +51,12 @@
 #include <unistd.h>
 
 #include "mmbridge.h"
+#include "../lib/mmb_test.h"
 #include "bench.h"
 #include "object.h"
 
-#define PG	4096UL
+#define PG	mmb_page_size()
 #define MIB	(1024UL * 1024)
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
 
 void object_print(int fd)
 {
@@ -97,17 +90,6 @@ static long check(volatile uint64_t *p, size_t len, uint64_t seed)
 	return -1;
 }
 
-static void *obj_new(int fd, size_t len, uint32_t placement, uint32_t *h)
-{
-	uint64_t off;
-	int r = mmb_obj_create(fd, len, placement, h, &off);
-
-	if (r) {
-		errno = -r;
-		return NULL;
-	}
-	return mmb_obj_map(fd, off, len);
-}
 
 /*
  * mmbridge migrate DEV [SIZE_MIB [ROUNDS]]: an object moves between RAM
@@ -116,7 +98,7 @@ static void *obj_new(int fd, size_t len, uint32_t placement, uint32_t *h)
 int cmd_migrate(const char *name, size_t size_mib, unsigned int rounds)
 {
 	size_t len = size_mib * MIB;
-	uint64_t t_dev = 0, t_ram = 0, t0, seed = now_ns();
+	uint64_t t_dev = 0, t_ram = 0, t0, seed = mmb_now_ns();
 	volatile uint64_t *p;
 	struct mmb_obj_info oi;
 	unsigned int r;
@@ -129,7 +111,7 @@ int cmd_migrate(const char *name, size_t size_mib, unsigned int rounds)
 		fprintf(stderr, "mmbridge: %s: %s\n", name, strerror(-fd));
 		return 1;
 	}
-	p = obj_new(fd, len, MMB_OBJ_RAM, &h);
+	p = mmb_obj_new(fd, len, MMB_OBJ_RAM, &h);
 	if (!p) {
 		fprintf(stderr, "mmbridge: migrate: object of %zu MiB on %s: %s\n",
 			size_mib, name, strerror(errno));
@@ -138,17 +120,17 @@ int cmd_migrate(const char *name, size_t size_mib, unsigned int rounds)
 	}
 	fill(p, len, seed);
 	for (r = 0; r < rounds; r++) {
-		t0 = now_ns();
+		t0 = mmb_now_ns();
 		ret = mmb_obj_migrate(fd, h, MMB_OBJ_DEVICE);
-		t_dev += now_ns() - t0;
+		t_dev += mmb_now_ns() - t0;
 		if (!ret && (bad = check(p, len, seed)) >= 0)
 			ret = -EIO;
 		if (!ret) {
 			seed++;
 			fill(p, len, seed);
-			t0 = now_ns();
+			t0 = mmb_now_ns();
 			ret = mmb_obj_migrate(fd, h, MMB_OBJ_RAM);
-			t_ram += now_ns() - t0;
+			t_ram += mmb_now_ns() - t0;
 		}
 		if (!ret && (bad = check(p, len, seed)) >= 0)
 			ret = -EIO;
@@ -212,13 +194,13 @@ int demo_object(int fd, const char *name)
 
 	if (mmb_obj_info(fd, 0, &pool))
 		return -EOPNOTSUPP;
-	w.p = obj_new(fd, len, MMB_OBJ_RAM, &h);
+	w.p = mmb_obj_new(fd, len, MMB_OBJ_RAM, &h);
 	if (!w.p)
 		return -errno;
 	printf("  a %zu KiB object in RAM, mapped at %p; a thread stores sequence numbers into every word\n",
 	       len >> 10, (void *)w.p);
 	pthread_create(&th, NULL, demo_writer_fn, &w);
-	t0 = now_ns();
+	t0 = mmb_now_ns();
 	for (i = 0; i < 200; i++)
 		if (mmb_obj_migrate(fd, h, i & 1 ? MMB_OBJ_RAM : MMB_OBJ_DEVICE))
 			break;
@@ -228,7 +210,7 @@ int demo_object(int fd, const char *name)
 	for (k = 0; k < w.words && w.p[k] == w.seq; k++)
 		;
 	printf("  %d moves RAM <-> device in %.1f ms under the writer (%llu sweeps, %llu faults): %s\n",
-	       i, (now_ns() - t0) / 1e6, (unsigned long long)w.seq,
+	       i, (mmb_now_ns() - t0) / 1e6, (unsigned long long)w.seq,
 	       (unsigned long long)oi.faults,
 	       k == w.words ? "every word holds its last store" : "A STORE WAS LOST");
 	if (i != 200 || k != w.words)
@@ -255,7 +237,7 @@ int demo_object(int fd, const char *name)
 	if (n > 38)
 		n = 38;
 	for (i = 0; i <= n; i++) {
-		ps[i] = obj_new(fd, MIB, MMB_OBJ_DEVICE, &hs[i]);
+		ps[i] = mmb_obj_new(fd, MIB, MMB_OBJ_DEVICE, &hs[i]);
 		if (!ps[i])
 			break;
 		fill(ps[i], MIB, i);
@@ -351,13 +333,13 @@ static int cache_empty(int fd)
 /* A load from every page, the faults that map the new place; its time. */
 static double touch_pages(volatile uint64_t *p, size_t len)
 {
-	uint64_t t0 = now_ns(), sum = 0;
+	uint64_t t0 = mmb_now_ns(), sum = 0;
 	size_t i;
 
 	for (i = 0; i < len / 8; i += PG / 8)
 		sum += p[i];
 	__asm__ volatile("" : : "r"(sum));
-	return now_ns() - t0;
+	return mmb_now_ns() - t0;
 }
 
 static int check_all(volatile uint64_t *p, uint64_t seed, const char *what)
@@ -377,10 +359,10 @@ static int timed_move(struct obj_ctx *c, uint32_t placement, double *ns,
 		      double *cpu)
 {
 	double c0 = proc_cpu();
-	uint64_t t0 = now_ns();
+	uint64_t t0 = mmb_now_ns();
 	int ret = mmb_obj_migrate(c->fd, c->h, placement);
 
-	*ns += now_ns() - t0;
+	*ns += mmb_now_ns() - t0;
 	*cpu += proc_cpu() - c0;
 	return ret;
 }
@@ -390,10 +372,10 @@ static void timed_memcpy(volatile uint64_t *to, volatile uint64_t *from,
 			 double *ns, double *cpu)
 {
 	double c0 = proc_cpu();
-	uint64_t t0 = now_ns();
+	uint64_t t0 = mmb_now_ns();
 
 	memcpy((void *)to, (void *)from, OBJ_LEN);
-	*ns += now_ns() - t0;
+	*ns += mmb_now_ns() - t0;
 	*cpu += proc_cpu() - c0;
 }
 
@@ -483,13 +465,13 @@ struct writer {
 static void *writer_fn(void *arg)
 {
 	struct writer *w = arg;
-	uint64_t prev = now_ns(), t;
+	uint64_t prev = mmb_now_ns(), t;
 	size_t i;
 
 	for (w->seq = 1;; w->seq++) {
 		for (i = 0; i < OBJ_PAGES; i++) {
 			w->p[i * (PG / 8)] = w->seq;
-			t = now_ns();
+			t = mmb_now_ns();
 			if (t - prev > GAP_MIN_NS && w->ngaps < MAX_GAPS) {
 				w->gap[w->ngaps][0] = prev;
 				w->gap[w->ngaps++][1] = t;
@@ -535,9 +517,9 @@ static int writer_round(struct obj_ctx *c, double *ratio, double *stall_us,
 	}
 	wait_sweeps(&w, 2);	/* every page mapped and stored into */
 	for (i = 0; i < 2 && !ret; i++) {
-		m[i][0] = now_ns();
+		m[i][0] = mmb_now_ns();
 		ret = mmb_obj_migrate(c->fd, c->h, to[i]);
-		m[i][1] = now_ns();
+		m[i][1] = mmb_now_ns();
 		wait_sweeps(&w, 2);
 	}
 	atomic_store(&w.stop, true);
@@ -600,7 +582,7 @@ static int obj_setup(struct obj_ctx *c)
 	c->ram = malloc(OBJ_LEN);
 	if (!c->p || !c->dev || !c->ram)
 		return -ENOMEM;
-	c->seed = now_ns();
+	c->seed = mmb_now_ns();
 	fill(c->p, OBJ_LEN, c->seed);
 	fill(c->dev, OBJ_LEN, 0);	/* populated, like the buffer */
 	fill(c->ram, OBJ_LEN, 0);

@@ -70,19 +70,12 @@
 #include <unistd.h>
 
 #include "mmbridge.h"
+#include "../lib/mmb_test.h"
 #include "bench.h"
 #include "region.h"
 
-#define PG	4096UL
+#define PG	mmb_page_size()
 #define MIB	(1024UL * 1024)
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
 
 static const char *state_str(uint32_t state, char *buf, size_t size)
 {
@@ -215,7 +208,7 @@ static void *demo_wait_fn(void *arg)
 	struct demo_waiter *w = arg;
 
 	*w->addr = 0x57414954;		/* sleeps while revoked */
-	w->done_ns = now_ns();
+	w->done_ns = mmb_now_ns();
 	return NULL;
 }
 
@@ -242,10 +235,10 @@ int demo_region(int fd, const char *name, uint64_t size)
 	printf("  three mappings of %zu KiB: DISCARD, SIGBUS, WAIT; word 1 = 0x%llx\n",
 	       len >> 10, (unsigned long long)w[1]);
 
-	t0 = now_ns();
+	t0 = mmb_now_ns();
 	if (mmb_region_revoke(fd, NULL))
 		goto out;
-	t1 = now_ns();
+	t1 = mmb_now_ns();
 	printf("  revoked in %.1f us: no page table maps %s any more\n",
 	       (t1 - t0) / 1000.0, name);
 
@@ -261,7 +254,7 @@ int demo_region(int fd, const char *name, uint64_t size)
 	wt = (struct demo_waiter){ .addr = &w[1] };
 	pthread_create(&th, NULL, demo_wait_fn, &wt);
 	usleep(100000);
-	t0 = now_ns();
+	t0 = mmb_now_ns();
 	if (mmb_region_restore(fd, NULL))
 		goto out;
 	pthread_join(th, NULL);
@@ -401,15 +394,15 @@ static int fault_cycle(struct fault_ctx *c, int v, struct fault_sum *s)
 	if (mmb_region_info(c->ivs, &a))
 		return -EIO;
 	c0 = proc_cpu();
-	t0 = now_ns();
+	t0 = mmb_now_ns();
 	p = map_at(c->at, len, fd, off);
-	t1 = now_ns();
+	t1 = mmb_now_ns();
 	if (!p)
 		return -errno;
 	if (v != F_REMAP)
 		c0 = proc_cpu();
 	touch(p, len, step, 0x5a);
-	t2 = now_ns();
+	t2 = mmb_now_ns();
 	c1 = proc_cpu();
 	munmap(p, len);
 	s->map_ns += t1 - t0;
@@ -455,7 +448,7 @@ static int open_bar2(void)
 static bool bar2_is_region(struct fault_ctx *c)
 {
 	volatile uint64_t *d, *s;
-	uint64_t v = now_ns() | 1;
+	uint64_t v = mmb_now_ns() | 1;
 	bool same;
 
 	d = (volatile uint64_t *)map_at(c->at, FAULT_LEN, c->ivs,
@@ -668,7 +661,7 @@ static int revoke_event(int fd, uint8_t *at, int v, double *us, double *cpu)
 		return -errno;
 	touch(p, RV_LEN, PG, 0x5a);
 	c0 = proc_cpu();
-	t0 = now_ns();
+	t0 = mmb_now_ns();
 	switch (v) {
 	case R_REVOKE:
 		ret = mmb_region_revoke(fd, NULL);
@@ -696,7 +689,7 @@ static int revoke_event(int fd, uint8_t *at, int v, double *us, double *cpu)
 			ret = -errno;
 		break;
 	}
-	t1 = now_ns();
+	t1 = mmb_now_ns();
 	c1 = proc_cpu();
 	*us = (t1 - t0) / 1000.0;
 	*cpu = (c1 - c0) * 1e6;
@@ -835,9 +828,9 @@ static int revoke_procs(int fd, int n, double *us, double *cpu)
 	if (!ret) {
 		usleep(10000);	/* every child asleep in read() */
 		c0 = proc_cpu();
-		t0 = now_ns();
+		t0 = mmb_now_ns();
 		ret = mmb_region_revoke(fd, NULL);
-		t1 = now_ns();
+		t1 = mmb_now_ns();
 		c1 = proc_cpu();
 		*us = (t1 - t0) / 1000.0;
 		*cpu = (c1 - c0) * 1e6;
