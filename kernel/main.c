@@ -560,7 +560,8 @@ static int mmb_device_caps(struct mmb_device *mdev)
 
 	ret = mmb_mem_check(mdev, &mdev->mem, "mem", false, false);
 	for (i = 0; i < nr && !ret; i++) {
-		char what[16];
+		/* "regions[" + a u32 + "]" */
+		char what[24];
 
 		snprintf(what, sizeof(what), "regions[%u]", i);
 		ret = mmb_mem_check(mdev, &mdev->regions[i], what, true, true);

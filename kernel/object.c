@@ -601,9 +601,8 @@ static long mmb_pool_get(struct mmb_device *mdev, unsigned long npages)
 {
 	struct mmb_objects *objs = &mdev->core->objects;
 	unsigned long *map = objs->bitmap, size = objs->pool_pages;
-	struct mmb_object *victim;
+	struct mmb_object *victim, *o;
 	unsigned long first;
-	bool found;
 	u64 gen;
 	int ret;
 
@@ -627,10 +626,10 @@ static long mmb_pool_get(struct mmb_device *mdev, unsigned long npages)
 		 * to move.  Every object in the pool is referenced: see
 		 * release.
 		 */
-		found = false;
-		list_for_each_entry(victim, &objs->lru, lru) {
-			if (victim->evict_gen != gen) {
-				found = true;
+		victim = NULL;
+		list_for_each_entry(o, &objs->lru, lru) {
+			if (o->evict_gen != gen) {
+				victim = o;
 				break;
 			}
 		}
@@ -638,7 +637,7 @@ static long mmb_pool_get(struct mmb_device *mdev, unsigned long npages)
 			xa_unlock(&objs->xa);
 			return -EINTR;
 		}
-		if (!found) {
+		if (!victim) {
 			xa_unlock(&objs->xa);
 			return -ENOSPC;
 		}

@@ -3,18 +3,22 @@
 # make check: the kernel's own checkers over the kernel code, each with zero
 # findings allowed:
 #   checkpatch.pl --strict    (from Debian's linux-source-6.12)
-#   sparse, through make C=2  (every kernel in CHECK_KERNELS)
+#   sparse and W=1, through make C=2 W=1 with -Werror (every kernel in
+#                             CHECK_KERNELS), and W=12 over our own lines
+#   coccinelle                (every semantic patch of scripts/coccinelle,
+#                             through the kernel's scripts/coccicheck, report)
 #   clang-format              (the kernel's .clang-format, dry run)
 #   kernel-doc -Wall          (and every exported function documented)
-# plus the documentation: the .rst files through docutils with warnings as
-# errors (HTML in build/doc/) and the man pages through groff -ww.
+# plus shellcheck over every shell script, the documentation: the .rst
+# files through docutils with warnings as errors (HTML in build/doc/) and
+# the man pages through groff -ww.
 # Prints one line per checker and its findings; exits non-zero on any.
 set -u -o pipefail
 cd "$(dirname "$0")/.." || exit 1
 TOP=$PWD
 BUILD=$TOP/build
 CHECK=$BUILD/check
-CHECK_KERNELS=${CHECK_KERNELS:-6.1 6.12}
+CHECK_KERNELS=${CHECK_KERNELS:-6.1 6.12 6.12-rt}
 . vm/lib.sh
 
 KCODE=(kernel/*.c kernel/*.h backends/*.c include/linux/mmbridge.h
@@ -33,21 +37,27 @@ report() {	# name, findings file
 }
 
 KERNELS=$CHECK_KERNELS ensure_packages linux-source-6.12 sparse clang-format \
-	python3-docutils groff-base
+	python3-docutils groff-base coccinelle shellcheck
 mkdir -p "$CHECK"
 
 # The checkers ship in the kernel source; take just them from the tarball.
 SRC=$CHECK/linux-source-6.12
-tarball=$(ls /usr/src/linux-source-6.12.tar.* 2>/dev/null | head -n 1)
+tarball=
+for f in /usr/src/linux-source-6.12.tar.*; do
+	[ -e "$f" ] && { tarball=$f; break; }
+done
 [ -n "$tarball" ] || die "no /usr/src/linux-source-6.12.tar.*"
-if [ ! -x "$SRC/scripts/checkpatch.pl" ] || [ "$tarball" -nt "$SRC/scripts/checkpatch.pl" ]; then
+if [ ! -x "$SRC/scripts/checkpatch.pl" ] || [ ! -f "$SRC/scripts/coccicheck" ] ||
+   [ "$tarball" -nt "$SRC/scripts/checkpatch.pl" ]; then
 	rm -rf "$SRC"
 	tar -xf "$tarball" -C "$CHECK" --wildcards \
 		'linux-source-6.12/.clang-format' \
 		'linux-source-6.12/scripts/checkpatch.pl' \
 		'linux-source-6.12/scripts/spelling.txt' \
 		'linux-source-6.12/scripts/const_structs.checkpatch' \
-		'linux-source-6.12/scripts/kernel-doc' || die "extracting the checkers failed"
+		'linux-source-6.12/scripts/kernel-doc' \
+		'linux-source-6.12/scripts/coccicheck' \
+		'linux-source-6.12/scripts/coccinelle/*' || die "extracting the checkers failed"
 	touch "$SRC/scripts/checkpatch.pl"
 fi
 
@@ -74,29 +84,81 @@ for f in "${KCODE[@]}"; do
 done
 report "checkpatch --strict (${#KCODE[@]} files)" "$out"
 
-# sparse: every file rebuilt (C=2) against each kernel's headers.
+# sparse and the extra warnings: every file rebuilt (C=2) with W=1 and
+# -Werror against each kernel's headers, the core and its drivers, the
+# sample and the tests' drivers (both against that build as an SDK).
 out=$CHECK/sparse.txt
 : >"$out"
+w12=$CHECK/w12.txt
+: >"$w12"
+kbuild() {	# release, log, make arguments...
+	local rel=$1 log=$2
+	shift 2
+	make -s -C "/lib/modules/$rel/build" "$@" >"$log" 2>&1
+}
 for k in $CHECK_KERNELS; do
 	rel=$(kernel_release "$k")
-	[ -n "$rel" ] && [ -d "/lib/modules/$rel/build" ] || {
-		echo "no headers for kernel $k" >>"$out"; continue; }
+	if [ -z "$rel" ] || [ ! -d "/lib/modules/$rel/build" ]; then
+		echo "no headers for kernel $k" >>"$out"
+		continue
+	fi
 	d=$CHECK/sparse/$rel
-	rm -rf "$d" && mkdir -p "$d"
-	cp -a Kbuild dkms.conf kernel backends include "$d/"
-	make -s -C "/lib/modules/$rel/build" M="$d" C=2 MMB_WERROR=1 modules \
-		>"$d/log" 2>&1 || echo "$rel: build failed" >>"$out"
+	rm -rf "$d" && mkdir -p "$d/tests"
+	cp -a Kbuild dkms.conf kernel backends include samples "$d/"
+	cp -a tests/kmod "$d/tests/"
+	kbuild "$rel" "$d/log" M="$d" C=2 W=1 MMB_WERROR=1 modules ||
+		echo "$rel: build failed" >>"$out"
 	grep -E 'warning:|error:' "$d/log" | sed "s|$d/||; s|^|$rel: |" >>"$out"
-	# The sample driver, against that build as an SDK.
-	cp -a samples "$d/"
 	mkdir -p "$d/sdk/$rel" && cp "$d/Module.symvers" "$d/sdk/$rel/" &&
 		ln -sfn "$d/include" "$d/sdk/include"
-	make -s -C "/lib/modules/$rel/build" M="$d/samples/mmb_sample" C=2 \
-		MMB_SDK="$d/sdk" MMB_WERROR=1 modules \
-		>"$d/sample.log" 2>&1 || echo "$rel: sample build failed" >>"$out"
-	grep -E 'warning:|error:' "$d/sample.log" | sed "s|$d/||; s|^|$rel: |" >>"$out"
+	for m in samples/mmb_sample tests/kmod; do
+		kbuild "$rel" "$d/$m.log" M="$d/$m" C=2 W=1 MMB_SDK="$d/sdk" \
+			MMB_WERROR=1 modules || echo "$rel: $m build failed" >>"$out"
+		grep -E 'warning:|error:' "$d/$m.log" | sed "s|$d/||; s|^|$rel: |" >>"$out"
+	done
+	# W=12: the kernel's own headers are not quiet at W=2 (hundreds of
+	# -Wtype-limits in GENMASK(), -Wshadow in the nested wait_event()
+	# macros, on every kernel here), so only a warning located in one of
+	# our lines is a finding; -Werror stays with W=1.
+	w=$CHECK/w12/$rel
+	rm -rf "$w" && mkdir -p "$w"
+	cp -a Kbuild dkms.conf kernel backends include "$w/"
+	kbuild "$rel" "$w/log" M="$w" W=12 modules || echo "$rel: W=12 build failed" >>"$w12"
+	grep -E "^$w/[^:]*:[0-9]+:[0-9]+: (warning|error):" "$w/log" |
+		sed "s|$w/||; s|^|$rel: |" >>"$w12"
 done
-report "sparse C=2 ($CHECK_KERNELS)" "$out"
+report "sparse C=2, W=1 -Werror ($CHECK_KERNELS)" "$out"
+report "W=12, in our own lines ($CHECK_KERNELS)" "$w12"
+
+# coccinelle: the kernel's scripts/coccicheck, as `make coccicheck
+# MODE=report M=...` runs it (the headers packages do not ship it), over
+# the core, the drivers, the sample and the tests' drivers; every semantic
+# patch of scripts/coccinelle.  A finding names one of those files.
+out=$CHECK/coccinelle.txt
+c=$CHECK/cocci
+rm -rf "$c" && mkdir -p "$c/tests"
+cp -a kernel backends include samples "$c/"
+cp -a tests/kmod "$c/tests/"
+srctree=$SRC KBUILD_EXTMOD=$c MODE=report J=$(nproc) \
+	bash "$SRC/scripts/coccicheck" >"$CHECK/coccicheck.log" 2>&1 ||
+	echo "coccicheck failed: $(tail -n 3 "$CHECK/coccicheck.log")" >"$out"
+grep -E "^$c/|coccicheck failed" "$CHECK/coccicheck.log" | sed "s|$c/||" >>"$out"
+report "coccinelle ($(find "$SRC/scripts/coccinelle" -name '*.cocci' | wc -l) semantic patches)" "$out"
+
+# Every shell script (by name or by its first line) through shellcheck, at the
+# default level; sourced files say their shell in a directive.
+out=$CHECK/shellcheck.txt
+shfiles=()
+while IFS= read -r f; do
+	case $f in
+	*.sh) [ -f "$f" ] && shfiles+=("$f") ;;
+	*) [ -f "$f" ] && head -n 1 "$f" | grep -qE '^#!.*/(ba|da|busybox )?sh' &&
+		shfiles+=("$f") ;;
+	esac
+done < <(git ls-files 2>/dev/null || find . -path ./build -prune -o -type f -print)
+shfiles+=(dkms.conf)
+shellcheck -f gcc "${shfiles[@]}" >"$out" 2>&1
+report "shellcheck (${#shfiles[@]} files)" "$out"
 
 # clang-format: the kernel's style file, applied to nothing, must change nothing.
 out=$CHECK/clang-format.txt
@@ -108,9 +170,9 @@ report "clang-format (kernel .clang-format)" "$out"
 out=$CHECK/kernel-doc.txt
 "$SRC/scripts/kernel-doc" -none -Wall "${KCODE[@]}" >"$out" 2>&1
 for f in kernel/*.c; do
-	for sym in $(sed -n 's/^EXPORT_SYMBOL_GPL(\(.*\));/\1/p' "$f"); do
+	while read -r sym; do
 		grep -q "^ \* $sym() - " "$f" || echo "$f: exported $sym() has no kernel-doc" >>"$out"
-	done
+	done < <(sed -n 's/^EXPORT_SYMBOL_GPL(\(.*\));/\1/p' "$f")
 done
 report "kernel-doc -Wall, $(cat kernel/*.c | grep -c '^EXPORT_SYMBOL') exported functions" "$out"
 
@@ -126,6 +188,7 @@ report "library exports ($(grep -c . "$CHECK/lib-versioned") versioned)" "$out"
 out=$CHECK/docs.txt
 : >"$out"
 mkdir -p "$BUILD/doc"
+docs=(Documentation/*.rst man/*.[0-9])
 for f in Documentation/*.rst; do
 	rst2html --halt=warning --report=warning "$f" "$BUILD/doc/$(basename "$f" .rst).html" \
 		>>"$out" 2>&1 || echo "$f: docutils failed" >>"$out"
@@ -133,7 +196,7 @@ done
 for f in man/*.[0-9]; do
 	LC_ALL=C.UTF-8 groff -man -ww -z -K utf8 "$f" >>"$out" 2>&1
 done
-report "documentation ($(ls Documentation/*.rst man/*.[0-9] | wc -l) files)" "$out"
+report "documentation (${#docs[@]} files)" "$out"
 
 [ "$failed" = 0 ] && echo "make check: clean"
 exit "$failed"

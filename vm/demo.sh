@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.." || exit 1
 . vm/lib.sh
 mkdir -p "$BUILD"
 KERNELS=${DEMO_KERNEL:-6.12}
+# shellcheck disable=SC2119 # the harness's packages, nothing more
 ensure_packages
 rel=$(kernel_release "$KERNELS")
 [ -n "$rel" ] || die "kernel series $KERNELS is not installed"

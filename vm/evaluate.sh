@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
 # TAP numbering and the evaluation of one guest run; sourced by vm/test.sh
 # and vm/selftest.sh.  Needs SPLAT_RE, BUILD and VM_TIMEOUT (vm/lib.sh) and
 # the counters num, k_pass, k_fail, k_skip.
@@ -108,17 +109,17 @@ evaluate() {
 			*) tap not-ok "$name" "$why" ;;
 			esac ;;
 		"# DMAR-EXPECTED "*)	# bus:dev.fn address: a case's own IOMMU fault
-			set -- $line
-			echo "$3 $4" >>"$dir/dmar-expected.txt"
+			read -r _ _ w3 w4 _ <<<"$line"
+			echo "$w3 $w4" >>"$dir/dmar-expected.txt"
 			echo "# $line" ;;
 		"# HOSTCHECK "*)	# name [--absent] OFFSET LENGTH SEED|WORD
-			set -- $line
-			name=$3
+			read -r -a w <<<"$line"
+			name=${w[2]:-}
 			seen="$seen$name "
-			shift 3
+			w=("${w[@]:3}")
 			mode=()
-			[ "${1:-}" = --absent ] && { mode=(--absent); shift; }
-			if why=$("$BUILD/bin/mmb-hostcheck" "${mode[@]}" "$dir/ivshmem.bin" "$1" "$2" "$3"); then
+			[ "${w[0]:-}" = --absent ] && { mode=(--absent); w=("${w[@]:1}"); }
+			if why=$("$BUILD/bin/mmb-hostcheck" "${mode[@]}" "$dir/ivshmem.bin" "${w[@]:0:3}"); then
 				tap ok "$name"
 			else
 				tap not-ok "$name" "host side: $why"

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
 # Shared functions of the QEMU harness: packages, kernels, initramfs, boot.
 # Sourced by vm/test.sh and vm/demo.sh from the top of the source tree.
 
@@ -24,6 +25,7 @@ default_params() {
 # "DMAR: [DMA Read", "[DMA Write", "[INTR-REMAP" begin the report of an
 # IOMMU fault: a DMA outside what was mapped, an interrupt outside what was
 # set up (vm/evaluate.sh excuses the faults a case provokes and announces).
+# shellcheck disable=SC2034 # read by vm/evaluate.sh, which the scripts source too
 SPLAT_RE='DMAR: \[(DMA Read|DMA Write|INTR-REMAP)|WARNING:|BUG:|BUG kmalloc|Oops|general protection fault|kernel BUG|Call Trace:|possible recursive locking|possible circular locking|inconsistent lock state|lockdep is turned off|DEBUG_LOCKS_WARN_ON|suspicious RCU usage|KASAN:|UBSAN|sleeping function called from invalid context|list_add corruption|list_del corruption|suspected memory leak|unreferenced object|blocked for more than|soft lockup|hard LOCKUP|rcu_sched self-detected stall|rcu: INFO|Kernel panic|refcount_t:|Poison overwritten|Object already free|ODEBUG:|DMA-API: debugging out of memory|dma-debug disabled'
 
 die() { echo "vm: $*" >&2; exit 1; }
@@ -43,24 +45,25 @@ kernel_packages() {
 # Install whatever of the harness's packages is missing (apt, as root),
 # with the kernels of $KERNELS and the packages given as arguments.
 ensure_packages() {
-	local pkgs="qemu-system-x86 busybox-static cpio kmod make gcc libc6-dev \
-		binutils libelf-dev bc flex bison xz-utils zstd gzip e2fsprogs liburing-dev $*"
-	local k missing=""
+	local pkgs=(qemu-system-x86 busybox-static cpio kmod make gcc libc6-dev
+		binutils libelf-dev bc flex bison xz-utils zstd gzip e2fsprogs liburing-dev "$@")
+	local k p more missing=()
 
 	for k in $KERNELS; do
-		pkgs="$pkgs $(kernel_packages "$k")"
+		read -r -a more <<<"$(kernel_packages "$k")"
+		pkgs+=("${more[@]}")
 	done
-	for p in $pkgs; do
+	for p in "${pkgs[@]}"; do
 		dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null |
-			grep -q '^install ok installed' || missing="$missing $p"
+			grep -q '^install ok installed' || missing+=("$p")
 	done
-	[ -z "$missing" ] && return 0
-	[ "$(id -u)" = 0 ] || die "missing packages:$missing (run as root to install them)"
-	log "installing:$missing"
+	[ ${#missing[@]} = 0 ] && return 0
+	[ "$(id -u)" = 0 ] || die "missing packages: ${missing[*]} (run as root to install them)"
+	log "installing: ${missing[*]}"
 	export DEBIAN_FRONTEND=noninteractive
-	apt-get install -y --no-install-recommends $missing >"$BUILD/apt.log" 2>&1 || {
+	apt-get install -y --no-install-recommends "${missing[@]}" >"$BUILD/apt.log" 2>&1 || {
 		apt-get update >>"$BUILD/apt.log" 2>&1
-		apt-get install -y --no-install-recommends $missing >>"$BUILD/apt.log" 2>&1 ||
+		apt-get install -y --no-install-recommends "${missing[@]}" >>"$BUILD/apt.log" 2>&1 ||
 			{ tail -20 "$BUILD/apt.log" >&2; die "apt-get install failed"; }
 	}
 }
@@ -68,13 +71,15 @@ ensure_packages() {
 # The installed release of a kernel series ("6.1" -> 6.1.0-NN-amd64), newest.
 kernel_release() {
 	set -- "${1%-iommu}"
-	local series=${1%-rt} rt=
+	local series=${1%-rt} rt='' f
 	if [ "$1" = debug ]; then
 		"$TOP/vm/debug-kernel.sh"
 		return
 	fi
 	[ "$series" != "$1" ] && rt=1
-	ls /boot/ 2>/dev/null | sed -n 's/^vmlinuz-//p' |
+	for f in /boot/vmlinuz-*; do
+		[ -e "$f" ] && echo "${f#/boot/vmlinuz-}"
+	done |
 		grep "^${series//./\\.}[.-]" |
 		if [ -n "$rt" ]; then grep -- '-rt-'; else grep -v -- '-rt-'; fi |
 		sort -V | tail -n 1
@@ -163,9 +168,12 @@ add_module() {
 # initramfs: busybox, the modules for virtio-9p and zram, mmbridge.ko and its
 # drivers, guest programs; with MMB_VFIO_KO (a vfio.ko from vfio_noiommu_ko()), vfio-pci's
 # modules in lib/modules/bench/, which the guest loads for benchmarks only.
-make_initramfs() {
+make_initramfs() (
 	local rel=$1 out=$2 root mods m f
 	root=$(mktemp -d "$BUILD/initramfs.XXXXXX")
+	# A subshell, so that the tree goes however it ends (die, a signal).
+	trap 'rm -rf "$root"' EXIT
+	trap 'exit 1' INT TERM
 	chmod 755 "$root"	# mktemp's 0700 would lock non-root users out of /
 	mkdir -p "$root"/{bin,dev,proc,sys,tmp,host,lib/modules,etc}
 	cp /bin/busybox "$root/bin/busybox"
@@ -225,8 +233,7 @@ make_initramfs() {
 	PATH=$PATH:/sbin:/usr/sbin mkfs.ext4 -q -F -b 4096 -L mmb-test "$root/lib/ext4.img" ||
 		die "mkfs.ext4 failed"
 	(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$out"
-	rm -rf "$root"
-}
+)
 
 # The CPU model under TCG.  QEMU's "max" has erms without fsrm, so the
 # kernel's copy_to_user() runs as "rep movsb", which QEMU emulates several
@@ -245,8 +252,8 @@ guest_cpu() {
 # Boot a kernel with edu, ivshmem-plain and the host root over 9p.
 # Guest output (TAP or demo) goes to stdout; the console to $dir/console.log.
 boot_guest() {
-	local rel=$1 mode=$2 dir=$3 accel_opt params=${MMB_PARAMS:-$(default_params)}
-	local extra=() uio= vfio= pci= pci_msi= debug= iommu=() machine=q35
+	local rel=$1 mode=$2 dir=$3 accel_opt=() params=${MMB_PARAMS:-$(default_params)}
+	local extra=() uio='' vfio='' pci='' pci_msi='' debug='' iommu=() machine=q35
 	# Tests run with SLUB's red zones, poisoning and checks: a write to
 	# freed memory is reported (and fails the splat gate) on every kernel,
 	# not only on the KASAN one.  Benchmarks and the demo run without.
@@ -260,7 +267,7 @@ boot_guest() {
 	# (and leaves EIM, x2APIC's extended IDs, off: the guest remaps in
 	# xAPIC mode).
 	if [ -n "${MMB_IOMMU:-}" ]; then
-		iommu=(-device intel-iommu,intremap=on)
+		iommu=(-device "intel-iommu,intremap=on")
 		debug="$debug intel_iommu=on iommu.strict=1"
 		[ "$ACCEL" = kvm ] && machine=q35,kernel-irqchip=split
 	fi
@@ -286,8 +293,8 @@ boot_guest() {
 	# rings the guest itself.  The guest hands it to mmb_pci alone.
 	local ivsrv=
 	if [ "$mode" = test ]; then
-		extra=(-device pcie-root-port,id=mmbrp,chassis=1,addr=0x12
-			-device pci-testdev,bus=mmbrp)
+		extra=(-device "pcie-root-port,id=mmbrp,chassis=1,addr=0x12"
+			-device "pci-testdev,bus=mmbrp")
 		"$BUILD/bin/mmb-ivshmem-server" "$dir/doorbell.sock" 4 1048576 \
 			>"$dir/doorbell.out" 2>&1 &
 		ivsrv=$!
@@ -301,8 +308,8 @@ boot_guest() {
 			return 1
 		fi
 		extra+=(-chardev "socket,id=mmbivs,path=$dir/doorbell.sock"
-			-device pcie-root-port,id=mmbrp2,chassis=2,addr=0x13
-			-device ivshmem-doorbell,chardev=mmbivs,vectors=4,bus=mmbrp2)
+			-device "pcie-root-port,id=mmbrp2,chassis=2,addr=0x13"
+			-device "ivshmem-doorbell,chardev=mmbivs,vectors=4,bus=mmbrp2")
 	fi
 	if [ "$mode" = bench ]; then
 		extra=(-device "edu,dma_mask=0xffffffffffffffff,addr=0x10"
@@ -316,8 +323,8 @@ boot_guest() {
 		pci_msi=0000:00:14.0
 	fi
 	case $ACCEL in
-	tcg)	accel_opt="-accel tcg,thread=multi -cpu $(guest_cpu "$mode")" ;;
-	kvm)	accel_opt="-accel kvm -cpu host" ;;
+	tcg)	accel_opt=(-accel "tcg,thread=multi" -cpu "$(guest_cpu "$mode")") ;;
+	kvm)	accel_opt=(-accel kvm -cpu host) ;;
 	*)	die "ACCEL=$ACCEL: use tcg or kvm" ;;
 	esac
 	# ivshmem's memory: a file on the host's disk for tests and the demo;
@@ -339,9 +346,8 @@ boot_guest() {
 	# emulation of that cross-modifying code lost guests (an "Oops: int3" in
 	# sched_clock_cpu, or QEMU exiting).  Time in the guest is emulated
 	# anyway; nothing here measures the TSC against another clock.
-	# shellcheck disable=SC2086
 	timeout -s KILL "$VM_TIMEOUT" qemu-system-x86_64 \
-		-machine "$machine" $accel_opt -smp "$VM_CPUS" -m "$VM_MEM" \
+		-machine "$machine" "${accel_opt[@]}" -smp "$VM_CPUS" -m "$VM_MEM" \
 		-nodefaults -no-user-config -display none -no-reboot \
 		-kernel "$(kernel_image "$rel")" -initrd "$dir/initramfs.gz" \
 		-append "console=ttyS0 panic=-1 tsc=reliable rdinit=/init mmb.mode=$mode mmb.expect=edu0,ivshmem0,soft0 mmb.ivshmem_mb=$IVSHMEM_MB mmb.params=$params mmb.uio=$uio mmb.vfio=$vfio mmb.pci=$pci mmb.pci_msi=$pci_msi mmb.tests=$MMB_TESTS mmb.bench=${BENCH_SECTIONS:-all} $debug ${MMB_CMDLINE:-}" \

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
 # Host-side packaging cases of make test, sourced by vm/test.sh after
 # vm/evaluate.sh (tap).  What they produce goes into every initramfs
 # (make_initramfs), where tests/package.c uses it:
@@ -92,7 +93,8 @@ package_install_test() {
 # dkms add/build/install of a copy of the sources for one kernel, in a
 # private DKMS tree (nothing under /var/lib/dkms or /lib/modules changes).
 package_dkms_test() {
-	local rel=$1 src out=$DKMS_TREE/out/$rel
+	local rel=$1 src out
+	out=$DKMS_TREE/out/$rel
 	local -a dkms=(dkms --dkmstree "$DKMS_TREE/tree" --sourcetree "$DKMS_TREE/source"
 		       --installtree "$DKMS_TREE/install")
 
