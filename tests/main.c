@@ -1441,6 +1441,7 @@ int main(int argc, char **argv)
 		const struct mmb_test *t;
 
 		for (t = suites[s]; t->name; t++) {
+			uint64_t t0, secs;
 			int r;
 
 			if (!selected(t->name, argc - 1, argv + 1))
@@ -1449,7 +1450,13 @@ int main(int argc, char **argv)
 				printf("%s\n", t->name);
 				continue;
 			}
+			t0 = mmb_now_ns();
 			r = run_one(t, msg, sizeof(msg));
+			/* Where a run's time goes: the cases of 10 s or more. */
+			secs = (mmb_now_ns() - t0) / 1000000000ULL;
+			if (secs >= 10)
+				printf("# %s took %llu s\n", t->name,
+				       (unsigned long long)secs);
 			if (restore_regions(who, sizeof(who))) {
 				printf("# %s left revoked:%s (restored)\n",
 				       t->name, who);

@@ -137,7 +137,7 @@ evaluate() {
 	# Every case the guest program knows must have reported, and on a debug
 	# kernel the kmemleak verdict.
 	local required
-	# shellcheck disable=SC2086
+	# shellcheck disable=SC2086 # one argument per word, on purpose
 	required=$("$BUILD/guest/mmb-tests" -l ${MMB_TESTS//,/ })
 	case $rel in *-mmb-debug) required="$required life/kmemleak_clean life/dma_api_debug_clean" ;; esac
 	for name in $required; do

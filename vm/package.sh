@@ -74,7 +74,7 @@ package_install_test() {
 		tap not-ok package/pkgconfig_build "pkg-config does not know mmbridge $VERSION"
 		return
 	fi
-	# shellcheck disable=SC2086
+	# shellcheck disable=SC2086 # one argument per word, on purpose
 	if ! gcc -O2 -Wall -Wextra -Werror $pcflags -o "$PKG/opt/bin/pkgtest-shared" \
 		"$TOP/tests/pkgtest/pkgtest.c" $pclibs >"$PKG/build.log" 2>&1 ||
 	   ! gcc -O2 -Wall -Wextra -Werror -static $pcflags -o "$PKG/opt/bin/pkgtest-static" \
