@@ -66,7 +66,6 @@ struct mmb_pci_vec {
 struct mmb_pci {
 	struct mmb_device mdev; /* first: mmb_device_alloc() */
 	struct pci_dev *pdev;
-	int nvec; /* vectors allocated (mdev.nr_vectors) */
 	int nreq; /* of which handlers are requested */
 	bool intx;
 	bool unmaskable; /* INTx, its handler requested; see irq_unmask */
@@ -239,11 +238,11 @@ static void mmb_pci_free_irqs(struct mmb_pci *p)
 	p->nreq = 0;
 }
 
+/* The vectors allocated are mdev.nr_vectors, which stays as registered. */
 static void mmb_pci_free_vectors(struct mmb_pci *p)
 {
-	if (p->nvec)
+	if (p->mdev.nr_vectors)
 		pci_free_irq_vectors(p->pdev);
-	p->nvec = 0;
 }
 
 /*
@@ -289,7 +288,6 @@ static int mmb_pci_alloc_vectors(struct mmb_pci *p)
 			mode, nvec);
 		return nvec;
 	}
-	p->nvec = nvec;
 	p->mdev.nr_vectors = nvec;
 	p->intx = !pdev->msi_enabled && !pdev->msix_enabled;
 	return 0;
@@ -299,11 +297,12 @@ static int mmb_pci_alloc_vectors(struct mmb_pci *p)
 static int mmb_pci_request_irqs(struct mmb_pci *p)
 {
 	struct pci_dev *pdev = p->pdev;
-	int i, ret;
+	unsigned int i;
+	int ret;
 
-	if (p->nvec && !p->intx)
+	if (p->mdev.nr_vectors && !p->intx)
 		pci_set_master(pdev); /* MSI is a write of the device's */
-	for (i = 0; i < p->nvec; i++) {
+	for (i = 0; i < p->mdev.nr_vectors; i++) {
 		p->vec[i] = (struct mmb_pci_vec){ .p = p, .n = i };
 		ret = request_irq(pci_irq_vector(pdev, i),
 				  p->intx ? mmb_pci_intx_irq : mmb_pci_msi_irq,
@@ -353,9 +352,9 @@ static int mmb_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	pci_save_state(pdev);
 	pci_set_drvdata(pdev, p);
 	dev_info(&pdev->dev,
-		 "%s: %d memory BARs (%s), %d interrupt vectors%s\n",
+		 "%s: %d memory BARs (%s), %u interrupt vectors%s\n",
 		 dev_name(&p->mdev.dev), nbars,
-		 p->confined ? "IOMMU-confined" : "raw", p->nvec,
+		 p->confined ? "IOMMU-confined" : "raw", p->mdev.nr_vectors,
 		 pdev->msix_enabled ? " (MSI-X)" :
 		 pdev->msi_enabled  ? " (MSI)" :
 		 p->intx	    ? " (INTx)" :

@@ -222,8 +222,10 @@ static int regions_with_a_gap(void)
  * neither safe for any opener nor raw, raw memory as the pool or as the
  * device memory, a pool that is region 1, a raw region that the device
  * memory or a safe region also reaches, two regions of the same memory;
- * and a device registered a second time, after its unregistration.  Each is -EINVAL and the driver does not
- * load; a good description registers regtest0.
+ * a device registered a second time, after its unregistration; and more
+ * interrupt vectors than MMB_VECTORS_MAX.  Each is -EINVAL and the driver
+ * does not load; a good description (with MMB_VECTORS_MAX vectors)
+ * registers regtest0.
  */
 static int test_register_checks(void)
 {
@@ -234,7 +236,8 @@ static int test_register_checks(void)
 		"region_not_safe",	 "raw_pool",
 		"raw_mem",		 "pool_overlaps_region1",
 		"raw_region_is_mem",	 "raw_aliases_region0",
-		"regions_overlap",	 "register_twice"
+		"regions_overlap",	 "register_twice",
+		"too_many_vectors"
 	};
 	struct mmb_info info;
 	int r, fd, wrong = 0;
@@ -277,6 +280,7 @@ static int test_register_checks(void)
 	EXPECT_OK(fd < 0 ? fd : r);
 	EXPECT_EQ(info.caps, MMB_CAP_DEVMEM | MMB_CAP_MAP | MMB_CAP_OBJECT);
 	EXPECT_EQ(info.mem_size, 8192);
+	EXPECT_EQ(info.nr_vectors, MMB_VECTORS_MAX);
 	EXPECT_OK(fw_wait_node("regtest0", false));
 	return regions_with_a_gap();
 }

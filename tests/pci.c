@@ -315,7 +315,9 @@ static int wait_count(const struct mmb_counters *page, size_t off, uint64_t n)
  * liveness registers answer, a debugger reads them, and each interrupt raised
  * through the raise register is one MMB_EVENT_VECTOR event.  Unbinding
  * mmb_pci with the mapping and the file open is a removal: the mapping
- * gets SIGBUS, the file -ENODEV.
+ * gets SIGBUS, the file -ENODEV.  edu has no reset method (no FLR, no
+ * power management, on the root bus): a confined edu is released without
+ * a reset, and the kernel log says so exactly once.
  */
 static int edu_bar0(void)
 {
@@ -325,9 +327,9 @@ static int edu_bar0(void)
 	volatile uint32_t *bar;
 	struct mmb_info info;
 	uint64_t count, first = 0;
-	char path[64];
+	char path[64], expected[96], splat[256];
 	uint32_t v;
-	int fd = dev_open("pci0"), efd, pmem, i, r;
+	int fd = dev_open("pci0"), efd, pmem, i, r, kfd, seen = 0;
 
 	EXPECT_OK(fd);
 	EXPECT_OK(mmb_info(fd, &info));
@@ -379,7 +381,15 @@ static int edu_bar0(void)
 	EXPECT_EQ(c1.trigger_count, c0.trigger_count);
 
 	/* Unbound with users present: a removal. */
+	snprintf(expected, sizeof(expected),
+		 "mmb_pci %s: pci0: no reset at release (", pci_bdf);
+	kfd = kmsg_open();
+	EXPECT_OK(kfd);
 	EXPECT_OK(pci_sysfs(pci_bdf, "driver/unbind", pci_bdf));
+	EXPECT(!kmsg_splat_except(kfd, expected, &seen, splat, sizeof(splat)),
+	       "kernel log: %s", splat);
+	close(kfd);
+	EXPECT_EQ(seen, pci_confined() ? 1 : 0);
 	EXPECT_OK(wait_node("pci0", false));
 	EXPECT_EQ(read32(&bar[EDU_IDENT / 4], &v), SIGBUS);
 	EXPECT_ERR(mmb_info(fd, &info), ENODEV);

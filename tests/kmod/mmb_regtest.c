@@ -87,6 +87,11 @@ static int __init regtest_init(void)
 	if (!strcmp(regtest_case, "ok")) {
 		rd->mdev.pool = ram;
 		rd->mdev.pool.virt += 2 * PAGE_SIZE;
+		rd->mdev.nr_vectors = MMB_VECTORS_MAX;
+	} else if (!strcmp(regtest_case, "too_many_vectors")) {
+		rd->mdev.pool = ram;
+		rd->mdev.pool.virt += 2 * PAGE_SIZE;
+		rd->mdev.nr_vectors = MMB_VECTORS_MAX + 1;
 	} else if (!strcmp(regtest_case, "virt_unaligned")) {
 		rd->mdev.regions[0].virt += 64;
 		rd->mdev.mem = rd->mdev.regions[0];

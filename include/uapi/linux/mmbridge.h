@@ -432,8 +432,10 @@ struct mmb_counters {
  *
  * With MMB_EVENT_ONE_VECTOR the fd is about one interrupt vector of the
  * device: its count is the counter page's vector_counts[@vector], and
- * read() and poll() wait for that vector's events alone.  A @vector the
- * device does not have (mmb_info.nr_vectors or more) is -EINVAL.
+ * read() and poll() wait for that vector's events alone.  A write() to it
+ * still enables or disables delivery for the whole device, every vector
+ * (delivery is not held back per vector).  A @vector the device does not
+ * have (mmb_info.nr_vectors or more) is -EINVAL.
  *
  * @vector:	the vector, with MMB_EVENT_ONE_VECTOR; 0 otherwise (in)
  * @reserved:	must be 0 (in)
