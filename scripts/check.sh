@@ -96,6 +96,21 @@ kbuild() {	# release, log, make arguments...
 	shift 2
 	make -s -C "/lib/modules/$rel/build" "$@" >"$log" 2>&1
 }
+# The compiler's and sparse's warnings and errors in build log $2, and
+# modpost's (in capitals), under release $1's name.
+build_findings() {
+	grep -E 'warning:|error:|^WARNING: |^ERROR: ' "$2" | sed "s|^|$1: |"
+}
+# The lines of log $2 that start with directory $1 (a string, not a
+# pattern: a release has a "+"), without it; with $3, only the compiler's
+# warnings and errors.
+below() {
+	awk -v p="$1/" -v cc="${3:-}" 'index($0, p) == 1 {
+		l = substr($0, length(p) + 1)
+		if (cc == "" || l ~ /^[^:]*:[0-9]+:[0-9]+: (warning|error):/)
+			print l
+	}' "$2"
+}
 for k in $CHECK_KERNELS; do
 	rel=$(kernel_release "$k")
 	if [ -z "$rel" ] || [ ! -d "/lib/modules/$rel/build" ]; then
@@ -108,24 +123,29 @@ for k in $CHECK_KERNELS; do
 	cp -a tests/kmod "$d/tests/"
 	kbuild "$rel" "$d/log" M="$d" C=2 W=1 MMB_WERROR=1 modules ||
 		echo "$rel: build failed" >>"$out"
-	grep -E 'warning:|error:' "$d/log" | sed "s|$d/||; s|^|$rel: |" >>"$out"
+	build_findings "$rel" "$d/log" | sed "s|$d/||g" >>"$out"
 	mkdir -p "$d/sdk/$rel" && cp "$d/Module.symvers" "$d/sdk/$rel/" &&
 		ln -sfn "$d/include" "$d/sdk/include"
 	for m in samples/mmb_sample tests/kmod; do
 		kbuild "$rel" "$d/$m.log" M="$d/$m" C=2 W=1 MMB_SDK="$d/sdk" \
 			MMB_WERROR=1 modules || echo "$rel: $m build failed" >>"$out"
-		grep -E 'warning:|error:' "$d/$m.log" | sed "s|$d/||; s|^|$rel: |" >>"$out"
+		build_findings "$rel" "$d/$m.log" | sed "s|$d/||g" >>"$out"
 	done
 	# W=12: the kernel's own headers are not quiet at W=2 (hundreds of
 	# -Wtype-limits in GENMASK(), -Wshadow in the nested wait_event()
 	# macros, on every kernel here), so only a warning located in one of
 	# our lines is a finding; -Werror stays with W=1.
 	w=$CHECK/w12/$rel
-	rm -rf "$w" && mkdir -p "$w"
-	cp -a Kbuild dkms.conf kernel backends include "$w/"
+	rm -rf "$w" && mkdir -p "$w/tests"
+	cp -a Kbuild dkms.conf kernel backends include samples "$w/"
+	cp -a tests/kmod "$w/tests/"
 	kbuild "$rel" "$w/log" M="$w" W=12 modules || echo "$rel: W=12 build failed" >>"$w12"
-	grep -E "^$w/[^:]*:[0-9]+:[0-9]+: (warning|error):" "$w/log" |
-		sed "s|$w/||; s|^|$rel: |" >>"$w12"
+	below "$w" "$w/log" cc | sed "s|^|$rel: |" >>"$w12"
+	for m in samples/mmb_sample tests/kmod; do
+		kbuild "$rel" "$w/$m.log" M="$w/$m" W=12 MMB_SDK="$d/sdk" modules ||
+			echo "$rel: $m W=12 build failed" >>"$w12"
+		below "$w" "$w/$m.log" cc | sed "s|^|$rel: |" >>"$w12"
+	done
 done
 report "sparse C=2, W=1 -Werror ($CHECK_KERNELS)" "$out"
 report "W=12, in our own lines ($CHECK_KERNELS)" "$w12"
@@ -135,14 +155,15 @@ report "W=12, in our own lines ($CHECK_KERNELS)" "$w12"
 # the core, the drivers, the sample and the tests' drivers; every semantic
 # patch of scripts/coccinelle.  A finding names one of those files.
 out=$CHECK/coccinelle.txt
+: >"$out"
 c=$CHECK/cocci
 rm -rf "$c" && mkdir -p "$c/tests"
 cp -a kernel backends include samples "$c/"
 cp -a tests/kmod "$c/tests/"
-srctree=$SRC KBUILD_EXTMOD=$c MODE=report J=$(nproc) \
+srctree=$SRC KBUILD_EXTMOD=$c MODE=report J=$(nproc) COCCI='' \
 	bash "$SRC/scripts/coccicheck" >"$CHECK/coccicheck.log" 2>&1 ||
-	echo "coccicheck failed: $(tail -n 3 "$CHECK/coccicheck.log")" >"$out"
-grep -E "^$c/|coccicheck failed" "$CHECK/coccicheck.log" | sed "s|$c/||" >>"$out"
+	echo "coccicheck failed: $(tail -n 3 "$CHECK/coccicheck.log")" >>"$out"
+below "$c" "$CHECK/coccicheck.log" >>"$out"
 report "coccinelle ($(find "$SRC/scripts/coccinelle" -name '*.cocci' | wc -l) semantic patches)" "$out"
 
 # Every shell script (by name or by its first line) through shellcheck, at the
@@ -152,10 +173,11 @@ shfiles=()
 while IFS= read -r f; do
 	case $f in
 	*.sh) [ -f "$f" ] && shfiles+=("$f") ;;
-	*) [ -f "$f" ] && head -n 1 "$f" | grep -qE '^#!.*/(ba|da|busybox )?sh' &&
+	*) [ -f "$f" ] && head -n 1 "$f" | grep -qE '^#! ?[^ ]*(/| )((ba|da)?sh|busybox sh)( |$)' &&
 		shfiles+=("$f") ;;
 	esac
-done < <(git ls-files 2>/dev/null || find . -path ./build -prune -o -type f -print)
+done < <(git ls-files --cached --others --exclude-standard 2>/dev/null ||
+	 find . -path ./build -prune -o -type f -print)
 shfiles+=(dkms.conf)
 shellcheck -f gcc "${shfiles[@]}" >"$out" 2>&1
 report "shellcheck (${#shfiles[@]} files)" "$out"

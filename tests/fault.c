@@ -536,7 +536,7 @@ static void *uffd_serve(void *arg)
 	struct uffd_server *sv = arg;
 	uint8_t *src = map_anon(PG, PROT_READ | PROT_WRITE);
 
-	if (src == MAP_FAILED)
+	if (!src)
 		return NULL;
 	memset(src, 0xee, PG);
 	while (!atomic_load(&sv->stop)) {

@@ -86,7 +86,7 @@ drop_fault_reports() {
 # Turn one guest's output into numbered TAP lines and gates.
 evaluate() {
 	local rel=$1 dir=$2 qrc=$3 line name rest seen=" " in_dmesg=0 completed=0 why
-	local mode
+	local mode w w3 w4
 	: >"$dir/dmesg.txt"
 	: >"$dir/dmar-expected.txt"
 	while IFS= read -r line; do

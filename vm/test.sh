@@ -27,7 +27,7 @@ IOMMU_TESTS=edu/,stream/,dmabuf/stream_,dmabuf/vgem_import,life/unbind,life/copy
 run_kernel() {
 	local rel=$1 dir=$2 qrc
 	if ! prepare_guest "$rel" "$dir"; then
-		tap not-ok life/build_warning_free "module or guest programs did not build cleanly"
+		tap not-ok life/build_warning_free "the module, the guest programs or the initramfs did not build cleanly"
 		return
 	fi
 	tap ok life/build_warning_free
