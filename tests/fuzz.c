@@ -92,7 +92,7 @@ static struct {
 	uint8_t *arena;		/* RW anonymous, followed by a PROT_NONE page */
 	uint8_t *guard;		/* PROT_NONE page after the arena */
 	uint8_t *hole;		/* PROT_NONE reservation for MAP_FIXED */
-	uint8_t *unmapped;	/* a gap inside the hole */
+	uint8_t *unmapped;	/* 16 pages that nothing maps */
 	uint8_t *ro;		/* read-only */
 	uint8_t *memfd;		/* shared file mapping */
 	uint8_t *argpage;	/* ioctl argument structs, guard after it */
@@ -1189,7 +1189,6 @@ static void op_mmap(void)
 		return;
 	atomic_fetch_add(&S->maps_ok, 1);
 	if (flags & MAP_FIXED) {	/* keep the hole a reservation */
-		munmap(p, len);
 		mmap(p, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
 		     -1, 0);
 		return;
@@ -1410,11 +1409,22 @@ static int layout(void)
 		return -errno;
 	L.guard = L.arena + ARENA_LEN;
 	mprotect(L.guard, PG, PROT_NONE);
-	L.hole = mmap(NULL, HOLE_LEN + 32 * PG, PROT_NONE,
-		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	L.hole = mmap(NULL, HOLE_LEN, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
+		      -1, 0);
 	if (L.hole == MAP_FAILED)
 		return -errno;
-	L.unmapped = L.hole + HOLE_LEN;
+	/*
+	 * Unmapped memory must stay so: not a gap among the mappings, where
+	 * mmap() puts the next ones (the read-only page, the argument page,
+	 * an aio ring: an aio read "into unmapped memory" then wrote device
+	 * data over the ring's events), but 16 pages at 256 MiB, far below
+	 * where mmap() places anything, taken and given back.
+	 */
+	L.unmapped = mmap((void *)(256UL << 20), 16 * PG, PROT_NONE,
+			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE,
+			  -1, 0);
+	if (L.unmapped == MAP_FAILED)
+		return -errno;
 	munmap(L.unmapped, 16 * PG);
 	L.ro = mmap(NULL, RO_LEN, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	L.argpage = mmap(NULL, 2 * PG, PROT_READ | PROT_WRITE,
