@@ -105,7 +105,8 @@ build_findings() {
 # pattern: a release has a "+"), without it; with $3, only the compiler's
 # warnings and errors.
 below() {
-	awk -v p="$1/" -v cc="${3:-}" 'index($0, p) == 1 {
+	BELOW="$1/" CC_ONLY="${3:-}" awk 'BEGIN { p = ENVIRON["BELOW"]; cc = ENVIRON["CC_ONLY"] }
+	index($0, p) == 1 {
 		l = substr($0, length(p) + 1)
 		if (cc == "" || l ~ /^[^:]*:[0-9]+:[0-9]+: (warning|error):/)
 			print l
@@ -141,8 +142,11 @@ for k in $CHECK_KERNELS; do
 	cp -a tests/kmod "$w/tests/"
 	kbuild "$rel" "$w/log" M="$w" W=12 modules || echo "$rel: W=12 build failed" >>"$w12"
 	below "$w" "$w/log" cc | sed "s|^|$rel: |" >>"$w12"
+	# Their SDK's header is ours, so its warnings are under $w too.
+	mkdir -p "$w/sdk/$rel" && cp "$d/Module.symvers" "$w/sdk/$rel/" &&
+		ln -sfn "$w/include" "$w/sdk/include"
 	for m in samples/mmb_sample tests/kmod; do
-		kbuild "$rel" "$w/$m.log" M="$w/$m" W=12 MMB_SDK="$d/sdk" modules ||
+		kbuild "$rel" "$w/$m.log" M="$w/$m" W=12 MMB_SDK="$w/sdk" modules ||
 			echo "$rel: $m W=12 build failed" >>"$w12"
 		below "$w" "$w/$m.log" cc | sed "s|^|$rel: |" >>"$w12"
 	done
@@ -170,14 +174,15 @@ report "coccinelle ($(find "$SRC/scripts/coccinelle" -name '*.cocci' | wc -l) se
 # default level; sourced files say their shell in a directive.
 out=$CHECK/shellcheck.txt
 shfiles=()
-while IFS= read -r f; do
+while IFS= read -r -d '' f; do
 	case $f in
 	*.sh) [ -f "$f" ] && shfiles+=("$f") ;;
-	*) [ -f "$f" ] && head -n 1 "$f" | grep -qE '^#! ?[^ ]*(/| )((ba|da)?sh|busybox sh)( |$)' &&
+	*) [ -f "$f" ] && head -n 1 "$f" |
+		grep -qE '^#!.*(/|[[:space:]])((ba|da)?sh|busybox[[:space:]]+sh)([[:space:]]|$)' &&
 		shfiles+=("$f") ;;
 	esac
-done < <(git ls-files --cached --others --exclude-standard 2>/dev/null ||
-	 find . -path ./build -prune -o -type f -print)
+done < <(git ls-files -z --cached --others --exclude-standard 2>/dev/null ||
+	 find . -path ./build -prune -o -type f -print0)
 shfiles+=(dkms.conf)
 shellcheck -f gcc "${shfiles[@]}" >"$out" 2>&1
 report "shellcheck (${#shfiles[@]} files)" "$out"

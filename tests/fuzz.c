@@ -1185,14 +1185,19 @@ static void op_mmap(void)
 	mode = fi_arm(fd);
 	p = mmap(want, len, prot, flags, fd, off);
 	fi_done(mode, FO_MMAP, p == MAP_FAILED ? -1 : 0, errno);
+	/*
+	 * Keep the hole a reservation, also after a failure: a MAP_FIXED
+	 * that the driver refuses has already unmapped what it replaced,
+	 * and the next mmap() (an aio ring) would go into the gap.
+	 */
+	if (flags & MAP_FIXED)
+		mmap(want, len, PROT_NONE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
 	if (p == MAP_FAILED)
 		return;
 	atomic_fetch_add(&S->maps_ok, 1);
-	if (flags & MAP_FIXED) {	/* keep the hole a reservation */
-		mmap(p, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
-		     -1, 0);
+	if (flags & MAP_FIXED)
 		return;
-	}
 	add_map(p, len, off == MMB_MMAP_COUNTERS ? FM_COUNTERS :
 			off >= MMB_MMAP_OBJECT(0) ? FM_OBJECT : FM_REGION, 0);
 	if (!(prot & PROT_WRITE) || (prot & PROT_EXEC))
@@ -1417,10 +1422,11 @@ static int layout(void)
 	 * Unmapped memory must stay so: not a gap among the mappings, where
 	 * mmap() puts the next ones (the read-only page, the argument page,
 	 * an aio ring: an aio read "into unmapped memory" then wrote device
-	 * data over the ring's events), but 16 pages at 256 MiB, far below
-	 * where mmap() places anything, taken and given back.
+	 * data over the ring's events), but 16 pages at 2 MiB, below this
+	 * static program (at 4 MiB) and its heap, which mmap() does not
+	 * reach, taken and given back.
 	 */
-	L.unmapped = mmap((void *)(256UL << 20), 16 * PG, PROT_NONE,
+	L.unmapped = mmap((void *)(2UL << 20), 16 * PG, PROT_NONE,
 			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE,
 			  -1, 0);
 	if (L.unmapped == MAP_FAILED)

@@ -5,7 +5,8 @@
  * registers one device, regtest0, with it, and its init returns what the
  * registration returned, so that loading the module is the test:
  *
- *  ok			8 KiB of vmalloc'd RAM, mappable: registers
+ *  ok			8 KiB of vmalloc'd RAM, mappable, and
+ *			MMB_VECTORS_MAX interrupt vectors: registers
  *  virt_unaligned	the same RAM from byte 64: a user mapping of its
  *			first page would show the 64 bytes before it
  *  virt_not_linear	a page of the module's own data, which is neither
@@ -30,6 +31,8 @@
  *  regions_overlap	regions 0 and 1 the same RAM
  *  register_twice	the good description, registered, unregistered and
  *			registered again: a device is registered once
+ *  too_many_vectors	the good description with MMB_VECTORS_MAX + 1
+ *			interrupt vectors
  *
  * Built like any driver outside mmbridge's tree, against its SDK.
  */
