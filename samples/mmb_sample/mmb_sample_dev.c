@@ -24,6 +24,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/hrtimer.h>
+#include <linux/math64.h>
 #include <linux/mmbridge.h>
 #include <linux/module.h>
 #include <linux/platform_device.h>
@@ -79,15 +80,27 @@ static enum hrtimer_restart sample_irq(struct hrtimer *t)
 	struct mmb_dma_req *req, *tmp;
 	enum hrtimer_restart ret = HRTIMER_NORESTART;
 	bool raise, tick = false;
+	ktime_t now = ktime_get();
 	LIST_HEAD(done);
+	u64 missed;
 
 	spin_lock(&sd->lock);
 	raise = sd->raise;
 	sd->raise = false;
 	list_splice_init(&sd->done, &done);
-	if (sd->period_ns && ktime_compare(ktime_get(), sd->next_tick) >= 0) {
+	if (sd->period_ns && ktime_compare(now, sd->next_tick) >= 0) {
 		tick = true;
-		sd->next_tick = ktime_add_ns(sd->next_tick, sd->period_ns);
+		/*
+		 * The next tick is the first period after now, as
+		 * hrtimer_forward_now() has it: a late interrupt drops the
+		 * periods it missed instead of firing back to back until it
+		 * has caught up, which a CPU slower than the period never
+		 * does (an interrupt storm that stalls the CPU).
+		 */
+		missed = div64_u64(ktime_to_ns(ktime_sub(now, sd->next_tick)),
+				   sd->period_ns);
+		sd->next_tick = ktime_add_ns(sd->next_tick,
+					     (missed + 1) * sd->period_ns);
 	}
 	/*
 	 * A raise or a completion that started the timer (under @lock)
